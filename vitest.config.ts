@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+// Every app and package is a Vitest project; a project may add its own vitest.config.ts
+// (longer timeouts, serial execution for tests that need root and network namespaces).
+export default defineConfig({
+  test: {
+    projects: ['apps/*', 'packages/*'],
+    reporters: ['default', './scripts/summary-reporter.ts'],
+  },
+});
