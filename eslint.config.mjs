@@ -79,7 +79,8 @@ export default tseslint.config(
   },
   {
     files: pureRoots.map((root) => `${root}/src/**/*.ts`),
-    ignores: ['**/*.test.ts'],
+    // Test helpers may read fixtures; they are never exported from the package.
+    ignores: ['**/*.test.ts', '**/test-support/**'],
     rules: {
       'no-restricted-imports': [
         'error',
