@@ -145,6 +145,7 @@ CREATE TABLE "Gateway" (
     "address" TEXT,
     "dnsName" TEXT,
     "conditions" JSONB NOT NULL DEFAULT '[]',
+    "listenerStatus" JSONB NOT NULL DEFAULT '[]',
     "generation" INTEGER NOT NULL DEFAULT 1,
     "observedGeneration" INTEGER NOT NULL DEFAULT 0,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,

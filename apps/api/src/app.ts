@@ -1,0 +1,115 @@
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { apiKeyAuthenticator } from './auth/authenticate.js';
+import type { Db } from './db/client.js';
+import { registerGraphql } from './http/graphql.js';
+import { openApiDocument, registerRest, API_PREFIX } from './http/rest.js';
+import { restRoutes } from './http/routes.js';
+import { AppError, isAppError } from './lib/errors.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { createServices, type Services } from './services.js';
+import type { FragmentValidator } from './modules/templates.js';
+
+export interface AppOptions {
+  db: Db;
+  logger?: Logger | boolean;
+  bodyLimit?: number;
+  metrics?: Metrics;
+  validateFragments?: FragmentValidator;
+}
+
+export interface EpicApp extends FastifyInstance {
+  services: Services;
+  metrics: Metrics;
+}
+
+const webRoot = fileURLToPath(new URL('../../web/public/', import.meta.url));
+const VERSION = '0.1.0';
+
+/** Maps framework errors (bad JSON, too large, wrong media type) to the API's error type. */
+function fromFastify(err: FastifyError): AppError | undefined {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('PayloadTooLarge', `body: larger than the ${err.message.match(/\d+/)?.[0] ?? ''} byte limit`.replace(' the  byte', ' the byte'));
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('UnsupportedMediaType', 'body: send application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return AppError.field('body', 'empty JSON body');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return AppError.field('body', `not valid JSON: ${err.message}`);
+    default:
+      if (err instanceof SyntaxError || (err.statusCode === 400 && /JSON/i.test(err.message))) return AppError.field('body', `not valid JSON: ${err.message}`);
+      if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new AppError('Validation', err.message);
+      return undefined;
+  }
+}
+
+export async function buildApp(opts: AppOptions): Promise<EpicApp> {
+  const app = Fastify({
+    loggerInstance: typeof opts.logger === 'object' ? opts.logger : undefined,
+    logger: typeof opts.logger === 'object' ? undefined : (opts.logger ?? false),
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    routerOptions: { maxParamLength: 200 },
+  } as never) as unknown as EpicApp;
+
+  const metrics = opts.metrics ?? createMetrics(opts.db);
+  const services = createServices(opts.db, opts.validateFragments ? { validateFragments: opts.validateFragments } : {});
+  const authenticate = apiKeyAuthenticator(opts.db);
+  app.decorate('services', services);
+  app.decorate('metrics', metrics);
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+    if (req.url.startsWith(API_PREFIX) || req.url.startsWith('/graphql')) req.principal = await authenticate(req.headers.authorization);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.httpDuration.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const appErr = isAppError(err) ? err : fromFastify(err);
+    if (!appErr) {
+      req.log.error({ err }, 'unhandled error');
+      return reply.code(500).send({ error: 'Internal', message: 'internal error', requestId: req.id });
+    }
+    if (appErr.status >= 500) req.log.error({ err }, appErr.message);
+    return reply.code(appErr.status).send({
+      error: appErr.code,
+      message: appErr.message,
+      requestId: req.id,
+      ...(appErr.issues.length ? { issues: appErr.issues } : {}),
+    });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: 'NotFound', message: `no route ${req.method} ${req.url.split('?')[0]}`, requestId: req.id }),
+  );
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await opts.db.$queryRaw`SELECT 1`;
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'database unavailable' });
+    }
+  });
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+
+  const routes = restRoutes(services);
+  const openapi = openApiDocument(routes, VERSION);
+  app.get(`${API_PREFIX}/openapi.json`, async () => openapi);
+  registerRest(app, routes);
+  await registerGraphql(app, services, authenticate);
+  await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
+  return app;
+}

@@ -1,0 +1,13 @@
+import type { z } from 'zod';
+import { toValidationIssues } from '@epic/gateway-api';
+import { AppError } from './errors.js';
+
+/**
+ * Parses input with a schema or throws a Validation AppError naming every bad field with a
+ * Kubernetes-style path (`listeners[0].port`, `spec.rules[0].matches[0].path.value`).
+ */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, prefix = ''): z.output<S> {
+  const r = schema.safeParse(input);
+  if (!r.success) throw AppError.validation(toValidationIssues(r.error.issues, prefix));
+  return r.data;
+}

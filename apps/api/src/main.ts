@@ -1,0 +1,99 @@
+import pino from 'pino';
+import pg from 'pg';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createDb } from './db/client.js';
+import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
+import { migrate } from './db/migrate.js';
+import { createReconciler } from './reconciler/reconciler.js';
+import { seedSystem } from './seed.js';
+
+/**
+ * Starts the control plane. Without DATABASE_URL it runs on its embedded default: a PostgreSQL it owns
+ * under EPIC_DATA_DIR (default .epic/), migrated and seeded; the admin key is printed once, on first start.
+ */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const log = pino({ level: config.LOG_LEVEL, redact: ['req.headers.authorization', '*.secret', '*.password'] });
+  let embedded: EmbeddedDatabase | undefined;
+  let url = config.DATABASE_URL;
+  if (!url) {
+    log.info({ dataDir: config.EPIC_DATA_DIR }, 'starting the embedded PostgreSQL');
+    embedded = await startEmbeddedPostgres({
+      dataDir: `${config.EPIC_DATA_DIR}/pg`,
+      port: config.EMBEDDED_PG_PORT,
+      persistent: true,
+      log: (line) => log.debug({ pg: line.trim() }),
+    });
+    url = embedded.url('epic');
+  }
+  await ensureDatabase(url);
+  const applied = await migrate(url);
+  if (applied.length) log.info({ applied }, 'migrations applied');
+  const db = createDb(url);
+  const seeded = await seedSystem(db, { demo: config.SEED_DEMO });
+  const app = await buildApp({ db, logger: log, bodyLimit: config.BODY_LIMIT_BYTES });
+
+  // Subscriptions: every replica hears every status change and publishes it to its own subscribers.
+  const statusListener = new pg.Client({ connectionString: url });
+  await statusListener.connect();
+  await statusListener.query('LISTEN epic_gateway_status');
+  statusListener.on('notification', (n) => {
+    const id = n.payload;
+    if (!id) return;
+    db.gateway
+      .findUnique({ where: { id }, include: { template: { select: { id: true, name: true } }, clients: true } })
+      .then((gateway) => gateway && app.graphql.pubsub.publish({ topic: `gateway-status:${id}`, payload: { gateway } }))
+      .catch((err: unknown) => log.warn({ err }, 'status fan-out failed'));
+  });
+
+  const reconciler = config.RECONCILER
+    ? createReconciler({ db, databaseUrl: url, log: log.child({ component: 'reconciler' }), metrics: app.metrics, resyncSeconds: config.RECONCILE_RESYNC_SECONDS })
+    : undefined;
+  await reconciler?.start();
+  const address = await app.listen({ host: config.HOST, port: config.PORT });
+
+  if (seeded.adminKey || seeded.demoKey) {
+    const lines = [
+      '',
+      '  EPIC control plane is up (first start).',
+      `  UI and API:        ${address}/   (OpenAPI: ${address}/api/v1/openapi.json, GraphQL: ${address}/graphql)`,
+      ...(seeded.adminKey ? [`  Platform admin key: ${seeded.adminKey}`] : []),
+      ...(seeded.demoKey ? [`  Demo account key:   ${seeded.demoKey}   (account "demo", template "default", pool 192.0.2.0/24)`] : []),
+      '  These keys are shown only once; they are stored as hashes.',
+      '',
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } else {
+    log.info({ address }, 'EPIC control plane is up');
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await app.close().catch(() => undefined);
+    await reconciler?.stop().catch(() => undefined);
+    await statusListener.end().catch(() => undefined);
+    await db.$disconnect().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`EPIC failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { requireRole, requireSystem, tenant } from '../auth/principal.js';
+import { AppError } from '../lib/errors.js';
+import { bits, formatAddress, parsePoolSpec } from '../lib/ip.js';
+import { parseInput } from '../lib/validate.js';
+import { audit, dnsLabel, lockKey, uuid, type CallMeta, type ServiceDeps } from './common.js';
+
+export const createPoolInput = z
+  .strictObject({
+    name: dnsLabel,
+    spec: z.string().min(3).max(100).describe('a CIDR ("192.0.2.0/24", "2001:db8::/120") or a range ("192.0.2.10-192.0.2.20")'),
+    aggregation: z.number().int().min(0).max(128).optional().describe('prefix length advertised per address; default /32 or /128'),
+    global: z.boolean().default(false).describe('a pool every account can use (platform operators only)'),
+  })
+  .superRefine((v, ctx) => {
+    const r = parsePoolSpec(v.spec);
+    if (typeof r === 'string') {
+      ctx.addIssue({ code: 'custom', path: ['spec'], message: r });
+      return;
+    }
+    if (v.aggregation !== undefined && v.aggregation > bits(r.family)) {
+      ctx.addIssue({ code: 'custom', path: ['aggregation'], message: `must be at most ${bits(r.family)} for ${r.family}` });
+    }
+  });
+
+const view = {
+  id: true,
+  accountId: true,
+  name: true,
+  family: true,
+  spec: true,
+  firstAddress: true,
+  lastAddress: true,
+  size: true,
+  aggregation: true,
+  createdAt: true,
+} as const;
+
+export interface PoolView {
+  id: string;
+  accountId: string | null;
+  name: string;
+  family: 'ipv4' | 'ipv6';
+  spec: string;
+  firstAddress: string;
+  lastAddress: string;
+  size: string;
+  aggregation: number;
+  global: boolean;
+  allocated: number;
+  createdAt: Date;
+}
+
+export function poolsService({ db }: ServiceDeps) {
+  async function withUsage(rows: Array<{ id: string; accountId: string | null; size: { toString(): string } } & Record<string, unknown>>) {
+    const counts = await db.addressAllocation.groupBy({
+      by: ['poolId'],
+      where: { poolId: { in: rows.map((r) => r.id) } },
+      _count: { _all: true },
+    });
+    const byPool = new Map(counts.map((c) => [c.poolId, c._count._all]));
+    return rows.map((r) => ({ ...r, size: r.size.toString(), global: r.accountId === null, allocated: byPool.get(r.id) ?? 0 })) as PoolView[];
+  }
+  const scope = (meta: CallMeta) => ({ OR: [{ accountId: null }, tenant(meta.principal)] });
+
+  return {
+    async create(meta: CallMeta, input: unknown) {
+      const data = parseInput(createPoolInput, input);
+      if (data.global) requireSystem(meta.principal);
+      else requireRole(meta.principal, 'admin');
+      const range = parsePoolSpec(data.spec);
+      if (typeof range === 'string') throw AppError.field('spec', range);
+      const accountId = data.global ? null : meta.principal.accountId;
+      const row = await db.$transaction(async (tx) => {
+        // Public addresses are advertised with BGP: no two pools, of any account, may overlap.
+        await lockKey(tx, 'address-pools');
+        const same = await tx.addressPool.findMany({ where: { family: range.family } });
+        for (const p of same) {
+          const other = parsePoolSpec(p.spec);
+          if (typeof other !== 'string' && other.first <= range.last && range.first <= other.last) {
+            const owner = p.accountId === accountId ? ` ${JSON.stringify(p.name)}` : '';
+            throw new AppError('Conflict', `spec: ${data.spec} overlaps an existing address pool${owner}`);
+          }
+          if (p.accountId === accountId && p.name === data.name) {
+            throw new AppError('Conflict', `address pool ${JSON.stringify(data.name)} already exists`);
+          }
+        }
+        const created = await tx.addressPool.create({
+          data: {
+            accountId,
+            name: data.name,
+            family: range.family,
+            spec: data.spec,
+            firstAddress: formatAddress(range.family, range.first),
+            lastAddress: formatAddress(range.family, range.last),
+            size: (range.last - range.first + 1n).toString(),
+            aggregation: data.aggregation ?? bits(range.family),
+          },
+          select: view,
+        });
+        await audit(tx, meta, 'pool.create', 'AddressPool', created.id, { name: data.name, spec: data.spec, global: data.global });
+        return created;
+      });
+      return (await withUsage([row]))[0]!;
+    },
+    async list(meta: CallMeta) {
+      const rows = await db.addressPool.findMany({ where: scope(meta), select: view, orderBy: [{ name: 'asc' }, { id: 'asc' }] });
+      return withUsage(rows);
+    },
+    async get(meta: CallMeta, id: string) {
+      parseInput(uuid, id, 'id');
+      const row = await db.addressPool.findFirst({ where: { id, ...scope(meta) }, select: view });
+      if (!row) throw AppError.notFound('address pool', id);
+      return (await withUsage([row]))[0]!;
+    },
+    async remove(meta: CallMeta, id: string) {
+      parseInput(uuid, id, 'id');
+      await db.$transaction(async (tx) => {
+        const row = await tx.addressPool.findFirst({ where: { id, ...scope(meta) } });
+        if (!row) throw AppError.notFound('address pool', id);
+        if (row.accountId === null) requireSystem(meta.principal);
+        else requireRole(meta.principal, 'admin');
+        await lockKey(tx, `pool:${id}`);
+        const used = await tx.addressAllocation.count({ where: { poolId: id } });
+        if (used > 0) throw new AppError('Conflict', `address pool ${JSON.stringify(row.name)} still has ${used} allocated addresses`);
+        await tx.addressPool.delete({ where: { id } });
+        await audit(tx, meta, 'pool.delete', 'AddressPool', id, { name: row.name });
+      });
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import type { Db } from './db/client.js';
+import { accountsService, apiKeysService, clustersService } from './modules/accounts.js';
+import { auditService, endpointsService } from './modules/endpoints.js';
+import { gatewaysService } from './modules/gateways.js';
+import { poolsService } from './modules/pools.js';
+import { routesService } from './modules/routes.js';
+import { templatesService, type FragmentValidator } from './modules/templates.js';
+
+/** The one service layer; REST and GraphQL are two thin faces over it. */
+export function createServices(db: Db, opts: { validateFragments?: FragmentValidator } = {}) {
+  const deps = { db };
+  return {
+    accounts: accountsService(deps),
+    apiKeys: apiKeysService(deps),
+    clusters: clustersService(deps),
+    pools: poolsService(deps),
+    templates: templatesService({ ...deps, ...(opts.validateFragments ? { validateFragments: opts.validateFragments } : {}) }),
+    gateways: gatewaysService(deps),
+    routes: routesService(deps),
+    endpoints: endpointsService(deps),
+    audit: auditService(deps),
+  };
+}
+export type Services = ReturnType<typeof createServices>;

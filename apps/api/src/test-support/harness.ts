@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { buildApp, type EpicApp } from '../app.js';
+import { createDb, type Db } from '../db/client.js';
+import { ensureDatabase } from '../db/embedded-postgres.js';
+import { seedSystem } from '../seed.js';
+
+/** A fresh database cloned from the migrated template. */
+export async function freshDatabase(): Promise<{ url: string; db: Db }> {
+  const url = `${inject('pgServerUrl')}test_${randomBytes(6).toString('hex')}`;
+  await ensureDatabase(url, 'epic_template');
+  return { url, db: createDb(url) };
+}
+
+export interface TestEnv {
+  url: string;
+  db: Db;
+  app: EpicApp;
+  /** Platform operators' key. */
+  adminKey: string;
+  close(): Promise<void>;
+}
+
+export async function testEnv(): Promise<TestEnv> {
+  const { url, db } = await freshDatabase();
+  const { adminKey } = await seedSystem(db, { demo: false });
+  const app = await buildApp({ db, logger: false });
+  await app.ready();
+  return {
+    url,
+    db,
+    app,
+    adminKey: adminKey!,
+    async close() {
+      await app.close();
+      await db.$disconnect();
+    },
+  };
+}
+
+export const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+
+/** Creates an account through the API and returns its owner key. */
+export async function createAccount(env: TestEnv, name: string, gatewayQuota = 100): Promise<{ id: string; key: string }> {
+  const r = await env.app.inject({ method: 'POST', url: '/api/v1/accounts', headers: auth(env.adminKey), payload: { name, gatewayQuota } });
+  if (r.statusCode !== 201) throw new Error(`account create failed: ${r.body}`);
+  const body = r.json();
+  return { id: body.account.id, key: body.apiKey.secret };
+}
+
