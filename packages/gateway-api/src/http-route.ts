@@ -233,6 +233,8 @@ export type HTTPBackendRef = z.infer<typeof HTTPBackendRef>;
 export const HTTPRouteTimeouts = z
   .strictObject({ request: Duration.optional(), backendRequest: Duration.optional() })
   .superRefine((t, ctx) => {
+    // Refinements also run when a field failed its pattern (zod continues past check failures).
+    if (!Duration.safeParse(t.request).success || !Duration.safeParse(t.backendRequest).success) return;
     if (t.request === undefined || t.backendRequest === undefined) return;
     const request = durationToMillis(t.request);
     if (request !== 0 && durationToMillis(t.backendRequest) > request) {
