@@ -4,7 +4,10 @@ import { KEEPALIVE_LEN, encodeKeepAlive, nextKeepAliveCounter, verifyKeepAlive }
 import { toHex } from './bytes.js';
 
 const key = new Uint8Array(32).fill(7);
-const state = (lastCounter = 0n) => (id: number) => (id === 42 ? { key, lastCounter } : undefined);
+const state =
+  (lastCounter = 0n) =>
+  (id: number) =>
+    id === 42 ? { key, lastCounter } : undefined;
 
 describe('keep-alives', () => {
   it('encodes header, counter and an HMAC-SHA-256 tag (checked against an independent implementation)', () => {
@@ -37,11 +40,15 @@ describe('keep-alives', () => {
   it('rejects any single-byte change', () => {
     const p = encodeKeepAlive({ tunnelId: 42, counter: 5n }, key);
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: KEEPALIVE_LEN - 1 }), fc.integer({ min: 1, max: 255 }), (i, x) => {
-        const q = p.slice();
-        q[i] = (q[i] as number) ^ x;
-        expect(verifyKeepAlive(q, state()).ok).toBe(false);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: KEEPALIVE_LEN - 1 }),
+        fc.integer({ min: 1, max: 255 }),
+        (i, x) => {
+          const q = p.slice();
+          q[i] = (q[i] as number) ^ x;
+          expect(verifyKeepAlive(q, state()).ok).toBe(false);
+        },
+      ),
     );
   });
 

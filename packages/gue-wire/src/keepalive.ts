@@ -32,7 +32,8 @@ export function encodeKeepAlive(ka: KeepAlive, key: Uint8Array): Uint8Array {
 }
 
 export type KeepAliveRejection = 'malformed' | 'not-keepalive' | 'unknown-tunnel' | 'bad-tag' | 'replay';
-export type KeepAliveCheck = { ok: true; keepAlive: KeepAlive } | { ok: false; reason: KeepAliveRejection; tunnelId?: number };
+export type KeepAliveCheck =
+  { ok: true; keepAlive: KeepAlive } | { ok: false; reason: KeepAliveRejection; tunnelId?: number };
 
 /** What the verifier needs to know about a tunnel: its key and the last counter it accepted. */
 export interface KeepAliveTunnelState {
@@ -51,7 +52,8 @@ export function verifyKeepAlive(
   if (payload.length !== KEEPALIVE_LEN) return { ok: false, reason: 'malformed' };
   const h = decodeGueHeader(payload);
   if (!h.ok) return { ok: false, reason: 'malformed' };
-  if (!h.value.control || h.value.protoOrCtype !== GUE_CTYPE_KEEPALIVE) return { ok: false, reason: 'not-keepalive' };
+  if (!h.value.control || h.value.protoOrCtype !== GUE_CTYPE_KEEPALIVE)
+    return { ok: false, reason: 'not-keepalive' };
   const tunnelId = h.value.tunnelId;
   const state = lookup(tunnelId);
   if (!state) return { ok: false, reason: 'unknown-tunnel', tunnelId };

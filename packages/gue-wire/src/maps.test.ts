@@ -16,8 +16,17 @@ describe('map layouts (bpf/gue.h)', () => {
   });
 
   it('lays out a tunnel value: addresses and ports in network order, flags and counter in host order', () => {
-    const v = { remoteAddr: '192.0.2.1', localAddr: '198.51.100.1', remotePort: 31000, localPort: 6080, up: true, kaCounter: 258n };
-    expect(toHex(encodeTunnelValue(v))).toBe('c0000201' + 'c6336401' + '7918' + '17c0' + '01000000' + '0201000000000000');
+    const v = {
+      remoteAddr: '192.0.2.1',
+      localAddr: '198.51.100.1',
+      remotePort: 31000,
+      localPort: 6080,
+      up: true,
+      kaCounter: 258n,
+    };
+    expect(toHex(encodeTunnelValue(v))).toBe(
+      'c0000201' + 'c6336401' + '7918' + '17c0' + '01000000' + '0201000000000000',
+    );
     expect(decodeTunnelValue(encodeTunnelValue(v))).toEqual(v);
   });
 
@@ -32,6 +41,8 @@ describe('map layouts (bpf/gue.h)', () => {
   });
 
   it('sums per-CPU counter values', () => {
-    expect(sumPerCpu([Uint8Array.from([1, 0, 0, 0, 0, 0, 0, 0]), Uint8Array.from([0, 1, 0, 0, 0, 0, 0, 0])])).toBe(257n);
+    expect(
+      sumPerCpu([Uint8Array.from([1, 0, 0, 0, 0, 0, 0, 0]), Uint8Array.from([0, 1, 0, 0, 0, 0, 0, 0])]),
+    ).toBe(257n);
   });
 });

@@ -78,7 +78,12 @@ export function encodeServiceKey(k: ServiceKey): Uint8Array {
 export function decodeServiceKey(b: Uint8Array): ServiceKey {
   if (b.length !== SERVICE_KEY_LEN) throw new Error(`service key must be ${SERVICE_KEY_LEN} bytes`);
   const v = view(b);
-  return { podAddr: bytesToIpv4(b, 0), podPort: v.getUint16(4), proto: b[6] as number, mark: v.getUint32(8, true) };
+  return {
+    podAddr: bytesToIpv4(b, 0),
+    podPort: v.getUint16(4),
+    proto: b[6] as number,
+    mark: v.getUint32(8, true),
+  };
 }
 
 /** Values of gue_services and gue_return_flows: a tunnel id in host order. */

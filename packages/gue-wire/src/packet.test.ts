@@ -22,25 +22,40 @@ describe('IPv4/UDP/GUE encapsulation', () => {
   });
 
   it('produces outer headers whose checksum verifies', () => {
-    const out = encapsulateIpv4(ipv4Packet({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 6 }, new Uint8Array(100)), 7, ep);
+    const out = encapsulateIpv4(
+      ipv4Packet({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 6 }, new Uint8Array(100)),
+      7,
+      ep,
+    );
     expect(internetChecksum(out.subarray(0, 20))).toBe(0);
   });
 
   it('decapsulation restores any inner packet and reports the outer source', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 0, maxLength: 1400 }), fc.integer({ min: 0, max: 0xffffffff }), (payload, id) => {
-        const inner = ipv4Packet({ src: '10.200.0.2', dst: '10.244.1.5', protocol: 17 }, payload);
-        const r = decapsulateIpv4(encapsulateIpv4(inner, id, { ...ep, remotePort: 6080 }));
-        expect(r).toEqual({ ok: true, value: { tunnelId: id, outerSrc: ep.localAddr, outerSrcPort: 6080, inner } });
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 1400 }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        (payload, id) => {
+          const inner = ipv4Packet({ src: '10.200.0.2', dst: '10.244.1.5', protocol: 17 }, payload);
+          const r = decapsulateIpv4(encapsulateIpv4(inner, id, { ...ep, remotePort: 6080 }));
+          expect(r).toEqual({
+            ok: true,
+            value: { tunnelId: id, outerSrc: ep.localAddr, outerSrcPort: 6080, inner },
+          });
+        },
+      ),
     );
   });
 
   it('rejects a packet whose UDP length disagrees with the inner packet', () => {
-    const out = encapsulateIpv4(ipv4Packet({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 6 }, new Uint8Array(20)), 7, {
-      ...ep,
-      remotePort: 6080,
-    });
+    const out = encapsulateIpv4(
+      ipv4Packet({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 6 }, new Uint8Array(20)),
+      7,
+      {
+        ...ep,
+        remotePort: 6080,
+      },
+    );
     out[25] = (out[25] as number) + 1;
     expect(decapsulateIpv4(out)).toEqual({ ok: false, reason: 'udp length' });
   });

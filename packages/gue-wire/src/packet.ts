@@ -62,7 +62,12 @@ export function udpDatagram(srcPort: number, dstPort: number, payload: Uint8Arra
   return concatBytes(h, payload);
 }
 
-export function ethernetFrame(dstMac: Uint8Array, srcMac: Uint8Array, etherType: number, payload: Uint8Array): Uint8Array {
+export function ethernetFrame(
+  dstMac: Uint8Array,
+  srcMac: Uint8Array,
+  etherType: number,
+  payload: Uint8Array,
+): Uint8Array {
   const h = new Uint8Array(ETH_HEADER_LEN);
   h.set(dstMac, 0);
   h.set(srcMac, 6);
@@ -107,7 +112,8 @@ export function decapsulateIpv4(
   if (outer[0] !== 0x45 || outer[9] !== IPPROTO_UDP) return { ok: false, reason: 'not udp over ipv4' };
   const h = decodeGueHeader(outer.subarray(IPV4_HEADER_LEN + UDP_HEADER_LEN));
   if (!h.ok) return h;
-  if (h.value.control || h.value.protoOrCtype !== GUE_PROTO_IPV4) return { ok: false, reason: 'not ipv4 data' };
+  if (h.value.control || h.value.protoOrCtype !== GUE_PROTO_IPV4)
+    return { ok: false, reason: 'not ipv4 data' };
   const inner = outer.subarray(GUE_OVERHEAD_IPV4);
   if (v.getUint16(IPV4_HEADER_LEN + 4) !== UDP_HEADER_LEN + GUE_HEADER_LEN + inner.length) {
     return { ok: false, reason: 'udp length' };

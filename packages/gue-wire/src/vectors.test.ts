@@ -17,19 +17,19 @@ describe('golden vectors shared with the BPF tests', () => {
   const cases = (JSON.parse(readFileSync(file, 'utf8')) as { cases: VectorCase[] }).cases;
   const eth = 14;
 
-  it.each(cases.filter((c) => c.program.endsWith('encap') && c.counter === 'encap').map((c) => [c.name, c] as const))(
-    '%s: the output decapsulates to the input',
-    (_name, c) => {
-      const r = decapsulateIpv4(fromHex(c.output ?? '').subarray(eth));
-      expect(r.ok && r.value.inner).toEqual(fromHex(c.input).subarray(eth));
-    },
-  );
+  it.each(
+    cases
+      .filter((c) => c.program.endsWith('encap') && c.counter === 'encap')
+      .map((c) => [c.name, c] as const),
+  )('%s: the output decapsulates to the input', (_name, c) => {
+    const r = decapsulateIpv4(fromHex(c.output ?? '').subarray(eth));
+    expect(r.ok && r.value.inner).toEqual(fromHex(c.input).subarray(eth));
+  });
 
-  it.each(cases.filter((c) => c.counter === 'decap' || c.counter === 'learned').map((c) => [c.name, c] as const))(
-    '%s: the output is the decapsulated input',
-    (_name, c) => {
-      const r = decapsulateIpv4(fromHex(c.input).subarray(eth));
-      expect(r.ok && r.value.inner).toEqual(fromHex(c.output ?? '').subarray(eth));
-    },
-  );
+  it.each(
+    cases.filter((c) => c.counter === 'decap' || c.counter === 'learned').map((c) => [c.name, c] as const),
+  )('%s: the output is the decapsulated input', (_name, c) => {
+    const r = decapsulateIpv4(fromHex(c.input).subarray(eth));
+    expect(r.ok && r.value.inner).toEqual(fromHex(c.output ?? '').subarray(eth));
+  });
 });
