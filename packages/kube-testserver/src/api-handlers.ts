@@ -1,0 +1,525 @@
+// The API server's write and read semantics (generic registry behaviour): defaults, optimistic concurrency,
+// status subresource, generation, finalizers, namespace termination, CRD registration, patches, apply.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { parse as parseYaml } from 'yaml';
+import { clone, deepEqual, isObject, str, type Json, type JsonObject } from './json.js';
+import { serverSideApply, Shape, trackUpdate } from './managed-fields.js';
+import { validateBuiltin, validateObjectMeta } from './object-meta-validation.js';
+import type { ObjectStore } from './object-store.js';
+import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
+import type { ResourceRegistry } from './registry.js';
+import { apiVersionOf, storageKey, type ResourceType } from './resource-types.js';
+import { applyStructuralSchema } from './schema-validation.js';
+import { parseFieldSelector, parseLabelSelector } from './selectors.js';
+import {
+  alreadyExists,
+  badRequest,
+  conflict,
+  forbidden,
+  invalid,
+  notFound,
+  STALE_OBJECT,
+  StatusError,
+  unsupportedMediaType,
+  fieldError,
+} from './status.js';
+
+export interface RequestTarget {
+  type: ResourceType;
+  namespace: string | undefined;
+  name: string | undefined;
+  subresource: string | undefined;
+  query: URLSearchParams;
+  userAgent: string;
+}
+
+export interface WriteResult {
+  code: number;
+  body: JsonObject;
+  warnings: string[];
+}
+
+const NAMESPACE_KEY = '/namespaces';
+
+function meta(obj: JsonObject): JsonObject {
+  return isObject(obj.metadata) ? obj.metadata : (obj.metadata = {});
+}
+
+function nowRfc3339(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Drops what differs between two stored versions without being a change (resourceVersion, managedFields times). */
+function withoutVolatile(obj: JsonObject): JsonObject {
+  const m = { ...meta(obj) };
+  delete m.resourceVersion;
+  if (Array.isArray(m.managedFields)) {
+    m.managedFields = m.managedFields.map((e) => {
+      if (!isObject(e)) return e;
+      const copy = { ...e };
+      delete copy.time;
+      return copy;
+    });
+  }
+  return { ...obj, metadata: m };
+}
+
+function sansMetaAndStatus(obj: JsonObject, dropStatus: boolean): JsonObject {
+  const out = { ...obj };
+  delete out.metadata;
+  if (dropStatus) delete out.status;
+  return out;
+}
+
+export class KubeApi {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly registry: ResourceRegistry,
+  ) {
+    for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+      this.store.put(NAMESPACE_KEY, '', ns, {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: ns, uid: randomUUID(), creationTimestamp: nowRfc3339(), labels: { 'kubernetes.io/metadata.name': ns } },
+        spec: { finalizers: ['kubernetes'] },
+        status: { phase: 'Active' },
+      });
+    }
+  }
+
+  /** The object as served at `type`'s version (all versions share storage; conversion is None). */
+  present(type: ResourceType, obj: JsonObject): JsonObject {
+    const apiVersion = apiVersionOf(type);
+    return obj.apiVersion === apiVersion && obj.kind === type.kind ? obj : { ...obj, apiVersion, kind: type.kind };
+  }
+
+  private shape(type: ResourceType): Shape {
+    return new Shape(type.schema, []);
+  }
+
+  private mustGet(t: RequestTarget): JsonObject {
+    const obj = this.store.get(storageKey(t.type), t.namespace ?? '', t.name ?? '');
+    if (!obj) throw notFound(t.type.group, t.type.plural, t.name ?? '');
+    return obj;
+  }
+
+  get(t: RequestTarget): JsonObject {
+    return this.present(t.type, this.mustGet(t));
+  }
+
+  fieldLabels(type: ResourceType): string[] {
+    return ['metadata.name', ...(type.namespaced ? ['metadata.namespace'] : []), ...type.extraFieldLabels];
+  }
+
+  /** Objects matching the request's selectors, for list, watch and deletecollection. */
+  matcher(t: RequestTarget): (obj: JsonObject) => boolean {
+    const labels = parseLabelSelector(t.query.get('labelSelector') ?? undefined);
+    const fields = parseFieldSelector(t.query.get('fieldSelector') ?? undefined, this.fieldLabels(t.type));
+    return (o) => labels(o) && fields(o);
+  }
+
+  list(t: RequestTarget): JsonObject {
+    const match = this.matcher(t);
+    let items = this.store.list(storageKey(t.type), t.type.namespaced ? t.namespace : undefined).filter(match);
+    const rv = String(this.store.resourceVersion);
+    const cont = t.query.get('continue');
+    if (cont) {
+      let after: string;
+      try {
+        after = (JSON.parse(Buffer.from(cont, 'base64url').toString('utf8')) as { start: string }).start;
+      } catch {
+        throw badRequest('continue key is not valid: illegal base64 data');
+      }
+      items = items.filter((o) => keyOf(o) > after);
+    }
+    const limit = Number(t.query.get('limit') ?? 0);
+    const listMeta: JsonObject = { resourceVersion: rv };
+    if (limit > 0 && items.length > limit) {
+      const page = items.slice(0, limit);
+      listMeta.continue = Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: Number(rv), start: keyOf(page[page.length - 1] as JsonObject) })).toString('base64url');
+      listMeta.remainingItemCount = items.length - limit;
+      items = page;
+    }
+    return {
+      kind: t.type.listKind,
+      apiVersion: apiVersionOf(t.type),
+      metadata: listMeta,
+      items: items.map((o) => this.present(t.type, o)),
+    };
+  }
+
+  private ensureNamespaceWritable(t: RequestTarget, name: string): void {
+    if (!t.type.namespaced) return;
+    const ns = this.store.get(NAMESPACE_KEY, '', t.namespace ?? '');
+    if (!ns) throw notFound('', 'namespaces', t.namespace ?? '');
+    if (isObject(ns.metadata) && ns.metadata.deletionTimestamp) {
+      throw forbidden(t.type.group, t.type.plural, name, `unable to create new content in namespace ${t.namespace} because it is being terminated`);
+    }
+  }
+
+  /** Common checks and normalisation of a body for `type`, then schema / metadata validation. */
+  private admit(t: RequestTarget, obj: JsonObject, warnings: string[]): void {
+    const type = t.type;
+    const apiVersion = apiVersionOf(type);
+    if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion) {
+      throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersion})`);
+    }
+    if (obj.kind !== undefined && obj.kind !== type.kind) {
+      throw badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${type.kind})`);
+    }
+    obj.apiVersion = apiVersion;
+    obj.kind = type.kind;
+    const m = meta(obj);
+    if (type.namespaced) {
+      if (typeof m.namespace === 'string' && m.namespace !== '' && m.namespace !== t.namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      m.namespace = t.namespace ?? '';
+    } else delete m.namespace;
+    const errors = validateObjectMeta(obj, type.kind, type.namespaced);
+    if (type.schema) {
+      const r = applyStructuralSchema(obj, type.schema);
+      if (r.unknownFields.length > 0) {
+        const mode = t.query.get('fieldValidation') ?? 'Warn';
+        const msgs = r.unknownFields.map((f) => `unknown field "${f}"`);
+        if (mode === 'Strict') {
+          throw badRequest(`${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: strict decoding error: ${msgs.join(', ')}`);
+        }
+        if (mode === 'Warn') warnings.push(...msgs);
+      }
+      errors.push(...r.errors);
+    } else errors.push(...validateBuiltin(obj, type.kind));
+    if (type.kind === 'CustomResourceDefinition' && type.group === 'apiextensions.k8s.io') errors.push(...validateCrd(obj));
+    if (errors.length > 0) throw invalid(type.kind, type.group, str(m.name) ?? '', errors);
+  }
+
+  private manager(t: RequestTarget): string {
+    const fm = t.query.get('fieldManager');
+    if (fm) return fm;
+    // Like the real server: the user agent up to its first '/'.
+    return t.userAgent.split('/')[0] || 'unknown';
+  }
+
+  private dryRun(t: RequestTarget): boolean {
+    return t.query.getAll('dryRun').includes('All');
+  }
+
+  create(t: RequestTarget, body: Json): WriteResult {
+    if (!isObject(body)) throw badRequest('Object \'Kind\' is missing in \'null\'');
+    const obj = clone(body);
+    const m = meta(obj);
+    if ((typeof m.name !== 'string' || m.name === '') && typeof m.generateName === 'string' && m.generateName) {
+      m.name = m.generateName + randomBytes(4).toString('hex').slice(0, 5);
+    }
+    const warnings: string[] = [];
+    this.admit(t, obj, warnings);
+    const name = str(m.name) ?? '';
+    this.ensureNamespaceWritable(t, name);
+    const key = storageKey(t.type);
+    if (this.store.get(key, t.namespace ?? '', name)) throw alreadyExists(t.type.group, t.type.plural, name);
+    this.initialiseNew(t.type, obj);
+    trackUpdate(undefined, obj, this.manager(t), apiVersionOf(t.type), this.shape(t.type), undefined, nowRfc3339());
+    return { code: 201, body: this.commitNew(t, obj), warnings };
+  }
+
+  /** Server-populated fields of a new object. */
+  private initialiseNew(type: ResourceType, obj: JsonObject): void {
+    const m = meta(obj);
+    m.uid = randomUUID();
+    m.creationTimestamp = nowRfc3339();
+    delete m.deletionTimestamp;
+    delete m.deletionGracePeriodSeconds;
+    delete m.resourceVersion;
+    if (type.generation) m.generation = 1;
+    else delete m.generation;
+    if (type.statusSubresource) delete obj.status;
+    if (type.kind === 'Namespace' && !type.group) {
+      obj.spec = { finalizers: ['kubernetes'] };
+      obj.status = { phase: 'Active' };
+      m.labels = { ...(isObject(m.labels) ? m.labels : {}), 'kubernetes.io/metadata.name': str(m.name) ?? '' };
+    }
+  }
+
+  private commitNew(t: RequestTarget, obj: JsonObject): JsonObject {
+    if (this.dryRun(t)) return this.present(t.type, obj);
+    const name = str(meta(obj).name) ?? '';
+    if (t.type.kind === 'CustomResourceDefinition' && t.type.group === 'apiextensions.k8s.io') this.establishCrd(obj);
+    const stored = this.store.put(storageKey(t.type), t.namespace ?? '', name, obj);
+    return this.present(t.type, stored);
+  }
+
+  /** PUT on the resource or its status. */
+  update(t: RequestTarget, body: Json): WriteResult {
+    if (!isObject(body)) throw badRequest('Object \'Kind\' is missing');
+    const old = this.mustGet(t);
+    const obj = clone(body);
+    const m = meta(obj);
+    if (m.name !== undefined && m.name !== t.name) {
+      throw badRequest(`the name of the object (${String(m.name)}) does not match the name on the URL (${t.name})`);
+    }
+    m.name = t.name ?? '';
+    const rv = str(m.resourceVersion);
+    if (rv && rv !== str(meta(old).resourceVersion)) throw conflict(t.type.group, t.type.plural, t.name ?? '', STALE_OBJECT);
+    const warnings: string[] = [];
+    return this.commitUpdate(t, old, obj, warnings, false);
+  }
+
+  /** Shared tail of update and patch: subresource rules, generation, validation, finalizers, managedFields. */
+  private commitUpdate(t: RequestTarget, old: JsonObject, incoming: JsonObject, warnings: string[], applied: boolean): WriteResult {
+    const type = t.type;
+    let obj: JsonObject;
+    if (t.subresource === 'status') {
+      obj = clone(old);
+      if (incoming.status === undefined) delete obj.status;
+      else obj.status = incoming.status as Json;
+      if (applied) meta(obj).managedFields = meta(incoming).managedFields ?? [];
+    } else {
+      obj = incoming;
+      if (type.statusSubresource) {
+        if (old.status === undefined) delete obj.status;
+        else obj.status = clone(old.status as Json);
+      }
+      if (t.subresource !== 'finalize' && type.kind === 'Namespace' && !type.group) obj.spec = clone(old.spec ?? {});
+    }
+    this.admit(t, obj, warnings);
+    const m = meta(obj);
+    const om = meta(old);
+    for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
+      if (om[k] === undefined) delete m[k];
+      else m[k] = om[k] as Json;
+    }
+    m.resourceVersion = om.resourceVersion ?? null;
+    if (type.generation && !deepEqual(sansMetaAndStatus(old, type.statusSubresource), sansMetaAndStatus(obj, type.statusSubresource))) {
+      m.generation = (typeof om.generation === 'number' ? om.generation : 0) + 1;
+    }
+    if (om.deletionTimestamp && Array.isArray(m.finalizers)) {
+      const before = Array.isArray(om.finalizers) ? om.finalizers : [];
+      const added = m.finalizers.filter((f) => !before.includes(f));
+      if (added.length > 0) {
+        throw invalid(type.kind, type.group, t.name ?? '', [fieldError.forbidden('metadata.finalizers', 'no new finalizers can be added if the object is being deleted, found new finalizers []string{' + added.map((f) => JSON.stringify(f)).join(', ') + '}')]);
+      }
+    }
+    if (!applied) trackUpdate(old, obj, this.manager(t), apiVersionOf(type), this.shape(type), t.subresource, nowRfc3339());
+    if (deepEqual(withoutVolatile(old), withoutVolatile(obj))) {
+      return { code: 200, body: this.present(type, old), warnings };
+    }
+    if (this.dryRun(t)) return { code: 200, body: this.present(type, obj), warnings };
+    const key = storageKey(type);
+    const ns = t.namespace ?? '';
+    const finalizers = Array.isArray(m.finalizers) ? m.finalizers : [];
+    if (m.deletionTimestamp && finalizers.length === 0 && !(type.kind === 'Namespace' && !type.group)) {
+      return { code: 200, body: this.present(type, this.removeNow(type, ns, t.name ?? '')), warnings };
+    }
+    if (type.kind === 'CustomResourceDefinition' && type.group === 'apiextensions.k8s.io') this.establishCrd(obj);
+    const stored = this.store.put(key, ns, t.name ?? '', obj);
+    if (type.kind === 'Namespace' && !type.group && m.deletionTimestamp) this.finishNamespace(t.name ?? '');
+    return { code: 200, body: this.present(type, stored), warnings };
+  }
+
+  patch(t: RequestTarget, body: string, contentType: string): WriteResult {
+    const ct = contentType.split(';')[0]?.trim() ?? '';
+    const accepted = ['application/json-patch+json', 'application/merge-patch+json', ...(t.type.strategicMerge ? ['application/strategic-merge-patch+json'] : []), 'application/apply-patch+yaml'];
+    if (!accepted.includes(ct)) throw unsupportedMediaType(accepted);
+    if (ct === 'application/apply-patch+yaml') return this.apply(t, body);
+    let patchDoc: Json;
+    try {
+      patchDoc = JSON.parse(body) as Json;
+    } catch (e) {
+      throw badRequest(`error decoding patch: ${(e as Error).message}`);
+    }
+    const old = this.mustGet(t);
+    const current = this.present(t.type, old);
+    let patched: Json;
+    if (ct === 'application/json-patch+json') patched = jsonPatch(current, patchDoc);
+    else if (ct === 'application/merge-patch+json') patched = mergePatch(current, patchDoc);
+    else patched = strategicMergePatch(current, patchDoc);
+    if (!isObject(patched)) throw badRequest('patch did not produce an object');
+    const m = meta(patched);
+    if (m.name !== t.name) throw badRequest(`the name of the object (${String(m.name)}) does not match the name on the URL (${t.name})`);
+    const rv = str(m.resourceVersion);
+    if (rv && rv !== str(meta(old).resourceVersion)) throw conflict(t.type.group, t.type.plural, t.name ?? '', STALE_OBJECT);
+    return this.commitUpdate(t, old, patched, [], false);
+  }
+
+  private apply(t: RequestTarget, body: string): WriteResult {
+    const manager = t.query.get('fieldManager');
+    if (!manager) {
+      throw invalid('PatchOptions', 'meta.k8s.io', '', [fieldError.required('fieldManager', 'is required for apply patch')]);
+    }
+    let doc: unknown;
+    try {
+      doc = parseYaml(body);
+    } catch (e) {
+      throw badRequest(`error decoding YAML: ${(e as Error).message}`);
+    }
+    if (!isObject(doc)) throw badRequest('error decoding YAML: the applied configuration is not an object');
+    const applied = doc;
+    if (typeof applied.apiVersion !== 'string' || typeof applied.kind !== 'string') {
+      throw badRequest('Object \'Kind\' is missing in \'' + JSON.stringify(applied).slice(0, 200) + '\'');
+    }
+    const am = meta(applied);
+    if (am.name !== undefined && am.name !== t.name) {
+      throw badRequest(`the name of the object (${String(am.name)}) does not match the name on the URL (${t.name})`);
+    }
+    am.name = t.name ?? '';
+    if (t.type.namespaced && am.namespace === undefined) am.namespace = t.namespace ?? '';
+    const force = t.query.get('force') === 'true';
+    const existing = this.store.get(storageKey(t.type), t.namespace ?? '', t.name ?? '');
+    const warnings: string[] = [];
+    const apiVersion = apiVersionOf(t.type);
+    if (!existing) {
+      if (t.subresource) throw notFound(t.type.group, t.type.plural, t.name ?? '');
+      const merged = serverSideApply({ live: undefined, applied, manager, apiVersion, force, shape: this.shape(t.type), subresource: undefined, now: nowRfc3339() });
+      this.admit(t, merged, warnings);
+      this.ensureNamespaceWritable(t, t.name ?? '');
+      this.initialiseNew(t.type, merged);
+      return { code: 201, body: this.commitNew(t, merged), warnings };
+    }
+    const rv = str(am.resourceVersion);
+    if (rv && rv !== str(meta(existing).resourceVersion)) throw conflict(t.type.group, t.type.plural, t.name ?? '', STALE_OBJECT);
+    delete am.resourceVersion;
+    const live = this.present(t.type, existing);
+    const merged = serverSideApply({ live, applied, manager, apiVersion, force, shape: this.shape(t.type), subresource: t.subresource, now: nowRfc3339() });
+    return this.commitUpdate(t, existing, merged, warnings, true);
+  }
+
+  private removeNow(type: ResourceType, namespace: string, name: string): JsonObject {
+    const removed = this.store.remove(storageKey(type), namespace, name);
+    if (!removed) throw notFound(type.group, type.plural, name);
+    if (type.kind === 'CustomResourceDefinition' && type.group === 'apiextensions.k8s.io') {
+      const spec = isObject(removed.spec) ? removed.spec : {};
+      const names = isObject(spec.names) ? spec.names : {};
+      const resource = `${str(spec.group) ?? ''}/${str(names.plural) ?? ''}`;
+      for (const o of this.store.list(resource)) {
+        const om = meta(o);
+        this.store.remove(resource, str(om.namespace) ?? '', str(om.name) ?? '');
+      }
+      this.registry.unregisterCrd(name);
+    }
+    if (namespace) this.finishNamespace(namespace);
+    return removed;
+  }
+
+  delete(t: RequestTarget, body: Json): WriteResult {
+    const old = this.mustGet(t);
+    const opts = isObject(body) ? body : {};
+    const pre = isObject(opts.preconditions) ? opts.preconditions : {};
+    const om = meta(old);
+    if (pre.uid !== undefined && pre.uid !== null && pre.uid !== om.uid) {
+      throw conflict(t.type.group, t.type.plural, t.name ?? '', `Precondition failed: UID in precondition: ${String(pre.uid)}, UID in object meta: ${String(om.uid)}`);
+    }
+    if (pre.resourceVersion !== undefined && pre.resourceVersion !== null && pre.resourceVersion !== om.resourceVersion) {
+      throw conflict(t.type.group, t.type.plural, t.name ?? '', `Precondition failed: ResourceVersion in precondition: ${String(pre.resourceVersion)}, ResourceVersion in object meta: ${String(om.resourceVersion)}`);
+    }
+    return this.deleteObject(t.type, old, this.dryRun(t));
+  }
+
+  private deleteObject(type: ResourceType, old: JsonObject, dryRun: boolean): WriteResult {
+    const om = meta(old);
+    const ns = str(om.namespace) ?? '';
+    const name = str(om.name) ?? '';
+    const isNamespace = type.kind === 'Namespace' && !type.group;
+    const finalizers = Array.isArray(om.finalizers) ? om.finalizers : [];
+    if (finalizers.length > 0 || isNamespace) {
+      if (om.deletionTimestamp) return { code: 202, body: this.present(type, old), warnings: [] };
+      const obj = clone(old);
+      const m = meta(obj);
+      m.deletionTimestamp = nowRfc3339();
+      m.deletionGracePeriodSeconds = 0;
+      if (type.generation) m.generation = (typeof m.generation === 'number' ? m.generation : 0) + 1;
+      if (isNamespace) obj.status = { ...(isObject(obj.status) ? obj.status : {}), phase: 'Terminating' };
+      if (dryRun) return { code: 202, body: this.present(type, obj), warnings: [] };
+      const stored = this.store.put(storageKey(type), ns, name, obj);
+      if (isNamespace) this.terminateNamespace(name);
+      return { code: isNamespace ? 200 : 202, body: this.present(type, stored), warnings: [] };
+    }
+    if (dryRun) return { code: 200, body: this.present(type, old), warnings: [] };
+    return { code: 200, body: this.present(type, this.removeNow(type, ns, name)), warnings: [] };
+  }
+
+  deleteCollection(t: RequestTarget): JsonObject {
+    const match = this.matcher(t);
+    const items = this.store.list(storageKey(t.type), t.type.namespaced ? t.namespace : undefined).filter(match);
+    const out: Json[] = [];
+    for (const o of items) out.push(this.deleteObject(t.type, o, this.dryRun(t)).body);
+    return { kind: t.type.listKind, apiVersion: apiVersionOf(t.type), metadata: { resourceVersion: String(this.store.resourceVersion) }, items: out };
+  }
+
+  /** Namespace controller, inline: delete every object in the namespace, then drop the namespace once empty. */
+  private terminateNamespace(ns: string): void {
+    for (const resource of this.store.resources()) {
+      if (resource === NAMESPACE_KEY) continue;
+      const type = this.typeForStorage(resource);
+      if (!type || !type.namespaced) continue;
+      for (const o of this.store.list(resource, ns)) this.deleteObject(type, o, false);
+    }
+    this.finishNamespace(ns);
+  }
+
+  private finishNamespace(ns: string): void {
+    const nsObj = this.store.get(NAMESPACE_KEY, '', ns);
+    if (!nsObj || !meta(nsObj).deletionTimestamp) return;
+    for (const resource of this.store.resources()) {
+      if (resource !== NAMESPACE_KEY && this.store.list(resource, ns).length > 0) return;
+    }
+    const m = meta(nsObj);
+    if (Array.isArray(m.finalizers) && m.finalizers.length > 0) return;
+    this.store.remove(NAMESPACE_KEY, '', ns);
+  }
+
+  private typeForStorage(resource: string): ResourceType | undefined {
+    const slash = resource.indexOf('/');
+    return this.registry.versionsOf(resource.slice(0, slash), resource.slice(slash + 1))[0];
+  }
+
+  /** Marks a CRD established and serves its versions, as the apiextensions controllers would. */
+  private establishCrd(obj: JsonObject): void {
+    const spec = isObject(obj.spec) ? obj.spec : {};
+    const names = isObject(spec.names) ? clone(spec.names) : {};
+    const versions = Array.isArray(spec.versions) ? spec.versions.filter(isObject) : [];
+    const storage = versions.find((v) => v.storage === true);
+    const now = nowRfc3339();
+    const previous = isObject(obj.status) && Array.isArray(obj.status.storedVersions) ? obj.status.storedVersions : [];
+    const storedVersions = [...new Set([...previous, ...(storage ? [str(storage.name) ?? ''] : [])])];
+    if (names.singular === undefined && typeof names.kind === 'string') names.singular = names.kind.toLowerCase();
+    if (names.listKind === undefined && typeof names.kind === 'string') names.listKind = `${names.kind}List`;
+    obj.status = {
+      acceptedNames: names,
+      conditions: [
+        { type: 'NamesAccepted', status: 'True', lastTransitionTime: now, reason: 'NoConflicts', message: 'no conflicts found' },
+        { type: 'Established', status: 'True', lastTransitionTime: now, reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
+      ],
+      storedVersions,
+    };
+    this.registry.registerCrd(obj);
+  }
+}
+
+function keyOf(obj: JsonObject): string {
+  const m = isObject(obj.metadata) ? obj.metadata : {};
+  return `${str(m.namespace) ?? ''}/${str(m.name) ?? ''}`;
+}
+
+function validateCrd(obj: JsonObject): ReturnType<typeof fieldError.required>[] {
+  const errors: ReturnType<typeof fieldError.required>[] = [];
+  const spec = isObject(obj.spec) ? obj.spec : {};
+  const names = isObject(spec.names) ? spec.names : {};
+  const group = str(spec.group);
+  const plural = str(names.plural);
+  if (!group) errors.push(fieldError.required('spec.group'));
+  if (!plural) errors.push(fieldError.required('spec.names.plural'));
+  if (!str(names.kind)) errors.push(fieldError.required('spec.names.kind'));
+  const name = str(meta(obj).name);
+  if (group && plural && name !== `${plural}.${group}`) {
+    errors.push(fieldError.invalid('metadata.name', name ?? '', `must be spec.names.plural+"."+spec.group`));
+  }
+  if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster') errors.push(fieldError.notSupported('spec.scope', spec.scope ?? '', ['Cluster', 'Namespaced']));
+  const versions = Array.isArray(spec.versions) ? spec.versions.filter(isObject) : [];
+  if (versions.length === 0) errors.push(fieldError.invalid('spec.versions', [], 'must have exactly one version marked as storage version'));
+  else if (versions.filter((v) => v.storage === true).length !== 1) {
+    errors.push(fieldError.invalid('spec.versions', versions.map((v) => v.name ?? null), 'must have exactly one version marked as storage version'));
+  }
+  return errors;
+}
+
+export { StatusError };

@@ -1,0 +1,130 @@
+// The in-memory "etcd": objects by resource and key, one resourceVersion counter for the whole store,
+// a bounded history of events for watches that resume, and synchronous fan-out so watchers see events
+// in resourceVersion order.
+import { isObject, type JsonObject } from './json.js';
+import { gone } from './status.js';
+
+export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface StoreEvent {
+  rv: number;
+  type: EventType;
+  /** storageKey of the resource (`group/plural`). */
+  resource: string;
+  namespace: string;
+  obj: JsonObject;
+  /** The object before a MODIFIED event, to turn selector transitions into ADDED/DELETED. */
+  prev?: JsonObject;
+}
+
+export interface StoreWatcher {
+  resource: string;
+  deliver(event: StoreEvent): void;
+}
+
+function objectKey(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+export class ObjectStore {
+  private rv = 1;
+  private readonly data = new Map<string, Map<string, JsonObject>>();
+  private history: StoreEvent[] = [];
+  /** Highest resourceVersion whose event is no longer in history. */
+  private compactedThrough = 0;
+  private readonly watchers = new Set<StoreWatcher>();
+
+  constructor(private historyLimit: number) {}
+
+  get resourceVersion(): number {
+    return this.rv;
+  }
+
+  setHistoryLimit(limit: number): void {
+    this.historyLimit = limit;
+    this.trim();
+  }
+
+  /** Forgets all history, as an etcd compaction would: watches from any older resourceVersion get 410 Gone. */
+  compact(): void {
+    this.compactedThrough = this.rv;
+    this.history = [];
+  }
+
+  get(resource: string, namespace: string, name: string): JsonObject | undefined {
+    return this.data.get(resource)?.get(objectKey(namespace, name));
+  }
+
+  /** Objects of a resource (in one namespace when given), ordered by namespace then name. */
+  list(resource: string, namespace?: string): JsonObject[] {
+    const bucket = this.data.get(resource);
+    if (!bucket) return [];
+    const keys = [...bucket.keys()].filter((k) => namespace === undefined || k.startsWith(`${namespace}/`)).sort();
+    return keys.map((k) => bucket.get(k) as JsonObject);
+  }
+
+  namespacesInUse(resource: string): Set<string> {
+    const out = new Set<string>();
+    for (const k of this.data.get(resource)?.keys() ?? []) out.add(k.slice(0, k.indexOf('/')));
+    return out;
+  }
+
+  resources(): string[] {
+    return [...this.data.keys()];
+  }
+
+  /** Stores `obj` (taking ownership of it) under a new resourceVersion and notifies watchers. */
+  put(resource: string, namespace: string, name: string, obj: JsonObject): JsonObject {
+    const bucket = this.data.get(resource) ?? new Map<string, JsonObject>();
+    this.data.set(resource, bucket);
+    const key = objectKey(namespace, name);
+    const prev = bucket.get(key);
+    const rv = ++this.rv;
+    const meta = isObject(obj.metadata) ? obj.metadata : (obj.metadata = {});
+    meta.resourceVersion = String(rv);
+    bucket.set(key, obj);
+    this.record({ rv, type: prev ? 'MODIFIED' : 'ADDED', resource, namespace, obj, ...(prev ? { prev } : {}) });
+    return obj;
+  }
+
+  remove(resource: string, namespace: string, name: string): JsonObject | undefined {
+    const bucket = this.data.get(resource);
+    const key = objectKey(namespace, name);
+    const prev = bucket?.get(key);
+    if (!bucket || !prev) return undefined;
+    bucket.delete(key);
+    const rv = ++this.rv;
+    const obj: JsonObject = { ...prev, metadata: { ...(prev.metadata as JsonObject), resourceVersion: String(rv) } };
+    this.record({ rv, type: 'DELETED', resource, namespace, obj });
+    return obj;
+  }
+
+  private record(event: StoreEvent): void {
+    this.history.push(event);
+    this.trim();
+    for (const w of this.watchers) if (w.resource === event.resource) w.deliver(event);
+  }
+
+  private trim(): void {
+    const excess = this.history.length - this.historyLimit;
+    if (excess > 0) {
+      const dropped = this.history.splice(0, excess);
+      this.compactedThrough = Math.max(this.compactedThrough, dropped[dropped.length - 1]?.rv ?? 0);
+    }
+  }
+
+  /** Events of `resource` after `rv`, or 410 Gone when some of them were compacted away. */
+  eventsSince(resource: string, rv: number): StoreEvent[] {
+    if (rv < this.compactedThrough) {
+      throw gone(`too old resource version: ${rv} (${this.compactedThrough + 1})`);
+    }
+    return this.history.filter((e) => e.rv > rv && e.resource === resource);
+  }
+
+  addWatcher(w: StoreWatcher): () => void {
+    this.watchers.add(w);
+    return () => {
+      this.watchers.delete(w);
+    };
+  }
+}
