@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import {
   Condition,
@@ -8,6 +9,7 @@ import {
   RouteConditionReason,
   RouteParentStatus,
   routeSpecSchemas,
+  specSchemas,
   validate,
 } from './index.js';
 
@@ -166,5 +168,12 @@ describe('status types', () => {
         ],
       }).success,
     ).toBe(true);
+  });
+});
+
+describe('JSON Schema for the OpenAPI document', () => {
+  it.each(Object.entries(specSchemas))('%s spec converts (input side, defaults included)', (_, schema) => {
+    const json = z.toJSONSchema(schema, { io: 'input' }) as { type?: string; additionalProperties?: unknown };
+    expect([json.type, json.additionalProperties]).toEqual(['object', false]);
   });
 });
