@@ -1,10 +1,10 @@
 import pino from 'pino';
-import pg from 'pg';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createDb } from './db/client.js';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
 import { migrate } from './db/migrate.js';
+import { startStatusFanout } from './http/status-fanout.js';
 import { createReconciler } from './reconciler/reconciler.js';
 import { seedSystem } from './seed.js';
 
@@ -43,18 +43,7 @@ async function main(): Promise<void> {
   const seeded = await seedSystem(db, { demo: config.SEED_DEMO });
   const app = await buildApp({ db, logger: log, bodyLimit: config.BODY_LIMIT_BYTES });
 
-  // Subscriptions: every replica hears every status change and publishes it to its own subscribers.
-  const statusListener = new pg.Client({ connectionString: url });
-  await statusListener.connect();
-  await statusListener.query('LISTEN epic_gateway_status');
-  statusListener.on('notification', (n) => {
-    const id = n.payload;
-    if (!id) return;
-    db.gateway
-      .findUnique({ where: { id }, include: { template: { select: { id: true, name: true } }, clients: true } })
-      .then((gateway) => gateway && app.graphql.pubsub.publish({ topic: `gateway-status:${id}`, payload: { gateway } }))
-      .catch((err: unknown) => log.warn({ err }, 'status fan-out failed'));
-  });
+  const stopFanout = await startStatusFanout({ app, db, databaseUrl: url, log });
 
   const reconciler = config.RECONCILER
     ? createReconciler({ db, databaseUrl: url, log: log.child({ component: 'reconciler' }), metrics: app.metrics, resyncSeconds: config.RECONCILE_RESYNC_SECONDS })
@@ -84,7 +73,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     await app.close().catch(() => undefined);
     await reconciler?.stop().catch(() => undefined);
-    await statusListener.end().catch(() => undefined);
+    await stopFanout();
     await db.$disconnect().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     process.exit(0);

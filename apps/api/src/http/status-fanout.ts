@@ -1,0 +1,26 @@
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { EpicApp } from '../app.js';
+import type { Db } from '../db/client.js';
+
+/**
+ * Every replica LISTENs for gateway status changes (NOTIFY from whichever replica reconciled) and publishes
+ * them to its own GraphQL subscribers, so a subscriber connected anywhere sees every change.
+ */
+export async function startStatusFanout(opts: { app: EpicApp; db: Db; databaseUrl: string; log: Logger }): Promise<() => Promise<void>> {
+  const client = new pg.Client({ connectionString: opts.databaseUrl });
+  await client.connect();
+  await client.query('LISTEN epic_gateway_status');
+  client.on('error', (err) => opts.log.warn({ err }, 'status fan-out connection error'));
+  client.on('notification', (n) => {
+    const id = n.payload;
+    if (!id) return;
+    opts.db.gateway
+      .findUnique({ where: { id }, include: { template: { select: { id: true, name: true } }, clients: true } })
+      .then((gateway) => gateway && opts.app.graphql.pubsub.publish({ topic: `gateway-status:${id}`, payload: { gateway } }))
+      .catch((err: unknown) => opts.log.warn({ err }, 'status fan-out failed'));
+  });
+  return async () => {
+    await client.end().catch(() => undefined);
+  };
+}
