@@ -1,0 +1,149 @@
+// What both ADS stream flavours share: authentication on the first request, one request processed at a time,
+// subscription to the node's snapshots, and ending the stream with a status.
+import * as grpc from '@grpc/grpc-js';
+import type { XdsTypeUrl } from '@epic/envoy-proto';
+import { type Authenticator, XdsAuthError } from './authenticate.js';
+import type { NodeInfo } from './discovery-codec.js';
+import type { PeerAuthContext } from './peer-auth.js';
+import type { AckEvent, NackEvent, StreamKind } from './events.js';
+import type { XdsMetrics } from './metrics.js';
+import type { Snapshot, SnapshotCache } from './snapshot-cache.js';
+
+/** The view of a stream the server keeps: who it serves, and how to end it. */
+export interface ConnectedStream {
+  readonly kind: StreamKind;
+  readonly nodeId: string | undefined;
+  readonly peer: string;
+  endWith(code: grpc.status, details: string): void;
+}
+
+export interface StreamHost {
+  cache: SnapshotCache;
+  authenticate: Authenticator;
+  metrics: XdsMetrics | undefined;
+  onAck(event: AckEvent): void;
+  onNack(event: NackEvent): void;
+  onConnect(stream: ConnectedStream): void;
+  onDisconnect(stream: ConnectedStream): void;
+  onAuthFailure(claimedNodeId: string, peer: string, error: XdsAuthError): void;
+}
+
+export interface StreamCall<Req, Res> {
+  write(res: Res): boolean;
+  on(event: 'data', listener: (req: Req) => void): unknown;
+  on(event: 'end' | 'close' | 'cancelled', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  metadata: grpc.Metadata;
+  getPeer(): string;
+  getAuthContext(): PeerAuthContext;
+  emit(event: 'error', err: unknown): boolean;
+  end(): void;
+  cancelled: boolean;
+}
+
+interface NodeCarrying {
+  node?: NodeInfo | null;
+}
+
+export abstract class AdsStreamBase<Req, Res> implements ConnectedStream {
+  abstract readonly kind: StreamKind;
+  nodeId: string | undefined;
+  readonly peer: string;
+  private queue: Promise<void> = Promise.resolve();
+  private unwatch: (() => void) | undefined;
+  private finished = false;
+  private nonceCounter = 0;
+
+  constructor(
+    protected readonly host: StreamHost,
+    protected readonly call: StreamCall<Req, Res>,
+  ) {
+    this.peer = call.getPeer();
+    call.on('data', (req) => {
+      this.queue = this.queue
+        .then(() => this.receive(req as Req & NodeCarrying))
+        .catch((err: unknown) => this.fail(err));
+    });
+    const done = (): void => this.finish();
+    call.on('end', () => {
+      done();
+      if (!this.call.cancelled) this.call.end();
+    });
+    call.on('cancelled', done);
+    call.on('close', done);
+    call.on('error', done);
+  }
+
+  protected nextNonce(): string {
+    this.nonceCounter += 1;
+    return String(this.nonceCounter);
+  }
+
+  private async receive(req: Req & NodeCarrying): Promise<void> {
+    if (this.finished) return;
+    if (this.nodeId === undefined) {
+      const node = req.node;
+      if (!node || !node.id)
+        throw new XdsAuthError(grpc.status.UNAUTHENTICATED, 'the first request must carry node.id');
+      let allowed: string;
+      try {
+        allowed = await this.host.authenticate({
+          metadata: this.call.metadata,
+          node,
+          authContext: this.call.getAuthContext(),
+          peer: this.peer,
+        });
+      } catch (err) {
+        if (err instanceof XdsAuthError) this.host.onAuthFailure(node.id, this.peer, err);
+        throw err;
+      }
+      if (allowed !== node.id)
+        throw new XdsAuthError(grpc.status.PERMISSION_DENIED, `not allowed to act as node "${node.id}"`);
+      if (this.finished) return;
+      this.nodeId = allowed;
+      this.unwatch = this.host.cache.watch(allowed, (snapshot, changed) => {
+        if (!this.finished) this.onSnapshot(snapshot, changed);
+      });
+      this.host.onConnect(this);
+    } else if (req.node && req.node.id && req.node.id !== this.nodeId) {
+      throw new XdsAuthError(grpc.status.PERMISSION_DENIED, `stream is bound to node "${this.nodeId}"`);
+    }
+    this.handle(req);
+  }
+
+  /** A request of this stream's flavour, after authentication. */
+  protected abstract handle(req: Req): void;
+
+  /** The node's snapshot changed; push the changed types this stream subscribes to. */
+  protected abstract onSnapshot(snapshot: Snapshot, changed: readonly XdsTypeUrl[]): void;
+
+  protected snapshot(): Snapshot | undefined {
+    return this.nodeId === undefined ? undefined : this.host.cache.getSnapshot(this.nodeId);
+  }
+
+  private fail(err: unknown): void {
+    if (this.finished) return;
+    const code = err instanceof XdsAuthError ? err.code : grpc.status.INTERNAL;
+    const details = err instanceof Error ? err.message : String(err);
+    this.endWith(code, details);
+  }
+
+  /** Ends the stream with a status (used for auth failures and server shutdown). */
+  endWith(code: grpc.status, details: string): void {
+    if (this.finished) return;
+    this.finish();
+    // grpc-js turns an 'error' emitted on a server stream into the call's final status.
+    this.call.emit('error', Object.assign(new Error(details), { code, details }));
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.unwatch?.();
+    if (this.nodeId !== undefined) this.host.onDisconnect(this);
+  }
+
+  protected get isFinished(): boolean {
+    return this.finished;
+  }
+}

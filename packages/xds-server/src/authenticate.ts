@@ -1,0 +1,114 @@
+// Who may receive which gateway's configuration. A stream's node id (`<account>.<gateway>`) is only served
+// after an Authenticator has tied it to a credential: a per-gateway bearer token in the gRPC metadata or the
+// identity in an mTLS client certificate. A proxy that claims another gateway's node id is refused.
+import * as grpc from '@grpc/grpc-js';
+import type { PeerCertificate } from 'node:tls';
+import type { NodeInfo } from './discovery-codec.js';
+import type { PeerAuthContext } from './peer-auth.js';
+
+export interface AuthRequest {
+  metadata: grpc.Metadata;
+  node: NodeInfo;
+  /** TLS details of the connection (peer certificate with mTLS); null on plaintext. */
+  authContext: PeerAuthContext | null;
+  peer: string;
+}
+
+/** Returns the node id this stream may receive configuration for, or throws XdsAuthError. */
+export type Authenticator = (request: AuthRequest) => string | Promise<string>;
+
+export class XdsAuthError extends Error {
+  constructor(
+    readonly code: grpc.status.UNAUTHENTICATED | grpc.status.PERMISSION_DENIED,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'XdsAuthError';
+  }
+}
+
+function bearerToken(metadata: grpc.Metadata): string | undefined {
+  const value = metadata.get('authorization')[0];
+  if (typeof value !== 'string') return undefined;
+  const m = /^Bearer\s+(\S+)$/i.exec(value.trim());
+  return m?.[1];
+}
+
+/**
+ * Per-gateway tokens: `resolve(token)` returns the node id the token was issued for (e.g. looked up by hash in
+ * the database), or undefined for an unknown token.
+ */
+export function bearerTokenAuthenticator(
+  resolve: (token: string) => string | undefined | Promise<string | undefined>,
+): Authenticator {
+  return async ({ metadata, node }) => {
+    const token = bearerToken(metadata);
+    if (!token)
+      throw new XdsAuthError(grpc.status.UNAUTHENTICATED, 'missing "authorization: Bearer <token>" metadata');
+    const allowed = await resolve(token);
+    if (!allowed) throw new XdsAuthError(grpc.status.UNAUTHENTICATED, 'unknown token');
+    if (allowed !== node.id) {
+      throw new XdsAuthError(grpc.status.PERMISSION_DENIED, `token is not valid for node "${node.id}"`);
+    }
+    return allowed;
+  };
+}
+
+/**
+ * mTLS: the client certificate (verified against the per-account CA by the server credentials) names the node.
+ * By default the identity is a URI SAN `spiffe://epic/<account>/<gateway>`, falling back to the subject CN.
+ */
+export function mtlsAuthenticator(
+  identityOf: (cert: PeerCertificate) => string | undefined = defaultIdentity,
+): Authenticator {
+  return ({ authContext, node }) => {
+    const cert = authContext?.sslPeerCertificate;
+    if (!cert) throw new XdsAuthError(grpc.status.UNAUTHENTICATED, 'no client certificate');
+    const identity = identityOf(cert);
+    if (!identity)
+      throw new XdsAuthError(grpc.status.UNAUTHENTICATED, 'client certificate carries no gateway identity');
+    if (identity !== node.id) {
+      throw new XdsAuthError(
+        grpc.status.PERMISSION_DENIED,
+        `certificate identity "${identity}" is not node "${node.id}"`,
+      );
+    }
+    return identity;
+  };
+}
+
+function defaultIdentity(cert: PeerCertificate): string | undefined {
+  const san = cert.subjectaltname ?? '';
+  const m = /URI:spiffe:\/\/epic\/([a-z0-9-]+)\/([a-z0-9-]+)/.exec(san);
+  if (m) return `${m[1]}.${m[2]}`;
+  const cn = cert.subject?.CN;
+  return typeof cn === 'string' ? cn : undefined;
+}
+
+/** Accepts the first authenticator that succeeds; the last failure is reported otherwise. */
+export function anyOf(...authenticators: Authenticator[]): Authenticator {
+  return async (request) => {
+    let last: unknown = new XdsAuthError(grpc.status.UNAUTHENTICATED, 'no authenticator configured');
+    for (const authenticate of authenticators) {
+      try {
+        return await authenticate(request);
+      } catch (err) {
+        last = err;
+      }
+    }
+    throw last;
+  };
+}
+
+/**
+ * Trusts the node id the client claims, optionally restricted to a list. Only for loopback tests and local
+ * development: the gRPC xDS client (@grpc/grpc-js-xds) cannot send call credentials to its xDS server.
+ */
+export function trustClaimedNodeId(allowed?: readonly string[]): Authenticator {
+  return ({ node }) => {
+    if (allowed && !allowed.includes(node.id)) {
+      throw new XdsAuthError(grpc.status.PERMISSION_DENIED, `node "${node.id}" is not allowed`);
+    }
+    return node.id;
+  };
+}
