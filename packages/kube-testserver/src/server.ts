@@ -45,6 +45,8 @@ export interface KubeTestServer {
   faults: Faults;
   /** Resources served (built-ins and established CRD versions). */
   registry: ResourceRegistry;
+  /** Open watch connections (lets tests wait until a controller is watching, or has stopped). */
+  watchCount(): number;
   /** PEM of the CA that signed the server certificate (TLS only). */
   caCertificate: string | undefined;
   /** The kubeconfig text for this server. */
@@ -278,6 +280,7 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
     registry,
     kubeconfig,
     writeKubeconfig,
+    watchCount: () => watches.size,
     kubeConfig() {
       const kc = new KubeConfig();
       kc.loadFromString(kubeconfig());
