@@ -4,8 +4,10 @@
 export const GatewayConditionType = {
   Accepted: 'Accepted',
   Programmed: 'Programmed',
+  /** Experimental upstream: references outside listeners, plus a summary of listeners' ResolvedRefs. */
   ResolvedRefs: 'ResolvedRefs',
-  /** Deprecated upstream; still written by some controllers. */
+  InsecureFrontendValidationMode: 'InsecureFrontendValidationMode',
+  /** Reserved upstream for future use; implementations should not set it. */
   Ready: 'Ready',
 } as const;
 
@@ -21,6 +23,11 @@ export const GatewayConditionReason = {
   AddressNotAssigned: 'AddressNotAssigned',
   AddressNotUsable: 'AddressNotUsable',
   NoResources: 'NoResources',
+  ConfigurationChanged: 'ConfigurationChanged',
+  ResolvedRefs: 'ResolvedRefs',
+  InvalidClientCertificateRef: 'InvalidClientCertificateRef',
+  RefNotPermitted: 'RefNotPermitted',
+  ListenersNotResolved: 'ListenersNotResolved',
 } as const;
 
 export const ListenerConditionType = {
@@ -48,6 +55,9 @@ export const ListenerConditionReason = {
   OverlappingHostnames: 'OverlappingHostnames',
   OverlappingCertificates: 'OverlappingCertificates',
   UnsupportedValue: 'UnsupportedValue',
+  NoValidCACertificate: 'NoValidCACertificate',
+  InvalidCACertificateRef: 'InvalidCACertificateRef',
+  InvalidCACertificateKind: 'InvalidCACertificateKind',
 } as const;
 
 export const RouteConditionType = {

@@ -45,7 +45,7 @@ export const GatewayTLSConfig = z
   .strictObject({
     mode: z.enum(['Terminate', 'Passthrough']).default('Terminate'),
     certificateRefs: z.array(SecretObjectReference).max(64).optional(),
-    options: z.record(z.string(), z.string().max(4096)).optional(),
+    options: maxProperties(z.record(z.string(), z.string().max(4096)), 16).optional(),
   })
   .superRefine((tls, ctx) => {
     const refs = tls.certificateRefs?.length ?? 0;
@@ -140,6 +140,13 @@ function checkListeners(listeners: readonly Listener[], ctx: z.RefinementCtx): v
   }
 }
 
+/** A map with at most `max` entries (the CRD's `maxProperties`). */
+function maxProperties<T extends z.ZodType<Record<string, string>>>(map: T, max: number) {
+  return map.refine((m) => Object.keys(m).length <= max, {
+    message: `Too many: must have at most ${max} items`,
+  });
+}
+
 /** True for an IPv4 or IPv6 address literal (the CRD's `format: ipv4`/`ipv6`). */
 const ipAddress = z.union([z.ipv4(), z.ipv6()]);
 
@@ -173,9 +180,9 @@ export const GatewaySpecAddress = z
   });
 export type GatewaySpecAddress = z.infer<typeof GatewaySpecAddress>;
 
-function metadataMap(value: z.ZodType<string>, what: 'label' | 'annotation') {
+function metadataMap(value: z.ZodType<string>, what: 'label' | 'annotation', max: number) {
   const title = what === 'label' ? 'Label' : 'Annotation';
-  return z.record(z.string(), value).superRefine((map, ctx) => {
+  return maxProperties(z.record(z.string(), value), max).superRefine((map, ctx) => {
     for (const key of Object.keys(map)) {
       if (!METADATA_KEY.test(key)) {
         ctx.addIssue({
@@ -202,8 +209,9 @@ export const GatewayInfrastructure = z.strictObject({
       .max(63)
       .regex(LABEL_VALUE, { message: `must match ${LABEL_VALUE.source}` }),
     'label',
+    8,
   ).optional(),
-  annotations: metadataMap(z.string().max(4096), 'annotation').optional(),
+  annotations: metadataMap(z.string().max(4096), 'annotation', 16).optional(),
   parametersRef: LocalObjectReference.optional(),
 });
 export type GatewayInfrastructure = z.infer<typeof GatewayInfrastructure>;

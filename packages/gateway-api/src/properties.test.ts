@@ -8,6 +8,7 @@ import {
   httpRouteSpec,
   junk,
   mutateAt,
+  referenceGrantSpec,
   tcpRouteSpec,
   tlsRouteSpec,
 } from './test-support/arbitraries.js';
@@ -21,6 +22,7 @@ const generators: [SpecKind, fc.Arbitrary<object>][] = [
   ['TCPRoute', tcpRouteSpec],
   ['TLSRoute', tlsRouteSpec],
   ['Gateway', gatewaySpec],
+  ['ReferenceGrant', referenceGrantSpec],
 ];
 
 describe.each(generators)('%s properties', (kind, arbitrary) => {

@@ -246,6 +246,23 @@ export const gatewaySpec = fc
         selector: ([name]) => name,
       })
       .map((ls) => ls.map(([name, p, body]) => ({ name, port: p, ...body }))),
+    infrastructure: opt(
+      fc
+        .record({
+          labels: opt(
+            fc.dictionary(
+              fc.stringMatching(/^([a-z]{1,5}\.[a-z]{2,3}\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,8}[A-Za-z0-9])?$/),
+              fc.stringMatching(/^([A-Za-z0-9][-A-Za-z0-9_.]{0,8})?[A-Za-z0-9]?$/),
+              { maxKeys: 10 },
+            ),
+          ),
+          annotations: opt(fc.dictionary(label, fc.string({ maxLength: 30 }), { maxKeys: 18 })),
+          parametersRef: opt(
+            fc.record({ group: fc.constant('epic.dev'), kind: fc.constant('Template'), name: label }),
+          ),
+        })
+        .map(compact),
+    ),
     addresses: opt(
       fc.uniqueArray(
         fc.oneof(
@@ -307,3 +324,20 @@ export function mutateAt(
   } else node[last] = replacement;
   return copy;
 }
+
+export const referenceGrantSpec = fc.record({
+  from: fc.array(
+    fc.record({
+      group: fc.constantFrom('', 'gateway.networking.k8s.io'),
+      kind: fc.constantFrom('HTTPRoute', 'Gateway'),
+      namespace: label,
+    }),
+    { minLength: 1, maxLength: 17 },
+  ),
+  to: fc.array(
+    fc
+      .record({ group: fc.constant(''), kind: fc.constantFrom('Service', 'Secret'), name: opt(label) })
+      .map(compact),
+    { minLength: 1, maxLength: 3 },
+  ),
+});
