@@ -1,0 +1,540 @@
+import { BackendResolver, compareStrings } from './backends.js';
+import { condition, ConditionType, Reason, type Condition } from './conditions.js';
+import { hostnameMatches, hostnameSpecificity, intersectHostnames } from './hostnames.js';
+import type { ParentRef, RequestRedirect, RouteInput, TranslateInput } from './input.js';
+import {
+  INVALID_BACKEND_CLUSTER,
+  type IR,
+  type IRCluster,
+  type IRFilterChain,
+  type IRListener,
+  type IRRedirect,
+  type IRRoute,
+  type IRRouteConfig,
+  type IRSecret,
+  type IRVirtualHost,
+} from './ir.js';
+import { analyzeListeners, type AnalyzedListener } from './listeners.js';
+import { compareMatchEntries, compareRoutes, type MatchEntry } from './precedence.js';
+import { GATEWAY_GROUP, namespaceLabels, selectorMatches } from './references.js';
+import { pathRewrite, resolveRoute, type ResolvedRoute } from './rules.js';
+import type { NormalizedParentRef, RouteParentStatus, RouteStatus, TranslateStatus } from './status.js';
+
+export interface BuildResult {
+  ir: IR;
+  status: TranslateStatus;
+}
+
+/** A route attached to one listener, with the hostnames it serves there. */
+interface Attachment {
+  resolved: ResolvedRoute;
+  listener: AnalyzedListener;
+  hostnames: string[];
+}
+
+const HOSTNAMED_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TLSRoute']);
+const WELL_KNOWN_PORT: Record<string, number> = { http: 80, https: 443 };
+
+/**
+ * Stage 1: Gateway API resources of one gateway → IR + status. Pure and total: a broken listener, route or
+ * reference becomes a condition and the rest still translates.
+ */
+export function buildIR(input: TranslateInput): BuildResult {
+  const { gateway } = input;
+  const listeners = analyzeListeners(gateway, input.certificates, input.referenceGrants);
+  const backends = new BackendResolver(input.services, input.referenceGrants);
+  const routes = [...input.routes].sort(
+    (a, b) =>
+      compareStrings(a.kind, b.kind) ||
+      compareStrings(a.namespace, b.namespace) ||
+      compareStrings(a.name, b.name),
+  );
+
+  const attachments: Attachment[] = [];
+  const routeStatuses: RouteStatus[] = [];
+  const attachedCount = new Map<string, Set<string>>();
+
+  for (const route of routes) {
+    const resolved = resolveRoute(route, backends);
+    const parents: RouteParentStatus[] = [];
+    for (const ref of route.spec.parentRefs ?? []) {
+      const parentRef = normalizeParentRef(ref, route.namespace);
+      if (!targetsGateway(parentRef, input)) continue;
+      const { accepted, attached } = attach(resolved, parentRef, listeners, input);
+      for (const a of attached) {
+        attachments.push({ resolved, listener: a.listener, hostnames: a.hostnames });
+        const set = attachedCount.get(a.listener.spec.name) ?? new Set<string>();
+        set.add(`${route.kind}/${route.namespace}/${route.name}`);
+        attachedCount.set(a.listener.spec.name, set);
+      }
+      parents.push({ parentRef, conditions: [accepted, resolvedRefsCondition(resolved, route.generation)] });
+    }
+    routeStatuses.push({
+      id: route.id,
+      kind: route.kind,
+      namespace: route.namespace,
+      name: route.name,
+      parents,
+    });
+  }
+
+  const irListeners = buildListeners(listeners, attachments);
+  const used = collectUsed(irListeners);
+  const clusters: IRCluster[] = [...backends.clusters.values()]
+    .filter((c) => used.clusters.has(c.name))
+    .sort((a, b) => compareStrings(a.name, b.name));
+  const secrets: IRSecret[] = [];
+  for (const l of listeners) {
+    for (const cert of l.certificates) {
+      const name = secretName(cert.id);
+      if (!used.secrets.has(name) || secrets.some((s) => s.name === name)) continue;
+      secrets.push({
+        name,
+        certificate: { id: cert.id, namespace: cert.namespace, name: cert.name },
+        certificatePem: cert.certificatePem,
+        privateKey: cert.privateKey,
+      });
+    }
+  }
+  secrets.sort((a, b) => compareStrings(a.name, b.name));
+
+  const ir: IR = {
+    gateway: {
+      id: gateway.id,
+      accountId: gateway.accountId,
+      namespace: gateway.namespace,
+      name: gateway.name,
+      address: gateway.address,
+    },
+    listeners: irListeners,
+    clusters,
+    secrets,
+  };
+  const status: TranslateStatus = {
+    gateway: {
+      observedGeneration: gateway.generation,
+      conditions: gatewayConditions(listeners, gateway.generation),
+      listeners: listeners.map((l) => {
+        const attachedRoutes = attachedCount.get(l.spec.name)?.size ?? 0;
+        return {
+          name: l.spec.name,
+          attachedRoutes,
+          supportedKinds: l.supportedKinds.map((kind) => ({ group: GATEWAY_GROUP, kind })),
+          conditions: l.conditions(attachedRoutes),
+        };
+      }),
+    },
+    routes: routeStatuses,
+  };
+  return { ir, status };
+}
+
+function secretName(certificateId: string): string {
+  return `certificate/${certificateId}`;
+}
+
+function normalizeParentRef(ref: ParentRef, routeNamespace: string): NormalizedParentRef {
+  const out: NormalizedParentRef = {
+    group: ref.group ?? GATEWAY_GROUP,
+    kind: ref.kind ?? 'Gateway',
+    namespace: ref.namespace ?? routeNamespace,
+    name: ref.name,
+  };
+  if (ref.sectionName !== undefined) out.sectionName = ref.sectionName;
+  if (ref.port !== undefined) out.port = ref.port;
+  return out;
+}
+
+function targetsGateway(ref: NormalizedParentRef, input: TranslateInput): boolean {
+  return (
+    ref.group === GATEWAY_GROUP &&
+    ref.kind === 'Gateway' &&
+    ref.namespace === input.gateway.namespace &&
+    ref.name === input.gateway.name
+  );
+}
+
+function attach(
+  resolved: ResolvedRoute,
+  ref: NormalizedParentRef,
+  listeners: readonly AnalyzedListener[],
+  input: TranslateInput,
+): { accepted: Condition; attached: { listener: AnalyzedListener; hostnames: string[] }[] } {
+  const { route } = resolved;
+  const gen = route.generation;
+  if (resolved.unsupported.length > 0) {
+    return {
+      accepted: condition(
+        ConditionType.Accepted,
+        false,
+        Reason.UnsupportedValue,
+        resolved.unsupported.join('; '),
+        gen,
+      ),
+      attached: [],
+    };
+  }
+  const candidates = listeners.filter(
+    (l) =>
+      l.accepted &&
+      (ref.sectionName === undefined || l.spec.name === ref.sectionName) &&
+      (ref.port === undefined || l.spec.port === ref.port),
+  );
+  if (candidates.length === 0) {
+    const what = [ref.sectionName && `sectionName ${ref.sectionName}`, ref.port && `port ${ref.port}`]
+      .filter(Boolean)
+      .join(' and ');
+    return {
+      accepted: condition(
+        ConditionType.Accepted,
+        false,
+        Reason.NoMatchingParent,
+        `no listener matches ${what || 'the parentRef'}`,
+        gen,
+      ),
+      attached: [],
+    };
+  }
+  const labels = namespaceLabels(input.namespaces, route.namespace);
+  const allowed = candidates.filter((l) => {
+    if (!l.supportedKinds.includes(route.kind)) return false;
+    const ns = l.spec.allowedRoutes?.namespaces;
+    const from = ns?.from ?? 'Same';
+    if (from === 'All') return true;
+    if (from === 'Same') return route.namespace === input.gateway.namespace;
+    return ns?.selector !== undefined && selectorMatches(ns.selector, labels);
+  });
+  if (allowed.length === 0) {
+    return {
+      accepted: condition(
+        ConditionType.Accepted,
+        false,
+        Reason.NotAllowedByListeners,
+        `no listener allows ${route.kind}s from namespace ${route.namespace}`,
+        gen,
+      ),
+      attached: [],
+    };
+  }
+  const routeHostnames =
+    HOSTNAMED_KINDS.has(route.kind) && 'hostnames' in route.spec ? (route.spec.hostnames ?? []) : [];
+  const attached = allowed
+    .map((listener) => ({
+      listener,
+      hostnames:
+        route.kind === 'TCPRoute' ? ['*'] : intersectHostnames(listener.spec.hostname, routeHostnames),
+    }))
+    .filter((a) => a.hostnames.length > 0);
+  if (attached.length === 0) {
+    return {
+      accepted: condition(
+        ConditionType.Accepted,
+        false,
+        Reason.NoMatchingListenerHostname,
+        'no listener hostname intersects the route hostnames',
+        gen,
+      ),
+      attached: [],
+    };
+  }
+  return {
+    accepted: condition(ConditionType.Accepted, true, Reason.Accepted, 'route accepted', gen),
+    attached,
+  };
+}
+
+function resolvedRefsCondition(resolved: ResolvedRoute, gen: number): Condition {
+  const first = resolved.problems[0];
+  if (first === undefined)
+    return condition(ConditionType.ResolvedRefs, true, Reason.ResolvedRefs, 'all references resolved', gen);
+  return condition(
+    ConditionType.ResolvedRefs,
+    false,
+    first.reason,
+    resolved.problems.map((p) => p.message).join('; '),
+    gen,
+  );
+}
+
+function gatewayConditions(listeners: readonly AnalyzedListener[], gen: number): Condition[] {
+  const accepted = listeners.filter((l) => l.accepted).length;
+  const programmable = listeners.filter((l) => l.programmable).length;
+  const allValid = listeners.every((l) => l.programmable);
+  return [
+    accepted === 0
+      ? condition(ConditionType.Accepted, false, Reason.ListenersNotValid, 'no listener is valid', gen)
+      : allValid
+        ? condition(ConditionType.Accepted, true, Reason.Accepted, 'gateway accepted', gen)
+        : condition(
+            ConditionType.Accepted,
+            true,
+            Reason.ListenersNotValid,
+            'some listeners are not valid',
+            gen,
+          ),
+    programmable === 0
+      ? condition(ConditionType.Programmed, false, Reason.Invalid, 'no listener can be programmed', gen)
+      : condition(
+          ConditionType.Programmed,
+          true,
+          Reason.Programmed,
+          `${programmable} listener(s) translated`,
+          gen,
+        ),
+  ];
+}
+
+/** Envoy listeners, one per port, from the programmable Gateway listeners and what attached to them. */
+function buildListeners(
+  listeners: readonly AnalyzedListener[],
+  attachments: readonly Attachment[],
+): IRListener[] {
+  const byPort = new Map<number, AnalyzedListener[]>();
+  for (const l of listeners)
+    if (l.programmable) byPort.set(l.spec.port, [...(byPort.get(l.spec.port) ?? []), l]);
+  const out: IRListener[] = [];
+  for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
+    const group = byPort.get(port) ?? [];
+    const chains: IRFilterChain[] = [];
+    const http = group.filter((l) => l.spec.protocol === 'HTTP');
+    if (http.length > 0) {
+      chains.push({
+        kind: 'http',
+        name: 'http',
+        serverNames: [],
+        tlsSecrets: [],
+        routeConfig: routeConfig(`route/${port}`, http, attachments, 'http', port),
+      });
+    }
+    // SNI names must be unique across a listener's chains; the first chain to claim a name keeps it.
+    const claimed = new Set<string>();
+    let defaultClaimed = false;
+    const claim = (names: string[]): string[] | undefined => {
+      if (names.length === 0) {
+        if (defaultClaimed) return undefined;
+        defaultClaimed = true;
+        return [];
+      }
+      const free = names.filter((n) => !claimed.has(n));
+      if (free.length === 0) return undefined;
+      for (const n of free) claimed.add(n);
+      return free;
+    };
+    for (const l of sortBySpecificity(group.filter((x) => x.spec.protocol === 'HTTPS'))) {
+      const serverNames = claim(l.spec.hostname !== undefined ? [l.spec.hostname.toLowerCase()] : []);
+      if (serverNames === undefined) continue;
+      chains.push({
+        kind: 'http',
+        name: `https/${l.spec.name}`,
+        serverNames,
+        tlsSecrets: l.certificates.map((c) => secretName(c.id)),
+        routeConfig: routeConfig(`route/${port}/${l.spec.name}`, [l], attachments, 'https', port),
+      });
+    }
+    for (const l of sortBySpecificity(group.filter((x) => x.spec.protocol === 'TLS'))) {
+      const terminate = (l.spec.tls?.mode ?? 'Terminate') === 'Terminate';
+      const mine = attachments
+        .filter((a) => a.listener === l && a.resolved.route.kind === 'TLSRoute')
+        .sort((a, b) => compareRoutes(a.resolved.route, b.resolved.route));
+      for (const a of mine) {
+        const serverNames = claim(a.hostnames.filter((h) => h !== '*'));
+        if (serverNames === undefined) continue;
+        const route = a.resolved.route;
+        chains.push({
+          kind: 'tcp',
+          name: `tls/${l.spec.name}/${route.namespace}/${route.name}`,
+          serverNames,
+          tlsSecrets: terminate ? l.certificates.map((c) => secretName(c.id)) : [],
+          route: `${route.kind.toLowerCase()}/${route.namespace}/${route.name}`,
+          destinations: l4Destinations(a.resolved),
+        });
+      }
+    }
+    for (const l of group.filter((x) => x.spec.protocol === 'TCP')) {
+      const first = attachments
+        .filter((a) => a.listener === l && a.resolved.route.kind === 'TCPRoute')
+        .sort((a, b) => compareRoutes(a.resolved.route, b.resolved.route))[0];
+      if (first === undefined) continue;
+      const route = first.resolved.route;
+      chains.push({
+        kind: 'tcp',
+        name: `tcp/${l.spec.name}`,
+        serverNames: [],
+        tlsSecrets: [],
+        route: `${route.kind.toLowerCase()}/${route.namespace}/${route.name}`,
+        destinations: l4Destinations(first.resolved),
+      });
+    }
+    // Envoy rejects a listener without filter chains: a TCP/TLS port with nothing attached stays closed.
+    if (chains.length === 0) continue;
+    chains.sort((a, b) => compareStrings(a.name, b.name));
+    out.push({ name: `listener/${port}`, port, filterChains: chains });
+  }
+  return out;
+}
+
+function l4Destinations(resolved: ResolvedRoute) {
+  const action = resolved.rules[0]?.action;
+  return action?.kind === 'forward' ? action.destinations : [{ cluster: INVALID_BACKEND_CLUSTER, weight: 1 }];
+}
+
+function sortBySpecificity(listeners: AnalyzedListener[]): AnalyzedListener[] {
+  return [...listeners].sort((a, b) => {
+    const [ra, la] = hostnameSpecificity(a.spec.hostname ?? '*');
+    const [rb, lb] = hostnameSpecificity(b.spec.hostname ?? '*');
+    return ra - rb || la - lb || compareStrings(a.spec.name, b.spec.name);
+  });
+}
+
+/** The listener on a port that owns a hostname: the one whose own hostname matches it most specifically. */
+function owner(hostname: string, listeners: readonly AnalyzedListener[]): AnalyzedListener | undefined {
+  const covering = listeners.filter((l) => {
+    const lh = l.spec.hostname?.toLowerCase();
+    if (lh === undefined || lh === '') return true;
+    if (hostname === '*') return false;
+    if (!hostname.startsWith('*.')) return hostnameMatches(lh, hostname);
+    return lh.startsWith('*.') && hostname.endsWith(lh.slice(1));
+  });
+  return sortBySpecificity(covering)[0];
+}
+
+/** Whether a route hostname pattern (precise, "*.suffix" or "*") serves every name `host` stands for. */
+function covers(pattern: string, host: string): boolean {
+  if (pattern === '*') return true;
+  if (host === '*') return false;
+  if (!pattern.startsWith('*.')) return pattern === host;
+  if (!host.startsWith('*.')) return hostnameMatches(pattern, host);
+  return host.endsWith(pattern.slice(1));
+}
+
+/**
+ * Virtual hosts of one RouteConfiguration: one per hostname any attached route serves. A virtual host
+ * collects the matches of every route whose hostname covers it ("*.com" routes also answer for
+ * "example.com", as HTTPRouteMatchingAcrossRoutes requires), limited to the listener that owns the name.
+ */
+function routeConfig(
+  name: string,
+  listeners: readonly AnalyzedListener[],
+  attachments: readonly Attachment[],
+  scheme: 'http' | 'https',
+  port: number,
+): IRRouteConfig {
+  const mine = attachments.filter(
+    (a) =>
+      listeners.includes(a.listener) &&
+      (a.resolved.route.kind === 'HTTPRoute' || a.resolved.route.kind === 'GRPCRoute'),
+  );
+  const hosts = [...new Set(mine.flatMap((a) => a.hostnames))].sort(compareStrings);
+  const byRoute = new Map<RouteInput, ResolvedRoute>(mine.map((a) => [a.resolved.route, a.resolved]));
+  const virtualHosts: IRVirtualHost[] = [];
+  for (const host of hosts) {
+    const own = owner(host, listeners);
+    // The most specific pattern through which each route reaches this host.
+    const reach = new Map<RouteInput, string>();
+    for (const a of mine) {
+      if (a.listener !== own) continue;
+      for (const pattern of a.hostnames) {
+        if (!covers(pattern, host)) continue;
+        const current = reach.get(a.resolved.route);
+        if (current === undefined || compareSpecificity(pattern, current) < 0)
+          reach.set(a.resolved.route, pattern);
+      }
+    }
+    const entries: MatchEntry[] = [];
+    for (const [route, pattern] of reach) {
+      for (const rule of byRoute.get(route)?.rules ?? []) {
+        rule.matches.forEach((match, matchIndex) =>
+          entries.push({ route, rule: rule.index, matchIndex, match, hostname: pattern }),
+        );
+      }
+    }
+    if (entries.length === 0) continue;
+    entries.sort(compareMatchEntries);
+    virtualHosts.push({
+      name: host,
+      domain: host,
+      routes: entries.map((e) => irRoute(e, byRoute.get(e.route), scheme, port)),
+    });
+  }
+  return { name, virtualHosts };
+}
+
+function compareSpecificity(a: string, b: string): number {
+  const [ra, la] = hostnameSpecificity(a);
+  const [rb, lb] = hostnameSpecificity(b);
+  return ra - rb || la - lb;
+}
+
+function irRoute(
+  entry: MatchEntry,
+  resolved: ResolvedRoute | undefined,
+  scheme: 'http' | 'https',
+  port: number,
+): IRRoute {
+  const rule = resolved?.rules.find((r) => r.index === entry.rule);
+  const { route } = entry;
+  const out: IRRoute = {
+    name: `${route.kind.toLowerCase()}/${route.namespace}/${route.name}/rule/${entry.rule}/match/${entry.matchIndex}`,
+    source: {
+      kind: route.kind,
+      namespace: route.namespace,
+      name: route.name,
+      rule: entry.rule,
+      match: entry.matchIndex,
+    },
+    match: entry.match,
+    action: { kind: 'invalid' },
+    mirrors: [],
+  };
+  if (rule === undefined) return out;
+  out.action =
+    rule.action.kind === 'redirect'
+      ? { kind: 'redirect', redirect: redirectFor(rule.action.redirect, scheme, port) }
+      : rule.action;
+  if (rule.requestHeaders) out.requestHeaders = rule.requestHeaders;
+  if (rule.responseHeaders) out.responseHeaders = rule.responseHeaders;
+  if (rule.rewrite) out.rewrite = rule.rewrite;
+  out.mirrors = rule.mirrors;
+  if (rule.cors) out.cors = rule.cors;
+  if (rule.timeouts) out.timeouts = rule.timeouts;
+  if (rule.retry) out.retry = rule.retry;
+  return out;
+}
+
+/**
+ * The spec's port rules for redirects: an explicit port wins; else the new scheme's well-known port; else
+ * the listener's port. The port is left out of Location when it is the scheme's well-known one.
+ */
+function redirectFor(r: RequestRedirect, listenerScheme: 'http' | 'https', listenerPort: number): IRRedirect {
+  const scheme = r.scheme ?? listenerScheme;
+  const port =
+    r.port ?? (r.scheme !== undefined ? (WELL_KNOWN_PORT[r.scheme] ?? listenerPort) : listenerPort);
+  const out: IRRedirect = { statusCode: r.statusCode ?? 302 };
+  if (r.scheme !== undefined) out.scheme = r.scheme;
+  if (r.hostname !== undefined) out.hostname = r.hostname;
+  if (port !== WELL_KNOWN_PORT[scheme]) out.port = port;
+  const path = pathRewrite(r.path);
+  if (path !== undefined) out.path = path;
+  return out;
+}
+
+function collectUsed(listeners: readonly IRListener[]): { clusters: Set<string>; secrets: Set<string> } {
+  const clusters = new Set<string>();
+  const secrets = new Set<string>();
+  for (const l of listeners) {
+    for (const chain of l.filterChains) {
+      for (const s of chain.tlsSecrets) secrets.add(s);
+      if (chain.kind === 'tcp') {
+        for (const d of chain.destinations) clusters.add(d.cluster);
+        continue;
+      }
+      for (const vh of chain.routeConfig.virtualHosts) {
+        for (const r of vh.routes) {
+          if (r.action.kind === 'forward') for (const d of r.action.destinations) clusters.add(d.cluster);
+          for (const m of r.mirrors) clusters.add(m.cluster);
+        }
+      }
+    }
+  }
+  return { clusters, secrets };
+}

@@ -1,0 +1,53 @@
+import { GatewayConditionReason, ListenerConditionReason, RouteConditionReason } from '@epic/gateway-api';
+
+// Condition types and reasons this translator reports, taken from @epic/gateway-api so the spelling is
+// upstream's.
+
+export const ConditionType = {
+  Accepted: 'Accepted',
+  Programmed: 'Programmed',
+  ResolvedRefs: 'ResolvedRefs',
+  Conflicted: 'Conflicted',
+} as const;
+export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
+
+export const Reason = {
+  Accepted: RouteConditionReason.Accepted,
+  ResolvedRefs: RouteConditionReason.ResolvedRefs,
+  Programmed: GatewayConditionReason.Programmed,
+  Invalid: GatewayConditionReason.Invalid,
+  NotAllowedByListeners: RouteConditionReason.NotAllowedByListeners,
+  NoMatchingListenerHostname: RouteConditionReason.NoMatchingListenerHostname,
+  NoMatchingParent: RouteConditionReason.NoMatchingParent,
+  UnsupportedValue: RouteConditionReason.UnsupportedValue,
+  RefNotPermitted: RouteConditionReason.RefNotPermitted,
+  InvalidKind: RouteConditionReason.InvalidKind,
+  BackendNotFound: RouteConditionReason.BackendNotFound,
+  ListenersNotValid: GatewayConditionReason.ListenersNotValid,
+  UnsupportedProtocol: ListenerConditionReason.UnsupportedProtocol,
+  InvalidCertificateRef: ListenerConditionReason.InvalidCertificateRef,
+  InvalidRouteKinds: ListenerConditionReason.InvalidRouteKinds,
+  ProtocolConflict: ListenerConditionReason.ProtocolConflict,
+  HostnameConflict: ListenerConditionReason.HostnameConflict,
+  NoConflicts: ListenerConditionReason.NoConflicts,
+} as const;
+export type Reason = (typeof Reason)[keyof typeof Reason];
+
+/** A status condition without lastTransitionTime: the caller stamps time when it writes status. */
+export interface Condition {
+  type: ConditionType;
+  status: 'True' | 'False' | 'Unknown';
+  reason: Reason;
+  message: string;
+  observedGeneration: number;
+}
+
+export function condition(
+  type: ConditionType,
+  ok: boolean,
+  reason: Reason,
+  message: string,
+  observedGeneration: number,
+): Condition {
+  return { type, status: ok ? 'True' : 'False', reason, message, observedGeneration };
+}

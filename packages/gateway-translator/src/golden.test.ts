@@ -1,0 +1,108 @@
+import { existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { validateResource } from '@epic/envoy-proto';
+import { parse, stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { evaluateRoute } from './evaluate-route.js';
+import { selectRouteConfiguration } from './select-route-configuration.js';
+import { translate } from './translate.js';
+import type { EnvoyResources } from './translate-ir.js';
+import { parseFixture, type ParsedFixture } from './test-support/fixture.js';
+import { unmetExpectations } from './test-support/expectations.js';
+import { deepFreeze } from './test-support/freeze.js';
+
+// Golden cases: testdata/<feature>-<case>.in.yaml → .out.yaml (Envoy resources, status, request outcomes).
+// `UPDATE_GOLDEN=1 npx vitest run packages/gateway-translator` rewrites the outputs and deletes orphans;
+// review the diff before committing.
+
+const testdata = join(dirname(fileURLToPath(import.meta.url)), '..', 'testdata');
+const update = process.env['UPDATE_GOLDEN'] === '1';
+const cases = readdirSync(testdata)
+  .filter((f) => f.endsWith('.in.yaml'))
+  .map((f) => f.slice(0, -'.in.yaml'.length))
+  .sort();
+
+if (update) {
+  for (const f of readdirSync(testdata).filter((f) => f.endsWith('.out.yaml'))) {
+    if (!cases.includes(f.slice(0, -'.out.yaml'.length))) unlinkSync(join(testdata, f));
+  }
+}
+
+function defaultPort(fixture: ParsedFixture): number {
+  const ports = fixture.input.gateway.listeners.map((l) => l.port);
+  return ports.includes(80) ? 80 : (ports[0] ?? 80);
+}
+
+function render(fixture: ParsedFixture) {
+  const result = translate(fixture.input);
+  expect(result.issues).toEqual([]);
+  const resources = result.resources as EnvoyResources;
+  const clusters = resources.clusters.map((c) => c.name);
+  const requests = fixture.requests.map((r) => {
+    const port = r.port ?? defaultPort(fixture);
+    const serverName = r.request.scheme === 'https' ? r.request.host.replace(/:\d+$/, '') : undefined;
+    const rc = selectRouteConfiguration(resources, {
+      port,
+      ...(serverName !== undefined ? { serverName } : {}),
+    });
+    const outcome =
+      rc === undefined ? { connection: 'refused' as const } : evaluateRoute(rc, r.request, { clusters });
+    return {
+      request: { ...(r.name !== undefined ? { name: r.name } : {}), port, ...r.request },
+      outcome,
+      expect: r.expect,
+    };
+  });
+  return { result, resources, requests };
+}
+
+describe('golden translations', () => {
+  it('has fixtures', () => {
+    expect(cases.length).toBeGreaterThan(0);
+  });
+
+  for (const name of cases) {
+    describe(name, () => {
+      const fixture = parseFixture(parse(readFileSync(join(testdata, `${name}.in.yaml`), 'utf8')));
+      deepFreeze(fixture.input);
+      const { result, resources, requests } = render(fixture);
+      const output = stringify(
+        {
+          status: result.status,
+          resources,
+          requests: requests.map(({ request, outcome }) => ({ request, outcome })),
+        },
+        { lineWidth: 0, aliasDuplicateObjects: false },
+      );
+      const outPath = join(testdata, `${name}.out.yaml`);
+
+      it('matches the golden output', () => {
+        if (update) writeFileSync(outPath, output);
+        expect(existsSync(outPath), `${name}.out.yaml missing: run with UPDATE_GOLDEN=1`).toBe(true);
+        expect(output).toBe(readFileSync(outPath, 'utf8'));
+      });
+
+      it('produces resources that validate against the Envoy protos', () => {
+        const errors = Object.values(resources)
+          .flat()
+          .flatMap((r) =>
+            validateResource(r.typeUrl, r.resource).errors.map((e) => `${r.name}: ${e.path}: ${e.message}`),
+          );
+        expect(errors).toEqual([]);
+      });
+
+      it('is byte-stable across runs', () => {
+        expect(JSON.stringify(render(fixture).resources)).toBe(JSON.stringify(resources));
+      });
+
+      for (const [i, r] of requests.entries()) {
+        it(`request ${i} ${r.request.name ?? `${r.request.method ?? 'GET'} ${r.request.host}${r.request.path}`} meets expectations`, () => {
+          expect(
+            'connection' in r.outcome ? ['connection refused'] : unmetExpectations(r.outcome, r.expect),
+          ).toEqual([]);
+        });
+      }
+    });
+  }
+});

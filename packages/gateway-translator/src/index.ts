@@ -1,0 +1,39 @@
+// @epic/gateway-translator: Gateway API resources → IR → Envoy v3 resources, and a route-table evaluator.
+// Pure: no I/O, clock or randomness; sorted, byte-stable output; inputs never mutated.
+
+export { buildIR, type BuildResult } from './build-ir.js';
+export { translateIR, type EnvoyResource, type EnvoyResources } from './translate-ir.js';
+export { translate, type TranslateResult } from './translate.js';
+export {
+  validateIR,
+  assertValidIR,
+  IRValidationError,
+  type IRIssue,
+  type IRIssueCode,
+} from './validate-ir.js';
+export {
+  evaluateRoute,
+  type RouteRequest,
+  type RouteOutcome,
+  type RouteAction,
+  type ClusterOutcome,
+  type EvaluateOptions,
+  type HeaderMutationOutcome,
+} from './evaluate-route.js';
+export { selectRouteConfiguration } from './select-route-configuration.js';
+export {
+  fragmentShapeProblems,
+  RESERVED_CLUSTER_NAME_PREFIXES,
+  RESERVED_CLUSTER_OPTION_KEYS,
+  RESERVED_LISTENER_OPTION_KEYS,
+  ROUTER_FILTER_NAME,
+  type TemplateFragments,
+} from './fragments.js';
+export { Secret } from './secret.js';
+export { ConditionType, Reason, type Condition } from './conditions.js';
+export { TypeUrl } from './type-urls.js';
+export { INVALID_BACKEND_CLUSTER } from './ir.js';
+export { canonicalize, type JsonObject, type JsonValue } from './json.js';
+export type * from './ir.js';
+export type * from './input.js';
+export type * from './status.js';

@@ -1,0 +1,264 @@
+import type {
+  GRPCRouteSpec,
+  HTTPRouteSpec,
+  Listener,
+  ReferenceGrantSpec,
+  TCPRouteSpec,
+  TLSRouteSpec,
+} from '@epic/gateway-api';
+import type { Secret } from './secret.js';
+import type { TemplateFragments } from './fragments.js';
+
+// The translator's input: what the reconciler reads from the store for one gateway. Specs are the outputs
+// of @epic/gateway-api's schemas (validated, defaults applied). The structural types below are the subset
+// the translator reads, with defaulted fields optional; the specs are assignable to them, which the
+// compiler checks where buildIR reads them.
+
+export interface ParentRef {
+  group?: string;
+  kind?: string;
+  namespace?: string;
+  name: string;
+  sectionName?: string;
+  port?: number;
+}
+
+export interface BackendObjectRef {
+  group?: string;
+  kind?: string;
+  name: string;
+  namespace?: string;
+  port?: number;
+}
+
+export interface HeaderPair {
+  name: string;
+  value: string;
+}
+
+export interface HeaderModifier {
+  set?: HeaderPair[];
+  add?: HeaderPair[];
+  remove?: string[];
+}
+
+export interface PathModifier {
+  type: 'ReplaceFullPath' | 'ReplacePrefixMatch';
+  replaceFullPath?: string;
+  replacePrefixMatch?: string;
+}
+
+export interface RequestRedirect {
+  scheme?: 'http' | 'https';
+  hostname?: string;
+  path?: PathModifier;
+  port?: number;
+  statusCode?: 301 | 302 | 303 | 307 | 308;
+}
+
+export interface UrlRewrite {
+  hostname?: string;
+  path?: PathModifier;
+}
+
+export interface RequestMirror {
+  backendRef: BackendObjectRef;
+  percent?: number;
+  fraction?: { numerator: number; denominator?: number };
+}
+
+export interface CorsFilter {
+  allowOrigins?: string[];
+  allowCredentials?: boolean;
+  allowMethods?: string[];
+  allowHeaders?: string[];
+  exposeHeaders?: string[];
+  maxAge?: number;
+}
+
+export type RouteFilter =
+  | { type: 'RequestHeaderModifier'; requestHeaderModifier: HeaderModifier }
+  | { type: 'ResponseHeaderModifier'; responseHeaderModifier: HeaderModifier }
+  | { type: 'RequestRedirect'; requestRedirect: RequestRedirect }
+  | { type: 'URLRewrite'; urlRewrite: UrlRewrite }
+  | { type: 'RequestMirror'; requestMirror: RequestMirror }
+  | { type: 'CORS'; cors: CorsFilter }
+  | { type: 'ExtensionRef'; extensionRef: { group: string; kind: string; name: string } };
+
+export interface HttpBackendRef extends BackendObjectRef {
+  weight?: number;
+  filters?: RouteFilter[];
+}
+
+export interface StringMatch {
+  type?: 'Exact' | 'RegularExpression';
+  name: string;
+  value: string;
+}
+
+export interface HttpRouteMatch {
+  path?: { type?: 'Exact' | 'PathPrefix' | 'RegularExpression'; value?: string };
+  headers?: StringMatch[];
+  queryParams?: StringMatch[];
+  method?: string;
+}
+
+/** GEP-1731 retry budget of a rule (experimental channel); absent in standard-channel specs. */
+export interface HttpRouteRetry {
+  codes?: number[];
+  attempts?: number;
+  backoff?: string;
+}
+
+export interface HttpRouteRule {
+  name?: string;
+  matches?: HttpRouteMatch[];
+  filters?: RouteFilter[];
+  backendRefs?: HttpBackendRef[];
+  timeouts?: { request?: string; backendRequest?: string };
+  retry?: HttpRouteRetry;
+}
+
+export interface HttpRouteSpec {
+  parentRefs?: ParentRef[];
+  hostnames?: string[];
+  rules?: HttpRouteRule[];
+}
+
+export interface GrpcRouteMatch {
+  method?: { type?: 'Exact' | 'RegularExpression'; service?: string; method?: string };
+  headers?: StringMatch[];
+}
+
+export interface GrpcRouteRule {
+  name?: string;
+  matches?: GrpcRouteMatch[];
+  filters?: RouteFilter[];
+  backendRefs?: HttpBackendRef[];
+}
+
+export interface GrpcRouteSpec {
+  parentRefs?: ParentRef[];
+  hostnames?: string[];
+  rules?: GrpcRouteRule[];
+}
+
+export interface L4RouteSpec {
+  parentRefs?: ParentRef[];
+  /** TLSRoute only: the SNI names the route serves. */
+  hostnames?: string[];
+  rules: { name?: string; backendRefs: (BackendObjectRef & { weight?: number })[] }[];
+}
+
+interface RouteBase {
+  /** Store id of the route (status is keyed by it). */
+  id: string;
+  namespace: string;
+  name: string;
+  generation: number;
+  /** RFC 3339; the oldest route wins precedence ties, as the spec says. */
+  creationTimestamp?: string;
+}
+
+export type RouteInput =
+  | (RouteBase & { kind: 'HTTPRoute'; spec: HTTPRouteSpec })
+  | (RouteBase & { kind: 'GRPCRoute'; spec: GRPCRouteSpec })
+  | (RouteBase & { kind: 'TCPRoute'; spec: TCPRouteSpec })
+  | (RouteBase & { kind: 'TLSRoute'; spec: TLSRouteSpec });
+
+export type RouteKind = RouteInput['kind'];
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: {
+    key: string;
+    operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+    values?: string[];
+  }[];
+}
+
+export interface ListenerInput {
+  name: string;
+  hostname?: string;
+  port: number;
+  protocol: string;
+  tls?: {
+    mode?: 'Terminate' | 'Passthrough';
+    certificateRefs?: { group?: string; kind?: string; name: string; namespace?: string }[];
+    options?: Record<string, string>;
+  };
+  allowedRoutes?: {
+    namespaces?: { from?: 'All' | 'Same' | 'Selector'; selector?: LabelSelector };
+    kinds?: { group?: string; kind: string }[];
+  };
+}
+
+export interface GatewayInput {
+  id: string;
+  accountId: string;
+  name: string;
+  namespace: string;
+  /** The public address (IPv4 or IPv6) the gateway's proxies serve. */
+  address: string;
+  listeners: Listener[];
+  generation: number;
+}
+
+export interface ReferenceGrantInput {
+  namespace: string;
+  spec: ReferenceGrantSpec;
+}
+
+export interface EndpointInput {
+  address: string;
+  port: number;
+  ready: boolean;
+  serving?: boolean;
+  terminating?: boolean;
+  node?: string;
+  weight?: number;
+  /** EndpointSlice port name; when set, the endpoint belongs to the Service port of that name. */
+  portName?: string;
+}
+
+export interface ServicePortInput {
+  name?: string;
+  port: number;
+  /** Numeric target port; endpoints without portName belong to the Service port whose targetPort they carry. */
+  targetPort?: number;
+  protocol?: string;
+  /** `kubernetes.io/h2c` or `grpc` make the upstream HTTP/2. */
+  appProtocol?: string;
+}
+
+export interface ServiceInput {
+  namespace: string;
+  name: string;
+  ports: ServicePortInput[];
+  /** Endpoints from every cluster's EndpointSlices, already merged. */
+  endpoints: EndpointInput[];
+}
+
+export interface CertificateInput {
+  namespace: string;
+  name: string;
+  id: string;
+  certificatePem: string;
+  privateKey: Secret;
+}
+
+export interface NamespaceInput {
+  name: string;
+  labels: Record<string, string>;
+}
+
+export interface TranslateInput {
+  gateway: GatewayInput;
+  routes: RouteInput[];
+  referenceGrants: ReferenceGrantInput[];
+  services: ServiceInput[];
+  certificates: CertificateInput[];
+  namespaces: NamespaceInput[];
+  /** Native Envoy fragments of the gateway's template; buildIR ignores them, translateIR merges them. */
+  fragments?: TemplateFragments;
+}

@@ -1,0 +1,212 @@
+import { condition, ConditionType, Reason, type Condition } from './conditions.js';
+import type {
+  CertificateInput,
+  GatewayInput,
+  ListenerInput,
+  ReferenceGrantInput,
+  RouteKind,
+} from './input.js';
+import { GATEWAY_GROUP, referencePermitted } from './references.js';
+
+/** Route kinds each listener protocol can carry (Gateway API "supportedKinds"). */
+const KINDS_BY_PROTOCOL: Record<string, RouteKind[]> = {
+  HTTP: ['HTTPRoute', 'GRPCRoute'],
+  HTTPS: ['HTTPRoute', 'GRPCRoute'],
+  TLS: ['TLSRoute'],
+  TCP: ['TCPRoute'],
+};
+
+/** Protocols that can share a port: Envoy tells HTTPS and TLS apart by SNI, the others need a port of their own. */
+function portFamily(protocol: string): string {
+  return protocol === 'HTTPS' || protocol === 'TLS' ? 'tls' : protocol;
+}
+
+export interface AnalyzedListener {
+  spec: ListenerInput;
+  /** Routes may attach (protocol supported). */
+  accepted: boolean;
+  /** Traffic can be served (accepted, no conflict, certificates resolved). */
+  programmable: boolean;
+  supportedKinds: RouteKind[];
+  /** IRSecret names (certificate ids) to terminate TLS with. */
+  certificates: CertificateInput[];
+  conditions: (attachedRoutes: number) => Condition[];
+}
+
+export function analyzeListeners(
+  gateway: GatewayInput,
+  certificates: readonly CertificateInput[],
+  grants: readonly ReferenceGrantInput[],
+): AnalyzedListener[] {
+  const gen = gateway.generation;
+  const conflicts = findConflicts(gateway.listeners);
+  return gateway.listeners.map((spec) => {
+    const kindsForProtocol = KINDS_BY_PROTOCOL[spec.protocol];
+    const protocolOk = kindsForProtocol !== undefined;
+    const requested = spec.allowedRoutes?.kinds;
+    const supportedKinds = (kindsForProtocol ?? []).filter(
+      (k) =>
+        requested === undefined ||
+        requested.some((r) => (r.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && r.kind === k),
+    );
+    const invalidKinds = (requested ?? []).filter(
+      (r) =>
+        (r.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP ||
+        !(kindsForProtocol ?? []).includes(r.kind as RouteKind),
+    );
+
+    const refProblems: { reason: Reason; message: string }[] = [];
+    if (invalidKinds.length > 0) {
+      refProblems.push({
+        reason: Reason.InvalidRouteKinds,
+        message: `unsupported route kinds: ${invalidKinds.map((k) => `${k.group ?? GATEWAY_GROUP}/${k.kind}`).join(', ')}`,
+      });
+    }
+    const resolved: CertificateInput[] = [];
+    const terminates =
+      (spec.protocol === 'HTTPS' || spec.protocol === 'TLS') &&
+      (spec.tls?.mode ?? 'Terminate') === 'Terminate';
+    if (terminates) {
+      for (const ref of spec.tls?.certificateRefs ?? []) {
+        const ns = ref.namespace ?? gateway.namespace;
+        const label = `${ns}/${ref.name}`;
+        if ((ref.group ?? '') !== '' || (ref.kind ?? 'Secret') !== 'Secret') {
+          refProblems.push({
+            reason: Reason.InvalidCertificateRef,
+            message: `certificate ${label}: unsupported kind ${ref.kind}`,
+          });
+          continue;
+        }
+        if (
+          !referencePermitted(
+            grants,
+            { group: GATEWAY_GROUP, kind: 'Gateway', namespace: gateway.namespace },
+            { group: '', kind: 'Secret', namespace: ns, name: ref.name },
+          )
+        ) {
+          refProblems.push({
+            reason: Reason.RefNotPermitted,
+            message: `certificate ${label}: no ReferenceGrant allows it`,
+          });
+          continue;
+        }
+        const cert = certificates.find((c) => c.namespace === ns && c.name === ref.name);
+        if (cert === undefined) {
+          refProblems.push({
+            reason: Reason.InvalidCertificateRef,
+            message: `certificate ${label} not found`,
+          });
+          continue;
+        }
+        resolved.push(cert);
+      }
+      if (resolved.length === 0 && refProblems.length === 0) {
+        refProblems.push({
+          reason: Reason.InvalidCertificateRef,
+          message: 'no certificateRefs to terminate TLS with',
+        });
+      }
+    }
+    const tlsModeOk = !(spec.protocol === 'HTTPS' && spec.tls?.mode === 'Passthrough');
+    const conflict = conflicts.get(spec.name);
+    const accepted = protocolOk && tlsModeOk;
+    const certsOk = !terminates || resolved.length > 0;
+    const programmable = accepted && conflict === undefined && certsOk;
+
+    const conditions = (attachedRoutes: number): Condition[] => {
+      const out: Condition[] = [];
+      out.push(
+        !protocolOk
+          ? condition(
+              ConditionType.Accepted,
+              false,
+              Reason.UnsupportedProtocol,
+              `protocol ${spec.protocol} is not supported`,
+              gen,
+            )
+          : !tlsModeOk
+            ? condition(
+                ConditionType.Accepted,
+                false,
+                Reason.UnsupportedValue,
+                'HTTPS listeners must terminate TLS',
+                gen,
+              )
+            : condition(ConditionType.Accepted, true, Reason.Accepted, 'listener accepted', gen),
+      );
+      out.push(
+        conflict !== undefined
+          ? condition(ConditionType.Conflicted, true, conflict.reason, conflict.message, gen)
+          : condition(ConditionType.Conflicted, false, Reason.NoConflicts, 'no conflicts', gen),
+      );
+      const problem = refProblems[0];
+      out.push(
+        problem === undefined
+          ? condition(ConditionType.ResolvedRefs, true, Reason.ResolvedRefs, 'all references resolved', gen)
+          : condition(
+              ConditionType.ResolvedRefs,
+              false,
+              problem.reason,
+              refProblems.map((p) => p.message).join('; '),
+              gen,
+            ),
+      );
+      out.push(
+        programmable
+          ? condition(
+              ConditionType.Programmed,
+              true,
+              Reason.Programmed,
+              `listener programmed with ${attachedRoutes} route(s)`,
+              gen,
+            )
+          : condition(ConditionType.Programmed, false, Reason.Invalid, 'listener cannot be programmed', gen),
+      );
+      return out;
+    };
+    return {
+      spec,
+      accepted,
+      programmable,
+      supportedKinds: accepted ? supportedKinds : [],
+      certificates: resolved,
+      conditions,
+    };
+  });
+}
+
+/** Listeners that cannot be served side by side: different protocol families on one port, or same hostname. */
+function findConflicts(
+  listeners: readonly ListenerInput[],
+): Map<string, { reason: Reason; message: string }> {
+  const out = new Map<string, { reason: Reason; message: string }>();
+  const byPort = new Map<number, ListenerInput[]>();
+  for (const l of listeners) byPort.set(l.port, [...(byPort.get(l.port) ?? []), l]);
+  for (const [port, group] of byPort) {
+    const families = new Set(group.map((l) => portFamily(l.protocol)));
+    if (families.size > 1) {
+      for (const l of group) {
+        out.set(l.name, {
+          reason: Reason.ProtocolConflict,
+          message: `port ${port} is used by incompatible protocols`,
+        });
+      }
+      continue;
+    }
+    const seen = new Map<string, number>();
+    for (const l of group) {
+      const key = l.protocol === 'TCP' ? '' : (l.hostname ?? '').toLowerCase();
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+    }
+    for (const l of group) {
+      const key = l.protocol === 'TCP' ? '' : (l.hostname ?? '').toLowerCase();
+      if ((seen.get(key) ?? 0) > 1) {
+        out.set(l.name, {
+          reason: Reason.HostnameConflict,
+          message: `another listener on port ${port} serves the same hostname`,
+        });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,52 @@
+import type { EnvoyResources } from './translate-ir.js';
+import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+
+/**
+ * The RouteConfiguration a connection reaches: the Envoy listener on `port`, its filter chain for the
+ * TLS server name (most specific serverNames match, else the chain without one), and the RDS name its
+ * HttpConnectionManager refers to. Undefined when the port is closed or the chain is not HTTP.
+ */
+export function selectRouteConfiguration(
+  resources: EnvoyResources,
+  connection: { port: number; serverName?: string },
+): JsonObject | undefined {
+  const listener = resources.listeners.find((l) => {
+    const address = l.resource['address'];
+    return (
+      isJsonObject(address) &&
+      isJsonObject(address['socketAddress']) &&
+      address['socketAddress']['portValue'] === connection.port
+    );
+  });
+  if (listener === undefined) return undefined;
+  const chains = objects(listener.resource['filterChains']);
+  const sni = connection.serverName?.toLowerCase();
+  let best: { chain: JsonObject; rank: number } | undefined;
+  for (const chain of chains) {
+    const match = chain['filterChainMatch'];
+    const names =
+      isJsonObject(match) && Array.isArray(match['serverNames'])
+        ? match['serverNames'].filter((n) => typeof n === 'string')
+        : [];
+    let rank = -1;
+    if (names.length === 0) rank = 0;
+    for (const n of names) {
+      if (sni === undefined) continue;
+      if (n === sni) rank = Math.max(rank, 1_000);
+      else if (n.startsWith('*.') && sni.endsWith(n.slice(1))) rank = Math.max(rank, n.length);
+    }
+    if (rank >= 0 && (best === undefined || rank > best.rank)) best = { chain, rank };
+  }
+  if (best === undefined) return undefined;
+  for (const filter of objects(best.chain['filters'])) {
+    const config = filter['typedConfig'];
+    if (!isJsonObject(config) || !isJsonObject(config['rds'])) continue;
+    const name = config['rds']['routeConfigName'];
+    return resources.routes.find((r) => r.name === name)?.resource;
+  }
+  return undefined;
+}
+
+function objects(v: JsonValue | undefined): JsonObject[] {
+  return Array.isArray(v) ? v.filter(isJsonObject) : [];
+}

@@ -1,0 +1,47 @@
+import type { Condition } from './conditions.js';
+
+// What the translator says about the objects it read. The caller stamps lastTransitionTime and merges these
+// conditions by type into the stored status (keeping the time of unchanged ones).
+
+export interface NormalizedParentRef {
+  group: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  sectionName?: string;
+  port?: number;
+}
+
+export interface RouteParentStatus {
+  parentRef: NormalizedParentRef;
+  conditions: Condition[];
+}
+
+export interface RouteStatus {
+  id: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  /** One entry per parentRef that names this gateway; other parents are other gateways' business. */
+  parents: RouteParentStatus[];
+}
+
+export interface ListenerStatus {
+  name: string;
+  attachedRoutes: number;
+  supportedKinds: { group: string; kind: string }[];
+  conditions: Condition[];
+}
+
+export interface GatewayStatus {
+  observedGeneration: number;
+  /** Accepted, and Programmed as far as translation can tell (the caller downgrades it on NACK/taint). */
+  conditions: Condition[];
+  listeners: ListenerStatus[];
+}
+
+export interface TranslateStatus {
+  gateway: GatewayStatus;
+  /** Sorted by kind, namespace, name. */
+  routes: RouteStatus[];
+}

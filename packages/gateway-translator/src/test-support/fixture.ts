@@ -1,0 +1,240 @@
+import { z } from 'zod';
+import { GatewaySpec, PortNumber, ReferenceGrantSpec, validate } from '@epic/gateway-api';
+import type { RouteRequest } from '../evaluate-route.js';
+import type { TemplateFragments } from '../fragments.js';
+import type { RouteInput, TranslateInput } from '../input.js';
+import type { JsonObject } from '../json.js';
+import { Secret } from '../secret.js';
+
+// Golden fixtures (`testdata/<feature>-<case>.in.yaml`): a TranslateInput in YAML plus a request table.
+// Parsed strictly: an unknown key anywhere fails, and specs go through @epic/gateway-api's schemas, so a
+// fixture can only say what the API would have accepted.
+
+const Endpoint = z.strictObject({
+  address: z.string().min(1),
+  port: PortNumber,
+  ready: z.boolean(),
+  serving: z.boolean().optional(),
+  terminating: z.boolean().optional(),
+  node: z.string().optional(),
+  weight: z.number().int().min(1).optional(),
+  portName: z.string().optional(),
+});
+
+const ServicePort = z.strictObject({
+  name: z.string().optional(),
+  port: PortNumber,
+  targetPort: PortNumber.optional(),
+  protocol: z.string().optional(),
+  appProtocol: z.string().optional(),
+});
+
+/** GEP-1731 retry (experimental channel), which the standard-channel HTTPRoute schema does not carry. */
+const Retry = z.strictObject({
+  codes: z.array(z.number().int().min(400).max(599)).optional(),
+  attempts: z.number().int().min(0).optional(),
+  backoff: z
+    .string()
+    .regex(/^([0-9]{1,5}(h|m|s|ms)){1,4}$/)
+    .optional(),
+});
+
+const RouteKindSchema = z.enum(['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute']);
+
+const Route = z.strictObject({
+  id: z.string().optional(),
+  kind: RouteKindSchema,
+  namespace: z.string().min(1),
+  name: z.string().min(1),
+  generation: z.number().int().min(1).default(1),
+  creationTimestamp: z.string().optional(),
+  spec: z.record(z.string(), z.unknown()),
+});
+
+const Json = z.record(z.string(), z.unknown());
+
+const Fragments = z.strictObject({
+  extraHttpFilters: z.array(Json).optional(),
+  listenerOptions: Json.optional(),
+  clusterOptions: Json.optional(),
+  extraClusters: z.array(Json).optional(),
+});
+
+const HeaderExpect = z.record(z.string(), z.string().nullable());
+
+const Expect = z.strictObject({
+  status: z.number().int().optional(),
+  virtualHost: z.string().nullable().optional(),
+  route: z.string().nullable().optional(),
+  /** All traffic goes to this Service (`namespace/name`). */
+  backend: z.string().optional(),
+  /** Exactly these clusters with these weights. */
+  clusters: z.record(z.string(), z.number().int()).optional(),
+  location: z.string().optional(),
+  /** Upstream request headers (null = absent), checked on every cluster. */
+  requestHeaders: HeaderExpect.optional(),
+  responseHeaders: z
+    .strictObject({
+      set: z.record(z.string(), z.string()).optional(),
+      add: z.record(z.string(), z.array(z.string())).optional(),
+      remove: z.array(z.string()).optional(),
+    })
+    .optional(),
+  rewrite: z.strictObject({ host: z.string().optional(), path: z.string().optional() }).optional(),
+  mirrors: z.array(z.strictObject({ cluster: z.string(), percent: z.number() })).optional(),
+  timeout: z.string().optional(),
+  retryPolicy: Json.optional(),
+  cors: Json.optional(),
+});
+export type Expectation = z.infer<typeof Expect>;
+
+const Request = z.strictObject({
+  name: z.string().optional(),
+  port: PortNumber.optional(),
+  host: z.string().min(1),
+  path: z.string().min(1),
+  method: z.string().optional(),
+  scheme: z.enum(['http', 'https']).optional(),
+  headers: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
+  query: z.record(z.string(), z.string()).optional(),
+  expect: Expect,
+});
+
+const Fixture = z.strictObject({
+  description: z.string().min(1),
+  /** The upstream conformance test this case models, if any. */
+  conformance: z.string().optional(),
+  gateway: z.strictObject({
+    id: z.string().default('gateway-1'),
+    accountId: z.string().default('account-1'),
+    name: z.string().min(1),
+    namespace: z.string().min(1),
+    address: z.string().default('203.0.113.10'),
+    generation: z.number().int().min(1).default(1),
+    listeners: z.array(z.unknown()).min(1),
+  }),
+  routes: z.array(Route).default([]),
+  referenceGrants: z.array(z.strictObject({ namespace: z.string().min(1), spec: z.unknown() })).default([]),
+  services: z
+    .array(
+      z.strictObject({
+        namespace: z.string().min(1),
+        name: z.string().min(1),
+        ports: z.array(ServicePort).min(1),
+        endpoints: z.array(Endpoint).default([]),
+      }),
+    )
+    .default([]),
+  certificates: z
+    .array(
+      z.strictObject({
+        namespace: z.string().min(1),
+        name: z.string().min(1),
+        id: z.string().min(1),
+        certificatePem: z.string().min(1),
+        privateKey: z.string().min(1),
+      }),
+    )
+    .default([]),
+  namespaces: z
+    .array(z.strictObject({ name: z.string().min(1), labels: z.record(z.string(), z.string()).default({}) }))
+    .default([]),
+  fragments: Fragments.optional(),
+  requests: z.array(Request).default([]),
+});
+
+export interface FixtureRequest {
+  name?: string;
+  port?: number;
+  request: RouteRequest;
+  expect: Expectation;
+}
+
+export interface ParsedFixture {
+  description: string;
+  conformance?: string;
+  input: TranslateInput;
+  requests: FixtureRequest[];
+}
+
+export class FixtureError extends Error {}
+
+function fail(where: string, issues: readonly { path: PropertyKey[]; message: string }[]): never {
+  throw new FixtureError(
+    `${where}: ${issues.map((i) => `${i.path.map(String).join('.') || '<root>'}: ${i.message}`).join('; ')}`,
+  );
+}
+
+/** Parses a fixture document (already loaded from YAML); throws FixtureError naming every bad field. */
+export function parseFixture(doc: unknown): ParsedFixture {
+  const parsed = Fixture.safeParse(doc);
+  if (!parsed.success) fail('fixture', parsed.error.issues);
+  const f = parsed.data;
+
+  const gatewaySpec = GatewaySpec.safeParse({ gatewayClassName: 'epic', listeners: f.gateway.listeners });
+  if (!gatewaySpec.success) fail('gateway.listeners', gatewaySpec.error.issues);
+
+  const routes: RouteInput[] = f.routes.map((r, i) => {
+    const spec = structuredClone(r.spec) as Record<string, unknown>;
+    const retries = new Map<number, z.infer<typeof Retry>>();
+    if (r.kind === 'HTTPRoute' && Array.isArray(spec['rules'])) {
+      (spec['rules'] as Record<string, unknown>[]).forEach((rule, j) => {
+        if (rule['retry'] === undefined) return;
+        const retry = Retry.safeParse(rule['retry']);
+        if (!retry.success) fail(`routes[${i}].spec.rules[${j}].retry`, retry.error.issues);
+        retries.set(j, retry.data);
+        delete rule['retry'];
+      });
+    }
+    const result = validate(r.kind, spec);
+    if (!result.ok)
+      throw new FixtureError(
+        `routes[${i}] (${r.namespace}/${r.name}): ${result.issues.map((x) => `${x.path}: ${x.message}`).join('; ')}`,
+      );
+    const value = result.value as { rules?: Record<string, unknown>[] };
+    for (const [j, retry] of retries) {
+      const rule = value.rules?.[j];
+      if (rule !== undefined) rule['retry'] = retry;
+    }
+    const base = {
+      id: r.id ?? `${r.kind}/${r.namespace}/${r.name}`,
+      namespace: r.namespace,
+      name: r.name,
+      generation: r.generation,
+      ...(r.creationTimestamp !== undefined ? { creationTimestamp: r.creationTimestamp } : {}),
+    };
+    return { ...base, kind: r.kind, spec: value } as RouteInput;
+  });
+
+  const referenceGrants = f.referenceGrants.map((g, i) => {
+    const spec = ReferenceGrantSpec.safeParse(g.spec);
+    if (!spec.success) fail(`referenceGrants[${i}].spec`, spec.error.issues);
+    return { namespace: g.namespace, spec: spec.data };
+  });
+
+  const input: TranslateInput = {
+    gateway: { ...f.gateway, listeners: gatewaySpec.data.listeners },
+    routes,
+    referenceGrants,
+    services: f.services,
+    certificates: f.certificates.map((c) => ({ ...c, privateKey: new Secret(c.privateKey) })),
+    namespaces: f.namespaces,
+  };
+  if (f.fragments !== undefined) input.fragments = f.fragments as TemplateFragments;
+  const requests = f.requests.map((r) => {
+    const request: RouteRequest = { host: r.host, path: r.path };
+    if (r.method !== undefined) request.method = r.method;
+    if (r.scheme !== undefined) request.scheme = r.scheme;
+    if (r.headers !== undefined) request.headers = r.headers;
+    if (r.query !== undefined) request.query = r.query;
+    const out: FixtureRequest = { request, expect: r.expect };
+    if (r.name !== undefined) out.name = r.name;
+    if (r.port !== undefined) out.port = r.port;
+    return out;
+  });
+  const out: ParsedFixture = { description: f.description, input, requests };
+  if (f.conformance !== undefined) out.conformance = f.conformance;
+  return out;
+}
+
+export type { JsonObject };
