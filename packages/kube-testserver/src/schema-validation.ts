@@ -78,14 +78,14 @@ function checkType(value: Json, schema: Schema, path: string, errors: FieldError
   if (value === null) {
     if (schema.nullable === true) return false;
     if (typeof want === 'string') {
-      errors.push(fieldError.invalid(path, 'null', `${path} in body must be of type ${want}: "null"`));
+      errors.push(fieldError.typeInvalid(path, 'null', `${path} in body must be of type ${want}: "null"`));
       return false;
     }
     return false;
   }
   if (schema['x-kubernetes-int-or-string'] === true) {
     if (actual !== 'integer' && actual !== 'string') {
-      errors.push(fieldError.invalid(path, actual, `${path} in body must be of type integer,string: "${actual}"`));
+      errors.push(fieldError.typeInvalid(path, actual, `${path} in body must be of type integer,string: "${actual}"`));
       return false;
     }
     return true;
@@ -93,7 +93,7 @@ function checkType(value: Json, schema: Schema, path: string, errors: FieldError
   if (typeof want !== 'string') return true;
   const ok = want === actual || (want === 'number' && actual === 'integer');
   if (!ok) {
-    errors.push(fieldError.invalid(path, actual, `${path} in body must be of type ${want}: "${actual}"`));
+    errors.push(fieldError.typeInvalid(path, actual, `${path} in body must be of type ${want}: "${actual}"`));
     return false;
   }
   return true;

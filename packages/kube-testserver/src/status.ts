@@ -140,18 +140,20 @@ export const fieldError = {
   invalid(field: string, value: unknown, why: string): FieldError {
     return { type: 'FieldValueInvalid', field, detail: `Invalid value: ${renderValue(value)}${why ? `: ${why}` : ''}` };
   },
+  /** Type mismatches: kube-openapi reports the actual type name as the bad value. */
+  typeInvalid(field: string, actualType: string, why: string): FieldError {
+    return { type: 'FieldValueTypeInvalid', field, detail: `Invalid value: ${renderValue(actualType)}: ${why}` };
+  },
   notSupported(field: string, value: unknown, supported: unknown[]): FieldError {
-    return {
-      type: 'FieldValueNotSupported',
-      field,
-      detail: `Unsupported value: ${renderValue(value)}: supported values: ${supported.map((s) => renderValue(s)).join(', ')}`,
-    };
+    // The apiextensions server formats enum values with %v and quotes them: numbers appear as "301".
+    const quoted = supported.map((s) => JSON.stringify(typeof s === 'string' ? s : JSON.stringify(s)));
+    return { type: 'FieldValueNotSupported', field, detail: `Unsupported value: ${renderValue(value)}: supported values: ${quoted.join(', ')}` };
   },
   tooLong(field: string, max: number): FieldError {
-    return { type: 'FieldValueTooLong', field, detail: `Too long: may not be more than ${max} bytes` };
+    return { type: 'FieldValueTooLong', field, detail: `Too long: may not be more than ${max} ${max === 1 ? 'byte' : 'bytes'}` };
   },
   tooMany(field: string, actual: number, max: number): FieldError {
-    return { type: 'FieldValueTooMany', field, detail: `Too many: ${actual}: must have at most ${max} items` };
+    return { type: 'FieldValueTooMany', field, detail: `Too many: ${actual}: must have at most ${max} ${max === 1 ? 'item' : 'items'}` };
   },
   duplicate(field: string, value: unknown): FieldError {
     return { type: 'FieldValueDuplicate', field, detail: `Duplicate value: ${renderValue(value)}` };

@@ -1,0 +1,69 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startKubeTestServer, type KubeTestServer } from './index.js';
+import { invalidCorpus } from './test-support/invalid-corpus.js';
+import { gatewayApiDir, Kubectl } from './test-support/kubectl.js';
+import { raw } from './test-support/raw-request.js';
+
+const collections: Record<string, string> = {
+  Gateway: '/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways',
+  HTTPRoute: '/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes',
+  GRPCRoute: '/apis/gateway.networking.k8s.io/v1/namespaces/default/grpcroutes',
+  ReferenceGrant: '/apis/gateway.networking.k8s.io/v1/namespaces/default/referencegrants',
+  GatewayClass: '/apis/gateway.networking.k8s.io/v1/gatewayclasses',
+  ConfigMap: '/api/v1/namespaces/default/configmaps',
+  Service: '/api/v1/namespaces/default/services',
+};
+
+let server: KubeTestServer;
+let kubectl: Kubectl;
+
+beforeAll(async () => {
+  server = await startKubeTestServer();
+  kubectl = new Kubectl(server);
+  const dir = join(gatewayApiDir, 'crd', 'standard');
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
+    for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
+      const obj = doc.toJSON();
+      if (obj?.kind !== 'CustomResourceDefinition') continue;
+      const res = await raw(server, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', obj);
+      expect(res.status).toBe(201);
+    }
+  }
+});
+
+afterAll(async () => {
+  kubectl?.cleanup();
+  await server?.close();
+});
+
+describe('invalid objects are rejected like a real API server', () => {
+  it('has a corpus of at least 30 distinct invalid objects', () => {
+    expect(invalidCorpus.length).toBeGreaterThanOrEqual(30);
+    expect(new Set(invalidCorpus.map((c) => c.name)).size).toBe(invalidCorpus.length);
+  });
+
+  it.each(invalidCorpus.map((c) => [c.name.slice(0, 40), c] as const))('%s: 422 Invalid naming the field', async (_, c) => {
+    const res = await raw(server, 'POST', collections[c.object.kind as string] as string, c.object);
+    expect(res.status).toBe(422);
+    const [group] = (c.object.apiVersion as string).includes('/') ? (c.object.apiVersion as string).split('/') : [''];
+    const qualifiedKind = group ? `${c.object.kind}.${group}` : c.object.kind;
+    expect(res.json).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Invalid', code: 422 });
+    expect(res.json.message).toBe(`${qualifiedKind} "${c.name}" is invalid: ${c.field}: ${c.message}`);
+    expect(res.json.details.causes).toEqual([{ reason: expect.any(String), field: c.field, message: c.message }]);
+  });
+
+  it.each([
+    ['create', ['create']],
+    ['apply --server-side', ['apply', '--server-side']],
+  ])('reports every corpus error through kubectl %s', async (_, verb) => {
+    const manifest = invalidCorpus.map((c) => stringify(c.object)).join('---\n');
+    const r = await kubectl.run([...verb, '-n', 'default', '-f', '-'], manifest);
+    expect(r.code).not.toBe(0);
+    const missing = invalidCorpus.filter((c) => !r.stderr.includes(`"${c.name}" is invalid: ${c.field}: ${c.message}`));
+    expect(missing.map((c) => c.name)).toEqual([]);
+    expect(r.stdout).toBe('');
+  });
+});

@@ -1,0 +1,47 @@
+// Runs /usr/bin/kubectl against a test server asynchronously (the server lives in the test's own event loop,
+// so a synchronous spawn would deadlock), with a private HOME and discovery cache.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { KubeTestServer } from '../server.js';
+
+export const KUBECTL = '/usr/bin/kubectl';
+
+/** /work/shared/gateway-api: tests read the upstream CRDs and examples from the shared tree next to the repo. */
+export const gatewayApiDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', '..', 'shared', 'gateway-api');
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class Kubectl {
+  private readonly home = mkdtempSync(join(tmpdir(), 'kubectl-home-'));
+
+  constructor(private readonly server: KubeTestServer) {
+    if (!server.kubeconfigPath) server.writeKubeconfig(join(this.home, 'kubeconfig'));
+  }
+
+  run(args: string[], input?: string): Promise<KubectlResult> {
+    const kubeconfig = this.server.kubeconfigPath ?? join(this.home, 'kubeconfig');
+    return new Promise((resolvePromise) => {
+      const child = execFile(
+        KUBECTL,
+        ['--kubeconfig', kubeconfig, '--cache-dir', join(this.home, 'cache'), ...args],
+        { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.home }, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 },
+        (err, stdout, stderr) => {
+          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+          resolvePromise({ code, stdout, stderr });
+        },
+      );
+      if (input !== undefined) child.stdin?.end(input);
+    });
+  }
+
+  cleanup(): void {
+    rmSync(this.home, { recursive: true, force: true });
+  }
+}
