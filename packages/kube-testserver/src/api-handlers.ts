@@ -2,6 +2,7 @@
 // status subresource, generation, finalizers, namespace termination, CRD registration, patches, apply.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
+import { applyBuiltinDefaults } from './builtin-defaults.js';
 import { clone, deepEqual, isObject, str, type Json, type JsonObject } from './json.js';
 import { serverSideApply, Shape, trackUpdate } from './managed-fields.js';
 import { validateBuiltin, validateObjectMeta } from './object-meta-validation.js';
@@ -158,7 +159,7 @@ export class KubeApi {
   }
 
   /** Common checks and normalisation of a body for `type`, then schema / metadata validation. */
-  private admit(t: RequestTarget, obj: JsonObject, warnings: string[]): void {
+  private admit(t: RequestTarget, obj: JsonObject, warnings: string[], creating: boolean): void {
     const type = t.type;
     const apiVersion = apiVersionOf(type);
     if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion) {
@@ -188,7 +189,10 @@ export class KubeApi {
         if (mode === 'Warn') warnings.push(...msgs);
       }
       errors.push(...r.errors);
-    } else errors.push(...validateBuiltin(obj, type.kind));
+    } else {
+      applyBuiltinDefaults(type.kind, obj, creating);
+      errors.push(...validateBuiltin(obj, type.kind));
+    }
     if (type.kind === 'CustomResourceDefinition' && type.group === 'apiextensions.k8s.io') errors.push(...validateCrd(obj));
     if (errors.length > 0) throw invalid(type.kind, type.group, str(m.name) ?? '', errors);
   }
@@ -212,7 +216,7 @@ export class KubeApi {
       m.name = m.generateName + randomBytes(4).toString('hex').slice(0, 5);
     }
     const warnings: string[] = [];
-    this.admit(t, obj, warnings);
+    this.admit(t, obj, warnings, true);
     const name = str(m.name) ?? '';
     this.ensureNamespaceWritable(t, name);
     const key = storageKey(t.type);
@@ -281,7 +285,12 @@ export class KubeApi {
       }
       if (t.subresource !== 'finalize' && type.kind === 'Namespace' && !type.group) obj.spec = clone(old.spec ?? {});
     }
-    this.admit(t, obj, warnings);
+    if (type.kind === 'Service' && !type.group && isObject(obj.spec) && isObject(old.spec) && !obj.spec.clusterIP) {
+      // clusterIP is immutable: an update that omits it keeps the allocated one.
+      obj.spec.clusterIP = old.spec.clusterIP ?? null;
+      obj.spec.clusterIPs = old.spec.clusterIPs ?? null;
+    }
+    this.admit(t, obj, warnings, false);
     const m = meta(obj);
     const om = meta(old);
     for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
@@ -370,7 +379,7 @@ export class KubeApi {
     if (!existing) {
       if (t.subresource) throw notFound(t.type.group, t.type.plural, t.name ?? '');
       const merged = serverSideApply({ live: undefined, applied, manager, apiVersion, force, shape: this.shape(t.type), subresource: undefined, now: nowRfc3339() });
-      this.admit(t, merged, warnings);
+      this.admit(t, merged, warnings, true);
       this.ensureNamespaceWritable(t, t.name ?? '');
       this.initialiseNew(t.type, merged);
       return { code: 201, body: this.commitNew(t, merged), warnings };

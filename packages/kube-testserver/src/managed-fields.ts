@@ -68,6 +68,13 @@ function itemKey(item: Json, list: ListKind): string | undefined {
   return undefined;
 }
 
+/** Whether live item `x` is the item `applied` names: equal set values, or equal values for the keys it sets. */
+function sameItem(x: Json, applied: Json, list: ListKind): boolean {
+  if (list.type === 'set') return deepEqual(x, applied);
+  if (list.type !== 'map' || !isObject(x) || !isObject(applied)) return false;
+  return list.keys.every((k) => applied[k] === undefined || deepEqual(x[k], applied[k]));
+}
+
 /** Member paths of every field set in `value` (leaves, list items, empty maps). */
 export function fieldSet(value: JsonObject, shape: Shape, skipStatus: boolean): Set<string> {
   const out = new Set<string>();
@@ -248,8 +255,7 @@ function mergeApplied(live: Json | undefined, applied: Json, shape: Shape): Json
     if (lk.type === 'atomic') return clone(applied);
     const out = [...live];
     for (const item of applied) {
-      const key = itemKey(item, lk);
-      const idx = out.findIndex((x) => itemKey(x, lk) === key);
+      const idx = out.findIndex((x) => sameItem(x, item, lk));
       if (idx >= 0) out[idx] = mergeApplied(out[idx], item, shape.item());
       else out.push(clone(item));
     }
@@ -281,6 +287,8 @@ export function serverSideApply(req: ApplyRequest): JsonObject {
   for (const e of entries) {
     if (sameEntry(e, manager, 'Apply', req.subresource)) continue;
     for (const p of newSet) {
+      // A list item's own membership never conflicts; its fields do.
+      if (p.slice(p.lastIndexOf(SEP) + 1).startsWith('k:')) continue;
       if (e.fields.has(p) && !deepEqual(valueAt(live ?? null, p), valueAt(applied, p))) {
         conflicts.push({ manager: e.manager, apiVersion: e.apiVersion, path: p, entry: e });
       }

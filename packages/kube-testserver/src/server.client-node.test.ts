@@ -229,7 +229,7 @@ describe('patch', () => {
       ['web', 'nginx:2'],
       ['sidecar', 'envoy:1'],
     ]);
-    expect(containers[0]?.ports).toEqual([{ containerPort: 80 }]);
+    expect(containers[0]?.ports).toEqual([{ containerPort: 80, protocol: 'TCP' }]);
   });
 
   it('refuses strategic merge patches on custom resources with 415', async () => {

@@ -15,7 +15,7 @@ import { ObjectStore } from './object-store.js';
 import { openapiGroupVersion, openapiRoot } from './openapi.js';
 import { ResourceRegistry } from './registry.js';
 import { storageKey } from './resource-types.js';
-import { methodNotAllowed, notFound, StatusError } from './status.js';
+import { methodNotAllowed, notFound, StatusError, unsupportedMediaType } from './status.js';
 import { toTable, wantsTable } from './table.js';
 import { startWatch, type ActiveWatch } from './watch-stream.js';
 
@@ -182,6 +182,11 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
       userAgent: req.headers['user-agent'] ?? '',
     };
     const accept = req.headers.accept;
+    const bodyType = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
+    if ((method === 'POST' || method === 'PUT') && bodyType !== '' && bodyType !== 'application/json' && bodyType !== 'application/yaml') {
+      // Protobuf/CBOR bodies are refused like a server without that codec; client-go then retries in JSON.
+      throw unsupportedMediaType(['application/json', 'application/yaml']);
+    }
     const reply = (code: number, body: JsonObject, warnings: string[] = []): void => {
       const headers: Record<string, string> = {};
       if (warnings.length > 0) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ');
