@@ -1,0 +1,134 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startKubeTestServer, type KubeTestServer } from './index.js';
+import { gatewayApiDir, Kubectl } from './test-support/kubectl.js';
+
+let server: KubeTestServer;
+let kubectl: Kubectl;
+
+const examplesDir = join(gatewayApiDir, 'examples');
+const namespaceFiles = ['0-namespaces.yaml', 'cross-namespace-routing/0-namespaces.yaml', 'multicluster/0-namespaces.yaml'].map((f) => join(examplesDir, f));
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    if (statSync(p).isDirectory()) return yamlFiles(p);
+    return f.endsWith('.yaml') ? [p] : [];
+  });
+}
+
+function documentCount(files: string[]): number {
+  return files.reduce((n, f) => n + parseAllDocuments(readFileSync(f, 'utf8')).filter((d) => d.toJSON() !== null).length, 0);
+}
+
+beforeAll(async () => {
+  server = await startKubeTestServer({ kubeconfigPath: true });
+  kubectl = new Kubectl(server);
+});
+
+afterAll(async () => {
+  kubectl?.cleanup();
+  await server?.close();
+});
+
+describe('kubectl against the test server', () => {
+  it('applies the standard Gateway API CRDs server-side and serves their kinds', async () => {
+    const dir = join(gatewayApiDir, 'crd', 'standard');
+    const r = await kubectl.run(['apply', '--server-side', '-f', dir]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(documentCount(yamlFiles(dir)));
+    const resources = await kubectl.run(['api-resources', '--api-group=gateway.networking.k8s.io', '-o', 'name']);
+    expect(resources.stdout.split('\n')).toEqual(expect.arrayContaining(['gateways.gateway.networking.k8s.io', 'httproutes.gateway.networking.k8s.io', 'gatewayclasses.gateway.networking.k8s.io']));
+    const established = await kubectl.run(['wait', '--for=condition=established', '--timeout=10s', 'crd/gateways.gateway.networking.k8s.io']);
+    expect(established.code).toBe(0);
+  });
+
+  it('applies every upstream example server-side', async () => {
+    const ns = await kubectl.run(['apply', '--server-side', ...namespaceFiles.flatMap((f) => ['-f', f])]);
+    expect(ns.code).toBe(0);
+    const r = await kubectl.run(['apply', '--server-side', '-R', '-f', examplesDir]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const applied = r.stdout.split('\n').filter((l) => l.endsWith(' serverside-applied'));
+    expect(applied).toHaveLength(documentCount(yamlFiles(examplesDir)));
+  });
+
+  it('lists applied objects with kubectl get, including printer columns', async () => {
+    const r = await kubectl.run(['get', 'gateways', '-A', '-o', 'json']);
+    const list = JSON.parse(r.stdout);
+    expect(list.items.length).toBeGreaterThan(10);
+    const table = await kubectl.run(['get', 'httproutes', '-n', 'default']);
+    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+HOSTNAMES\s+AGE$/);
+    expect(table.stdout).toMatch(/\nfoo-route\s+\["foo\.example\.com"\]\s+\d+s\n/);
+  });
+
+  it('describes a custom resource', async () => {
+    const r = await kubectl.run(['describe', 'gateway', 'my-gateway', '-n', 'default']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Name:\s+my-gateway$/m);
+    expect(r.stdout).toMatch(/^Kind:\s+Gateway$/m);
+    expect(r.stdout).toMatch(/Gateway Class Name:\s+example/);
+  });
+
+  it('deletes an object and then reports it not found', async () => {
+    const del = await kubectl.run(['delete', 'httproute', 'foo-route', '-n', 'default']);
+    expect(del.stdout.trim()).toBe('httproute.gateway.networking.k8s.io "foo-route" deleted');
+    const get = await kubectl.run(['get', 'httproute', 'foo-route', '-n', 'default']);
+    expect(get.code).not.toBe(0);
+    expect(get.stderr.trim()).toBe('Error from server (NotFound): httproutes.gateway.networking.k8s.io "foo-route" not found');
+  });
+
+  it('does not write when an unchanged manifest is applied again', async () => {
+    const file = join(examplesDir, 'http-routing', 'gateway.yaml');
+    await kubectl.run(['apply', '--server-side', '-f', file]);
+    const before = server.store.resourceVersion;
+    const again = await kubectl.run(['apply', '--server-side', '-f', file]);
+    expect(again.code).toBe(0);
+    expect(server.store.resourceVersion).toBe(before);
+  });
+
+  it('reports a server-side apply conflict with another field manager, and forces it', async () => {
+    const manifest = 'apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: conflicted\nspec:\n  controllerName: example.com/one\n';
+    expect((await kubectl.run(['apply', '--server-side', '-f', '-'], manifest)).code).toBe(0);
+    const other = manifest.replace('example.com/one', 'example.com/two');
+    const conflict = await kubectl.run(['apply', '--server-side', '--field-manager=intruder', '-f', '-'], other);
+    expect(conflict.code).not.toBe(0);
+    expect(conflict.stderr).toContain('Apply failed with 1 conflict: conflict with "kubectl" using gateway.networking.k8s.io/v1: .spec.controllerName');
+    const forced = await kubectl.run(['apply', '--server-side', '--field-manager=intruder', '--force-conflicts', '-f', '-'], other);
+    expect(forced.code).toBe(0);
+    const value = await kubectl.run(['get', 'gatewayclass', 'conflicted', '-o', 'jsonpath={.spec.controllerName}']);
+    expect(value.stdout).toBe('example.com/two');
+  });
+
+  it('applies client-side (strategic merge) and describes a Deployment', async () => {
+    const manifest = (image: string) =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: default\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: ${image}\n`;
+    expect((await kubectl.run(['apply', '-f', '-'], manifest('nginx:1'))).stdout.trim()).toBe('deployment.apps/web created');
+    expect((await kubectl.run(['apply', '-f', '-'], manifest('nginx:1'))).stdout.trim()).toBe('deployment.apps/web unchanged');
+    expect((await kubectl.run(['apply', '-f', '-'], manifest('nginx:2'))).stdout.trim()).toBe('deployment.apps/web configured');
+    const d = await kubectl.run(['describe', 'deployment', 'web', '-n', 'default']);
+    expect(d.stdout).toMatch(/^Replicas:\s+1 desired/m);
+    expect(d.stdout).toMatch(/^\s+Image:\s+nginx:2$/m);
+  });
+
+  it('deletes a namespace with its contents and waits for it to go', async () => {
+    const r = await kubectl.run(['delete', 'namespace', 'gateway-api-example-ns1', '--timeout=20s']);
+    expect(r.stdout.trim()).toBe('namespace "gateway-api-example-ns1" deleted');
+    const routes = await kubectl.run(['get', 'httproutes', '-n', 'gateway-api-example-ns1', '-o', 'name']);
+    expect(routes.stdout).toBe('');
+  });
+
+  it('applies the experimental CRDs over the standard ones', async () => {
+    const dir = join(gatewayApiDir, 'crd', 'experimental');
+    // kustomization.yaml is not a Kubernetes object; a real cluster refuses it too.
+    const files = yamlFiles(dir).filter((f) => !f.endsWith('kustomization.yaml'));
+    const r = await kubectl.run(['apply', '--server-side', ...files.flatMap((f) => ['-f', f])]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const kinds = await kubectl.run(['api-resources', '--api-group=gateway.networking.x-k8s.io', '-o', 'name']);
+    expect(kinds.stdout).toContain('xbackendtrafficpolicies.gateway.networking.x-k8s.io');
+  });
+});
