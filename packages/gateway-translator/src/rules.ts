@@ -273,7 +273,7 @@ function nonEmpty<T extends object>(list: T[] | undefined): T[] {
 const ANY_SEGMENT = '[^/]+';
 
 export function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** gRPC requests are POST /<service>/<method>, so method matches become path matches. */
