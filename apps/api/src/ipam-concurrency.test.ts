@@ -85,4 +85,28 @@ describe('IPAM under concurrency', () => {
     expect(addrs).toEqual(['2001:db8:0:1::', '2001:db8:0:1::1', '2001:db8:0:1::2', '2001:db8:0:1::3']);
     expect(results.filter((r) => r.statusCode === 409)).toHaveLength(1);
   });
+
+  it('reuses released addresses lowest first, then continues after the highest', async () => {
+    const acct = await setup('holes', 100, '10.70.0.0/29');
+    const made = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await env.app.inject({ method: 'POST', url: '/api/v1/gateways', headers: auth(acct.key), payload: { name: `h${i}`, template: 'gw', listeners } });
+      made.push(r.json() as { id: string; address: string });
+    }
+    expect(made.map((g) => g.address)).toEqual(['10.70.0.0', '10.70.0.1', '10.70.0.2', '10.70.0.3', '10.70.0.4', '10.70.0.5']);
+    for (const i of [3, 1]) {
+      expect((await env.app.inject({ method: 'DELETE', url: `/api/v1/gateways/${made[i]!.id}`, headers: auth(acct.key) })).statusCode).toBe(204);
+    }
+    const next = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await env.app.inject({ method: 'POST', url: '/api/v1/gateways', headers: auth(acct.key), payload: { name: `n${i}`, template: 'gw', listeners } });
+      next.push(r.statusCode === 201 ? (r.json() as { address: string }).address : r.statusCode);
+    }
+    expect(next).toEqual(['10.70.0.1', '10.70.0.3', '10.70.0.6', '10.70.0.7']);
+    const pool = await env.db.addressPool.findFirstOrThrow({ where: { accountId: acct.id } });
+    expect(pool.allocated).toBe(8);
+    const full = await env.app.inject({ method: 'POST', url: '/api/v1/gateways', headers: auth(acct.key), payload: { name: 'full', template: 'gw', listeners } });
+    expect(full.statusCode).toBe(409);
+    expect((await env.db.account.findUniqueOrThrow({ where: { id: acct.id } })).gatewayCount).toBe(8);
+  });
 });

@@ -20,6 +20,7 @@ CREATE TABLE "Account" (
     "displayName" TEXT NOT NULL,
     "system" BOOLEAN NOT NULL DEFAULT false,
     "gatewayQuota" INTEGER NOT NULL DEFAULT 100,
+    "gatewayCount" INTEGER NOT NULL DEFAULT 0,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" TIMESTAMP(3) NOT NULL,
 
@@ -97,6 +98,7 @@ CREATE TABLE "AddressPool" (
     "lastAddress" TEXT NOT NULL,
     "size" DECIMAL(40,0) NOT NULL,
     "aggregation" INTEGER NOT NULL,
+    "allocated" INTEGER NOT NULL DEFAULT 0,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "AddressPool_pkey" PRIMARY KEY ("id")
@@ -357,6 +359,9 @@ CREATE UNIQUE INDEX "Gateway_accountId_sharingKey_key" ON "Gateway"("accountId",
 CREATE INDEX "GatewayClient_accountId_namespace_name_idx" ON "GatewayClient"("accountId", "namespace", "name");
 
 -- CreateIndex
+CREATE INDEX "GatewayClient_gatewayId_idx" ON "GatewayClient"("gatewayId");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "GatewayClient_accountId_clientUid_key" ON "GatewayClient"("accountId", "clientUid");
 
 -- CreateIndex
@@ -470,3 +475,27 @@ ALTER TABLE "Certificate" ADD CONSTRAINT "Certificate_accountId_fkey" FOREIGN KE
 -- AddForeignKey
 ALTER TABLE "AuditEvent" ADD CONSTRAINT "AuditEvent_accountId_fkey" FOREIGN KEY ("accountId") REFERENCES "Account"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
+
+-- Counters the hot paths read instead of counting rows (docs/adr/0003-hot-paths-in-sql.md). Triggers keep
+-- them exact whatever path writes the rows, cascades included.
+CREATE FUNCTION epic_count_gateways() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    UPDATE "Account" SET "gatewayCount" = "gatewayCount" + 1 WHERE id = NEW."accountId";
+  ELSE
+    UPDATE "Account" SET "gatewayCount" = "gatewayCount" - 1 WHERE id = OLD."accountId";
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER "Gateway_count" AFTER INSERT OR DELETE ON "Gateway" FOR EACH ROW EXECUTE FUNCTION epic_count_gateways();
+
+CREATE FUNCTION epic_count_allocations() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    UPDATE "AddressPool" SET allocated = allocated + 1 WHERE id = NEW."poolId";
+  ELSE
+    UPDATE "AddressPool" SET allocated = allocated - 1 WHERE id = OLD."poolId";
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER "AddressAllocation_count" AFTER INSERT OR DELETE ON "AddressAllocation" FOR EACH ROW EXECUTE FUNCTION epic_count_allocations();

@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js';
 import { secretMatches, splitApiKey } from './api-keys.js';
-import type { Principal } from './principal.js';
+import type { Principal, Role } from './principal.js';
 
 /** Resolves `Authorization: Bearer epic_…` to a principal, or undefined for a missing, unknown or revoked key. */
 export function apiKeyAuthenticator(db: Db) {
@@ -8,8 +8,15 @@ export function apiKeyAuthenticator(db: Db) {
     const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
     const parts = m ? splitApiKey(m[1]!) : undefined;
     if (!parts) return undefined;
-    const key = await db.apiKey.findUnique({ where: { prefix: parts.prefix }, include: { account: true } });
-    if (!key || key.revokedAt || !secretMatches(parts.secretPart, key.hash)) return undefined;
-    return { accountId: key.accountId, accountName: key.account.name, role: key.role, system: key.account.system, actor: `apikey:${key.id}` };
+    // One round trip on every request: SQL on the shared pool rather than a Prisma relation load.
+    const r = await db.$pool.query<{ id: string; hash: string; role: Role; accountId: string; name: string; system: boolean }>(
+      `SELECT k.id, k.hash, k.role, k."accountId", a.name, a.system
+       FROM "ApiKey" k JOIN "Account" a ON a.id = k."accountId"
+       WHERE k.prefix = $1 AND k."revokedAt" IS NULL`,
+      [parts.prefix],
+    );
+    const key = r.rows[0];
+    if (!key || !secretMatches(parts.secretPart, key.hash)) return undefined;
+    return { accountId: key.accountId, accountName: key.name, role: key.role, system: key.system, actor: `apikey:${key.id}` };
   };
 }

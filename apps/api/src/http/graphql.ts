@@ -27,7 +27,7 @@ export const typeDefs = /* GraphQL */ `
   type TemplateRef { id: ID! name: String! }
   type GatewayClient { clusterId: ID namespace: String! name: String! clientUid: String! }
   type Condition { type: String! status: String! reason: String! message: String! observedGeneration: Int! lastTransitionTime: String! }
-  type Gateway { id: ID! name: String! namespace: String! sharingKey: String listeners: JSON! address: String dnsName: String conditions: [Condition!]! generation: Int! observedGeneration: Int! template: TemplateRef! clients: [GatewayClient!]! createdAt: DateTime! updatedAt: DateTime! }
+  type Gateway { id: ID! name: String! namespace: String! sharingKey: String listeners: JSON! address: String poolId: ID dnsName: String conditions: [Condition!]! status: JSON generation: Int! observedGeneration: Int! template: TemplateRef! clients: [GatewayClient!]! createdAt: DateTime! updatedAt: DateTime! }
   type GatewayPage { items: [Gateway!]! nextCursor: String }
   type GatewayResult { gateway: Gateway! created: Boolean! }
   type RouteParent { gatewayId: ID! refIndex: Int! }

@@ -2,6 +2,16 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { EpicApp } from '../app.js';
 import type { Db } from '../db/client.js';
+import { selectGateways } from '../modules/gateway-repo.js';
+import { present } from '../modules/gateways.js';
+
+async function gatewayById(db: Db, id: string) {
+  const owner = await db.$pool.query<{ accountId: string }>('SELECT "accountId" FROM "Gateway" WHERE id = $1::uuid', [id]);
+  const accountId = owner.rows[0]?.accountId;
+  if (!accountId) return undefined;
+  const [g] = await selectGateways(db.$pool, { accountId, id }, 1);
+  return g && present(g);
+}
 
 /**
  * Every replica LISTENs for gateway status changes (NOTIFY from whichever replica reconciled) and publishes
@@ -15,8 +25,7 @@ export async function startStatusFanout(opts: { app: EpicApp; db: Db; databaseUr
   client.on('notification', (n) => {
     const id = n.payload;
     if (!id) return;
-    opts.db.gateway
-      .findUnique({ where: { id }, include: { template: { select: { id: true, name: true } }, clients: true } })
+    gatewayById(opts.db, id)
       .then((gateway) => gateway && opts.app.graphql.pubsub.publish({ topic: `gateway-status:${id}`, payload: { gateway } }))
       .catch((err: unknown) => opts.log.warn({ err }, 'status fan-out failed'));
   });

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { Db, Tx } from '../db/client.js';
@@ -36,8 +37,16 @@ export const pageQuery = z.strictObject({
   cursor: z.string().min(1).max(512).optional(),
 });
 
+/** A transaction to write in: Prisma's interactive transaction or a pg client inside BEGIN. */
+export type TxLike = Tx | pg.ClientBase;
+
+export async function execSql(tx: TxLike, sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>> {
+  if ('$queryRawUnsafe' in tx) return tx.$queryRawUnsafe<Array<Record<string, unknown>>>(sql, ...params);
+  return (await tx.query(sql, params)).rows as Array<Record<string, unknown>>;
+}
+
 export async function audit(
-  tx: Tx,
+  tx: TxLike,
   meta: CallMeta,
   action: string,
   objectKind: string,
@@ -45,36 +54,36 @@ export async function audit(
   data: Record<string, unknown> = {},
   accountId = meta.principal.accountId,
 ): Promise<void> {
-  await tx.auditEvent.create({
-    data: {
-      accountId,
-      actor: meta.principal.actor,
-      action,
-      objectKind,
-      objectId,
-      requestId: meta.requestId ?? null,
-      data: data as Prisma.InputJsonValue,
-    },
-  });
+  await execSql(
+    tx,
+    `INSERT INTO "AuditEvent" (id, "accountId", actor, action, "objectKind", "objectId", "requestId", data)
+     VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, $5, $6, $7::jsonb)`,
+    [accountId, meta.principal.actor, action, objectKind, objectId, meta.requestId ?? null, JSON.stringify(data)],
+  );
 }
 
 /**
  * Queues gateways for the reconciler in the caller's transaction: the queue row and the NOTIFY become
  * visible only if the change commits, and a crash before the reconcile keeps the row for the next start.
  */
-export async function enqueueReconcile(tx: Tx, gatewayIds: Iterable<string>): Promise<void> {
+export async function enqueueReconcile(tx: TxLike, gatewayIds: Iterable<string>): Promise<void> {
   const ids = [...new Set(gatewayIds)].sort();
   if (ids.length === 0) return;
-  await tx.$executeRaw`
-    INSERT INTO "ReconcileRequest" ("gatewayId", seq, "requestedAt")
-    SELECT unnest(${ids}::uuid[]), 1, now()
-    ON CONFLICT ("gatewayId") DO UPDATE SET seq = "ReconcileRequest".seq + 1, "requestedAt" = now()`;
-  await tx.$executeRaw`SELECT pg_notify('epic_reconcile', ${ids.length > 50 ? '*' : ids.join(',')})`;
+  await execSql(
+    tx,
+    `WITH q AS (
+       INSERT INTO "ReconcileRequest" ("gatewayId", seq, "requestedAt")
+       SELECT unnest($1::uuid[]), 1, now()
+       ON CONFLICT ("gatewayId") DO UPDATE SET seq = "ReconcileRequest".seq + 1, "requestedAt" = now()
+       RETURNING 1)
+     SELECT pg_notify('epic_reconcile', $2)::text, (SELECT count(*) FROM q)::int AS n`,
+    [ids, ids.length > 50 ? '*' : ids.join(',')],
+  );
 }
 
 /** Serialises work on one key (e.g. an account's quota) until the transaction ends. */
-export async function lockKey(tx: Tx, key: string): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
+export async function lockKey(tx: TxLike, key: string): Promise<void> {
+  await execSql(tx, 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text', [key]);
 }
 
 /** Maps unique-constraint violations to a Conflict naming the object. */

@@ -1,34 +1,24 @@
+import type pg from 'pg';
 import { z } from 'zod';
-import { requireRole, tenant, type Principal } from '../auth/principal.js';
-import type { Tx } from '../db/client.js';
+import { requireRole, type Principal } from '../auth/principal.js';
+import { withPgTx } from '../db/client.js';
+import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { AppError } from '../lib/errors.js';
 import { formatAddress, parsePoolSpec } from '../lib/ip.js';
-import { pageArgs, pageOf } from '../lib/cursor.js';
 import { parseInput } from '../lib/validate.js';
-import {
-  audit,
-  clientUid,
-  dnsLabel,
-  dnsSubdomain,
-  enqueueReconcile,
-  json,
-  lockKey,
-  pageQuery,
-  uuid,
-  type CallMeta,
-  type ServiceDeps,
-} from './common.js';
+import { audit, clientUid, dnsLabel, dnsSubdomain, enqueueReconcile, lockKey, pageQuery, uuid, type CallMeta, type ServiceDeps } from './common.js';
+import { selectGateways, type GatewayView } from './gateway-repo.js';
 import { listenersSchema } from './listeners.js';
-import { renderDnsName } from './templates.js';
 import { attachRoutesToGateway } from './routes.js';
+import { renderDnsName } from './templates.js';
 
 export const createGatewayInput = z.strictObject({
   name: dnsSubdomain,
   namespace: dnsLabel.default('default'),
-  template: dnsLabel.describe('name of one of the account\'s templates'),
+  template: dnsLabel.describe("name of one of the account's templates"),
   clusterId: uuid.optional().describe('workload cluster the Gateway object lives in'),
   clientUid: clientUid.optional().describe('uid of the Gateway object in its cluster; a re-sent create updates'),
-  sharingKey: z.string().min(1).max(128).optional().describe('join the gateway created with the same key (e.g. the first Gateway\'s uid)'),
+  sharingKey: z.string().min(1).max(128).optional().describe("join the gateway created with the same key (e.g. the first Gateway's uid)"),
   listeners: listenersSchema,
 });
 export const updateListenersInput = z.strictObject({ listeners: listenersSchema });
@@ -45,213 +35,217 @@ export const listGatewaysQuery = pageQuery.extend({
     .describe('only gateways with this condition, e.g. Accepted=True'),
 });
 
-const view = {
-  id: true,
-  accountId: true,
-  name: true,
-  namespace: true,
-  sharingKey: true,
-  listeners: true,
-  address: true,
-  dnsName: true,
-  conditions: true,
-  generation: true,
-  observedGeneration: true,
-  createdAt: true,
-  updatedAt: true,
-  template: { select: { id: true, name: true } },
-  clients: { select: { clusterId: true, namespace: true, name: true, clientUid: true }, orderBy: { createdAt: 'asc' as const } },
-  allocation: { select: { poolId: true } },
-} as const;
-
-/** Releases nothing itself: the allocation row cascades with the gateway. */
-async function allocateAddress(tx: Tx, principal: Principal, poolName: string, templateName: string) {
-  // The account's own pool of that name wins over a global one.
-  const pools = await tx.addressPool.findMany({
-    where: { name: poolName, OR: [{ accountId: principal.accountId }, { accountId: null }] },
-  });
-  const pool = pools.find((p) => p.accountId !== null) ?? pools[0];
-  if (!pool) {
+/** The lowest free address of the template's pool; the account's pool of that name wins over a global one. */
+async function allocateAddress(c: pg.ClientBase, accountId: string, poolName: string, templateName: string) {
+  const pools = await c.query<{ id: string; name: string; spec: string; size: string }>(
+    `SELECT id, name, spec, size::text AS size FROM "AddressPool"
+     WHERE name = $1 AND ("accountId" = $2::uuid OR "accountId" IS NULL)
+     ORDER BY ("accountId" IS NULL) LIMIT 1`,
+    [poolName, accountId],
+  );
+  const found = pools.rows[0];
+  if (!found) {
     throw new AppError('Conflict', `template ${JSON.stringify(templateName)} names address pool ${JSON.stringify(poolName)}, which does not exist`);
   }
-  await lockKey(tx, `pool:${pool.id}`);
-  // Lowest free offset: 0, or one past an allocated offset, that is itself free.
-  const rows = await tx.$queryRaw<Array<{ o: string }>>`
-    SELECT s.o::text AS o FROM (
-      SELECT 0::numeric AS o
-      UNION ALL
-      SELECT a.ordinal + 1 FROM "AddressAllocation" a WHERE a."poolId" = ${pool.id}::uuid
-    ) s
-    WHERE s.o < ${pool.size.toString()}::numeric
-      AND NOT EXISTS (SELECT 1 FROM "AddressAllocation" b WHERE b."poolId" = ${pool.id}::uuid AND b.ordinal = s.o)
-    ORDER BY s.o LIMIT 1`;
-  const free = rows[0];
-  if (!free) {
-    throw new AppError('Conflict', `address pool ${JSON.stringify(pool.name)} is exhausted (${pool.size.toString()} addresses allocated)`);
+  await lockKey(c, `pool:${found.id}`);
+  // Under the pool's lock: when the allocated offsets are exactly 0..max (the count says so), the lowest free
+  // one is max+1, read from the index end. Otherwise (after releases) walk the index to the first gap.
+  const free = await c.query<{ o: string | null }>(
+    `WITH p AS (SELECT allocated FROM "AddressPool" WHERE id = $1::uuid),
+          m AS (SELECT ordinal FROM "AddressAllocation" WHERE "poolId" = $1::uuid ORDER BY ordinal DESC LIMIT 1)
+     SELECT CASE
+       WHEN NOT EXISTS (SELECT 1 FROM m) THEN 0::numeric
+       WHEN (SELECT ordinal FROM m) + 1 = (SELECT allocated FROM p) THEN (SELECT ordinal FROM m) + 1
+       WHEN NOT EXISTS (SELECT 1 FROM "AddressAllocation" WHERE "poolId" = $1::uuid AND ordinal = 0) THEN 0::numeric
+       ELSE (SELECT a.ordinal + 1 FROM "AddressAllocation" a
+             WHERE a."poolId" = $1::uuid
+               AND NOT EXISTS (SELECT 1 FROM "AddressAllocation" b WHERE b."poolId" = $1::uuid AND b.ordinal = a.ordinal + 1)
+             ORDER BY a.ordinal LIMIT 1)
+     END::text AS o`,
+    [found.id],
+  );
+  const pool = found;
+  const candidate = free.rows[0]?.o;
+  const offset = candidate !== null && candidate !== undefined && BigInt(candidate) < BigInt(pool.size) ? candidate : undefined;
+
+  if (offset === undefined) {
+    throw new AppError('Conflict', `address pool ${JSON.stringify(pool.name)} is exhausted (${pool.size} addresses allocated)`);
   }
   const range = parsePoolSpec(pool.spec);
   if (typeof range === 'string') throw new Error(`stored pool ${pool.id} has an invalid spec`);
-  const address = formatAddress(range.family, range.first + BigInt(free.o));
-  return { pool, ordinal: free.o, address };
+  return { pool, ordinal: offset, address: formatAddress(range.family, range.first + BigInt(offset)) };
 }
 
+type CreateInput = z.output<typeof createGatewayInput>;
+
+/** Adds a client reference to an existing gateway (a second cluster's Gateway joining through its sharing key). */
+async function join(c: pg.ClientBase, meta: CallMeta, gatewayId: string, data: CreateInput) {
+  const p = meta.principal;
+  await c.query(
+    `INSERT INTO "GatewayClient" (id, "accountId", "gatewayId", "clusterId", namespace, name, "clientUid")
+     VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3::uuid, $4, $5, $6)`,
+    [p.accountId, gatewayId, data.clusterId ?? null, data.namespace, data.name, data.clientUid ?? `api:${data.clusterId ?? 'none'}:${data.namespace}/${data.name}:${gatewayId}`],
+  );
+  await attachRoutesToGateway(c, p.accountId, gatewayId, data.namespace, data.name, data.clusterId ?? null);
+  await enqueueReconcile(c, [gatewayId]);
+  await audit(c, meta, 'gateway.join', 'Gateway', gatewayId, { clientUid: data.clientUid, clusterId: data.clusterId });
+}
+
+/**
+ * Creates a gateway from a template; or, for a client object sent again, updates the gateway it made;
+ * or joins the gateway named by the sharing key. Quota, address and every row in one transaction.
+ */
+async function createInTx(c: pg.ClientBase, meta: CallMeta, data: CreateInput): Promise<{ id: string; created: boolean }> {
+  const p = meta.principal;
+  await lockKey(c, `account-gateways:${p.accountId}`);
+  if (data.clusterId) {
+    const cl = await c.query('SELECT 1 FROM "Cluster" WHERE id = $1::uuid AND "accountId" = $2::uuid', [data.clusterId, p.accountId]);
+    if (cl.rowCount === 0) throw AppError.field('clusterId', `cluster ${data.clusterId} not found`);
+  }
+  if (data.clientUid) {
+    const existing = await c.query<{ id: string; listeners: unknown }>(
+      `SELECT g.id, g.listeners FROM "GatewayClient" c JOIN "Gateway" g ON g.id = c."gatewayId"
+       WHERE c."accountId" = $1::uuid AND c."clientUid" = $2`,
+      [p.accountId, data.clientUid],
+    );
+    const gw = existing.rows[0];
+    if (gw) {
+      if (JSON.stringify(gw.listeners) !== JSON.stringify(data.listeners)) {
+        await c.query('UPDATE "Gateway" SET listeners = $2::jsonb, generation = generation + 1, "updatedAt" = now() WHERE id = $1::uuid', [gw.id, JSON.stringify(data.listeners)]);
+        await enqueueReconcile(c, [gw.id]);
+        await audit(c, meta, 'gateway.update', 'Gateway', gw.id, { listeners: data.listeners });
+      }
+      return { id: gw.id, created: false };
+    }
+  }
+  if (data.sharingKey) {
+    const shared = await c.query<{ id: string; allowSharing: boolean; template: string }>(
+      `SELECT g.id, t."allowSharing", t.name AS template FROM "Gateway" g JOIN "Template" t ON t.id = g."templateId"
+       WHERE g."accountId" = $1::uuid AND (g."sharingKey" = $2 OR EXISTS (SELECT 1 FROM "GatewayClient" c WHERE c."gatewayId" = g.id AND c."clientUid" = $2))
+       LIMIT 1`,
+      [p.accountId, data.sharingKey],
+    );
+    const gw = shared.rows[0];
+    if (gw) {
+      if (!gw.allowSharing) {
+        throw new AppError('Conflict', `sharingKey: gateway ${gw.id} was built from template ${JSON.stringify(gw.template)}, which does not allow sharing`);
+      }
+      await join(c, meta, gw.id, data);
+      return { id: gw.id, created: false };
+    }
+  }
+  const t = await c.query<{ id: string; name: string; poolName: string; dnsNameTemplate: string; accountName: string; gatewayQuota: number; gateways: number }>(
+    `SELECT t.id, t.name, t."poolName", t."dnsNameTemplate", a.name AS "accountName", a."gatewayQuota", a."gatewayCount" AS gateways
+     FROM "Account" a LEFT JOIN "Template" t ON t."accountId" = a.id AND t.name = $2
+     WHERE a.id = $1::uuid`,
+    [p.accountId, data.template],
+  );
+  const template = t.rows[0];
+  if (!template?.id) throw AppError.field('template', `template ${JSON.stringify(data.template)} not found`);
+  if (template.gateways >= template.gatewayQuota) {
+    throw new AppError('Forbidden', `gateway quota exceeded: account ${template.accountName} may have ${template.gatewayQuota} gateways`);
+  }
+  const alloc = await allocateAddress(c, p.accountId, template.poolName, template.name);
+  const dnsName = renderDnsName(template.dnsNameTemplate, {
+    gateway: data.name.replaceAll('.', '-'),
+    namespace: data.namespace,
+    account: template.accountName,
+    address: alloc.address.replaceAll(/[.:]/g, '-'),
+  });
+  const created = await c.query<{ id: string }>(
+    `WITH g AS (
+       INSERT INTO "Gateway" (id, "accountId", "templateId", name, namespace, "sharingKey", listeners, address, "dnsName", "updatedAt")
+       VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3, $4, $5, $6::jsonb, $7, $8, now()) RETURNING id),
+     a AS (
+       INSERT INTO "AddressAllocation" (id, "poolId", "accountId", ordinal, address, "gatewayId")
+       SELECT gen_random_uuid(), $9::uuid, $1::uuid, $10::numeric, $7, g.id FROM g)
+     INSERT INTO "GatewayClient" (id, "accountId", "gatewayId", "clusterId", namespace, name, "clientUid")
+     SELECT gen_random_uuid(), $1::uuid, g.id, $11::uuid, $4, $3, COALESCE($12, 'api:' || g.id) FROM g
+     RETURNING "gatewayId" AS id`,
+    [p.accountId, template.id, data.name, data.namespace, data.sharingKey ?? null, JSON.stringify(data.listeners), alloc.address, dnsName, alloc.pool.id, alloc.ordinal, data.clusterId ?? null, data.clientUid ?? null],
+  );
+  const id = created.rows[0]!.id;
+  await attachRoutesToGateway(c, p.accountId, id, data.namespace, data.name, data.clusterId ?? null);
+  await enqueueReconcile(c, [id]);
+  await audit(c, meta, 'gateway.create', 'Gateway', id, { name: data.name, address: alloc.address, pool: alloc.pool.name });
+  return { id, created: true };
+}
+
+/** The API's view of a gateway: its status under `status`, as Gateway API objects carry it. */
+export function present(g: GatewayView) {
+  const { listenerStatus, poolId, ...rest } = g;
+  return { ...rest, poolId, status: { listeners: listenerStatus } };
+}
+export type GatewayOut = ReturnType<typeof present>;
+
 export function gatewaysService({ db }: ServiceDeps) {
-  async function get(principal: Principal, id: string) {
+  async function get(principal: Principal, id: string): Promise<GatewayOut> {
     parseInput(uuid, id, 'id');
-    const g = await db.gateway.findFirst({ where: { ...tenant(principal), id }, select: view });
+    const [g] = await selectGateways(db.$pool, { accountId: principal.accountId, id }, 1);
     if (!g) throw AppError.notFound('gateway', id);
-    return g;
+    return present(g);
   }
 
   return {
     get: (meta: CallMeta, id: string) => get(meta.principal, id),
 
-    /**
-     * Creates a gateway from a template, or returns the existing one when the same client object is sent
-     * again, or joins the gateway named by the sharing key. Address, quota and rows: one transaction.
-     */
-    async create(meta: CallMeta, input: unknown): Promise<{ gateway: Awaited<ReturnType<typeof get>>; created: boolean }> {
+    async create(meta: CallMeta, input: unknown): Promise<{ gateway: GatewayOut; created: boolean }> {
       requireRole(meta.principal, 'admin');
       const data = parseInput(createGatewayInput, input);
-      const p = meta.principal;
-      const id = await db.$transaction(
-        async (tx) => {
-          await lockKey(tx, `account-gateways:${p.accountId}`);
-          if (data.clusterId && !(await tx.cluster.findFirst({ where: { ...tenant(p), id: data.clusterId } }))) {
-            throw AppError.field('clusterId', `cluster ${data.clusterId} not found`);
-          }
-          if (data.clientUid) {
-            const existing = await tx.gatewayClient.findUnique({
-              where: { accountId_clientUid: { accountId: p.accountId, clientUid: data.clientUid } },
-            });
-            if (existing) {
-              const gw = await tx.gateway.findUniqueOrThrow({ where: { id: existing.gatewayId } });
-              if (JSON.stringify(gw.listeners) !== JSON.stringify(data.listeners)) {
-                await tx.gateway.update({ where: { id: gw.id }, data: { listeners: json(data.listeners), generation: { increment: 1 } } });
-                await enqueueReconcile(tx, [gw.id]);
-                await audit(tx, meta, 'gateway.update', 'Gateway', gw.id, { listeners: data.listeners });
-              }
-              return { id: gw.id, created: false };
-            }
-          }
-          if (data.sharingKey) {
-            const shared = await tx.gateway.findFirst({
-              where: {
-                ...tenant(p),
-                OR: [{ sharingKey: data.sharingKey }, { clients: { some: { clientUid: data.sharingKey } } }],
-              },
-              include: { template: true },
-            });
-            if (shared) {
-              if (!shared.template.allowSharing) {
-                throw new AppError('Conflict', `sharingKey: gateway ${shared.id} was built from template ${JSON.stringify(shared.template.name)}, which does not allow sharing`);
-              }
-              await tx.gatewayClient.create({
-                data: {
-                  ...tenant(p),
-                  gatewayId: shared.id,
-                  clusterId: data.clusterId ?? null,
-                  namespace: data.namespace,
-                  name: data.name,
-                  clientUid: data.clientUid ?? `api:${data.clusterId ?? 'none'}:${data.namespace}/${data.name}:${shared.id}`,
-                },
-              });
-              await attachRoutesToGateway(tx, p.accountId, shared.id, data.namespace, data.name, data.clusterId ?? null);
-              await enqueueReconcile(tx, [shared.id]);
-              await audit(tx, meta, 'gateway.join', 'Gateway', shared.id, { clientUid: data.clientUid, clusterId: data.clusterId });
-              return { id: shared.id, created: false };
-            }
-          }
-          const template = await tx.template.findFirst({ where: { ...tenant(p), name: data.template } });
-          if (!template) throw AppError.field('template', `template ${JSON.stringify(data.template)} not found`);
-          const account = await tx.account.findUniqueOrThrow({ where: { id: p.accountId } });
-          const count = await tx.gateway.count({ where: tenant(p) });
-          if (count >= account.gatewayQuota) {
-            throw new AppError('Forbidden', `gateway quota exceeded: account ${account.name} may have ${account.gatewayQuota} gateways`);
-          }
-          const alloc = await allocateAddress(tx, p, template.poolName, template.name);
-          const dnsName = renderDnsName(template.dnsNameTemplate, {
-            gateway: data.name.replaceAll('.', '-'),
-            namespace: data.namespace,
-            account: account.name,
-            address: alloc.address.replaceAll(/[.:]/g, '-'),
-          });
-          const gw = await tx.gateway.create({
-            data: {
-              ...tenant(p),
-              templateId: template.id,
-              name: data.name,
-              namespace: data.namespace,
-              sharingKey: data.sharingKey ?? null,
-              listeners: json(data.listeners),
-              address: alloc.address,
-              dnsName,
-              conditions: json([]),
-            },
-          });
-          await tx.addressAllocation.create({
-            data: { poolId: alloc.pool.id, accountId: p.accountId, ordinal: alloc.ordinal, address: alloc.address, gatewayId: gw.id },
-          });
-          await tx.gatewayClient.create({
-            data: {
-              ...tenant(p),
-              gatewayId: gw.id,
-              clusterId: data.clusterId ?? null,
-              namespace: data.namespace,
-              name: data.name,
-              clientUid: data.clientUid ?? `api:${gw.id}`,
-            },
-          });
-          await attachRoutesToGateway(tx, p.accountId, gw.id, data.namespace, data.name, data.clusterId ?? null);
-          await enqueueReconcile(tx, [gw.id]);
-          await audit(tx, meta, 'gateway.create', 'Gateway', gw.id, { name: data.name, address: alloc.address, pool: alloc.pool.name });
-          return { id: gw.id, created: true };
-        },
-        { timeout: 30_000, maxWait: 30_000 },
-      );
-      return { gateway: await get(p, id.id), created: id.created };
+      const r = await withPgTx(db.$pool, (c) => createInTx(c, meta, data));
+      return { gateway: await get(meta.principal, r.id), created: r.created };
     },
 
     async list(meta: CallMeta, query: unknown) {
       const q = parseInput(listGatewaysQuery, query);
-      const page = pageArgs(q.cursor, q.limit);
-      const where: Record<string, unknown> = { ...tenant(meta.principal), ...page.where };
-      if (q.name) where.name = q.name;
-      if (q.namespace) where.namespace = q.namespace;
-      if (q.template) where.template = { name: q.template };
-      if (q.clusterId) where.clients = { some: { clusterId: q.clusterId } };
-      if (q.condition) {
-        const [type, status] = q.condition.split('=');
-        where.conditions = { array_contains: [{ type, status }] };
-      }
-      const rows = await db.gateway.findMany({ where, select: view, orderBy: page.orderBy, take: page.take });
-      return pageOf(rows, q.limit);
+      const [type, status] = q.condition?.split('=') ?? [];
+      const rows = await selectGateways(
+        db.$pool,
+        {
+          accountId: meta.principal.accountId,
+          ...(q.name ? { name: q.name } : {}),
+          ...(q.namespace ? { namespace: q.namespace } : {}),
+          ...(q.template ? { template: q.template } : {}),
+          ...(q.clusterId ? { clusterId: q.clusterId } : {}),
+          ...(type && status ? { condition: { type, status } } : {}),
+          ...(q.cursor ? { after: decodeCursor(q.cursor) } : {}),
+        },
+        q.limit + 1,
+      );
+      const items = rows.slice(0, q.limit);
+      const last = items.at(-1);
+      return { items: items.map(present), nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null };
     },
 
     async updateListeners(meta: CallMeta, id: string, input: unknown) {
       parseInput(uuid, id, 'id');
       requireRole(meta.principal, 'admin');
       const data = parseInput(updateListenersInput, input);
-      await db.$transaction(async (tx) => {
-        const found = await tx.gateway.findFirst({ where: { ...tenant(meta.principal), id } });
-        if (!found) throw AppError.notFound('gateway', id);
-        await tx.gateway.update({ where: { id }, data: { listeners: json(data.listeners), generation: { increment: 1 } } });
-        await enqueueReconcile(tx, [id]);
-        await audit(tx, meta, 'gateway.update', 'Gateway', id, { listeners: data.listeners });
+      await withPgTx(db.$pool, async (c) => {
+        const r = await c.query(
+          'UPDATE "Gateway" SET listeners = $3::jsonb, generation = generation + 1, "updatedAt" = now() WHERE id = $1::uuid AND "accountId" = $2::uuid',
+          [id, meta.principal.accountId, JSON.stringify(data.listeners)],
+        );
+        if (r.rowCount === 0) throw AppError.notFound('gateway', id);
+        await enqueueReconcile(c, [id]);
+        await audit(c, meta, 'gateway.update', 'Gateway', id, { listeners: data.listeners });
       });
       return get(meta.principal, id);
     },
 
-    /** Deletes the gateway; its address allocation, client refs and route attachments go with it. */
+    /** Deletes the gateway; its address allocation, client refs and route attachments go with it (cascades). */
     async remove(meta: CallMeta, id: string) {
       parseInput(uuid, id, 'id');
       requireRole(meta.principal, 'admin');
-      await db.$transaction(async (tx) => {
-        const found = await tx.gateway.findFirst({ where: { ...tenant(meta.principal), id }, include: { routeParents: true } });
+      await withPgTx(db.$pool, async (c) => {
+        const r = await c.query<{ name: string; address: string | null }>(
+          'DELETE FROM "Gateway" WHERE id = $1::uuid AND "accountId" = $2::uuid RETURNING name, address',
+          [id, meta.principal.accountId],
+        );
+        const found = r.rows[0];
         if (!found) throw AppError.notFound('gateway', id);
-        await tx.gateway.delete({ where: { id } });
-        await tx.reconcileRequest.deleteMany({ where: { gatewayId: id } });
-        await audit(tx, meta, 'gateway.delete', 'Gateway', id, { name: found.name, address: found.address });
+        await c.query('DELETE FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid', [id]);
+        await audit(c, meta, 'gateway.delete', 'Gateway', id, { name: found.name, address: found.address });
       });
     },
   };

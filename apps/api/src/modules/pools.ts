@@ -33,6 +33,7 @@ const view = {
   lastAddress: true,
   size: true,
   aggregation: true,
+  allocated: true,
   createdAt: true,
 } as const;
 
@@ -52,14 +53,8 @@ export interface PoolView {
 }
 
 export function poolsService({ db }: ServiceDeps) {
-  async function withUsage(rows: Array<{ id: string; accountId: string | null; size: { toString(): string } } & Record<string, unknown>>) {
-    const counts = await db.addressAllocation.groupBy({
-      by: ['poolId'],
-      where: { poolId: { in: rows.map((r) => r.id) } },
-      _count: { _all: true },
-    });
-    const byPool = new Map(counts.map((c) => [c.poolId, c._count._all]));
-    return rows.map((r) => ({ ...r, size: r.size.toString(), global: r.accountId === null, allocated: byPool.get(r.id) ?? 0 })) as PoolView[];
+  function withUsage(rows: Array<{ id: string; accountId: string | null; size: { toString(): string }; allocated: number } & Record<string, unknown>>) {
+    return rows.map((r) => ({ ...r, size: r.size.toString(), global: r.accountId === null })) as PoolView[];
   }
   const scope = (meta: CallMeta) => ({ OR: [{ accountId: null }, tenant(meta.principal)] });
 
@@ -101,7 +96,7 @@ export function poolsService({ db }: ServiceDeps) {
         await audit(tx, meta, 'pool.create', 'AddressPool', created.id, { name: data.name, spec: data.spec, global: data.global });
         return created;
       });
-      return (await withUsage([row]))[0]!;
+      return withUsage([row])[0]!;
     },
     async list(meta: CallMeta) {
       const rows = await db.addressPool.findMany({ where: scope(meta), select: view, orderBy: [{ name: 'asc' }, { id: 'asc' }] });
@@ -111,7 +106,7 @@ export function poolsService({ db }: ServiceDeps) {
       parseInput(uuid, id, 'id');
       const row = await db.addressPool.findFirst({ where: { id, ...scope(meta) }, select: view });
       if (!row) throw AppError.notFound('address pool', id);
-      return (await withUsage([row]))[0]!;
+      return withUsage([row])[0]!;
     },
     async remove(meta: CallMeta, id: string) {
       parseInput(uuid, id, 'id');
@@ -121,7 +116,7 @@ export function poolsService({ db }: ServiceDeps) {
         if (row.accountId === null) requireSystem(meta.principal);
         else requireRole(meta.principal, 'admin');
         await lockKey(tx, `pool:${id}`);
-        const used = await tx.addressAllocation.count({ where: { poolId: id } });
+        const used = (await tx.addressPool.findUniqueOrThrow({ where: { id } })).allocated;
         if (used > 0) throw new AppError('Conflict', `address pool ${JSON.stringify(row.name)} still has ${used} allocated addresses`);
         await tx.addressPool.delete({ where: { id } });
         await audit(tx, meta, 'pool.delete', 'AddressPool', id, { name: row.name });

@@ -5,7 +5,7 @@ import type { Tx } from '../db/client.js';
 import { AppError } from '../lib/errors.js';
 import { pageArgs, pageOf } from '../lib/cursor.js';
 import { parseInput } from '../lib/validate.js';
-import { audit, clientUid, dnsLabel, dnsSubdomain, enqueueReconcile, json, pageQuery, uuid, type CallMeta, type ServiceDeps } from './common.js';
+import { audit, clientUid, dnsLabel, dnsSubdomain, enqueueReconcile, execSql, json, pageQuery, uuid, type CallMeta, type ServiceDeps, type TxLike } from './common.js';
 
 export const routeKinds = ['HTTPRoute', 'TCPRoute', 'GRPCRoute', 'TLSRoute'] as const;
 export type RouteKind = (typeof routeKinds)[number];
@@ -65,26 +65,31 @@ export async function resolveRouteParents(
   return [...new Set([...before.map((b) => b.gatewayId), ...rows.map((r) => r.gatewayId)])];
 }
 
-/** Attaches routes that already name a gateway client that has just been created. */
+/**
+ * Attaches the routes whose parentRefs already name a gateway client that has just been created
+ * (same cluster, namespace, name), in the caller's transaction.
+ */
 export async function attachRoutesToGateway(
-  tx: Tx,
+  tx: TxLike,
   accountId: string,
   gatewayId: string,
   namespace: string,
   name: string,
   clusterId: string | null,
 ): Promise<void> {
-  const candidates = await tx.$queryRaw<Array<{ id: string }>>`
-    SELECT id FROM "Route"
-    WHERE "accountId" = ${accountId}::uuid
-      AND "clusterId" IS NOT DISTINCT FROM ${clusterId}::uuid
-      AND spec->'parentRefs' @> ${JSON.stringify([{ name }])}::jsonb`;
-  for (const { id } of candidates) {
-    const r = await tx.route.findUniqueOrThrow({ where: { id } });
-    await resolveRouteParents(tx, { ...r, spec: r.spec as Record<string, unknown> });
-  }
-  void gatewayId;
-  void namespace;
+  await execSql(
+    tx,
+    `INSERT INTO "RouteParent" ("routeId", "gatewayId", "refIndex")
+     SELECT r.id, $2::uuid, (e.ord - 1)::int
+     FROM "Route" r, jsonb_array_elements(r.spec->'parentRefs') WITH ORDINALITY e(ref, ord)
+     WHERE r."accountId" = $1::uuid AND r."clusterId" IS NOT DISTINCT FROM $5::uuid
+       AND r.spec->'parentRefs' @> jsonb_build_array(jsonb_build_object('name', $4::text))
+       AND e.ref->>'name' = $4 AND COALESCE(e.ref->>'namespace', r.namespace) = $3
+       AND COALESCE(e.ref->>'group', 'gateway.networking.k8s.io') = 'gateway.networking.k8s.io'
+       AND COALESCE(e.ref->>'kind', 'Gateway') = 'Gateway'
+     ON CONFLICT DO NOTHING`,
+    [accountId, gatewayId, namespace, name, clusterId],
+  );
 }
 
 const view = {
