@@ -235,6 +235,7 @@ export async function registerGraphql(
     resolvers: resolvers(services),
     path: '/graphql',
     graphiql: false,
+    jit: 1,
     queryDepth: 12,
     context: (req: FastifyRequest) => ({ principal: req.principal, requestId: req.id }),
     subscription: {
