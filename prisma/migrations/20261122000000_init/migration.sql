@@ -219,6 +219,36 @@ CREATE TABLE "EndpointSlice" (
 );
 
 -- CreateTable
+CREATE TABLE "Service" (
+    "id" UUID NOT NULL,
+    "accountId" UUID NOT NULL,
+    "clusterId" UUID,
+    "clientUid" TEXT NOT NULL,
+    "namespace" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "ports" JSONB NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "Service_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "ReferenceGrant" (
+    "id" UUID NOT NULL,
+    "accountId" UUID NOT NULL,
+    "clusterId" UUID,
+    "clientUid" TEXT NOT NULL,
+    "namespace" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "spec" JSONB NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "ReferenceGrant_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
 CREATE TABLE "EpicNode" (
     "id" UUID NOT NULL,
     "name" TEXT NOT NULL,
@@ -280,6 +310,7 @@ CREATE TABLE "ConfigRevision" (
 CREATE TABLE "Certificate" (
     "id" UUID NOT NULL,
     "accountId" UUID NOT NULL,
+    "namespace" TEXT NOT NULL DEFAULT 'default',
     "name" TEXT NOT NULL,
     "certificate" TEXT NOT NULL,
     "encryptedKey" TEXT NOT NULL,
@@ -380,6 +411,18 @@ CREATE INDEX "EndpointSlice_accountId_namespace_serviceName_idx" ON "EndpointSli
 CREATE UNIQUE INDEX "EndpointSlice_accountId_clientUid_key" ON "EndpointSlice"("accountId", "clientUid");
 
 -- CreateIndex
+CREATE INDEX "Service_accountId_namespace_name_idx" ON "Service"("accountId", "namespace", "name");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Service_accountId_clientUid_key" ON "Service"("accountId", "clientUid");
+
+-- CreateIndex
+CREATE INDEX "ReferenceGrant_accountId_namespace_idx" ON "ReferenceGrant"("accountId", "namespace");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "ReferenceGrant_accountId_clientUid_key" ON "ReferenceGrant"("accountId", "clientUid");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "EpicNode_name_key" ON "EpicNode"("name");
 
 -- CreateIndex
@@ -395,7 +438,7 @@ CREATE UNIQUE INDEX "ProxyInstance_gatewayId_podName_key" ON "ProxyInstance"("ga
 CREATE UNIQUE INDEX "ConfigRevision_gatewayId_version_key" ON "ConfigRevision"("gatewayId", "version");
 
 -- CreateIndex
-CREATE UNIQUE INDEX "Certificate_accountId_name_key" ON "Certificate"("accountId", "name");
+CREATE UNIQUE INDEX "Certificate_accountId_namespace_name_key" ON "Certificate"("accountId", "namespace", "name");
 
 -- CreateIndex
 CREATE INDEX "AuditEvent_accountId_createdAt_id_idx" ON "AuditEvent"("accountId", "createdAt", "id");
@@ -453,6 +496,12 @@ ALTER TABLE "RouteParent" ADD CONSTRAINT "RouteParent_gatewayId_fkey" FOREIGN KE
 
 -- AddForeignKey
 ALTER TABLE "EndpointSlice" ADD CONSTRAINT "EndpointSlice_accountId_fkey" FOREIGN KEY ("accountId") REFERENCES "Account"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "Service" ADD CONSTRAINT "Service_accountId_fkey" FOREIGN KEY ("accountId") REFERENCES "Account"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "ReferenceGrant" ADD CONSTRAINT "ReferenceGrant_accountId_fkey" FOREIGN KEY ("accountId") REFERENCES "Account"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "Tunnel" ADD CONSTRAINT "Tunnel_gatewayId_fkey" FOREIGN KEY ("gatewayId") REFERENCES "Gateway"("id") ON DELETE CASCADE ON UPDATE CASCADE;
