@@ -33,6 +33,8 @@ export class ObjectStore {
   /** Highest resourceVersion whose event is no longer in history. */
   private compactedThrough = 0;
   private readonly watchers = new Set<StoreWatcher>();
+  /** Sorted keys per resource, rebuilt lazily after an insert or delete (lists are far more frequent). */
+  private readonly sortedKeys = new Map<string, string[]>();
 
   constructor(private historyLimit: number) {}
 
@@ -59,8 +61,15 @@ export class ObjectStore {
   list(resource: string, namespace?: string): JsonObject[] {
     const bucket = this.data.get(resource);
     if (!bucket) return [];
-    const keys = [...bucket.keys()].filter((k) => namespace === undefined || k.startsWith(`${namespace}/`)).sort();
-    return keys.map((k) => bucket.get(k) as JsonObject);
+    let keys = this.sortedKeys.get(resource);
+    if (!keys) {
+      keys = [...bucket.keys()].sort();
+      this.sortedKeys.set(resource, keys);
+    }
+    const prefix = namespace === undefined ? undefined : `${namespace}/`;
+    const out: JsonObject[] = [];
+    for (const k of keys) if (prefix === undefined || k.startsWith(prefix)) out.push(bucket.get(k) as JsonObject);
+    return out;
   }
 
   namespacesInUse(resource: string): Set<string> {
@@ -79,6 +88,7 @@ export class ObjectStore {
     this.data.set(resource, bucket);
     const key = objectKey(namespace, name);
     const prev = bucket.get(key);
+    if (!prev) this.sortedKeys.delete(resource);
     const rv = ++this.rv;
     const meta = isObject(obj.metadata) ? obj.metadata : (obj.metadata = {});
     meta.resourceVersion = String(rv);
@@ -93,6 +103,7 @@ export class ObjectStore {
     const prev = bucket?.get(key);
     if (!bucket || !prev) return undefined;
     bucket.delete(key);
+    this.sortedKeys.delete(resource);
     const rv = ++this.rv;
     const obj: JsonObject = { ...prev, metadata: { ...(prev.metadata as JsonObject), resourceVersion: String(rv) } };
     this.record({ rv, type: 'DELETED', resource, namespace, obj });

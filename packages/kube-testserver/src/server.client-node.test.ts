@@ -27,7 +27,7 @@ let seq = 0;
 
 beforeAll(async () => {
   server = await startKubeTestServer({ bookmarkIntervalMs: 100 });
-  kc = server.kubeConfig();
+  kc = await server.kubeConfig();
   core = kc.makeApiClient(CoreV1Api);
   apps = kc.makeApiClient(AppsV1Api);
   custom = kc.makeApiClient(CustomObjectsApi);

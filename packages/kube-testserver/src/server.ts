@@ -6,7 +6,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeApi, type RequestTarget } from './api-handlers.js';
 import { Faults } from './faults.js';
 import { isObject, type Json, type JsonObject } from './json.js';
@@ -52,8 +52,8 @@ export interface KubeTestServer {
   /** The kubeconfig text for this server. */
   kubeconfig(namespace?: string): string;
   writeKubeconfig(path: string, namespace?: string): void;
-  /** A @kubernetes/client-node KubeConfig pointed at this server. */
-  kubeConfig(): KubeConfig;
+  /** A @kubernetes/client-node KubeConfig pointed at this server (loaded lazily: client-node is heavy). */
+  kubeConfig(): Promise<KubeConfig>;
   close(): Promise<void>;
 }
 
@@ -286,7 +286,8 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
     kubeconfig,
     writeKubeconfig,
     watchCount: () => watches.size,
-    kubeConfig() {
+    async kubeConfig() {
+      const { KubeConfig } = await import('@kubernetes/client-node');
       const kc = new KubeConfig();
       kc.loadFromString(kubeconfig());
       return kc;

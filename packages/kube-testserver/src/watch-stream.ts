@@ -46,7 +46,7 @@ export function startWatch(
     if (e.type === 'MODIFIED') type = now && before ? 'MODIFIED' : now ? 'ADDED' : before ? 'DELETED' : undefined;
     else type = now ? e.type : undefined;
     lastRv = e.rv;
-    if (type) write(type, api.present(t.type, e.obj));
+    if (type && !closed) res.write(encodeEvent(e, type, apiVersionOf(t.type), () => api.present(t.type, e.obj)));
   };
   let bookmarkTimer: NodeJS.Timeout | undefined;
   let timeoutTimer: NodeJS.Timeout | undefined;
@@ -107,6 +107,20 @@ export function startWatch(
       finish();
     },
   };
+}
+
+/** Watchers of the same resource and version share one encoding of each event. */
+const encoded = new WeakMap<StoreEvent, Map<string, string>>();
+function encodeEvent(e: StoreEvent, type: string, apiVersion: string, present: () => JsonObject): string {
+  let byKey = encoded.get(e);
+  if (!byKey) encoded.set(e, (byKey = new Map()));
+  const key = `${type} ${apiVersion}`;
+  let line = byKey.get(key);
+  if (line === undefined) {
+    line = `${JSON.stringify({ type, object: present() })}\n`;
+    byKey.set(key, line);
+  }
+  return line;
 }
 
 function bookmark(t: RequestTarget, rv: number, initialEnd: boolean): JsonObject {
