@@ -24,11 +24,16 @@ const HTTP2_APP_PROTOCOLS = new Set(['kubernetes.io/h2c', 'h2c', 'grpc', 'kubern
  */
 export class BackendResolver {
   readonly clusters = new Map<string, IRCluster>();
+  private readonly services = new Map<string, ServiceInput>();
 
   constructor(
-    private readonly services: readonly ServiceInput[],
+    services: readonly ServiceInput[],
     private readonly grants: readonly ReferenceGrantInput[],
-  ) {}
+  ) {
+    // The first Service of a name wins, as a lookup with find() would.
+    for (const s of services)
+      if (!this.services.has(`${s.namespace}/${s.name}`)) this.services.set(`${s.namespace}/${s.name}`, s);
+  }
 
   resolve(ref: BackendObjectRef, from: { kind: RouteKind; namespace: string }): BackendResolution {
     const group = ref.group ?? '';
@@ -53,7 +58,7 @@ export class BackendResolver {
         `backend ${label}: no ReferenceGrant in ${namespace} allows ${from.kind}s from ${from.namespace}`,
       );
     }
-    const service = this.services.find((s) => s.namespace === namespace && s.name === ref.name);
+    const service = this.services.get(`${namespace}/${ref.name}`);
     if (service === undefined) return fail(Reason.BackendNotFound, `backend ${label}: service not found`);
     if (ref.port === undefined)
       return fail(Reason.BackendNotFound, `backend ${label}: port is required for a Service`);

@@ -398,13 +398,17 @@ function owner(hostname: string, listeners: readonly AnalyzedListener[]): Analyz
   return sortBySpecificity(covering)[0];
 }
 
-/** Whether a route hostname pattern (precise, "*.suffix" or "*") serves every name `host` stands for. */
-function covers(pattern: string, host: string): boolean {
-  if (pattern === '*') return true;
-  if (host === '*') return false;
-  if (!pattern.startsWith('*.')) return pattern === host;
-  if (!host.startsWith('*.')) return hostnameMatches(pattern, host);
-  return host.endsWith(pattern.slice(1));
+/**
+ * The route hostname patterns that serve every name `host` stands for: the host itself, each wildcard of
+ * a proper suffix ("a.b.c" → "*.b.c", "*.c"; "*.b.c" → "*.c") and "*".
+ */
+function coveringPatterns(host: string): string[] {
+  if (host === '*') return ['*'];
+  const labels = (host.startsWith('*.') ? host.slice(2) : host).split('.');
+  const out = [host];
+  for (let i = 1; i < labels.length; i++) out.push(`*.${labels.slice(i).join('.')}`);
+  out.push('*');
+  return out;
 }
 
 /**
@@ -424,17 +428,21 @@ function routeConfig(
       listeners.includes(a.listener) &&
       (a.resolved.route.kind === 'HTTPRoute' || a.resolved.route.kind === 'GRPCRoute'),
   );
-  const hosts = [...new Set(mine.flatMap((a) => a.hostnames))].sort(compareStrings);
+  // Index by hostname pattern, so each virtual host looks only at the patterns that can cover it.
+  const byPattern = new Map<string, Attachment[]>();
+  for (const a of mine) {
+    for (const pattern of a.hostnames) byPattern.set(pattern, [...(byPattern.get(pattern) ?? []), a]);
+  }
+  const hosts = [...byPattern.keys()].sort(compareStrings);
   const byRoute = new Map<RouteInput, ResolvedRoute>(mine.map((a) => [a.resolved.route, a.resolved]));
   const virtualHosts: IRVirtualHost[] = [];
   for (const host of hosts) {
     const own = owner(host, listeners);
     // The most specific pattern through which each route reaches this host.
     const reach = new Map<RouteInput, string>();
-    for (const a of mine) {
-      if (a.listener !== own) continue;
-      for (const pattern of a.hostnames) {
-        if (!covers(pattern, host)) continue;
+    for (const pattern of coveringPatterns(host)) {
+      for (const a of byPattern.get(pattern) ?? []) {
+        if (a.listener !== own) continue;
         const current = reach.get(a.resolved.route);
         if (current === undefined || compareSpecificity(pattern, current) < 0)
           reach.set(a.resolved.route, pattern);

@@ -58,7 +58,7 @@ const routeArbitrary = (listenerNames: string[]) =>
       sectionName: fc.option(fc.constantFrom(...listenerNames, 'missing'), { nil: undefined }),
       dropHostnames: fc.boolean(),
       regexes: fc.oneof(
-        { weight: 4, arbitrary: fc.constant([]) },
+        { weight: 4, arbitrary: fc.constant<string[]>([]) },
         {
           weight: 1,
           arbitrary: fc.array(
