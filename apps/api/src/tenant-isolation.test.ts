@@ -1,0 +1,472 @@
+import { buildSchema } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { typeDefs } from './http/graphql.js';
+import { restRoutes } from './http/routes.js';
+import type { Services } from './services.js';
+import { auth, createAccount, testEnv, type TestEnv } from './test-support/harness.js';
+import { snapshotDb, type DbSnapshot } from './test-support/snapshot.js';
+
+// Node resolves `graphql` to its CommonJS build for mercurius and our code alike; Vite would give our code
+// the ESM build (a second GraphQLError class). Load the CommonJS build, as in production.
+vi.mock('graphql', async () => (await import('node:module')).createRequire(import.meta.url)('graphql'));
+
+/**
+ * The tenant isolation matrix: account B's key against every REST route and every GraphQL field,
+ * aimed at account A's objects. Each route and field must have an entry, so a new one cannot be forgotten.
+ */
+interface Tenant {
+  name: string;
+  accountId: string;
+  key: string;
+  extraKeyId: string;
+  membershipId: string;
+  clusterId: string;
+  poolId: string;
+  poolSpec: string;
+  templateId: string;
+  templateName: string;
+  gatewayId: string;
+  gatewayAddress: string;
+  gatewayUid: string;
+  sharingKey: string;
+  routeId: string;
+  routeUid: string;
+  sliceId: string;
+  sliceUid: string;
+  staticService: string;
+  staticId: string;
+}
+
+let env: TestEnv;
+let A: Tenant;
+let B: Tenant;
+let revokedKey: string;
+
+async function req(method: string, url: string, key: string | undefined, payload?: unknown, headers: Record<string, string> = {}) {
+  const r = await env.app.inject({
+    method: method as 'GET',
+    url,
+    headers: { ...(key ? auth(key) : {}), ...headers },
+    ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}),
+  });
+  return r;
+}
+async function must(method: string, url: string, key: string, payload?: unknown) {
+  const r = await req(method, `/api/v1${url}`, key, payload);
+  if (r.statusCode >= 300) throw new Error(`${method} ${url}: ${r.statusCode} ${r.body}`);
+  return r.json();
+}
+
+const http80 = [{ name: 'http', port: 80, protocol: 'HTTP' }];
+
+async function tenant(name: string, octet: number): Promise<Tenant> {
+  const acct = await createAccount(env, name);
+  const k = acct.key;
+  const extra = await must('POST', '/api-keys', k, { name: 'extra', role: 'viewer' });
+  const membership = await must('POST', `/accounts/${acct.id}/memberships`, k, { login: `${name}-user`, role: 'viewer' });
+  const cluster = await must('POST', '/clusters', k, { name: 'prod' });
+  const poolSpec = `10.${octet}.0.0/28`;
+  const pool = await must('POST', '/address-pools', k, { name: `pool-${name}`, spec: poolSpec });
+  const templateName = `tpl-${name}`;
+  const template = await must('POST', '/templates', k, { name: templateName, poolName: `pool-${name}`, allowSharing: true, dnsNameTemplate: '{gateway}.{account}.example.com' });
+  const gatewayUid = `gw-uid-${name}`;
+  const sharingKey = `share-${name}`;
+  const gw = await must('POST', '/gateways', k, { name: 'edge', namespace: 'web', template: templateName, clusterId: cluster.id, clientUid: gatewayUid, sharingKey, listeners: http80 });
+  const routeUid = `route-uid-${name}`;
+  const route = await must('POST', '/routes', k, { kind: 'HTTPRoute', name: 'shop', namespace: 'web', clusterId: cluster.id, clientUid: routeUid, spec: { parentRefs: [{ name: 'edge' }], rules: [{ backendRefs: [{ name: 'api', port: 8080 }] }] } });
+  const sliceUid = `eps-uid-${name}`;
+  const slice = await must('PUT', '/endpoint-slices', k, { clusterId: cluster.id, clientUid: sliceUid, namespace: 'web', name: 'api-1', serviceName: 'api', ports: [{ port: 8080 }], endpoints: [{ addresses: [`10.${octet}.1.1`] }] });
+  const staticService = `legacy-${name}`;
+  const stat = await must('PUT', `/static-endpoints/web/${staticService}`, k, { ports: [{ port: 443 }], endpoints: [{ address: `10.${octet}.2.1` }] });
+  return {
+    name,
+    accountId: acct.id,
+    key: k,
+    extraKeyId: extra.id,
+    membershipId: membership.id,
+    clusterId: cluster.id,
+    poolId: pool.id,
+    poolSpec,
+    templateId: template.id,
+    templateName,
+    gatewayId: gw.id,
+    gatewayAddress: gw.address,
+    gatewayUid,
+    sharingKey,
+    routeId: route.id,
+    routeUid,
+    sliceId: slice.id,
+    sliceUid,
+    staticService,
+    staticId: stat.id,
+  };
+}
+
+/** Identifiers of A that must never appear in anything B reads. */
+const secretsOf = (t: Tenant) => [t.accountId, t.extraKeyId, t.membershipId, t.clusterId, t.poolId, t.templateId, t.gatewayId, t.gatewayAddress, t.routeId, t.sliceId, t.staticId, t.templateName, t.gatewayUid, t.routeUid, t.sliceUid, t.staticService];
+
+/**
+ * What B attempts on a route:
+ *  - denied: addresses A's object by id or name → 403 or 404;
+ *  - reference: B's own operation whose body references A's objects (cluster id, template name, clientUid…)
+ *    or smuggles A's account id → refused with 400/403/404 (the referenced object does not exist for B);
+ *  - list: B reads a collection (possibly filtered by A's ids) → 200 without any trace of A;
+ *  - self: B reads who it is → 200 naming B only.
+ */
+type Expect = 'denied' | 'reference' | 'list' | 'self';
+interface RestAttempt {
+  url: string;
+  payload?: unknown;
+  expect: Expect;
+}
+
+const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
+  'GET /whoami': () => [{ url: '/whoami', expect: 'self' }],
+  'POST /accounts': (a) => [{ url: '/accounts', payload: { name: 'hijack', displayName: a.name }, expect: 'denied' }],
+  'GET /accounts': () => [{ url: '/accounts', expect: 'list' }],
+  'GET /accounts/:id': (a) => [{ url: `/accounts/${a.accountId}`, expect: 'denied' }],
+  'PATCH /accounts/:id': (a) => [
+    { url: `/accounts/${a.accountId}`, payload: { displayName: 'pwned' }, expect: 'denied' },
+    { url: `/accounts/${a.accountId}`, payload: { gatewayQuota: 0 }, expect: 'denied' },
+  ],
+  'GET /accounts/:id/memberships': (a) => [{ url: `/accounts/${a.accountId}/memberships`, expect: 'denied' }],
+  'POST /accounts/:id/memberships': (a) => [{ url: `/accounts/${a.accountId}/memberships`, payload: { login: 'intruder', role: 'owner' }, expect: 'denied' }],
+  'DELETE /accounts/:id/memberships/:membershipId': (a, b) => [
+    { url: `/accounts/${a.accountId}/memberships/${a.membershipId}`, expect: 'denied' },
+    // A's membership through B's own account
+    { url: `/accounts/${b.accountId}/memberships/${a.membershipId}`, expect: 'denied' },
+  ],
+  'POST /api-keys': (a) => [{ url: '/api-keys', payload: { name: 'x', role: 'owner', accountId: a.accountId }, expect: 'reference' }],
+  'GET /api-keys': () => [{ url: '/api-keys', expect: 'list' }],
+  'DELETE /api-keys/:id': (a) => [{ url: `/api-keys/${a.extraKeyId}`, expect: 'denied' }],
+  'POST /clusters': (a) => [{ url: '/clusters', payload: { name: 'prod2', accountId: a.accountId }, expect: 'reference' }],
+  'GET /clusters': () => [{ url: '/clusters', expect: 'list' }],
+  'GET /clusters/:id': (a) => [{ url: `/clusters/${a.clusterId}`, expect: 'denied' }],
+  'DELETE /clusters/:id': (a) => [{ url: `/clusters/${a.clusterId}`, expect: 'denied' }],
+  'POST /address-pools': (a) => [
+    { url: '/address-pools', payload: { name: 'steal', spec: a.poolSpec, accountId: a.accountId }, expect: 'reference' },
+    { url: '/address-pools', payload: { name: `pool-${a.name}`, spec: a.poolSpec, global: true }, expect: 'reference' },
+  ],
+  'GET /address-pools': () => [{ url: '/address-pools', expect: 'list' }],
+  'GET /address-pools/:id': (a) => [{ url: `/address-pools/${a.poolId}`, expect: 'denied' }],
+  'DELETE /address-pools/:id': (a) => [{ url: `/address-pools/${a.poolId}`, expect: 'denied' }],
+  'POST /templates': (a) => [
+    { url: '/templates', payload: { name: 'x', poolName: `pool-${a.name}`, dnsNameTemplate: '{gateway}.example.com', accountId: a.accountId }, expect: 'reference' },
+    { url: '/templates', payload: { name: a.templateName, poolName: `pool-${a.name}`, dnsNameTemplate: '{gateway}.example.com', starter: true }, expect: 'reference' },
+  ],
+  'GET /templates': () => [{ url: '/templates', expect: 'list' }],
+  'GET /templates/:id': (a) => [{ url: `/templates/${a.templateId}`, expect: 'denied' }],
+  'PUT /templates/:id': (a) => [{ url: `/templates/${a.templateId}`, payload: { replicas: 7 }, expect: 'denied' }],
+  'DELETE /templates/:id': (a) => [{ url: `/templates/${a.templateId}`, expect: 'denied' }],
+  'POST /gateways': (a, b) => [
+    // A's template name: B has no such template
+    { url: '/gateways', payload: { name: 'edge', template: a.templateName, listeners: http80 }, expect: 'reference' },
+    // A's cluster
+    { url: '/gateways', payload: { name: 'edge', template: b.templateName, clusterId: a.clusterId, listeners: http80 }, expect: 'reference' },
+    // A's client uid and sharing key must neither update nor join A's gateway
+    { url: '/gateways', payload: { name: 'edge', namespace: 'web', template: a.templateName, clientUid: a.gatewayUid, listeners: [{ name: 'h', port: 81, protocol: 'HTTP' }] }, expect: 'reference' },
+    { url: '/gateways', payload: { name: 'edge', namespace: 'web', template: a.templateName, sharingKey: a.sharingKey, listeners: http80 }, expect: 'reference' },
+    { url: '/gateways', payload: { name: 'edge', namespace: 'web', template: a.templateName, sharingKey: a.gatewayUid, listeners: http80 }, expect: 'reference' },
+  ],
+  'GET /gateways': (a) => [
+    { url: '/gateways', expect: 'list' },
+    { url: `/gateways?clusterId=${a.clusterId}`, expect: 'list' },
+    { url: `/gateways?template=${a.templateName}`, expect: 'list' },
+  ],
+  'GET /gateways/:id': (a) => [{ url: `/gateways/${a.gatewayId}`, expect: 'denied' }],
+  'PUT /gateways/:id/listeners': (a) => [{ url: `/gateways/${a.gatewayId}/listeners`, payload: { listeners: http80 }, expect: 'denied' }],
+  'DELETE /gateways/:id': (a) => [{ url: `/gateways/${a.gatewayId}`, expect: 'denied' }],
+  'POST /routes': (a) => [
+    { url: '/routes', payload: { kind: 'HTTPRoute', name: 'shop', namespace: 'web', clusterId: a.clusterId, clientUid: a.routeUid, spec: { parentRefs: [{ name: 'edge' }] } }, expect: 'reference' },
+    { url: '/routes', payload: { kind: 'HTTPRoute', name: 'shop', accountId: a.accountId, spec: {} }, expect: 'reference' },
+  ],
+  'GET /routes': (a) => [
+    { url: '/routes', expect: 'list' },
+    { url: `/routes?gatewayId=${a.gatewayId}`, expect: 'list' },
+  ],
+  'GET /routes/:id': (a) => [{ url: `/routes/${a.routeId}`, expect: 'denied' }],
+  'PUT /routes/:id': (a) => [{ url: `/routes/${a.routeId}`, payload: { spec: { parentRefs: [{ name: 'edge' }] } }, expect: 'denied' }],
+  'DELETE /routes/:id': (a) => [{ url: `/routes/${a.routeId}`, expect: 'denied' }],
+  'PUT /endpoint-slices': (a) => [
+    { url: '/endpoint-slices', payload: { clusterId: a.clusterId, clientUid: a.sliceUid, namespace: 'web', name: 'api-1', serviceName: 'api', endpoints: [{ addresses: ['10.99.0.1'] }] }, expect: 'reference' },
+  ],
+  'GET /endpoint-slices': (a) => [
+    { url: '/endpoint-slices', expect: 'list' },
+    { url: `/endpoint-slices?clusterId=${a.clusterId}`, expect: 'list' },
+  ],
+  'GET /endpoint-slices/:id': (a) => [
+    { url: `/endpoint-slices/${a.sliceId}`, expect: 'denied' },
+    { url: `/endpoint-slices/${a.staticId}`, expect: 'denied' },
+  ],
+  'DELETE /endpoint-slices/:id': (a) => [
+    { url: `/endpoint-slices/${a.sliceId}`, expect: 'denied' },
+    { url: `/endpoint-slices/${a.staticId}`, expect: 'denied' },
+  ],
+  // Static endpoints are addressed by (namespace, service) inside the caller's account: B writing the same
+  // names creates B's own slice (checked separately below); here B tries to change A's through its body.
+  'PUT /static-endpoints/:namespace/:service': (a) => [
+    { url: `/static-endpoints/web/${a.staticService}`, payload: { ports: [{ port: 443 }], endpoints: [{ address: '10.99.0.2' }], accountId: a.accountId }, expect: 'reference' },
+  ],
+  'DELETE /static-endpoints/:namespace/:service': (a) => [{ url: `/static-endpoints/web/${a.staticService}`, expect: 'denied' }],
+  'GET /audit-events': (a) => [
+    { url: '/audit-events?limit=500', expect: 'list' },
+    { url: `/audit-events?objectId=${a.gatewayId}`, expect: 'list' },
+  ],
+};
+
+function methodOf(key: string) {
+  return key.split(' ')[0]!;
+}
+
+/** Nothing of A in the answer, except what B itself sent (a 404 may echo the id it was asked for). */
+function expectTraceless(body: string, a: Tenant, sent: string, what: string) {
+  for (const s of secretsOf(a)) {
+    if (!sent.includes(s)) expect(body.includes(s), `${what} leaks ${s}: ${body.slice(0, 300)}`).toBe(false);
+  }
+}
+
+/** The route list, taken from the same declaration the app registers (handlers are never called here). */
+const declared = restRoutes({} as Services).map((r) => ({ key: `${r.method} ${r.path}`, method: r.method, path: r.path, public: r.public === true }));
+
+beforeAll(async () => {
+  env = await testEnv();
+  A = await tenant('tenant-a', 31);
+  B = await tenant('tenant-b', 32);
+  const revoked = await must('POST', '/api-keys', A.key, { name: 'revoked', role: 'admin' });
+  await must('DELETE', `/api-keys/${revoked.id}`, A.key);
+  revokedKey = revoked.secret;
+});
+afterAll(() => env?.close());
+
+describe('the matrix covers every route and field', () => {
+  it('every REST route has a matrix entry and every entry names a route', () => {
+    const keys = declared.filter((r) => !r.public).map((r) => r.key);
+    expect(keys.filter((k) => !(k in restMatrix))).toEqual([]);
+    expect(Object.keys(restMatrix).filter((k) => !keys.includes(k))).toEqual([]);
+  });
+});
+
+describe('REST: B against A', () => {
+  it.each(declared.filter((r) => !r.public).map((r) => [r.key]))('%s', async (key) => {
+    const attempts = restMatrix[key]!(A, B);
+    expect(attempts.length).toBeGreaterThan(0);
+    for (const at of attempts) {
+      const before: DbSnapshot = await snapshotDb(env.db.$pool);
+      const r = await req(methodOf(key), `/api/v1${at.url}`, B.key, at.payload);
+      const what = `${key} ${at.url} ${JSON.stringify(at.payload ?? '')} → ${r.statusCode} ${r.body.slice(0, 300)}`;
+      switch (at.expect) {
+        case 'denied':
+          expect([403, 404], what).toContain(r.statusCode);
+          break;
+        case 'reference':
+          expect([400, 403, 404], what).toContain(r.statusCode);
+          break;
+        case 'list':
+          expect(r.statusCode, what).toBe(200);
+          break;
+        case 'self':
+          expect(r.statusCode, what).toBe(200);
+          expect(r.json().accountId).toBe(B.accountId);
+          break;
+      }
+      expectTraceless(r.body, A, at.url + JSON.stringify(at.payload ?? ''), what);
+      expect(await snapshotDb(env.db.$pool), what).toEqual(before);
+    }
+  });
+});
+
+/** GraphQL attempts, with the same meaning of `expect` as for REST. */
+interface GqlAttempt {
+  query: string;
+  variables?: Record<string, unknown>;
+  expect: Expect;
+}
+const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
+  'Query.whoami': () => [{ query: '{ whoami { accountId accountName } }', expect: 'self' }],
+  'Query.accounts': () => [{ query: '{ accounts { id name } }', expect: 'list' }],
+  'Query.account': (a) => [{ query: 'query($id: ID!) { account(id: $id) { id name } }', variables: { id: a.accountId }, expect: 'denied' }],
+  'Query.memberships': (a) => [{ query: 'query($id: ID!) { memberships(accountId: $id) { id } }', variables: { id: a.accountId }, expect: 'denied' }],
+  'Query.apiKeys': () => [{ query: '{ apiKeys { id name prefix } }', expect: 'list' }],
+  'Query.clusters': () => [{ query: '{ clusters { id name } }', expect: 'list' }],
+  'Query.cluster': (a) => [{ query: 'query($id: ID!) { cluster(id: $id) { id } }', variables: { id: a.clusterId }, expect: 'denied' }],
+  'Query.addressPools': () => [{ query: '{ addressPools { id name spec } }', expect: 'list' }],
+  'Query.addressPool': (a) => [{ query: 'query($id: ID!) { addressPool(id: $id) { id } }', variables: { id: a.poolId }, expect: 'denied' }],
+  'Query.templates': () => [{ query: '{ templates { id name } }', expect: 'list' }],
+  'Query.template': (a) => [{ query: 'query($id: ID!) { template(id: $id) { id } }', variables: { id: a.templateId }, expect: 'denied' }],
+  'Query.gateways': (a) => [
+    { query: '{ gateways(first: 500) { items { id name address clients { clientUid } } } }', expect: 'list' },
+    { query: 'query($c: ID) { gateways(filter: { clusterId: $c }) { items { id } } }', variables: { c: a.clusterId }, expect: 'list' },
+  ],
+  'Query.gateway': (a) => [{ query: 'query($id: ID!) { gateway(id: $id) { id } }', variables: { id: a.gatewayId }, expect: 'denied' }],
+  'Query.routes': (a) => [
+    { query: '{ routes(first: 500) { items { id clientUid } } }', expect: 'list' },
+    { query: 'query($g: ID) { routes(filter: { gatewayId: $g }) { items { id } } }', variables: { g: a.gatewayId }, expect: 'list' },
+  ],
+  'Query.route': (a) => [{ query: 'query($id: ID!) { route(id: $id) { id } }', variables: { id: a.routeId }, expect: 'denied' }],
+  'Query.endpointSlices': (a) => [
+    { query: '{ endpointSlices(first: 500) { items { id clientUid serviceName endpoints } } }', expect: 'list' },
+    { query: 'query($c: ID) { endpointSlices(filter: { clusterId: $c }) { items { id } } }', variables: { c: a.clusterId }, expect: 'list' },
+  ],
+  'Query.endpointSlice': (a) => [
+    { query: 'query($id: ID!) { endpointSlice(id: $id) { id } }', variables: { id: a.sliceId }, expect: 'denied' },
+    { query: 'query($id: ID!) { endpointSlice(id: $id) { id } }', variables: { id: a.staticId }, expect: 'denied' },
+  ],
+  'Query.auditEvents': () => [{ query: '{ auditEvents(first: 500) { items { id objectId data } } }', expect: 'list' }],
+
+  'Mutation.createAccount': () => [{ query: 'mutation { createAccount(input: { name: "hijack" }) { account { id } } }', expect: 'denied' }],
+  'Mutation.updateAccount': (a) => [{ query: 'mutation($id: ID!) { updateAccount(id: $id, input: { displayName: "pwned" }) { id } }', variables: { id: a.accountId }, expect: 'denied' }],
+  'Mutation.addMembership': (a) => [{ query: 'mutation($id: ID!) { addMembership(accountId: $id, input: { login: "intruder", role: "owner" }) { id } }', variables: { id: a.accountId }, expect: 'denied' }],
+  'Mutation.removeMembership': (a, b) => [
+    { query: 'mutation($a: ID!, $m: ID!) { removeMembership(accountId: $a, membershipId: $m) }', variables: { a: a.accountId, m: a.membershipId }, expect: 'denied' },
+    { query: 'mutation($a: ID!, $m: ID!) { removeMembership(accountId: $a, membershipId: $m) }', variables: { a: b.accountId, m: a.membershipId }, expect: 'denied' },
+  ],
+  'Mutation.createApiKey': (a) => [{ query: 'mutation($i: JSON!) { createApiKey(input: $i) { id } }', variables: { i: { name: 'x', accountId: a.accountId } }, expect: 'reference' }],
+  'Mutation.revokeApiKey': (a) => [{ query: 'mutation($id: ID!) { revokeApiKey(id: $id) { id } }', variables: { id: a.extraKeyId }, expect: 'denied' }],
+  'Mutation.createCluster': (a) => [{ query: 'mutation($i: JSON!) { createCluster(input: $i) { id } }', variables: { i: { name: 'x', accountId: a.accountId } }, expect: 'reference' }],
+  'Mutation.deleteCluster': (a) => [{ query: 'mutation($id: ID!) { deleteCluster(id: $id) }', variables: { id: a.clusterId }, expect: 'denied' }],
+  'Mutation.createAddressPool': (a) => [{ query: 'mutation($i: JSON!) { createAddressPool(input: $i) { id } }', variables: { i: { name: 'steal', spec: a.poolSpec } }, expect: 'reference' }],
+  'Mutation.deleteAddressPool': (a) => [{ query: 'mutation($id: ID!) { deleteAddressPool(id: $id) }', variables: { id: a.poolId }, expect: 'denied' }],
+  'Mutation.createTemplate': (a) => [{ query: 'mutation($i: JSON!) { createTemplate(input: $i) { id } }', variables: { i: { name: 'x', poolName: 'p', dnsNameTemplate: '{gateway}.example.com', accountId: a.accountId } }, expect: 'reference' }],
+  'Mutation.updateTemplate': (a) => [{ query: 'mutation($id: ID!) { updateTemplate(id: $id, input: { replicas: 7 }) { id } }', variables: { id: a.templateId }, expect: 'denied' }],
+  'Mutation.deleteTemplate': (a) => [{ query: 'mutation($id: ID!) { deleteTemplate(id: $id) }', variables: { id: a.templateId }, expect: 'denied' }],
+  'Mutation.createGateway': (a, b) => [
+    { query: 'mutation($i: JSON!) { createGateway(input: $i) { created } }', variables: { i: { name: 'edge', template: a.templateName, listeners: http80 } }, expect: 'reference' },
+    { query: 'mutation($i: JSON!) { createGateway(input: $i) { created } }', variables: { i: { name: 'edge', template: b.templateName, clusterId: a.clusterId, listeners: http80 } }, expect: 'reference' },
+    { query: 'mutation($i: JSON!) { createGateway(input: $i) { created } }', variables: { i: { name: 'edge', namespace: 'web', template: a.templateName, clientUid: a.gatewayUid, sharingKey: a.sharingKey, listeners: http80 } }, expect: 'reference' },
+  ],
+  'Mutation.updateGatewayListeners': (a) => [{ query: 'mutation($id: ID!, $l: JSON!) { updateGatewayListeners(id: $id, listeners: $l) { id } }', variables: { id: a.gatewayId, l: http80 }, expect: 'denied' }],
+  'Mutation.deleteGateway': (a) => [{ query: 'mutation($id: ID!) { deleteGateway(id: $id) }', variables: { id: a.gatewayId }, expect: 'denied' }],
+  'Mutation.upsertRoute': (a) => [{ query: 'mutation($i: JSON!) { upsertRoute(input: $i) { created } }', variables: { i: { kind: 'HTTPRoute', name: 'shop', namespace: 'web', clusterId: a.clusterId, clientUid: a.routeUid, spec: {} } }, expect: 'reference' }],
+  'Mutation.updateRoute': (a) => [{ query: 'mutation($id: ID!) { updateRoute(id: $id, spec: { parentRefs: [] }) { id } }', variables: { id: a.routeId }, expect: 'denied' }],
+  'Mutation.deleteRoute': (a) => [{ query: 'mutation($id: ID!) { deleteRoute(id: $id) }', variables: { id: a.routeId }, expect: 'denied' }],
+  'Mutation.upsertEndpointSlice': (a) => [{ query: 'mutation($i: JSON!) { upsertEndpointSlice(input: $i) { created } }', variables: { i: { clusterId: a.clusterId, clientUid: a.sliceUid, namespace: 'web', name: 'api-1', serviceName: 'api' } }, expect: 'reference' }],
+  'Mutation.deleteEndpointSlice': (a) => [
+    { query: 'mutation($id: ID!) { deleteEndpointSlice(id: $id) }', variables: { id: a.sliceId }, expect: 'denied' },
+    { query: 'mutation($id: ID!) { deleteEndpointSlice(id: $id) }', variables: { id: a.staticId }, expect: 'denied' },
+  ],
+  'Mutation.setStaticEndpoints': (a) => [{ query: 'mutation($s: String!, $i: JSON!) { setStaticEndpoints(namespace: "web", service: $s, input: $i) { id } }', variables: { s: a.staticService, i: { ports: [{ port: 1 }], endpoints: [], accountId: a.accountId } }, expect: 'reference' }],
+  'Mutation.deleteStaticEndpoints': (a) => [{ query: 'mutation($s: String!) { deleteStaticEndpoints(namespace: "web", service: $s) }', variables: { s: a.staticService }, expect: 'denied' }],
+};
+
+const schema = buildSchema(typeDefs);
+const gqlFields = [
+  ...Object.keys(schema.getQueryType()!.getFields()).map((f) => `Query.${f}`),
+  ...Object.keys(schema.getMutationType()!.getFields()).map((f) => `Mutation.${f}`),
+];
+
+async function gql(key: string | undefined, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  const r = await req('POST', '/graphql', key, { query, variables }, headers);
+  return { status: r.statusCode, body: r.body, json: r.json() as { data: unknown; errors?: Array<{ extensions: { code: string } }> } };
+}
+
+describe('GraphQL: B against A', () => {
+  it('every Query and Mutation field has a matrix entry and every entry names a field', () => {
+    expect(gqlFields.filter((f) => !(f in gqlMatrix))).toEqual([]);
+    expect(Object.keys(gqlMatrix).filter((f) => !gqlFields.includes(f))).toEqual([]);
+  });
+
+  it.each(gqlFields.map((f) => [f]))('%s', async (field) => {
+    for (const at of gqlMatrix[field]!(A, B)) {
+      const before = await snapshotDb(env.db.$pool);
+      const r = await gql(B.key, at.query, at.variables);
+      const what = `${field} ${JSON.stringify(at.variables ?? {})} → ${r.status} ${r.body.slice(0, 300)}`;
+      const code = r.json.errors?.[0]?.extensions.code;
+      switch (at.expect) {
+        case 'denied':
+          expect(['NotFound', 'Forbidden'], what).toContain(code);
+          break;
+        case 'reference':
+          expect(['Validation', 'NotFound', 'Forbidden', 'Conflict'], what).toContain(code);
+          break;
+        case 'list':
+        case 'self':
+          expect(r.json.errors, what).toBeUndefined();
+          break;
+      }
+      expect(r.status, what).toBeLessThan(500);
+      expectTraceless(r.body, A, at.query + JSON.stringify(at.variables ?? {}), what);
+      expect(await snapshotDb(env.db.$pool), what).toEqual(before);
+    }
+  });
+});
+
+describe('unauthenticated callers', () => {
+  const badAuth: Array<[string, () => Record<string, string>]> = [
+    ['no key', () => ({})],
+    ['a malformed key', () => ({ authorization: 'Bearer not-a-key' })],
+    ['a well-formed unknown key', () => ({ authorization: `Bearer epic_000000000000_${'A'.repeat(32)}` })],
+    ['a wrong secret for a real prefix', () => ({ authorization: `Bearer ${A.key.slice(0, 18)}${'B'.repeat(32)}` })],
+    ['a revoked key', () => ({ authorization: `Bearer ${revokedKey}` })],
+    ['a Basic scheme', () => ({ authorization: `Basic ${Buffer.from(`x:${A.key}`).toString('base64')}` })],
+  ];
+
+  const urlOf = (path: string) =>
+    path
+      .replace(':membershipId', A.membershipId)
+      .replace(':namespace', 'web')
+      .replace(':service', A.staticService)
+      .replace(':id', path.startsWith('/accounts') ? A.accountId : A.gatewayId);
+
+  it.each(badAuth)('REST with %s → 401 on every non-public route, nothing changed', async (_name, headers) => {
+    const before = await snapshotDb(env.db.$pool);
+    for (const r of declared.filter((x) => !x.public)) {
+      const res = await env.app.inject({
+        method: r.method,
+        url: `/api/v1${urlOf(r.path)}`,
+        headers: headers(),
+        ...(['POST', 'PUT', 'PATCH'].includes(r.method) ? { payload: { name: 'x' } } : {}),
+      });
+      expect(res.statusCode, `${r.method} ${r.path}: ${res.body}`).toBe(401);
+      expect(res.json()).toMatchObject({ error: 'Unauthorized', requestId: expect.any(String) });
+    }
+    expect(await snapshotDb(env.db.$pool)).toEqual(before);
+  });
+
+  it.each(badAuth)('GraphQL with %s → Unauthorized on every field, nothing changed', async (_name, headers) => {
+    const before = await snapshotDb(env.db.$pool);
+    for (const field of gqlFields) {
+      const { query, variables } = gqlMatrix[field]!(A, B)[0]!;
+      const r = await gql(undefined, query, variables, headers());
+      expect(r.json.errors?.[0]?.extensions.code, `${field}: ${r.body}`).toBe('Unauthorized');
+      expect(r.status, field).toBe(401);
+      expect(r.json.data ?? null, field).toBeNull();
+    }
+    expect(await snapshotDb(env.db.$pool)).toEqual(before);
+  });
+
+  it('the public endpoints answer without a key', async () => {
+    for (const url of ['/healthz', '/readyz', '/metrics', '/api/v1/openapi.json', '/']) {
+      const r = await env.app.inject({ url });
+      expect(r.statusCode, url).toBe(200);
+    }
+  });
+
+  it('the database holds both tenants with every kind of object (the matrix ran against real rows)', async () => {
+    const s = await snapshotDb(env.db.$pool);
+    for (const t of ['Account', 'ApiKey', 'Membership', 'Cluster', 'AddressPool', 'AddressAllocation', 'Template', 'Gateway', 'GatewayClient', 'Route', 'RouteParent', 'EndpointSlice']) {
+      expect(s[t]!.length, t).toBeGreaterThanOrEqual(2);
+    }
+  });
+});
+
+// Last, because B's own writes below use A's names (B's audit log then legitimately contains them).
+describe('B writing under names A also uses', () => {
+  it("B writing static endpoints under A's service name creates B's own slice and leaves A's untouched", async () => {
+    const aBefore = await must('GET', `/endpoint-slices/${A.staticId}`, A.key);
+    const r = await req('PUT', `/api/v1/static-endpoints/web/${A.staticService}`, B.key, { ports: [{ port: 443 }], endpoints: [{ address: '10.99.0.3' }] });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json().id).not.toBe(A.staticId);
+    expect(await must('GET', `/endpoint-slices/${A.staticId}`, A.key)).toEqual(aBefore);
+    expect((await req('DELETE', `/api/v1/static-endpoints/web/${A.staticService}`, B.key)).statusCode).toBe(204);
+    expect(await must('GET', `/endpoint-slices/${A.staticId}`, A.key)).toEqual(aBefore);
+  });
+
+  it("B's route naming A's gateway does not attach to it", async () => {
+    const r = await req('POST', '/api/v1/routes', B.key, { kind: 'HTTPRoute', name: 'sneak', namespace: 'web', clusterId: B.clusterId, spec: { parentRefs: [{ name: 'edge', namespace: 'web' }] } });
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json().parents).toEqual([{ gatewayId: B.gatewayId, refIndex: 0 }]);
+    const attachedToA = await must('GET', `/routes?gatewayId=${A.gatewayId}`, A.key);
+    expect(attachedToA.items.map((x: { id: string }) => x.id)).toEqual([A.routeId]);
+    expect((await req('DELETE', `/api/v1/routes/${r.json().id}`, B.key)).statusCode).toBe(204);
+  });
+});
