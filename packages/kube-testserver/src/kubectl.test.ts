@@ -4,6 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeTestServer, type KubeTestServer } from './index.js';
 import { gatewayApiDir, Kubectl } from './test-support/kubectl.js';
+import { until } from './test-support/raw-request.js';
 
 let server: KubeTestServer;
 let kubectl: Kubectl;
@@ -112,6 +113,15 @@ describe('kubectl against the test server', () => {
     const d = await kubectl.run(['describe', 'deployment', 'web', '-n', 'default']);
     expect(d.stdout).toMatch(/^Replicas:\s+1 desired/m);
     expect(d.stdout).toMatch(/^\s+Image:\s+nginx:2$/m);
+  });
+
+  it('streams changes with kubectl get -w', async () => {
+    const watching = kubectl.run(['get', 'configmaps', '-n', 'default', '-w', '--output-watch-events'], undefined, 4000);
+    await until(() => server.watchCount() > 0, 5000, 'kubectl to watch');
+    const created = await kubectl.run(['apply', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\n  namespace: default\n');
+    expect(created.code).toBe(0);
+    const r = await watching;
+    expect(r.stdout).toMatch(/^ADDED\s+watched\s+\d+s$/m);
   });
 
   it('deletes a namespace with its contents and waits for it to go', async () => {

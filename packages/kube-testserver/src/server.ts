@@ -197,7 +197,12 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
     };
     if (name === undefined) {
       if (method === 'GET' && watch) {
-        const w = startWatch(api, store, target, res, { bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 1000 }, () => watches.delete(w));
+        const watchOpts = {
+          bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 1000,
+          table: wantsTable(accept),
+          includeObject: url.searchParams.get('includeObject') ?? 'Metadata',
+        };
+        const w = startWatch(api, store, target, res, watchOpts, () => watches.delete(w));
         watches.add(w);
         return;
       }

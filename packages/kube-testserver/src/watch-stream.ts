@@ -6,9 +6,13 @@ import { isObject, type JsonObject } from './json.js';
 import type { ObjectStore, StoreEvent } from './object-store.js';
 import { apiVersionOf, storageKey } from './resource-types.js';
 import { StatusError } from './status.js';
+import { toTable } from './table.js';
 
 export interface WatchOptions {
   bookmarkIntervalMs: number;
+  /** Encode objects as one-row meta.k8s.io Tables (what `kubectl get -w` asks for). */
+  table: boolean;
+  includeObject: string;
 }
 
 export interface ActiveWatch {
@@ -36,8 +40,13 @@ export function startWatch(
   res.flushHeaders();
   let closed = false;
   let lastRv = store.resourceVersion;
+  const asTable = (obj: JsonObject): JsonObject => {
+    const m = isObject(obj.metadata) ? obj.metadata : {};
+    return toTable(t.type, [obj], { resourceVersion: typeof m.resourceVersion === 'string' ? m.resourceVersion : '' }, opts.includeObject);
+  };
+  const wrap = (obj: JsonObject): JsonObject => (opts.table ? asTable(obj) : obj);
   const write = (type: string, obj: JsonObject): void => {
-    if (!closed) res.write(`${JSON.stringify({ type, object: obj })}\n`);
+    if (!closed) res.write(`${JSON.stringify({ type, object: type === 'ERROR' || type === 'BOOKMARK' ? obj : wrap(obj) })}\n`);
   };
   const deliver = (e: StoreEvent): void => {
     const now = inScope(e.obj);
@@ -46,7 +55,10 @@ export function startWatch(
     if (e.type === 'MODIFIED') type = now && before ? 'MODIFIED' : now ? 'ADDED' : before ? 'DELETED' : undefined;
     else type = now ? e.type : undefined;
     lastRv = e.rv;
-    if (type && !closed) res.write(encodeEvent(e, type, apiVersionOf(t.type), () => api.present(t.type, e.obj)));
+    if (type && !closed) {
+      const encoding = opts.table ? `${apiVersionOf(t.type)} table ${opts.includeObject}` : apiVersionOf(t.type);
+      res.write(encodeEvent(e, type, encoding, () => wrap(api.present(t.type, e.obj))));
+    }
   };
   let bookmarkTimer: NodeJS.Timeout | undefined;
   let timeoutTimer: NodeJS.Timeout | undefined;
@@ -111,10 +123,10 @@ export function startWatch(
 
 /** Watchers of the same resource and version share one encoding of each event. */
 const encoded = new WeakMap<StoreEvent, Map<string, string>>();
-function encodeEvent(e: StoreEvent, type: string, apiVersion: string, present: () => JsonObject): string {
+function encodeEvent(e: StoreEvent, type: string, encoding: string, present: () => JsonObject): string {
   let byKey = encoded.get(e);
   if (!byKey) encoded.set(e, (byKey = new Map()));
-  const key = `${type} ${apiVersion}`;
+  const key = `${type} ${encoding}`;
   let line = byKey.get(key);
   if (line === undefined) {
     line = `${JSON.stringify({ type, object: present() })}\n`;

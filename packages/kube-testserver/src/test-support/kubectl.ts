@@ -25,13 +25,14 @@ export class Kubectl {
     if (!server.kubeconfigPath) server.writeKubeconfig(join(this.home, 'kubeconfig'));
   }
 
-  run(args: string[], input?: string): Promise<KubectlResult> {
+  /** Runs kubectl; `timeoutMs` kills long-running commands (`get -w`) and still returns their output. */
+  run(args: string[], input?: string, timeoutMs = 60_000): Promise<KubectlResult> {
     const kubeconfig = this.server.kubeconfigPath ?? join(this.home, 'kubeconfig');
     return new Promise((resolvePromise) => {
       const child = execFile(
         KUBECTL,
         ['--kubeconfig', kubeconfig, '--cache-dir', join(this.home, 'cache'), ...args],
-        { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.home }, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 },
+        { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.home }, maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs },
         (err, stdout, stderr) => {
           const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
           resolvePromise({ code, stdout, stderr });
