@@ -19,6 +19,8 @@ export interface AppOptions {
   bodyLimit?: number;
   metrics?: Metrics;
   validateFragments?: FragmentValidator;
+  /** 32 bytes that encrypt certificate keys at rest. */
+  secretKey: Buffer;
 }
 
 export interface EpicApp extends FastifyInstance {
@@ -60,7 +62,7 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
   } as never) as unknown as EpicApp;
 
   const metrics = opts.metrics ?? createMetrics(opts.db);
-  const services = createServices(opts.db, opts.validateFragments ? { validateFragments: opts.validateFragments } : {});
+  const services = createServices(opts.db, { secretKey: opts.secretKey, ...(opts.validateFragments ? { validateFragments: opts.validateFragments } : {}) });
   const authenticate = apiKeyAuthenticator(opts.db);
   app.decorate('services', services);
   app.decorate('metrics', metrics);

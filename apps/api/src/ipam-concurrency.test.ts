@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type EpicApp } from './app.js';
 import { createDb, type Db } from './db/client.js';
@@ -11,7 +12,7 @@ let second: { app: EpicApp; db: Db };
 beforeAll(async () => {
   env = await testEnv();
   const db = createDb(env.url);
-  second = { app: await buildApp({ db, logger: false }), db };
+  second = { app: await buildApp({ db, logger: false, secretKey: randomBytes(32) }), db };
   await second.app.ready();
 });
 afterAll(async () => {

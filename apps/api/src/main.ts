@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import pino from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -7,6 +10,17 @@ import { migrate } from './db/migrate.js';
 import { startStatusFanout } from './http/status-fanout.js';
 import { createReconciler } from './reconciler/reconciler.js';
 import { seedSystem } from './seed.js';
+
+/** EPIC_SECRET_KEY, or a key generated once and kept in the data directory (mode 0600). */
+function loadSecretKey(hex: string | undefined, dataDir: string): Buffer {
+  if (hex) return Buffer.from(hex, 'hex');
+  const file = path.join(dataDir, 'secret.key');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  }
+  return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+}
 
 /**
  * Starts the control plane. Without DATABASE_URL it runs on its embedded default: a PostgreSQL it owns
@@ -41,7 +55,7 @@ async function main(): Promise<void> {
   if (applied.length) log.info({ applied }, 'migrations applied');
   const db = createDb(url);
   const seeded = await seedSystem(db, { demo: config.SEED_DEMO });
-  const app = await buildApp({ db, logger: log, bodyLimit: config.BODY_LIMIT_BYTES });
+  const app = await buildApp({ db, logger: log, bodyLimit: config.BODY_LIMIT_BYTES, secretKey: loadSecretKey(config.EPIC_SECRET_KEY, config.EPIC_DATA_DIR) });
 
   const stopFanout = await startStatusFanout({ app, db, databaseUrl: url, log });
 

@@ -1,5 +1,7 @@
 import type { Db } from './db/client.js';
 import { accountsService, apiKeysService, clustersService } from './modules/accounts.js';
+import { certificatesService } from './modules/certificates.js';
+import { referenceGrantsService, servicesService } from './modules/cluster-objects.js';
 import { auditService, endpointsService } from './modules/endpoints.js';
 import { gatewaysService } from './modules/gateways.js';
 import { poolsService } from './modules/pools.js';
@@ -7,7 +9,7 @@ import { routesService } from './modules/routes.js';
 import { templatesService, type FragmentValidator } from './modules/templates.js';
 
 /** The one service layer; REST and GraphQL are two thin faces over it. */
-export function createServices(db: Db, opts: { validateFragments?: FragmentValidator } = {}) {
+export function createServices(db: Db, opts: { secretKey: Buffer; validateFragments?: FragmentValidator }) {
   const deps = { db };
   return {
     accounts: accountsService(deps),
@@ -18,6 +20,9 @@ export function createServices(db: Db, opts: { validateFragments?: FragmentValid
     gateways: gatewaysService(deps),
     routes: routesService(deps),
     endpoints: endpointsService(deps),
+    services: servicesService(deps),
+    referenceGrants: referenceGrantsService(deps),
+    certificates: certificatesService({ ...deps, secretKey: opts.secretKey }),
     audit: auditService(deps),
   };
 }

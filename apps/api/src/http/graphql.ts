@@ -37,6 +37,14 @@ export const typeDefs = /* GraphQL */ `
   type EndpointSlice { id: ID! clusterId: ID clientUid: String! namespace: String! name: String! serviceName: String! addressType: String! static: Boolean! ports: JSON! endpoints: JSON! nodeAddresses: JSON! generation: Int! createdAt: DateTime! updatedAt: DateTime! }
   type EndpointSlicePage { items: [EndpointSlice!]! nextCursor: String }
   type EndpointSliceResult { endpointSlice: EndpointSlice! created: Boolean! }
+  type ServiceObject { id: ID! clusterId: ID clientUid: String! namespace: String! name: String! ports: JSON! createdAt: DateTime! updatedAt: DateTime! }
+  type ServicePage { items: [ServiceObject!]! nextCursor: String }
+  type ServiceResult { item: ServiceObject! created: Boolean! }
+  type ReferenceGrant { id: ID! clusterId: ID clientUid: String! namespace: String! name: String! spec: JSON! createdAt: DateTime! updatedAt: DateTime! }
+  type ReferenceGrantPage { items: [ReferenceGrant!]! nextCursor: String }
+  type ReferenceGrantResult { item: ReferenceGrant! created: Boolean! }
+  type Certificate { id: ID! namespace: String! name: String! certificate: String! subject: String! subjectAltName: String validFrom: String! validTo: String! fingerprint256: String! createdAt: DateTime! updatedAt: DateTime! }
+  type CertificateResult { item: Certificate! created: Boolean! }
   type AuditEvent { id: ID! actor: String! action: String! objectKind: String! objectId: String requestId: String data: JSON createdAt: DateTime! }
   type AuditPage { items: [AuditEvent!]! nextCursor: String }
 
@@ -63,6 +71,12 @@ export const typeDefs = /* GraphQL */ `
     endpointSlices(first: Int, after: String, filter: EndpointSliceFilter): EndpointSlicePage!
     endpointSlice(id: ID!): EndpointSlice!
     auditEvents(first: Int, after: String, action: String): AuditPage!
+    services(first: Int, after: String, namespace: String, clusterId: ID): ServicePage!
+    service(id: ID!): ServiceObject!
+    referenceGrants(first: Int, after: String, namespace: String, clusterId: ID): ReferenceGrantPage!
+    referenceGrant(id: ID!): ReferenceGrant!
+    certificates: [Certificate!]!
+    certificate(id: ID!): Certificate!
   }
 
   type Mutation {
@@ -89,6 +103,12 @@ export const typeDefs = /* GraphQL */ `
     deleteEndpointSlice(id: ID!): Boolean!
     setStaticEndpoints(namespace: String!, service: String!, input: JSON!): EndpointSlice!
     deleteStaticEndpoints(namespace: String!, service: String!): Boolean!
+    upsertService(input: JSON!): ServiceResult!
+    deleteService(id: ID!): Boolean!
+    upsertReferenceGrant(input: JSON!): ReferenceGrantResult!
+    deleteReferenceGrant(id: ID!): Boolean!
+    upsertCertificate(input: JSON!): CertificateResult!
+    deleteCertificate(id: ID!): Boolean!
   }
 
   type Subscription {
@@ -172,6 +192,12 @@ export function resolvers(s: Services): IResolvers {
       endpointSlices: q((m, a) => s.endpoints.list(m, { ...page(a), ...clean(a.filter as unknown as Record<string, unknown>) })),
       endpointSlice: q((m, a) => s.endpoints.get(m, str(a.id))),
       auditEvents: q((m, a) => s.audit.list(m, { ...page(a), ...clean({ action: a.action }) })),
+      services: q((m, a) => s.services.list(m, { ...page(a), ...clean({ namespace: a.namespace, clusterId: a.clusterId }) })),
+      service: q((m, a) => s.services.get(m, str(a.id))),
+      referenceGrants: q((m, a) => s.referenceGrants.list(m, { ...page(a), ...clean({ namespace: a.namespace, clusterId: a.clusterId }) })),
+      referenceGrant: q((m, a) => s.referenceGrants.get(m, str(a.id))),
+      certificates: q((m) => s.certificates.list(m)),
+      certificate: q((m, a) => s.certificates.get(m, str(a.id))),
     },
     Mutation: {
       createAccount: q((m, a) => s.accounts.create(m, a.input)),
@@ -197,6 +223,12 @@ export function resolvers(s: Services): IResolvers {
       deleteEndpointSlice: done((m, a) => s.endpoints.remove(m, str(a.id))),
       setStaticEndpoints: q((m, a) => s.endpoints.setStatic(m, str(a.namespace), str(a.service), a.input)),
       deleteStaticEndpoints: done((m, a) => s.endpoints.removeStatic(m, str(a.namespace), str(a.service))),
+      upsertService: q((m, a) => s.services.upsert(m, a.input)),
+      deleteService: done((m, a) => s.services.remove(m, str(a.id))),
+      upsertReferenceGrant: q((m, a) => s.referenceGrants.upsert(m, a.input)),
+      deleteReferenceGrant: done((m, a) => s.referenceGrants.remove(m, str(a.id))),
+      upsertCertificate: q((m, a) => s.certificates.upsert(m, a.input)),
+      deleteCertificate: done((m, a) => s.certificates.remove(m, str(a.id))),
     },
     Subscription: {
       gatewayStatusChanged: {

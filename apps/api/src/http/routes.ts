@@ -1,4 +1,6 @@
 import { addMembershipInput, createAccountInput, createApiKeyInput, createClusterInput, updateAccountInput } from '../modules/accounts.js';
+import { upsertCertificateInput } from '../modules/certificates.js';
+import { listClusterObjectsQuery, upsertReferenceGrantInput, upsertServiceInput } from '../modules/cluster-objects.js';
 import { listAuditQuery, listEndpointSlicesQuery, staticEndpointsInput, upsertEndpointSliceInput } from '../modules/endpoints.js';
 import { createGatewayInput, listGatewaysQuery, updateListenersInput } from '../modules/gateways.js';
 import { createPoolInput } from '../modules/pools.js';
@@ -62,6 +64,21 @@ export function restRoutes(s: Services): RestRoute[] {
     { method: 'DELETE', path: '/endpoint-slices/:id', tag: 'endpoints', summary: 'Delete an EndpointSlice', status: 204, handler: ({ meta, params }) => s.endpoints.remove(meta, params.id!) },
     { method: 'PUT', path: '/static-endpoints/:namespace/:service', tag: 'endpoints', summary: 'Set the static endpoints of a service (backends outside Kubernetes)', body: staticEndpointsInput, handler: ({ meta, params, body }) => s.endpoints.setStatic(meta, params.namespace!, params.service!, body) },
     { method: 'DELETE', path: '/static-endpoints/:namespace/:service', tag: 'endpoints', summary: 'Remove the static endpoints of a service', status: 204, handler: ({ meta, params }) => s.endpoints.removeStatic(meta, params.namespace!, params.service!) },
+
+    { method: 'PUT', path: '/services', tag: 'endpoints', summary: 'Create or update a Service (its ports) by client uid', body: upsertServiceInput, handler: async ({ meta, body, reply }) => { const r = await s.services.upsert(meta, body); created(reply, r); return r.item; } },
+    { method: 'GET', path: '/services', tag: 'endpoints', summary: 'List Services', query: listClusterObjectsQuery, handler: ({ meta, query }) => s.services.list(meta, query) },
+    { method: 'GET', path: '/services/:id', tag: 'endpoints', summary: 'Get a Service', handler: ({ meta, params }) => s.services.get(meta, params.id!) },
+    { method: 'DELETE', path: '/services/:id', tag: 'endpoints', summary: 'Delete a Service', status: 204, handler: ({ meta, params }) => s.services.remove(meta, params.id!) },
+
+    { method: 'PUT', path: '/reference-grants', tag: 'routes', summary: 'Create or update a ReferenceGrant by client uid', body: upsertReferenceGrantInput, handler: async ({ meta, body, reply }) => { const r = await s.referenceGrants.upsert(meta, body); created(reply, r); return r.item; } },
+    { method: 'GET', path: '/reference-grants', tag: 'routes', summary: 'List ReferenceGrants', query: listClusterObjectsQuery, handler: ({ meta, query }) => s.referenceGrants.list(meta, query) },
+    { method: 'GET', path: '/reference-grants/:id', tag: 'routes', summary: 'Get a ReferenceGrant', handler: ({ meta, params }) => s.referenceGrants.get(meta, params.id!) },
+    { method: 'DELETE', path: '/reference-grants/:id', tag: 'routes', summary: 'Delete a ReferenceGrant', status: 204, handler: ({ meta, params }) => s.referenceGrants.remove(meta, params.id!) },
+
+    { method: 'PUT', path: '/certificates', tag: 'certificates', summary: 'Create or replace a TLS certificate and key (the key is stored encrypted and never returned)', body: upsertCertificateInput, handler: async ({ meta, body, reply }) => { const r = await s.certificates.upsert(meta, body); created(reply, r); return r.item; } },
+    { method: 'GET', path: '/certificates', tag: 'certificates', summary: 'List certificates (never their keys)', handler: async ({ meta }) => ({ items: await s.certificates.list(meta) }) },
+    { method: 'GET', path: '/certificates/:id', tag: 'certificates', summary: 'Get a certificate', handler: ({ meta, params }) => s.certificates.get(meta, params.id!) },
+    { method: 'DELETE', path: '/certificates/:id', tag: 'certificates', summary: 'Delete a certificate', status: 204, handler: ({ meta, params }) => s.certificates.remove(meta, params.id!) },
 
     { method: 'GET', path: '/audit-events', tag: 'audit', summary: 'The account\'s audit log, oldest first (paginated)', query: listAuditQuery, handler: ({ meta, query }) => s.audit.list(meta, query) },
   ];

@@ -24,7 +24,7 @@ export interface TestEnv {
 export async function testEnv(): Promise<TestEnv> {
   const { url, db } = await freshDatabase();
   const { adminKey } = await seedSystem(db, { demo: false });
-  const app = await buildApp({ db, logger: false });
+  const app = await buildApp({ db, logger: false, secretKey: randomBytes(32) });
   await app.ready();
   return {
     url,
