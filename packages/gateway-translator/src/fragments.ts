@@ -83,3 +83,56 @@ export function fragmentShapeProblems(fragments: TemplateFragments): string[] {
   });
   return problems;
 }
+
+const HTTP_FILTER_TYPE_URL =
+  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter';
+const LISTENER_TYPE_URL = 'type.googleapis.com/envoy.config.listener.v3.Listener';
+const CLUSTER_TYPE_URL = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
+
+/** A proto message to check when a template is saved; `path` names where it sits in the fragments. */
+export interface FragmentValidationTarget {
+  path: string;
+  typeUrl: string;
+  json: JsonObject;
+}
+
+/**
+ * What to validate against Envoy's protos for a template's fragments (the API's validateFragments runs
+ * each through envoy-proto's validateResource and prefixes errors with `path`). Options are checked merged
+ * into a resource shaped like the ones stage 2 generates, so required fields are present and the result
+ * is exactly what a proxy would receive.
+ */
+export function fragmentValidationTargets(fragments: TemplateFragments): FragmentValidationTarget[] {
+  const targets: FragmentValidationTarget[] = [];
+  (fragments.extraHttpFilters ?? []).forEach((json, i) =>
+    targets.push({ path: `extraHttpFilters[${i}]`, typeUrl: HTTP_FILTER_TYPE_URL, json }),
+  );
+  if (fragments.listenerOptions !== undefined) {
+    const sample: JsonObject = {
+      name: 'listener/80',
+      address: { socketAddress: { address: '0.0.0.0', portValue: 80 } },
+    };
+    targets.push({
+      path: 'listenerOptions',
+      typeUrl: LISTENER_TYPE_URL,
+      json: mergeOptions(sample, fragments.listenerOptions, RESERVED_LISTENER_OPTION_KEYS),
+    });
+  }
+  if (fragments.clusterOptions !== undefined) {
+    const sample: JsonObject = {
+      name: 'service/namespace/name/80',
+      type: 'EDS',
+      edsClusterConfig: { edsConfig: { ads: {}, resourceApiVersion: 'V3' } },
+      connectTimeout: '10s',
+    };
+    targets.push({
+      path: 'clusterOptions',
+      typeUrl: CLUSTER_TYPE_URL,
+      json: mergeOptions(sample, fragments.clusterOptions, RESERVED_CLUSTER_OPTION_KEYS),
+    });
+  }
+  (fragments.extraClusters ?? []).forEach((json, i) =>
+    targets.push({ path: `extraClusters[${i}]`, typeUrl: CLUSTER_TYPE_URL, json }),
+  );
+  return targets;
+}

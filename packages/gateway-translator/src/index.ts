@@ -23,6 +23,8 @@ export {
 export { selectRouteConfiguration } from './select-route-configuration.js';
 export {
   fragmentShapeProblems,
+  fragmentValidationTargets,
+  type FragmentValidationTarget,
   RESERVED_CLUSTER_NAME_PREFIXES,
   RESERVED_CLUSTER_OPTION_KEYS,
   RESERVED_LISTENER_OPTION_KEYS,
