@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { ObjectStore } from './object-store.js';
+import { StatusError } from './status.js';
+
+describe('object store', () => {
+  it('uses one resourceVersion sequence across resources', () => {
+    const store = new ObjectStore(10);
+    const a = store.put('/configmaps', 'ns', 'a', { metadata: {} });
+    const b = store.put('apps/deployments', 'ns', 'b', { metadata: {} });
+    expect(Number((b.metadata as any).resourceVersion)).toBe(Number((a.metadata as any).resourceVersion) + 1);
+  });
+
+  it('answers 410 Gone for resourceVersions older than the retained window', () => {
+    const store = new ObjectStore(3);
+    const start = store.resourceVersion;
+    for (let i = 0; i < 5; i++) store.put('/configmaps', 'ns', `c${i}`, { metadata: {} });
+    expect(store.eventsSince('/configmaps', store.resourceVersion - 3).map((e) => e.rv)).toHaveLength(3);
+    try {
+      store.eventsSince('/configmaps', start);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as StatusError).code).toBe(410);
+      expect((e as StatusError).message).toBe(`too old resource version: ${start} (${store.resourceVersion - 2})`);
+    }
+  });
+
+  it('records deletions with a new resourceVersion', () => {
+    const store = new ObjectStore(10);
+    store.put('/configmaps', 'ns', 'a', { metadata: { name: 'a' } });
+    const removed = store.remove('/configmaps', 'ns', 'a');
+    expect((removed?.metadata as any).resourceVersion).toBe(String(store.resourceVersion));
+    expect(store.get('/configmaps', 'ns', 'a')).toBeUndefined();
+  });
+});
