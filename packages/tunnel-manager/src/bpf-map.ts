@@ -38,9 +38,16 @@ export class PinnedMap {
     return out.map((e) => ({ key: fromJson(e.key), values: (e.values ?? []).map((v) => fromJson(v.value)) }));
   }
 
+  /** The value under `key`, or undefined when there is none (bpftool exits non-zero for a missing key). */
   async lookup(key: Uint8Array): Promise<Uint8Array | undefined> {
-    const entries = await this.dump();
-    return entries.find((e) => keyOf(e.key) === keyOf(key))?.value;
+    let out: string;
+    try {
+      out = await this.run('bpftool', ['-j', 'map', 'lookup', 'pinned', this.path, 'key', ...toArgs(key)]);
+    } catch {
+      return undefined;
+    }
+    const e = JSON.parse(out) as DumpEntry | null;
+    return e?.value ? fromJson(e.value) : undefined;
   }
 
   async update(key: Uint8Array, value: Uint8Array): Promise<void> {

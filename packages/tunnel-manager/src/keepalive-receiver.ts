@@ -79,9 +79,7 @@ export class KeepAliveReceiver {
     const { tunnelId, counter } = check.keepAlive;
     this.lastCounter.set(tunnelId, counter);
     this.lastSeen.set(tunnelId, Date.now());
-    const cur = (await this.opts.manager.tunnels()).get(tunnelId);
-    if (!cur) return;
-    await this.opts.manager.learnRemote(tunnelId, addr, port, counter);
+    const cur = await this.opts.manager.learnRemote(tunnelId, addr, port, counter);
     if (cur.remoteAddr !== addr || cur.remotePort !== port || !cur.up)
       this.opts.onLearned?.(tunnelId, addr, port);
   }

@@ -224,7 +224,10 @@ export class TunnelManager {
     return out;
   }
 
-  /** Records a verified keep-alive: its outer source becomes the tunnel's remote. Only the verifier calls this. */
+  /**
+   * Records a verified keep-alive: its outer source becomes the tunnel's remote. Only the verifier calls this.
+   * Returns the tunnel as it was before, so the caller can tell whether the remote moved.
+   */
   learnRemote(
     tunnelId: number,
     remoteAddr: string,
@@ -232,11 +235,12 @@ export class TunnelManager {
     counter: bigint,
   ): Promise<TunnelValue> {
     return this.exclusive(async () => {
-      const cur = (await this.tunnels()).get(tunnelId);
-      if (!cur) throw new Error(`tunnel ${tunnelId} is not configured`);
+      const raw = await this.tunnelsMap.lookup(encodeTunnelKey(tunnelId));
+      if (!raw) throw new Error(`tunnel ${tunnelId} is not configured`);
+      const cur = decodeTunnelValue(raw);
       const next: TunnelValue = { ...cur, remoteAddr, remotePort, kaCounter: counter, up: true };
       await this.tunnelsMap.update(encodeTunnelKey(tunnelId), encodeTunnelValue(next));
-      return next;
+      return cur;
     });
   }
 

@@ -11,7 +11,9 @@ type Cmd =
   | { op: 'echo'; text: string; timeoutMs?: number }
   | { op: 'udp-listen'; port: number }
   | { op: 'udp-received' }
-  | { op: 'udp-send'; bind: string; to: string; port: number; hex: string };
+  | { op: 'udp-send'; bind: string; to: string; port: number; hex: string }
+  | { op: 'rr'; host: string; port: number; localAddress?: string; count: number }
+  | { op: 'cps'; host: string; port: number; localAddress?: string; seconds: number; concurrency: number };
 
 let held: Socket | undefined;
 let heldClosed = false;
@@ -53,6 +55,55 @@ function get(c: Extract<Cmd, { op: 'get' }>): Promise<unknown> {
   });
 }
 
+/** Request/response latency: 1-byte ping-pong on one TCP connection; percentiles in microseconds. */
+async function rr(c: Extract<Cmd, { op: 'rr' }>): Promise<unknown> {
+  const s = connect({ host: c.host, port: c.port, localAddress: c.localAddress });
+  s.setNoDelay(true);
+  await new Promise<void>((resolve, reject) => {
+    s.once('connect', () => resolve());
+    s.once('error', reject);
+  });
+  const samples: number[] = [];
+  for (let i = 0; i < c.count; i++) {
+    const t0 = process.hrtime.bigint();
+    await new Promise<void>((resolve) => {
+      s.once('data', () => resolve());
+      s.write('x');
+    });
+    samples.push(Number(process.hrtime.bigint() - t0) / 1000);
+  }
+  s.destroy();
+  samples.sort((a, b) => a - b);
+  const pct = (p: number): number =>
+    samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))] ?? 0;
+  return { ok: true, p50: pct(50), p90: pct(90), p99: pct(99) };
+}
+
+/** New TCP connections per second (connect, then close) with `concurrency` loops. */
+async function cps(c: Extract<Cmd, { op: 'cps' }>): Promise<unknown> {
+  const until = Date.now() + c.seconds * 1000;
+  let n = 0;
+  let errors = 0;
+  const loop = async (): Promise<void> => {
+    while (Date.now() < until) {
+      await new Promise<void>((resolve) => {
+        const s = connect({ host: c.host, port: c.port, localAddress: c.localAddress }, () => {
+          n++;
+          s.destroy();
+          resolve();
+        });
+        s.on('error', () => {
+          errors++;
+          resolve();
+        });
+      });
+    }
+  };
+  const started = Date.now();
+  await Promise.all(Array.from({ length: c.concurrency }, loop));
+  return { ok: true, perSecond: n / ((Date.now() - started) / 1000), errors };
+}
+
 async function handle(c: Cmd): Promise<unknown> {
   switch (c.op) {
     case 'get':
@@ -87,6 +138,10 @@ async function handle(c: Cmd): Promise<unknown> {
         s.on('message', (m) => received.push(m.toString()));
         s.bind(c.port, () => resolve({ ok: true }));
       });
+    case 'rr':
+      return rr(c);
+    case 'cps':
+      return cps(c);
     case 'udp-received':
       return { ok: true, received };
     case 'udp-send':
