@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Json } from './json.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 
 describe('JSON merge patch (RFC 7386)', () => {
@@ -27,7 +28,7 @@ describe('JSON patch (RFC 6902)', () => {
 });
 
 describe('strategic merge patch', () => {
-  const pod = { spec: { containers: [{ name: 'a', image: 'x', ports: [{ containerPort: 80 }] }, { name: 'b', image: 'y' }] } };
+  const pod: Json = { spec: { containers: [{ name: 'a', image: 'x', ports: [{ containerPort: 80 }] }, { name: 'b', image: 'y' }] } };
 
   it('merges containers by name and their ports by containerPort', () => {
     const out = strategicMergePatch(pod, { spec: { containers: [{ name: 'a', ports: [{ containerPort: 81 }] }, { name: 'c', image: 'z' }] } }) as any;
