@@ -114,3 +114,45 @@ describe('golden translations', () => {
     });
   }
 });
+
+describe('conformance coverage', () => {
+  it('has a golden case for each GATEWAY-HTTP core conformance test', () => {
+    const covered = new Set(
+      cases.map(
+        (name) =>
+          (parse(readFileSync(join(testdata, `${name}.in.yaml`), 'utf8')) as { conformance?: string })
+            .conformance,
+      ),
+    );
+    const required = [
+      'HTTPRouteCrossNamespace',
+      'HTTPExactPathMatching',
+      'HTTPRouteHeaderMatching',
+      'HTTPRouteHostnameIntersection',
+      'HTTPRouteHTTPSListener',
+      'HTTPRouteInvalidBackendRefUnknownKind',
+      'HTTPRouteInvalidCrossNamespaceBackendRef',
+      'HTTPRouteInvalidCrossNamespaceParentRef',
+      'HTTPRouteInvalidNonExistentBackendRef',
+      'HTTPRouteInvalidParentRefNotMatchingSectionName',
+      'HTTPRouteInvalidReferenceGrant',
+      'HTTPRouteListenerHostnameMatching',
+      'HTTPRouteMatchingAcrossRoutes',
+      'HTTPRouteMatching',
+      'HTTPRouteMultipleGateways',
+      'HTTPRouteObservedGenerationBump',
+      'HTTPRouteNoBackendRefs',
+      'HTTPRoutePartiallyInvalidViaInvalidReferenceGrant',
+      'HTTPRoutePathMatchOrder',
+      'HTTPRouteRedirectHostAndStatus',
+      'HTTPRouteReferenceGrant',
+      'HTTPRouteRequestHeaderModifier',
+      'HTTPRouteServiceTypes',
+      'HTTPRouteSimpleSameNamespace',
+      'HTTPRouteWeight',
+      'GatewayWithAttachedRoutes',
+    ];
+    expect(required.filter((name) => !covered.has(name))).toEqual([]);
+    expect(required).toHaveLength(26);
+  });
+});
