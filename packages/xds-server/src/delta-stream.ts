@@ -19,6 +19,7 @@ interface TypeState {
   sentVersion: string | undefined;
   sentAt: number;
   snapshotSetAt: number;
+  snapshotVersion: string;
 }
 
 export class DeltaStream extends AdsStreamBase<DeltaDiscoveryRequest, DeltaDiscoveryResponse> {
@@ -42,6 +43,7 @@ export class DeltaStream extends AdsStreamBase<DeltaDiscoveryRequest, DeltaDisco
         sentVersion: undefined,
         sentAt: 0,
         snapshotSetAt: 0,
+        snapshotVersion: '',
       };
       this.types.set(typeUrl, state);
     }
@@ -73,6 +75,7 @@ export class DeltaStream extends AdsStreamBase<DeltaDiscoveryRequest, DeltaDisco
       this.host.onNack({
         nodeId,
         typeUrl,
+        snapshotVersion: state.snapshotVersion,
         version,
         nonce: req.response_nonce,
         error: error.message,
@@ -89,6 +92,7 @@ export class DeltaStream extends AdsStreamBase<DeltaDiscoveryRequest, DeltaDisco
       nonce: req.response_nonce,
       latencyMs: now - state.sentAt,
       sinceSnapshotMs: now - state.snapshotSetAt,
+      snapshotVersion: state.snapshotVersion,
       stream: this.kind,
     });
   }
@@ -153,6 +157,7 @@ export class DeltaStream extends AdsStreamBase<DeltaDiscoveryRequest, DeltaDisco
     state.sentVersion = typeSnapshot.version;
     state.sentAt = performance.now();
     state.snapshotSetAt = snapshot.setAt;
+    state.snapshotVersion = snapshot.version;
     this.host.metrics?.pushes.inc({ type: shortType(typeUrl) });
     this.call.write(response);
   }

@@ -5,8 +5,10 @@ export type StreamKind = 'sotw' | 'delta';
 export interface AckEvent {
   nodeId: string;
   typeUrl: string;
-  /** The version the proxy now runs for this type. */
+  /** The version the proxy now runs for this type (version_info). */
   version: string;
+  /** Version of the whole snapshot (revision) the acknowledged response was cut from. */
+  snapshotVersion: string;
   nonce: string;
   /** From sending the response to receiving its ACK. */
   latencyMs: number;
@@ -20,6 +22,8 @@ export interface NackEvent {
   typeUrl: string;
   /** The version the proxy rejected (it keeps running its previous one). */
   version: string;
+  /** Version of the whole snapshot (revision) the rejected response was cut from: the revision to taint. */
+  snapshotVersion: string;
   nonce: string;
   /** error_detail.message from the proxy. */
   error: string;

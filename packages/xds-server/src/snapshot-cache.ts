@@ -21,6 +21,12 @@ export interface SnapshotInput {
   /** Version stamped on every type whose content changed (e.g. the ConfigRevision number). */
   version: string;
   resources: Partial<Record<XdsTypeUrl, ResourceInput[]>>;
+  /**
+   * Per-type versions to restore (from typeVersions() of an earlier process, persisted with the revision): after a
+   * restart, proxies then see exactly the version_info they ACKed before. Used for types that changed or are new
+   * to this cache; unchanged types keep their current version.
+   */
+  typeVersions?: Partial<Record<XdsTypeUrl, string>>;
 }
 
 export interface EncodedResource {
@@ -90,7 +96,7 @@ export class SnapshotCache {
       if (before && sameResources(before.resources, resources)) {
         types.set(typeUrl, before);
       } else {
-        types.set(typeUrl, { version: input.version, resources });
+        types.set(typeUrl, { version: input.typeVersions?.[typeUrl] ?? input.version, resources });
         if (before || resources.size > 0) changed.push(typeUrl);
       }
     }
@@ -98,6 +104,12 @@ export class SnapshotCache {
     this.snapshots.set(nodeId, snapshot);
     for (const listener of this.listeners.get(nodeId) ?? []) listener(snapshot, changed);
     return changed;
+  }
+
+  /** The version of each type in the node's snapshot (what proxies report in version_info). */
+  typeVersions(nodeId: string): Partial<Record<XdsTypeUrl, string>> {
+    const snapshot = this.snapshots.get(nodeId);
+    return snapshot ? Object.fromEntries([...snapshot.types].map(([t, s]) => [t, s.version])) : {};
   }
 
   getSnapshot(nodeId: string): Snapshot | undefined {

@@ -19,6 +19,7 @@ interface TypeState {
   sent: Map<string, string> | undefined;
   sentAt: number;
   snapshotSetAt: number;
+  snapshotVersion: string;
 }
 
 /** Types whose responses must list every subscribed resource; a missing one means "deleted" (xDS protocol). */
@@ -52,6 +53,7 @@ export class SotwStream extends AdsStreamBase<DiscoveryRequest, DiscoveryRespons
         sent: undefined,
         sentAt: 0,
         snapshotSetAt: 0,
+        snapshotVersion: '',
       };
       this.types.set(typeUrl, state);
     }
@@ -79,6 +81,7 @@ export class SotwStream extends AdsStreamBase<DiscoveryRequest, DiscoveryRespons
       this.host.onNack({
         nodeId,
         typeUrl,
+        snapshotVersion: state.snapshotVersion,
         version: state.sentVersion ?? '',
         nonce,
         error: error.message,
@@ -95,6 +98,7 @@ export class SotwStream extends AdsStreamBase<DiscoveryRequest, DiscoveryRespons
       nonce,
       latencyMs: now - state.sentAt,
       sinceSnapshotMs: now - state.snapshotSetAt,
+      snapshotVersion: state.snapshotVersion,
       stream: this.kind,
     });
   }
@@ -129,7 +133,6 @@ export class SotwStream extends AdsStreamBase<DiscoveryRequest, DiscoveryRespons
     const typeSnapshot = snapshot.types.get(typeUrl);
     if (!typeSnapshot) return;
     if (!force && this.blockedByEarlierType(typeUrl, snapshot)) return;
-    if (!force && state.sentVersion === typeSnapshot.version) return;
     const selected: EncodedResource[] = [];
     if (state.wildcard) selected.push(...typeSnapshot.resources.values());
     for (const name of state.names) {
@@ -138,7 +141,7 @@ export class SotwStream extends AdsStreamBase<DiscoveryRequest, DiscoveryRespons
     }
     if (selected.length === 0 && !FULL_STATE.has(typeUrl) && !state.wildcard) return;
     if (!force && state.sent && sameContents(state.sent, selected)) {
-      // The type changed, but not in anything this proxy subscribes to.
+      // Nothing this proxy subscribes to changed (or it rejected exactly this content): nothing to send.
       state.sentVersion = typeSnapshot.version;
       return;
     }
@@ -155,6 +158,7 @@ export class SotwStream extends AdsStreamBase<DiscoveryRequest, DiscoveryRespons
     state.sent = new Map(selected.map((r) => [r.name, r.version]));
     state.sentAt = performance.now();
     state.snapshotSetAt = snapshot.setAt;
+    state.snapshotVersion = snapshot.version;
     this.host.metrics?.pushes.inc({ type: shortType(typeUrl) });
     this.call.write(response);
   }
