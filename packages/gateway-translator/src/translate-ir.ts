@@ -316,7 +316,7 @@ function timeoutsAndRetries(r: IRRoute): JsonObject {
   const out: JsonObject = {};
   const request = r.timeouts?.requestMillis;
   const backend = r.timeouts?.backendRequestMillis;
-  if (r.retry === undefined) {
+  if (r.retry === undefined || r.retry.attempts === 0) {
     // One try only: the backend timeout bounds the whole upstream exchange. 0 means "no timeout".
     const bounds = [request, backend].filter((t): t is number => t !== undefined && t > 0);
     if (bounds.length > 0) out['timeout'] = protoDuration(Math.min(...bounds));
@@ -401,8 +401,12 @@ function envoyCluster(c: IRCluster): JsonObject {
 function loadAssignment(c: IRCluster): JsonObject {
   const out: JsonObject = { clusterName: c.name };
   if (c.endpoints.length === 0) return out;
+  // gRPC xDS clients reject a locality without `locality` and ignore one without a weight; Envoy does not
+  // care, so every endpoint sits in one weighted locality.
   out['endpoints'] = [
     {
+      locality: {},
+      loadBalancingWeight: 1,
       lbEndpoints: c.endpoints.map((e) => {
         const lb: JsonObject = {
           endpoint: { address: { socketAddress: { address: e.address, portValue: e.port } } },
