@@ -236,7 +236,7 @@ describe('translation of arbitrary schema-valid gateways and routes', () => {
         if (status.routes.some((r) => r.parents.some((p) => p.conditions.some((c) => c.status === 'False'))))
           runs.withProblems++;
       }),
-      { numRuns: 200 },
+      { numRuns: Number(process.env['PROPERTY_RUNS'] ?? 200) },
     );
     // The generators must reach the interesting cases, not just empty gateways.
     expect(runs.withRoutes).toBeGreaterThan(runs.total / 5);
