@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { auth, createAccount, testEnv, type TestEnv } from './test-support/harness.js';
 import { snapshotDb, type DbSnapshot } from './test-support/snapshot.js';
+import { testCertA, testCertB } from './test-support/tls-fixture.js';
 
 // Node resolves `graphql` to its CommonJS build for mercurius and our code alike; Vite would give our code
 // the ESM build (a second GraphQLError class). Load the CommonJS build, as in production.
@@ -101,6 +102,14 @@ const corpus: Case[] = [
   { name: 'static endpoints without ports', method: 'PUT', url: '/static-endpoints/web/svc', payload: { ports: [], endpoints: [] }, status: 400, field: 'ports' },
   { name: 'static endpoints of mixed families', method: 'PUT', url: '/static-endpoints/web/svc', payload: { ports: [{ port: 80 }], endpoints: [{ address: '10.0.0.1' }, { address: '2001:db8::1' }] }, status: 400, field: 'endpoints' },
   { name: 'static endpoints under a namespace that is not a DNS label', method: 'PUT', url: '/static-endpoints/Bad_NS/svc', payload: { ports: [{ port: 80 }], endpoints: [] }, status: 400, field: 'namespace' },
+
+  // services, reference grants, certificates
+  { name: 'service without ports', method: 'PUT', url: '/services', payload: { name: 'api', ports: [] }, status: 400, field: 'ports' },
+  { name: 'service target port above 65535', method: 'PUT', url: '/services', payload: { name: 'api', ports: [{ port: 80, targetPort: 70000 }] }, status: 400, field: 'ports[0].targetPort' },
+  { name: 'reference grant without from', method: 'PUT', url: '/reference-grants', payload: { name: 'rg', spec: { from: [], to: [{ group: '', kind: 'Service' }] } }, status: 400, field: 'spec.from' },
+  { name: 'certificate that is not PEM', method: 'PUT', url: '/certificates', payload: { name: 'tls', certificate: 'hello', privateKey: testCertA.privateKey }, status: 400, field: 'certificate' },
+  { name: 'PEM certificate with a corrupt body', method: 'PUT', url: '/certificates', payload: { name: 'tls', certificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', privateKey: testCertA.privateKey }, status: 400, field: 'certificate' },
+  { name: 'private key of another certificate', method: 'PUT', url: '/certificates', payload: { name: 'tls', certificate: testCertA.certificate, privateKey: testCertB.privateKey }, status: 400, field: 'privateKey' },
 
   // pagination
   { name: 'cursor that is not base64 JSON', method: 'GET', url: '/gateways?cursor=garbage!', status: 400, field: 'cursor' },

@@ -2,6 +2,7 @@ import { buildSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { typeDefs } from './http/graphql.js';
 import { auth, createAccount, testEnv, type TestEnv } from './test-support/harness.js';
+import { testCertA, testCertB } from './test-support/tls-fixture.js';
 
 // Every GraphQL query and mutation through POST /graphql, against a real database.
 
@@ -197,6 +198,50 @@ describe('GraphQL queries and mutations', () => {
       expect((await ok(acct.key, 'mutation($id: ID!) { deleteEndpointSlice(id: $id) }', { id })).deleteEndpointSlice).toBe(true);
       expect((await ok(acct.key, 'mutation { deleteStaticEndpoints(namespace: "web", service: "ext") }')).deleteStaticEndpoints).toBe(true);
       expect((await ok(acct.key, '{ endpointSlices { items { id } } }')).endpointSlices.items).toEqual([]);
+    });
+
+    it('upsertService, service, services, deleteService', async () => {
+      use('Mutation.upsertService', 'Query.service', 'Query.services', 'Mutation.deleteService');
+      const m = 'mutation($i: JSON!) { upsertService(input: $i) { created item { id name ports } } }';
+      const input = { clusterId, clientUid: 'svc-1', namespace: 'web', name: 'api', ports: [{ port: 80, targetPort: 8080 }] };
+      const c = await ok(acct.key, m, { i: input });
+      expect(c.upsertService).toMatchObject({ created: true, item: { name: 'api' } });
+      const again = await ok(acct.key, m, { i: { ...input, ports: [{ port: 81 }] } });
+      expect(again.upsertService).toMatchObject({ created: false, item: { id: c.upsertService.item.id } });
+      const id = c.upsertService.item.id;
+      expect((await ok(acct.key, 'query($id: ID!) { service(id: $id) { ports } }', { id })).service.ports).toEqual([expect.objectContaining({ port: 81 })]);
+      expect((await ok(acct.key, 'query($c: ID) { services(first: 5, namespace: "web", clusterId: $c) { items { id } nextCursor } }', { c: clusterId })).services).toEqual({ items: [{ id }], nextCursor: null });
+      expect((await ok(acct.key, 'mutation($id: ID!) { deleteService(id: $id) }', { id })).deleteService).toBe(true);
+      expect((await ok(acct.key, '{ services { items { id } } }')).services.items).toEqual([]);
+    });
+
+    it('upsertReferenceGrant, referenceGrant, referenceGrants, deleteReferenceGrant', async () => {
+      use('Mutation.upsertReferenceGrant', 'Query.referenceGrant', 'Query.referenceGrants', 'Mutation.deleteReferenceGrant');
+      const spec = { from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'web' }], to: [{ group: '', kind: 'Service' }] };
+      const c = await ok(acct.key, 'mutation($i: JSON!) { upsertReferenceGrant(input: $i) { created item { id spec } } }', { i: { namespace: 'backend', name: 'allow', spec } });
+      expect(c.upsertReferenceGrant).toMatchObject({ created: true, item: { spec } });
+      const id = c.upsertReferenceGrant.item.id;
+      expect((await ok(acct.key, 'query($id: ID!) { referenceGrant(id: $id) { name namespace } }', { id })).referenceGrant).toEqual({ name: 'allow', namespace: 'backend' });
+      expect((await ok(acct.key, '{ referenceGrants(namespace: "backend") { items { id } } }')).referenceGrants.items).toEqual([{ id }]);
+      expect((await ok(acct.key, 'mutation($id: ID!) { deleteReferenceGrant(id: $id) }', { id })).deleteReferenceGrant).toBe(true);
+      const bad = await gql(acct.key, 'mutation($i: JSON!) { upsertReferenceGrant(input: $i) { created } }', { i: { name: 'bad', spec: { from: [{ group: 'x', kind: 'HTTPRoute', namespace: 'web' }] } } });
+      expect(bad.errors![0]!.extensions.issues.map((i) => i.path)).toContain('spec.to');
+    });
+
+    it('upsertCertificate, certificate, certificates, deleteCertificate', async () => {
+      use('Mutation.upsertCertificate', 'Query.certificate', 'Query.certificates', 'Mutation.deleteCertificate');
+      const m = 'mutation($i: JSON!) { upsertCertificate(input: $i) { created item { id subject subjectAltName validTo fingerprint256 } } }';
+      const c = await ok(acct.key, m, { i: { namespace: 'web', name: 'tls', ...testCertA } });
+      expect(c.upsertCertificate).toMatchObject({ created: true, item: { subject: 'CN=shop-a.example.com', subjectAltName: 'DNS:shop-a.example.com' } });
+      const u = await ok(acct.key, m, { i: { namespace: 'web', name: 'tls', ...testCertB } });
+      expect(u.upsertCertificate).toMatchObject({ created: false, item: { id: c.upsertCertificate.item.id, subject: 'CN=shop-b.example.com' } });
+      const id = c.upsertCertificate.item.id;
+      expect((await ok(acct.key, 'query($id: ID!) { certificate(id: $id) { name certificate } }', { id })).certificate).toEqual({ name: 'tls', certificate: testCertB.certificate });
+      expect((await ok(acct.key, '{ certificates { id } }')).certificates).toEqual([{ id }]);
+      const mismatch = await gql(acct.key, m, { i: { name: 'bad', certificate: testCertA.certificate, privateKey: testCertB.privateKey } });
+      expect(mismatch.errors![0]!.extensions).toMatchObject({ code: 'Validation', issues: [expect.objectContaining({ path: 'privateKey' })] });
+      expect((await ok(acct.key, 'mutation($id: ID!) { deleteCertificate(id: $id) }', { id })).deleteCertificate).toBe(true);
+      expect((await ok(acct.key, '{ certificates { id } }')).certificates).toEqual([]);
     });
 
     it('auditEvents is paginated and filterable by action', async () => {

@@ -4,6 +4,7 @@ import { restRoutes } from './http/routes.js';
 import { createReconciler } from './reconciler/reconciler.js';
 import { auth, createAccount, testEnv, type TestEnv } from './test-support/harness.js';
 import { snapshotDb } from './test-support/snapshot.js';
+import { testCertA, testCertB } from './test-support/tls-fixture.js';
 
 // Every REST route of /api/v1 through app.inject, against a real database.
 let env: TestEnv;
@@ -109,7 +110,7 @@ describe('api-keys', () => {
     const list = await call('GET', '/api-keys', acct.key);
     const listed = list.body.items.find((k: { id: string }) => k.id === c.body.id);
     expect(listed).toMatchObject({ name: 'ci', role: 'viewer', revokedAt: null });
-    expect(JSON.stringify(list.body)).not.toContain(c.body.secret.split('_')[2]);
+    expect(JSON.stringify(list.body)).not.toContain(c.body.secret.slice('epic_'.length + 13));
     expect((await call('GET', '/whoami', c.body.secret)).body.role).toBe('viewer');
 
     const rev = await call('DELETE', `/api-keys/${c.body.id}`, acct.key);
@@ -521,6 +522,72 @@ describe('endpoint slices and static endpoints', () => {
     expect(statics.body.items.map((e: { id: string }) => e.id)).toEqual([put.body.id]);
     expect((await call('DELETE', '/static-endpoints/web/legacy', k)).status).toBe(204);
     expect((await call('DELETE', '/static-endpoints/web/legacy', k)).status).toBe(404);
+  });
+});
+
+describe('services, reference grants and certificates', () => {
+  let k: string;
+  let clusterId: string;
+  beforeAll(async () => {
+    const a = await createAccount(env, 'objects');
+    k = a.key;
+    clusterId = (await call('POST', '/clusters', k, { name: 'c1' })).body.id;
+  });
+
+  it('upserts a Service by clientUid, lists, gets and deletes it', async () => {
+    const body = { clusterId, clientUid: 'svc-uid-1', namespace: 'web', name: 'api', ports: [{ name: 'http', port: 80, targetPort: 8080 }] };
+    const c = await call('PUT', '/services', k, body);
+    expect(c.status, c.raw.body).toBe(201);
+    expect(c.body).toMatchObject({ clientUid: 'svc-uid-1', namespace: 'web', name: 'api', clusterId });
+    expect(c.body.ports).toEqual([expect.objectContaining({ port: 80, targetPort: 8080, protocol: 'TCP' })]);
+    const u = await call('PUT', '/services', k, { ...body, ports: [{ port: 81 }] });
+    expect(u.status).toBe(200);
+    expect(u.body.id).toBe(c.body.id);
+    expect(u.body.ports).toEqual([expect.objectContaining({ port: 81 })]);
+    expect((await call('GET', '/services?namespace=web', k)).body.items.map((x: { id: string }) => x.id)).toEqual([c.body.id]);
+    expect((await call('GET', '/services?namespace=other', k)).body.items).toEqual([]);
+    expect((await call('GET', `/services/${c.body.id}`, k)).body.name).toBe('api');
+    expect((await call('DELETE', `/services/${c.body.id}`, k)).status).toBe(204);
+    expect((await call('GET', `/services/${c.body.id}`, k)).status).toBe(404);
+  });
+
+  it('upserts a ReferenceGrant by clientUid, lists, gets and deletes it', async () => {
+    const spec = { from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'web' }], to: [{ group: '', kind: 'Service' }] };
+    const c = await call('PUT', '/reference-grants', k, { clusterId, clientUid: 'rg-1', namespace: 'backend', name: 'allow-web', spec });
+    expect(c.status, c.raw.body).toBe(201);
+    expect(c.body.spec).toMatchObject(spec);
+    const u = await call('PUT', '/reference-grants', k, { clusterId, clientUid: 'rg-1', namespace: 'backend', name: 'allow-web', spec: { ...spec, to: [{ group: '', kind: 'Service', name: 'db' }] } });
+    expect(u.status).toBe(200);
+    expect(u.body.id).toBe(c.body.id);
+    expect((await call('GET', `/reference-grants?clusterId=${clusterId}`, k)).body.items.map((x: { id: string }) => x.id)).toEqual([c.body.id]);
+    expect((await call('GET', `/reference-grants/${c.body.id}`, k)).body.spec.to[0].name).toBe('db');
+    const bad = await call('PUT', '/reference-grants', k, { namespace: 'backend', name: 'bad', spec: { from: [], to: [{ group: '', kind: 'Service' }] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues[0].path).toBe('spec.from');
+    expect((await call('DELETE', `/reference-grants/${c.body.id}`, k)).status).toBe(204);
+    expect((await call('GET', `/reference-grants/${c.body.id}`, k)).status).toBe(404);
+  });
+
+  it('stores a certificate, never returns its key, replaces it by namespace/name and deletes it', async () => {
+    const c = await call('PUT', '/certificates', k, { namespace: 'web', name: 'shop-tls', ...testCertA });
+    expect(c.status, c.raw.body).toBe(201);
+    expect(c.body).toMatchObject({ namespace: 'web', name: 'shop-tls', subject: 'CN=shop-a.example.com', subjectAltName: 'DNS:shop-a.example.com', fingerprint256: expect.stringMatching(/^[0-9A-F:]+$/) });
+    expect(c.raw.body).not.toContain('PRIVATE KEY');
+    expect(c.body).not.toHaveProperty('encryptedKey');
+    const row = await env.db.certificate.findUnique({ where: { id: c.body.id } });
+    expect(JSON.stringify(row)).not.toContain(testCertA.privateKey.split('\n')[1]);
+    const u = await call('PUT', '/certificates', k, { namespace: 'web', name: 'shop-tls', ...testCertB });
+    expect(u.status).toBe(200);
+    expect(u.body).toMatchObject({ id: c.body.id, subject: 'CN=shop-b.example.com' });
+    const mismatch = await call('PUT', '/certificates', k, { namespace: 'web', name: 'other', certificate: testCertA.certificate, privateKey: testCertB.privateKey });
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.body.issues[0].path).toBe('privateKey');
+    const list = await call('GET', '/certificates', k);
+    expect(list.body.items.map((x: { id: string }) => x.id)).toEqual([c.body.id]);
+    expect(list.raw.body).not.toContain('PRIVATE KEY');
+    expect((await call('GET', `/certificates/${c.body.id}`, k)).body.name).toBe('shop-tls');
+    expect((await call('DELETE', `/certificates/${c.body.id}`, k)).status).toBe(204);
+    expect((await call('GET', `/certificates/${c.body.id}`, k)).status).toBe(404);
   });
 });
 

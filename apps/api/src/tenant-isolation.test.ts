@@ -5,6 +5,7 @@ import { restRoutes } from './http/routes.js';
 import type { Services } from './services.js';
 import { auth, createAccount, testEnv, type TestEnv } from './test-support/harness.js';
 import { snapshotDb, type DbSnapshot } from './test-support/snapshot.js';
+import { testCertA, testCertB } from './test-support/tls-fixture.js';
 
 // Node resolves `graphql` to its CommonJS build for mercurius and our code alike; Vite would give our code
 // the ESM build (a second GraphQLError class). Load the CommonJS build, as in production.
@@ -35,6 +36,13 @@ interface Tenant {
   sliceUid: string;
   staticService: string;
   staticId: string;
+  serviceId: string;
+  serviceUid: string;
+  grantId: string;
+  grantUid: string;
+  certId: string;
+  certName: string;
+  certPemLine: string;
 }
 
 let env: TestEnv;
@@ -59,7 +67,7 @@ async function must(method: string, url: string, key: string, payload?: unknown)
 
 const http80 = [{ name: 'http', port: 80, protocol: 'HTTP' }];
 
-async function tenant(name: string, octet: number): Promise<Tenant> {
+async function tenant(name: string, octet: number, cert: { certificate: string; privateKey: string }): Promise<Tenant> {
   const acct = await createAccount(env, name);
   const k = acct.key;
   const extra = await must('POST', '/api-keys', k, { name: 'extra', role: 'viewer' });
@@ -78,6 +86,12 @@ async function tenant(name: string, octet: number): Promise<Tenant> {
   const slice = await must('PUT', '/endpoint-slices', k, { clusterId: cluster.id, clientUid: sliceUid, namespace: 'web', name: 'api-1', serviceName: 'api', ports: [{ port: 8080 }], endpoints: [{ addresses: [`10.${octet}.1.1`] }] });
   const staticService = `legacy-${name}`;
   const stat = await must('PUT', `/static-endpoints/web/${staticService}`, k, { ports: [{ port: 443 }], endpoints: [{ address: `10.${octet}.2.1` }] });
+  const serviceUid = `svc-uid-${name}`;
+  const service = await must('PUT', '/services', k, { clusterId: cluster.id, clientUid: serviceUid, namespace: 'web', name: 'api', ports: [{ port: 80 + octet }] });
+  const grantUid = `rg-uid-${name}`;
+  const grant = await must('PUT', '/reference-grants', k, { clusterId: cluster.id, clientUid: grantUid, namespace: 'backend', name: 'allow-web', spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'web' }], to: [{ group: '', kind: 'Service' }] } });
+  const certName = `tls-${name}`;
+  const certRow = await must('PUT', '/certificates', k, { namespace: 'web', name: certName, ...cert });
   return {
     name,
     accountId: acct.id,
@@ -99,11 +113,18 @@ async function tenant(name: string, octet: number): Promise<Tenant> {
     sliceUid,
     staticService,
     staticId: stat.id,
+    serviceId: service.id,
+    serviceUid,
+    grantId: grant.id,
+    grantUid,
+    certId: certRow.id,
+    certName,
+    certPemLine: cert.certificate.split('\n')[1]!,
   };
 }
 
 /** Identifiers of A that must never appear in anything B reads. */
-const secretsOf = (t: Tenant) => [t.accountId, t.extraKeyId, t.membershipId, t.clusterId, t.poolId, t.templateId, t.gatewayId, t.gatewayAddress, t.routeId, t.sliceId, t.staticId, t.templateName, t.gatewayUid, t.routeUid, t.sliceUid, t.staticService];
+const secretsOf = (t: Tenant) => [t.accountId, t.extraKeyId, t.membershipId, t.clusterId, t.poolId, t.templateId, t.gatewayId, t.gatewayAddress, t.routeId, t.sliceId, t.staticId, t.templateName, t.gatewayUid, t.routeUid, t.sliceUid, t.staticService, t.serviceId, t.serviceUid, t.grantId, t.grantUid, t.certId, t.certName, t.certPemLine];
 
 /**
  * What B attempts on a route:
@@ -208,6 +229,28 @@ const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
     { url: `/static-endpoints/web/${a.staticService}`, payload: { ports: [{ port: 443 }], endpoints: [{ address: '10.99.0.2' }], accountId: a.accountId }, expect: 'reference' },
   ],
   'DELETE /static-endpoints/:namespace/:service': (a) => [{ url: `/static-endpoints/web/${a.staticService}`, expect: 'denied' }],
+  'PUT /services': (a) => [{ url: '/services', payload: { clusterId: a.clusterId, clientUid: a.serviceUid, namespace: 'web', name: 'api', ports: [{ port: 1 }] }, expect: 'reference' }],
+  'GET /services': (a) => [
+    { url: '/services', expect: 'list' },
+    { url: `/services?clusterId=${a.clusterId}`, expect: 'list' },
+  ],
+  'GET /services/:id': (a) => [{ url: `/services/${a.serviceId}`, expect: 'denied' }],
+  'DELETE /services/:id': (a) => [{ url: `/services/${a.serviceId}`, expect: 'denied' }],
+  'PUT /reference-grants': (a) => [
+    { url: '/reference-grants', payload: { clusterId: a.clusterId, clientUid: a.grantUid, namespace: 'backend', name: 'allow-web', spec: { from: [{ group: '', kind: 'HTTPRoute', namespace: 'x' }], to: [{ group: '', kind: 'Service' }] } }, expect: 'reference' },
+  ],
+  'GET /reference-grants': (a) => [
+    { url: '/reference-grants', expect: 'list' },
+    { url: `/reference-grants?clusterId=${a.clusterId}`, expect: 'list' },
+  ],
+  'GET /reference-grants/:id': (a) => [{ url: `/reference-grants/${a.grantId}`, expect: 'denied' }],
+  'DELETE /reference-grants/:id': (a) => [{ url: `/reference-grants/${a.grantId}`, expect: 'denied' }],
+  // Certificates are addressed by (namespace, name) inside the caller's account: B writing A's names makes
+  // B's own (checked separately below); here B tries to reach A's through the body.
+  'PUT /certificates': (a) => [{ url: '/certificates', payload: { namespace: 'web', name: a.certName, ...testCertB, accountId: a.accountId }, expect: 'reference' }],
+  'GET /certificates': () => [{ url: '/certificates', expect: 'list' }],
+  'GET /certificates/:id': (a) => [{ url: `/certificates/${a.certId}`, expect: 'denied' }],
+  'DELETE /certificates/:id': (a) => [{ url: `/certificates/${a.certId}`, expect: 'denied' }],
   'GET /audit-events': (a) => [
     { url: '/audit-events?limit=500', expect: 'list' },
     { url: `/audit-events?objectId=${a.gatewayId}`, expect: 'list' },
@@ -230,8 +273,8 @@ const declared = restRoutes({} as Services).map((r) => ({ key: `${r.method} ${r.
 
 beforeAll(async () => {
   env = await testEnv();
-  A = await tenant('tenant-a', 31);
-  B = await tenant('tenant-b', 32);
+  A = await tenant('tenant-a', 31, testCertA);
+  B = await tenant('tenant-b', 32, testCertB);
   const revoked = await must('POST', '/api-keys', A.key, { name: 'revoked', role: 'admin' });
   await must('DELETE', `/api-keys/${revoked.id}`, A.key);
   revokedKey = revoked.secret;
@@ -311,6 +354,18 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
     { query: 'query($id: ID!) { endpointSlice(id: $id) { id } }', variables: { id: a.sliceId }, expect: 'denied' },
     { query: 'query($id: ID!) { endpointSlice(id: $id) { id } }', variables: { id: a.staticId }, expect: 'denied' },
   ],
+  'Query.services': (a) => [
+    { query: '{ services(first: 500) { items { id clientUid ports } } }', expect: 'list' },
+    { query: 'query($c: ID) { services(clusterId: $c) { items { id } } }', variables: { c: a.clusterId }, expect: 'list' },
+  ],
+  'Query.service': (a) => [{ query: 'query($id: ID!) { service(id: $id) { id } }', variables: { id: a.serviceId }, expect: 'denied' }],
+  'Query.referenceGrants': (a) => [
+    { query: '{ referenceGrants(first: 500) { items { id clientUid spec } } }', expect: 'list' },
+    { query: 'query($c: ID) { referenceGrants(clusterId: $c) { items { id } } }', variables: { c: a.clusterId }, expect: 'list' },
+  ],
+  'Query.referenceGrant': (a) => [{ query: 'query($id: ID!) { referenceGrant(id: $id) { id } }', variables: { id: a.grantId }, expect: 'denied' }],
+  'Query.certificates': () => [{ query: '{ certificates { id name certificate subject } }', expect: 'list' }],
+  'Query.certificate': (a) => [{ query: 'query($id: ID!) { certificate(id: $id) { id certificate } }', variables: { id: a.certId }, expect: 'denied' }],
   'Query.auditEvents': () => [{ query: '{ auditEvents(first: 500) { items { id objectId data } } }', expect: 'list' }],
 
   'Mutation.createAccount': () => [{ query: 'mutation { createAccount(input: { name: "hijack" }) { account { id } } }', expect: 'denied' }],
@@ -345,6 +400,12 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
     { query: 'mutation($id: ID!) { deleteEndpointSlice(id: $id) }', variables: { id: a.staticId }, expect: 'denied' },
   ],
   'Mutation.setStaticEndpoints': (a) => [{ query: 'mutation($s: String!, $i: JSON!) { setStaticEndpoints(namespace: "web", service: $s, input: $i) { id } }', variables: { s: a.staticService, i: { ports: [{ port: 1 }], endpoints: [], accountId: a.accountId } }, expect: 'reference' }],
+  'Mutation.upsertService': (a) => [{ query: 'mutation($i: JSON!) { upsertService(input: $i) { created } }', variables: { i: { clusterId: a.clusterId, clientUid: a.serviceUid, name: 'api', namespace: 'web', ports: [{ port: 1 }] } }, expect: 'reference' }],
+  'Mutation.deleteService': (a) => [{ query: 'mutation($id: ID!) { deleteService(id: $id) }', variables: { id: a.serviceId }, expect: 'denied' }],
+  'Mutation.upsertReferenceGrant': (a) => [{ query: 'mutation($i: JSON!) { upsertReferenceGrant(input: $i) { created } }', variables: { i: { clusterId: a.clusterId, clientUid: a.grantUid, namespace: 'backend', name: 'allow-web', spec: { from: [{ group: '', kind: 'HTTPRoute', namespace: 'x' }], to: [{ group: '', kind: 'Service' }] } } }, expect: 'reference' }],
+  'Mutation.deleteReferenceGrant': (a) => [{ query: 'mutation($id: ID!) { deleteReferenceGrant(id: $id) }', variables: { id: a.grantId }, expect: 'denied' }],
+  'Mutation.upsertCertificate': (a) => [{ query: 'mutation($i: JSON!) { upsertCertificate(input: $i) { created } }', variables: { i: { namespace: 'web', name: a.certName, ...testCertB, accountId: a.accountId } }, expect: 'reference' }],
+  'Mutation.deleteCertificate': (a) => [{ query: 'mutation($id: ID!) { deleteCertificate(id: $id) }', variables: { id: a.certId }, expect: 'denied' }],
   'Mutation.deleteStaticEndpoints': (a) => [{ query: 'mutation($s: String!) { deleteStaticEndpoints(namespace: "web", service: $s) }', variables: { s: a.staticService }, expect: 'denied' }],
 };
 
@@ -443,7 +504,7 @@ describe('unauthenticated callers', () => {
 
   it('the database holds both tenants with every kind of object (the matrix ran against real rows)', async () => {
     const s = await snapshotDb(env.db.$pool);
-    for (const t of ['Account', 'ApiKey', 'Membership', 'Cluster', 'AddressPool', 'AddressAllocation', 'Template', 'Gateway', 'GatewayClient', 'Route', 'RouteParent', 'EndpointSlice']) {
+    for (const t of ['Account', 'ApiKey', 'Membership', 'Cluster', 'AddressPool', 'AddressAllocation', 'Template', 'Gateway', 'GatewayClient', 'Route', 'RouteParent', 'EndpointSlice', 'Service', 'ReferenceGrant', 'Certificate']) {
       expect(s[t]!.length, t).toBeGreaterThanOrEqual(2);
     }
   });
@@ -459,6 +520,17 @@ describe('B writing under names A also uses', () => {
     expect(await must('GET', `/endpoint-slices/${A.staticId}`, A.key)).toEqual(aBefore);
     expect((await req('DELETE', `/api/v1/static-endpoints/web/${A.staticService}`, B.key)).statusCode).toBe(204);
     expect(await must('GET', `/endpoint-slices/${A.staticId}`, A.key)).toEqual(aBefore);
+  });
+
+  it("B storing a certificate under A's namespace/name creates B's own and leaves A's untouched", async () => {
+    const aBefore = await must('GET', `/certificates/${A.certId}`, A.key);
+    const rowBefore = await env.db.certificate.findUnique({ where: { id: A.certId } });
+    const r = await req('PUT', '/api/v1/certificates', B.key, { namespace: 'web', name: A.certName, ...testCertB });
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json().id).not.toBe(A.certId);
+    expect(await must('GET', `/certificates/${A.certId}`, A.key)).toEqual(aBefore);
+    expect(await env.db.certificate.findUnique({ where: { id: A.certId } })).toEqual(rowBefore);
+    expect((await req('DELETE', `/api/v1/certificates/${r.json().id}`, B.key)).statusCode).toBe(204);
   });
 
   it("B's route naming A's gateway does not attach to it", async () => {
