@@ -24,6 +24,14 @@ describe('object store', () => {
     }
   });
 
+  it('keeps exactly the window across many writes', () => {
+    const store = new ObjectStore(10);
+    for (let i = 0; i < 3000; i++) store.put('/configmaps', 'ns', `c${i % 50}`, { metadata: {} });
+    const rv = store.resourceVersion;
+    expect(store.eventsSince('/configmaps', rv - 10).map((e) => e.rv)).toEqual(Array.from({ length: 10 }, (_, i) => rv - 9 + i));
+    expect(() => store.eventsSince('/configmaps', rv - 11)).toThrowError(/too old resource version/);
+  });
+
   it('records deletions with a new resourceVersion', () => {
     const store = new ObjectStore(10);
     store.put('/configmaps', 'ns', 'a', { metadata: { name: 'a' } });

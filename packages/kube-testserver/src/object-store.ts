@@ -29,7 +29,9 @@ function objectKey(namespace: string, name: string): string {
 export class ObjectStore {
   private rv = 1;
   private readonly data = new Map<string, Map<string, JsonObject>>();
+  /** Events in resourceVersion order; entries before `head` are already compacted away. */
   private history: StoreEvent[] = [];
+  private head = 0;
   /** Highest resourceVersion whose event is no longer in history. */
   private compactedThrough = 0;
   private readonly watchers = new Set<StoreWatcher>();
@@ -51,6 +53,7 @@ export class ObjectStore {
   compact(): void {
     this.compactedThrough = this.rv;
     this.history = [];
+    this.head = 0;
   }
 
   get(resource: string, namespace: string, name: string): JsonObject | undefined {
@@ -117,10 +120,15 @@ export class ObjectStore {
   }
 
   private trim(): void {
-    const excess = this.history.length - this.historyLimit;
+    const excess = this.history.length - this.head - this.historyLimit;
     if (excess > 0) {
-      const dropped = this.history.splice(0, excess);
-      this.compactedThrough = Math.max(this.compactedThrough, dropped[dropped.length - 1]?.rv ?? 0);
+      this.head += excess;
+      this.compactedThrough = Math.max(this.compactedThrough, this.history[this.head - 1]?.rv ?? 0);
+    }
+    // Drop the compacted prefix in batches rather than shifting the array on every write.
+    if (this.head > 1024 && this.head * 2 > this.history.length) {
+      this.history = this.history.slice(this.head);
+      this.head = 0;
     }
   }
 
@@ -129,7 +137,19 @@ export class ObjectStore {
     if (rv < this.compactedThrough) {
       throw gone(`too old resource version: ${rv} (${this.compactedThrough + 1})`);
     }
-    return this.history.filter((e) => e.rv > rv && e.resource === resource);
+    let lo = this.head;
+    let hi = this.history.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.history[mid]?.rv ?? 0) > rv) hi = mid;
+      else lo = mid + 1;
+    }
+    const out: StoreEvent[] = [];
+    for (let i = lo; i < this.history.length; i++) {
+      const e = this.history[i] as StoreEvent;
+      if (e.resource === resource) out.push(e);
+    }
+    return out;
   }
 
   addWatcher(w: StoreWatcher): () => void {

@@ -14,7 +14,6 @@ import { renderKubeconfig } from './kubeconfig.js';
 import { ObjectStore } from './object-store.js';
 import { openapiGroupVersion, openapiRoot } from './openapi.js';
 import { ResourceRegistry } from './registry.js';
-import { storageKey } from './resource-types.js';
 import { methodNotAllowed, notFound, StatusError, unsupportedMediaType } from './status.js';
 import { toTable, wantsTable } from './table.js';
 import { startWatch, type ActiveWatch } from './watch-stream.js';
@@ -315,4 +314,3 @@ function parseJson(text: string): Json {
   }
 }
 
-export { storageKey };

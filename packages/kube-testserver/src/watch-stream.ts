@@ -121,11 +121,18 @@ export function startWatch(
   };
 }
 
-/** Watchers of the same resource and version share one encoding of each event. */
-const encoded = new WeakMap<StoreEvent, Map<string, string>>();
+/**
+ * Watchers of the same resource and version share one encoding of each event. Fan-out is synchronous, so
+ * only the event being delivered is cached (replays from history simply encode again).
+ */
+let encodedEvent: StoreEvent | undefined;
+let encodedLines = new Map<string, string>();
 function encodeEvent(e: StoreEvent, type: string, encoding: string, present: () => JsonObject): string {
-  let byKey = encoded.get(e);
-  if (!byKey) encoded.set(e, (byKey = new Map()));
+  if (encodedEvent !== e) {
+    encodedEvent = e;
+    encodedLines = new Map();
+  }
+  const byKey = encodedLines;
   const key = `${type} ${encoding}`;
   let line = byKey.get(key);
   if (line === undefined) {
