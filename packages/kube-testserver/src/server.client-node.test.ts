@@ -97,6 +97,22 @@ describe('discovery', () => {
     expect(widgets).toEqual(['widgets', 'widgets/status']);
   });
 
+  it('serves every version of a CRD over the same objects', async () => {
+    const crd = structuredClone(widgetCrd) as any;
+    crd.metadata.name = 'dials.example.net';
+    crd.spec.group = 'example.net';
+    crd.spec.names = { plural: 'dials', singular: 'dial', kind: 'Dial', listKind: 'DialList' };
+    crd.spec.versions = [
+      { ...crd.spec.versions[0], name: 'v1' },
+      { ...crd.spec.versions[0], name: 'v1beta1', storage: false },
+    ];
+    expect((await raw(server, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status).toBe(201);
+    expect((await raw(server, 'GET', '/apis/example.net')).json.preferredVersion).toEqual({ groupVersion: 'example.net/v1', version: 'v1' });
+    await raw(server, 'POST', '/apis/example.net/v1/namespaces/default/dials', { apiVersion: 'example.net/v1', kind: 'Dial', metadata: { name: 'd' }, spec: { color: 'red' } });
+    const beta = await raw(server, 'GET', '/apis/example.net/v1beta1/namespaces/default/dials/d');
+    expect(beta.json).toMatchObject({ apiVersion: 'example.net/v1beta1', kind: 'Dial', spec: { color: 'red' } });
+  });
+
   it('stops serving a CRD once it is deleted', async () => {
     const crd = structuredClone(widgetCrd);
     crd.metadata.name = 'gadgets.example.org';
@@ -322,6 +338,23 @@ describe('status subresource and generation', () => {
     expect(s.status).toEqual({ phase: 'Ready', observedGeneration: 1 });
     expect(s.spec.color).toBe('red');
     expect(s.metadata.generation).toBe(1);
+  });
+
+  it('applies status server-side through /status with its own managedFields entry', async () => {
+    const ns = await namespace();
+    await custom.createNamespacedCustomObject({ group: 'example.com', version: 'v1', namespace: ns, plural: 'widgets', body: widget('w', { color: 'red' }) });
+    const res = await raw(
+      server,
+      'PATCH',
+      `/apis/example.com/v1/namespaces/${ns}/widgets/w/status?fieldManager=widget-controller`,
+      'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  color: blue\nstatus:\n  phase: Ready\n',
+      { 'Content-Type': 'application/apply-patch+yaml' },
+    );
+    expect(res.status).toBe(200);
+    expect(res.json.status).toEqual({ phase: 'Ready' });
+    expect(res.json.spec.color).toBe('red');
+    const entry = res.json.metadata.managedFields.find((m: any) => m.manager === 'widget-controller');
+    expect(entry).toMatchObject({ operation: 'Apply', subresource: 'status', fieldsV1: { 'f:status': { 'f:phase': {} } } });
   });
 
   it('bumps a Deployment generation on spec changes but not on label changes', async () => {
