@@ -510,6 +510,75 @@ describe('unauthenticated callers', () => {
   });
 });
 
+/** A viewer key of A, with well-formed requests on A's own objects: every write is a 403. */
+const viewerWrites: Record<string, (a: Tenant) => { url: string; payload?: unknown }> = {
+  'POST /accounts': () => ({ url: '/accounts', payload: { name: 'by-viewer' } }),
+  'PATCH /accounts/:id': (a) => ({ url: `/accounts/${a.accountId}`, payload: { displayName: 'viewer was here' } }),
+  'POST /accounts/:id/memberships': (a) => ({ url: `/accounts/${a.accountId}/memberships`, payload: { login: 'by-viewer', role: 'viewer' } }),
+  'DELETE /accounts/:id/memberships/:membershipId': (a) => ({ url: `/accounts/${a.accountId}/memberships/${a.membershipId}` }),
+  'POST /api-keys': () => ({ url: '/api-keys', payload: { name: 'by-viewer', role: 'viewer' } }),
+  'DELETE /api-keys/:id': (a) => ({ url: `/api-keys/${a.extraKeyId}` }),
+  'POST /clusters': () => ({ url: '/clusters', payload: { name: 'by-viewer' } }),
+  'DELETE /clusters/:id': (a) => ({ url: `/clusters/${a.clusterId}` }),
+  'POST /address-pools': () => ({ url: '/address-pools', payload: { name: 'by-viewer', spec: '10.33.0.0/28' } }),
+  'DELETE /address-pools/:id': (a) => ({ url: `/address-pools/${a.poolId}` }),
+  'POST /templates': (a) => ({ url: '/templates', payload: { name: 'by-viewer', poolName: `pool-${a.name}`, dnsNameTemplate: '{gateway}.example.com' } }),
+  'PUT /templates/:id': (a) => ({ url: `/templates/${a.templateId}`, payload: { replicas: 3 } }),
+  'DELETE /templates/:id': (a) => ({ url: `/templates/${a.templateId}` }),
+  'POST /gateways': (a) => ({ url: '/gateways', payload: { name: 'by-viewer', template: a.templateName, listeners: http80 } }),
+  'PUT /gateways/:id/listeners': (a) => ({ url: `/gateways/${a.gatewayId}/listeners`, payload: { listeners: [{ name: 'x', port: 81, protocol: 'HTTP' }] } }),
+  'DELETE /gateways/:id': (a) => ({ url: `/gateways/${a.gatewayId}` }),
+  'POST /routes': () => ({ url: '/routes', payload: { kind: 'HTTPRoute', name: 'by-viewer', spec: { parentRefs: [{ name: 'edge' }] } } }),
+  'PUT /routes/:id': (a) => ({ url: `/routes/${a.routeId}`, payload: { spec: { parentRefs: [{ name: 'edge' }] } } }),
+  'DELETE /routes/:id': (a) => ({ url: `/routes/${a.routeId}` }),
+  'PUT /endpoint-slices': (a) => ({ url: '/endpoint-slices', payload: { clusterId: a.clusterId, clientUid: a.sliceUid, namespace: 'web', name: 'api-1', serviceName: 'api' } }),
+  'DELETE /endpoint-slices/:id': (a) => ({ url: `/endpoint-slices/${a.sliceId}` }),
+  'PUT /static-endpoints/:namespace/:service': (a) => ({ url: `/static-endpoints/web/${a.staticService}`, payload: { ports: [{ port: 1 }], endpoints: [] } }),
+  'DELETE /static-endpoints/:namespace/:service': (a) => ({ url: `/static-endpoints/web/${a.staticService}` }),
+  'PUT /services': (a) => ({ url: '/services', payload: { clusterId: a.clusterId, clientUid: a.serviceUid, namespace: 'web', name: 'api', ports: [{ port: 1 }] } }),
+  'DELETE /services/:id': (a) => ({ url: `/services/${a.serviceId}` }),
+  'PUT /reference-grants': (a) => ({ url: '/reference-grants', payload: { clusterId: a.clusterId, clientUid: a.grantUid, namespace: 'backend', name: 'allow-web', spec: { from: [{ group: '', kind: 'HTTPRoute', namespace: 'x' }], to: [{ group: '', kind: 'Service' }] } } }),
+  'DELETE /reference-grants/:id': (a) => ({ url: `/reference-grants/${a.grantId}` }),
+  'PUT /certificates': (a) => ({ url: '/certificates', payload: { namespace: 'web', name: a.certName, ...testCertA } }),
+  'DELETE /certificates/:id': (a) => ({ url: `/certificates/${a.certId}` }),
+};
+
+describe("roles: A's viewer key", () => {
+  let viewerKey: string;
+  beforeAll(async () => {
+    // Created and kept: the snapshot below is taken after it exists.
+    viewerKey = (await must('POST', '/api-keys', A.key, { name: 'viewer', role: 'viewer' })).secret;
+  });
+
+  it('every writing REST route has a viewer entry and every entry names a route', () => {
+    const writes = declared.filter((r) => !r.public && r.method !== 'GET').map((r) => r.key);
+    expect(writes.filter((k) => !(k in viewerWrites))).toEqual([]);
+    expect(Object.keys(viewerWrites).filter((k) => !writes.includes(k))).toEqual([]);
+  });
+
+  it('reads every GET route of its own account', async () => {
+    const idOf: Record<string, string> = {
+      accounts: A.accountId, clusters: A.clusterId, 'address-pools': A.poolId, templates: A.templateId, gateways: A.gatewayId,
+      routes: A.routeId, 'endpoint-slices': A.sliceId, services: A.serviceId, 'reference-grants': A.grantId, certificates: A.certId,
+    };
+    for (const r of declared.filter((x) => !x.public && x.method === 'GET')) {
+      const id = idOf[r.path.split('/')[1]!];
+      if (r.path.includes(':id')) expect(id, `no id of A for ${r.path}`).toBeDefined();
+      const res = await req('GET', `/api/v1${r.path.replace(':id', id ?? '')}`, viewerKey);
+      expect(res.statusCode, `${r.key}: ${res.body}`).toBe(200);
+    }
+  });
+
+  it.each(declared.filter((r) => !r.public && r.method !== 'GET').map((r) => [r.key]))('%s → 403 and nothing changed', async (key) => {
+    const at = viewerWrites[key]!(A);
+    const before = await snapshotDb(env.db.$pool);
+    const r = await req(methodOf(key), `/api/v1${at.url}`, viewerKey, at.payload);
+    expect(r.statusCode, `${key}: ${r.body}`).toBe(403);
+    expect(r.json().error).toBe('Forbidden');
+    expect(await snapshotDb(env.db.$pool)).toEqual(before);
+  });
+});
+
 // Last, because B's own writes below use A's names (B's audit log then legitimately contains them).
 describe('B writing under names A also uses', () => {
   it("B writing static endpoints under A's service name creates B's own slice and leaves A's untouched", async () => {
