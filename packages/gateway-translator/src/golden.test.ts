@@ -4,8 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { validateResource } from '@epic/envoy-proto';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { evaluateRoute } from './evaluate-route.js';
-import { selectRouteConfiguration } from './select-route-configuration.js';
+import { traceRequest } from './select-route-configuration.js';
 import { translate } from './translate.js';
 import type { EnvoyResources } from './translate-ir.js';
 import { parseFixture, type ParsedFixture } from './test-support/fixture.js';
@@ -38,16 +37,10 @@ function render(fixture: ParsedFixture) {
   const result = translate(fixture.input);
   expect(result.issues).toEqual([]);
   const resources = result.resources as EnvoyResources;
-  const clusters = resources.clusters.map((c) => c.name);
   const requests = fixture.requests.map((r) => {
     const port = r.port ?? defaultPort(fixture);
-    const serverName = r.request.scheme === 'https' ? r.request.host.replace(/:\d+$/, '') : undefined;
-    const rc = selectRouteConfiguration(resources, {
-      port,
-      ...(serverName !== undefined ? { serverName } : {}),
-    });
-    const outcome =
-      rc === undefined ? { connection: 'refused' as const } : evaluateRoute(rc, r.request, { clusters });
+    const trace = traceRequest(resources, { ...r.request, port });
+    const outcome = trace.connection === 'refused' ? { connection: 'refused' as const } : trace.outcome;
     return {
       request: { ...(r.name !== undefined ? { name: r.name } : {}), port, ...r.request },
       outcome,

@@ -20,7 +20,12 @@ export {
   type EvaluateOptions,
   type HeaderMutationOutcome,
 } from './evaluate-route.js';
-export { selectRouteConfiguration } from './select-route-configuration.js';
+export {
+  selectRouteConfiguration,
+  traceRequest,
+  type TraceRequest,
+  type TraceResult,
+} from './select-route-configuration.js';
 export {
   fragmentShapeProblems,
   fragmentValidationTargets,

@@ -1,3 +1,4 @@
+import { evaluateRoute, type RouteOutcome, type RouteRequest } from './evaluate-route.js';
 import type { EnvoyResources } from './translate-ir.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 
@@ -49,4 +50,30 @@ export function selectRouteConfiguration(
 
 function objects(v: JsonValue | undefined): JsonObject[] {
   return Array.isArray(v) ? v.filter(isJsonObject) : [];
+}
+
+export interface TraceRequest extends RouteRequest {
+  /** Listener port; defaults to 443 for https and 80 otherwise. */
+  port?: number;
+}
+
+export type TraceResult =
+  | { connection: 'refused'; port: number }
+  | { connection: 'accepted'; port: number; routeConfiguration: string; outcome: RouteOutcome };
+
+/**
+ * What a gateway's proxies do with one request (the trace API): pick the listener and filter chain (SNI =
+ * Host for https), then evaluate its RouteConfiguration knowing which clusters exist.
+ */
+export function traceRequest(resources: EnvoyResources, request: TraceRequest): TraceResult {
+  const port = request.port ?? (request.scheme === 'https' ? 443 : 80);
+  const serverName = request.scheme === 'https' ? request.host.replace(/:\d+$/, '') : undefined;
+  const rc = selectRouteConfiguration(resources, {
+    port,
+    ...(serverName !== undefined ? { serverName } : {}),
+  });
+  if (rc === undefined) return { connection: 'refused', port };
+  const { port: _port, ...routeRequest } = request;
+  const outcome = evaluateRoute(rc, routeRequest, { clusters: resources.clusters.map((c) => c.name) });
+  return { connection: 'accepted', port, routeConfiguration: String(rc['name']), outcome };
 }
