@@ -614,6 +614,19 @@ describe('audit, whoami and operations endpoints', () => {
     expect((await call('GET', '/whoami', env.adminKey)).body.system).toBe(true);
   });
 
+  it('echoes a well-formed x-request-id in the header, the error body and the audit log', async () => {
+    const a = await createAccount(env, 'reqid');
+    const ok = await env.app.inject({ method: 'POST', url: '/api/v1/clusters', headers: { ...auth(a.key), 'x-request-id': 'trace-123' }, payload: { name: 'c1' } });
+    expect(ok.headers['x-request-id']).toBe('trace-123');
+    const bad = await env.app.inject({ method: 'POST', url: '/api/v1/clusters', headers: { ...auth(a.key), 'x-request-id': 'trace-456' }, payload: { name: 'c1' } });
+    expect(bad.statusCode).toBe(409);
+    expect(bad.json().requestId).toBe('trace-456');
+    const ev = await call('GET', '/audit-events?action=cluster.create', a.key);
+    expect(ev.body.items[0].requestId).toBe('trace-123');
+    const forged = await env.app.inject({ url: '/healthz', headers: { 'x-request-id': 'bad id with spaces' } });
+    expect(forged.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('/healthz and /readyz answer without a key', async () => {
     expect((await env.app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
     const ready = await env.app.inject({ url: '/readyz' });
@@ -646,7 +659,9 @@ describe('audit, whoami and operations endpoints', () => {
       const pathParams = [...p.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
       for (const [method, op] of Object.entries(methods)) {
         expect(op.parameters.filter((x) => x.in === 'path').map((x) => x.name), `${method} ${p}`).toEqual(pathParams);
-        if (['post', 'put', 'patch'].includes(method)) expect(op.requestBody?.content['application/json']?.schema, `${method} ${p}`).toBeTypeOf('object');
+        const declared = routes.find((x) => x.method === method.toUpperCase() && `/api/v1${x.path.replace(/:(\w+)/g, '{$1}')}` === p)!;
+        if (declared.body) expect(op.requestBody?.content['application/json']?.schema, `${method} ${p}`).toBeTypeOf('object');
+        else expect(op.requestBody, `${method} ${p}`).toBeUndefined();
       }
     }
     const create = doc.paths['/api/v1/gateways'].post.requestBody.content['application/json'].schema;
