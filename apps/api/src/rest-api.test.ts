@@ -392,6 +392,16 @@ describe('gateway listing', () => {
     expect(seen).toEqual(ids);
   });
 
+  it('a page walk stays exact while gateways are created behind and ahead of the cursor', async () => {
+    const first = await call('GET', '/gateways?limit=4', k);
+    const added = await call('POST', '/gateways', k, { name: 'gw-late', template: 'alpha', listeners: http80 });
+    expect(added.status, added.raw.body).toBe(201);
+    const rest = await call('GET', `/gateways?limit=100&cursor=${first.body.nextCursor}`, k);
+    const seen = [...first.body.items, ...rest.body.items].map((x: { id: string }) => x.id);
+    expect(seen).toEqual([...ids, added.body.id]);
+    expect((await call('DELETE', `/gateways/${added.body.id}`, k)).status).toBe(204);
+  });
+
   it('filters by name, namespace and template', async () => {
     const byName = await call('GET', '/gateways?name=gw-3', k);
     expect(byName.body.items.map((x: { id: string }) => x.id)).toEqual([ids[3]]);
@@ -473,6 +483,20 @@ describe('routes', () => {
     expect((await call('GET', `/routes/${shop.id}`, k)).status).toBe(404);
     expect((await call('DELETE', `/routes/${shop.id}`, k)).status).toBe(404);
     expect((await call('GET', `/routes?gatewayId=${gwId}`, k)).body.items.map((r: { name: string }) => r.name)).toEqual(['db']);
+  });
+
+  it('pages through routes with limit and cursor, each exactly once', async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) made.push((await call('POST', '/routes', k, { kind: 'HTTPRoute', name: `paged-${i}`, namespace: 'paging', spec: {} })).body.id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const r: Awaited<ReturnType<typeof call>> = await call('GET', `/routes?namespace=paging&limit=2${cursor ? `&cursor=${cursor}` : ''}`, k);
+      seen.push(...r.body.items.map((x: { id: string }) => x.id));
+      cursor = r.body.nextCursor;
+    } while (cursor && seen.length < 20);
+    expect(seen).toEqual(made);
+    for (const id of made) expect((await call('DELETE', `/routes/${id}`, k)).status).toBe(204);
   });
 
   it('a gateway created after its route picks the route up; deleting the gateway removes the attachment', async () => {
