@@ -33,7 +33,7 @@ const db = await benchDatabase();
 try {
   const headers = { authorization: `Bearer ${db.adminKey}`, 'content-type': 'application/json' };
   const port = 41000 + Math.floor(Math.random() * 10000);
-  const api = start(['apps/api/src/main.ts'], { DATABASE_URL: db.url, PORT: String(port), LOG_LEVEL: 'warn', SEED_DEMO: 'false' });
+  const api = start(['apps/api/src/main.ts'], { DATABASE_URL: db.url, PORT: String(port), LOG_LEVEL: 'warn', SEED_DEMO: 'false', XDS_PORT: '0' });
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/readyz`);
 

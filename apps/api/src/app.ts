@@ -12,6 +12,8 @@ import { AppError, isAppError } from './lib/errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createServices, type Services } from './services.js';
 import type { FragmentValidator } from './modules/templates.js';
+import type { XdsEndpoint } from './xds/bootstrap-service.js';
+import { validateFragments } from './xds/fragments.js';
 
 export interface AppOptions {
   db: Db;
@@ -19,8 +21,10 @@ export interface AppOptions {
   bodyLimit?: number;
   metrics?: Metrics;
   validateFragments?: FragmentValidator;
-  /** 32 bytes that encrypt certificate keys at rest. */
+  /** 32 bytes that encrypt certificate keys at rest and sign xDS tokens. */
   secretKey: Buffer;
+  /** Where proxies reach the xDS server (for bootstraps). */
+  xds?: XdsEndpoint;
 }
 
 export interface EpicApp extends FastifyInstance {
@@ -62,7 +66,7 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
   } as never) as unknown as EpicApp;
 
   const metrics = opts.metrics ?? createMetrics(opts.db);
-  const services = createServices(opts.db, { secretKey: opts.secretKey, ...(opts.validateFragments ? { validateFragments: opts.validateFragments } : {}) });
+  const services = createServices(opts.db, { secretKey: opts.secretKey, validateFragments: opts.validateFragments ?? validateFragments, ...(opts.xds ? { xds: opts.xds } : {}) });
   const authenticate = apiKeyAuthenticator(opts.db);
   app.decorate('services', services);
   app.decorate('metrics', metrics);

@@ -20,6 +20,11 @@ const fields = {
     RECONCILER: bool.default(true),
     BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
     SEED_DEMO: bool.default(true),
+    XDS: bool.default(true),
+    XDS_HOST: z.string().min(1).default('127.0.0.1'),
+    XDS_PORT: z.coerce.number().int().min(0).max(65535).default(18000),
+    /** Address proxies use to reach the xDS server (bootstraps); defaults to XDS_HOST. */
+    XDS_ADVERTISE_HOST: z.string().min(1).optional(),
     /** 32-byte key (hex) that encrypts certificate private keys at rest. */
     EPIC_SECRET_KEY: z
       .string()

@@ -8,6 +8,7 @@ import { createDb } from './db/client.js';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
 import { migrate } from './db/migrate.js';
 import { startStatusFanout } from './http/status-fanout.js';
+import { startXdsPlane } from './xds/publisher.js';
 import { createReconciler } from './reconciler/reconciler.js';
 import { seedSystem } from './seed.js';
 
@@ -55,7 +56,17 @@ async function main(): Promise<void> {
   if (applied.length) log.info({ applied }, 'migrations applied');
   const db = createDb(url);
   const seeded = await seedSystem(db, { demo: config.SEED_DEMO });
-  const app = await buildApp({ db, logger: log, bodyLimit: config.BODY_LIMIT_BYTES, secretKey: loadSecretKey(config.EPIC_SECRET_KEY, config.EPIC_DATA_DIR) });
+  const secretKey = loadSecretKey(config.EPIC_SECRET_KEY, config.EPIC_DATA_DIR);
+  const app = await buildApp({
+    db,
+    logger: log,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    secretKey,
+    xds: { host: config.XDS_ADVERTISE_HOST ?? config.XDS_HOST, port: config.XDS_PORT },
+  });
+  const xds = config.XDS
+    ? await startXdsPlane({ db, databaseUrl: url, log: log.child({ component: 'xds' }), secretKey, address: `${config.XDS_HOST}:${config.XDS_PORT}`, registry: app.metrics.registry })
+    : undefined;
 
   const stopFanout = await startStatusFanout({ app, db, databaseUrl: url, log });
 
@@ -87,6 +98,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     await app.close().catch(() => undefined);
     await reconciler?.stop().catch(() => undefined);
+    await xds?.close().catch(() => undefined);
     await stopFanout();
     await db.$disconnect().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);

@@ -10,7 +10,7 @@ const children: ChildProcess[] = [];
 function startApi(port: number): ChildProcess {
   const child = spawn('node', ['--import', 'tsx', 'apps/api/src/main.ts'], {
     cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: env.url, PORT: String(port), LOG_LEVEL: 'warn', SEED_DEMO: 'false', RECONCILE_RESYNC_SECONDS: '1' },
+    env: { ...process.env, DATABASE_URL: env.url, PORT: String(port), LOG_LEVEL: 'warn', SEED_DEMO: 'false', RECONCILE_RESYNC_SECONDS: '1', XDS_PORT: '0' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   children.push(child);

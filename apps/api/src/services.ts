@@ -5,11 +5,13 @@ import { referenceGrantsService, servicesService } from './modules/cluster-objec
 import { auditService, endpointsService } from './modules/endpoints.js';
 import { gatewaysService } from './modules/gateways.js';
 import { poolsService } from './modules/pools.js';
+import { revisionsService } from './modules/revisions.js';
 import { routesService } from './modules/routes.js';
+import { bootstrapService, type XdsEndpoint } from './xds/bootstrap-service.js';
 import { templatesService, type FragmentValidator } from './modules/templates.js';
 
 /** The one service layer; REST and GraphQL are two thin faces over it. */
-export function createServices(db: Db, opts: { secretKey: Buffer; validateFragments?: FragmentValidator }) {
+export function createServices(db: Db, opts: { secretKey: Buffer; validateFragments?: FragmentValidator; xds?: XdsEndpoint }) {
   const deps = { db };
   return {
     accounts: accountsService(deps),
@@ -24,6 +26,8 @@ export function createServices(db: Db, opts: { secretKey: Buffer; validateFragme
     referenceGrants: referenceGrantsService(deps),
     certificates: certificatesService({ ...deps, secretKey: opts.secretKey }),
     audit: auditService(deps),
+    revisions: revisionsService(deps),
+    bootstrap: bootstrapService({ ...deps, secretKey: opts.secretKey, xds: opts.xds ?? { host: '127.0.0.1', port: 18000 } }),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -45,6 +45,11 @@ export const typeDefs = /* GraphQL */ `
   type ReferenceGrantResult { item: ReferenceGrant! created: Boolean! }
   type Certificate { id: ID! namespace: String! name: String! certificate: String! subject: String! subjectAltName: String validFrom: String! validTo: String! fingerprint256: String! createdAt: DateTime! updatedAt: DateTime! }
   type CertificateResult { item: Certificate! created: Boolean! }
+  type Revision { version: Int! hash: String! status: String! error: String rollbackOf: Int createdAt: DateTime! resources: JSON }
+  type RevisionPage { items: [Revision!]! nextBefore: Int }
+  type RevisionChange { typeUrl: String! name: String! change: String! paths: [String!] }
+  type RevisionDiff { from: Int! to: Int! changes: [RevisionChange!]! }
+  type Trace { revision: Int! port: Int! routeConfiguration: String outcome: JSON! }
   type AuditEvent { id: ID! actor: String! action: String! objectKind: String! objectId: String requestId: String data: JSON createdAt: DateTime! }
   type AuditPage { items: [AuditEvent!]! nextCursor: String }
 
@@ -76,6 +81,11 @@ export const typeDefs = /* GraphQL */ `
     referenceGrants(first: Int, after: String, namespace: String, clusterId: ID): ReferenceGrantPage!
     referenceGrant(id: ID!): ReferenceGrant!
     certificates: [Certificate!]!
+    revisions(gatewayId: ID!, first: Int, before: Int): RevisionPage!
+    revision(gatewayId: ID!, version: Int!): Revision!
+    revisionDiff(gatewayId: ID!, from: Int!, to: Int!): RevisionDiff!
+    traceRequest(gatewayId: ID!, input: JSON!): Trace!
+    gatewayBootstrap(gatewayId: ID!): JSON!
     certificate(id: ID!): Certificate!
   }
 
@@ -109,6 +119,7 @@ export const typeDefs = /* GraphQL */ `
     deleteReferenceGrant(id: ID!): Boolean!
     upsertCertificate(input: JSON!): CertificateResult!
     deleteCertificate(id: ID!): Boolean!
+    rollbackGateway(gatewayId: ID!, version: Int!): Revision!
   }
 
   type Subscription {
@@ -197,6 +208,11 @@ export function resolvers(s: Services): IResolvers {
       referenceGrants: q((m, a) => s.referenceGrants.list(m, { ...page(a), ...clean({ namespace: a.namespace, clusterId: a.clusterId }) })),
       referenceGrant: q((m, a) => s.referenceGrants.get(m, str(a.id))),
       certificates: q((m) => s.certificates.list(m)),
+      revisions: q((m, a) => s.revisions.list(m, str(a.gatewayId), clean({ limit: a.first, before: a.before }))),
+      revision: q((m, a) => s.revisions.get(m, str(a.gatewayId), a.version)),
+      revisionDiff: q((m, a) => s.revisions.diff(m, str(a.gatewayId), { from: a.from, to: a.to })),
+      traceRequest: q((m, a) => s.revisions.trace(m, str(a.gatewayId), a.input)),
+      gatewayBootstrap: q((m, a) => s.bootstrap.get(m, str(a.gatewayId))),
       certificate: q((m, a) => s.certificates.get(m, str(a.id))),
     },
     Mutation: {
@@ -229,6 +245,7 @@ export function resolvers(s: Services): IResolvers {
       deleteReferenceGrant: done((m, a) => s.referenceGrants.remove(m, str(a.id))),
       upsertCertificate: q((m, a) => s.certificates.upsert(m, a.input)),
       deleteCertificate: done((m, a) => s.certificates.remove(m, str(a.id))),
+      rollbackGateway: q((m, a) => s.revisions.rollback(m, str(a.gatewayId), a.version)),
     },
     Subscription: {
       gatewayStatusChanged: {

@@ -4,6 +4,7 @@ import { listClusterObjectsQuery, upsertReferenceGrantInput, upsertServiceInput 
 import { listAuditQuery, listEndpointSlicesQuery, staticEndpointsInput, upsertEndpointSliceInput } from '../modules/endpoints.js';
 import { createGatewayInput, listGatewaysQuery, updateListenersInput } from '../modules/gateways.js';
 import { createPoolInput } from '../modules/pools.js';
+import { diffRevisionsQuery, listRevisionsQuery, traceInput } from '../modules/revisions.js';
 import { listRoutesQuery, updateRouteInput, upsertRouteInput } from '../modules/routes.js';
 import { createTemplateInput, updateTemplateInput } from '../modules/templates.js';
 import type { Services } from '../services.js';
@@ -51,6 +52,13 @@ export function restRoutes(s: Services): RestRoute[] {
     { method: 'GET', path: '/gateways/:id', tag: 'gateways', summary: 'Get a gateway', handler: ({ meta, params }) => s.gateways.get(meta, params.id!) },
     { method: 'PUT', path: '/gateways/:id/listeners', tag: 'gateways', summary: 'Replace a gateway\'s listeners', body: updateListenersInput, handler: ({ meta, params, body }) => s.gateways.updateListeners(meta, params.id!, body) },
     { method: 'DELETE', path: '/gateways/:id', tag: 'gateways', summary: 'Delete a gateway and release its address', status: 204, handler: ({ meta, params }) => s.gateways.remove(meta, params.id!) },
+
+    { method: 'GET', path: '/gateways/:id/revisions', tag: 'revisions', summary: 'List the gateway\'s configuration revisions, newest first', query: listRevisionsQuery, handler: ({ meta, params, query }) => s.revisions.list(meta, params.id!, query) },
+    { method: 'GET', path: '/gateways/:id/revisions/diff', tag: 'revisions', summary: 'What changed between two revisions, resource by resource', query: diffRevisionsQuery, handler: ({ meta, params, query }) => s.revisions.diff(meta, params.id!, query) },
+    { method: 'GET', path: '/gateways/:id/revisions/:version', tag: 'revisions', summary: 'One revision with its Envoy resources (private keys redacted)', handler: ({ meta, params }) => s.revisions.get(meta, params.id!, params.version) },
+    { method: 'POST', path: '/gateways/:id/revisions/:version/rollback', tag: 'revisions', summary: 'Serve an older revision again (as a new revision)', status: 201, handler: ({ meta, params }) => s.revisions.rollback(meta, params.id!, params.version) },
+    { method: 'POST', path: '/gateways/:id/trace', tag: 'revisions', summary: 'What the gateway\'s proxies would do with a request', body: traceInput, handler: ({ meta, params, body }) => s.revisions.trace(meta, params.id!, body) },
+    { method: 'GET', path: '/gateways/:id/bootstrap', tag: 'gateways', summary: 'Envoy bootstrap for the gateway\'s proxies (node id, xDS address and token)', handler: ({ meta, params }) => s.bootstrap.get(meta, params.id!) },
 
     { method: 'POST', path: '/routes', tag: 'routes', summary: 'Create a route, or update the one with the same client uid', body: upsertRouteInput, handler: async ({ meta, body, reply }) => { const r = await s.routes.upsert(meta, body); created(reply, r); return r.route; } },
     { method: 'GET', path: '/routes', tag: 'routes', summary: 'List routes (paginated, filterable)', query: listRoutesQuery, handler: ({ meta, query }) => s.routes.list(meta, query) },

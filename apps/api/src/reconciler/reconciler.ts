@@ -1,9 +1,8 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { Db, Tx } from '../db/client.js';
-import { json } from '../modules/common.js';
+import { withPgTx, type Db } from '../db/client.js';
 import type { Metrics } from '../metrics.js';
-import { computeGatewayStatus, type Condition, type ListenerLike, type ListenerStatus } from './gateway-status.js';
+import { reconcileGateway } from './reconcile-gateway.js';
 
 /**
  * Level-triggered reconciler keyed by gateway. Work items live in the ReconcileRequest table (written in
@@ -31,35 +30,6 @@ export interface Reconciler {
 
 const BACKOFF_SECONDS = 5;
 
-export async function reconcileGateway(tx: Tx, gatewayId: string, now: Date): Promise<boolean> {
-  const gw = await tx.gateway.findUnique({
-    where: { id: gatewayId },
-    include: { routeParents: { include: { route: { select: { kind: true, spec: true } } } } },
-  });
-  if (!gw) return false;
-  const attachedRoutes = gw.routeParents.map((rp) => {
-    const ref = ((rp.route.spec as { parentRefs?: Array<{ sectionName?: string; port?: number }> }).parentRefs ?? [])[rp.refIndex] ?? {};
-    return { kind: rp.route.kind, ...(ref.sectionName ? { sectionName: ref.sectionName } : {}), ...(ref.port ? { port: ref.port } : {}) };
-  });
-  const next = computeGatewayStatus(
-    { generation: gw.generation, address: gw.address, listeners: gw.listeners as unknown as ListenerLike[], attachedRoutes },
-    { conditions: gw.conditions as unknown as Condition[], listeners: gw.listenerStatus as unknown as ListenerStatus[] },
-    now.toISOString(),
-  );
-  const changed =
-    JSON.stringify(next.conditions) !== JSON.stringify(gw.conditions) ||
-    JSON.stringify(next.listeners) !== JSON.stringify(gw.listenerStatus) ||
-    gw.observedGeneration !== gw.generation;
-  if (changed) {
-    await tx.gateway.update({
-      where: { id: gw.id },
-      data: { conditions: json(next.conditions), listenerStatus: json(next.listeners), observedGeneration: gw.generation },
-    });
-    await tx.$executeRaw`SELECT pg_notify('epic_gateway_status', ${gw.id})`;
-  }
-  return changed;
-}
-
 export function createReconciler(opts: ReconcilerOptions): Reconciler {
   const { db, log } = opts;
   let listener: pg.Client | undefined;
@@ -69,30 +39,36 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
   let resyncTimer: NodeJS.Timeout | undefined;
 
   async function processOne(): Promise<'done' | 'empty'> {
-    const claimed = await db.$transaction(async (tx) => {
-      const rows = await tx.$queryRaw<Array<{ gatewayId: string; seq: bigint }>>`
-        SELECT "gatewayId", seq FROM "ReconcileRequest"
-        WHERE "requestedAt" <= now()
-        ORDER BY "requestedAt" LIMIT 1 FOR UPDATE SKIP LOCKED`;
-      const row = rows[0];
+    let failed: { id: string; error: unknown } | undefined;
+    const claimed = await withPgTx(db.$pool, async (c) => {
+      const rows = await c.query<{ gatewayId: string; seq: string }>(
+        `SELECT "gatewayId", seq::text AS seq FROM "ReconcileRequest"
+         WHERE "requestedAt" <= now()
+         ORDER BY "requestedAt" LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      );
+      const row = rows.rows[0];
       if (!row) return undefined;
       const started = process.hrtime.bigint();
+      await c.query('SAVEPOINT reconcile');
       try {
-        const changed = await reconcileGateway(tx, row.gatewayId, new Date());
-        await tx.$executeRaw`DELETE FROM "ReconcileRequest" WHERE "gatewayId" = ${row.gatewayId}::uuid AND seq = ${row.seq}`;
+        const changed = await reconcileGateway(c, row.gatewayId, new Date());
+        await c.query('DELETE FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid AND seq = $2::bigint', [row.gatewayId, row.seq]);
         opts.metrics?.reconcileDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-        return { id: row.gatewayId, changed, error: undefined };
+        return { id: row.gatewayId, changed };
       } catch (error) {
-        return { id: row.gatewayId, changed: false, error };
+        // Undo the reconcile's writes, keep the claim, and push the item back with a delay.
+        await c.query('ROLLBACK TO SAVEPOINT reconcile');
+        await c.query(`UPDATE "ReconcileRequest" SET "requestedAt" = now() + make_interval(secs => $2) WHERE "gatewayId" = $1::uuid`, [row.gatewayId, BACKOFF_SECONDS]);
+        failed = { id: row.gatewayId, error };
+        return { id: row.gatewayId, changed: false };
       }
-    }, { timeout: 30_000 });
-    if (!claimed) return 'empty';
-    if (claimed.error) {
-      // The transaction above committed nothing of the reconcile; push the item back with a delay.
+    });
+    if (failed) {
       opts.metrics?.reconcileErrors.inc();
-      log.error({ gateway: claimed.id, err: claimed.error }, 'reconcile failed; retrying later');
-      await db.$executeRaw`UPDATE "ReconcileRequest" SET "requestedAt" = now() + make_interval(secs => ${BACKOFF_SECONDS}) WHERE "gatewayId" = ${claimed.id}::uuid`;
-    } else if (claimed.changed) {
+      log.error({ gateway: failed.id, err: failed.error }, 'reconcile failed; retrying later');
+    }
+    if (!claimed) return 'empty';
+    if (claimed.changed) {
       opts.onStatusChanged?.(claimed.id);
     }
     return 'done';
@@ -136,7 +112,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
   return {
     drain,
     async reconcile(gatewayId) {
-      return db.$transaction((tx) => reconcileGateway(tx, gatewayId, new Date()));
+      return withPgTx(db.$pool, (c) => reconcileGateway(c, gatewayId, new Date()));
     },
     async start() {
       stopped = false;

@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import { evaluateRoute, selectRouteConfiguration, type EnvoyResources, type JsonObject } from '@epic/gateway-translator';
+import { requireRole } from '../auth/principal.js';
+import { withPgTx } from '../db/client.js';
+import { AppError } from '../lib/errors.js';
+import { parseInput } from '../lib/validate.js';
+import { typeVersionsOf, type TypeVersions } from '../reconciler/reconcile-gateway.js';
+import { SEALED_PREFIX } from '../xds/render.js';
+import { audit, enqueueReconcile, uuid, type CallMeta, type ServiceDeps } from './common.js';
+
+const version = z.coerce.number().int().min(1).max(2_147_483_647);
+export const listRevisionsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(20),
+  before: version.optional().describe('only revisions older than this version (the next page)'),
+});
+export const diffRevisionsQuery = z.strictObject({ from: version, to: version });
+export const traceInput = z.strictObject({
+  port: z.number().int().min(1).max(65535).optional().describe('listener port; default: the first HTTP(S) listener'),
+  serverName: z.string().max(253).optional().describe('TLS SNI, to pick an HTTPS listener\'s filter chain'),
+  scheme: z.enum(['http', 'https']).optional(),
+  host: z.string().min(1).max(253),
+  path: z.string().min(1).max(8192).regex(/^\//, 'must start with "/"'),
+  method: z.string().min(1).max(20).regex(/^[A-Z]+$/, 'must be an upper-case HTTP method').default('GET'),
+  headers: z.record(z.string().max(256), z.union([z.string().max(8192), z.array(z.string().max(8192)).max(20)])).default({}),
+  query: z.record(z.string().max(256), z.string().max(8192)).default({}),
+});
+
+interface Row {
+  version: number;
+  hash: string;
+  status: string;
+  error: string | null;
+  rollbackOf: number | null;
+  createdAt: Date;
+  resources?: Partial<EnvoyResources>;
+  typeVersions?: TypeVersions;
+  inputHash?: string | null;
+}
+
+const SUMMARY = 'version, hash, status, error, "rollbackOf", "createdAt"';
+
+/** What the API shows of stored resources: sealed private keys never leave the server. */
+function redact<T>(resources: T): T {
+  return JSON.parse(JSON.stringify(resources), (_k, v: unknown) => (typeof v === 'string' && v.startsWith(SEALED_PREFIX) ? '[redacted]' : v)) as T;
+}
+
+/** Paths (JSON-pointer-like) where two JSON values differ; at most `limit`. */
+export function jsonDiffPaths(a: unknown, b: unknown, path = '', out: string[] = [], limit = 50): string[] {
+  if (out.length >= limit) return out;
+  if (JSON.stringify(a) === JSON.stringify(b)) return out;
+  const obj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) jsonDiffPaths(a[i], b[i], `${path}[${i}]`, out, limit);
+  } else if (obj(a) && obj(b) && !Array.isArray(a) && !Array.isArray(b)) {
+    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) jsonDiffPaths(a[k], b[k], path ? `${path}.${k}` : k, out, limit);
+  } else out.push(path || '(root)');
+  return out;
+}
+
+function flatten(resources: Partial<EnvoyResources> | undefined) {
+  const m = new Map<string, { typeUrl: string; name: string; resource: JsonObject }>();
+  for (const group of Object.values(resources ?? {})) for (const r of group ?? []) m.set(`${r.typeUrl} ${r.name}`, r);
+  return m;
+}
+
+/** Versioned Envoy configurations of a gateway: list, get, diff, roll back, and trace a request through one. */
+export function revisionsService({ db }: ServiceDeps) {
+  async function gatewayOf(meta: CallMeta, gatewayId: string) {
+    parseInput(uuid, gatewayId, 'id');
+    const r = await db.$pool.query('SELECT 1 FROM "Gateway" WHERE id = $1::uuid AND "accountId" = $2::uuid', [gatewayId, meta.principal.accountId]);
+    if (r.rowCount === 0) throw AppError.notFound('gateway', gatewayId);
+  }
+  async function load(gatewayId: string, v: number, field = 'version'): Promise<Row> {
+    const r = await db.$pool.query<Row>(`SELECT ${SUMMARY}, resources, "typeVersions" FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND version = $2`, [gatewayId, v]);
+    if (!r.rows[0]) throw new AppError('NotFound', `${field}: revision ${v} of gateway ${gatewayId} not found`);
+    return r.rows[0];
+  }
+  return {
+    async list(meta: CallMeta, gatewayId: string, query: unknown) {
+      await gatewayOf(meta, gatewayId);
+      const q = parseInput(listRevisionsQuery, query);
+      const rows = (
+        await db.$pool.query<Row>(
+          `SELECT ${SUMMARY} FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND ($2::int IS NULL OR version < $2) ORDER BY version DESC LIMIT $3`,
+          [gatewayId, q.before ?? null, q.limit + 1],
+        )
+      ).rows;
+      const items = rows.slice(0, q.limit);
+      return { items, nextBefore: rows.length > q.limit ? (items.at(-1)?.version ?? null) : null };
+    },
+    async get(meta: CallMeta, gatewayId: string, v: unknown) {
+      await gatewayOf(meta, gatewayId);
+      const row = await load(gatewayId, parseInput(version, v, 'version'));
+      return { ...row, resources: redact(row.resources), typeVersions: undefined };
+    },
+    async diff(meta: CallMeta, gatewayId: string, query: unknown) {
+      await gatewayOf(meta, gatewayId);
+      const q = parseInput(diffRevisionsQuery, query);
+      const [a, b] = [flatten((await load(gatewayId, q.from, 'from')).resources), flatten((await load(gatewayId, q.to, 'to')).resources)];
+      const changes = [];
+      for (const key of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+        const [x, y] = [a.get(key), b.get(key)];
+        const { typeUrl, name } = (x ?? y)!;
+        if (!x) changes.push({ typeUrl, name, change: 'added' as const });
+        else if (!y) changes.push({ typeUrl, name, change: 'removed' as const });
+        else {
+          const paths = jsonDiffPaths(redact(x.resource), redact(y.resource));
+          if (paths.length) changes.push({ typeUrl, name, change: 'modified' as const, paths });
+        }
+      }
+      return { from: q.from, to: q.to, changes };
+    },
+    /** Serves an older revision again, as a new revision; it stays until the gateway's inputs change. */
+    async rollback(meta: CallMeta, gatewayId: string, v: unknown) {
+      requireRole(meta.principal, 'admin');
+      await gatewayOf(meta, gatewayId);
+      const target = parseInput(version, v, 'version');
+      const created = await withPgTx(db.$pool, async (c) => {
+        await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text', [`revisions:${gatewayId}`]);
+        const old = (await c.query<Row>(`SELECT ${SUMMARY}, resources FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND version = $2`, [gatewayId, target])).rows[0];
+        if (!old) throw new AppError('NotFound', `version: revision ${target} of gateway ${gatewayId} not found`);
+        if (old.status === 'tainted') throw new AppError('Conflict', `version: revision ${target} was rejected (${old.error ?? 'invalid'}) and cannot be served`);
+        const latest = (await c.query<Row>('SELECT version, "inputHash", "typeVersions" FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid ORDER BY version DESC LIMIT 1', [gatewayId])).rows[0]!;
+        const next = latest.version + 1;
+        await c.query(
+          `INSERT INTO "ConfigRevision" (id, "gatewayId", version, hash, "inputHash", resources, status, "rollbackOf", "typeVersions")
+           VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, $5::jsonb, 'pending', $6, $7::jsonb)`,
+          [gatewayId, next, old.hash, latest.inputHash ?? null, JSON.stringify(old.resources), target, JSON.stringify(typeVersionsOf(old.resources as EnvoyResources, next, latest.typeVersions))],
+        );
+        await c.query("SELECT pg_notify('epic_revision', $1)", [gatewayId]);
+        await enqueueReconcile(c, [gatewayId]);
+        await audit(c, meta, 'gateway.rollback', 'Gateway', gatewayId, { to: target, version: next });
+        return next;
+      });
+      return load(gatewayId, created).then((r) => ({ ...r, resources: undefined, typeVersions: undefined }));
+    },
+    /** What Envoy would do with a request, on the configuration the proxies are served now. */
+    async trace(meta: CallMeta, gatewayId: string, input: unknown) {
+      await gatewayOf(meta, gatewayId);
+      const req = parseInput(traceInput, input);
+      const row = (
+        await db.$pool.query<Row>(
+          `SELECT ${SUMMARY}, resources FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND status <> 'tainted' ORDER BY version DESC LIMIT 1`,
+          [gatewayId],
+        )
+      ).rows[0];
+      if (!row?.resources?.listeners) throw new AppError('Conflict', `gateway ${gatewayId} has no served configuration yet`);
+      const resources = { listeners: [], routes: [], clusters: [], endpoints: [], secrets: [], ...row.resources } as EnvoyResources;
+      const ports = resources.listeners.map((l) => (l.resource as { address?: { socketAddress?: { portValue?: number } } }).address?.socketAddress?.portValue);
+      const port = req.port ?? ports.find((p) => p !== undefined);
+      if (port === undefined || !ports.includes(port)) throw AppError.field('port', `no listener on port ${port ?? '(none)'}; listeners: ${ports.join(', ')}`);
+      const rc = selectRouteConfiguration(resources, { port, ...(req.serverName ? { serverName: req.serverName } : {}) });
+      if (!rc) throw AppError.field('port', `the listener on port ${port} does not route HTTP`);
+      const outcome = evaluateRoute(rc, { host: req.host, path: req.path, method: req.method, headers: req.headers, query: req.query, ...(req.scheme ? { scheme: req.scheme } : {}) }, { clusters: resources.clusters.map((c) => c.name) });
+      return { revision: row.version, port, routeConfiguration: rc['name'] ?? null, outcome };
+    },
+  };
+}

@@ -1,0 +1,145 @@
+import type pg from 'pg';
+import PgClient from 'pg';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { XDS_TYPE_URLS, type JsonObject, type XdsTypeUrl } from '@epic/envoy-proto';
+import type { EnvoyResources } from '@epic/gateway-translator';
+import { SnapshotCache, XdsServer, bearerTokenAuthenticator, type AckEvent, type NackEvent, type SnapshotInput } from '@epic/xds-server';
+import { withPgTx, type Db } from '../db/client.js';
+import { open } from '../lib/secret-box.js';
+import { enqueueReconcile } from '../modules/common.js';
+import type { TypeVersions } from '../reconciler/reconcile-gateway.js';
+import { SEALED_PREFIX } from './render.js';
+import { gatewayIdOfNode, nodeIdOfToken } from './tokens.js';
+
+/**
+ * The xDS side of one API replica: a snapshot cache fed with every gateway's newest good revision, the ADS
+ * server, and the bookkeeping of what proxies say (ACK → revision acked; NACK → revision tainted, the
+ * previous good one served again). Revisions committed by any replica arrive through NOTIFY epic_revision.
+ */
+export interface XdsPlane {
+  server: XdsServer;
+  cache: SnapshotCache;
+  port: number;
+  /** Publishes the newest good revision of a gateway (or clears it); resolves once the cache holds it. */
+  publish(gatewayId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface RevisionRow {
+  gatewayId: string;
+  accountName: string;
+  version: number;
+  resources: Partial<EnvoyResources>;
+  typeVersions: TypeVersions;
+}
+
+const LATEST_GOOD = `
+  SELECT g.id AS "gatewayId", a.name AS "accountName", r.version, r.resources, r."typeVersions"
+  FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId"
+  JOIN LATERAL (SELECT version, resources, "typeVersions" FROM "ConfigRevision" c
+                WHERE c."gatewayId" = g.id AND c.status <> 'tainted' ORDER BY version DESC LIMIT 1) r ON true`;
+
+/** Private keys are stored sealed in revisions; only the snapshot a proxy receives carries them in clear. */
+function unseal(secretKey: Buffer, resource: JsonObject): JsonObject {
+  const text = JSON.stringify(resource);
+  if (!text.includes(SEALED_PREFIX)) return resource;
+  return JSON.parse(text, (_k, v: unknown) => (typeof v === 'string' && v.startsWith(SEALED_PREFIX) ? open(secretKey, v.slice(SEALED_PREFIX.length)) : v)) as JsonObject;
+}
+
+export function snapshotOf(row: RevisionRow, secretKey: Buffer): SnapshotInput {
+  const resources: SnapshotInput['resources'] = {};
+  for (const typeUrl of XDS_TYPE_URLS) resources[typeUrl] = [];
+  for (const group of Object.values(row.resources)) {
+    for (const r of group ?? []) {
+      (resources[r.typeUrl as XdsTypeUrl] ??= []).push({ name: r.name, resource: r.typeUrl.endsWith('.Secret') ? unseal(secretKey, r.resource) : r.resource });
+    }
+  }
+  const typeVersions: Partial<Record<XdsTypeUrl, string>> = {};
+  for (const [typeUrl, v] of Object.entries(row.typeVersions ?? {})) typeVersions[typeUrl as XdsTypeUrl] = v.version;
+  return { version: String(row.version), resources, typeVersions };
+}
+
+export async function startXdsPlane(opts: {
+  db: Db;
+  databaseUrl: string;
+  log: Logger;
+  secretKey: Buffer;
+  address: string;
+  registry?: Registry;
+}): Promise<XdsPlane> {
+  const { db, log, secretKey } = opts;
+  const cache = new SnapshotCache();
+
+  async function onAck(e: AckEvent) {
+    const gatewayId = gatewayIdOfNode(e.nodeId);
+    if (!gatewayId) return;
+    await withPgTx(db.$pool, async (c) => {
+      const r = await c.query(
+        `UPDATE "ConfigRevision" SET status = 'acked' WHERE "gatewayId" = $1::uuid AND version = $2 AND status = 'pending'`,
+        [gatewayId, Number(e.snapshotVersion)],
+      );
+      if (r.rowCount) await enqueueReconcile(c, [gatewayId]);
+    });
+  }
+  async function onNack(e: NackEvent) {
+    const gatewayId = gatewayIdOfNode(e.nodeId);
+    if (!gatewayId) return;
+    await withPgTx(db.$pool, async (c) => {
+      const r = await c.query(
+        `UPDATE "ConfigRevision" SET status = 'tainted', error = $3 WHERE "gatewayId" = $1::uuid AND version = $2 AND status <> 'tainted'`,
+        [gatewayId, Number(e.snapshotVersion), `rejected by proxy ${e.nodeId}: ${e.error}`],
+      );
+      if (r.rowCount) {
+        await c.query("SELECT pg_notify('epic_revision', $1)", [gatewayId]);
+        await enqueueReconcile(c, [gatewayId]);
+      }
+    });
+  }
+  const report = (what: string) => (err: unknown) => log.error({ err }, `xDS ${what} bookkeeping failed`);
+  const server = new XdsServer({
+    cache,
+    authenticate: bearerTokenAuthenticator((token) => nodeIdOfToken(secretKey, token)),
+    ...(opts.registry ? { registry: opts.registry } : {}),
+    onAck: (e) => void onAck(e).catch(report('ACK')),
+    onNack: (e) => void onNack(e).catch(report('NACK')),
+    logger: log,
+  });
+
+  async function publish(gatewayId: string) {
+    const row = (await db.$pool.query<RevisionRow>(`${LATEST_GOOD} WHERE g.id = $1::uuid`, [gatewayId])).rows[0];
+    if (row) cache.setSnapshot(`${row.accountName}.${row.gatewayId}`, snapshotOf(row, secretKey));
+    else {
+      const owner = (await db.$pool.query<{ name: string }>('SELECT a.name FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId" WHERE g.id = $1::uuid', [gatewayId])).rows[0];
+      for (const nodeId of cache.nodeIds()) if (nodeId.endsWith(`.${gatewayId}`) && (!owner || nodeId.startsWith(`${owner.name}.`))) cache.clearSnapshot(nodeId);
+    }
+  }
+
+  const listener = new PgClient.Client({ connectionString: opts.databaseUrl });
+  await listener.connect();
+  listener.on('error', (err) => log.warn({ err }, 'xDS LISTEN connection error'));
+  // Serialise publishes per gateway in arrival order.
+  const chains = new Map<string, Promise<void>>();
+  listener.on('notification', (n: pg.Notification) => {
+    const id = n.payload;
+    if (!id) return;
+    const next = (chains.get(id) ?? Promise.resolve()).then(() => publish(id)).catch(report('publish'));
+    chains.set(id, next);
+    void next.finally(() => chains.get(id) === next && chains.delete(id));
+  });
+  await listener.query('LISTEN epic_revision');
+  // Everything committed before LISTEN started.
+  for (const row of (await db.$pool.query<RevisionRow>(LATEST_GOOD)).rows) cache.setSnapshot(`${row.accountName}.${row.gatewayId}`, snapshotOf(row, secretKey));
+  const port = await server.listen(opts.address);
+  log.info({ port }, 'xDS server listening');
+  return {
+    server,
+    cache,
+    port,
+    publish,
+    async close() {
+      await listener.end().catch(() => undefined);
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import { validateResource } from '@epic/envoy-proto';
+import {
+  Secret,
+  canonicalize,
+  translate,
+  type CertificateInput,
+  type EnvoyResources,
+  type EndpointInput,
+  type RouteInput,
+  type ServiceInput,
+  type TemplateFragments,
+  type TranslateInput,
+  type TranslateStatus,
+} from '@epic/gateway-translator';
+
+/**
+ * Store → translator input → Envoy resources for one gateway, read in the reconciler's transaction.
+ * Private keys never enter a revision in clear: the translator is given the sealed (encrypted) key, and the
+ * xDS publisher unseals it when it builds a proxy's snapshot (ADR 0005).
+ */
+export const SEALED_PREFIX = 'sealed:';
+
+interface GatewayRow {
+  id: string;
+  accountId: string;
+  accountName: string;
+  name: string;
+  namespace: string;
+  address: string | null;
+  listeners: TranslateInput['gateway']['listeners'];
+  generation: number;
+  envoyFragments: TemplateFragments | null;
+}
+
+interface BackendRefLike {
+  group?: string;
+  kind?: string;
+  name: string;
+  namespace?: string;
+}
+
+/** Every Service a route may send traffic to (backendRefs and mirrors, at rule and backend level). */
+function referencedServices(routes: RouteInput[]): Array<[string, string]> {
+  const out = new Map<string, [string, string]>();
+  const visit = (ns: string, ref: BackendRefLike | undefined) => {
+    if (!ref || (ref.group ?? '') !== '' || (ref.kind ?? 'Service') !== 'Service') return;
+    const key = `${ref.namespace ?? ns}/${ref.name}`;
+    out.set(key, [ref.namespace ?? ns, ref.name]);
+  };
+  type Filter = { requestMirror?: { backendRef?: BackendRefLike } };
+  type Rule = { backendRefs?: Array<BackendRefLike & { filters?: Filter[] }>; filters?: Filter[] };
+  for (const r of routes) {
+    for (const rule of ((r.spec as { rules?: Rule[] }).rules ?? [])) {
+      for (const f of rule.filters ?? []) visit(r.namespace, f.requestMirror?.backendRef);
+      for (const b of rule.backendRefs ?? []) {
+        visit(r.namespace, b);
+        for (const f of b.filters ?? []) visit(r.namespace, f.requestMirror?.backendRef);
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+export async function loadTranslateInput(c: pg.ClientBase, gatewayId: string): Promise<{ input: TranslateInput; accountName: string } | undefined> {
+  const gw = (
+    await c.query<GatewayRow>(
+      `SELECT g.id, g."accountId", a.name AS "accountName", g.name, g.namespace, g.address, g.listeners, g.generation, t."envoyFragments"
+       FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId" JOIN "Template" t ON t.id = g."templateId"
+       WHERE g.id = $1::uuid`,
+      [gatewayId],
+    )
+  ).rows[0];
+  if (!gw) return undefined;
+  const routes = (
+    await c.query<{ id: string; kind: RouteInput['kind']; namespace: string; name: string; generation: number; spec: RouteInput['spec']; createdAt: Date }>(
+      `SELECT r.id, r.kind, r.namespace, r.name, r.generation, r.spec, r."createdAt"
+       FROM "Route" r WHERE r.id IN (SELECT "routeId" FROM "RouteParent" WHERE "gatewayId" = $1::uuid)
+       ORDER BY r.id`,
+      [gatewayId],
+    )
+  ).rows.map((r) => ({ id: r.id, kind: r.kind, namespace: r.namespace, name: r.name, generation: r.generation, spec: r.spec, creationTimestamp: r.createdAt.toISOString() }) as RouteInput);
+  const grants = (
+    await c.query<{ namespace: string; spec: TranslateInput['referenceGrants'][number]['spec'] }>(
+      'SELECT namespace, spec FROM "ReferenceGrant" WHERE "accountId" = $1::uuid ORDER BY namespace, name, id',
+      [gw.accountId],
+    )
+  ).rows;
+  const refs = referencedServices(routes);
+  const nss = refs.map(([ns]) => ns);
+  const names = refs.map(([, n]) => n);
+  const svcRows = (
+    await c.query<{ namespace: string; name: string; ports: ServiceInput['ports'] }>(
+      `SELECT s.namespace, s.name, s.ports FROM "Service" s
+       WHERE s."accountId" = $1::uuid AND (s.namespace, s.name) IN (SELECT * FROM unnest($2::text[], $3::text[]))
+       ORDER BY s.namespace, s.name, s.id`,
+      [gw.accountId, nss, names],
+    )
+  ).rows;
+  const sliceRows = (
+    await c.query<{ namespace: string; serviceName: string; ports: Array<{ name?: string; port: number; protocol?: string; appProtocol?: string }>; endpoints: Array<{ addresses: string[]; conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean }; nodeName?: string }> }>(
+      `SELECT e.namespace, e."serviceName", e.ports, e.endpoints FROM "EndpointSlice" e
+       WHERE e."accountId" = $1::uuid AND (e.namespace, e."serviceName") IN (SELECT * FROM unnest($2::text[], $3::text[]))
+       ORDER BY e.namespace, e."serviceName", e.id`,
+      [gw.accountId, nss, names],
+    )
+  ).rows;
+  const services: ServiceInput[] = [];
+  for (const [namespace, name] of refs) {
+    const own = svcRows.filter((s) => s.namespace === namespace && s.name === name);
+    const slices = sliceRows.filter((s) => s.namespace === namespace && s.serviceName === name);
+    if (own.length === 0 && slices.length === 0) continue;
+    const ports = new Map<string, ServiceInput['ports'][number]>();
+    // Without a Service object (static endpoints, or a slice that arrived first), the slice's ports are the
+    // Service's ports one to one.
+    for (const p of own.length ? own.flatMap((s) => s.ports) : slices.flatMap((s) => s.ports.map((sp) => ({ ...sp, targetPort: sp.port })))) {
+      ports.set(`${p.name ?? ''}/${p.port}`, p);
+    }
+    const endpoints: EndpointInput[] = [];
+    for (const s of slices) {
+      for (const e of s.endpoints) {
+        for (const address of e.addresses) {
+          for (const p of s.ports) {
+            endpoints.push({
+              address,
+              port: p.port,
+              ready: e.conditions?.ready ?? true,
+              ...(e.conditions?.serving !== undefined ? { serving: e.conditions.serving } : {}),
+              ...(e.conditions?.terminating !== undefined ? { terminating: e.conditions.terminating } : {}),
+              ...(e.nodeName ? { node: e.nodeName } : {}),
+              ...(p.name ? { portName: p.name } : {}),
+            });
+          }
+        }
+      }
+    }
+    services.push({ namespace, name, ports: [...ports.values()], endpoints });
+  }
+  const certRefs = gw.listeners.flatMap((l) => (l.tls?.certificateRefs ?? []).map((r) => [r.namespace ?? gw.namespace, r.name] as const));
+  const certificates: CertificateInput[] = (
+    await c.query<{ id: string; namespace: string; name: string; certificate: string; encryptedKey: string }>(
+      `SELECT id, namespace, name, certificate, "encryptedKey" FROM "Certificate"
+       WHERE "accountId" = $1::uuid AND (namespace, name) IN (SELECT * FROM unnest($2::text[], $3::text[])) ORDER BY id`,
+      [gw.accountId, certRefs.map(([ns]) => ns), certRefs.map(([, n]) => n)],
+    )
+  ).rows.map((r) => ({ id: r.id, namespace: r.namespace, name: r.name, certificatePem: r.certificate, privateKey: new Secret(SEALED_PREFIX + r.encryptedKey) }));
+  const namespaceNames = new Set([gw.namespace, ...routes.map((r) => r.namespace), ...nss]);
+  return {
+    accountName: gw.accountName,
+    input: {
+      gateway: { id: gw.id, accountId: gw.accountId, name: gw.name, namespace: gw.namespace, address: gw.address ?? '0.0.0.0', listeners: gw.listeners, generation: gw.generation },
+      routes,
+      referenceGrants: grants,
+      services,
+      certificates,
+      namespaces: [...namespaceNames].sort().map((name) => ({ name, labels: {} })),
+      ...(gw.envoyFragments && Object.keys(gw.envoyFragments).length ? { fragments: gw.envoyFragments } : {}),
+    },
+  };
+}
+
+export interface Rendered {
+  status: TranslateStatus;
+  /** Present when the IR validated; each resource then also validated against Envoy's protos unless `error`. */
+  resources?: EnvoyResources;
+  /** Why this render must not be served (IR or proto validation), naming the resource and field. */
+  error?: string;
+  /** Hash of the translator input: a revision is created only when the inputs changed (rollbacks stick). */
+  inputHash: string;
+  /** Hash of the rendered resources. */
+  hash: string;
+}
+
+export function sha256(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(canonicalize(value as never))).digest('hex');
+}
+
+export function render(input: TranslateInput): Rendered {
+  const inputHash = sha256({ ...input, certificates: input.certificates.map((c) => ({ ...c, privateKey: c.privateKey.reveal() })) });
+  const result = translate(input);
+  if (!result.resources) {
+    const error = `invalid configuration: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`;
+    return { status: result.status, error, inputHash, hash: sha256({ error }) };
+  }
+  const problems: string[] = [];
+  const all = [...result.resources.listeners, ...result.resources.routes, ...result.resources.clusters, ...result.resources.endpoints, ...result.resources.secrets];
+  for (const r of all) {
+    const v = validateResource(r.typeUrl, r.resource);
+    if (!v.ok) problems.push(...v.errors.slice(0, 3).map((e) => `${r.typeUrl.slice(r.typeUrl.lastIndexOf('.') + 1)} ${JSON.stringify(r.name)}: ${e.path}: ${e.message}`));
+  }
+  const hash = sha256(result.resources);
+  return { status: result.status, resources: result.resources, inputHash, hash, ...(problems.length ? { error: `rejected by Envoy's schema: ${problems.slice(0, 10).join('; ')}` } : {}) };
+}
