@@ -145,7 +145,9 @@ export class KubeApi {
       kind: t.type.listKind,
       apiVersion: apiVersionOf(t.type),
       metadata: listMeta,
-      items: items.map((o) => this.present(t.type, o)),
+      // Built-in lists are typed in the real server, so their items carry no apiVersion/kind; custom resource
+      // lists are unstructured and keep them.
+      items: items.map((o) => (t.type.crdName ? this.present(t.type, o) : withoutTypeMeta(o))),
     };
   }
 
@@ -263,6 +265,10 @@ export class KubeApi {
     }
     m.name = t.name ?? '';
     const rv = str(m.resourceVersion);
+    if (!rv && t.type.crdName) {
+      // Custom resources do not allow unconditional updates (customResourceStrategy.AllowUnconditionalUpdate).
+      throw invalid(t.type.kind, t.type.group, t.name ?? '', [fieldError.invalid('metadata.resourceVersion', { goHex: 0 }, 'must be specified for an update')]);
+    }
     if (rv && rv !== str(meta(old).resourceVersion)) throw conflict(t.type.group, t.type.plural, t.name ?? '', STALE_OBJECT);
     const warnings: string[] = [];
     return this.commitUpdate(t, old, obj, warnings, false);
@@ -502,6 +508,13 @@ export class KubeApi {
     };
     this.registry.registerCrd(obj);
   }
+}
+
+function withoutTypeMeta(obj: JsonObject): JsonObject {
+  const out = { ...obj };
+  delete out.apiVersion;
+  delete out.kind;
+  return out;
 }
 
 function keyOf(obj: JsonObject): string {

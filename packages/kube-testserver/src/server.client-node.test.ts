@@ -161,6 +161,15 @@ describe('create, get, update', () => {
     expect(err2.body.message).toBe('namespaces "no-such-ns" not found');
   });
 
+  it('refuses an update of a custom resource without a resourceVersion', async () => {
+    const ns = await namespace();
+    const w = (await custom.createNamespacedCustomObject({ group: 'example.com', version: 'v1', namespace: ns, plural: 'widgets', body: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { color: 'red' } } })) as any;
+    delete w.metadata.resourceVersion;
+    const err = await failure(custom.replaceNamespacedCustomObject({ group: 'example.com', version: 'v1', namespace: ns, plural: 'widgets', name: 'w', body: w }));
+    expect(err.code).toBe(422);
+    expect(err.body.message).toBe('Widget.example.com "w" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update');
+  });
+
   it('does not bump resourceVersion on a no-op update', async () => {
     const ns = await namespace();
     const cm = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'a' }, data: { k: '1' } } });
@@ -188,6 +197,17 @@ describe('list', () => {
     const page3 = await core.listNamespacedConfigMap({ namespace: ns, limit: 2, _continue: page2.metadata?._continue });
     expect([...page2.items, ...page3.items].map((i) => i.metadata?.name)).toEqual(['cm-2', 'cm-3', 'cm-4']);
     expect(page3.metadata?._continue).toBeUndefined();
+  });
+
+  it('omits apiVersion and kind from built-in list items but keeps them for custom resources', async () => {
+    const ns = await namespace();
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'a' } } });
+    await custom.createNamespacedCustomObject({ group: 'example.com', version: 'v1', namespace: ns, plural: 'widgets', body: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { color: 'red' } } });
+    const cms = (await raw(server, 'GET', `/api/v1/namespaces/${ns}/configmaps`)).json;
+    expect(cms).toMatchObject({ kind: 'ConfigMapList', apiVersion: 'v1' });
+    expect(cms.items[0].kind).toBeUndefined();
+    const widgets = (await raw(server, 'GET', `/apis/example.com/v1/namespaces/${ns}/widgets`)).json;
+    expect(widgets.items[0]).toMatchObject({ apiVersion: 'example.com/v1', kind: 'Widget' });
   });
 
   it('filters by label selectors (=, ==, !=, in, notin, exists, !)', async () => {
@@ -480,6 +500,7 @@ describe('watch', () => {
     expect(w.events).toHaveLength(1);
     expect(w.events[0]?.type).toBe('ERROR');
     expect(w.events[0]?.object).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired', message: `too old resource version: ${old} (${server.store.resourceVersion + 1})` });
+    expect(server.watchCount()).toBe(0);
   });
 
   it('sends BOOKMARK events carrying the current resourceVersion when allowed', async () => {
@@ -564,9 +585,14 @@ describe('informer', () => {
       server.store.put('/configmaps', ns, 'fresh', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fresh', namespace: ns, uid: 'u-fresh', creationTimestamp: new Date().toISOString() } });
       server.store.compact();
       server.faults.resume();
-      await until(() => lists === 2 && informer.list().map((o) => o.metadata?.name).join() === 'fresh', 5000, 'relist');
+      await until(() => lists === 2 && informer.list().map((o) => o.metadata?.name).join() === 'fresh', 10_000, 'relist').catch((e: Error) => {
+        throw new Error(`${e.message}: ${lists} lists, cache [${informer.list().map((o) => o.metadata?.name)}], ${server.watchCount()} watches`);
+      });
       expect(deleted).toEqual(['gone-soon']);
-      await until(() => server.watchCount() === 1, 5000, 'the informer to watch again');
+      // It watches again from the relisted resourceVersion (and, for stop() below, has its watch in hand).
+      await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'after-relist' } } });
+      await until(() => informer.list().some((o) => o.metadata?.name === 'after-relist'), 10_000, 'an event after the relist');
+      expect(lists).toBe(2);
     } finally {
       await informer.stop();
       await until(() => server.watchCount() === 0, 5000, 'the informer to stop watching');

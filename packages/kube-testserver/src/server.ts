@@ -201,8 +201,13 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
           table: wantsTable(accept),
           includeObject: url.searchParams.get('includeObject') ?? 'Metadata',
         };
-        const w = startWatch(api, store, target, res, watchOpts, () => watches.delete(w));
-        watches.add(w);
+        // A watch can end inside startWatch (410 Gone): only track it if it is still open afterwards.
+        let ended = false;
+        const w = startWatch(api, store, target, res, watchOpts, () => {
+          ended = true;
+          watches.delete(w);
+        });
+        if (!ended) watches.add(w);
         return;
       }
       if (method === 'GET') {

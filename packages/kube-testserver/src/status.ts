@@ -124,6 +124,8 @@ export type FieldErrorType =
 /** How field.Error prints a bad value: strings quoted, scalars verbatim, structures by their Go type. */
 export function renderValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
+  // An unsigned Go integer (e.g. a resourceVersion) prints in hex with %#v.
+  if (typeof v === 'object' && v !== null && 'goHex' in v) return `0x${Number((v as { goHex: number }).goHex).toString(16)}`;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (v === null || v === undefined) return 'null';
   if (Array.isArray(v)) return `[]interface {}{${v.map((x) => renderValue(x)).join(', ')}}`;
