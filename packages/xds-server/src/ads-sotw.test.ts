@@ -224,6 +224,19 @@ describe('state-of-the-world ADS', () => {
     s.close();
   });
 
+  it('serves a first request that still carries the nonce of a previous stream', async () => {
+    cache.setSnapshot(NODE, snapshot('v1'));
+    const s = client.sotw('tok-shop');
+    s.send({
+      node: { id: NODE, cluster: 'acme' },
+      type_url: CLUSTER,
+      version_info: 'v1',
+      response_nonce: '17',
+    });
+    expect((await s.next()).version_info).toBe('v1');
+    s.close();
+  });
+
   it('treats an empty first CDS request as a wildcard subscription', async () => {
     cache.setSnapshot(NODE, snapshot('v1', { clusters: ['a', 'b', 'c'] }));
     const s = client.sotw('tok-shop');

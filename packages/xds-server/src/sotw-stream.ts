@@ -34,9 +34,10 @@ export class SotwStream extends AdsStreamBase<DiscoveryRequest, DiscoveryRespons
     if (!isXdsTypeUrl(typeUrl)) return; // e.g. RTDS: not served, the proxy keeps its defaults.
     let state = this.types.get(typeUrl);
     const first = state === undefined;
-    if (req.response_nonce) {
+    // A nonce on the first request of a type comes from an earlier stream (another server): nothing to settle.
+    if (req.response_nonce && state) {
       // A request answering an older response is stale: the proxy will answer the newest one too.
-      if (!state || req.response_nonce !== state.nonce) return;
+      if (req.response_nonce !== state.nonce) return;
       if (state.awaitingAck) {
         state.awaitingAck = false;
         this.settle(typeUrl, state, req);
