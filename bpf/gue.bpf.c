@@ -13,6 +13,7 @@
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/udp.h>
 #include <linux/tcp.h>
 #include <linux/pkt_cls.h>
@@ -20,8 +21,9 @@
 #include <bpf/bpf_endian.h>
 #include "gue.h"
 
-#ifndef BPF_F_ADJ_ROOM_DECAP_L3_IPV4
-#define BPF_F_ADJ_ROOM_DECAP_L3_IPV4 (1ULL << 7)
+/* Since Linux 6.3: decap also switches skb->protocol to the inner family (libbpf-dev headers predate it). */
+#ifndef BPF_F_ADJ_ROOM_DECAP_L3_IPV6
+#define BPF_F_ADJ_ROOM_DECAP_L3_IPV6 (1ULL << 8)
 #endif
 
 #define IP_MF 0x2000
@@ -45,6 +47,24 @@ struct {
 	__type(value, struct service_value);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } gue_services SEC(".maps");
+
+/* The same for IPv6 pod endpoints. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);
+	__type(key, struct service6_key);
+	__type(value, struct service_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} gue_services6 SEC(".maps");
+
+/* IPv6 proxy address -> tunnel its packets came through. Workload side only; written by wl_decap. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct return_flow6_key);
+	__type(value, struct return_flow_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} gue_return_flows6 SEC(".maps");
 
 /* proxy address -> tunnel its packets came through. Workload side only; written by wl_decap. */
 struct {
@@ -116,32 +136,67 @@ static __always_inline struct iphdr *parse_ipv4(struct __sk_buff *skb)
 	return iph;
 }
 
-/* Wraps the IPv4 packet in skb into outer IPv4/UDP/GUE towards the tunnel's remote. */
+/* What encapsulation needs to know about the inner packet at skb->data + ETH_HLEN. */
+struct inner_info {
+	__u16 len;      /* whole inner packet */
+	__u8 tos;       /* IPv4 TOS / IPv6 traffic class, copied to the outer header */
+	__u8 gue_proto; /* GUE_PROTO_IPV4 or GUE_PROTO_IPV6 */
+};
+
+static __always_inline int parse_inner(struct __sk_buff *skb, struct inner_info *info)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > data_end)
+		return -1;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *iph = (void *)(eth + 1);
+
+		if ((void *)(iph + 1) > data_end || iph->version != 4)
+			return -1;
+		info->len = bpf_ntohs(iph->tot_len);
+		info->tos = iph->tos;
+		info->gue_proto = GUE_PROTO_IPV4;
+		return 0;
+	}
+	if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+		__u8 *b = (void *)ip6;
+
+		if ((void *)(ip6 + 1) > data_end || ip6->version != 6)
+			return -1;
+		info->len = bpf_ntohs(ip6->payload_len) + sizeof(*ip6);
+		info->tos = (__u8)(((b[0] & 0x0f) << 4) | (b[1] >> 4));
+		info->gue_proto = GUE_PROTO_IPV6;
+		return 0;
+	}
+	return -1;
+}
+
+/* Wraps the IPv4 or IPv6 packet in skb into outer IPv4/UDP/GUE towards the tunnel's remote. */
 static __always_inline int encap(struct __sk_buff *skb, __u32 tunnel_id)
 {
 	struct tunnel_value *t = bpf_map_lookup_elem(&gue_tunnels, &tunnel_id);
+	__be16 eth_ip = bpf_htons(ETH_P_IP);
+	struct inner_info in = {};
 	struct outer_hdrs h = {};
-	struct iphdr *inner;
 	__u32 mtu_len = 0;
-	__u16 inner_len;
-	__u8 tos;
 
 	if (!t)
 		return drop(CNT_DROP_UNKNOWN_TUNNEL);
 	if (!(t->flags & TUNNEL_F_UP) || !t->remote_addr_be || !t->remote_port_be)
 		return drop(CNT_DROP_TUNNEL_DOWN);
-
-	inner = parse_ipv4(skb);
-	if (!inner)
+	if (parse_inner(skb, &in))
 		return drop(CNT_DROP_ERROR);
-	inner_len = bpf_ntohs(inner->tot_len);
-	tos = inner->tos;
 
 	/* GSO packets are segmented after us, to the (route) MTU the stack already applied to the inner
 	 * size; a single packet that no longer fits would be lost further down, so refuse it visibly. */
 	if (!skb->gso_size && bpf_check_mtu(skb, 0, &mtu_len, GUE_OVERHEAD, 0) != 0)
 		return drop(CNT_DROP_TOO_BIG);
 
+	/* ENCAP_L3_IPV4 also turns an IPv6 skb into an IPv4 one (skb->protocol); the Ethernet type follows. */
 	if (bpf_skb_adjust_room(skb, GUE_OVERHEAD, BPF_ADJ_ROOM_MAC,
 				BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 | BPF_F_ADJ_ROOM_ENCAP_L4_UDP |
 					BPF_F_ADJ_ROOM_ENCAP_L2(GUE_HDR_LEN)))
@@ -149,8 +204,8 @@ static __always_inline int encap(struct __sk_buff *skb, __u32 tunnel_id)
 
 	h.ip.version = 4;
 	h.ip.ihl = 5;
-	h.ip.tos = tos;
-	h.ip.tot_len = bpf_htons(inner_len + GUE_OVERHEAD);
+	h.ip.tos = in.tos;
+	h.ip.tot_len = bpf_htons(in.len + GUE_OVERHEAD);
 	h.ip.id = 0;
 	h.ip.frag_off = bpf_htons(IP_DF);
 	h.ip.ttl = 64;
@@ -160,32 +215,44 @@ static __always_inline int encap(struct __sk_buff *skb, __u32 tunnel_id)
 	h.ip.check = ipv4_csum(&h.ip);
 	h.udp.source = t->local_port_be;
 	h.udp.dest = t->remote_port_be;
-	h.udp.len = bpf_htons(inner_len + sizeof(struct udphdr) + GUE_HDR_LEN);
+	h.udp.len = bpf_htons(in.len + sizeof(struct udphdr) + GUE_HDR_LEN);
 	h.udp.check = 0; /* allowed for GUE over IPv4; the inner packet carries its own checksums */
 	h.gue.ver_c_hlen = GUE_HLEN_WORDS;
-	h.gue.proto_ctype = GUE_PROTO_IPV4;
+	h.gue.proto_ctype = in.gue_proto;
 	h.gue.flags = 0;
 	h.gue.tunnel_id = bpf_htonl(tunnel_id);
 
 	if (bpf_skb_store_bytes(skb, ETH_HLEN, &h, sizeof(h), 0))
 		return drop(CNT_DROP_ERROR);
+	if (in.gue_proto == GUE_PROTO_IPV6 &&
+	    bpf_skb_store_bytes(skb, offsetof(struct ethhdr, h_proto), &eth_ip, sizeof(eth_ip), 0))
+		return drop(CNT_DROP_ERROR);
 	count(CNT_ENCAP);
 	return TC_ACT_OK;
 }
 
+/* The inner source of a decapsulated packet: what the workload side learns the return flow from. */
+struct inner_src {
+	__u8 is6;
+	__be32 v4;
+	__u8 v6[16];
+};
+
 /*
  * Strips outer IPv4/UDP/GUE from a data packet addressed to the GUE port. Control packets go up to the
- * agent's UDP socket. On success *tunnel_id and *inner_saddr describe what was decapsulated.
+ * agent's UDP socket. On success *tunnel_id and *src describe what was decapsulated.
  * Returns -1 when the packet is decapsulated and should continue, otherwise a TC verdict.
  */
-static __always_inline int decap(struct __sk_buff *skb, __u32 *tunnel_id, __be32 *inner_saddr)
+static __always_inline int decap(struct __sk_buff *skb, __u32 *tunnel_id, struct inner_src *src)
 {
 	void *data_end = (void *)(long)skb->data_end;
+	__be16 eth_ip6 = bpf_htons(ETH_P_IPV6);
 	struct iphdr *iph = parse_ipv4(skb);
+	__u64 flags = BPF_F_ADJ_ROOM_FIXED_GSO;
 	struct tunnel_value *t;
 	struct udphdr *udp;
 	struct guehdr *gue;
-	struct iphdr *inner;
+	__u16 inner_len;
 	__u32 id;
 
 	if (!iph || iph->protocol != IPPROTO_UDP || (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
@@ -207,12 +274,29 @@ static __always_inline int decap(struct __sk_buff *skb, __u32 *tunnel_id, __be32
 		count(CNT_CONTROL);
 		return TC_ACT_OK;
 	}
-	if ((void *)(gue + 1) > data_end || (gue->ver_c_hlen & GUE_HLEN_MASK) != GUE_HLEN_WORDS ||
-	    gue->flags != 0 || gue->proto_ctype != GUE_PROTO_IPV4)
+	if ((void *)(gue + 1) > data_end || (gue->ver_c_hlen & GUE_HLEN_MASK) != GUE_HLEN_WORDS || gue->flags != 0)
 		return drop(CNT_DROP_MALFORMED);
-	inner = (void *)(gue + 1);
-	if ((void *)(inner + 1) > data_end || inner->version != 4 || inner->ihl < 5 ||
-	    bpf_ntohs(udp->len) != bpf_ntohs(inner->tot_len) + sizeof(*udp) + GUE_HDR_LEN)
+	if (gue->proto_ctype == GUE_PROTO_IPV4) {
+		struct iphdr *inner = (void *)(gue + 1);
+
+		if ((void *)(inner + 1) > data_end || inner->version != 4 || inner->ihl < 5)
+			return drop(CNT_DROP_MALFORMED);
+		inner_len = bpf_ntohs(inner->tot_len);
+		src->is6 = 0;
+		src->v4 = inner->saddr;
+	} else if (gue->proto_ctype == GUE_PROTO_IPV6) {
+		struct ipv6hdr *inner6 = (void *)(gue + 1);
+
+		if ((void *)(inner6 + 1) > data_end || inner6->version != 6)
+			return drop(CNT_DROP_MALFORMED);
+		inner_len = bpf_ntohs(inner6->payload_len) + sizeof(*inner6);
+		src->is6 = 1;
+		__builtin_memcpy(src->v6, &inner6->saddr, sizeof(src->v6));
+		flags |= BPF_F_ADJ_ROOM_DECAP_L3_IPV6;
+	} else {
+		return drop(CNT_DROP_MALFORMED);
+	}
+	if (bpf_ntohs(udp->len) != inner_len + sizeof(*udp) + GUE_HDR_LEN)
 		return drop(CNT_DROP_MALFORMED);
 
 	id = bpf_ntohl(gue->tunnel_id);
@@ -225,9 +309,10 @@ static __always_inline int decap(struct __sk_buff *skb, __u32 *tunnel_id, __be32
 		return drop(CNT_DROP_TUNNEL_DOWN);
 
 	*tunnel_id = id;
-	*inner_saddr = inner->saddr;
 	/* FIXED_GSO: the inner segments keep their size; only the outer headers go away. */
-	if (bpf_skb_adjust_room(skb, -GUE_OVERHEAD, BPF_ADJ_ROOM_MAC, BPF_F_ADJ_ROOM_FIXED_GSO))
+	if (bpf_skb_adjust_room(skb, -GUE_OVERHEAD, BPF_ADJ_ROOM_MAC, flags))
+		return drop(CNT_DROP_ERROR);
+	if (src->is6 && bpf_skb_store_bytes(skb, offsetof(struct ethhdr, h_proto), &eth_ip6, sizeof(eth_ip6), 0))
 		return drop(CNT_DROP_ERROR);
 	count(CNT_DECAP);
 	return -1;
@@ -249,23 +334,45 @@ int gue_tag(struct __sk_buff *skb)
 SEC("tc/epic_encap")
 int gue_epic_encap(struct __sk_buff *skb)
 {
+	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	struct iphdr *iph = parse_ipv4(skb);
-	struct service_value *svc;
-	struct service_key key = {};
+	struct ethhdr *eth = data;
+	struct service_value *svc = NULL;
 	struct udphdr *l4; /* the ports sit at the same offsets in TCP and UDP */
 
-	if (!iph || (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP) ||
-	    (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
+	if ((void *)(eth + 1) > data_end)
 		goto pass;
-	l4 = (void *)iph + iph->ihl * 4;
-	if ((void *)(l4 + 1) > data_end)
-		goto pass;
-	key.pod_addr_be = iph->daddr;
-	key.pod_port_be = l4->dest;
-	key.proto = iph->protocol;
-	key.mark = skb->mark;
-	svc = bpf_map_lookup_elem(&gue_services, &key);
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *iph = parse_ipv4(skb);
+		struct service_key key = {};
+
+		if (!iph || (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP) ||
+		    (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
+			goto pass;
+		l4 = (void *)iph + iph->ihl * 4;
+		if ((void *)(l4 + 1) > data_end)
+			goto pass;
+		key.pod_addr_be = iph->daddr;
+		key.pod_port_be = l4->dest;
+		key.proto = iph->protocol;
+		key.mark = skb->mark;
+		svc = bpf_map_lookup_elem(&gue_services, &key);
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+		struct service6_key key6 = {};
+
+		/* Services are TCP/UDP directly after the fixed header; extension headers are not ours. */
+		if ((void *)(ip6 + 1) > data_end || (ip6->nexthdr != IPPROTO_TCP && ip6->nexthdr != IPPROTO_UDP))
+			goto pass;
+		l4 = (void *)(ip6 + 1);
+		if ((void *)(l4 + 1) > data_end)
+			goto pass;
+		__builtin_memcpy(key6.pod_addr, &ip6->daddr, sizeof(key6.pod_addr));
+		key6.pod_port_be = l4->dest;
+		key6.proto = ip6->nexthdr;
+		key6.mark = skb->mark;
+		svc = bpf_map_lookup_elem(&gue_services6, &key6);
+	}
 	if (!svc)
 		goto pass;
 	return encap(skb, svc->tunnel_id);
@@ -278,9 +385,9 @@ pass:
 SEC("tc/epic_decap")
 int gue_epic_decap(struct __sk_buff *skb)
 {
-	__be32 inner_saddr = 0;
+	struct inner_src src = {};
 	__u32 tunnel_id = 0;
-	int verdict = decap(skb, &tunnel_id, &inner_saddr);
+	int verdict = decap(skb, &tunnel_id, &src);
 
 	return verdict >= 0 ? verdict : TC_ACT_OK;
 }
@@ -289,20 +396,32 @@ int gue_epic_decap(struct __sk_buff *skb)
 SEC("tc/wl_decap")
 int gue_wl_decap(struct __sk_buff *skb)
 {
-	struct return_flow_key key = {};
 	struct return_flow_value val = {};
 	struct return_flow_value *cur;
+	struct inner_src src = {};
 	__u32 tunnel_id = 0;
-	int verdict = decap(skb, &tunnel_id, &key.addr_be);
+	int verdict = decap(skb, &tunnel_id, &src);
 
 	if (verdict >= 0)
 		return verdict;
-	cur = bpf_map_lookup_elem(&gue_return_flows, &key);
-	if (!cur || cur->tunnel_id != tunnel_id) {
-		val.tunnel_id = tunnel_id;
+	val.tunnel_id = tunnel_id;
+	if (src.is6) {
+		struct return_flow6_key key6 = {};
+
+		__builtin_memcpy(key6.addr, src.v6, sizeof(key6.addr));
+		cur = bpf_map_lookup_elem(&gue_return_flows6, &key6);
+		if (cur && cur->tunnel_id == tunnel_id)
+			return TC_ACT_OK;
+		bpf_map_update_elem(&gue_return_flows6, &key6, &val, BPF_ANY);
+	} else {
+		struct return_flow_key key = { .addr_be = src.v4 };
+
+		cur = bpf_map_lookup_elem(&gue_return_flows, &key);
+		if (cur && cur->tunnel_id == tunnel_id)
+			return TC_ACT_OK;
 		bpf_map_update_elem(&gue_return_flows, &key, &val, BPF_ANY);
-		count(CNT_LEARNED);
 	}
+	count(CNT_LEARNED);
 	return TC_ACT_OK;
 }
 
@@ -310,14 +429,30 @@ int gue_wl_decap(struct __sk_buff *skb)
 SEC("tc/wl_encap")
 int gue_wl_encap(struct __sk_buff *skb)
 {
-	struct iphdr *iph = parse_ipv4(skb);
-	struct return_flow_key key = {};
-	struct return_flow_value *rf;
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	struct return_flow_value *rf = NULL;
 
-	if (!iph || (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
+	if ((void *)(eth + 1) > data_end)
 		goto pass;
-	key.addr_be = iph->daddr;
-	rf = bpf_map_lookup_elem(&gue_return_flows, &key);
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *iph = parse_ipv4(skb);
+		struct return_flow_key key = {};
+
+		if (!iph || (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
+			goto pass;
+		key.addr_be = iph->daddr;
+		rf = bpf_map_lookup_elem(&gue_return_flows, &key);
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+		struct return_flow6_key key6 = {};
+
+		if ((void *)(ip6 + 1) > data_end)
+			goto pass;
+		__builtin_memcpy(key6.addr, &ip6->daddr, sizeof(key6.addr));
+		rf = bpf_map_lookup_elem(&gue_return_flows6, &key6);
+	}
 	if (!rf)
 		goto pass;
 	return encap(skb, rf->tunnel_id);

@@ -17,6 +17,8 @@
 #define GUE_OVERHEAD 36
 /* Proto field of a data packet: the inner packet is IPv4 (IP protocol number 4, "IP-in-IP"). */
 #define GUE_PROTO_IPV4 4
+/* ... and IPv6 (IP protocol number 41). The outer header is always IPv4. */
+#define GUE_PROTO_IPV6 41
 /* Control type of a keep-alive (128..255 are for private use per draft-ietf-intarea-gue). */
 #define GUE_CTYPE_KEEPALIVE 128
 
@@ -55,9 +57,22 @@ struct service_value {
 	__u32 tunnel_id;
 };
 
+/* services6 map (EPIC side): the same for IPv6 pod endpoints. */
+struct service6_key {
+	__u8 pod_addr[16]; /* inner destination address, network order */
+	__be16 pod_port_be;
+	__u8 proto;
+	__u8 pad;          /* always 0 */
+	__u32 mark;
+};
+
 /* return_flows map (workload side): key = proxy (inner source) address, learned by decap. */
 struct return_flow_key {
 	__be32 addr_be;
+};
+/* return_flows6 map (workload side): key = IPv6 proxy address, learned by decap. */
+struct return_flow6_key {
+	__u8 addr[16];
 };
 struct return_flow_value {
 	__u32 tunnel_id;

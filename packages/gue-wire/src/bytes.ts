@@ -40,3 +40,53 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
 export function view(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
+
+/** IPv6 address (RFC 4291 text, with `::`; no embedded IPv4) → 16 bytes. Throws on anything else. */
+export function ipv6ToBytes(addr: string): Uint8Array {
+  const bad = (): never => {
+    throw new Error(`not an IPv6 address: ${addr}`);
+  };
+  const halves = addr.split('::');
+  if (halves.length > 2) bad();
+  const groups = (s: string | undefined): string[] => (s ? s.split(':') : []);
+  const head = groups(halves[0]);
+  const tail = groups(halves[1]);
+  const missing = 8 - head.length - tail.length;
+  if ((halves.length === 1 && missing !== 0) || (halves.length === 2 && missing < 1)) bad();
+  const all = [...head, ...Array<string>(Math.max(0, missing)).fill('0'), ...tail];
+  const out = new Uint8Array(16);
+  all.forEach((g, i) => {
+    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) bad();
+    const n = parseInt(g, 16);
+    out[2 * i] = n >> 8;
+    out[2 * i + 1] = n & 0xff;
+  });
+  return out;
+}
+
+/** 16 bytes → canonical RFC 5952 text (lower case, longest run of zero groups as `::`). */
+export function bytesToIpv6(b: Uint8Array, offset = 0): string {
+  const g = Array.from(
+    { length: 8 },
+    (_, i) => ((b[offset + 2 * i] as number) << 8) | (b[offset + 2 * i + 1] as number),
+  );
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
+  return best < 0 ? hex(g) : `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
+}
+
+export const isIpv6 = (addr: string): boolean => addr.includes(':');

@@ -11,6 +11,9 @@ export const ETH_HEADER_LEN = 14;
 export const GUE_OVERHEAD_IPV4 = IPV4_HEADER_LEN + UDP_HEADER_LEN + GUE_HEADER_LEN;
 /** GUE proto of a data packet with an IPv4 inner packet (IP protocol number 4). */
 export const GUE_PROTO_IPV4 = 4;
+/** ... with an IPv6 inner packet (IP protocol number 41); the outer header is always IPv4. */
+export const GUE_PROTO_IPV6 = 41;
+export const IPV6_HEADER_LEN = 40;
 /** Control type of a keep-alive: 128..255 are for private use (draft-ietf-intarea-gue). */
 export const GUE_CTYPE_KEEPALIVE = 128;
 export const IPPROTO_TCP = 6;

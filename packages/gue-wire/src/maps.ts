@@ -1,4 +1,4 @@
-import { bytesToIpv4, ipv4ToBytes, view } from './bytes.js';
+import { bytesToIpv4, bytesToIpv6, ipv4ToBytes, ipv6ToBytes, isIpv6, view } from './bytes.js';
 
 /*
  * Byte layouts of the BPF maps (bpf/gue.h). Fields named `_be` in C are network order; everything else is
@@ -86,16 +86,54 @@ export function decodeServiceKey(b: Uint8Array): ServiceKey {
   };
 }
 
+export const SERVICE6_KEY_LEN = 24;
+
+/** Key of gue_services6: the IPv6 form of a service key (`podAddr` is an IPv6 address). */
+export function encodeService6Key(k: ServiceKey): Uint8Array {
+  const b = new Uint8Array(SERVICE6_KEY_LEN);
+  const v = view(b);
+  b.set(ipv6ToBytes(k.podAddr), 0);
+  v.setUint16(16, k.podPort);
+  b[18] = k.proto;
+  v.setUint32(20, k.mark, true);
+  return b;
+}
+
+export function decodeService6Key(b: Uint8Array): ServiceKey {
+  if (b.length !== SERVICE6_KEY_LEN) throw new Error(`service6 key must be ${SERVICE6_KEY_LEN} bytes`);
+  const v = view(b);
+  return {
+    podAddr: bytesToIpv6(b, 0),
+    podPort: v.getUint16(16),
+    proto: b[18] as number,
+    mark: v.getUint32(20, true),
+  };
+}
+
+/** The services map a pod endpoint belongs to, by address family. */
+export function serviceMapFor(podAddr: string): 'gue_services' | 'gue_services6' {
+  return isIpv6(podAddr) ? 'gue_services6' : 'gue_services';
+}
+
+export function encodeAnyServiceKey(k: ServiceKey): Uint8Array {
+  return isIpv6(k.podAddr) ? encodeService6Key(k) : encodeServiceKey(k);
+}
+
 /** Values of gue_services and gue_return_flows: a tunnel id in host order. */
 export const encodeTunnelRef = encodeTunnelKey;
 export const decodeTunnelRef = decodeTunnelKey;
 
+/** Key of gue_return_flows (IPv4, 4 bytes) or gue_return_flows6 (IPv6, 16 bytes). */
 export function encodeReturnFlowKey(proxyAddr: string): Uint8Array {
-  return ipv4ToBytes(proxyAddr);
+  return isIpv6(proxyAddr) ? ipv6ToBytes(proxyAddr) : ipv4ToBytes(proxyAddr);
 }
 
 export function decodeReturnFlowKey(b: Uint8Array): string {
-  return bytesToIpv4(b, 0);
+  return b.length === 16 ? bytesToIpv6(b, 0) : bytesToIpv4(b, 0);
+}
+
+export function returnFlowMapFor(proxyAddr: string): 'gue_return_flows' | 'gue_return_flows6' {
+  return isIpv6(proxyAddr) ? 'gue_return_flows6' : 'gue_return_flows';
 }
 
 /** Slots of gue_counters, in enum gue_counter order. */

@@ -1,7 +1,14 @@
 import { GUE_PORT, IPPROTO_TCP, IPPROTO_UDP } from './constants.js';
-import { concatBytes, ipv4ToBytes, toHex, view } from './bytes.js';
+import { concatBytes, ipv4ToBytes, ipv6ToBytes, isIpv6, toHex, view } from './bytes.js';
 import { encodeKeepAlive } from './keepalive.js';
-import { encapsulateIpv4, ethernetFrame, internetChecksum, ipv4Packet, udpDatagram } from './packet.js';
+import {
+  encapsulateIpv4,
+  ethernetFrame,
+  internetChecksum,
+  ipv4Packet,
+  ipv6Packet,
+  udpDatagram,
+} from './packet.js';
 import type { CounterName, ServiceKey } from './maps.js';
 
 /*
@@ -57,9 +64,11 @@ const WL_NODE = '172.16.0.2';
 const TUNNEL_ID = 42;
 const NAT_PORT = 31000;
 const MARK = 7;
+const PROXY6 = 'fd00:200::2';
+const POD6 = 'fd00:244::5';
 
 function frame(ip: Uint8Array): Uint8Array {
-  return ethernetFrame(MAC_B, MAC_A, 0x0800, ip);
+  return ethernetFrame(MAC_B, MAC_A, (ip[0] ?? 0) >> 4 === 6 ? 0x86dd : 0x0800, ip);
 }
 
 /** A TCP segment (20-byte header, no options) with a correct checksum. */
@@ -81,11 +90,20 @@ export function tcpSegment(
   h[13] = flags;
   v.setUint16(14, 64240);
   const seg = concatBytes(h, payload);
-  const pseudo = new Uint8Array(12);
-  pseudo.set(ipv4ToBytes(src), 0);
-  pseudo.set(ipv4ToBytes(dst), 4);
-  pseudo[9] = IPPROTO_TCP;
-  view(pseudo).setUint16(10, seg.length);
+  let pseudo: Uint8Array;
+  if (isIpv6(src)) {
+    pseudo = new Uint8Array(40);
+    pseudo.set(ipv6ToBytes(src), 0);
+    pseudo.set(ipv6ToBytes(dst), 16);
+    view(pseudo).setUint32(32, seg.length);
+    pseudo[39] = IPPROTO_TCP;
+  } else {
+    pseudo = new Uint8Array(12);
+    pseudo.set(ipv4ToBytes(src), 0);
+    pseudo.set(ipv4ToBytes(dst), 4);
+    pseudo[9] = IPPROTO_TCP;
+    view(pseudo).setUint16(10, seg.length);
+  }
   view(seg).setUint16(16, internetChecksum(concatBytes(pseudo, seg)));
   return seg;
 }
@@ -126,6 +144,15 @@ export function buildVectors(): VectorCase[] {
   const reply = ipv4Packet(
     { src: POD, dst: PROXY, protocol: IPPROTO_TCP, id: 0x4321 },
     tcpSegment(POD, PROXY, 8080, 40000, 0x12, new Uint8Array()),
+  );
+  const service6 = { podAddr: POD6, podPort: 8080, proto: IPPROTO_TCP, mark: MARK, tunnelId: TUNNEL_ID };
+  const syn6 = ipv6Packet(
+    { src: PROXY6, dst: POD6, nextHeader: IPPROTO_TCP, trafficClass: 0x28, flowLabel: 0x12345 },
+    tcpSegment(PROXY6, POD6, 40000, 8080, 0x02, new Uint8Array()),
+  );
+  const reply6 = ipv6Packet(
+    { src: POD6, dst: PROXY6, nextHeader: IPPROTO_TCP },
+    tcpSegment(POD6, PROXY6, 8080, 40000, 0x12, new Uint8Array()),
   );
   const epicOut = { localAddr: EPIC_NODE, localPort: GUE_PORT, remoteAddr: NAT_PUBLIC, remotePort: NAT_PORT };
   // What arrives at the EPIC node: the workload node's reply after the NAT rewrote its source.
@@ -181,7 +208,20 @@ export function buildVectors(): VectorCase[] {
   );
   const arp = ethernetFrame(MAC_B, MAC_A, 0x0806, new Uint8Array(28).fill(1));
   const hex = (b: Uint8Array): string => toHex(b);
-  const base = { mark: 0, tunnels: [epicTunnel], services: [service, udpService], returnFlows: [] };
+  const base = { mark: 0, tunnels: [epicTunnel], services: [service, udpService, service6], returnFlows: [] };
+  const fromNat6 = encapsulateIpv4(reply6, TUNNEL_ID, {
+    localAddr: NAT_PUBLIC,
+    localPort: NAT_PORT,
+    remoteAddr: EPIC_NODE,
+    remotePort: GUE_PORT,
+  });
+  const toWorkload6 = encapsulateIpv4(syn6, TUNNEL_ID, {
+    localAddr: EPIC_NODE,
+    localPort: GUE_PORT,
+    remoteAddr: WL_NODE,
+    remotePort: GUE_PORT,
+  });
+  const wlOut = { localAddr: WL_NODE, localPort: GUE_PORT, remoteAddr: EPIC_NODE, remotePort: GUE_PORT };
 
   return [
     {
@@ -368,7 +408,7 @@ export function buildVectors(): VectorCase[] {
     },
     {
       ...base,
-      name: 'decap drops an inner protocol other than ipv4',
+      name: 'decap drops an inner packet whose version disagrees with the gue proto',
       program: 'gue_epic_decap',
       input: hex(frame(withByte(fromNat, GUE + 1, 41))),
       verdict: 'shot',
@@ -450,6 +490,67 @@ export function buildVectors(): VectorCase[] {
       verdict: 'ok',
       output: hex(frame(reply)),
       counter: 'pass',
+    },
+    {
+      ...base,
+      name: 'decap drops an unknown inner protocol',
+      program: 'gue_epic_decap',
+      input: hex(frame(withByte(fromNat, GUE + 1, 17))),
+      verdict: 'shot',
+      counter: 'dropMalformed',
+    },
+    {
+      ...base,
+      name: 'encap ipv6 tcp to a service of the marked envoy',
+      program: 'gue_epic_encap',
+      mark: MARK,
+      input: hex(frame(syn6)),
+      verdict: 'ok',
+      output: hex(frame(encapsulateIpv4(syn6, TUNNEL_ID, epicOut))),
+      counter: 'encap',
+    },
+    {
+      ...base,
+      name: 'encap passes ipv6 traffic of another envoy',
+      program: 'gue_epic_encap',
+      mark: MARK + 1,
+      input: hex(frame(syn6)),
+      verdict: 'ok',
+      output: hex(frame(syn6)),
+      counter: 'pass',
+    },
+    {
+      ...base,
+      name: 'decap restores the exact ipv6 inner packet',
+      program: 'gue_epic_decap',
+      input: hex(frame(fromNat6)),
+      verdict: 'ok',
+      output: hex(frame(reply6)),
+      counter: 'decap',
+    },
+    {
+      ...base,
+      tunnels: [wlTunnel],
+      services: [],
+      name: 'workload decap learns an ipv6 return flow',
+      program: 'gue_wl_decap',
+      input: hex(frame(toWorkload6)),
+      verdict: 'ok',
+      output: hex(frame(syn6)),
+      counter: 'learned',
+      returnFlowsAfter: [{ proxyAddr: PROXY6, tunnelId: TUNNEL_ID }],
+    },
+    {
+      ...base,
+      tunnels: [wlTunnel],
+      services: [],
+      returnFlows: [{ proxyAddr: PROXY6, tunnelId: TUNNEL_ID }],
+      name: 'workload encap sends ipv6 replies back through the learned tunnel',
+      program: 'gue_wl_encap',
+      input: hex(frame(reply6)),
+      verdict: 'ok',
+      output: hex(frame(encapsulateIpv4(reply6, TUNNEL_ID, wlOut))),
+      counter: 'encap',
     },
   ];
 }

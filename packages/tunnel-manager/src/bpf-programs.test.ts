@@ -9,8 +9,10 @@ import {
   TC_ACT_SHOT,
   decodeReturnFlowKey,
   decodeTunnelRef,
+  encodeAnyServiceKey,
   encodeReturnFlowKey,
-  encodeServiceKey,
+  returnFlowMapFor,
+  serviceMapFor,
   encodeTunnelKey,
   encodeTunnelRef,
   encodeTunnelValue,
@@ -77,10 +79,14 @@ describe.skipIf(unavailable !== undefined)('GUE TC programs under BPF_PROG_TEST_
     for (const t of c.tunnels) {
       await m('gue_tunnels').update(encodeTunnelKey(t.id), encodeTunnelValue({ ...t, kaCounter: 0n }));
     }
-    for (const s of c.services)
-      await m('gue_services').update(encodeServiceKey(s), encodeTunnelRef(s.tunnelId));
+    for (const s of c.services) {
+      await m(serviceMapFor(s.podAddr)).update(encodeAnyServiceKey(s), encodeTunnelRef(s.tunnelId));
+    }
     for (const f of c.returnFlows) {
-      await m('gue_return_flows').update(encodeReturnFlowKey(f.proxyAddr), encodeTunnelRef(f.tunnelId));
+      await m(returnFlowMapFor(f.proxyAddr)).update(
+        encodeReturnFlowKey(f.proxyAddr),
+        encodeTunnelRef(f.tunnelId),
+      );
     }
     const before = await counters(pinRoot);
 
@@ -96,7 +102,8 @@ describe.skipIf(unavailable !== undefined)('GUE TC programs under BPF_PROG_TEST_
       counters: c.counter === 'learned' ? { decap: 1n, learned: 1n } : { [c.counter]: 1n },
     });
     if (c.returnFlowsAfter) {
-      const flows = (await m('gue_return_flows').dump()).map((e) => ({
+      const learned = [...(await m('gue_return_flows').dump()), ...(await m('gue_return_flows6').dump())];
+      const flows = learned.map((e) => ({
         proxyAddr: decodeReturnFlowKey(e.key),
         tunnelId: decodeTunnelRef(e.value),
       }));
