@@ -116,12 +116,15 @@ describe('kubectl against the test server', () => {
   });
 
   it('streams changes with kubectl get -w', async () => {
-    const watching = kubectl.run(['get', 'configmaps', '-n', 'default', '-w', '--output-watch-events'], undefined, 4000);
-    await until(() => server.watchCount() > 0, 5000, 'kubectl to watch');
-    const created = await kubectl.run(['apply', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\n  namespace: default\n');
-    expect(created.code).toBe(0);
-    const r = await watching;
-    expect(r.stdout).toMatch(/^ADDED\s+watched\s+\d+s$/m);
+    const watching = kubectl.start(['get', 'configmaps', '-n', 'default', '-w', '--output-watch-events']);
+    try {
+      await until(() => server.watchCount() > 0, 20_000, 'kubectl to watch');
+      const created = await kubectl.run(['apply', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\n  namespace: default\n');
+      expect(created.code).toBe(0);
+      await until(() => /^ADDED\s+watched\s+\d+s$/m.test(watching.output()), 20_000, 'kubectl to print the event');
+    } finally {
+      watching.stop();
+    }
   });
 
   it('deletes a namespace with its contents and waits for it to go', async () => {

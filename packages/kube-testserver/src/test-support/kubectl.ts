@@ -42,6 +42,18 @@ export class Kubectl {
     });
   }
 
+  /** Starts a long-running kubectl (`get -w`); its output accumulates until `stop()`. */
+  start(args: string[]): { output: () => string; stop: () => void } {
+    const kubeconfig = this.server.kubeconfigPath ?? join(this.home, 'kubeconfig');
+    let out = '';
+    const child = execFile(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', join(this.home, 'cache'), ...args], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.home },
+    });
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    child.on('error', () => undefined);
+    return { output: () => out, stop: () => void child.kill('SIGKILL') };
+  }
+
   cleanup(): void {
     rmSync(this.home, { recursive: true, force: true });
   }
