@@ -10,6 +10,7 @@ import type { EnvoyResources } from './translate-ir.js';
 import { parseFixture, type ParsedFixture } from './test-support/fixture.js';
 import { unmetExpectations } from './test-support/expectations.js';
 import { deepFreeze } from './test-support/freeze.js';
+import { grpcClientProblems } from './test-support/grpc-client-rules.js';
 
 // Golden cases: testdata/<feature>-<case>.in.yaml → .out.yaml (Envoy resources, status, request outcomes).
 // `UPDATE_GOLDEN=1 npx vitest run packages/gateway-translator` rewrites the outputs and deletes orphans;
@@ -91,6 +92,10 @@ describe('golden translations', () => {
             validateResource(r.typeUrl, r.resource).errors.map((e) => `${r.name}: ${e.path}: ${e.message}`),
           );
         expect(errors).toEqual([]);
+      });
+
+      it('uses only what gRPC xDS clients also accept (path specifiers, weights, localities)', () => {
+        expect(grpcClientProblems(resources)).toEqual([]);
       });
 
       it('is byte-stable across runs', () => {
