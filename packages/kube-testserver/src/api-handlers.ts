@@ -73,6 +73,9 @@ function sansMetaAndStatus(obj: JsonObject, dropStatus: boolean): JsonObject {
 }
 
 export class KubeApi {
+  /** Namespaces whose contents are being deleted right now. */
+  private readonly sweeping = new Set<string>();
+
   constructor(
     private readonly store: ObjectStore,
     private readonly registry: ResourceRegistry,
@@ -462,16 +465,23 @@ export class KubeApi {
 
   /** Namespace controller, inline: delete every object in the namespace, then drop the namespace once empty. */
   private terminateNamespace(ns: string): void {
-    for (const resource of this.store.resources()) {
-      if (resource === NAMESPACE_KEY) continue;
-      const type = this.typeForStorage(resource);
-      if (!type || !type.namespaced) continue;
-      for (const o of this.store.list(resource, ns)) this.deleteObject(type, o, false);
+    // Each removal would otherwise re-check the whole namespace for emptiness (quadratic on big namespaces).
+    this.sweeping.add(ns);
+    try {
+      for (const resource of this.store.resources()) {
+        if (resource === NAMESPACE_KEY) continue;
+        const type = this.typeForStorage(resource);
+        if (!type || !type.namespaced) continue;
+        for (const o of this.store.list(resource, ns)) this.deleteObject(type, o, false);
+      }
+    } finally {
+      this.sweeping.delete(ns);
     }
     this.finishNamespace(ns);
   }
 
   private finishNamespace(ns: string): void {
+    if (this.sweeping.has(ns)) return;
     const nsObj = this.store.get(NAMESPACE_KEY, '', ns);
     if (!nsObj || !meta(nsObj).deletionTimestamp) return;
     for (const resource of this.store.resources()) {
