@@ -24,6 +24,8 @@ import {
 
 const args = process.argv.slice(2);
 const SAMPLES = Number(args[args.indexOf('--samples') + 1] || 200);
+// Simulated proxies (one ADS stream per gateway, in a separate process) connected from the 1,000-gateway phase on.
+const PROXIES = Number(args.includes('--proxies') ? args[args.indexOf('--proxies') + 1] : 999);
 const OBSERVED = 'acme.observed';
 const CLUSTERS_PER_GATEWAY = 3;
 
@@ -118,9 +120,10 @@ async function main(): Promise<void> {
   // The observed gateway and its proxy: the gRPC team's xDS client, bootstrapped as node acme.observed, in its
   // own process like a real proxy (it must not share the control plane's heap and event loop).
   const first = publishObserved();
-  const worker = createRequire(import.meta.url)
+  const supportDir = createRequire(import.meta.url)
     .resolve('@epic/xds-server/test-support')
-    .replace(/index\.ts$/, 'xds-client-process.ts');
+    .replace(/index\.ts$/, '');
+  const worker = `${supportDir}xds-client-process.ts`;
   const proxy = spawn(process.execPath, ['--import', 'tsx', worker, String(port), OBSERVED, 'shop'], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -183,13 +186,33 @@ async function main(): Promise<void> {
   process.stdout.write(`loading 100 gateways × 3 routes… ${fill(100, 3).toFixed(0)} ms\n`);
   rows.push(await measure('100 gateways'));
   process.stdout.write(`loading 1,000 gateways × 3 routes… ${fill(1000, 3).toFixed(0)} ms\n`);
-  rows.push(await measure('1,000 gateways / 3,000 routes'));
+  let fleet: ReturnType<typeof spawn> | undefined;
+  if (PROXIES > 0) {
+    const started = performance.now();
+    fleet = spawn(
+      process.execPath,
+      ['--import', 'tsx', `${supportDir}simulated-proxies-process.ts`, String(port), String(PROXIES)],
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
+    await new Promise<void>((resolve, reject) => {
+      fleet!.stdout!.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('ready')) resolve();
+      });
+      fleet!.on('exit', (code) => reject(new Error(`simulated proxies exited with ${code}`)));
+    });
+    process.stdout.write(
+      `  ${server.connectedNodeIds().length} proxies connected and initialised in ${(performance.now() - started).toFixed(0)} ms\n`,
+    );
+  }
+  rows.push(await measure(`1,000 gateways / 3,000 routes, ${PROXIES + 1} proxies`));
   process.stdout.write('loading 10,000 gateways × 10 routes…\n');
   const loadMs = fill(10_000, 10);
   process.stdout.write(
     `  loaded in ${(loadMs / 1000).toFixed(1)} s (${(loadMs / 10_000).toFixed(2)} ms per gateway)\n`,
   );
-  rows.push(await measure('10,000 gateways / 100,000 routes'));
+  rows.push(await measure(`10,000 gateways / 100,000 routes, ${PROXIES + 1} proxies`));
 
   const small = rows[0]!;
   const big = rows[2]!;
@@ -202,6 +225,8 @@ async function main(): Promise<void> {
   );
   proxy.stdin?.end();
   proxy.kill();
+  fleet?.stdin?.end();
+  fleet?.kill();
   await server.close(500);
   stopBackends([backend]);
   process.exit(0);
