@@ -176,7 +176,7 @@ export function resolveRoute(route: RouteInput, backends: BackendResolver): Reso
  * so that share answers 500 (HTTPRoute spec, "BackendRefs"); undefined when nothing can receive traffic.
  */
 function weightedDestinations(
-  refs: readonly (HttpBackendRef | (HttpBackendRef & { filters?: undefined }))[],
+  refs: readonly HttpBackendRef[],
   backends: BackendResolver,
   from: { kind: RouteInput['kind']; namespace: string },
   problems: RefProblem[],
