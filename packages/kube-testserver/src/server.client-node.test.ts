@@ -153,6 +153,15 @@ describe('create, get, update', () => {
     );
   });
 
+  it('accepts YAML bodies and refuses protobuf ones with 415', async () => {
+    const ns = await namespace();
+    const yaml = await raw(server, 'POST', `/api/v1/namespaces/${ns}/configmaps`, 'metadata:\n  name: y\ndata:\n  k: v\n', { 'Content-Type': 'application/yaml' });
+    expect(yaml.status).toBe(201);
+    expect(yaml.json.data).toEqual({ k: 'v' });
+    const proto = await raw(server, 'POST', `/api/v1/namespaces/${ns}/configmaps`, 'k8s\u0000', { 'Content-Type': 'application/vnd.kubernetes.protobuf' });
+    expect(proto.status).toBe(415);
+  });
+
   it('answers 404 NotFound for a missing object and for a missing namespace', async () => {
     const err = await failure(core.readNamespacedConfigMap({ name: 'nope', namespace: 'default' }));
     expect(err.code).toBe(404);

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
 import { KubeApi, type RequestTarget } from './api-handlers.js';
 import { Faults } from './faults.js';
 import { isObject, type Json, type JsonObject } from './json.js';
@@ -220,7 +221,7 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
       }
       if (method === 'POST') {
         needsNamespace();
-        const r = api.create(target, parseJson(await readBody(req)));
+        const r = api.create(target, parseBody(await readBody(req), bodyType));
         reply(r.code, r.body, r.warnings);
         return;
       }
@@ -238,7 +239,7 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
       return;
     }
     if (method === 'PUT') {
-      const r = api.update(target, parseJson(await readBody(req)));
+      const r = api.update(target, parseBody(await readBody(req), bodyType));
       reply(r.code, r.body, r.warnings);
       return;
     }
@@ -309,6 +310,15 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     },
   };
+}
+
+function parseBody(text: string, contentType: string): Json {
+  if (contentType !== 'application/yaml') return parseJson(text);
+  try {
+    return parseYaml(text) as Json;
+  } catch (e) {
+    throw new StatusError(400, 'BadRequest', `the body of the request could not be decoded: ${(e as Error).message}`);
+  }
 }
 
 function parseJson(text: string): Json {
