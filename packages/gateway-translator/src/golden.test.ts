@@ -36,8 +36,8 @@ function defaultPort(fixture: ParsedFixture): number {
 
 function render(fixture: ParsedFixture) {
   const result = translate(fixture.input);
-  expect(result.issues).toEqual([]);
-  const resources = result.resources as EnvoyResources;
+  if (result.resources === undefined) throw new Error(`invalid IR: ${JSON.stringify(result.issues)}`);
+  const resources: EnvoyResources = result.resources;
   const requests = fixture.requests.map((r) => {
     const port = r.port ?? defaultPort(fixture);
     const trace = traceRequest(resources, { ...r.request, port });
@@ -68,7 +68,16 @@ describe('golden translations', () => {
         return;
       }
       deepFreeze(fixture.input);
-      const { result, resources, requests } = render(fixture);
+      let rendered: ReturnType<typeof render>;
+      try {
+        rendered = render(fixture);
+      } catch (error) {
+        it('translates', () => {
+          throw error;
+        });
+        return;
+      }
+      const { result, resources, requests } = rendered;
       const output = stringify(
         {
           status: result.status,
