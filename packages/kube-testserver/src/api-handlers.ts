@@ -508,11 +508,17 @@ export class KubeApi {
     const storedVersions = [...new Set([...previous, ...(storage ? [str(storage.name) ?? ''] : [])])];
     if (names.singular === undefined && typeof names.kind === 'string') names.singular = names.kind.toLowerCase();
     if (names.listKind === undefined && typeof names.kind === 'string') names.listKind = `${names.kind}List`;
+    const previousConditions = isObject(obj.status) && Array.isArray(obj.status.conditions) ? obj.status.conditions.filter(isObject) : [];
+    // Unchanged conditions keep their lastTransitionTime, so re-applying a CRD is a no-op.
+    const since = (type: string): string => {
+      const c = previousConditions.find((p) => p.type === type && p.status === 'True');
+      return typeof c?.lastTransitionTime === 'string' ? c.lastTransitionTime : now;
+    };
     obj.status = {
       acceptedNames: names,
       conditions: [
-        { type: 'NamesAccepted', status: 'True', lastTransitionTime: now, reason: 'NoConflicts', message: 'no conflicts found' },
-        { type: 'Established', status: 'True', lastTransitionTime: now, reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
+        { type: 'NamesAccepted', status: 'True', lastTransitionTime: since('NamesAccepted'), reason: 'NoConflicts', message: 'no conflicts found' },
+        { type: 'Established', status: 'True', lastTransitionTime: since('Established'), reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
       ],
       storedVersions,
     };
