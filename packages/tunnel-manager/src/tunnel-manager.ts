@@ -9,7 +9,8 @@ import {
   decodeTunnelKey,
   decodeTunnelRef,
   decodeTunnelValue,
-  encodeServiceKey,
+  encodeAnyServiceKey,
+  isIpv6,
   encodeTunnelKey,
   encodeTunnelRef,
   encodeTunnelValue,
@@ -60,7 +61,15 @@ export interface ReconcileResult {
   returnFlows: { removed: number };
 }
 
-type MapName = 'gue_tunnels' | 'gue_services' | 'gue_return_flows' | 'gue_counters';
+type MapName =
+  | 'gue_tunnels'
+  | 'gue_services'
+  | 'gue_services6'
+  | 'gue_return_flows'
+  | 'gue_return_flows6'
+  | 'gue_counters';
+
+const RETURN_FLOW_MAPS = ['gue_return_flows', 'gue_return_flows6'] as const;
 
 /**
  * Owns one node's GUE data path: a private bpffs, the TC attachments, and the maps' contents.
@@ -159,14 +168,21 @@ export class TunnelManager {
       };
       return { key: encodeTunnelKey(id), value: encodeTunnelValue(value) };
     });
-    const services: MapEntry[] = d.services.map((s) => ({
-      key: encodeServiceKey(s),
-      value: encodeTunnelRef(s.tunnelId),
-    }));
+    const entries = (v6: boolean): MapEntry[] =>
+      d.services
+        .filter((s) => isIpv6(s.podAddr) === v6)
+        .map((s) => ({ key: encodeAnyServiceKey(s), value: encodeTunnelRef(s.tunnelId) }));
+    const tunnelResult = await this.tunnelsMap.reconcile(tunnels);
+    const v4 = await this.map('gue_services').reconcile(entries(false));
+    const v6 = await this.map('gue_services6').reconcile(entries(true));
     return {
       attached,
-      tunnels: await this.tunnelsMap.reconcile(tunnels),
-      services: await this.map('gue_services').reconcile(services),
+      tunnels: tunnelResult,
+      services: {
+        added: v4.added + v6.added,
+        changed: v4.changed + v6.changed,
+        removed: v4.removed + v6.removed,
+      },
       returnFlows: { removed: 0 },
     };
   }
@@ -188,12 +204,14 @@ export class TunnelManager {
     const tunnelResult = await this.tunnelsMap.reconcile(tunnels);
     // Return flows are learned by the decap program; forget those whose tunnel is gone.
     const ids = new Set(d.tunnels.map((t) => t.id));
-    const flows = this.map('gue_return_flows');
     let removed = 0;
-    for (const e of await flows.dump()) {
-      if (ids.has(decodeTunnelRef(e.value))) continue;
-      await flows.delete(e.key);
-      removed++;
+    for (const name of RETURN_FLOW_MAPS) {
+      const flows = this.map(name);
+      for (const e of await flows.dump()) {
+        if (ids.has(decodeTunnelRef(e.value))) continue;
+        await flows.delete(e.key);
+        removed++;
+      }
     }
     return {
       attached,
@@ -210,7 +228,10 @@ export class TunnelManager {
   }
 
   async returnFlows(): Promise<Map<string, number>> {
-    const flows = await this.map('gue_return_flows').dump();
+    const flows = [
+      ...(await this.map('gue_return_flows').dump()),
+      ...(await this.map('gue_return_flows6').dump()),
+    ];
     return new Map(flows.map((e) => [decodeReturnFlowKey(e.key), decodeTunnelRef(e.value)]));
   }
 

@@ -20,7 +20,7 @@ import type { EpicNodeConfig, WorkloadNodeConfig } from './agent.js';
 import { bpfObject, bpfUnavailableReason, buildBpf } from './test-support/bpf-env.js';
 import { blobSha256 } from './test-support/blob.js';
 import type { LineProcess } from './test-support/proc.js';
-import { ADDR, Topology } from './test-support/topology.js';
+import { ADDR, ADDR6, Topology } from './test-support/topology.js';
 
 // Real traffic through proxy ─ epic-node ─ nat (masquerade) ─ workload-node ─ pod, with the programs
 // attached by the tunnel manager and keep-alives sent and verified by agent processes in the namespaces.
@@ -97,13 +97,16 @@ describe.skipIf(unavailable !== undefined)('GUE tunnel through a NAT (network na
       localAddr: ADDR.epic,
       tunnels: [{ id: TUNNEL, keyHex: toHex(KEY) }],
       envoyVeths: ['vproxy'],
-      services: [8080, 8081].map((podPort) => ({
-        podAddr: ADDR.pod,
-        podPort,
-        proto: IPPROTO_TCP,
-        mark,
-        tunnelId: TUNNEL,
-      })),
+      services: [
+        ...[8080, 8081].map((podPort) => ({
+          podAddr: ADDR.pod,
+          podPort,
+          proto: IPPROTO_TCP,
+          mark,
+          tunnelId: TUNNEL,
+        })),
+        { podAddr: ADDR6.pod, podPort: 8080, proto: IPPROTO_TCP, mark, tunnelId: TUNNEL },
+      ],
       downAfterMs: DOWN_AFTER_MS,
     };
     wlCfg = {
@@ -165,6 +168,16 @@ describe.skipIf(unavailable !== undefined)('GUE tunnel through a NAT (network na
     expect(r).toMatchObject({ ok: true, status: 200, body: `hello from pod ${ADDR.pod} to ${ADDR.proxy}\n` });
     expect(diff(before, after, 'encap') > 0n && diff(before, after, 'decap') > 0n).toBe(true);
     expect((await wlMgr.returnFlows()).get(ADDR.proxy)).toBe(TUNNEL);
+  });
+
+  it('carries IPv6 requests and responses through the same (IPv4) tunnel', async () => {
+    const r = await proxy.call<Reply>({ op: 'get', url: `http://[${ADDR6.pod}]:8080/hello` });
+    expect(r).toMatchObject({
+      ok: true,
+      status: 200,
+      body: `hello from pod ${ADDR6.pod} to ${ADDR6.proxy}\n`,
+    });
+    expect((await wlMgr.returnFlows()).get(ADDR6.proxy)).toBe(TUNNEL);
   });
 
   it('transfers 64 MiB with a matching checksum', async () => {
@@ -315,7 +328,8 @@ describe.skipIf(unavailable !== undefined)('GUE tunnel through a NAT (network na
       services: { added: 0, changed: 0, removed: 0 },
     });
     expect(
-      (await epicMgr.reconcileEpic({ ...desired, services: desired.services.slice(0, 1) })).services,
+      (await epicMgr.reconcileEpic({ ...desired, services: desired.services.filter((_, i) => i !== 1) }))
+        .services,
     ).toEqual({ added: 0, changed: 0, removed: 1 });
     expect((await epicMgr.reconcileEpic(desired)).services).toEqual({ added: 1, changed: 0, removed: 0 });
   });

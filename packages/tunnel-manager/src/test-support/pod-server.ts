@@ -30,6 +30,9 @@ const http = createHttp((req, res) => {
   res.end();
 });
 http.listen(httpPort ?? 8080, '0.0.0.0');
+// The same handler on IPv6 (a separate socket, so IPv4 peers keep plain IPv4 addresses).
+const http6 = createHttp(http.listeners('request')[0] as Parameters<typeof createHttp>[1]);
+http6.listen({ port: httpPort ?? 8080, host: '::', ipv6Only: true });
 for (const port of echoPorts) {
   createTcp((s) => {
     s.setNoDelay(true);

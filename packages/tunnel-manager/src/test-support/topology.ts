@@ -29,6 +29,18 @@ export const ADDR = {
   podGw: '10.244.1.1',
 } as const;
 
+/** IPv6 inner addresses (the tunnel's outer header stays IPv4). */
+export const ADDR6 = {
+  proxy: 'fd00:200::2',
+  proxyGw: 'fd00:200::1',
+  epic: 'fd00:198::1',
+  natPublic: 'fd00:198::2',
+  natPrivate: 'fd00:172::1',
+  workload: 'fd00:172::2',
+  podGw: 'fd00:244::1',
+  pod: 'fd00:244::5',
+} as const;
+
 const TSX = ['node', '--import', 'tsx'];
 
 export class Topology {
@@ -207,6 +219,37 @@ table ip nat {
       ['ip', 'link', 'set', 'eth0', 'mtu', String(tunnelMtu(1500)), 'up'],
       ['ip', 'route', 'add', 'default', 'via', ADDR.podGw],
     );
+    const v6 = (n: string, addr: string, dev: string): void => {
+      this.sh(n, 'ip', '-6', 'addr', 'add', `${addr}/64`, 'dev', dev, 'nodad');
+    };
+    v6(proxy, ADDR6.proxy, 'eth0');
+    this.sh(proxy, 'ip', '-6', 'route', 'add', 'default', 'via', ADDR6.proxyGw);
+    this.sh(epic, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1');
+    v6(epic, ADDR6.proxyGw, 'vproxy');
+    v6(epic, ADDR6.epic, 'eth0');
+    this.sh(
+      epic,
+      'ip',
+      '-6',
+      'route',
+      'add',
+      'fd00:244::/64',
+      'via',
+      ADDR6.natPublic,
+      'dev',
+      'eth0',
+      'mtu',
+      String(tunnelMtu(1500)),
+    );
+    // The NAT box only answers neighbour discovery for these next hops: IPv6 inner packets travel in IPv4.
+    v6(nat, ADDR6.natPublic, 'pub');
+    v6(nat, ADDR6.natPrivate, 'priv');
+    this.sh(workload, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1');
+    v6(workload, ADDR6.workload, 'eth0');
+    this.sh(workload, 'ip', '-6', 'route', 'add', 'default', 'via', ADDR6.natPrivate);
+    v6(workload, ADDR6.podGw, 'vpod');
+    v6(pod, ADDR6.pod, 'eth0');
+    this.sh(pod, 'ip', '-6', 'route', 'add', 'default', 'via', ADDR6.podGw);
     this.setNat(ADDR.natPublicA);
   }
 
