@@ -84,7 +84,12 @@ export class KubeApi {
       this.store.put(NAMESPACE_KEY, '', ns, {
         apiVersion: 'v1',
         kind: 'Namespace',
-        metadata: { name: ns, uid: randomUUID(), creationTimestamp: nowRfc3339(), labels: { 'kubernetes.io/metadata.name': ns } },
+        metadata: {
+          name: ns,
+          uid: randomUUID(),
+          creationTimestamp: nowRfc3339(),
+          labels: { 'kubernetes.io/metadata.name': ns },
+        },
         spec: { finalizers: ['kubernetes'] },
         status: { phase: 'Active' },
       });
@@ -94,7 +99,9 @@ export class KubeApi {
   /** The object as served at `type`'s version (all versions share storage; conversion is None). */
   present(type: ResourceType, obj: JsonObject): JsonObject {
     const apiVersion = apiVersionOf(type);
-    return obj.apiVersion === apiVersion && obj.kind === type.kind ? obj : { ...obj, apiVersion, kind: type.kind };
+    return obj.apiVersion === apiVersion && obj.kind === type.kind
+      ? obj
+      : { ...obj, apiVersion, kind: type.kind };
   }
 
   private shape(type: ResourceType): Shape {
@@ -124,7 +131,9 @@ export class KubeApi {
 
   list(t: RequestTarget): JsonObject {
     const match = this.matcher(t);
-    let items = this.store.list(storageKey(t.type), t.type.namespaced ? t.namespace : undefined).filter(match);
+    let items = this.store
+      .list(storageKey(t.type), t.type.namespaced ? t.namespace : undefined)
+      .filter(match);
     const rv = String(this.store.resourceVersion);
     const cont = t.query.get('continue');
     if (cont) {
@@ -140,7 +149,13 @@ export class KubeApi {
     const listMeta: JsonObject = { resourceVersion: rv };
     if (limit > 0 && items.length > limit) {
       const page = items.slice(0, limit);
-      listMeta.continue = Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: Number(rv), start: keyOf(page[page.length - 1] as JsonObject) })).toString('base64url');
+      listMeta.continue = Buffer.from(
+        JSON.stringify({
+          v: 'meta.k8s.io/v1',
+          rv: Number(rv),
+          start: keyOf(page[page.length - 1] as JsonObject),
+        }),
+      ).toString('base64url');
       listMeta.remainingItemCount = items.length - limit;
       items = page;
     }
@@ -159,7 +174,12 @@ export class KubeApi {
     const ns = this.store.get(NAMESPACE_KEY, '', t.namespace ?? '');
     if (!ns) throw notFound('', 'namespaces', t.namespace ?? '');
     if (isObject(ns.metadata) && ns.metadata.deletionTimestamp) {
-      throw forbidden(t.type.group, t.type.plural, name, `unable to create new content in namespace ${t.namespace} because it is being terminated`);
+      throw forbidden(
+        t.type.group,
+        t.type.plural,
+        name,
+        `unable to create new content in namespace ${t.namespace} because it is being terminated`,
+      );
     }
   }
 
@@ -168,17 +188,23 @@ export class KubeApi {
     const type = t.type;
     const apiVersion = apiVersionOf(type);
     if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion) {
-      throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersion})`);
+      throw badRequest(
+        `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersion})`,
+      );
     }
     if (obj.kind !== undefined && obj.kind !== type.kind) {
-      throw badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${type.kind})`);
+      throw badRequest(
+        `the kind in the data (${String(obj.kind)}) does not match the expected kind (${type.kind})`,
+      );
     }
     obj.apiVersion = apiVersion;
     obj.kind = type.kind;
     const m = meta(obj);
     if (type.namespaced) {
       if (typeof m.namespace === 'string' && m.namespace !== '' && m.namespace !== t.namespace) {
-        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+        throw badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
       }
       m.namespace = t.namespace ?? '';
     } else delete m.namespace;
@@ -189,7 +215,9 @@ export class KubeApi {
         const mode = t.query.get('fieldValidation') ?? 'Warn';
         const msgs = r.unknownFields.map((f) => `unknown field "${f}"`);
         if (mode === 'Strict') {
-          throw badRequest(`${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: strict decoding error: ${msgs.join(', ')}`);
+          throw badRequest(
+            `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: strict decoding error: ${msgs.join(', ')}`,
+          );
         }
         if (mode === 'Warn') warnings.push(...msgs);
       }
@@ -198,7 +226,8 @@ export class KubeApi {
       applyBuiltinDefaults(type.kind, obj, creating);
       errors.push(...validateBuiltin(obj, type.kind));
     }
-    if (type.kind === 'CustomResourceDefinition' && type.group === 'apiextensions.k8s.io') errors.push(...validateCrd(obj));
+    if (type.kind === 'CustomResourceDefinition' && type.group === 'apiextensions.k8s.io')
+      errors.push(...validateCrd(obj));
     if (errors.length > 0) throw invalid(type.kind, type.group, str(m.name) ?? '', errors);
   }
 
@@ -214,10 +243,14 @@ export class KubeApi {
   }
 
   create(t: RequestTarget, body: Json): WriteResult {
-    if (!isObject(body)) throw badRequest('Object \'Kind\' is missing in \'null\'');
+    if (!isObject(body)) throw badRequest("Object 'Kind' is missing in 'null'");
     const obj = clone(body);
     const m = meta(obj);
-    if ((typeof m.name !== 'string' || m.name === '') && typeof m.generateName === 'string' && m.generateName) {
+    if (
+      (typeof m.name !== 'string' || m.name === '') &&
+      typeof m.generateName === 'string' &&
+      m.generateName
+    ) {
       m.name = m.generateName + randomBytes(4).toString('hex').slice(0, 5);
     }
     const warnings: string[] = [];
@@ -227,7 +260,15 @@ export class KubeApi {
     const key = storageKey(t.type);
     if (this.store.get(key, t.namespace ?? '', name)) throw alreadyExists(t.type.group, t.type.plural, name);
     this.initialiseNew(t.type, obj);
-    trackUpdate(undefined, obj, this.manager(t), apiVersionOf(t.type), this.shape(t.type), undefined, nowRfc3339());
+    trackUpdate(
+      undefined,
+      obj,
+      this.manager(t),
+      apiVersionOf(t.type),
+      this.shape(t.type),
+      undefined,
+      nowRfc3339(),
+    );
     return { code: 201, body: this.commitNew(t, obj), warnings };
   }
 
@@ -245,40 +286,55 @@ export class KubeApi {
     if (type.kind === 'Namespace' && !type.group) {
       obj.spec = { finalizers: ['kubernetes'] };
       obj.status = { phase: 'Active' };
-      m.labels = { ...(isObject(m.labels) ? m.labels : {}), 'kubernetes.io/metadata.name': str(m.name) ?? '' };
+      m.labels = {
+        ...(isObject(m.labels) ? m.labels : {}),
+        'kubernetes.io/metadata.name': str(m.name) ?? '',
+      };
     }
   }
 
   private commitNew(t: RequestTarget, obj: JsonObject): JsonObject {
     if (this.dryRun(t)) return this.present(t.type, obj);
     const name = str(meta(obj).name) ?? '';
-    if (t.type.kind === 'CustomResourceDefinition' && t.type.group === 'apiextensions.k8s.io') this.establishCrd(obj);
+    if (t.type.kind === 'CustomResourceDefinition' && t.type.group === 'apiextensions.k8s.io')
+      this.establishCrd(obj);
     const stored = this.store.put(storageKey(t.type), t.namespace ?? '', name, obj);
     return this.present(t.type, stored);
   }
 
   /** PUT on the resource or its status. */
   update(t: RequestTarget, body: Json): WriteResult {
-    if (!isObject(body)) throw badRequest('Object \'Kind\' is missing');
+    if (!isObject(body)) throw badRequest("Object 'Kind' is missing");
     const old = this.mustGet(t);
     const obj = clone(body);
     const m = meta(obj);
     if (m.name !== undefined && m.name !== t.name) {
-      throw badRequest(`the name of the object (${String(m.name)}) does not match the name on the URL (${t.name})`);
+      throw badRequest(
+        `the name of the object (${String(m.name)}) does not match the name on the URL (${t.name})`,
+      );
     }
     m.name = t.name ?? '';
     const rv = str(m.resourceVersion);
     if (!rv && t.type.crdName) {
       // Custom resources do not allow unconditional updates (customResourceStrategy.AllowUnconditionalUpdate).
-      throw invalid(t.type.kind, t.type.group, t.name ?? '', [fieldError.invalid('metadata.resourceVersion', { goHex: 0 }, 'must be specified for an update')]);
+      throw invalid(t.type.kind, t.type.group, t.name ?? '', [
+        fieldError.invalid('metadata.resourceVersion', { goHex: 0 }, 'must be specified for an update'),
+      ]);
     }
-    if (rv && rv !== str(meta(old).resourceVersion)) throw conflict(t.type.group, t.type.plural, t.name ?? '', STALE_OBJECT);
+    if (rv && rv !== str(meta(old).resourceVersion))
+      throw conflict(t.type.group, t.type.plural, t.name ?? '', STALE_OBJECT);
     const warnings: string[] = [];
     return this.commitUpdate(t, old, obj, warnings, false);
   }
 
   /** Shared tail of update and patch: subresource rules, generation, validation, finalizers, managedFields. */
-  private commitUpdate(t: RequestTarget, old: JsonObject, incoming: JsonObject, warnings: string[], applied: boolean): WriteResult {
+  private commitUpdate(
+    t: RequestTarget,
+    old: JsonObject,
+    incoming: JsonObject,
+    warnings: string[],
+    applied: boolean,
+  ): WriteResult {
     const type = t.type;
     let obj: JsonObject;
     if (t.subresource === 'status') {
@@ -292,9 +348,16 @@ export class KubeApi {
         if (old.status === undefined) delete obj.status;
         else obj.status = clone(old.status as Json);
       }
-      if (t.subresource !== 'finalize' && type.kind === 'Namespace' && !type.group) obj.spec = clone(old.spec ?? {});
+      if (t.subresource !== 'finalize' && type.kind === 'Namespace' && !type.group)
+        obj.spec = clone(old.spec ?? {});
     }
-    if (type.kind === 'Service' && !type.group && isObject(obj.spec) && isObject(old.spec) && !obj.spec.clusterIP) {
+    if (
+      type.kind === 'Service' &&
+      !type.group &&
+      isObject(obj.spec) &&
+      isObject(old.spec) &&
+      !obj.spec.clusterIP
+    ) {
       // clusterIP is immutable: an update that omits it keeps the allocated one.
       obj.spec.clusterIP = old.spec.clusterIP ?? null;
       obj.spec.clusterIPs = old.spec.clusterIPs ?? null;
@@ -302,22 +365,50 @@ export class KubeApi {
     this.admit(t, obj, warnings, false);
     const m = meta(obj);
     const om = meta(old);
-    for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
+    for (const k of [
+      'uid',
+      'creationTimestamp',
+      'deletionTimestamp',
+      'deletionGracePeriodSeconds',
+      'generation',
+    ] as const) {
       if (om[k] === undefined) delete m[k];
       else m[k] = om[k] as Json;
     }
     m.resourceVersion = om.resourceVersion ?? null;
-    if (type.generation && !deepEqual(sansMetaAndStatus(old, type.statusSubresource), sansMetaAndStatus(obj, type.statusSubresource))) {
+    if (
+      type.generation &&
+      !deepEqual(
+        sansMetaAndStatus(old, type.statusSubresource),
+        sansMetaAndStatus(obj, type.statusSubresource),
+      )
+    ) {
       m.generation = (typeof om.generation === 'number' ? om.generation : 0) + 1;
     }
     if (om.deletionTimestamp && Array.isArray(m.finalizers)) {
       const before = Array.isArray(om.finalizers) ? om.finalizers : [];
       const added = m.finalizers.filter((f) => !before.includes(f));
       if (added.length > 0) {
-        throw invalid(type.kind, type.group, t.name ?? '', [fieldError.forbidden('metadata.finalizers', 'no new finalizers can be added if the object is being deleted, found new finalizers []string{' + added.map((f) => JSON.stringify(f)).join(', ') + '}')]);
+        throw invalid(type.kind, type.group, t.name ?? '', [
+          fieldError.forbidden(
+            'metadata.finalizers',
+            'no new finalizers can be added if the object is being deleted, found new finalizers []string{' +
+              added.map((f) => JSON.stringify(f)).join(', ') +
+              '}',
+          ),
+        ]);
       }
     }
-    if (!applied) trackUpdate(old, obj, this.manager(t), apiVersionOf(type), this.shape(type), t.subresource, nowRfc3339());
+    if (!applied)
+      trackUpdate(
+        old,
+        obj,
+        this.manager(t),
+        apiVersionOf(type),
+        this.shape(type),
+        t.subresource,
+        nowRfc3339(),
+      );
     if (deepEqual(withoutVolatile(old), withoutVolatile(obj))) {
       return { code: 200, body: this.present(type, old), warnings };
     }
@@ -328,7 +419,8 @@ export class KubeApi {
     if (m.deletionTimestamp && finalizers.length === 0 && !(type.kind === 'Namespace' && !type.group)) {
       return { code: 200, body: this.present(type, this.removeNow(type, ns, t.name ?? '')), warnings };
     }
-    if (type.kind === 'CustomResourceDefinition' && type.group === 'apiextensions.k8s.io') this.establishCrd(obj);
+    if (type.kind === 'CustomResourceDefinition' && type.group === 'apiextensions.k8s.io')
+      this.establishCrd(obj);
     const stored = this.store.put(key, ns, t.name ?? '', obj);
     if (type.kind === 'Namespace' && !type.group && m.deletionTimestamp) this.finishNamespace(t.name ?? '');
     return { code: 200, body: this.present(type, stored), warnings };
@@ -336,7 +428,12 @@ export class KubeApi {
 
   patch(t: RequestTarget, body: string, contentType: string): WriteResult {
     const ct = contentType.split(';')[0]?.trim() ?? '';
-    const accepted = ['application/json-patch+json', 'application/merge-patch+json', ...(t.type.strategicMerge ? ['application/strategic-merge-patch+json'] : []), 'application/apply-patch+yaml'];
+    const accepted = [
+      'application/json-patch+json',
+      'application/merge-patch+json',
+      ...(t.type.strategicMerge ? ['application/strategic-merge-patch+json'] : []),
+      'application/apply-patch+yaml',
+    ];
     if (!accepted.includes(ct)) throw unsupportedMediaType(accepted);
     if (ct === 'application/apply-patch+yaml') return this.apply(t, body);
     let patchDoc: Json;
@@ -353,16 +450,22 @@ export class KubeApi {
     else patched = strategicMergePatch(current, patchDoc);
     if (!isObject(patched)) throw badRequest('patch did not produce an object');
     const m = meta(patched);
-    if (m.name !== t.name) throw badRequest(`the name of the object (${String(m.name)}) does not match the name on the URL (${t.name})`);
+    if (m.name !== t.name)
+      throw badRequest(
+        `the name of the object (${String(m.name)}) does not match the name on the URL (${t.name})`,
+      );
     const rv = str(m.resourceVersion);
-    if (rv && rv !== str(meta(old).resourceVersion)) throw conflict(t.type.group, t.type.plural, t.name ?? '', STALE_OBJECT);
+    if (rv && rv !== str(meta(old).resourceVersion))
+      throw conflict(t.type.group, t.type.plural, t.name ?? '', STALE_OBJECT);
     return this.commitUpdate(t, old, patched, [], false);
   }
 
   private apply(t: RequestTarget, body: string): WriteResult {
     const manager = t.query.get('fieldManager');
     if (!manager) {
-      throw invalid('PatchOptions', 'meta.k8s.io', '', [fieldError.required('fieldManager', 'is required for apply patch')]);
+      throw invalid('PatchOptions', 'meta.k8s.io', '', [
+        fieldError.required('fieldManager', 'is required for apply patch'),
+      ]);
     }
     let doc: unknown;
     try {
@@ -373,11 +476,13 @@ export class KubeApi {
     if (!isObject(doc)) throw badRequest('error decoding YAML: the applied configuration is not an object');
     const applied = doc;
     if (typeof applied.apiVersion !== 'string' || typeof applied.kind !== 'string') {
-      throw badRequest('Object \'Kind\' is missing in \'' + JSON.stringify(applied).slice(0, 200) + '\'');
+      throw badRequest("Object 'Kind' is missing in '" + JSON.stringify(applied).slice(0, 200) + "'");
     }
     const am = meta(applied);
     if (am.name !== undefined && am.name !== t.name) {
-      throw badRequest(`the name of the object (${String(am.name)}) does not match the name on the URL (${t.name})`);
+      throw badRequest(
+        `the name of the object (${String(am.name)}) does not match the name on the URL (${t.name})`,
+      );
     }
     am.name = t.name ?? '';
     if (t.type.namespaced && am.namespace === undefined) am.namespace = t.namespace ?? '';
@@ -387,17 +492,36 @@ export class KubeApi {
     const apiVersion = apiVersionOf(t.type);
     if (!existing) {
       if (t.subresource) throw notFound(t.type.group, t.type.plural, t.name ?? '');
-      const merged = serverSideApply({ live: undefined, applied, manager, apiVersion, force, shape: this.shape(t.type), subresource: undefined, now: nowRfc3339() });
+      const merged = serverSideApply({
+        live: undefined,
+        applied,
+        manager,
+        apiVersion,
+        force,
+        shape: this.shape(t.type),
+        subresource: undefined,
+        now: nowRfc3339(),
+      });
       this.admit(t, merged, warnings, true);
       this.ensureNamespaceWritable(t, t.name ?? '');
       this.initialiseNew(t.type, merged);
       return { code: 201, body: this.commitNew(t, merged), warnings };
     }
     const rv = str(am.resourceVersion);
-    if (rv && rv !== str(meta(existing).resourceVersion)) throw conflict(t.type.group, t.type.plural, t.name ?? '', STALE_OBJECT);
+    if (rv && rv !== str(meta(existing).resourceVersion))
+      throw conflict(t.type.group, t.type.plural, t.name ?? '', STALE_OBJECT);
     delete am.resourceVersion;
     const live = this.present(t.type, existing);
-    const merged = serverSideApply({ live, applied, manager, apiVersion, force, shape: this.shape(t.type), subresource: t.subresource, now: nowRfc3339() });
+    const merged = serverSideApply({
+      live,
+      applied,
+      manager,
+      apiVersion,
+      force,
+      shape: this.shape(t.type),
+      subresource: t.subresource,
+      now: nowRfc3339(),
+    });
     return this.commitUpdate(t, existing, merged, warnings, true);
   }
 
@@ -424,10 +548,24 @@ export class KubeApi {
     const pre = isObject(opts.preconditions) ? opts.preconditions : {};
     const om = meta(old);
     if (pre.uid !== undefined && pre.uid !== null && pre.uid !== om.uid) {
-      throw conflict(t.type.group, t.type.plural, t.name ?? '', `Precondition failed: UID in precondition: ${String(pre.uid)}, UID in object meta: ${String(om.uid)}`);
+      throw conflict(
+        t.type.group,
+        t.type.plural,
+        t.name ?? '',
+        `Precondition failed: UID in precondition: ${String(pre.uid)}, UID in object meta: ${String(om.uid)}`,
+      );
     }
-    if (pre.resourceVersion !== undefined && pre.resourceVersion !== null && pre.resourceVersion !== om.resourceVersion) {
-      throw conflict(t.type.group, t.type.plural, t.name ?? '', `Precondition failed: ResourceVersion in precondition: ${String(pre.resourceVersion)}, ResourceVersion in object meta: ${String(om.resourceVersion)}`);
+    if (
+      pre.resourceVersion !== undefined &&
+      pre.resourceVersion !== null &&
+      pre.resourceVersion !== om.resourceVersion
+    ) {
+      throw conflict(
+        t.type.group,
+        t.type.plural,
+        t.name ?? '',
+        `Precondition failed: ResourceVersion in precondition: ${String(pre.resourceVersion)}, ResourceVersion in object meta: ${String(om.resourceVersion)}`,
+      );
     }
     return this.deleteObject(t.type, old, this.dryRun(t));
   }
@@ -457,10 +595,17 @@ export class KubeApi {
 
   deleteCollection(t: RequestTarget): JsonObject {
     const match = this.matcher(t);
-    const items = this.store.list(storageKey(t.type), t.type.namespaced ? t.namespace : undefined).filter(match);
+    const items = this.store
+      .list(storageKey(t.type), t.type.namespaced ? t.namespace : undefined)
+      .filter(match);
     const out: Json[] = [];
     for (const o of items) out.push(this.deleteObject(t.type, o, this.dryRun(t)).body);
-    return { kind: t.type.listKind, apiVersion: apiVersionOf(t.type), metadata: { resourceVersion: String(this.store.resourceVersion) }, items: out };
+    return {
+      kind: t.type.listKind,
+      apiVersion: apiVersionOf(t.type),
+      metadata: { resourceVersion: String(this.store.resourceVersion) },
+      items: out,
+    };
   }
 
   /** Namespace controller, inline: delete every object in the namespace, then drop the namespace once empty. */
@@ -504,11 +649,16 @@ export class KubeApi {
     const versions = Array.isArray(spec.versions) ? spec.versions.filter(isObject) : [];
     const storage = versions.find((v) => v.storage === true);
     const now = nowRfc3339();
-    const previous = isObject(obj.status) && Array.isArray(obj.status.storedVersions) ? obj.status.storedVersions : [];
+    const previous =
+      isObject(obj.status) && Array.isArray(obj.status.storedVersions) ? obj.status.storedVersions : [];
     const storedVersions = [...new Set([...previous, ...(storage ? [str(storage.name) ?? ''] : [])])];
-    if (names.singular === undefined && typeof names.kind === 'string') names.singular = names.kind.toLowerCase();
+    if (names.singular === undefined && typeof names.kind === 'string')
+      names.singular = names.kind.toLowerCase();
     if (names.listKind === undefined && typeof names.kind === 'string') names.listKind = `${names.kind}List`;
-    const previousConditions = isObject(obj.status) && Array.isArray(obj.status.conditions) ? obj.status.conditions.filter(isObject) : [];
+    const previousConditions =
+      isObject(obj.status) && Array.isArray(obj.status.conditions)
+        ? obj.status.conditions.filter(isObject)
+        : [];
     // Unchanged conditions keep their lastTransitionTime, so re-applying a CRD is a no-op.
     const since = (type: string): string => {
       const c = previousConditions.find((p) => p.type === type && p.status === 'True');
@@ -517,8 +667,20 @@ export class KubeApi {
     obj.status = {
       acceptedNames: names,
       conditions: [
-        { type: 'NamesAccepted', status: 'True', lastTransitionTime: since('NamesAccepted'), reason: 'NoConflicts', message: 'no conflicts found' },
-        { type: 'Established', status: 'True', lastTransitionTime: since('Established'), reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
+        {
+          type: 'NamesAccepted',
+          status: 'True',
+          lastTransitionTime: since('NamesAccepted'),
+          reason: 'NoConflicts',
+          message: 'no conflicts found',
+        },
+        {
+          type: 'Established',
+          status: 'True',
+          lastTransitionTime: since('Established'),
+          reason: 'InitialNamesAccepted',
+          message: 'the initial names have been accepted',
+        },
       ],
       storedVersions,
     };
@@ -551,11 +713,21 @@ function validateCrd(obj: JsonObject): ReturnType<typeof fieldError.required>[] 
   if (group && plural && name !== `${plural}.${group}`) {
     errors.push(fieldError.invalid('metadata.name', name ?? '', `must be spec.names.plural+"."+spec.group`));
   }
-  if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster') errors.push(fieldError.notSupported('spec.scope', spec.scope ?? '', ['Cluster', 'Namespaced']));
+  if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster')
+    errors.push(fieldError.notSupported('spec.scope', spec.scope ?? '', ['Cluster', 'Namespaced']));
   const versions = Array.isArray(spec.versions) ? spec.versions.filter(isObject) : [];
-  if (versions.length === 0) errors.push(fieldError.invalid('spec.versions', [], 'must have exactly one version marked as storage version'));
+  if (versions.length === 0)
+    errors.push(
+      fieldError.invalid('spec.versions', [], 'must have exactly one version marked as storage version'),
+    );
   else if (versions.filter((v) => v.storage === true).length !== 1) {
-    errors.push(fieldError.invalid('spec.versions', versions.map((v) => v.name ?? null), 'must have exactly one version marked as storage version'));
+    errors.push(
+      fieldError.invalid(
+        'spec.versions',
+        versions.map((v) => v.name ?? null),
+        'must have exactly one version marked as storage version',
+      ),
+    );
   }
   return errors;
 }

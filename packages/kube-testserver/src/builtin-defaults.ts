@@ -38,7 +38,10 @@ export function applyBuiltinDefaults(kind: string, obj: JsonObject, creating: bo
       setDefault(s, 'replicas', 1);
       setDefault(s, 'revisionHistoryLimit', 10);
       setDefault(s, 'progressDeadlineSeconds', 600);
-      setDefault(s, 'strategy', { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } });
+      setDefault(s, 'strategy', {
+        type: 'RollingUpdate',
+        rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' },
+      });
       const template = child(s, 'template');
       defaultPodSpec(child(template, 'spec'));
       break;

@@ -45,15 +45,22 @@ describe('invalid objects are rejected like a real API server', () => {
     expect(new Set(invalidCorpus.map((c) => c.name)).size).toBe(invalidCorpus.length);
   });
 
-  it.each(invalidCorpus.map((c) => [c.name.slice(0, 40), c] as const))('%s: 422 Invalid naming the field', async (_, c) => {
-    const res = await raw(server, 'POST', collections[c.object.kind as string] as string, c.object);
-    expect(res.status).toBe(422);
-    const [group] = (c.object.apiVersion as string).includes('/') ? (c.object.apiVersion as string).split('/') : [''];
-    const qualifiedKind = group ? `${c.object.kind}.${group}` : c.object.kind;
-    expect(res.json).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Invalid', code: 422 });
-    expect(res.json.message).toBe(`${qualifiedKind} "${c.name}" is invalid: ${c.field}: ${c.message}`);
-    expect(res.json.details.causes).toEqual([{ reason: expect.any(String), field: c.field, message: c.message }]);
-  });
+  it.each(invalidCorpus.map((c) => [c.name.slice(0, 40), c] as const))(
+    '%s: 422 Invalid naming the field',
+    async (_, c) => {
+      const res = await raw(server, 'POST', collections[c.object.kind as string] as string, c.object);
+      expect(res.status).toBe(422);
+      const [group] = (c.object.apiVersion as string).includes('/')
+        ? (c.object.apiVersion as string).split('/')
+        : [''];
+      const qualifiedKind = group ? `${c.object.kind}.${group}` : c.object.kind;
+      expect(res.json).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Invalid', code: 422 });
+      expect(res.json.message).toBe(`${qualifiedKind} "${c.name}" is invalid: ${c.field}: ${c.message}`);
+      expect(res.json.details.causes).toEqual([
+        { reason: expect.any(String), field: c.field, message: c.message },
+      ]);
+    },
+  );
 
   it.each([
     ['create', ['create']],
@@ -62,7 +69,9 @@ describe('invalid objects are rejected like a real API server', () => {
     const manifest = invalidCorpus.map((c) => stringify(c.object)).join('---\n');
     const r = await kubectl.run([...verb, '-n', 'default', '-f', '-'], manifest);
     expect(r.code).not.toBe(0);
-    const missing = invalidCorpus.filter((c) => !r.stderr.includes(`"${c.name}" is invalid: ${c.field}: ${c.message}`));
+    const missing = invalidCorpus.filter(
+      (c) => !r.stderr.includes(`"${c.name}" is invalid: ${c.field}: ${c.message}`),
+    );
     expect(missing.map((c) => c.name)).toEqual([]);
     expect(r.stdout).toBe('');
   });

@@ -10,7 +10,11 @@ let server: KubeTestServer;
 let kubectl: Kubectl;
 
 const examplesDir = join(gatewayApiDir, 'examples');
-const namespaceFiles = ['0-namespaces.yaml', 'cross-namespace-routing/0-namespaces.yaml', 'multicluster/0-namespaces.yaml'].map((f) => join(examplesDir, f));
+const namespaceFiles = [
+  '0-namespaces.yaml',
+  'cross-namespace-routing/0-namespaces.yaml',
+  'multicluster/0-namespaces.yaml',
+].map((f) => join(examplesDir, f));
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -21,7 +25,10 @@ function yamlFiles(dir: string): string[] {
 }
 
 function documentCount(files: string[]): number {
-  return files.reduce((n, f) => n + parseAllDocuments(readFileSync(f, 'utf8')).filter((d) => d.toJSON() !== null).length, 0);
+  return files.reduce(
+    (n, f) => n + parseAllDocuments(readFileSync(f, 'utf8')).filter((d) => d.toJSON() !== null).length,
+    0,
+  );
 }
 
 beforeAll(async () => {
@@ -41,9 +48,25 @@ describe('kubectl against the test server', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(documentCount(yamlFiles(dir)));
-    const resources = await kubectl.run(['api-resources', '--api-group=gateway.networking.k8s.io', '-o', 'name']);
-    expect(resources.stdout.split('\n')).toEqual(expect.arrayContaining(['gateways.gateway.networking.k8s.io', 'httproutes.gateway.networking.k8s.io', 'gatewayclasses.gateway.networking.k8s.io']));
-    const established = await kubectl.run(['wait', '--for=condition=established', '--timeout=10s', 'crd/gateways.gateway.networking.k8s.io']);
+    const resources = await kubectl.run([
+      'api-resources',
+      '--api-group=gateway.networking.k8s.io',
+      '-o',
+      'name',
+    ]);
+    expect(resources.stdout.split('\n')).toEqual(
+      expect.arrayContaining([
+        'gateways.gateway.networking.k8s.io',
+        'httproutes.gateway.networking.k8s.io',
+        'gatewayclasses.gateway.networking.k8s.io',
+      ]),
+    );
+    const established = await kubectl.run([
+      'wait',
+      '--for=condition=established',
+      '--timeout=10s',
+      'crd/gateways.gateway.networking.k8s.io',
+    ]);
     expect(established.code).toBe(0);
   });
 
@@ -79,7 +102,9 @@ describe('kubectl against the test server', () => {
     expect(del.stdout.trim()).toBe('httproute.gateway.networking.k8s.io "foo-route" deleted');
     const get = await kubectl.run(['get', 'httproute', 'foo-route', '-n', 'default']);
     expect(get.code).not.toBe(0);
-    expect(get.stderr.trim()).toBe('Error from server (NotFound): httproutes.gateway.networking.k8s.io "foo-route" not found');
+    expect(get.stderr.trim()).toBe(
+      'Error from server (NotFound): httproutes.gateway.networking.k8s.io "foo-route" not found',
+    );
   });
 
   it('does not write when unchanged manifests (an example, the CRDs) are applied again', async () => {
@@ -94,24 +119,45 @@ describe('kubectl against the test server', () => {
   });
 
   it('reports a server-side apply conflict with another field manager, and forces it', async () => {
-    const manifest = 'apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: conflicted\nspec:\n  controllerName: example.com/one\n';
+    const manifest =
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: conflicted\nspec:\n  controllerName: example.com/one\n';
     expect((await kubectl.run(['apply', '--server-side', '-f', '-'], manifest)).code).toBe(0);
     const other = manifest.replace('example.com/one', 'example.com/two');
-    const conflict = await kubectl.run(['apply', '--server-side', '--field-manager=intruder', '-f', '-'], other);
+    const conflict = await kubectl.run(
+      ['apply', '--server-side', '--field-manager=intruder', '-f', '-'],
+      other,
+    );
     expect(conflict.code).not.toBe(0);
-    expect(conflict.stderr).toContain('Apply failed with 1 conflict: conflict with "kubectl" using gateway.networking.k8s.io/v1: .spec.controllerName');
-    const forced = await kubectl.run(['apply', '--server-side', '--field-manager=intruder', '--force-conflicts', '-f', '-'], other);
+    expect(conflict.stderr).toContain(
+      'Apply failed with 1 conflict: conflict with "kubectl" using gateway.networking.k8s.io/v1: .spec.controllerName',
+    );
+    const forced = await kubectl.run(
+      ['apply', '--server-side', '--field-manager=intruder', '--force-conflicts', '-f', '-'],
+      other,
+    );
     expect(forced.code).toBe(0);
-    const value = await kubectl.run(['get', 'gatewayclass', 'conflicted', '-o', 'jsonpath={.spec.controllerName}']);
+    const value = await kubectl.run([
+      'get',
+      'gatewayclass',
+      'conflicted',
+      '-o',
+      'jsonpath={.spec.controllerName}',
+    ]);
     expect(value.stdout).toBe('example.com/two');
   });
 
   it('applies client-side (strategic merge) and describes a Deployment', async () => {
     const manifest = (image: string) =>
       `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: default\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: ${image}\n`;
-    expect((await kubectl.run(['apply', '-f', '-'], manifest('nginx:1'))).stdout.trim()).toBe('deployment.apps/web created');
-    expect((await kubectl.run(['apply', '-f', '-'], manifest('nginx:1'))).stdout.trim()).toBe('deployment.apps/web unchanged');
-    expect((await kubectl.run(['apply', '-f', '-'], manifest('nginx:2'))).stdout.trim()).toBe('deployment.apps/web configured');
+    expect((await kubectl.run(['apply', '-f', '-'], manifest('nginx:1'))).stdout.trim()).toBe(
+      'deployment.apps/web created',
+    );
+    expect((await kubectl.run(['apply', '-f', '-'], manifest('nginx:1'))).stdout.trim()).toBe(
+      'deployment.apps/web unchanged',
+    );
+    expect((await kubectl.run(['apply', '-f', '-'], manifest('nginx:2'))).stdout.trim()).toBe(
+      'deployment.apps/web configured',
+    );
     const d = await kubectl.run(['describe', 'deployment', 'web', '-n', 'default']);
     expect(d.stdout).toMatch(/^Replicas:\s+1 desired/m);
     expect(d.stdout).toMatch(/^\s+Image:\s+nginx:2$/m);
@@ -121,9 +167,16 @@ describe('kubectl against the test server', () => {
     const watching = kubectl.start(['get', 'configmaps', '-n', 'default', '-w', '--output-watch-events']);
     try {
       await until(() => server.watchCount() > 0, 20_000, 'kubectl to watch');
-      const created = await kubectl.run(['apply', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\n  namespace: default\n');
+      const created = await kubectl.run(
+        ['apply', '-f', '-'],
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\n  namespace: default\n',
+      );
       expect(created.code).toBe(0);
-      await until(() => /^ADDED\s+watched\s+\d+s$/m.test(watching.output()), 20_000, 'kubectl to print the event');
+      await until(
+        () => /^ADDED\s+watched\s+\d+s$/m.test(watching.output()),
+        20_000,
+        'kubectl to print the event',
+      );
     } finally {
       watching.stop();
     }
@@ -143,7 +196,12 @@ describe('kubectl against the test server', () => {
     const r = await kubectl.run(['apply', '--server-side', ...files.flatMap((f) => ['-f', f])]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const kinds = await kubectl.run(['api-resources', '--api-group=gateway.networking.x-k8s.io', '-o', 'name']);
+    const kinds = await kubectl.run([
+      'api-resources',
+      '--api-group=gateway.networking.x-k8s.io',
+      '-o',
+      'name',
+    ]);
     expect(kinds.stdout).toContain('xbackendtrafficpolicies.gateway.networking.x-k8s.io');
   });
 });

@@ -21,11 +21,29 @@ const schema = {
 };
 const shape = new Shape(schema, []);
 const applyAs = (manager: string, live: any, applied: any, force = false) =>
-  serverSideApply({ live, applied, manager, apiVersion: 'x/v1', force, shape, subresource: undefined, now: '2026-01-01T00:00:00Z' });
+  serverSideApply({
+    live,
+    applied,
+    manager,
+    apiVersion: 'x/v1',
+    force,
+    shape,
+    subresource: undefined,
+    now: '2026-01-01T00:00:00Z',
+  });
 
 describe('field sets', () => {
   it('serialises associative items, set items and atomic lists as FieldsV1', () => {
-    const set = fieldSet({ apiVersion: 'x/v1', kind: 'X', metadata: { name: 'n', labels: { a: 'b' } }, spec: { items: [{ name: 'i', size: 1 }], tags: ['t'], args: ['x'] } }, shape, false);
+    const set = fieldSet(
+      {
+        apiVersion: 'x/v1',
+        kind: 'X',
+        metadata: { name: 'n', labels: { a: 'b' } },
+        spec: { items: [{ name: 'i', size: 1 }], tags: ['t'], args: ['x'] },
+      },
+      shape,
+      false,
+    );
     expect(toFieldsV1(set)).toEqual({
       'f:metadata': { 'f:labels': { 'f:a': {} } },
       'f:spec': {
@@ -38,7 +56,9 @@ describe('field sets', () => {
   });
 
   it('prints paths as structured-merge-diff does', () => {
-    expect(pathString('f:spec\u0000f:items\u0000k:{"name":"i"}\u0000f:size')).toBe('.spec.items[name="i"].size');
+    expect(pathString('f:spec\u0000f:items\u0000k:{"name":"i"}\u0000f:size')).toBe(
+      '.spec.items[name="i"].size',
+    );
     expect(pathString('f:spec\u0000f:tags\u0000v:"t"')).toBe('.spec.tags[="t"]');
   });
 });
@@ -62,7 +82,9 @@ describe('server-side apply', () => {
 
   it('replaces atomic lists and conflicts on them as a whole', () => {
     const one = applyAs('one', undefined, { spec: { args: ['x', 'y'] } });
-    expect(() => applyAs('two', one, { spec: { args: ['z'] } })).toThrowError(/conflict with "one" using x\/v1: \.spec\.args/);
+    expect(() => applyAs('two', one, { spec: { args: ['z'] } })).toThrowError(
+      /conflict with "one" using x\/v1: \.spec\.args/,
+    );
     expect((applyAs('two', one, { spec: { args: ['z'] } }, true).spec as any).args).toEqual(['z']);
   });
 });

@@ -36,7 +36,10 @@ export class Shape {
       const t = s['x-kubernetes-list-type'];
       if (t === 'set') return { type: 'set' };
       if (t === 'map' && Array.isArray(s['x-kubernetes-list-map-keys'])) {
-        return { type: 'map', keys: s['x-kubernetes-list-map-keys'].filter((k): k is string => typeof k === 'string') };
+        return {
+          type: 'map',
+          keys: s['x-kubernetes-list-map-keys'].filter((k): k is string => typeof k === 'string'),
+        };
       }
       return { type: 'atomic' };
     }
@@ -49,14 +52,30 @@ export class Shape {
 
   atomicMap(): boolean {
     const s = this.schema;
-    return !!s && (s['x-kubernetes-map-type'] === 'atomic' || s['x-kubernetes-preserve-unknown-fields'] === true && !isObject(s.properties));
+    return (
+      !!s &&
+      (s['x-kubernetes-map-type'] === 'atomic' ||
+        (s['x-kubernetes-preserve-unknown-fields'] === true && !isObject(s.properties)))
+    );
   }
 }
 
 const SEP = '\u0000';
 
 /** Fields never owned: identity and server-populated metadata (structured-merge-diff's ignored fields). */
-const ignoredMeta = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', 'generateName']);
+const ignoredMeta = new Set([
+  'name',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'managedFields',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'selfLink',
+  'generateName',
+]);
 
 function itemKey(item: Json, list: ListKind): string | undefined {
   if (list.type === 'set') return `v:${JSON.stringify(item)}`;
@@ -83,11 +102,13 @@ export function fieldSet(value: JsonObject, shape: Shape, skipStatus: boolean): 
       const keys = Object.keys(v);
       if (isItem || keys.length === 0) out.add(prefix.join(SEP));
       for (const k of keys) {
-        if (prefix.length === 0 && (k === 'apiVersion' || k === 'kind' || (skipStatus && k === 'status'))) continue;
+        if (prefix.length === 0 && (k === 'apiVersion' || k === 'kind' || (skipStatus && k === 'status')))
+          continue;
         if (prefix.length === 1 && prefix[0] === 'f:metadata' && ignoredMeta.has(k)) continue;
         walk(v[k] as Json, s.child(k), [...prefix, `f:${k}`], false);
       }
-      if (prefix.length === 1 && prefix[0] === 'f:metadata' && keys.every((k) => ignoredMeta.has(k))) out.delete('f:metadata');
+      if (prefix.length === 1 && prefix[0] === 'f:metadata' && keys.every((k) => ignoredMeta.has(k)))
+        out.delete('f:metadata');
       return;
     }
     if (Array.isArray(v)) {
@@ -116,7 +137,9 @@ function valueAt(obj: Json, path: string): Json | undefined {
     if (el.startsWith('f:')) cur = isObject(cur) ? cur[el.slice(2)] : undefined;
     else if (el.startsWith('k:')) {
       const key = JSON.parse(el.slice(2)) as JsonObject;
-      cur = Array.isArray(cur) ? cur.find((x) => isObject(x) && Object.entries(key).every(([k, v]) => deepEqual(x[k], v))) : undefined;
+      cur = Array.isArray(cur)
+        ? cur.find((x) => isObject(x) && Object.entries(key).every(([k, v]) => deepEqual(x[k], v)))
+        : undefined;
     } else if (el.startsWith('v:')) {
       const want = JSON.parse(el.slice(2)) as Json;
       cur = Array.isArray(cur) ? cur.find((x) => deepEqual(x, want)) : undefined;
@@ -139,7 +162,11 @@ function removeAt(obj: JsonObject, path: string): void {
       if (!Array.isArray(cur)) return;
       const arr: Json[] = cur;
       const idx = el.startsWith('k:')
-        ? arr.findIndex((x) => isObject(x) && Object.entries(JSON.parse(el.slice(2)) as JsonObject).every(([k, v]) => deepEqual(x[k], v)))
+        ? arr.findIndex(
+            (x) =>
+              isObject(x) &&
+              Object.entries(JSON.parse(el.slice(2)) as JsonObject).every(([k, v]) => deepEqual(x[k], v)),
+          )
         : arr.findIndex((x) => deepEqual(x, JSON.parse(el.slice(2)) as Json));
       if (idx < 0) return;
       if (last) arr.splice(idx, 1);
@@ -156,7 +183,9 @@ export function pathString(path: string): string {
       if (el.startsWith('f:')) return `.${el.slice(2)}`;
       if (el.startsWith('k:')) {
         const key = JSON.parse(el.slice(2)) as JsonObject;
-        return `[${Object.entries(key).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`;
+        return `[${Object.entries(key)
+          .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+          .join(',')}]`;
       }
       return `[=${el.slice(2)}]`;
     })
@@ -239,7 +268,12 @@ export function writeManaged(obj: JsonObject, entries: ManagedEntry[]): void {
   }));
 }
 
-function sameEntry(e: ManagedEntry, manager: string, operation: string, subresource: string | undefined): boolean {
+function sameEntry(
+  e: ManagedEntry,
+  manager: string,
+  operation: string,
+  subresource: string | undefined,
+): boolean {
   return e.manager === manager && e.operation === operation && (e.subresource ?? '') === (subresource ?? '');
 }
 
@@ -280,7 +314,8 @@ export function serverSideApply(req: ApplyRequest): JsonObject {
   const { live, applied, manager, shape } = req;
   const skipStatus = req.subresource === undefined;
   const newSet = fieldSet(applied, shape, false);
-  if (req.subresource === 'status') for (const p of [...newSet]) if (!p.startsWith('f:status')) newSet.delete(p);
+  if (req.subresource === 'status')
+    for (const p of [...newSet]) if (!p.startsWith('f:status')) newSet.delete(p);
   if (skipStatus) for (const p of [...newSet]) if (p.startsWith('f:status')) newSet.delete(p);
   const entries = live ? readManaged(live) : [];
   const conflicts: { manager: string; apiVersion: string; path: string; entry: ManagedEntry }[] = [];
@@ -301,8 +336,11 @@ export function serverSideApply(req: ApplyRequest): JsonObject {
   let base: JsonObject = live ? clone(live) : {};
   if (mine) {
     const others = entries.filter((e) => e !== mine);
-    const ownedByOthers = (p: string): boolean => others.some((e) => [...e.fields].some((q) => q === p || q.startsWith(p + SEP)));
-    const removed = [...mine.fields].filter((p) => !newSet.has(p) && !ownedByOthers(p)).sort((a, b) => a.length - b.length);
+    const ownedByOthers = (p: string): boolean =>
+      others.some((e) => [...e.fields].some((q) => q === p || q.startsWith(p + SEP)));
+    const removed = [...mine.fields]
+      .filter((p) => !newSet.has(p) && !ownedByOthers(p))
+      .sort((a, b) => a.length - b.length);
     for (const p of removed) removeAt(base, p);
   }
   base = mergeApplied(base, applied, shape) as JsonObject;
@@ -331,7 +369,9 @@ function conflictError(conflicts: { manager: string; apiVersion: string; path: s
     message = `Apply failed with 1 conflict: conflict with "${c.manager}" using ${c.apiVersion}: ${pathString(c.path)}`;
   } else {
     const parts = [...byManager].map(([who, paths]) =>
-      paths.length === 1 ? `conflict with ${who}: ${paths[0]}` : `conflicts with ${who}:\n${paths.map((p) => `- ${p}`).join('\n')}`,
+      paths.length === 1
+        ? `conflict with ${who}: ${paths[0]}`
+        : `conflicts with ${who}:\n${paths.map((p) => `- ${p}`).join('\n')}`,
     );
     message = `Apply failed with ${conflicts.length} conflicts: ${parts.join('\n')}`;
   }
@@ -367,7 +407,14 @@ export function trackUpdate(
   if (changed.size > 0) {
     let mine = entries.find((e) => sameEntry(e, manager, 'Update', subresource));
     if (!mine) {
-      mine = { manager, operation: 'Update', apiVersion, time: now, ...(subresource ? { subresource } : {}), fields: new Set() };
+      mine = {
+        manager,
+        operation: 'Update',
+        apiVersion,
+        time: now,
+        ...(subresource ? { subresource } : {}),
+        fields: new Set(),
+      };
       entries.push(mine);
     }
     mine.time = now;

@@ -69,7 +69,8 @@ export function validateObjectMeta(obj: JsonObject, kind: string, namespaced: bo
     for (const [k, v] of Object.entries(meta.labels)) {
       for (const msg of qualifiedNameErrors(k)) errors.push(fieldError.invalid('metadata.labels', k, msg));
       const value = typeof v === 'string' ? v : String(v);
-      if (value.length > 63) errors.push(fieldError.invalid('metadata.labels', value, 'must be no more than 63 characters'));
+      if (value.length > 63)
+        errors.push(fieldError.invalid('metadata.labels', value, 'must be no more than 63 characters'));
       if (!new RegExp(`^${LABEL_VALUE}$`).test(value)) {
         errors.push(
           fieldError.invalid(
@@ -83,7 +84,8 @@ export function validateObjectMeta(obj: JsonObject, kind: string, namespaced: bo
   }
   if (isObject(meta.annotations)) {
     for (const k of Object.keys(meta.annotations)) {
-      for (const msg of qualifiedNameErrors(k)) errors.push(fieldError.invalid('metadata.annotations', k, msg));
+      for (const msg of qualifiedNameErrors(k))
+        errors.push(fieldError.invalid('metadata.annotations', k, msg));
     }
     const size = Object.entries(meta.annotations).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
     if (size > 262144) errors.push(fieldError.tooLong('metadata.annotations', 262144));
@@ -100,7 +102,9 @@ export function validateBuiltin(obj: JsonObject, kind: string): FieldError[] {
       if (!isObject(p)) return;
       const port = p.port;
       if (typeof port !== 'number' || port < 1 || port > 65535) {
-        errors.push(fieldError.invalid(`spec.ports[${i}].port`, port ?? 0, 'must be between 1 and 65535, inclusive'));
+        errors.push(
+          fieldError.invalid(`spec.ports[${i}].port`, port ?? 0, 'must be between 1 and 65535, inclusive'),
+        );
       }
     });
   }

@@ -20,7 +20,9 @@ describe('object store', () => {
       expect.unreachable();
     } catch (e) {
       expect((e as StatusError).code).toBe(410);
-      expect((e as StatusError).message).toBe(`too old resource version: ${start} (${store.resourceVersion - 2})`);
+      expect((e as StatusError).message).toBe(
+        `too old resource version: ${start} (${store.resourceVersion - 2})`,
+      );
     }
   });
 
@@ -28,7 +30,9 @@ describe('object store', () => {
     const store = new ObjectStore(10);
     for (let i = 0; i < 3000; i++) store.put('/configmaps', 'ns', `c${i % 50}`, { metadata: {} });
     const rv = store.resourceVersion;
-    expect(store.eventsSince('/configmaps', rv - 10).map((e) => e.rv)).toEqual(Array.from({ length: 10 }, (_, i) => rv - 9 + i));
+    expect(store.eventsSince('/configmaps', rv - 10).map((e) => e.rv)).toEqual(
+      Array.from({ length: 10 }, (_, i) => rv - 9 + i),
+    );
     expect(() => store.eventsSince('/configmaps', rv - 11)).toThrowError(/too old resource version/);
   });
 

@@ -71,7 +71,8 @@ export class ObjectStore {
     }
     const prefix = namespace === undefined ? undefined : `${namespace}/`;
     const out: JsonObject[] = [];
-    for (const k of keys) if (prefix === undefined || k.startsWith(prefix)) out.push(bucket.get(k) as JsonObject);
+    for (const k of keys)
+      if (prefix === undefined || k.startsWith(prefix)) out.push(bucket.get(k) as JsonObject);
     return out;
   }
 
@@ -96,7 +97,14 @@ export class ObjectStore {
     const meta = isObject(obj.metadata) ? obj.metadata : (obj.metadata = {});
     meta.resourceVersion = String(rv);
     bucket.set(key, obj);
-    this.record({ rv, type: prev ? 'MODIFIED' : 'ADDED', resource, namespace, obj, ...(prev ? { prev } : {}) });
+    this.record({
+      rv,
+      type: prev ? 'MODIFIED' : 'ADDED',
+      resource,
+      namespace,
+      obj,
+      ...(prev ? { prev } : {}),
+    });
     return obj;
   }
 
@@ -108,7 +116,10 @@ export class ObjectStore {
     bucket.delete(key);
     this.sortedKeys.delete(resource);
     const rv = ++this.rv;
-    const obj: JsonObject = { ...prev, metadata: { ...(prev.metadata as JsonObject), resourceVersion: String(rv) } };
+    const obj: JsonObject = {
+      ...prev,
+      metadata: { ...(prev.metadata as JsonObject), resourceVersion: String(rv) },
+    };
     this.record({ rv, type: 'DELETED', resource, namespace, obj });
     return obj;
   }

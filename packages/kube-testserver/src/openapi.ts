@@ -32,7 +32,12 @@ export function openapiGroupVersion(registry: ResourceRegistry, path: string): J
     });
     paths[base] = { get: op('get'), put: op('put'), patch: op('patch'), delete: op('delete') };
   }
-  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas: {} } };
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Kubernetes', version: 'v1.32.0' },
+    paths,
+    components: { schemas: {} },
+  };
 }
 
 export function openapiRoot(registry: ResourceRegistry): JsonObject {

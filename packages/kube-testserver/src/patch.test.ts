@@ -4,7 +4,10 @@ import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 
 describe('JSON merge patch (RFC 7386)', () => {
   it('deletes on null, merges objects and replaces lists', () => {
-    expect(mergePatch({ a: 1, b: { c: 1, d: 2 }, l: [1, 2] }, { a: null, b: { c: 3 }, l: [3] })).toEqual({ b: { c: 3, d: 2 }, l: [3] });
+    expect(mergePatch({ a: 1, b: { c: 1, d: 2 }, l: [1, 2] }, { a: null, b: { c: 3 }, l: [3] })).toEqual({
+      b: { c: 3, d: 2 },
+      l: [3],
+    });
   });
 });
 
@@ -28,28 +31,56 @@ describe('JSON patch (RFC 6902)', () => {
 });
 
 describe('strategic merge patch', () => {
-  const pod: Json = { spec: { containers: [{ name: 'a', image: 'x', ports: [{ containerPort: 80 }] }, { name: 'b', image: 'y' }] } };
+  const pod: Json = {
+    spec: {
+      containers: [
+        { name: 'a', image: 'x', ports: [{ containerPort: 80 }] },
+        { name: 'b', image: 'y' },
+      ],
+    },
+  };
 
   it('merges containers by name and their ports by containerPort', () => {
-    const out = strategicMergePatch(pod, { spec: { containers: [{ name: 'a', ports: [{ containerPort: 81 }] }, { name: 'c', image: 'z' }] } }) as any;
+    const out = strategicMergePatch(pod, {
+      spec: {
+        containers: [
+          { name: 'a', ports: [{ containerPort: 81 }] },
+          { name: 'c', image: 'z' },
+        ],
+      },
+    }) as any;
     expect(out.spec.containers.map((c: any) => c.name)).toEqual(['a', 'b', 'c']);
-    expect(out.spec.containers[0]).toEqual({ name: 'a', image: 'x', ports: [{ containerPort: 80 }, { containerPort: 81 }] });
+    expect(out.spec.containers[0]).toEqual({
+      name: 'a',
+      image: 'x',
+      ports: [{ containerPort: 80 }, { containerPort: 81 }],
+    });
   });
 
   it('honours $patch: delete on a list item and $patch: replace on a list', () => {
-    const deleted = strategicMergePatch(pod, { spec: { containers: [{ name: 'b', $patch: 'delete' }] } }) as any;
+    const deleted = strategicMergePatch(pod, {
+      spec: { containers: [{ name: 'b', $patch: 'delete' }] },
+    }) as any;
     expect(deleted.spec.containers.map((c: any) => c.name)).toEqual(['a']);
-    const replaced = strategicMergePatch(pod, { spec: { containers: [{ name: 'n', image: 'i' }, { $patch: 'replace' }] } }) as any;
+    const replaced = strategicMergePatch(pod, {
+      spec: { containers: [{ name: 'n', image: 'i' }, { $patch: 'replace' }] },
+    }) as any;
     expect(replaced.spec.containers).toEqual([{ name: 'n', image: 'i' }]);
   });
 
   it('merges finalizers as a set and deletes from it with $deleteFromPrimitiveList', () => {
     const obj = { metadata: { finalizers: ['a', 'b'] } };
-    expect(strategicMergePatch(obj, { metadata: { finalizers: ['b', 'c'] } })).toEqual({ metadata: { finalizers: ['a', 'b', 'c'] } });
-    expect(strategicMergePatch(obj, { metadata: { '$deleteFromPrimitiveList/finalizers': ['a'] } })).toEqual({ metadata: { finalizers: ['b'] } });
+    expect(strategicMergePatch(obj, { metadata: { finalizers: ['b', 'c'] } })).toEqual({
+      metadata: { finalizers: ['a', 'b', 'c'] },
+    });
+    expect(strategicMergePatch(obj, { metadata: { '$deleteFromPrimitiveList/finalizers': ['a'] } })).toEqual({
+      metadata: { finalizers: ['b'] },
+    });
   });
 
   it('replaces lists without a merge key', () => {
-    expect(strategicMergePatch({ spec: { args: ['a'] } }, { spec: { args: ['b'] } })).toEqual({ spec: { args: ['b'] } });
+    expect(strategicMergePatch({ spec: { args: ['a'] } }, { spec: { args: ['b'] } })).toEqual({
+      spec: { args: ['b'] },
+    });
   });
 });

@@ -27,7 +27,10 @@ interface Location {
 }
 
 function locate(doc: Json, pointer: string): Location {
-  if (!pointer.startsWith('/')) throw patchError(`the server rejected our request due to an error in our request: invalid JSON pointer "${pointer}"`);
+  if (!pointer.startsWith('/'))
+    throw patchError(
+      `the server rejected our request due to an error in our request: invalid JSON pointer "${pointer}"`,
+    );
   const parts = pointer.slice(1).split('/').map(unescapePointer);
   let cur: Json = doc;
   for (let i = 0; i < parts.length - 1; i++) {
@@ -56,16 +59,19 @@ function removeAt(loc: Location, pointer: string): Json {
 function addAt(loc: Location, value: Json, pointer: string): void {
   if (Array.isArray(loc.parent)) {
     const idx = loc.key === '-' ? loc.parent.length : Number(loc.key);
-    if (!Number.isInteger(idx) || idx < 0 || idx > loc.parent.length) throw patchError(`jsonpatch: index out of bounds in ${pointer}`);
+    if (!Number.isInteger(idx) || idx < 0 || idx > loc.parent.length)
+      throw patchError(`jsonpatch: index out of bounds in ${pointer}`);
     loc.parent.splice(idx, 0, value);
   } else loc.parent[loc.key] = value;
 }
 
 export function jsonPatch(target: Json, ops: Json): Json {
-  if (!Array.isArray(ops)) throw patchError('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
+  if (!Array.isArray(ops))
+    throw patchError('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
   let doc = clone(target);
   for (const op of ops) {
-    if (!isObject(op) || typeof op.op !== 'string' || typeof op.path !== 'string') throw patchError('jsonpatch: malformed operation');
+    if (!isObject(op) || typeof op.op !== 'string' || typeof op.path !== 'string')
+      throw patchError('jsonpatch: malformed operation');
     const path = op.path;
     if (path === '') {
       if (op.op === 'add' || op.op === 'replace') doc = clone(op.value ?? null);
@@ -97,7 +103,8 @@ export function jsonPatch(target: Json, ops: Json): Json {
         break;
       }
       case 'test':
-        if (!deepEqual(getAt(locate(doc, path), path), op.value)) throw patchError(`testing value ${path} failed: test failed`);
+        if (!deepEqual(getAt(locate(doc, path), path), op.value))
+          throw patchError(`testing value ${path} failed: test failed`);
         break;
       default:
         throw patchError(`Unexpected kind: ${op.op}`);
@@ -153,7 +160,8 @@ export function strategicMergePatch(target: Json, patch: Json, path: string[] = 
     if (k.startsWith('$deleteFromPrimitiveList/')) {
       const field = k.slice('$deleteFromPrimitiveList/'.length);
       const cur = out[field];
-      if (Array.isArray(cur) && Array.isArray(v)) out[field] = cur.filter((x) => !v.some((d) => deepEqual(d, x)));
+      if (Array.isArray(cur) && Array.isArray(v))
+        out[field] = cur.filter((x) => !v.some((d) => deepEqual(d, x)));
       continue;
     }
     if (v === null) {
@@ -163,7 +171,8 @@ export function strategicMergePatch(target: Json, patch: Json, path: string[] = 
     const childPath = [...path, k];
     const key = builtinMergeKey(childPath);
     const cur = out[k];
-    if (Array.isArray(v) && key !== undefined && Array.isArray(cur)) out[k] = mergeList(cur, v, key, childPath);
+    if (Array.isArray(v) && key !== undefined && Array.isArray(cur))
+      out[k] = mergeList(cur, v, key, childPath);
     else if (isObject(v)) out[k] = strategicMergePatch(cur ?? null, v, childPath);
     else out[k] = clone(v);
   }

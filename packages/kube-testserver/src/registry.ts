@@ -75,16 +75,14 @@ export class ResourceRegistry {
         ...(schema ? { schema } : {}),
         printerColumns: (Array.isArray(v.additionalPrinterColumns) ? v.additionalPrinterColumns : [])
           .filter(isObject)
-          .map(
-            (c): PrinterColumn => ({
-              name: str(c.name) ?? '',
-              type: str(c.type) ?? 'string',
-              jsonPath: str(c.jsonPath) ?? '',
-              ...(str(c.description) ? { description: str(c.description) } : {}),
-              ...(typeof c.priority === 'number' ? { priority: c.priority } : {}),
-              ...(str(c.format) ? { format: str(c.format) } : {}),
-            }),
-          ),
+          .map((c): PrinterColumn => ({
+            name: str(c.name) ?? '',
+            type: str(c.type) ?? 'string',
+            jsonPath: str(c.jsonPath) ?? '',
+            ...(str(c.description) ? { description: str(c.description) } : {}),
+            ...(typeof c.priority === 'number' ? { priority: c.priority } : {}),
+            ...(str(c.format) ? { format: str(c.format) } : {}),
+          })),
         crdName: name,
       });
     }
@@ -149,10 +147,21 @@ export class ResourceRegistry {
       if (t.categories.length) r.categories = t.categories;
       resources.push(r);
       if (t.statusSubresource) {
-        resources.push({ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] });
+        resources.push({
+          name: `${t.plural}/status`,
+          singularName: '',
+          namespaced: t.namespaced,
+          kind: t.kind,
+          verbs: ['get', 'patch', 'update'],
+        });
       }
     }
-    return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf({ group, version }), resources };
+    return {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: apiVersionOf({ group, version }),
+      resources,
+    };
   }
 }
 

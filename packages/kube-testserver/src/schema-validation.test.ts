@@ -12,7 +12,11 @@ const schema = {
         tags: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } },
         nested: { type: 'object', default: {}, properties: { level: { type: 'integer', default: 1 } } },
         free: { type: 'object', additionalProperties: { type: 'string' } },
-        choice: { type: 'object', anyOf: [{ required: ['a'] }, { required: ['b'] }], properties: { a: { type: 'string' }, b: { type: 'string' } } },
+        choice: {
+          type: 'object',
+          anyOf: [{ required: ['a'] }, { required: ['b'] }],
+          properties: { a: { type: 'string' }, b: { type: 'string' } },
+        },
         nullable: { type: 'string', nullable: true },
       },
     },

@@ -32,7 +32,9 @@ function join(path: string, key: string): string {
 function pruneAndDefault(value: Json, schema: Schema, path: string, unknown: string[], root: boolean): Json {
   if (Array.isArray(value)) {
     const items = schemaAt(schema, 'items');
-    if (items) for (let i = 0; i < value.length; i++) value[i] = pruneAndDefault(value[i] as Json, items, `${path}[${i}]`, unknown, false);
+    if (items)
+      for (let i = 0; i < value.length; i++)
+        value[i] = pruneAndDefault(value[i] as Json, items, `${path}[${i}]`, unknown, false);
     return value;
   }
   if (!isObject(value)) return value;
@@ -85,7 +87,9 @@ function checkType(value: Json, schema: Schema, path: string, errors: FieldError
   }
   if (schema['x-kubernetes-int-or-string'] === true) {
     if (actual !== 'integer' && actual !== 'string') {
-      errors.push(fieldError.typeInvalid(path, actual, `${path} in body must be of type integer,string: "${actual}"`));
+      errors.push(
+        fieldError.typeInvalid(path, actual, `${path} in body must be of type integer,string: "${actual}"`),
+      );
       return false;
     }
     return true;
@@ -103,7 +107,8 @@ const formats: Record<string, RegExp> = {
   'date-time': /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/,
   date: /^\d{4}-\d{2}-\d{2}$/,
   ipv4: /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/,
-  hostname: /^(?=.{1,253}$)[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$/,
+  hostname:
+    /^(?=.{1,253}$)[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$/,
 };
 
 function validate(value: Json, schema: Schema, path: string, errors: FieldError[]): void {
@@ -120,16 +125,29 @@ function validate(value: Json, schema: Schema, path: string, errors: FieldError[
     if (key === 'allOf') for (const r of results) errors.push(...r);
     const passing = results.filter((r) => r.length === 0).length;
     if (key === 'anyOf' && passing === 0) {
-      errors.push(fieldError.invalid(path, value, `${path || '<root>'} in body must validate at least one schema (anyOf)`));
+      errors.push(
+        fieldError.invalid(
+          path,
+          value,
+          `${path || '<root>'} in body must validate at least one schema (anyOf)`,
+        ),
+      );
     }
     if (key === 'oneOf' && passing !== 1) {
-      errors.push(fieldError.invalid(path, value, `${path || '<root>'} in body must validate one and only one schema (oneOf)`));
+      errors.push(
+        fieldError.invalid(
+          path,
+          value,
+          `${path || '<root>'} in body must validate one and only one schema (oneOf)`,
+        ),
+      );
     }
   }
   if (isObject(schema.not)) {
     const errs: FieldError[] = [];
     validateValue(value, schema.not, path, errs);
-    if (errs.length === 0) errors.push(fieldError.invalid(path, value, `${path} in body must not validate the schema (not)`));
+    if (errs.length === 0)
+      errors.push(fieldError.invalid(path, value, `${path} in body must not validate the schema (not)`));
   }
 }
 
@@ -140,16 +158,25 @@ function validateValue(value: Json, schema: Schema, path: string, errors: FieldE
   }
   if (typeof value === 'string') {
     const len = [...value].length;
-    if (typeof schema.maxLength === 'number' && len > schema.maxLength) errors.push(fieldError.tooLong(path, schema.maxLength));
+    if (typeof schema.maxLength === 'number' && len > schema.maxLength)
+      errors.push(fieldError.tooLong(path, schema.maxLength));
     if (typeof schema.minLength === 'number' && len < schema.minLength) {
-      errors.push(fieldError.invalid(path, value, `${path} in body should be at least ${schema.minLength} chars long`));
+      errors.push(
+        fieldError.invalid(path, value, `${path} in body should be at least ${schema.minLength} chars long`),
+      );
     }
     if (typeof schema.pattern === 'string' && !safeRegex(schema.pattern).test(value)) {
       errors.push(fieldError.invalid(path, value, `${path} in body should match '${schema.pattern}'`));
     }
     const fmt = typeof schema.format === 'string' ? formats[schema.format] : undefined;
     if (fmt && !fmt.test(value)) {
-      errors.push(fieldError.invalid(path, value, `${path} in body must be of type ${String(schema.format)}: ${JSON.stringify(value)}`));
+      errors.push(
+        fieldError.invalid(
+          path,
+          value,
+          `${path} in body must be of type ${String(schema.format)}: ${JSON.stringify(value)}`,
+        ),
+      );
     }
   }
   if (typeof value === 'number') {
@@ -177,14 +204,17 @@ function validateArray(value: Json[], schema: Schema, path: string, errors: Fiel
     errors.push(fieldError.tooMany(path, value.length, schema.maxItems));
   }
   if (typeof schema.minItems === 'number' && value.length < schema.minItems) {
-    errors.push(fieldError.invalid(path, value.length, `${path} in body should have at least ${schema.minItems} items`));
+    errors.push(
+      fieldError.invalid(path, value.length, `${path} in body should have at least ${schema.minItems} items`),
+    );
   }
   const items = schemaAt(schema, 'items');
   if (items) value.forEach((item, i) => validate(item, items, `${path}[${i}]`, errors));
   const listType = schema['x-kubernetes-list-type'];
   if (listType === 'set') {
     value.forEach((item, i) => {
-      if (value.findIndex((x) => deepEqual(x, item)) < i) errors.push(fieldError.duplicate(`${path}[${i}]`, item));
+      if (value.findIndex((x) => deepEqual(x, item)) < i)
+        errors.push(fieldError.duplicate(`${path}[${i}]`, item));
     });
   } else if (listType === 'map' && Array.isArray(schema['x-kubernetes-list-map-keys'])) {
     const keys = schema['x-kubernetes-list-map-keys'].filter((k): k is string => typeof k === 'string');
@@ -195,7 +225,8 @@ function validateArray(value: Json[], schema: Schema, path: string, errors: Fiel
     };
     value.forEach((item, i) => {
       const k = keyOf(item);
-      if (value.findIndex((x) => deepEqual(keyOf(x), k)) < i) errors.push(fieldError.duplicate(`${path}[${i}]`, k));
+      if (value.findIndex((x) => deepEqual(keyOf(x), k)) < i)
+        errors.push(fieldError.duplicate(`${path}[${i}]`, k));
     });
   }
 }
@@ -210,7 +241,9 @@ function validateObject(value: JsonObject, schema: Schema, path: string, errors:
     errors.push(fieldError.tooMany(path, n, schema.maxProperties));
   }
   if (typeof schema.minProperties === 'number' && n < schema.minProperties) {
-    errors.push(fieldError.invalid(path, n, `${path} in body should have at least ${schema.minProperties} properties`));
+    errors.push(
+      fieldError.invalid(path, n, `${path} in body should have at least ${schema.minProperties} properties`),
+    );
   }
   const props = schemaAt(schema, 'properties');
   const additional = schemaAt(schema, 'additionalProperties');

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { StatusError } from './status.js';
 
-const obj = (labels: Record<string, string>, name = 'a', namespace = 'ns') => ({ metadata: { name, namespace, labels } });
+const obj = (labels: Record<string, string>, name = 'a', namespace = 'ns') => ({
+  metadata: { name, namespace, labels },
+});
 
 describe('label selectors', () => {
   it('matches everything when empty', () => {

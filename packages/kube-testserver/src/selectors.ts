@@ -36,7 +36,10 @@ export function parseLabelSelector(selector: string | undefined): Selector {
     let m = /^([\w./-]+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(req);
     if (m) {
       const key = m[1] as string;
-      const values = (m[3] as string).split(',').map((v) => v.trim()).filter(Boolean);
+      const values = (m[3] as string)
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
       return m[2] === 'in'
         ? (o) => {
             const v = labelsOf(o)[key];
@@ -84,7 +87,8 @@ export function parseFieldSelector(selector: string | undefined, supported: stri
     if (!supported.includes(field)) throw badRequest(`field label not supported: ${field}`);
     return (o) => {
       const raw = getPath(o, field);
-      const actual = raw === undefined || raw === null ? '' : typeof raw === 'object' ? JSON.stringify(raw) : String(raw);
+      const actual =
+        raw === undefined || raw === null ? '' : typeof raw === 'object' ? JSON.stringify(raw) : String(raw);
       return op === '!=' ? actual !== value : actual === value;
     };
   });

@@ -50,7 +50,8 @@ async function failure(p: Promise<unknown>): Promise<{ code: number; body: any }
   try {
     await p;
   } catch (e) {
-    if (e instanceof ApiException) return { code: e.code, body: typeof e.body === 'string' ? JSON.parse(e.body) : e.body };
+    if (e instanceof ApiException)
+      return { code: e.code, body: typeof e.body === 'string' ? JSON.parse(e.body) : e.body };
     throw e;
   }
   throw new Error('expected the request to fail');
@@ -70,7 +71,12 @@ function deployment(name: string, image = 'nginx:1') {
       selector: { matchLabels: { app: name } },
       template: {
         metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'web', image, ports: [{ containerPort: 80 }] }, { name: 'sidecar', image: 'envoy:1' }] },
+        spec: {
+          containers: [
+            { name: 'web', image, ports: [{ containerPort: 80 }] },
+            { name: 'sidecar', image: 'envoy:1' },
+          ],
+        },
       },
     },
   };
@@ -88,7 +94,17 @@ describe('discovery', () => {
   it('lists the core and group versions with correct scopes', async () => {
     expect((await raw(server, 'GET', '/api')).json.versions).toEqual(['v1']);
     const groups = (await raw(server, 'GET', '/apis')).json.groups.map((g: { name: string }) => g.name);
-    expect(groups).toEqual(expect.arrayContaining(['apps', 'discovery.k8s.io', 'policy', 'networking.k8s.io', 'coordination.k8s.io', 'apiextensions.k8s.io', 'example.com']));
+    expect(groups).toEqual(
+      expect.arrayContaining([
+        'apps',
+        'discovery.k8s.io',
+        'policy',
+        'networking.k8s.io',
+        'coordination.k8s.io',
+        'apiextensions.k8s.io',
+        'example.com',
+      ]),
+    );
     const core = (await raw(server, 'GET', '/api/v1')).json.resources;
     expect(core.find((r: any) => r.name === 'namespaces').namespaced).toBe(false);
     expect(core.find((r: any) => r.name === 'nodes').namespaced).toBe(false);
@@ -106,21 +122,47 @@ describe('discovery', () => {
       { ...crd.spec.versions[0], name: 'v1' },
       { ...crd.spec.versions[0], name: 'v1beta1', storage: false },
     ];
-    expect((await raw(server, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status).toBe(201);
-    expect((await raw(server, 'GET', '/apis/example.net')).json.preferredVersion).toEqual({ groupVersion: 'example.net/v1', version: 'v1' });
-    await raw(server, 'POST', '/apis/example.net/v1/namespaces/default/dials', { apiVersion: 'example.net/v1', kind: 'Dial', metadata: { name: 'd' }, spec: { color: 'red' } });
+    expect(
+      (await raw(server, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status,
+    ).toBe(201);
+    expect((await raw(server, 'GET', '/apis/example.net')).json.preferredVersion).toEqual({
+      groupVersion: 'example.net/v1',
+      version: 'v1',
+    });
+    await raw(server, 'POST', '/apis/example.net/v1/namespaces/default/dials', {
+      apiVersion: 'example.net/v1',
+      kind: 'Dial',
+      metadata: { name: 'd' },
+      spec: { color: 'red' },
+    });
     const beta = await raw(server, 'GET', '/apis/example.net/v1beta1/namespaces/default/dials/d');
-    expect(beta.json).toMatchObject({ apiVersion: 'example.net/v1beta1', kind: 'Dial', spec: { color: 'red' } });
+    expect(beta.json).toMatchObject({
+      apiVersion: 'example.net/v1beta1',
+      kind: 'Dial',
+      spec: { color: 'red' },
+    });
   });
 
   it('stops serving a CRD once it is deleted', async () => {
     const crd = structuredClone(widgetCrd);
     crd.metadata.name = 'gadgets.example.org';
     crd.spec.group = 'example.org';
-    crd.spec.names = { plural: 'gadgets', singular: 'gadget', kind: 'Gadget', listKind: 'GadgetList', shortNames: [] };
-    expect((await raw(server, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status).toBe(201);
+    crd.spec.names = {
+      plural: 'gadgets',
+      singular: 'gadget',
+      kind: 'Gadget',
+      listKind: 'GadgetList',
+      shortNames: [],
+    };
+    expect(
+      (await raw(server, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status,
+    ).toBe(201);
     expect((await raw(server, 'GET', '/apis/example.org/v1')).status).toBe(200);
-    await raw(server, 'DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.example.org');
+    await raw(
+      server,
+      'DELETE',
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.example.org',
+    );
     expect((await raw(server, 'GET', '/apis/example.org/v1')).status).toBe(404);
   });
 });
@@ -128,7 +170,10 @@ describe('discovery', () => {
 describe('create, get, update', () => {
   it('fills uid, creationTimestamp and resourceVersion on create', async () => {
     const ns = await namespace();
-    const cm = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'a' }, data: { k: 'v' } } });
+    const cm = await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'a' }, data: { k: 'v' } },
+    });
     expect(cm.metadata?.uid).toMatch(/^[0-9a-f-]{36}$/);
     expect(cm.metadata?.creationTimestamp).toBeInstanceOf(Date);
     expect(Number(cm.metadata?.resourceVersion)).toBeGreaterThan(0);
@@ -137,16 +182,27 @@ describe('create, get, update', () => {
   it('answers 409 AlreadyExists when creating an existing object', async () => {
     const ns = await namespace();
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'a' } } });
-    const err = await failure(core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'a' } } }));
+    const err = await failure(
+      core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'a' } } }),
+    );
     expect(err.code).toBe(409);
-    expect(err.body).toMatchObject({ reason: 'AlreadyExists', message: 'configmaps "a" already exists', details: { name: 'a', kind: 'configmaps' } });
+    expect(err.body).toMatchObject({
+      reason: 'AlreadyExists',
+      message: 'configmaps "a" already exists',
+      details: { name: 'a', kind: 'configmaps' },
+    });
   });
 
   it('answers 409 Conflict on an update with a stale resourceVersion', async () => {
     const ns = await namespace();
-    const cm = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'a' }, data: { k: '1' } } });
+    const cm = await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'a' }, data: { k: '1' } },
+    });
     await core.replaceNamespacedConfigMap({ name: 'a', namespace: ns, body: { ...cm, data: { k: '2' } } });
-    const err = await failure(core.replaceNamespacedConfigMap({ name: 'a', namespace: ns, body: { ...cm, data: { k: '3' } } }));
+    const err = await failure(
+      core.replaceNamespacedConfigMap({ name: 'a', namespace: ns, body: { ...cm, data: { k: '3' } } }),
+    );
     expect(err.code).toBe(409);
     expect(err.body.message).toBe(
       'Operation cannot be fulfilled on configmaps "a": the object has been modified; please apply your changes to the latest version and try again',
@@ -155,10 +211,18 @@ describe('create, get, update', () => {
 
   it('accepts YAML bodies and refuses protobuf ones with 415', async () => {
     const ns = await namespace();
-    const yaml = await raw(server, 'POST', `/api/v1/namespaces/${ns}/configmaps`, 'metadata:\n  name: y\ndata:\n  k: v\n', { 'Content-Type': 'application/yaml' });
+    const yaml = await raw(
+      server,
+      'POST',
+      `/api/v1/namespaces/${ns}/configmaps`,
+      'metadata:\n  name: y\ndata:\n  k: v\n',
+      { 'Content-Type': 'application/yaml' },
+    );
     expect(yaml.status).toBe(201);
     expect(yaml.json.data).toEqual({ k: 'v' });
-    const proto = await raw(server, 'POST', `/api/v1/namespaces/${ns}/configmaps`, 'k8s\u0000', { 'Content-Type': 'application/vnd.kubernetes.protobuf' });
+    const proto = await raw(server, 'POST', `/api/v1/namespaces/${ns}/configmaps`, 'k8s\u0000', {
+      'Content-Type': 'application/vnd.kubernetes.protobuf',
+    });
     expect(proto.status).toBe(415);
   });
 
@@ -166,29 +230,53 @@ describe('create, get, update', () => {
     const err = await failure(core.readNamespacedConfigMap({ name: 'nope', namespace: 'default' }));
     expect(err.code).toBe(404);
     expect(err.body.message).toBe('configmaps "nope" not found');
-    const err2 = await failure(core.createNamespacedConfigMap({ namespace: 'no-such-ns', body: { metadata: { name: 'a' } } }));
+    const err2 = await failure(
+      core.createNamespacedConfigMap({ namespace: 'no-such-ns', body: { metadata: { name: 'a' } } }),
+    );
     expect(err2.body.message).toBe('namespaces "no-such-ns" not found');
   });
 
   it('refuses an update of a custom resource without a resourceVersion', async () => {
     const ns = await namespace();
-    const w = (await custom.createNamespacedCustomObject({ group: 'example.com', version: 'v1', namespace: ns, plural: 'widgets', body: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { color: 'red' } } })) as any;
+    const w = (await custom.createNamespacedCustomObject({
+      group: 'example.com',
+      version: 'v1',
+      namespace: ns,
+      plural: 'widgets',
+      body: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { color: 'red' } },
+    })) as any;
     delete w.metadata.resourceVersion;
-    const err = await failure(custom.replaceNamespacedCustomObject({ group: 'example.com', version: 'v1', namespace: ns, plural: 'widgets', name: 'w', body: w }));
+    const err = await failure(
+      custom.replaceNamespacedCustomObject({
+        group: 'example.com',
+        version: 'v1',
+        namespace: ns,
+        plural: 'widgets',
+        name: 'w',
+        body: w,
+      }),
+    );
     expect(err.code).toBe(422);
-    expect(err.body.message).toBe('Widget.example.com "w" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update');
+    expect(err.body.message).toBe(
+      'Widget.example.com "w" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update',
+    );
   });
 
   it('does not bump resourceVersion on a no-op update', async () => {
     const ns = await namespace();
-    const cm = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'a' }, data: { k: '1' } } });
+    const cm = await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'a' }, data: { k: '1' } },
+    });
     const same = await core.replaceNamespacedConfigMap({ name: 'a', namespace: ns, body: cm });
     expect(same.metadata?.resourceVersion).toBe(cm.metadata?.resourceVersion);
   });
 
   it('rejects an invalid object name with 422 naming metadata.name', async () => {
     const ns = await namespace();
-    const err = await failure(core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'Bad_Name' } } }));
+    const err = await failure(
+      core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'Bad_Name' } } }),
+    );
     expect(err.code).toBe(422);
     expect(err.body.details.causes[0]).toMatchObject({ reason: 'FieldValueInvalid', field: 'metadata.name' });
   });
@@ -197,13 +285,22 @@ describe('create, get, update', () => {
 describe('list', () => {
   it('returns the store-wide resourceVersion and pages with limit and continue', async () => {
     const ns = await namespace();
-    for (let i = 0; i < 5; i++) await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `cm-${i}` } } });
+    for (let i = 0; i < 5; i++)
+      await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `cm-${i}` } } });
     const page1 = await core.listNamespacedConfigMap({ namespace: ns, limit: 2 });
     expect(page1.metadata?.resourceVersion).toBe(String(server.store.resourceVersion));
     expect(page1.items.map((i) => i.metadata?.name)).toEqual(['cm-0', 'cm-1']);
     expect(page1.metadata?.remainingItemCount).toBe(3);
-    const page2 = await core.listNamespacedConfigMap({ namespace: ns, limit: 2, _continue: page1.metadata?._continue });
-    const page3 = await core.listNamespacedConfigMap({ namespace: ns, limit: 2, _continue: page2.metadata?._continue });
+    const page2 = await core.listNamespacedConfigMap({
+      namespace: ns,
+      limit: 2,
+      _continue: page1.metadata?._continue,
+    });
+    const page3 = await core.listNamespacedConfigMap({
+      namespace: ns,
+      limit: 2,
+      _continue: page2.metadata?._continue,
+    });
     expect([...page2.items, ...page3.items].map((i) => i.metadata?.name)).toEqual(['cm-2', 'cm-3', 'cm-4']);
     expect(page3.metadata?._continue).toBeUndefined();
   });
@@ -211,7 +308,13 @@ describe('list', () => {
   it('omits apiVersion and kind from built-in list items but keeps them for custom resources', async () => {
     const ns = await namespace();
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'a' } } });
-    await custom.createNamespacedCustomObject({ group: 'example.com', version: 'v1', namespace: ns, plural: 'widgets', body: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { color: 'red' } } });
+    await custom.createNamespacedCustomObject({
+      group: 'example.com',
+      version: 'v1',
+      namespace: ns,
+      plural: 'widgets',
+      body: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { color: 'red' } },
+    });
     const cms = (await raw(server, 'GET', `/api/v1/namespaces/${ns}/configmaps`)).json;
     expect(cms).toMatchObject({ kind: 'ConfigMapList', apiVersion: 'v1' });
     expect(cms.items[0].kind).toBeUndefined();
@@ -221,12 +324,15 @@ describe('list', () => {
 
   it('filters by label selectors (=, ==, !=, in, notin, exists, !)', async () => {
     const ns = await namespace();
-    const make = (name: string, labels: Record<string, string>) => core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name, labels } } });
+    const make = (name: string, labels: Record<string, string>) =>
+      core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name, labels } } });
     await make('a', { tier: 'web', env: 'prod' });
     await make('b', { tier: 'db', env: 'dev' });
     await make('c', { tier: 'cache' });
     const names = async (labelSelector: string) =>
-      (await core.listNamespacedConfigMap({ namespace: ns, labelSelector })).items.map((i) => i.metadata?.name);
+      (await core.listNamespacedConfigMap({ namespace: ns, labelSelector })).items.map(
+        (i) => i.metadata?.name,
+      );
     expect(await names('tier=web')).toEqual(['a']);
     expect(await names('tier==db')).toEqual(['b']);
     expect(await names('tier!=web')).toEqual(['b', 'c']);
@@ -241,7 +347,9 @@ describe('list', () => {
     const ns = await namespace();
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'x' } } });
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'y' } } });
-    const byName = await core.listConfigMapForAllNamespaces({ fieldSelector: `metadata.name=x,metadata.namespace=${ns}` });
+    const byName = await core.listConfigMapForAllNamespaces({
+      fieldSelector: `metadata.name=x,metadata.namespace=${ns}`,
+    });
     expect(byName.items.map((i) => i.metadata?.name)).toEqual(['x']);
     const err = await failure(core.listNamespacedConfigMap({ namespace: ns, fieldSelector: 'data.k=v' }));
     expect(err.code).toBe(400);
@@ -252,11 +360,24 @@ describe('list', () => {
 describe('patch', () => {
   it('applies JSON merge patches and JSON patches', async () => {
     const ns = await namespace();
-    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'a' }, data: { a: '1', b: '2' } } });
-    const merged = await core.patchNamespacedConfigMap({ name: 'a', namespace: ns, body: { data: { a: null, c: '3' } } }, merge);
+    await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'a' }, data: { a: '1', b: '2' } },
+    });
+    const merged = await core.patchNamespacedConfigMap(
+      { name: 'a', namespace: ns, body: { data: { a: null, c: '3' } } },
+      merge,
+    );
     expect(merged.data).toEqual({ b: '2', c: '3' });
     const patched = await core.patchNamespacedConfigMap(
-      { name: 'a', namespace: ns, body: [{ op: 'replace', path: '/data/b', value: '20' }, { op: 'add', path: '/data/d', value: '4' }] },
+      {
+        name: 'a',
+        namespace: ns,
+        body: [
+          { op: 'replace', path: '/data/b', value: '20' },
+          { op: 'add', path: '/data/d', value: '4' },
+        ],
+      },
       jsonPatch,
     );
     expect(patched.data).toEqual({ b: '20', c: '3', d: '4' });
@@ -266,7 +387,11 @@ describe('patch', () => {
     const ns = await namespace();
     await apps.createNamespacedDeployment({ namespace: ns, body: deployment('web') });
     const patched = await apps.patchNamespacedDeployment(
-      { name: 'web', namespace: ns, body: { spec: { template: { spec: { containers: [{ name: 'web', image: 'nginx:2' }] } } } } },
+      {
+        name: 'web',
+        namespace: ns,
+        body: { spec: { template: { spec: { containers: [{ name: 'web', image: 'nginx:2' }] } } } },
+      },
       strategic,
     );
     const containers = patched.spec?.template.spec?.containers ?? [];
@@ -279,8 +404,20 @@ describe('patch', () => {
 
   it('refuses strategic merge patches on custom resources with 415', async () => {
     const ns = await namespace();
-    await custom.createNamespacedCustomObject({ group: 'example.com', version: 'v1', namespace: ns, plural: 'widgets', body: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { color: 'red' } } });
-    const res = await raw(server, 'PATCH', `/apis/example.com/v1/namespaces/${ns}/widgets/w`, { spec: { size: 2 } }, { 'Content-Type': 'application/strategic-merge-patch+json' });
+    await custom.createNamespacedCustomObject({
+      group: 'example.com',
+      version: 'v1',
+      namespace: ns,
+      plural: 'widgets',
+      body: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { color: 'red' } },
+    });
+    const res = await raw(
+      server,
+      'PATCH',
+      `/apis/example.com/v1/namespaces/${ns}/widgets/w`,
+      { spec: { size: 2 } },
+      { 'Content-Type': 'application/strategic-merge-patch+json' },
+    );
     expect(res.status).toBe(415);
     expect(res.json.reason).toBe('UnsupportedMediaType');
   });
@@ -288,7 +425,14 @@ describe('patch', () => {
 
 describe('server-side apply', () => {
   const apply = (ns: string, body: object, manager: string, force = false) =>
-    objects.patch({ ...(body as KubernetesObject), metadata: { ...(body as KubernetesObject).metadata, namespace: ns } }, undefined, undefined, manager, force, PatchStrategy.ServerSideApply);
+    objects.patch(
+      { ...(body as KubernetesObject), metadata: { ...(body as KubernetesObject).metadata, namespace: ns } },
+      undefined,
+      undefined,
+      manager,
+      force,
+      PatchStrategy.ServerSideApply,
+    );
 
   it('creates the object and records an Apply managedFields entry in FieldsV1', async () => {
     const ns = await namespace();
@@ -296,7 +440,9 @@ describe('server-side apply', () => {
     const entry = d.metadata.managedFields.find((m: any) => m.manager === 'team-a');
     expect(entry).toMatchObject({ operation: 'Apply', apiVersion: 'apps/v1', fieldsType: 'FieldsV1' });
     expect(entry.fieldsV1['f:spec']['f:replicas']).toEqual({});
-    expect(entry.fieldsV1['f:spec']['f:template']['f:spec']['f:containers']['k:{"name":"web"}']['.']).toEqual({});
+    expect(entry.fieldsV1['f:spec']['f:template']['f:spec']['f:containers']['k:{"name":"web"}']['.']).toEqual(
+      {},
+    );
   });
 
   it('answers 409 naming the field and the other manager on a conflicting apply, and takes ownership with force', async () => {
@@ -306,8 +452,16 @@ describe('server-side apply', () => {
     conflicting.spec.replicas = 5;
     const err = await failure(apply(ns, conflicting, 'team-b'));
     expect(err.code).toBe(409);
-    expect(err.body.message).toBe('Apply failed with 1 conflict: conflict with "team-a" using apps/v1: .spec.replicas');
-    expect(err.body.details.causes).toEqual([{ reason: 'FieldManagerConflict', message: 'conflict with "team-a" using apps/v1', field: '.spec.replicas' }]);
+    expect(err.body.message).toBe(
+      'Apply failed with 1 conflict: conflict with "team-a" using apps/v1: .spec.replicas',
+    );
+    expect(err.body.details.causes).toEqual([
+      {
+        reason: 'FieldManagerConflict',
+        message: 'conflict with "team-a" using apps/v1',
+        field: '.spec.replicas',
+      },
+    ]);
     const forced = (await apply(ns, conflicting, 'team-b', true)) as any;
     expect(forced.spec.replicas).toBe(5);
     const a = forced.metadata.managedFields.find((m: any) => m.manager === 'team-a');
@@ -323,47 +477,122 @@ describe('server-side apply', () => {
 
   it('removes a field its manager stops applying', async () => {
     const ns = await namespace();
-    const withLabel = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: { keep: 'y', drop: 'y' } }, data: { a: '1', b: '2' } };
+    const withLabel = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c', labels: { keep: 'y', drop: 'y' } },
+      data: { a: '1', b: '2' },
+    };
     await apply(ns, withLabel, 'mgr');
-    const next = (await apply(ns, { ...withLabel, metadata: { name: 'c', labels: { keep: 'y' } }, data: { a: '1' } }, 'mgr')) as any;
+    const next = (await apply(
+      ns,
+      { ...withLabel, metadata: { name: 'c', labels: { keep: 'y' } }, data: { a: '1' } },
+      'mgr',
+    )) as any;
     expect(next.metadata.labels).toEqual({ keep: 'y' });
     expect(next.data).toEqual({ a: '1' });
   });
 
   it('conflicts with a field set by an update from another manager', async () => {
     const ns = await namespace();
-    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'c' }, data: { a: '1' } }, fieldManager: 'editor' });
-    const err = await failure(apply(ns, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: '2' } }, 'applier'));
-    expect(err.body.details.causes[0]).toMatchObject({ field: '.data.a', message: 'conflict with "editor" using v1' });
+    await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'c' }, data: { a: '1' } },
+      fieldManager: 'editor',
+    });
+    const err = await failure(
+      apply(
+        ns,
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: '2' } },
+        'applier',
+      ),
+    );
+    expect(err.body.details.causes[0]).toMatchObject({
+      field: '.data.a',
+      message: 'conflict with "editor" using v1',
+    });
   });
 
   it('requires a fieldManager for apply patches', async () => {
     const ns = await namespace();
-    const res = await raw(server, 'PATCH', `/api/v1/namespaces/${ns}/configmaps/x`, 'apiVersion: v1\nkind: ConfigMap\n', { 'Content-Type': 'application/apply-patch+yaml' });
+    const res = await raw(
+      server,
+      'PATCH',
+      `/api/v1/namespaces/${ns}/configmaps/x`,
+      'apiVersion: v1\nkind: ConfigMap\n',
+      { 'Content-Type': 'application/apply-patch+yaml' },
+    );
     expect(res.status).toBe(422);
     expect(res.json.details.causes[0].field).toBe('fieldManager');
   });
 });
 
 describe('status subresource and generation', () => {
-  const widget = (name: string, spec: object) => ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name }, spec });
+  const widget = (name: string, spec: object) => ({
+    apiVersion: 'example.com/v1',
+    kind: 'Widget',
+    metadata: { name },
+    spec,
+  });
 
   it('bumps generation on spec changes only, and ignores status written to the main resource', async () => {
     const ns = await namespace();
-    const created = (await custom.createNamespacedCustomObject({ group: 'example.com', version: 'v1', namespace: ns, plural: 'widgets', body: { ...widget('w', { color: 'red' }), status: { phase: 'Ignored' } } })) as any;
+    const created = (await custom.createNamespacedCustomObject({
+      group: 'example.com',
+      version: 'v1',
+      namespace: ns,
+      plural: 'widgets',
+      body: { ...widget('w', { color: 'red' }), status: { phase: 'Ignored' } },
+    })) as any;
     expect(created.metadata.generation).toBe(1);
     expect(created.status).toBeUndefined();
-    const labelled = (await custom.patchNamespacedCustomObject({ group: 'example.com', version: 'v1', namespace: ns, plural: 'widgets', name: 'w', body: { metadata: { labels: { a: 'b' } }, status: { phase: 'Nope' } } }, merge)) as any;
+    const labelled = (await custom.patchNamespacedCustomObject(
+      {
+        group: 'example.com',
+        version: 'v1',
+        namespace: ns,
+        plural: 'widgets',
+        name: 'w',
+        body: { metadata: { labels: { a: 'b' } }, status: { phase: 'Nope' } },
+      },
+      merge,
+    )) as any;
     expect(labelled.metadata.generation).toBe(1);
     expect(labelled.status).toBeUndefined();
-    const resized = (await custom.patchNamespacedCustomObject({ group: 'example.com', version: 'v1', namespace: ns, plural: 'widgets', name: 'w', body: { spec: { size: 5 } } }, merge)) as any;
+    const resized = (await custom.patchNamespacedCustomObject(
+      {
+        group: 'example.com',
+        version: 'v1',
+        namespace: ns,
+        plural: 'widgets',
+        name: 'w',
+        body: { spec: { size: 5 } },
+      },
+      merge,
+    )) as any;
     expect(resized.metadata.generation).toBe(2);
   });
 
   it('takes only status through /status, without bumping generation', async () => {
     const ns = await namespace();
-    await custom.createNamespacedCustomObject({ group: 'example.com', version: 'v1', namespace: ns, plural: 'widgets', body: widget('w', { color: 'red' }) });
-    const s = (await custom.patchNamespacedCustomObjectStatus({ group: 'example.com', version: 'v1', namespace: ns, plural: 'widgets', name: 'w', body: { spec: { color: 'blue' }, status: { phase: 'Ready', observedGeneration: 1 } } }, merge)) as any;
+    await custom.createNamespacedCustomObject({
+      group: 'example.com',
+      version: 'v1',
+      namespace: ns,
+      plural: 'widgets',
+      body: widget('w', { color: 'red' }),
+    });
+    const s = (await custom.patchNamespacedCustomObjectStatus(
+      {
+        group: 'example.com',
+        version: 'v1',
+        namespace: ns,
+        plural: 'widgets',
+        name: 'w',
+        body: { spec: { color: 'blue' }, status: { phase: 'Ready', observedGeneration: 1 } },
+      },
+      merge,
+    )) as any;
     expect(s.status).toEqual({ phase: 'Ready', observedGeneration: 1 });
     expect(s.spec.color).toBe('red');
     expect(s.metadata.generation).toBe(1);
@@ -371,7 +600,13 @@ describe('status subresource and generation', () => {
 
   it('applies status server-side through /status with its own managedFields entry', async () => {
     const ns = await namespace();
-    await custom.createNamespacedCustomObject({ group: 'example.com', version: 'v1', namespace: ns, plural: 'widgets', body: widget('w', { color: 'red' }) });
+    await custom.createNamespacedCustomObject({
+      group: 'example.com',
+      version: 'v1',
+      namespace: ns,
+      plural: 'widgets',
+      body: widget('w', { color: 'red' }),
+    });
     const res = await raw(
       server,
       'PATCH',
@@ -383,15 +618,25 @@ describe('status subresource and generation', () => {
     expect(res.json.status).toEqual({ phase: 'Ready' });
     expect(res.json.spec.color).toBe('red');
     const entry = res.json.metadata.managedFields.find((m: any) => m.manager === 'widget-controller');
-    expect(entry).toMatchObject({ operation: 'Apply', subresource: 'status', fieldsV1: { 'f:status': { 'f:phase': {} } } });
+    expect(entry).toMatchObject({
+      operation: 'Apply',
+      subresource: 'status',
+      fieldsV1: { 'f:status': { 'f:phase': {} } },
+    });
   });
 
   it('bumps a Deployment generation on spec changes but not on label changes', async () => {
     const ns = await namespace();
     await apps.createNamespacedDeployment({ namespace: ns, body: deployment('d') });
-    const labelled = await apps.patchNamespacedDeployment({ name: 'd', namespace: ns, body: { metadata: { labels: { x: 'y' } } } }, merge);
+    const labelled = await apps.patchNamespacedDeployment(
+      { name: 'd', namespace: ns, body: { metadata: { labels: { x: 'y' } } } },
+      merge,
+    );
     expect(labelled.metadata?.generation).toBe(1);
-    const scaled = await apps.patchNamespacedDeployment({ name: 'd', namespace: ns, body: { spec: { replicas: 3 } } }, merge);
+    const scaled = await apps.patchNamespacedDeployment(
+      { name: 'd', namespace: ns, body: { spec: { replicas: 3 } } },
+      merge,
+    );
     expect(scaled.metadata?.generation).toBe(2);
   });
 });
@@ -406,77 +651,142 @@ describe('custom resource schema', () => {
       spec: { color: 'red', bogus: 1, parts: [{ name: 'p' }], extra: { anything: { goes: true } } },
     });
     expect(res.status).toBe(201);
-    expect(res.json.spec).toEqual({ color: 'red', size: 3, parts: [{ name: 'p', count: 1 }], extra: { anything: { goes: true } } });
+    expect(res.json.spec).toEqual({
+      color: 'red',
+      size: 3,
+      parts: [{ name: 'p', count: 1 }],
+      extra: { anything: { goes: true } },
+    });
     expect(res.headers.warning).toBe('299 - "unknown field \\"spec.bogus\\""');
   });
 
   it('refuses unknown fields with fieldValidation=Strict', async () => {
     const ns = await namespace();
-    const res = await raw(server, 'POST', `/apis/example.com/v1/namespaces/${ns}/widgets?fieldValidation=Strict`, {
-      apiVersion: 'example.com/v1',
-      kind: 'Widget',
-      metadata: { name: 'w' },
-      spec: { color: 'red', bogus: 1 },
-    });
+    const res = await raw(
+      server,
+      'POST',
+      `/apis/example.com/v1/namespaces/${ns}/widgets?fieldValidation=Strict`,
+      {
+        apiVersion: 'example.com/v1',
+        kind: 'Widget',
+        metadata: { name: 'w' },
+        spec: { color: 'red', bogus: 1 },
+      },
+    );
     expect(res.status).toBe(400);
-    expect(res.json.message).toBe('Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "spec.bogus"');
+    expect(res.json.message).toBe(
+      'Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "spec.bogus"',
+    );
   });
 
   it('rejects schema violations with 422 and one cause per field', async () => {
     const ns = await namespace();
     const err = await failure(
-      custom.createNamespacedCustomObject({ group: 'example.com', version: 'v1', namespace: ns, plural: 'widgets', body: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { color: 'pink', size: 11, label: 'UPPER' } } }),
+      custom.createNamespacedCustomObject({
+        group: 'example.com',
+        version: 'v1',
+        namespace: ns,
+        plural: 'widgets',
+        body: {
+          apiVersion: 'example.com/v1',
+          kind: 'Widget',
+          metadata: { name: 'w' },
+          spec: { color: 'pink', size: 11, label: 'UPPER' },
+        },
+      }),
     );
     expect(err.code).toBe(422);
     expect(err.body.details.causes).toEqual([
-      { reason: 'FieldValueNotSupported', message: 'Unsupported value: "pink": supported values: "red", "green", "blue"', field: 'spec.color' },
-      { reason: 'FieldValueInvalid', message: 'Invalid value: 11: spec.size in body should be less than or equal to 10', field: 'spec.size' },
-      { reason: 'FieldValueInvalid', message: "Invalid value: \"UPPER\": spec.label in body should match '^[a-z]+$'", field: 'spec.label' },
+      {
+        reason: 'FieldValueNotSupported',
+        message: 'Unsupported value: "pink": supported values: "red", "green", "blue"',
+        field: 'spec.color',
+      },
+      {
+        reason: 'FieldValueInvalid',
+        message: 'Invalid value: 11: spec.size in body should be less than or equal to 10',
+        field: 'spec.size',
+      },
+      {
+        reason: 'FieldValueInvalid',
+        message: 'Invalid value: "UPPER": spec.label in body should match \'^[a-z]+$\'',
+        field: 'spec.label',
+      },
     ]);
-    expect(err.body.message).toMatch(/^Widget\.example\.com "w" is invalid: \[spec\.color: Unsupported value/);
+    expect(err.body.message).toMatch(
+      /^Widget\.example\.com "w" is invalid: \[spec\.color: Unsupported value/,
+    );
   });
 });
 
 describe('deletion', () => {
   it('keeps an object with finalizers until the last finalizer is removed', async () => {
     const ns = await namespace();
-    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'f', finalizers: ['example.com/cleanup'] } } });
+    await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'f', finalizers: ['example.com/cleanup'] } },
+    });
     await core.deleteNamespacedConfigMap({ name: 'f', namespace: ns });
     const pending = await core.readNamespacedConfigMap({ name: 'f', namespace: ns });
     expect(pending.metadata?.deletionTimestamp).toBeInstanceOf(Date);
-    await core.patchNamespacedConfigMap({ name: 'f', namespace: ns, body: { metadata: { finalizers: null } } }, merge);
+    await core.patchNamespacedConfigMap(
+      { name: 'f', namespace: ns, body: { metadata: { finalizers: null } } },
+      merge,
+    );
     expect((await failure(core.readNamespacedConfigMap({ name: 'f', namespace: ns }))).code).toBe(404);
   });
 
   it('deletes a namespace with its contents, waiting for finalizers, and refuses new content meanwhile', async () => {
     const ns = await namespace();
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'plain' } } });
-    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'held', finalizers: ['example.com/hold'] } } });
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: 'held', finalizers: ['example.com/hold'] } },
+    });
     await core.deleteNamespace({ name: ns });
     const terminating = await core.readNamespace({ name: ns });
     expect(terminating.status?.phase).toBe('Terminating');
     expect((await failure(core.readNamespacedConfigMap({ name: 'plain', namespace: ns }))).code).toBe(404);
-    const refused = await failure(core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'late' } } }));
+    const refused = await failure(
+      core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'late' } } }),
+    );
     expect(refused.code).toBe(403);
-    expect(refused.body.message).toBe(`configmaps "late" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`);
-    await core.patchNamespacedSecret({ name: 'held', namespace: ns, body: { metadata: { finalizers: null } } }, merge);
+    expect(refused.body.message).toBe(
+      `configmaps "late" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
+    );
+    await core.patchNamespacedSecret(
+      { name: 'held', namespace: ns, body: { metadata: { finalizers: null } } },
+      merge,
+    );
     expect((await failure(core.readNamespace({ name: ns }))).code).toBe(404);
   });
 
   it('deletes a collection by label selector', async () => {
     const ns = await namespace();
-    for (const [name, tier] of [['a', 'web'], ['b', 'web'], ['c', 'db']]) {
-      await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name, labels: { tier: tier as string } } } });
+    for (const [name, tier] of [
+      ['a', 'web'],
+      ['b', 'web'],
+      ['c', 'db'],
+    ]) {
+      await core.createNamespacedConfigMap({
+        namespace: ns,
+        body: { metadata: { name, labels: { tier: tier as string } } },
+      });
     }
     await core.deleteCollectionNamespacedConfigMap({ namespace: ns, labelSelector: 'tier=web' });
-    expect((await core.listNamespacedConfigMap({ namespace: ns })).items.map((i) => i.metadata?.name)).toEqual(['c']);
+    expect(
+      (await core.listNamespacedConfigMap({ namespace: ns })).items.map((i) => i.metadata?.name),
+    ).toEqual(['c']);
   });
 });
 
 describe('watch', () => {
   it('delivers ADDED, MODIFIED and DELETED in resourceVersion order', async () => {
     const ns = await namespace();
-    const w = openWatch(server, `/api/v1/namespaces/${ns}/configmaps?watch=true&resourceVersion=${server.store.resourceVersion}`);
+    const w = openWatch(
+      server,
+      `/api/v1/namespaces/${ns}/configmaps?watch=true&resourceVersion=${server.store.resourceVersion}`,
+    );
     await w.status;
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'a' } } });
     await core.patchNamespacedConfigMap({ name: 'a', namespace: ns, body: { data: { x: '1' } } }, merge);
@@ -484,7 +794,12 @@ describe('watch', () => {
     await core.deleteNamespacedConfigMap({ name: 'a', namespace: ns });
     await until(() => w.events.length === 4, 5000, 'four events');
     w.stop();
-    expect(w.events.map((e) => `${e.type} ${(e.object.metadata as any).name}`)).toEqual(['ADDED a', 'MODIFIED a', 'ADDED b', 'DELETED a']);
+    expect(w.events.map((e) => `${e.type} ${(e.object.metadata as any).name}`)).toEqual([
+      'ADDED a',
+      'MODIFIED a',
+      'ADDED b',
+      'DELETED a',
+    ]);
     const rvs = w.events.map((e) => Number((e.object.metadata as any).resourceVersion));
     expect([...rvs].sort((x, y) => x - y)).toEqual(rvs);
   });
@@ -508,12 +823,20 @@ describe('watch', () => {
     await w.ended;
     expect(w.events).toHaveLength(1);
     expect(w.events[0]?.type).toBe('ERROR');
-    expect(w.events[0]?.object).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired', message: `too old resource version: ${old} (${server.store.resourceVersion + 1})` });
+    expect(w.events[0]?.object).toMatchObject({
+      kind: 'Status',
+      code: 410,
+      reason: 'Expired',
+      message: `too old resource version: ${old} (${server.store.resourceVersion + 1})`,
+    });
     expect(server.watchCount()).toBe(0);
   });
 
   it('sends BOOKMARK events carrying the current resourceVersion when allowed', async () => {
-    const w = openWatch(server, `/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion=${server.store.resourceVersion}`);
+    const w = openWatch(
+      server,
+      `/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion=${server.store.resourceVersion}`,
+    );
     await until(() => w.events.some((e) => e.type === 'BOOKMARK'), 3000, 'bookmark');
     w.stop();
     const bm = w.events.find((e) => e.type === 'BOOKMARK');
@@ -523,11 +846,23 @@ describe('watch', () => {
 
   it('turns selector transitions into ADDED and DELETED', async () => {
     const ns = await namespace();
-    const w = openWatch(server, `/api/v1/namespaces/${ns}/configmaps?watch=true&labelSelector=on%3Dyes&resourceVersion=${server.store.resourceVersion}`);
+    const w = openWatch(
+      server,
+      `/api/v1/namespaces/${ns}/configmaps?watch=true&labelSelector=on%3Dyes&resourceVersion=${server.store.resourceVersion}`,
+    );
     await w.status;
-    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'a', labels: { on: 'no' } } } });
-    await core.patchNamespacedConfigMap({ name: 'a', namespace: ns, body: { metadata: { labels: { on: 'yes' } } } }, merge);
-    await core.patchNamespacedConfigMap({ name: 'a', namespace: ns, body: { metadata: { labels: { on: 'no' } } } }, merge);
+    await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'a', labels: { on: 'no' } } },
+    });
+    await core.patchNamespacedConfigMap(
+      { name: 'a', namespace: ns, body: { metadata: { labels: { on: 'yes' } } } },
+      merge,
+    );
+    await core.patchNamespacedConfigMap(
+      { name: 'a', namespace: ns, body: { metadata: { labels: { on: 'no' } } } },
+      merge,
+    );
     await until(() => w.events.length === 2, 5000, 'two events');
     w.stop();
     expect(w.events.map((e) => e.type)).toEqual(['ADDED', 'DELETED']);
@@ -536,7 +871,12 @@ describe('watch', () => {
   it('works through client-node Watch', async () => {
     const ns = await namespace();
     const seen: string[] = [];
-    const ctl = await new Watch(kc).watch(`/api/v1/namespaces/${ns}/configmaps`, { resourceVersion: String(server.store.resourceVersion) }, (type, obj) => seen.push(`${type} ${obj.metadata.name}`), () => undefined);
+    const ctl = await new Watch(kc).watch(
+      `/api/v1/namespaces/${ns}/configmaps`,
+      { resourceVersion: String(server.store.resourceVersion) },
+      (type, obj) => seen.push(`${type} ${obj.metadata.name}`),
+      () => undefined,
+    );
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'z' } } });
     await until(() => seen.length === 1, 5000, 'watch event');
     ctl.abort();
@@ -591,16 +931,40 @@ describe('informer', () => {
       const direct = structuredClone(server.store.get('/configmaps', ns, 'gone-soon'));
       expect(direct).toBeDefined();
       server.store.remove('/configmaps', ns, 'gone-soon');
-      server.store.put('/configmaps', ns, 'fresh', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fresh', namespace: ns, uid: 'u-fresh', creationTimestamp: new Date().toISOString() } });
+      server.store.put('/configmaps', ns, 'fresh', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: 'fresh',
+          namespace: ns,
+          uid: 'u-fresh',
+          creationTimestamp: new Date().toISOString(),
+        },
+      });
       server.store.compact();
       server.faults.resume();
-      await until(() => lists === 2 && informer.list().map((o) => o.metadata?.name).join() === 'fresh', 10_000, 'relist').catch((e: Error) => {
-        throw new Error(`${e.message}: ${lists} lists, cache [${informer.list().map((o) => o.metadata?.name)}], ${server.watchCount()} watches`);
+      await until(
+        () =>
+          lists === 2 &&
+          informer
+            .list()
+            .map((o) => o.metadata?.name)
+            .join() === 'fresh',
+        10_000,
+        'relist',
+      ).catch((e: Error) => {
+        throw new Error(
+          `${e.message}: ${lists} lists, cache [${informer.list().map((o) => o.metadata?.name)}], ${server.watchCount()} watches`,
+        );
       });
       expect(deleted).toEqual(['gone-soon']);
       // It watches again from the relisted resourceVersion (and, for stop() below, has its watch in hand).
       await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'after-relist' } } });
-      await until(() => informer.list().some((o) => o.metadata?.name === 'after-relist'), 10_000, 'an event after the relist');
+      await until(
+        () => informer.list().some((o) => o.metadata?.name === 'after-relist'),
+        10_000,
+        'an event after the relist',
+      );
       expect(lists).toBe(2);
     } finally {
       await informer.stop();

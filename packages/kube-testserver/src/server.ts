@@ -64,7 +64,8 @@ interface ParsedPath {
 }
 
 function parseApiPath(segments: string[]): ParsedPath | undefined {
-  if (segments[0] === 'api' && segments.length >= 2) return { group: '', version: segments[1] as string, rest: segments.slice(2) };
+  if (segments[0] === 'api' && segments.length >= 2)
+    return { group: '', version: segments[1] as string, rest: segments.slice(2) };
   if (segments[0] === 'apis' && segments.length >= 3) {
     return { group: segments[1] as string, version: segments[2] as string, rest: segments.slice(3) };
   }
@@ -79,7 +80,12 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 function send(res: ServerResponse, code: number, body: Json, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private', ...headers });
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-cache, private',
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -107,7 +113,17 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
     }
     if (url.pathname === '/version') {
       const [major, minor] = gitVersion.replace(/^v/, '').split('.');
-      send(res, 200, { major: major ?? '1', minor: minor ?? '32', gitVersion, gitCommit: 'kube-testserver', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: 'go1.23', compiler: 'gc', platform: 'linux/amd64' });
+      send(res, 200, {
+        major: major ?? '1',
+        minor: minor ?? '32',
+        gitVersion,
+        gitCommit: 'kube-testserver',
+        gitTreeState: 'clean',
+        buildDate: '2026-01-01T00:00:00Z',
+        goVersion: 'go1.23',
+        compiler: 'gc',
+        platform: 'linux/amd64',
+      });
       return;
     }
     if (req.headers.authorization !== `Bearer ${token}`) {
@@ -116,10 +132,24 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
     }
     const fault = await faults.gate();
     if (fault) {
-      const reason = fault.code === 429 ? 'TooManyRequests' : fault.code === 503 ? 'ServiceUnavailable' : 'InternalError';
-      const message = fault.code === 429 ? 'Too many requests, please try again later.' : 'Internal error occurred: injected fault';
-      const err = new StatusError(fault.code, reason, message, fault.code === 429 ? { retryAfterSeconds: fault.retryAfterSeconds ?? 1 } : undefined);
-      send(res, fault.code, err.toStatus(), fault.code === 429 ? { 'Retry-After': String(fault.retryAfterSeconds ?? 1) } : {});
+      const reason =
+        fault.code === 429 ? 'TooManyRequests' : fault.code === 503 ? 'ServiceUnavailable' : 'InternalError';
+      const message =
+        fault.code === 429
+          ? 'Too many requests, please try again later.'
+          : 'Internal error occurred: injected fault';
+      const err = new StatusError(
+        fault.code,
+        reason,
+        message,
+        fault.code === 429 ? { retryAfterSeconds: fault.retryAfterSeconds ?? 1 } : undefined,
+      );
+      send(
+        res,
+        fault.code,
+        err.toStatus(),
+        fault.code === 429 ? { 'Retry-After': String(fault.retryAfterSeconds ?? 1) } : {},
+      );
       return;
     }
     if (url.pathname === '/api' || url.pathname === '/api/') {
@@ -161,7 +191,11 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
       rest = rest.slice(1);
     }
     let namespace: string | undefined;
-    if (rest[0] === 'namespaces' && rest.length >= 3 && !(rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize'))) {
+    if (
+      rest[0] === 'namespaces' &&
+      rest.length >= 3 &&
+      !(rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize'))
+    ) {
       namespace = rest[1];
       rest = rest.slice(2);
     }
@@ -170,7 +204,11 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
     if (!type || extra.length > 0 || (namespace !== undefined && !type.namespaced)) {
       throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     }
-    if (subresource !== undefined && !(subresource === 'status' && type.statusSubresource) && !(subresource === 'finalize' && type.kind === 'Namespace')) {
+    if (
+      subresource !== undefined &&
+      !(subresource === 'status' && type.statusSubresource) &&
+      !(subresource === 'finalize' && type.kind === 'Namespace')
+    ) {
       throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     }
     const target: RequestTarget = {
@@ -183,7 +221,12 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
     };
     const accept = req.headers.accept;
     const bodyType = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
-    if ((method === 'POST' || method === 'PUT') && bodyType !== '' && bodyType !== 'application/json' && bodyType !== 'application/yaml') {
+    if (
+      (method === 'POST' || method === 'PUT') &&
+      bodyType !== '' &&
+      bodyType !== 'application/json' &&
+      bodyType !== 'application/yaml'
+    ) {
       // Protobuf/CBOR bodies are refused like a server without that codec; client-go then retries in JSON.
       throw unsupportedMediaType(['application/json', 'application/yaml']);
     }
@@ -215,7 +258,15 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
         const list = api.list(target);
         if (wantsTable(accept)) {
           const items = Array.isArray(list.items) ? list.items.filter(isObject) : [];
-          reply(200, toTable(type, items, list.metadata as JsonObject, url.searchParams.get('includeObject') ?? 'Metadata'));
+          reply(
+            200,
+            toTable(
+              type,
+              items,
+              list.metadata as JsonObject,
+              url.searchParams.get('includeObject') ?? 'Metadata',
+            ),
+          );
         } else reply(200, list);
         return;
       }
@@ -234,7 +285,16 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
     if (type.namespaced && namespace === undefined) throw notFound(type.group, type.plural, name);
     if (method === 'GET') {
       const obj = api.get(target);
-      if (wantsTable(accept)) reply(200, toTable(type, [obj], { resourceVersion: String(store.resourceVersion) }, url.searchParams.get('includeObject') ?? 'Metadata'));
+      if (wantsTable(accept))
+        reply(
+          200,
+          toTable(
+            type,
+            [obj],
+            { resourceVersion: String(store.resourceVersion) },
+            url.searchParams.get('includeObject') ?? 'Metadata',
+          ),
+        );
       else reply(200, obj);
       return;
     }
@@ -261,24 +321,35 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((err: unknown) => {
       const status =
-        err instanceof StatusError ? err : new StatusError(500, 'InternalError', `Internal error occurred: ${(err as Error).message}`);
+        err instanceof StatusError
+          ? err
+          : new StatusError(500, 'InternalError', `Internal error occurred: ${(err as Error).message}`);
       if (!res.headersSent) send(res, status.code, status.toStatus());
       else res.end();
     });
   };
   const server = tls
-    ? createHttpsServer({ key: readFileSync(new URL('../certs/server.key', import.meta.url)), cert: readFileSync(new URL('../certs/server.crt', import.meta.url)) }, listener)
+    ? createHttpsServer(
+        {
+          key: readFileSync(new URL('../certs/server.key', import.meta.url)),
+          cert: readFileSync(new URL('../certs/server.crt', import.meta.url)),
+        },
+        listener,
+      )
     : createHttpServer(listener);
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
-  const caData = tls ? readFileSync(new URL('../certs/ca.crt', import.meta.url)).toString('base64') : undefined;
+  const caData = tls
+    ? readFileSync(new URL('../certs/ca.crt', import.meta.url)).toString('base64')
+    : undefined;
 
   let tempDir: string | undefined;
   let kubeconfigPath: string | undefined;
   const kubeconfig = (namespace?: string): string => renderKubeconfig(url, token, namespace, caData);
-  const writeKubeconfig = (path: string, namespace?: string): void => writeFileSync(path, kubeconfig(namespace), { mode: 0o600 });
+  const writeKubeconfig = (path: string, namespace?: string): void =>
+    writeFileSync(path, kubeconfig(namespace), { mode: 0o600 });
   if (opts.kubeconfigPath === true) {
     tempDir = mkdtempSync(join(tmpdir(), 'kube-testserver-'));
     kubeconfigPath = join(tempDir, 'kubeconfig');
@@ -317,7 +388,11 @@ function parseBody(text: string, contentType: string): Json {
   try {
     return parseYaml(text) as Json;
   } catch (e) {
-    throw new StatusError(400, 'BadRequest', `the body of the request could not be decoded: ${(e as Error).message}`);
+    throw new StatusError(
+      400,
+      'BadRequest',
+      `the body of the request could not be decoded: ${(e as Error).message}`,
+    );
   }
 }
 
@@ -325,7 +400,10 @@ function parseJson(text: string): Json {
   try {
     return JSON.parse(text) as Json;
   } catch (e) {
-    throw new StatusError(400, 'BadRequest', `the body of the request could not be decoded: ${(e as Error).message}`);
+    throw new StatusError(
+      400,
+      'BadRequest',
+      `the body of the request could not be decoded: ${(e as Error).message}`,
+    );
   }
 }
-

@@ -56,11 +56,16 @@ export function notFound(group: string, resource: string, name: string): StatusE
 }
 
 export function alreadyExists(group: string, resource: string, name: string): StatusError {
-  return new StatusError(409, 'AlreadyExists', `${qualifiedResource(group, resource)} "${name}" already exists`, {
-    name,
-    ...(group ? { group } : {}),
-    kind: resource,
-  });
+  return new StatusError(
+    409,
+    'AlreadyExists',
+    `${qualifiedResource(group, resource)} "${name}" already exists`,
+    {
+      name,
+      ...(group ? { group } : {}),
+      kind: resource,
+    },
+  );
 }
 
 export function conflict(group: string, resource: string, name: string, why: string): StatusError {
@@ -80,7 +85,11 @@ export function badRequest(message: string): StatusError {
 }
 
 export function methodNotAllowed(): StatusError {
-  return new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  return new StatusError(
+    405,
+    'MethodNotAllowed',
+    'the server does not allow this method on the requested resource',
+  );
 }
 
 export function unsupportedMediaType(accepted: string[]): StatusError {
@@ -92,11 +101,16 @@ export function unsupportedMediaType(accepted: string[]): StatusError {
 }
 
 export function forbidden(group: string, resource: string, name: string, why: string): StatusError {
-  return new StatusError(403, 'Forbidden', `${qualifiedResource(group, resource)} "${name}" is forbidden: ${why}`, {
-    name,
-    ...(group ? { group } : {}),
-    kind: resource,
-  });
+  return new StatusError(
+    403,
+    'Forbidden',
+    `${qualifiedResource(group, resource)} "${name}" is forbidden: ${why}`,
+    {
+      name,
+      ...(group ? { group } : {}),
+      kind: resource,
+    },
+  );
 }
 
 export function gone(message: string): StatusError {
@@ -125,7 +139,8 @@ export type FieldErrorType =
 export function renderValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   // An unsigned Go integer (e.g. a resourceVersion) prints in hex with %#v.
-  if (typeof v === 'object' && v !== null && 'goHex' in v) return `0x${Number((v as { goHex: number }).goHex).toString(16)}`;
+  if (typeof v === 'object' && v !== null && 'goHex' in v)
+    return `0x${Number((v as { goHex: number }).goHex).toString(16)}`;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (v === null || v === undefined) return 'null';
   if (Array.isArray(v)) return `[]interface {}{${v.map((x) => renderValue(x)).join(', ')}}`;
@@ -140,22 +155,42 @@ export const fieldError = {
     return { type: 'FieldValueRequired', field, detail: why ? `Required value: ${why}` : 'Required value' };
   },
   invalid(field: string, value: unknown, why: string): FieldError {
-    return { type: 'FieldValueInvalid', field, detail: `Invalid value: ${renderValue(value)}${why ? `: ${why}` : ''}` };
+    return {
+      type: 'FieldValueInvalid',
+      field,
+      detail: `Invalid value: ${renderValue(value)}${why ? `: ${why}` : ''}`,
+    };
   },
   /** Type mismatches: kube-openapi reports the actual type name as the bad value. */
   typeInvalid(field: string, actualType: string, why: string): FieldError {
-    return { type: 'FieldValueTypeInvalid', field, detail: `Invalid value: ${renderValue(actualType)}: ${why}` };
+    return {
+      type: 'FieldValueTypeInvalid',
+      field,
+      detail: `Invalid value: ${renderValue(actualType)}: ${why}`,
+    };
   },
   notSupported(field: string, value: unknown, supported: unknown[]): FieldError {
     // The apiextensions server formats enum values with %v and quotes them: numbers appear as "301".
     const quoted = supported.map((s) => JSON.stringify(typeof s === 'string' ? s : JSON.stringify(s)));
-    return { type: 'FieldValueNotSupported', field, detail: `Unsupported value: ${renderValue(value)}: supported values: ${quoted.join(', ')}` };
+    return {
+      type: 'FieldValueNotSupported',
+      field,
+      detail: `Unsupported value: ${renderValue(value)}: supported values: ${quoted.join(', ')}`,
+    };
   },
   tooLong(field: string, max: number): FieldError {
-    return { type: 'FieldValueTooLong', field, detail: `Too long: may not be more than ${max} ${max === 1 ? 'byte' : 'bytes'}` };
+    return {
+      type: 'FieldValueTooLong',
+      field,
+      detail: `Too long: may not be more than ${max} ${max === 1 ? 'byte' : 'bytes'}`,
+    };
   },
   tooMany(field: string, actual: number, max: number): FieldError {
-    return { type: 'FieldValueTooMany', field, detail: `Too many: ${actual}: must have at most ${max} ${max === 1 ? 'item' : 'items'}` };
+    return {
+      type: 'FieldValueTooMany',
+      field,
+      detail: `Too many: ${actual}: must have at most ${max} ${max === 1 ? 'item' : 'items'}`,
+    };
   },
   duplicate(field: string, value: unknown): FieldError {
     return { type: 'FieldValueDuplicate', field, detail: `Duplicate value: ${renderValue(value)}` };

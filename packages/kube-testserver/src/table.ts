@@ -26,22 +26,51 @@ function cell(obj: JsonObject, jsonPath: string): Json {
   return isObject(v) || Array.isArray(v) ? JSON.stringify(v) : v;
 }
 
-export function toTable(type: ResourceType, objects: JsonObject[], listMeta: JsonObject, includeObject: string): JsonObject {
+export function toTable(
+  type: ResourceType,
+  objects: JsonObject[],
+  listMeta: JsonObject,
+  includeObject: string,
+): JsonObject {
   const now = Date.now();
   const custom = type.printerColumns.filter((c) => c.name.toLowerCase() !== 'age');
   const columnDefinitions: Json[] = [
-    { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 },
-    ...custom.map((c) => ({ name: c.name, type: c.type, format: c.format ?? '', description: c.description ?? '', priority: c.priority ?? 0 })),
-    { name: 'Age', type: 'date', format: '', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.', priority: 0 },
+    {
+      name: 'Name',
+      type: 'string',
+      format: 'name',
+      description: 'Name must be unique within a namespace.',
+      priority: 0,
+    },
+    ...custom.map((c) => ({
+      name: c.name,
+      type: c.type,
+      format: c.format ?? '',
+      description: c.description ?? '',
+      priority: c.priority ?? 0,
+    })),
+    {
+      name: 'Age',
+      type: 'date',
+      format: '',
+      description:
+        'CreationTimestamp is a timestamp representing the server time when this object was created.',
+      priority: 0,
+    },
   ];
   const rows = objects.map((o) => {
     const m = isObject(o.metadata) ? o.metadata : {};
     const created = typeof m.creationTimestamp === 'string' ? Date.parse(m.creationTimestamp) : now;
     const row: JsonObject = {
-      cells: [typeof m.name === 'string' ? m.name : '', ...custom.map((c) => cell(o, c.jsonPath)), humanDuration(now - created)],
+      cells: [
+        typeof m.name === 'string' ? m.name : '',
+        ...custom.map((c) => cell(o, c.jsonPath)),
+        humanDuration(now - created),
+      ],
     };
     if (includeObject === 'Object') row.object = o;
-    else if (includeObject !== 'None') row.object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: m };
+    else if (includeObject !== 'None')
+      row.object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: m };
     return row;
   });
   return { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: listMeta, columnDefinitions, rows };

@@ -36,27 +36,42 @@ export function startWatch(
     const m = isObject(o.metadata) ? o.metadata : {};
     return (ns === undefined || m.namespace === ns) && match(o);
   };
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Transfer-Encoding': 'chunked',
+  });
   res.flushHeaders();
   let closed = false;
   let lastRv = store.resourceVersion;
   const asTable = (obj: JsonObject): JsonObject => {
     const m = isObject(obj.metadata) ? obj.metadata : {};
-    return toTable(t.type, [obj], { resourceVersion: typeof m.resourceVersion === 'string' ? m.resourceVersion : '' }, opts.includeObject);
+    return toTable(
+      t.type,
+      [obj],
+      { resourceVersion: typeof m.resourceVersion === 'string' ? m.resourceVersion : '' },
+      opts.includeObject,
+    );
   };
   const wrap = (obj: JsonObject): JsonObject => (opts.table ? asTable(obj) : obj);
   const write = (type: string, obj: JsonObject): void => {
-    if (!closed) res.write(`${JSON.stringify({ type, object: type === 'ERROR' || type === 'BOOKMARK' ? obj : wrap(obj) })}\n`);
+    if (!closed)
+      res.write(
+        `${JSON.stringify({ type, object: type === 'ERROR' || type === 'BOOKMARK' ? obj : wrap(obj) })}\n`,
+      );
   };
   const deliver = (e: StoreEvent): void => {
     const now = inScope(e.obj);
     const before = e.type === 'MODIFIED' ? inScope(e.prev) : now;
     let type: string | undefined;
-    if (e.type === 'MODIFIED') type = now && before ? 'MODIFIED' : now ? 'ADDED' : before ? 'DELETED' : undefined;
+    if (e.type === 'MODIFIED')
+      type = now && before ? 'MODIFIED' : now ? 'ADDED' : before ? 'DELETED' : undefined;
     else type = now ? e.type : undefined;
     lastRv = e.rv;
     if (type && !closed) {
-      const encoding = opts.table ? `${apiVersionOf(t.type)} table ${opts.includeObject}` : apiVersionOf(t.type);
+      const encoding = opts.table
+        ? `${apiVersionOf(t.type)} table ${opts.includeObject}`
+        : apiVersionOf(t.type);
       res.write(encodeEvent(e, type, encoding, () => wrap(api.present(t.type, e.obj))));
     }
   };
@@ -84,7 +99,8 @@ export function startWatch(
       }
     } else {
       const rv = Number(rvParam);
-      if (!Number.isFinite(rv)) throw new StatusError(400, 'BadRequest', `invalid resource version: ${rvParam}`);
+      if (!Number.isFinite(rv))
+        throw new StatusError(400, 'BadRequest', `invalid resource version: ${rvParam}`);
       for (const e of store.eventsSince(resource, rv)) deliver(e);
       lastRv = Math.max(rv, store.resourceVersion);
     }
@@ -146,6 +162,9 @@ function bookmark(t: RequestTarget, rv: number, initialEnd: boolean): JsonObject
   return {
     kind: t.type.kind,
     apiVersion: apiVersionOf(t.type),
-    metadata: { resourceVersion: String(rv), ...(initialEnd ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}) },
+    metadata: {
+      resourceVersion: String(rv),
+      ...(initialEnd ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}),
+    },
   };
 }

@@ -10,7 +10,16 @@ import type { KubeTestServer } from '../server.js';
 export const KUBECTL = '/usr/bin/kubectl';
 
 /** /work/shared/gateway-api: tests read the upstream CRDs and examples from the shared tree next to the repo. */
-export const gatewayApiDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', '..', 'shared', 'gateway-api');
+export const gatewayApiDir = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  '..',
+  '..',
+  'shared',
+  'gateway-api',
+);
 
 export interface KubectlResult {
   code: number;
@@ -32,7 +41,11 @@ export class Kubectl {
       const child = execFile(
         KUBECTL,
         ['--kubeconfig', kubeconfig, '--cache-dir', join(this.home, 'cache'), ...args],
-        { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.home }, maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs },
+        {
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.home },
+          maxBuffer: 64 * 1024 * 1024,
+          timeout: timeoutMs,
+        },
         (err, stdout, stderr) => {
           const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
           resolvePromise({ code, stdout, stderr });
@@ -46,9 +59,13 @@ export class Kubectl {
   start(args: string[]): { output: () => string; stop: () => void } {
     const kubeconfig = this.server.kubeconfigPath ?? join(this.home, 'kubeconfig');
     let out = '';
-    const child = execFile(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', join(this.home, 'cache'), ...args], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.home },
-    });
+    const child = execFile(
+      KUBECTL,
+      ['--kubeconfig', kubeconfig, '--cache-dir', join(this.home, 'cache'), ...args],
+      {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.home },
+      },
+    );
     child.stdout?.on('data', (d: Buffer) => (out += d.toString('utf8')));
     child.on('error', () => undefined);
     return { output: () => out, stop: () => void child.kill('SIGKILL') };

@@ -55,26 +55,35 @@ export function raw(
 export function openWatch(
   server: Pick<KubeTestServer, 'url' | 'token' | 'caCertificate'>,
   path: string,
-): { events: { type: string; object: Record<string, unknown> }[]; ended: Promise<void>; stop(): void; status: Promise<number> } {
+): {
+  events: { type: string; object: Record<string, unknown> }[];
+  ended: Promise<void>;
+  stop(): void;
+  status: Promise<number>;
+} {
   const events: { type: string; object: Record<string, unknown> }[] = [];
   let stop = (): void => undefined;
   let setStatus: (n: number) => void = () => undefined;
   const status = new Promise<number>((r) => (setStatus = r));
   const ended = new Promise<void>((resolve) => {
-    const req = request(`${server.url}${path}`, { ca: server.caCertificate, headers: { Authorization: `Bearer ${server.token}` } }, (res) => {
-      setStatus(res.statusCode ?? 0);
-      let buf = '';
-      res.on('data', (c: Buffer) => {
-        buf += c.toString('utf8');
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          events.push(JSON.parse(buf.slice(0, nl)));
-          buf = buf.slice(nl + 1);
-        }
-      });
-      res.on('end', () => resolve());
-      res.on('close', () => resolve());
-    });
+    const req = request(
+      `${server.url}${path}`,
+      { ca: server.caCertificate, headers: { Authorization: `Bearer ${server.token}` } },
+      (res) => {
+        setStatus(res.statusCode ?? 0);
+        let buf = '';
+        res.on('data', (c: Buffer) => {
+          buf += c.toString('utf8');
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            events.push(JSON.parse(buf.slice(0, nl)));
+            buf = buf.slice(nl + 1);
+          }
+        });
+        res.on('end', () => resolve());
+        res.on('close', () => resolve());
+      },
+    );
     req.on('error', () => resolve());
     req.end();
     stop = () => req.destroy();
