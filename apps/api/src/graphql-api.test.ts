@@ -1,6 +1,8 @@
 import { buildSchema } from 'graphql';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { typeDefs } from './http/graphql.js';
+import { createReconciler } from './reconciler/reconciler.js';
 import { auth, createAccount, testEnv, type TestEnv } from './test-support/harness.js';
 import { testCertA, testCertB } from './test-support/tls-fixture.js';
 
@@ -242,6 +244,27 @@ describe('GraphQL queries and mutations', () => {
       expect(mismatch.errors![0]!.extensions).toMatchObject({ code: 'Validation', issues: [expect.objectContaining({ path: 'privateKey' })] });
       expect((await ok(acct.key, 'mutation($id: ID!) { deleteCertificate(id: $id) }', { id })).deleteCertificate).toBe(true);
       expect((await ok(acct.key, '{ certificates { id } }')).certificates).toEqual([]);
+    });
+
+    it('revisions, revision, revisionDiff, traceRequest, gatewayBootstrap, rollbackGateway', async () => {
+      use('Query.revisions', 'Query.revision', 'Query.revisionDiff', 'Query.traceRequest', 'Query.gatewayBootstrap', 'Mutation.rollbackGateway');
+      await createReconciler({ db: env.db, databaseUrl: env.url, log: pino({ level: 'silent' }), resyncSeconds: 3600 }).drain();
+      const list = await ok(acct.key, 'query($g: ID!) { revisions(gatewayId: $g, first: 10) { items { version hash status } nextBefore } }', { g: gatewayId });
+      expect(list.revisions.items.length).toBeGreaterThanOrEqual(1);
+      expect(list.revisions.nextBefore).toBeNull();
+      const latest = list.revisions.items[0].version as number;
+      const one = await ok(acct.key, 'query($g: ID!, $v: Int!) { revision(gatewayId: $g, version: $v) { version resources } }', { g: gatewayId, v: latest });
+      expect(Object.keys(one.revision.resources).sort()).toEqual(['clusters', 'endpoints', 'listeners', 'routes', 'secrets']);
+      const diff = await ok(acct.key, 'query($g: ID!, $v: Int!) { revisionDiff(gatewayId: $g, from: $v, to: $v) { from to changes { change } } }', { g: gatewayId, v: latest });
+      expect(diff.revisionDiff).toEqual({ from: latest, to: latest, changes: [] });
+      const trace = await ok(acct.key, 'query($g: ID!, $i: JSON!) { traceRequest(gatewayId: $g, input: $i) { revision port outcome } }', { g: gatewayId, i: { port: 80, host: 'edge.gql.example.com', path: '/' } });
+      expect(trace.traceRequest).toMatchObject({ revision: latest, port: 80 });
+      const boot = await ok(acct.key, 'query($g: ID!) { gatewayBootstrap(gatewayId: $g) }', { g: gatewayId });
+      expect(JSON.stringify(boot.gatewayBootstrap)).toContain(gatewayId);
+      const rb = await ok(acct.key, 'mutation($g: ID!, $v: Int!) { rollbackGateway(gatewayId: $g, version: $v) { version rollbackOf } }', { g: gatewayId, v: latest });
+      expect(rb.rollbackGateway).toEqual({ version: latest + 1, rollbackOf: latest });
+      const missing = await gql(acct.key, 'query($g: ID!) { revision(gatewayId: $g, version: 999) { version } }', { g: gatewayId });
+      expect(missing.errors![0]!.extensions.code).toBe('NotFound');
     });
 
     it('auditEvents is paginated and filterable by action', async () => {

@@ -1,7 +1,9 @@
 import { buildSchema } from 'graphql';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { typeDefs } from './http/graphql.js';
 import { restRoutes } from './http/routes.js';
+import { createReconciler } from './reconciler/reconciler.js';
 import type { Services } from './services.js';
 import { auth, createAccount, testEnv, type TestEnv } from './test-support/harness.js';
 import { snapshotDb, type DbSnapshot } from './test-support/snapshot.js';
@@ -195,6 +197,12 @@ const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
     { url: `/gateways?template=${a.templateName}`, expect: 'list' },
   ],
   'GET /gateways/:id': (a) => [{ url: `/gateways/${a.gatewayId}`, expect: 'denied' }],
+  'GET /gateways/:id/revisions': (a) => [{ url: `/gateways/${a.gatewayId}/revisions`, expect: 'denied' }],
+  'GET /gateways/:id/revisions/diff': (a) => [{ url: `/gateways/${a.gatewayId}/revisions/diff?from=1&to=1`, expect: 'denied' }],
+  'GET /gateways/:id/revisions/:version': (a) => [{ url: `/gateways/${a.gatewayId}/revisions/1`, expect: 'denied' }],
+  'POST /gateways/:id/revisions/:version/rollback': (a) => [{ url: `/gateways/${a.gatewayId}/revisions/1/rollback`, expect: 'denied' }],
+  'POST /gateways/:id/trace': (a) => [{ url: `/gateways/${a.gatewayId}/trace`, payload: { host: 'shop.example.com', path: '/' }, expect: 'denied' }],
+  'GET /gateways/:id/bootstrap': (a) => [{ url: `/gateways/${a.gatewayId}/bootstrap`, expect: 'denied' }],
   'PUT /gateways/:id/listeners': (a) => [{ url: `/gateways/${a.gatewayId}/listeners`, payload: { listeners: http80 }, expect: 'denied' }],
   'DELETE /gateways/:id': (a) => [{ url: `/gateways/${a.gatewayId}`, expect: 'denied' }],
   'POST /routes': (a) => [
@@ -278,6 +286,9 @@ beforeAll(async () => {
   const revoked = await must('POST', '/api-keys', A.key, { name: 'revoked', role: 'admin' });
   await must('DELETE', `/api-keys/${revoked.id}`, A.key);
   revokedKey = revoked.secret;
+  // Render both gateways once, so that revision, trace and bootstrap routes have real rows to guard.
+  await createReconciler({ db: env.db, databaseUrl: env.url, log: pino({ level: 'silent' }), resyncSeconds: 3600 }).drain();
+  expect(await env.db.configRevision.count({ where: { gatewayId: { in: [A.gatewayId, B.gatewayId] } } })).toBe(2);
 });
 afterAll(() => env?.close());
 
@@ -341,6 +352,12 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
     { query: 'query($c: ID) { gateways(filter: { clusterId: $c }) { items { id } } }', variables: { c: a.clusterId }, expect: 'list' },
   ],
   'Query.gateway': (a) => [{ query: 'query($id: ID!) { gateway(id: $id) { id } }', variables: { id: a.gatewayId }, expect: 'denied' }],
+  'Query.revisions': (a) => [{ query: 'query($g: ID!) { revisions(gatewayId: $g) { items { version hash } } }', variables: { g: a.gatewayId }, expect: 'denied' }],
+  'Query.revision': (a) => [{ query: 'query($g: ID!) { revision(gatewayId: $g, version: 1) { version resources } }', variables: { g: a.gatewayId }, expect: 'denied' }],
+  'Query.revisionDiff': (a) => [{ query: 'query($g: ID!) { revisionDiff(gatewayId: $g, from: 1, to: 1) { from } }', variables: { g: a.gatewayId }, expect: 'denied' }],
+  'Query.traceRequest': (a) => [{ query: 'query($g: ID!, $i: JSON!) { traceRequest(gatewayId: $g, input: $i) { revision outcome } }', variables: { g: a.gatewayId, i: { host: 'shop.example.com', path: '/' } }, expect: 'denied' }],
+  'Query.gatewayBootstrap': (a) => [{ query: 'query($g: ID!) { gatewayBootstrap(gatewayId: $g) }', variables: { g: a.gatewayId }, expect: 'denied' }],
+  'Mutation.rollbackGateway': (a) => [{ query: 'mutation($g: ID!) { rollbackGateway(gatewayId: $g, version: 1) { version } }', variables: { g: a.gatewayId }, expect: 'denied' }],
   'Query.routes': (a) => [
     { query: '{ routes(first: 500) { items { id clientUid } } }', expect: 'list' },
     { query: 'query($g: ID) { routes(filter: { gatewayId: $g }) { items { id } } }', variables: { g: a.gatewayId }, expect: 'list' },
@@ -504,7 +521,7 @@ describe('unauthenticated callers', () => {
 
   it('the database holds both tenants with every kind of object (the matrix ran against real rows)', async () => {
     const s = await snapshotDb(env.db.$pool);
-    for (const t of ['Account', 'ApiKey', 'Membership', 'Cluster', 'AddressPool', 'AddressAllocation', 'Template', 'Gateway', 'GatewayClient', 'Route', 'RouteParent', 'EndpointSlice', 'Service', 'ReferenceGrant', 'Certificate']) {
+    for (const t of ['Account', 'ApiKey', 'Membership', 'Cluster', 'AddressPool', 'AddressAllocation', 'Template', 'Gateway', 'GatewayClient', 'Route', 'RouteParent', 'EndpointSlice', 'Service', 'ReferenceGrant', 'Certificate', 'ConfigRevision']) {
       expect(s[t]!.length, t).toBeGreaterThanOrEqual(2);
     }
   });
@@ -528,6 +545,9 @@ const viewerWrites: Record<string, (a: Tenant) => { url: string; payload?: unkno
   'POST /gateways': (a) => ({ url: '/gateways', payload: { name: 'by-viewer', template: a.templateName, listeners: http80 } }),
   'PUT /gateways/:id/listeners': (a) => ({ url: `/gateways/${a.gatewayId}/listeners`, payload: { listeners: [{ name: 'x', port: 81, protocol: 'HTTP' }] } }),
   'DELETE /gateways/:id': (a) => ({ url: `/gateways/${a.gatewayId}` }),
+  'POST /gateways/:id/revisions/:version/rollback': (a) => ({ url: `/gateways/${a.gatewayId}/revisions/1/rollback` }),
+  // a read through POST: allowed to viewers (see viewerMayPost)
+  'POST /gateways/:id/trace': (a) => ({ url: `/gateways/${a.gatewayId}/trace`, payload: { host: 'shop.example.com', path: '/' } }),
   'POST /routes': () => ({ url: '/routes', payload: { kind: 'HTTPRoute', name: 'by-viewer', spec: { parentRefs: [{ name: 'edge' }] } } }),
   'PUT /routes/:id': (a) => ({ url: `/routes/${a.routeId}`, payload: { spec: { parentRefs: [{ name: 'edge' }] } } }),
   'DELETE /routes/:id': (a) => ({ url: `/routes/${a.routeId}` }),
@@ -542,6 +562,11 @@ const viewerWrites: Record<string, (a: Tenant) => { url: string; payload?: unkno
   'PUT /certificates': (a) => ({ url: '/certificates', payload: { namespace: 'web', name: a.certName, ...testCertA } }),
   'DELETE /certificates/:id': (a) => ({ url: `/certificates/${a.certId}` }),
 };
+
+/** Non-GET routes that only read, so a viewer may call them. */
+const viewerMayPost = new Set(['POST /gateways/:id/trace']);
+/** GET routes that reveal secrets (the proxies' xDS token), so they need the admin role. */
+const adminOnlyReads = new Set(['GET /gateways/:id/bootstrap']);
 
 describe("roles: A's viewer key", () => {
   let viewerKey: string;
@@ -564,17 +589,18 @@ describe("roles: A's viewer key", () => {
     for (const r of declared.filter((x) => !x.public && x.method === 'GET')) {
       const id = idOf[r.path.split('/')[1]!];
       if (r.path.includes(':id')) expect(id, `no id of A for ${r.path}`).toBeDefined();
-      const res = await req('GET', `/api/v1${r.path.replace(':id', id ?? '')}`, viewerKey);
-      expect(res.statusCode, `${r.key}: ${res.body}`).toBe(200);
+      const url = r.path.replace(':id', id ?? '').replace(':version', '1').replace('/diff', '/diff?from=1&to=1');
+      const res = await req('GET', `/api/v1${url}`, viewerKey);
+      expect(res.statusCode, `${r.key}: ${res.body}`).toBe(adminOnlyReads.has(r.key) ? 403 : 200);
     }
   });
 
-  it.each(declared.filter((r) => !r.public && r.method !== 'GET').map((r) => [r.key]))('%s → 403 and nothing changed', async (key) => {
+  it.each(declared.filter((r) => !r.public && r.method !== 'GET').map((r) => [r.key]))('%s → 403 (or 200 for a read) and nothing changed', async (key) => {
     const at = viewerWrites[key]!(A);
     const before = await snapshotDb(env.db.$pool);
     const r = await req(methodOf(key), `/api/v1${at.url}`, viewerKey, at.payload);
-    expect(r.statusCode, `${key}: ${r.body}`).toBe(403);
-    expect(r.json().error).toBe('Forbidden');
+    expect(r.statusCode, `${key}: ${r.body}`).toBe(viewerMayPost.has(key) ? 200 : 403);
+    if (!viewerMayPost.has(key)) expect(r.json().error).toBe('Forbidden');
     expect(await snapshotDb(env.db.$pool)).toEqual(before);
   });
 });
