@@ -73,6 +73,9 @@ describe('authenticators', () => {
     const either = anyOf(mtlsAuthenticator(), tokens);
     expect(await either(request({ token: 'good' }))).toBe('acme.shop');
     expect(await codeOf(() => either(request({ token: 'other' })))).toBe(grpc.status.PERMISSION_DENIED);
+    const otherCert = { subjectaltname: 'URI:spiffe://epic/acme/other' };
+    expect(await codeOf(() => either(request({ cert: otherCert })))).toBe(grpc.status.PERMISSION_DENIED);
+    expect(await codeOf(() => either(request()))).toBe(grpc.status.UNAUTHENTICATED);
   });
 
   it('trustClaimedNodeId only admits the listed node ids', async () => {

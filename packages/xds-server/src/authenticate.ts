@@ -85,18 +85,28 @@ function defaultIdentity(cert: PeerCertificate): string | undefined {
   return typeof cn === 'string' ? cn : undefined;
 }
 
-/** Accepts the first authenticator that succeeds; the last failure is reported otherwise. */
+/**
+ * Accepts the first authenticator that succeeds. When all fail, a PERMISSION_DENIED (a valid credential for
+ * another node) wins over UNAUTHENTICATED (no usable credential), so the caller learns what actually happened.
+ */
 export function anyOf(...authenticators: Authenticator[]): Authenticator {
   return async (request) => {
-    let last: unknown = new XdsAuthError(grpc.status.UNAUTHENTICATED, 'no authenticator configured');
+    const failures: unknown[] = [];
     for (const authenticate of authenticators) {
       try {
         return await authenticate(request);
       } catch (err) {
-        last = err;
+        failures.push(err);
       }
     }
-    throw last;
+    const denied = failures.find(
+      (f) => f instanceof XdsAuthError && f.code === grpc.status.PERMISSION_DENIED,
+    );
+    throw (
+      denied ??
+      failures.at(-1) ??
+      new XdsAuthError(grpc.status.UNAUTHENTICATED, 'no authenticator configured')
+    );
   };
 }
 

@@ -79,12 +79,12 @@ export class StreamProbe<Req, Res> {
 export class AdsTestClient {
   private readonly client: grpc.Client & Record<string, (metadata: grpc.Metadata) => unknown>;
 
-  constructor(port: number) {
+  constructor(port: number, credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure()) {
     const Ctor = grpc.makeGenericClientConstructor(
       adsServiceDefinition() as unknown as grpc.ServiceDefinition,
       'ADS',
     );
-    this.client = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as AdsTestClient['client'];
+    this.client = new Ctor(`127.0.0.1:${port}`, credentials) as AdsTestClient['client'];
   }
 
   sotw(token?: string): StreamProbe<DiscoveryRequest, DiscoveryResponse> {
