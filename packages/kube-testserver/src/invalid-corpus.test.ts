@@ -1,10 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeTestServer, type KubeTestServer } from './index.js';
 import { invalidCorpus } from './test-support/invalid-corpus.js';
-import { gatewayApiDir, Kubectl } from './test-support/kubectl.js';
+import { installGatewayApiCrds } from './test-support/gateway-api-crds.js';
+import { Kubectl } from './test-support/kubectl.js';
 import { raw } from './test-support/raw-request.js';
 
 const collections: Record<string, string> = {
@@ -23,15 +22,7 @@ let kubectl: Kubectl;
 beforeAll(async () => {
   server = await startKubeTestServer();
   kubectl = new Kubectl(server);
-  const dir = join(gatewayApiDir, 'crd', 'standard');
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
-    for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
-      const obj = doc.toJSON();
-      if (obj?.kind !== 'CustomResourceDefinition') continue;
-      const res = await raw(server, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', obj);
-      expect(res.status).toBe(201);
-    }
-  }
+  expect(await installGatewayApiCrds(server)).toHaveLength(10);
 });
 
 afterAll(async () => {
