@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   const objects = Number(positional[0] ?? 10_000);
   const watcherCount = Number(positional[1] ?? 10);
-  const concurrency = Number(positional[2] ?? 8);
+  const concurrency = Number(positional[2] ?? 1);
   const plain = process.argv.includes('--http');
   const child: ChildProcess = spawn(
     process.execPath,
