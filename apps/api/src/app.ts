@@ -8,7 +8,8 @@ import type { Db } from './db/client.js';
 import { registerGraphql } from './http/graphql.js';
 import { openApiDocument, registerRest, API_PREFIX } from './http/rest.js';
 import { restRoutes } from './http/routes.js';
-import { AppError, isAppError } from './lib/errors.js';
+import { isAppError } from './lib/errors.js';
+import { fromFrameworkError } from './lib/http-errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createServices, type Services } from './services.js';
 import type { FragmentValidator } from './modules/templates.js';
@@ -35,29 +36,12 @@ export interface EpicApp extends FastifyInstance {
 const webRoot = fileURLToPath(new URL('../../web/public/', import.meta.url));
 const VERSION = '0.1.0';
 
-/** Maps framework errors (bad JSON, too large, wrong media type) to the API's error type. */
-function fromFastify(err: FastifyError): AppError | undefined {
-  switch (err.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError('PayloadTooLarge', `body: larger than the ${err.message.match(/\d+/)?.[0] ?? ''} byte limit`.replace(' the  byte', ' the byte'));
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new AppError('UnsupportedMediaType', 'body: send application/json');
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return AppError.field('body', 'empty JSON body');
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return AppError.field('body', `not valid JSON: ${err.message}`);
-    default:
-      if (err instanceof SyntaxError || (err.statusCode === 400 && /JSON/i.test(err.message))) return AppError.field('body', `not valid JSON: ${err.message}`);
-      if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new AppError('Validation', err.message);
-      return undefined;
-  }
-}
-
 export async function buildApp(opts: AppOptions): Promise<EpicApp> {
+  const bodyLimit = opts.bodyLimit ?? 1024 * 1024;
   const app = Fastify({
     loggerInstance: typeof opts.logger === 'object' ? opts.logger : undefined,
     logger: typeof opts.logger === 'object' ? undefined : (opts.logger ?? false),
-    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    bodyLimit,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
@@ -83,7 +67,7 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const appErr = isAppError(err) ? err : fromFastify(err);
+    const appErr = isAppError(err) ? err : fromFrameworkError(err, bodyLimit);
     if (!appErr) {
       req.log.error({ err }, 'unhandled error');
       return reply.code(500).send({ error: 'Internal', message: 'internal error', requestId: req.id });
@@ -100,6 +84,9 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
     reply.code(404).send({ error: 'NotFound', message: `no route ${req.method} ${req.url.split('?')[0]}`, requestId: req.id }),
   );
 
+  // Only JSON bodies: Fastify's text/plain parser would hand services a string (415 instead).
+  app.removeContentTypeParser('text/plain');
+
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     try {
@@ -115,7 +102,7 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
   const openapi = openApiDocument(routes, VERSION);
   app.get(`${API_PREFIX}/openapi.json`, async () => openapi);
   registerRest(app, routes);
-  await registerGraphql(app, services, authenticate);
+  await registerGraphql(app, services, authenticate, bodyLimit);
   await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
   return app;
 }

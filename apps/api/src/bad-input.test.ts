@@ -1,11 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auth, createAccount, testEnv, type TestEnv } from './test-support/harness.js';
 import { snapshotDb, type DbSnapshot } from './test-support/snapshot.js';
 import { testCertA, testCertB } from './test-support/tls-fixture.js';
 
-// Node resolves `graphql` to its CommonJS build for mercurius and our code alike; Vite would give our code
-// the ESM build (a second GraphQLError class). Load the CommonJS build, as in production.
-vi.mock('graphql', async () => (await import('node:module')).createRequire(import.meta.url)('graphql'));
 
 /**
  * The bad input corpus: every malformed request is refused with a 4xx (never a 5xx) whose `message` or

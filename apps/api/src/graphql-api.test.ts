@@ -1,6 +1,6 @@
 import { buildSchema } from 'graphql';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typeDefs } from './http/graphql.js';
 import { createReconciler } from './reconciler/reconciler.js';
 import { auth, createAccount, testEnv, type TestEnv } from './test-support/harness.js';
@@ -8,10 +8,6 @@ import { testCertA, testCertB } from './test-support/tls-fixture.js';
 
 // Every GraphQL query and mutation through POST /graphql, against a real database.
 
-// Node resolves `graphql` to its CommonJS build for both mercurius and our code; Vite would hand our code
-// the ESM build, a second copy whose GraphQLError fails `instanceof` in the error formatter. Load the
-// CommonJS build here too, as in production.
-vi.mock('graphql', async () => (await import('node:module')).createRequire(import.meta.url)('graphql'));
 let env: TestEnv;
 let acct: { id: string; key: string };
 

@@ -1,6 +1,6 @@
 import { buildSchema } from 'graphql';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typeDefs } from './http/graphql.js';
 import { restRoutes } from './http/routes.js';
 import { createReconciler } from './reconciler/reconciler.js';
@@ -9,9 +9,6 @@ import { auth, createAccount, testEnv, type TestEnv } from './test-support/harne
 import { snapshotDb, type DbSnapshot } from './test-support/snapshot.js';
 import { testCertA, testCertB } from './test-support/tls-fixture.js';
 
-// Node resolves `graphql` to its CommonJS build for mercurius and our code alike; Vite would give our code
-// the ESM build (a second GraphQLError class). Load the CommonJS build, as in production.
-vi.mock('graphql', async () => (await import('node:module')).createRequire(import.meta.url)('graphql'));
 
 /**
  * The tenant isolation matrix: account B's key against every REST route and every GraphQL field,

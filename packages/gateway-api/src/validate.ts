@@ -64,7 +64,8 @@ export function toValidationIssues(issues: readonly z.core.$ZodIssue[], root = '
       }
       continue;
     }
-    if (issue.code === 'invalid_type' && issue.input === undefined) {
+    // zod 4 fills `issue.input` only when asked to; its message says what was received.
+    if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) {
       out.push({ path: fieldPath(issue.path, root), message: 'Required value' });
       continue;
     }

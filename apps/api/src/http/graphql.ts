@@ -3,6 +3,7 @@ import mercurius, { type IResolvers } from 'mercurius';
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import type { Principal } from '../auth/principal.js';
 import { AppError, isAppError } from '../lib/errors.js';
+import { fromFrameworkError } from '../lib/http-errors.js';
 import type { CallMeta } from '../modules/common.js';
 import type { Services } from '../services.js';
 
@@ -260,24 +261,36 @@ export function resolvers(s: Services): IResolvers {
   } as unknown as IResolvers;
 }
 
-/** Maps AppErrors (and anything else) to GraphQL errors; internals never leak. */
-export function toGraphQLError(err: unknown, requestId: string): GraphQLError {
-  const original = err instanceof GraphQLError && err.originalError ? err.originalError : err;
-  if (isAppError(original)) {
-    return new GraphQLError(original.message, {
-      extensions: { code: original.code, status: original.status, issues: original.issues, requestId },
-    });
+/**
+ * Maps AppErrors, malformed documents and transport errors to GraphQL errors with `extensions.code`; internals
+ * never leak. Duck-typed on purpose: mercurius and our code may hold different copies of `graphql`.
+ */
+export function toGraphQLErrors(err: unknown, requestId: string, bodyLimit: number): GraphQLError[] {
+  const e = err as { name?: string; message?: string; originalError?: unknown; errors?: unknown[]; path?: unknown };
+  const original = (e.originalError ?? err) as { errors?: unknown[]; statusCode?: number; code?: string; message: string };
+  const out = (message: string, code: string, status: number, issues: unknown[] = []) =>
+    new GraphQLError(message, { extensions: { code, status, requestId, ...(issues.length ? { issues } : {}) } });
+  if (isAppError(original)) return [out(original.message, original.code, original.status, original.issues)];
+  // Transport-level refusals keep their own status (405 for a mutation over GET, 413, 415).
+  if (original.statusCode && [405, 413, 415].includes(original.statusCode)) {
+    const t = fromFrameworkError(original, bodyLimit)!;
+    return [out(t.message, t.code, t.status)];
   }
-  if (err instanceof GraphQLError && !err.originalError) {
-    return new GraphQLError(err.message, { extensions: { code: 'Validation', status: 400, requestId } });
+  // A document mercurius refused (syntax, unknown fields, variable types): one error per problem.
+  if (Array.isArray(original.errors) && original.errors.length > 0) {
+    return original.errors.map((x) => out((x as { message: string }).message, 'Validation', 400));
   }
-  return new GraphQLError('internal error', { extensions: { code: 'Internal', status: 500, requestId } });
+  const framework = e.originalError !== undefined || e.name !== 'GraphQLError' ? fromFrameworkError(original, bodyLimit) : undefined;
+  if (framework) return [out(framework.message, framework.code, framework.status)];
+  if (e.name === 'GraphQLError' && e.originalError === undefined) return [out(e.message ?? 'invalid document', 'Validation', 400)];
+  return [out('internal error', 'Internal', 500)];
 }
 
 export async function registerGraphql(
   app: FastifyInstance,
   services: Services,
   authenticate: (authorization: string | undefined) => Promise<Principal | undefined>,
+  bodyLimit: number,
 ): Promise<void> {
   await app.register(mercurius, {
     schema: typeDefs,
@@ -297,10 +310,10 @@ export async function registerGraphql(
     },
     errorFormatter: (execution, ctx) => {
       const requestId = (ctx as unknown as { reply?: { request?: { id: string } } }).reply?.request?.id ?? '';
-      const errors = (execution.errors ?? []).map((e) => toGraphQLError(e, requestId));
+      const errors = (execution.errors ?? []).flatMap((e) => toGraphQLErrors(e, requestId, bodyLimit));
       const first = errors[0]?.extensions as { status?: number } | undefined;
-      // GraphQL over HTTP: a refused operation still answers 200 with errors, except auth failures and
-      // malformed documents, which answer 4xx like REST does.
+      // An operation that produced data answers 200 (with errors for the fields that failed); one that was
+      // refused outright answers the status of its first error, as the REST face would.
       const status = execution.data ? 200 : (first?.status ?? 200);
       return { statusCode: status, response: { data: execution.data ?? null, errors } };
     },

@@ -5,6 +5,7 @@ export type ErrorCode =
   | 'Forbidden'
   | 'NotFound'
   | 'Conflict'
+  | 'MethodNotAllowed'
   | 'PayloadTooLarge'
   | 'UnsupportedMediaType'
   | 'Unavailable'
@@ -21,6 +22,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   Unauthorized: 401,
   Forbidden: 403,
   NotFound: 404,
+  MethodNotAllowed: 405,
   Conflict: 409,
   PayloadTooLarge: 413,
   UnsupportedMediaType: 415,

@@ -8,6 +8,9 @@ import { AppError } from './errors.js';
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, prefix = ''): z.output<S> {
   const r = schema.safeParse(input);
-  if (!r.success) throw AppError.validation(toValidationIssues(r.error.issues, prefix));
+  if (!r.success) {
+    // A body that is not even an object has no field to name: name the body.
+    throw AppError.validation(toValidationIssues(r.error.issues, prefix).map((i) => (i.path === '' ? { ...i, path: 'body' } : i)));
+  }
   return r.data;
 }

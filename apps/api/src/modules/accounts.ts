@@ -190,6 +190,9 @@ export function apiKeysService({ db }: ServiceDeps) {
       return db.$transaction(async (tx) => {
         const found = await tx.apiKey.findFirst({ where: { ...tenant(meta.principal), id } });
         if (!found) throw AppError.notFound('API key', id);
+        if (!roleAtLeast(meta.principal.role, found.role as Role)) {
+          throw new AppError('Forbidden', `a ${meta.principal.role} key cannot revoke a ${found.role} key`);
+        }
         const row = await tx.apiKey.update({
           where: { id },
           data: { revokedAt: found.revokedAt ?? new Date() },
@@ -232,8 +235,21 @@ export function clustersService({ db }: ServiceDeps) {
       parseInput(uuid, id, 'id');
       requireRole(meta.principal, 'admin');
       await db.$transaction(async (tx) => {
-        const r = await tx.cluster.deleteMany({ where: { ...tenant(meta.principal), id } });
-        if (r.count === 0) throw AppError.notFound('cluster', id);
+        const found = await tx.cluster.findFirst({ where: { ...tenant(meta.principal), id } });
+        if (!found) throw AppError.notFound('cluster', id);
+        const where = { ...tenant(meta.principal), clusterId: id };
+        const [gateways, routes, slices, services, grants] = await Promise.all([
+          tx.gatewayClient.count({ where }),
+          tx.route.count({ where }),
+          tx.endpointSlice.count({ where }),
+          tx.service.count({ where }),
+          tx.referenceGrant.count({ where }),
+        ]);
+        const users = Object.entries({ gateways, routes, 'endpoint slices': slices, services, 'reference grants': grants }).filter(([, n]) => n > 0);
+        if (users.length > 0) {
+          throw new AppError('Conflict', `cluster ${JSON.stringify(found.name)} is still used by ${users.map(([k, n]) => `${n} ${k}`).join(', ')}`);
+        }
+        await tx.cluster.delete({ where: { id } });
         await audit(tx, meta, 'cluster.delete', 'Cluster', id);
       });
     },

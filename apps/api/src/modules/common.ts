@@ -30,7 +30,12 @@ export const dnsSubdomain = z
     'must be a DNS subdomain: lower-case letters, digits, "-" and "."',
   );
 export const uuid = z.uuid('must be a UUID');
-export const clientUid = z.string().min(1).max(128).regex(/^[A-Za-z0-9][-A-Za-z0-9_.:/]*$/, 'must be an object uid');
+export const clientUid = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][-A-Za-z0-9_.:/]*$/, 'must be an object uid')
+  .refine((s) => !/^(api|static|bulk):/.test(s), 'the prefixes "api:", "static:" and "bulk:" are reserved for objects EPIC names itself');
 
 export const pageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),

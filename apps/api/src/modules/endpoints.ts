@@ -104,6 +104,9 @@ export function endpointsService({ db }: ServiceDeps) {
         throw AppError.field('clusterId', `cluster ${data.clusterId} not found`);
       }
       const prior = await tx.endpointSlice.findUnique({ where: { accountId_clientUid: { accountId: p.accountId, clientUid: key } } });
+      if (prior && (prior.static !== data.static || prior.clusterId !== data.clusterId)) {
+        throw AppError.field('clientUid', `endpoint slice ${key} belongs to ${prior.static ? 'the static endpoints' : `cluster ${prior.clusterId ?? 'none'}`}`);
+      }
       const fields = { ports: json(data.ports), endpoints: json(data.endpoints), nodeAddresses: json(data.nodeAddresses) };
       const row = prior
         ? await tx.endpointSlice.update({

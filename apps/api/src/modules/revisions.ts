@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { evaluateRoute, selectRouteConfiguration, type EnvoyResources, type JsonObject } from '@epic/gateway-translator';
+import { traceRequest, type EnvoyResources, type JsonObject } from '@epic/gateway-translator';
 import { requireRole } from '../auth/principal.js';
 import { withPgTx } from '../db/client.js';
 import { AppError } from '../lib/errors.js';
@@ -147,12 +147,15 @@ export function revisionsService({ db }: ServiceDeps) {
       if (!row?.resources?.listeners) throw new AppError('Conflict', `gateway ${gatewayId} has no served configuration yet`);
       const resources = { listeners: [], routes: [], clusters: [], endpoints: [], secrets: [], ...row.resources } as EnvoyResources;
       const ports = resources.listeners.map((l) => (l.resource as { address?: { socketAddress?: { portValue?: number } } }).address?.socketAddress?.portValue);
-      const port = req.port ?? ports.find((p) => p !== undefined);
-      if (port === undefined || !ports.includes(port)) throw AppError.field('port', `no listener on port ${port ?? '(none)'}; listeners: ${ports.join(', ')}`);
-      const rc = selectRouteConfiguration(resources, { port, ...(req.serverName ? { serverName: req.serverName } : {}) });
-      if (!rc) throw AppError.field('port', `the listener on port ${port} does not route HTTP`);
-      const outcome = evaluateRoute(rc, { host: req.host, path: req.path, method: req.method, headers: req.headers, query: req.query, ...(req.scheme ? { scheme: req.scheme } : {}) }, { clusters: resources.clusters.map((c) => c.name) });
-      return { revision: row.version, port, routeConfiguration: rc['name'] ?? null, outcome };
+      const { serverName, ...request } = req;
+      const tls = serverName ? { host: serverName, scheme: 'https' as const } : {};
+      // Without a port: the first listener that routes HTTP, as traceInput documents.
+      const candidates = req.port !== undefined ? [req.port] : ports.filter((p): p is number => p !== undefined);
+      for (const port of candidates) {
+        const t = traceRequest(resources, { ...request, ...tls, port });
+        if (t.connection === 'accepted') return { revision: row.version, port, routeConfiguration: t.routeConfiguration, outcome: t.outcome };
+      }
+      throw AppError.field('port', `no HTTP listener on ${req.port !== undefined ? `port ${req.port}` : 'any port'}; listeners: ${ports.join(', ')}`);
     },
   };
 }
