@@ -231,6 +231,54 @@ static __always_inline int encap(struct __sk_buff *skb, __u32 tunnel_id)
 	return TC_ACT_OK;
 }
 
+/*
+ * Lowers the MSS option of a TCP SYN (or SYN-ACK) that just left a tunnel to what fits into the tunnel over
+ * the device it arrived on, so neither end sends segments that would exceed the link once encapsulated,
+ * whatever MTU the workload cluster gives its pods. `l4_off` is the TCP header's offset, `ip_len` the
+ * inner IP header length. Packet bytes are read with bpf_skb_load_bytes: no packet pointers to revalidate.
+ */
+static __always_inline void clamp_mss(struct __sk_buff *skb, __u32 l4_off, __u32 ip_len)
+{
+	struct tcphdr tcp;
+	__u32 mtu = 0, off, end;
+	__u16 limit;
+
+	if (bpf_skb_load_bytes(skb, l4_off, &tcp, sizeof(tcp)) || !tcp.syn)
+		return;
+	bpf_check_mtu(skb, 0, &mtu, 0, 0); /* sets mtu to the device MTU whatever it returns */
+	if (mtu <= GUE_OVERHEAD + ip_len + sizeof(tcp) || mtu > 0xffff)
+		return;
+	limit = mtu - GUE_OVERHEAD - ip_len - sizeof(tcp);
+	off = l4_off + sizeof(tcp);
+	end = l4_off + tcp.doff * 4;
+	for (int i = 0; i < 12 && off + 4 <= end; i++) {
+		__u8 opt[2];
+		__be16 old_mss, new_mss;
+
+		if (bpf_skb_load_bytes(skb, off, opt, 1))
+			return;
+		if (opt[0] == 0) /* end of options */
+			return;
+		if (opt[0] == 1) { /* no-op */
+			off++;
+			continue;
+		}
+		if (bpf_skb_load_bytes(skb, off, opt, 2) || opt[1] < 2)
+			return;
+		if (opt[0] == 2 && opt[1] == 4) {
+			if (bpf_skb_load_bytes(skb, off + 2, &old_mss, 2) || bpf_ntohs(old_mss) <= limit)
+				return;
+			new_mss = bpf_htons(limit);
+			if (bpf_l4_csum_replace(skb, l4_off + offsetof(struct tcphdr, check), old_mss, new_mss, 2) ||
+			    bpf_skb_store_bytes(skb, off + 2, &new_mss, 2, 0))
+				return;
+			count(CNT_MSS_CLAMPED);
+			return;
+		}
+		off += opt[1];
+	}
+}
+
 /* The inner source of a decapsulated packet: what the workload side learns the return flow from. */
 struct inner_src {
 	__u8 is6;
@@ -253,6 +301,7 @@ static __always_inline int decap(struct __sk_buff *skb, __u32 *tunnel_id, struct
 	struct udphdr *udp;
 	struct guehdr *gue;
 	__u16 inner_len;
+	__u32 l4_off = 0, ip_len = 0;
 	__u32 id;
 
 	if (!iph || iph->protocol != IPPROTO_UDP || (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
@@ -284,6 +333,10 @@ static __always_inline int decap(struct __sk_buff *skb, __u32 *tunnel_id, struct
 		inner_len = bpf_ntohs(inner->tot_len);
 		src->is6 = 0;
 		src->v4 = inner->saddr;
+		if (inner->protocol == IPPROTO_TCP && !(inner->frag_off & bpf_htons(IP_MF | IP_OFFSET))) {
+			ip_len = inner->ihl * 4;
+			l4_off = ETH_HLEN + ip_len;
+		}
 	} else if (gue->proto_ctype == GUE_PROTO_IPV6) {
 		struct ipv6hdr *inner6 = (void *)(gue + 1);
 
@@ -293,6 +346,10 @@ static __always_inline int decap(struct __sk_buff *skb, __u32 *tunnel_id, struct
 		src->is6 = 1;
 		__builtin_memcpy(src->v6, &inner6->saddr, sizeof(src->v6));
 		flags |= BPF_F_ADJ_ROOM_DECAP_L3_IPV6;
+		if (inner6->nexthdr == IPPROTO_TCP) {
+			ip_len = sizeof(*inner6);
+			l4_off = ETH_HLEN + ip_len;
+		}
 	} else {
 		return drop(CNT_DROP_MALFORMED);
 	}
@@ -314,6 +371,8 @@ static __always_inline int decap(struct __sk_buff *skb, __u32 *tunnel_id, struct
 		return drop(CNT_DROP_ERROR);
 	if (src->is6 && bpf_skb_store_bytes(skb, offsetof(struct ethhdr, h_proto), &eth_ip6, sizeof(eth_ip6), 0))
 		return drop(CNT_DROP_ERROR);
+	if (l4_off)
+		clamp_mss(skb, l4_off, ip_len);
 	count(CNT_DECAP);
 	return -1;
 pass:

@@ -92,7 +92,8 @@ enum gue_counter {
 	CNT_DROP_TOO_BIG = 9,      /* encapsulated packet would exceed the device MTU (route MTU should prevent it) */
 	CNT_DROP_ERROR = 10,       /* a helper failed */
 	CNT_LEARNED = 11,          /* workload side: return flow learned or refreshed */
-	CNT_MAX = 12,
+	CNT_MSS_CLAMPED = 12,      /* a decapsulated TCP SYN's MSS was lowered to fit the tunnel */
+	CNT_MAX = 13,
 };
 
 #endif

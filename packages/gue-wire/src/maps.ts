@@ -150,6 +150,7 @@ export const COUNTER_NAMES = [
   'dropTooBig',
   'dropError',
   'learned',
+  'mssClamped',
 ] as const;
 export type CounterName = (typeof COUNTER_NAMES)[number];
 export type Counters = Record<CounterName, bigint>;

@@ -27,7 +27,11 @@ describe('golden vectors shared with the BPF tests', () => {
   });
 
   it.each(
-    cases.filter((c) => c.counter === 'decap' || c.counter === 'learned').map((c) => [c.name, c] as const),
+    cases
+      .filter(
+        (c) => (c.counter === 'decap' || c.counter === 'learned') && !c.extraCounters?.includes('mssClamped'),
+      )
+      .map((c) => [c.name, c] as const),
   )('%s: the output is the decapsulated input', (_name, c) => {
     const r = decapsulateIpv4(fromHex(c.input).subarray(eth));
     expect(r.ok && r.value.inner).toEqual(fromHex(c.output ?? '').subarray(eth));

@@ -47,6 +47,8 @@ export interface VectorCase {
   output?: string;
   /** The counter slot that must have gone up by exactly one. */
   counter: CounterName;
+  /** Further counter slots that must have gone up by exactly one (all others stay). */
+  extraCounters?: CounterName[];
   /** Return flows the program must have learned (workload decap). */
   returnFlowsAfter?: VectorReturnFlow[];
 }
@@ -79,14 +81,16 @@ export function tcpSegment(
   dstPort: number,
   flags: number,
   payload: Uint8Array,
+  options: Uint8Array = new Uint8Array(),
 ): Uint8Array {
-  const h = new Uint8Array(20);
+  const h = new Uint8Array(20 + options.length);
   const v = view(h);
+  h.set(options, 20);
   v.setUint16(0, srcPort);
   v.setUint16(2, dstPort);
   v.setUint32(4, 0x01020304);
   v.setUint32(8, flags & 0x10 ? 0x0a0b0c0d : 0);
-  h[12] = 5 << 4;
+  h[12] = ((20 + options.length) / 4) << 4;
   h[13] = flags;
   v.setUint16(14, 64240);
   const seg = concatBytes(h, payload);
@@ -154,6 +158,27 @@ export function buildVectors(): VectorCase[] {
     { src: POD6, dst: PROXY6, nextHeader: IPPROTO_TCP },
     tcpSegment(POD6, PROXY6, 8080, 40000, 0x12, new Uint8Array()),
   );
+  // SYN-ACK with options NOP, NOP, MSS (the MSS is not the first option, as with many stacks).
+  const synAck = (mss: number): Uint8Array =>
+    ipv4Packet(
+      { src: POD, dst: PROXY, protocol: IPPROTO_TCP, id: 0x4322 },
+      tcpSegment(
+        POD,
+        PROXY,
+        8080,
+        40000,
+        0x12,
+        new Uint8Array(),
+        Uint8Array.from([1, 1, 2, 4, mss >> 8, mss & 0xff, 1, 1]),
+      ),
+    );
+  const fromNatSynAck = (mss: number): Uint8Array =>
+    encapsulateIpv4(synAck(mss), TUNNEL_ID, {
+      localAddr: NAT_PUBLIC,
+      localPort: NAT_PORT,
+      remoteAddr: EPIC_NODE,
+      remotePort: GUE_PORT,
+    });
   const epicOut = { localAddr: EPIC_NODE, localPort: GUE_PORT, remoteAddr: NAT_PUBLIC, remotePort: NAT_PORT };
   // What arrives at the EPIC node: the workload node's reply after the NAT rewrote its source.
   const fromNat = encapsulateIpv4(reply, TUNNEL_ID, {
@@ -447,6 +472,7 @@ export function buildVectors(): VectorCase[] {
       verdict: 'ok',
       output: hex(frame(request)),
       counter: 'learned',
+      extraCounters: ['decap'],
       returnFlowsAfter: [{ proxyAddr: PROXY, tunnelId: TUNNEL_ID }],
     },
     {
@@ -538,6 +564,7 @@ export function buildVectors(): VectorCase[] {
       verdict: 'ok',
       output: hex(frame(syn6)),
       counter: 'learned',
+      extraCounters: ['decap'],
       returnFlowsAfter: [{ proxyAddr: PROXY6, tunnelId: TUNNEL_ID }],
     },
     {
@@ -551,6 +578,25 @@ export function buildVectors(): VectorCase[] {
       verdict: 'ok',
       output: hex(frame(encapsulateIpv4(reply6, TUNNEL_ID, wlOut))),
       counter: 'encap',
+    },
+    {
+      ...base,
+      name: 'decap lowers the mss of a syn to what fits the tunnel on a 1500-byte link',
+      program: 'gue_epic_decap',
+      input: hex(frame(fromNatSynAck(1460))),
+      verdict: 'ok',
+      output: hex(frame(synAck(1424))),
+      counter: 'decap',
+      extraCounters: ['mssClamped'],
+    },
+    {
+      ...base,
+      name: 'decap keeps an mss that already fits',
+      program: 'gue_epic_decap',
+      input: hex(frame(fromNatSynAck(1400))),
+      verdict: 'ok',
+      output: hex(frame(synAck(1400))),
+      counter: 'decap',
     },
   ];
 }

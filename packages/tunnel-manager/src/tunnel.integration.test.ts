@@ -189,6 +189,15 @@ describe.skipIf(unavailable !== undefined)('GUE tunnel through a NAT (network na
     expect(r).toMatchObject({ ok: true, status: 200, bytes, sha256: blobSha256(bytes) });
   });
 
+  it('clamps the MSS so a pod with a 1500-byte MTU never sends a segment too big for the tunnel', async () => {
+    const wl = await wlMgr.counters();
+    expect({ clamped: wl.mssClamped > 0n, tooBig: wl.dropTooBig, errors: wl.dropError }).toEqual({
+      clamped: true,
+      tooBig: 0n,
+      errors: 0n,
+    });
+  });
+
   it('answers a packet too big for the tunnel with ICMP fragmentation-needed (path MTU learned)', async () => {
     const r = await proxy.call<Reply>({
       op: 'udp-send',

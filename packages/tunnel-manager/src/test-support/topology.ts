@@ -215,8 +215,8 @@ table ip nat {
     cfg(
       pod,
       ['ip', 'addr', 'add', `${ADDR.pod}/24`, 'dev', 'eth0'],
-      // The pod MTU accounts for the tunnel overhead (what the CNI configures on a tunnelled cluster).
-      ['ip', 'link', 'set', 'eth0', 'mtu', String(tunnelMtu(1500)), 'up'],
+      // An unmodified workload cluster: the pod keeps a 1500-byte MTU; MSS clamping in decap makes TCP fit.
+      ['ip', 'link', 'set', 'eth0', 'up'],
       ['ip', 'route', 'add', 'default', 'via', ADDR.podGw],
     );
     const v6 = (n: string, addr: string, dev: string): void => {
