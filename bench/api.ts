@@ -11,6 +11,8 @@ const EXISTING = Number(process.env.BENCH_EXISTING ?? 10_000);
 const CREATES = Number(process.env.BENCH_CREATES ?? 500);
 const LIST_GATEWAYS = 1_000;
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+// BENCH_RECONCILER=false measures the API process alone (the reconciler then runs in no process).
+const RECONCILER = process.env.BENCH_RECONCILER ?? 'true';
 
 const log = (s: string) => process.stdout.write(`[bench api] ${s}\n`);
 const children: ChildProcess[] = [];
@@ -33,7 +35,7 @@ const db = await benchDatabase();
 try {
   const headers = { authorization: `Bearer ${db.adminKey}`, 'content-type': 'application/json' };
   const port = 41000 + Math.floor(Math.random() * 10000);
-  const api = start(['apps/api/src/main.ts'], { DATABASE_URL: db.url, PORT: String(port), LOG_LEVEL: 'warn', SEED_DEMO: 'false', XDS_PORT: '0' });
+  const api = start(['apps/api/src/main.ts'], { DATABASE_URL: db.url, PORT: String(port), LOG_LEVEL: 'warn', SEED_DEMO: 'false', XDS_PORT: '0', RECONCILER });
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/readyz`);
 
@@ -99,6 +101,8 @@ try {
 
   const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
   const results = {
+    reconcilerInApiProcess: RECONCILER,
+    loadAverage: os.loadavg().map((l) => +l.toFixed(2)),
     machine: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0]?.model ?? ''}, node ${process.version}`,
     createLatencyMs: { existing: EXISTING, n: CREATES, p50: +percentile(latencies, 50).toFixed(2), p99: +percentile(latencies, 99).toFixed(2), max: +latencies.at(-1)!.toFixed(2) },
     graphqlList: { reqPerSec: gql.requests.average, p99Ms: gql.latency.p99, errors: gql.errors, non2xx: gql.non2xx },
