@@ -114,4 +114,21 @@ describe('configuration revisions', () => {
     expect(b.node.id).toBe(`revs.${gatewayId}`);
     expect(JSON.stringify(b)).toMatch(/Bearer /);
   });
+
+  it('a route Envoy could not run is refused on the route, and the rest of the gateway keeps being served', async () => {
+    const bad = await call('POST', '/routes', {
+      kind: 'HTTPRoute',
+      name: 'broken',
+      spec: { parentRefs: [{ name: 'web' }], hostnames: ['broken.example.com'], rules: [{ matches: [{ path: { type: 'RegularExpression', value: '/(' } }], backendRefs: [{ name: 'cart', port: 8080 }] }] },
+    });
+    expect(bad.statusCode, bad.body).toBe(201);
+    await reconciler.drain();
+    const route = (await call('GET', `/routes/${bad.json().id}`)).json();
+    const conds = route.status.parents[0].conditions as Array<{ type: string; status: string; reason: string; message: string }>;
+    expect(conds.some((c) => c.status === 'False'), JSON.stringify(conds)).toBe(true);
+    const newest = (await revisions())[0]!;
+    expect(newest.status).not.toBe('tainted');
+    const t = await call('POST', `/gateways/${gatewayId}/trace`, { host: 'shop.example.com', path: '/basket' });
+    expect(t.json().outcome.action.type).toBe('route');
+  });
 });
