@@ -8,7 +8,9 @@ const pureRoots = ['apps', 'packages'].flatMap((dir) =>
   readdirSync(dir)
     .map((name) => `${dir}/${name}`)
     .filter((root) => existsSync(`${root}/package.json`))
-    .filter((root) => JSON.parse(readFileSync(`${root}/package.json`, 'utf8')).nx?.tags?.includes('type:pure')),
+    .filter((root) =>
+      JSON.parse(readFileSync(`${root}/package.json`, 'utf8')).nx?.tags?.includes('type:pure'),
+    ),
 );
 
 // Imports a pure library (tag type:pure) may never make: I/O, frameworks, clocks are the apps' business.
@@ -55,7 +57,11 @@ export default tseslint.config(
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints: [
-            { sourceTag: 'type:pure', onlyDependOnLibsWithTags: ['type:pure'], bannedExternalImports: impure },
+            {
+              sourceTag: 'type:pure',
+              onlyDependOnLibsWithTags: ['type:pure'],
+              bannedExternalImports: impure,
+            },
             { sourceTag: 'type:node', onlyDependOnLibsWithTags: ['type:pure', 'type:node'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:pure', 'type:node'] },
             { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['*'] },
@@ -84,7 +90,27 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['fs', 'node:fs', 'fs/*', 'node:fs/*', 'child_process', 'node:child_process', 'net', 'node:net', 'dgram', 'node:dgram', 'http', 'node:http'], message: 'Pure libraries do no I/O (STYLE.md, Translation pipeline).' }] },
+        {
+          patterns: [
+            {
+              group: [
+                'fs',
+                'node:fs',
+                'fs/*',
+                'node:fs/*',
+                'child_process',
+                'node:child_process',
+                'net',
+                'node:net',
+                'dgram',
+                'node:dgram',
+                'http',
+                'node:http',
+              ],
+              message: 'Pure libraries do no I/O (STYLE.md, Translation pipeline).',
+            },
+          ],
+        },
       ],
     },
   },

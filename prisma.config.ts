@@ -22,6 +22,9 @@ export default defineConfig({
   async adapter() {
     const url = process.env.DATABASE_URL ?? 'postgresql://postgres:postgres@127.0.0.1:5432/epic';
     const shadow = process.env.SHADOW_DATABASE_URL;
-    return new PrismaPg(connectionFields(url), shadow ? { shadowDatabase: connectionFields(shadow) } as never : undefined);
+    return new PrismaPg(
+      connectionFields(url),
+      shadow ? ({ shadowDatabase: connectionFields(shadow) } as never) : undefined,
+    );
   },
 });

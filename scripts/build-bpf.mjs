@@ -6,7 +6,9 @@ import { spawnSync } from 'node:child_process';
 for (const tool of ['clang', 'make', 'cc']) {
   const r = spawnSync(tool, ['--version'], { stdio: 'ignore' });
   if (r.error || r.status !== 0) {
-    console.error(`build-bpf: '${tool}' is missing; install the packages in .ci/apt-packages.txt (clang, llvm, libbpf-dev, make)`);
+    console.error(
+      `build-bpf: '${tool}' is missing; install the packages in .ci/apt-packages.txt (clang, llvm, libbpf-dev, make)`,
+    );
     process.exit(1);
   }
 }

@@ -9,20 +9,34 @@ import path from 'node:path';
 import { ensureDatabase, startEmbeddedPostgres } from '../apps/api/src/db/embedded-postgres.js';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'epic-migration-diff-'));
-const hasMigrations = existsSync('prisma/migrations') && readdirSync('prisma/migrations').some((d) => existsSync(`prisma/migrations/${d}/migration.sql`));
+const hasMigrations =
+  existsSync('prisma/migrations') &&
+  readdirSync('prisma/migrations').some((d) => existsSync(`prisma/migrations/${d}/migration.sql`));
 let from = ['--from-empty'];
 if (hasMigrations) {
   const previous = path.join(dataDir, 'previous.prisma');
   writeFileSync(previous, execFileSync('git', ['show', 'HEAD:prisma/schema.prisma'], { encoding: 'utf8' }));
   from = ['--from-schema-datamodel', previous];
 }
-const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port: 30000 + Math.floor(Math.random() * 20000), persistent: false });
+const pg = await startEmbeddedPostgres({
+  dataDir: path.join(dataDir, 'pg'),
+  port: 30000 + Math.floor(Math.random() * 20000),
+  persistent: false,
+});
 try {
   const url = pg.url('epic');
   await ensureDatabase(url);
   const r = spawnSync(
     'node',
-    ['node_modules/prisma/build/index.js', 'migrate', 'diff', ...from, '--to-schema-datamodel', 'prisma/schema.prisma', '--script'],
+    [
+      'node_modules/prisma/build/index.js',
+      'migrate',
+      'diff',
+      ...from,
+      '--to-schema-datamodel',
+      'prisma/schema.prisma',
+      '--script',
+    ],
     { env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8' },
   );
   if (r.status !== 0) {

@@ -44,7 +44,8 @@ if (cmd === 'generate') {
   }
   const sql = r.stdout;
   if (cmd === 'diff') process.stdout.write(sql);
-  else if (!sql.trim() || /This is an empty migration/.test(sql)) console.log('schema and migrations agree: nothing to write');
+  else if (!sql.trim() || /This is an empty migration/.test(sql))
+    console.log('schema and migrations agree: nothing to write');
   else {
     const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
     const dir = path.join('prisma/migrations', `${stamp}_${name}`);

@@ -19,8 +19,13 @@ for (const [name, cmd, args] of steps) {
   if (cmd === 'node' && !existsSync(args[0])) continue;
   const started = Date.now();
   process.stdout.write(`\n==> ${name}: ${cmd} ${args.join(' ')}\n`);
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } });
-  process.stdout.write(`==> ${name}: ${r.status === 0 ? 'ok' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  const r = spawnSync(cmd, args, {
+    stdio: 'inherit',
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
+  });
+  process.stdout.write(
+    `==> ${name}: ${r.status === 0 ? 'ok' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
   if (r.status !== 0) {
     if (name !== 'tests') process.stdout.write(`\n0 passed, 1 failed\n`);
     process.exit(r.status ?? 1);

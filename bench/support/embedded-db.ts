@@ -7,9 +7,18 @@ import { migrate } from '../../apps/api/src/db/migrate.js';
 import { seedSystem } from '../../apps/api/src/seed.js';
 
 /** A throw-away embedded PostgreSQL with the schema migrated and the system account seeded. */
-export async function benchDatabase(): Promise<{ url: string; db: Db; adminKey: string; stop: () => Promise<void> }> {
+export async function benchDatabase(): Promise<{
+  url: string;
+  db: Db;
+  adminKey: string;
+  stop: () => Promise<void>;
+}> {
   const dir = mkdtempSync(path.join(tmpdir(), 'epic-bench-'));
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: 40000 + Math.floor(Math.random() * 20000), persistent: false });
+  const pg = await startEmbeddedPostgres({
+    dataDir: path.join(dir, 'pg'),
+    port: 40000 + Math.floor(Math.random() * 20000),
+    persistent: false,
+  });
   const url = pg.url('epic');
   await ensureDatabase(url);
   await migrate(url);

@@ -50,14 +50,19 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
   } as never) as unknown as EpicApp;
 
   const metrics = opts.metrics ?? createMetrics(opts.db);
-  const services = createServices(opts.db, { secretKey: opts.secretKey, validateFragments: opts.validateFragments ?? validateFragments, ...(opts.xds ? { xds: opts.xds } : {}) });
+  const services = createServices(opts.db, {
+    secretKey: opts.secretKey,
+    validateFragments: opts.validateFragments ?? validateFragments,
+    ...(opts.xds ? { xds: opts.xds } : {}),
+  });
   const authenticate = apiKeyAuthenticator(opts.db);
   app.decorate('services', services);
   app.decorate('metrics', metrics);
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
-    if (req.url.startsWith(API_PREFIX) || req.url.startsWith('/graphql')) req.principal = await authenticate(req.headers.authorization);
+    if (req.url.startsWith(API_PREFIX) || req.url.startsWith('/graphql'))
+      req.principal = await authenticate(req.headers.authorization);
   });
   app.addHook('onResponse', async (req, reply) => {
     metrics.httpDuration.observe(
@@ -81,7 +86,11 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
     });
   });
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: 'NotFound', message: `no route ${req.method} ${req.url.split('?')[0]}`, requestId: req.id }),
+    reply.code(404).send({
+      error: 'NotFound',
+      message: `no route ${req.method} ${req.url.split('?')[0]}`,
+      requestId: req.id,
+    }),
   );
 
   // Only JSON bodies: Fastify's text/plain parser would hand services a string (415 instead).
@@ -96,7 +105,9 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
       return reply.code(503).send({ status: 'database unavailable' });
     }
   });
-  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/metrics', async (_req, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
 
   const routes = restRoutes(services);
   const openapi = openApiDocument(routes, VERSION);

@@ -3,10 +3,17 @@ import { ConfigError, loadConfig } from './config.js';
 
 describe('configuration', () => {
   it('applies defaults', () => {
-    expect(loadConfig({})).toMatchObject({ PORT: 8080, HOST: '127.0.0.1', EPIC_DATA_DIR: '.epic', RECONCILER: true });
+    expect(loadConfig({})).toMatchObject({
+      PORT: 8080,
+      HOST: '127.0.0.1',
+      EPIC_DATA_DIR: '.epic',
+      RECONCILER: true,
+    });
   });
   it('fails fast naming each bad variable', () => {
-    expect(() => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', RECONCILER: 'maybe' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', RECONCILER: 'maybe' })).toThrow(
+      ConfigError,
+    );
     const bad = () => loadConfig({ PORT: '70000', DATABASE_URL: 'mysql://x' });
     expect(bad).toThrow(/PORT: .*65535/);
     expect(bad).toThrow(/DATABASE_URL: must be a postgresql:\/\/ URL/);

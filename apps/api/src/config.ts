@@ -7,29 +7,34 @@ import { z } from 'zod';
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const fields = {
-    HOST: z.string().min(1).default('127.0.0.1'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-    DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL')
-      .optional(),
-    EPIC_DATA_DIR: z.string().min(1).default('.epic'),
-    EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54320),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    RECONCILE_RESYNC_SECONDS: z.coerce.number().min(1).max(86400).default(60),
-    RECONCILER: bool.default(true),
-    BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
-    SEED_DEMO: bool.default(true),
-    XDS: bool.default(true),
-    XDS_HOST: z.string().min(1).default('127.0.0.1'),
-    XDS_PORT: z.coerce.number().int().min(0).max(65535).default(18000),
-    /** Address proxies use to reach the xDS server (bootstraps); defaults to XDS_HOST. */
-    XDS_ADVERTISE_HOST: z.string().min(1).optional(),
-    /** 32-byte key (hex) that encrypts certificate private keys at rest. */
-    EPIC_SECRET_KEY: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/, 'must be 64 hex characters (32 bytes)')
-      .optional(),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL')
+    .optional(),
+  EPIC_DATA_DIR: z.string().min(1).default('.epic'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54320),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RECONCILE_RESYNC_SECONDS: z.coerce.number().min(1).max(86400).default(60),
+  RECONCILER: bool.default(true),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
+  SEED_DEMO: bool.default(true),
+  XDS: bool.default(true),
+  XDS_HOST: z.string().min(1).default('127.0.0.1'),
+  XDS_PORT: z.coerce.number().int().min(0).max(65535).default(18000),
+  /** Address proxies use to reach the xDS server (bootstraps); defaults to XDS_HOST. */
+  XDS_ADVERTISE_HOST: z.string().min(1).optional(),
+  /** 32-byte key (hex) that encrypts certificate private keys at rest. */
+  EPIC_SECRET_KEY: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be 64 hex characters (32 bytes)')
+    .optional(),
 };
 const schema = z.object(fields);
 

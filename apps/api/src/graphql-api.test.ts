@@ -13,10 +13,20 @@ let acct: { id: string; key: string };
 
 interface GqlError {
   message: string;
-  extensions: { code: string; status: number; issues: Array<{ path: string; message: string }>; requestId: string };
+  extensions: {
+    code: string;
+    status: number;
+    issues: Array<{ path: string; message: string }>;
+    requestId: string;
+  };
 }
 async function gql(key: string | undefined, query: string, variables: Record<string, unknown> = {}) {
-  const r = await env.app.inject({ method: 'POST', url: '/graphql', headers: key ? auth(key) : {}, payload: { query, variables } });
+  const r = await env.app.inject({
+    method: 'POST',
+    url: '/graphql',
+    headers: key ? auth(key) : {},
+    payload: { query, variables },
+  });
   const body = r.json() as { data: Record<string, any> | null; errors?: GqlError[] };
   return { status: r.statusCode, data: body.data, errors: body.errors };
 }
@@ -40,41 +50,85 @@ describe('GraphQL queries and mutations', () => {
   it('whoami', async () => {
     use('Query.whoami');
     const d = await ok(acct.key, '{ whoami { accountId accountName role system actor } }');
-    expect(d.whoami).toMatchObject({ accountId: acct.id, accountName: 'gql', role: 'owner', system: false, actor: expect.stringMatching(/^apikey:/) });
+    expect(d.whoami).toMatchObject({
+      accountId: acct.id,
+      accountName: 'gql',
+      role: 'owner',
+      system: false,
+      actor: expect.stringMatching(/^apikey:/),
+    });
   });
 
   it('createAccount, accounts, account, updateAccount', async () => {
     use('Mutation.createAccount', 'Query.accounts', 'Query.account', 'Mutation.updateAccount');
-    const d = await ok(env.adminKey, 'mutation($i: JSON!) { createAccount(input: $i) { account { id name gatewayQuota } apiKey { role secret prefix } } }', { i: { name: 'second', gatewayQuota: 3 } });
+    const d = await ok(
+      env.adminKey,
+      'mutation($i: JSON!) { createAccount(input: $i) { account { id name gatewayQuota } apiKey { role secret prefix } } }',
+      { i: { name: 'second', gatewayQuota: 3 } },
+    );
     expect(d.createAccount.account).toMatchObject({ name: 'second', gatewayQuota: 3 });
     expect(d.createAccount.apiKey.secret).toMatch(new RegExp(`^epic_${d.createAccount.apiKey.prefix}_`));
     const id = d.createAccount.account.id;
     const all = await ok(env.adminKey, '{ accounts { name } }');
-    expect(all.accounts.map((a: { name: string }) => a.name)).toEqual(expect.arrayContaining(['gql', 'second', 'epic-system']));
+    expect(all.accounts.map((a: { name: string }) => a.name)).toEqual(
+      expect.arrayContaining(['gql', 'second', 'epic-system']),
+    );
     expect((await ok(acct.key, '{ accounts { id } }')).accounts).toEqual([{ id: acct.id }]);
-    expect((await ok(env.adminKey, 'query($id: ID!) { account(id: $id) { name system createdAt } }', { id })).account).toMatchObject({ name: 'second', system: false, createdAt: expect.stringMatching(/^\d{4}-/) });
-    const u = await ok(env.adminKey, 'mutation($id: ID!, $i: JSON!) { updateAccount(id: $id, input: $i) { displayName gatewayQuota } }', { id, i: { displayName: 'Second', gatewayQuota: 7 } });
+    expect(
+      (await ok(env.adminKey, 'query($id: ID!) { account(id: $id) { name system createdAt } }', { id }))
+        .account,
+    ).toMatchObject({ name: 'second', system: false, createdAt: expect.stringMatching(/^\d{4}-/) });
+    const u = await ok(
+      env.adminKey,
+      'mutation($id: ID!, $i: JSON!) { updateAccount(id: $id, input: $i) { displayName gatewayQuota } }',
+      { id, i: { displayName: 'Second', gatewayQuota: 7 } },
+    );
     expect(u.updateAccount).toEqual({ displayName: 'Second', gatewayQuota: 7 });
   });
 
   it('addMembership, memberships, removeMembership', async () => {
     use('Mutation.addMembership', 'Query.memberships', 'Mutation.removeMembership');
-    const add = await ok(acct.key, 'mutation($a: ID!, $i: JSON!) { addMembership(accountId: $a, input: $i) { id role user { login } } }', { a: acct.id, i: { login: 'hubot', role: 'admin' } });
+    const add = await ok(
+      acct.key,
+      'mutation($a: ID!, $i: JSON!) { addMembership(accountId: $a, input: $i) { id role user { login } } }',
+      { a: acct.id, i: { login: 'hubot', role: 'admin' } },
+    );
     expect(add.addMembership).toMatchObject({ role: 'admin', user: { login: 'hubot' } });
-    const list = await ok(acct.key, 'query($a: ID!) { memberships(accountId: $a) { id role user { login } } }', { a: acct.id });
+    const list = await ok(
+      acct.key,
+      'query($a: ID!) { memberships(accountId: $a) { id role user { login } } }',
+      { a: acct.id },
+    );
     expect(list.memberships).toEqual([add.addMembership]);
-    const rm = await ok(acct.key, 'mutation($a: ID!, $m: ID!) { removeMembership(accountId: $a, membershipId: $m) }', { a: acct.id, m: add.addMembership.id });
+    const rm = await ok(
+      acct.key,
+      'mutation($a: ID!, $m: ID!) { removeMembership(accountId: $a, membershipId: $m) }',
+      { a: acct.id, m: add.addMembership.id },
+    );
     expect(rm.removeMembership).toBe(true);
-    expect((await ok(acct.key, 'query($a: ID!) { memberships(accountId: $a) { id } }', { a: acct.id })).memberships).toEqual([]);
+    expect(
+      (await ok(acct.key, 'query($a: ID!) { memberships(accountId: $a) { id } }', { a: acct.id }))
+        .memberships,
+    ).toEqual([]);
   });
 
   it('createApiKey, apiKeys, revokeApiKey', async () => {
     use('Mutation.createApiKey', 'Query.apiKeys', 'Mutation.revokeApiKey');
-    const c = await ok(acct.key, 'mutation($i: JSON!) { createApiKey(input: $i) { id name role secret } }', { i: { name: 'bot', role: 'viewer' } });
+    const c = await ok(acct.key, 'mutation($i: JSON!) { createApiKey(input: $i) { id name role secret } }', {
+      i: { name: 'bot', role: 'viewer' },
+    });
     expect(c.createApiKey.secret).toMatch(/^epic_/);
     const list = await ok(acct.key, '{ apiKeys { id name role secret revokedAt } }');
-    expect(list.apiKeys.find((k: { id: string }) => k.id === c.createApiKey.id)).toEqual({ id: c.createApiKey.id, name: 'bot', role: 'viewer', secret: null, revokedAt: null });
-    const rev = await ok(acct.key, 'mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }', { id: c.createApiKey.id });
+    expect(list.apiKeys.find((k: { id: string }) => k.id === c.createApiKey.id)).toEqual({
+      id: c.createApiKey.id,
+      name: 'bot',
+      role: 'viewer',
+      secret: null,
+      revokedAt: null,
+    });
+    const rev = await ok(acct.key, 'mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }', {
+      id: c.createApiKey.id,
+    });
     expect(rev.revokeApiKey.revokedAt).toEqual(expect.any(String));
     const denied = await gql(c.createApiKey.secret, '{ whoami { role } }');
     expect(denied.errors?.[0]?.extensions.code).toBe('Unauthorized');
@@ -82,196 +136,540 @@ describe('GraphQL queries and mutations', () => {
 
   it('createCluster, clusters, cluster, deleteCluster', async () => {
     use('Mutation.createCluster', 'Query.clusters', 'Query.cluster', 'Mutation.deleteCluster');
-    const c = await ok(acct.key, 'mutation($i: JSON!) { createCluster(input: $i) { id name description } }', { i: { name: 'k1', description: 'one' } });
+    const c = await ok(acct.key, 'mutation($i: JSON!) { createCluster(input: $i) { id name description } }', {
+      i: { name: 'k1', description: 'one' },
+    });
     expect(c.createCluster).toMatchObject({ name: 'k1', description: 'one' });
     expect((await ok(acct.key, '{ clusters { name } }')).clusters).toEqual([{ name: 'k1' }]);
-    expect((await ok(acct.key, 'query($id: ID!) { cluster(id: $id) { name } }', { id: c.createCluster.id })).cluster.name).toBe('k1');
-    expect((await ok(acct.key, 'mutation($id: ID!) { deleteCluster(id: $id) }', { id: c.createCluster.id })).deleteCluster).toBe(true);
-    const gone = await gql(acct.key, 'query($id: ID!) { cluster(id: $id) { name } }', { id: c.createCluster.id });
+    expect(
+      (await ok(acct.key, 'query($id: ID!) { cluster(id: $id) { name } }', { id: c.createCluster.id }))
+        .cluster.name,
+    ).toBe('k1');
+    expect(
+      (await ok(acct.key, 'mutation($id: ID!) { deleteCluster(id: $id) }', { id: c.createCluster.id }))
+        .deleteCluster,
+    ).toBe(true);
+    const gone = await gql(acct.key, 'query($id: ID!) { cluster(id: $id) { name } }', {
+      id: c.createCluster.id,
+    });
     expect(gone.errors?.[0]?.extensions).toMatchObject({ code: 'NotFound', status: 404 });
   });
 
   it('createAddressPool, addressPools, addressPool, deleteAddressPool', async () => {
-    use('Mutation.createAddressPool', 'Query.addressPools', 'Query.addressPool', 'Mutation.deleteAddressPool');
-    const p = await ok(acct.key, 'mutation($i: JSON!) { createAddressPool(input: $i) { id family firstAddress lastAddress size aggregation global allocated } }', { i: { name: 'tmp', spec: '2001:db8:9::/124' } });
-    expect(p.createAddressPool).toMatchObject({ family: 'ipv6', firstAddress: '2001:db8:9::', lastAddress: '2001:db8:9::f', size: '16', aggregation: 128, global: false, allocated: 0 });
+    use(
+      'Mutation.createAddressPool',
+      'Query.addressPools',
+      'Query.addressPool',
+      'Mutation.deleteAddressPool',
+    );
+    const p = await ok(
+      acct.key,
+      'mutation($i: JSON!) { createAddressPool(input: $i) { id family firstAddress lastAddress size aggregation global allocated } }',
+      { i: { name: 'tmp', spec: '2001:db8:9::/124' } },
+    );
+    expect(p.createAddressPool).toMatchObject({
+      family: 'ipv6',
+      firstAddress: '2001:db8:9::',
+      lastAddress: '2001:db8:9::f',
+      size: '16',
+      aggregation: 128,
+      global: false,
+      allocated: 0,
+    });
     expect((await ok(acct.key, '{ addressPools { name } }')).addressPools).toEqual([{ name: 'tmp' }]);
-    expect((await ok(acct.key, 'query($id: ID!) { addressPool(id: $id) { spec } }', { id: p.createAddressPool.id })).addressPool.spec).toBe('2001:db8:9::/124');
-    expect((await ok(acct.key, 'mutation($id: ID!) { deleteAddressPool(id: $id) }', { id: p.createAddressPool.id })).deleteAddressPool).toBe(true);
+    expect(
+      (
+        await ok(acct.key, 'query($id: ID!) { addressPool(id: $id) { spec } }', {
+          id: p.createAddressPool.id,
+        })
+      ).addressPool.spec,
+    ).toBe('2001:db8:9::/124');
+    expect(
+      (
+        await ok(acct.key, 'mutation($id: ID!) { deleteAddressPool(id: $id) }', {
+          id: p.createAddressPool.id,
+        })
+      ).deleteAddressPool,
+    ).toBe(true);
   });
 
   it('createTemplate, templates, template, updateTemplate, deleteTemplate', async () => {
-    use('Mutation.createTemplate', 'Query.templates', 'Query.template', 'Mutation.updateTemplate', 'Mutation.deleteTemplate');
-    const t = await ok(acct.key, 'mutation($i: JSON!) { createTemplate(input: $i) { id name poolName replicas allowSharing dnsNameTemplate envoyFragments } }', { i: { name: 'tmp', poolName: 'x', dnsNameTemplate: '{gateway}.example.com' } });
-    expect(t.createTemplate).toMatchObject({ name: 'tmp', poolName: 'x', allowSharing: false, envoyFragments: {} });
+    use(
+      'Mutation.createTemplate',
+      'Query.templates',
+      'Query.template',
+      'Mutation.updateTemplate',
+      'Mutation.deleteTemplate',
+    );
+    const t = await ok(
+      acct.key,
+      'mutation($i: JSON!) { createTemplate(input: $i) { id name poolName replicas allowSharing dnsNameTemplate envoyFragments } }',
+      { i: { name: 'tmp', poolName: 'x', dnsNameTemplate: '{gateway}.example.com' } },
+    );
+    expect(t.createTemplate).toMatchObject({
+      name: 'tmp',
+      poolName: 'x',
+      allowSharing: false,
+      envoyFragments: {},
+    });
     expect((await ok(acct.key, '{ templates { name } }')).templates).toEqual([{ name: 'tmp' }]);
-    expect((await ok(acct.key, 'query($id: ID!) { template(id: $id) { name } }', { id: t.createTemplate.id })).template.name).toBe('tmp');
-    const u = await ok(acct.key, 'mutation($id: ID!, $i: JSON!) { updateTemplate(id: $id, input: $i) { replicas allowSharing } }', { id: t.createTemplate.id, i: { replicas: 4, allowSharing: true } });
+    expect(
+      (await ok(acct.key, 'query($id: ID!) { template(id: $id) { name } }', { id: t.createTemplate.id }))
+        .template.name,
+    ).toBe('tmp');
+    const u = await ok(
+      acct.key,
+      'mutation($id: ID!, $i: JSON!) { updateTemplate(id: $id, input: $i) { replicas allowSharing } }',
+      { id: t.createTemplate.id, i: { replicas: 4, allowSharing: true } },
+    );
     expect(u.updateTemplate).toEqual({ replicas: 4, allowSharing: true });
-    expect((await ok(acct.key, 'mutation($id: ID!) { deleteTemplate(id: $id) }', { id: t.createTemplate.id })).deleteTemplate).toBe(true);
+    expect(
+      (await ok(acct.key, 'mutation($id: ID!) { deleteTemplate(id: $id) }', { id: t.createTemplate.id }))
+        .deleteTemplate,
+    ).toBe(true);
   });
 
   describe('gateways, routes and endpoints', () => {
     let gatewayId: string;
     let clusterId: string;
     beforeAll(async () => {
-      await ok(acct.key, 'mutation($i: JSON!) { createAddressPool(input: $i) { id } }', { i: { name: 'pub', spec: '192.0.2.8/29' } });
-      await ok(acct.key, 'mutation($i: JSON!) { createTemplate(input: $i) { id } }', { i: { name: 'web', poolName: 'pub', dnsNameTemplate: '{gateway}.{account}.example.com' } });
-      clusterId = (await ok(acct.key, 'mutation($i: JSON!) { createCluster(input: $i) { id } }', { i: { name: 'k2' } })).createCluster.id;
+      await ok(acct.key, 'mutation($i: JSON!) { createAddressPool(input: $i) { id } }', {
+        i: { name: 'pub', spec: '192.0.2.8/29' },
+      });
+      await ok(acct.key, 'mutation($i: JSON!) { createTemplate(input: $i) { id } }', {
+        i: { name: 'web', poolName: 'pub', dnsNameTemplate: '{gateway}.{account}.example.com' },
+      });
+      clusterId = (
+        await ok(acct.key, 'mutation($i: JSON!) { createCluster(input: $i) { id } }', { i: { name: 'k2' } })
+      ).createCluster.id;
     });
 
     it('createGateway, gateway, gateways (pagination and filters), updateGatewayListeners, deleteGateway', async () => {
-      use('Mutation.createGateway', 'Query.gateway', 'Query.gateways', 'Mutation.updateGatewayListeners', 'Mutation.deleteGateway');
-      const m = 'mutation($i: JSON!) { createGateway(input: $i) { created gateway { id name address dnsName generation listeners template { name } clients { clusterId namespace name clientUid } } } }';
-      const c = await ok(acct.key, m, { i: { name: 'edge', namespace: 'web', template: 'web', clusterId, clientUid: 'gw-1', listeners: http80 } });
+      use(
+        'Mutation.createGateway',
+        'Query.gateway',
+        'Query.gateways',
+        'Mutation.updateGatewayListeners',
+        'Mutation.deleteGateway',
+      );
+      const m =
+        'mutation($i: JSON!) { createGateway(input: $i) { created gateway { id name address dnsName generation listeners template { name } clients { clusterId namespace name clientUid } } } }';
+      const c = await ok(acct.key, m, {
+        i: {
+          name: 'edge',
+          namespace: 'web',
+          template: 'web',
+          clusterId,
+          clientUid: 'gw-1',
+          listeners: http80,
+        },
+      });
       expect(c.createGateway.created).toBe(true);
-      expect(c.createGateway.gateway).toMatchObject({ name: 'edge', address: '192.0.2.8', dnsName: 'edge.gql.example.com', generation: 1, template: { name: 'web' }, clients: [{ clusterId, namespace: 'web', name: 'edge', clientUid: 'gw-1' }] });
+      expect(c.createGateway.gateway).toMatchObject({
+        name: 'edge',
+        address: '192.0.2.8',
+        dnsName: 'edge.gql.example.com',
+        generation: 1,
+        template: { name: 'web' },
+        clients: [{ clusterId, namespace: 'web', name: 'edge', clientUid: 'gw-1' }],
+      });
       gatewayId = c.createGateway.gateway.id;
-      const again = await ok(acct.key, m, { i: { name: 'edge', namespace: 'web', template: 'web', clusterId, clientUid: 'gw-1', listeners: http80 } });
+      const again = await ok(acct.key, m, {
+        i: {
+          name: 'edge',
+          namespace: 'web',
+          template: 'web',
+          clusterId,
+          clientUid: 'gw-1',
+          listeners: http80,
+        },
+      });
       expect(again.createGateway).toMatchObject({ created: false, gateway: { id: gatewayId } });
       const other = await ok(acct.key, m, { i: { name: 'other', template: 'web', listeners: http80 } });
 
-      const got = await ok(acct.key, 'query($id: ID!) { gateway(id: $id) { id conditions { type status } status observedGeneration } }', { id: gatewayId });
+      const got = await ok(
+        acct.key,
+        'query($id: ID!) { gateway(id: $id) { id conditions { type status } status observedGeneration } }',
+        { id: gatewayId },
+      );
       expect(got.gateway).toMatchObject({ id: gatewayId, observedGeneration: 0 });
       const p1 = await ok(acct.key, '{ gateways(first: 1) { items { id } nextCursor } }');
       expect(p1.gateways.items).toEqual([{ id: gatewayId }]);
-      const p2 = await ok(acct.key, 'query($after: String) { gateways(first: 1, after: $after) { items { id } nextCursor } }', { after: p1.gateways.nextCursor });
+      const p2 = await ok(
+        acct.key,
+        'query($after: String) { gateways(first: 1, after: $after) { items { id } nextCursor } }',
+        { after: p1.gateways.nextCursor },
+      );
       expect(p2.gateways).toEqual({ items: [{ id: other.createGateway.gateway.id }], nextCursor: null });
-      const f = await ok(acct.key, 'query($f: GatewayFilter) { gateways(filter: $f) { items { name } } }', { f: { namespace: 'web', template: 'web', clusterId } });
+      const f = await ok(acct.key, 'query($f: GatewayFilter) { gateways(filter: $f) { items { name } } }', {
+        f: { namespace: 'web', template: 'web', clusterId },
+      });
       expect(f.gateways.items).toEqual([{ name: 'edge' }]);
-      expect((await ok(acct.key, '{ gateways(filter: { name: "other" }) { items { name } } }')).gateways.items).toEqual([{ name: 'other' }]);
+      expect(
+        (await ok(acct.key, '{ gateways(filter: { name: "other" }) { items { name } } }')).gateways.items,
+      ).toEqual([{ name: 'other' }]);
 
-      const u = await ok(acct.key, 'mutation($id: ID!, $l: JSON!) { updateGatewayListeners(id: $id, listeners: $l) { generation listeners } }', { id: gatewayId, l: [...http80, { name: 'tcp', port: 7000, protocol: 'TCP' }] });
+      const u = await ok(
+        acct.key,
+        'mutation($id: ID!, $l: JSON!) { updateGatewayListeners(id: $id, listeners: $l) { generation listeners } }',
+        { id: gatewayId, l: [...http80, { name: 'tcp', port: 7000, protocol: 'TCP' }] },
+      );
       expect(u.updateGatewayListeners.generation).toBe(2);
       expect(u.updateGatewayListeners.listeners).toHaveLength(2);
-      expect((await ok(acct.key, 'mutation($id: ID!) { deleteGateway(id: $id) }', { id: other.createGateway.gateway.id })).deleteGateway).toBe(true);
-      const again2 = await gql(acct.key, 'mutation($id: ID!) { deleteGateway(id: $id) }', { id: other.createGateway.gateway.id });
+      expect(
+        (
+          await ok(acct.key, 'mutation($id: ID!) { deleteGateway(id: $id) }', {
+            id: other.createGateway.gateway.id,
+          })
+        ).deleteGateway,
+      ).toBe(true);
+      const again2 = await gql(acct.key, 'mutation($id: ID!) { deleteGateway(id: $id) }', {
+        id: other.createGateway.gateway.id,
+      });
       expect(again2.errors?.[0]?.extensions.code).toBe('NotFound');
     });
 
     it('upsertRoute, route, routes, updateRoute, deleteRoute', async () => {
-      use('Mutation.upsertRoute', 'Query.route', 'Query.routes', 'Mutation.updateRoute', 'Mutation.deleteRoute');
-      const m = 'mutation($i: JSON!) { upsertRoute(input: $i) { created route { id kind generation parents { gatewayId refIndex } spec } } }';
-      const input = { kind: 'HTTPRoute', name: 'shop', namespace: 'web', clusterId, clientUid: 'r-1', spec: { parentRefs: [{ name: 'edge' }], rules: [{ backendRefs: [{ name: 'svc', port: 80 }] }] } };
+      use(
+        'Mutation.upsertRoute',
+        'Query.route',
+        'Query.routes',
+        'Mutation.updateRoute',
+        'Mutation.deleteRoute',
+      );
+      const m =
+        'mutation($i: JSON!) { upsertRoute(input: $i) { created route { id kind generation parents { gatewayId refIndex } spec } } }';
+      const input = {
+        kind: 'HTTPRoute',
+        name: 'shop',
+        namespace: 'web',
+        clusterId,
+        clientUid: 'r-1',
+        spec: { parentRefs: [{ name: 'edge' }], rules: [{ backendRefs: [{ name: 'svc', port: 80 }] }] },
+      };
       const c = await ok(acct.key, m, { i: input });
-      expect(c.upsertRoute).toMatchObject({ created: true, route: { kind: 'HTTPRoute', generation: 1, parents: [{ gatewayId, refIndex: 0 }] } });
+      expect(c.upsertRoute).toMatchObject({
+        created: true,
+        route: { kind: 'HTTPRoute', generation: 1, parents: [{ gatewayId, refIndex: 0 }] },
+      });
       // defaults of the Gateway API are applied to the stored spec
-      expect(c.upsertRoute.route.spec.rules[0].matches).toEqual([{ path: { type: 'PathPrefix', value: '/' } }]);
-      const again = await ok(acct.key, m, { i: { ...input, spec: { ...input.spec, hostnames: ['a.example.com'] } } });
-      expect(again.upsertRoute).toMatchObject({ created: false, route: { id: c.upsertRoute.route.id, generation: 2 } });
-      const tcp = await ok(acct.key, m, { i: { kind: 'TCPRoute', name: 'db', namespace: 'web', clusterId, spec: { parentRefs: [{ name: 'edge', sectionName: 'tcp' }], rules: [{ backendRefs: [{ name: 'pg', port: 5432 }] }] } } });
+      expect(c.upsertRoute.route.spec.rules[0].matches).toEqual([
+        { path: { type: 'PathPrefix', value: '/' } },
+      ]);
+      const again = await ok(acct.key, m, {
+        i: { ...input, spec: { ...input.spec, hostnames: ['a.example.com'] } },
+      });
+      expect(again.upsertRoute).toMatchObject({
+        created: false,
+        route: { id: c.upsertRoute.route.id, generation: 2 },
+      });
+      const tcp = await ok(acct.key, m, {
+        i: {
+          kind: 'TCPRoute',
+          name: 'db',
+          namespace: 'web',
+          clusterId,
+          spec: {
+            parentRefs: [{ name: 'edge', sectionName: 'tcp' }],
+            rules: [{ backendRefs: [{ name: 'pg', port: 5432 }] }],
+          },
+        },
+      });
       expect(tcp.upsertRoute.route.parents).toEqual([{ gatewayId, refIndex: 0 }]);
 
       const id = c.upsertRoute.route.id;
-      expect((await ok(acct.key, 'query($id: ID!) { route(id: $id) { name clientUid } }', { id })).route).toEqual({ name: 'shop', clientUid: 'r-1' });
-      const list = await ok(acct.key, 'query($f: RouteFilter) { routes(first: 10, filter: $f) { items { name } nextCursor } }', { f: { gatewayId, kind: 'TCPRoute' } });
+      expect(
+        (await ok(acct.key, 'query($id: ID!) { route(id: $id) { name clientUid } }', { id })).route,
+      ).toEqual({ name: 'shop', clientUid: 'r-1' });
+      const list = await ok(
+        acct.key,
+        'query($f: RouteFilter) { routes(first: 10, filter: $f) { items { name } nextCursor } }',
+        { f: { gatewayId, kind: 'TCPRoute' } },
+      );
       expect(list.routes).toEqual({ items: [{ name: 'db' }], nextCursor: null });
       const p1 = await ok(acct.key, '{ routes(first: 1) { items { name } nextCursor } }');
-      const p2 = await ok(acct.key, 'query($a: String) { routes(first: 1, after: $a) { items { name } nextCursor } }', { a: p1.routes.nextCursor });
-      expect([...p1.routes.items, ...p2.routes.items].map((r: { name: string }) => r.name)).toEqual(['shop', 'db']);
-      const u = await ok(acct.key, 'mutation($id: ID!, $s: JSON!) { updateRoute(id: $id, spec: $s) { generation spec } }', { id, s: { parentRefs: [{ name: 'edge' }], hostnames: ['b.example.com'] } });
+      const p2 = await ok(
+        acct.key,
+        'query($a: String) { routes(first: 1, after: $a) { items { name } nextCursor } }',
+        { a: p1.routes.nextCursor },
+      );
+      expect([...p1.routes.items, ...p2.routes.items].map((r: { name: string }) => r.name)).toEqual([
+        'shop',
+        'db',
+      ]);
+      const u = await ok(
+        acct.key,
+        'mutation($id: ID!, $s: JSON!) { updateRoute(id: $id, spec: $s) { generation spec } }',
+        { id, s: { parentRefs: [{ name: 'edge' }], hostnames: ['b.example.com'] } },
+      );
       expect(u.updateRoute.generation).toBe(3);
       expect(u.updateRoute.spec.hostnames).toEqual(['b.example.com']);
-      expect((await ok(acct.key, 'mutation($id: ID!) { deleteRoute(id: $id) }', { id })).deleteRoute).toBe(true);
-      expect((await gql(acct.key, 'query($id: ID!) { route(id: $id) { name } }', { id })).errors?.[0]?.extensions.code).toBe('NotFound');
+      expect((await ok(acct.key, 'mutation($id: ID!) { deleteRoute(id: $id) }', { id })).deleteRoute).toBe(
+        true,
+      );
+      expect(
+        (await gql(acct.key, 'query($id: ID!) { route(id: $id) { name } }', { id })).errors?.[0]?.extensions
+          .code,
+      ).toBe('NotFound');
     });
 
     it('upsertEndpointSlice, endpointSlice, endpointSlices, deleteEndpointSlice, setStaticEndpoints, deleteStaticEndpoints', async () => {
-      use('Mutation.upsertEndpointSlice', 'Query.endpointSlice', 'Query.endpointSlices', 'Mutation.deleteEndpointSlice', 'Mutation.setStaticEndpoints', 'Mutation.deleteStaticEndpoints');
-      const m = 'mutation($i: JSON!) { upsertEndpointSlice(input: $i) { created endpointSlice { id generation endpoints } } }';
-      const input = { clusterId, clientUid: 'eps-1', namespace: 'web', name: 'svc-1', serviceName: 'svc', ports: [{ port: 80 }], endpoints: [{ addresses: ['10.1.1.1'] }] };
+      use(
+        'Mutation.upsertEndpointSlice',
+        'Query.endpointSlice',
+        'Query.endpointSlices',
+        'Mutation.deleteEndpointSlice',
+        'Mutation.setStaticEndpoints',
+        'Mutation.deleteStaticEndpoints',
+      );
+      const m =
+        'mutation($i: JSON!) { upsertEndpointSlice(input: $i) { created endpointSlice { id generation endpoints } } }';
+      const input = {
+        clusterId,
+        clientUid: 'eps-1',
+        namespace: 'web',
+        name: 'svc-1',
+        serviceName: 'svc',
+        ports: [{ port: 80 }],
+        endpoints: [{ addresses: ['10.1.1.1'] }],
+      };
       const c = await ok(acct.key, m, { i: input });
       expect(c.upsertEndpointSlice).toMatchObject({ created: true, endpointSlice: { generation: 1 } });
       const u = await ok(acct.key, m, { i: { ...input, endpoints: [{ addresses: ['10.1.1.2'] }] } });
-      expect(u.upsertEndpointSlice).toMatchObject({ created: false, endpointSlice: { id: c.upsertEndpointSlice.endpointSlice.id, generation: 2 } });
+      expect(u.upsertEndpointSlice).toMatchObject({
+        created: false,
+        endpointSlice: { id: c.upsertEndpointSlice.endpointSlice.id, generation: 2 },
+      });
       const id = c.upsertEndpointSlice.endpointSlice.id;
-      expect((await ok(acct.key, 'query($id: ID!) { endpointSlice(id: $id) { serviceName static } }', { id })).endpointSlice).toEqual({ serviceName: 'svc', static: false });
+      expect(
+        (await ok(acct.key, 'query($id: ID!) { endpointSlice(id: $id) { serviceName static } }', { id }))
+          .endpointSlice,
+      ).toEqual({ serviceName: 'svc', static: false });
 
-      const s = await ok(acct.key, 'mutation($i: JSON!) { setStaticEndpoints(namespace: "web", service: "ext", input: $i) { id static addressType endpoints } }', { i: { ports: [{ port: 443 }], endpoints: [{ address: '198.51.100.7' }] } });
+      const s = await ok(
+        acct.key,
+        'mutation($i: JSON!) { setStaticEndpoints(namespace: "web", service: "ext", input: $i) { id static addressType endpoints } }',
+        { i: { ports: [{ port: 443 }], endpoints: [{ address: '198.51.100.7' }] } },
+      );
       expect(s.setStaticEndpoints).toMatchObject({ static: true, addressType: 'IPv4' });
-      const statics = await ok(acct.key, '{ endpointSlices(filter: { static: true }) { items { id } nextCursor } }');
+      const statics = await ok(
+        acct.key,
+        '{ endpointSlices(filter: { static: true }) { items { id } nextCursor } }',
+      );
       expect(statics.endpointSlices).toEqual({ items: [{ id: s.setStaticEndpoints.id }], nextCursor: null });
-      const byService = await ok(acct.key, '{ endpointSlices(first: 5, filter: { serviceName: "svc", namespace: "web" }) { items { id } } }');
+      const byService = await ok(
+        acct.key,
+        '{ endpointSlices(first: 5, filter: { serviceName: "svc", namespace: "web" }) { items { id } } }',
+      );
       expect(byService.endpointSlices.items).toEqual([{ id }]);
-      expect((await ok(acct.key, 'mutation($id: ID!) { deleteEndpointSlice(id: $id) }', { id })).deleteEndpointSlice).toBe(true);
-      expect((await ok(acct.key, 'mutation { deleteStaticEndpoints(namespace: "web", service: "ext") }')).deleteStaticEndpoints).toBe(true);
+      expect(
+        (await ok(acct.key, 'mutation($id: ID!) { deleteEndpointSlice(id: $id) }', { id }))
+          .deleteEndpointSlice,
+      ).toBe(true);
+      expect(
+        (await ok(acct.key, 'mutation { deleteStaticEndpoints(namespace: "web", service: "ext") }'))
+          .deleteStaticEndpoints,
+      ).toBe(true);
       expect((await ok(acct.key, '{ endpointSlices { items { id } } }')).endpointSlices.items).toEqual([]);
     });
 
     it('upsertService, service, services, deleteService', async () => {
       use('Mutation.upsertService', 'Query.service', 'Query.services', 'Mutation.deleteService');
       const m = 'mutation($i: JSON!) { upsertService(input: $i) { created item { id name ports } } }';
-      const input = { clusterId, clientUid: 'svc-1', namespace: 'web', name: 'api', ports: [{ port: 80, targetPort: 8080 }] };
+      const input = {
+        clusterId,
+        clientUid: 'svc-1',
+        namespace: 'web',
+        name: 'api',
+        ports: [{ port: 80, targetPort: 8080 }],
+      };
       const c = await ok(acct.key, m, { i: input });
       expect(c.upsertService).toMatchObject({ created: true, item: { name: 'api' } });
       const again = await ok(acct.key, m, { i: { ...input, ports: [{ port: 81 }] } });
       expect(again.upsertService).toMatchObject({ created: false, item: { id: c.upsertService.item.id } });
       const id = c.upsertService.item.id;
-      expect((await ok(acct.key, 'query($id: ID!) { service(id: $id) { ports } }', { id })).service.ports).toEqual([expect.objectContaining({ port: 81 })]);
-      expect((await ok(acct.key, 'query($c: ID) { services(first: 5, namespace: "web", clusterId: $c) { items { id } nextCursor } }', { c: clusterId })).services).toEqual({ items: [{ id }], nextCursor: null });
-      expect((await ok(acct.key, 'mutation($id: ID!) { deleteService(id: $id) }', { id })).deleteService).toBe(true);
+      expect(
+        (await ok(acct.key, 'query($id: ID!) { service(id: $id) { ports } }', { id })).service.ports,
+      ).toEqual([expect.objectContaining({ port: 81 })]);
+      expect(
+        (
+          await ok(
+            acct.key,
+            'query($c: ID) { services(first: 5, namespace: "web", clusterId: $c) { items { id } nextCursor } }',
+            { c: clusterId },
+          )
+        ).services,
+      ).toEqual({ items: [{ id }], nextCursor: null });
+      expect(
+        (await ok(acct.key, 'mutation($id: ID!) { deleteService(id: $id) }', { id })).deleteService,
+      ).toBe(true);
       expect((await ok(acct.key, '{ services { items { id } } }')).services.items).toEqual([]);
     });
 
     it('upsertReferenceGrant, referenceGrant, referenceGrants, deleteReferenceGrant', async () => {
-      use('Mutation.upsertReferenceGrant', 'Query.referenceGrant', 'Query.referenceGrants', 'Mutation.deleteReferenceGrant');
-      const spec = { from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'web' }], to: [{ group: '', kind: 'Service' }] };
-      const c = await ok(acct.key, 'mutation($i: JSON!) { upsertReferenceGrant(input: $i) { created item { id spec } } }', { i: { namespace: 'backend', name: 'allow', spec } });
+      use(
+        'Mutation.upsertReferenceGrant',
+        'Query.referenceGrant',
+        'Query.referenceGrants',
+        'Mutation.deleteReferenceGrant',
+      );
+      const spec = {
+        from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'web' }],
+        to: [{ group: '', kind: 'Service' }],
+      };
+      const c = await ok(
+        acct.key,
+        'mutation($i: JSON!) { upsertReferenceGrant(input: $i) { created item { id spec } } }',
+        { i: { namespace: 'backend', name: 'allow', spec } },
+      );
       expect(c.upsertReferenceGrant).toMatchObject({ created: true, item: { spec } });
       const id = c.upsertReferenceGrant.item.id;
-      expect((await ok(acct.key, 'query($id: ID!) { referenceGrant(id: $id) { name namespace } }', { id })).referenceGrant).toEqual({ name: 'allow', namespace: 'backend' });
-      expect((await ok(acct.key, '{ referenceGrants(namespace: "backend") { items { id } } }')).referenceGrants.items).toEqual([{ id }]);
-      expect((await ok(acct.key, 'mutation($id: ID!) { deleteReferenceGrant(id: $id) }', { id })).deleteReferenceGrant).toBe(true);
-      const bad = await gql(acct.key, 'mutation($i: JSON!) { upsertReferenceGrant(input: $i) { created } }', { i: { name: 'bad', spec: { from: [{ group: 'x', kind: 'HTTPRoute', namespace: 'web' }] } } });
+      expect(
+        (await ok(acct.key, 'query($id: ID!) { referenceGrant(id: $id) { name namespace } }', { id }))
+          .referenceGrant,
+      ).toEqual({ name: 'allow', namespace: 'backend' });
+      expect(
+        (await ok(acct.key, '{ referenceGrants(namespace: "backend") { items { id } } }')).referenceGrants
+          .items,
+      ).toEqual([{ id }]);
+      expect(
+        (await ok(acct.key, 'mutation($id: ID!) { deleteReferenceGrant(id: $id) }', { id }))
+          .deleteReferenceGrant,
+      ).toBe(true);
+      const bad = await gql(acct.key, 'mutation($i: JSON!) { upsertReferenceGrant(input: $i) { created } }', {
+        i: { name: 'bad', spec: { from: [{ group: 'x', kind: 'HTTPRoute', namespace: 'web' }] } },
+      });
       expect(bad.errors![0]!.extensions.issues.map((i) => i.path)).toContain('spec.to');
     });
 
     it('upsertCertificate, certificate, certificates, deleteCertificate', async () => {
-      use('Mutation.upsertCertificate', 'Query.certificate', 'Query.certificates', 'Mutation.deleteCertificate');
-      const m = 'mutation($i: JSON!) { upsertCertificate(input: $i) { created item { id subject subjectAltName validTo fingerprint256 } } }';
+      use(
+        'Mutation.upsertCertificate',
+        'Query.certificate',
+        'Query.certificates',
+        'Mutation.deleteCertificate',
+      );
+      const m =
+        'mutation($i: JSON!) { upsertCertificate(input: $i) { created item { id subject subjectAltName validTo fingerprint256 } } }';
       const c = await ok(acct.key, m, { i: { namespace: 'web', name: 'tls', ...testCertA } });
-      expect(c.upsertCertificate).toMatchObject({ created: true, item: { subject: 'CN=shop-a.example.com', subjectAltName: 'DNS:shop-a.example.com' } });
+      expect(c.upsertCertificate).toMatchObject({
+        created: true,
+        item: { subject: 'CN=shop-a.example.com', subjectAltName: 'DNS:shop-a.example.com' },
+      });
       const u = await ok(acct.key, m, { i: { namespace: 'web', name: 'tls', ...testCertB } });
-      expect(u.upsertCertificate).toMatchObject({ created: false, item: { id: c.upsertCertificate.item.id, subject: 'CN=shop-b.example.com' } });
+      expect(u.upsertCertificate).toMatchObject({
+        created: false,
+        item: { id: c.upsertCertificate.item.id, subject: 'CN=shop-b.example.com' },
+      });
       const id = c.upsertCertificate.item.id;
-      expect((await ok(acct.key, 'query($id: ID!) { certificate(id: $id) { name certificate } }', { id })).certificate).toEqual({ name: 'tls', certificate: testCertB.certificate });
+      expect(
+        (await ok(acct.key, 'query($id: ID!) { certificate(id: $id) { name certificate } }', { id }))
+          .certificate,
+      ).toEqual({ name: 'tls', certificate: testCertB.certificate });
       expect((await ok(acct.key, '{ certificates { id } }')).certificates).toEqual([{ id }]);
-      const mismatch = await gql(acct.key, m, { i: { name: 'bad', certificate: testCertA.certificate, privateKey: testCertB.privateKey } });
-      expect(mismatch.errors![0]!.extensions).toMatchObject({ code: 'Validation', issues: [expect.objectContaining({ path: 'privateKey' })] });
-      expect((await ok(acct.key, 'mutation($id: ID!) { deleteCertificate(id: $id) }', { id })).deleteCertificate).toBe(true);
+      const mismatch = await gql(acct.key, m, {
+        i: { name: 'bad', certificate: testCertA.certificate, privateKey: testCertB.privateKey },
+      });
+      expect(mismatch.errors![0]!.extensions).toMatchObject({
+        code: 'Validation',
+        issues: [expect.objectContaining({ path: 'privateKey' })],
+      });
+      expect(
+        (await ok(acct.key, 'mutation($id: ID!) { deleteCertificate(id: $id) }', { id })).deleteCertificate,
+      ).toBe(true);
       expect((await ok(acct.key, '{ certificates { id } }')).certificates).toEqual([]);
     });
 
     it('revisions, revision, revisionDiff, traceRequest, gatewayBootstrap, rollbackGateway', async () => {
-      use('Query.revisions', 'Query.revision', 'Query.revisionDiff', 'Query.traceRequest', 'Query.gatewayBootstrap', 'Mutation.rollbackGateway');
-      await createReconciler({ db: env.db, databaseUrl: env.url, log: pino({ level: 'silent' }), resyncSeconds: 3600 }).drain();
-      const list = await ok(acct.key, 'query($g: ID!) { revisions(gatewayId: $g, first: 10) { items { version hash status } nextBefore } }', { g: gatewayId });
+      use(
+        'Query.revisions',
+        'Query.revision',
+        'Query.revisionDiff',
+        'Query.traceRequest',
+        'Query.gatewayBootstrap',
+        'Mutation.rollbackGateway',
+      );
+      await createReconciler({
+        db: env.db,
+        databaseUrl: env.url,
+        log: pino({ level: 'silent' }),
+        resyncSeconds: 3600,
+      }).drain();
+      const list = await ok(
+        acct.key,
+        'query($g: ID!) { revisions(gatewayId: $g, first: 10) { items { version hash status } nextBefore } }',
+        { g: gatewayId },
+      );
       expect(list.revisions.items.length).toBeGreaterThanOrEqual(1);
       expect(list.revisions.nextBefore).toBeNull();
       const latest = list.revisions.items[0].version as number;
-      const one = await ok(acct.key, 'query($g: ID!, $v: Int!) { revision(gatewayId: $g, version: $v) { version resources } }', { g: gatewayId, v: latest });
-      expect(Object.keys(one.revision.resources).sort()).toEqual(['clusters', 'endpoints', 'listeners', 'routes', 'secrets']);
-      const diff = await ok(acct.key, 'query($g: ID!, $v: Int!) { revisionDiff(gatewayId: $g, from: $v, to: $v) { from to changes { change } } }', { g: gatewayId, v: latest });
+      const one = await ok(
+        acct.key,
+        'query($g: ID!, $v: Int!) { revision(gatewayId: $g, version: $v) { version resources } }',
+        { g: gatewayId, v: latest },
+      );
+      expect(Object.keys(one.revision.resources).sort()).toEqual([
+        'clusters',
+        'endpoints',
+        'listeners',
+        'routes',
+        'secrets',
+      ]);
+      const diff = await ok(
+        acct.key,
+        'query($g: ID!, $v: Int!) { revisionDiff(gatewayId: $g, from: $v, to: $v) { from to changes { change } } }',
+        { g: gatewayId, v: latest },
+      );
       expect(diff.revisionDiff).toEqual({ from: latest, to: latest, changes: [] });
-      const trace = await ok(acct.key, 'query($g: ID!, $i: JSON!) { traceRequest(gatewayId: $g, input: $i) { revision port outcome } }', { g: gatewayId, i: { port: 80, host: 'edge.gql.example.com', path: '/' } });
+      const trace = await ok(
+        acct.key,
+        'query($g: ID!, $i: JSON!) { traceRequest(gatewayId: $g, input: $i) { revision port outcome } }',
+        { g: gatewayId, i: { port: 80, host: 'edge.gql.example.com', path: '/' } },
+      );
       expect(trace.traceRequest).toMatchObject({ revision: latest, port: 80 });
       const boot = await ok(acct.key, 'query($g: ID!) { gatewayBootstrap(gatewayId: $g) }', { g: gatewayId });
       expect(JSON.stringify(boot.gatewayBootstrap)).toContain(gatewayId);
-      const rb = await ok(acct.key, 'mutation($g: ID!, $v: Int!) { rollbackGateway(gatewayId: $g, version: $v) { version rollbackOf } }', { g: gatewayId, v: latest });
+      const rb = await ok(
+        acct.key,
+        'mutation($g: ID!, $v: Int!) { rollbackGateway(gatewayId: $g, version: $v) { version rollbackOf } }',
+        { g: gatewayId, v: latest },
+      );
       expect(rb.rollbackGateway).toEqual({ version: latest + 1, rollbackOf: latest });
-      const missing = await gql(acct.key, 'query($g: ID!) { revision(gatewayId: $g, version: 999) { version } }', { g: gatewayId });
+      const missing = await gql(
+        acct.key,
+        'query($g: ID!) { revision(gatewayId: $g, version: 999) { version } }',
+        { g: gatewayId },
+      );
       expect(missing.errors![0]!.extensions.code).toBe('NotFound');
     });
 
     it('auditEvents is paginated and filterable by action', async () => {
       use('Query.auditEvents');
-      const p1 = await ok(acct.key, '{ auditEvents(first: 3) { items { action actor objectKind createdAt } nextCursor } }');
+      const p1 = await ok(
+        acct.key,
+        '{ auditEvents(first: 3) { items { action actor objectKind createdAt } nextCursor } }',
+      );
       expect(p1.auditEvents.items).toHaveLength(3);
-      const p2 = await ok(acct.key, 'query($a: String) { auditEvents(first: 500, after: $a) { items { action } nextCursor } }', { a: p1.auditEvents.nextCursor });
+      const p2 = await ok(
+        acct.key,
+        'query($a: String) { auditEvents(first: 500, after: $a) { items { action } nextCursor } }',
+        { a: p1.auditEvents.nextCursor },
+      );
       expect(p2.auditEvents.nextCursor).toBeNull();
       const all = [...p1.auditEvents.items, ...p2.auditEvents.items].map((e: { action: string }) => e.action);
-      expect(all).toEqual(expect.arrayContaining(['membership.upsert', 'apikey.revoke', 'gateway.create', 'route.delete', 'endpointslice.delete']));
-      const only = await ok(acct.key, '{ auditEvents(action: "gateway.delete") { items { action objectKind } } }');
+      expect(all).toEqual(
+        expect.arrayContaining([
+          'membership.upsert',
+          'apikey.revoke',
+          'gateway.create',
+          'route.delete',
+          'endpointslice.delete',
+        ]),
+      );
+      const only = await ok(
+        acct.key,
+        '{ auditEvents(action: "gateway.delete") { items { action objectKind } } }',
+      );
       expect(only.auditEvents.items).toEqual([{ action: 'gateway.delete', objectKind: 'Gateway' }]);
     });
   });
@@ -279,30 +677,57 @@ describe('GraphQL queries and mutations', () => {
 
 describe('GraphQL errors', () => {
   it('a validation error carries code Validation, status 400 and issues with field paths', async () => {
-    const r = await gql(acct.key, 'mutation($i: JSON!) { createGateway(input: $i) { created } }', { i: { name: 'Bad Name', template: 'web', listeners: [{ name: 'http', port: 0, protocol: 'HTTP' }] } });
+    const r = await gql(acct.key, 'mutation($i: JSON!) { createGateway(input: $i) { created } }', {
+      i: { name: 'Bad Name', template: 'web', listeners: [{ name: 'http', port: 0, protocol: 'HTTP' }] },
+    });
     expect(r.data).toBeNull();
     const e = r.errors![0]!;
     expect(e.extensions.code).toBe('Validation');
     expect(e.extensions.status).toBe(400);
     expect(e.extensions.requestId).toEqual(expect.any(String));
-    expect(e.extensions.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['name', 'listeners[0].port']));
+    expect(e.extensions.issues.map((i) => i.path)).toEqual(
+      expect.arrayContaining(['name', 'listeners[0].port']),
+    );
   });
 
   it('a route spec error names the path under spec', async () => {
-    const r = await gql(acct.key, 'mutation($i: JSON!) { upsertRoute(input: $i) { created } }', { i: { kind: 'HTTPRoute', name: 'x', spec: { rules: [{ matches: [{ path: { type: 'Glob', value: '/' } }] }] } } });
+    const r = await gql(acct.key, 'mutation($i: JSON!) { upsertRoute(input: $i) { created } }', {
+      i: {
+        kind: 'HTTPRoute',
+        name: 'x',
+        spec: { rules: [{ matches: [{ path: { type: 'Glob', value: '/' } }] }] },
+      },
+    });
     expect(r.errors![0]!.extensions.code).toBe('Validation');
-    expect(r.errors![0]!.extensions.issues.map((i) => i.path)).toContain('spec.rules[0].matches[0].path.type');
+    expect(r.errors![0]!.extensions.issues.map((i) => i.path)).toContain(
+      'spec.rules[0].matches[0].path.type',
+    );
   });
 
   it('Unauthorized without a key, Forbidden for too small a role, NotFound and Conflict map to their codes', async () => {
     const none = await gql(undefined, '{ whoami { role } }');
     expect(none.errors![0]!.extensions.code).toBe('Unauthorized');
     expect(none.status).toBe(401);
-    expect((await gql(acct.key, 'mutation($i: JSON!) { createAccount(input: $i) { account { id } } }', { i: { name: 'nope' } })).errors![0]!.extensions.code).toBe('Forbidden');
-    expect((await gql(acct.key, 'query { gateway(id: "00000000-0000-4000-8000-000000000000") { id } }')).errors![0]!.extensions.code).toBe('NotFound');
-    expect((await gql(acct.key, 'mutation($i: JSON!) { createCluster(input: $i) { id } }', { i: { name: 'k2' } })).errors![0]!.extensions.code).toBe('Conflict');
+    expect(
+      (
+        await gql(acct.key, 'mutation($i: JSON!) { createAccount(input: $i) { account { id } } }', {
+          i: { name: 'nope' },
+        })
+      ).errors![0]!.extensions.code,
+    ).toBe('Forbidden');
+    expect(
+      (await gql(acct.key, 'query { gateway(id: "00000000-0000-4000-8000-000000000000") { id } }'))
+        .errors![0]!.extensions.code,
+    ).toBe('NotFound');
+    expect(
+      (await gql(acct.key, 'mutation($i: JSON!) { createCluster(input: $i) { id } }', { i: { name: 'k2' } }))
+        .errors![0]!.extensions.code,
+    ).toBe('Conflict');
     const badId = await gql(acct.key, 'query { gateway(id: "not-a-uuid") { id } }');
-    expect(badId.errors![0]!.extensions).toMatchObject({ code: 'Validation', issues: [expect.objectContaining({ path: 'id' })] });
+    expect(badId.errors![0]!.extensions).toMatchObject({
+      code: 'Validation',
+      issues: [expect.objectContaining({ path: 'id' })],
+    });
   });
 });
 

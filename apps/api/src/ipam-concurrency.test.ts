@@ -25,9 +25,19 @@ const listeners = [{ name: 'http', port: 80, protocol: 'HTTP' }];
 
 async function setup(account: string, quota: number, spec: string) {
   const acct = await createAccount(env, account, quota);
-  const pool = await env.app.inject({ method: 'POST', url: '/api/v1/address-pools', headers: auth(acct.key), payload: { name: 'pub', spec } });
+  const pool = await env.app.inject({
+    method: 'POST',
+    url: '/api/v1/address-pools',
+    headers: auth(acct.key),
+    payload: { name: 'pub', spec },
+  });
   expect(pool.statusCode, pool.body).toBe(201);
-  const tpl = await env.app.inject({ method: 'POST', url: '/api/v1/templates', headers: auth(acct.key), payload: { name: 'gw', poolName: 'pub', dnsNameTemplate: '{gateway}.{account}.example.com' } });
+  const tpl = await env.app.inject({
+    method: 'POST',
+    url: '/api/v1/templates',
+    headers: auth(acct.key),
+    payload: { name: 'gw', poolName: 'pub', dnsNameTemplate: '{gateway}.{account}.example.com' },
+  });
   expect(tpl.statusCode, tpl.body).toBe(201);
   return acct;
 }
@@ -58,7 +68,9 @@ describe('IPAM under concurrency', () => {
     expect(rows).toHaveLength(150);
     expect(new Set(rows.map((r) => r.address)).size).toBe(150);
     // lowest-first: exactly the first 150 addresses of the pool
-    const offsets = rows.map((r) => Number(parseAddress(r.address)!.value - parseAddress('10.20.0.0')!.value)).sort((a, b) => a - b);
+    const offsets = rows
+      .map((r) => Number(parseAddress(r.address)!.value - parseAddress('10.20.0.0')!.value))
+      .sort((a, b) => a - b);
     expect(offsets).toEqual(Array.from({ length: 150 }, (_, i) => i));
     expect(await env.db.gateway.count({ where: { accountId: acct.id } })).toBe(150);
   });
@@ -82,7 +94,10 @@ describe('IPAM under concurrency', () => {
   it('IPv6 pools allocate the same way', async () => {
     const acct = await setup('six', 10, '2001:db8:0:1::/126');
     const results = await createMany(acct.key, 5);
-    const addrs = results.filter((r) => r.statusCode === 201).map((r) => r.json().address).sort();
+    const addrs = results
+      .filter((r) => r.statusCode === 201)
+      .map((r) => r.json().address)
+      .sort();
     expect(addrs).toEqual(['2001:db8:0:1::', '2001:db8:0:1::1', '2001:db8:0:1::2', '2001:db8:0:1::3']);
     expect(results.filter((r) => r.statusCode === 409)).toHaveLength(1);
   });
@@ -91,22 +106,52 @@ describe('IPAM under concurrency', () => {
     const acct = await setup('holes', 100, '10.70.0.0/29');
     const made = [];
     for (let i = 0; i < 6; i++) {
-      const r = await env.app.inject({ method: 'POST', url: '/api/v1/gateways', headers: auth(acct.key), payload: { name: `h${i}`, template: 'gw', listeners } });
+      const r = await env.app.inject({
+        method: 'POST',
+        url: '/api/v1/gateways',
+        headers: auth(acct.key),
+        payload: { name: `h${i}`, template: 'gw', listeners },
+      });
       made.push(r.json() as { id: string; address: string });
     }
-    expect(made.map((g) => g.address)).toEqual(['10.70.0.0', '10.70.0.1', '10.70.0.2', '10.70.0.3', '10.70.0.4', '10.70.0.5']);
+    expect(made.map((g) => g.address)).toEqual([
+      '10.70.0.0',
+      '10.70.0.1',
+      '10.70.0.2',
+      '10.70.0.3',
+      '10.70.0.4',
+      '10.70.0.5',
+    ]);
     for (const i of [3, 1]) {
-      expect((await env.app.inject({ method: 'DELETE', url: `/api/v1/gateways/${made[i]!.id}`, headers: auth(acct.key) })).statusCode).toBe(204);
+      expect(
+        (
+          await env.app.inject({
+            method: 'DELETE',
+            url: `/api/v1/gateways/${made[i]!.id}`,
+            headers: auth(acct.key),
+          })
+        ).statusCode,
+      ).toBe(204);
     }
     const next = [];
     for (let i = 0; i < 4; i++) {
-      const r = await env.app.inject({ method: 'POST', url: '/api/v1/gateways', headers: auth(acct.key), payload: { name: `n${i}`, template: 'gw', listeners } });
+      const r = await env.app.inject({
+        method: 'POST',
+        url: '/api/v1/gateways',
+        headers: auth(acct.key),
+        payload: { name: `n${i}`, template: 'gw', listeners },
+      });
       next.push(r.statusCode === 201 ? (r.json() as { address: string }).address : r.statusCode);
     }
     expect(next).toEqual(['10.70.0.1', '10.70.0.3', '10.70.0.6', '10.70.0.7']);
     const pool = await env.db.addressPool.findFirstOrThrow({ where: { accountId: acct.id } });
     expect(pool.allocated).toBe(8);
-    const full = await env.app.inject({ method: 'POST', url: '/api/v1/gateways', headers: auth(acct.key), payload: { name: 'full', template: 'gw', listeners } });
+    const full = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/gateways',
+      headers: auth(acct.key),
+      payload: { name: 'full', template: 'gw', listeners },
+    });
     expect(full.statusCode).toBe(409);
     expect((await env.db.account.findUniqueOrThrow({ where: { id: acct.id } })).gatewayCount).toBe(8);
   });

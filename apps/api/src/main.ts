@@ -38,7 +38,10 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const log = pino({ level: config.LOG_LEVEL, redact: ['req.headers.authorization', '*.secret', '*.password'] });
+  const log = pino({
+    level: config.LOG_LEVEL,
+    redact: ['req.headers.authorization', '*.secret', '*.password'],
+  });
   let embedded: EmbeddedDatabase | undefined;
   let url = config.DATABASE_URL;
   if (!url) {
@@ -65,13 +68,26 @@ async function main(): Promise<void> {
     xds: { host: config.XDS_ADVERTISE_HOST ?? config.XDS_HOST, port: config.XDS_PORT },
   });
   const xds = config.XDS
-    ? await startXdsPlane({ db, databaseUrl: url, log: log.child({ component: 'xds' }), secretKey, address: `${config.XDS_HOST}:${config.XDS_PORT}`, registry: app.metrics.registry })
+    ? await startXdsPlane({
+        db,
+        databaseUrl: url,
+        log: log.child({ component: 'xds' }),
+        secretKey,
+        address: `${config.XDS_HOST}:${config.XDS_PORT}`,
+        registry: app.metrics.registry,
+      })
     : undefined;
 
   const stopFanout = await startStatusFanout({ app, db, databaseUrl: url, log });
 
   const reconciler = config.RECONCILER
-    ? createReconciler({ db, databaseUrl: url, log: log.child({ component: 'reconciler' }), metrics: app.metrics, resyncSeconds: config.RECONCILE_RESYNC_SECONDS })
+    ? createReconciler({
+        db,
+        databaseUrl: url,
+        log: log.child({ component: 'reconciler' }),
+        metrics: app.metrics,
+        resyncSeconds: config.RECONCILE_RESYNC_SECONDS,
+      })
     : undefined;
   await reconciler?.start();
   const address = await app.listen({ host: config.HOST, port: config.PORT });
@@ -82,7 +98,11 @@ async function main(): Promise<void> {
       '  EPIC control plane is up (first start).',
       `  UI and API:        ${address}/   (OpenAPI: ${address}/api/v1/openapi.json, GraphQL: ${address}/graphql)`,
       ...(seeded.adminKey ? [`  Platform admin key: ${seeded.adminKey}`] : []),
-      ...(seeded.demoKey ? [`  Demo account key:   ${seeded.demoKey}   (account "demo", template "default", pool 192.0.2.0/24)`] : []),
+      ...(seeded.demoKey
+        ? [
+            `  Demo account key:   ${seeded.demoKey}   (account "demo", template "default", pool 192.0.2.0/24)`,
+          ]
+        : []),
       '  These keys are shown only once; they are stored as hashes.',
       '',
     ];

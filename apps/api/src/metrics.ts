@@ -42,11 +42,14 @@ export function createMetrics(db: Db) {
     labelNames: ['pool', 'account'] as const,
     registers: [registry],
     async collect() {
-      const rows = await db.$queryRaw<Array<{ name: string; account: string | null; used: number; size: string }>>`
+      const rows = await db.$queryRaw<
+        Array<{ name: string; account: string | null; used: number; size: string }>
+      >`
         SELECT p.name, a.name AS account, p.allocated AS used, p.size::text AS size
         FROM "AddressPool" p LEFT JOIN "Account" a ON a.id = p."accountId"`;
       this.reset();
-      for (const r of rows) this.set({ pool: r.name, account: r.account ?? '' }, Number(r.used) / Number(r.size));
+      for (const r of rows)
+        this.set({ pool: r.name, account: r.account ?? '' }, Number(r.used) / Number(r.size));
     },
   });
   return { registry, httpDuration, reconcileDuration, reconcileErrors };

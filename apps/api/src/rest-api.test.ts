@@ -38,9 +38,18 @@ afterAll(() => env?.close());
 
 describe('accounts', () => {
   it('a platform operator creates an account and sees its owner key exactly once', async () => {
-    const r = await call('POST', '/accounts', env.adminKey, { name: 'beta', displayName: 'Beta Inc', gatewayQuota: 5 });
+    const r = await call('POST', '/accounts', env.adminKey, {
+      name: 'beta',
+      displayName: 'Beta Inc',
+      gatewayQuota: 5,
+    });
     expect(r.status, r.raw.body).toBe(201);
-    expect(r.body.account).toMatchObject({ name: 'beta', displayName: 'Beta Inc', gatewayQuota: 5, system: false });
+    expect(r.body.account).toMatchObject({
+      name: 'beta',
+      displayName: 'Beta Inc',
+      gatewayQuota: 5,
+      system: false,
+    });
     expect(r.body.apiKey.role).toBe('owner');
     expect(r.body.apiKey.secret).toMatch(/^epic_[0-9a-f]{12}_[A-Za-z0-9_-]{32}$/);
     const who = await call('GET', '/whoami', r.body.apiKey.secret);
@@ -64,7 +73,9 @@ describe('accounts', () => {
 
   it('lists every account for the operators and only its own for a tenant', async () => {
     const all = await call('GET', '/accounts', env.adminKey);
-    expect(all.body.items.map((a: { name: string }) => a.name)).toEqual(expect.arrayContaining(['acme', 'epic-system']));
+    expect(all.body.items.map((a: { name: string }) => a.name)).toEqual(
+      expect.arrayContaining(['acme', 'epic-system']),
+    );
     const own = await call('GET', '/accounts', acct.key);
     expect(own.body.items.map((a: { id: string }) => a.id)).toEqual([acct.id]);
   });
@@ -87,17 +98,31 @@ describe('accounts', () => {
   });
 
   it('adds, lists, re-roles and removes memberships', async () => {
-    const add = await call('POST', `/accounts/${acct.id}/memberships`, acct.key, { login: 'octocat', role: 'viewer' });
+    const add = await call('POST', `/accounts/${acct.id}/memberships`, acct.key, {
+      login: 'octocat',
+      role: 'viewer',
+    });
     expect(add.status, add.raw.body).toBe(201);
     expect(add.body).toMatchObject({ role: 'viewer', user: { login: 'octocat' } });
-    const again = await call('POST', `/accounts/${acct.id}/memberships`, acct.key, { login: 'octocat', role: 'admin' });
+    const again = await call('POST', `/accounts/${acct.id}/memberships`, acct.key, {
+      login: 'octocat',
+      role: 'admin',
+    });
     expect(again.body).toMatchObject({ id: add.body.id, role: 'admin' });
     const list = await call('GET', `/accounts/${acct.id}/memberships`, acct.key);
-    expect(list.body.items).toEqual([expect.objectContaining({ id: add.body.id, role: 'admin', user: expect.objectContaining({ login: 'octocat' }) })]);
+    expect(list.body.items).toEqual([
+      expect.objectContaining({
+        id: add.body.id,
+        role: 'admin',
+        user: expect.objectContaining({ login: 'octocat' }),
+      }),
+    ]);
     const del = await call('DELETE', `/accounts/${acct.id}/memberships/${add.body.id}`, acct.key);
     expect(del.status).toBe(204);
     expect((await call('GET', `/accounts/${acct.id}/memberships`, acct.key)).body.items).toEqual([]);
-    expect((await call('DELETE', `/accounts/${acct.id}/memberships/${add.body.id}`, acct.key)).status).toBe(404);
+    expect((await call('DELETE', `/accounts/${acct.id}/memberships/${add.body.id}`, acct.key)).status).toBe(
+      404,
+    );
   });
 });
 
@@ -127,11 +152,15 @@ describe('api-keys', () => {
     expect(r.status).toBe(400);
     expect(r.body.issues[0].path).toBe('role');
     const viewer = await call('POST', '/api-keys', acct.key, { name: 'viewer', role: 'viewer' });
-    expect((await call('POST', '/api-keys', viewer.body.secret, { name: 'v2', role: 'viewer' })).status).toBe(403);
+    expect((await call('POST', '/api-keys', viewer.body.secret, { name: 'v2', role: 'viewer' })).status).toBe(
+      403,
+    );
   });
 
   it('revoking an unknown key is a 404', async () => {
-    expect((await call('DELETE', '/api-keys/00000000-0000-4000-8000-000000000000', acct.key)).status).toBe(404);
+    expect((await call('DELETE', '/api-keys/00000000-0000-4000-8000-000000000000', acct.key)).status).toBe(
+      404,
+    );
   });
 });
 
@@ -140,8 +169,13 @@ describe('clusters', () => {
     const c = await call('POST', '/clusters', acct.key, { name: 'prod-eu', description: 'EU' });
     expect(c.status, c.raw.body).toBe(201);
     expect((await call('POST', '/clusters', acct.key, { name: 'prod-eu' })).status).toBe(409);
-    expect((await call('GET', '/clusters', acct.key)).body.items.map((x: { name: string }) => x.name)).toContain('prod-eu');
-    expect((await call('GET', `/clusters/${c.body.id}`, acct.key)).body).toMatchObject({ name: 'prod-eu', description: 'EU' });
+    expect(
+      (await call('GET', '/clusters', acct.key)).body.items.map((x: { name: string }) => x.name),
+    ).toContain('prod-eu');
+    expect((await call('GET', `/clusters/${c.body.id}`, acct.key)).body).toMatchObject({
+      name: 'prod-eu',
+      description: 'EU',
+    });
     expect((await call('DELETE', `/clusters/${c.body.id}`, acct.key)).status).toBe(204);
     expect((await call('GET', `/clusters/${c.body.id}`, acct.key)).status).toBe(404);
     expect((await call('DELETE', `/clusters/${c.body.id}`, acct.key)).status).toBe(404);
@@ -158,31 +192,70 @@ describe('address-pools', () => {
     const k = pools.acme.key;
     const v4 = await call('POST', '/address-pools', k, { name: 'v4', spec: '10.1.0.0/24' });
     expect(v4.status, v4.raw.body).toBe(201);
-    expect(v4.body).toMatchObject({ family: 'ipv4', firstAddress: '10.1.0.0', lastAddress: '10.1.0.255', size: '256', aggregation: 32, global: false, allocated: 0 });
+    expect(v4.body).toMatchObject({
+      family: 'ipv4',
+      firstAddress: '10.1.0.0',
+      lastAddress: '10.1.0.255',
+      size: '256',
+      aggregation: 32,
+      global: false,
+      allocated: 0,
+    });
     const range = await call('POST', '/address-pools', k, { name: 'range', spec: '10.1.1.10-10.1.1.19' });
-    expect(range.body).toMatchObject({ family: 'ipv4', firstAddress: '10.1.1.10', lastAddress: '10.1.1.19', size: '10' });
-    const v6 = await call('POST', '/address-pools', k, { name: 'v6', spec: '2001:db8:1::/120', aggregation: 64 });
+    expect(range.body).toMatchObject({
+      family: 'ipv4',
+      firstAddress: '10.1.1.10',
+      lastAddress: '10.1.1.19',
+      size: '10',
+    });
+    const v6 = await call('POST', '/address-pools', k, {
+      name: 'v6',
+      spec: '2001:db8:1::/120',
+      aggregation: 64,
+    });
     expect(v6.status, v6.raw.body).toBe(201);
-    expect(v6.body).toMatchObject({ family: 'ipv6', firstAddress: '2001:db8:1::', lastAddress: '2001:db8:1::ff', size: '256', aggregation: 64 });
+    expect(v6.body).toMatchObject({
+      family: 'ipv6',
+      firstAddress: '2001:db8:1::',
+      lastAddress: '2001:db8:1::ff',
+      size: '256',
+      aggregation: 64,
+    });
     const list = await call('GET', '/address-pools', k);
-    expect(list.body.items.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['v4', 'range', 'v6']));
+    expect(list.body.items.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['v4', 'range', 'v6']),
+    );
     expect((await call('GET', `/address-pools/${v6.body.id}`, k)).body.spec).toBe('2001:db8:1::/120');
   });
 
   it('refuses an overlapping pool with 409, across accounts too', async () => {
-    const r = await call('POST', '/address-pools', pools.acme.key, { name: 'overlap', spec: '10.1.0.128/25' });
+    const r = await call('POST', '/address-pools', pools.acme.key, {
+      name: 'overlap',
+      spec: '10.1.0.128/25',
+    });
     expect(r.status).toBe(409);
     expect(r.body.message).toMatch(/overlaps/);
-    const other = await call('POST', '/address-pools', acct.key, { name: 'mine', spec: '10.1.1.15-10.1.1.30' });
+    const other = await call('POST', '/address-pools', acct.key, {
+      name: 'mine',
+      spec: '10.1.1.15-10.1.1.30',
+    });
     expect(other.status).toBe(409);
     const v6 = await call('POST', '/address-pools', acct.key, { name: 'mine6', spec: '2001:db8:1::80/121' });
     expect(v6.status).toBe(409);
   });
 
   it('global pools are reserved to platform operators (403 for tenants)', async () => {
-    const t = await call('POST', '/address-pools', pools.acme.key, { name: 'glob', spec: '10.9.0.0/24', global: true });
+    const t = await call('POST', '/address-pools', pools.acme.key, {
+      name: 'glob',
+      spec: '10.9.0.0/24',
+      global: true,
+    });
     expect(t.status).toBe(403);
-    const g = await call('POST', '/address-pools', env.adminKey, { name: 'glob', spec: '10.9.0.0/24', global: true });
+    const g = await call('POST', '/address-pools', env.adminKey, {
+      name: 'glob',
+      spec: '10.9.0.0/24',
+      global: true,
+    });
     expect(g.status, g.raw.body).toBe(201);
     expect(g.body.global).toBe(true);
     // every account sees the global pool, but cannot delete it
@@ -195,11 +268,17 @@ describe('address-pools', () => {
   it('counts allocations and refuses to delete a pool in use (409)', async () => {
     const k = pools.acme.key;
     const pool = await call('POST', '/address-pools', k, { name: 'used', spec: '10.1.2.0/30' });
-    await call('POST', '/templates', k, { name: 'used', poolName: 'used', dnsNameTemplate: '{gateway}.example.com' });
+    await call('POST', '/templates', k, {
+      name: 'used',
+      poolName: 'used',
+      dnsNameTemplate: '{gateway}.example.com',
+    });
     const gw = await call('POST', '/gateways', k, { name: 'g1', template: 'used', listeners: http80 });
     expect(gw.status, gw.raw.body).toBe(201);
     expect((await call('GET', `/address-pools/${pool.body.id}`, k)).body.allocated).toBe(1);
-    const listed = (await call('GET', '/address-pools', k)).body.items.find((p: { id: string }) => p.id === pool.body.id);
+    const listed = (await call('GET', '/address-pools', k)).body.items.find(
+      (p: { id: string }) => p.id === pool.body.id,
+    );
     expect(listed.allocated).toBe(1);
     const del = await call('DELETE', `/address-pools/${pool.body.id}`, k);
     expect(del.status).toBe(409);
@@ -213,12 +292,28 @@ describe('address-pools', () => {
 
 describe('templates', () => {
   it('creates, gets, lists, updates and deletes a template', async () => {
-    const c = await call('POST', '/templates', acct.key, { name: 'tpl-a', poolName: 'nowhere', dnsNameTemplate: '{gateway}.{namespace}.{account}.example.com', replicas: 2, allowSharing: true });
+    const c = await call('POST', '/templates', acct.key, {
+      name: 'tpl-a',
+      poolName: 'nowhere',
+      dnsNameTemplate: '{gateway}.{namespace}.{account}.example.com',
+      replicas: 2,
+      allowSharing: true,
+    });
     expect(c.status, c.raw.body).toBe(201);
     expect(c.body).toMatchObject({ name: 'tpl-a', poolName: 'nowhere', replicas: 2, allowSharing: true });
-    expect((await call('POST', '/templates', acct.key, { name: 'tpl-a', poolName: 'x', dnsNameTemplate: '{gateway}.example.com' })).status).toBe(409);
+    expect(
+      (
+        await call('POST', '/templates', acct.key, {
+          name: 'tpl-a',
+          poolName: 'x',
+          dnsNameTemplate: '{gateway}.example.com',
+        })
+      ).status,
+    ).toBe(409);
     expect((await call('GET', `/templates/${c.body.id}`, acct.key)).body.name).toBe('tpl-a');
-    expect((await call('GET', '/templates', acct.key)).body.items.map((t: { name: string }) => t.name)).toContain('tpl-a');
+    expect(
+      (await call('GET', '/templates', acct.key)).body.items.map((t: { name: string }) => t.name),
+    ).toContain('tpl-a');
     const u = await call('PUT', `/templates/${c.body.id}`, acct.key, { replicas: 3, description: 'three' });
     expect(u.status, u.raw.body).toBe(200);
     expect(u.body).toMatchObject({ replicas: 3, description: 'three', poolName: 'nowhere' });
@@ -227,8 +322,16 @@ describe('templates', () => {
   });
 
   it('a bad DNS name template is a 400 naming dnsNameTemplate', async () => {
-    for (const dnsNameTemplate of ['{gateway}.{bogus}.example.com', '{gateway}..example.com', 'UPPER_{gateway}!']) {
-      const r = await call('POST', '/templates', acct.key, { name: 'bad-dns', poolName: 'p', dnsNameTemplate });
+    for (const dnsNameTemplate of [
+      '{gateway}.{bogus}.example.com',
+      '{gateway}..example.com',
+      'UPPER_{gateway}!',
+    ]) {
+      const r = await call('POST', '/templates', acct.key, {
+        name: 'bad-dns',
+        poolName: 'p',
+        dnsNameTemplate,
+      });
       expect(r.status, dnsNameTemplate).toBe(400);
       expect(r.body.issues.map((i: { path: string }) => i.path)).toContain('dnsNameTemplate');
     }
@@ -237,7 +340,11 @@ describe('templates', () => {
   it('refuses to delete a template in use (409)', async () => {
     const a = await createAccount(env, 'tpl-use');
     await call('POST', '/address-pools', a.key, { name: 'p', spec: '10.2.0.0/30' });
-    const t = await call('POST', '/templates', a.key, { name: 't', poolName: 'p', dnsNameTemplate: '{gateway}.example.com' });
+    const t = await call('POST', '/templates', a.key, {
+      name: 't',
+      poolName: 'p',
+      dnsNameTemplate: '{gateway}.example.com',
+    });
     await call('POST', '/gateways', a.key, { name: 'g', template: 't', listeners: http80 });
     const r = await call('DELETE', `/templates/${t.body.id}`, a.key);
     expect(r.status).toBe(409);
@@ -250,24 +357,65 @@ describe('gateways', () => {
   beforeAll(async () => {
     g = await createAccount(env, 'gwco', 100);
     // a global pool and the account's own pool under the same name: the account's wins
-    expect((await call('POST', '/address-pools', env.adminKey, { name: 'shared', spec: '203.0.113.0/28', global: true })).status).toBe(201);
-    expect((await call('POST', '/address-pools', g.key, { name: 'shared', spec: '198.51.100.16/29' })).status).toBe(201);
-    expect((await call('POST', '/address-pools', g.key, { name: 'six', spec: '2001:db8:6::/126' })).status).toBe(201);
-    expect((await call('POST', '/address-pools', g.key, { name: 'tiny', spec: '10.3.0.1-10.3.0.2' })).status).toBe(201);
-    for (const [name, poolName, allowSharing] of [['web', 'shared', true], ['v6', 'six', false], ['tiny', 'tiny', false], ['solo', 'shared', false]] as const) {
-      const t = await call('POST', '/templates', g.key, { name, poolName, allowSharing, dnsNameTemplate: '{gateway}.{namespace}.{account}.example.com' });
+    expect(
+      (
+        await call('POST', '/address-pools', env.adminKey, {
+          name: 'shared',
+          spec: '203.0.113.0/28',
+          global: true,
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (await call('POST', '/address-pools', g.key, { name: 'shared', spec: '198.51.100.16/29' })).status,
+    ).toBe(201);
+    expect(
+      (await call('POST', '/address-pools', g.key, { name: 'six', spec: '2001:db8:6::/126' })).status,
+    ).toBe(201);
+    expect(
+      (await call('POST', '/address-pools', g.key, { name: 'tiny', spec: '10.3.0.1-10.3.0.2' })).status,
+    ).toBe(201);
+    for (const [name, poolName, allowSharing] of [
+      ['web', 'shared', true],
+      ['v6', 'six', false],
+      ['tiny', 'tiny', false],
+      ['solo', 'shared', false],
+    ] as const) {
+      const t = await call('POST', '/templates', g.key, {
+        name,
+        poolName,
+        allowSharing,
+        dnsNameTemplate: '{gateway}.{namespace}.{account}.example.com',
+      });
       expect(t.status, t.raw.body).toBe(201);
     }
   });
 
   it('creates a gateway from a template with the lowest free address of the account pool over the global one', async () => {
-    const r = await call('POST', '/gateways', g.key, { name: 'shop', namespace: 'prod', template: 'web', listeners: http80 });
+    const r = await call('POST', '/gateways', g.key, {
+      name: 'shop',
+      namespace: 'prod',
+      template: 'web',
+      listeners: http80,
+    });
     expect(r.status, r.raw.body).toBe(201);
-    expect(r.body).toMatchObject({ name: 'shop', namespace: 'prod', address: '198.51.100.16', dnsName: 'shop.prod.gwco.example.com', generation: 1, template: { name: 'web' } });
+    expect(r.body).toMatchObject({
+      name: 'shop',
+      namespace: 'prod',
+      address: '198.51.100.16',
+      dnsName: 'shop.prod.gwco.example.com',
+      generation: 1,
+      template: { name: 'web' },
+    });
     expect(r.body.listeners).toEqual([expect.objectContaining({ name: 'http', port: 80, protocol: 'HTTP' })]);
     const got = await call('GET', `/gateways/${r.body.id}`, g.key);
     expect(got.body.address).toBe('198.51.100.16');
-    const second = await call('POST', '/gateways', g.key, { name: 'shop2', namespace: 'prod', template: 'web', listeners: http80 });
+    const second = await call('POST', '/gateways', g.key, {
+      name: 'shop2',
+      namespace: 'prod',
+      template: 'web',
+      listeners: http80,
+    });
     expect(second.body.address).toBe('198.51.100.17');
   });
 
@@ -287,35 +435,69 @@ describe('gateways', () => {
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ id: first.body.id, address: first.body.address, generation: 1 });
     // a re-sent object with new listeners updates the gateway
-    const changed = await call('POST', '/gateways', g.key, { ...payload, listeners: [{ name: 'http', port: 8080, protocol: 'HTTP' }] });
+    const changed = await call('POST', '/gateways', g.key, {
+      ...payload,
+      listeners: [{ name: 'http', port: 8080, protocol: 'HTTP' }],
+    });
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ id: first.body.id, generation: 2 });
     expect(await env.db.gateway.count({ where: { name: 'uid-gw' } })).toBe(1);
   });
 
   it('a sharing key joins an existing gateway when the template allows sharing, 409 when not', async () => {
-    const first = await call('POST', '/gateways', g.key, { name: 'front', namespace: 'a', template: 'web', sharingKey: 'share-1', listeners: http80 });
+    const first = await call('POST', '/gateways', g.key, {
+      name: 'front',
+      namespace: 'a',
+      template: 'web',
+      sharingKey: 'share-1',
+      listeners: http80,
+    });
     expect(first.status).toBe(201);
-    const join = await call('POST', '/gateways', g.key, { name: 'front', namespace: 'b', template: 'web', sharingKey: 'share-1', listeners: http80 });
+    const join = await call('POST', '/gateways', g.key, {
+      name: 'front',
+      namespace: 'b',
+      template: 'web',
+      sharingKey: 'share-1',
+      listeners: http80,
+    });
     expect(join.status, join.raw.body).toBe(200);
     expect(join.body.id).toBe(first.body.id);
     expect(join.body.clients.map((c: { namespace: string }) => c.namespace)).toEqual(['a', 'b']);
     expect(await env.db.addressAllocation.count({ where: { gatewayId: first.body.id } })).toBe(1);
 
-    const solo = await call('POST', '/gateways', g.key, { name: 'lonely', template: 'solo', sharingKey: 'share-2', listeners: http80 });
+    const solo = await call('POST', '/gateways', g.key, {
+      name: 'lonely',
+      template: 'solo',
+      sharingKey: 'share-2',
+      listeners: http80,
+    });
     expect(solo.status).toBe(201);
-    const refused = await call('POST', '/gateways', g.key, { name: 'lonely', namespace: 'other', template: 'solo', sharingKey: 'share-2', listeners: http80 });
+    const refused = await call('POST', '/gateways', g.key, {
+      name: 'lonely',
+      namespace: 'other',
+      template: 'solo',
+      sharingKey: 'share-2',
+      listeners: http80,
+    });
     expect(refused.status).toBe(409);
     expect(refused.body.message).toMatch(/sharing/);
   });
 
   it('updating listeners bumps the generation', async () => {
     const c = await call('POST', '/gateways', g.key, { name: 'listen', template: 'web', listeners: http80 });
-    const u = await call('PUT', `/gateways/${c.body.id}/listeners`, g.key, { listeners: [...http80, { name: 'tcp', port: 5432, protocol: 'TCP' }] });
+    const u = await call('PUT', `/gateways/${c.body.id}/listeners`, g.key, {
+      listeners: [...http80, { name: 'tcp', port: 5432, protocol: 'TCP' }],
+    });
     expect(u.status, u.raw.body).toBe(200);
     expect(u.body.generation).toBe(2);
     expect(u.body.listeners.map((l: { name: string }) => l.name)).toEqual(['http', 'tcp']);
-    expect((await call('PUT', '/gateways/00000000-0000-4000-8000-000000000000/listeners', g.key, { listeners: http80 })).status).toBe(404);
+    expect(
+      (
+        await call('PUT', '/gateways/00000000-0000-4000-8000-000000000000/listeners', g.key, {
+          listeners: http80,
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it('delete releases the address (the next create reuses it); a repeated delete is a 404 that changes nothing', async () => {
@@ -351,8 +533,14 @@ describe('gateways', () => {
   it('the account quota is enforced (403)', async () => {
     const q = await createAccount(env, 'quota', 1);
     await call('POST', '/address-pools', q.key, { name: 'p', spec: '10.4.0.0/29' });
-    await call('POST', '/templates', q.key, { name: 't', poolName: 'p', dnsNameTemplate: '{gateway}.example.com' });
-    expect((await call('POST', '/gateways', q.key, { name: 'one', template: 't', listeners: http80 })).status).toBe(201);
+    await call('POST', '/templates', q.key, {
+      name: 't',
+      poolName: 'p',
+      dnsNameTemplate: '{gateway}.example.com',
+    });
+    expect(
+      (await call('POST', '/gateways', q.key, { name: 'one', template: 't', listeners: http80 })).status,
+    ).toBe(201);
     const r = await call('POST', '/gateways', q.key, { name: 'two', template: 't', listeners: http80 });
     expect(r.status).toBe(403);
     expect(r.body.message).toMatch(/quota/);
@@ -366,11 +554,24 @@ describe('gateway listing', () => {
     const a = await createAccount(env, 'lister');
     k = a.key;
     await call('POST', '/address-pools', k, { name: 'p', spec: '10.5.0.0/28' });
-    await call('POST', '/templates', k, { name: 'alpha', poolName: 'p', dnsNameTemplate: '{gateway}.example.com' });
-    await call('POST', '/templates', k, { name: 'beta', poolName: 'p', dnsNameTemplate: '{gateway}.example.com' });
+    await call('POST', '/templates', k, {
+      name: 'alpha',
+      poolName: 'p',
+      dnsNameTemplate: '{gateway}.example.com',
+    });
+    await call('POST', '/templates', k, {
+      name: 'beta',
+      poolName: 'p',
+      dnsNameTemplate: '{gateway}.example.com',
+    });
     for (let i = 0; i < 7; i++) {
       const listeners = i === 6 ? [{ name: 'dns', port: 53, protocol: 'UDP' }] : http80;
-      const r = await call('POST', '/gateways', k, { name: `gw-${i}`, namespace: i % 2 ? 'odd' : 'even', template: i < 4 ? 'alpha' : 'beta', listeners });
+      const r = await call('POST', '/gateways', k, {
+        name: `gw-${i}`,
+        namespace: i % 2 ? 'odd' : 'even',
+        template: i < 4 ? 'alpha' : 'beta',
+        listeners,
+      });
       expect(r.status, r.raw.body).toBe(201);
       ids.push(r.body.id);
     }
@@ -381,7 +582,11 @@ describe('gateway listing', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const r: Awaited<ReturnType<typeof call>> = await call('GET', `/gateways?limit=3${cursor ? `&cursor=${cursor}` : ''}`, k);
+      const r: Awaited<ReturnType<typeof call>> = await call(
+        'GET',
+        `/gateways?limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+        k,
+      );
       expect(r.status, r.raw.body).toBe(200);
       expect(r.body.items.length).toBeLessThanOrEqual(3);
       seen.push(...r.body.items.map((x: { id: string }) => x.id));
@@ -394,7 +599,11 @@ describe('gateway listing', () => {
 
   it('a page walk stays exact while gateways are created behind and ahead of the cursor', async () => {
     const first = await call('GET', '/gateways?limit=4', k);
-    const added = await call('POST', '/gateways', k, { name: 'gw-late', template: 'alpha', listeners: http80 });
+    const added = await call('POST', '/gateways', k, {
+      name: 'gw-late',
+      template: 'alpha',
+      listeners: http80,
+    });
     expect(added.status, added.raw.body).toBe(201);
     const rest = await call('GET', `/gateways?limit=100&cursor=${first.body.nextCursor}`, k);
     const seen = [...first.body.items, ...rest.body.items].map((x: { id: string }) => x.id);
@@ -414,7 +623,12 @@ describe('gateway listing', () => {
   });
 
   it('filters by condition once the reconciler has computed conditions', async () => {
-    const reconciler = createReconciler({ db: env.db, databaseUrl: env.url, log: pino({ level: 'silent' }), resyncSeconds: 3600 });
+    const reconciler = createReconciler({
+      db: env.db,
+      databaseUrl: env.url,
+      log: pino({ level: 'silent' }),
+      resyncSeconds: 3600,
+    });
     await reconciler.drain();
     const accepted = await call('GET', '/gateways?condition=Accepted=True', k);
     expect(accepted.status, accepted.raw.body).toBe(200);
@@ -422,7 +636,12 @@ describe('gateway listing', () => {
     const refused = await call('GET', '/gateways?condition=Accepted=False', k);
     expect(refused.body.items.map((x: { id: string }) => x.id)).toEqual([ids[6]]);
     const got = await call('GET', `/gateways/${ids[0]}`, k);
-    expect(got.body.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Accepted', status: 'True' }), expect.objectContaining({ type: 'Programmed', status: 'Unknown' })]));
+    expect(got.body.conditions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'Accepted', status: 'True' }),
+        expect.objectContaining({ type: 'Programmed', status: 'Unknown' }),
+      ]),
+    );
     expect(got.body.observedGeneration).toBe(got.body.generation);
   });
 });
@@ -435,19 +654,55 @@ describe('routes', () => {
     const a = await createAccount(env, 'router');
     k = a.key;
     await call('POST', '/address-pools', k, { name: 'p', spec: '10.6.0.0/28' });
-    await call('POST', '/templates', k, { name: 't', poolName: 'p', dnsNameTemplate: '{gateway}.example.com' });
+    await call('POST', '/templates', k, {
+      name: 't',
+      poolName: 'p',
+      dnsNameTemplate: '{gateway}.example.com',
+    });
     clusterId = (await call('POST', '/clusters', k, { name: 'c1' })).body.id;
-    const gw = await call('POST', '/gateways', k, { name: 'edge', namespace: 'web', template: 't', clusterId, clientUid: 'gw-uid-1', listeners: [...http80, { name: 'tcp', port: 9000, protocol: 'TCP' }] });
+    const gw = await call('POST', '/gateways', k, {
+      name: 'edge',
+      namespace: 'web',
+      template: 't',
+      clusterId,
+      clientUid: 'gw-uid-1',
+      listeners: [...http80, { name: 'tcp', port: 9000, protocol: 'TCP' }],
+    });
     expect(gw.status, gw.raw.body).toBe(201);
     gwId = gw.body.id;
   });
 
   it('upserts an HTTPRoute by clientUid, attaching it to the gateway named in parentRefs', async () => {
-    const body = { kind: 'HTTPRoute', name: 'shop', namespace: 'web', clusterId, clientUid: 'route-uid-1', spec: { parentRefs: [{ name: 'edge' }], hostnames: ['shop.example.com'], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/api' } }], backendRefs: [{ name: 'api', port: 8080 }] }] } };
+    const body = {
+      kind: 'HTTPRoute',
+      name: 'shop',
+      namespace: 'web',
+      clusterId,
+      clientUid: 'route-uid-1',
+      spec: {
+        parentRefs: [{ name: 'edge' }],
+        hostnames: ['shop.example.com'],
+        rules: [
+          {
+            matches: [{ path: { type: 'PathPrefix', value: '/api' } }],
+            backendRefs: [{ name: 'api', port: 8080 }],
+          },
+        ],
+      },
+    };
     const c = await call('POST', '/routes', k, body);
     expect(c.status, c.raw.body).toBe(201);
-    expect(c.body).toMatchObject({ kind: 'HTTPRoute', name: 'shop', clientUid: 'route-uid-1', generation: 1, parents: [{ gatewayId: gwId, refIndex: 0 }] });
-    const again = await call('POST', '/routes', k, { ...body, spec: { ...body.spec, hostnames: ['shop.example.org'] } });
+    expect(c.body).toMatchObject({
+      kind: 'HTTPRoute',
+      name: 'shop',
+      clientUid: 'route-uid-1',
+      generation: 1,
+      parents: [{ gatewayId: gwId, refIndex: 0 }],
+    });
+    const again = await call('POST', '/routes', k, {
+      ...body,
+      spec: { ...body.spec, hostnames: ['shop.example.org'] },
+    });
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ id: c.body.id, generation: 2 });
     expect(again.body.spec.hostnames).toEqual(['shop.example.org']);
@@ -455,10 +710,26 @@ describe('routes', () => {
   });
 
   it('upserts a TCPRoute and a route whose parent is unknown has no attachment', async () => {
-    const tcp = await call('POST', '/routes', k, { kind: 'TCPRoute', name: 'db', namespace: 'web', clusterId, clientUid: 'route-uid-2', spec: { parentRefs: [{ name: 'edge', sectionName: 'tcp' }], rules: [{ backendRefs: [{ name: 'pg', port: 5432 }] }] } });
+    const tcp = await call('POST', '/routes', k, {
+      kind: 'TCPRoute',
+      name: 'db',
+      namespace: 'web',
+      clusterId,
+      clientUid: 'route-uid-2',
+      spec: {
+        parentRefs: [{ name: 'edge', sectionName: 'tcp' }],
+        rules: [{ backendRefs: [{ name: 'pg', port: 5432 }] }],
+      },
+    });
     expect(tcp.status, tcp.raw.body).toBe(201);
     expect(tcp.body.parents).toEqual([{ gatewayId: gwId, refIndex: 0 }]);
-    const orphan = await call('POST', '/routes', k, { kind: 'HTTPRoute', name: 'orphan', namespace: 'web', clusterId, spec: { parentRefs: [{ name: 'nowhere' }] } });
+    const orphan = await call('POST', '/routes', k, {
+      kind: 'HTTPRoute',
+      name: 'orphan',
+      namespace: 'web',
+      clusterId,
+      spec: { parentRefs: [{ name: 'nowhere' }] },
+    });
     expect(orphan.status, orphan.raw.body).toBe(201);
     expect(orphan.body.parents).toEqual([]);
   });
@@ -473,7 +744,9 @@ describe('routes', () => {
     const shop = all.body.items.find((r: { name: string }) => r.name === 'shop');
     expect((await call('GET', `/routes/${shop.id}`, k)).body.name).toBe('shop');
 
-    const put = await call('PUT', `/routes/${shop.id}`, k, { spec: { parentRefs: [{ name: 'edge' }], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] } });
+    const put = await call('PUT', `/routes/${shop.id}`, k, {
+      spec: { parentRefs: [{ name: 'edge' }], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] },
+    });
     expect(put.status, put.raw.body).toBe(200);
     expect(put.body.generation).toBe(3);
     expect(put.body.spec.rules[0].backendRefs[0].name).toBe('web');
@@ -482,16 +755,32 @@ describe('routes', () => {
     expect((await call('DELETE', `/routes/${shop.id}`, k)).status).toBe(204);
     expect((await call('GET', `/routes/${shop.id}`, k)).status).toBe(404);
     expect((await call('DELETE', `/routes/${shop.id}`, k)).status).toBe(404);
-    expect((await call('GET', `/routes?gatewayId=${gwId}`, k)).body.items.map((r: { name: string }) => r.name)).toEqual(['db']);
+    expect(
+      (await call('GET', `/routes?gatewayId=${gwId}`, k)).body.items.map((r: { name: string }) => r.name),
+    ).toEqual(['db']);
   });
 
   it('pages through routes with limit and cursor, each exactly once', async () => {
     const made: string[] = [];
-    for (let i = 0; i < 5; i++) made.push((await call('POST', '/routes', k, { kind: 'HTTPRoute', name: `paged-${i}`, namespace: 'paging', spec: {} })).body.id);
+    for (let i = 0; i < 5; i++)
+      made.push(
+        (
+          await call('POST', '/routes', k, {
+            kind: 'HTTPRoute',
+            name: `paged-${i}`,
+            namespace: 'paging',
+            spec: {},
+          })
+        ).body.id,
+      );
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const r: Awaited<ReturnType<typeof call>> = await call('GET', `/routes?namespace=paging&limit=2${cursor ? `&cursor=${cursor}` : ''}`, k);
+      const r: Awaited<ReturnType<typeof call>> = await call(
+        'GET',
+        `/routes?namespace=paging&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        k,
+      );
       seen.push(...r.body.items.map((x: { id: string }) => x.id));
       cursor = r.body.nextCursor;
     } while (cursor && seen.length < 20);
@@ -500,10 +789,24 @@ describe('routes', () => {
   });
 
   it('a gateway created after its route picks the route up; deleting the gateway removes the attachment', async () => {
-    const r = await call('POST', '/routes', k, { kind: 'HTTPRoute', name: 'early', namespace: 'web', clusterId, spec: { parentRefs: [{ name: 'late' }] } });
+    const r = await call('POST', '/routes', k, {
+      kind: 'HTTPRoute',
+      name: 'early',
+      namespace: 'web',
+      clusterId,
+      spec: { parentRefs: [{ name: 'late' }] },
+    });
     expect(r.body.parents).toEqual([]);
-    const gw = await call('POST', '/gateways', k, { name: 'late', namespace: 'web', template: 't', clusterId, listeners: http80 });
-    expect((await call('GET', `/routes/${r.body.id}`, k)).body.parents).toEqual([{ gatewayId: gw.body.id, refIndex: 0 }]);
+    const gw = await call('POST', '/gateways', k, {
+      name: 'late',
+      namespace: 'web',
+      template: 't',
+      clusterId,
+      listeners: http80,
+    });
+    expect((await call('GET', `/routes/${r.body.id}`, k)).body.parents).toEqual([
+      { gatewayId: gw.body.id, refIndex: 0 },
+    ]);
     await call('DELETE', `/gateways/${gw.body.id}`, k);
     expect((await call('GET', `/routes/${r.body.id}`, k)).body.parents).toEqual([]);
   });
@@ -519,28 +822,62 @@ describe('endpoint slices and static endpoints', () => {
   });
 
   it('upserts an EndpointSlice by clientUid: creates, then updates without duplicating', async () => {
-    const body = { clusterId, clientUid: 'eps-1', namespace: 'web', name: 'api-abc', serviceName: 'api', ports: [{ name: 'http', port: 8080 }], endpoints: [{ addresses: ['10.0.0.1'], conditions: { ready: true }, nodeName: 'n1' }], nodeAddresses: { n1: '192.168.1.1' } };
+    const body = {
+      clusterId,
+      clientUid: 'eps-1',
+      namespace: 'web',
+      name: 'api-abc',
+      serviceName: 'api',
+      ports: [{ name: 'http', port: 8080 }],
+      endpoints: [{ addresses: ['10.0.0.1'], conditions: { ready: true }, nodeName: 'n1' }],
+      nodeAddresses: { n1: '192.168.1.1' },
+    };
     const c = await call('PUT', '/endpoint-slices', k, body);
     expect(c.status, c.raw.body).toBe(201);
-    expect(c.body).toMatchObject({ clientUid: 'eps-1', serviceName: 'api', addressType: 'IPv4', static: false, generation: 1 });
-    const u = await call('PUT', '/endpoint-slices', k, { ...body, endpoints: [...body.endpoints, { addresses: ['10.0.0.2'] }] });
+    expect(c.body).toMatchObject({
+      clientUid: 'eps-1',
+      serviceName: 'api',
+      addressType: 'IPv4',
+      static: false,
+      generation: 1,
+    });
+    const u = await call('PUT', '/endpoint-slices', k, {
+      ...body,
+      endpoints: [...body.endpoints, { addresses: ['10.0.0.2'] }],
+    });
     expect(u.status).toBe(200);
     expect(u.body).toMatchObject({ id: c.body.id, generation: 2 });
     expect(u.body.endpoints).toHaveLength(2);
     const list = await call('GET', '/endpoint-slices', k);
     expect(list.body.items.map((e: { id: string }) => e.id)).toEqual([c.body.id]);
-    expect((await call('GET', `/endpoint-slices/${c.body.id}`, k)).body.nodeAddresses).toEqual({ n1: '192.168.1.1' });
+    expect((await call('GET', `/endpoint-slices/${c.body.id}`, k)).body.nodeAddresses).toEqual({
+      n1: '192.168.1.1',
+    });
     expect((await call('DELETE', `/endpoint-slices/${c.body.id}`, k)).status).toBe(204);
     expect((await call('GET', `/endpoint-slices/${c.body.id}`, k)).status).toBe(404);
     expect((await call('DELETE', `/endpoint-slices/${c.body.id}`, k)).status).toBe(404);
   });
 
   it('sets, replaces and removes the static endpoints of a service', async () => {
-    const put = await call('PUT', '/static-endpoints/web/legacy', k, { ports: [{ port: 443 }], endpoints: [{ address: '2001:db8::10' }, { address: '2001:db8::11', ready: false }] });
+    const put = await call('PUT', '/static-endpoints/web/legacy', k, {
+      ports: [{ port: 443 }],
+      endpoints: [{ address: '2001:db8::10' }, { address: '2001:db8::11', ready: false }],
+    });
     expect(put.status, put.raw.body).toBe(200);
-    expect(put.body).toMatchObject({ static: true, serviceName: 'legacy', namespace: 'web', addressType: 'IPv6' });
-    expect(put.body.endpoints[1]).toMatchObject({ addresses: ['2001:db8::11'], conditions: { ready: false } });
-    const again = await call('PUT', '/static-endpoints/web/legacy', k, { ports: [{ port: 443 }], endpoints: [{ address: '2001:db8::12' }] });
+    expect(put.body).toMatchObject({
+      static: true,
+      serviceName: 'legacy',
+      namespace: 'web',
+      addressType: 'IPv6',
+    });
+    expect(put.body.endpoints[1]).toMatchObject({
+      addresses: ['2001:db8::11'],
+      conditions: { ready: false },
+    });
+    const again = await call('PUT', '/static-endpoints/web/legacy', k, {
+      ports: [{ port: 443 }],
+      endpoints: [{ address: '2001:db8::12' }],
+    });
     expect(again.body).toMatchObject({ id: put.body.id, generation: 2 });
     const statics = await call('GET', '/endpoint-slices?static=true', k);
     expect(statics.body.items.map((e: { id: string }) => e.id)).toEqual([put.body.id]);
@@ -559,7 +896,13 @@ describe('services, reference grants and certificates', () => {
   });
 
   it('upserts a Service by clientUid, lists, gets and deletes it', async () => {
-    const body = { clusterId, clientUid: 'svc-uid-1', namespace: 'web', name: 'api', ports: [{ name: 'http', port: 80, targetPort: 8080 }] };
+    const body = {
+      clusterId,
+      clientUid: 'svc-uid-1',
+      namespace: 'web',
+      name: 'api',
+      ports: [{ name: 'http', port: 80, targetPort: 8080 }],
+    };
     const c = await call('PUT', '/services', k, body);
     expect(c.status, c.raw.body).toBe(201);
     expect(c.body).toMatchObject({ clientUid: 'svc-uid-1', namespace: 'web', name: 'api', clusterId });
@@ -568,7 +911,9 @@ describe('services, reference grants and certificates', () => {
     expect(u.status).toBe(200);
     expect(u.body.id).toBe(c.body.id);
     expect(u.body.ports).toEqual([expect.objectContaining({ port: 81 })]);
-    expect((await call('GET', '/services?namespace=web', k)).body.items.map((x: { id: string }) => x.id)).toEqual([c.body.id]);
+    expect(
+      (await call('GET', '/services?namespace=web', k)).body.items.map((x: { id: string }) => x.id),
+    ).toEqual([c.body.id]);
     expect((await call('GET', '/services?namespace=other', k)).body.items).toEqual([]);
     expect((await call('GET', `/services/${c.body.id}`, k)).body.name).toBe('api');
     expect((await call('DELETE', `/services/${c.body.id}`, k)).status).toBe(204);
@@ -576,16 +921,39 @@ describe('services, reference grants and certificates', () => {
   });
 
   it('upserts a ReferenceGrant by clientUid, lists, gets and deletes it', async () => {
-    const spec = { from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'web' }], to: [{ group: '', kind: 'Service' }] };
-    const c = await call('PUT', '/reference-grants', k, { clusterId, clientUid: 'rg-1', namespace: 'backend', name: 'allow-web', spec });
+    const spec = {
+      from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'web' }],
+      to: [{ group: '', kind: 'Service' }],
+    };
+    const c = await call('PUT', '/reference-grants', k, {
+      clusterId,
+      clientUid: 'rg-1',
+      namespace: 'backend',
+      name: 'allow-web',
+      spec,
+    });
     expect(c.status, c.raw.body).toBe(201);
     expect(c.body.spec).toMatchObject(spec);
-    const u = await call('PUT', '/reference-grants', k, { clusterId, clientUid: 'rg-1', namespace: 'backend', name: 'allow-web', spec: { ...spec, to: [{ group: '', kind: 'Service', name: 'db' }] } });
+    const u = await call('PUT', '/reference-grants', k, {
+      clusterId,
+      clientUid: 'rg-1',
+      namespace: 'backend',
+      name: 'allow-web',
+      spec: { ...spec, to: [{ group: '', kind: 'Service', name: 'db' }] },
+    });
     expect(u.status).toBe(200);
     expect(u.body.id).toBe(c.body.id);
-    expect((await call('GET', `/reference-grants?clusterId=${clusterId}`, k)).body.items.map((x: { id: string }) => x.id)).toEqual([c.body.id]);
+    expect(
+      (await call('GET', `/reference-grants?clusterId=${clusterId}`, k)).body.items.map(
+        (x: { id: string }) => x.id,
+      ),
+    ).toEqual([c.body.id]);
     expect((await call('GET', `/reference-grants/${c.body.id}`, k)).body.spec.to[0].name).toBe('db');
-    const bad = await call('PUT', '/reference-grants', k, { namespace: 'backend', name: 'bad', spec: { from: [], to: [{ group: '', kind: 'Service' }] } });
+    const bad = await call('PUT', '/reference-grants', k, {
+      namespace: 'backend',
+      name: 'bad',
+      spec: { from: [], to: [{ group: '', kind: 'Service' }] },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.issues[0].path).toBe('spec.from');
     expect((await call('DELETE', `/reference-grants/${c.body.id}`, k)).status).toBe(204);
@@ -595,7 +963,13 @@ describe('services, reference grants and certificates', () => {
   it('stores a certificate, never returns its key, replaces it by namespace/name and deletes it', async () => {
     const c = await call('PUT', '/certificates', k, { namespace: 'web', name: 'shop-tls', ...testCertA });
     expect(c.status, c.raw.body).toBe(201);
-    expect(c.body).toMatchObject({ namespace: 'web', name: 'shop-tls', subject: 'CN=shop-a.example.com', subjectAltName: 'DNS:shop-a.example.com', fingerprint256: expect.stringMatching(/^[0-9A-F:]+$/) });
+    expect(c.body).toMatchObject({
+      namespace: 'web',
+      name: 'shop-tls',
+      subject: 'CN=shop-a.example.com',
+      subjectAltName: 'DNS:shop-a.example.com',
+      fingerprint256: expect.stringMatching(/^[0-9A-F:]+$/),
+    });
     expect(c.raw.body).not.toContain('PRIVATE KEY');
     expect(c.body).not.toHaveProperty('encryptedKey');
     const row = await env.db.certificate.findUnique({ where: { id: c.body.id } });
@@ -603,7 +977,12 @@ describe('services, reference grants and certificates', () => {
     const u = await call('PUT', '/certificates', k, { namespace: 'web', name: 'shop-tls', ...testCertB });
     expect(u.status).toBe(200);
     expect(u.body).toMatchObject({ id: c.body.id, subject: 'CN=shop-b.example.com' });
-    const mismatch = await call('PUT', '/certificates', k, { namespace: 'web', name: 'other', certificate: testCertA.certificate, privateKey: testCertB.privateKey });
+    const mismatch = await call('PUT', '/certificates', k, {
+      namespace: 'web',
+      name: 'other',
+      certificate: testCertA.certificate,
+      privateKey: testCertB.privateKey,
+    });
     expect(mismatch.status).toBe(400);
     expect(mismatch.body.issues[0].path).toBe('privateKey');
     const list = await call('GET', '/certificates', k);
@@ -640,14 +1019,27 @@ describe('audit, whoami and operations endpoints', () => {
 
   it('echoes a well-formed x-request-id in the header, the error body and the audit log', async () => {
     const a = await createAccount(env, 'reqid');
-    const ok = await env.app.inject({ method: 'POST', url: '/api/v1/clusters', headers: { ...auth(a.key), 'x-request-id': 'trace-123' }, payload: { name: 'c1' } });
+    const ok = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/clusters',
+      headers: { ...auth(a.key), 'x-request-id': 'trace-123' },
+      payload: { name: 'c1' },
+    });
     expect(ok.headers['x-request-id']).toBe('trace-123');
-    const bad = await env.app.inject({ method: 'POST', url: '/api/v1/clusters', headers: { ...auth(a.key), 'x-request-id': 'trace-456' }, payload: { name: 'c1' } });
+    const bad = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/clusters',
+      headers: { ...auth(a.key), 'x-request-id': 'trace-456' },
+      payload: { name: 'c1' },
+    });
     expect(bad.statusCode).toBe(409);
     expect(bad.json().requestId).toBe('trace-456');
     const ev = await call('GET', '/audit-events?action=cluster.create', a.key);
     expect(ev.body.items[0].requestId).toBe('trace-123');
-    const forged = await env.app.inject({ url: '/healthz', headers: { 'x-request-id': 'bad id with spaces' } });
+    const forged = await env.app.inject({
+      url: '/healthz',
+      headers: { 'x-request-id': 'bad id with spaces' },
+    });
     expect(forged.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -674,24 +1066,47 @@ describe('audit, whoami and operations endpoints', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
     const routes = restRoutes(env.app.services);
-    const ops = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, m]) => Object.keys(m).map((x) => `${x.toUpperCase()} ${p}`));
+    const ops = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, m]) =>
+      Object.keys(m).map((x) => `${x.toUpperCase()} ${p}`),
+    );
     const expected = routes.map((x) => `${x.method} /api/v1${x.path.replace(/:(\w+)/g, '{$1}')}`);
     expect(ops.sort()).toEqual(expected.sort());
-    const opIds = Object.values(doc.paths as Record<string, Record<string, { operationId: string }>>).flatMap((m) => Object.values(m).map((o) => o.operationId));
+    const opIds = Object.values(doc.paths as Record<string, Record<string, { operationId: string }>>).flatMap(
+      (m) => Object.values(m).map((o) => o.operationId),
+    );
     expect(new Set(opIds).size).toBe(opIds.length);
-    for (const [p, methods] of Object.entries(doc.paths as Record<string, Record<string, { parameters: Array<{ name: string; in: string }>; requestBody?: { content: Record<string, { schema: unknown }> } }>>)) {
+    for (const [p, methods] of Object.entries(
+      doc.paths as Record<
+        string,
+        Record<
+          string,
+          {
+            parameters: Array<{ name: string; in: string }>;
+            requestBody?: { content: Record<string, { schema: unknown }> };
+          }
+        >
+      >,
+    )) {
       const pathParams = [...p.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
       for (const [method, op] of Object.entries(methods)) {
-        expect(op.parameters.filter((x) => x.in === 'path').map((x) => x.name), `${method} ${p}`).toEqual(pathParams);
-        const declared = routes.find((x) => x.method === method.toUpperCase() && `/api/v1${x.path.replace(/:(\w+)/g, '{$1}')}` === p)!;
-        if (declared.body) expect(op.requestBody?.content['application/json']?.schema, `${method} ${p}`).toBeTypeOf('object');
+        expect(
+          op.parameters.filter((x) => x.in === 'path').map((x) => x.name),
+          `${method} ${p}`,
+        ).toEqual(pathParams);
+        const declared = routes.find(
+          (x) => x.method === method.toUpperCase() && `/api/v1${x.path.replace(/:(\w+)/g, '{$1}')}` === p,
+        )!;
+        if (declared.body)
+          expect(op.requestBody?.content['application/json']?.schema, `${method} ${p}`).toBeTypeOf('object');
         else expect(op.requestBody, `${method} ${p}`).toBeUndefined();
       }
     }
     const create = doc.paths['/api/v1/gateways'].post.requestBody.content['application/json'].schema;
     expect(create.properties).toHaveProperty('listeners');
     expect(create.additionalProperties).toBe(false);
-    expect(doc.paths['/api/v1/gateways'].get.parameters.map((x: { name: string }) => x.name)).toEqual(expect.arrayContaining(['limit', 'cursor', 'name', 'namespace', 'template', 'condition']));
+    expect(doc.paths['/api/v1/gateways'].get.parameters.map((x: { name: string }) => x.name)).toEqual(
+      expect.arrayContaining(['limit', 'cursor', 'name', 'namespace', 'template', 'condition']),
+    );
   });
 
   it('the placeholder UI is served at /', async () => {

@@ -10,7 +10,15 @@ const children: ChildProcess[] = [];
 function startApi(port: number): ChildProcess {
   const child = spawn('node', ['--import', 'tsx', 'apps/api/src/main.ts'], {
     cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: env.url, PORT: String(port), LOG_LEVEL: 'warn', SEED_DEMO: 'false', RECONCILE_RESYNC_SECONDS: '1', XDS_PORT: '0' },
+    env: {
+      ...process.env,
+      DATABASE_URL: env.url,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      SEED_DEMO: 'false',
+      RECONCILE_RESYNC_SECONDS: '1',
+      XDS_PORT: '0',
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   children.push(child);
@@ -20,7 +28,9 @@ function startApi(port: number): ChildProcess {
 async function waitReady(port: number): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok).catch(() => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`)
+      .then((r) => r.ok)
+      .catch(() => false);
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -38,8 +48,18 @@ afterAll(async () => {
 describe('restart', () => {
   it('an API killed while 50 gateways are being created converges after restart, with no orphaned allocation', async () => {
     const acct = await createAccount(env, 'crashy');
-    await env.app.inject({ method: 'POST', url: '/api/v1/address-pools', headers: auth(acct.key), payload: { name: 'pub', spec: '10.40.0.0/24' } });
-    await env.app.inject({ method: 'POST', url: '/api/v1/templates', headers: auth(acct.key), payload: { name: 'gw', poolName: 'pub', dnsNameTemplate: '{gateway}.example.com' } });
+    await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/address-pools',
+      headers: auth(acct.key),
+      payload: { name: 'pub', spec: '10.40.0.0/24' },
+    });
+    await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/templates',
+      headers: auth(acct.key),
+      payload: { name: 'gw', poolName: 'pub', dnsNameTemplate: '{gateway}.example.com' },
+    });
 
     const port = 30000 + Math.floor(Math.random() * 20000);
     const first = startApi(port);
@@ -48,8 +68,15 @@ describe('restart', () => {
       fetch(`http://127.0.0.1:${port}/api/v1/gateways`, {
         method: 'POST',
         headers: { ...auth(acct.key), 'content-type': 'application/json' },
-        body: JSON.stringify({ name: `gw-${i}`, template: 'gw', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] }),
-      }).then((r) => r.status, () => 'reset' as const),
+        body: JSON.stringify({
+          name: `gw-${i}`,
+          template: 'gw',
+          listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
+        }),
+      }).then(
+        (r) => r.status,
+        () => 'reset' as const,
+      ),
     );
     // Kill it hard as soon as the first creates have committed: the rest are in flight.
     while ((await env.db.gateway.count()) < 5) await new Promise((r) => setTimeout(r, 5));
@@ -61,7 +88,9 @@ describe('restart', () => {
     await waitReady(port);
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const pending = await env.db.gateway.count({ where: { OR: [{ conditions: { equals: [] } }, { observedGeneration: 0 }] } });
+      const pending = await env.db.gateway.count({
+        where: { OR: [{ conditions: { equals: [] } }, { observedGeneration: 0 }] },
+      });
       const queued = await env.db.reconcileRequest.count();
       if (pending === 0 && queued === 0) break;
       if (Date.now() > deadline) throw new Error(`${pending} gateways never reconciled, ${queued} queued`);
@@ -71,7 +100,10 @@ describe('restart', () => {
     expect(gateways.length).toBeGreaterThanOrEqual(5);
     for (const g of gateways) {
       expect(g.allocation?.address).toBe(g.address);
-      expect((g.conditions as Array<{ type: string }>).map((c) => c.type).sort()).toEqual(['Accepted', 'Programmed']);
+      expect((g.conditions as Array<{ type: string }>).map((c) => c.type).sort()).toEqual([
+        'Accepted',
+        'Programmed',
+      ]);
     }
     const allocations = await env.db.addressAllocation.findMany();
     expect(allocations).toHaveLength(gateways.length);

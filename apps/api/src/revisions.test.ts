@@ -11,12 +11,19 @@ let routeId: string;
 const log = pino({ level: 'silent' });
 
 const call = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) =>
-  env.app.inject({ method, url: `/api/v1${url}`, headers: auth(key), ...(payload !== undefined ? { payload: payload as object } : {}) });
+  env.app.inject({
+    method,
+    url: `/api/v1${url}`,
+    headers: auth(key),
+    ...(payload !== undefined ? { payload: payload as object } : {}),
+  });
 
 const httpRoute = (path: string) => ({
   parentRefs: [{ name: 'web' }],
   hostnames: ['shop.example.com'],
-  rules: [{ matches: [{ path: { type: 'PathPrefix', value: path } }], backendRefs: [{ name: 'cart', port: 8080 }] }],
+  rules: [
+    { matches: [{ path: { type: 'PathPrefix', value: path } }], backendRefs: [{ name: 'cart', port: 8080 }] },
+  ],
 });
 
 beforeAll(async () => {
@@ -25,28 +32,56 @@ beforeAll(async () => {
   key = (await createAccount(env, 'revs')).key;
   await call('POST', '/address-pools', { name: 'pub', spec: '10.80.0.0/28' });
   await call('POST', '/templates', { name: 'gw', poolName: 'pub', dnsNameTemplate: '{gateway}.example.com' });
-  gatewayId = (await call('POST', '/gateways', { name: 'web', template: 'gw', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] })).json().id;
-  await call('PUT', '/static-endpoints/default/cart', { ports: [{ port: 8080 }], endpoints: [{ address: '10.1.0.5' }, { address: '10.1.0.6' }] });
-  routeId = (await call('POST', '/routes', { kind: 'HTTPRoute', name: 'shop', spec: httpRoute('/cart') })).json().id;
+  gatewayId = (
+    await call('POST', '/gateways', {
+      name: 'web',
+      template: 'gw',
+      listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
+    })
+  ).json().id;
+  await call('PUT', '/static-endpoints/default/cart', {
+    ports: [{ port: 8080 }],
+    endpoints: [{ address: '10.1.0.5' }, { address: '10.1.0.6' }],
+  });
+  routeId = (
+    await call('POST', '/routes', { kind: 'HTTPRoute', name: 'shop', spec: httpRoute('/cart') })
+  ).json().id;
   await reconciler.drain();
 });
 afterAll(() => env?.close());
 
-const revisions = async () => (await call('GET', `/gateways/${gatewayId}/revisions`)).json().items as Array<{ version: number; status: string; rollbackOf: number | null }>;
+const revisions = async () =>
+  (await call('GET', `/gateways/${gatewayId}/revisions`)).json().items as Array<{
+    version: number;
+    status: string;
+    rollbackOf: number | null;
+  }>;
 
 describe('configuration revisions', () => {
   it('renders the gateway into a validated revision and reports Programmed as pending until proxies ACK', async () => {
     const list = await revisions();
     expect(list.map((r) => [r.version, r.status])).toEqual([[1, 'pending']]);
     const gw = (await call('GET', `/gateways/${gatewayId}`)).json();
-    expect(gw.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Programmed', status: 'Unknown', reason: 'Pending' })]));
+    expect(gw.conditions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'Programmed', status: 'Unknown', reason: 'Pending' }),
+      ]),
+    );
     const route = (await call('GET', `/routes/${routeId}`)).json();
-    expect(route.status.parents[0].conditions).toEqual(expect.arrayContaining([
-      expect.objectContaining({ type: 'Accepted', status: 'True' }),
-      expect.objectContaining({ type: 'ResolvedRefs', status: 'True' }),
-    ]));
+    expect(route.status.parents[0].conditions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'Accepted', status: 'True' }),
+        expect.objectContaining({ type: 'ResolvedRefs', status: 'True' }),
+      ]),
+    );
     const rev = (await call('GET', `/gateways/${gatewayId}/revisions/1`)).json();
-    expect(Object.keys(rev.resources).sort()).toEqual(['clusters', 'endpoints', 'listeners', 'routes', 'secrets']);
+    expect(Object.keys(rev.resources).sort()).toEqual([
+      'clusters',
+      'endpoints',
+      'listeners',
+      'routes',
+      'secrets',
+    ]);
   });
 
   it('creates no revision when nothing changed', async () => {
@@ -61,18 +96,31 @@ describe('configuration revisions', () => {
     expect((await revisions()).map((r) => r.version)).toEqual([2, 1]);
     const diff = (await call('GET', `/gateways/${gatewayId}/revisions/diff?from=1&to=2`)).json();
     expect(diff.changes).toHaveLength(1);
-    expect(diff.changes[0]).toMatchObject({ typeUrl: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration', change: 'modified' });
+    expect(diff.changes[0]).toMatchObject({
+      typeUrl: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
+      change: 'modified',
+    });
     expect(diff.changes[0].paths.join(' ')).toMatch(/prefix|path/i);
   });
 
   it('traces a request through the served revision', async () => {
-    const t = await call('POST', `/gateways/${gatewayId}/trace`, { host: 'shop.example.com', path: '/basket/items' });
+    const t = await call('POST', `/gateways/${gatewayId}/trace`, {
+      host: 'shop.example.com',
+      path: '/basket/items',
+    });
     expect(t.statusCode, t.body).toBe(200);
     expect(t.json().revision).toBe(2);
     expect(t.json().outcome.action.type).toBe('route');
-    const miss = await call('POST', `/gateways/${gatewayId}/trace`, { host: 'shop.example.com', path: '/cart' });
+    const miss = await call('POST', `/gateways/${gatewayId}/trace`, {
+      host: 'shop.example.com',
+      path: '/cart',
+    });
     expect(miss.json().outcome.status).toBe(404);
-    const bad = await call('POST', `/gateways/${gatewayId}/trace`, { host: 'shop.example.com', path: 'nope', port: 81 });
+    const bad = await call('POST', `/gateways/${gatewayId}/trace`, {
+      host: 'shop.example.com',
+      path: 'nope',
+      port: 81,
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().message).toMatch(/path/);
   });
@@ -95,12 +143,15 @@ describe('configuration revisions', () => {
     expect(r.json().message).toMatch(/version: revision 99/);
   });
 
-  it('rejects a template whose native Envoy fragment does not fit Envoy\'s protos, with the proto path', async () => {
+  it("rejects a template whose native Envoy fragment does not fit Envoy's protos, with the proto path", async () => {
     const r = await call('POST', '/templates', {
       name: 'bad-frag',
       poolName: 'pub',
       dnsNameTemplate: '{gateway}.example.com',
-      envoyFragments: { clusterOptions: { connectTimeout: 'soon' }, extraHttpFilters: [{ name: 'envoy.filters.http.router' }] },
+      envoyFragments: {
+        clusterOptions: { connectTimeout: 'soon' },
+        extraHttpFilters: [{ name: 'envoy.filters.http.router' }],
+      },
     });
     expect(r.statusCode).toBe(400);
     const paths = (r.json().issues as Array<{ path: string }>).map((i) => i.path);
@@ -119,16 +170,36 @@ describe('configuration revisions', () => {
     const bad = await call('POST', '/routes', {
       kind: 'HTTPRoute',
       name: 'broken',
-      spec: { parentRefs: [{ name: 'web' }], hostnames: ['broken.example.com'], rules: [{ matches: [{ path: { type: 'RegularExpression', value: '/(' } }], backendRefs: [{ name: 'cart', port: 8080 }] }] },
+      spec: {
+        parentRefs: [{ name: 'web' }],
+        hostnames: ['broken.example.com'],
+        rules: [
+          {
+            matches: [{ path: { type: 'RegularExpression', value: '/(' } }],
+            backendRefs: [{ name: 'cart', port: 8080 }],
+          },
+        ],
+      },
     });
     expect(bad.statusCode, bad.body).toBe(201);
     await reconciler.drain();
     const route = (await call('GET', `/routes/${bad.json().id}`)).json();
-    const conds = route.status.parents[0].conditions as Array<{ type: string; status: string; reason: string; message: string }>;
-    expect(conds.some((c) => c.status === 'False'), JSON.stringify(conds)).toBe(true);
+    const conds = route.status.parents[0].conditions as Array<{
+      type: string;
+      status: string;
+      reason: string;
+      message: string;
+    }>;
+    expect(
+      conds.some((c) => c.status === 'False'),
+      JSON.stringify(conds),
+    ).toBe(true);
     const newest = (await revisions())[0]!;
     expect(newest.status).not.toBe('tainted');
-    const t = await call('POST', `/gateways/${gatewayId}/trace`, { host: 'shop.example.com', path: '/basket' });
+    const t = await call('POST', `/gateways/${gatewayId}/trace`, {
+      host: 'shop.example.com',
+      path: '/basket',
+    });
     expect(t.json().outcome.action.type).toBe('route');
   });
 });

@@ -11,14 +11,20 @@ import { bootstrapService, type XdsEndpoint } from './xds/bootstrap-service.js';
 import { templatesService, type FragmentValidator } from './modules/templates.js';
 
 /** The one service layer; REST and GraphQL are two thin faces over it. */
-export function createServices(db: Db, opts: { secretKey: Buffer; validateFragments?: FragmentValidator; xds?: XdsEndpoint }) {
+export function createServices(
+  db: Db,
+  opts: { secretKey: Buffer; validateFragments?: FragmentValidator; xds?: XdsEndpoint },
+) {
   const deps = { db };
   return {
     accounts: accountsService(deps),
     apiKeys: apiKeysService(deps),
     clusters: clustersService(deps),
     pools: poolsService(deps),
-    templates: templatesService({ ...deps, ...(opts.validateFragments ? { validateFragments: opts.validateFragments } : {}) }),
+    templates: templatesService({
+      ...deps,
+      ...(opts.validateFragments ? { validateFragments: opts.validateFragments } : {}),
+    }),
     gateways: gatewaysService(deps),
     routes: routesService(deps),
     endpoints: endpointsService(deps),
@@ -27,7 +33,11 @@ export function createServices(db: Db, opts: { secretKey: Buffer; validateFragme
     certificates: certificatesService({ ...deps, secretKey: opts.secretKey }),
     audit: auditService(deps),
     revisions: revisionsService(deps),
-    bootstrap: bootstrapService({ ...deps, secretKey: opts.secretKey, xds: opts.xds ?? { host: '127.0.0.1', port: 18000 } }),
+    bootstrap: bootstrapService({
+      ...deps,
+      secretKey: opts.secretKey,
+      xds: opts.xds ?? { host: '127.0.0.1', port: 18000 },
+    }),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -10,14 +10,38 @@ afterAll(() => env?.close());
 describe('smoke', () => {
   it('creates a pool, a template, a gateway and an HTTPRoute', async () => {
     const acct = await createAccount(env, 'acme');
-    const pool = await env.app.inject({ method: 'POST', url: '/api/v1/address-pools', headers: auth(acct.key), payload: { name: 'public', spec: '198.51.100.0/30' } });
+    const pool = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/address-pools',
+      headers: auth(acct.key),
+      payload: { name: 'public', spec: '198.51.100.0/30' },
+    });
     expect(pool.statusCode, pool.body).toBe(201);
-    const tpl = await env.app.inject({ method: 'POST', url: '/api/v1/templates', headers: auth(acct.key), payload: { name: 'web', poolName: 'public', dnsNameTemplate: '{gateway}.{account}.example.com' } });
+    const tpl = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/templates',
+      headers: auth(acct.key),
+      payload: { name: 'web', poolName: 'public', dnsNameTemplate: '{gateway}.{account}.example.com' },
+    });
     expect(tpl.statusCode, tpl.body).toBe(201);
-    const gw = await env.app.inject({ method: 'POST', url: '/api/v1/gateways', headers: auth(acct.key), payload: { name: 'shop', template: 'web', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } });
+    const gw = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/gateways',
+      headers: auth(acct.key),
+      payload: { name: 'shop', template: 'web', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+    });
     expect(gw.statusCode, gw.body).toBe(201);
     expect(gw.json().address).toBe('198.51.100.0');
-    const route = await env.app.inject({ method: 'POST', url: '/api/v1/routes', headers: auth(acct.key), payload: { kind: 'HTTPRoute', name: 'shop', spec: { parentRefs: [{ name: 'shop' }], rules: [{ backendRefs: [{ name: 'web', port: 8080 }] }] } } });
+    const route = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/routes',
+      headers: auth(acct.key),
+      payload: {
+        kind: 'HTTPRoute',
+        name: 'shop',
+        spec: { parentRefs: [{ name: 'shop' }], rules: [{ backendRefs: [{ name: 'web', port: 8080 }] }] },
+      },
+    });
     expect(route.statusCode, route.body).toBe(201);
     expect(route.json().parents).toEqual([{ gatewayId: gw.json().id, refIndex: 0 }]);
   });

@@ -9,7 +9,6 @@ import { auth, createAccount, testEnv, type TestEnv } from './test-support/harne
 import { snapshotDb, type DbSnapshot } from './test-support/snapshot.js';
 import { testCertA, testCertB } from './test-support/tls-fixture.js';
 
-
 /**
  * The tenant isolation matrix: account B's key against every REST route and every GraphQL field,
  * aimed at account A's objects. Each route and field must have an entry, so a new one cannot be forgotten.
@@ -49,7 +48,13 @@ let A: Tenant;
 let B: Tenant;
 let revokedKey: string;
 
-async function req(method: string, url: string, key: string | undefined, payload?: unknown, headers: Record<string, string> = {}) {
+async function req(
+  method: string,
+  url: string,
+  key: string | undefined,
+  payload?: unknown,
+  headers: Record<string, string> = {},
+) {
   const r = await env.app.inject({
     method: method as 'GET',
     url,
@@ -66,29 +71,82 @@ async function must(method: string, url: string, key: string, payload?: unknown)
 
 const http80 = [{ name: 'http', port: 80, protocol: 'HTTP' }];
 
-async function tenant(name: string, octet: number, cert: { certificate: string; privateKey: string }): Promise<Tenant> {
+async function tenant(
+  name: string,
+  octet: number,
+  cert: { certificate: string; privateKey: string },
+): Promise<Tenant> {
   const acct = await createAccount(env, name);
   const k = acct.key;
   const extra = await must('POST', '/api-keys', k, { name: 'extra', role: 'viewer' });
-  const membership = await must('POST', `/accounts/${acct.id}/memberships`, k, { login: `${name}-user`, role: 'viewer' });
+  const membership = await must('POST', `/accounts/${acct.id}/memberships`, k, {
+    login: `${name}-user`,
+    role: 'viewer',
+  });
   const cluster = await must('POST', '/clusters', k, { name: 'prod' });
   const poolSpec = `10.${octet}.0.0/28`;
   const pool = await must('POST', '/address-pools', k, { name: `pool-${name}`, spec: poolSpec });
   const templateName = `tpl-${name}`;
-  const template = await must('POST', '/templates', k, { name: templateName, poolName: `pool-${name}`, allowSharing: true, dnsNameTemplate: '{gateway}.{account}.example.com' });
+  const template = await must('POST', '/templates', k, {
+    name: templateName,
+    poolName: `pool-${name}`,
+    allowSharing: true,
+    dnsNameTemplate: '{gateway}.{account}.example.com',
+  });
   const gatewayUid = `gw-uid-${name}`;
   const sharingKey = `share-${name}`;
-  const gw = await must('POST', '/gateways', k, { name: 'edge', namespace: 'web', template: templateName, clusterId: cluster.id, clientUid: gatewayUid, sharingKey, listeners: http80 });
+  const gw = await must('POST', '/gateways', k, {
+    name: 'edge',
+    namespace: 'web',
+    template: templateName,
+    clusterId: cluster.id,
+    clientUid: gatewayUid,
+    sharingKey,
+    listeners: http80,
+  });
   const routeUid = `route-uid-${name}`;
-  const route = await must('POST', '/routes', k, { kind: 'HTTPRoute', name: 'shop', namespace: 'web', clusterId: cluster.id, clientUid: routeUid, spec: { parentRefs: [{ name: 'edge' }], rules: [{ backendRefs: [{ name: 'api', port: 8080 }] }] } });
+  const route = await must('POST', '/routes', k, {
+    kind: 'HTTPRoute',
+    name: 'shop',
+    namespace: 'web',
+    clusterId: cluster.id,
+    clientUid: routeUid,
+    spec: { parentRefs: [{ name: 'edge' }], rules: [{ backendRefs: [{ name: 'api', port: 8080 }] }] },
+  });
   const sliceUid = `eps-uid-${name}`;
-  const slice = await must('PUT', '/endpoint-slices', k, { clusterId: cluster.id, clientUid: sliceUid, namespace: 'web', name: 'api-1', serviceName: 'api', ports: [{ port: 8080 }], endpoints: [{ addresses: [`10.${octet}.1.1`] }] });
+  const slice = await must('PUT', '/endpoint-slices', k, {
+    clusterId: cluster.id,
+    clientUid: sliceUid,
+    namespace: 'web',
+    name: 'api-1',
+    serviceName: 'api',
+    ports: [{ port: 8080 }],
+    endpoints: [{ addresses: [`10.${octet}.1.1`] }],
+  });
   const staticService = `legacy-${name}`;
-  const stat = await must('PUT', `/static-endpoints/web/${staticService}`, k, { ports: [{ port: 443 }], endpoints: [{ address: `10.${octet}.2.1` }] });
+  const stat = await must('PUT', `/static-endpoints/web/${staticService}`, k, {
+    ports: [{ port: 443 }],
+    endpoints: [{ address: `10.${octet}.2.1` }],
+  });
   const serviceUid = `svc-uid-${name}`;
-  const service = await must('PUT', '/services', k, { clusterId: cluster.id, clientUid: serviceUid, namespace: 'web', name: 'api', ports: [{ port: 80 + octet }] });
+  const service = await must('PUT', '/services', k, {
+    clusterId: cluster.id,
+    clientUid: serviceUid,
+    namespace: 'web',
+    name: 'api',
+    ports: [{ port: 80 + octet }],
+  });
   const grantUid = `rg-uid-${name}`;
-  const grant = await must('PUT', '/reference-grants', k, { clusterId: cluster.id, clientUid: grantUid, namespace: 'backend', name: 'allow-web', spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'web' }], to: [{ group: '', kind: 'Service' }] } });
+  const grant = await must('PUT', '/reference-grants', k, {
+    clusterId: cluster.id,
+    clientUid: grantUid,
+    namespace: 'backend',
+    name: 'allow-web',
+    spec: {
+      from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'web' }],
+      to: [{ group: '', kind: 'Service' }],
+    },
+  });
   const certName = `tls-${name}`;
   const certRow = await must('PUT', '/certificates', k, { namespace: 'web', name: certName, ...cert });
   return {
@@ -123,7 +181,31 @@ async function tenant(name: string, octet: number, cert: { certificate: string; 
 }
 
 /** Identifiers of A that must never appear in anything B reads. */
-const secretsOf = (t: Tenant) => [t.accountId, t.extraKeyId, t.membershipId, t.clusterId, t.poolId, t.templateId, t.gatewayId, t.gatewayAddress, t.routeId, t.sliceId, t.staticId, t.templateName, t.gatewayUid, t.routeUid, t.sliceUid, t.staticService, t.serviceId, t.serviceUid, t.grantId, t.grantUid, t.certId, t.certName, t.certPemLine];
+const secretsOf = (t: Tenant) => [
+  t.accountId,
+  t.extraKeyId,
+  t.membershipId,
+  t.clusterId,
+  t.poolId,
+  t.templateId,
+  t.gatewayId,
+  t.gatewayAddress,
+  t.routeId,
+  t.sliceId,
+  t.staticId,
+  t.templateName,
+  t.gatewayUid,
+  t.routeUid,
+  t.sliceUid,
+  t.staticService,
+  t.serviceId,
+  t.serviceUid,
+  t.grantId,
+  t.grantUid,
+  t.certId,
+  t.certName,
+  t.certPemLine,
+];
 
 /**
  * What B attempts on a route:
@@ -142,7 +224,9 @@ interface RestAttempt {
 
 const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
   'GET /whoami': () => [{ url: '/whoami', expect: 'self' }],
-  'POST /accounts': (a) => [{ url: '/accounts', payload: { name: 'hijack', displayName: a.name }, expect: 'denied' }],
+  'POST /accounts': (a) => [
+    { url: '/accounts', payload: { name: 'hijack', displayName: a.name }, expect: 'denied' },
+  ],
   'GET /accounts': () => [{ url: '/accounts', expect: 'list' }],
   'GET /accounts/:id': (a) => [{ url: `/accounts/${a.accountId}`, expect: 'denied' }],
   'PATCH /accounts/:id': (a) => [
@@ -150,43 +234,119 @@ const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
     { url: `/accounts/${a.accountId}`, payload: { gatewayQuota: 0 }, expect: 'denied' },
   ],
   'GET /accounts/:id/memberships': (a) => [{ url: `/accounts/${a.accountId}/memberships`, expect: 'denied' }],
-  'POST /accounts/:id/memberships': (a) => [{ url: `/accounts/${a.accountId}/memberships`, payload: { login: 'intruder', role: 'owner' }, expect: 'denied' }],
+  'POST /accounts/:id/memberships': (a) => [
+    {
+      url: `/accounts/${a.accountId}/memberships`,
+      payload: { login: 'intruder', role: 'owner' },
+      expect: 'denied',
+    },
+  ],
   'DELETE /accounts/:id/memberships/:membershipId': (a, b) => [
     { url: `/accounts/${a.accountId}/memberships/${a.membershipId}`, expect: 'denied' },
     // A's membership through B's own account
     { url: `/accounts/${b.accountId}/memberships/${a.membershipId}`, expect: 'denied' },
   ],
-  'POST /api-keys': (a) => [{ url: '/api-keys', payload: { name: 'x', role: 'owner', accountId: a.accountId }, expect: 'reference' }],
+  'POST /api-keys': (a) => [
+    { url: '/api-keys', payload: { name: 'x', role: 'owner', accountId: a.accountId }, expect: 'reference' },
+  ],
   'GET /api-keys': () => [{ url: '/api-keys', expect: 'list' }],
   'DELETE /api-keys/:id': (a) => [{ url: `/api-keys/${a.extraKeyId}`, expect: 'denied' }],
-  'POST /clusters': (a) => [{ url: '/clusters', payload: { name: 'prod2', accountId: a.accountId }, expect: 'reference' }],
+  'POST /clusters': (a) => [
+    { url: '/clusters', payload: { name: 'prod2', accountId: a.accountId }, expect: 'reference' },
+  ],
   'GET /clusters': () => [{ url: '/clusters', expect: 'list' }],
   'GET /clusters/:id': (a) => [{ url: `/clusters/${a.clusterId}`, expect: 'denied' }],
   'DELETE /clusters/:id': (a) => [{ url: `/clusters/${a.clusterId}`, expect: 'denied' }],
   'POST /address-pools': (a) => [
-    { url: '/address-pools', payload: { name: 'steal', spec: a.poolSpec, accountId: a.accountId }, expect: 'reference' },
-    { url: '/address-pools', payload: { name: `pool-${a.name}`, spec: a.poolSpec, global: true }, expect: 'reference' },
+    {
+      url: '/address-pools',
+      payload: { name: 'steal', spec: a.poolSpec, accountId: a.accountId },
+      expect: 'reference',
+    },
+    {
+      url: '/address-pools',
+      payload: { name: `pool-${a.name}`, spec: a.poolSpec, global: true },
+      expect: 'reference',
+    },
   ],
   'GET /address-pools': () => [{ url: '/address-pools', expect: 'list' }],
   'GET /address-pools/:id': (a) => [{ url: `/address-pools/${a.poolId}`, expect: 'denied' }],
   'DELETE /address-pools/:id': (a) => [{ url: `/address-pools/${a.poolId}`, expect: 'denied' }],
   'POST /templates': (a) => [
-    { url: '/templates', payload: { name: 'x', poolName: `pool-${a.name}`, dnsNameTemplate: '{gateway}.example.com', accountId: a.accountId }, expect: 'reference' },
-    { url: '/templates', payload: { name: a.templateName, poolName: `pool-${a.name}`, dnsNameTemplate: '{gateway}.example.com', starter: true }, expect: 'reference' },
+    {
+      url: '/templates',
+      payload: {
+        name: 'x',
+        poolName: `pool-${a.name}`,
+        dnsNameTemplate: '{gateway}.example.com',
+        accountId: a.accountId,
+      },
+      expect: 'reference',
+    },
+    {
+      url: '/templates',
+      payload: {
+        name: a.templateName,
+        poolName: `pool-${a.name}`,
+        dnsNameTemplate: '{gateway}.example.com',
+        starter: true,
+      },
+      expect: 'reference',
+    },
   ],
   'GET /templates': () => [{ url: '/templates', expect: 'list' }],
   'GET /templates/:id': (a) => [{ url: `/templates/${a.templateId}`, expect: 'denied' }],
-  'PUT /templates/:id': (a) => [{ url: `/templates/${a.templateId}`, payload: { replicas: 7 }, expect: 'denied' }],
+  'PUT /templates/:id': (a) => [
+    { url: `/templates/${a.templateId}`, payload: { replicas: 7 }, expect: 'denied' },
+  ],
   'DELETE /templates/:id': (a) => [{ url: `/templates/${a.templateId}`, expect: 'denied' }],
   'POST /gateways': (a, b) => [
     // A's template name: B has no such template
-    { url: '/gateways', payload: { name: 'edge', template: a.templateName, listeners: http80 }, expect: 'reference' },
+    {
+      url: '/gateways',
+      payload: { name: 'edge', template: a.templateName, listeners: http80 },
+      expect: 'reference',
+    },
     // A's cluster
-    { url: '/gateways', payload: { name: 'edge', template: b.templateName, clusterId: a.clusterId, listeners: http80 }, expect: 'reference' },
+    {
+      url: '/gateways',
+      payload: { name: 'edge', template: b.templateName, clusterId: a.clusterId, listeners: http80 },
+      expect: 'reference',
+    },
     // A's client uid and sharing key must neither update nor join A's gateway
-    { url: '/gateways', payload: { name: 'edge', namespace: 'web', template: a.templateName, clientUid: a.gatewayUid, listeners: [{ name: 'h', port: 81, protocol: 'HTTP' }] }, expect: 'reference' },
-    { url: '/gateways', payload: { name: 'edge', namespace: 'web', template: a.templateName, sharingKey: a.sharingKey, listeners: http80 }, expect: 'reference' },
-    { url: '/gateways', payload: { name: 'edge', namespace: 'web', template: a.templateName, sharingKey: a.gatewayUid, listeners: http80 }, expect: 'reference' },
+    {
+      url: '/gateways',
+      payload: {
+        name: 'edge',
+        namespace: 'web',
+        template: a.templateName,
+        clientUid: a.gatewayUid,
+        listeners: [{ name: 'h', port: 81, protocol: 'HTTP' }],
+      },
+      expect: 'reference',
+    },
+    {
+      url: '/gateways',
+      payload: {
+        name: 'edge',
+        namespace: 'web',
+        template: a.templateName,
+        sharingKey: a.sharingKey,
+        listeners: http80,
+      },
+      expect: 'reference',
+    },
+    {
+      url: '/gateways',
+      payload: {
+        name: 'edge',
+        namespace: 'web',
+        template: a.templateName,
+        sharingKey: a.gatewayUid,
+        listeners: http80,
+      },
+      expect: 'reference',
+    },
   ],
   'GET /gateways': (a) => [
     { url: '/gateways', expect: 'list' },
@@ -195,26 +355,68 @@ const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
   ],
   'GET /gateways/:id': (a) => [{ url: `/gateways/${a.gatewayId}`, expect: 'denied' }],
   'GET /gateways/:id/revisions': (a) => [{ url: `/gateways/${a.gatewayId}/revisions`, expect: 'denied' }],
-  'GET /gateways/:id/revisions/diff': (a) => [{ url: `/gateways/${a.gatewayId}/revisions/diff?from=1&to=1`, expect: 'denied' }],
-  'GET /gateways/:id/revisions/:version': (a) => [{ url: `/gateways/${a.gatewayId}/revisions/1`, expect: 'denied' }],
-  'POST /gateways/:id/revisions/:version/rollback': (a) => [{ url: `/gateways/${a.gatewayId}/revisions/1/rollback`, expect: 'denied' }],
-  'POST /gateways/:id/trace': (a) => [{ url: `/gateways/${a.gatewayId}/trace`, payload: { host: 'shop.example.com', path: '/' }, expect: 'denied' }],
+  'GET /gateways/:id/revisions/diff': (a) => [
+    { url: `/gateways/${a.gatewayId}/revisions/diff?from=1&to=1`, expect: 'denied' },
+  ],
+  'GET /gateways/:id/revisions/:version': (a) => [
+    { url: `/gateways/${a.gatewayId}/revisions/1`, expect: 'denied' },
+  ],
+  'POST /gateways/:id/revisions/:version/rollback': (a) => [
+    { url: `/gateways/${a.gatewayId}/revisions/1/rollback`, expect: 'denied' },
+  ],
+  'POST /gateways/:id/trace': (a) => [
+    {
+      url: `/gateways/${a.gatewayId}/trace`,
+      payload: { host: 'shop.example.com', path: '/' },
+      expect: 'denied',
+    },
+  ],
   'GET /gateways/:id/bootstrap': (a) => [{ url: `/gateways/${a.gatewayId}/bootstrap`, expect: 'denied' }],
-  'PUT /gateways/:id/listeners': (a) => [{ url: `/gateways/${a.gatewayId}/listeners`, payload: { listeners: http80 }, expect: 'denied' }],
+  'PUT /gateways/:id/listeners': (a) => [
+    { url: `/gateways/${a.gatewayId}/listeners`, payload: { listeners: http80 }, expect: 'denied' },
+  ],
   'DELETE /gateways/:id': (a) => [{ url: `/gateways/${a.gatewayId}`, expect: 'denied' }],
   'POST /routes': (a) => [
-    { url: '/routes', payload: { kind: 'HTTPRoute', name: 'shop', namespace: 'web', clusterId: a.clusterId, clientUid: a.routeUid, spec: { parentRefs: [{ name: 'edge' }] } }, expect: 'reference' },
-    { url: '/routes', payload: { kind: 'HTTPRoute', name: 'shop', accountId: a.accountId, spec: {} }, expect: 'reference' },
+    {
+      url: '/routes',
+      payload: {
+        kind: 'HTTPRoute',
+        name: 'shop',
+        namespace: 'web',
+        clusterId: a.clusterId,
+        clientUid: a.routeUid,
+        spec: { parentRefs: [{ name: 'edge' }] },
+      },
+      expect: 'reference',
+    },
+    {
+      url: '/routes',
+      payload: { kind: 'HTTPRoute', name: 'shop', accountId: a.accountId, spec: {} },
+      expect: 'reference',
+    },
   ],
   'GET /routes': (a) => [
     { url: '/routes', expect: 'list' },
     { url: `/routes?gatewayId=${a.gatewayId}`, expect: 'list' },
   ],
   'GET /routes/:id': (a) => [{ url: `/routes/${a.routeId}`, expect: 'denied' }],
-  'PUT /routes/:id': (a) => [{ url: `/routes/${a.routeId}`, payload: { spec: { parentRefs: [{ name: 'edge' }] } }, expect: 'denied' }],
+  'PUT /routes/:id': (a) => [
+    { url: `/routes/${a.routeId}`, payload: { spec: { parentRefs: [{ name: 'edge' }] } }, expect: 'denied' },
+  ],
   'DELETE /routes/:id': (a) => [{ url: `/routes/${a.routeId}`, expect: 'denied' }],
   'PUT /endpoint-slices': (a) => [
-    { url: '/endpoint-slices', payload: { clusterId: a.clusterId, clientUid: a.sliceUid, namespace: 'web', name: 'api-1', serviceName: 'api', endpoints: [{ addresses: ['10.99.0.1'] }] }, expect: 'reference' },
+    {
+      url: '/endpoint-slices',
+      payload: {
+        clusterId: a.clusterId,
+        clientUid: a.sliceUid,
+        namespace: 'web',
+        name: 'api-1',
+        serviceName: 'api',
+        endpoints: [{ addresses: ['10.99.0.1'] }],
+      },
+      expect: 'reference',
+    },
   ],
   'GET /endpoint-slices': (a) => [
     { url: '/endpoint-slices', expect: 'list' },
@@ -231,10 +433,28 @@ const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
   // Static endpoints are addressed by (namespace, service) inside the caller's account: B writing the same
   // names creates B's own slice (checked separately below); here B tries to change A's through its body.
   'PUT /static-endpoints/:namespace/:service': (a) => [
-    { url: `/static-endpoints/web/${a.staticService}`, payload: { ports: [{ port: 443 }], endpoints: [{ address: '10.99.0.2' }], accountId: a.accountId }, expect: 'reference' },
+    {
+      url: `/static-endpoints/web/${a.staticService}`,
+      payload: { ports: [{ port: 443 }], endpoints: [{ address: '10.99.0.2' }], accountId: a.accountId },
+      expect: 'reference',
+    },
   ],
-  'DELETE /static-endpoints/:namespace/:service': (a) => [{ url: `/static-endpoints/web/${a.staticService}`, expect: 'denied' }],
-  'PUT /services': (a) => [{ url: '/services', payload: { clusterId: a.clusterId, clientUid: a.serviceUid, namespace: 'web', name: 'api', ports: [{ port: 1 }] }, expect: 'reference' }],
+  'DELETE /static-endpoints/:namespace/:service': (a) => [
+    { url: `/static-endpoints/web/${a.staticService}`, expect: 'denied' },
+  ],
+  'PUT /services': (a) => [
+    {
+      url: '/services',
+      payload: {
+        clusterId: a.clusterId,
+        clientUid: a.serviceUid,
+        namespace: 'web',
+        name: 'api',
+        ports: [{ port: 1 }],
+      },
+      expect: 'reference',
+    },
+  ],
   'GET /services': (a) => [
     { url: '/services', expect: 'list' },
     { url: `/services?clusterId=${a.clusterId}`, expect: 'list' },
@@ -242,7 +462,20 @@ const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
   'GET /services/:id': (a) => [{ url: `/services/${a.serviceId}`, expect: 'denied' }],
   'DELETE /services/:id': (a) => [{ url: `/services/${a.serviceId}`, expect: 'denied' }],
   'PUT /reference-grants': (a) => [
-    { url: '/reference-grants', payload: { clusterId: a.clusterId, clientUid: a.grantUid, namespace: 'backend', name: 'allow-web', spec: { from: [{ group: '', kind: 'HTTPRoute', namespace: 'x' }], to: [{ group: '', kind: 'Service' }] } }, expect: 'reference' },
+    {
+      url: '/reference-grants',
+      payload: {
+        clusterId: a.clusterId,
+        clientUid: a.grantUid,
+        namespace: 'backend',
+        name: 'allow-web',
+        spec: {
+          from: [{ group: '', kind: 'HTTPRoute', namespace: 'x' }],
+          to: [{ group: '', kind: 'Service' }],
+        },
+      },
+      expect: 'reference',
+    },
   ],
   'GET /reference-grants': (a) => [
     { url: '/reference-grants', expect: 'list' },
@@ -252,7 +485,13 @@ const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
   'DELETE /reference-grants/:id': (a) => [{ url: `/reference-grants/${a.grantId}`, expect: 'denied' }],
   // Certificates are addressed by (namespace, name) inside the caller's account: B writing A's names makes
   // B's own (checked separately below); here B tries to reach A's through the body.
-  'PUT /certificates': (a) => [{ url: '/certificates', payload: { namespace: 'web', name: a.certName, ...testCertB, accountId: a.accountId }, expect: 'reference' }],
+  'PUT /certificates': (a) => [
+    {
+      url: '/certificates',
+      payload: { namespace: 'web', name: a.certName, ...testCertB, accountId: a.accountId },
+      expect: 'reference',
+    },
+  ],
   'GET /certificates': () => [{ url: '/certificates', expect: 'list' }],
   'GET /certificates/:id': (a) => [{ url: `/certificates/${a.certId}`, expect: 'denied' }],
   'DELETE /certificates/:id': (a) => [{ url: `/certificates/${a.certId}`, expect: 'denied' }],
@@ -274,7 +513,12 @@ function expectTraceless(body: string, a: Tenant, sent: string, what: string) {
 }
 
 /** The route list, taken from the same declaration the app registers (handlers are never called here). */
-const declared = restRoutes({} as Services).map((r) => ({ key: `${r.method} ${r.path}`, method: r.method, path: r.path, public: r.public === true }));
+const declared = restRoutes({} as Services).map((r) => ({
+  key: `${r.method} ${r.path}`,
+  method: r.method,
+  path: r.path,
+  public: r.public === true,
+}));
 
 beforeAll(async () => {
   env = await testEnv();
@@ -284,8 +528,15 @@ beforeAll(async () => {
   await must('DELETE', `/api-keys/${revoked.id}`, A.key);
   revokedKey = revoked.secret;
   // Render both gateways once, so that revision, trace and bootstrap routes have real rows to guard.
-  await createReconciler({ db: env.db, databaseUrl: env.url, log: pino({ level: 'silent' }), resyncSeconds: 3600 }).drain();
-  expect(await env.db.configRevision.count({ where: { gatewayId: { in: [A.gatewayId, B.gatewayId] } } })).toBe(2);
+  await createReconciler({
+    db: env.db,
+    databaseUrl: env.url,
+    log: pino({ level: 'silent' }),
+    resyncSeconds: 3600,
+  }).drain();
+  expect(
+    await env.db.configRevision.count({ where: { gatewayId: { in: [A.gatewayId, B.gatewayId] } } }),
+  ).toBe(2);
 });
 afterAll(() => env?.close());
 
@@ -335,92 +586,442 @@ interface GqlAttempt {
 const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
   'Query.whoami': () => [{ query: '{ whoami { accountId accountName } }', expect: 'self' }],
   'Query.accounts': () => [{ query: '{ accounts { id name } }', expect: 'list' }],
-  'Query.account': (a) => [{ query: 'query($id: ID!) { account(id: $id) { id name } }', variables: { id: a.accountId }, expect: 'denied' }],
-  'Query.memberships': (a) => [{ query: 'query($id: ID!) { memberships(accountId: $id) { id } }', variables: { id: a.accountId }, expect: 'denied' }],
+  'Query.account': (a) => [
+    {
+      query: 'query($id: ID!) { account(id: $id) { id name } }',
+      variables: { id: a.accountId },
+      expect: 'denied',
+    },
+  ],
+  'Query.memberships': (a) => [
+    {
+      query: 'query($id: ID!) { memberships(accountId: $id) { id } }',
+      variables: { id: a.accountId },
+      expect: 'denied',
+    },
+  ],
   'Query.apiKeys': () => [{ query: '{ apiKeys { id name prefix } }', expect: 'list' }],
   'Query.clusters': () => [{ query: '{ clusters { id name } }', expect: 'list' }],
-  'Query.cluster': (a) => [{ query: 'query($id: ID!) { cluster(id: $id) { id } }', variables: { id: a.clusterId }, expect: 'denied' }],
+  'Query.cluster': (a) => [
+    {
+      query: 'query($id: ID!) { cluster(id: $id) { id } }',
+      variables: { id: a.clusterId },
+      expect: 'denied',
+    },
+  ],
   'Query.addressPools': () => [{ query: '{ addressPools { id name spec } }', expect: 'list' }],
-  'Query.addressPool': (a) => [{ query: 'query($id: ID!) { addressPool(id: $id) { id } }', variables: { id: a.poolId }, expect: 'denied' }],
+  'Query.addressPool': (a) => [
+    {
+      query: 'query($id: ID!) { addressPool(id: $id) { id } }',
+      variables: { id: a.poolId },
+      expect: 'denied',
+    },
+  ],
   'Query.templates': () => [{ query: '{ templates { id name } }', expect: 'list' }],
-  'Query.template': (a) => [{ query: 'query($id: ID!) { template(id: $id) { id } }', variables: { id: a.templateId }, expect: 'denied' }],
+  'Query.template': (a) => [
+    {
+      query: 'query($id: ID!) { template(id: $id) { id } }',
+      variables: { id: a.templateId },
+      expect: 'denied',
+    },
+  ],
   'Query.gateways': (a) => [
     { query: '{ gateways(first: 500) { items { id name address clients { clientUid } } } }', expect: 'list' },
-    { query: 'query($c: ID) { gateways(filter: { clusterId: $c }) { items { id } } }', variables: { c: a.clusterId }, expect: 'list' },
+    {
+      query: 'query($c: ID) { gateways(filter: { clusterId: $c }) { items { id } } }',
+      variables: { c: a.clusterId },
+      expect: 'list',
+    },
   ],
-  'Query.gateway': (a) => [{ query: 'query($id: ID!) { gateway(id: $id) { id } }', variables: { id: a.gatewayId }, expect: 'denied' }],
-  'Query.revisions': (a) => [{ query: 'query($g: ID!) { revisions(gatewayId: $g) { items { version hash } } }', variables: { g: a.gatewayId }, expect: 'denied' }],
-  'Query.revision': (a) => [{ query: 'query($g: ID!) { revision(gatewayId: $g, version: 1) { version resources } }', variables: { g: a.gatewayId }, expect: 'denied' }],
-  'Query.revisionDiff': (a) => [{ query: 'query($g: ID!) { revisionDiff(gatewayId: $g, from: 1, to: 1) { from } }', variables: { g: a.gatewayId }, expect: 'denied' }],
-  'Query.traceRequest': (a) => [{ query: 'query($g: ID!, $i: JSON!) { traceRequest(gatewayId: $g, input: $i) { revision outcome } }', variables: { g: a.gatewayId, i: { host: 'shop.example.com', path: '/' } }, expect: 'denied' }],
-  'Query.gatewayBootstrap': (a) => [{ query: 'query($g: ID!) { gatewayBootstrap(gatewayId: $g) }', variables: { g: a.gatewayId }, expect: 'denied' }],
-  'Mutation.rollbackGateway': (a) => [{ query: 'mutation($g: ID!) { rollbackGateway(gatewayId: $g, version: 1) { version } }', variables: { g: a.gatewayId }, expect: 'denied' }],
+  'Query.gateway': (a) => [
+    {
+      query: 'query($id: ID!) { gateway(id: $id) { id } }',
+      variables: { id: a.gatewayId },
+      expect: 'denied',
+    },
+  ],
+  'Query.revisions': (a) => [
+    {
+      query: 'query($g: ID!) { revisions(gatewayId: $g) { items { version hash } } }',
+      variables: { g: a.gatewayId },
+      expect: 'denied',
+    },
+  ],
+  'Query.revision': (a) => [
+    {
+      query: 'query($g: ID!) { revision(gatewayId: $g, version: 1) { version resources } }',
+      variables: { g: a.gatewayId },
+      expect: 'denied',
+    },
+  ],
+  'Query.revisionDiff': (a) => [
+    {
+      query: 'query($g: ID!) { revisionDiff(gatewayId: $g, from: 1, to: 1) { from } }',
+      variables: { g: a.gatewayId },
+      expect: 'denied',
+    },
+  ],
+  'Query.traceRequest': (a) => [
+    {
+      query: 'query($g: ID!, $i: JSON!) { traceRequest(gatewayId: $g, input: $i) { revision outcome } }',
+      variables: { g: a.gatewayId, i: { host: 'shop.example.com', path: '/' } },
+      expect: 'denied',
+    },
+  ],
+  'Query.gatewayBootstrap': (a) => [
+    {
+      query: 'query($g: ID!) { gatewayBootstrap(gatewayId: $g) }',
+      variables: { g: a.gatewayId },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.rollbackGateway': (a) => [
+    {
+      query: 'mutation($g: ID!) { rollbackGateway(gatewayId: $g, version: 1) { version } }',
+      variables: { g: a.gatewayId },
+      expect: 'denied',
+    },
+  ],
   'Query.routes': (a) => [
     { query: '{ routes(first: 500) { items { id clientUid } } }', expect: 'list' },
-    { query: 'query($g: ID) { routes(filter: { gatewayId: $g }) { items { id } } }', variables: { g: a.gatewayId }, expect: 'list' },
+    {
+      query: 'query($g: ID) { routes(filter: { gatewayId: $g }) { items { id } } }',
+      variables: { g: a.gatewayId },
+      expect: 'list',
+    },
   ],
-  'Query.route': (a) => [{ query: 'query($id: ID!) { route(id: $id) { id } }', variables: { id: a.routeId }, expect: 'denied' }],
+  'Query.route': (a) => [
+    { query: 'query($id: ID!) { route(id: $id) { id } }', variables: { id: a.routeId }, expect: 'denied' },
+  ],
   'Query.endpointSlices': (a) => [
-    { query: '{ endpointSlices(first: 500) { items { id clientUid serviceName endpoints } } }', expect: 'list' },
-    { query: 'query($c: ID) { endpointSlices(filter: { clusterId: $c }) { items { id } } }', variables: { c: a.clusterId }, expect: 'list' },
+    {
+      query: '{ endpointSlices(first: 500) { items { id clientUid serviceName endpoints } } }',
+      expect: 'list',
+    },
+    {
+      query: 'query($c: ID) { endpointSlices(filter: { clusterId: $c }) { items { id } } }',
+      variables: { c: a.clusterId },
+      expect: 'list',
+    },
   ],
   'Query.endpointSlice': (a) => [
-    { query: 'query($id: ID!) { endpointSlice(id: $id) { id } }', variables: { id: a.sliceId }, expect: 'denied' },
-    { query: 'query($id: ID!) { endpointSlice(id: $id) { id } }', variables: { id: a.staticId }, expect: 'denied' },
+    {
+      query: 'query($id: ID!) { endpointSlice(id: $id) { id } }',
+      variables: { id: a.sliceId },
+      expect: 'denied',
+    },
+    {
+      query: 'query($id: ID!) { endpointSlice(id: $id) { id } }',
+      variables: { id: a.staticId },
+      expect: 'denied',
+    },
   ],
   'Query.services': (a) => [
     { query: '{ services(first: 500) { items { id clientUid ports } } }', expect: 'list' },
-    { query: 'query($c: ID) { services(clusterId: $c) { items { id } } }', variables: { c: a.clusterId }, expect: 'list' },
+    {
+      query: 'query($c: ID) { services(clusterId: $c) { items { id } } }',
+      variables: { c: a.clusterId },
+      expect: 'list',
+    },
   ],
-  'Query.service': (a) => [{ query: 'query($id: ID!) { service(id: $id) { id } }', variables: { id: a.serviceId }, expect: 'denied' }],
+  'Query.service': (a) => [
+    {
+      query: 'query($id: ID!) { service(id: $id) { id } }',
+      variables: { id: a.serviceId },
+      expect: 'denied',
+    },
+  ],
   'Query.referenceGrants': (a) => [
     { query: '{ referenceGrants(first: 500) { items { id clientUid spec } } }', expect: 'list' },
-    { query: 'query($c: ID) { referenceGrants(clusterId: $c) { items { id } } }', variables: { c: a.clusterId }, expect: 'list' },
+    {
+      query: 'query($c: ID) { referenceGrants(clusterId: $c) { items { id } } }',
+      variables: { c: a.clusterId },
+      expect: 'list',
+    },
   ],
-  'Query.referenceGrant': (a) => [{ query: 'query($id: ID!) { referenceGrant(id: $id) { id } }', variables: { id: a.grantId }, expect: 'denied' }],
+  'Query.referenceGrant': (a) => [
+    {
+      query: 'query($id: ID!) { referenceGrant(id: $id) { id } }',
+      variables: { id: a.grantId },
+      expect: 'denied',
+    },
+  ],
   'Query.certificates': () => [{ query: '{ certificates { id name certificate subject } }', expect: 'list' }],
-  'Query.certificate': (a) => [{ query: 'query($id: ID!) { certificate(id: $id) { id certificate } }', variables: { id: a.certId }, expect: 'denied' }],
-  'Query.auditEvents': () => [{ query: '{ auditEvents(first: 500) { items { id objectId data } } }', expect: 'list' }],
+  'Query.certificate': (a) => [
+    {
+      query: 'query($id: ID!) { certificate(id: $id) { id certificate } }',
+      variables: { id: a.certId },
+      expect: 'denied',
+    },
+  ],
+  'Query.auditEvents': () => [
+    { query: '{ auditEvents(first: 500) { items { id objectId data } } }', expect: 'list' },
+  ],
 
-  'Mutation.createAccount': () => [{ query: 'mutation { createAccount(input: { name: "hijack" }) { account { id } } }', expect: 'denied' }],
-  'Mutation.updateAccount': (a) => [{ query: 'mutation($id: ID!) { updateAccount(id: $id, input: { displayName: "pwned" }) { id } }', variables: { id: a.accountId }, expect: 'denied' }],
-  'Mutation.addMembership': (a) => [{ query: 'mutation($id: ID!) { addMembership(accountId: $id, input: { login: "intruder", role: "owner" }) { id } }', variables: { id: a.accountId }, expect: 'denied' }],
+  'Mutation.createAccount': () => [
+    { query: 'mutation { createAccount(input: { name: "hijack" }) { account { id } } }', expect: 'denied' },
+  ],
+  'Mutation.updateAccount': (a) => [
+    {
+      query: 'mutation($id: ID!) { updateAccount(id: $id, input: { displayName: "pwned" }) { id } }',
+      variables: { id: a.accountId },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.addMembership': (a) => [
+    {
+      query:
+        'mutation($id: ID!) { addMembership(accountId: $id, input: { login: "intruder", role: "owner" }) { id } }',
+      variables: { id: a.accountId },
+      expect: 'denied',
+    },
+  ],
   'Mutation.removeMembership': (a, b) => [
-    { query: 'mutation($a: ID!, $m: ID!) { removeMembership(accountId: $a, membershipId: $m) }', variables: { a: a.accountId, m: a.membershipId }, expect: 'denied' },
-    { query: 'mutation($a: ID!, $m: ID!) { removeMembership(accountId: $a, membershipId: $m) }', variables: { a: b.accountId, m: a.membershipId }, expect: 'denied' },
+    {
+      query: 'mutation($a: ID!, $m: ID!) { removeMembership(accountId: $a, membershipId: $m) }',
+      variables: { a: a.accountId, m: a.membershipId },
+      expect: 'denied',
+    },
+    {
+      query: 'mutation($a: ID!, $m: ID!) { removeMembership(accountId: $a, membershipId: $m) }',
+      variables: { a: b.accountId, m: a.membershipId },
+      expect: 'denied',
+    },
   ],
-  'Mutation.createApiKey': (a) => [{ query: 'mutation($i: JSON!) { createApiKey(input: $i) { id } }', variables: { i: { name: 'x', accountId: a.accountId } }, expect: 'reference' }],
-  'Mutation.revokeApiKey': (a) => [{ query: 'mutation($id: ID!) { revokeApiKey(id: $id) { id } }', variables: { id: a.extraKeyId }, expect: 'denied' }],
-  'Mutation.createCluster': (a) => [{ query: 'mutation($i: JSON!) { createCluster(input: $i) { id } }', variables: { i: { name: 'x', accountId: a.accountId } }, expect: 'reference' }],
-  'Mutation.deleteCluster': (a) => [{ query: 'mutation($id: ID!) { deleteCluster(id: $id) }', variables: { id: a.clusterId }, expect: 'denied' }],
-  'Mutation.createAddressPool': (a) => [{ query: 'mutation($i: JSON!) { createAddressPool(input: $i) { id } }', variables: { i: { name: 'steal', spec: a.poolSpec } }, expect: 'reference' }],
-  'Mutation.deleteAddressPool': (a) => [{ query: 'mutation($id: ID!) { deleteAddressPool(id: $id) }', variables: { id: a.poolId }, expect: 'denied' }],
-  'Mutation.createTemplate': (a) => [{ query: 'mutation($i: JSON!) { createTemplate(input: $i) { id } }', variables: { i: { name: 'x', poolName: 'p', dnsNameTemplate: '{gateway}.example.com', accountId: a.accountId } }, expect: 'reference' }],
-  'Mutation.updateTemplate': (a) => [{ query: 'mutation($id: ID!) { updateTemplate(id: $id, input: { replicas: 7 }) { id } }', variables: { id: a.templateId }, expect: 'denied' }],
-  'Mutation.deleteTemplate': (a) => [{ query: 'mutation($id: ID!) { deleteTemplate(id: $id) }', variables: { id: a.templateId }, expect: 'denied' }],
+  'Mutation.createApiKey': (a) => [
+    {
+      query: 'mutation($i: JSON!) { createApiKey(input: $i) { id } }',
+      variables: { i: { name: 'x', accountId: a.accountId } },
+      expect: 'reference',
+    },
+  ],
+  'Mutation.revokeApiKey': (a) => [
+    {
+      query: 'mutation($id: ID!) { revokeApiKey(id: $id) { id } }',
+      variables: { id: a.extraKeyId },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.createCluster': (a) => [
+    {
+      query: 'mutation($i: JSON!) { createCluster(input: $i) { id } }',
+      variables: { i: { name: 'x', accountId: a.accountId } },
+      expect: 'reference',
+    },
+  ],
+  'Mutation.deleteCluster': (a) => [
+    {
+      query: 'mutation($id: ID!) { deleteCluster(id: $id) }',
+      variables: { id: a.clusterId },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.createAddressPool': (a) => [
+    {
+      query: 'mutation($i: JSON!) { createAddressPool(input: $i) { id } }',
+      variables: { i: { name: 'steal', spec: a.poolSpec } },
+      expect: 'reference',
+    },
+  ],
+  'Mutation.deleteAddressPool': (a) => [
+    {
+      query: 'mutation($id: ID!) { deleteAddressPool(id: $id) }',
+      variables: { id: a.poolId },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.createTemplate': (a) => [
+    {
+      query: 'mutation($i: JSON!) { createTemplate(input: $i) { id } }',
+      variables: {
+        i: { name: 'x', poolName: 'p', dnsNameTemplate: '{gateway}.example.com', accountId: a.accountId },
+      },
+      expect: 'reference',
+    },
+  ],
+  'Mutation.updateTemplate': (a) => [
+    {
+      query: 'mutation($id: ID!) { updateTemplate(id: $id, input: { replicas: 7 }) { id } }',
+      variables: { id: a.templateId },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.deleteTemplate': (a) => [
+    {
+      query: 'mutation($id: ID!) { deleteTemplate(id: $id) }',
+      variables: { id: a.templateId },
+      expect: 'denied',
+    },
+  ],
   'Mutation.createGateway': (a, b) => [
-    { query: 'mutation($i: JSON!) { createGateway(input: $i) { created } }', variables: { i: { name: 'edge', template: a.templateName, listeners: http80 } }, expect: 'reference' },
-    { query: 'mutation($i: JSON!) { createGateway(input: $i) { created } }', variables: { i: { name: 'edge', template: b.templateName, clusterId: a.clusterId, listeners: http80 } }, expect: 'reference' },
-    { query: 'mutation($i: JSON!) { createGateway(input: $i) { created } }', variables: { i: { name: 'edge', namespace: 'web', template: a.templateName, clientUid: a.gatewayUid, sharingKey: a.sharingKey, listeners: http80 } }, expect: 'reference' },
+    {
+      query: 'mutation($i: JSON!) { createGateway(input: $i) { created } }',
+      variables: { i: { name: 'edge', template: a.templateName, listeners: http80 } },
+      expect: 'reference',
+    },
+    {
+      query: 'mutation($i: JSON!) { createGateway(input: $i) { created } }',
+      variables: { i: { name: 'edge', template: b.templateName, clusterId: a.clusterId, listeners: http80 } },
+      expect: 'reference',
+    },
+    {
+      query: 'mutation($i: JSON!) { createGateway(input: $i) { created } }',
+      variables: {
+        i: {
+          name: 'edge',
+          namespace: 'web',
+          template: a.templateName,
+          clientUid: a.gatewayUid,
+          sharingKey: a.sharingKey,
+          listeners: http80,
+        },
+      },
+      expect: 'reference',
+    },
   ],
-  'Mutation.updateGatewayListeners': (a) => [{ query: 'mutation($id: ID!, $l: JSON!) { updateGatewayListeners(id: $id, listeners: $l) { id } }', variables: { id: a.gatewayId, l: http80 }, expect: 'denied' }],
-  'Mutation.deleteGateway': (a) => [{ query: 'mutation($id: ID!) { deleteGateway(id: $id) }', variables: { id: a.gatewayId }, expect: 'denied' }],
-  'Mutation.upsertRoute': (a) => [{ query: 'mutation($i: JSON!) { upsertRoute(input: $i) { created } }', variables: { i: { kind: 'HTTPRoute', name: 'shop', namespace: 'web', clusterId: a.clusterId, clientUid: a.routeUid, spec: {} } }, expect: 'reference' }],
-  'Mutation.updateRoute': (a) => [{ query: 'mutation($id: ID!) { updateRoute(id: $id, spec: { parentRefs: [] }) { id } }', variables: { id: a.routeId }, expect: 'denied' }],
-  'Mutation.deleteRoute': (a) => [{ query: 'mutation($id: ID!) { deleteRoute(id: $id) }', variables: { id: a.routeId }, expect: 'denied' }],
-  'Mutation.upsertEndpointSlice': (a) => [{ query: 'mutation($i: JSON!) { upsertEndpointSlice(input: $i) { created } }', variables: { i: { clusterId: a.clusterId, clientUid: a.sliceUid, namespace: 'web', name: 'api-1', serviceName: 'api' } }, expect: 'reference' }],
+  'Mutation.updateGatewayListeners': (a) => [
+    {
+      query: 'mutation($id: ID!, $l: JSON!) { updateGatewayListeners(id: $id, listeners: $l) { id } }',
+      variables: { id: a.gatewayId, l: http80 },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.deleteGateway': (a) => [
+    {
+      query: 'mutation($id: ID!) { deleteGateway(id: $id) }',
+      variables: { id: a.gatewayId },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.upsertRoute': (a) => [
+    {
+      query: 'mutation($i: JSON!) { upsertRoute(input: $i) { created } }',
+      variables: {
+        i: {
+          kind: 'HTTPRoute',
+          name: 'shop',
+          namespace: 'web',
+          clusterId: a.clusterId,
+          clientUid: a.routeUid,
+          spec: {},
+        },
+      },
+      expect: 'reference',
+    },
+  ],
+  'Mutation.updateRoute': (a) => [
+    {
+      query: 'mutation($id: ID!) { updateRoute(id: $id, spec: { parentRefs: [] }) { id } }',
+      variables: { id: a.routeId },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.deleteRoute': (a) => [
+    { query: 'mutation($id: ID!) { deleteRoute(id: $id) }', variables: { id: a.routeId }, expect: 'denied' },
+  ],
+  'Mutation.upsertEndpointSlice': (a) => [
+    {
+      query: 'mutation($i: JSON!) { upsertEndpointSlice(input: $i) { created } }',
+      variables: {
+        i: {
+          clusterId: a.clusterId,
+          clientUid: a.sliceUid,
+          namespace: 'web',
+          name: 'api-1',
+          serviceName: 'api',
+        },
+      },
+      expect: 'reference',
+    },
+  ],
   'Mutation.deleteEndpointSlice': (a) => [
-    { query: 'mutation($id: ID!) { deleteEndpointSlice(id: $id) }', variables: { id: a.sliceId }, expect: 'denied' },
-    { query: 'mutation($id: ID!) { deleteEndpointSlice(id: $id) }', variables: { id: a.staticId }, expect: 'denied' },
+    {
+      query: 'mutation($id: ID!) { deleteEndpointSlice(id: $id) }',
+      variables: { id: a.sliceId },
+      expect: 'denied',
+    },
+    {
+      query: 'mutation($id: ID!) { deleteEndpointSlice(id: $id) }',
+      variables: { id: a.staticId },
+      expect: 'denied',
+    },
   ],
-  'Mutation.setStaticEndpoints': (a) => [{ query: 'mutation($s: String!, $i: JSON!) { setStaticEndpoints(namespace: "web", service: $s, input: $i) { id } }', variables: { s: a.staticService, i: { ports: [{ port: 1 }], endpoints: [], accountId: a.accountId } }, expect: 'reference' }],
-  'Mutation.upsertService': (a) => [{ query: 'mutation($i: JSON!) { upsertService(input: $i) { created } }', variables: { i: { clusterId: a.clusterId, clientUid: a.serviceUid, name: 'api', namespace: 'web', ports: [{ port: 1 }] } }, expect: 'reference' }],
-  'Mutation.deleteService': (a) => [{ query: 'mutation($id: ID!) { deleteService(id: $id) }', variables: { id: a.serviceId }, expect: 'denied' }],
-  'Mutation.upsertReferenceGrant': (a) => [{ query: 'mutation($i: JSON!) { upsertReferenceGrant(input: $i) { created } }', variables: { i: { clusterId: a.clusterId, clientUid: a.grantUid, namespace: 'backend', name: 'allow-web', spec: { from: [{ group: '', kind: 'HTTPRoute', namespace: 'x' }], to: [{ group: '', kind: 'Service' }] } } }, expect: 'reference' }],
-  'Mutation.deleteReferenceGrant': (a) => [{ query: 'mutation($id: ID!) { deleteReferenceGrant(id: $id) }', variables: { id: a.grantId }, expect: 'denied' }],
-  'Mutation.upsertCertificate': (a) => [{ query: 'mutation($i: JSON!) { upsertCertificate(input: $i) { created } }', variables: { i: { namespace: 'web', name: a.certName, ...testCertB, accountId: a.accountId } }, expect: 'reference' }],
-  'Mutation.deleteCertificate': (a) => [{ query: 'mutation($id: ID!) { deleteCertificate(id: $id) }', variables: { id: a.certId }, expect: 'denied' }],
-  'Mutation.deleteStaticEndpoints': (a) => [{ query: 'mutation($s: String!) { deleteStaticEndpoints(namespace: "web", service: $s) }', variables: { s: a.staticService }, expect: 'denied' }],
+  'Mutation.setStaticEndpoints': (a) => [
+    {
+      query:
+        'mutation($s: String!, $i: JSON!) { setStaticEndpoints(namespace: "web", service: $s, input: $i) { id } }',
+      variables: { s: a.staticService, i: { ports: [{ port: 1 }], endpoints: [], accountId: a.accountId } },
+      expect: 'reference',
+    },
+  ],
+  'Mutation.upsertService': (a) => [
+    {
+      query: 'mutation($i: JSON!) { upsertService(input: $i) { created } }',
+      variables: {
+        i: {
+          clusterId: a.clusterId,
+          clientUid: a.serviceUid,
+          name: 'api',
+          namespace: 'web',
+          ports: [{ port: 1 }],
+        },
+      },
+      expect: 'reference',
+    },
+  ],
+  'Mutation.deleteService': (a) => [
+    {
+      query: 'mutation($id: ID!) { deleteService(id: $id) }',
+      variables: { id: a.serviceId },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.upsertReferenceGrant': (a) => [
+    {
+      query: 'mutation($i: JSON!) { upsertReferenceGrant(input: $i) { created } }',
+      variables: {
+        i: {
+          clusterId: a.clusterId,
+          clientUid: a.grantUid,
+          namespace: 'backend',
+          name: 'allow-web',
+          spec: {
+            from: [{ group: '', kind: 'HTTPRoute', namespace: 'x' }],
+            to: [{ group: '', kind: 'Service' }],
+          },
+        },
+      },
+      expect: 'reference',
+    },
+  ],
+  'Mutation.deleteReferenceGrant': (a) => [
+    {
+      query: 'mutation($id: ID!) { deleteReferenceGrant(id: $id) }',
+      variables: { id: a.grantId },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.upsertCertificate': (a) => [
+    {
+      query: 'mutation($i: JSON!) { upsertCertificate(input: $i) { created } }',
+      variables: { i: { namespace: 'web', name: a.certName, ...testCertB, accountId: a.accountId } },
+      expect: 'reference',
+    },
+  ],
+  'Mutation.deleteCertificate': (a) => [
+    {
+      query: 'mutation($id: ID!) { deleteCertificate(id: $id) }',
+      variables: { id: a.certId },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.deleteStaticEndpoints': (a) => [
+    {
+      query: 'mutation($s: String!) { deleteStaticEndpoints(namespace: "web", service: $s) }',
+      variables: { s: a.staticService },
+      expect: 'denied',
+    },
+  ],
 };
 
 const schema = buildSchema(typeDefs);
@@ -429,9 +1030,18 @@ const gqlFields = [
   ...Object.keys(schema.getMutationType()!.getFields()).map((f) => `Mutation.${f}`),
 ];
 
-async function gql(key: string | undefined, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+async function gql(
+  key: string | undefined,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) {
   const r = await req('POST', '/graphql', key, { query, variables }, headers);
-  return { status: r.statusCode, body: r.body, json: r.json() as { data: unknown; errors?: Array<{ extensions: { code: string } }> } };
+  return {
+    status: r.statusCode,
+    body: r.body,
+    json: r.json() as { data: unknown; errors?: Array<{ extensions: { code: string } }> },
+  };
 }
 
 describe('GraphQL: B against A', () => {
@@ -470,7 +1080,10 @@ describe('unauthenticated callers', () => {
     ['no key', () => ({})],
     ['a malformed key', () => ({ authorization: 'Bearer not-a-key' })],
     ['a well-formed unknown key', () => ({ authorization: `Bearer epic_000000000000_${'A'.repeat(32)}` })],
-    ['a wrong secret for a real prefix', () => ({ authorization: `Bearer ${A.key.slice(0, 18)}${'B'.repeat(32)}` })],
+    [
+      'a wrong secret for a real prefix',
+      () => ({ authorization: `Bearer ${A.key.slice(0, 18)}${'B'.repeat(32)}` }),
+    ],
     ['a revoked key', () => ({ authorization: `Bearer ${revokedKey}` })],
     ['a Basic scheme', () => ({ authorization: `Basic ${Buffer.from(`x:${A.key}`).toString('base64')}` })],
   ];
@@ -482,32 +1095,38 @@ describe('unauthenticated callers', () => {
       .replace(':service', A.staticService)
       .replace(':id', path.startsWith('/accounts') ? A.accountId : A.gatewayId);
 
-  it.each(badAuth)('REST with %s → 401 on every non-public route, nothing changed', async (_name, headers) => {
-    const before = await snapshotDb(env.db.$pool);
-    for (const r of declared.filter((x) => !x.public)) {
-      const res = await env.app.inject({
-        method: r.method,
-        url: `/api/v1${urlOf(r.path)}`,
-        headers: headers(),
-        ...(['POST', 'PUT', 'PATCH'].includes(r.method) ? { payload: { name: 'x' } } : {}),
-      });
-      expect(res.statusCode, `${r.method} ${r.path}: ${res.body}`).toBe(401);
-      expect(res.json()).toMatchObject({ error: 'Unauthorized', requestId: expect.any(String) });
-    }
-    expect(await snapshotDb(env.db.$pool)).toEqual(before);
-  });
+  it.each(badAuth)(
+    'REST with %s → 401 on every non-public route, nothing changed',
+    async (_name, headers) => {
+      const before = await snapshotDb(env.db.$pool);
+      for (const r of declared.filter((x) => !x.public)) {
+        const res = await env.app.inject({
+          method: r.method,
+          url: `/api/v1${urlOf(r.path)}`,
+          headers: headers(),
+          ...(['POST', 'PUT', 'PATCH'].includes(r.method) ? { payload: { name: 'x' } } : {}),
+        });
+        expect(res.statusCode, `${r.method} ${r.path}: ${res.body}`).toBe(401);
+        expect(res.json()).toMatchObject({ error: 'Unauthorized', requestId: expect.any(String) });
+      }
+      expect(await snapshotDb(env.db.$pool)).toEqual(before);
+    },
+  );
 
-  it.each(badAuth)('GraphQL with %s → Unauthorized on every field, nothing changed', async (_name, headers) => {
-    const before = await snapshotDb(env.db.$pool);
-    for (const field of gqlFields) {
-      const { query, variables } = gqlMatrix[field]!(A, B)[0]!;
-      const r = await gql(undefined, query, variables, headers());
-      expect(r.json.errors?.[0]?.extensions.code, `${field}: ${r.body}`).toBe('Unauthorized');
-      expect(r.status, field).toBe(401);
-      expect(r.json.data ?? null, field).toBeNull();
-    }
-    expect(await snapshotDb(env.db.$pool)).toEqual(before);
-  });
+  it.each(badAuth)(
+    'GraphQL with %s → Unauthorized on every field, nothing changed',
+    async (_name, headers) => {
+      const before = await snapshotDb(env.db.$pool);
+      for (const field of gqlFields) {
+        const { query, variables } = gqlMatrix[field]!(A, B)[0]!;
+        const r = await gql(undefined, query, variables, headers());
+        expect(r.json.errors?.[0]?.extensions.code, `${field}: ${r.body}`).toBe('Unauthorized');
+        expect(r.status, field).toBe(401);
+        expect(r.json.data ?? null, field).toBeNull();
+      }
+      expect(await snapshotDb(env.db.$pool)).toEqual(before);
+    },
+  );
 
   it('the public endpoints answer without a key', async () => {
     for (const url of ['/healthz', '/readyz', '/metrics', '/api/v1/openapi.json', '/']) {
@@ -518,7 +1137,24 @@ describe('unauthenticated callers', () => {
 
   it('the database holds both tenants with every kind of object (the matrix ran against real rows)', async () => {
     const s = await snapshotDb(env.db.$pool);
-    for (const t of ['Account', 'ApiKey', 'Membership', 'Cluster', 'AddressPool', 'AddressAllocation', 'Template', 'Gateway', 'GatewayClient', 'Route', 'RouteParent', 'EndpointSlice', 'Service', 'ReferenceGrant', 'Certificate', 'ConfigRevision']) {
+    for (const t of [
+      'Account',
+      'ApiKey',
+      'Membership',
+      'Cluster',
+      'AddressPool',
+      'AddressAllocation',
+      'Template',
+      'Gateway',
+      'GatewayClient',
+      'Route',
+      'RouteParent',
+      'EndpointSlice',
+      'Service',
+      'ReferenceGrant',
+      'Certificate',
+      'ConfigRevision',
+    ]) {
       expect(s[t]!.length, t).toBeGreaterThanOrEqual(2);
     }
   });
@@ -527,36 +1163,105 @@ describe('unauthenticated callers', () => {
 /** A viewer key of A, with well-formed requests on A's own objects: every write is a 403. */
 const viewerWrites: Record<string, (a: Tenant) => { url: string; payload?: unknown }> = {
   'POST /accounts': () => ({ url: '/accounts', payload: { name: 'by-viewer' } }),
-  'PATCH /accounts/:id': (a) => ({ url: `/accounts/${a.accountId}`, payload: { displayName: 'viewer was here' } }),
-  'POST /accounts/:id/memberships': (a) => ({ url: `/accounts/${a.accountId}/memberships`, payload: { login: 'by-viewer', role: 'viewer' } }),
-  'DELETE /accounts/:id/memberships/:membershipId': (a) => ({ url: `/accounts/${a.accountId}/memberships/${a.membershipId}` }),
+  'PATCH /accounts/:id': (a) => ({
+    url: `/accounts/${a.accountId}`,
+    payload: { displayName: 'viewer was here' },
+  }),
+  'POST /accounts/:id/memberships': (a) => ({
+    url: `/accounts/${a.accountId}/memberships`,
+    payload: { login: 'by-viewer', role: 'viewer' },
+  }),
+  'DELETE /accounts/:id/memberships/:membershipId': (a) => ({
+    url: `/accounts/${a.accountId}/memberships/${a.membershipId}`,
+  }),
   'POST /api-keys': () => ({ url: '/api-keys', payload: { name: 'by-viewer', role: 'viewer' } }),
   'DELETE /api-keys/:id': (a) => ({ url: `/api-keys/${a.extraKeyId}` }),
   'POST /clusters': () => ({ url: '/clusters', payload: { name: 'by-viewer' } }),
   'DELETE /clusters/:id': (a) => ({ url: `/clusters/${a.clusterId}` }),
-  'POST /address-pools': () => ({ url: '/address-pools', payload: { name: 'by-viewer', spec: '10.33.0.0/28' } }),
+  'POST /address-pools': () => ({
+    url: '/address-pools',
+    payload: { name: 'by-viewer', spec: '10.33.0.0/28' },
+  }),
   'DELETE /address-pools/:id': (a) => ({ url: `/address-pools/${a.poolId}` }),
-  'POST /templates': (a) => ({ url: '/templates', payload: { name: 'by-viewer', poolName: `pool-${a.name}`, dnsNameTemplate: '{gateway}.example.com' } }),
+  'POST /templates': (a) => ({
+    url: '/templates',
+    payload: { name: 'by-viewer', poolName: `pool-${a.name}`, dnsNameTemplate: '{gateway}.example.com' },
+  }),
   'PUT /templates/:id': (a) => ({ url: `/templates/${a.templateId}`, payload: { replicas: 3 } }),
   'DELETE /templates/:id': (a) => ({ url: `/templates/${a.templateId}` }),
-  'POST /gateways': (a) => ({ url: '/gateways', payload: { name: 'by-viewer', template: a.templateName, listeners: http80 } }),
-  'PUT /gateways/:id/listeners': (a) => ({ url: `/gateways/${a.gatewayId}/listeners`, payload: { listeners: [{ name: 'x', port: 81, protocol: 'HTTP' }] } }),
+  'POST /gateways': (a) => ({
+    url: '/gateways',
+    payload: { name: 'by-viewer', template: a.templateName, listeners: http80 },
+  }),
+  'PUT /gateways/:id/listeners': (a) => ({
+    url: `/gateways/${a.gatewayId}/listeners`,
+    payload: { listeners: [{ name: 'x', port: 81, protocol: 'HTTP' }] },
+  }),
   'DELETE /gateways/:id': (a) => ({ url: `/gateways/${a.gatewayId}` }),
-  'POST /gateways/:id/revisions/:version/rollback': (a) => ({ url: `/gateways/${a.gatewayId}/revisions/1/rollback` }),
+  'POST /gateways/:id/revisions/:version/rollback': (a) => ({
+    url: `/gateways/${a.gatewayId}/revisions/1/rollback`,
+  }),
   // a read through POST: allowed to viewers (see viewerMayPost)
-  'POST /gateways/:id/trace': (a) => ({ url: `/gateways/${a.gatewayId}/trace`, payload: { host: 'shop.example.com', path: '/' } }),
-  'POST /routes': () => ({ url: '/routes', payload: { kind: 'HTTPRoute', name: 'by-viewer', spec: { parentRefs: [{ name: 'edge' }] } } }),
-  'PUT /routes/:id': (a) => ({ url: `/routes/${a.routeId}`, payload: { spec: { parentRefs: [{ name: 'edge' }] } } }),
+  'POST /gateways/:id/trace': (a) => ({
+    url: `/gateways/${a.gatewayId}/trace`,
+    payload: { host: 'shop.example.com', path: '/' },
+  }),
+  'POST /routes': () => ({
+    url: '/routes',
+    payload: { kind: 'HTTPRoute', name: 'by-viewer', spec: { parentRefs: [{ name: 'edge' }] } },
+  }),
+  'PUT /routes/:id': (a) => ({
+    url: `/routes/${a.routeId}`,
+    payload: { spec: { parentRefs: [{ name: 'edge' }] } },
+  }),
   'DELETE /routes/:id': (a) => ({ url: `/routes/${a.routeId}` }),
-  'PUT /endpoint-slices': (a) => ({ url: '/endpoint-slices', payload: { clusterId: a.clusterId, clientUid: a.sliceUid, namespace: 'web', name: 'api-1', serviceName: 'api' } }),
+  'PUT /endpoint-slices': (a) => ({
+    url: '/endpoint-slices',
+    payload: {
+      clusterId: a.clusterId,
+      clientUid: a.sliceUid,
+      namespace: 'web',
+      name: 'api-1',
+      serviceName: 'api',
+    },
+  }),
   'DELETE /endpoint-slices/:id': (a) => ({ url: `/endpoint-slices/${a.sliceId}` }),
-  'PUT /static-endpoints/:namespace/:service': (a) => ({ url: `/static-endpoints/web/${a.staticService}`, payload: { ports: [{ port: 1 }], endpoints: [] } }),
-  'DELETE /static-endpoints/:namespace/:service': (a) => ({ url: `/static-endpoints/web/${a.staticService}` }),
-  'PUT /services': (a) => ({ url: '/services', payload: { clusterId: a.clusterId, clientUid: a.serviceUid, namespace: 'web', name: 'api', ports: [{ port: 1 }] } }),
+  'PUT /static-endpoints/:namespace/:service': (a) => ({
+    url: `/static-endpoints/web/${a.staticService}`,
+    payload: { ports: [{ port: 1 }], endpoints: [] },
+  }),
+  'DELETE /static-endpoints/:namespace/:service': (a) => ({
+    url: `/static-endpoints/web/${a.staticService}`,
+  }),
+  'PUT /services': (a) => ({
+    url: '/services',
+    payload: {
+      clusterId: a.clusterId,
+      clientUid: a.serviceUid,
+      namespace: 'web',
+      name: 'api',
+      ports: [{ port: 1 }],
+    },
+  }),
   'DELETE /services/:id': (a) => ({ url: `/services/${a.serviceId}` }),
-  'PUT /reference-grants': (a) => ({ url: '/reference-grants', payload: { clusterId: a.clusterId, clientUid: a.grantUid, namespace: 'backend', name: 'allow-web', spec: { from: [{ group: '', kind: 'HTTPRoute', namespace: 'x' }], to: [{ group: '', kind: 'Service' }] } } }),
+  'PUT /reference-grants': (a) => ({
+    url: '/reference-grants',
+    payload: {
+      clusterId: a.clusterId,
+      clientUid: a.grantUid,
+      namespace: 'backend',
+      name: 'allow-web',
+      spec: {
+        from: [{ group: '', kind: 'HTTPRoute', namespace: 'x' }],
+        to: [{ group: '', kind: 'Service' }],
+      },
+    },
+  }),
   'DELETE /reference-grants/:id': (a) => ({ url: `/reference-grants/${a.grantId}` }),
-  'PUT /certificates': (a) => ({ url: '/certificates', payload: { namespace: 'web', name: a.certName, ...testCertA } }),
+  'PUT /certificates': (a) => ({
+    url: '/certificates',
+    payload: { namespace: 'web', name: a.certName, ...testCertA },
+  }),
   'DELETE /certificates/:id': (a) => ({ url: `/certificates/${a.certId}` }),
 };
 
@@ -580,44 +1285,67 @@ describe("roles: A's viewer key", () => {
 
   it('reads every GET route of its own account', async () => {
     const idOf: Record<string, string> = {
-      accounts: A.accountId, clusters: A.clusterId, 'address-pools': A.poolId, templates: A.templateId, gateways: A.gatewayId,
-      routes: A.routeId, 'endpoint-slices': A.sliceId, services: A.serviceId, 'reference-grants': A.grantId, certificates: A.certId,
+      accounts: A.accountId,
+      clusters: A.clusterId,
+      'address-pools': A.poolId,
+      templates: A.templateId,
+      gateways: A.gatewayId,
+      routes: A.routeId,
+      'endpoint-slices': A.sliceId,
+      services: A.serviceId,
+      'reference-grants': A.grantId,
+      certificates: A.certId,
     };
     for (const r of declared.filter((x) => !x.public && x.method === 'GET')) {
       const id = idOf[r.path.split('/')[1]!];
       if (r.path.includes(':id')) expect(id, `no id of A for ${r.path}`).toBeDefined();
-      const url = r.path.replace(':id', id ?? '').replace(':version', '1').replace('/diff', '/diff?from=1&to=1');
+      const url = r.path
+        .replace(':id', id ?? '')
+        .replace(':version', '1')
+        .replace('/diff', '/diff?from=1&to=1');
       const res = await req('GET', `/api/v1${url}`, viewerKey);
       expect(res.statusCode, `${r.key}: ${res.body}`).toBe(adminOnlyReads.has(r.key) ? 403 : 200);
     }
   });
 
-  it.each(declared.filter((r) => !r.public && r.method !== 'GET').map((r) => [r.key]))('%s → 403 (or 200 for a read) and nothing changed', async (key) => {
-    const at = viewerWrites[key]!(A);
-    const before = await snapshotDb(env.db.$pool);
-    const r = await req(methodOf(key), `/api/v1${at.url}`, viewerKey, at.payload);
-    expect(r.statusCode, `${key}: ${r.body}`).toBe(viewerMayPost.has(key) ? 200 : 403);
-    if (!viewerMayPost.has(key)) expect(r.json().error).toBe('Forbidden');
-    expect(await snapshotDb(env.db.$pool)).toEqual(before);
-  });
+  it.each(declared.filter((r) => !r.public && r.method !== 'GET').map((r) => [r.key]))(
+    '%s → 403 (or 200 for a read) and nothing changed',
+    async (key) => {
+      const at = viewerWrites[key]!(A);
+      const before = await snapshotDb(env.db.$pool);
+      const r = await req(methodOf(key), `/api/v1${at.url}`, viewerKey, at.payload);
+      expect(r.statusCode, `${key}: ${r.body}`).toBe(viewerMayPost.has(key) ? 200 : 403);
+      if (!viewerMayPost.has(key)) expect(r.json().error).toBe('Forbidden');
+      expect(await snapshotDb(env.db.$pool)).toEqual(before);
+    },
+  );
 });
 
 // Last, because B's own writes below use A's names (B's audit log then legitimately contains them).
 describe('B writing under names A also uses', () => {
   it("B writing static endpoints under A's service name creates B's own slice and leaves A's untouched", async () => {
     const aBefore = await must('GET', `/endpoint-slices/${A.staticId}`, A.key);
-    const r = await req('PUT', `/api/v1/static-endpoints/web/${A.staticService}`, B.key, { ports: [{ port: 443 }], endpoints: [{ address: '10.99.0.3' }] });
+    const r = await req('PUT', `/api/v1/static-endpoints/web/${A.staticService}`, B.key, {
+      ports: [{ port: 443 }],
+      endpoints: [{ address: '10.99.0.3' }],
+    });
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json().id).not.toBe(A.staticId);
     expect(await must('GET', `/endpoint-slices/${A.staticId}`, A.key)).toEqual(aBefore);
-    expect((await req('DELETE', `/api/v1/static-endpoints/web/${A.staticService}`, B.key)).statusCode).toBe(204);
+    expect((await req('DELETE', `/api/v1/static-endpoints/web/${A.staticService}`, B.key)).statusCode).toBe(
+      204,
+    );
     expect(await must('GET', `/endpoint-slices/${A.staticId}`, A.key)).toEqual(aBefore);
   });
 
   it("B storing a certificate under A's namespace/name creates B's own and leaves A's untouched", async () => {
     const aBefore = await must('GET', `/certificates/${A.certId}`, A.key);
     const rowBefore = await env.db.certificate.findUnique({ where: { id: A.certId } });
-    const r = await req('PUT', '/api/v1/certificates', B.key, { namespace: 'web', name: A.certName, ...testCertB });
+    const r = await req('PUT', '/api/v1/certificates', B.key, {
+      namespace: 'web',
+      name: A.certName,
+      ...testCertB,
+    });
     expect(r.statusCode, r.body).toBe(201);
     expect(r.json().id).not.toBe(A.certId);
     expect(await must('GET', `/certificates/${A.certId}`, A.key)).toEqual(aBefore);
@@ -626,7 +1354,13 @@ describe('B writing under names A also uses', () => {
   });
 
   it("B's route naming A's gateway does not attach to it", async () => {
-    const r = await req('POST', '/api/v1/routes', B.key, { kind: 'HTTPRoute', name: 'sneak', namespace: 'web', clusterId: B.clusterId, spec: { parentRefs: [{ name: 'edge', namespace: 'web' }] } });
+    const r = await req('POST', '/api/v1/routes', B.key, {
+      kind: 'HTTPRoute',
+      name: 'sneak',
+      namespace: 'web',
+      clusterId: B.clusterId,
+      spec: { parentRefs: [{ name: 'edge', namespace: 'web' }] },
+    });
     expect(r.statusCode, r.body).toBe(201);
     expect(r.json().parents).toEqual([{ gatewayId: B.gatewayId, refIndex: 0 }]);
     const attachedToA = await must('GET', `/routes?gatewayId=${A.gatewayId}`, A.key);

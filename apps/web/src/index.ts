@@ -1,1 +1,1 @@
-export const webRoot = new URL("../public/", import.meta.url);
+export const webRoot = new URL('../public/', import.meta.url);

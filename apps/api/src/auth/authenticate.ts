@@ -9,7 +9,14 @@ export function apiKeyAuthenticator(db: Db) {
     const parts = m ? splitApiKey(m[1]!) : undefined;
     if (!parts) return undefined;
     // One round trip on every request: SQL on the shared pool rather than a Prisma relation load.
-    const r = await db.$pool.query<{ id: string; hash: string; role: Role; accountId: string; name: string; system: boolean }>(
+    const r = await db.$pool.query<{
+      id: string;
+      hash: string;
+      role: Role;
+      accountId: string;
+      name: string;
+      system: boolean;
+    }>(
       `SELECT k.id, k.hash, k.role, k."accountId", a.name, a.system
        FROM "ApiKey" k JOIN "Account" a ON a.id = k."accountId"
        WHERE k.prefix = $1 AND k."revokedAt" IS NULL`,
@@ -17,6 +24,12 @@ export function apiKeyAuthenticator(db: Db) {
     );
     const key = r.rows[0];
     if (!key || !secretMatches(parts.secretPart, key.hash)) return undefined;
-    return { accountId: key.accountId, accountName: key.name, role: key.role, system: key.system, actor: `apikey:${key.id}` };
+    return {
+      accountId: key.accountId,
+      accountName: key.name,
+      role: key.role,
+      system: key.system,
+      actor: `apikey:${key.id}`,
+    };
   };
 }

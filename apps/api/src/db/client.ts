@@ -12,7 +12,10 @@ export type { Prisma } from '../generated/prisma/client.js';
 
 export function createDb(url: string, poolSize = 20): Db {
   // Prisma writes `timestamp(3)` columns in UTC; read them back as UTC in SQL paths too.
-  const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 1114 ? (s: string) => new Date(`${s.replace(' ', 'T')}Z`) : pg.types.getTypeParser(oid, format)) };
+  const types = {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+      oid === 1114 ? (s: string) => new Date(`${s.replace(' ', 'T')}Z`) : pg.types.getTypeParser(oid, format),
+  };
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types: types as pg.CustomTypesConfig });
   pool.on('error', () => undefined); // an idle client's connection dropped: the pool replaces it
   const client = new PrismaClient({ adapter: new PrismaPg(pool) });

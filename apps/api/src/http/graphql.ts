@@ -16,47 +16,289 @@ export const typeDefs = /* GraphQL */ `
   scalar JSON
   scalar DateTime
 
-  type Principal { accountId: ID! accountName: String! role: String! system: Boolean! actor: String! }
-  type Account { id: ID! name: String! displayName: String! system: Boolean! gatewayQuota: Int! createdAt: DateTime! updatedAt: DateTime! }
-  type ApiKey { id: ID! name: String! role: String! prefix: String! createdAt: DateTime! lastUsedAt: DateTime revokedAt: DateTime secret: String }
-  type AccountWithKey { account: Account! apiKey: ApiKey! }
-  type User { id: ID! login: String! displayName: String }
-  type Membership { id: ID! role: String! createdAt: DateTime! user: User! }
-  type Cluster { id: ID! name: String! description: String createdAt: DateTime! }
-  type AddressPool { id: ID! name: String! family: String! spec: String! firstAddress: String! lastAddress: String! size: String! aggregation: Int! global: Boolean! allocated: Int! createdAt: DateTime! }
-  type Template { id: ID! name: String! description: String poolName: String! envoyImage: String! replicas: Int! allowSharing: Boolean! dnsNameTemplate: String! envoyFragments: JSON createdAt: DateTime! updatedAt: DateTime! }
-  type TemplateRef { id: ID! name: String! }
-  type GatewayClient { clusterId: ID namespace: String! name: String! clientUid: String! }
-  type Condition { type: String! status: String! reason: String! message: String! observedGeneration: Int! lastTransitionTime: String! }
-  type Gateway { id: ID! name: String! namespace: String! sharingKey: String listeners: JSON! address: String poolId: ID dnsName: String conditions: [Condition!]! status: JSON generation: Int! observedGeneration: Int! template: TemplateRef! clients: [GatewayClient!]! createdAt: DateTime! updatedAt: DateTime! }
-  type GatewayPage { items: [Gateway!]! nextCursor: String }
-  type GatewayResult { gateway: Gateway! created: Boolean! }
-  type RouteParent { gatewayId: ID! refIndex: Int! }
-  type Route { id: ID! kind: String! name: String! namespace: String! clusterId: ID clientUid: String! spec: JSON! generation: Int! status: JSON parents: [RouteParent!]! createdAt: DateTime! updatedAt: DateTime! }
-  type RoutePage { items: [Route!]! nextCursor: String }
-  type RouteResult { route: Route! created: Boolean! }
-  type EndpointSlice { id: ID! clusterId: ID clientUid: String! namespace: String! name: String! serviceName: String! addressType: String! static: Boolean! ports: JSON! endpoints: JSON! nodeAddresses: JSON! generation: Int! createdAt: DateTime! updatedAt: DateTime! }
-  type EndpointSlicePage { items: [EndpointSlice!]! nextCursor: String }
-  type EndpointSliceResult { endpointSlice: EndpointSlice! created: Boolean! }
-  type ServiceObject { id: ID! clusterId: ID clientUid: String! namespace: String! name: String! ports: JSON! createdAt: DateTime! updatedAt: DateTime! }
-  type ServicePage { items: [ServiceObject!]! nextCursor: String }
-  type ServiceResult { item: ServiceObject! created: Boolean! }
-  type ReferenceGrant { id: ID! clusterId: ID clientUid: String! namespace: String! name: String! spec: JSON! createdAt: DateTime! updatedAt: DateTime! }
-  type ReferenceGrantPage { items: [ReferenceGrant!]! nextCursor: String }
-  type ReferenceGrantResult { item: ReferenceGrant! created: Boolean! }
-  type Certificate { id: ID! namespace: String! name: String! certificate: String! subject: String! subjectAltName: String validFrom: String! validTo: String! fingerprint256: String! createdAt: DateTime! updatedAt: DateTime! }
-  type CertificateResult { item: Certificate! created: Boolean! }
-  type Revision { version: Int! hash: String! status: String! error: String rollbackOf: Int createdAt: DateTime! resources: JSON }
-  type RevisionPage { items: [Revision!]! nextBefore: Int }
-  type RevisionChange { typeUrl: String! name: String! change: String! paths: [String!] }
-  type RevisionDiff { from: Int! to: Int! changes: [RevisionChange!]! }
-  type Trace { revision: Int! port: Int! routeConfiguration: String outcome: JSON! }
-  type AuditEvent { id: ID! actor: String! action: String! objectKind: String! objectId: String requestId: String data: JSON createdAt: DateTime! }
-  type AuditPage { items: [AuditEvent!]! nextCursor: String }
+  type Principal {
+    accountId: ID!
+    accountName: String!
+    role: String!
+    system: Boolean!
+    actor: String!
+  }
+  type Account {
+    id: ID!
+    name: String!
+    displayName: String!
+    system: Boolean!
+    gatewayQuota: Int!
+    createdAt: DateTime!
+    updatedAt: DateTime!
+  }
+  type ApiKey {
+    id: ID!
+    name: String!
+    role: String!
+    prefix: String!
+    createdAt: DateTime!
+    lastUsedAt: DateTime
+    revokedAt: DateTime
+    secret: String
+  }
+  type AccountWithKey {
+    account: Account!
+    apiKey: ApiKey!
+  }
+  type User {
+    id: ID!
+    login: String!
+    displayName: String
+  }
+  type Membership {
+    id: ID!
+    role: String!
+    createdAt: DateTime!
+    user: User!
+  }
+  type Cluster {
+    id: ID!
+    name: String!
+    description: String
+    createdAt: DateTime!
+  }
+  type AddressPool {
+    id: ID!
+    name: String!
+    family: String!
+    spec: String!
+    firstAddress: String!
+    lastAddress: String!
+    size: String!
+    aggregation: Int!
+    global: Boolean!
+    allocated: Int!
+    createdAt: DateTime!
+  }
+  type Template {
+    id: ID!
+    name: String!
+    description: String
+    poolName: String!
+    envoyImage: String!
+    replicas: Int!
+    allowSharing: Boolean!
+    dnsNameTemplate: String!
+    envoyFragments: JSON
+    createdAt: DateTime!
+    updatedAt: DateTime!
+  }
+  type TemplateRef {
+    id: ID!
+    name: String!
+  }
+  type GatewayClient {
+    clusterId: ID
+    namespace: String!
+    name: String!
+    clientUid: String!
+  }
+  type Condition {
+    type: String!
+    status: String!
+    reason: String!
+    message: String!
+    observedGeneration: Int!
+    lastTransitionTime: String!
+  }
+  type Gateway {
+    id: ID!
+    name: String!
+    namespace: String!
+    sharingKey: String
+    listeners: JSON!
+    address: String
+    poolId: ID
+    dnsName: String
+    conditions: [Condition!]!
+    status: JSON
+    generation: Int!
+    observedGeneration: Int!
+    template: TemplateRef!
+    clients: [GatewayClient!]!
+    createdAt: DateTime!
+    updatedAt: DateTime!
+  }
+  type GatewayPage {
+    items: [Gateway!]!
+    nextCursor: String
+  }
+  type GatewayResult {
+    gateway: Gateway!
+    created: Boolean!
+  }
+  type RouteParent {
+    gatewayId: ID!
+    refIndex: Int!
+  }
+  type Route {
+    id: ID!
+    kind: String!
+    name: String!
+    namespace: String!
+    clusterId: ID
+    clientUid: String!
+    spec: JSON!
+    generation: Int!
+    status: JSON
+    parents: [RouteParent!]!
+    createdAt: DateTime!
+    updatedAt: DateTime!
+  }
+  type RoutePage {
+    items: [Route!]!
+    nextCursor: String
+  }
+  type RouteResult {
+    route: Route!
+    created: Boolean!
+  }
+  type EndpointSlice {
+    id: ID!
+    clusterId: ID
+    clientUid: String!
+    namespace: String!
+    name: String!
+    serviceName: String!
+    addressType: String!
+    static: Boolean!
+    ports: JSON!
+    endpoints: JSON!
+    nodeAddresses: JSON!
+    generation: Int!
+    createdAt: DateTime!
+    updatedAt: DateTime!
+  }
+  type EndpointSlicePage {
+    items: [EndpointSlice!]!
+    nextCursor: String
+  }
+  type EndpointSliceResult {
+    endpointSlice: EndpointSlice!
+    created: Boolean!
+  }
+  type ServiceObject {
+    id: ID!
+    clusterId: ID
+    clientUid: String!
+    namespace: String!
+    name: String!
+    ports: JSON!
+    createdAt: DateTime!
+    updatedAt: DateTime!
+  }
+  type ServicePage {
+    items: [ServiceObject!]!
+    nextCursor: String
+  }
+  type ServiceResult {
+    item: ServiceObject!
+    created: Boolean!
+  }
+  type ReferenceGrant {
+    id: ID!
+    clusterId: ID
+    clientUid: String!
+    namespace: String!
+    name: String!
+    spec: JSON!
+    createdAt: DateTime!
+    updatedAt: DateTime!
+  }
+  type ReferenceGrantPage {
+    items: [ReferenceGrant!]!
+    nextCursor: String
+  }
+  type ReferenceGrantResult {
+    item: ReferenceGrant!
+    created: Boolean!
+  }
+  type Certificate {
+    id: ID!
+    namespace: String!
+    name: String!
+    certificate: String!
+    subject: String!
+    subjectAltName: String
+    validFrom: String!
+    validTo: String!
+    fingerprint256: String!
+    createdAt: DateTime!
+    updatedAt: DateTime!
+  }
+  type CertificateResult {
+    item: Certificate!
+    created: Boolean!
+  }
+  type Revision {
+    version: Int!
+    hash: String!
+    status: String!
+    error: String
+    rollbackOf: Int
+    createdAt: DateTime!
+    resources: JSON
+  }
+  type RevisionPage {
+    items: [Revision!]!
+    nextBefore: Int
+  }
+  type RevisionChange {
+    typeUrl: String!
+    name: String!
+    change: String!
+    paths: [String!]
+  }
+  type RevisionDiff {
+    from: Int!
+    to: Int!
+    changes: [RevisionChange!]!
+  }
+  type Trace {
+    revision: Int!
+    port: Int!
+    routeConfiguration: String
+    outcome: JSON!
+  }
+  type AuditEvent {
+    id: ID!
+    actor: String!
+    action: String!
+    objectKind: String!
+    objectId: String
+    requestId: String
+    data: JSON
+    createdAt: DateTime!
+  }
+  type AuditPage {
+    items: [AuditEvent!]!
+    nextCursor: String
+  }
 
-  input GatewayFilter { name: String namespace: String template: String clusterId: ID condition: String }
-  input RouteFilter { kind: String namespace: String gatewayId: ID }
-  input EndpointSliceFilter { namespace: String serviceName: String clusterId: ID static: Boolean }
+  input GatewayFilter {
+    name: String
+    namespace: String
+    template: String
+    clusterId: ID
+    condition: String
+  }
+  input RouteFilter {
+    kind: String
+    namespace: String
+    gatewayId: ID
+  }
+  input EndpointSliceFilter {
+    namespace: String
+    serviceName: String
+    clusterId: ID
+    static: Boolean
+  }
 
   type Query {
     whoami: Principal!
@@ -165,14 +407,20 @@ interface Ctx {
 }
 
 function meta(ctx: Ctx): CallMeta {
-  if (!ctx.principal) throw new AppError('Unauthorized', 'missing or invalid API key: send Authorization: Bearer <key>');
+  if (!ctx.principal)
+    throw new AppError('Unauthorized', 'missing or invalid API key: send Authorization: Bearer <key>');
   return { principal: ctx.principal, requestId: ctx.requestId };
 }
 
 const clean = (o: Record<string, unknown> | undefined | null) =>
-  Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]));
+  Object.fromEntries(
+    Object.entries(o ?? {})
+      .filter(([, v]) => v !== undefined && v !== null)
+      .map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]),
+  );
 
-const page = (args: { first?: number | null; after?: string | null }) => clean({ limit: args.first, cursor: args.after });
+const page = (args: { first?: number | null; after?: string | null }) =>
+  clean({ limit: args.first, cursor: args.after });
 
 export function resolvers(s: Services): IResolvers {
   type A = Record<string, never> & Record<string, unknown>;
@@ -197,19 +445,34 @@ export function resolvers(s: Services): IResolvers {
       addressPool: q((m, a) => s.pools.get(m, str(a.id))),
       templates: q((m) => s.templates.list(m)),
       template: q((m, a) => s.templates.get(m, str(a.id))),
-      gateways: q((m, a) => s.gateways.list(m, { ...page(a), ...clean(a.filter as unknown as Record<string, unknown>) })),
+      gateways: q((m, a) =>
+        s.gateways.list(m, { ...page(a), ...clean(a.filter as unknown as Record<string, unknown>) }),
+      ),
       gateway: q((m, a) => s.gateways.get(m, str(a.id))),
-      routes: q((m, a) => s.routes.list(m, { ...page(a), ...clean(a.filter as unknown as Record<string, unknown>) })),
+      routes: q((m, a) =>
+        s.routes.list(m, { ...page(a), ...clean(a.filter as unknown as Record<string, unknown>) }),
+      ),
       route: q((m, a) => s.routes.get(m, str(a.id))),
-      endpointSlices: q((m, a) => s.endpoints.list(m, { ...page(a), ...clean(a.filter as unknown as Record<string, unknown>) })),
+      endpointSlices: q((m, a) =>
+        s.endpoints.list(m, { ...page(a), ...clean(a.filter as unknown as Record<string, unknown>) }),
+      ),
       endpointSlice: q((m, a) => s.endpoints.get(m, str(a.id))),
       auditEvents: q((m, a) => s.audit.list(m, { ...page(a), ...clean({ action: a.action }) })),
-      services: q((m, a) => s.services.list(m, { ...page(a), ...clean({ namespace: a.namespace, clusterId: a.clusterId }) })),
+      services: q((m, a) =>
+        s.services.list(m, { ...page(a), ...clean({ namespace: a.namespace, clusterId: a.clusterId }) }),
+      ),
       service: q((m, a) => s.services.get(m, str(a.id))),
-      referenceGrants: q((m, a) => s.referenceGrants.list(m, { ...page(a), ...clean({ namespace: a.namespace, clusterId: a.clusterId }) })),
+      referenceGrants: q((m, a) =>
+        s.referenceGrants.list(m, {
+          ...page(a),
+          ...clean({ namespace: a.namespace, clusterId: a.clusterId }),
+        }),
+      ),
       referenceGrant: q((m, a) => s.referenceGrants.get(m, str(a.id))),
       certificates: q((m) => s.certificates.list(m)),
-      revisions: q((m, a) => s.revisions.list(m, str(a.gatewayId), clean({ limit: a.first, before: a.before }))),
+      revisions: q((m, a) =>
+        s.revisions.list(m, str(a.gatewayId), clean({ limit: a.first, before: a.before })),
+      ),
       revision: q((m, a) => s.revisions.get(m, str(a.gatewayId), a.version)),
       revisionDiff: q((m, a) => s.revisions.diff(m, str(a.gatewayId), { from: a.from, to: a.to })),
       traceRequest: q((m, a) => s.revisions.trace(m, str(a.gatewayId), a.input)),
@@ -231,7 +494,9 @@ export function resolvers(s: Services): IResolvers {
       updateTemplate: q((m, a) => s.templates.update(m, str(a.id), a.input)),
       deleteTemplate: done((m, a) => s.templates.remove(m, str(a.id))),
       createGateway: q((m, a) => s.gateways.create(m, a.input)),
-      updateGatewayListeners: q((m, a) => s.gateways.updateListeners(m, str(a.id), { listeners: a.listeners })),
+      updateGatewayListeners: q((m, a) =>
+        s.gateways.updateListeners(m, str(a.id), { listeners: a.listeners }),
+      ),
       deleteGateway: done((m, a) => s.gateways.remove(m, str(a.id))),
       upsertRoute: q((m, a) => s.routes.upsert(m, a.input)),
       updateRoute: q((m, a) => s.routes.update(m, str(a.id), { spec: a.spec })),
@@ -251,7 +516,11 @@ export function resolvers(s: Services): IResolvers {
     Subscription: {
       gatewayStatusChanged: {
         // Authorises once, when subscribing: the gateway must belong to the caller's account.
-        subscribe: async (_: unknown, a: A, ctx: Ctx & { pubsub: { subscribe(topic: string): Promise<unknown> } }) => {
+        subscribe: async (
+          _: unknown,
+          a: A,
+          ctx: Ctx & { pubsub: { subscribe(topic: string): Promise<unknown> } },
+        ) => {
           await s.gateways.get(meta(ctx), str(a.gatewayId));
           return ctx.pubsub.subscribe(`gateway-status:${str(a.gatewayId)}`);
         },
@@ -266,10 +535,23 @@ export function resolvers(s: Services): IResolvers {
  * never leak. Duck-typed on purpose: mercurius and our code may hold different copies of `graphql`.
  */
 export function toGraphQLErrors(err: unknown, requestId: string, bodyLimit: number): GraphQLError[] {
-  const e = err as { name?: string; message?: string; originalError?: unknown; errors?: unknown[]; path?: unknown };
-  const original = (e.originalError ?? err) as { errors?: unknown[]; statusCode?: number; code?: string; message: string };
+  const e = err as {
+    name?: string;
+    message?: string;
+    originalError?: unknown;
+    errors?: unknown[];
+    path?: unknown;
+  };
+  const original = (e.originalError ?? err) as {
+    errors?: unknown[];
+    statusCode?: number;
+    code?: string;
+    message: string;
+  };
   const out = (message: string, code: string, status: number, issues: unknown[] = []) =>
-    new GraphQLError(message, { extensions: { code, status, requestId, ...(issues.length ? { issues } : {}) } });
+    new GraphQLError(message, {
+      extensions: { code, status, requestId, ...(issues.length ? { issues } : {}) },
+    });
   if (isAppError(original)) return [out(original.message, original.code, original.status, original.issues)];
   // Transport-level refusals keep their own status (405 for a mutation over GET, 413, 415).
   if (original.statusCode && [405, 413, 415].includes(original.statusCode)) {
@@ -280,9 +562,13 @@ export function toGraphQLErrors(err: unknown, requestId: string, bodyLimit: numb
   if (Array.isArray(original.errors) && original.errors.length > 0) {
     return original.errors.map((x) => out((x as { message: string }).message, 'Validation', 400));
   }
-  const framework = e.originalError !== undefined || e.name !== 'GraphQLError' ? fromFrameworkError(original, bodyLimit) : undefined;
+  const framework =
+    e.originalError !== undefined || e.name !== 'GraphQLError'
+      ? fromFrameworkError(original, bodyLimit)
+      : undefined;
   if (framework) return [out(framework.message, framework.code, framework.status)];
-  if (e.name === 'GraphQLError' && e.originalError === undefined) return [out(e.message ?? 'invalid document', 'Validation', 400)];
+  if (e.name === 'GraphQLError' && e.originalError === undefined)
+    return [out(e.message ?? 'invalid document', 'Validation', 400)];
   return [out('internal error', 'Internal', 500)];
 }
 
@@ -301,7 +587,10 @@ export async function registerGraphql(
     queryDepth: 12,
     context: (req: FastifyRequest) => ({ principal: req.principal, requestId: req.id }),
     subscription: {
-      context: async (_socket: unknown, req: FastifyRequest) => ({ requestId: req.id, principal: await authenticate(req.headers.authorization) }),
+      context: async (_socket: unknown, req: FastifyRequest) => ({
+        requestId: req.id,
+        principal: await authenticate(req.headers.authorization),
+      }),
       onConnect: async (data: { payload?: { authorization?: string; Authorization?: string } }) => {
         const header = data.payload?.authorization ?? data.payload?.Authorization;
         const principal = await authenticate(header);

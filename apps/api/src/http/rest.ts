@@ -42,7 +42,8 @@ export function registerRest(app: FastifyInstance, routes: RestRoute[]): void {
       method: r.method,
       url: API_PREFIX + r.path,
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
-        if (!req.principal && !r.public) throw new AppError('Unauthorized', 'missing or invalid API key: send Authorization: Bearer <key>');
+        if (!req.principal && !r.public)
+          throw new AppError('Unauthorized', 'missing or invalid API key: send Authorization: Bearer <key>');
         const meta: CallMeta = { principal: req.principal!, requestId: req.id };
         const result = await r.handler({
           meta,
@@ -64,7 +65,10 @@ const errorSchema = {
     error: { type: 'string' },
     message: { type: 'string' },
     requestId: { type: 'string' },
-    issues: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+    issues: {
+      type: 'array',
+      items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+    },
   },
   required: ['error', 'message', 'requestId'],
 };
@@ -79,16 +83,23 @@ export function openApiDocument(routes: RestRoute[], version: string): Record<st
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const path = API_PREFIX + r.path.replace(/:(\w+)/g, '{$1}');
-    const params = [...r.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const params = [...r.path.matchAll(/:(\w+)/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
     const query = r.query ? jsonSchema(r.query) : undefined;
     const queryParams = query
-      ? Object.entries((query.properties ?? {}) as Record<string, Record<string, unknown>>).map(([name, schema]) => ({
-          name,
-          in: 'query',
-          required: ((query.required ?? []) as string[]).includes(name),
-          schema,
-          ...(schema.description ? { description: schema.description } : {}),
-        }))
+      ? Object.entries((query.properties ?? {}) as Record<string, Record<string, unknown>>).map(
+          ([name, schema]) => ({
+            name,
+            in: 'query',
+            required: ((query.required ?? []) as string[]).includes(name),
+            schema,
+            ...(schema.description ? { description: schema.description } : {}),
+          }),
+        )
       : [];
     const op: Record<string, unknown> = {
       summary: r.summary,
@@ -97,18 +108,26 @@ export function openApiDocument(routes: RestRoute[], version: string): Record<st
       parameters: [...params, ...queryParams],
       responses: {
         [String(r.status ?? 200)]: { description: 'success' },
-        '4XX': { description: 'the request was refused; `issues` names each bad field', content: { 'application/json': { schema: errorSchema } } },
+        '4XX': {
+          description: 'the request was refused; `issues` names each bad field',
+          content: { 'application/json': { schema: errorSchema } },
+        },
       },
       ...(r.public ? { security: [] } : {}),
     };
-    if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } };
+    if (r.body)
+      op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } };
     (paths[path] ??= {})[r.method.toLowerCase()] = op;
   }
   return {
     openapi: '3.1.0',
     info: { title: 'EPIC control plane API', version },
     servers: [{ url: '/' }],
-    components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'an EPIC API key: epic_<prefix>_<secret>' } } },
+    components: {
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'an EPIC API key: epic_<prefix>_<secret>' },
+      },
+    },
     security: [{ apiKey: [] }],
     paths,
   };

@@ -6,7 +6,10 @@ import { selectGateways } from '../modules/gateway-repo.js';
 import { present } from '../modules/gateways.js';
 
 async function gatewayById(db: Db, id: string) {
-  const owner = await db.$pool.query<{ accountId: string }>('SELECT "accountId" FROM "Gateway" WHERE id = $1::uuid', [id]);
+  const owner = await db.$pool.query<{ accountId: string }>(
+    'SELECT "accountId" FROM "Gateway" WHERE id = $1::uuid',
+    [id],
+  );
   const accountId = owner.rows[0]?.accountId;
   if (!accountId) return undefined;
   const [g] = await selectGateways(db.$pool, { accountId, id }, 1);
@@ -17,7 +20,12 @@ async function gatewayById(db: Db, id: string) {
  * Every replica LISTENs for gateway status changes (NOTIFY from whichever replica reconciled) and publishes
  * them to its own GraphQL subscribers, so a subscriber connected anywhere sees every change.
  */
-export async function startStatusFanout(opts: { app: EpicApp; db: Db; databaseUrl: string; log: Logger }): Promise<() => Promise<void>> {
+export async function startStatusFanout(opts: {
+  app: EpicApp;
+  db: Db;
+  databaseUrl: string;
+  log: Logger;
+}): Promise<() => Promise<void>> {
   const client = new pg.Client({ connectionString: opts.databaseUrl });
   await client.connect();
   await client.query('LISTEN epic_gateway_status');
@@ -26,7 +34,10 @@ export async function startStatusFanout(opts: { app: EpicApp; db: Db; databaseUr
     const id = n.payload;
     if (!id) return;
     gatewayById(opts.db, id)
-      .then((gateway) => gateway && opts.app.graphql.pubsub.publish({ topic: `gateway-status:${id}`, payload: { gateway } }))
+      .then(
+        (gateway) =>
+          gateway && opts.app.graphql.pubsub.publish({ topic: `gateway-status:${id}`, payload: { gateway } }),
+      )
       .catch((err: unknown) => opts.log.warn({ err }, 'status fan-out failed'));
   });
   return async () => {

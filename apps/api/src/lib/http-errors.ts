@@ -21,11 +21,14 @@ export function fromFrameworkError(err: FrameworkError, bodyLimit: number): AppE
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return AppError.field('body', `not valid JSON: ${err.message}`);
     default:
-      if (err instanceof SyntaxError || (err.statusCode === 400 && /JSON/i.test(err.message))) return AppError.field('body', `not valid JSON: ${err.message}`);
+      if (err instanceof SyntaxError || (err.statusCode === 400 && /JSON/i.test(err.message)))
+        return AppError.field('body', `not valid JSON: ${err.message}`);
       if (err.statusCode === 405) return new AppError('MethodNotAllowed', err.message);
-      if (err.statusCode === 413) return new AppError('PayloadTooLarge', `body: larger than the limit of ${bodyLimit} bytes`);
+      if (err.statusCode === 413)
+        return new AppError('PayloadTooLarge', `body: larger than the limit of ${bodyLimit} bytes`);
       if (err.statusCode === 415) return new AppError('UnsupportedMediaType', 'body: send application/json');
-      if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new AppError('Validation', err.message);
+      if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+        return new AppError('Validation', err.message);
       return undefined;
   }
 }

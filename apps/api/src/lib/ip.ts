@@ -58,7 +58,7 @@ export function formatAddress(family: Family, value: bigint): string {
   // longest run of zeros (length >= 2) is compressed
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;

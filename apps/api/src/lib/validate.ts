@@ -10,7 +10,9 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, prefi
   const r = schema.safeParse(input);
   if (!r.success) {
     // A body that is not even an object has no field to name: name the body.
-    throw AppError.validation(toValidationIssues(r.error.issues, prefix).map((i) => (i.path === '' ? { ...i, path: 'body' } : i)));
+    throw AppError.validation(
+      toValidationIssues(r.error.issues, prefix).map((i) => (i.path === '' ? { ...i, path: 'body' } : i)),
+    );
   }
   return r.data;
 }

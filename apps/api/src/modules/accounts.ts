@@ -18,7 +18,11 @@ export const updateAccountInput = z.strictObject({
   gatewayQuota: z.number().int().min(0).max(100000).optional(),
 });
 export const addMembershipInput = z.strictObject({
-  login: z.string().min(1).max(39).regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/, 'must be a GitHub login'),
+  login: z
+    .string()
+    .min(1)
+    .max(39)
+    .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/, 'must be a GitHub login'),
   role: roleSchema,
 });
 export const createApiKeyInput = z.strictObject({
@@ -71,7 +75,8 @@ export async function copyStarterTemplates(tx: Tx, accountId: string): Promise<v
 
 export function accountsService({ db }: ServiceDeps) {
   function visible(meta: CallMeta, accountId: string) {
-    if (!meta.principal.system && accountId !== meta.principal.accountId) throw AppError.notFound('account', accountId);
+    if (!meta.principal.system && accountId !== meta.principal.accountId)
+      throw AppError.notFound('account', accountId);
   }
   return {
     async create(meta: CallMeta, input: unknown) {
@@ -81,12 +86,22 @@ export function accountsService({ db }: ServiceDeps) {
       return db
         .$transaction(async (tx) => {
           const account = await tx.account.create({
-            data: { name: data.name, displayName: data.displayName ?? data.name, gatewayQuota: data.gatewayQuota },
+            data: {
+              name: data.name,
+              displayName: data.displayName ?? data.name,
+              gatewayQuota: data.gatewayQuota,
+            },
             select: accountView,
           });
           await copyStarterTemplates(tx, account.id);
           const apiKey = await tx.apiKey.create({
-            data: { accountId: account.id, name: 'initial owner key', role: 'owner', prefix: key.prefix, hash: key.hash },
+            data: {
+              accountId: account.id,
+              name: 'initial owner key',
+              role: 'owner',
+              prefix: key.prefix,
+              hash: key.hash,
+            },
             select: apiKeyView,
           });
           await audit(tx, meta, 'account.create', 'Account', account.id, { name: account.name });
@@ -127,7 +142,12 @@ export function accountsService({ db }: ServiceDeps) {
       visible(meta, accountId);
       return db.membership.findMany({
         where: { accountId },
-        select: { id: true, role: true, createdAt: true, user: { select: { id: true, login: true, displayName: true } } },
+        select: {
+          id: true,
+          role: true,
+          createdAt: true,
+          user: { select: { id: true, login: true, displayName: true } },
+        },
         orderBy: { createdAt: 'asc' },
       });
     },
@@ -137,13 +157,23 @@ export function accountsService({ db }: ServiceDeps) {
       requireRole(meta.principal, 'owner');
       const data = parseInput(addMembershipInput, input);
       return db.$transaction(async (tx) => {
-        if (!(await tx.account.findUnique({ where: { id: accountId } }))) throw AppError.notFound('account', accountId);
-        const user = await tx.user.upsert({ where: { login: data.login }, create: { login: data.login }, update: {} });
+        if (!(await tx.account.findUnique({ where: { id: accountId } })))
+          throw AppError.notFound('account', accountId);
+        const user = await tx.user.upsert({
+          where: { login: data.login },
+          create: { login: data.login },
+          update: {},
+        });
         const m = await tx.membership.upsert({
           where: { accountId_userId: { accountId, userId: user.id } },
           create: { accountId, userId: user.id, role: data.role },
           update: { role: data.role },
-          select: { id: true, role: true, createdAt: true, user: { select: { id: true, login: true, displayName: true } } },
+          select: {
+            id: true,
+            role: true,
+            createdAt: true,
+            user: { select: { id: true, login: true, displayName: true } },
+          },
         });
         await audit(tx, meta, 'membership.upsert', 'Membership', m.id, data, accountId);
         return m;
@@ -169,12 +199,21 @@ export function apiKeysService({ db }: ServiceDeps) {
       requireRole(meta.principal, 'admin');
       const data = parseInput(createApiKeyInput, input);
       if (!roleAtLeast(meta.principal.role, data.role as Role)) {
-        throw AppError.field('role', `cannot create a key with role ${data.role} above the caller's role ${meta.principal.role}`);
+        throw AppError.field(
+          'role',
+          `cannot create a key with role ${data.role} above the caller's role ${meta.principal.role}`,
+        );
       }
       const key = generateApiKey();
       return db.$transaction(async (tx) => {
         const row = await tx.apiKey.create({
-          data: { ...tenant(meta.principal), name: data.name, role: data.role, prefix: key.prefix, hash: key.hash },
+          data: {
+            ...tenant(meta.principal),
+            name: data.name,
+            role: data.role,
+            prefix: key.prefix,
+            hash: key.hash,
+          },
           select: apiKeyView,
         });
         await audit(tx, meta, 'apikey.create', 'ApiKey', row.id, { name: data.name, role: data.role });
@@ -182,7 +221,11 @@ export function apiKeysService({ db }: ServiceDeps) {
       });
     },
     async list(meta: CallMeta) {
-      return db.apiKey.findMany({ where: tenant(meta.principal), select: apiKeyView, orderBy: { createdAt: 'asc' } });
+      return db.apiKey.findMany({
+        where: tenant(meta.principal),
+        select: apiKeyView,
+        orderBy: { createdAt: 'asc' },
+      });
     },
     async revoke(meta: CallMeta, id: string) {
       parseInput(uuid, id, 'id');
@@ -245,9 +288,18 @@ export function clustersService({ db }: ServiceDeps) {
           tx.service.count({ where }),
           tx.referenceGrant.count({ where }),
         ]);
-        const users = Object.entries({ gateways, routes, 'endpoint slices': slices, services, 'reference grants': grants }).filter(([, n]) => n > 0);
+        const users = Object.entries({
+          gateways,
+          routes,
+          'endpoint slices': slices,
+          services,
+          'reference grants': grants,
+        }).filter(([, n]) => n > 0);
         if (users.length > 0) {
-          throw new AppError('Conflict', `cluster ${JSON.stringify(found.name)} is still used by ${users.map(([k, n]) => `${n} ${k}`).join(', ')}`);
+          throw new AppError(
+            'Conflict',
+            `cluster ${JSON.stringify(found.name)} is still used by ${users.map(([k, n]) => `${n} ${k}`).join(', ')}`,
+          );
         }
         await tx.cluster.delete({ where: { id } });
         await audit(tx, meta, 'cluster.delete', 'Cluster', id);

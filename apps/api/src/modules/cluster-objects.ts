@@ -5,7 +5,18 @@ import type { Db, Tx } from '../db/client.js';
 import { AppError } from '../lib/errors.js';
 import { pageArgs, pageOf } from '../lib/cursor.js';
 import { parseInput } from '../lib/validate.js';
-import { audit, clientUid, dnsLabel, dnsSubdomain, enqueueReconcile, json, pageQuery, uuid, type CallMeta, type ServiceDeps } from './common.js';
+import {
+  audit,
+  clientUid,
+  dnsLabel,
+  dnsSubdomain,
+  enqueueReconcile,
+  json,
+  pageQuery,
+  uuid,
+  type CallMeta,
+  type ServiceDeps,
+} from './common.js';
 
 /**
  * Kubernetes objects that gateways depend on but do not own — Services (port → targetPort) and
@@ -26,9 +37,18 @@ const objectFields = {
   namespace: dnsLabel.default('default'),
   name: dnsSubdomain,
 };
-export const upsertServiceInput = z.strictObject({ ...objectFields, ports: z.array(servicePortSchema).min(1).max(100) });
-export const upsertReferenceGrantInput = z.strictObject({ ...objectFields, spec: z.record(z.string(), z.unknown()) });
-export const listClusterObjectsQuery = pageQuery.extend({ namespace: dnsLabel.optional(), clusterId: uuid.optional() });
+export const upsertServiceInput = z.strictObject({
+  ...objectFields,
+  ports: z.array(servicePortSchema).min(1).max(100),
+});
+export const upsertReferenceGrantInput = z.strictObject({
+  ...objectFields,
+  spec: z.record(z.string(), z.unknown()),
+});
+export const listClusterObjectsQuery = pageQuery.extend({
+  namespace: dnsLabel.optional(),
+  clusterId: uuid.optional(),
+});
 
 type Kind = 'Service' | 'ReferenceGrant';
 interface Row {
@@ -50,30 +70,56 @@ async function gatewaysRoutingInto(tx: Tx, accountId: string, namespace: string)
   return rows.map((r) => r.gatewayId);
 }
 
-function clusterObjects<T extends Row>(db: Db, kind: Kind, delegate: (tx: Tx | Db) => {
-  findFirst(args: unknown): Promise<T | null>;
-  findMany(args: unknown): Promise<T[]>;
-  upsert(args: unknown): Promise<T>;
-  delete(args: unknown): Promise<T>;
-}) {
+function clusterObjects<T extends Row>(
+  db: Db,
+  kind: Kind,
+  delegate: (tx: Tx | Db) => {
+    findFirst(args: unknown): Promise<T | null>;
+    findMany(args: unknown): Promise<T[]>;
+    upsert(args: unknown): Promise<T>;
+    delete(args: unknown): Promise<T>;
+  },
+) {
   const what = kind === 'Service' ? 'service' : 'reference grant';
   return {
-    async upsert(meta: CallMeta, data: { clusterId?: string | undefined; clientUid?: string | undefined; namespace: string; name: string }, fields: Record<string, unknown>) {
+    async upsert(
+      meta: CallMeta,
+      data: {
+        clusterId?: string | undefined;
+        clientUid?: string | undefined;
+        namespace: string;
+        name: string;
+      },
+      fields: Record<string, unknown>,
+    ) {
       requireRole(meta.principal, 'admin');
       const p = meta.principal;
       const uid = data.clientUid ?? `api:${data.clusterId ?? 'none'}:${kind}:${data.namespace}/${data.name}`;
       return db.$transaction(async (tx) => {
-        if (data.clusterId && !(await tx.cluster.findFirst({ where: { ...tenant(p), id: data.clusterId } }))) {
+        if (
+          data.clusterId &&
+          !(await tx.cluster.findFirst({ where: { ...tenant(p), id: data.clusterId } }))
+        ) {
           throw AppError.field('clusterId', `cluster ${data.clusterId} not found`);
         }
         const prior = await delegate(tx).findFirst({ where: { ...tenant(p), clientUid: uid } });
         const row = await delegate(tx).upsert({
           where: { accountId_clientUid: { accountId: p.accountId, clientUid: uid } },
-          create: { ...tenant(p), clientUid: uid, clusterId: data.clusterId ?? null, namespace: data.namespace, name: data.name, ...fields },
+          create: {
+            ...tenant(p),
+            clientUid: uid,
+            clusterId: data.clusterId ?? null,
+            namespace: data.namespace,
+            name: data.name,
+            ...fields,
+          },
           update: fields,
         });
         await enqueueReconcile(tx, await gatewaysRoutingInto(tx, p.accountId, data.namespace));
-        await audit(tx, meta, `${kind.toLowerCase()}.${prior ? 'update' : 'create'}`, kind, row.id, { namespace: data.namespace, name: data.name });
+        await audit(tx, meta, `${kind.toLowerCase()}.${prior ? 'update' : 'create'}`, kind, row.id, {
+          namespace: data.namespace,
+          name: data.name,
+        });
         return { item: row, created: !prior };
       });
     },
@@ -99,7 +145,10 @@ function clusterObjects<T extends Row>(db: Db, kind: Kind, delegate: (tx: Tx | D
         if (!row) throw AppError.notFound(what, id);
         await delegate(tx).delete({ where: { id } });
         await enqueueReconcile(tx, await gatewaysRoutingInto(tx, meta.principal.accountId, row.namespace));
-        await audit(tx, meta, `${kind.toLowerCase()}.delete`, kind, id, { namespace: row.namespace, name: row.name });
+        await audit(tx, meta, `${kind.toLowerCase()}.delete`, kind, id, {
+          namespace: row.namespace,
+          name: row.name,
+        });
       });
     },
   };

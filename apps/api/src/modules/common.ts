@@ -20,7 +20,10 @@ export const dnsLabel = z
   .string()
   .min(1)
   .max(63)
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and "-", starting and ending alphanumeric');
+  .regex(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+    'must be a DNS label: lower-case letters, digits and "-", starting and ending alphanumeric',
+  );
 export const dnsSubdomain = z
   .string()
   .min(1)
@@ -35,7 +38,10 @@ export const clientUid = z
   .min(1)
   .max(128)
   .regex(/^[A-Za-z0-9][-A-Za-z0-9_.:/]*$/, 'must be an object uid')
-  .refine((s) => !/^(api|static|bulk):/.test(s), 'the prefixes "api:", "static:" and "bulk:" are reserved for objects EPIC names itself');
+  .refine(
+    (s) => !/^(api|static|bulk):/.test(s),
+    'the prefixes "api:", "static:" and "bulk:" are reserved for objects EPIC names itself',
+  );
 
 export const pageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -45,7 +51,11 @@ export const pageQuery = z.strictObject({
 /** A transaction to write in: Prisma's interactive transaction or a pg client inside BEGIN. */
 export type TxLike = Tx | pg.ClientBase;
 
-export async function execSql(tx: TxLike, sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>> {
+export async function execSql(
+  tx: TxLike,
+  sql: string,
+  params: unknown[],
+): Promise<Array<Record<string, unknown>>> {
   if ('$queryRawUnsafe' in tx) return tx.$queryRawUnsafe<Array<Record<string, unknown>>>(sql, ...params);
   return (await tx.query(sql, params)).rows as Array<Record<string, unknown>>;
 }
@@ -63,7 +73,15 @@ export async function audit(
     tx,
     `INSERT INTO "AuditEvent" (id, "accountId", actor, action, "objectKind", "objectId", "requestId", data)
      VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, $5, $6, $7::jsonb)`,
-    [accountId, meta.principal.actor, action, objectKind, objectId, meta.requestId ?? null, JSON.stringify(data)],
+    [
+      accountId,
+      meta.principal.actor,
+      action,
+      objectKind,
+      objectId,
+      meta.requestId ?? null,
+      JSON.stringify(data),
+    ],
   );
 }
 

@@ -5,9 +5,23 @@ import { AppError } from '../lib/errors.js';
 import { pageArgs, pageOf } from '../lib/cursor.js';
 import { parseAddress } from '../lib/ip.js';
 import { parseInput } from '../lib/validate.js';
-import { audit, clientUid, dnsLabel, dnsSubdomain, enqueueReconcile, json, pageQuery, uuid, type CallMeta, type ServiceDeps } from './common.js';
+import {
+  audit,
+  clientUid,
+  dnsLabel,
+  dnsSubdomain,
+  enqueueReconcile,
+  json,
+  pageQuery,
+  uuid,
+  type CallMeta,
+  type ServiceDeps,
+} from './common.js';
 
-const ipAddress = z.string().max(45).refine((s) => parseAddress(s) !== undefined, 'must be an IPv4 or IPv6 address');
+const ipAddress = z
+  .string()
+  .max(45)
+  .refine((s) => parseAddress(s) !== undefined, 'must be an IPv4 or IPv6 address');
 const port = z.number().int().min(1).max(65535);
 
 /** discovery.k8s.io/v1 EndpointSlice, the parts EPIC uses. */
@@ -20,7 +34,11 @@ export const endpointPortSchema = z.strictObject({
 export const endpointSchema = z.strictObject({
   addresses: z.array(ipAddress).min(1).max(100),
   conditions: z
-    .strictObject({ ready: z.boolean().optional(), serving: z.boolean().optional(), terminating: z.boolean().optional() })
+    .strictObject({
+      ready: z.boolean().optional(),
+      serving: z.boolean().optional(),
+      terminating: z.boolean().optional(),
+    })
     .default({}),
   nodeName: z.string().max(253).optional(),
   zone: z.string().max(253).optional(),
@@ -35,14 +53,21 @@ export const upsertEndpointSliceInput = z
     addressType: z.enum(['IPv4', 'IPv6']).default('IPv4'),
     ports: z.array(endpointPortSchema).max(100).default([]),
     endpoints: z.array(endpointSchema).max(1000).default([]),
-    nodeAddresses: z.record(z.string().max(253), ipAddress).default({}).describe('workload node name → address that carries its tunnels'),
+    nodeAddresses: z
+      .record(z.string().max(253), ipAddress)
+      .default({})
+      .describe('workload node name → address that carries its tunnels'),
   })
   .superRefine((v, ctx) => {
     const family = v.addressType === 'IPv4' ? 'ipv4' : 'ipv6';
     v.endpoints.forEach((e, i) =>
       e.addresses.forEach((a, j) => {
         if (parseAddress(a)?.family !== family) {
-          ctx.addIssue({ code: 'custom', path: ['endpoints', i, 'addresses', j], message: `must be an ${v.addressType} address (addressType)` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['endpoints', i, 'addresses', j],
+            message: `must be an ${v.addressType} address (addressType)`,
+          });
         }
       }),
     );
@@ -50,7 +75,13 @@ export const upsertEndpointSliceInput = z
 export const staticEndpointsInput = z.strictObject({
   ports: z.array(endpointPortSchema).min(1).max(100),
   endpoints: z
-    .array(z.strictObject({ address: ipAddress, ready: z.boolean().default(true), nodeName: z.string().max(253).optional() }))
+    .array(
+      z.strictObject({
+        address: ipAddress,
+        ready: z.boolean().default(true),
+        nodeName: z.string().max(253).optional(),
+      }),
+    )
     .max(1000),
 });
 export const listEndpointSlicesQuery = pageQuery.extend({
@@ -78,7 +109,12 @@ const view = {
 } as const;
 
 /** Gateways whose routes send traffic to the service: they re-render (endpoints only, once xDS lands). */
-async function gatewaysUsingService(tx: Tx, accountId: string, namespace: string, serviceName: string): Promise<string[]> {
+async function gatewaysUsingService(
+  tx: Tx,
+  accountId: string,
+  namespace: string,
+  serviceName: string,
+): Promise<string[]> {
   const rows = await tx.$queryRaw<Array<{ gatewayId: string }>>`
     SELECT DISTINCT rp."gatewayId" FROM "Route" r JOIN "RouteParent" rp ON rp."routeId" = r.id
     WHERE r."accountId" = ${accountId}::uuid
@@ -94,30 +130,75 @@ export function endpointsService({ db }: ServiceDeps) {
     if (!e) throw AppError.notFound('endpoint slice', id);
     return e;
   }
-  async function write(meta: CallMeta, key: string, data: {
-    clusterId: string | null; namespace: string; name: string; serviceName: string; addressType: string; static: boolean;
-    ports: unknown; endpoints: unknown; nodeAddresses: unknown;
-  }) {
+  async function write(
+    meta: CallMeta,
+    key: string,
+    data: {
+      clusterId: string | null;
+      namespace: string;
+      name: string;
+      serviceName: string;
+      addressType: string;
+      static: boolean;
+      ports: unknown;
+      endpoints: unknown;
+      nodeAddresses: unknown;
+    },
+  ) {
     const p = meta.principal;
     return db.$transaction(async (tx) => {
       if (data.clusterId && !(await tx.cluster.findFirst({ where: { ...tenant(p), id: data.clusterId } }))) {
         throw AppError.field('clusterId', `cluster ${data.clusterId} not found`);
       }
-      const prior = await tx.endpointSlice.findUnique({ where: { accountId_clientUid: { accountId: p.accountId, clientUid: key } } });
+      const prior = await tx.endpointSlice.findUnique({
+        where: { accountId_clientUid: { accountId: p.accountId, clientUid: key } },
+      });
       if (prior && (prior.static !== data.static || prior.clusterId !== data.clusterId)) {
-        throw AppError.field('clientUid', `endpoint slice ${key} belongs to ${prior.static ? 'the static endpoints' : `cluster ${prior.clusterId ?? 'none'}`}`);
+        throw AppError.field(
+          'clientUid',
+          `endpoint slice ${key} belongs to ${prior.static ? 'the static endpoints' : `cluster ${prior.clusterId ?? 'none'}`}`,
+        );
       }
-      const fields = { ports: json(data.ports), endpoints: json(data.endpoints), nodeAddresses: json(data.nodeAddresses) };
+      const fields = {
+        ports: json(data.ports),
+        endpoints: json(data.endpoints),
+        nodeAddresses: json(data.nodeAddresses),
+      };
       const row = prior
         ? await tx.endpointSlice.update({
             where: { id: prior.id },
-            data: { ...fields, serviceName: data.serviceName, addressType: data.addressType, generation: { increment: 1 } },
+            data: {
+              ...fields,
+              serviceName: data.serviceName,
+              addressType: data.addressType,
+              generation: { increment: 1 },
+            },
           })
         : await tx.endpointSlice.create({
-            data: { ...tenant(p), clientUid: key, clusterId: data.clusterId, namespace: data.namespace, name: data.name, serviceName: data.serviceName, addressType: data.addressType, static: data.static, ...fields },
+            data: {
+              ...tenant(p),
+              clientUid: key,
+              clusterId: data.clusterId,
+              namespace: data.namespace,
+              name: data.name,
+              serviceName: data.serviceName,
+              addressType: data.addressType,
+              static: data.static,
+              ...fields,
+            },
           });
-      await enqueueReconcile(tx, await gatewaysUsingService(tx, p.accountId, data.namespace, data.serviceName));
-      await audit(tx, meta, prior ? 'endpointslice.update' : 'endpointslice.create', 'EndpointSlice', row.id, { namespace: data.namespace, name: data.name });
+      await enqueueReconcile(
+        tx,
+        await gatewaysUsingService(tx, p.accountId, data.namespace, data.serviceName),
+      );
+      await audit(
+        tx,
+        meta,
+        prior ? 'endpointslice.update' : 'endpointslice.create',
+        'EndpointSlice',
+        row.id,
+        { namespace: data.namespace, name: data.name },
+      );
       return { id: row.id, created: !prior };
     });
   }
@@ -127,8 +208,14 @@ export function endpointsService({ db }: ServiceDeps) {
       const found = await tx.endpointSlice.findFirst({ where: { ...tenant(meta.principal), ...where } });
       if (!found) throw AppError.notFound('endpoint slice', what);
       await tx.endpointSlice.delete({ where: { id: found.id } });
-      await enqueueReconcile(tx, await gatewaysUsingService(tx, meta.principal.accountId, found.namespace, found.serviceName));
-      await audit(tx, meta, 'endpointslice.delete', 'EndpointSlice', found.id, { namespace: found.namespace, name: found.name });
+      await enqueueReconcile(
+        tx,
+        await gatewaysUsingService(tx, meta.principal.accountId, found.namespace, found.serviceName),
+      );
+      await audit(tx, meta, 'endpointslice.delete', 'EndpointSlice', found.id, {
+        namespace: found.namespace,
+        name: found.name,
+      });
     });
   }
 
@@ -149,7 +236,12 @@ export function endpointsService({ db }: ServiceDeps) {
       if (q.serviceName) where.serviceName = q.serviceName;
       if (q.clusterId) where.clusterId = q.clusterId;
       if (q.static) where.static = q.static === 'true';
-      const rows = await db.endpointSlice.findMany({ where, select: view, orderBy: page.orderBy, take: page.take });
+      const rows = await db.endpointSlice.findMany({
+        where,
+        select: view,
+        orderBy: page.orderBy,
+        take: page.take,
+      });
       return pageOf(rows, q.limit);
     },
     remove: (meta: CallMeta, id: string) => {
@@ -173,7 +265,11 @@ export function endpointsService({ db }: ServiceDeps) {
         addressType: families.has('ipv6') ? 'IPv6' : 'IPv4',
         static: true,
         ports: d.ports,
-        endpoints: d.endpoints.map((e) => ({ addresses: [e.address], conditions: { ready: e.ready, serving: e.ready, terminating: false }, ...(e.nodeName ? { nodeName: e.nodeName } : {}) })),
+        endpoints: d.endpoints.map((e) => ({
+          addresses: [e.address],
+          conditions: { ready: e.ready, serving: e.ready, terminating: false },
+          ...(e.nodeName ? { nodeName: e.nodeName } : {}),
+        })),
         nodeAddresses: {},
       });
       return get(meta, r.id);

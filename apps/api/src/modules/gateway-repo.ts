@@ -45,7 +45,11 @@ export interface GatewayFilter {
   after?: { createdAt: Date; id: string };
 }
 
-export async function selectGateways(q: pg.Pool | pg.ClientBase, f: GatewayFilter, limit: number): Promise<GatewayView[]> {
+export async function selectGateways(
+  q: pg.Pool | pg.ClientBase,
+  f: GatewayFilter,
+  limit: number,
+): Promise<GatewayView[]> {
   const where = ['g."accountId" = $1::uuid'];
   const params: unknown[] = [f.accountId];
   const add = (sql: (n: string) => string, value: unknown) => {
@@ -56,14 +60,22 @@ export async function selectGateways(q: pg.Pool | pg.ClientBase, f: GatewayFilte
   if (f.name) add((n) => `g.name = ${n}`, f.name);
   if (f.namespace) add((n) => `g.namespace = ${n}`, f.namespace);
   if (f.template) add((n) => `t.name = ${n}`, f.template);
-  if (f.clusterId) add((n) => `EXISTS (SELECT 1 FROM "GatewayClient" c WHERE c."gatewayId" = g.id AND c."clusterId" = ${n}::uuid)`, f.clusterId);
+  if (f.clusterId)
+    add(
+      (n) =>
+        `EXISTS (SELECT 1 FROM "GatewayClient" c WHERE c."gatewayId" = g.id AND c."clusterId" = ${n}::uuid)`,
+      f.clusterId,
+    );
   if (f.condition) add((n) => `g.conditions @> ${n}::jsonb`, JSON.stringify([f.condition]));
   if (f.after) {
     // timestamp(3) columns hold UTC without a zone: compare with the bare UTC text.
-    params.push(f.after.createdAt.toISOString().replace("Z", ""), f.after.id);
+    params.push(f.after.createdAt.toISOString().replace('Z', ''), f.after.id);
     where.push(`(g."createdAt", g.id) > ($${params.length - 1}, $${params.length}::uuid)`);
   }
   params.push(limit);
-  const r = await q.query<GatewayView>(`${VIEW} WHERE ${where.join(' AND ')} ORDER BY g."createdAt", g.id LIMIT $${params.length}`, params);
+  const r = await q.query<GatewayView>(
+    `${VIEW} WHERE ${where.join(' AND ')} ORDER BY g."createdAt", g.id LIMIT $${params.length}`,
+    params,
+  );
   return r.rows;
 }

@@ -6,7 +6,18 @@ import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { AppError } from '../lib/errors.js';
 import { formatAddress, parsePoolSpec } from '../lib/ip.js';
 import { parseInput } from '../lib/validate.js';
-import { audit, clientUid, dnsLabel, dnsSubdomain, enqueueReconcile, lockKey, pageQuery, uuid, type CallMeta, type ServiceDeps } from './common.js';
+import {
+  audit,
+  clientUid,
+  dnsLabel,
+  dnsSubdomain,
+  enqueueReconcile,
+  lockKey,
+  pageQuery,
+  uuid,
+  type CallMeta,
+  type ServiceDeps,
+} from './common.js';
 import { selectGateways, type GatewayView } from './gateway-repo.js';
 import { listenersSchema } from './listeners.js';
 import { attachRoutesToGateway } from './routes.js';
@@ -17,8 +28,15 @@ export const createGatewayInput = z.strictObject({
   namespace: dnsLabel.default('default'),
   template: dnsLabel.describe("name of one of the account's templates"),
   clusterId: uuid.optional().describe('workload cluster the Gateway object lives in'),
-  clientUid: clientUid.optional().describe('uid of the Gateway object in its cluster; a re-sent create updates'),
-  sharingKey: z.string().min(1).max(128).optional().describe("join the gateway created with the same key (e.g. the first Gateway's uid)"),
+  clientUid: clientUid
+    .optional()
+    .describe('uid of the Gateway object in its cluster; a re-sent create updates'),
+  sharingKey: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe("join the gateway created with the same key (e.g. the first Gateway's uid)"),
   listeners: listenersSchema,
 });
 export const updateListenersInput = z.strictObject({ listeners: listenersSchema });
@@ -45,7 +63,10 @@ async function allocateAddress(c: pg.ClientBase, accountId: string, poolName: st
   );
   const found = pools.rows[0];
   if (!found) {
-    throw new AppError('Conflict', `template ${JSON.stringify(templateName)} names address pool ${JSON.stringify(poolName)}, which does not exist`);
+    throw new AppError(
+      'Conflict',
+      `template ${JSON.stringify(templateName)} names address pool ${JSON.stringify(poolName)}, which does not exist`,
+    );
   }
   await lockKey(c, `pool:${found.id}`);
   // Under the pool's lock: when the allocated offsets are exactly 0..max (the count says so), the lowest free
@@ -66,10 +87,16 @@ async function allocateAddress(c: pg.ClientBase, accountId: string, poolName: st
   );
   const pool = found;
   const candidate = free.rows[0]?.o;
-  const offset = candidate !== null && candidate !== undefined && BigInt(candidate) < BigInt(pool.size) ? candidate : undefined;
+  const offset =
+    candidate !== null && candidate !== undefined && BigInt(candidate) < BigInt(pool.size)
+      ? candidate
+      : undefined;
 
   if (offset === undefined) {
-    throw new AppError('Conflict', `address pool ${JSON.stringify(pool.name)} is exhausted (${pool.size} addresses allocated)`);
+    throw new AppError(
+      'Conflict',
+      `address pool ${JSON.stringify(pool.name)} is exhausted (${pool.size} addresses allocated)`,
+    );
   }
   const range = parsePoolSpec(pool.spec);
   if (typeof range === 'string') throw new Error(`stored pool ${pool.id} has an invalid spec`);
@@ -84,22 +111,39 @@ async function join(c: pg.ClientBase, meta: CallMeta, gatewayId: string, data: C
   await c.query(
     `INSERT INTO "GatewayClient" (id, "accountId", "gatewayId", "clusterId", namespace, name, "clientUid")
      VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3::uuid, $4, $5, $6)`,
-    [p.accountId, gatewayId, data.clusterId ?? null, data.namespace, data.name, data.clientUid ?? `api:${data.clusterId ?? 'none'}:${data.namespace}/${data.name}:${gatewayId}`],
+    [
+      p.accountId,
+      gatewayId,
+      data.clusterId ?? null,
+      data.namespace,
+      data.name,
+      data.clientUid ?? `api:${data.clusterId ?? 'none'}:${data.namespace}/${data.name}:${gatewayId}`,
+    ],
   );
   await attachRoutesToGateway(c, p.accountId, gatewayId, data.namespace, data.name, data.clusterId ?? null);
   await enqueueReconcile(c, [gatewayId]);
-  await audit(c, meta, 'gateway.join', 'Gateway', gatewayId, { clientUid: data.clientUid, clusterId: data.clusterId });
+  await audit(c, meta, 'gateway.join', 'Gateway', gatewayId, {
+    clientUid: data.clientUid,
+    clusterId: data.clusterId,
+  });
 }
 
 /**
  * Creates a gateway from a template; or, for a client object sent again, updates the gateway it made;
  * or joins the gateway named by the sharing key. Quota, address and every row in one transaction.
  */
-async function createInTx(c: pg.ClientBase, meta: CallMeta, data: CreateInput): Promise<{ id: string; created: boolean }> {
+async function createInTx(
+  c: pg.ClientBase,
+  meta: CallMeta,
+  data: CreateInput,
+): Promise<{ id: string; created: boolean }> {
   const p = meta.principal;
   await lockKey(c, `account-gateways:${p.accountId}`);
   if (data.clusterId) {
-    const cl = await c.query('SELECT 1 FROM "Cluster" WHERE id = $1::uuid AND "accountId" = $2::uuid', [data.clusterId, p.accountId]);
+    const cl = await c.query('SELECT 1 FROM "Cluster" WHERE id = $1::uuid AND "accountId" = $2::uuid', [
+      data.clusterId,
+      p.accountId,
+    ]);
     if (cl.rowCount === 0) throw AppError.field('clusterId', `cluster ${data.clusterId} not found`);
   }
   if (data.clientUid) {
@@ -111,7 +155,10 @@ async function createInTx(c: pg.ClientBase, meta: CallMeta, data: CreateInput): 
     const gw = existing.rows[0];
     if (gw) {
       if (JSON.stringify(gw.listeners) !== JSON.stringify(data.listeners)) {
-        await c.query('UPDATE "Gateway" SET listeners = $2::jsonb, generation = generation + 1, "updatedAt" = now() WHERE id = $1::uuid', [gw.id, JSON.stringify(data.listeners)]);
+        await c.query(
+          'UPDATE "Gateway" SET listeners = $2::jsonb, generation = generation + 1, "updatedAt" = now() WHERE id = $1::uuid',
+          [gw.id, JSON.stringify(data.listeners)],
+        );
         await enqueueReconcile(c, [gw.id]);
         await audit(c, meta, 'gateway.update', 'Gateway', gw.id, { listeners: data.listeners });
       }
@@ -128,13 +175,24 @@ async function createInTx(c: pg.ClientBase, meta: CallMeta, data: CreateInput): 
     const gw = shared.rows[0];
     if (gw) {
       if (!gw.allowSharing) {
-        throw new AppError('Conflict', `sharingKey: gateway ${gw.id} was built from template ${JSON.stringify(gw.template)}, which does not allow sharing`);
+        throw new AppError(
+          'Conflict',
+          `sharingKey: gateway ${gw.id} was built from template ${JSON.stringify(gw.template)}, which does not allow sharing`,
+        );
       }
       await join(c, meta, gw.id, data);
       return { id: gw.id, created: false };
     }
   }
-  const t = await c.query<{ id: string; name: string; poolName: string; dnsNameTemplate: string; accountName: string; gatewayQuota: number; gateways: number }>(
+  const t = await c.query<{
+    id: string;
+    name: string;
+    poolName: string;
+    dnsNameTemplate: string;
+    accountName: string;
+    gatewayQuota: number;
+    gateways: number;
+  }>(
     `SELECT t.id, t.name, t."poolName", t."dnsNameTemplate", a.name AS "accountName", a."gatewayQuota", a."gatewayCount" AS gateways
      FROM "Account" a LEFT JOIN "Template" t ON t."accountId" = a.id AND t.name = $2
      WHERE a.id = $1::uuid`,
@@ -143,7 +201,10 @@ async function createInTx(c: pg.ClientBase, meta: CallMeta, data: CreateInput): 
   const template = t.rows[0];
   if (!template?.id) throw AppError.field('template', `template ${JSON.stringify(data.template)} not found`);
   if (template.gateways >= template.gatewayQuota) {
-    throw new AppError('Forbidden', `gateway quota exceeded: account ${template.accountName} may have ${template.gatewayQuota} gateways`);
+    throw new AppError(
+      'Forbidden',
+      `gateway quota exceeded: account ${template.accountName} may have ${template.gatewayQuota} gateways`,
+    );
   }
   const alloc = await allocateAddress(c, p.accountId, template.poolName, template.name);
   const dnsName = renderDnsName(template.dnsNameTemplate, {
@@ -162,12 +223,29 @@ async function createInTx(c: pg.ClientBase, meta: CallMeta, data: CreateInput): 
      INSERT INTO "GatewayClient" (id, "accountId", "gatewayId", "clusterId", namespace, name, "clientUid")
      SELECT gen_random_uuid(), $1::uuid, g.id, $11::uuid, $4, $3, COALESCE($12, 'api:' || g.id) FROM g
      RETURNING "gatewayId" AS id`,
-    [p.accountId, template.id, data.name, data.namespace, data.sharingKey ?? null, JSON.stringify(data.listeners), alloc.address, dnsName, alloc.pool.id, alloc.ordinal, data.clusterId ?? null, data.clientUid ?? null],
+    [
+      p.accountId,
+      template.id,
+      data.name,
+      data.namespace,
+      data.sharingKey ?? null,
+      JSON.stringify(data.listeners),
+      alloc.address,
+      dnsName,
+      alloc.pool.id,
+      alloc.ordinal,
+      data.clusterId ?? null,
+      data.clientUid ?? null,
+    ],
   );
   const id = created.rows[0]!.id;
   await attachRoutesToGateway(c, p.accountId, id, data.namespace, data.name, data.clusterId ?? null);
   await enqueueReconcile(c, [id]);
-  await audit(c, meta, 'gateway.create', 'Gateway', id, { name: data.name, address: alloc.address, pool: alloc.pool.name });
+  await audit(c, meta, 'gateway.create', 'Gateway', id, {
+    name: data.name,
+    address: alloc.address,
+    pool: alloc.pool.name,
+  });
   return { id, created: true };
 }
 
@@ -214,7 +292,10 @@ export function gatewaysService({ db }: ServiceDeps) {
       );
       const items = rows.slice(0, q.limit);
       const last = items.at(-1);
-      return { items: items.map(present), nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null };
+      return {
+        items: items.map(present),
+        nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
+      };
     },
 
     async updateListeners(meta: CallMeta, id: string, input: unknown) {

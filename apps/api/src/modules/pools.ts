@@ -8,8 +8,18 @@ import { audit, dnsLabel, lockKey, uuid, type CallMeta, type ServiceDeps } from 
 export const createPoolInput = z
   .strictObject({
     name: dnsLabel,
-    spec: z.string().min(3).max(100).describe('a CIDR ("192.0.2.0/24", "2001:db8::/120") or a range ("192.0.2.10-192.0.2.20")'),
-    aggregation: z.number().int().min(0).max(128).optional().describe('prefix length advertised per address; default /32 or /128'),
+    spec: z
+      .string()
+      .min(3)
+      .max(100)
+      .describe('a CIDR ("192.0.2.0/24", "2001:db8::/120") or a range ("192.0.2.10-192.0.2.20")'),
+    aggregation: z
+      .number()
+      .int()
+      .min(0)
+      .max(128)
+      .optional()
+      .describe('prefix length advertised per address; default /32 or /128'),
     global: z.boolean().default(false).describe('a pool every account can use (platform operators only)'),
   })
   .superRefine((v, ctx) => {
@@ -19,7 +29,11 @@ export const createPoolInput = z
       return;
     }
     if (v.aggregation !== undefined && v.aggregation > bits(r.family)) {
-      ctx.addIssue({ code: 'custom', path: ['aggregation'], message: `must be at most ${bits(r.family)} for ${r.family}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['aggregation'],
+        message: `must be at most ${bits(r.family)} for ${r.family}`,
+      });
     }
   });
 
@@ -53,7 +67,14 @@ export interface PoolView {
 }
 
 export function poolsService({ db }: ServiceDeps) {
-  function withUsage(rows: Array<{ id: string; accountId: string | null; size: { toString(): string }; allocated: number } & Record<string, unknown>>) {
+  function withUsage(
+    rows: Array<
+      { id: string; accountId: string | null; size: { toString(): string }; allocated: number } & Record<
+        string,
+        unknown
+      >
+    >,
+  ) {
     return rows.map((r) => ({ ...r, size: r.size.toString(), global: r.accountId === null })) as PoolView[];
   }
   const scope = (meta: CallMeta) => ({ OR: [{ accountId: null }, tenant(meta.principal)] });
@@ -93,13 +114,21 @@ export function poolsService({ db }: ServiceDeps) {
           },
           select: view,
         });
-        await audit(tx, meta, 'pool.create', 'AddressPool', created.id, { name: data.name, spec: data.spec, global: data.global });
+        await audit(tx, meta, 'pool.create', 'AddressPool', created.id, {
+          name: data.name,
+          spec: data.spec,
+          global: data.global,
+        });
         return created;
       });
       return withUsage([row])[0]!;
     },
     async list(meta: CallMeta) {
-      const rows = await db.addressPool.findMany({ where: scope(meta), select: view, orderBy: [{ name: 'asc' }, { id: 'asc' }] });
+      const rows = await db.addressPool.findMany({
+        where: scope(meta),
+        select: view,
+        orderBy: [{ name: 'asc' }, { id: 'asc' }],
+      });
       return withUsage(rows);
     },
     async get(meta: CallMeta, id: string) {
@@ -117,7 +146,11 @@ export function poolsService({ db }: ServiceDeps) {
         else requireRole(meta.principal, 'admin');
         await lockKey(tx, `pool:${id}`);
         const used = (await tx.addressPool.findUniqueOrThrow({ where: { id } })).allocated;
-        if (used > 0) throw new AppError('Conflict', `address pool ${JSON.stringify(row.name)} still has ${used} allocated addresses`);
+        if (used > 0)
+          throw new AppError(
+            'Conflict',
+            `address pool ${JSON.stringify(row.name)} still has ${used} allocated addresses`,
+          );
         await tx.addressPool.delete({ where: { id } });
         await audit(tx, meta, 'pool.delete', 'AddressPool', id, { name: row.name });
       });

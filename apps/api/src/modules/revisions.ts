@@ -15,13 +15,26 @@ export const listRevisionsQuery = z.strictObject({
 });
 export const diffRevisionsQuery = z.strictObject({ from: version, to: version });
 export const traceInput = z.strictObject({
-  port: z.number().int().min(1).max(65535).optional().describe('listener port; default: the first HTTP(S) listener'),
-  serverName: z.string().max(253).optional().describe('TLS SNI, to pick an HTTPS listener\'s filter chain'),
+  port: z
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .optional()
+    .describe('listener port; default: the first HTTP(S) listener'),
+  serverName: z.string().max(253).optional().describe("TLS SNI, to pick an HTTPS listener's filter chain"),
   scheme: z.enum(['http', 'https']).optional(),
   host: z.string().min(1).max(253),
   path: z.string().min(1).max(8192).regex(/^\//, 'must start with "/"'),
-  method: z.string().min(1).max(20).regex(/^[A-Z]+$/, 'must be an upper-case HTTP method').default('GET'),
-  headers: z.record(z.string().max(256), z.union([z.string().max(8192), z.array(z.string().max(8192)).max(20)])).default({}),
+  method: z
+    .string()
+    .min(1)
+    .max(20)
+    .regex(/^[A-Z]+$/, 'must be an upper-case HTTP method')
+    .default('GET'),
+  headers: z
+    .record(z.string().max(256), z.union([z.string().max(8192), z.array(z.string().max(8192)).max(20)]))
+    .default({}),
   query: z.record(z.string().max(256), z.string().max(8192)).default({}),
 });
 
@@ -41,7 +54,9 @@ const SUMMARY = 'version, hash, status, error, "rollbackOf", "createdAt"';
 
 /** What the API shows of stored resources: sealed private keys never leave the server. */
 function redact<T>(resources: T): T {
-  return JSON.parse(JSON.stringify(resources), (_k, v: unknown) => (typeof v === 'string' && v.startsWith(SEALED_PREFIX) ? '[redacted]' : v)) as T;
+  return JSON.parse(JSON.stringify(resources), (_k, v: unknown) =>
+    typeof v === 'string' && v.startsWith(SEALED_PREFIX) ? '[redacted]' : v,
+  ) as T;
 }
 
 /** Paths (JSON-pointer-like) where two JSON values differ; at most `limit`. */
@@ -50,16 +65,19 @@ export function jsonDiffPaths(a: unknown, b: unknown, path = '', out: string[] =
   if (JSON.stringify(a) === JSON.stringify(b)) return out;
   const obj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
   if (Array.isArray(a) && Array.isArray(b)) {
-    for (let i = 0; i < Math.max(a.length, b.length); i++) jsonDiffPaths(a[i], b[i], `${path}[${i}]`, out, limit);
+    for (let i = 0; i < Math.max(a.length, b.length); i++)
+      jsonDiffPaths(a[i], b[i], `${path}[${i}]`, out, limit);
   } else if (obj(a) && obj(b) && !Array.isArray(a) && !Array.isArray(b)) {
-    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) jsonDiffPaths(a[k], b[k], path ? `${path}.${k}` : k, out, limit);
+    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort())
+      jsonDiffPaths(a[k], b[k], path ? `${path}.${k}` : k, out, limit);
   } else out.push(path || '(root)');
   return out;
 }
 
 function flatten(resources: Partial<EnvoyResources> | undefined) {
   const m = new Map<string, { typeUrl: string; name: string; resource: JsonObject }>();
-  for (const group of Object.values(resources ?? {})) for (const r of group ?? []) m.set(`${r.typeUrl} ${r.name}`, r);
+  for (const group of Object.values(resources ?? {}))
+    for (const r of group ?? []) m.set(`${r.typeUrl} ${r.name}`, r);
   return m;
 }
 
@@ -67,12 +85,19 @@ function flatten(resources: Partial<EnvoyResources> | undefined) {
 export function revisionsService({ db }: ServiceDeps) {
   async function gatewayOf(meta: CallMeta, gatewayId: string) {
     parseInput(uuid, gatewayId, 'id');
-    const r = await db.$pool.query('SELECT 1 FROM "Gateway" WHERE id = $1::uuid AND "accountId" = $2::uuid', [gatewayId, meta.principal.accountId]);
+    const r = await db.$pool.query('SELECT 1 FROM "Gateway" WHERE id = $1::uuid AND "accountId" = $2::uuid', [
+      gatewayId,
+      meta.principal.accountId,
+    ]);
     if (r.rowCount === 0) throw AppError.notFound('gateway', gatewayId);
   }
   async function load(gatewayId: string, v: number, field = 'version'): Promise<Row> {
-    const r = await db.$pool.query<Row>(`SELECT ${SUMMARY}, resources, "typeVersions" FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND version = $2`, [gatewayId, v]);
-    if (!r.rows[0]) throw new AppError('NotFound', `${field}: revision ${v} of gateway ${gatewayId} not found`);
+    const r = await db.$pool.query<Row>(
+      `SELECT ${SUMMARY}, resources, "typeVersions" FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND version = $2`,
+      [gatewayId, v],
+    );
+    if (!r.rows[0])
+      throw new AppError('NotFound', `${field}: revision ${v} of gateway ${gatewayId} not found`);
     return r.rows[0];
   }
   return {
@@ -96,7 +121,10 @@ export function revisionsService({ db }: ServiceDeps) {
     async diff(meta: CallMeta, gatewayId: string, query: unknown) {
       await gatewayOf(meta, gatewayId);
       const q = parseInput(diffRevisionsQuery, query);
-      const [a, b] = [flatten((await load(gatewayId, q.from, 'from')).resources), flatten((await load(gatewayId, q.to, 'to')).resources)];
+      const [a, b] = [
+        flatten((await load(gatewayId, q.from, 'from')).resources),
+        flatten((await load(gatewayId, q.to, 'to')).resources),
+      ];
       const changes = [];
       for (const key of [...new Set([...a.keys(), ...b.keys()])].sort()) {
         const [x, y] = [a.get(key), b.get(key)];
@@ -116,16 +144,41 @@ export function revisionsService({ db }: ServiceDeps) {
       await gatewayOf(meta, gatewayId);
       const target = parseInput(version, v, 'version');
       const created = await withPgTx(db.$pool, async (c) => {
-        await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text', [`revisions:${gatewayId}`]);
-        const old = (await c.query<Row>(`SELECT ${SUMMARY}, resources FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND version = $2`, [gatewayId, target])).rows[0];
-        if (!old) throw new AppError('NotFound', `version: revision ${target} of gateway ${gatewayId} not found`);
-        if (old.status === 'tainted') throw new AppError('Conflict', `version: revision ${target} was rejected (${old.error ?? 'invalid'}) and cannot be served`);
-        const latest = (await c.query<Row>('SELECT version, "inputHash", "typeVersions" FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid ORDER BY version DESC LIMIT 1', [gatewayId])).rows[0]!;
+        await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text', [
+          `revisions:${gatewayId}`,
+        ]);
+        const old = (
+          await c.query<Row>(
+            `SELECT ${SUMMARY}, resources FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND version = $2`,
+            [gatewayId, target],
+          )
+        ).rows[0];
+        if (!old)
+          throw new AppError('NotFound', `version: revision ${target} of gateway ${gatewayId} not found`);
+        if (old.status === 'tainted')
+          throw new AppError(
+            'Conflict',
+            `version: revision ${target} was rejected (${old.error ?? 'invalid'}) and cannot be served`,
+          );
+        const latest = (
+          await c.query<Row>(
+            'SELECT version, "inputHash", "typeVersions" FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid ORDER BY version DESC LIMIT 1',
+            [gatewayId],
+          )
+        ).rows[0]!;
         const next = latest.version + 1;
         await c.query(
           `INSERT INTO "ConfigRevision" (id, "gatewayId", version, hash, "inputHash", resources, status, "rollbackOf", "typeVersions")
            VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, $5::jsonb, 'pending', $6, $7::jsonb)`,
-          [gatewayId, next, old.hash, latest.inputHash ?? null, JSON.stringify(old.resources), target, JSON.stringify(typeVersionsOf(old.resources as EnvoyResources, next, latest.typeVersions))],
+          [
+            gatewayId,
+            next,
+            old.hash,
+            latest.inputHash ?? null,
+            JSON.stringify(old.resources),
+            target,
+            JSON.stringify(typeVersionsOf(old.resources as EnvoyResources, next, latest.typeVersions)),
+          ],
         );
         await c.query("SELECT pg_notify('epic_revision', $1)", [gatewayId]);
         await enqueueReconcile(c, [gatewayId]);
@@ -144,18 +197,40 @@ export function revisionsService({ db }: ServiceDeps) {
           [gatewayId],
         )
       ).rows[0];
-      if (!row?.resources?.listeners) throw new AppError('Conflict', `gateway ${gatewayId} has no served configuration yet`);
-      const resources = { listeners: [], routes: [], clusters: [], endpoints: [], secrets: [], ...row.resources } as EnvoyResources;
-      const ports = resources.listeners.map((l) => (l.resource as { address?: { socketAddress?: { portValue?: number } } }).address?.socketAddress?.portValue);
+      if (!row?.resources?.listeners)
+        throw new AppError('Conflict', `gateway ${gatewayId} has no served configuration yet`);
+      const resources = {
+        listeners: [],
+        routes: [],
+        clusters: [],
+        endpoints: [],
+        secrets: [],
+        ...row.resources,
+      } as EnvoyResources;
+      const ports = resources.listeners.map(
+        (l) =>
+          (l.resource as { address?: { socketAddress?: { portValue?: number } } }).address?.socketAddress
+            ?.portValue,
+      );
       const { serverName, ...request } = req;
       const tls = serverName ? { host: serverName, scheme: 'https' as const } : {};
       // Without a port: the first listener that routes HTTP, as traceInput documents.
-      const candidates = req.port !== undefined ? [req.port] : ports.filter((p): p is number => p !== undefined);
+      const candidates =
+        req.port !== undefined ? [req.port] : ports.filter((p): p is number => p !== undefined);
       for (const port of candidates) {
         const t = traceRequest(resources, { ...request, ...tls, port });
-        if (t.connection === 'accepted') return { revision: row.version, port, routeConfiguration: t.routeConfiguration, outcome: t.outcome };
+        if (t.connection === 'accepted')
+          return {
+            revision: row.version,
+            port,
+            routeConfiguration: t.routeConfiguration,
+            outcome: t.outcome,
+          };
       }
-      throw AppError.field('port', `no HTTP listener on ${req.port !== undefined ? `port ${req.port}` : 'any port'}; listeners: ${ports.join(', ')}`);
+      throw AppError.field(
+        'port',
+        `no HTTP listener on ${req.port !== undefined ? `port ${req.port}` : 'any port'}; listeners: ${ports.join(', ')}`,
+      );
     },
   };
 }

@@ -5,7 +5,20 @@ import type { Tx } from '../db/client.js';
 import { AppError } from '../lib/errors.js';
 import { pageArgs, pageOf } from '../lib/cursor.js';
 import { parseInput } from '../lib/validate.js';
-import { audit, clientUid, dnsLabel, dnsSubdomain, enqueueReconcile, execSql, json, pageQuery, uuid, type CallMeta, type ServiceDeps, type TxLike } from './common.js';
+import {
+  audit,
+  clientUid,
+  dnsLabel,
+  dnsSubdomain,
+  enqueueReconcile,
+  execSql,
+  json,
+  pageQuery,
+  uuid,
+  type CallMeta,
+  type ServiceDeps,
+  type TxLike,
+} from './common.js';
 
 export const routeKinds = ['HTTPRoute', 'TCPRoute', 'GRPCRoute', 'TLSRoute'] as const;
 export type RouteKind = (typeof routeKinds)[number];
@@ -16,7 +29,9 @@ export const upsertRouteInput = z.strictObject({
   namespace: dnsLabel.default('default'),
   clusterId: uuid.optional(),
   clientUid: clientUid.optional().describe('uid of the route object in its cluster; a re-sent route updates'),
-  spec: z.record(z.string(), z.unknown()).describe('the Gateway API spec of the route, exactly as the Gateway API v1 defines it'),
+  spec: z
+    .record(z.string(), z.unknown())
+    .describe('the Gateway API spec of the route, exactly as the Gateway API v1 defines it'),
 });
 export const updateRouteInput = z.strictObject({ spec: z.record(z.string(), z.unknown()) });
 export const listRoutesQuery = pageQuery.extend({
@@ -38,7 +53,11 @@ export function parseRouteSpec(kind: RouteKind, spec: unknown): Record<string, u
 
 function gatewayParentRefs(spec: Record<string, unknown>): ParentRefLike[] {
   const refs = (spec.parentRefs ?? []) as ParentRefLike[];
-  return refs.filter((r) => (r.group ?? 'gateway.networking.k8s.io') === 'gateway.networking.k8s.io' && (r.kind ?? 'Gateway') === 'Gateway');
+  return refs.filter(
+    (r) =>
+      (r.group ?? 'gateway.networking.k8s.io') === 'gateway.networking.k8s.io' &&
+      (r.kind ?? 'Gateway') === 'Gateway',
+  );
 }
 
 /**
@@ -47,7 +66,13 @@ function gatewayParentRefs(spec: Record<string, unknown>): ParentRefLike[] {
  */
 export async function resolveRouteParents(
   tx: Tx,
-  route: { id: string; accountId: string; namespace: string; clusterId: string | null; spec: Record<string, unknown> },
+  route: {
+    id: string;
+    accountId: string;
+    namespace: string;
+    clusterId: string | null;
+    spec: Record<string, unknown>;
+  },
 ): Promise<string[]> {
   const before = await tx.routeParent.findMany({ where: { routeId: route.id }, select: { gatewayId: true } });
   await tx.routeParent.deleteMany({ where: { routeId: route.id } });
@@ -56,7 +81,12 @@ export async function resolveRouteParents(
   for (const [refIndex, ref] of refs.entries()) {
     if (!gatewayParentRefs({ parentRefs: [ref] }).length) continue;
     const clients = await tx.gatewayClient.findMany({
-      where: { accountId: route.accountId, clusterId: route.clusterId, namespace: ref.namespace ?? route.namespace, name: ref.name },
+      where: {
+        accountId: route.accountId,
+        clusterId: route.clusterId,
+        namespace: ref.namespace ?? route.namespace,
+        name: ref.name,
+      },
       select: { gatewayId: true },
     });
     for (const c of clients) rows.push({ routeId: route.id, gatewayId: c.gatewayId, refIndex });
@@ -115,16 +145,24 @@ export function routesService({ db }: ServiceDeps) {
     return r;
   }
 
-  async function write(meta: CallMeta, existingId: string | undefined, data: z.output<typeof upsertRouteInput>, spec: Record<string, unknown>) {
+  async function write(
+    meta: CallMeta,
+    existingId: string | undefined,
+    data: z.output<typeof upsertRouteInput>,
+    spec: Record<string, unknown>,
+  ) {
     const p = meta.principal;
-    const uid = data.clientUid ?? `api:${data.clusterId ?? 'none'}:${data.kind}:${data.namespace}/${data.name}`;
+    const uid =
+      data.clientUid ?? `api:${data.clusterId ?? 'none'}:${data.kind}:${data.namespace}/${data.name}`;
     return db.$transaction(async (tx) => {
       if (data.clusterId && !(await tx.cluster.findFirst({ where: { ...tenant(p), id: data.clusterId } }))) {
         throw AppError.field('clusterId', `cluster ${data.clusterId} not found`);
       }
       const prior = existingId
         ? await tx.route.findFirst({ where: { ...tenant(p), id: existingId } })
-        : await tx.route.findUnique({ where: { accountId_clientUid: { accountId: p.accountId, clientUid: uid } } });
+        : await tx.route.findUnique({
+            where: { accountId_clientUid: { accountId: p.accountId, clientUid: uid } },
+          });
       if (existingId && !prior) throw AppError.notFound('route', existingId);
       if (prior && prior.kind !== data.kind) {
         throw AppError.field('kind', `route ${prior.id} is a ${prior.kind}; kind cannot change`);
@@ -133,7 +171,10 @@ export function routesService({ db }: ServiceDeps) {
       const route = prior
         ? unchanged
           ? prior
-          : await tx.route.update({ where: { id: prior.id }, data: { spec: json(spec), generation: { increment: 1 } } })
+          : await tx.route.update({
+              where: { id: prior.id },
+              data: { spec: json(spec), generation: { increment: 1 } },
+            })
         : await tx.route.create({
             data: {
               ...tenant(p),
@@ -148,7 +189,10 @@ export function routesService({ db }: ServiceDeps) {
       if (!unchanged) {
         const affected = await resolveRouteParents(tx, { ...route, spec });
         await enqueueReconcile(tx, affected);
-        await audit(tx, meta, prior ? 'route.update' : 'route.create', data.kind, route.id, { name: data.name, namespace: data.namespace });
+        await audit(tx, meta, prior ? 'route.update' : 'route.create', data.kind, route.id, {
+          name: data.name,
+          namespace: data.namespace,
+        });
       }
       return { id: route.id, created: !prior };
     });
@@ -170,7 +214,19 @@ export function routesService({ db }: ServiceDeps) {
       const data = parseInput(updateRouteInput, input);
       const existing = await get(meta, id);
       const spec = parseRouteSpec(existing.kind, data.spec);
-      await write(meta, id, { kind: existing.kind, name: existing.name, namespace: existing.namespace, clientUid: existing.clientUid, ...(existing.clusterId ? { clusterId: existing.clusterId } : {}), spec }, spec);
+      await write(
+        meta,
+        id,
+        {
+          kind: existing.kind,
+          name: existing.name,
+          namespace: existing.namespace,
+          clientUid: existing.clientUid,
+          ...(existing.clusterId ? { clusterId: existing.clusterId } : {}),
+          spec,
+        },
+        spec,
+      );
       return get(meta, id);
     },
     async list(meta: CallMeta, query: unknown) {
@@ -187,11 +243,20 @@ export function routesService({ db }: ServiceDeps) {
       parseInput(uuid, id, 'id');
       requireRole(meta.principal, 'admin');
       await db.$transaction(async (tx) => {
-        const found = await tx.route.findFirst({ where: { ...tenant(meta.principal), id }, include: { parents: true } });
+        const found = await tx.route.findFirst({
+          where: { ...tenant(meta.principal), id },
+          include: { parents: true },
+        });
         if (!found) throw AppError.notFound('route', id);
         await tx.route.delete({ where: { id } });
-        await enqueueReconcile(tx, found.parents.map((p) => p.gatewayId));
-        await audit(tx, meta, 'route.delete', found.kind, id, { name: found.name, namespace: found.namespace });
+        await enqueueReconcile(
+          tx,
+          found.parents.map((p) => p.gatewayId),
+        );
+        await audit(tx, meta, 'route.delete', found.kind, id, {
+          name: found.name,
+          namespace: found.namespace,
+        });
       });
     },
   };

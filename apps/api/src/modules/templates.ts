@@ -2,16 +2,31 @@ import { z } from 'zod';
 import { requireRole, requireSystem, tenant } from '../auth/principal.js';
 import { AppError } from '../lib/errors.js';
 import { parseInput } from '../lib/validate.js';
-import { audit, conflictOnUnique, dnsLabel, enqueueReconcile, json, uuid, type CallMeta, type ServiceDeps } from './common.js';
+import {
+  audit,
+  conflictOnUnique,
+  dnsLabel,
+  enqueueReconcile,
+  json,
+  uuid,
+  type CallMeta,
+  type ServiceDeps,
+} from './common.js';
 
 /** Placeholders a DNS name template may use. */
 export const dnsPlaceholders = ['gateway', 'namespace', 'account', 'address'] as const;
 
-export function renderDnsName(template: string, values: Record<(typeof dnsPlaceholders)[number], string>): string {
-  return template.replace(/\{(\w+)\}/g, (_, k: string) => (values as Record<string, string>)[k] ?? `{${k}}`).toLowerCase();
+export function renderDnsName(
+  template: string,
+  values: Record<(typeof dnsPlaceholders)[number], string>,
+): string {
+  return template
+    .replace(/\{(\w+)\}/g, (_, k: string) => (values as Record<string, string>)[k] ?? `{${k}}`)
+    .toLowerCase();
 }
 
-const DNS_NAME_RE = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+const DNS_NAME_RE =
+  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 
 const dnsNameTemplate = z
   .string()
@@ -20,12 +35,24 @@ const dnsNameTemplate = z
   .superRefine((t, ctx) => {
     for (const [, name] of t.matchAll(/\{(\w*)\}/g)) {
       if (!(dnsPlaceholders as readonly string[]).includes(name ?? '')) {
-        ctx.addIssue({ code: 'custom', message: `unknown placeholder {${name}}; use ${dnsPlaceholders.map((p) => `{${p}}`).join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown placeholder {${name}}; use ${dnsPlaceholders.map((p) => `{${p}}`).join(', ')}`,
+        });
         return;
       }
     }
-    const sample = renderDnsName(t, { gateway: 'gw', namespace: 'default', account: 'acct', address: '192-0-2-1' });
-    if (!DNS_NAME_RE.test(sample)) ctx.addIssue({ code: 'custom', message: `renders to ${JSON.stringify(sample)}, which is not a DNS name` });
+    const sample = renderDnsName(t, {
+      gateway: 'gw',
+      namespace: 'default',
+      account: 'acct',
+      address: '192-0-2-1',
+    });
+    if (!DNS_NAME_RE.test(sample))
+      ctx.addIssue({
+        code: 'custom',
+        message: `renders to ${JSON.stringify(sample)}, which is not a DNS name`,
+      });
   });
 
 /** Native Envoy v3 fragments; their contents are validated against Envoy's protos by `validateFragments`. */
@@ -40,7 +67,12 @@ export type EnvoyFragments = z.output<typeof envoyFragmentsSchema>;
 const templateFields = {
   description: z.string().max(1000).optional(),
   poolName: dnsLabel.describe('address pool name; the account pool of that name wins over a global one'),
-  envoyImage: z.string().min(1).max(300).regex(/^[\w.\-/:@]+$/, 'must be a container image reference').optional(),
+  envoyImage: z
+    .string()
+    .min(1)
+    .max(300)
+    .regex(/^[\w.\-/:@]+$/, 'must be a container image reference')
+    .optional(),
   replicas: z.number().int().min(1).max(100).optional(),
   allowSharing: z.boolean().optional(),
   dnsNameTemplate,
@@ -48,7 +80,10 @@ const templateFields = {
 };
 export const createTemplateInput = z.strictObject({
   name: dnsLabel,
-  starter: z.boolean().default(false).describe('a starter template copied into new accounts (platform operators only)'),
+  starter: z
+    .boolean()
+    .default(false)
+    .describe('a starter template copied into new accounts (platform operators only)'),
   ...templateFields,
 });
 export const updateTemplateInput = z.strictObject({
@@ -79,11 +114,17 @@ const view = {
   updatedAt: true,
 } as const;
 
-export function templatesService({ db, validateFragments }: ServiceDeps & { validateFragments?: FragmentValidator }) {
+export function templatesService({
+  db,
+  validateFragments,
+}: ServiceDeps & { validateFragments?: FragmentValidator }) {
   function checkFragments(f: EnvoyFragments | undefined) {
     if (!f || !validateFragments) return;
     const issues = validateFragments(f);
-    if (issues.length > 0) throw AppError.validation(issues.map((i) => ({ path: `envoyFragments.${i.path}`, message: i.message })));
+    if (issues.length > 0)
+      throw AppError.validation(
+        issues.map((i) => ({ path: `envoyFragments.${i.path}`, message: i.message })),
+      );
   }
   return {
     async create(meta: CallMeta, input: unknown) {
@@ -132,7 +173,10 @@ export function templatesService({ db, validateFragments }: ServiceDeps & { vali
         });
         // Gateways built from this template re-render.
         const gws = await tx.gateway.findMany({ where: { templateId: id }, select: { id: true } });
-        await enqueueReconcile(tx, gws.map((g) => g.id));
+        await enqueueReconcile(
+          tx,
+          gws.map((g) => g.id),
+        );
         await audit(tx, meta, 'template.update', 'Template', id, data);
         return t;
       });
@@ -144,7 +188,11 @@ export function templatesService({ db, validateFragments }: ServiceDeps & { vali
         const found = await tx.template.findFirst({ where: { ...tenant(meta.principal), id } });
         if (!found) throw AppError.notFound('template', id);
         const used = await tx.gateway.count({ where: { templateId: id } });
-        if (used > 0) throw new AppError('Conflict', `template ${JSON.stringify(found.name)} is used by ${used} gateways`);
+        if (used > 0)
+          throw new AppError(
+            'Conflict',
+            `template ${JSON.stringify(found.name)} is used by ${used} gateways`,
+          );
         await tx.template.delete({ where: { id } });
         await audit(tx, meta, 'template.delete', 'Template', id, { name: found.name });
       });

@@ -11,7 +11,11 @@ export interface StoredCondition {
 export type DraftCondition = Omit<StoredCondition, 'lastTransitionTime'>;
 
 /** Merges by type: a condition whose status did not change keeps its lastTransitionTime. */
-export function mergeConditions(previous: readonly StoredCondition[] | undefined, next: readonly DraftCondition[], now: string): StoredCondition[] {
+export function mergeConditions(
+  previous: readonly StoredCondition[] | undefined,
+  next: readonly DraftCondition[],
+  now: string,
+): StoredCondition[] {
   return next.map((c) => {
     const prior = previous?.find((p) => p.type === c.type);
     return { ...c, lastTransitionTime: prior && prior.status === c.status ? prior.lastTransitionTime : now };

@@ -7,7 +7,11 @@ import { mergeConditions, type DraftCondition, type StoredCondition } from './co
 export type TypeVersions = Record<string, { version: string; hash: string }>;
 
 /** Per xDS type, the version in which its content last changed (carried over from the previous revision). */
-export function typeVersionsOf(resources: EnvoyResources | undefined, version: number, previous: TypeVersions | undefined): TypeVersions {
+export function typeVersionsOf(
+  resources: EnvoyResources | undefined,
+  version: number,
+  previous: TypeVersions | undefined,
+): TypeVersions {
   const out: TypeVersions = {};
   for (const group of Object.values(resources ?? {}) as EnvoyResources[keyof EnvoyResources][]) {
     const typeUrl = group[0]?.typeUrl;
@@ -41,20 +45,51 @@ interface StoredListenerStatus {
  * Programmed as the proxies see it: the translator says what translation allows; the revisions say what
  * the proxies accepted. A rejected newest revision is reported even though the previous one keeps serving.
  */
-function programmed(draft: DraftCondition | undefined, generation: number, latest: RevisionRow | undefined, serving: RevisionRow | undefined): DraftCondition {
+function programmed(
+  draft: DraftCondition | undefined,
+  generation: number,
+  latest: RevisionRow | undefined,
+  serving: RevisionRow | undefined,
+): DraftCondition {
   const base = { type: 'Programmed', observedGeneration: generation };
   if (latest?.status === 'tainted') {
-    const keep = serving ? `proxies keep serving revision ${serving.version}` : 'no revision has been served yet';
-    return { ...base, status: 'False', reason: 'Invalid', message: `revision ${latest.version} was rejected (${latest.error ?? 'invalid'}); ${keep}` };
+    const keep = serving
+      ? `proxies keep serving revision ${serving.version}`
+      : 'no revision has been served yet';
+    return {
+      ...base,
+      status: 'False',
+      reason: 'Invalid',
+      message: `revision ${latest.version} was rejected (${latest.error ?? 'invalid'}); ${keep}`,
+    };
   }
-  if (!serving) return { ...base, status: 'Unknown', reason: 'Pending', message: 'no configuration rendered yet' };
+  if (!serving)
+    return { ...base, status: 'Unknown', reason: 'Pending', message: 'no configuration rendered yet' };
   if (serving.status === 'pending') {
-    return { ...base, status: 'Unknown', reason: 'Pending', message: `revision ${serving.version} is waiting for its proxies to acknowledge it` };
+    return {
+      ...base,
+      status: 'Unknown',
+      reason: 'Pending',
+      message: `revision ${serving.version} is waiting for its proxies to acknowledge it`,
+    };
   }
-  return draft ?? { ...base, status: 'True', reason: 'Programmed', message: `revision ${serving.version} is served` };
+  return (
+    draft ?? {
+      ...base,
+      status: 'True',
+      reason: 'Programmed',
+      message: `revision ${serving.version} is served`,
+    }
+  );
 }
 
-const asDraft = (c: TranslatorCondition): DraftCondition => ({ type: c.type, status: c.status, reason: c.reason, message: c.message, observedGeneration: c.observedGeneration });
+const asDraft = (c: TranslatorCondition): DraftCondition => ({
+  type: c.type,
+  status: c.status,
+  reason: c.reason,
+  message: c.message,
+  observedGeneration: c.observedGeneration,
+});
 
 /**
  * Recomputes one gateway from the store: renders its Envoy configuration (a new ConfigRevision when the
@@ -77,17 +112,35 @@ export async function reconcileGateway(c: pg.ClientBase, gatewayId: string, now:
   if (!latest || latest.inputHash !== rendered.inputHash) {
     if (latest && latest.hash === rendered.hash) {
       // Same output from new inputs: nothing to publish.
-      await c.query('UPDATE "ConfigRevision" SET "inputHash" = $3 WHERE "gatewayId" = $1::uuid AND version = $2', [gatewayId, latest.version, rendered.inputHash]);
+      await c.query(
+        'UPDATE "ConfigRevision" SET "inputHash" = $3 WHERE "gatewayId" = $1::uuid AND version = $2',
+        [gatewayId, latest.version, rendered.inputHash],
+      );
     } else {
       const version = (latest?.version ?? 0) + 1;
       const status = rendered.error ? 'tainted' : 'pending';
       await c.query(
         `INSERT INTO "ConfigRevision" (id, "gatewayId", version, hash, "inputHash", resources, status, error, "typeVersions")
          VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, $5::jsonb, $6::"RevisionStatus", $7, $8::jsonb)`,
-        [gatewayId, version, rendered.hash, rendered.inputHash, JSON.stringify(rendered.resources ?? {}), status, rendered.error ?? null, JSON.stringify(typeVersionsOf(rendered.resources, version, latest?.typeVersions))],
+        [
+          gatewayId,
+          version,
+          rendered.hash,
+          rendered.inputHash,
+          JSON.stringify(rendered.resources ?? {}),
+          status,
+          rendered.error ?? null,
+          JSON.stringify(typeVersionsOf(rendered.resources, version, latest?.typeVersions)),
+        ],
       );
       await c.query("SELECT pg_notify('epic_revision', $1)", [gatewayId]);
-      newest = { version, hash: rendered.hash, inputHash: rendered.inputHash, status, error: rendered.error ?? null };
+      newest = {
+        version,
+        hash: rendered.hash,
+        inputHash: rendered.inputHash,
+        status,
+        error: rendered.error ?? null,
+      };
     }
   }
   const serving = (
@@ -99,7 +152,12 @@ export async function reconcileGateway(c: pg.ClientBase, gatewayId: string, now:
   ).rows[0];
 
   const gw = (
-    await c.query<{ conditions: StoredCondition[]; listenerStatus: StoredListenerStatus[]; generation: number; observedGeneration: number }>(
+    await c.query<{
+      conditions: StoredCondition[];
+      listenerStatus: StoredListenerStatus[];
+      generation: number;
+      observedGeneration: number;
+    }>(
       'SELECT conditions, "listenerStatus", generation, "observedGeneration" FROM "Gateway" WHERE id = $1::uuid',
       [gatewayId],
     )
@@ -107,13 +165,24 @@ export async function reconcileGateway(c: pg.ClientBase, gatewayId: string, now:
   const ts = now.toISOString();
   const status = rendered.status.gateway;
   const drafts = status.conditions.map(asDraft).filter((d) => d.type !== 'Programmed');
-  drafts.push(programmed(status.conditions.map(asDraft).find((d) => d.type === 'Programmed'), input.gateway.generation, newest, serving));
+  drafts.push(
+    programmed(
+      status.conditions.map(asDraft).find((d) => d.type === 'Programmed'),
+      input.gateway.generation,
+      newest,
+      serving,
+    ),
+  );
   const conditions = mergeConditions(gw.conditions, drafts, ts);
   const listenerStatus: StoredListenerStatus[] = status.listeners.map((l) => ({
     name: l.name,
     attachedRoutes: l.attachedRoutes,
     supportedKinds: l.supportedKinds,
-    conditions: mergeConditions(gw.listenerStatus.find((p) => p.name === l.name)?.conditions, l.conditions.map(asDraft), ts),
+    conditions: mergeConditions(
+      gw.listenerStatus.find((p) => p.name === l.name)?.conditions,
+      l.conditions.map(asDraft),
+      ts,
+    ),
   }));
   const changed =
     JSON.stringify(conditions) !== JSON.stringify(gw.conditions) ||
@@ -138,24 +207,44 @@ interface StoredParent {
 }
 
 /** Replaces this gateway's entries in each route's status.parents, keeping other gateways' entries. */
-async function writeRouteStatus(c: pg.ClientBase, gatewayId: string, routes: RouteStatus[], ts: string): Promise<void> {
+async function writeRouteStatus(
+  c: pg.ClientBase,
+  gatewayId: string,
+  routes: RouteStatus[],
+  ts: string,
+): Promise<void> {
   if (routes.length === 0) return;
   const rows = (
-    await c.query<{ id: string; status: { parents?: StoredParent[] } }>('SELECT id, status FROM "Route" WHERE id = ANY($1::uuid[])', [routes.map((r) => r.id)])
+    await c.query<{ id: string; status: { parents?: StoredParent[] } }>(
+      'SELECT id, status FROM "Route" WHERE id = ANY($1::uuid[])',
+      [routes.map((r) => r.id)],
+    )
   ).rows;
   for (const r of routes) {
     const row = rows.find((x) => x.id === r.id);
     if (!row) continue;
     const previous = row.status.parents ?? [];
     const mine = r.parents.map((p) => {
-      const prior = previous.find((x) => x.gatewayId === gatewayId && JSON.stringify(x.parentRef) === JSON.stringify(p.parentRef));
-      return { gatewayId, parentRef: p.parentRef, controllerName: CONTROLLER_NAME, conditions: mergeConditions(prior?.conditions, p.conditions.map(asDraft), ts) };
+      const prior = previous.find(
+        (x) => x.gatewayId === gatewayId && JSON.stringify(x.parentRef) === JSON.stringify(p.parentRef),
+      );
+      return {
+        gatewayId,
+        parentRef: p.parentRef,
+        controllerName: CONTROLLER_NAME,
+        conditions: mergeConditions(prior?.conditions, p.conditions.map(asDraft), ts),
+      };
     });
     const parents = [...previous.filter((x) => x.gatewayId !== gatewayId), ...mine].sort((a, b) =>
-      `${a.gatewayId}/${JSON.stringify(a.parentRef)}`.localeCompare(`${b.gatewayId}/${JSON.stringify(b.parentRef)}`),
+      `${a.gatewayId}/${JSON.stringify(a.parentRef)}`.localeCompare(
+        `${b.gatewayId}/${JSON.stringify(b.parentRef)}`,
+      ),
     );
     if (JSON.stringify(parents) !== JSON.stringify(previous)) {
-      await c.query('UPDATE "Route" SET status = $2::jsonb WHERE id = $1::uuid', [r.id, JSON.stringify({ parents })]);
+      await c.query('UPDATE "Route" SET status = $2::jsonb WHERE id = $1::uuid', [
+        r.id,
+        JSON.stringify({ parents }),
+      ]);
     }
   }
 }

@@ -11,10 +11,25 @@ const log = pino({ level: 'silent' });
 beforeAll(async () => {
   env = await testEnv();
   const acct = await createAccount(env, 'recon', 500);
-  await env.app.inject({ method: 'POST', url: '/api/v1/address-pools', headers: auth(acct.key), payload: { name: 'pub', spec: '10.50.0.0/24' } });
-  await env.app.inject({ method: 'POST', url: '/api/v1/templates', headers: auth(acct.key), payload: { name: 'gw', poolName: 'pub', dnsNameTemplate: '{gateway}.example.com' } });
+  await env.app.inject({
+    method: 'POST',
+    url: '/api/v1/address-pools',
+    headers: auth(acct.key),
+    payload: { name: 'pub', spec: '10.50.0.0/24' },
+  });
+  await env.app.inject({
+    method: 'POST',
+    url: '/api/v1/templates',
+    headers: auth(acct.key),
+    payload: { name: 'gw', poolName: 'pub', dnsNameTemplate: '{gateway}.example.com' },
+  });
   for (let i = 0; i < 60; i++) {
-    const r = await env.app.inject({ method: 'POST', url: '/api/v1/gateways', headers: auth(acct.key), payload: { name: `g${i}`, template: 'gw', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } });
+    const r = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/gateways',
+      headers: auth(acct.key),
+      payload: { name: `g${i}`, template: 'gw', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+    });
     expect(r.statusCode).toBe(201);
   }
 });
@@ -38,7 +53,9 @@ describe('reconciler', () => {
     const gws = await env.db.gateway.findMany();
     for (const g of gws) {
       expect(g.observedGeneration).toBe(g.generation);
-      expect(g.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Accepted', status: 'True' })]));
+      expect(g.conditions).toEqual(
+        expect.arrayContaining([expect.objectContaining({ type: 'Accepted', status: 'True' })]),
+      );
     }
   });
 
@@ -48,7 +65,10 @@ describe('reconciler', () => {
     try {
       const gw = await env.db.gateway.findFirstOrThrow({ where: { name: 'g1' } });
       await env.db.$transaction(async (tx) => {
-        await tx.gateway.update({ where: { id: gw.id }, data: { listeners: [{ name: 'dns', port: 53, protocol: 'UDP' }], generation: { increment: 1 } } });
+        await tx.gateway.update({
+          where: { id: gw.id },
+          data: { listeners: [{ name: 'dns', port: 53, protocol: 'UDP' }], generation: { increment: 1 } },
+        });
         await enqueueReconcile(tx, [gw.id]);
       });
       const deadline = Date.now() + 10_000;
@@ -57,7 +77,11 @@ describe('reconciler', () => {
         await new Promise((res) => setTimeout(res, 20));
         g = await env.db.gateway.findUniqueOrThrow({ where: { id: gw.id } });
       }
-      expect(g.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Accepted', status: 'False', reason: 'ListenersNotValid' })]));
+      expect(g.conditions).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ type: 'Accepted', status: 'False', reason: 'ListenersNotValid' }),
+        ]),
+      );
     } finally {
       await r.stop();
     }

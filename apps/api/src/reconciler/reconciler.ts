@@ -52,13 +52,19 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       await c.query('SAVEPOINT reconcile');
       try {
         const changed = await reconcileGateway(c, row.gatewayId, new Date());
-        await c.query('DELETE FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid AND seq = $2::bigint', [row.gatewayId, row.seq]);
+        await c.query('DELETE FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid AND seq = $2::bigint', [
+          row.gatewayId,
+          row.seq,
+        ]);
         opts.metrics?.reconcileDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
         return { id: row.gatewayId, changed };
       } catch (error) {
         // Undo the reconcile's writes, keep the claim, and push the item back with a delay.
         await c.query('ROLLBACK TO SAVEPOINT reconcile');
-        await c.query(`UPDATE "ReconcileRequest" SET "requestedAt" = now() + make_interval(secs => $2) WHERE "gatewayId" = $1::uuid`, [row.gatewayId, BACKOFF_SECONDS]);
+        await c.query(
+          `UPDATE "ReconcileRequest" SET "requestedAt" = now() + make_interval(secs => $2) WHERE "gatewayId" = $1::uuid`,
+          [row.gatewayId, BACKOFF_SECONDS],
+        );
         failed = { id: row.gatewayId, error };
         return { id: row.gatewayId, changed: false };
       }

@@ -41,10 +41,18 @@ export async function testEnv(): Promise<TestEnv> {
 export const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 
 /** Creates an account through the API and returns its owner key. */
-export async function createAccount(env: TestEnv, name: string, gatewayQuota = 100): Promise<{ id: string; key: string }> {
-  const r = await env.app.inject({ method: 'POST', url: '/api/v1/accounts', headers: auth(env.adminKey), payload: { name, gatewayQuota } });
+export async function createAccount(
+  env: TestEnv,
+  name: string,
+  gatewayQuota = 100,
+): Promise<{ id: string; key: string }> {
+  const r = await env.app.inject({
+    method: 'POST',
+    url: '/api/v1/accounts',
+    headers: auth(env.adminKey),
+    payload: { name, gatewayQuota },
+  });
   if (r.statusCode !== 201) throw new Error(`account create failed: ${r.body}`);
   const body = r.json();
   return { id: body.account.id, key: body.apiKey.secret };
 }
-

@@ -17,7 +17,9 @@ export async function snapshotDb(pool: pg.Pool): Promise<DbSnapshot> {
   const names = tables.rows.map((t) => t.name).filter((n) => !IGNORED.has(n));
   // One round trip for every table: the matrix takes hundreds of snapshots.
   const quote = (n: string) => `"${n.replaceAll('"', '""')}"`;
-  const sql = names.map((n, i) => `SELECT ${i}::int AS t, to_jsonb(x)::text AS row FROM ${quote(n)} x`).join(' UNION ALL ');
+  const sql = names
+    .map((n, i) => `SELECT ${i}::int AS t, to_jsonb(x)::text AS row FROM ${quote(n)} x`)
+    .join(' UNION ALL ');
   const out: DbSnapshot = Object.fromEntries(names.map((n) => [n, [] as string[]]));
   if (names.length === 0) return out;
   const r = await pool.query<{ t: number; row: string }>(sql);
