@@ -4,13 +4,14 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { XDS_TYPE_URLS, type JsonObject, type XdsTypeUrl } from '@epic/envoy-proto';
 import type { EnvoyResources } from '@epic/gateway-translator';
-import { SnapshotCache, XdsServer, bearerTokenAuthenticator, type AckEvent, type NackEvent, type SnapshotInput } from '@epic/xds-server';
+import { SnapshotCache, XdsServer, type AckEvent, type Authenticator, type NackEvent, type SnapshotInput } from '@epic/xds-server';
 import { withPgTx, type Db } from '../db/client.js';
 import { open } from '../lib/secret-box.js';
 import { enqueueReconcile } from '../modules/common.js';
 import type { TypeVersions } from '../reconciler/reconcile-gateway.js';
 import { SEALED_PREFIX } from './render.js';
-import { gatewayIdOfNode, nodeIdOfToken } from './tokens.js';
+import { proxylessNodeId, proxylessSnapshot } from './proxyless.js';
+import { gatewayIdOfNode, gatewayTokenAuthenticator } from './tokens.js';
 
 /**
  * The xDS side of one API replica: a snapshot cache fed with every gateway's newest good revision, the ADS
@@ -67,6 +68,8 @@ export async function startXdsPlane(opts: {
   secretKey: Buffer;
   address: string;
   registry?: Registry;
+  /** Defaults to the per-gateway bearer tokens; tests with grpc-js-xds (no call credentials) override it. */
+  authenticate?: Authenticator;
 }): Promise<XdsPlane> {
   const { db, log, secretKey } = opts;
   const cache = new SnapshotCache();
@@ -99,19 +102,29 @@ export async function startXdsPlane(opts: {
   const report = (what: string) => (err: unknown) => log.error({ err }, `xDS ${what} bookkeeping failed`);
   const server = new XdsServer({
     cache,
-    authenticate: bearerTokenAuthenticator((token) => nodeIdOfToken(secretKey, token)),
+    authenticate: opts.authenticate ?? gatewayTokenAuthenticator(secretKey),
     ...(opts.registry ? { registry: opts.registry } : {}),
     onAck: (e) => void onAck(e).catch(report('ACK')),
     onNack: (e) => void onNack(e).catch(report('NACK')),
     logger: log,
   });
 
+  // Envoy proxies and proxyless gRPC clients of a gateway get the same revision, same version.
+  function setSnapshots(row: RevisionRow) {
+    const nodeId = `${row.accountName}.${row.gatewayId}`;
+    const snapshot = snapshotOf(row, secretKey);
+    cache.setSnapshot(nodeId, snapshot);
+    cache.setSnapshot(proxylessNodeId(nodeId), proxylessSnapshot(snapshot));
+  }
+
   async function publish(gatewayId: string) {
     const row = (await db.$pool.query<RevisionRow>(`${LATEST_GOOD} WHERE g.id = $1::uuid`, [gatewayId])).rows[0];
-    if (row) cache.setSnapshot(`${row.accountName}.${row.gatewayId}`, snapshotOf(row, secretKey));
+    if (row) setSnapshots(row);
     else {
       const owner = (await db.$pool.query<{ name: string }>('SELECT a.name FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId" WHERE g.id = $1::uuid', [gatewayId])).rows[0];
-      for (const nodeId of cache.nodeIds()) if (nodeId.endsWith(`.${gatewayId}`) && (!owner || nodeId.startsWith(`${owner.name}.`))) cache.clearSnapshot(nodeId);
+      for (const nodeId of cache.nodeIds()) {
+        if (gatewayIdOfNode(nodeId) === gatewayId && (!owner || nodeId.startsWith(`${owner.name}.`))) cache.clearSnapshot(nodeId);
+      }
     }
   }
 
@@ -129,7 +142,7 @@ export async function startXdsPlane(opts: {
   });
   await listener.query('LISTEN epic_revision');
   // Everything committed before LISTEN started.
-  for (const row of (await db.$pool.query<RevisionRow>(LATEST_GOOD)).rows) cache.setSnapshot(`${row.accountName}.${row.gatewayId}`, snapshotOf(row, secretKey));
+  for (const row of (await db.$pool.query<RevisionRow>(LATEST_GOOD)).rows) setSnapshots(row);
   const port = await server.listen(opts.address);
   log.info({ port }, 'xDS server listening');
   return {
