@@ -1,0 +1,283 @@
+// npm run bench -- xds-api [--samples N]   (BENCH_BIG=1 adds a 10,000-gateway phase)
+// Route-programming latency through the whole control plane: from the REST call that changes a GRPCRoute
+// (PUT /api/v1/routes/:id over HTTP) through the transaction, the reconciler's render into a ConfigRevision,
+// NOTIFY epic_revision, the xDS plane's setSnapshot, to the ACK of a connected @grpc/grpc-js-xds client (its
+// own process, proxyless node `<account>.<gateway>.grpc`). The fleet (gateways with 3 routes each) is
+// bulk-loaded in SQL and rendered by the reconciler; the control plane (API + reconciler + xDS plane) is this
+// process, PostgreSQL is embedded (its own processes, not in the RSS figure).
+import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import pino from 'pino';
+import { ROUTE } from '@epic/envoy-proto';
+import { trustClaimedNodeId, type AckEvent } from '@epic/xds-server';
+import { startBackend, stopBackends } from '@epic/xds-server/test-support';
+import { buildApp } from '../apps/api/src/app.js';
+import { createReconciler } from '../apps/api/src/reconciler/reconciler.js';
+import { startXdsPlane } from '../apps/api/src/xds/publisher.js';
+import { benchDatabase, percentile } from './support/embedded-db.js';
+
+const args = process.argv.slice(2);
+const SAMPLES = Number(args[args.indexOf('--samples') + 1] || 200);
+const ROUTES_PER_GATEWAY = 3;
+const PHASES = process.env.BENCH_BIG ? [100, 1_000, 10_000] : [100, 1_000];
+const HOST = 'echo.example.com';
+const out = (s: string) => process.stdout.write(`[bench xds-api] ${s}\n`);
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+
+const db = await benchDatabase();
+const log = pino({ level: 'warn' });
+const secretKey = randomBytes(32);
+const app = await buildApp({ db: db.db, logger: false, secretKey });
+await app.listen({ host: '127.0.0.1', port: 0 });
+const address = app.server.address();
+const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/v1`;
+const reconciler = createReconciler({ db: db.db, databaseUrl: db.url, log, resyncSeconds: 3600 });
+const plane = await startXdsPlane({
+  db: db.db,
+  databaseUrl: db.url,
+  log,
+  secretKey,
+  address: '127.0.0.1:0',
+  authenticate: trustClaimedNodeId(),
+});
+const backend = await startBackend('observed');
+const children: ReturnType<typeof spawn>[] = [];
+
+async function rest(method: string, path: string, headers: Record<string, string>, body?: unknown) {
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await r.text();
+  if (r.status >= 400) throw new Error(`${method} ${path} → ${r.status} ${text}`);
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+async function account(name: string, pool: string) {
+  const admin = { authorization: `Bearer ${db.adminKey}`, 'content-type': 'application/json' };
+  const a = (await rest('POST', '/accounts', admin, { name, gatewayQuota: 100_000 })) as {
+    account: { id: string };
+    apiKey: { secret: string };
+  };
+  const h = { authorization: `Bearer ${a.apiKey.secret}`, 'content-type': 'application/json' };
+  await rest('POST', '/address-pools', h, { name: 'pub', spec: pool });
+  const t = (await rest('POST', '/templates', h, {
+    name: 'gw',
+    poolName: 'pub',
+    dnsNameTemplate: '{gateway}.{account}.example.com',
+  })) as { id: string };
+  await rest('PUT', '/static-endpoints/default/echo', h, {
+    ports: [{ port: backend.port }],
+    endpoints: [{ address: '127.0.0.1' }],
+  });
+  return { id: a.account.id, headers: h, templateId: t.id };
+}
+
+const grpcRoute = (gateway: string, host: string, canary: string) => ({
+  parentRefs: [{ name: gateway }],
+  hostnames: [host],
+  rules: [
+    {
+      matches: [{ method: { service: 'epic.test.Echo', method: 'Shout' } }],
+      backendRefs: [{ name: 'echo', port: backend.port }],
+    },
+    {
+      matches: [{ headers: [{ name: 'x-canary', value: canary }] }],
+      backendRefs: [{ name: 'echo', port: backend.port }],
+    },
+    { backendRefs: [{ name: 'echo', port: backend.port }] },
+  ],
+});
+
+/** Bulk-loads gateways `from..to-1` with 3 GRPCRoutes each (rows as the API writes them) and queues them. */
+async function preload(acct: { id: string; templateId: string }, from: number, to: number) {
+  const pool = await db.db.addressPool.findFirstOrThrow({ where: { accountId: acct.id, name: 'pub' } });
+  await db.db.$executeRawUnsafe(
+    `WITH g AS (
+       INSERT INTO "Gateway" (id, "accountId", "templateId", name, namespace, listeners, address, "dnsName", generation, "createdAt", "updatedAt")
+       SELECT gen_random_uuid(), $1::uuid, $2::uuid, 'g' || i, 'default', '[{"name":"http","port":80,"protocol":"HTTP"}]'::jsonb,
+              host($5::inet + i), 'g' || i || '.example.com', 1, now(), now()
+       FROM generate_series($3::int, $4::int - 1) i RETURNING id, address, name),
+     c AS (INSERT INTO "GatewayClient" (id, "accountId", "gatewayId", namespace, name, "clientUid") SELECT gen_random_uuid(), $1::uuid, id, 'default', name, 'bulk:' || id FROM g),
+     q AS (INSERT INTO "ReconcileRequest" ("gatewayId") SELECT id FROM g)
+     INSERT INTO "AddressAllocation" (id, "poolId", "accountId", ordinal, address, "gatewayId")
+     SELECT gen_random_uuid(), $6::uuid, $1::uuid, (address::inet - $5::inet), address, id FROM g`,
+    acct.id,
+    acct.templateId,
+    from,
+    to,
+    pool.firstAddress,
+    pool.id,
+  );
+  await db.db.$executeRawUnsafe(
+    `WITH r AS (
+       INSERT INTO "Route" (id, "accountId", kind, namespace, name, "clientUid", spec, "createdAt", "updatedAt")
+       SELECT gen_random_uuid(), $1::uuid, 'GRPCRoute', 'default', g.name || '-r' || j, 'bulk:' || g.name || '-r' || j,
+              jsonb_build_object('parentRefs', jsonb_build_array(jsonb_build_object('name', g.name)),
+                'hostnames', jsonb_build_array('r' || j || '.' || g.name || '.example.com'),
+                'rules', jsonb_build_array(jsonb_build_object('matches', jsonb_build_array(jsonb_build_object('method', jsonb_build_object('service', 'epic.test.Echo', 'method', 'Echo'))),
+                  'backendRefs', jsonb_build_array(jsonb_build_object('name', 'echo', 'port', $5::int))))),
+              now(), now()
+       FROM "Gateway" g, generate_series(0, $4::int - 1) j
+       WHERE g."accountId" = $1::uuid AND substr(g.name, 2)::int >= $2::int AND substr(g.name, 2)::int < $3::int
+       RETURNING id, name)
+     INSERT INTO "RouteParent" ("routeId", "gatewayId", "refIndex")
+     SELECT r.id, g.id, 0 FROM r JOIN "Gateway" g ON g."accountId" = $1::uuid AND g.name = split_part(r.name, '-', 1)`,
+    acct.id,
+    from,
+    to,
+    ROUTES_PER_GATEWAY,
+    backend.port,
+  );
+  await db.db.$executeRawUnsafe('ANALYZE');
+  const started = performance.now();
+  const total = to - from;
+  const timer = setInterval(() => {
+    void db.db.$pool
+      .query<{ n: string }>('SELECT count(*) AS n FROM "ReconcileRequest"')
+      .then((r) => out(`  rendering: ${total - Number(r.rows[0]!.n)}/${total} gateways`));
+  }, 5000);
+  await reconciler.drain();
+  clearInterval(timer);
+  const s = (performance.now() - started) / 1000;
+  out(
+    `  rendered ${total} gateways in ${s.toFixed(1)} s (${((s * 1000) / total).toFixed(1)} ms per gateway)`,
+  );
+}
+
+try {
+  out(`node ${process.version}, ${os.cpus().length} cores, load average ${load()}`);
+  const fleet = await account('fleet', '10.0.0.0/14');
+  const obs = await account('obs', '10.8.0.0/28');
+  const gw = (await rest('POST', '/gateways', obs.headers, {
+    name: 'observed',
+    template: 'gw',
+    listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
+  })) as { id: string };
+  let canary = 0;
+  const route = (await rest('POST', '/routes', obs.headers, {
+    kind: 'GRPCRoute',
+    name: 'echo',
+    spec: grpcRoute('observed', HOST, `v${canary}`),
+  })) as { id: string };
+  await reconciler.drain();
+  await reconciler.start();
+  const node = `obs.${gw.id}.grpc`;
+
+  const acks: { min: number; resolve: (e: AckEvent) => void }[] = [];
+  plane.server.on('ack', (e) => {
+    if (e.nodeId !== node || e.typeUrl !== ROUTE) return;
+    for (const w of acks.splice(0))
+      if (Number(e.snapshotVersion) >= w.min) w.resolve(e);
+      else acks.push(w);
+  });
+  const nextAck = (min: number) => new Promise<AckEvent>((resolve) => acks.push({ min, resolve }));
+
+  const supportDir = createRequire(import.meta.url)
+    .resolve('@epic/xds-server/test-support')
+    .replace(/index\.ts$/, '');
+  const firstAck = nextAck(1);
+  const client = spawn(
+    process.execPath,
+    ['--import', 'tsx', `${supportDir}xds-client-process.ts`, String(plane.port), node, HOST],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  children.push(client);
+  await firstAck;
+  out('grpc-js-xds client connected and ACKed');
+
+  const newest = async () =>
+    (
+      await db.db.$pool.query<{ version: number; status: string }>(
+        'SELECT version, status FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid ORDER BY version DESC LIMIT 1',
+        [gw.id],
+      )
+    ).rows[0]!;
+  // Settle between samples: the ACK bookkeeping and the Programmed reconcile it queues finish first (a route
+  // write racing a reconcile of the same gateway can deadlock, see docs/benchmarks/xds.md).
+  async function settle() {
+    for (;;) {
+      const r = await newest();
+      const q = await db.db.$pool.query<{ n: string }>('SELECT count(*) AS n FROM "ReconcileRequest"');
+      if (r.status === 'acked' && q.rows[0]!.n === '0') return r.version;
+      await new Promise((res) => setTimeout(res, 2));
+    }
+  }
+
+  const rows: Record<string, number | string>[] = [];
+  let loaded = 0;
+  for (const gateways of PHASES) {
+    out(
+      `loading gateways ${loaded}..${gateways - 1} with ${ROUTES_PER_GATEWAY} routes each (load average ${load()})`,
+    );
+    await preload(fleet, loaded, gateways);
+    loaded = gateways;
+    const latencies: number[] = [];
+    const restMs: number[] = [];
+    const afterRestMs: number[] = [];
+    let cpuUs = 0;
+    for (let i = 0; i < SAMPLES + 10; i++) {
+      const version = await settle();
+      const cpu = process.cpuUsage();
+      canary += 1;
+      const acked = nextAck(version + 1);
+      const t0 = performance.now();
+      await rest('PUT', `/routes/${route.id}`, obs.headers, {
+        spec: grpcRoute('observed', HOST, `v${canary}`),
+      });
+      const t1 = performance.now();
+      await acked;
+      const t2 = performance.now();
+      const used = process.cpuUsage(cpu);
+      if (i >= 10) {
+        latencies.push(t2 - t0);
+        restMs.push(t1 - t0);
+        afterRestMs.push(t2 - t1);
+        cpuUs += used.user + used.system;
+      }
+      if ((i + 1) % 50 === 0) out(`  ${i + 1}/${SAMPLES + 10} changes`);
+    }
+    for (const l of [latencies, restMs, afterRestMs]) l.sort((a, b) => a - b);
+    (globalThis as { gc?: () => void }).gc?.();
+    const row = {
+      gateways: gateways + 1,
+      routes: gateways * ROUTES_PER_GATEWAY + 1,
+      samples: latencies.length,
+      p50_ms: +percentile(latencies, 50).toFixed(2),
+      p99_ms: +percentile(latencies, 99).toFixed(2),
+      max_ms: +latencies.at(-1)!.toFixed(2),
+      // The REST call's own response time, and from its response to the ACK (render, NOTIFY, push, client).
+      rest_p50_ms: +percentile(restMs, 50).toFixed(2),
+      after_rest_p50_ms: +percentile(afterRestMs, 50).toFixed(2),
+      // Control-plane CPU (API + reconciler + xDS plane, this process) from the REST call to the ACK.
+      cpu_per_change_ms: +(cpuUs / 1000 / latencies.length).toFixed(2),
+      rss_mib: Math.round(process.memoryUsage().rss / 2 ** 20),
+      load_avg: load(),
+    };
+    out(JSON.stringify(row));
+    rows.push(row);
+  }
+  console.table(rows);
+  const [small, big] = [rows[0]!, rows.at(-1)!];
+  out(
+    `p50 ratio ${big.gateways} vs ${small.gateways} gateways: ${((big.p50_ms as number) / (small.p50_ms as number)).toFixed(2)}; ` +
+      `CPU per change ratio: ${((big.cpu_per_change_ms as number) / (small.cpu_per_change_ms as number)).toFixed(2)}; ` +
+      `p99 at 1,000 gateways: ${rows[1]?.p99_ms} ms (target ≤ 30 ms); load average at the end ${load()}`,
+  );
+  client.stdin?.end();
+} finally {
+  for (const c of children) c.kill('SIGTERM');
+  await reconciler.stop();
+  await plane.close();
+  await app.close();
+  stopBackends([backend]);
+  await db.stop();
+}
+process.exit(0);
