@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LISTENER, ROUTE, CLUSTER, ENDPOINT } from '@epic/envoy-proto';
 import { trustClaimedNodeId, type AckEvent, type NackEvent } from '@epic/xds-server';
 import { call, startTraffic, useXdsClient, xdsEchoClient, type EchoClient } from '@epic/xds-server/test-support';
+import { buildApp } from '../app.js';
 import { createReconciler, type Reconciler } from '../reconciler/reconciler.js';
 import { auth, createAccount, testEnv, type TestEnv } from '../test-support/harness.js';
 import { startXdsPlane, type XdsPlane } from './publisher.js';
@@ -240,11 +241,17 @@ describe('proxyless gRPC clients of a gateway configured through the API', () =>
     await eventually('Programmed=True', programmed, (p) => p.status === 'True');
   });
 
-  it('after an xDS plane restart on the same database and port, the client gets the same versions and traffic continues', async () => {
+  it('after an API restart (app, reconciler, xDS plane) on the same database and port, the client gets the same versions and traffic continues', async () => {
     const traffic = startTraffic(client);
     const before = plane.cache.typeVersions(grpcNode);
     const port = plane.port;
     await plane.close();
+    await reconciler.stop();
+    await env.app.close();
+    env.app = await buildApp({ db: env.db, logger: false, secretKey: randomBytes(32) });
+    await env.app.ready();
+    reconciler = createReconciler({ db: env.db, databaseUrl: env.url, log, resyncSeconds: 3600 });
+    await reconciler.start();
     const next = await startXdsPlane({ db: env.db, databaseUrl: env.url, log, secretKey, address: `127.0.0.1:${port}`, authenticate: trustClaimedNodeId() });
     plane = next;
     const subscribed = [LISTENER, ROUTE, CLUSTER, ENDPOINT] as const;
@@ -266,6 +273,7 @@ describe('proxyless gRPC clients of a gateway configured through the API', () =>
     });
     for (const t of subscribed) expect(acks.get(t), t).toBe(before[t]);
     expect(await countBackends(10, 'Shout')).toEqual({ 'gamma-1': 10 });
+    expect((await programmed()).status).toBe('True');
     const report = await traffic.stop();
     expect(report.errors).toEqual([]);
     expect(report.failed).toBe(0);
