@@ -339,11 +339,11 @@ CREATE TABLE "AuditEvent" (
 
 -- CreateTable
 CREATE TABLE "ReconcileRequest" (
+    "id" BIGSERIAL NOT NULL,
     "gatewayId" UUID NOT NULL,
-    "seq" BIGINT NOT NULL DEFAULT 1,
     "requestedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
-    CONSTRAINT "ReconcileRequest_pkey" PRIMARY KEY ("gatewayId")
+    CONSTRAINT "ReconcileRequest_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateIndex
@@ -444,6 +444,12 @@ CREATE UNIQUE INDEX "Certificate_accountId_namespace_name_key" ON "Certificate"(
 
 -- CreateIndex
 CREATE INDEX "AuditEvent_accountId_createdAt_id_idx" ON "AuditEvent"("accountId", "createdAt", "id");
+
+-- CreateIndex
+CREATE INDEX "ReconcileRequest_gatewayId_id_idx" ON "ReconcileRequest"("gatewayId", "id");
+
+-- CreateIndex
+CREATE INDEX "ReconcileRequest_requestedAt_idx" ON "ReconcileRequest"("requestedAt");
 
 -- AddForeignKey
 ALTER TABLE "Membership" ADD CONSTRAINT "Membership_accountId_fkey" FOREIGN KEY ("accountId") REFERENCES "Account"("id") ON DELETE CASCADE ON UPDATE CASCADE;

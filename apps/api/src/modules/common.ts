@@ -86,19 +86,16 @@ export async function audit(
 }
 
 /**
- * Queues gateways for the reconciler in the caller's transaction: the queue row and the NOTIFY become
- * visible only if the change commits, and a crash before the reconcile keeps the row for the next start.
+ * Queues gateways for the reconciler in the caller's transaction: the queue rows and the NOTIFY become visible
+ * only if the change commits, and a crash before the reconcile keeps them for the next start. An insert into
+ * the append-only queue never waits for a reconcile in flight (ADR 0004).
  */
 export async function enqueueReconcile(tx: TxLike, gatewayIds: Iterable<string>): Promise<void> {
   const ids = [...new Set(gatewayIds)].sort();
   if (ids.length === 0) return;
   await execSql(
     tx,
-    `WITH q AS (
-       INSERT INTO "ReconcileRequest" ("gatewayId", seq, "requestedAt")
-       SELECT unnest($1::uuid[]), 1, now()
-       ON CONFLICT ("gatewayId") DO UPDATE SET seq = "ReconcileRequest".seq + 1, "requestedAt" = now()
-       RETURNING 1)
+    `WITH q AS (INSERT INTO "ReconcileRequest" ("gatewayId") SELECT unnest($1::uuid[]) RETURNING 1)
      SELECT pg_notify('epic_reconcile', $2)::text, (SELECT count(*) FROM q)::int AS n`,
     [ids, ids.length > 50 ? '*' : ids.join(',')],
   );

@@ -86,4 +86,69 @@ describe('reconciler', () => {
       await r.stop();
     }
   });
+
+  it('route writes racing reconciles of the same gateway never fail (no lock cycle between writer and reconciler)', async () => {
+    const acct = await createAccount(env, 'racer');
+    await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/address-pools',
+      headers: auth(acct.key),
+      payload: { name: 'pub', spec: '10.51.0.0/28' },
+    });
+    await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/templates',
+      headers: auth(acct.key),
+      payload: { name: 'gw', poolName: 'pub', dnsNameTemplate: '{gateway}.example.com' },
+    });
+    await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/gateways',
+      headers: auth(acct.key),
+      payload: { name: 'race', template: 'gw', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+    });
+    const spec = (i: number) => ({
+      parentRefs: [{ name: 'race' }],
+      rules: [
+        {
+          matches: [{ path: { type: 'PathPrefix', value: `/v${i}` } }],
+          backendRefs: [{ name: 'svc', port: 80 }],
+        },
+      ],
+    });
+    const routes = await Promise.all(
+      [0, 1, 2].map(
+        async (n) =>
+          (
+            await env.app.inject({
+              method: 'POST',
+              url: '/api/v1/routes',
+              headers: auth(acct.key),
+              payload: { kind: 'HTTPRoute', name: `r${n}`, spec: spec(0) },
+            })
+          ).json().id as string,
+      ),
+    );
+    const r = createReconciler({ db: env.db, databaseUrl: env.url, log, resyncSeconds: 3600 });
+    await r.start();
+    try {
+      const statuses: number[] = [];
+      for (let round = 1; round <= 15; round++) {
+        const out = await Promise.all(
+          routes.map((id) =>
+            env.app.inject({
+              method: 'PUT',
+              url: `/api/v1/routes/${id}`,
+              headers: auth(acct.key),
+              payload: { spec: spec(round) },
+            }),
+          ),
+        );
+        statuses.push(...out.map((o) => o.statusCode));
+      }
+      expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    } finally {
+      await r.stop();
+    }
+  });
 });

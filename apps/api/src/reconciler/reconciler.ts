@@ -5,10 +5,10 @@ import type { Metrics } from '../metrics.js';
 import { reconcileGateway } from './reconcile-gateway.js';
 
 /**
- * Level-triggered reconciler keyed by gateway. Work items live in the ReconcileRequest table (written in
- * the same transaction as the change that caused them), so a crash loses nothing; Postgres NOTIFY wakes
- * every replica and `FOR UPDATE SKIP LOCKED` makes sure one replica handles a given gateway at a time.
- * A periodic resync re-queues gateways whose observed generation lags.
+ * Level-triggered reconciler keyed by gateway. Work items live in the append-only ReconcileRequest table
+ * (written in the same transaction as the change that caused them), so a crash loses nothing; Postgres
+ * NOTIFY wakes every replica, and a non-waiting advisory lock per gateway makes sure one replica handles a
+ * given gateway at a time. A periodic resync re-queues gateways whose observed generation lags.
  */
 export interface ReconcilerOptions {
   db: Db;
@@ -41,10 +41,15 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
   async function processOne(): Promise<'done' | 'empty'> {
     let failed: { id: string; error: unknown } | undefined;
     const claimed = await withPgTx(db.$pool, async (c) => {
-      const rows = await c.query<{ gatewayId: string; seq: string }>(
-        `SELECT "gatewayId", seq::text AS seq FROM "ReconcileRequest"
-         WHERE "requestedAt" <= now()
-         ORDER BY "requestedAt" LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      // One reconcile per gateway at a time, across replicas: an advisory lock on the gateway, tried without
+      // waiting. The queue rows themselves are never locked, so writers never wait on a reconcile.
+      const rows = await c.query<{ gatewayId: string; upto: string }>(
+        `SELECT q."gatewayId", q.upto FROM (
+           SELECT "gatewayId", max(id)::text AS upto, min("requestedAt") AS first
+           FROM "ReconcileRequest" WHERE "requestedAt" <= now() GROUP BY "gatewayId" ORDER BY first LIMIT 16
+         ) q
+         WHERE pg_try_advisory_xact_lock(hashtextextended('reconcile:' || q."gatewayId", 0))
+         LIMIT 1`,
       );
       const row = rows.rows[0];
       if (!row) return undefined;
@@ -52,18 +57,19 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       await c.query('SAVEPOINT reconcile');
       try {
         const changed = await reconcileGateway(c, row.gatewayId, new Date());
-        await c.query('DELETE FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid AND seq = $2::bigint', [
+        // Rows queued after the claim (id > upto) stay for the next round.
+        await c.query('DELETE FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid AND id <= $2::bigint', [
           row.gatewayId,
-          row.seq,
+          row.upto,
         ]);
         opts.metrics?.reconcileDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
         return { id: row.gatewayId, changed };
       } catch (error) {
-        // Undo the reconcile's writes, keep the claim, and push the item back with a delay.
+        // Undo the reconcile's writes and push the gateway's rows back with a delay.
         await c.query('ROLLBACK TO SAVEPOINT reconcile');
         await c.query(
-          `UPDATE "ReconcileRequest" SET "requestedAt" = now() + make_interval(secs => $2) WHERE "gatewayId" = $1::uuid`,
-          [row.gatewayId, BACKOFF_SECONDS],
+          `UPDATE "ReconcileRequest" SET "requestedAt" = now() + make_interval(secs => $3) WHERE "gatewayId" = $1::uuid AND id <= $2::bigint`,
+          [row.gatewayId, row.upto, BACKOFF_SECONDS],
         );
         failed = { id: row.gatewayId, error };
         return { id: row.gatewayId, changed: false };
@@ -109,9 +115,10 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
   async function resync(): Promise<void> {
     // Level-triggered safety net: anything whose observed generation lags, or that was never reconciled.
     await db.$executeRaw`
-      INSERT INTO "ReconcileRequest" ("gatewayId", seq, "requestedAt")
-      SELECT id, 1, now() FROM "Gateway" WHERE "observedGeneration" <> generation OR conditions = '[]'::jsonb
-      ON CONFLICT ("gatewayId") DO NOTHING`;
+      INSERT INTO "ReconcileRequest" ("gatewayId")
+      SELECT g.id FROM "Gateway" g
+      WHERE (g."observedGeneration" <> g.generation OR g.conditions = '[]'::jsonb)
+        AND NOT EXISTS (SELECT 1 FROM "ReconcileRequest" r WHERE r."gatewayId" = g.id)`;
     kick();
   }
 
