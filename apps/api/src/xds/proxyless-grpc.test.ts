@@ -232,13 +232,12 @@ describe('proxyless gRPC clients of a gateway configured through the API', () =>
     const report = await traffic.stop();
     expect(report.failed).toBe(0);
     expect(report.ok).toBeGreaterThan(0);
-    // Replacing the redirect with a forwarding rule renders a configuration the client accepts again.
-    const acked = nextEvent<AckEvent>('ack', good + 2);
-    await api('PUT', `/routes/${redirect.json().id}`, {
-      spec: { parentRefs: [{ name: 'web' }], hostnames: [HOST], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/old' } }], backendRefs: [{ name: 'gamma', port: pods.port }] }] },
-    });
-    expect((await acked).snapshotVersion).toBe(String(good + 2));
-    await eventually('Programmed=True', programmed, (p) => p.status === 'True');
+    // Removing the offending route renders the last good content again: nothing new is pushed, and the new
+    // revision counts as acknowledged because its content was.
+    await api('DELETE', `/routes/${redirect.json().id}`);
+    const c2 = await eventually('Programmed=True', programmed, (p) => p.status === 'True');
+    expect(c2.reason).toBe('Programmed');
+    expect((await api('GET', `/gateways/${gatewayId}/revisions`)).json().items[0]).toMatchObject({ version: good + 2, status: 'acked' });
   });
 
   it('after an API restart (app, reconciler, xDS plane) on the same database and port, the client gets the same versions and traffic continues', async () => {

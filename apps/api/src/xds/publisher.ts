@@ -110,17 +110,35 @@ export async function startXdsPlane(opts: {
   });
 
   // Envoy proxies and proxyless gRPC clients of a gateway get the same revision, same version.
-  function setSnapshots(row: RevisionRow) {
+  // Returns whether either variant changed (something is pushed, so an ACK will follow).
+  function setSnapshots(row: RevisionRow): boolean {
     const nodeId = `${row.accountName}.${row.gatewayId}`;
     const snapshot = snapshotOf(row, secretKey);
-    cache.setSnapshot(nodeId, snapshot);
-    cache.setSnapshot(proxylessNodeId(nodeId), proxylessSnapshot(snapshot));
+    const changed = cache.setSnapshot(nodeId, snapshot).length + cache.setSnapshot(proxylessNodeId(nodeId), proxylessSnapshot(snapshot)).length;
+    return changed > 0;
+  }
+
+  /**
+   * A revision whose content is what the cache already serves (e.g. the fix of a NACKed change restores the last
+   * good configuration) is pushed to nobody, so no ACK will ever come for it: it counts as acknowledged when a
+   * revision with the same content hash was.
+   */
+  async function acknowledgeUnchanged(gatewayId: string, version: number) {
+    await withPgTx(db.$pool, async (c) => {
+      const r = await c.query(
+        `UPDATE "ConfigRevision" r SET status = 'acked' WHERE r."gatewayId" = $1::uuid AND r.version = $2 AND r.status = 'pending'
+           AND EXISTS (SELECT 1 FROM "ConfigRevision" o WHERE o."gatewayId" = r."gatewayId" AND o.hash = r.hash AND o.status = 'acked')`,
+        [gatewayId, version],
+      );
+      if (r.rowCount) await enqueueReconcile(c, [gatewayId]);
+    });
   }
 
   async function publish(gatewayId: string) {
     const row = (await db.$pool.query<RevisionRow>(`${LATEST_GOOD} WHERE g.id = $1::uuid`, [gatewayId])).rows[0];
-    if (row) setSnapshots(row);
-    else {
+    if (row) {
+      if (!setSnapshots(row)) await acknowledgeUnchanged(row.gatewayId, row.version);
+    } else {
       const owner = (await db.$pool.query<{ name: string }>('SELECT a.name FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId" WHERE g.id = $1::uuid', [gatewayId])).rows[0];
       for (const nodeId of cache.nodeIds()) {
         if (gatewayIdOfNode(nodeId) === gatewayId && (!owner || nodeId.startsWith(`${owner.name}.`))) cache.clearSnapshot(nodeId);
