@@ -237,3 +237,38 @@ describe('trace', () => {
     expect(r.json().port).toBe(80);
   });
 });
+
+describe('re-sent objects', () => {
+  it('a Gateway or route sent again unchanged keeps its generation (key order in storage does not matter)', async () => {
+    const a = await createAccount(env, 'resend');
+    const call = (method: string, url: string, payload?: unknown) =>
+      env.app.inject({
+        method: method as 'GET',
+        url: `/api/v1${url}`,
+        headers: auth(a.key),
+        ...(payload ? { payload: payload as object } : {}),
+      });
+    await call('POST', '/address-pools', { name: 'p', spec: '10.3.0.0/28' });
+    await call('POST', '/templates', { name: 't', poolName: 'p', dnsNameTemplate: '{gateway}.example.com' });
+    const gw = {
+      name: 'g',
+      template: 't',
+      clientUid: 'gw-uid-1',
+      listeners: [{ name: 'http', protocol: 'HTTP', port: 80, hostname: 'a.example.com' }],
+    };
+    expect((await call('POST', '/gateways', gw)).statusCode).toBe(201);
+    const again = await call('POST', '/gateways', gw);
+    expect(again.statusCode).toBe(200);
+    expect(again.json().generation).toBe(1);
+    const route = {
+      kind: 'HTTPRoute',
+      name: 'r',
+      clientUid: 'route-uid-1',
+      spec: { parentRefs: [{ name: 'g' }], rules: [{ backendRefs: [{ name: 's', port: 80 }] }] },
+    };
+    expect((await call('POST', '/routes', route)).statusCode).toBe(201);
+    const r2 = await call('POST', '/routes', route);
+    expect(r2.statusCode).toBe(200);
+    expect(r2.json().generation).toBe(1);
+  });
+});

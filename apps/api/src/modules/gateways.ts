@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { z } from 'zod';
 import { requireRole, type Principal } from '../auth/principal.js';
+import { canonicalize, type JsonValue } from '@epic/gateway-translator';
 import { withPgTx } from '../db/client.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { AppError } from '../lib/errors.js';
@@ -154,7 +155,11 @@ async function createInTx(
     );
     const gw = existing.rows[0];
     if (gw) {
-      if (JSON.stringify(gw.listeners) !== JSON.stringify(data.listeners)) {
+      // jsonb keeps its own key order: compare canonical forms, so a re-sent object is a no-op.
+      if (
+        JSON.stringify(canonicalize(gw.listeners as JsonValue)) !==
+        JSON.stringify(canonicalize(data.listeners as JsonValue))
+      ) {
         await c.query(
           'UPDATE "Gateway" SET listeners = $2::jsonb, generation = generation + 1, "updatedAt" = now() WHERE id = $1::uuid',
           [gw.id, JSON.stringify(data.listeners)],

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { routeSpecSchemas } from '@epic/gateway-api';
 import { requireRole, tenant } from '../auth/principal.js';
-import type { Tx } from '../db/client.js';
 import { AppError } from '../lib/errors.js';
 import { pageArgs, pageOf } from '../lib/cursor.js';
 import { parseInput } from '../lib/validate.js';
+import { withPgTx } from '../db/client.js';
+import { canonicalize, type JsonValue } from '@epic/gateway-translator';
 import {
   audit,
   clientUid,
@@ -12,7 +13,6 @@ import {
   dnsSubdomain,
   enqueueReconcile,
   execSql,
-  json,
   pageQuery,
   uuid,
   type CallMeta,
@@ -40,32 +40,16 @@ export const listRoutesQuery = pageQuery.extend({
   gatewayId: uuid.optional(),
 });
 
-interface ParentRefLike {
-  group?: string;
-  kind?: string;
-  namespace?: string;
-  name: string;
-}
-
 export function parseRouteSpec(kind: RouteKind, spec: unknown): Record<string, unknown> {
   return parseInput(routeSpecSchemas[kind], spec, 'spec') as Record<string, unknown>;
 }
 
-function gatewayParentRefs(spec: Record<string, unknown>): ParentRefLike[] {
-  const refs = (spec.parentRefs ?? []) as ParentRefLike[];
-  return refs.filter(
-    (r) =>
-      (r.group ?? 'gateway.networking.k8s.io') === 'gateway.networking.k8s.io' &&
-      (r.kind ?? 'Gateway') === 'Gateway',
-  );
-}
-
 /**
- * Resolves a route's parentRefs to EPIC gateways through the gateways' client references
- * (same cluster, namespace and name) and rewrites its attachments. Returns every gateway affected.
+ * Resolves a route's parentRefs to EPIC gateways through the gateways' client references (same cluster,
+ * namespace and name) and rewrites its attachments. Returns every gateway affected (old and new parents).
  */
 export async function resolveRouteParents(
-  tx: Tx,
+  tx: TxLike,
   route: {
     id: string;
     accountId: string;
@@ -74,25 +58,25 @@ export async function resolveRouteParents(
     spec: Record<string, unknown>;
   },
 ): Promise<string[]> {
-  const before = await tx.routeParent.findMany({ where: { routeId: route.id }, select: { gatewayId: true } });
-  await tx.routeParent.deleteMany({ where: { routeId: route.id } });
-  const refs = (route.spec.parentRefs ?? []) as ParentRefLike[];
-  const rows: Array<{ routeId: string; gatewayId: string; refIndex: number }> = [];
-  for (const [refIndex, ref] of refs.entries()) {
-    if (!gatewayParentRefs({ parentRefs: [ref] }).length) continue;
-    const clients = await tx.gatewayClient.findMany({
-      where: {
-        accountId: route.accountId,
-        clusterId: route.clusterId,
-        namespace: ref.namespace ?? route.namespace,
-        name: ref.name,
-      },
-      select: { gatewayId: true },
-    });
-    for (const c of clients) rows.push({ routeId: route.id, gatewayId: c.gatewayId, refIndex });
-  }
-  if (rows.length > 0) await tx.routeParent.createMany({ data: rows, skipDuplicates: true });
-  return [...new Set([...before.map((b) => b.gatewayId), ...rows.map((r) => r.gatewayId)])];
+  const before = await execSql(
+    tx,
+    'DELETE FROM "RouteParent" WHERE "routeId" = $1::uuid RETURNING "gatewayId"',
+    [route.id],
+  );
+  const after = await execSql(
+    tx,
+    `INSERT INTO "RouteParent" ("routeId", "gatewayId", "refIndex")
+     SELECT $1::uuid, c."gatewayId", (e.ord - 1)::int
+     FROM jsonb_array_elements(COALESCE($2::jsonb->'parentRefs', '[]'::jsonb)) WITH ORDINALITY e(ref, ord)
+     JOIN "GatewayClient" c ON c."accountId" = $3::uuid AND c."clusterId" IS NOT DISTINCT FROM $4::uuid
+       AND c.namespace = COALESCE(e.ref->>'namespace', $5) AND c.name = e.ref->>'name'
+     WHERE COALESCE(e.ref->>'group', 'gateway.networking.k8s.io') = 'gateway.networking.k8s.io'
+       AND COALESCE(e.ref->>'kind', 'Gateway') = 'Gateway'
+     ON CONFLICT DO NOTHING
+     RETURNING "gatewayId"`,
+    [route.id, JSON.stringify(route.spec), route.accountId, route.clusterId, route.namespace],
+  );
+  return [...new Set([...before, ...after].map((r) => r.gatewayId as string))];
 }
 
 /**
@@ -154,47 +138,71 @@ export function routesService({ db }: ServiceDeps) {
     const p = meta.principal;
     const uid =
       data.clientUid ?? `api:${data.clusterId ?? 'none'}:${data.kind}:${data.namespace}/${data.name}`;
-    return db.$transaction(async (tx) => {
-      if (data.clusterId && !(await tx.cluster.findFirst({ where: { ...tenant(p), id: data.clusterId } }))) {
-        throw AppError.field('clusterId', `cluster ${data.clusterId} not found`);
+    // SQL on the shared pool: a route change is on the route-programming path (ADR 0003).
+    return withPgTx(db.$pool, async (c) => {
+      if (data.clusterId) {
+        const cl = await c.query('SELECT 1 FROM "Cluster" WHERE id = $1::uuid AND "accountId" = $2::uuid', [
+          data.clusterId,
+          p.accountId,
+        ]);
+        if (cl.rowCount === 0) throw AppError.field('clusterId', `cluster ${data.clusterId} not found`);
       }
-      const prior = existingId
-        ? await tx.route.findFirst({ where: { ...tenant(p), id: existingId } })
-        : await tx.route.findUnique({
-            where: { accountId_clientUid: { accountId: p.accountId, clientUid: uid } },
-          });
+      const prior = (
+        await c.query<{
+          id: string;
+          kind: string;
+          spec: unknown;
+          namespace: string;
+          clusterId: string | null;
+        }>(
+          `SELECT id, kind, spec, namespace, "clusterId" FROM "Route"
+           WHERE "accountId" = $1::uuid AND ${existingId ? 'id = $2::uuid' : '"clientUid" = $2'} FOR UPDATE`,
+          [p.accountId, existingId ?? uid],
+        )
+      ).rows[0];
       if (existingId && !prior) throw AppError.notFound('route', existingId);
       if (prior && prior.kind !== data.kind) {
         throw AppError.field('kind', `route ${prior.id} is a ${prior.kind}; kind cannot change`);
       }
-      const unchanged = prior && JSON.stringify(prior.spec) === JSON.stringify(spec);
-      const route = prior
-        ? unchanged
-          ? prior
-          : await tx.route.update({
-              where: { id: prior.id },
-              data: { spec: json(spec), generation: { increment: 1 } },
-            })
-        : await tx.route.create({
-            data: {
-              ...tenant(p),
-              kind: data.kind,
-              name: data.name,
-              namespace: data.namespace,
-              clusterId: data.clusterId ?? null,
-              clientUid: uid,
-              spec: json(spec),
-            },
-          });
-      if (!unchanged) {
-        const affected = await resolveRouteParents(tx, { ...route, spec });
-        await enqueueReconcile(tx, affected);
-        await audit(tx, meta, prior ? 'route.update' : 'route.create', data.kind, route.id, {
-          name: data.name,
-          namespace: data.namespace,
-        });
-      }
-      return { id: route.id, created: !prior };
+      // jsonb keeps its own key order: compare canonical forms, so a re-sent object is a no-op.
+      const same = (a: unknown, b: unknown) =>
+        JSON.stringify(canonicalize(a as JsonValue)) === JSON.stringify(canonicalize(b as JsonValue));
+      if (prior && same(prior.spec, spec)) return { id: prior.id, created: false };
+      const id = prior
+        ? (
+            await c.query<{ id: string }>(
+              'UPDATE "Route" SET spec = $2::jsonb, generation = generation + 1, "updatedAt" = now() WHERE id = $1::uuid RETURNING id',
+              [prior.id, JSON.stringify(spec)],
+            )
+          ).rows[0]!.id
+        : (
+            await c.query<{ id: string }>(
+              `INSERT INTO "Route" (id, "accountId", kind, name, namespace, "clusterId", "clientUid", spec, "updatedAt")
+               VALUES (gen_random_uuid(), $1::uuid, $2::"RouteKind", $3, $4, $5::uuid, $6, $7::jsonb, now()) RETURNING id`,
+              [
+                p.accountId,
+                data.kind,
+                data.name,
+                data.namespace,
+                data.clusterId ?? null,
+                uid,
+                JSON.stringify(spec),
+              ],
+            )
+          ).rows[0]!.id;
+      const affected = await resolveRouteParents(c, {
+        id,
+        accountId: p.accountId,
+        namespace: prior?.namespace ?? data.namespace,
+        clusterId: prior ? prior.clusterId : (data.clusterId ?? null),
+        spec,
+      });
+      await enqueueReconcile(c, affected);
+      await audit(c, meta, prior ? 'route.update' : 'route.create', data.kind, id, {
+        name: data.name,
+        namespace: data.namespace,
+      });
+      return { id, created: !prior };
     });
   }
 
