@@ -52,7 +52,7 @@ function referencedServices(routes: RouteInput[]): Array<[string, string]> {
   type Filter = { requestMirror?: { backendRef?: BackendRefLike } };
   type Rule = { backendRefs?: Array<BackendRefLike & { filters?: Filter[] }>; filters?: Filter[] };
   for (const r of routes) {
-    for (const rule of ((r.spec as { rules?: Rule[] }).rules ?? [])) {
+    for (const rule of (r.spec as { rules?: Rule[] }).rules ?? []) {
       for (const f of rule.filters ?? []) visit(r.namespace, f.requestMirror?.backendRef);
       for (const b of rule.backendRefs ?? []) {
         visit(r.namespace, b);
@@ -63,7 +63,10 @@ function referencedServices(routes: RouteInput[]): Array<[string, string]> {
   return [...out.values()];
 }
 
-export async function loadTranslateInput(c: pg.ClientBase, gatewayId: string): Promise<{ input: TranslateInput; accountName: string } | undefined> {
+export async function loadTranslateInput(
+  c: pg.ClientBase,
+  gatewayId: string,
+): Promise<{ input: TranslateInput; accountName: string } | undefined> {
   const gw = (
     await c.query<GatewayRow>(
       `SELECT g.id, g."accountId", a.name AS "accountName", g.name, g.namespace, g.address, g.listeners, g.generation, t."envoyFragments"
@@ -74,13 +77,32 @@ export async function loadTranslateInput(c: pg.ClientBase, gatewayId: string): P
   ).rows[0];
   if (!gw) return undefined;
   const routes = (
-    await c.query<{ id: string; kind: RouteInput['kind']; namespace: string; name: string; generation: number; spec: RouteInput['spec']; createdAt: Date }>(
+    await c.query<{
+      id: string;
+      kind: RouteInput['kind'];
+      namespace: string;
+      name: string;
+      generation: number;
+      spec: RouteInput['spec'];
+      createdAt: Date;
+    }>(
       `SELECT r.id, r.kind, r.namespace, r.name, r.generation, r.spec, r."createdAt"
        FROM "Route" r WHERE r.id IN (SELECT "routeId" FROM "RouteParent" WHERE "gatewayId" = $1::uuid)
        ORDER BY r.id`,
       [gatewayId],
     )
-  ).rows.map((r) => ({ id: r.id, kind: r.kind, namespace: r.namespace, name: r.name, generation: r.generation, spec: r.spec, creationTimestamp: r.createdAt.toISOString() }) as RouteInput);
+  ).rows.map(
+    (r) =>
+      ({
+        id: r.id,
+        kind: r.kind,
+        namespace: r.namespace,
+        name: r.name,
+        generation: r.generation,
+        spec: r.spec,
+        creationTimestamp: r.createdAt.toISOString(),
+      }) as RouteInput,
+  );
   const grants = (
     await c.query<{ namespace: string; spec: TranslateInput['referenceGrants'][number]['spec'] }>(
       'SELECT namespace, spec FROM "ReferenceGrant" WHERE "accountId" = $1::uuid ORDER BY namespace, name, id',
@@ -99,7 +121,16 @@ export async function loadTranslateInput(c: pg.ClientBase, gatewayId: string): P
     )
   ).rows;
   const sliceRows = (
-    await c.query<{ namespace: string; serviceName: string; ports: Array<{ name?: string; port: number; protocol?: string; appProtocol?: string }>; endpoints: Array<{ addresses: string[]; conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean }; nodeName?: string }> }>(
+    await c.query<{
+      namespace: string;
+      serviceName: string;
+      ports: Array<{ name?: string; port: number; protocol?: string; appProtocol?: string }>;
+      endpoints: Array<{
+        addresses: string[];
+        conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean };
+        nodeName?: string;
+      }>;
+    }>(
       `SELECT e.namespace, e."serviceName", e.ports, e.endpoints FROM "EndpointSlice" e
        WHERE e."accountId" = $1::uuid AND (e.namespace, e."serviceName") IN (SELECT * FROM unnest($2::text[], $3::text[]))
        ORDER BY e.namespace, e."serviceName", e.id`,
@@ -114,7 +145,9 @@ export async function loadTranslateInput(c: pg.ClientBase, gatewayId: string): P
     const ports = new Map<string, ServiceInput['ports'][number]>();
     // Without a Service object (static endpoints, or a slice that arrived first), the slice's ports are the
     // Service's ports one to one.
-    for (const p of own.length ? own.flatMap((s) => s.ports) : slices.flatMap((s) => s.ports.map((sp) => ({ ...sp, targetPort: sp.port })))) {
+    for (const p of own.length
+      ? own.flatMap((s) => s.ports)
+      : slices.flatMap((s) => s.ports.map((sp) => ({ ...sp, targetPort: sp.port })))) {
       ports.set(`${p.name ?? ''}/${p.port}`, p);
     }
     const endpoints: EndpointInput[] = [];
@@ -137,19 +170,35 @@ export async function loadTranslateInput(c: pg.ClientBase, gatewayId: string): P
     }
     services.push({ namespace, name, ports: [...ports.values()], endpoints });
   }
-  const certRefs = gw.listeners.flatMap((l) => (l.tls?.certificateRefs ?? []).map((r) => [r.namespace ?? gw.namespace, r.name] as const));
+  const certRefs = gw.listeners.flatMap((l) =>
+    (l.tls?.certificateRefs ?? []).map((r) => [r.namespace ?? gw.namespace, r.name] as const),
+  );
   const certificates: CertificateInput[] = (
     await c.query<{ id: string; namespace: string; name: string; certificate: string; encryptedKey: string }>(
       `SELECT id, namespace, name, certificate, "encryptedKey" FROM "Certificate"
        WHERE "accountId" = $1::uuid AND (namespace, name) IN (SELECT * FROM unnest($2::text[], $3::text[])) ORDER BY id`,
       [gw.accountId, certRefs.map(([ns]) => ns), certRefs.map(([, n]) => n)],
     )
-  ).rows.map((r) => ({ id: r.id, namespace: r.namespace, name: r.name, certificatePem: r.certificate, privateKey: new Secret(SEALED_PREFIX + r.encryptedKey) }));
+  ).rows.map((r) => ({
+    id: r.id,
+    namespace: r.namespace,
+    name: r.name,
+    certificatePem: r.certificate,
+    privateKey: new Secret(SEALED_PREFIX + r.encryptedKey),
+  }));
   const namespaceNames = new Set([gw.namespace, ...routes.map((r) => r.namespace), ...nss]);
   return {
     accountName: gw.accountName,
     input: {
-      gateway: { id: gw.id, accountId: gw.accountId, name: gw.name, namespace: gw.namespace, address: gw.address ?? '0.0.0.0', listeners: gw.listeners, generation: gw.generation },
+      gateway: {
+        id: gw.id,
+        accountId: gw.accountId,
+        name: gw.name,
+        namespace: gw.namespace,
+        address: gw.address ?? '0.0.0.0',
+        listeners: gw.listeners,
+        generation: gw.generation,
+      },
       routes,
       referenceGrants: grants,
       services,
@@ -173,22 +222,68 @@ export interface Rendered {
 }
 
 export function sha256(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(canonicalize(value as never))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonicalize(value as never)))
+    .digest('hex');
+}
+
+/**
+ * Resources that already passed validation in this process, by content: a change re-renders the whole
+ * gateway, but only what changed needs Envoy's schema again (validation is most of a render's cost).
+ */
+const validated = new Set<string>();
+const VALIDATED_MAX = 200_000;
+
+function validateOnce(
+  typeUrl: string,
+  resource: object,
+): { ok: boolean; errors: Array<{ path: string; message: string }> } {
+  const key = createHash('sha256').update(typeUrl).update(JSON.stringify(resource)).digest('base64url');
+  if (validated.has(key)) return { ok: true, errors: [] };
+  const v = validateResource(typeUrl, resource);
+  if (v.ok) {
+    if (validated.size >= VALIDATED_MAX) validated.delete(validated.values().next().value as string);
+    validated.add(key);
+  }
+  return v;
 }
 
 export function render(input: TranslateInput): Rendered {
-  const inputHash = sha256({ ...input, certificates: input.certificates.map((c) => ({ ...c, privateKey: c.privateKey.reveal() })) });
+  const inputHash = sha256({
+    ...input,
+    certificates: input.certificates.map((c) => ({ ...c, privateKey: c.privateKey.reveal() })),
+  });
   const result = translate(input);
   if (!result.resources) {
     const error = `invalid configuration: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`;
     return { status: result.status, error, inputHash, hash: sha256({ error }) };
   }
   const problems: string[] = [];
-  const all = [...result.resources.listeners, ...result.resources.routes, ...result.resources.clusters, ...result.resources.endpoints, ...result.resources.secrets];
+  const all = [
+    ...result.resources.listeners,
+    ...result.resources.routes,
+    ...result.resources.clusters,
+    ...result.resources.endpoints,
+    ...result.resources.secrets,
+  ];
   for (const r of all) {
-    const v = validateResource(r.typeUrl, r.resource);
-    if (!v.ok) problems.push(...v.errors.slice(0, 3).map((e) => `${r.typeUrl.slice(r.typeUrl.lastIndexOf('.') + 1)} ${JSON.stringify(r.name)}: ${e.path}: ${e.message}`));
+    const v = validateOnce(r.typeUrl, r.resource);
+    if (!v.ok)
+      problems.push(
+        ...v.errors
+          .slice(0, 3)
+          .map(
+            (e) =>
+              `${r.typeUrl.slice(r.typeUrl.lastIndexOf('.') + 1)} ${JSON.stringify(r.name)}: ${e.path}: ${e.message}`,
+          ),
+      );
   }
   const hash = sha256(result.resources);
-  return { status: result.status, resources: result.resources, inputHash, hash, ...(problems.length ? { error: `rejected by Envoy's schema: ${problems.slice(0, 10).join('; ')}` } : {}) };
+  return {
+    status: result.status,
+    resources: result.resources,
+    inputHash,
+    hash,
+    ...(problems.length ? { error: `rejected by Envoy's schema: ${problems.slice(0, 10).join('; ')}` } : {}),
+  };
 }
