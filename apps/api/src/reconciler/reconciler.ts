@@ -38,7 +38,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
   let again = false;
   let resyncTimer: NodeJS.Timeout | undefined;
 
-  async function processOne(): Promise<'done' | 'empty'> {
+  async function processOne(): Promise<'done' | 'skipped' | 'empty'> {
     let failed: { id: string; error: unknown } | undefined;
     const claimed = await withPgTx(db.$pool, async (c) => {
       // One reconcile per gateway at a time, across replicas: an advisory lock on the gateway, tried without
@@ -51,8 +51,16 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
          WHERE pg_try_advisory_xact_lock(hashtextextended('reconcile:' || q."gatewayId", 0))
          LIMIT 1`,
       );
-      const row = rows.rows[0];
-      if (!row) return undefined;
+      const claim = rows.rows[0];
+      if (!claim) return undefined;
+      // Another replica may have finished this gateway between our snapshot and our lock: look again.
+      const fresh = await c.query<{ upto: string | null }>(
+        `SELECT max(id)::text AS upto FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid AND "requestedAt" <= now()`,
+        [claim.gatewayId],
+      );
+      const upto = fresh.rows[0]?.upto;
+      if (!upto) return { id: claim.gatewayId, changed: false, skipped: true };
+      const row = { gatewayId: claim.gatewayId, upto };
       const started = process.hrtime.bigint();
       await c.query('SAVEPOINT reconcile');
       try {
@@ -63,7 +71,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
           row.upto,
         ]);
         opts.metrics?.reconcileDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-        return { id: row.gatewayId, changed };
+        return { id: row.gatewayId, changed, skipped: false };
       } catch (error) {
         // Undo the reconcile's writes and push the gateway's rows back with a delay.
         await c.query('ROLLBACK TO SAVEPOINT reconcile');
@@ -72,7 +80,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
           [row.gatewayId, row.upto, BACKOFF_SECONDS],
         );
         failed = { id: row.gatewayId, error };
-        return { id: row.gatewayId, changed: false };
+        return { id: row.gatewayId, changed: false, skipped: false };
       }
     });
     if (failed) {
@@ -80,6 +88,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       log.error({ gateway: failed.id, err: failed.error }, 'reconcile failed; retrying later');
     }
     if (!claimed) return 'empty';
+    if (claimed.skipped) return 'skipped';
     if (claimed.changed) {
       opts.onStatusChanged?.(claimed.id);
     }
@@ -88,8 +97,11 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
 
   async function drain(): Promise<number> {
     let n = 0;
-    while ((await processOne()) === 'done') n++;
-    return n;
+    for (;;) {
+      const r = await processOne();
+      if (r === 'empty') return n;
+      if (r === 'done') n++;
+    }
   }
 
   function kick(): void {
