@@ -14,12 +14,13 @@ import {
   PreciseHostname,
   RouteHostnames,
   RouteRuleName,
+  duplicateIndices,
   uniqueBy,
 } from './common.js';
 import { checkFilterList, filterTypeError, filterVariant } from './filters.js';
 
-// HTTPRoute v1 as the standard-channel CRD of Gateway API v1.6.1 declares it (no retry or
-// sessionPersistence: those are experimental-channel fields).
+// HTTPRoute v1 as the standard-channel CRD of Gateway API v1.6.1 declares it, plus the experimental
+// channel's `rules[].retry` (GEP-1731), which EPIC supports; sessionPersistence is not supported.
 
 const PATH_CHARS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$/;
 
@@ -264,6 +265,24 @@ function replacesPrefix(filters: readonly HTTPRouteFilter[] | undefined, kind: P
 const defaultMatches = (): HTTPRouteMatch[] => [{ path: defaultPathMatch() }];
 
 /** HTTPRouteRule with the CRD's cross-field rules (redirect vs backends, ReplacePrefixMatch needs a prefix). */
+/**
+ * Retries of a rule (GEP-1731; experimental channel, `rules[].retry`): accepted so that users can configure
+ * them; the translator maps them to Envoy's retry policy.
+ */
+export const HTTPRouteRetry = z.strictObject({
+  codes: z
+    .array(z.number().int().min(400).max(599))
+    .max(50)
+    .superRefine((codes, ctx) => {
+      for (const i of duplicateIndices(codes, String))
+        ctx.addIssue({ code: 'custom', path: [i], message: 'Duplicate value' });
+    })
+    .optional(),
+  attempts: z.number().int().min(1).max(1000).optional(),
+  backoff: Duration.optional(),
+});
+export type HTTPRouteRetry = z.infer<typeof HTTPRouteRetry>;
+
 export const HTTPRouteRule = z
   .strictObject({
     name: RouteRuleName.optional(),
@@ -271,6 +290,7 @@ export const HTTPRouteRule = z
     filters: HTTPRouteFilters.optional(),
     backendRefs: z.array(HTTPBackendRef).max(16).optional(),
     timeouts: HTTPRouteTimeouts.optional(),
+    retry: HTTPRouteRetry.optional(),
   })
   .superRefine((rule, ctx) => {
     const hasBackends = (rule.backendRefs ?? []).length > 0;
