@@ -106,6 +106,21 @@ export async function attachRoutesToGateway(
   );
 }
 
+interface RouteView {
+  id: string;
+  kind: RouteKind;
+  name: string;
+  namespace: string;
+  clusterId: string | null;
+  clientUid: string;
+  spec: unknown;
+  generation: number;
+  status: unknown;
+  createdAt: Date;
+  updatedAt: Date;
+  parents: Array<{ gatewayId: string; refIndex: number }>;
+}
+
 const view = {
   id: true,
   kind: true,
@@ -122,11 +137,20 @@ const view = {
 } as const;
 
 export function routesService({ db }: ServiceDeps) {
+  /** One round trip (the route with its attachments): it answers every route write. */
   async function get(meta: CallMeta, id: string) {
     parseInput(uuid, id, 'id');
-    const r = await db.route.findFirst({ where: { ...tenant(meta.principal), id }, select: view });
-    if (!r) throw AppError.notFound('route', id);
-    return r;
+    const r = await db.$pool.query<RouteView>(
+      `SELECT r.id, r.kind, r.name, r.namespace, r."clusterId", r."clientUid", r.spec, r.generation, r.status,
+              r."createdAt", r."updatedAt",
+              COALESCE((SELECT json_agg(json_build_object('gatewayId', p."gatewayId", 'refIndex', p."refIndex")
+                                 ORDER BY p."refIndex", p."gatewayId")
+                        FROM "RouteParent" p WHERE p."routeId" = r.id), '[]'::json) AS parents
+       FROM "Route" r WHERE r."accountId" = $1::uuid AND r.id = $2::uuid`,
+      [meta.principal.accountId, id],
+    );
+    if (!r.rows[0]) throw AppError.notFound('route', id);
+    return r.rows[0];
   }
 
   async function write(
