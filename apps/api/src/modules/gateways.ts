@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { requireRole, type Principal } from '../auth/principal.js';
 import { canonicalize, type JsonValue } from '@epic/gateway-translator';
 import { withPgTx } from '../db/client.js';
-import { decodeCursor, encodeCursor } from '../lib/cursor.js';
+import { decodeCursor, pageOf } from '../lib/cursor.js';
 import { AppError } from '../lib/errors.js';
 import { formatAddress, parsePoolSpec } from '../lib/ip.js';
 import { parseInput } from '../lib/validate.js';
@@ -295,12 +295,8 @@ export function gatewaysService({ db }: ServiceDeps) {
         },
         q.limit + 1,
       );
-      const items = rows.slice(0, q.limit);
-      const last = items.at(-1);
-      return {
-        items: items.map(present),
-        nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
-      };
+      const page = pageOf(rows, q.limit);
+      return { ...page, items: page.items.map(present) };
     },
 
     async updateListeners(meta: CallMeta, id: string, input: unknown) {

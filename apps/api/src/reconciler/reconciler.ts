@@ -25,7 +25,6 @@ export interface Reconciler {
   stop(): Promise<void>;
   /** Processes queued work until the queue is empty (used by tests and at start-up). */
   drain(): Promise<number>;
-  reconcile(gatewayId: string): Promise<boolean>;
 }
 
 const BACKOFF_SECONDS = 5;
@@ -136,9 +135,6 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
 
   return {
     drain,
-    async reconcile(gatewayId) {
-      return withPgTx(db.$pool, (c) => reconcileGateway(c, gatewayId, new Date()));
-    },
     async start() {
       stopped = false;
       listener = new pg.Client({ connectionString: opts.databaseUrl });
