@@ -1,7 +1,7 @@
 // What both ADS stream flavours share: authentication on the first request, one request processed at a time,
 // subscription to the node's snapshots, and ending the stream with a status.
 import * as grpc from '@grpc/grpc-js';
-import type { XdsTypeUrl } from '@epic/envoy-proto';
+import { XDS_TYPE_URLS, type XdsTypeUrl } from '@epic/envoy-proto';
 import { type Authenticator, XdsAuthError } from './authenticate.js';
 import type { NodeInfo } from './discovery-codec.js';
 import type { PeerAuthContext } from './peer-auth.js';
@@ -114,8 +114,37 @@ export abstract class AdsStreamBase<Req, Res> implements ConnectedStream {
   /** A request of this stream's flavour, after authentication. */
   protected abstract handle(req: Req): void;
 
+  /** Per-type state of this stream; what warming order needs of it is shared by both flavours. */
+  protected abstract readonly types: ReadonlyMap<
+    XdsTypeUrl,
+    { awaitingAck: boolean; sentVersion: string | undefined }
+  >;
+
+  /** Sends the type's current contents unless a response is in flight or the proxy already has them. */
+  protected abstract push(typeUrl: XdsTypeUrl, force: boolean): void;
+
   /** The node's snapshot changed; push the changed types this stream subscribes to. */
-  protected abstract onSnapshot(snapshot: Snapshot, changed: readonly XdsTypeUrl[]): void;
+  protected onSnapshot(_snapshot: Snapshot, _changed: readonly XdsTypeUrl[]): void {
+    this.pushChanged();
+  }
+
+  /** Pushes every type that is behind the snapshot, in warming order (secrets, CDS, EDS, LDS, RDS). */
+  protected pushChanged(): void {
+    for (const typeUrl of XDS_TYPE_URLS) this.push(typeUrl, false);
+  }
+
+  /**
+   * True when a type earlier in warming order still has a newer version waiting for its in-flight response to be
+   * acknowledged: later types wait too, so EDS never overtakes the CDS it belongs to (nor RDS its LDS).
+   */
+  protected blockedByEarlierType(typeUrl: XdsTypeUrl, snapshot: Snapshot): boolean {
+    for (const earlier of XDS_TYPE_URLS) {
+      if (earlier === typeUrl) return false;
+      const state = this.types.get(earlier);
+      if (state?.awaitingAck && state.sentVersion !== snapshot.types.get(earlier)?.version) return true;
+    }
+    return false;
+  }
 
   protected snapshot(): Snapshot | undefined {
     return this.nodeId === undefined ? undefined : this.host.cache.getSnapshot(this.nodeId);

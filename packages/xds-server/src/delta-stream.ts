@@ -1,11 +1,10 @@
 // Incremental ADS (DeltaAggregatedResources). Per type the server tracks what the proxy holds (name → version,
 // seeded from initial_resource_versions on reconnect) and sends only resources whose version differs, plus
 // removed_resources for ones that disappeared or that the proxy asked for and do not exist.
-import { XDS_TYPE_URLS, type XdsTypeUrl, isXdsTypeUrl } from '@epic/envoy-proto';
+import { type XdsTypeUrl, isXdsTypeUrl } from '@epic/envoy-proto';
 import { AdsStreamBase } from './ads-stream.js';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse, DeltaResource } from './discovery-codec.js';
 import { shortType } from './metrics.js';
-import type { Snapshot } from './snapshot-cache.js';
 
 interface TypeState {
   wildcard: boolean;
@@ -24,7 +23,7 @@ interface TypeState {
 
 export class DeltaStream extends AdsStreamBase<DeltaDiscoveryRequest, DeltaDiscoveryResponse> {
   readonly kind = 'delta' as const;
-  private readonly types = new Map<XdsTypeUrl, TypeState>();
+  protected readonly types = new Map<XdsTypeUrl, TypeState>();
 
   protected handle(req: DeltaDiscoveryRequest): void {
     const typeUrl = req.type_url;
@@ -97,26 +96,7 @@ export class DeltaStream extends AdsStreamBase<DeltaDiscoveryRequest, DeltaDisco
     });
   }
 
-  protected onSnapshot(_snapshot: Snapshot, _changed: readonly XdsTypeUrl[]): void {
-    this.pushChanged();
-  }
-
-  /** Pushes every type that is behind the snapshot, in warming order (secrets, CDS, EDS, LDS, RDS). */
-  private pushChanged(): void {
-    for (const typeUrl of XDS_TYPE_URLS) this.push(typeUrl, false);
-  }
-
-  /** See SotwStream: a later type waits while an earlier one has a newer version queued behind an ACK. */
-  private blockedByEarlierType(typeUrl: XdsTypeUrl, snapshot: Snapshot): boolean {
-    for (const earlier of XDS_TYPE_URLS) {
-      if (earlier === typeUrl) return false;
-      const state = this.types.get(earlier);
-      if (state?.awaitingAck && state.sentVersion !== snapshot.types.get(earlier)?.version) return true;
-    }
-    return false;
-  }
-
-  private push(typeUrl: XdsTypeUrl, first: boolean): void {
+  protected push(typeUrl: XdsTypeUrl, first: boolean): void {
     const state = this.types.get(typeUrl);
     const snapshot = this.snapshot();
     if (!state || state.awaitingAck || !snapshot || this.isFinished) return;

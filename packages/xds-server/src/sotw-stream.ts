@@ -1,11 +1,11 @@
 // State-of-the-world ADS (StreamAggregatedResources). Per type: what the proxy subscribed to, the last response
 // (version, nonce, contents) and whether it still awaits its ACK. At most one response per type is in flight,
 // so every version is acknowledged or rejected before the next one is sent; a NACKed version is not re-sent.
-import { CLUSTER, LISTENER, XDS_TYPE_URLS, type XdsTypeUrl, isXdsTypeUrl } from '@epic/envoy-proto';
+import { CLUSTER, LISTENER, type XdsTypeUrl, isXdsTypeUrl } from '@epic/envoy-proto';
 import { AdsStreamBase } from './ads-stream.js';
 import type { DiscoveryRequest, DiscoveryResponse } from './discovery-codec.js';
 import { shortType } from './metrics.js';
-import type { EncodedResource, Snapshot } from './snapshot-cache.js';
+import type { EncodedResource } from './snapshot-cache.js';
 
 interface TypeState {
   /** Legacy wildcard (first request with no names) or an explicit "*": every resource of the type. */
@@ -27,7 +27,7 @@ const FULL_STATE = new Set<string>([LISTENER, CLUSTER]);
 
 export class SotwStream extends AdsStreamBase<DiscoveryRequest, DiscoveryResponse> {
   readonly kind = 'sotw' as const;
-  private readonly types = new Map<XdsTypeUrl, TypeState>();
+  protected readonly types = new Map<XdsTypeUrl, TypeState>();
 
   protected handle(req: DiscoveryRequest): void {
     const typeUrl = req.type_url;
@@ -104,30 +104,7 @@ export class SotwStream extends AdsStreamBase<DiscoveryRequest, DiscoveryRespons
     });
   }
 
-  protected onSnapshot(_snapshot: Snapshot, _changed: readonly XdsTypeUrl[]): void {
-    this.pushChanged();
-  }
-
-  /** Pushes every type that is behind the snapshot, in warming order (secrets, CDS, EDS, LDS, RDS). */
-  private pushChanged(): void {
-    for (const typeUrl of XDS_TYPE_URLS) this.push(typeUrl, false);
-  }
-
-  /**
-   * True when a type earlier in warming order still has a newer version waiting for its in-flight response to be
-   * acknowledged: later types wait too, so EDS never overtakes the CDS it belongs to (nor RDS its LDS).
-   */
-  private blockedByEarlierType(typeUrl: XdsTypeUrl, snapshot: Snapshot): boolean {
-    for (const earlier of XDS_TYPE_URLS) {
-      if (earlier === typeUrl) return false;
-      const state = this.types.get(earlier);
-      if (state?.awaitingAck && state.sentVersion !== snapshot.types.get(earlier)?.version) return true;
-    }
-    return false;
-  }
-
-  /** Sends the type's current contents unless a response is in flight or the proxy already has them. */
-  private push(typeUrl: XdsTypeUrl, force: boolean): void {
+  protected push(typeUrl: XdsTypeUrl, force: boolean): void {
     const state = this.types.get(typeUrl);
     const snapshot = this.snapshot();
     if (!state || state.awaitingAck || !snapshot || this.isFinished) return;
