@@ -203,14 +203,19 @@ describe('configuration revisions', () => {
     expect(t.json().outcome.action.type).toBe('route');
   });
 
-  it('accepts GEP-1731 retries on a rule and renders them as the route\'s retry policy', async () => {
+  it("accepts GEP-1731 retries on a rule and renders them as the route's retry policy", async () => {
     const r = await call('POST', '/routes', {
       kind: 'HTTPRoute',
       name: 'retrying',
       spec: {
         parentRefs: [{ name: 'web' }],
         hostnames: ['retry.example.com'],
-        rules: [{ backendRefs: [{ name: 'cart', port: 8080 }], retry: { attempts: 3, codes: [502, 503], backoff: '100ms' } }],
+        rules: [
+          {
+            backendRefs: [{ name: 'cart', port: 8080 }],
+            retry: { attempts: 3, codes: [502, 503], backoff: '100ms' },
+          },
+        ],
       },
     });
     expect(r.statusCode, r.body).toBe(201);

@@ -11,7 +11,11 @@ export interface XdsEndpoint {
 }
 
 /** The Envoy bootstrap of a gateway's proxies: what the provisioner mounts into each Envoy pod. */
-export function bootstrapService({ db, secretKey, xds }: ServiceDeps & { secretKey: Buffer; xds: XdsEndpoint }) {
+export function bootstrapService({
+  db,
+  secretKey,
+  xds,
+}: ServiceDeps & { secretKey: Buffer; xds: XdsEndpoint }) {
   return {
     async get(meta: CallMeta, gatewayId: string) {
       parseInput(uuid, gatewayId, 'id');
@@ -24,7 +28,11 @@ export function bootstrapService({ db, secretKey, xds }: ServiceDeps & { secretK
       const row = r.rows[0];
       if (!row) throw AppError.notFound('gateway', gatewayId);
       const nodeId = `${row.account}.${gatewayId}`;
-      return bootstrap({ account: row.account, gateway: gatewayId, xds: { host: xds.host, port: xds.port, token: xdsTokenFor(secretKey, nodeId) } });
+      return bootstrap({
+        account: row.account,
+        gateway: gatewayId,
+        xds: { host: xds.host, port: xds.port, token: xdsTokenFor(secretKey, nodeId) },
+      });
     },
   };
 }

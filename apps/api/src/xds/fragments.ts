@@ -1,5 +1,9 @@
 import { validateResource } from '@epic/envoy-proto';
-import { fragmentShapeProblems, fragmentValidationTargets, type TemplateFragments } from '@epic/gateway-translator';
+import {
+  fragmentShapeProblems,
+  fragmentValidationTargets,
+  type TemplateFragments,
+} from '@epic/gateway-translator';
 import type { EnvoyFragments, FragmentIssue } from '../modules/templates.js';
 
 /**
@@ -14,7 +18,8 @@ export function validateFragments(input: EnvoyFragments): FragmentIssue[] {
     return { path: p.slice(0, i), message: p.slice(i + 2) };
   });
   for (const t of fragmentValidationTargets(fragments)) {
-    for (const e of validateResource(t.typeUrl, t.json).errors) issues.push({ path: e.path ? `${t.path}.${e.path}` : t.path, message: e.message });
+    for (const e of validateResource(t.typeUrl, t.json).errors)
+      issues.push({ path: e.path ? `${t.path}.${e.path}` : t.path, message: e.message });
   }
   return issues;
 }

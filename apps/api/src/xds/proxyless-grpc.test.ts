@@ -6,7 +6,13 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LISTENER, ROUTE, CLUSTER, ENDPOINT } from '@epic/envoy-proto';
 import { trustClaimedNodeId, type AckEvent, type NackEvent } from '@epic/xds-server';
-import { call, startTraffic, useXdsClient, xdsEchoClient, type EchoClient } from '@epic/xds-server/test-support';
+import {
+  call,
+  startTraffic,
+  useXdsClient,
+  xdsEchoClient,
+  type EchoClient,
+} from '@epic/xds-server/test-support';
 import { buildApp } from '../app.js';
 import { createReconciler, type Reconciler } from '../reconciler/reconciler.js';
 import { auth, createAccount, testEnv, type TestEnv } from '../test-support/harness.js';
@@ -28,13 +34,21 @@ let grpcNode: string;
 let client: EchoClient;
 
 const api = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) => {
-  const r = await env.app.inject({ method, url: `/api/v1${url}`, headers: auth(key), ...(payload !== undefined ? { payload: payload as object } : {}) });
+  const r = await env.app.inject({
+    method,
+    url: `/api/v1${url}`,
+    headers: auth(key),
+    ...(payload !== undefined ? { payload: payload as object } : {}),
+  });
   if (r.statusCode >= 400) throw new Error(`${method} ${url} → ${r.statusCode}: ${r.body}`);
   return r;
 };
 
 const setEndpoints = (service: string, names: string[]) =>
-  api('PUT', `/static-endpoints/default/${service}`, { ports: [{ port: pods.port }], endpoints: names.map((n) => ({ address: pods.pods[n]!.address })) });
+  api('PUT', `/static-endpoints/default/${service}`, {
+    ports: [{ port: pods.port }],
+    endpoints: names.map((n) => ({ address: pods.pods[n]!.address })),
+  });
 
 interface RouteState {
   canaryValue: string;
@@ -45,16 +59,34 @@ const grpcRoute = (s: RouteState) => ({
   parentRefs: [{ name: 'web' }],
   hostnames: [HOST],
   rules: [
-    { matches: [{ method: { service: 'epic.test.Echo', method: 'Shout' } }], backendRefs: [{ name: 'gamma', port: pods.port }] },
-    { matches: [{ headers: [{ name: 'x-canary', value: s.canaryValue }] }], backendRefs: [{ name: 'beta', port: pods.port }] },
-    { backendRefs: [{ name: 'alpha', port: pods.port, weight: s.weights[0] }, { name: 'beta', port: pods.port, weight: s.weights[1] }] },
+    {
+      matches: [{ method: { service: 'epic.test.Echo', method: 'Shout' } }],
+      backendRefs: [{ name: 'gamma', port: pods.port }],
+    },
+    {
+      matches: [{ headers: [{ name: 'x-canary', value: s.canaryValue }] }],
+      backendRefs: [{ name: 'beta', port: pods.port }],
+    },
+    {
+      backendRefs: [
+        { name: 'alpha', port: pods.port, weight: s.weights[0] },
+        { name: 'beta', port: pods.port, weight: s.weights[1] },
+      ],
+    },
   ],
 });
 
-const newestVersion = async () => ((await api('GET', `/gateways/${gatewayId}/revisions`)).json().items as Array<{ version: number }>)[0]?.version ?? 0;
+const newestVersion = async () =>
+  ((await api('GET', `/gateways/${gatewayId}/revisions`)).json().items as Array<{ version: number }>)[0]
+    ?.version ?? 0;
 
 /** Resolves on the first event of the proxyless node about a revision ≥ `version`. */
-function nextEvent<E extends AckEvent | NackEvent>(kind: 'ack' | 'nack', version: number, timeoutMs = 15_000, on = plane): Promise<E> {
+function nextEvent<E extends AckEvent | NackEvent>(
+  kind: 'ack' | 'nack',
+  version: number,
+  timeoutMs = 15_000,
+  on = plane,
+): Promise<E> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       on.server.off(kind as 'ack', listener);
@@ -73,10 +105,17 @@ function nextEvent<E extends AckEvent | NackEvent>(kind: 'ack' | 'nack', version
 
 async function programmed(): Promise<{ status: string; reason: string; message: string }> {
   const gw = (await api('GET', `/gateways/${gatewayId}`)).json();
-  return (gw.conditions as Array<{ type: string; status: string; reason: string; message: string }>).find((c) => c.type === 'Programmed')!;
+  return (gw.conditions as Array<{ type: string; status: string; reason: string; message: string }>).find(
+    (c) => c.type === 'Programmed',
+  )!;
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last = await probe();
   while (!ok(last)) {
@@ -87,10 +126,16 @@ async function eventually<T>(what: string, probe: () => Promise<T>, ok: (v: T) =
   return last;
 }
 
-async function countBackends(n: number, method: 'Echo' | 'Shout' = 'Echo', headers: Record<string, string> = {}): Promise<Record<string, number>> {
+async function countBackends(
+  n: number,
+  method: 'Echo' | 'Shout' = 'Echo',
+  headers: Record<string, string> = {},
+): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (let done = 0; done < n; done += 50) {
-    const replies = await Promise.all(Array.from({ length: Math.min(50, n - done) }, () => call(client, method, headers)));
+    const replies = await Promise.all(
+      Array.from({ length: Math.min(50, n - done) }, () => call(client, method, headers)),
+    );
     for (const r of replies) counts[r.backend] = (counts[r.backend] ?? 0) + 1;
   }
   return counts;
@@ -103,14 +148,33 @@ beforeAll(async () => {
   key = (await createAccount(env, 'grpcx')).key;
   await api('POST', '/address-pools', { name: 'pub', spec: '10.81.0.0/28' });
   await api('POST', '/templates', { name: 'gw', poolName: 'pub', dnsNameTemplate: '{gateway}.example.com' });
-  gatewayId = (await api('POST', '/gateways', { name: 'web', template: 'gw', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] })).json().id;
+  gatewayId = (
+    await api('POST', '/gateways', {
+      name: 'web',
+      template: 'gw',
+      listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
+    })
+  ).json().id;
   await setEndpoints('alpha', ['alpha-1', 'alpha-2']);
   await setEndpoints('beta', ['beta-1']);
   await setEndpoints('gamma', ['gamma-1']);
-  routeId = (await api('POST', '/routes', { kind: 'GRPCRoute', name: 'echo', spec: grpcRoute({ canaryValue: 'yes', weights: [3, 1] }) })).json().id;
+  routeId = (
+    await api('POST', '/routes', {
+      kind: 'GRPCRoute',
+      name: 'echo',
+      spec: grpcRoute({ canaryValue: 'yes', weights: [3, 1] }),
+    })
+  ).json().id;
   await reconciler.drain();
   await reconciler.start();
-  plane = await startXdsPlane({ db: env.db, databaseUrl: env.url, log, secretKey, address: '127.0.0.1:0', authenticate: trustClaimedNodeId() });
+  plane = await startXdsPlane({
+    db: env.db,
+    databaseUrl: env.url,
+    log,
+    secretKey,
+    address: '127.0.0.1:0',
+    authenticate: trustClaimedNodeId(),
+  });
   grpcNode = `grpcx.${gatewayId}.grpc`;
   await useXdsClient(plane.port, grpcNode);
   const acked = nextEvent<AckEvent>('ack', 1);
@@ -130,7 +194,9 @@ describe('proxyless gRPC clients of a gateway configured through the API', () =>
   it('reports Programmed=True once the client has acknowledged the revision', async () => {
     const c = await eventually('Programmed', programmed, (p) => p.status === 'True');
     expect(c.reason).toBe('Programmed');
-    const revs = (await api('GET', `/gateways/${gatewayId}/revisions`)).json().items as Array<{ status: string }>;
+    const revs = (await api('GET', `/gateways/${gatewayId}/revisions`)).json().items as Array<{
+      status: string;
+    }>;
     expect(revs[0]!.status).toBe('acked');
   });
 
@@ -199,13 +265,29 @@ describe('proxyless gRPC clients of a gateway configured through the API', () =>
     const redirect = await api('POST', '/routes', {
       kind: 'HTTPRoute',
       name: 'moved',
-      spec: { parentRefs: [{ name: 'web' }], hostnames: [HOST], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/old' } }], filters: [{ type: 'RequestRedirect', requestRedirect: { hostname: 'new.example.com', statusCode: 301 } }] }] },
+      spec: {
+        parentRefs: [{ name: 'web' }],
+        hostnames: [HOST],
+        rules: [
+          {
+            matches: [{ path: { type: 'PathPrefix', value: '/old' } }],
+            filters: [
+              { type: 'RequestRedirect', requestRedirect: { hostname: 'new.example.com', statusCode: 301 } },
+            ],
+          },
+        ],
+      },
     });
     const nack = await nacked;
     expect(nack.snapshotVersion).toBe(String(good + 1));
     const revs = await eventually(
       'tainted revision',
-      async () => (await api('GET', `/gateways/${gatewayId}/revisions`)).json().items as Array<{ version: number; status: string; error: string | null }>,
+      async () =>
+        (await api('GET', `/gateways/${gatewayId}/revisions`)).json().items as Array<{
+          version: number;
+          status: string;
+          error: string | null;
+        }>,
       (items) => items[0]?.status === 'tainted',
     );
     expect(revs[0]).toMatchObject({ version: good + 1, status: 'tainted' });
@@ -224,7 +306,10 @@ describe('proxyless gRPC clients of a gateway configured through the API', () =>
     await api('DELETE', `/routes/${redirect.json().id}`);
     const c2 = await eventually('Programmed=True', programmed, (p) => p.status === 'True');
     expect(c2.reason).toBe('Programmed');
-    expect((await api('GET', `/gateways/${gatewayId}/revisions`)).json().items[0]).toMatchObject({ version: good + 2, status: 'acked' });
+    expect((await api('GET', `/gateways/${gatewayId}/revisions`)).json().items[0]).toMatchObject({
+      version: good + 2,
+      status: 'acked',
+    });
   });
 
   it('after an API restart (app, reconciler, xDS plane) on the same database and port, the client gets the same versions and traffic continues', async () => {
@@ -238,14 +323,24 @@ describe('proxyless gRPC clients of a gateway configured through the API', () =>
     await env.app.ready();
     reconciler = createReconciler({ db: env.db, databaseUrl: env.url, log, resyncSeconds: 3600 });
     await reconciler.start();
-    const next = await startXdsPlane({ db: env.db, databaseUrl: env.url, log, secretKey, address: `127.0.0.1:${port}`, authenticate: trustClaimedNodeId() });
+    const next = await startXdsPlane({
+      db: env.db,
+      databaseUrl: env.url,
+      log,
+      secretKey,
+      address: `127.0.0.1:${port}`,
+      authenticate: trustClaimedNodeId(),
+    });
     plane = next;
     const subscribed = [LISTENER, ROUTE, CLUSTER, ENDPOINT] as const;
     const restored = next.cache.typeVersions(grpcNode);
     for (const t of subscribed) expect(restored[t], t).toBe(before[t]);
     const acks = new Map<string, string>();
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`ACKs after restart: ${JSON.stringify([...acks])}`)), 20_000);
+      const timer = setTimeout(
+        () => reject(new Error(`ACKs after restart: ${JSON.stringify([...acks])}`)),
+        20_000,
+      );
       const onAck = (e: AckEvent) => {
         if (e.nodeId !== grpcNode) return;
         acks.set(e.typeUrl, e.version);

@@ -3,26 +3,43 @@ import { CLUSTER, LISTENER, ROUTE, type JsonObject } from '@epic/envoy-proto';
 import type { SnapshotInput } from '@epic/xds-server';
 import { proxylessSnapshot } from './proxyless.js';
 
-const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const HCM =
+  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const socketListener = (port: number, tls = false): JsonObject => ({
   name: `listener/${port}`,
   address: { socketAddress: { address: '0.0.0.0', portValue: port } },
   filterChains: [
     {
       ...(tls ? { transportSocket: { name: 'envoy.transport_sockets.tls' } } : {}),
-      filters: [{ name: 'envoy.filters.network.http_connection_manager', typedConfig: { '@type': HCM, statPrefix: 'x', rds: { routeConfigName: `route/${port}`, configSource: { ads: {} } } } }],
+      filters: [
+        {
+          name: 'envoy.filters.network.http_connection_manager',
+          typedConfig: {
+            '@type': HCM,
+            statPrefix: 'x',
+            rds: { routeConfigName: `route/${port}`, configSource: { ads: {} } },
+          },
+        },
+      ],
     },
   ],
 });
 const routeConfig = (port: number, domains: string[]): JsonObject => ({
   name: `route/${port}`,
-  virtualHosts: domains.map((d) => ({ name: d, domains: [d], routes: [{ match: { prefix: '/' }, route: { cluster: 'c' } }] })),
+  virtualHosts: domains.map((d) => ({
+    name: d,
+    domains: [d],
+    routes: [{ match: { prefix: '/' }, route: { cluster: 'c' } }],
+  })),
 });
 
 const input: SnapshotInput = {
   version: '7',
   resources: {
-    [LISTENER]: [8080, 80, 443].map((p) => ({ name: `listener/${p}`, resource: socketListener(p, p === 443) })),
+    [LISTENER]: [8080, 80, 443].map((p) => ({
+      name: `listener/${p}`,
+      resource: socketListener(p, p === 443),
+    })),
     [ROUTE]: [
       { name: 'route/80', resource: routeConfig(80, ['a.example.com', '*.wild.example.com']) },
       { name: 'route/8080', resource: routeConfig(8080, ['a.example.com', 'b.example.com']) },
@@ -38,15 +55,28 @@ describe('proxyless variant of a revision', () => {
   const listeners = Object.fromEntries((out.resources[LISTENER] ?? []).map((l) => [l.name, l.resource]));
 
   it('names one api listener per host and per host:port of plaintext HTTP listeners; the bare host takes the lowest port', () => {
-    expect(Object.keys(listeners).sort()).toEqual(['a.example.com', 'a.example.com:80', 'a.example.com:8080', 'b.example.com', 'b.example.com:8080']);
-    const rds = (name: string) => ((listeners[name]!.apiListener as JsonObject).apiListener as JsonObject).rds as JsonObject;
+    expect(Object.keys(listeners).sort()).toEqual([
+      'a.example.com',
+      'a.example.com:80',
+      'a.example.com:8080',
+      'b.example.com',
+      'b.example.com:8080',
+    ]);
+    const rds = (name: string) =>
+      ((listeners[name]!.apiListener as JsonObject).apiListener as JsonObject).rds as JsonObject;
     expect(rds('a.example.com').routeConfigName).toBe('route/80');
     expect(rds('a.example.com:8080').routeConfigName).toBe('route/8080');
   });
 
   it('adds host:port domains to virtual hosts, keeps wildcards, and leaves TLS route configurations alone', () => {
-    const domains = (rc: string) => ((out.resources[ROUTE] ?? []).find((r) => r.name === rc)!.resource.virtualHosts as JsonObject[]).map((v) => v.domains);
-    expect(domains('route/80')).toEqual([['a.example.com', 'a.example.com:80'], ['*.wild.example.com', '*.wild.example.com:80']]);
+    const domains = (rc: string) =>
+      ((out.resources[ROUTE] ?? []).find((r) => r.name === rc)!.resource.virtualHosts as JsonObject[]).map(
+        (v) => v.domains,
+      );
+    expect(domains('route/80')).toEqual([
+      ['a.example.com', 'a.example.com:80'],
+      ['*.wild.example.com', '*.wild.example.com:80'],
+    ]);
     expect(domains('route/443')).toEqual([['secure.example.com']]);
   });
 

@@ -11,13 +11,15 @@ import type { ResourceInput, SnapshotInput } from '@epic/xds-server';
  */
 export const PROXYLESS_SUFFIX = '.grpc';
 
-const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const HCM =
+  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const ROUTER = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
 
 /** The node id under which proxyless clients of a gateway subscribe. */
 export const proxylessNodeId = (nodeId: string): string => `${nodeId}${PROXYLESS_SUFFIX}`;
 
-const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: JsonValue | undefined): v is JsonObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const objects = (v: JsonValue | undefined): JsonObject[] => (Array.isArray(v) ? v.filter(isObject) : []);
 
 interface HttpPort {
@@ -29,7 +31,10 @@ interface HttpPort {
 function httpPorts(listeners: readonly ResourceInput[]): HttpPort[] {
   const out: HttpPort[] = [];
   for (const { resource } of listeners) {
-    const address = isObject(resource.address) && isObject(resource.address.socketAddress) ? resource.address.socketAddress : undefined;
+    const address =
+      isObject(resource.address) && isObject(resource.address.socketAddress)
+        ? resource.address.socketAddress
+        : undefined;
     const port = Number(address?.portValue);
     if (!Number.isInteger(port) || port <= 0) continue;
     for (const chain of objects(resource.filterChains)) {
@@ -73,7 +78,8 @@ const contentVersion = (resources: readonly ResourceInput[]): string =>
 export function proxylessSnapshot(input: SnapshotInput): SnapshotInput {
   const ports = httpPorts(input.resources[LISTENER] ?? []);
   const portsOfRoute = new Map<string, number[]>();
-  for (const p of ports) portsOfRoute.set(p.routeConfigName, [...(portsOfRoute.get(p.routeConfigName) ?? []), p.port]);
+  for (const p of ports)
+    portsOfRoute.set(p.routeConfigName, [...(portsOfRoute.get(p.routeConfigName) ?? []), p.port]);
   const listeners = new Map<string, JsonObject>();
   const routes: ResourceInput[] = [];
   const routesByName = new Map((input.resources[ROUTE] ?? []).map((r) => [r.name, r.resource]));
@@ -95,7 +101,9 @@ export function proxylessSnapshot(input: SnapshotInput): SnapshotInput {
       continue;
     }
     const virtualHosts = objects(r.resource.virtualHosts).map((vh) => {
-      const domains = (Array.isArray(vh.domains) ? vh.domains : []).filter((d): d is string => typeof d === 'string');
+      const domains = (Array.isArray(vh.domains) ? vh.domains : []).filter(
+        (d): d is string => typeof d === 'string',
+      );
       const withPorts = domains.flatMap((d) => (d === '*' ? [d] : [d, ...rcPorts.map((p) => `${d}:${p}`)]));
       return { ...vh, domains: [...new Set(withPorts)] };
     });
@@ -104,7 +112,11 @@ export function proxylessSnapshot(input: SnapshotInput): SnapshotInput {
   // The proxyless listeners and routes derive from both LDS and RDS, so neither per-type version persisted with
   // the revision describes them; a content version is the same in every replica and after a restart.
   const proxylessListeners = [...listeners].map(([name, resource]) => ({ name, resource }));
-  const typeVersions = { ...input.typeVersions, [LISTENER]: contentVersion(proxylessListeners), [ROUTE]: contentVersion(routes) };
+  const typeVersions = {
+    ...input.typeVersions,
+    [LISTENER]: contentVersion(proxylessListeners),
+    [ROUTE]: contentVersion(routes),
+  };
   return {
     ...input,
     resources: {

@@ -4,7 +4,14 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { XDS_TYPE_URLS, type JsonObject, type XdsTypeUrl } from '@epic/envoy-proto';
 import type { EnvoyResources } from '@epic/gateway-translator';
-import { SnapshotCache, XdsServer, type AckEvent, type Authenticator, type NackEvent, type SnapshotInput } from '@epic/xds-server';
+import {
+  SnapshotCache,
+  XdsServer,
+  type AckEvent,
+  type Authenticator,
+  type NackEvent,
+  type SnapshotInput,
+} from '@epic/xds-server';
 import { withPgTx, type Db } from '../db/client.js';
 import { open } from '../lib/secret-box.js';
 import { enqueueReconcile } from '../modules/common.js';
@@ -45,7 +52,9 @@ const LATEST_GOOD = `
 function unseal(secretKey: Buffer, resource: JsonObject): JsonObject {
   const text = JSON.stringify(resource);
   if (!text.includes(SEALED_PREFIX)) return resource;
-  return JSON.parse(text, (_k, v: unknown) => (typeof v === 'string' && v.startsWith(SEALED_PREFIX) ? open(secretKey, v.slice(SEALED_PREFIX.length)) : v)) as JsonObject;
+  return JSON.parse(text, (_k, v: unknown) =>
+    typeof v === 'string' && v.startsWith(SEALED_PREFIX) ? open(secretKey, v.slice(SEALED_PREFIX.length)) : v,
+  ) as JsonObject;
 }
 
 export function snapshotOf(row: RevisionRow, secretKey: Buffer): SnapshotInput {
@@ -53,11 +62,15 @@ export function snapshotOf(row: RevisionRow, secretKey: Buffer): SnapshotInput {
   for (const typeUrl of XDS_TYPE_URLS) resources[typeUrl] = [];
   for (const group of Object.values(row.resources)) {
     for (const r of group ?? []) {
-      (resources[r.typeUrl as XdsTypeUrl] ??= []).push({ name: r.name, resource: r.typeUrl.endsWith('.Secret') ? unseal(secretKey, r.resource) : r.resource });
+      (resources[r.typeUrl as XdsTypeUrl] ??= []).push({
+        name: r.name,
+        resource: r.typeUrl.endsWith('.Secret') ? unseal(secretKey, r.resource) : r.resource,
+      });
     }
   }
   const typeVersions: Partial<Record<XdsTypeUrl, string>> = {};
-  for (const [typeUrl, v] of Object.entries(row.typeVersions ?? {})) typeVersions[typeUrl as XdsTypeUrl] = v.version;
+  for (const [typeUrl, v] of Object.entries(row.typeVersions ?? {}))
+    typeVersions[typeUrl as XdsTypeUrl] = v.version;
   return { version: String(row.version), resources, typeVersions };
 }
 
@@ -114,7 +127,9 @@ export async function startXdsPlane(opts: {
   function setSnapshots(row: RevisionRow): boolean {
     const nodeId = `${row.accountName}.${row.gatewayId}`;
     const snapshot = snapshotOf(row, secretKey);
-    const changed = cache.setSnapshot(nodeId, snapshot).length + cache.setSnapshot(proxylessNodeId(nodeId), proxylessSnapshot(snapshot)).length;
+    const changed =
+      cache.setSnapshot(nodeId, snapshot).length +
+      cache.setSnapshot(proxylessNodeId(nodeId), proxylessSnapshot(snapshot)).length;
     return changed > 0;
   }
 
@@ -135,13 +150,20 @@ export async function startXdsPlane(opts: {
   }
 
   async function publish(gatewayId: string) {
-    const row = (await db.$pool.query<RevisionRow>(`${LATEST_GOOD} WHERE g.id = $1::uuid`, [gatewayId])).rows[0];
+    const row = (await db.$pool.query<RevisionRow>(`${LATEST_GOOD} WHERE g.id = $1::uuid`, [gatewayId]))
+      .rows[0];
     if (row) {
       if (!setSnapshots(row)) await acknowledgeUnchanged(row.gatewayId, row.version);
     } else {
-      const owner = (await db.$pool.query<{ name: string }>('SELECT a.name FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId" WHERE g.id = $1::uuid', [gatewayId])).rows[0];
+      const owner = (
+        await db.$pool.query<{ name: string }>(
+          'SELECT a.name FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId" WHERE g.id = $1::uuid',
+          [gatewayId],
+        )
+      ).rows[0];
       for (const nodeId of cache.nodeIds()) {
-        if (gatewayIdOfNode(nodeId) === gatewayId && (!owner || nodeId.startsWith(`${owner.name}.`))) cache.clearSnapshot(nodeId);
+        if (gatewayIdOfNode(nodeId) === gatewayId && (!owner || nodeId.startsWith(`${owner.name}.`)))
+          cache.clearSnapshot(nodeId);
       }
     }
   }

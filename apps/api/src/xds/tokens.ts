@@ -43,6 +43,8 @@ export function gatewayTokenAuthenticator(secretKey: Buffer): Authenticator {
   return (request) =>
     bearerTokenAuthenticator((token) => {
       const nodeId = nodeIdOfToken(secretKey, token);
-      return nodeId !== undefined && request.node.id === `${nodeId}${PROXYLESS_SUFFIX}` ? request.node.id : nodeId;
+      return nodeId !== undefined && request.node.id === `${nodeId}${PROXYLESS_SUFFIX}`
+        ? request.node.id
+        : nodeId;
     })(request);
 }

@@ -22,13 +22,29 @@ let blog: string;
 beforeAll(async () => {
   env = await testEnv();
   const { key } = await createAccount(env, 'tok');
-  const api = (url: string, payload: object) => env.app.inject({ method: 'POST', url: `/api/v1${url}`, headers: auth(key), payload });
+  const api = (url: string, payload: object) =>
+    env.app.inject({ method: 'POST', url: `/api/v1${url}`, headers: auth(key), payload });
   await api('/address-pools', { name: 'pub', spec: '10.82.0.0/28' });
   await api('/templates', { name: 'gw', poolName: 'pub', dnsNameTemplate: '{gateway}.example.com' });
-  const gateway = async (name: string) => (await api('/gateways', { name, template: 'gw', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] })).json().id as string;
+  const gateway = async (name: string) =>
+    (
+      await api('/gateways', {
+        name,
+        template: 'gw',
+        listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
+      })
+    ).json().id as string;
   shop = await gateway('shop');
   blog = await gateway('blog');
-  await api('/routes', { kind: 'GRPCRoute', name: 'echo', spec: { parentRefs: [{ name: 'shop' }], hostnames: ['echo.example.com'], rules: [{ backendRefs: [{ name: 'echo', port: 9000 }] }] } });
+  await api('/routes', {
+    kind: 'GRPCRoute',
+    name: 'echo',
+    spec: {
+      parentRefs: [{ name: 'shop' }],
+      hostnames: ['echo.example.com'],
+      rules: [{ backendRefs: [{ name: 'echo', port: 9000 }] }],
+    },
+  });
   await createReconciler({ db: env.db, databaseUrl: env.url, log, resyncSeconds: 3600 }).drain();
   plane = await startXdsPlane({ db: env.db, databaseUrl: env.url, log, secretKey, address: '127.0.0.1:0' });
   client = new AdsTestClient(plane.port);

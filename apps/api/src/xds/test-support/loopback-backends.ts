@@ -16,7 +16,9 @@ export interface Pods {
 
 function bind(server: grpc.Server, hostPort: string): Promise<number> {
   return new Promise((resolve, reject) =>
-    server.bindAsync(hostPort, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(hostPort, grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
   );
 }
 
