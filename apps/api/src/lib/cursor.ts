@@ -11,6 +11,9 @@ export function encodeCursor(c: Cursor): string {
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+// Exactly what encodeCursor writes (Date#toISOString of a row's createdAt), years 1970 to 9999: a forged
+// cursor cannot carry a date PostgreSQL's timestamp cannot hold ("+275760-…", "-000001-…", "0000-…").
+const ISO_RE = /^(19[7-9]\d|[2-9]\d{3})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 export function decodeCursor(text: string, field = 'cursor'): Cursor {
   try {
@@ -22,7 +25,13 @@ export function decodeCursor(text: string, field = 'cursor'): Cursor {
       typeof parsed[1] === 'string'
     ) {
       const createdAt = new Date(parsed[0]);
-      if (!Number.isNaN(createdAt.getTime()) && UUID_RE.test(parsed[1])) return { createdAt, id: parsed[1] };
+      if (
+        ISO_RE.test(parsed[0]) &&
+        !Number.isNaN(createdAt.getTime()) &&
+        createdAt.toISOString() === parsed[0] &&
+        UUID_RE.test(parsed[1])
+      )
+        return { createdAt, id: parsed[1] };
     }
   } catch {
     // fall through to the validation error
