@@ -13,6 +13,7 @@ import { fromFrameworkError } from './lib/http-errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createServices, type Services } from './services.js';
 import type { FragmentValidator } from './modules/templates.js';
+import type { PoolLimits } from './modules/pools.js';
 import type { XdsEndpoint } from './xds/bootstrap-service.js';
 import { validateFragments } from './xds/fragments.js';
 
@@ -26,6 +27,8 @@ export interface AppOptions {
   secretKey: Buffer;
   /** Where proxies reach the xDS server (for bootstraps). */
   xds?: XdsEndpoint;
+  /** The largest pools accounts may create for themselves. */
+  poolLimits?: PoolLimits;
 }
 
 export interface EpicApp extends FastifyInstance {
@@ -54,6 +57,7 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
     secretKey: opts.secretKey,
     validateFragments: opts.validateFragments ?? validateFragments,
     ...(opts.xds ? { xds: opts.xds } : {}),
+    ...(opts.poolLimits ? { poolLimits: opts.poolLimits } : {}),
   });
   const authenticate = apiKeyAuthenticator(opts.db);
   app.decorate('services', services);

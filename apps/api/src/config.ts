@@ -30,6 +30,9 @@ const fields = {
   XDS_PORT: z.coerce.number().int().min(0).max(65535).default(18000),
   /** Address proxies use to reach the xDS server (bootstraps); defaults to XDS_HOST. */
   XDS_ADVERTISE_HOST: z.string().min(1).optional(),
+  /** The largest pool an account may create for itself, as the shortest prefix length (larger: global pools). */
+  TENANT_POOL_MAX_PREFIX_V4: z.coerce.number().int().min(0).max(32).default(16),
+  TENANT_POOL_MAX_PREFIX_V6: z.coerce.number().int().min(0).max(128).default(64),
   /** 32-byte key (hex) that encrypts certificate private keys at rest. */
   EPIC_SECRET_KEY: z
     .string()

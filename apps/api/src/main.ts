@@ -66,6 +66,9 @@ async function main(): Promise<void> {
     bodyLimit: config.BODY_LIMIT_BYTES,
     secretKey,
     xds: { host: config.XDS_ADVERTISE_HOST ?? config.XDS_HOST, port: config.XDS_PORT },
+    poolLimits: {
+      tenantMaxPrefix: { ipv4: config.TENANT_POOL_MAX_PREFIX_V4, ipv6: config.TENANT_POOL_MAX_PREFIX_V6 },
+    },
   });
   const xds = config.XDS
     ? await startXdsPlane({

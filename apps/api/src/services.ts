@@ -4,7 +4,7 @@ import { certificatesService } from './modules/certificates.js';
 import { referenceGrantsService, servicesService } from './modules/cluster-objects.js';
 import { auditService, endpointsService } from './modules/endpoints.js';
 import { gatewaysService } from './modules/gateways.js';
-import { poolsService } from './modules/pools.js';
+import { poolsService, type PoolLimits } from './modules/pools.js';
 import { revisionsService } from './modules/revisions.js';
 import { routesService } from './modules/routes.js';
 import { bootstrapService, type XdsEndpoint } from './xds/bootstrap-service.js';
@@ -13,14 +13,19 @@ import { templatesService, type FragmentValidator } from './modules/templates.js
 /** The one service layer; REST and GraphQL are two thin faces over it. */
 export function createServices(
   db: Db,
-  opts: { secretKey: Buffer; validateFragments?: FragmentValidator; xds?: XdsEndpoint },
+  opts: {
+    secretKey: Buffer;
+    validateFragments?: FragmentValidator;
+    xds?: XdsEndpoint;
+    poolLimits?: PoolLimits;
+  },
 ) {
   const deps = { db };
   return {
     accounts: accountsService(deps),
     apiKeys: apiKeysService(deps),
     clusters: clustersService(deps),
-    pools: poolsService(deps),
+    pools: poolsService({ ...deps, ...(opts.poolLimits ? { limits: opts.poolLimits } : {}) }),
     templates: templatesService({
       ...deps,
       ...(opts.validateFragments ? { validateFragments: opts.validateFragments } : {}),

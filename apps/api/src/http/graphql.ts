@@ -74,6 +74,7 @@ export const typeDefs = /* GraphQL */ `
     aggregation: Int!
     global: Boolean!
     allocated: Int!
+    skipNetworkAndBroadcast: Boolean!
     createdAt: DateTime!
   }
   type Template {

@@ -80,6 +80,8 @@ export interface AddressRange {
   family: Family;
   first: bigint;
   last: bigint;
+  /** Prefix length when the spec is a CIDR; undefined for a range. */
+  prefix?: number;
 }
 
 /** Parses "192.0.2.0/24" or "192.0.2.10-192.0.2.20" (either family); returns an error message otherwise. */
@@ -98,7 +100,7 @@ export function parsePoolSpec(spec: string): AddressRange | string {
     if ((a.value & mask) !== a.value) {
       return `${s} has host bits set; did you mean ${formatAddress(a.family, a.value & mask)}/${len}?`;
     }
-    return { family: a.family, first: a.value, last: a.value | ((1n << hostBits) - 1n) };
+    return { family: a.family, first: a.value, last: a.value | ((1n << hostBits) - 1n), prefix: len };
   }
   if (s.includes('-')) {
     const [from = '', to = ''] = s.split('-').map((x) => x.trim());
@@ -111,4 +113,63 @@ export function parsePoolSpec(spec: string): AddressRange | string {
     return { family: a.family, first: a.value, last: b.value };
   }
   return 'expected a CIDR ("192.0.2.0/24") or a range ("192.0.2.10-192.0.2.20")';
+}
+
+/**
+ * One address space for both families: IPv4 a.b.c.d is ::ffff:a.b.c.d (RFC 4291 §2.5.5.2), so an
+ * IPv4-mapped IPv6 pool and the IPv4 pool it spells are the same addresses to an overlap check.
+ */
+const MAPPED = 0xffff00000000n;
+export function unified(range: AddressRange): { first: bigint; last: bigint } {
+  return range.family === 'ipv4'
+    ? { first: MAPPED | range.first, last: MAPPED | range.last }
+    : { first: range.first, last: range.last };
+}
+
+export function overlaps(a: { first: bigint; last: bigint }, b: { first: bigint; last: bigint }): boolean {
+  return a.first <= b.last && b.first <= a.last;
+}
+
+/**
+ * Blocks that are not public unicast addresses of one host: only platform operators may put them in a pool
+ * (a tenant must not claim loopback, the metadata address 169.254.169.254, multicast, …). In the unified
+ * space; the IPv4 blocks cover their IPv4-mapped IPv6 spellings too.
+ */
+const RESERVED: Array<{ spec: string; what: string }> = [
+  { spec: '0.0.0.0/8', what: '"this network" (0.0.0.0/8, RFC 791), the unspecified address among them' },
+  { spec: '127.0.0.0/8', what: 'loopback (127.0.0.0/8)' },
+  { spec: '169.254.0.0/16', what: 'link-local (169.254.0.0/16), the cloud metadata address among them' },
+  { spec: '224.0.0.0/4', what: 'multicast (224.0.0.0/4)' },
+  { spec: '240.0.0.0/4', what: 'reserved (240.0.0.0/4), the limited broadcast address among them' },
+  { spec: '::/96', what: 'unspecified, loopback and IPv4-compatible IPv6 (::/96)' },
+  { spec: '::ffff:0:0/96', what: 'IPv4-mapped IPv6 (::ffff:0:0/96): write the IPv4 form' },
+  { spec: 'fe80::/10', what: 'link-local (fe80::/10)' },
+  { spec: 'ff00::/8', what: 'multicast (ff00::/8)' },
+];
+const reservedBlocks = RESERVED.map((r) => {
+  const range = parsePoolSpec(r.spec) as AddressRange;
+  return { ...r, family: range.family, ...unified(range) };
+});
+
+/** The reserved block the range touches (described for an error message), or undefined. */
+export function reservedBlockOf(range: AddressRange): string | undefined {
+  const u = unified(range);
+  for (const b of reservedBlocks) {
+    // IPv4 pools live inside ::ffff:0:0/96: that block is reserved only when written as IPv6.
+    if (b.spec === '::ffff:0:0/96' && range.family === 'ipv4') continue;
+    if (overlaps(u, b)) return b.what;
+  }
+  return undefined;
+}
+
+/**
+ * Offsets (from the first address) a pool may hand out. An IPv4 CIDR of /30 or shorter has a network and a
+ * broadcast address that many hosts and routers treat specially: they are skipped unless the pool says
+ * otherwise. A /31 or /32 has neither (RFC 3021), and a range lists exactly the addresses it means.
+ */
+export function allocatableOffsets(range: AddressRange, skipNetworkAndBroadcast: boolean) {
+  const size = range.last - range.first + 1n;
+  const skip =
+    skipNetworkAndBroadcast && range.family === 'ipv4' && range.prefix !== undefined && range.prefix <= 30;
+  return skip ? { lo: 1n, hi: size - 2n } : { lo: 0n, hi: size - 1n };
 }

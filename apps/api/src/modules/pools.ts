@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { requireRole, requireSystem, tenant } from '../auth/principal.js';
 import { AppError } from '../lib/errors.js';
-import { bits, formatAddress, parsePoolSpec } from '../lib/ip.js';
+import {
+  allocatableOffsets,
+  bits,
+  formatAddress,
+  overlaps,
+  parsePoolSpec,
+  reservedBlockOf,
+  unified,
+  type Family,
+} from '../lib/ip.js';
 import { parseInput } from '../lib/validate.js';
 import { audit, dnsLabel, lockKey, uuid, type CallMeta, type ServiceDeps } from './common.js';
 
@@ -21,6 +30,12 @@ export const createPoolInput = z
       .optional()
       .describe('prefix length advertised per address; default /32 or /128'),
     global: z.boolean().default(false).describe('a pool every account can use (platform operators only)'),
+    skipNetworkAndBroadcast: z
+      .boolean()
+      .default(true)
+      .describe(
+        "for an IPv4 CIDR of /30 or shorter: never hand out its network and broadcast addresses (like MetalLB's avoidBuggyIPs, which skips every .0 and .255); false allocates them too",
+      ),
   })
   .superRefine((v, ctx) => {
     const r = parsePoolSpec(v.spec);
@@ -48,6 +63,7 @@ const view = {
   size: true,
   aggregation: true,
   allocated: true,
+  skipNetworkAndBroadcast: true,
   createdAt: true,
 } as const;
 
@@ -63,10 +79,21 @@ export interface PoolView {
   aggregation: number;
   global: boolean;
   allocated: number;
+  skipNetworkAndBroadcast: boolean;
   createdAt: Date;
 }
 
-export function poolsService({ db }: ServiceDeps) {
+/**
+ * The largest pool an account may create for itself, as the shortest prefix (a range counts by its size):
+ * pools of all accounts share one address space and may not overlap, so a tenant's `::/0` would block
+ * everyone else. Larger pools are global pools, created by platform operators.
+ */
+export interface PoolLimits {
+  tenantMaxPrefix: Record<Family, number>;
+}
+export const defaultPoolLimits: PoolLimits = { tenantMaxPrefix: { ipv4: 16, ipv6: 64 } };
+
+export function poolsService({ db, limits = defaultPoolLimits }: ServiceDeps & { limits?: PoolLimits }) {
   function withUsage(
     rows: Array<
       { id: string; accountId: string | null; size: { toString(): string }; allocated: number } & Record<
@@ -87,18 +114,40 @@ export function poolsService({ db }: ServiceDeps) {
       const range = parsePoolSpec(data.spec);
       if (typeof range === 'string') throw AppError.field('spec', range);
       const accountId = data.global ? null : meta.principal.accountId;
+      if (!data.global) {
+        const maxPrefix = limits.tenantMaxPrefix[range.family];
+        const max = 1n << BigInt(bits(range.family) - maxPrefix);
+        if (range.last - range.first + 1n > max)
+          throw AppError.field(
+            'spec',
+            `${data.spec} is larger than an account's pool may be (at most ${max} addresses, a /${maxPrefix}); larger pools are global pools, created by platform operators`,
+          );
+        const reserved = reservedBlockOf(range);
+        if (reserved)
+          throw AppError.field(
+            'spec',
+            `${data.spec} is in ${reserved}; only platform operators may create pools there`,
+          );
+      }
+      const { lo, hi } = allocatableOffsets(range, data.skipNetworkAndBroadcast);
+      if (hi < lo) throw AppError.field('spec', `${data.spec} has no address to hand out`);
+      const space = unified(range);
       const row = await db.$transaction(async (tx) => {
-        // Public addresses are advertised with BGP: no two pools, of any account, may overlap.
+        // Public addresses are advertised with BGP: no two pools, of any account, may overlap, in one address
+        // space for both families (an IPv4-mapped IPv6 pool is the IPv4 pool it spells).
         await lockKey(tx, 'address-pools');
-        const same = await tx.addressPool.findMany({ where: { family: range.family } });
-        for (const p of same) {
+        const all = await tx.addressPool.findMany({ select: { name: true, spec: true, accountId: true } });
+        for (const p of all) {
+          if (p.accountId === accountId && p.name === data.name) {
+            throw new AppError('Conflict', `name: address pool ${JSON.stringify(data.name)} already exists`);
+          }
+        }
+        for (const p of all) {
           const other = parsePoolSpec(p.spec);
-          if (typeof other !== 'string' && other.first <= range.last && range.first <= other.last) {
+          if (typeof other !== 'string' && overlaps(unified(other), space)) {
+            // Another account's pool is not named: its name is that account's business.
             const owner = p.accountId === accountId ? ` ${JSON.stringify(p.name)}` : '';
             throw new AppError('Conflict', `spec: ${data.spec} overlaps an existing address pool${owner}`);
-          }
-          if (p.accountId === accountId && p.name === data.name) {
-            throw new AppError('Conflict', `address pool ${JSON.stringify(data.name)} already exists`);
           }
         }
         const created = await tx.addressPool.create({
@@ -111,6 +160,7 @@ export function poolsService({ db }: ServiceDeps) {
             lastAddress: formatAddress(range.family, range.last),
             size: (range.last - range.first + 1n).toString(),
             aggregation: data.aggregation ?? bits(range.family),
+            skipNetworkAndBroadcast: data.skipNetworkAndBroadcast,
           },
           select: view,
         });
@@ -118,6 +168,7 @@ export function poolsService({ db }: ServiceDeps) {
           name: data.name,
           spec: data.spec,
           global: data.global,
+          skipNetworkAndBroadcast: data.skipNetworkAndBroadcast,
         });
         return created;
       });
