@@ -23,13 +23,18 @@ afterAll(async () => {
 
 const listeners = [{ name: 'http', port: 80, protocol: 'HTTP' }];
 
-async function setup(account: string, quota: number, spec: string) {
+async function setup(
+  account: string,
+  quota: number,
+  spec: string,
+  poolOptions: Record<string, unknown> = {},
+) {
   const acct = await createAccount(env, account, quota);
   const pool = await env.app.inject({
     method: 'POST',
     url: '/api/v1/address-pools',
     headers: auth(acct.key),
-    payload: { name: 'pub', spec },
+    payload: { name: 'pub', spec, ...poolOptions },
   });
   expect(pool.statusCode, pool.body).toBe(201);
   const tpl = await env.app.inject({
@@ -67,16 +72,17 @@ describe('IPAM under concurrency', () => {
     const rows = await env.db.addressAllocation.findMany({ where: { accountId: acct.id } });
     expect(rows).toHaveLength(150);
     expect(new Set(rows.map((r) => r.address)).size).toBe(150);
-    // lowest-first: exactly the first 150 addresses of the pool
+    // lowest-first: exactly the first 150 addresses of the pool after its network address (skipped)
     const offsets = rows
       .map((r) => Number(parseAddress(r.address)!.value - parseAddress('10.20.0.0')!.value))
       .sort((a, b) => a - b);
-    expect(offsets).toEqual(Array.from({ length: 150 }, (_, i) => i));
+    expect(offsets).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
     expect(await env.db.gateway.count({ where: { accountId: acct.id } })).toBe(150);
   });
 
   it('an exhausted pool answers 409 naming the pool and writes nothing', async () => {
-    const acct = await setup('small', 100, '10.30.0.0/30');
+    // every address of the /30 is handed out: network and broadcast too
+    const acct = await setup('small', 100, '10.30.0.0/30', { skipNetworkAndBroadcast: false });
     const results = await createMany(acct.key, 10);
     expect(results.filter((r) => r.statusCode === 201)).toHaveLength(4);
     const refused = results.filter((r) => r.statusCode !== 201);
@@ -103,7 +109,7 @@ describe('IPAM under concurrency', () => {
   });
 
   it('reuses released addresses lowest first, then continues after the highest', async () => {
-    const acct = await setup('holes', 100, '10.70.0.0/29');
+    const acct = await setup('holes', 100, '10.70.0.0/29', { skipNetworkAndBroadcast: false });
     const made = [];
     for (let i = 0; i < 6; i++) {
       const r = await env.app.inject({

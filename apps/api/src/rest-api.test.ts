@@ -402,21 +402,22 @@ describe('gateways', () => {
     expect(r.body).toMatchObject({
       name: 'shop',
       namespace: 'prod',
-      address: '198.51.100.16',
+      // .16 is the /29's network address: skipped by default
+      address: '198.51.100.17',
       dnsName: 'shop.prod.gwco.example.com',
       generation: 1,
       template: { name: 'web' },
     });
     expect(r.body.listeners).toEqual([expect.objectContaining({ name: 'http', port: 80, protocol: 'HTTP' })]);
     const got = await call('GET', `/gateways/${r.body.id}`, g.key);
-    expect(got.body.address).toBe('198.51.100.16');
+    expect(got.body.address).toBe('198.51.100.17');
     const second = await call('POST', '/gateways', g.key, {
       name: 'shop2',
       namespace: 'prod',
       template: 'web',
       listeners: http80,
     });
-    expect(second.body.address).toBe('198.51.100.17');
+    expect(second.body.address).toBe('198.51.100.18');
   });
 
   it('allocates from an IPv6 pool the same way', async () => {
@@ -1056,7 +1057,9 @@ describe('audit, whoami and operations endpoints', () => {
     expect(r.headers['content-type']).toMatch(/text\/plain/);
     expect(r.body).toContain('epic_http_request_duration_seconds_bucket');
     expect(r.body).toMatch(/epic_gateways\{type="Accepted",status="True"\} \d+/);
-    expect(r.body).toMatch(/epic_address_pool_utilisation_ratio\{pool="shared",account="gwco"\} 0\.\d+/);
+    expect(r.body).toMatch(
+      /epic_address_pool_utilisation_ratio\{pool_id="[0-9a-f-]{36}",scope="account"\} 0\.\d+/,
+    );
   });
 
   it('/api/v1/openapi.json is an OpenAPI 3.1 document with one operation per REST route', async () => {

@@ -5,7 +5,7 @@ import { canonicalize, type JsonValue } from '@epic/gateway-translator';
 import { withPgTx } from '../db/client.js';
 import { decodeCursor, pageOf } from '../lib/cursor.js';
 import { AppError } from '../lib/errors.js';
-import { formatAddress, parsePoolSpec } from '../lib/ip.js';
+import { allocatableOffsets, formatAddress, parsePoolSpec } from '../lib/ip.js';
 import { parseInput } from '../lib/validate.js';
 import {
   audit,
@@ -54,10 +54,14 @@ export const listGatewaysQuery = pageQuery.extend({
     .describe('only gateways with this condition, e.g. Accepted=True'),
 });
 
-/** The lowest free address of the template's pool; the account's pool of that name wins over a global one. */
+/**
+ * The lowest free address of the template's pool; the account's pool of that name wins over a global one.
+ * Only offsets in [lo, hi] are handed out: an IPv4 CIDR's network and broadcast addresses are outside it
+ * unless the pool allows them (allocatableOffsets).
+ */
 async function allocateAddress(c: pg.ClientBase, accountId: string, poolName: string, templateName: string) {
-  const pools = await c.query<{ id: string; name: string; spec: string; size: string }>(
-    `SELECT id, name, spec, size::text AS size FROM "AddressPool"
+  const pools = await c.query<{ id: string; name: string; spec: string; size: string; skip: boolean }>(
+    `SELECT id, name, spec, size::text AS size, "skipNetworkAndBroadcast" AS skip FROM "AddressPool"
      WHERE name = $1 AND ("accountId" = $2::uuid OR "accountId" IS NULL)
      ORDER BY ("accountId" IS NULL) LIMIT 1`,
     [poolName, accountId],
@@ -69,46 +73,92 @@ async function allocateAddress(c: pg.ClientBase, accountId: string, poolName: st
       `template ${JSON.stringify(templateName)} names address pool ${JSON.stringify(poolName)}, which does not exist`,
     );
   }
+  const range = parsePoolSpec(found.spec);
+  if (typeof range === 'string') throw new Error(`stored pool ${found.id} has an invalid spec`);
+  const { lo, hi } = allocatableOffsets(range, found.skip);
   await lockKey(c, `pool:${found.id}`);
-  // Under the pool's lock: when the allocated offsets are exactly 0..max (the count says so), the lowest free
-  // one is max+1, read from the index end. Otherwise (after releases) walk the index to the first gap.
+  // Under the pool's lock: when the allocated offsets are exactly lo..max (the count says so, and none lies
+  // below lo), the lowest free one is max+1, read from the index end. Otherwise (after releases, or with an
+  // address below lo handed out before the pool skipped it) walk the index from lo to the first gap.
   const free = await c.query<{ o: string | null }>(
     `WITH p AS (SELECT allocated FROM "AddressPool" WHERE id = $1::uuid),
           m AS (SELECT ordinal FROM "AddressAllocation" WHERE "poolId" = $1::uuid ORDER BY ordinal DESC LIMIT 1)
      SELECT CASE
-       WHEN NOT EXISTS (SELECT 1 FROM m) THEN 0::numeric
-       WHEN (SELECT ordinal FROM m) + 1 = (SELECT allocated FROM p) THEN (SELECT ordinal FROM m) + 1
-       WHEN NOT EXISTS (SELECT 1 FROM "AddressAllocation" WHERE "poolId" = $1::uuid AND ordinal = 0) THEN 0::numeric
+       WHEN NOT EXISTS (SELECT 1 FROM m) THEN $2::numeric
+       WHEN (SELECT ordinal FROM m) + 1 - $2::numeric = (SELECT allocated FROM p)
+            AND NOT EXISTS (SELECT 1 FROM "AddressAllocation" WHERE "poolId" = $1::uuid AND ordinal < $2::numeric)
+         THEN (SELECT ordinal FROM m) + 1
+       WHEN NOT EXISTS (SELECT 1 FROM "AddressAllocation" WHERE "poolId" = $1::uuid AND ordinal = $2::numeric) THEN $2::numeric
        ELSE (SELECT a.ordinal + 1 FROM "AddressAllocation" a
-             WHERE a."poolId" = $1::uuid
+             WHERE a."poolId" = $1::uuid AND a.ordinal >= $2::numeric
                AND NOT EXISTS (SELECT 1 FROM "AddressAllocation" b WHERE b."poolId" = $1::uuid AND b.ordinal = a.ordinal + 1)
              ORDER BY a.ordinal LIMIT 1)
      END::text AS o`,
-    [found.id],
+    [found.id, lo.toString()],
   );
   const pool = found;
   const candidate = free.rows[0]?.o;
   const offset =
-    candidate !== null && candidate !== undefined && BigInt(candidate) < BigInt(pool.size)
-      ? candidate
-      : undefined;
+    candidate !== null && candidate !== undefined && BigInt(candidate) <= hi ? candidate : undefined;
 
   if (offset === undefined) {
     throw new AppError(
       'Conflict',
-      `address pool ${JSON.stringify(pool.name)} is exhausted (${pool.size} addresses allocated)`,
+      `address pool ${JSON.stringify(pool.name)} is exhausted (all ${hi - lo + 1n} addresses it hands out are allocated)`,
     );
   }
-  const range = parsePoolSpec(pool.spec);
-  if (typeof range === 'string') throw new Error(`stored pool ${pool.id} has an invalid spec`);
   return { pool, ordinal: offset, address: formatAddress(range.family, range.first + BigInt(offset)) };
 }
 
 type CreateInput = z.output<typeof createGatewayInput>;
 
-/** Adds a client reference to an existing gateway (a second cluster's Gateway joining through its sharing key). */
+/**
+ * Gateway API objects are unique by namespace and name. Gateways created through the API (no workload
+ * cluster) are held to that in the account: the gateway whose API client holds the name, if any. Clusters'
+ * objects are keyed by their uid instead (a cluster is the authority on its own names).
+ */
+async function apiNameHolder(c: pg.ClientBase, accountId: string, namespace: string, name: string) {
+  const r = await c.query<{ gatewayId: string }>(
+    `SELECT "gatewayId" FROM "GatewayClient"
+     WHERE "accountId" = $1::uuid AND "clusterId" IS NULL AND namespace = $2 AND name = $3`,
+    [accountId, namespace, name],
+  );
+  return r.rows[0]?.gatewayId;
+}
+
+function nameTaken(data: CreateInput, gatewayId?: string): AppError {
+  const which = gatewayId ? ` (gateway ${gatewayId})` : '';
+  return new AppError(
+    'Conflict',
+    `name: a gateway named ${JSON.stringify(data.name)} already exists in namespace ${JSON.stringify(data.namespace)}${which}: update that gateway instead, or choose another name`,
+  );
+}
+
+/** The unique index behind apiNameHolder, should a write get past the check. */
+const API_NAME_INDEX = 'GatewayClient_api_namespace_name_key';
+function isApiNameViolation(e: unknown): boolean {
+  const err = e as { code?: string; constraint?: string };
+  return err.code === '23505' && err.constraint === API_NAME_INDEX;
+}
+
+/**
+ * Adds a client reference to an existing gateway (a second cluster's Gateway joining through its sharing
+ * key). A client without a uid of its own is its (cluster, namespace, name): sent again, it is already there.
+ */
 async function join(c: pg.ClientBase, meta: CallMeta, gatewayId: string, data: CreateInput) {
   const p = meta.principal;
+  if (!data.clientUid) {
+    const same = await c.query(
+      `SELECT 1 FROM "GatewayClient" WHERE "gatewayId" = $1::uuid AND "clusterId" IS NOT DISTINCT FROM $2::uuid
+         AND namespace = $3 AND name = $4`,
+      [gatewayId, data.clusterId ?? null, data.namespace, data.name],
+    );
+    if ((same.rowCount ?? 0) > 0) return;
+  }
+  if (!data.clusterId) {
+    const holder = await apiNameHolder(c, p.accountId, data.namespace, data.name);
+    if (holder) throw nameTaken(data, holder);
+  }
   await c.query(
     `INSERT INTO "GatewayClient" (id, "accountId", "gatewayId", "clusterId", namespace, name, "clientUid")
      VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3::uuid, $4, $5, $6)`,
@@ -188,6 +238,10 @@ async function createInTx(
       await join(c, meta, gw.id, data);
       return { id: gw.id, created: false };
     }
+  }
+  if (!data.clusterId) {
+    const holder = await apiNameHolder(c, p.accountId, data.namespace, data.name);
+    if (holder) throw nameTaken(data, holder);
   }
   const t = await c.query<{
     id: string;
@@ -275,7 +329,10 @@ export function gatewaysService({ db }: ServiceDeps) {
     async create(meta: CallMeta, input: unknown): Promise<{ gateway: GatewayOut; created: boolean }> {
       requireRole(meta.principal, 'admin');
       const data = parseInput(createGatewayInput, input);
-      const r = await withPgTx(db.$pool, (c) => createInTx(c, meta, data));
+      const r = await withPgTx(db.$pool, (c) => createInTx(c, meta, data)).catch((e: unknown) => {
+        if (isApiNameViolation(e)) throw nameTaken(data);
+        throw e;
+      });
       return { gateway: await get(meta.principal, r.id), created: r.created };
     },
 
