@@ -144,6 +144,13 @@ export function revisionsService({ db }: ServiceDeps) {
       await gatewayOf(meta, gatewayId);
       const target = parseInput(version, v, 'version');
       const created = await withPgTx(db.$pool, async (c) => {
+        // Holds off a concurrent delete of the gateway until this revision is written (or, when the delete
+        // came first, finds the gateway gone): a 404, never a foreign-key failure.
+        const alive = await c.query(
+          'SELECT 1 FROM "Gateway" WHERE id = $1::uuid AND "accountId" = $2::uuid FOR KEY SHARE',
+          [gatewayId, meta.principal.accountId],
+        );
+        if (alive.rowCount === 0) throw AppError.notFound('gateway', gatewayId);
         await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text', [
           `revisions:${gatewayId}`,
         ]);
@@ -165,7 +172,8 @@ export function revisionsService({ db }: ServiceDeps) {
             'SELECT version, "inputHash", "typeVersions" FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid ORDER BY version DESC LIMIT 1',
             [gatewayId],
           )
-        ).rows[0]!;
+        ).rows[0];
+        if (!latest) throw AppError.notFound('gateway', gatewayId);
         const next = latest.version + 1;
         await c.query(
           `INSERT INTO "ConfigRevision" (id, "gatewayId", version, hash, "inputHash", resources, status, "rollbackOf", "typeVersions")

@@ -63,15 +63,19 @@ export async function resolveRouteParents(
     'DELETE FROM "RouteParent" WHERE "routeId" = $1::uuid RETURNING "gatewayId"',
     [route.id],
   );
+  // FOR KEY SHARE on the parent gateways: a gateway being deleted meanwhile is waited for and then skipped
+  // (the route is simply not attached to it), instead of failing the write on the foreign key.
   const after = await execSql(
     tx,
     `INSERT INTO "RouteParent" ("routeId", "gatewayId", "refIndex")
-     SELECT $1::uuid, c."gatewayId", (e.ord - 1)::int
+     SELECT $1::uuid, g.id, (e.ord - 1)::int
      FROM jsonb_array_elements(COALESCE($2::jsonb->'parentRefs', '[]'::jsonb)) WITH ORDINALITY e(ref, ord)
      JOIN "GatewayClient" c ON c."accountId" = $3::uuid AND c."clusterId" IS NOT DISTINCT FROM $4::uuid
        AND c.namespace = COALESCE(e.ref->>'namespace', $5) AND c.name = e.ref->>'name'
+     JOIN "Gateway" g ON g.id = c."gatewayId"
      WHERE COALESCE(e.ref->>'group', 'gateway.networking.k8s.io') = 'gateway.networking.k8s.io'
        AND COALESCE(e.ref->>'kind', 'Gateway') = 'Gateway'
+     FOR KEY SHARE OF g
      ON CONFLICT DO NOTHING
      RETURNING "gatewayId"`,
     [route.id, JSON.stringify(route.spec), route.accountId, route.clusterId, route.namespace],
@@ -101,6 +105,7 @@ export async function attachRoutesToGateway(
        AND e.ref->>'name' = $4 AND COALESCE(e.ref->>'namespace', r.namespace) = $3
        AND COALESCE(e.ref->>'group', 'gateway.networking.k8s.io') = 'gateway.networking.k8s.io'
        AND COALESCE(e.ref->>'kind', 'Gateway') = 'Gateway'
+     FOR KEY SHARE OF r
      ON CONFLICT DO NOTHING`,
     [accountId, gatewayId, namespace, name, clusterId],
   );
