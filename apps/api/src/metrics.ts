@@ -36,20 +36,20 @@ export function createMetrics(db: Db) {
       for (const r of rows) this.set({ type: r.type, status: r.status }, Number(r.n));
     },
   });
+  // /metrics is scraped without credentials: no label names a tenant (account or pool names are chosen by
+  // tenants and may identify them). A pool is its id; `scope` tells global pools from accounts' own.
   new client.Gauge({
     name: 'epic_address_pool_utilisation_ratio',
-    help: 'Allocated share of each address pool',
-    labelNames: ['pool', 'account'] as const,
+    help: 'Allocated share of each address pool, by pool id and scope (global or account)',
+    labelNames: ['pool_id', 'scope'] as const,
     registers: [registry],
     async collect() {
-      const rows = await db.$queryRaw<
-        Array<{ name: string; account: string | null; used: number; size: string }>
-      >`
-        SELECT p.name, a.name AS account, p.allocated AS used, p.size::text AS size
-        FROM "AddressPool" p LEFT JOIN "Account" a ON a.id = p."accountId"`;
+      const rows = await db.$queryRaw<Array<{ id: string; global: boolean; used: number; size: string }>>`
+        SELECT p.id::text AS id, p."accountId" IS NULL AS global, p.allocated AS used, p.size::text AS size
+        FROM "AddressPool" p`;
       this.reset();
       for (const r of rows)
-        this.set({ pool: r.name, account: r.account ?? '' }, Number(r.used) / Number(r.size));
+        this.set({ pool_id: r.id, scope: r.global ? 'global' : 'account' }, Number(r.used) / Number(r.size));
     },
   });
   return { registry, httpDuration, reconcileDuration, reconcileErrors };
