@@ -267,7 +267,7 @@ describe('GraphQL queries and mutations', () => {
       expect(c.createGateway.created).toBe(true);
       expect(c.createGateway.gateway).toMatchObject({
         name: 'edge',
-        address: '192.0.2.8',
+        address: '192.0.2.9', // .8 is the /29's network address: skipped by default
         dnsName: 'edge.gql.example.com',
         generation: 1,
         template: { name: 'web' },
