@@ -49,6 +49,8 @@ try {
     PORT: String(port),
     LOG_LEVEL: 'warn',
     SEED_DEMO: 'false',
+    // the fleet's pools are larger than an account's pool may be by default
+    TENANT_POOL_MAX_PREFIX_V4: '8',
     XDS_PORT: '0',
     RECONCILER,
   });

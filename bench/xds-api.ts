@@ -33,7 +33,9 @@ const load = () =>
 const db = await benchDatabase();
 const log = pino({ level: 'warn' });
 const secretKey = randomBytes(32);
-const app = await buildApp({ db: db.db, logger: false, secretKey });
+// the fleet's pool is larger than an account's pool may be by default
+const poolLimits = { tenantMaxPrefix: { ipv4: 8, ipv6: 64 } };
+const app = await buildApp({ db: db.db, logger: false, secretKey, poolLimits });
 await app.listen({ host: '127.0.0.1', port: 0 });
 const address = app.server.address();
 const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/v1`;

@@ -293,6 +293,33 @@ describe('address pools: one address space, no squatting, no reserved blocks for
       (await must('POST', '/gateways', acct.key, { name: 'r0', template: 'tr', listeners: http80 })).address,
     ).toBe('198.51.100.32');
 
+    // a pool that handed out its network address before the migration turned skipping on keeps that
+    // address where it is and continues after it, up to (not including) the broadcast address
+    const legacy = await must('POST', '/address-pools', acct.key, {
+      name: 'legacy',
+      spec: '198.51.100.40/29',
+      skipNetworkAndBroadcast: false,
+    });
+    await must('POST', '/templates', acct.key, {
+      name: 'tl',
+      poolName: 'legacy',
+      dnsNameTemplate: '{gateway}.example.com',
+    });
+    const old = await must('POST', '/gateways', acct.key, { name: 'l0', template: 'tl', listeners: http80 });
+    expect(old.address).toBe('198.51.100.40');
+    await env.db
+      .$executeRaw`UPDATE "AddressPool" SET "skipNetworkAndBroadcast" = true WHERE id = ${legacy.id}::uuid`;
+    const later: string[] = [];
+    for (let i = 1; i <= 7; i++) {
+      const r = await call('POST', '/gateways', acct.key, {
+        name: `l${i}`,
+        template: 'tl',
+        listeners: http80,
+      });
+      later.push(r.status === 201 ? (r.body.address as string) : String(r.status));
+    }
+    expect(later).toEqual([41, 42, 43, 44, 45, 46].map((o) => `198.51.100.${o}`).concat('409'));
+
     // the option is on both faces
     const viaGql = await gql(acct.key, '{ addressPools { name skipNetworkAndBroadcast } }');
     expect(viaGql.body.errors).toBeUndefined();

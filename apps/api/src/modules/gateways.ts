@@ -77,16 +77,16 @@ async function allocateAddress(c: pg.ClientBase, accountId: string, poolName: st
   if (typeof range === 'string') throw new Error(`stored pool ${found.id} has an invalid spec`);
   const { lo, hi } = allocatableOffsets(range, found.skip);
   await lockKey(c, `pool:${found.id}`);
-  // Under the pool's lock: when the allocated offsets are exactly lo..max (the count says so, and none lies
-  // below lo), the lowest free one is max+1, read from the index end. Otherwise (after releases, or with an
-  // address below lo handed out before the pool skipped it) walk the index from lo to the first gap.
+  // Under the pool's lock: when the allocated offsets are exactly lo..max (the count says so, not counting an
+  // address below lo handed out before the pool skipped its network address), the lowest free one is max+1,
+  // read from the index end. Otherwise (after releases) walk the index from lo to the first gap.
   const free = await c.query<{ o: string | null }>(
     `WITH p AS (SELECT allocated FROM "AddressPool" WHERE id = $1::uuid),
           m AS (SELECT ordinal FROM "AddressAllocation" WHERE "poolId" = $1::uuid ORDER BY ordinal DESC LIMIT 1)
      SELECT CASE
        WHEN NOT EXISTS (SELECT 1 FROM m) THEN $2::numeric
        WHEN (SELECT ordinal FROM m) + 1 - $2::numeric = (SELECT allocated FROM p)
-            AND NOT EXISTS (SELECT 1 FROM "AddressAllocation" WHERE "poolId" = $1::uuid AND ordinal < $2::numeric)
+              - (SELECT count(*) FROM "AddressAllocation" WHERE "poolId" = $1::uuid AND ordinal < $2::numeric)
          THEN (SELECT ordinal FROM m) + 1
        WHEN NOT EXISTS (SELECT 1 FROM "AddressAllocation" WHERE "poolId" = $1::uuid AND ordinal = $2::numeric) THEN $2::numeric
        ELSE (SELECT a.ordinal + 1 FROM "AddressAllocation" a
