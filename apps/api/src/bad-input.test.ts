@@ -649,6 +649,77 @@ const corpus: Case[] = [
   },
   { name: 'account id not a UUID', method: 'GET', url: '/accounts/acme', status: 400, field: 'id' },
 
+  // text PostgreSQL cannot store, forged cursors, pools and names (issue 8)
+  {
+    name: 'a NUL in a gateway name filter',
+    method: 'GET',
+    url: '/gateways?name=%00',
+    status: 400,
+    field: 'name',
+  },
+  {
+    name: 'a NUL in an audit action filter',
+    method: 'GET',
+    url: '/audit-events?action=a%00b',
+    status: 400,
+    field: 'action',
+  },
+  {
+    name: 'a NUL in a cluster description',
+    method: 'POST',
+    url: '/clusters',
+    payload: { name: 'nul', description: 'a\u0000b' },
+    status: 400,
+    field: 'description',
+  },
+  {
+    name: 'an unpaired surrogate in a route hostname',
+    method: 'POST',
+    url: '/routes',
+    payload: route({ hostnames: ['a\ud800.example.com'] }),
+    status: 400,
+    field: 'spec.hostnames[0]',
+  },
+  {
+    name: 'an unpaired surrogate in a template description',
+    method: 'PUT',
+    url: () => `/templates/${ids.template}`,
+    payload: { description: '\udc00' },
+    status: 400,
+    field: 'description',
+  },
+  {
+    name: 'a well-formed cursor with a date PostgreSQL cannot hold',
+    method: 'GET',
+    url: `/gateways?cursor=${Buffer.from(JSON.stringify(['+275760-09-13T00:00:00.000Z', '00000000-0000-4000-8000-000000000000'])).toString('base64url')}`,
+    status: 400,
+    field: 'cursor',
+  },
+  {
+    name: "a tenant's ::/0 pool",
+    method: 'POST',
+    url: '/address-pools',
+    payload: { name: 'all', spec: '::/0' },
+    status: 400,
+    field: 'spec',
+  },
+  {
+    name: 'a tenant pool on loopback',
+    method: 'POST',
+    url: '/address-pools',
+    payload: { name: 'lo', spec: '127.0.0.0/30' },
+    status: 400,
+    field: 'spec',
+  },
+  {
+    name: 'a second gateway with the same name and namespace',
+    method: 'POST',
+    url: '/gateways',
+    payload: { name: 'edge', template: 'web', listeners: [http80] },
+    status: 409,
+    field: 'name',
+  },
+
   // bodies
   {
     name: 'body larger than 1 MiB',
@@ -771,6 +842,22 @@ describe('bad input corpus (GraphQL)', () => {
     ],
     ['page size 0', '{ gateways(first: 0) { nextCursor } }', {}, 'limit'],
     ['a bad cursor', '{ routes(after: "zzz") { nextCursor } }', {}, 'cursor'],
+    [
+      'a NUL in the audit action filter',
+      'query($a: String) { auditEvents(action: $a) { nextCursor } }',
+      { a: 'a\u0000b' },
+      'action',
+    ],
+    [
+      'a cursor with a date PostgreSQL cannot hold',
+      'query($c: String) { gateways(after: $c) { nextCursor } }',
+      {
+        c: Buffer.from(
+          JSON.stringify(['-000001-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000']),
+        ).toString('base64url'),
+      },
+      'cursor',
+    ],
     [
       'an HTTPRoute with a bad path',
       'mutation($s: JSON!, $id: ID!) { updateRoute(id: $id, spec: $s) { id } }',
