@@ -31,7 +31,8 @@ describe('smoke', () => {
       payload: { name: 'shop', template: 'web', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
     });
     expect(gw.statusCode, gw.body).toBe(201);
-    expect(gw.json().address).toBe('198.51.100.0');
+    // the first host address: 198.51.100.0 is the /30's network address
+    expect(gw.json().address).toBe('198.51.100.1');
     const route = await env.app.inject({
       method: 'POST',
       url: '/api/v1/routes',
