@@ -18,6 +18,11 @@ describe('configuration', () => {
     expect(bad).toThrow(/PORT: .*65535/);
     expect(bad).toThrow(/DATABASE_URL: must be a postgresql:\/\/ URL/);
   });
+  it('bounds the tenant pool size limits by the address length', () => {
+    expect(loadConfig({})).toMatchObject({ TENANT_POOL_MAX_PREFIX_V4: 16, TENANT_POOL_MAX_PREFIX_V6: 64 });
+    expect(() => loadConfig({ TENANT_POOL_MAX_PREFIX_V4: '33' })).toThrow(/TENANT_POOL_MAX_PREFIX_V4: /);
+    expect(() => loadConfig({ TENANT_POOL_MAX_PREFIX_V6: '129' })).toThrow(/TENANT_POOL_MAX_PREFIX_V6: /);
+  });
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
   });
