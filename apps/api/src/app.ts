@@ -26,6 +26,8 @@ export interface AppOptions {
   secretKey: Buffer;
   /** Where proxies reach the xDS server (for bootstraps). */
   xds?: XdsEndpoint;
+  /** Lifetime of issued xDS tokens, in seconds (XDS_TOKEN_TTL_SECONDS). */
+  xdsTokenTtlSeconds?: number;
 }
 
 export interface EpicApp extends FastifyInstance {
@@ -54,6 +56,7 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
     secretKey: opts.secretKey,
     validateFragments: opts.validateFragments ?? validateFragments,
     ...(opts.xds ? { xds: opts.xds } : {}),
+    ...(opts.xdsTokenTtlSeconds ? { xdsTokenTtlSeconds: opts.xdsTokenTtlSeconds } : {}),
   });
   const authenticate = apiKeyAuthenticator(opts.db);
   app.decorate('services', services);

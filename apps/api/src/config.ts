@@ -30,6 +30,16 @@ const fields = {
   XDS_PORT: z.coerce.number().int().min(0).max(65535).default(18000),
   /** Address proxies use to reach the xDS server (bootstraps); defaults to XDS_HOST. */
   XDS_ADVERTISE_HOST: z.string().min(1).optional(),
+  /**
+   * Lifetime of the xDS tokens the API issues (bootstraps, POST /gateways/{id}/xds-token); an open stream ends
+   * when its token expires (docs/adr/0403-xds-token-lifecycle.md). 60 s to one year; default 7 days.
+   */
+  XDS_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(365 * 24 * 3600)
+    .default(7 * 24 * 3600),
   /** 32-byte key (hex) that encrypts certificate private keys at rest. */
   EPIC_SECRET_KEY: z
     .string()

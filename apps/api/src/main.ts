@@ -66,6 +66,7 @@ async function main(): Promise<void> {
     bodyLimit: config.BODY_LIMIT_BYTES,
     secretKey,
     xds: { host: config.XDS_ADVERTISE_HOST ?? config.XDS_HOST, port: config.XDS_PORT },
+    xdsTokenTtlSeconds: config.XDS_TOKEN_TTL_SECONDS,
   });
   const xds = config.XDS
     ? await startXdsPlane({

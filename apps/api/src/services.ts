@@ -7,13 +7,23 @@ import { gatewaysService } from './modules/gateways.js';
 import { poolsService } from './modules/pools.js';
 import { revisionsService } from './modules/revisions.js';
 import { routesService } from './modules/routes.js';
-import { bootstrapService, type XdsEndpoint } from './xds/bootstrap-service.js';
+import {
+  bootstrapService,
+  DEFAULT_XDS_TOKEN_TTL_SECONDS,
+  type XdsEndpoint,
+} from './xds/bootstrap-service.js';
 import { templatesService, type FragmentValidator } from './modules/templates.js';
 
 /** The one service layer; REST and GraphQL are two thin faces over it. */
 export function createServices(
   db: Db,
-  opts: { secretKey: Buffer; validateFragments?: FragmentValidator; xds?: XdsEndpoint },
+  opts: {
+    secretKey: Buffer;
+    validateFragments?: FragmentValidator;
+    xds?: XdsEndpoint;
+    /** Lifetime of issued xDS tokens (XDS_TOKEN_TTL_SECONDS). */
+    xdsTokenTtlSeconds?: number;
+  },
 ) {
   const deps = { db };
   return {
@@ -37,6 +47,7 @@ export function createServices(
       ...deps,
       secretKey: opts.secretKey,
       xds: opts.xds ?? { host: '127.0.0.1', port: 18000 },
+      tokenTtlSeconds: opts.xdsTokenTtlSeconds ?? DEFAULT_XDS_TOKEN_TTL_SECONDS,
     }),
   };
 }
