@@ -619,6 +619,10 @@ describe('xDS tokens of a gateway', () => {
     expect(
       (await call('POST', `/gateways/${gatewayId}/xds-token/revoke`, acct.key, {})).body.generation,
     ).toBe(3);
+    // No body at all is the same as an empty one.
+    const bare = await call('POST', `/gateways/${gatewayId}/xds-token/revoke`, acct.key);
+    expect(bare.status, bare.raw.body).toBe(200);
+    expect(bare.body.generation).toBe(4);
     const bad = await call('POST', `/gateways/${gatewayId}/xds-token/revoke`, acct.key, { all: true });
     expect(bad.status).toBe(400);
   });

@@ -234,6 +234,16 @@ export async function startXdsPlane(opts: {
     }
   }
 
+  // A stream whose start-up read of the gateway row ran before a delete or revocation committed, but which
+  // connected only after this replica handled the NOTIFY, is caught by reading the row once more now.
+  server.on('connect', ({ nodeId }) => {
+    const gatewayId = gatewayIdOfNode(nodeId);
+    if (!gatewayId || opts.authenticate) return;
+    void gatewayState(gatewayId)
+      .then((state) => disconnectStale(gatewayId, state))
+      .catch(report('connect check'));
+  });
+
   const listener = new PgClient.Client({ connectionString: opts.databaseUrl });
   await listener.connect();
   listener.on('error', (err) => log.warn({ err }, 'xDS LISTEN connection error'));
