@@ -59,6 +59,15 @@ const LATEST_GOOD = `
   JOIN LATERAL (SELECT version, resources, "typeVersions" FROM "ConfigRevision" c
                 WHERE c."gatewayId" = g.id AND c.status <> 'tainted' ORDER BY version DESC LIMIT 1) r ON true`;
 
+/** One gateway in one round trip: no row = deleted; a null version = no good revision yet. */
+const GATEWAY_AND_LATEST_GOOD = `
+  SELECT g.id AS "gatewayId", a.name AS "accountName", g."xdsTokenGeneration" AS generation,
+         r.version, r.resources, r."typeVersions"
+  FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId"
+  LEFT JOIN LATERAL (SELECT version, resources, "typeVersions" FROM "ConfigRevision" c
+                     WHERE c."gatewayId" = g.id AND c.status <> 'tainted' ORDER BY version DESC LIMIT 1) r ON true
+  WHERE g.id = $1::uuid`;
+
 /** Private keys are stored sealed in revisions; only the snapshot a proxy receives carries them in clear. */
 function unseal(secretKey: Buffer, resource: JsonObject): JsonObject {
   const text = JSON.stringify(resource);
@@ -194,20 +203,24 @@ export async function startXdsPlane(opts: {
   }
 
   async function publish(gatewayId: string) {
-    const state = await gatewayState(gatewayId);
+    const row = (
+      await db.$pool.query<Omit<RevisionRow, 'version'> & { version: number | null; generation: number }>(
+        GATEWAY_AND_LATEST_GOOD,
+        [gatewayId],
+      )
+    ).rows[0];
     // A deleted gateway: forget it first, so a stream that reconnects meanwhile finds nothing to receive.
-    if (!state) {
+    if (!row) {
       clearGateway(gatewayId, undefined);
       disconnectStale(gatewayId, undefined);
       return;
     }
-    disconnectStale(gatewayId, state);
-    const row = (await db.$pool.query<RevisionRow>(`${LATEST_GOOD} WHERE g.id = $1::uuid`, [gatewayId]))
-      .rows[0];
-    if (row) {
-      if (!setSnapshots(row)) await acknowledgeUnchanged(row.gatewayId, row.version);
+    disconnectStale(gatewayId, row);
+    if (row.version !== null) {
+      const revision = { ...row, version: row.version };
+      if (!setSnapshots(revision)) await acknowledgeUnchanged(row.gatewayId, row.version);
     } else {
-      clearGateway(gatewayId, state.account);
+      clearGateway(gatewayId, row.accountName);
     }
   }
 
