@@ -185,7 +185,8 @@ describe('token lifecycle', () => {
   });
 
   it('an open stream ends with UNAUTHENTICATED when its token expires, and the proxy reconnects with a fresh one', async () => {
-    const s = subscribe(`tok.${blog}`, tokenFor(`tok.${blog}`, 1, Date.now() + 3000));
+    // Long enough for the first response to arrive before expiry on a loaded machine (whole seconds: ≥ 6 s).
+    const s = subscribe(`tok.${blog}`, tokenFor(`tok.${blog}`, 1, Date.now() + 7000));
     expect(namesOf(await s.next(TIMEOUT))).toEqual(['listener/80']);
     const status = await s.ended(TIMEOUT);
     expect(status.code).toBe(grpc.status.UNAUTHENTICATED);
