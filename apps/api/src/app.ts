@@ -29,6 +29,8 @@ export interface AppOptions {
   xds?: XdsEndpoint;
   /** The largest pools accounts may create for themselves. */
   poolLimits?: PoolLimits;
+  /** Lifetime of issued xDS tokens, in seconds (XDS_TOKEN_TTL_SECONDS). */
+  xdsTokenTtlSeconds?: number;
 }
 
 export interface EpicApp extends FastifyInstance {
@@ -58,6 +60,7 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
     validateFragments: opts.validateFragments ?? validateFragments,
     ...(opts.xds ? { xds: opts.xds } : {}),
     ...(opts.poolLimits ? { poolLimits: opts.poolLimits } : {}),
+    ...(opts.xdsTokenTtlSeconds ? { xdsTokenTtlSeconds: opts.xdsTokenTtlSeconds } : {}),
   });
   const authenticate = apiKeyAuthenticator(opts.db);
   app.decorate('services', services);

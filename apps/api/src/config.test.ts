@@ -23,6 +23,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ TENANT_POOL_MAX_PREFIX_V4: '33' })).toThrow(/TENANT_POOL_MAX_PREFIX_V4: /);
     expect(() => loadConfig({ TENANT_POOL_MAX_PREFIX_V6: '129' })).toThrow(/TENANT_POOL_MAX_PREFIX_V6: /);
   });
+  it('validates the xDS token lifetime: seven days by default, 60 s to one year', () => {
+    expect(loadConfig({}).XDS_TOKEN_TTL_SECONDS).toBe(604800);
+    expect(loadConfig({ XDS_TOKEN_TTL_SECONDS: '3600' }).XDS_TOKEN_TTL_SECONDS).toBe(3600);
+    expect(() => loadConfig({ XDS_TOKEN_TTL_SECONDS: '59' })).toThrow(/XDS_TOKEN_TTL_SECONDS: .*60/);
+    expect(() => loadConfig({ XDS_TOKEN_TTL_SECONDS: '31536001' })).toThrow(/XDS_TOKEN_TTL_SECONDS/);
+    expect(() => loadConfig({ XDS_TOKEN_TTL_SECONDS: '1.5h' })).toThrow(/XDS_TOKEN_TTL_SECONDS/);
+  });
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
   });

@@ -33,6 +33,16 @@ const fields = {
   /** The largest pool an account may create for itself, as the shortest prefix length (larger: global pools). */
   TENANT_POOL_MAX_PREFIX_V4: z.coerce.number().int().min(0).max(32).default(16),
   TENANT_POOL_MAX_PREFIX_V6: z.coerce.number().int().min(0).max(128).default(64),
+  /**
+   * Lifetime of the xDS tokens the API issues (bootstraps, POST /gateways/{id}/xds-token); an open stream ends
+   * when its token expires (docs/adr/0403-xds-token-lifecycle.md). 60 s to one year; default 7 days.
+   */
+  XDS_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(365 * 24 * 3600)
+    .default(7 * 24 * 3600),
   /** 32-byte key (hex) that encrypts certificate private keys at rest. */
   EPIC_SECRET_KEY: z
     .string()

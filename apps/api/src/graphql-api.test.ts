@@ -643,6 +643,41 @@ describe('GraphQL queries and mutations', () => {
       expect(missing.errors![0]!.extensions.code).toBe('NotFound');
     });
 
+    it('issueXdsToken, revokeXdsTokens', async () => {
+      use('Mutation.issueXdsToken', 'Mutation.revokeXdsTokens');
+      const issued = await ok(
+        acct.key,
+        'mutation($g: ID!) { issueXdsToken(gatewayId: $g, ttlSeconds: 3600) { nodeId proxylessNodeId token generation expiresAt } }',
+        { g: gatewayId },
+      );
+      expect(issued.issueXdsToken).toMatchObject({
+        nodeId: `gql.${gatewayId}`,
+        proxylessNodeId: `gql.${gatewayId}.grpc`,
+        generation: 1,
+      });
+      expect(issued.issueXdsToken.token).toMatch(/^v2\.[\w-]+\.[\w-]{43}$/);
+      const ttl = Date.parse(issued.issueXdsToken.expiresAt) - Date.now();
+      expect(ttl).toBeGreaterThan(3500_000);
+      expect(ttl).toBeLessThanOrEqual(3600_000);
+      const tooLong = await gql(
+        acct.key,
+        'mutation($g: ID!) { issueXdsToken(gatewayId: $g, ttlSeconds: 99999999) { token } }',
+        { g: gatewayId },
+      );
+      expect(tooLong.errors![0]!.extensions.code).toBe('Validation');
+      expect(tooLong.errors![0]!.extensions.issues[0]!.path).toBe('ttlSeconds');
+      const revoked = await ok(
+        acct.key,
+        'mutation($g: ID!) { revokeXdsTokens(gatewayId: $g) { gatewayId generation } }',
+        { g: gatewayId },
+      );
+      expect(revoked.revokeXdsTokens).toEqual({ gatewayId, generation: 2 });
+      const next = await ok(acct.key, 'mutation($g: ID!) { issueXdsToken(gatewayId: $g) { generation } }', {
+        g: gatewayId,
+      });
+      expect(next.issueXdsToken.generation).toBe(2);
+    });
+
     it('auditEvents is paginated and filterable by action', async () => {
       use('Query.auditEvents');
       const p1 = await ok(

@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     poolLimits: {
       tenantMaxPrefix: { ipv4: config.TENANT_POOL_MAX_PREFIX_V4, ipv6: config.TENANT_POOL_MAX_PREFIX_V6 },
     },
+    xdsTokenTtlSeconds: config.XDS_TOKEN_TTL_SECONDS,
   });
   const xds = config.XDS
     ? await startXdsPlane({

@@ -548,6 +548,103 @@ describe('gateways', () => {
   });
 });
 
+describe('xDS tokens of a gateway', () => {
+  let gatewayId: string;
+  beforeAll(async () => {
+    expect(
+      (await call('POST', '/address-pools', acct.key, { name: 'xds', spec: '10.84.0.0/28' })).status,
+    ).toBe(201);
+    expect(
+      (
+        await call('POST', '/templates', acct.key, {
+          name: 'xds',
+          poolName: 'xds',
+          dnsNameTemplate: '{gateway}.example.com',
+        })
+      ).status,
+    ).toBe(201);
+    const g = await call('POST', '/gateways', acct.key, {
+      name: 'tokens',
+      template: 'xds',
+      listeners: http80,
+    });
+    expect(g.status, g.raw.body).toBe(201);
+    gatewayId = g.body.id;
+  });
+
+  it('issues a token for both node ids of the gateway with its expiry, and audits it', async () => {
+    const r = await call('POST', `/gateways/${gatewayId}/xds-token`, acct.key, { ttlSeconds: 600 });
+    expect(r.status, r.raw.body).toBe(201);
+    expect(r.body).toMatchObject({
+      nodeId: `acme.${gatewayId}`,
+      proxylessNodeId: `acme.${gatewayId}.grpc`,
+      generation: 1,
+    });
+    expect(r.body.token).toMatch(/^v2\.[\w-]+\.[\w-]{43}$/);
+    const ttl = Date.parse(r.body.expiresAt) - Date.now();
+    expect(ttl).toBeGreaterThan(500_000);
+    expect(ttl).toBeLessThanOrEqual(600_000);
+    const audit = await call('GET', `/audit-events?objectId=${gatewayId}&limit=500`, acct.key);
+    expect(audit.body.items.map((e: { action: string }) => e.action)).toContain('gateway.xds-token.issue');
+    expect(JSON.stringify(audit.body)).not.toContain(r.body.token);
+  });
+
+  it('refuses a lifetime beyond XDS_TOKEN_TTL_SECONDS, below a minute, of the wrong type or unknown fields (400 naming the field)', async () => {
+    for (const [payload, path] of [
+      [{ ttlSeconds: 604801 }, 'ttlSeconds'],
+      [{ ttlSeconds: 59 }, 'ttlSeconds'],
+      [{ ttlSeconds: '3600' }, 'ttlSeconds'],
+      [{ ttlSeconds: 3600.5 }, 'ttlSeconds'],
+      [{ nodeId: 'other.node' }, 'nodeId'],
+    ] as const) {
+      const r = await call('POST', `/gateways/${gatewayId}/xds-token`, acct.key, payload);
+      expect(r.status, JSON.stringify(payload)).toBe(400);
+      expect(r.body.issues.map((i: { path: string }) => i.path)).toContain(path);
+    }
+    const unknown = await call(
+      'POST',
+      '/gateways/00000000-0000-4000-8000-000000000000/xds-token',
+      acct.key,
+      {},
+    );
+    expect(unknown.status).toBe(404);
+    const badId = await call('POST', '/gateways/nope/xds-token', acct.key, {});
+    expect(badId.status).toBe(400);
+  });
+
+  it('revoking bumps the generation: tokens issued afterwards carry the new one; a repeated revoke bumps again', async () => {
+    const r = await call('POST', `/gateways/${gatewayId}/xds-token/revoke`, acct.key, {});
+    expect(r.status, r.raw.body).toBe(200);
+    expect(r.body).toEqual({ gatewayId, generation: 2 });
+    expect((await call('POST', `/gateways/${gatewayId}/xds-token`, acct.key, {})).body.generation).toBe(2);
+    expect(
+      (await call('POST', `/gateways/${gatewayId}/xds-token/revoke`, acct.key, {})).body.generation,
+    ).toBe(3);
+    // No body at all is the same as an empty one.
+    const bare = await call('POST', `/gateways/${gatewayId}/xds-token/revoke`, acct.key);
+    expect(bare.status, bare.raw.body).toBe(200);
+    expect(bare.body.generation).toBe(4);
+    const bad = await call('POST', `/gateways/${gatewayId}/xds-token/revoke`, acct.key, { all: true });
+    expect(bad.status).toBe(400);
+  });
+
+  it('a viewer may neither issue nor revoke tokens (403, nothing written)', async () => {
+    const viewer = (await call('POST', '/api-keys', acct.key, { name: 'xds-viewer', role: 'viewer' })).body
+      .secret;
+    const before = await snapshotDb(env.db.$pool);
+    expect((await call('POST', `/gateways/${gatewayId}/xds-token`, viewer, {})).status).toBe(403);
+    expect((await call('POST', `/gateways/${gatewayId}/xds-token/revoke`, viewer, {})).status).toBe(403);
+    expect(await snapshotDb(env.db.$pool)).toEqual(before);
+  });
+
+  it('the bootstrap says in its headers when its token expires and where the next one comes from', async () => {
+    const r = await call('GET', `/gateways/${gatewayId}/bootstrap`, acct.key);
+    expect(r.status).toBe(200);
+    expect(Date.parse(String(r.raw.headers['x-epic-xds-token-expires-at']))).toBeGreaterThan(Date.now());
+    expect(r.raw.headers['x-epic-xds-token-refresh']).toBe(`POST /api/v1/gateways/${gatewayId}/xds-token`);
+  });
+});
+
 describe('gateway listing', () => {
   let k: string;
   const ids: string[] = [];

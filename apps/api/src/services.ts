@@ -7,7 +7,11 @@ import { gatewaysService } from './modules/gateways.js';
 import { poolsService, type PoolLimits } from './modules/pools.js';
 import { revisionsService } from './modules/revisions.js';
 import { routesService } from './modules/routes.js';
-import { bootstrapService, type XdsEndpoint } from './xds/bootstrap-service.js';
+import {
+  bootstrapService,
+  DEFAULT_XDS_TOKEN_TTL_SECONDS,
+  type XdsEndpoint,
+} from './xds/bootstrap-service.js';
 import { templatesService, type FragmentValidator } from './modules/templates.js';
 
 /** The one service layer; REST and GraphQL are two thin faces over it. */
@@ -18,6 +22,8 @@ export function createServices(
     validateFragments?: FragmentValidator;
     xds?: XdsEndpoint;
     poolLimits?: PoolLimits;
+    /** Lifetime of issued xDS tokens (XDS_TOKEN_TTL_SECONDS). */
+    xdsTokenTtlSeconds?: number;
   },
 ) {
   const deps = { db };
@@ -42,6 +48,7 @@ export function createServices(
       ...deps,
       secretKey: opts.secretKey,
       xds: opts.xds ?? { host: '127.0.0.1', port: 18000 },
+      tokenTtlSeconds: opts.xdsTokenTtlSeconds ?? DEFAULT_XDS_TOKEN_TTL_SECONDS,
     }),
   };
 }

@@ -372,6 +372,13 @@ const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
     },
   ],
   'GET /gateways/:id/bootstrap': (a) => [{ url: `/gateways/${a.gatewayId}/bootstrap`, expect: 'denied' }],
+  'POST /gateways/:id/xds-token': (a) => [
+    { url: `/gateways/${a.gatewayId}/xds-token`, payload: {}, expect: 'denied' },
+    { url: `/gateways/${a.gatewayId}/xds-token`, payload: { ttlSeconds: 3600 }, expect: 'denied' },
+  ],
+  'POST /gateways/:id/xds-token/revoke': (a) => [
+    { url: `/gateways/${a.gatewayId}/xds-token/revoke`, payload: {}, expect: 'denied' },
+  ],
   'PUT /gateways/:id/listeners': (a) => [
     { url: `/gateways/${a.gatewayId}/listeners`, payload: { listeners: http80 }, expect: 'denied' },
   ],
@@ -678,6 +685,20 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
   'Mutation.rollbackGateway': (a) => [
     {
       query: 'mutation($g: ID!) { rollbackGateway(gatewayId: $g, version: 1) { version } }',
+      variables: { g: a.gatewayId },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.issueXdsToken': (a) => [
+    {
+      query: 'mutation($g: ID!) { issueXdsToken(gatewayId: $g) { token expiresAt } }',
+      variables: { g: a.gatewayId },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.revokeXdsTokens': (a) => [
+    {
+      query: 'mutation($g: ID!) { revokeXdsTokens(gatewayId: $g) { generation } }',
       variables: { g: a.gatewayId },
       expect: 'denied',
     },
@@ -1198,6 +1219,11 @@ const viewerWrites: Record<string, (a: Tenant) => { url: string; payload?: unkno
     payload: { listeners: [{ name: 'x', port: 81, protocol: 'HTTP' }] },
   }),
   'DELETE /gateways/:id': (a) => ({ url: `/gateways/${a.gatewayId}` }),
+  'POST /gateways/:id/xds-token': (a) => ({ url: `/gateways/${a.gatewayId}/xds-token`, payload: {} }),
+  'POST /gateways/:id/xds-token/revoke': (a) => ({
+    url: `/gateways/${a.gatewayId}/xds-token/revoke`,
+    payload: {},
+  }),
   'POST /gateways/:id/revisions/:version/rollback': (a) => ({
     url: `/gateways/${a.gatewayId}/revisions/1/rollback`,
   }),

@@ -2,7 +2,7 @@
 // subscription to the node's snapshots, and ending the stream with a status.
 import * as grpc from '@grpc/grpc-js';
 import { XDS_TYPE_URLS, type XdsTypeUrl } from '@epic/envoy-proto';
-import { type Authenticator, XdsAuthError } from './authenticate.js';
+import { type AuthGrant, type Authenticator, XdsAuthError, grantOf } from './authenticate.js';
 import type { NodeInfo } from './discovery-codec.js';
 import type { PeerAuthContext } from './peer-auth.js';
 import type { AckEvent, NackEvent, StreamKind } from './events.js';
@@ -13,6 +13,8 @@ import type { Snapshot, SnapshotCache } from './snapshot-cache.js';
 export interface ConnectedStream {
   readonly kind: StreamKind;
   readonly nodeId: string | undefined;
+  /** What the authenticator granted (claims, expiry); undefined until the stream is authenticated. */
+  readonly grant: AuthGrant | undefined;
   readonly peer: string;
   endWith(code: grpc.status, details: string): void;
 }
@@ -48,7 +50,9 @@ interface NodeCarrying {
 export abstract class AdsStreamBase<Req, Res> implements ConnectedStream {
   abstract readonly kind: StreamKind;
   nodeId: string | undefined;
+  grant: AuthGrant | undefined;
   readonly peer: string;
+  private expiryTimer: NodeJS.Timeout | undefined;
   private queue: Promise<void> = Promise.resolve();
   private unwatch: (() => void) | undefined;
   private finished = false;
@@ -85,22 +89,29 @@ export abstract class AdsStreamBase<Req, Res> implements ConnectedStream {
       const node = req.node;
       if (!node || !node.id)
         throw new XdsAuthError(grpc.status.UNAUTHENTICATED, 'the first request must carry node.id');
-      let allowed: string;
+      let grant: AuthGrant;
       try {
-        allowed = await this.host.authenticate({
-          metadata: this.call.metadata,
-          node,
-          authContext: this.call.getAuthContext(),
-          peer: this.peer,
-        });
+        grant = grantOf(
+          await this.host.authenticate({
+            metadata: this.call.metadata,
+            node,
+            authContext: this.call.getAuthContext(),
+            peer: this.peer,
+          }),
+        );
+        if (grant.expiresAt !== undefined && grant.expiresAt <= Date.now())
+          throw new XdsAuthError(grpc.status.UNAUTHENTICATED, 'credential expired');
       } catch (err) {
         if (err instanceof XdsAuthError) this.host.onAuthFailure(node.id, this.peer, err);
         throw err;
       }
+      const allowed = grant.nodeId;
       if (allowed !== node.id)
         throw new XdsAuthError(grpc.status.PERMISSION_DENIED, `not allowed to act as node "${node.id}"`);
       if (this.finished) return;
       this.nodeId = allowed;
+      this.grant = grant;
+      if (grant.expiresAt !== undefined) this.endAtExpiry(grant.expiresAt);
       this.unwatch = this.host.cache.watch(allowed, (snapshot, changed) => {
         if (!this.finished) this.onSnapshot(snapshot, changed);
       });
@@ -109,6 +120,21 @@ export abstract class AdsStreamBase<Req, Res> implements ConnectedStream {
       throw new XdsAuthError(grpc.status.PERMISSION_DENIED, `stream is bound to node "${this.nodeId}"`);
     }
     this.handle(req);
+  }
+
+  /**
+   * A stream lives no longer than its credential: at expiry it ends with UNAUTHENTICATED and the proxy reconnects
+   * with the credential it holds then (docs/adr/0403-xds-token-lifecycle.md). Timers are capped at setTimeout's
+   * maximum and re-armed.
+   */
+  private endAtExpiry(expiresAt: number): void {
+    const wait = expiresAt - Date.now();
+    if (wait <= 0) {
+      this.endWith(grpc.status.UNAUTHENTICATED, 'credential expired; reconnect with a fresh one');
+      return;
+    }
+    this.expiryTimer = setTimeout(() => this.endAtExpiry(expiresAt), Math.min(wait, 2 ** 31 - 1));
+    this.expiryTimer.unref();
   }
 
   /** A request of this stream's flavour, after authentication. */
@@ -168,6 +194,7 @@ export abstract class AdsStreamBase<Req, Res> implements ConnectedStream {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    clearTimeout(this.expiryTimer);
     this.unwatch?.();
     if (this.nodeId !== undefined) this.host.onDisconnect(this);
   }

@@ -2,6 +2,7 @@ import type { PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import {
+  type AuthGrant,
   type AuthRequest,
   XdsAuthError,
   anyOf,
@@ -25,7 +26,9 @@ function request(
   };
 }
 
-async function codeOf(run: () => string | Promise<string>): Promise<number | string> {
+async function codeOf(
+  run: () => string | AuthGrant | Promise<string | AuthGrant>,
+): Promise<number | string | AuthGrant> {
   try {
     return await run();
   } catch (err) {

@@ -14,8 +14,24 @@ export interface AuthRequest {
   peer: string;
 }
 
-/** Returns the node id this stream may receive configuration for, or throws XdsAuthError. */
-export type Authenticator = (request: AuthRequest) => string | Promise<string>;
+/**
+ * What a credential allows: the node id the stream may receive configuration for, until when, and what the
+ * application wants to recognise the stream by later (e.g. the token generation, to close the streams of
+ * revoked tokens through XdsServer.disconnect).
+ */
+export interface AuthGrant {
+  nodeId: string;
+  /** Epoch milliseconds; the server ends the stream with UNAUTHENTICATED when the credential expires. */
+  expiresAt?: number;
+  claims?: Readonly<Record<string, string | number>>;
+}
+
+/** Returns the node id (or a grant for it) this stream may receive configuration for, or throws XdsAuthError. */
+export type Authenticator = (request: AuthRequest) => string | AuthGrant | Promise<string | AuthGrant>;
+
+export function grantOf(result: string | AuthGrant): AuthGrant {
+  return typeof result === 'string' ? { nodeId: result } : result;
+}
 
 export class XdsAuthError extends Error {
   constructor(
@@ -39,18 +55,19 @@ function bearerToken(metadata: grpc.Metadata): string | undefined {
  * the database), or undefined for an unknown token.
  */
 export function bearerTokenAuthenticator(
-  resolve: (token: string) => string | undefined | Promise<string | undefined>,
+  resolve: (token: string) => string | AuthGrant | undefined | Promise<string | AuthGrant | undefined>,
 ): Authenticator {
   return async ({ metadata, node }) => {
     const token = bearerToken(metadata);
     if (!token)
       throw new XdsAuthError(grpc.status.UNAUTHENTICATED, 'missing "authorization: Bearer <token>" metadata');
-    const allowed = await resolve(token);
-    if (!allowed) throw new XdsAuthError(grpc.status.UNAUTHENTICATED, 'unknown token');
-    if (allowed !== node.id) {
+    const resolved = await resolve(token);
+    if (!resolved) throw new XdsAuthError(grpc.status.UNAUTHENTICATED, 'unknown token');
+    const grant = grantOf(resolved);
+    if (grant.nodeId !== node.id) {
       throw new XdsAuthError(grpc.status.PERMISSION_DENIED, `token is not valid for node "${node.id}"`);
     }
-    return allowed;
+    return resolved;
   };
 }
 

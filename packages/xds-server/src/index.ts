@@ -1,4 +1,5 @@
 export { XdsServer, type XdsLogger, type XdsServerOptions } from './xds-server.js';
+export type { ConnectedStream } from './ads-stream.js';
 export {
   type EncodedResource,
   type ResourceInput,
@@ -9,11 +10,13 @@ export {
   type TypeSnapshot,
 } from './snapshot-cache.js';
 export {
+  type AuthGrant,
   type AuthRequest,
   type Authenticator,
   XdsAuthError,
   anyOf,
   bearerTokenAuthenticator,
+  grantOf,
   mtlsAuthenticator,
   trustClaimedNodeId,
 } from './authenticate.js';

@@ -116,7 +116,10 @@ export class SnapshotCache {
     return this.snapshots.get(nodeId);
   }
 
-  /** Forgets a node (gateway deleted). Connected proxies keep what they have until they disconnect. */
+  /**
+   * Forgets a node (gateway deleted). Connected proxies keep what they have until they disconnect: the
+   * application ends their streams with XdsServer.disconnect.
+   */
   clearSnapshot(nodeId: string): void {
     this.snapshots.delete(nodeId);
   }

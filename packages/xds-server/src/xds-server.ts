@@ -131,6 +131,25 @@ export class XdsServer extends EventEmitter<XdsServerEvents> {
   }
 
   /**
+   * Ends the authenticated streams `match` selects (e.g. a deleted gateway's, or those of revoked credentials)
+   * with `code`; returns how many were ended. The proxy reconnects and is authenticated afresh.
+   */
+  disconnect(
+    match: (stream: ConnectedStream) => boolean,
+    code: grpc.status = grpc.status.UNAUTHENTICATED,
+    details = 'credential no longer valid',
+  ): number {
+    let ended = 0;
+    for (const stream of [...this.streams]) {
+      if (!match(stream)) continue;
+      stream.endWith(code, details);
+      ended += 1;
+    }
+    if (ended) this.options.logger?.info({ ended, details }, 'xDS streams disconnected');
+    return ended;
+  }
+
+  /**
    * Ends every stream with UNAVAILABLE (proxies reconnect, to another replica if there is one), then waits up
    * to `graceMs` for calls to finish before forcing the transport closed.
    */

@@ -333,6 +333,18 @@ export const typeDefs = /* GraphQL */ `
     certificate(id: ID!): Certificate!
   }
 
+  type XdsToken {
+    nodeId: String!
+    proxylessNodeId: String!
+    token: String!
+    generation: Int!
+    expiresAt: DateTime!
+  }
+  type XdsTokenRevocation {
+    gatewayId: ID!
+    generation: Int!
+  }
+
   type Mutation {
     createAccount(input: JSON!): AccountWithKey!
     updateAccount(id: ID!, input: JSON!): Account!
@@ -364,6 +376,8 @@ export const typeDefs = /* GraphQL */ `
     upsertCertificate(input: JSON!): CertificateResult!
     deleteCertificate(id: ID!): Boolean!
     rollbackGateway(gatewayId: ID!, version: Int!): Revision!
+    issueXdsToken(gatewayId: ID!, ttlSeconds: Int): XdsToken!
+    revokeXdsTokens(gatewayId: ID!): XdsTokenRevocation!
   }
 
   type Subscription {
@@ -513,6 +527,10 @@ export function resolvers(s: Services): IResolvers {
       upsertCertificate: q((m, a) => s.certificates.upsert(m, a.input)),
       deleteCertificate: done((m, a) => s.certificates.remove(m, str(a.id))),
       rollbackGateway: q((m, a) => s.revisions.rollback(m, str(a.gatewayId), a.version)),
+      issueXdsToken: q((m, a) =>
+        s.bootstrap.issueToken(m, str(a.gatewayId), clean({ ttlSeconds: a.ttlSeconds })),
+      ),
+      revokeXdsTokens: q((m, a) => s.bootstrap.revokeTokens(m, str(a.gatewayId), {})),
     },
     Subscription: {
       gatewayStatusChanged: {

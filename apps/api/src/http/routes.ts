@@ -23,6 +23,7 @@ import { diffRevisionsQuery, listRevisionsQuery, traceInput } from '../modules/r
 import { listRoutesQuery, updateRouteInput, upsertRouteInput } from '../modules/routes.js';
 import { createTemplateInput, updateTemplateInput } from '../modules/templates.js';
 import type { Services } from '../services.js';
+import { issueXdsTokenInput, revokeXdsTokensInput } from '../xds/bootstrap-service.js';
 import type { RestRoute } from './rest.js';
 
 /** Every REST route of /api/v1. Handlers only adapt HTTP to the service layer. */
@@ -311,8 +312,33 @@ export function restRoutes(s: Services): RestRoute[] {
       method: 'GET',
       path: '/gateways/:id/bootstrap',
       tag: 'gateways',
-      summary: "Envoy bootstrap for the gateway's proxies (node id, xDS address and token)",
-      handler: ({ meta, params }) => s.bootstrap.get(meta, params.id!),
+      summary:
+        "Envoy bootstrap for the gateway's proxies (node id, xDS address and a fresh token); the x-epic-xds-token-expires-at header says when the token expires, x-epic-xds-token-refresh where the next one comes from (POST /gateways/{id}/xds-token)",
+      handler: async ({ meta, params, reply }) => {
+        const b = await s.bootstrap.bootstrapWithToken(meta, params.id!);
+        reply.header('x-epic-xds-token-expires-at', b.expiresAt);
+        reply.header('x-epic-xds-token-refresh', b.refresh);
+        return b.bootstrap;
+      },
+    },
+    {
+      method: 'POST',
+      path: '/gateways/:id/xds-token',
+      tag: 'gateways',
+      summary:
+        "Issue a fresh xDS token for the gateway's proxies (Envoy and proxyless node ids) with its expiry; an open xDS stream ends when its token expires",
+      body: issueXdsTokenInput,
+      status: 201,
+      handler: ({ meta, params, body }) => s.bootstrap.issueToken(meta, params.id!, body),
+    },
+    {
+      method: 'POST',
+      path: '/gateways/:id/xds-token/revoke',
+      tag: 'gateways',
+      summary:
+        'Revoke every xDS token issued so far for the gateway and end the streams that use one, on every replica',
+      body: revokeXdsTokensInput,
+      handler: ({ meta, params, body }) => s.bootstrap.revokeTokens(meta, params.id!, body),
     },
 
     {

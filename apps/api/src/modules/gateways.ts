@@ -372,7 +372,11 @@ export function gatewaysService({ db }: ServiceDeps) {
       return get(meta.principal, id);
     },
 
-    /** Deletes the gateway; its address allocation, client refs and route attachments go with it (cascades). */
+    /**
+     * Deletes the gateway; its address allocation, client refs and route attachments go with it (cascades). The
+     * Gateway delete trigger NOTIFYs epic_revision, so every replica's xDS plane drops its snapshots and ends its
+     * proxies' streams (docs/adr/0403-xds-token-lifecycle.md).
+     */
     async remove(meta: CallMeta, id: string) {
       parseInput(uuid, id, 'id');
       requireRole(meta.principal, 'admin');

@@ -1,3 +1,4 @@
+import * as grpc from '@grpc/grpc-js';
 import type pg from 'pg';
 import PgClient from 'pg';
 import type { Logger } from 'pino';
@@ -18,7 +19,12 @@ import { enqueueReconcile } from '../modules/common.js';
 import type { TypeVersions } from '../reconciler/reconcile-gateway.js';
 import { SEALED_PREFIX } from './render.js';
 import { proxylessNodeId, proxylessSnapshot } from './proxyless.js';
-import { gatewayIdOfNode, gatewayTokenAuthenticator } from './tokens.js';
+import {
+  GENERATION_CLAIM,
+  gatewayIdOfNode,
+  gatewayTokenAuthenticator,
+  type GatewayTokenState,
+} from './tokens.js';
 
 /**
  * The xDS side of one API replica: a snapshot cache fed with every gateway's newest good revision, the ADS
@@ -29,8 +35,13 @@ export interface XdsPlane {
   server: XdsServer;
   cache: SnapshotCache;
   port: number;
-  /** Publishes the newest good revision of a gateway (or clears it); resolves once the cache holds it. */
+  /**
+   * Re-derives what this replica serves for a gateway: its newest good revision; nothing, and no open stream, once
+   * the gateway is deleted; no open stream of a revoked token generation. Resolves once the cache holds it.
+   */
   publish(gatewayId: string): Promise<void>;
+  /** The same for every gateway: drops gateways deleted meanwhile (e.g. after the LISTEN connection was lost). */
+  resync(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,6 +58,15 @@ const LATEST_GOOD = `
   FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId"
   JOIN LATERAL (SELECT version, resources, "typeVersions" FROM "ConfigRevision" c
                 WHERE c."gatewayId" = g.id AND c.status <> 'tainted' ORDER BY version DESC LIMIT 1) r ON true`;
+
+/** One gateway in one round trip: no row = deleted; a null version = no good revision yet. */
+const GATEWAY_AND_LATEST_GOOD = `
+  SELECT g.id AS "gatewayId", a.name AS "accountName", g."xdsTokenGeneration" AS generation,
+         r.version, r.resources, r."typeVersions"
+  FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId"
+  LEFT JOIN LATERAL (SELECT version, resources, "typeVersions" FROM "ConfigRevision" c
+                     WHERE c."gatewayId" = g.id AND c.status <> 'tainted' ORDER BY version DESC LIMIT 1) r ON true
+  WHERE g.id = $1::uuid`;
 
 /** Private keys are stored sealed in revisions; only the snapshot a proxy receives carries them in clear. */
 function unseal(secretKey: Buffer, resource: JsonObject): JsonObject {
@@ -86,6 +106,14 @@ export async function startXdsPlane(opts: {
 }): Promise<XdsPlane> {
   const { db, log, secretKey } = opts;
   const cache = new SnapshotCache();
+  const gatewayState: GatewayTokenState = async (gatewayId) =>
+    (
+      await db.$pool.query<{ account: string; generation: number }>(
+        `SELECT a.name AS account, g."xdsTokenGeneration" AS generation
+         FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId" WHERE g.id = $1::uuid`,
+        [gatewayId],
+      )
+    ).rows[0];
 
   async function onAck(e: AckEvent) {
     const gatewayId = gatewayIdOfNode(e.nodeId);
@@ -115,7 +143,7 @@ export async function startXdsPlane(opts: {
   const report = (what: string) => (err: unknown) => log.error({ err }, `xDS ${what} bookkeeping failed`);
   const server = new XdsServer({
     cache,
-    authenticate: opts.authenticate ?? gatewayTokenAuthenticator(secretKey),
+    authenticate: opts.authenticate ?? gatewayTokenAuthenticator(secretKey, gatewayState),
     ...(opts.registry ? { registry: opts.registry } : {}),
     onAck: (e) => void onAck(e).catch(report('ACK')),
     onNack: (e) => void onNack(e).catch(report('NACK')),
@@ -149,24 +177,85 @@ export async function startXdsPlane(opts: {
     });
   }
 
-  async function publish(gatewayId: string) {
-    const row = (await db.$pool.query<RevisionRow>(`${LATEST_GOOD} WHERE g.id = $1::uuid`, [gatewayId]))
-      .rows[0];
-    if (row) {
-      if (!setSnapshots(row)) await acknowledgeUnchanged(row.gatewayId, row.version);
-    } else {
-      const owner = (
-        await db.$pool.query<{ name: string }>(
-          'SELECT a.name FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId" WHERE g.id = $1::uuid',
-          [gatewayId],
-        )
-      ).rows[0];
-      for (const nodeId of cache.nodeIds()) {
-        if (gatewayIdOfNode(nodeId) === gatewayId && (!owner || nodeId.startsWith(`${owner.name}.`)))
-          cache.clearSnapshot(nodeId);
-      }
+  /**
+   * Ends the streams of a gateway that no longer exists (`state` undefined) or whose token generation is older
+   * than the gateway's. Streams admitted by another authenticator (no generation claim) are left alone unless
+   * their gateway is gone.
+   */
+  function disconnectStale(gatewayId: string, state: { generation: number } | undefined) {
+    server.disconnect(
+      (s) => {
+        if (s.nodeId === undefined || gatewayIdOfNode(s.nodeId) !== gatewayId) return false;
+        if (!state) return true;
+        const generation = s.grant?.claims?.[GENERATION_CLAIM];
+        return typeof generation === 'number' && generation !== state.generation;
+      },
+      grpc.status.UNAUTHENTICATED,
+      state ? 'token revoked; reconnect with a fresh one' : 'gateway deleted',
+    );
+  }
+
+  function clearGateway(gatewayId: string, owner: string | undefined) {
+    for (const nodeId of cache.nodeIds()) {
+      if (gatewayIdOfNode(nodeId) === gatewayId && (!owner || nodeId.startsWith(`${owner}.`)))
+        cache.clearSnapshot(nodeId);
     }
   }
+
+  async function publish(gatewayId: string) {
+    const row = (
+      await db.$pool.query<Omit<RevisionRow, 'version'> & { version: number | null; generation: number }>(
+        GATEWAY_AND_LATEST_GOOD,
+        [gatewayId],
+      )
+    ).rows[0];
+    // A deleted gateway: forget it first, so a stream that reconnects meanwhile finds nothing to receive.
+    if (!row) {
+      clearGateway(gatewayId, undefined);
+      disconnectStale(gatewayId, undefined);
+      return;
+    }
+    disconnectStale(gatewayId, row);
+    if (row.version !== null) {
+      const revision = { ...row, version: row.version };
+      if (!setSnapshots(revision)) await acknowledgeUnchanged(row.gatewayId, row.version);
+    } else {
+      clearGateway(gatewayId, row.accountName);
+    }
+  }
+
+  async function resync() {
+    const gateways = new Map(
+      (
+        await db.$pool.query<{ id: string; generation: number }>(
+          'SELECT id, "xdsTokenGeneration" AS generation FROM "Gateway"',
+        )
+      ).rows.map((g) => [g.id, g]),
+    );
+    const rows = (await db.$pool.query<RevisionRow>(LATEST_GOOD)).rows;
+    const served = new Set(rows.map((r) => r.gatewayId));
+    for (const row of rows) setSnapshots(row);
+    const known = new Set([
+      ...cache.nodeIds().map(gatewayIdOfNode),
+      ...server.connectedNodeIds().map(gatewayIdOfNode),
+    ]);
+    for (const id of known) {
+      if (id === undefined) continue;
+      const state = gateways.get(id);
+      if (!served.has(id)) clearGateway(id, undefined);
+      disconnectStale(id, state);
+    }
+  }
+
+  // A stream whose start-up read of the gateway row ran before a delete or revocation committed, but which
+  // connected only after this replica handled the NOTIFY, is caught by reading the row once more now.
+  server.on('connect', ({ nodeId }) => {
+    const gatewayId = gatewayIdOfNode(nodeId);
+    if (!gatewayId || opts.authenticate) return;
+    void gatewayState(gatewayId)
+      .then((state) => disconnectStale(gatewayId, state))
+      .catch(report('connect check'));
+  });
 
   const listener = new PgClient.Client({ connectionString: opts.databaseUrl });
   await listener.connect();
@@ -182,7 +271,7 @@ export async function startXdsPlane(opts: {
   });
   await listener.query('LISTEN epic_revision');
   // Everything committed before LISTEN started.
-  for (const row of (await db.$pool.query<RevisionRow>(LATEST_GOOD)).rows) setSnapshots(row);
+  await resync();
   const port = await server.listen(opts.address);
   log.info({ port }, 'xDS server listening');
   return {
@@ -190,6 +279,7 @@ export async function startXdsPlane(opts: {
     cache,
     port,
     publish,
+    resync,
     async close() {
       await listener.end().catch(() => undefined);
       await server.close();

@@ -1,26 +1,86 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { bearerTokenAuthenticator, type Authenticator } from '@epic/xds-server';
+import * as grpc from '@grpc/grpc-js';
+import { z } from 'zod';
+import { bearerTokenAuthenticator, XdsAuthError, type AuthGrant, type Authenticator } from '@epic/xds-server';
 import { PROXYLESS_SUFFIX } from './proxyless.js';
 
 /**
- * Per-gateway xDS credentials: `<base64url(node id)>.<HMAC-SHA-256(secret, node id)>`. Nothing is stored;
- * the token names the only node id it is valid for, so a proxy can never subscribe as another gateway.
+ * Per-gateway xDS credentials (docs/adr/0403-xds-token-lifecycle.md):
+ * `v2.<base64url(JSON claims)>.<base64url(HMAC-SHA-256(secret, "epic-xds-token:v2:" + claims segment))>`.
+ * The claims name the only node id the token is valid for, the gateway's token generation when it was issued
+ * and its expiry; nothing is stored but the generation on the Gateway row, so bumping it revokes every token of
+ * that gateway without touching the platform key.
  */
-export function xdsTokenFor(secretKey: Buffer, nodeId: string): string {
-  return `${Buffer.from(nodeId).toString('base64url')}.${mac(secretKey, nodeId)}`;
+export interface XdsTokenClaims {
+  /** `<account>.<gateway id>`. */
+  nodeId: string;
+  /** Gateway.xdsTokenGeneration at issue time; a token of an older generation is revoked. */
+  generation: number;
+  /** Epoch milliseconds (whole seconds are encoded). */
+  expiresAt: number;
 }
 
-export function nodeIdOfToken(secretKey: Buffer, token: string): string | undefined {
-  const [idPart, macPart] = token.split('.');
-  if (!idPart || !macPart) return undefined;
-  const nodeId = Buffer.from(idPart, 'base64url').toString('utf8');
-  const expected = Buffer.from(mac(secretKey, nodeId));
-  const given = Buffer.from(macPart);
-  return expected.length === given.length && timingSafeEqual(expected, given) ? nodeId : undefined;
+const VERSION = 'v2';
+const MAC_DOMAIN = `epic-xds-token:${VERSION}:`;
+/** Longest token accepted: the claims of a 63-character account name and a UUID fit in well under this. */
+const MAX_TOKEN_LENGTH = 512;
+const TOKEN_SHAPE = /^v2\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/;
+const NODE_ID =
+  /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const claimsSchema = z.strictObject({
+  n: z.string().regex(NODE_ID),
+  g: z.number().int().min(1).max(2_147_483_647),
+  e: z.number().int().min(0).max(253_402_300_799),
+});
+
+function mac(secretKey: Buffer, claimsSegment: string): Buffer {
+  return createHmac('sha256', secretKey)
+    .update(MAC_DOMAIN + claimsSegment)
+    .digest();
 }
 
-function mac(secretKey: Buffer, nodeId: string): string {
-  return createHmac('sha256', secretKey).update(`xds:${nodeId}`).digest('base64url');
+/** base64url without padding, and only the one spelling Node itself produces (no stray trailing bits). */
+function canonicalBase64url(segment: string): Buffer | undefined {
+  const bytes = Buffer.from(segment, 'base64url');
+  return bytes.toString('base64url') === segment ? bytes : undefined;
+}
+
+export function issueXdsToken(secretKey: Buffer, claims: XdsTokenClaims): string {
+  if (!NODE_ID.test(claims.nodeId)) throw new Error(`issueXdsToken: invalid node id "${claims.nodeId}"`);
+  const body = JSON.stringify({
+    n: claims.nodeId,
+    g: claims.generation,
+    e: Math.floor(claims.expiresAt / 1000),
+  });
+  const segment = Buffer.from(body, 'utf8').toString('base64url');
+  return `${VERSION}.${segment}.${mac(secretKey, segment).toString('base64url')}`;
+}
+
+export type TokenProblem = 'malformed' | 'signature';
+
+/**
+ * Strict parser: exactly `v2.<claims>.<mac>`, canonical base64url in both segments, a valid MAC, then claims
+ * of exactly the issued shape. Anything else (`<token>.x`, extra or missing segments, padding, whitespace,
+ * re-encoded segments, unknown claim fields) is refused. Expiry and generation are the caller's to check.
+ */
+export function parseXdsToken(secretKey: Buffer, token: string): XdsTokenClaims | TokenProblem {
+  if (token.length > MAX_TOKEN_LENGTH) return 'malformed';
+  const m = TOKEN_SHAPE.exec(token);
+  if (!m) return 'malformed';
+  const [, segment, macSegment] = m as unknown as [string, string, string];
+  const given = canonicalBase64url(macSegment);
+  if (!canonicalBase64url(segment) || !given || given.length !== 32) return 'malformed';
+  if (!timingSafeEqual(mac(secretKey, segment), given)) return 'signature';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+  } catch {
+    return 'malformed';
+  }
+  const claims = claimsSchema.safeParse(parsed);
+  if (!claims.success) return 'malformed';
+  return { nodeId: claims.data.n, generation: claims.data.g, expiresAt: claims.data.e * 1000 };
 }
 
 /**
@@ -35,16 +95,43 @@ export function gatewayIdOfNode(nodeId: string): string | undefined {
   return id && !id.includes('.') ? id : undefined;
 }
 
+/** The current token state of a gateway, read from the database at stream start. */
+export type GatewayTokenState = (
+  gatewayId: string,
+) => Promise<{ account: string; generation: number } | undefined>;
+
+/** The claim streams carry so that a revocation closes exactly the streams of older generations. */
+export const GENERATION_CLAIM = 'xdsTokenGeneration';
+
+const refuse = (message: string) => new XdsAuthError(grpc.status.UNAUTHENTICATED, message);
+
 /**
  * Bearer tokens of a gateway: a token issued for `<account>.<gateway>` admits that node id and the gateway's
- * proxyless node id `<account>.<gateway>.grpc` (the same configuration, shaped for gRPC clients), nothing else.
+ * proxyless node id `<account>.<gateway>.grpc` (the same configuration, shaped for gRPC clients), nothing else,
+ * and only while it is unexpired, its gateway exists and its generation is the gateway's current one. The
+ * grant carries the expiry (the server ends the stream then) and the generation (revocation ends the stream).
  */
-export function gatewayTokenAuthenticator(secretKey: Buffer): Authenticator {
+export function gatewayTokenAuthenticator(
+  secretKey: Buffer,
+  gatewayState: GatewayTokenState,
+  now: () => number = Date.now,
+): Authenticator {
   return (request) =>
-    bearerTokenAuthenticator((token) => {
-      const nodeId = nodeIdOfToken(secretKey, token);
-      return nodeId !== undefined && request.node.id === `${nodeId}${PROXYLESS_SUFFIX}`
-        ? request.node.id
-        : nodeId;
+    bearerTokenAuthenticator(async (token): Promise<AuthGrant> => {
+      const claims = parseXdsToken(secretKey, token);
+      if (claims === 'malformed') throw refuse('malformed token');
+      if (claims === 'signature') throw refuse('unknown token');
+      const nodeId =
+        request.node.id === `${claims.nodeId}${PROXYLESS_SUFFIX}` ? request.node.id : claims.nodeId;
+      // Another node's token: the authenticator answers PERMISSION_DENIED before anything else is revealed.
+      if (nodeId !== request.node.id) return { nodeId };
+      if (claims.expiresAt <= now())
+        throw refuse(`token expired at ${new Date(claims.expiresAt).toISOString()}; fetch a fresh one`);
+      const gatewayId = gatewayIdOfNode(claims.nodeId)!;
+      const state = await gatewayState(gatewayId);
+      if (!state || `${state.account}.${gatewayId}` !== claims.nodeId)
+        throw refuse('the gateway of this token no longer exists');
+      if (state.generation !== claims.generation) throw refuse('token revoked; fetch a fresh one');
+      return { nodeId, expiresAt: claims.expiresAt, claims: { [GENERATION_CLAIM]: claims.generation } };
     })(request);
 }
