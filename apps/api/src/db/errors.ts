@@ -41,6 +41,7 @@ const ADAPTER_CONNECTION = new Set(['DatabaseNotReachable', 'ConnectionClosed', 
 const PG_CONNECTION_MESSAGES = [
   /^Connection terminated/,
   /^timeout exceeded when trying to connect/,
+  /^timeout expired$/, // pg's connect timeout (connectionTimeoutMillis) destroys the socket with this
   /^Client has encountered a connection error and is not queryable/,
   /^Client was closed and is not queryable/,
   /^Connection ended/,
