@@ -40,6 +40,8 @@ const TIMEOUTS: Partial<DbTimeouts> = {
 const REQUEST_BOUND_MS = 2_500 + 2_000 + 1_000 + 2_000;
 /** /readyz must answer false to every probe sent this long after the fault (the requirement: 2 s). */
 const READY_FALSE_WITHIN_MS = 2_000;
+/** Once the outage is known, answers come at once; generous for a loaded CI machine. */
+const PROMPT_MS = 2_000;
 
 const log = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -368,6 +370,8 @@ function expectBoundedAnswers(r: Awaited<ReturnType<typeof outage>>) {
   expect(during.length).toBeGreaterThan(20);
   for (const s of during) {
     expect(s.status).toBe(503);
+    // Refused at once (the health gate), not after waiting on a connection that will not answer.
+    expect(s.ms).toBeLessThan(PROMPT_MS);
     expect(Number(s.retryAfter)).toBeGreaterThan(0);
     expect(s.body).toMatchObject({ error: 'Unavailable', message: expect.stringMatching(/database/) });
     expect(s.body?.requestId).toMatch(/.+/);
@@ -376,7 +380,7 @@ function expectBoundedAnswers(r: Awaited<ReturnType<typeof outage>>) {
   const readyDuring = probes.filter((p) => p.sentAt >= faultAt + READY_FALSE_WITHIN_MS && p.sentAt < endAt);
   expect(readyDuring.length).toBeGreaterThan(10);
   expect(readyDuring.filter((p) => p.status !== 503)).toEqual([]);
-  expect(Math.max(...readyDuring.map((p) => p.ms))).toBeLessThan(REQUEST_BOUND_MS);
+  expect(Math.max(...readyDuring.map((p) => p.ms))).toBeLessThan(PROMPT_MS);
   // (true again: `outage` waited for /readyz 200 before it stopped the traffic)
   // Requests that met the failure itself: 503 on REST, Unavailable on GraphQL, a Prisma error that maps too.
   expect(raw[0]!.statusCode).toBe(503);
