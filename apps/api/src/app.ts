@@ -78,6 +78,11 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
       req.principal = await authenticate(req.headers.authorization);
     }
   });
+  // Every 503 is "retry later" (the database is away); GraphQL errors reach the client through Mercurius.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (reply.statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '2');
+    return payload;
+  });
   app.addHook('onResponse', async (req, reply) => {
     metrics.httpDuration.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },

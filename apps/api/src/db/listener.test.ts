@@ -1,6 +1,7 @@
 import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freezableProxy } from '../test-support/freezable-proxy.js';
 import { freshDatabase } from '../test-support/harness.js';
 import { connectionConfig, DEFAULT_DB_TIMEOUTS, type Db } from './client.js';
 import { backoffDelay, createPgListener, type PgListener } from './listener.js';
@@ -127,29 +128,10 @@ describe('resilient LISTEN client', () => {
   });
 
   it('notices a server that stops answering (heartbeat deadline) and reconnects', async () => {
-    // A proxy in front of PostgreSQL that can be told to swallow everything, as a frozen server does.
-    const net = await import('node:net');
-    const target = new URL(url);
-    let frozen = false;
-    const sockets = new Set<import('node:net').Socket>();
-    const proxy = net.createServer((client) => {
-      const upstream = net.connect(Number(target.port), target.hostname);
-      sockets.add(client).add(upstream);
-      client.on('data', (d) => void (!frozen && upstream.write(d)));
-      upstream.on('data', (d) => void (!frozen && client.write(d)));
-      const close = () => {
-        client.destroy();
-        upstream.destroy();
-      };
-      client.on('error', close).on('close', close);
-      upstream.on('error', close).on('close', close);
-    });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    const proxied = new URL(url);
-    proxied.port = String((proxy.address() as import('node:net').AddressInfo).port);
+    const proxy = await freezableProxy(url);
     let resynced = 0;
     const listener = createPgListener({
-      connection: connectionConfig(proxied.toString(), { ...DEFAULT_DB_TIMEOUTS, connectMs: 500 }),
+      connection: connectionConfig(proxy.url, { ...DEFAULT_DB_TIMEOUTS, connectMs: 500 }),
       channels: ['unit_frozen'],
       log,
       heartbeatMs: 100,
@@ -160,16 +142,15 @@ describe('resilient LISTEN client', () => {
     });
     await listener.start();
     try {
-      frozen = true;
+      proxy.frozen = true;
       await until('connection given up', () => !listener.connected, 5_000);
       await sleep(600); // reconnects time out against the frozen proxy meanwhile
       expect(listener.connected).toBe(false);
-      frozen = false;
+      proxy.frozen = false;
       await until('reconnected', () => listener.reconnects === 1, 10_000);
       expect(resynced).toBe(1);
     } finally {
       await listener.stop();
-      for (const s of sockets) s.destroy();
       proxy.close();
     }
   });
