@@ -60,7 +60,7 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
     ...(opts.xds ? { xds: opts.xds } : {}),
   });
   const authenticate = apiKeyAuthenticator(opts.db);
-  const dbHealth = opts.dbHealth ?? createDbHealth({ connection: opts.db.$connection });
+  const dbHealth = opts.dbHealth ?? createDbHealth({ connection: opts.db.$connection, log: app.log });
   if (!opts.dbHealth) {
     app.addHook('onReady', async () => dbHealth.start());
     app.addHook('onClose', async () => dbHealth.stop());

@@ -19,7 +19,7 @@ export interface DbHealthOptions {
   connection: pg.ClientConfig;
   intervalMs?: number;
   timeoutMs?: number;
-  log?: Logger;
+  log?: Pick<Logger, 'info' | 'warn'>;
 }
 
 export function createDbHealth(opts: DbHealthOptions): DbHealth {

@@ -164,6 +164,10 @@ export function createPgListener(opts: PgListenerOptions): PgListener {
         log.debug({ err, attempt }, 'LISTEN reconnect failed');
         continue;
       }
+      if (stopped) {
+        discard(next);
+        break;
+      }
       try {
         client = next;
         await opts.onReconnect?.({ downSince });
