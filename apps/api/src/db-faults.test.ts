@@ -85,8 +85,11 @@ function postgresProcesses(): number[] {
 }
 
 function freeze(): void {
+  // The postmaster first, so that it forks no backend we would miss; then everything it forked.
+  const [postmaster] = postgresProcesses();
+  process.kill(postmaster!, 'SIGSTOP');
   frozen = postgresProcesses();
-  for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+  for (const pid of frozen.slice(1)) process.kill(pid, 'SIGSTOP');
 }
 function thaw(): void {
   for (const pid of frozen.splice(0)) {
@@ -326,7 +329,8 @@ async function outage(name: string, begin: () => Promise<void>, end: () => Promi
   // Past the health gate, requests meet the failures themselves: a SQL hot path, a Prisma path and GraphQL
   // each answer a typed 503 within the bound, never a 500 or a hang.
   await sleep(1_500);
-  const raw = await Promise.all([
+  // All at once, so that each fails well before the database is back (a freeze is answered on thaw).
+  const [rest, graphql, prisma] = await Promise.all([
     ungated.inject({ method: 'GET', url: '/api/v1/gateways', headers: auth(key) }),
     ungated.inject({
       method: 'POST',
@@ -334,11 +338,12 @@ async function outage(name: string, begin: () => Promise<void>, end: () => Promi
       headers: auth(key),
       payload: { query: '{ gateways { items { id } } }' },
     }),
+    db.template.findMany().then(
+      () => undefined,
+      (e: unknown) => e,
+    ),
   ]);
-  const prisma = await db.template.findMany().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+  const raw = [rest, graphql];
 
   await sleep(Math.max(0, faultAt + OUTAGE_MS - Date.now()));
   const endAt = Date.now();
