@@ -317,6 +317,19 @@ function gatewayBody(name: string) {
 /** The whole scenario around one fault: `begin` makes the database unavailable, `end` brings it back. */
 async function outage(name: string, begin: () => Promise<void>, end: () => Promise<void>) {
   const sub = subscribe(watchedGateway);
+  try {
+    return await outageWith(sub, name, begin, end);
+  } finally {
+    sub.close(); // also when an assertion failed: an open socket would keep the app from closing
+  }
+}
+
+async function outageWith(
+  sub: ReturnType<typeof subscribe>,
+  name: string,
+  begin: () => Promise<void>,
+  end: () => Promise<void>,
+) {
   await sub.acked();
   const generation = (await api('GET', `/gateways/${watchedGateway}`)).generation as number;
 
@@ -378,7 +391,6 @@ async function outage(name: string, begin: () => Promise<void>, end: () => Promi
     listeners: [{ name: 'http', port: 8000 + generation, protocol: 'HTTP' }],
   });
   const event = await sub.event(generation + 1, 20_000);
-  sub.close();
 
   return { faultAt, endAt, samples, probes, raw, prisma, pushed, event };
 }
