@@ -5,11 +5,12 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { apiKeyAuthenticator } from './auth/authenticate.js';
 import type { Db } from './db/client.js';
+import { createDbHealth, type DbHealth } from './db/health.js';
 import { registerGraphql } from './http/graphql.js';
 import { openApiDocument, registerRest, API_PREFIX } from './http/rest.js';
 import { restRoutes } from './http/routes.js';
-import { isAppError } from './lib/errors.js';
-import { fromFrameworkError } from './lib/http-errors.js';
+import { AppError, isAppError } from './lib/errors.js';
+import { fromDatabaseError, fromFrameworkError } from './lib/http-errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createServices, type Services } from './services.js';
 import type { FragmentValidator } from './modules/templates.js';
@@ -31,11 +32,14 @@ export interface AppOptions {
   poolLimits?: PoolLimits;
   /** Lifetime of issued xDS tokens, in seconds (XDS_TOKEN_TTL_SECONDS). */
   xdsTokenTtlSeconds?: number;
+  /** Database health; defaults to a probe on its own connection, started and stopped with the app. */
+  dbHealth?: DbHealth;
 }
 
 export interface EpicApp extends FastifyInstance {
   services: Services;
   metrics: Metrics;
+  dbHealth: DbHealth;
 }
 
 const webRoot = fileURLToPath(new URL('../../web/public/', import.meta.url));
@@ -63,13 +67,28 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
     ...(opts.xdsTokenTtlSeconds ? { xdsTokenTtlSeconds: opts.xdsTokenTtlSeconds } : {}),
   });
   const authenticate = apiKeyAuthenticator(opts.db);
+  const dbHealth = opts.dbHealth ?? createDbHealth({ connection: opts.db.$connection, log: app.log });
+  if (!opts.dbHealth) {
+    app.addHook('onReady', async () => dbHealth.start());
+    app.addHook('onClose', async () => dbHealth.stop());
+  }
   app.decorate('services', services);
   app.decorate('metrics', metrics);
+  app.decorate('dbHealth', dbHealth);
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
-    if (req.url.startsWith(API_PREFIX) || req.url.startsWith('/graphql'))
+    if (req.url.startsWith(API_PREFIX) || req.url.startsWith('/graphql')) {
+      // While the database does not answer, refuse at once rather than queue on connections that will not.
+      if (!dbHealth.available && !req.url.startsWith(`${API_PREFIX}/openapi.json`))
+        throw AppError.unavailable('database unavailable: PostgreSQL does not answer; retry later');
       req.principal = await authenticate(req.headers.authorization);
+    }
+  });
+  // Every 503 is "retry later" (the database is away); GraphQL errors reach the client through Mercurius.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (reply.statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '2');
+    return payload;
   });
   app.addHook('onResponse', async (req, reply) => {
     metrics.httpDuration.observe(
@@ -79,12 +98,14 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const appErr = isAppError(err) ? err : fromFrameworkError(err, bodyLimit);
+    const appErr = isAppError(err) ? err : (fromDatabaseError(err) ?? fromFrameworkError(err, bodyLimit));
     if (!appErr) {
       req.log.error({ err }, 'unhandled error');
       return reply.code(500).send({ error: 'Internal', message: 'internal error', requestId: req.id });
     }
-    if (appErr.status >= 500) req.log.error({ err }, appErr.message);
+    if (appErr.code === 'Unavailable') req.log.warn({ err }, appErr.message);
+    else if (appErr.status >= 500) req.log.error({ err }, appErr.message);
+    if (appErr.retryAfterSeconds !== undefined) reply.header('retry-after', String(appErr.retryAfterSeconds));
     return reply.code(appErr.status).send({
       error: appErr.code,
       message: appErr.message,
@@ -104,13 +125,10 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
   app.removeContentTypeParser('text/plain');
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // Bounded: a known outage answers at once, otherwise a probe with a deadline (never a hang).
   app.get('/readyz', async (_req, reply) => {
-    try {
-      await opts.db.$queryRaw`SELECT 1`;
-      return { status: 'ready' };
-    } catch {
-      return reply.code(503).send({ status: 'database unavailable' });
-    }
+    if (dbHealth.available && (await dbHealth.probe())) return { status: 'ready' };
+    return reply.code(503).header('retry-after', '2').send({ status: 'database unavailable' });
   });
   app.get('/metrics', async (_req, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, dbTimeouts, loadConfig } from './config.js';
 
 describe('configuration', () => {
   it('applies defaults', () => {
@@ -32,5 +32,21 @@ describe('configuration', () => {
   });
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
+  });
+  it('bounds database waits by default and validates the timeouts', () => {
+    expect(dbTimeouts(loadConfig({}))).toEqual({
+      connectMs: 2_000,
+      statementMs: 15_000,
+      lockMs: 5_000,
+      idleInTransactionMs: 30_000,
+      keepAliveMs: 10_000,
+      heartbeatMs: 5_000,
+      reconnectMaxMs: 5_000,
+    });
+    expect(() => loadConfig({ DB_CONNECT_TIMEOUT_MS: '0' })).toThrow(/DB_CONNECT_TIMEOUT_MS: .*100/);
+    expect(() => loadConfig({ DB_STATEMENT_TIMEOUT_MS: 'soon' })).toThrow(/DB_STATEMENT_TIMEOUT_MS/);
+    expect(() => loadConfig({ DB_STATEMENT_TIMEOUT_MS: '3000', DB_LOCK_TIMEOUT_MS: '3000' })).toThrow(
+      /DB_LOCK_TIMEOUT_MS: must be less than DB_STATEMENT_TIMEOUT_MS \(3000\)/,
+    );
   });
 });

@@ -1,9 +1,13 @@
 import { z } from 'zod';
+import type { DbTimeouts } from './db/client.js';
 
 /**
  * Configuration is parsed once, here, from the environment; nothing else reads process.env.
  * A bad value stops start-up with a message naming the variable.
  */
+const millis = (min: number, max: number, dflt: number) =>
+  z.coerce.number().int().min(min).max(max).default(dflt);
+
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const fields = {
@@ -16,6 +20,14 @@ const fields = {
   EPIC_DATA_DIR: z.string().min(1).default('.epic'),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54320),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Database timeouts (docs: README, "Configuration"); every wait on PostgreSQL is bounded. */
+  DB_CONNECT_TIMEOUT_MS: millis(100, 60_000, 2_000),
+  DB_STATEMENT_TIMEOUT_MS: millis(100, 600_000, 15_000),
+  DB_LOCK_TIMEOUT_MS: millis(100, 600_000, 5_000),
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: millis(1_000, 3_600_000, 30_000),
+  DB_KEEPALIVE_MS: millis(1_000, 3_600_000, 10_000),
+  DB_LISTEN_HEARTBEAT_MS: millis(100, 600_000, 5_000),
+  DB_RECONNECT_MAX_MS: millis(100, 600_000, 5_000),
   RECONCILE_RESYNC_SECONDS: z.coerce.number().min(1).max(86400).default(60),
   RECONCILER: bool.default(true),
   BODY_LIMIT_BYTES: z.coerce
@@ -49,7 +61,15 @@ const fields = {
     .regex(/^[0-9a-f]{64}$/, 'must be 64 hex characters (32 bytes)')
     .optional(),
 };
-const schema = z.object(fields);
+const schema = z.object(fields).superRefine((c, ctx) => {
+  // A lock wait is part of a statement: a lock timeout at or past the statement timeout never fires.
+  if (c.DB_LOCK_TIMEOUT_MS >= c.DB_STATEMENT_TIMEOUT_MS)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['DB_LOCK_TIMEOUT_MS'],
+      message: `must be less than DB_STATEMENT_TIMEOUT_MS (${c.DB_STATEMENT_TIMEOUT_MS})`,
+    });
+});
 
 export type Config = z.output<typeof schema>;
 
@@ -63,4 +83,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   return r.data;
+}
+
+/** The database timeouts of `createDb` from the configuration. */
+export function dbTimeouts(c: Config): DbTimeouts {
+  return {
+    connectMs: c.DB_CONNECT_TIMEOUT_MS,
+    statementMs: c.DB_STATEMENT_TIMEOUT_MS,
+    lockMs: c.DB_LOCK_TIMEOUT_MS,
+    idleInTransactionMs: c.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    keepAliveMs: c.DB_KEEPALIVE_MS,
+    heartbeatMs: c.DB_LISTEN_HEARTBEAT_MS,
+    reconnectMaxMs: c.DB_RECONNECT_MAX_MS,
+  };
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, dbTimeouts, loadConfig } from './config.js';
 import { createDb } from './db/client.js';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
 import { migrate } from './db/migrate.js';
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   await ensureDatabase(url);
   const applied = await migrate(url);
   if (applied.length) log.info({ applied }, 'migrations applied');
-  const db = createDb(url);
+  const db = createDb(url, { timeouts: dbTimeouts(config) });
   const seeded = await seedSystem(db, { demo: config.SEED_DEMO });
   const secretKey = loadSecretKey(config.EPIC_SECRET_KEY, config.EPIC_DATA_DIR);
   const app = await buildApp({

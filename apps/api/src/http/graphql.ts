@@ -3,7 +3,7 @@ import mercurius, { type IResolvers } from 'mercurius';
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import type { Principal } from '../auth/principal.js';
 import { AppError, isAppError } from '../lib/errors.js';
-import { fromFrameworkError } from '../lib/http-errors.js';
+import { fromDatabaseError, fromFrameworkError } from '../lib/http-errors.js';
 import type { CallMeta } from '../modules/common.js';
 import type { Services } from '../services.js';
 
@@ -572,6 +572,8 @@ export function toGraphQLErrors(err: unknown, requestId: string, bodyLimit: numb
       extensions: { code, status, requestId, ...(issues.length ? { issues } : {}) },
     });
   if (isAppError(original)) return [out(original.message, original.code, original.status, original.issues)];
+  const unavailable = fromDatabaseError(original);
+  if (unavailable) return [out(unavailable.message, unavailable.code, unavailable.status)];
   // Transport-level refusals keep their own status (405 for a mutation over GET, 413, 415).
   if (original.statusCode && [405, 413, 415].includes(original.statusCode)) {
     const t = fromFrameworkError(original, bodyLimit)!;

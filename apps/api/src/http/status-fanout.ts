@@ -1,7 +1,7 @@
-import pg from 'pg';
 import type { Logger } from 'pino';
 import type { EpicApp } from '../app.js';
 import type { Db } from '../db/client.js';
+import { createPgListener, listenerSettings } from '../db/listener.js';
 import { selectGateways } from '../modules/gateway-repo.js';
 import { present } from '../modules/gateways.js';
 
@@ -26,21 +26,29 @@ export async function startStatusFanout(opts: {
   databaseUrl: string;
   log: Logger;
 }): Promise<() => Promise<void>> {
-  const client = new pg.Client({ connectionString: opts.databaseUrl });
-  await client.connect();
-  await client.query('LISTEN epic_gateway_status');
-  client.on('error', (err) => opts.log.warn({ err }, 'status fan-out connection error'));
-  client.on('notification', (n) => {
-    const id = n.payload;
-    if (!id) return;
-    gatewayById(opts.db, id)
-      .then(
-        (gateway) =>
-          gateway && opts.app.graphql.pubsub.publish({ topic: `gateway-status:${id}`, payload: { gateway } }),
-      )
-      .catch((err: unknown) => opts.log.warn({ err }, 'status fan-out failed'));
+  const fanOut = (id: string) =>
+    gatewayById(opts.db, id).then(
+      (gateway) =>
+        gateway && opts.app.graphql.pubsub.publish({ topic: `gateway-status:${id}`, payload: { gateway } }),
+    );
+  const listener = createPgListener({
+    ...listenerSettings(opts.db, opts.databaseUrl),
+    channels: ['epic_gateway_status'],
+    log: opts.log,
+    onNotification: (n) => {
+      if (n.payload)
+        fanOut(n.payload).catch((err: unknown) => opts.log.warn({ err }, 'status fan-out failed'));
+    },
+    // Changes made while the connection was away were not heard: subscribers get the current status of
+    // every gateway whose status was written since then (updatedAt is stamped with each status write).
+    onReconnect: async ({ downSince }) => {
+      const changed = await opts.db.$pool.query<{ id: string }>(
+        `SELECT id FROM "Gateway" WHERE "updatedAt" >= ($1::timestamptz AT TIME ZONE 'UTC') - interval '5 seconds'`,
+        [downSince],
+      );
+      await Promise.all(changed.rows.map((r) => fanOut(r.id)));
+    },
   });
-  return async () => {
-    await client.end().catch(() => undefined);
-  };
+  await listener.start();
+  return () => listener.stop();
 }

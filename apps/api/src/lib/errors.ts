@@ -35,6 +35,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly issues: FieldIssue[] = [],
+    /** Seconds after which a retry may succeed (`Retry-After`); set on Unavailable. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'AppError';
@@ -54,6 +56,11 @@ export class AppError extends Error {
       .map((i) => (i.path ? `${i.path}: ${i.message}` : i.message))
       .join('; ');
     return new AppError('Validation', summary || 'invalid input', issues);
+  }
+
+  /** A dependency the request needs is down or too slow; the caller should retry after `retryAfterSeconds`. */
+  static unavailable(message: string, retryAfterSeconds = 2): AppError {
+    return new AppError('Unavailable', message, [], retryAfterSeconds);
   }
 
   static field(path: string, message: string): AppError {

@@ -1,3 +1,4 @@
+import { dbFailureOf } from '../db/errors.js';
 import { AppError } from './errors.js';
 
 interface FrameworkError {
@@ -31,4 +32,21 @@ export function fromFrameworkError(err: FrameworkError, bodyLimit: number): AppE
         return new AppError('Validation', err.message);
       return undefined;
   }
+}
+
+const DB_UNAVAILABLE: Record<NonNullable<ReturnType<typeof dbFailureOf>>, string> = {
+  connection: 'database unavailable: no connection to PostgreSQL; retry later',
+  'no-answer': 'database unavailable: PostgreSQL did not answer in time; retry later',
+  'statement-timeout': 'database unavailable: the statement ran out of time; retry later',
+  'lock-timeout': 'database busy: a lock the request needs is held too long; retry later',
+};
+
+/**
+ * Maps a failure to reach or hear from PostgreSQL (whatever wrapped it: pg, Prisma, the driver adapter) to
+ * 503 Unavailable with Retry-After; undefined for any other error. The message names what is unavailable and
+ * nothing internal.
+ */
+export function fromDatabaseError(err: unknown): AppError | undefined {
+  const failure = dbFailureOf(err);
+  return failure ? AppError.unavailable(DB_UNAVAILABLE[failure]) : undefined;
 }

@@ -1,6 +1,6 @@
-import pg from 'pg';
 import type { Logger } from 'pino';
 import { withPgTx, type Db } from '../db/client.js';
+import { createPgListener, listenerSettings, type PgListener } from '../db/listener.js';
 import type { Metrics } from '../metrics.js';
 import { reconcileGateway } from './reconcile-gateway.js';
 
@@ -31,7 +31,7 @@ const BACKOFF_SECONDS = 5;
 
 export function createReconciler(opts: ReconcilerOptions): Reconciler {
   const { db, log } = opts;
-  let listener: pg.Client | undefined;
+  let listener: PgListener | undefined;
   let stopped = true;
   let running: Promise<void> | undefined;
   let again = false;
@@ -137,11 +137,15 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
     drain,
     async start() {
       stopped = false;
-      listener = new pg.Client({ connectionString: opts.databaseUrl });
-      listener.on('notification', () => kick());
-      listener.on('error', (err) => log.warn({ err }, 'reconciler LISTEN connection error'));
-      await listener.connect();
-      await listener.query('LISTEN epic_reconcile');
+      // The queue is durable: after a lost LISTEN connection, the resync drains what was queued meanwhile.
+      listener = createPgListener({
+        ...listenerSettings(db, opts.databaseUrl),
+        channels: ['epic_reconcile'],
+        log,
+        onNotification: () => kick(),
+        onReconnect: () => resync(),
+      });
+      await listener.start();
       resyncTimer = setInterval(() => {
         resync().catch((err) => log.error({ err }, 'resync failed'));
       }, opts.resyncSeconds * 1000);
@@ -152,7 +156,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       stopped = true;
       if (resyncTimer) clearInterval(resyncTimer);
       await running;
-      await listener?.end().catch(() => undefined);
+      await listener?.stop();
       listener = undefined;
     },
   };

@@ -1,6 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
 import type pg from 'pg';
-import PgClient from 'pg';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { XDS_TYPE_URLS, type JsonObject, type XdsTypeUrl } from '@epic/envoy-proto';
@@ -14,6 +13,7 @@ import {
   type SnapshotInput,
 } from '@epic/xds-server';
 import { withPgTx, type Db } from '../db/client.js';
+import { createPgListener, listenerSettings } from '../db/listener.js';
 import { open } from '../lib/secret-box.js';
 import { enqueueReconcile } from '../modules/common.js';
 import type { TypeVersions } from '../reconciler/reconcile-gateway.js';
@@ -257,19 +257,35 @@ export async function startXdsPlane(opts: {
       .catch(report('connect check'));
   });
 
-  const listener = new PgClient.Client({ connectionString: opts.databaseUrl });
-  await listener.connect();
-  listener.on('error', (err) => log.warn({ err }, 'xDS LISTEN connection error'));
   // Serialise publishes per gateway in arrival order.
   const chains = new Map<string, Promise<void>>();
-  listener.on('notification', (n: pg.Notification) => {
-    const id = n.payload;
-    if (!id) return;
-    const next = (chains.get(id) ?? Promise.resolve()).then(() => publish(id)).catch(report('publish'));
-    chains.set(id, next);
-    void next.finally(() => chains.get(id) === next && chains.delete(id));
+  function schedule(id: string): Promise<void> {
+    const next = (chains.get(id) ?? Promise.resolve()).then(() => publish(id));
+    const settled = next.catch(report('publish'));
+    chains.set(id, settled);
+    void settled.finally(() => chains.get(id) === settled && chains.delete(id));
+    return next;
+  }
+  // Revisions committed while the LISTEN connection was away sent no notification we heard: publish every
+  // gateway again (and every gateway the cache still serves, in case it was deleted meanwhile).
+  async function republishAll() {
+    const ids = new Set(
+      (await db.$pool.query<{ id: string }>('SELECT id FROM "Gateway"')).rows.map((r) => r.id),
+    );
+    for (const nodeId of [...cache.nodeIds(), ...server.connectedNodeIds()]) {
+      const id = gatewayIdOfNode(nodeId);
+      if (id) ids.add(id);
+    }
+    await Promise.all([...ids].map(schedule));
+  }
+  const listener = createPgListener({
+    ...listenerSettings(db, opts.databaseUrl),
+    channels: ['epic_revision'],
+    log,
+    onNotification: (n: pg.Notification) => void (n.payload && schedule(n.payload).catch(() => undefined)),
+    onReconnect: republishAll,
   });
-  await listener.query('LISTEN epic_revision');
+  await listener.start();
   // Everything committed before LISTEN started.
   await resync();
   const port = await server.listen(opts.address);
@@ -281,7 +297,7 @@ export async function startXdsPlane(opts: {
     publish,
     resync,
     async close() {
-      await listener.end().catch(() => undefined);
+      await listener.stop();
       await server.close();
     },
   };
