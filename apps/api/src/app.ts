@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { apiKeyAuthenticator } from './auth/authenticate.js';
 import type { Db } from './db/client.js';
 import { registerGraphql } from './http/graphql.js';
+import type { GraphqlLimits } from './http/graphql-limits.js';
 import { openApiDocument, registerRest, API_PREFIX } from './http/rest.js';
 import { restRoutes } from './http/routes.js';
 import { isAppError } from './lib/errors.js';
@@ -26,6 +27,8 @@ export interface AppOptions {
   secretKey: Buffer;
   /** Where proxies reach the xDS server (for bootstraps). */
   xds?: XdsEndpoint;
+  /** Bounds on GraphQL requests (defaults in graphql-limits.ts). */
+  graphqlLimits?: Partial<GraphqlLimits>;
 }
 
 export interface EpicApp extends FastifyInstance {
@@ -113,7 +116,10 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
   const openapi = openApiDocument(routes, VERSION);
   app.get(`${API_PREFIX}/openapi.json`, async () => openapi);
   registerRest(app, routes);
-  await registerGraphql(app, services, authenticate, bodyLimit);
+  await registerGraphql(app, services, authenticate, bodyLimit, {
+    db: opts.db,
+    ...(opts.graphqlLimits ? { limits: opts.graphqlLimits } : {}),
+  });
   await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
   return app;
 }

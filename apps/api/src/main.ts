@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, graphqlLimitsOf, loadConfig } from './config.js';
 import { createDb } from './db/client.js';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
 import { migrate } from './db/migrate.js';
@@ -66,6 +66,7 @@ async function main(): Promise<void> {
     bodyLimit: config.BODY_LIMIT_BYTES,
     secretKey,
     xds: { host: config.XDS_ADVERTISE_HOST ?? config.XDS_HOST, port: config.XDS_PORT },
+    graphqlLimits: graphqlLimitsOf(config),
   });
   const xds = config.XDS
     ? await startXdsPlane({

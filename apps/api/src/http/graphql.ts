@@ -6,6 +6,8 @@ import { AppError, isAppError } from '../lib/errors.js';
 import { fromFrameworkError } from '../lib/http-errors.js';
 import type { CallMeta } from '../modules/common.js';
 import type { Services } from '../services.js';
+import type { Db } from '../db/client.js';
+import { defaultGraphqlLimits, installGraphqlLimits, type GraphqlLimits } from './graphql-limits.js';
 
 /**
  * GraphQL face of the service layer: the same operations as REST, with structured inputs validated by
@@ -559,8 +561,12 @@ export function toGraphQLErrors(err: unknown, requestId: string, bodyLimit: numb
     return [out(t.message, t.code, t.status)];
   }
   // A document mercurius refused (syntax, unknown fields, variable types): one error per problem.
+  // A refusal by a GraphQL limit keeps the code that names the limit.
   if (Array.isArray(original.errors) && original.errors.length > 0) {
-    return original.errors.map((x) => out((x as { message: string }).message, 'Validation', 400));
+    return original.errors.map((x) => {
+      const code = (x as { extensions?: { code?: unknown } }).extensions?.code;
+      return out((x as { message: string }).message, typeof code === 'string' ? code : 'Validation', 400);
+    });
   }
   const framework =
     e.originalError !== undefined || e.name !== 'GraphQLError'
@@ -577,14 +583,18 @@ export async function registerGraphql(
   services: Services,
   authenticate: (authorization: string | undefined) => Promise<Principal | undefined>,
   bodyLimit: number,
+  opts: { db?: Db; limits?: Partial<GraphqlLimits> } = {},
 ): Promise<void> {
+  const limits = installGraphqlLimits(app, { ...defaultGraphqlLimits, ...opts.limits });
   await app.register(mercurius, {
     schema: typeDefs,
     resolvers: resolvers(services),
     path: '/graphql',
     graphiql: false,
     jit: 1,
-    queryDepth: 12,
+    validationRules: limits.validationRules,
+    allowBatchedQueries: limits.allowBatchedQueries,
+    graphql: limits.graphql,
     context: (req: FastifyRequest) => ({ principal: req.principal, requestId: req.id }),
     subscription: {
       context: async (_socket: unknown, req: FastifyRequest) => ({
@@ -607,4 +617,5 @@ export async function registerGraphql(
       return { statusCode: status, response: { data: execution.data ?? null, errors } };
     },
   });
+  limits.attach();
 }
