@@ -8,6 +8,7 @@ import type { CallMeta } from '../modules/common.js';
 import type { Services } from '../services.js';
 import type { Db } from '../db/client.js';
 import { defaultGraphqlLimits, installGraphqlLimits, type GraphqlLimits } from './graphql-limits.js';
+import { subscriptionGuardOf, type GuardContext } from './subscription-auth.js';
 
 /**
  * GraphQL face of the service layer: the same operations as REST, with structured inputs validated by
@@ -517,14 +518,16 @@ export function resolvers(s: Services): IResolvers {
     },
     Subscription: {
       gatewayStatusChanged: {
-        // Authorises once, when subscribing: the gateway must belong to the caller's account.
+        // Authorised when subscribing and again before every event (the key may have been revoked since).
         subscribe: async (
           _: unknown,
           a: A,
-          ctx: Ctx & { pubsub: { subscribe(topic: string): Promise<unknown> } },
+          ctx: Ctx & GuardContext & { pubsub: { subscribe(topic: string): Promise<AsyncIterator<unknown>> } },
         ) => {
-          await s.gateways.get(meta(ctx), str(a.gatewayId));
-          return ctx.pubsub.subscribe(`gateway-status:${str(a.gatewayId)}`);
+          const authorise = () => s.gateways.get(meta(ctx), str(a.gatewayId));
+          await authorise();
+          const events = await ctx.pubsub.subscribe(`gateway-status:${str(a.gatewayId)}`);
+          return ctx.subscriptionGuard ? ctx.subscriptionGuard.guard(ctx, events, authorise) : events;
         },
         resolve: (payload: { gateway: unknown }) => payload.gateway,
       },
@@ -586,6 +589,7 @@ export async function registerGraphql(
   opts: { db?: Db; limits?: Partial<GraphqlLimits> } = {},
 ): Promise<void> {
   const limits = installGraphqlLimits(app, { ...defaultGraphqlLimits, ...opts.limits });
+  const guard = opts.db ? subscriptionGuardOf(app, opts.db) : undefined;
   await app.register(mercurius, {
     schema: typeDefs,
     resolvers: resolvers(services),
@@ -597,9 +601,11 @@ export async function registerGraphql(
     graphql: limits.graphql,
     context: (req: FastifyRequest) => ({ principal: req.principal, requestId: req.id }),
     subscription: {
-      context: async (_socket: unknown, req: FastifyRequest) => ({
+      context: async (socket: GuardContext['socket'], req: FastifyRequest) => ({
         requestId: req.id,
         principal: await authenticate(req.headers.authorization),
+        socket,
+        subscriptionGuard: guard,
       }),
       onConnect: async (data: { payload?: { authorization?: string; Authorization?: string } }) => {
         const header = data.payload?.authorization ?? data.payload?.Authorization;

@@ -4,6 +4,7 @@ import type { EpicApp } from '../app.js';
 import type { Db } from '../db/client.js';
 import { selectGateways } from '../modules/gateway-repo.js';
 import { present } from '../modules/gateways.js';
+import { API_KEY_REVOKED_CHANNEL, subscriptionGuardOf } from './subscription-auth.js';
 
 async function gatewayById(db: Db, id: string) {
   const owner = await db.$pool.query<{ accountId: string }>(
@@ -29,10 +30,13 @@ export async function startStatusFanout(opts: {
   const client = new pg.Client({ connectionString: opts.databaseUrl });
   await client.connect();
   await client.query('LISTEN epic_gateway_status');
+  await client.query(`LISTEN ${API_KEY_REVOKED_CHANNEL}`);
   client.on('error', (err) => opts.log.warn({ err }, 'status fan-out connection error'));
   client.on('notification', (n) => {
     const id = n.payload;
     if (!id) return;
+    // A key revoked in any replica closes its subscriptions here too.
+    if (n.channel === API_KEY_REVOKED_CHANNEL) return subscriptionGuardOf(opts.app, opts.db).revoked(id);
     gatewayById(opts.db, id)
       .then(
         (gateway) =>
