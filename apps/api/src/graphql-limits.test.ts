@@ -3,7 +3,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type EpicApp } from './app.js';
-import type { GraphqlLimits } from './http/graphql-limits.js';
+import { ConfigError, graphqlLimitsOf, loadConfig } from './config.js';
+import { defaultGraphqlLimits, type GraphqlLimits } from './http/graphql-limits.js';
 import { auth, createAccount, testEnv, type TestEnv } from './test-support/harness.js';
 
 // GraphQL limits: every bomb is refused with a 400 whose extensions.code names the limit, before anything runs.
@@ -99,6 +100,18 @@ const mutationBomb = (n: number, tag = 'bomb') =>
   `mutation { ${Array.from({ length: n }, (_, i) => `${tag.replace(/\W/g, '')}${i}: createApiKey(input: { name: "${tag}-${i}", role: "viewer" }) { id }`).join(' ')} }`;
 
 describe('GraphQL limits', () => {
+  it('are configured from GRAPHQL_* variables, validated, with the defaults of the GraphQL face', () => {
+    expect(graphqlLimitsOf(loadConfig({}))).toEqual(defaultGraphqlLimits);
+    expect(graphqlLimitsOf(loadConfig({ GRAPHQL_MAX_COST: '1000', GRAPHQL_MAX_BATCH: '5' }))).toMatchObject({
+      maxCost: 1000,
+      maxBatch: 5,
+    });
+    expect(() => loadConfig({ GRAPHQL_MAX_COST: '0' })).toThrow(ConfigError);
+    expect(() => loadConfig({ GRAPHQL_MAX_DEPTH: 'deep', GRAPHQL_MAX_BATCH: '-1' })).toThrow(
+      /GRAPHQL_MAX_DEPTH: [\s\S]*GRAPHQL_MAX_BATCH: /,
+    );
+  });
+
   it('answers a large but allowed page (100 gateways with conditions)', async () => {
     const r = await gql(`{ gateways(first: 100) { items { ${GATEWAY_FIELDS} } nextCursor } }`);
     expect(r.errors).toEqual([]);
@@ -256,8 +269,9 @@ describe('GraphQL limits: memory', () => {
       expect((await post(env.app, batchBomb(50))).status).toBe(400);
       for (let j = 0; j < 3; j++) expect((await gql(legit)).status).toBe(200);
     };
-    // Warm up: JIT, the document cache and the pools reach their working size.
-    for (let i = 0; i < 10; i++) await round(i);
+    // Warm up over every variant (tags cycle through 20): JIT, the document caches and the pools reach their
+    // working size.
+    for (let i = 0; i < 20; i++) await round(i);
     const before = settledRss();
     for (let i = 0; i < 60; i++) await round(i);
     const after = settledRss();
