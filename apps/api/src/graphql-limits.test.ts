@@ -223,6 +223,18 @@ describe('GraphQL limits', () => {
     expect(err.message).toMatch(/variable "\$input" nests deeper than 20/);
   });
 
+  it('does not count brackets inside strings, block strings and comments', async () => {
+    const braces = '{['.repeat(60);
+    const q = `# ${braces}
+      query {
+        gateways(first: 1, filter: { name: "${braces}" }) { items { id } }
+        b: gateways(first: 1, filter: { name: """ ${braces} \\""" ${braces} """ }) { items { id } }
+      }`;
+    const r = await gql(q);
+    expect(r.errors).toEqual([]);
+    expect(r.status).toBe(200);
+  });
+
   it('refuses an oversized document before parsing it', async () => {
     const big = `{ whoami { accountId } ${'# padding\n'.repeat(4000)} }`;
     expectRefused(await gql(big), 'QUERY_TOO_LARGE', /bytes, more than the limit of 32768/);

@@ -531,17 +531,42 @@ export function queryCost(
     : { cost, exact: true };
 }
 
-export function costRule(limits: GraphqlLimits, variables?: Record<string, unknown>): ValidationRule {
+function costOf(
+  schema: GraphQLSchema,
+  doc: DocumentNode,
+  op: OperationDefinitionNode,
+  limits: GraphqlLimits,
+  variables: Record<string, unknown> | undefined,
+): GraphQLError | undefined {
+  const { cost, exact } = queryCost(schema, doc, op, limits, variables);
+  if (cost <= limits.maxCost) return undefined;
+  return limitError(
+    'QUERY_TOO_COSTLY',
+    `query cost ${exact ? '' : 'at least '}${cost} exceeds the limit of ${limits.maxCost} (GRAPHQL_MAX_COST)`,
+  );
+}
+
+/** The cost refusal of the first operation of `doc` over the limit, with these variables. */
+export function costError(
+  schema: GraphQLSchema,
+  doc: DocumentNode,
+  limits: GraphqlLimits,
+  variables: Record<string, unknown>,
+): GraphQLError | undefined {
+  for (const d of doc.definitions) {
+    if (d.kind !== Kind.OPERATION_DEFINITION) continue;
+    const e = costOf(schema, doc, d, limits, variables);
+    if (e) return e;
+  }
+  return undefined;
+}
+
+/** At validation time variables are unknown: a page size given by one counts its default or `defaultPageSize`. */
+export function costRule(limits: GraphqlLimits): ValidationRule {
   return (context) => ({
     OperationDefinition(op: OperationDefinitionNode) {
-      const { cost, exact } = queryCost(context.getSchema(), context.getDocument(), op, limits, variables);
-      if (cost > limits.maxCost)
-        context.reportError(
-          limitError(
-            'QUERY_TOO_COSTLY',
-            `query cost ${exact ? '' : 'at least '}${cost} exceeds the limit of ${limits.maxCost} (GRAPHQL_MAX_COST)`,
-          ),
-        );
+      const e = costOf(context.getSchema(), context.getDocument(), op, limits, undefined);
+      if (e) context.reportError(e);
       return false;
     },
   });
@@ -600,14 +625,15 @@ export function installGraphqlLimits(
         async (schema: GraphQLSchema, document: DocumentNode, _ctx: unknown, variables?: unknown) => {
           const vars =
             variables && typeof variables === 'object' ? (variables as Record<string, unknown>) : {};
-          const errors = validate(schema, document, [costRule(limits, vars)]);
-          if (errors.length) throw refused(errors);
+          const error = costError(schema, document, limits, vars);
+          if (error) throw refused([error]);
         },
       );
       // Subscriptions skip mercurius' validation over WebSocket: apply the same rules when one starts.
       gql.addHook('preSubscriptionExecution', async (schema: GraphQLSchema, document: DocumentNode) => {
         const errors = validate(schema, document, limitRules(limits));
-        if (errors.length) throw refused(errors);
+        // Sent as the subscription's error message, extensions (the limit's code) included.
+        if (errors.length) throw errors[0];
       });
     },
   };

@@ -188,6 +188,20 @@ describe('GraphQL subscriptions', () => {
     expect(err.payload[0]!.message).toMatch(/not found/);
   });
 
+  it('applies the GraphQL limits to a subscription', async () => {
+    const id = await newGateway('aliased');
+    const fields = Array.from({ length: 40 }, (_, i) => `a${i}: gatewayStatusChanged(gatewayId: $id) { id }`);
+    const sub = subscribe(`subscription ($id: ID!) { ${fields.join(' ')} }`, { id }, `Bearer ${key}`);
+    const err = (await sub.next('error')) as {
+      payload: Array<{ message: string; extensions?: { code?: string } }>;
+    };
+    sub.close();
+    expect(err.payload[0]).toMatchObject({
+      message: expect.stringMatching(/40 aliases, more than the limit of 30/),
+      extensions: { code: 'TOO_MANY_ALIASES' },
+    });
+  });
+
   it('closes the socket with 4403 when its API key is revoked', async () => {
     const id = await newGateway('revoked-here');
     await reconciler.drain();
