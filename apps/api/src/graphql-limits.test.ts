@@ -187,6 +187,26 @@ describe('GraphQL limits', () => {
     );
   });
 
+  it('refuses fragment bombs (each fragment spreading the next twice) without expanding them', async () => {
+    const levels = 40;
+    const chain = (on: string, leaf: string) =>
+      Array.from({ length: levels }, (_, i) =>
+        i === levels - 1
+          ? `fragment f${i} on ${on} { ${leaf} }`
+          : `fragment f${i} on ${on} { ...f${i + 1} ...f${i + 1} }`,
+      ).join(' ');
+    const q = await gql(`{ gateways(first: 500) { items { ...f0 } } } ${chain('Gateway', 'id name')}`);
+    expectRefused(q, 'QUERY_TOO_COSTLY', /query cost at least \d+ exceeds the limit of 50000/);
+    const before = await keyCount();
+    const m = await gql(
+      `mutation { ...f0 } ${chain('Mutation', 'createApiKey(input: { name: "frag", role: "viewer" }) { id }')}`,
+    );
+    expect(m.status).toBe(400);
+    expect(m.errors.map((e) => e.extensions.code)).toEqual(['QUERY_TOO_COSTLY', 'TOO_MANY_MUTATIONS']);
+    expect(m.errors[1]!.message).toMatch(/request has 549755813888 mutation fields/);
+    expect(await keyCount()).toBe(before);
+  });
+
   it('refuses a document nested far too deep without overflowing the stack', async () => {
     const app = await appWith({ maxQueryBytes: 1024 * 1024, maxTokens: 200_000 });
     const r = await gql(deepSelection(20_000), {}, app);

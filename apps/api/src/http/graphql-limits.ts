@@ -256,26 +256,40 @@ function checkOperation(op: Operation, limits: GraphqlLimits): GraphQLError | un
   return undefined;
 }
 
-/** Root fields of the mutation operations of a parsed document, fragments expanded (cycles counted once). */
+/**
+ * Root fields of the mutation operations of a parsed document, fragments expanded: each fragment is counted
+ * once and memoised (a fragment spreading another twice, 40 levels down, must not take 2^40 steps); a spread
+ * that closes a cycle counts nothing (the document is invalid anyway).
+ */
 export function rootMutationFields(doc: DocumentNode): number {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of doc.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-  const count = (set: SelectionSetNode, seen: Set<string>): number => {
+  const memo = new Map<string, number>();
+  const onPath = new Set<string>();
+  const count = (set: SelectionSetNode): number => {
     let total = 0;
     for (const s of set.selections) {
       if (s.kind === Kind.FIELD) total++;
-      else if (s.kind === Kind.INLINE_FRAGMENT) total += count(s.selectionSet, seen);
-      else if (!seen.has(s.name.value)) {
-        const f = fragments.get(s.name.value);
-        if (f) total += count(f.selectionSet, new Set([...seen, s.name.value]));
+      else if (s.kind === Kind.INLINE_FRAGMENT) total += count(s.selectionSet);
+      else {
+        const name = s.name.value;
+        const f = fragments.get(name);
+        if (!f || onPath.has(name)) continue;
+        let n = memo.get(name);
+        if (n === undefined) {
+          onPath.add(name);
+          n = count(f.selectionSet);
+          onPath.delete(name);
+          memo.set(name, n);
+        }
+        total += n;
       }
     }
     return total;
   };
   let total = 0;
   for (const d of doc.definitions)
-    if (d.kind === Kind.OPERATION_DEFINITION && d.operation === 'mutation')
-      total += count(d.selectionSet, new Set());
+    if (d.kind === Kind.OPERATION_DEFINITION && d.operation === 'mutation') total += count(d.selectionSet);
   return total;
 }
 
