@@ -211,6 +211,12 @@ describe('GraphQL limits', () => {
     const app = await appWith({ maxQueryBytes: 1024 * 1024, maxTokens: 200_000 });
     const r = await gql(deepSelection(20_000), {}, app);
     expectRefused(r, 'QUERY_TOO_DEEP', /deeper than 12, the limit \(GRAPHQL_MAX_DEPTH\)/);
+    // Brackets that are not selections are bounded too (the scan stays linear and the parser is never reached).
+    for (const junk of ['['.repeat(30_000), '('.repeat(30_000), '{ a '.repeat(5) + '[('.repeat(15_000)]) {
+      const bad = await gql(`{ ${junk} }`, {}, app);
+      expect(bad.status).toBe(400);
+      expect(['QUERY_TOO_DEEP', 'INPUT_TOO_DEEP']).toContain(bad.errors[0]?.extensions.code);
+    }
   });
 
   it('refuses a very deep literal naming the argument', async () => {

@@ -109,8 +109,17 @@ export function scanQuery(source: string, limits: GraphqlLimits): GraphQLError |
       'QUERY_TOO_LARGE',
       `query is ${bytes} bytes, more than the limit of ${limits.maxQueryBytes} (GRAPHQL_MAX_QUERY_BYTES)`,
     );
-  // Each frame is an open bracket; an argument frame `(` remembers its owner and the argument being read.
-  const frames: Array<{ open: string; owner?: string; arg?: string; argDepth: number }> = [];
+  // Each frame is an open bracket and what it counted; an argument list `(` remembers its owner (field,
+  // directive or operation) and the argument being read, and counts the nesting of that argument's literal.
+  interface ArgList {
+    owner?: string;
+    arg?: string;
+    depth: number;
+  }
+  const frames: Array<{ counted: 'selection' | 'input' | 'none'; args?: ArgList }> = [];
+  const argLists: ArgList[] = [];
+  // Any bracket counts here, valid or not, so the work of this scan and of the parser after it stay bounded.
+  const maxNesting = limits.maxDepth + limits.maxInputDepth + 4;
   let selectionDepth = 0;
   let tokens = 0;
   let lastName: string | undefined;
@@ -174,34 +183,43 @@ export function scanQuery(source: string, limits: GraphqlLimits): GraphQLError |
     i++;
     if (ch === '.' && source.startsWith('..', i)) i += 2;
     lastWasDollar = ch === '$';
-    const top = frames[frames.length - 1];
+    const args = argLists[argLists.length - 1];
     if (ch === ':') {
       // Directly in an argument list, the name before the colon is the argument (or variable) being given.
-      if (top?.open === '(') top.arg = lastName;
+      if (args && frames[frames.length - 1]?.args === args) args.arg = lastName;
       lastName = undefined;
       continue;
     }
+    if (ch === '(' || ch === '{' || ch === '[') {
+      if (frames.length >= maxNesting)
+        return args
+          ? inputTooDeep(args.owner, args.arg, limits)
+          : limitError(
+              'QUERY_TOO_DEEP',
+              `query nests deeper than ${maxNesting} brackets, the limit (GRAPHQL_MAX_DEPTH + GRAPHQL_MAX_INPUT_DEPTH + 4)`,
+            );
+    }
     if (ch === '(') {
-      frames.push({ open: '(', owner: lastName, argDepth: 0 });
+      const list: ArgList = { owner: lastName, depth: 0 };
+      argLists.push(list);
+      frames.push({ counted: 'none', args: list });
     } else if (ch === '{' || ch === '[') {
-      const args = [...frames].reverse().find((f) => f.open === '(');
       if (args) {
-        args.argDepth++;
-        if (args.argDepth > limits.maxInputDepth) return inputTooDeep(args.owner, args.arg, limits);
-      } else if (ch === '{' && ++selectionDepth > maxSelectionNesting) {
-        return limitError(
-          'QUERY_TOO_DEEP',
-          `query nests selections deeper than ${limits.maxDepth}, the limit (GRAPHQL_MAX_DEPTH)`,
-        );
-      }
-      frames.push({ open: ch, argDepth: 0 });
+        if (++args.depth > limits.maxInputDepth) return inputTooDeep(args.owner, args.arg, limits);
+        frames.push({ counted: 'input' });
+      } else if (ch === '{') {
+        if (++selectionDepth > maxSelectionNesting)
+          return limitError(
+            'QUERY_TOO_DEEP',
+            `query nests selections deeper than ${limits.maxDepth}, the limit (GRAPHQL_MAX_DEPTH)`,
+          );
+        frames.push({ counted: 'selection' });
+      } else frames.push({ counted: 'none' });
     } else if (ch === ')' || ch === '}' || ch === ']') {
       const f = frames.pop();
-      if (f && f.open !== '(') {
-        const args = [...frames].reverse().find((x) => x.open === '(');
-        if (args) args.argDepth--;
-        else if (f.open === '{') selectionDepth--;
-      }
+      if (f?.args) argLists.pop();
+      else if (f?.counted === 'input' && args) args.depth--;
+      else if (f?.counted === 'selection') selectionDepth--;
     }
     lastName = undefined;
   }
