@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js';
 import type { Principal } from '../auth/principal.js';
-import { AppError } from '../lib/errors.js';
+import { AppError, isAppError } from '../lib/errors.js';
 
 export { API_KEY_REVOKED_CHANNEL } from '../auth/api-keys.js';
 
@@ -104,6 +104,9 @@ export class SubscriptionGuard {
         } catch (err) {
           forget();
           await it.return?.();
+          // Sent as the subscription's error message: carry the code as the HTTP face's errors do.
+          if (isAppError(err))
+            throw Object.assign(err, { extensions: { code: err.code, status: err.status } });
           throw err;
         }
         return r;

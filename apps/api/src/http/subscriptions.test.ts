@@ -234,8 +234,13 @@ describe('GraphQL subscriptions', () => {
     });
     await revoke(k.id);
     await deaf.app.graphql.pubsub.publish({ topic: `gateway-status:${id}`, payload: { gateway } });
-    const err = (await sub.next('error')) as { payload: Array<{ message: string }> };
-    expect(err.payload[0]!.message).toMatch(/revoked/);
+    const err = (await sub.next('error')) as {
+      payload: Array<{ message: string; extensions?: { code?: string } }>;
+    };
+    expect(err.payload[0]).toMatchObject({
+      message: expect.stringMatching(/revoked/),
+      extensions: { code: 'Unauthorized' },
+    });
     expect(sub.pending().filter((m) => m.type === 'next')).toEqual([]);
     sub.close();
   });
@@ -255,8 +260,13 @@ describe('GraphQL subscriptions', () => {
     expect(gone.statusCode).toBeLessThan(300);
     const gateway = { id, generation: 1, observedGeneration: 1, conditions: [] };
     await deaf.app.graphql.pubsub.publish({ topic: `gateway-status:${id}`, payload: { gateway } });
-    const err = (await sub.next('error')) as { payload: Array<{ message: string }> };
-    expect(err.payload[0]!.message).toMatch(/not found/);
+    const err = (await sub.next('error')) as {
+      payload: Array<{ message: string; extensions?: { code?: string } }>;
+    };
+    expect(err.payload[0]).toMatchObject({
+      message: expect.stringMatching(/not found/),
+      extensions: { code: 'NotFound' },
+    });
     expect(sub.pending().filter((m) => m.type === 'next')).toEqual([]);
     sub.close();
   });
