@@ -7,6 +7,7 @@ import { apiKeyAuthenticator } from './auth/authenticate.js';
 import type { Db } from './db/client.js';
 import { createDbHealth, type DbHealth } from './db/health.js';
 import { registerGraphql } from './http/graphql.js';
+import type { GraphqlLimits } from './http/graphql-limits.js';
 import { openApiDocument, registerRest, API_PREFIX } from './http/rest.js';
 import { restRoutes } from './http/routes.js';
 import { AppError, isAppError } from './lib/errors.js';
@@ -34,6 +35,8 @@ export interface AppOptions {
   xdsTokenTtlSeconds?: number;
   /** Database health; defaults to a probe on its own connection, started and stopped with the app. */
   dbHealth?: DbHealth;
+  /** Bounds on GraphQL requests (defaults in graphql-limits.ts). */
+  graphqlLimits?: Partial<GraphqlLimits>;
 }
 
 export interface EpicApp extends FastifyInstance {
@@ -138,7 +141,10 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
   const openapi = openApiDocument(routes, VERSION);
   app.get(`${API_PREFIX}/openapi.json`, async () => openapi);
   registerRest(app, routes);
-  await registerGraphql(app, services, authenticate, bodyLimit);
+  await registerGraphql(app, services, authenticate, bodyLimit, {
+    db: opts.db,
+    ...(opts.graphqlLimits ? { limits: opts.graphqlLimits } : {}),
+  });
   await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
   return app;
 }

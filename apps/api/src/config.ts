@@ -55,6 +55,22 @@ const fields = {
     .min(60)
     .max(365 * 24 * 3600)
     .default(7 * 24 * 3600),
+  /** Bounds on one GraphQL request (see README, "GraphQL limits"). */
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(10_000).default(30),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
+  GRAPHQL_MAX_MUTATIONS: z.coerce.number().int().min(1).max(1_000).default(10),
+  GRAPHQL_MAX_QUERY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(256)
+    .max(1024 * 1024)
+    .default(32 * 1024),
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(10).max(100_000).default(5_000),
+  GRAPHQL_MAX_BATCH: z.coerce.number().int().min(0).max(100).default(0),
+  GRAPHQL_MAX_INPUT_DEPTH: z.coerce.number().int().min(2).max(64).default(20),
+  GRAPHQL_DEFAULT_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(50),
+  GRAPHQL_DEFAULT_LIST_SIZE: z.coerce.number().int().min(1).max(10_000).default(10),
   /** 32-byte key (hex) that encrypts certificate private keys at rest. */
   EPIC_SECRET_KEY: z
     .string()
@@ -72,6 +88,22 @@ const schema = z.object(fields).superRefine((c, ctx) => {
 });
 
 export type Config = z.output<typeof schema>;
+
+/** The GraphQL bounds of a configuration, in the shape the GraphQL face takes. */
+export function graphqlLimitsOf(c: Config) {
+  return {
+    maxDepth: c.GRAPHQL_MAX_DEPTH,
+    maxAliases: c.GRAPHQL_MAX_ALIASES,
+    maxCost: c.GRAPHQL_MAX_COST,
+    maxRootMutations: c.GRAPHQL_MAX_MUTATIONS,
+    maxQueryBytes: c.GRAPHQL_MAX_QUERY_BYTES,
+    maxTokens: c.GRAPHQL_MAX_TOKENS,
+    maxBatch: c.GRAPHQL_MAX_BATCH,
+    maxInputDepth: c.GRAPHQL_MAX_INPUT_DEPTH,
+    defaultPageSize: c.GRAPHQL_DEFAULT_PAGE_SIZE,
+    defaultListSize: c.GRAPHQL_DEFAULT_LIST_SIZE,
+  };
+}
 
 export class ConfigError extends Error {}
 

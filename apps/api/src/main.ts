@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { buildApp } from './app.js';
-import { ConfigError, dbTimeouts, loadConfig } from './config.js';
+import { ConfigError, dbTimeouts, graphqlLimitsOf, loadConfig } from './config.js';
 import { createDb } from './db/client.js';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
 import { migrate } from './db/migrate.js';
@@ -70,6 +70,7 @@ async function main(): Promise<void> {
       tenantMaxPrefix: { ipv4: config.TENANT_POOL_MAX_PREFIX_V4, ipv6: config.TENANT_POOL_MAX_PREFIX_V6 },
     },
     xdsTokenTtlSeconds: config.XDS_TOKEN_TTL_SECONDS,
+    graphqlLimits: graphqlLimitsOf(config),
   });
   const xds = config.XDS
     ? await startXdsPlane({

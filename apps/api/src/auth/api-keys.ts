@@ -4,6 +4,9 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
  * API keys look like `epic_<prefix>_<secret>`. Only the prefix (to find the row) and a SHA-256 of the
  * secret are stored; the whole key is shown once, at creation.
  */
+/** NOTIFY channel on which any replica announces a revoked API key (payload: the key's id). */
+export const API_KEY_REVOKED_CHANNEL = 'epic_api_key_revoked';
+
 export interface NewKey {
   prefix: string;
   hash: string;

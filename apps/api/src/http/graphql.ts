@@ -6,6 +6,9 @@ import { AppError, isAppError } from '../lib/errors.js';
 import { fromDatabaseError, fromFrameworkError } from '../lib/http-errors.js';
 import type { CallMeta } from '../modules/common.js';
 import type { Services } from '../services.js';
+import type { Db } from '../db/client.js';
+import { defaultGraphqlLimits, installGraphqlLimits, type GraphqlLimits } from './graphql-limits.js';
+import { subscriptionGuardOf, type GuardContext } from './subscription-auth.js';
 
 /**
  * GraphQL face of the service layer: the same operations as REST, with structured inputs validated by
@@ -534,14 +537,16 @@ export function resolvers(s: Services): IResolvers {
     },
     Subscription: {
       gatewayStatusChanged: {
-        // Authorises once, when subscribing: the gateway must belong to the caller's account.
+        // Authorised when subscribing and again before every event (the key may have been revoked since).
         subscribe: async (
           _: unknown,
           a: A,
-          ctx: Ctx & { pubsub: { subscribe(topic: string): Promise<unknown> } },
+          ctx: Ctx & GuardContext & { pubsub: { subscribe(topic: string): Promise<AsyncIterator<unknown>> } },
         ) => {
-          await s.gateways.get(meta(ctx), str(a.gatewayId));
-          return ctx.pubsub.subscribe(`gateway-status:${str(a.gatewayId)}`);
+          const authorise = () => s.gateways.get(meta(ctx), str(a.gatewayId));
+          await authorise();
+          const events = await ctx.pubsub.subscribe(`gateway-status:${str(a.gatewayId)}`);
+          return ctx.subscriptionGuard ? ctx.subscriptionGuard.guard(ctx, events, authorise) : events;
         },
         resolve: (payload: { gateway: unknown }) => payload.gateway,
       },
@@ -580,8 +585,12 @@ export function toGraphQLErrors(err: unknown, requestId: string, bodyLimit: numb
     return [out(t.message, t.code, t.status)];
   }
   // A document mercurius refused (syntax, unknown fields, variable types): one error per problem.
+  // A refusal by a GraphQL limit keeps the code that names the limit.
   if (Array.isArray(original.errors) && original.errors.length > 0) {
-    return original.errors.map((x) => out((x as { message: string }).message, 'Validation', 400));
+    return original.errors.map((x) => {
+      const code = (x as { extensions?: { code?: unknown } }).extensions?.code;
+      return out((x as { message: string }).message, typeof code === 'string' ? code : 'Validation', 400);
+    });
   }
   const framework =
     e.originalError !== undefined || e.name !== 'GraphQLError'
@@ -598,19 +607,26 @@ export async function registerGraphql(
   services: Services,
   authenticate: (authorization: string | undefined) => Promise<Principal | undefined>,
   bodyLimit: number,
+  opts: { db?: Db; limits?: Partial<GraphqlLimits> } = {},
 ): Promise<void> {
+  const limits = installGraphqlLimits(app, { ...defaultGraphqlLimits, ...opts.limits });
+  const guard = opts.db ? subscriptionGuardOf(app, opts.db) : undefined;
   await app.register(mercurius, {
     schema: typeDefs,
     resolvers: resolvers(services),
     path: '/graphql',
     graphiql: false,
     jit: 1,
-    queryDepth: 12,
+    validationRules: limits.validationRules,
+    allowBatchedQueries: limits.allowBatchedQueries,
+    graphql: limits.graphql,
     context: (req: FastifyRequest) => ({ principal: req.principal, requestId: req.id }),
     subscription: {
-      context: async (_socket: unknown, req: FastifyRequest) => ({
+      context: async (socket: GuardContext['socket'], req: FastifyRequest) => ({
         requestId: req.id,
         principal: await authenticate(req.headers.authorization),
+        socket,
+        subscriptionGuard: guard,
       }),
       onConnect: async (data: { payload?: { authorization?: string; Authorization?: string } }) => {
         const header = data.payload?.authorization ?? data.payload?.Authorization;
@@ -628,4 +644,5 @@ export async function registerGraphql(
       return { statusCode: status, response: { data: execution.data ?? null, errors } };
     },
   });
+  limits.attach();
 }

@@ -4,6 +4,7 @@ import type { Db } from '../db/client.js';
 import { createPgListener, listenerSettings } from '../db/listener.js';
 import { selectGateways } from '../modules/gateway-repo.js';
 import { present } from '../modules/gateways.js';
+import { API_KEY_REVOKED_CHANNEL, subscriptionGuardOf } from './subscription-auth.js';
 
 async function gatewayById(db: Db, id: string) {
   const owner = await db.$pool.query<{ accountId: string }>(
@@ -33,11 +34,14 @@ export async function startStatusFanout(opts: {
     );
   const listener = createPgListener({
     ...listenerSettings(opts.db, opts.databaseUrl),
-    channels: ['epic_gateway_status'],
+    channels: ['epic_gateway_status', API_KEY_REVOKED_CHANNEL],
     log: opts.log,
     onNotification: (n) => {
-      if (n.payload)
-        fanOut(n.payload).catch((err: unknown) => opts.log.warn({ err }, 'status fan-out failed'));
+      if (!n.payload) return;
+      // A key revoked in any replica closes its subscriptions here too.
+      if (n.channel === API_KEY_REVOKED_CHANNEL)
+        return subscriptionGuardOf(opts.app, opts.db).revoked(n.payload);
+      fanOut(n.payload).catch((err: unknown) => opts.log.warn({ err }, 'status fan-out failed'));
     },
     // Changes made while the connection was away were not heard: subscribers get the current status of
     // every gateway whose status was written since then (updatedAt is stamped with each status write).

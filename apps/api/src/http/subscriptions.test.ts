@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type EpicApp } from '../app.js';
 import { createReconciler, type Reconciler } from '../reconciler/reconciler.js';
 import { auth, createAccount, testEnv, type TestEnv } from '../test-support/harness.js';
 import { startStatusFanout } from './status-fanout.js';
+import { subscriptionGuardOf } from './subscription-auth.js';
 
 let env: TestEnv;
 let reconciler: Reconciler;
@@ -32,15 +35,32 @@ beforeAll(async () => {
     payload: { name: 'gw', poolName: 'pub', dnsNameTemplate: '{gateway}.example.com' },
   });
 });
+const others: Array<() => Promise<void>> = [];
 afterAll(async () => {
+  for (const stop of others.reverse()) await stop().catch(() => undefined);
   await reconciler?.stop();
   await stopFanout?.();
   await env?.close();
 });
 
+/** A second replica on the same database, listening on its own port; `fanout` starts its LISTEN client. */
+async function replica(fanout: boolean): Promise<{ app: EpicApp; base: string }> {
+  const app = await buildApp({ db: env.db, logger: false, secretKey: randomBytes(32) });
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  others.push(() => app.close());
+  if (fanout) {
+    const stop = await startStatusFanout({ app, db: env.db, databaseUrl: env.url, log });
+    others.push(stop);
+  }
+  return { app, base: address.replace('http', 'ws') };
+}
+
 /** A minimal graphql-transport-ws client. */
-function subscribe(query: string, variables: Record<string, unknown>, authorization?: string) {
-  const ws = new WebSocket(`${base}/graphql`, 'graphql-transport-ws');
+function subscribe(query: string, variables: Record<string, unknown>, authorization?: string, at = base) {
+  const ws = new WebSocket(`${at}/graphql`, 'graphql-transport-ws');
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
+  );
   const messages: Array<{ type: string; payload?: unknown }> = [];
   const waiters: Array<() => void> = [];
   ws.on('message', (data) => {
@@ -64,8 +84,47 @@ function subscribe(query: string, variables: Record<string, unknown>, authorizat
         });
       }
     },
+    /** Messages received and not yet taken by `next`. */
+    pending: () => messages.slice(),
+    closed,
     close: () => ws.close(),
   };
+}
+
+async function newKey(role: 'admin' | 'viewer' = 'viewer'): Promise<{ id: string; secret: string }> {
+  const r = await env.app.inject({
+    method: 'POST',
+    url: '/api/v1/api-keys',
+    headers: auth(key),
+    payload: { name: `sub-${randomBytes(3).toString('hex')}`, role },
+  });
+  expect(r.statusCode, r.body).toBe(201);
+  return r.json();
+}
+
+async function revoke(id: string, app: EpicApp = env.app) {
+  const r = await app.inject({ method: 'DELETE', url: `/api/v1/api-keys/${id}`, headers: auth(key) });
+  expect(r.statusCode, r.body).toBeLessThan(300);
+}
+
+async function newGateway(name: string): Promise<string> {
+  const created = await env.app.inject({
+    method: 'POST',
+    url: '/api/v1/gateways',
+    headers: auth(key),
+    payload: { name, template: 'gw', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+  });
+  expect(created.statusCode, created.body).toBe(201);
+  return created.json().id as string;
+}
+
+/** Waits until `app` has `n` guarded subscriptions open (the subscribe resolver has run). */
+async function guarded(app: EpicApp, n: number) {
+  const deadline = Date.now() + 15_000;
+  while (subscriptionGuardOf(app).size < n) {
+    if (Date.now() > deadline) throw new Error(`expected ${n} guarded subscriptions`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 const Q =
@@ -127,5 +186,106 @@ describe('GraphQL subscriptions', () => {
     const err = (await sub.next('error')) as { payload: Array<{ message: string }> };
     sub.close();
     expect(err.payload[0]!.message).toMatch(/not found/);
+  });
+
+  it('applies the GraphQL limits to a subscription', async () => {
+    const id = await newGateway('aliased');
+    const fields = Array.from({ length: 40 }, (_, i) => `a${i}: gatewayStatusChanged(gatewayId: $id) { id }`);
+    const sub = subscribe(`subscription ($id: ID!) { ${fields.join(' ')} }`, { id }, `Bearer ${key}`);
+    const err = (await sub.next('error')) as {
+      payload: Array<{ message: string; extensions?: { code?: string } }>;
+    };
+    sub.close();
+    expect(err.payload[0]).toMatchObject({
+      message: expect.stringMatching(/40 aliases, more than the limit of 30/),
+      extensions: { code: 'TOO_MANY_ALIASES' },
+    });
+  });
+
+  it('closes the socket with 4403 when its API key is revoked', async () => {
+    const id = await newGateway('revoked-here');
+    await reconciler.drain();
+    const k = await newKey();
+    const sub = subscribe(Q, { id }, `Bearer ${k.secret}`);
+    await sub.next('connection_ack');
+    await guarded(env.app, 1);
+    await revoke(k.id);
+    const closed = await Promise.race([
+      sub.closed,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('socket still open')), 15_000)),
+    ]);
+    expect(closed).toEqual({ code: 4403, reason: 'Forbidden: API key revoked' });
+    expect(subscriptionGuardOf(env.app).size).toBe(0);
+  });
+
+  it('checks every event against the current key, even where the revocation was not heard', async () => {
+    // A replica without a LISTEN client: only the per-event check can stop delivery.
+    const deaf = await replica(false);
+    const id = await newGateway('per-event');
+    await reconciler.drain();
+    const k = await newKey();
+    const sub = subscribe(Q, { id }, `Bearer ${k.secret}`, deaf.base);
+    await sub.next('connection_ack');
+    await guarded(deaf.app, 1);
+    const gateway = { id, generation: 1, observedGeneration: 1, conditions: [] };
+    await deaf.app.graphql.pubsub.publish({ topic: `gateway-status:${id}`, payload: { gateway } });
+    expect(((await sub.next('next')) as { payload: unknown }).payload).toMatchObject({
+      data: { gatewayStatusChanged: { id } },
+    });
+    await revoke(k.id);
+    await deaf.app.graphql.pubsub.publish({ topic: `gateway-status:${id}`, payload: { gateway } });
+    const err = (await sub.next('error')) as {
+      payload: Array<{ message: string; extensions?: { code?: string } }>;
+    };
+    expect(err.payload[0]).toMatchObject({
+      message: expect.stringMatching(/revoked/),
+      extensions: { code: 'Unauthorized' },
+    });
+    expect(sub.pending().filter((m) => m.type === 'next')).toEqual([]);
+    sub.close();
+  });
+
+  it('stops delivering once the gateway is no longer visible to the subscriber', async () => {
+    const deaf = await replica(false);
+    const id = await newGateway('vanishing');
+    await reconciler.drain();
+    const sub = subscribe(Q, { id }, `Bearer ${key}`, deaf.base);
+    await sub.next('connection_ack');
+    await guarded(deaf.app, 1);
+    const gone = await env.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/gateways/${id}`,
+      headers: auth(key),
+    });
+    expect(gone.statusCode).toBeLessThan(300);
+    const gateway = { id, generation: 1, observedGeneration: 1, conditions: [] };
+    await deaf.app.graphql.pubsub.publish({ topic: `gateway-status:${id}`, payload: { gateway } });
+    const err = (await sub.next('error')) as {
+      payload: Array<{ message: string; extensions?: { code?: string } }>;
+    };
+    expect(err.payload[0]).toMatchObject({
+      message: expect.stringMatching(/not found/),
+      extensions: { code: 'NotFound' },
+    });
+    expect(sub.pending().filter((m) => m.type === 'next')).toEqual([]);
+    sub.close();
+  });
+
+  it('closes the subscriptions of a key revoked in another replica', async () => {
+    const other = await replica(true);
+    const id = await newGateway('revoked-elsewhere');
+    await reconciler.drain();
+    const k = await newKey();
+    const here = subscribe(Q, { id }, `Bearer ${k.secret}`, other.base);
+    await here.next('connection_ack');
+    await guarded(other.app, 1);
+    // Revoked through the first instance; the second hears it by NOTIFY.
+    await revoke(k.id, env.app);
+    const closed = await Promise.race([
+      here.closed,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('socket still open')), 15_000)),
+    ]);
+    expect(closed.code).toBe(4403);
+    expect(subscriptionGuardOf(other.app).size).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { generateApiKey } from '../auth/api-keys.js';
+import { API_KEY_REVOKED_CHANNEL, generateApiKey } from '../auth/api-keys.js';
 import { requireRole, requireSystem, roleAtLeast, tenant, type Role } from '../auth/principal.js';
 import type { Tx } from '../db/client.js';
 import { AppError } from '../lib/errors.js';
@@ -242,6 +242,8 @@ export function apiKeysService({ db }: ServiceDeps) {
           select: apiKeyView,
         });
         await audit(tx, meta, 'apikey.revoke', 'ApiKey', id);
+        // Delivered at commit to every replica, which closes the key's open GraphQL subscriptions.
+        await tx.$executeRaw`SELECT pg_notify(${API_KEY_REVOKED_CHANNEL}, ${id})`;
         return row;
       });
     },
