@@ -420,6 +420,8 @@ function sampleBody(key: string): unknown {
       headers: { 'x-env': 'prod' },
       query: { q: 'v' },
     },
+    'POST /gateways/:id/xds-token': { ttlSeconds: 3600 },
+    'POST /gateways/:id/xds-token/revoke': {},
     'POST /routes': { kind: 'HTTPRoute', name: 'sweep', namespace: 'web', clientUid: 'sweep-route', spec },
     'PUT /routes/:id': { spec },
     'PUT /endpoint-slices': {
