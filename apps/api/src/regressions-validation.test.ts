@@ -340,7 +340,11 @@ describe('endpoint slices (defect 7)', () => {
   });
 
   it('a slice within the limits is accepted', async () => {
-    const r = await call('PUT', '/endpoint-slices', slice({ nodeAddresses: { n1: '192.168.0.1' } }));
+    const r = await call(
+      'PUT',
+      '/endpoint-slices',
+      slice({ clientUid: 'eps-ok', nodeAddresses: { n1: '192.168.0.1' } }),
+    );
     expect(r.statusCode, r.body).toBe(201);
   });
 });
