@@ -16,7 +16,7 @@ import { translateIR } from './translate-ir.js';
 // in the translator shows up as a disagreement.
 
 const PATHS = ['/', '/a', '/a/', '/a/b', '/ab', '/b', '/a/b/c'];
-const HOSTNAMES = ['a.com', 'b.a.com', '*.a.com', 'x.org'];
+const HOSTNAMES = ['a.com', 'b.a.com', '*.a.com', '*.com', 'x.org'];
 const REQUEST_HOSTS = ['a.com', 'b.a.com', 'c.a.com', 'd.b.a.com', 'x.org', 'y.org'];
 
 const pathMatch = fc.oneof(
@@ -28,7 +28,11 @@ const match = fc
     path: fc.option(pathMatch, { nil: undefined }),
     headers: fc.option(
       fc.uniqueArray(
-        fc.record({ name: fc.constantFrom('X-One', 'x-two'), value: fc.constantFrom('1', '2') }),
+        fc.record({
+          name: fc.constantFrom('X-One', 'x-two'),
+          type: fc.constantFrom('Exact', 'RegularExpression'),
+          value: fc.constantFrom('1', '2', '[12]', '1|3'),
+        }),
         { maxLength: 2, selector: (h) => h.name },
       ),
       { nil: undefined },
@@ -139,7 +143,12 @@ function matches(
   }
   if (type === 'RegularExpression' && !new RegExp(`^(?:${value})$`).test(req.path)) return false;
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), v]));
-  if (m.headers.some((h) => headers[h.name.toLowerCase()] !== h.value)) return false;
+  const header = (h: MatchEntry['match']['headers'][number]) => {
+    const v = headers[h.name.toLowerCase()];
+    if (v === undefined) return false;
+    return h.type === 'RegularExpression' ? new RegExp(`^(?:${h.value})$`).test(v) : v === h.value;
+  };
+  if (!m.headers.every(header)) return false;
   if (m.queryParams.some((q) => req.query[q.name] !== q.value)) return false;
   return m.method === undefined || m.method === req.method;
 }
@@ -226,7 +235,7 @@ function routesAgree(routes: GeneratedRoute[], requests: GeneratedRequest[]): nu
           const m: MatchEntry['match'] = {
             path: spec.path,
             headers: (spec.headers ?? []).map((h) => ({
-              type: 'Exact',
+              type: h.type,
               name: h.name,
               value: h.value,
             })),
