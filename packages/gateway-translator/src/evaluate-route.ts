@@ -386,7 +386,8 @@ function mutationEntries(
     const legacy = e['append'] === false ? 'OVERWRITE_IF_EXISTS_OR_ADD' : 'APPEND_IF_EXISTS_OR_ADD';
     return {
       key: str(h['key']).toLowerCase(),
-      value: str(h['value']),
+      // A value is a substitution format; `%%` is a literal `%` (other commands are left as written).
+      value: str(h['value']).replaceAll('%%', '%'),
       action: str(e['appendAction']) || legacy,
     };
   });
