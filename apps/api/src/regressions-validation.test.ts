@@ -113,6 +113,11 @@ describe('ReDoS through trace (defect 2)', () => {
     ],
     ['\\Z', 'spec.rules[0].matches[0].path.value', { path: { type: 'RegularExpression', value: '/x\\Z' } }],
     [
+      "a program over Envoy's size limit",
+      'spec.rules[0].matches[0].path.value',
+      { path: { type: 'RegularExpression', value: '/a{500}' } },
+    ],
+    [
       'lookbehind',
       'spec.rules[0].matches[0].path.value',
       { path: { type: 'RegularExpression', value: '/(?<=a)b' } },

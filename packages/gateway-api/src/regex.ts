@@ -24,12 +24,28 @@ function compile(pattern: string): RE2JS | Error {
   return out;
 }
 
+/**
+ * Envoy refuses a regex whose RE2 program is larger than the runtime key `re2.max_program_size.error_level`,
+ * 100 by default (RegexMatcher docs: validation belongs on the management server). re2js compiles runes where
+ * RE2 compiles UTF-8 bytes, so its count is a lower bound of Envoy's (`.` and Unicode classes cost more
+ * there): what is refused here Envoy refuses too.
+ */
+export const ENVOY_MAX_REGEX_PROGRAM_SIZE = 100;
+
+function programSize(re: RE2JS): number | undefined {
+  const prog = (re as unknown as { re2Input?: { prog?: { numInst?: () => number } } }).re2Input?.prog;
+  return typeof prog?.numInst === 'function' ? prog.numInst() : undefined;
+}
+
 /** Why RE2 (and therefore Envoy) would reject `pattern`, or undefined if it compiles. */
 export function regexProblem(pattern: string): string | undefined {
   if (pattern === '') return 'an empty regular expression is not supported';
   const re = compile(pattern);
   if (re instanceof Error)
     return `not a valid RE2 regular expression: ${re.message.replace(/^error parsing regexp: /, '')}`;
+  const size = programSize(re);
+  if (size !== undefined && size > ENVOY_MAX_REGEX_PROGRAM_SIZE)
+    return `RE2 program size ${size} is over Envoy's limit of ${ENVOY_MAX_REGEX_PROGRAM_SIZE} (re2.max_program_size.error_level); simplify the expression`;
   return undefined;
 }
 
