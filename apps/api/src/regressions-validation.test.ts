@@ -267,6 +267,51 @@ describe('unservable header values (defect 7)', () => {
     const t = await call('POST', `/gateways/${gatewayId}/trace`, { host: 'later.example.com', path: '/' });
     expect(t.json().outcome.action.type, t.body).toBe('route');
   });
+
+  it('a stored route Envoy rejects for a reason no schema knows is refused on that route; the rest is served', async () => {
+    const created = await call('POST', '/routes', route('huge', 'huge.example.com', {}));
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id as string;
+    // Envoy's HeaderValue allows 16,384 bytes; the API allows 4,096, so only a stored route has more.
+    const spec = {
+      parentRefs: [{ name: 'web' }],
+      hostnames: ['huge.example.com'],
+      rules: [
+        {
+          filters: [
+            {
+              type: 'ResponseHeaderModifier',
+              responseHeaderModifier: { set: [{ name: 'x-huge', value: 'v'.repeat(20_000) }] },
+            },
+          ],
+          backendRefs: [{ name: 'cart', port: 8080 }],
+        },
+      ],
+    };
+    await env.db.$executeRawUnsafe(
+      `UPDATE "Route" SET spec = $1::jsonb, generation = generation + 1 WHERE id = $2::uuid`,
+      JSON.stringify(spec),
+      id,
+    );
+    await enqueueReconcile(env.db, [gatewayId]);
+    await reconciler.drain();
+    const conds = (await call('GET', `/routes/${id}`)).json().status.parents[0].conditions as Array<{
+      type: string;
+      status: string;
+      reason: string;
+      message: string;
+    }>;
+    expect(conds.find((c) => c.type === 'Accepted')).toMatchObject({
+      status: 'False',
+      reason: 'UnsupportedValue',
+      message: expect.stringContaining("rejected by Envoy's schema"),
+    });
+    const newest = await newestRevision();
+    expect(newest.status, newest.error ?? '').not.toBe('tainted');
+    expect((await traceShop()).outcome.action.type).toBe('route');
+    const t = await call('POST', `/gateways/${gatewayId}/trace`, { host: 'huge.example.com', path: '/' });
+    expect(t.json().outcome.action.type, t.body).toBe('notFound');
+  });
 });
 
 describe('template fragments (defect 7)', () => {
