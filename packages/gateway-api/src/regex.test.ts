@@ -49,6 +49,7 @@ describe('the RE2 engine (Envoy safe_regex semantics)', () => {
   it('rewrites with RE2 substitution syntax (\\N names a group, $ is literal)', () => {
     expect(regexReplaceAll('^/api/(\\w+)', '/api/foo/bar', '/v2/\\1')).toBe('/v2/foo/bar');
     expect(regexReplaceAll('o', 'foo', '0')).toBe('f00');
+    expect(regexReplaceAll('b+', 'abbbc', '[\\0]')).toBe('a[bbb]c');
     expect(regexReplaceAll('o', 'fo', '$1\\\\')).toBe('f$1\\');
     expect(regexReplaceAll('(', 'x', 'y')).toBeUndefined();
   });

@@ -66,13 +66,13 @@ export function regexFullMatch(pattern: string, value: string): boolean {
 export function regexReplaceAll(pattern: string, value: string, substitution: string): string | undefined {
   const re = compile(pattern);
   if (re instanceof Error) return undefined;
-  // Translate RE2's `\N` into re2js's `$N`; literal `$` becomes `$$`, `\\` a single backslash.
+  // Translate RE2's `\N` into re2js's `$N` (`\0` is `$&`); a literal `$` becomes `$$`, `\\` one backslash.
   let repl = '';
   for (let i = 0; i < substitution.length; i++) {
     const c = substitution[i] ?? '';
     const next = substitution[i + 1] ?? '';
     if (c === '\\' && /[0-9]/.test(next)) {
-      repl += next === '0' ? '$0' : `$${next}`;
+      repl += next === '0' ? '$&' : `$${next}`;
       i++;
     } else if (c === '\\' && next === '\\') {
       repl += '\\';
