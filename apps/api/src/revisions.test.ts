@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enqueueReconcile } from './modules/common.js';
 import { createReconciler, type Reconciler } from './reconciler/reconciler.js';
 import { auth, createAccount, testEnv, type TestEnv } from './test-support/harness.js';
 
@@ -167,21 +168,33 @@ describe('configuration revisions', () => {
   });
 
   it('a route Envoy could not run is refused on the route, and the rest of the gateway keeps being served', async () => {
+    const brokenSpec = {
+      parentRefs: [{ name: 'web' }],
+      hostnames: ['broken.example.com'],
+      rules: [
+        {
+          matches: [{ path: { type: 'RegularExpression', value: '/(' } }],
+          backendRefs: [{ name: 'cart', port: 8080 }],
+        },
+      ],
+    };
+    // The API refuses it at the field now (RE2 validation) ...
+    const refused = await call('POST', '/routes', { kind: 'HTTPRoute', name: 'broken', spec: brokenSpec });
+    expect(refused.statusCode, refused.body).toBe(400);
+    expect(refused.json().issues[0].path).toBe('spec.rules[0].matches[0].path.value');
+    // ... and one stored before that check (written straight into the store) is refused on the route alone.
     const bad = await call('POST', '/routes', {
       kind: 'HTTPRoute',
       name: 'broken',
-      spec: {
-        parentRefs: [{ name: 'web' }],
-        hostnames: ['broken.example.com'],
-        rules: [
-          {
-            matches: [{ path: { type: 'RegularExpression', value: '/(' } }],
-            backendRefs: [{ name: 'cart', port: 8080 }],
-          },
-        ],
-      },
+      spec: { ...brokenSpec, rules: [{ backendRefs: [{ name: 'cart', port: 8080 }] }] },
     });
     expect(bad.statusCode, bad.body).toBe(201);
+    await env.db.$executeRawUnsafe(
+      'UPDATE "Route" SET spec = $1::jsonb, generation = generation + 1 WHERE id = $2::uuid',
+      JSON.stringify(brokenSpec),
+      bad.json().id,
+    );
+    await enqueueReconcile(env.db, [gatewayId]);
     await reconciler.drain();
     const route = (await call('GET', `/routes/${bad.json().id}`)).json();
     const conds = route.status.parents[0].conditions as Array<{

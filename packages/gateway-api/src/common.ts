@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { regexProblem } from './regex.js';
 
 // Primitive types of Gateway API v1 (sigs.k8s.io/gateway-api/apis/v1/shared_types.go), with the patterns
 // and lengths the v1.6.1 CRDs declare. Patterns are copied verbatim so ours never accept what upstream rejects.
@@ -75,6 +76,27 @@ export const PreciseHostname = z
   .max(253)
   .regex(DNS1123_SUBDOMAIN, pattern(DNS1123_SUBDOMAIN, 'RFC 1123 hostname without wildcard'));
 export type PreciseHostname = z.infer<typeof PreciseHostname>;
+
+/**
+ * Envoy's `HTTP_HEADER_VALUE` rule (non-strict, as HeaderValue declares it): no NUL, CR or LF. Envoy applies
+ * it to header values and to everything it writes into a header (redirect paths, rewrites); a proxy given such
+ * a value rejects the whole RouteConfiguration, so it is refused at the field instead.
+ */
+export const HEADER_VALUE_FORBIDDEN = /[\0\r\n]/;
+const HEADER_VALUE_MESSAGE = 'must not contain NUL, CR or LF (Envoy HTTP_HEADER_VALUE)';
+
+/** A string Envoy accepts as a header value (and as a redirect path or rewrite, which end up in headers). */
+export const headerValueText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((v) => !HEADER_VALUE_FORBIDDEN.test(v), { message: HEADER_VALUE_MESSAGE });
+
+/** Adds an issue at `path` when RE2 would reject `value` (for values whose type decides if they are regexes). */
+export function addRegexIssue(value: string, ctx: z.RefinementCtx, path: PropertyKey[]): void {
+  const problem = regexProblem(value);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', path, message: problem });
+}
 
 /** HTTPHeaderName: an RFC 7230 token. */
 export const HTTPHeaderName = z
@@ -255,7 +277,7 @@ export type ObjectReference = z.infer<typeof ObjectReference>;
 export const RouteHostnames = z.array(Hostname).max(16);
 
 /** HTTPHeader: name/value pair used by header modifiers. */
-export const HTTPHeader = z.strictObject({ name: HTTPHeaderName, value: z.string().min(1).max(4096) });
+export const HTTPHeader = z.strictObject({ name: HTTPHeaderName, value: headerValueText(4096).min(1) });
 export type HTTPHeader = z.infer<typeof HTTPHeader>;
 
 /** HTTPHeaderFilter (RequestHeaderModifier / ResponseHeaderModifier). */
@@ -266,18 +288,26 @@ export const HTTPHeaderFilter = z.strictObject({
   add: uniqueBy(HTTPHeader, (h) => h.name, 'name')
     .max(16)
     .optional(),
-  remove: uniqueBy(z.string(), (s) => s, 'header')
+  // Upstream leaves these unpatterned; Envoy's request/response_headers_to_remove take header names.
+  remove: uniqueBy(HTTPHeaderName, (s) => s, 'header')
     .max(16)
     .optional(),
 });
 export type HTTPHeaderFilter = z.infer<typeof HTTPHeaderFilter>;
 
 /** HTTPHeaderMatch, also used by GRPCRoute (GRPCHeaderMatch has the same shape). */
-export const HTTPHeaderMatch = z.strictObject({
-  type: z.enum(['Exact', 'RegularExpression']).default('Exact'),
-  name: HTTPHeaderName,
-  value: z.string().min(1).max(4096),
-});
+export const HTTPHeaderMatch = z
+  .strictObject({
+    type: z.enum(['Exact', 'RegularExpression']).default('Exact'),
+    name: HTTPHeaderName,
+    value: z.string().min(1).max(4096),
+  })
+  .superRefine((m, ctx) => {
+    if (m.type === 'RegularExpression') addRegexIssue(m.value, ctx, ['value']);
+    // No request can carry a header value with NUL, CR or LF: such an exact match is a typo or an attack.
+    else if (HEADER_VALUE_FORBIDDEN.test(m.value))
+      ctx.addIssue({ code: 'custom', path: ['value'], message: HEADER_VALUE_MESSAGE });
+  });
 export type HTTPHeaderMatch = z.infer<typeof HTTPHeaderMatch>;
 
 /** Fraction of requests (mirroring). */

@@ -6,6 +6,7 @@ import {
   HTTPHeaderMatch,
   HTTPRequestMirrorFilter,
   LocalObjectReference,
+  addRegexIssue,
   ParentRefs,
   RouteHostnames,
   RouteRuleName,
@@ -32,7 +33,11 @@ export const GRPCMethodMatch = z
         message: "One or both of 'service' or 'method' must be specified",
       });
     }
-    if (m.type !== 'Exact') return;
+    if (m.type === 'RegularExpression') {
+      if (m.service !== undefined) addRegexIssue(m.service, ctx, ['service']);
+      if (m.method !== undefined) addRegexIssue(m.method, ctx, ['method']);
+      return;
+    }
     if (m.service !== undefined && !GRPC_SERVICE.test(m.service)) {
       ctx.addIssue({
         code: 'custom',

@@ -9,6 +9,8 @@ import {
   HTTPHeaderName,
   HTTPRequestMirrorFilter,
   LocalObjectReference,
+  addRegexIssue,
+  headerValueText,
   ParentRefs,
   PortNumber,
   PreciseHostname,
@@ -54,18 +56,22 @@ export const HTTPPathMatch = z
     value: z.string().max(1024).default('/'),
   })
   .superRefine((path, ctx) => {
-    if (path.type === 'RegularExpression') return;
+    if (path.type === 'RegularExpression') return addRegexIssue(path.value, ctx, ['value']);
     for (const [ok, message] of PATH_RULES) {
       if (!ok(path.value)) ctx.addIssue({ code: 'custom', path: ['value'], message });
     }
   });
 export type HTTPPathMatch = z.infer<typeof HTTPPathMatch>;
 
-export const HTTPQueryParamMatch = z.strictObject({
-  type: z.enum(['Exact', 'RegularExpression']).default('Exact'),
-  name: HTTPHeaderName,
-  value: z.string().min(1).max(1024),
-});
+export const HTTPQueryParamMatch = z
+  .strictObject({
+    type: z.enum(['Exact', 'RegularExpression']).default('Exact'),
+    name: HTTPHeaderName,
+    value: z.string().min(1).max(1024),
+  })
+  .superRefine((q, ctx) => {
+    if (q.type === 'RegularExpression') addRegexIssue(q.value, ctx, ['value']);
+  });
 export type HTTPQueryParamMatch = z.infer<typeof HTTPQueryParamMatch>;
 
 export const HTTPMethod = z.enum([
@@ -114,11 +120,11 @@ export const HTTPPathModifier = z.discriminatedUnion(
   'type',
   [
     z.strictObject(
-      { type: z.literal('ReplaceFullPath'), replaceFullPath: z.string().max(1024) },
+      { type: z.literal('ReplaceFullPath'), replaceFullPath: headerValueText(1024) },
       { error: pathModifierError },
     ),
     z.strictObject(
-      { type: z.literal('ReplacePrefixMatch'), replacePrefixMatch: z.string().max(1024) },
+      { type: z.literal('ReplacePrefixMatch'), replacePrefixMatch: headerValueText(1024) },
       { error: pathModifierError },
     ),
   ],

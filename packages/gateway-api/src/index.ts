@@ -8,3 +8,4 @@ export * from './l4-route.js';
 export * from './reference-grant.js';
 export * from './status.js';
 export * from './validate.js';
+export * from './regex.js';

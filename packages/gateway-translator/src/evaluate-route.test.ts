@@ -59,6 +59,37 @@ describe('evaluateRoute', () => {
     expect(cluster('other.org:8080', '/')).toBe(404);
   });
 
+  it.each([
+    ['shorter listed first', ['*.example.com', '*.b.example.com']],
+    ['longer listed first', ['*.b.example.com', '*.example.com']],
+  ])('takes the longest suffix wildcard whatever the order (%s)', (_order, domains) => {
+    const vhosts = rc(
+      domains.map((d) => ({
+        name: d,
+        domains: [d],
+        routes: [{ name: d, match: { prefix: '/' }, route: to(d) }],
+      })),
+    );
+    expect(evaluateRoute(vhosts, { host: 'x.b.example.com', path: '/' }).virtualHost).toBe('*.b.example.com');
+    expect(evaluateRoute(vhosts, { host: 'x.c.example.com', path: '/' }).virtualHost).toBe('*.example.com');
+    // Within one virtual host, too: the longest of its own domains decides against another's.
+    const mixed = rc([
+      { name: 'short', domains: ['*.com', 'a.org'], routes: [] },
+      { name: 'long', domains: ['*.example.com'], routes: [] },
+    ]);
+    expect(evaluateRoute(mixed, { host: 'x.example.com', path: '/' }).virtualHost).toBe('long');
+  });
+
+  it('takes the longest prefix wildcard whatever the order', () => {
+    for (const domains of [
+      ['www.*', 'www.example.*'],
+      ['www.example.*', 'www.*'],
+    ]) {
+      const vhosts = rc(domains.map((d) => ({ name: d, domains: [d], routes: [] })));
+      expect(evaluateRoute(vhosts, { host: 'www.example.org', path: '/' }).virtualHost).toBe('www.example.*');
+    }
+  });
+
   it('matches regular expressions against the whole path without the query', () => {
     expect(cluster('other.org', '/r/12?x=1')).toBe('regex');
     expect(cluster('other.org', '/r/12/x')).toBe(404);

@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { regexFullMatch, regexReplaceAll } from './regex.js';
 
 // What Envoy does with a request, given a RouteConfiguration (proto3 JSON): the virtual host and route it
 // picks, the action, and the filters that route applies. Used for troubleshooting (trace API) and by the
@@ -262,12 +263,9 @@ function selectVirtualHost(vhosts: JsonObject[], host: string): JsonObject | und
   return best?.vh;
 }
 
+/** safe_regex matchers match the whole value, with RE2 (linear time: a trace cannot be made to hang). */
 function fullMatch(regex: string, value: string): boolean {
-  try {
-    return new RegExp(`^(?:${regex})$`).test(value);
-  } catch {
-    return false;
-  }
+  return regexFullMatch(regex, value);
 }
 
 function stringMatches(m: JsonObject, value: string): boolean {
@@ -344,12 +342,7 @@ function rewritePath(action: JsonObject, route: JsonObject, path: string): strin
   }
   const rr = action['regexRewrite'];
   if (isJsonObject(rr) && isJsonObject(rr['pattern'])) {
-    try {
-      const re = new RegExp(str(rr['pattern']['regex']), 'g');
-      return path.replace(re, str(rr['substitution']).replace(/\\(\d)/g, '$$$1'));
-    } catch {
-      return undefined;
-    }
+    return regexReplaceAll(str(rr['pattern']['regex']), path, str(rr['substitution']));
   }
   return undefined;
 }
@@ -393,7 +386,8 @@ function mutationEntries(
     const legacy = e['append'] === false ? 'OVERWRITE_IF_EXISTS_OR_ADD' : 'APPEND_IF_EXISTS_OR_ADD';
     return {
       key: str(h['key']).toLowerCase(),
-      value: str(h['value']),
+      // A value is a substitution format; `%%` is a literal `%` (other commands are left as written).
+      value: str(h['value']).replaceAll('%%', '%'),
       action: str(e['appendAction']) || legacy,
     };
   });

@@ -39,8 +39,7 @@ export function compareMatchEntries(a: MatchEntry, b: MatchEntry): number {
     b.match.queryParams.length - a.match.queryParams.length ||
     compareHostnames(a.hostname, b.hostname) ||
     compareCreation(a.route.creationTimestamp, b.route.creationTimestamp) ||
-    compareStrings(a.route.namespace, b.route.namespace) ||
-    compareStrings(a.route.name, b.route.name) ||
+    compareStrings(qualifiedName(a.route), qualifiedName(b.route)) ||
     compareStrings(a.route.kind, b.route.kind) ||
     a.rule - b.rule ||
     a.matchIndex - b.matchIndex
@@ -55,6 +54,14 @@ function compareHostnames(a: string, b: string): number {
   return nb - na || cb - ca;
 }
 
+/**
+ * The spec orders tied routes by "{namespace}/{name}" as one string, which is not namespace-then-name:
+ * "ns-a/x" sorts before "ns/x" because "-" sorts before "/".
+ */
+function qualifiedName(r: RouteInput): string {
+  return `${r.namespace}/${r.name}`;
+}
+
 function compareCreation(a: string | undefined, b: string | undefined): number {
   if (a === undefined || b === undefined) return 0;
   const ta = Date.parse(a);
@@ -67,8 +74,7 @@ function compareCreation(a: string | undefined, b: string | undefined): number {
 export function compareRoutes(a: RouteInput, b: RouteInput): number {
   return (
     compareCreation(a.creationTimestamp, b.creationTimestamp) ||
-    compareStrings(a.namespace, b.namespace) ||
-    compareStrings(a.name, b.name) ||
+    compareStrings(qualifiedName(a), qualifiedName(b)) ||
     compareStrings(a.kind, b.kind)
   );
 }

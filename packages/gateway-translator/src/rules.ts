@@ -1,6 +1,7 @@
 import { Reason } from './conditions.js';
 import { BackendResolver, type RefProblem } from './backends.js';
 import { parseDuration } from './duration.js';
+import { HEADER_VALUE_FORBIDDEN } from '@epic/gateway-api';
 import { regexProblem } from './regex.js';
 import type {
   CorsFilter,
@@ -164,11 +165,56 @@ export function resolveRoute(route: RouteInput, backends: BackendResolver): Reso
       for (const re of regexes) {
         const problem = regexProblem(re);
         if (problem !== undefined)
-          unsupported.push(`rule ${rule.index}: invalid regular expression ${problem}`);
+          unsupported.push(
+            `rule ${rule.index}: invalid regular expression ${JSON.stringify(re)}: ${problem}`,
+          );
       }
     }
   }
+  specRules.forEach((rule, index) => {
+    const filterLists = [rule.filters ?? [], ...(rule.backendRefs ?? []).map((b) => b.filters ?? [])];
+    for (const filters of filterLists)
+      for (const problem of filters.flatMap(unservableFilterValues))
+        unsupported.push(`rule ${index}: ${problem}`);
+  });
   return { route, rules, problems, unsupported };
+}
+
+/** Header names Envoy's HTTP_HEADER_NAME accepts (RFC 7230 tokens, as the Gateway API CRD declares them). */
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
+
+/**
+ * Values of a filter that Envoy would refuse (its HTTP_HEADER_NAME / HTTP_HEADER_VALUE rules), which would
+ * make it reject the whole RouteConfiguration. The API's schemas refuse them up front; this keeps a route
+ * stored before that check (or written by another client) from taking the gateway's other routes with it.
+ */
+function unservableFilterValues(f: RouteFilter): string[] {
+  const out: string[] = [];
+  const value = (what: string, v: string | undefined) => {
+    if (v !== undefined && HEADER_VALUE_FORBIDDEN.test(v))
+      out.push(`${what} ${JSON.stringify(v)} contains NUL, CR or LF`);
+  };
+  const name = (what: string, n: string) => {
+    if (!HEADER_NAME.test(n)) out.push(`${what} ${JSON.stringify(n)} is not a valid header name`);
+  };
+  const headers = (m: HeaderModifier, filter: string) => {
+    for (const h of [...(m.set ?? []), ...(m.add ?? [])]) {
+      name(`${filter} header`, h.name);
+      value(`${filter} ${h.name} value`, h.value);
+    }
+    for (const n of m.remove ?? []) name(`${filter} remove`, n);
+  };
+  const path = (p: { replaceFullPath?: string; replacePrefixMatch?: string } | undefined, filter: string) => {
+    value(`${filter} path`, p?.replaceFullPath);
+    value(`${filter} path`, p?.replacePrefixMatch);
+  };
+  if (f.type === 'RequestHeaderModifier') headers(f.requestHeaderModifier, f.type);
+  else if (f.type === 'ResponseHeaderModifier') headers(f.responseHeaderModifier, f.type);
+  else if (f.type === 'RequestRedirect') path(f.requestRedirect.path, f.type);
+  else if (f.type === 'URLRewrite') path(f.urlRewrite.path, f.type);
+  else if (f.type === 'CORS')
+    for (const n of [...(f.cors.allowHeaders ?? []), ...(f.cors.exposeHeaders ?? [])]) name('CORS header', n);
+  return out;
 }
 
 /**

@@ -345,16 +345,25 @@ function clusterWeight(d: IRDestination): JsonObject {
   return out;
 }
 
+/**
+ * Envoy reads header values to add as substitution formats: `%REQ(authorization)%` would copy a request
+ * header and a lone `%` makes it reject the whole RouteConfiguration ("Un-terminated variable expression").
+ * Gateway API values are literal text, so every `%` is written as Envoy's literal `%%`.
+ */
+function literalHeaderValue(value: string): string {
+  return value.replaceAll('%', '%%');
+}
+
 function headerMutations(m: IRHeaderMutation | undefined, side: 'request' | 'response'): JsonObject {
   if (m === undefined) return {};
   const out: JsonObject = {};
   const add: JsonValue[] = [
     ...m.set.map((h) => ({
-      header: { key: h.name, value: h.value },
+      header: { key: h.name, value: literalHeaderValue(h.value) },
       appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD',
     })),
     ...m.add.map((h) => ({
-      header: { key: h.name, value: h.value },
+      header: { key: h.name, value: literalHeaderValue(h.value) },
       appendAction: 'APPEND_IF_EXISTS_OR_ADD',
     })),
   ];

@@ -36,6 +36,14 @@ describe('object store', () => {
     expect(() => store.eventsSince('/configmaps', rv - 11)).toThrowError(/too old resource version/);
   });
 
+  it('resumes strictly after the given resourceVersion, never re-sending the event at it', () => {
+    const store = new ObjectStore(100);
+    for (let i = 0; i < 5; i++) store.put('/configmaps', 'ns', `c${i}`, { metadata: {} });
+    const rv = store.resourceVersion;
+    expect(store.eventsSince('/configmaps', rv - 2).map((e) => e.rv)).toEqual([rv - 1, rv]);
+    expect(store.eventsSince('/configmaps', rv)).toEqual([]);
+  });
+
   it('records deletions with a new resourceVersion', () => {
     const store = new ObjectStore(10);
     store.put('/configmaps', 'ns', 'a', { metadata: { name: 'a' } });

@@ -24,6 +24,13 @@ const ipAddress = z
   .refine((s) => parseAddress(s) !== undefined, 'must be an IPv4 or IPv6 address');
 const port = z.number().int().min(1).max(65535);
 
+// Kubernetes bounds a slice at 1,000 endpoints of up to 100 addresses; each endpoint is rendered once per
+// port, so the addresses of a whole slice are bounded too (one per pod is what the EndpointSlice controller
+// writes). A node carries many endpoints, so a slice never names more nodes than it has endpoints.
+const MAX_ENDPOINTS = 1000;
+const MAX_SLICE_ADDRESSES = 1000;
+const MAX_NODE_ADDRESSES = MAX_ENDPOINTS;
+
 /** discovery.k8s.io/v1 EndpointSlice, the parts EPIC uses. */
 export const endpointPortSchema = z.strictObject({
   name: z.string().max(63).optional(),
@@ -40,7 +47,7 @@ export const endpointSchema = z.strictObject({
       terminating: z.boolean().optional(),
     })
     .default({}),
-  nodeName: z.string().max(253).optional(),
+  nodeName: dnsSubdomain.optional(),
   zone: z.string().max(253).optional(),
 });
 export const upsertEndpointSliceInput = z
@@ -52,13 +59,24 @@ export const upsertEndpointSliceInput = z
     serviceName: dnsLabel,
     addressType: z.enum(['IPv4', 'IPv6']).default('IPv4'),
     ports: z.array(endpointPortSchema).max(100).default([]),
-    endpoints: z.array(endpointSchema).max(1000).default([]),
+    endpoints: z.array(endpointSchema).max(MAX_ENDPOINTS).default([]),
     nodeAddresses: z
-      .record(z.string().max(253), ipAddress)
+      .record(dnsSubdomain, ipAddress)
+      .refine((m) => Object.keys(m).length <= MAX_NODE_ADDRESSES, {
+        message: `must name at most ${MAX_NODE_ADDRESSES} nodes`,
+        abort: true,
+      })
       .default({})
       .describe('workload node name → address that carries its tunnels'),
   })
   .superRefine((v, ctx) => {
+    const addresses = v.endpoints.reduce((n, e) => n + e.addresses.length, 0);
+    if (addresses > MAX_SLICE_ADDRESSES)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endpoints'],
+        message: `must hold at most ${MAX_SLICE_ADDRESSES} addresses in all (has ${addresses})`,
+      });
     const family = v.addressType === 'IPv4' ? 'ipv4' : 'ipv6';
     v.endpoints.forEach((e, i) =>
       e.addresses.forEach((a, j) => {
@@ -79,7 +97,7 @@ export const staticEndpointsInput = z.strictObject({
       z.strictObject({
         address: ipAddress,
         ready: z.boolean().default(true),
-        nodeName: z.string().max(253).optional(),
+        nodeName: dnsSubdomain.optional(),
       }),
     )
     .max(1000),

@@ -14,6 +14,8 @@ export const listRevisionsQuery = z.strictObject({
   before: version.optional().describe('only revisions older than this version (the next page)'),
 });
 export const diffRevisionsQuery = z.strictObject({ from: version, to: version });
+// A traced request is evaluated against every route of the gateway (with RE2: linear in its size); this bounds it.
+const MAX_TRACE_FIELDS = 100;
 export const traceInput = z.strictObject({
   port: z
     .number()
@@ -34,8 +36,15 @@ export const traceInput = z.strictObject({
     .default('GET'),
   headers: z
     .record(z.string().max(256), z.union([z.string().max(8192), z.array(z.string().max(8192)).max(20)]))
+    .refine((h) => Object.keys(h).length <= MAX_TRACE_FIELDS, `must hold at most ${MAX_TRACE_FIELDS} headers`)
     .default({}),
-  query: z.record(z.string().max(256), z.string().max(8192)).default({}),
+  query: z
+    .record(z.string().max(256), z.string().max(8192))
+    .refine(
+      (q) => Object.keys(q).length <= MAX_TRACE_FIELDS,
+      `must hold at most ${MAX_TRACE_FIELDS} parameters`,
+    )
+    .default({}),
 });
 
 interface Row {

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { validateResource } from '@epic/envoy-proto';
 import {
+  ConditionType,
+  Reason,
   Secret,
   canonicalize,
   translate,
@@ -248,17 +250,24 @@ function validateOnce(
   return v;
 }
 
-export function render(input: TranslateInput): Rendered {
-  const inputHash = sha256({
-    ...input,
-    certificates: input.certificates.map((c) => ({ ...c, privateKey: c.privateKey.reveal() })),
-  });
+interface Attempt {
+  status: TranslateStatus;
+  resources?: EnvoyResources;
+  error?: string;
+  /** Proto validation errors inside a RouteConfiguration's routes, by the Envoy route's name. */
+  routeProblems: Map<string, string>;
+}
+
+const ROUTE_PATH = /^virtual_?[hH]osts\[(\d+)\]\.routes\[(\d+)\]/;
+
+function attempt(input: TranslateInput): Attempt {
   const result = translate(input);
   if (!result.resources) {
     const error = `invalid configuration: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`;
-    return { status: result.status, error, inputHash, hash: sha256({ error }) };
+    return { status: result.status, error, routeProblems: new Map() };
   }
   const problems: string[] = [];
+  const routeProblems = new Map<string, string>();
   const all = [
     ...result.resources.listeners,
     ...result.resources.routes,
@@ -268,22 +277,111 @@ export function render(input: TranslateInput): Rendered {
   ];
   for (const r of all) {
     const v = validateOnce(r.typeUrl, r.resource);
-    if (!v.ok)
-      problems.push(
-        ...v.errors
-          .slice(0, 3)
-          .map(
-            (e) =>
-              `${r.typeUrl.slice(r.typeUrl.lastIndexOf('.') + 1)} ${JSON.stringify(r.name)}: ${e.path}: ${e.message}`,
-          ),
-      );
+    if (v.ok) continue;
+    const kind = r.typeUrl.slice(r.typeUrl.lastIndexOf('.') + 1);
+    problems.push(
+      ...v.errors.slice(0, 3).map((e) => `${kind} ${JSON.stringify(r.name)}: ${e.path}: ${e.message}`),
+    );
+    if (kind !== 'RouteConfiguration') continue;
+    const vhosts = (r.resource as { virtualHosts?: Array<{ routes?: Array<{ name?: string }> }> })
+      .virtualHosts;
+    for (const e of v.errors) {
+      const m = ROUTE_PATH.exec(e.path);
+      const name = m ? vhosts?.[Number(m[1])]?.routes?.[Number(m[2])]?.name : undefined;
+      if (name !== undefined && !routeProblems.has(name))
+        routeProblems.set(name, `${e.path.replace(ROUTE_PATH, 'route')}: ${e.message}`);
+    }
   }
-  const hash = sha256(result.resources);
+  return {
+    status: result.status,
+    resources: result.resources,
+    routeProblems,
+    ...(problems.length ? { error: `rejected by Envoy's schema: ${problems.slice(0, 10).join('; ')}` } : {}),
+  };
+}
+
+/** The route an Envoy route was rendered from: its name is `<kind>/<namespace>/<name>/rule/<i>/match/<j>`. */
+function sourceRoute(routes: readonly RouteInput[], envoyRouteName: string): RouteInput | undefined {
+  const [kind, namespace, name] = envoyRouteName.split('/');
+  return routes.find((r) => r.kind.toLowerCase() === kind && r.namespace === namespace && r.name === name);
+}
+
+/**
+ * Renders the gateway. When Envoy's schema rejects routes of a RouteConfiguration (which would make a proxy
+ * refuse the whole configuration and freeze the gateway), those routes are refused on their own status
+ * (Accepted=False, UnsupportedValue, naming the field) and the gateway is rendered without them; only what
+ * no single route explains taints the revision.
+ */
+export function render(input: TranslateInput): Rendered {
+  const inputHash = sha256({
+    ...input,
+    certificates: input.certificates.map((c) => ({ ...c, privateKey: c.privateKey.reveal() })),
+  });
+  const refused = new Map<string, { route: RouteInput; message: string }>();
+  let routes = input.routes;
+  let result = attempt(input);
+  // Each pass drops at least one route, so this ends; it normally takes one.
+  while (result.error !== undefined && result.routeProblems.size > 0) {
+    for (const [envoyName, message] of result.routeProblems) {
+      const route = sourceRoute(routes, envoyName);
+      if (route && !refused.has(route.id)) refused.set(route.id, { route, message });
+    }
+    const kept = routes.filter((r) => !refused.has(r.id));
+    if (kept.length === routes.length) break;
+    routes = kept;
+    const first = result;
+    result = attempt({ ...input, routes });
+    result.status = {
+      ...result.status,
+      routes: [...result.status.routes, ...refusedStatus(first.status, refused)].sort(byRoute),
+    };
+  }
+  if (!result.resources) {
+    return {
+      status: result.status,
+      error: result.error ?? 'invalid configuration',
+      inputHash,
+      hash: sha256({ error: result.error }),
+    };
+  }
   return {
     status: result.status,
     resources: result.resources,
     inputHash,
-    hash,
-    ...(problems.length ? { error: `rejected by Envoy's schema: ${problems.slice(0, 10).join('; ')}` } : {}),
+    hash: sha256(result.resources),
+    ...(result.error !== undefined ? { error: result.error } : {}),
   };
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+function byRoute(a: { kind: string; namespace: string; name: string }, b: typeof a): number {
+  return cmp(a.kind, b.kind) || cmp(a.namespace, b.namespace) || cmp(a.name, b.name);
+}
+
+/** The refused routes' status from the render that included them, with Accepted=False naming Envoy's objection. */
+function refusedStatus(
+  status: TranslateStatus,
+  refused: ReadonlyMap<string, { route: RouteInput; message: string }>,
+): TranslateStatus['routes'] {
+  return status.routes
+    .filter((r) => refused.has(r.id))
+    .map((r) => {
+      const { route, message } = refused.get(r.id)!;
+      return {
+        ...r,
+        parents: r.parents.map((p) => ({
+          ...p,
+          conditions: [
+            {
+              type: ConditionType.Accepted,
+              status: 'False' as const,
+              reason: Reason.UnsupportedValue,
+              message: `rejected by Envoy's schema: ${message}`,
+              observedGeneration: route.generation,
+            },
+            ...p.conditions.filter((c) => c.type !== ConditionType.Accepted),
+          ],
+        })),
+      };
+    });
 }

@@ -9,7 +9,13 @@ const hostname = fc
   .map(([wild, labels]) => `${wild ? '*.' : ''}${labels.join('.')}`);
 const preciseHostname = fc.array(label, { minLength: 1, maxLength: 3 }).map((l) => l.join('.'));
 const headerName = fc.stringMatching(/^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,12}$/);
-const headerValue = fc.string({ minLength: 1, maxLength: 20 });
+// Envoy refuses NUL, CR and LF in header values (HTTP_HEADER_VALUE).
+const headerValue = fc.string({ minLength: 1, maxLength: 20 }).filter((v) => !/[\0\r\n]/.test(v));
+// Regular expressions are RE2 (Envoy's safe_regex): a handful of valid ones, plus escaped literals.
+const regexValue = fc.oneof(
+  fc.constantFrom('.*', 'v[0-9]+', 'a|b', '[a-z]{1,3}', '(?i)token', '\\d+'),
+  headerValue.map((v) => v.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&')),
+);
 const pathValue = fc
   .array(fc.stringMatching(/^[a-zA-Z0-9_~-]{1,6}$/), { maxLength: 3 })
   .map((s) => `/${s.join('/')}`);
@@ -40,11 +46,10 @@ const backendRef = fc.oneof(serviceRef, extRef);
 
 const headers = fc.uniqueArray(
   fc
-    .record({
-      name: headerName,
-      value: headerValue,
-      type: opt(fc.constantFrom('Exact', 'RegularExpression')),
-    })
+    .oneof(
+      fc.record({ name: headerName, value: headerValue, type: opt(fc.constant('Exact')) }),
+      fc.record({ name: headerName, value: regexValue, type: fc.constant('RegularExpression') }),
+    )
     .map(compact),
   { maxLength: 3, selector: (h) => h.name },
 );
