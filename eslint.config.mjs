@@ -121,7 +121,7 @@ export default tseslint.config(
                 'http',
                 'node:http',
               ],
-              message: 'Pure libraries do no I/O (STYLE.md, Translation pipeline).',
+              message: 'Pure libraries do no I/O (docs/STYLE.md, Translation pipeline).',
             },
           ],
         },

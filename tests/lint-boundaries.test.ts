@@ -15,8 +15,8 @@ const [bin, ...lintArgs] = (
   JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: { lint: string } }
 ).scripts.lint.split(/\s+/);
 
-/** The ESLint CLI as `npm run lint` runs it, on source given on stdin as if it were `file`. */
-function lint(file: string, source: string): { status: number | null; output: string } {
+/** The ESLint CLI as `npm run lint` runs it, on source given on stdin as if it were a new file in `dir`. */
+function lint(dir: string, source: string): { status: number | null; output: string } {
   expect(bin).toBe('eslint');
   const r = spawnSync(
     process.execPath,
@@ -25,7 +25,7 @@ function lint(file: string, source: string): { status: number | null; output: st
       ...lintArgs.filter((a) => a !== '.'),
       '--stdin',
       '--stdin-filename',
-      file,
+      path.join(dir, 'lint-probe.ts'),
     ],
     {
       cwd: repoRoot,
@@ -45,10 +45,7 @@ function lint(file: string, source: string): { status: number | null; output: st
 
 describe('npm run lint enforces module boundaries from a fresh clone', () => {
   it('refuses a pure package importing fastify, with no project graph computed beforehand', () => {
-    const r = lint(
-      'packages/gateway-api/src/lint-probe.ts',
-      "import Fastify from 'fastify';\nexport const f = Fastify;\n",
-    );
+    const r = lint('packages/gateway-api/src', "import Fastify from 'fastify';\nexport const f = Fastify;\n");
     expect(r.output).toMatch(/type:pure.*not allowed to import "fastify".*@nx\/enforce-module-boundaries/);
     expect(r.output).not.toMatch(/rule will be skipped/);
     expect(r.status).toBe(1);
@@ -56,7 +53,7 @@ describe('npm run lint enforces module boundaries from a fresh clone', () => {
 
   it('refuses a pure package importing a Node library of the workspace', () => {
     const r = lint(
-      'packages/gateway-translator/src/lint-probe.ts',
+      'packages/gateway-translator/src',
       "import * as xds from '@epic/xds-server';\nexport const x = xds;\n",
     );
     expect(r.output).toMatch(/@nx\/enforce-module-boundaries/);
@@ -64,19 +61,13 @@ describe('npm run lint enforces module boundaries from a fresh clone', () => {
   });
 
   it('lets an app import fastify', () => {
-    const r = lint(
-      'apps/api/src/lint-probe.ts',
-      "import Fastify from 'fastify';\nexport const f = Fastify;\n",
-    );
+    const r = lint('apps/api/src', "import Fastify from 'fastify';\nexport const f = Fastify;\n");
     expect(r.output).toBe('');
     expect(r.status).toBe(0);
   });
 
   it('fails on a warning', () => {
-    const r = lint(
-      'apps/api/src/lint-probe.ts',
-      '// eslint-disable-next-line no-console\nexport const f = 1;\n',
-    );
+    const r = lint('apps/api/src', '// eslint-disable-next-line no-console\nexport const f = 1;\n');
     expect(r.output).toMatch(/warning/);
     expect(r.status).toBe(1);
   });
