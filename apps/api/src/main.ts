@@ -1,4 +1,6 @@
+import { setLogger as setGrpcLogger } from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
+import { format } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
@@ -95,6 +97,9 @@ async function main(): Promise<void> {
     throw e;
   }
   const log = createLogger(config);
+  // grpc-js writes its own lines to stderr (a failed bind says "No address added…" before the error is
+  // thrown and reported here): into the log, at debug.
+  setGrpcLogger({ error: (...args: unknown[]) => log.debug({ component: 'grpc' }, format(...args)) });
   // What has started, stopped in reverse order on shutdown and when a later start-up step fails.
   const running: { name: string; close: () => Promise<unknown> }[] = [];
   const closeAll = async () => {
