@@ -89,7 +89,8 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('kill -9 of the API on its embedded PostgreSQL', () => {
+// Two API start-ups, a PostgreSQL initdb and a clean stop of the stale server: minutes on a loaded CI machine.
+describe('kill -9 of the API on its embedded PostgreSQL', { timeout: 300_000 }, () => {
   it('restarts on a server of its own: the stale one stopped, data intact, one postmaster, clean Ctrl-C', async () => {
     const first = startApi();
     await waitReady(first);

@@ -216,8 +216,9 @@ async function main(): Promise<void> {
     log.flush?.();
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // SIGHUP: the terminal was closed; without it the embedded PostgreSQL would be left running.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.on(signal, () => void shutdown(signal));
 }
 
 main().catch((err: unknown) => {

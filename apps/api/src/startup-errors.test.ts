@@ -90,7 +90,7 @@ function expectOneLine(stderr: string, message: RegExp): void {
   expect(stderr.trim().split('\n')).toHaveLength(1);
 }
 
-describe('start-up errors name what is at fault', () => {
+describe('start-up errors name what is at fault', { timeout: 180_000 }, () => {
   it('the API port in use: names host and port, and stops the embedded PostgreSQL it had started', async () => {
     const port = await occupied();
     const dataDir = tempDir();

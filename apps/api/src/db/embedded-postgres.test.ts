@@ -77,7 +77,7 @@ async function refusedWith(url: string): Promise<string | undefined> {
   }
 }
 
-describe('embedded PostgreSQL', () => {
+describe('embedded PostgreSQL', { timeout: 180_000 }, () => {
   it('is durable when persistent: fsync and synchronous commit on', async () => {
     const dir = path.join(tempDir(), 'pg');
     const server = await start(dir, true);
