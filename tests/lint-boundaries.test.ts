@@ -3,12 +3,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 // An empty Nx cache directory: what a fresh clone has (no project graph computed yet).
-const freshNxCache = mkdtempSync(path.join(tmpdir(), 'epic-lint-nx-'));
-afterAll(() => rmSync(freshNxCache, { recursive: true, force: true }));
+let freshNxCache = '';
+beforeAll(() => {
+  freshNxCache = mkdtempSync(path.join(tmpdir(), 'epic-lint-nx-'));
+});
+afterAll(() => {
+  if (freshNxCache) rmSync(freshNxCache, { recursive: true, force: true });
+});
 
 // `npm run lint` is `eslint <flags> .`: run it with its own flags on one file.
 const [bin, ...lintArgs] = (

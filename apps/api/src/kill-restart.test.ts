@@ -3,15 +3,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Fault suite: `kill -9` of the API on its embedded default. The embedded PostgreSQL it started outlives
 // it; the next start must notice that server, stop it cleanly and run on a server of its own, with every
 // committed write intact and no second postmaster left behind.
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const dataDir = mkdtempSync(path.join(tmpdir(), 'epic-kill9-'));
-const pgDir = path.join(dataDir, 'pg');
+let dataDir = '';
+let pgDir = '';
 const children: ChildProcess[] = [];
 const base = 30000 + Math.floor(Math.random() * 15000);
 const ports = { api: base, xds: base + 1, pg: base + 2 };
@@ -83,8 +83,13 @@ async function call(key: string, method: string, url: string, body?: unknown) {
   return { status: r.status, body: (await r.json()) as { items?: { name: string }[] } };
 }
 
+beforeAll(() => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'epic-kill9-'));
+  pgDir = path.join(dataDir, 'pg');
+});
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  if (!dataDir) return;
   for (const pid of postmasters()) process.kill(pid, 'SIGQUIT');
   rmSync(dataDir, { recursive: true, force: true });
 });
