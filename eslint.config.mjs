@@ -1,7 +1,21 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import { createProjectGraphAsync, readCachedProjectGraph } from '@nx/devkit';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+
+// @nx/enforce-module-boundaries reads Nx's cached project graph and, when there is none (a fresh clone, a new
+// cache directory), prints a warning and skips itself: every boundary would pass. Compute the graph (and its
+// cache) before any file is linted, whoever runs ESLint (npm run lint, the CLI, the Node API, an editor), and
+// refuse to lint without one.
+try {
+  await createProjectGraphAsync({ exitOnError: false });
+  readCachedProjectGraph();
+} catch (e) {
+  throw new Error(
+    `eslint.config.mjs: no Nx project graph, so @nx/enforce-module-boundaries cannot run: ${e instanceof Error ? e.message : String(e)}`,
+  );
+}
 
 // Nx's rule checks packages, not Node built-ins: pure libraries get a second fence for those.
 const pureRoots = ['apps', 'packages'].flatMap((dir) =>
@@ -107,7 +121,7 @@ export default tseslint.config(
                 'http',
                 'node:http',
               ],
-              message: 'Pure libraries do no I/O (STYLE.md, Translation pipeline).',
+              message: 'Pure libraries do no I/O (docs/STYLE.md, Translation pipeline).',
             },
           ],
         },

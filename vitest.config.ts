@@ -4,7 +4,12 @@ import { defineConfig } from 'vitest/config';
 // (longer timeouts, serial execution for tests that need root and network namespaces).
 export default defineConfig({
   test: {
-    projects: ['apps/*', 'packages/*'],
+    projects: [
+      'apps/*',
+      'packages/*',
+      // Checks of the repository itself (lint set-up, citations, vendored files).
+      { test: { name: '@epic/repo', include: ['tests/**/*.test.ts'], testTimeout: 120_000 } },
+    ],
     reporters: ['default', './scripts/summary-reporter.ts'],
   },
 });

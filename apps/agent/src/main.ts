@@ -1,5 +1,5 @@
 /**
- * EPIC agent: one binary, four modes (ARCHITECTURE.md §1).
+ * EPIC agent: one binary, four modes (docs/ARCHITECTURE.md §1).
  *   controller  watches Gateway API objects in a workload cluster and mirrors them into EPIC
  *   node        runs the workload side of the GUE transport on a workload node
  *   linux       the Linux Gateway Controller for plain hosts

@@ -1,5 +1,11 @@
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -45,6 +51,19 @@ export interface EpicApp extends FastifyInstance {
   dbHealth: DbHealth;
 }
 
+/** Fastify logs two info lines per request; this logs one, at debug (errors stay errors). */
+class RequestLog extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(error: Error | null | undefined, req: FastifyRequest, reply: FastifyReply): void {
+    if (error) reply.log.error({ err: error, responseTime: reply.elapsedTime }, 'request errored');
+    else
+      req.log.debug(
+        { method: req.method, url: req.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        'request',
+      );
+  }
+}
+
 const webRoot = fileURLToPath(new URL('../../web/public/', import.meta.url));
 const VERSION = '0.1.0';
 
@@ -54,6 +73,7 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
     loggerInstance: typeof opts.logger === 'object' ? opts.logger : undefined,
     logger: typeof opts.logger === 'object' ? undefined : (opts.logger ?? false),
     bodyLimit,
+    logController: new RequestLog(),
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();

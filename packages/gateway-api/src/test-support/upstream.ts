@@ -5,10 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 
-// Test-only access to the upstream Gateway API bundle in ../shared (the product never reads it).
+// Test-only access to the upstream Gateway API v1.6.1 CRDs and examples, vendored under k8s/gateway-api
+// (k8s/gateway-api/README.md). This package's code never reads them.
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-export const upstreamRoot = path.resolve(repoRoot, '../shared/gateway-api');
+export const upstreamRoot = path.resolve(repoRoot, 'k8s/gateway-api');
 
 export interface ExampleObject {
   file: string;

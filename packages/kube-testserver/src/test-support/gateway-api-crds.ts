@@ -1,5 +1,5 @@
-// Installs the upstream Gateway API CRDs (from ../shared/gateway-api next to the repo) into a test server,
-// for tests of code that watches Gateway API objects. Test-only: the product never reads ../shared.
+// Installs the upstream Gateway API CRDs (vendored under k8s/gateway-api) into a test server, for tests of
+// code that watches Gateway API objects.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';

@@ -9,17 +9,8 @@ import type { KubeTestServer } from '../server.js';
 
 export const KUBECTL = '/usr/bin/kubectl';
 
-/** /work/shared/gateway-api: tests read the upstream CRDs and examples from the shared tree next to the repo. */
-export const gatewayApiDir = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  '..',
-  '..',
-  '..',
-  'shared',
-  'gateway-api',
-);
+/** The upstream Gateway API CRDs and examples, vendored under k8s/gateway-api (see its README). */
+export const gatewayApiDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../k8s/gateway-api');
 
 export interface KubectlResult {
   code: number;
