@@ -14,12 +14,14 @@ import { apiSchemas, ErrorBody } from './schemas/outputs.js';
 export interface GraphqlTwin {
   /** The Query (GET) or Mutation field. */
   name: string;
+  /** A read that REST sends as POST (a body too rich for a query string) is still a Query. */
+  query?: true;
   /** Path parameters renamed as GraphQL arguments, e.g. `{ id: 'gatewayId' }`. */
   args?: Record<string, string>;
   /** The body as one `input` argument (default) or its fields as arguments. */
   body?: 'input' | 'spread';
-  /** Query fields (besides the page's `first`/`after`) as arguments (default) or in one input of this name. */
-  query?: 'args' | { filter: string };
+  /** Query-string fields (besides the page's `first`/`after`) as arguments (default) or in one input of this name. */
+  filter?: string;
 }
 
 export interface RestRoute {

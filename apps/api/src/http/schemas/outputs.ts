@@ -31,10 +31,21 @@ function shared<T extends z.ZodType>(id: string, schema: T): T {
 }
 
 const id = z.uuid();
+
+/** GraphQL names of the enums, by their values (the same values are one enum wherever they occur). */
+export const enumNames = new Map<string, string>();
+function namedEnum<T extends z.ZodEnum>(idName: string, e: T): T {
+  enumNames.set(e.options.map(String).join('|'), idName);
+  return shared(idName, e);
+}
 const dateTime = z.date();
 
-export const RoleSchema = shared('Role', roleSchema);
-export const RouteKindSchema = shared('RouteKind', z.enum(routeKinds));
+export const RoleSchema = namedEnum('Role', roleSchema);
+export const RouteKindSchema = namedEnum('RouteKind', z.enum(routeKinds));
+export const AddressFamily = namedEnum('AddressFamily', z.enum(['ipv4', 'ipv6']));
+export const AddressType = namedEnum('AddressType', z.enum(['IPv4', 'IPv6']));
+export const Protocol = namedEnum('Protocol', z.enum(['TCP', 'UDP', 'SCTP']));
+namedEnum('ConditionStatus', z.enum(['True', 'False', 'Unknown']));
 export const GatewayConditionSchema = shared('Condition', Condition);
 export const ListenerSchema = shared('Listener', listenersSchema.unwrap());
 shared('ListenerStatus', ListenerStatus);
@@ -91,17 +102,11 @@ export const ApiKey = named(
     createdAt: dateTime,
     lastUsedAt: dateTime.nullable(),
     revokedAt: dateTime.nullable(),
+    secret: z.string().optional().describe('the key itself: only in the answer that created it'),
   }),
-  'an API key; its secret is never shown again',
+  'an API key; its secret is shown once, when it is created',
 );
-export const CreatedApiKey = named(
-  'CreatedApiKey',
-  ApiKey.extend({ secret: z.string().describe('the key itself, shown only in this response') }),
-);
-export const AccountWithKey = named(
-  'AccountWithKey',
-  z.strictObject({ account: Account, apiKey: CreatedApiKey }),
-);
+export const AccountWithKey = named('AccountWithKey', z.strictObject({ account: Account, apiKey: ApiKey }));
 export const User = named(
   'User',
   z.strictObject({ id, login: z.string(), displayName: z.string().nullable() }),
@@ -120,7 +125,7 @@ export const AddressPool = named(
     id,
     accountId: id.nullable(),
     name: z.string(),
-    family: z.enum(['ipv4', 'ipv6']),
+    family: AddressFamily,
     spec: z.string(),
     firstAddress: z.string(),
     lastAddress: z.string(),
@@ -228,7 +233,7 @@ export const EndpointSlice = named(
     namespace: z.string(),
     name: z.string(),
     serviceName: z.string(),
-    addressType: z.enum(['IPv4', 'IPv6']),
+    addressType: AddressType,
     static: z.boolean(),
     ports: z.array(endpointPortSchema),
     endpoints: z.array(endpointSchema),
@@ -280,7 +285,7 @@ export const Certificate = named(
     updatedAt: dateTime,
   }),
 );
-export const RevisionStatus = named('RevisionStatus', z.enum(['pending', 'acked', 'tainted']));
+export const RevisionStatus = namedEnum('RevisionStatus', z.enum(['pending', 'acked', 'tainted']));
 export const Revision = named(
   'Revision',
   z.strictObject({
