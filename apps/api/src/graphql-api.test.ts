@@ -806,6 +806,28 @@ describe('GraphQL errors', () => {
   });
 });
 
+describe('variables inside inline input objects', () => {
+  it('a typed input keeps a variable next to literals', async () => {
+    const d = await ok(
+      acct.key,
+      'mutation($n: String!) { createCluster(input: { name: $n, description: "inline" }) { name description } }',
+      { n: 'inline-vars' },
+    );
+    expect(d.createCluster).toEqual({ name: 'inline-vars', description: 'inline' });
+  });
+  it('a JSON literal keeps the variables inside it', async () => {
+    const d = await ok(
+      acct.key,
+      'mutation($gw: String!, $port: Int!) { upsertRoute(input: { kind: HTTPRoute, name: "inline-json", spec: { parentRefs: [{ name: $gw }], rules: [{ backendRefs: [{ name: "svc", port: $port }] }] } }) { route { spec } } }',
+      { gw: 'edge', port: 8080 },
+    );
+    expect(d.upsertRoute.route.spec.parentRefs).toEqual([
+      expect.objectContaining({ name: 'edge', kind: 'Gateway' }),
+    ]);
+    expect(d.upsertRoute.route.spec.rules[0].backendRefs[0]).toMatchObject({ name: 'svc', port: 8080 });
+  });
+});
+
 describe('coverage of the schema', () => {
   it('every Query and Mutation field of the schema was exercised above', () => {
     const schema = buildSchema(typeDefs);
