@@ -278,7 +278,13 @@ interface Connection {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }
 function connectionOf(items: unknown[], cursorOf: (x: unknown, i: number) => string, hasNextPage: boolean) {
-  const edges = items.map((node, i) => ({ node, cursor: cursorOf(node, i) }));
+  // Cursors are computed only for the edges whose `cursor` is asked for.
+  const edges: Edge[] = items.map((node, i) => ({
+    node,
+    get cursor() {
+      return cursorOf(node, i);
+    },
+  }));
   return { edges, pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } } satisfies Connection;
 }
 const keyset = (x: unknown) => encodeCursor(x as { createdAt: Date; id: string });
