@@ -836,12 +836,12 @@ describe('bad input corpus (GraphQL)', () => {
   const cases: Array<[string, string, Record<string, unknown>, string]> = [
     [
       'listener port 0',
-      'mutation($i: JSON!) { createGateway(input: $i) { created } }',
+      'mutation($i: CreateGatewayInput!) { createGateway(input: $i) { created } }',
       { i: gw({ listeners: [{ ...http80, port: 0 }] }) },
       'listeners[0].port',
     ],
-    ['page size 0', '{ gateways(first: 0) { nextCursor } }', {}, 'limit'],
-    ['a bad cursor', '{ routes(after: "zzz") { nextCursor } }', {}, 'cursor'],
+    ['page size 0', '{ gateways(first: 0) { pageInfo { hasNextPage endCursor } } }', {}, 'limit'],
+    ['a bad cursor', '{ routes(after: "zzz") { pageInfo { hasNextPage endCursor } } }', {}, 'cursor'],
     [
       'a NUL in the audit action filter',
       'query($a: String) { auditEvents(action: $a) { nextCursor } }',
@@ -866,7 +866,7 @@ describe('bad input corpus (GraphQL)', () => {
     ],
     [
       'a static endpoint that is not an IP',
-      'mutation($i: JSON!) { setStaticEndpoints(namespace: "web", service: "svc", input: $i) { id } }',
+      'mutation($i: SetStaticEndpointsInput!) { setStaticEndpoints(namespace: "web", service: "svc", input: $i) { id } }',
       { i: { ports: [{ port: 80 }], endpoints: [{ address: '1.2.3' }] } },
       'endpoints[0].address',
     ],

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typeDefs } from './http/graphql.js';
 import { createReconciler } from './reconciler/reconciler.js';
+import { flattenConnections } from './test-support/graphql-client.js';
 import { auth, createAccount, testEnv, type TestEnv } from './test-support/harness.js';
 import { testCertA, testCertB } from './test-support/tls-fixture.js';
 
@@ -28,7 +29,11 @@ async function gql(key: string | undefined, query: string, variables: Record<str
     payload: { query, variables },
   });
   const body = r.json() as { data: Record<string, any> | null; errors?: GqlError[] };
-  return { status: r.statusCode, data: body.data, errors: body.errors };
+  return {
+    status: r.statusCode,
+    data: flattenConnections(body.data) as Record<string, any> | null,
+    errors: body.errors,
+  };
 }
 async function ok(key: string, query: string, variables: Record<string, unknown> = {}) {
   const r = await gql(key, query, variables);
@@ -63,24 +68,26 @@ describe('GraphQL queries and mutations', () => {
     use('Mutation.createAccount', 'Query.accounts', 'Query.account', 'Mutation.updateAccount');
     const d = await ok(
       env.adminKey,
-      'mutation($i: JSON!) { createAccount(input: $i) { account { id name gatewayQuota } apiKey { role secret prefix } } }',
+      'mutation($i: CreateAccountInput!) { createAccount(input: $i) { account { id name gatewayQuota } apiKey { role secret prefix } } }',
       { i: { name: 'second', gatewayQuota: 3 } },
     );
     expect(d.createAccount.account).toMatchObject({ name: 'second', gatewayQuota: 3 });
     expect(d.createAccount.apiKey.secret).toMatch(new RegExp(`^epic_${d.createAccount.apiKey.prefix}_`));
     const id = d.createAccount.account.id;
-    const all = await ok(env.adminKey, '{ accounts { name } }');
+    const all = await ok(env.adminKey, '{ accounts { edges { node { name } } } }');
     expect(all.accounts.map((a: { name: string }) => a.name)).toEqual(
       expect.arrayContaining(['gql', 'second', 'epic-system']),
     );
-    expect((await ok(acct.key, '{ accounts { id } }')).accounts).toEqual([{ id: acct.id }]);
+    expect((await ok(acct.key, '{ accounts { edges { node { id } } } }')).accounts).toEqual([
+      { id: acct.id },
+    ]);
     expect(
       (await ok(env.adminKey, 'query($id: ID!) { account(id: $id) { name system createdAt } }', { id }))
         .account,
     ).toMatchObject({ name: 'second', system: false, createdAt: expect.stringMatching(/^\d{4}-/) });
     const u = await ok(
       env.adminKey,
-      'mutation($id: ID!, $i: JSON!) { updateAccount(id: $id, input: $i) { displayName gatewayQuota } }',
+      'mutation($id: ID!, $i: UpdateAccountInput!) { updateAccount(id: $id, input: $i) { displayName gatewayQuota } }',
       { id, i: { displayName: 'Second', gatewayQuota: 7 } },
     );
     expect(u.updateAccount).toEqual({ displayName: 'Second', gatewayQuota: 7 });
@@ -90,13 +97,13 @@ describe('GraphQL queries and mutations', () => {
     use('Mutation.addMembership', 'Query.memberships', 'Mutation.removeMembership');
     const add = await ok(
       acct.key,
-      'mutation($a: ID!, $i: JSON!) { addMembership(accountId: $a, input: $i) { id role user { login } } }',
+      'mutation($a: ID!, $i: AddMembershipInput!) { addMembership(accountId: $a, input: $i) { id role user { login } } }',
       { a: acct.id, i: { login: 'hubot', role: 'admin' } },
     );
     expect(add.addMembership).toMatchObject({ role: 'admin', user: { login: 'hubot' } });
     const list = await ok(
       acct.key,
-      'query($a: ID!) { memberships(accountId: $a) { id role user { login } } }',
+      'query($a: ID!) { memberships(accountId: $a) { edges { node { id role user { login } } } } }',
       { a: acct.id },
     );
     expect(list.memberships).toEqual([add.addMembership]);
@@ -107,18 +114,25 @@ describe('GraphQL queries and mutations', () => {
     );
     expect(rm.removeMembership).toBe(true);
     expect(
-      (await ok(acct.key, 'query($a: ID!) { memberships(accountId: $a) { id } }', { a: acct.id }))
-        .memberships,
+      (
+        await ok(acct.key, 'query($a: ID!) { memberships(accountId: $a) { edges { node { id } } } }', {
+          a: acct.id,
+        })
+      ).memberships,
     ).toEqual([]);
   });
 
   it('createApiKey, apiKeys, revokeApiKey', async () => {
     use('Mutation.createApiKey', 'Query.apiKeys', 'Mutation.revokeApiKey');
-    const c = await ok(acct.key, 'mutation($i: JSON!) { createApiKey(input: $i) { id name role secret } }', {
-      i: { name: 'bot', role: 'viewer' },
-    });
+    const c = await ok(
+      acct.key,
+      'mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { id name role secret } }',
+      {
+        i: { name: 'bot', role: 'viewer' },
+      },
+    );
     expect(c.createApiKey.secret).toMatch(/^epic_/);
-    const list = await ok(acct.key, '{ apiKeys { id name role secret revokedAt } }');
+    const list = await ok(acct.key, '{ apiKeys { edges { node { id name role secret revokedAt } } } }');
     expect(list.apiKeys.find((k: { id: string }) => k.id === c.createApiKey.id)).toEqual({
       id: c.createApiKey.id,
       name: 'bot',
@@ -136,11 +150,17 @@ describe('GraphQL queries and mutations', () => {
 
   it('createCluster, clusters, cluster, deleteCluster', async () => {
     use('Mutation.createCluster', 'Query.clusters', 'Query.cluster', 'Mutation.deleteCluster');
-    const c = await ok(acct.key, 'mutation($i: JSON!) { createCluster(input: $i) { id name description } }', {
-      i: { name: 'k1', description: 'one' },
-    });
+    const c = await ok(
+      acct.key,
+      'mutation($i: CreateClusterInput!) { createCluster(input: $i) { id name description } }',
+      {
+        i: { name: 'k1', description: 'one' },
+      },
+    );
     expect(c.createCluster).toMatchObject({ name: 'k1', description: 'one' });
-    expect((await ok(acct.key, '{ clusters { name } }')).clusters).toEqual([{ name: 'k1' }]);
+    expect((await ok(acct.key, '{ clusters { edges { node { name } } } }')).clusters).toEqual([
+      { name: 'k1' },
+    ]);
     expect(
       (await ok(acct.key, 'query($id: ID!) { cluster(id: $id) { name } }', { id: c.createCluster.id }))
         .cluster.name,
@@ -164,7 +184,7 @@ describe('GraphQL queries and mutations', () => {
     );
     const p = await ok(
       acct.key,
-      'mutation($i: JSON!) { createAddressPool(input: $i) { id family firstAddress lastAddress size aggregation global allocated } }',
+      'mutation($i: CreateAddressPoolInput!) { createAddressPool(input: $i) { id family firstAddress lastAddress size aggregation global allocated } }',
       { i: { name: 'tmp', spec: '2001:db8:9::/124' } },
     );
     expect(p.createAddressPool).toMatchObject({
@@ -176,7 +196,9 @@ describe('GraphQL queries and mutations', () => {
       global: false,
       allocated: 0,
     });
-    expect((await ok(acct.key, '{ addressPools { name } }')).addressPools).toEqual([{ name: 'tmp' }]);
+    expect((await ok(acct.key, '{ addressPools { edges { node { name } } } }')).addressPools).toEqual([
+      { name: 'tmp' },
+    ]);
     expect(
       (
         await ok(acct.key, 'query($id: ID!) { addressPool(id: $id) { spec } }', {
@@ -203,7 +225,7 @@ describe('GraphQL queries and mutations', () => {
     );
     const t = await ok(
       acct.key,
-      'mutation($i: JSON!) { createTemplate(input: $i) { id name poolName replicas allowSharing dnsNameTemplate envoyFragments } }',
+      'mutation($i: CreateTemplateInput!) { createTemplate(input: $i) { id name poolName replicas allowSharing dnsNameTemplate envoyFragments } }',
       { i: { name: 'tmp', poolName: 'x', dnsNameTemplate: '{gateway}.example.com' } },
     );
     expect(t.createTemplate).toMatchObject({
@@ -212,14 +234,16 @@ describe('GraphQL queries and mutations', () => {
       allowSharing: false,
       envoyFragments: {},
     });
-    expect((await ok(acct.key, '{ templates { name } }')).templates).toEqual([{ name: 'tmp' }]);
+    expect((await ok(acct.key, '{ templates { edges { node { name } } } }')).templates).toEqual([
+      { name: 'tmp' },
+    ]);
     expect(
       (await ok(acct.key, 'query($id: ID!) { template(id: $id) { name } }', { id: t.createTemplate.id }))
         .template.name,
     ).toBe('tmp');
     const u = await ok(
       acct.key,
-      'mutation($id: ID!, $i: JSON!) { updateTemplate(id: $id, input: $i) { replicas allowSharing } }',
+      'mutation($id: ID!, $i: UpdateTemplateInput!) { updateTemplate(id: $id, input: $i) { replicas allowSharing } }',
       { id: t.createTemplate.id, i: { replicas: 4, allowSharing: true } },
     );
     expect(u.updateTemplate).toEqual({ replicas: 4, allowSharing: true });
@@ -233,14 +257,16 @@ describe('GraphQL queries and mutations', () => {
     let gatewayId: string;
     let clusterId: string;
     beforeAll(async () => {
-      await ok(acct.key, 'mutation($i: JSON!) { createAddressPool(input: $i) { id } }', {
+      await ok(acct.key, 'mutation($i: CreateAddressPoolInput!) { createAddressPool(input: $i) { id } }', {
         i: { name: 'pub', spec: '192.0.2.8/29' },
       });
-      await ok(acct.key, 'mutation($i: JSON!) { createTemplate(input: $i) { id } }', {
+      await ok(acct.key, 'mutation($i: CreateTemplateInput!) { createTemplate(input: $i) { id } }', {
         i: { name: 'web', poolName: 'pub', dnsNameTemplate: '{gateway}.{account}.example.com' },
       });
       clusterId = (
-        await ok(acct.key, 'mutation($i: JSON!) { createCluster(input: $i) { id } }', { i: { name: 'k2' } })
+        await ok(acct.key, 'mutation($i: CreateClusterInput!) { createCluster(input: $i) { id } }', {
+          i: { name: 'k2' },
+        })
       ).createCluster.id;
     });
 
@@ -253,7 +279,7 @@ describe('GraphQL queries and mutations', () => {
         'Mutation.deleteGateway',
       );
       const m =
-        'mutation($i: JSON!) { createGateway(input: $i) { created gateway { id name address dnsName generation listeners template { name } clients { clusterId namespace name clientUid } } } }';
+        'mutation($i: CreateGatewayInput!) { createGateway(input: $i) { created gateway { id name address dnsName generation listeners { name port protocol } template { name } clients { clusterId namespace name clientUid } } } }';
       const c = await ok(acct.key, m, {
         i: {
           name: 'edge',
@@ -289,29 +315,41 @@ describe('GraphQL queries and mutations', () => {
 
       const got = await ok(
         acct.key,
-        'query($id: ID!) { gateway(id: $id) { id conditions { type status } status observedGeneration } }',
+        'query($id: ID!) { gateway(id: $id) { id conditions { type status } status { listeners { name attachedRoutes } } observedGeneration } }',
         { id: gatewayId },
       );
       expect(got.gateway).toMatchObject({ id: gatewayId, observedGeneration: 0 });
-      const p1 = await ok(acct.key, '{ gateways(first: 1) { items { id } nextCursor } }');
+      const p1 = await ok(
+        acct.key,
+        '{ gateways(first: 1) { edges { node { id } cursor } pageInfo { hasNextPage endCursor } } }',
+      );
       expect(p1.gateways.items).toEqual([{ id: gatewayId }]);
       const p2 = await ok(
         acct.key,
-        'query($after: String) { gateways(first: 1, after: $after) { items { id } nextCursor } }',
+        'query($after: String) { gateways(first: 1, after: $after) { edges { node { id } cursor } pageInfo { hasNextPage endCursor } } }',
         { after: p1.gateways.nextCursor },
       );
       expect(p2.gateways).toEqual({ items: [{ id: other.createGateway.gateway.id }], nextCursor: null });
-      const f = await ok(acct.key, 'query($f: GatewayFilter) { gateways(filter: $f) { items { name } } }', {
-        f: { namespace: 'web', template: 'web', clusterId },
-      });
+      const f = await ok(
+        acct.key,
+        'query($f: GatewayFilter) { gateways(filter: $f) { edges { node { name } cursor } pageInfo { hasNextPage } } }',
+        {
+          f: { namespace: 'web', template: 'web', clusterId },
+        },
+      );
       expect(f.gateways.items).toEqual([{ name: 'edge' }]);
       expect(
-        (await ok(acct.key, '{ gateways(filter: { name: "other" }) { items { name } } }')).gateways.items,
+        (
+          await ok(
+            acct.key,
+            '{ gateways(filter: { name: "other" }) { edges { node { name } cursor } pageInfo { hasNextPage } } }',
+          )
+        ).gateways.items,
       ).toEqual([{ name: 'other' }]);
 
       const u = await ok(
         acct.key,
-        'mutation($id: ID!, $l: JSON!) { updateGatewayListeners(id: $id, listeners: $l) { generation listeners } }',
+        'mutation($id: ID!, $l: [ListenerInput!]!) { updateGatewayListeners(id: $id, listeners: $l) { generation listeners { name port protocol } } }',
         { id: gatewayId, l: [...http80, { name: 'tcp', port: 7000, protocol: 'TCP' }] },
       );
       expect(u.updateGatewayListeners.generation).toBe(2);
@@ -338,7 +376,7 @@ describe('GraphQL queries and mutations', () => {
         'Mutation.deleteRoute',
       );
       const m =
-        'mutation($i: JSON!) { upsertRoute(input: $i) { created route { id kind generation parents { gatewayId refIndex } spec } } }';
+        'mutation($i: UpsertRouteInput!) { upsertRoute(input: $i) { created route { id kind generation parents { gatewayId refIndex } spec } } }';
       const input = {
         kind: 'HTTPRoute',
         name: 'shop',
@@ -383,14 +421,17 @@ describe('GraphQL queries and mutations', () => {
       ).toEqual({ name: 'shop', clientUid: 'r-1' });
       const list = await ok(
         acct.key,
-        'query($f: RouteFilter) { routes(first: 10, filter: $f) { items { name } nextCursor } }',
+        'query($f: RouteFilter) { routes(first: 10, filter: $f) { edges { node { name } cursor } pageInfo { hasNextPage endCursor } } }',
         { f: { gatewayId, kind: 'TCPRoute' } },
       );
       expect(list.routes).toEqual({ items: [{ name: 'db' }], nextCursor: null });
-      const p1 = await ok(acct.key, '{ routes(first: 1) { items { name } nextCursor } }');
+      const p1 = await ok(
+        acct.key,
+        '{ routes(first: 1) { edges { node { name } cursor } pageInfo { hasNextPage endCursor } } }',
+      );
       const p2 = await ok(
         acct.key,
-        'query($a: String) { routes(first: 1, after: $a) { items { name } nextCursor } }',
+        'query($a: String) { routes(first: 1, after: $a) { edges { node { name } cursor } pageInfo { hasNextPage endCursor } } }',
         { a: p1.routes.nextCursor },
       );
       expect([...p1.routes.items, ...p2.routes.items].map((r: { name: string }) => r.name)).toEqual([
@@ -423,7 +464,7 @@ describe('GraphQL queries and mutations', () => {
         'Mutation.deleteStaticEndpoints',
       );
       const m =
-        'mutation($i: JSON!) { upsertEndpointSlice(input: $i) { created endpointSlice { id generation endpoints } } }';
+        'mutation($i: UpsertEndpointSliceInput!) { upsertEndpointSlice(input: $i) { created endpointSlice { id generation endpoints { addresses } } } }';
       const input = {
         clusterId,
         clientUid: 'eps-1',
@@ -448,18 +489,18 @@ describe('GraphQL queries and mutations', () => {
 
       const s = await ok(
         acct.key,
-        'mutation($i: JSON!) { setStaticEndpoints(namespace: "web", service: "ext", input: $i) { id static addressType endpoints } }',
+        'mutation($i: SetStaticEndpointsInput!) { setStaticEndpoints(namespace: "web", service: "ext", input: $i) { id static addressType endpoints { addresses } } }',
         { i: { ports: [{ port: 443 }], endpoints: [{ address: '198.51.100.7' }] } },
       );
       expect(s.setStaticEndpoints).toMatchObject({ static: true, addressType: 'IPv4' });
       const statics = await ok(
         acct.key,
-        '{ endpointSlices(filter: { static: true }) { items { id } nextCursor } }',
+        '{ endpointSlices(filter: { static: true }) { edges { node { id } cursor } pageInfo { hasNextPage endCursor } } }',
       );
       expect(statics.endpointSlices).toEqual({ items: [{ id: s.setStaticEndpoints.id }], nextCursor: null });
       const byService = await ok(
         acct.key,
-        '{ endpointSlices(first: 5, filter: { serviceName: "svc", namespace: "web" }) { items { id } } }',
+        '{ endpointSlices(first: 5, filter: { serviceName: "svc", namespace: "web" }) { edges { node { id } cursor } pageInfo { hasNextPage } } }',
       );
       expect(byService.endpointSlices.items).toEqual([{ id }]);
       expect(
@@ -470,12 +511,16 @@ describe('GraphQL queries and mutations', () => {
         (await ok(acct.key, 'mutation { deleteStaticEndpoints(namespace: "web", service: "ext") }'))
           .deleteStaticEndpoints,
       ).toBe(true);
-      expect((await ok(acct.key, '{ endpointSlices { items { id } } }')).endpointSlices.items).toEqual([]);
+      expect(
+        (await ok(acct.key, '{ endpointSlices { edges { node { id } cursor } pageInfo { hasNextPage } } }'))
+          .endpointSlices.items,
+      ).toEqual([]);
     });
 
     it('upsertService, service, services, deleteService', async () => {
       use('Mutation.upsertService', 'Query.service', 'Query.services', 'Mutation.deleteService');
-      const m = 'mutation($i: JSON!) { upsertService(input: $i) { created item { id name ports } } }';
+      const m =
+        'mutation($i: UpsertServiceInput!) { upsertService(input: $i) { created item { id name ports { name port targetPort protocol } } } }';
       const input = {
         clusterId,
         clientUid: 'svc-1',
@@ -489,13 +534,19 @@ describe('GraphQL queries and mutations', () => {
       expect(again.upsertService).toMatchObject({ created: false, item: { id: c.upsertService.item.id } });
       const id = c.upsertService.item.id;
       expect(
-        (await ok(acct.key, 'query($id: ID!) { service(id: $id) { ports } }', { id })).service.ports,
+        (
+          await ok(
+            acct.key,
+            'query($id: ID!) { service(id: $id) { ports { name port targetPort protocol } } }',
+            { id },
+          )
+        ).service.ports,
       ).toEqual([expect.objectContaining({ port: 81 })]);
       expect(
         (
           await ok(
             acct.key,
-            'query($c: ID) { services(first: 5, namespace: "web", clusterId: $c) { items { id } nextCursor } }',
+            'query($c: ID) { services(first: 5, namespace: "web", clusterId: $c) { edges { node { id } cursor } pageInfo { hasNextPage endCursor } } }',
             { c: clusterId },
           )
         ).services,
@@ -503,7 +554,10 @@ describe('GraphQL queries and mutations', () => {
       expect(
         (await ok(acct.key, 'mutation($id: ID!) { deleteService(id: $id) }', { id })).deleteService,
       ).toBe(true);
-      expect((await ok(acct.key, '{ services { items { id } } }')).services.items).toEqual([]);
+      expect(
+        (await ok(acct.key, '{ services { edges { node { id } cursor } pageInfo { hasNextPage } } }'))
+          .services.items,
+      ).toEqual([]);
     });
 
     it('upsertReferenceGrant, referenceGrant, referenceGrants, deleteReferenceGrant', async () => {
@@ -519,7 +573,7 @@ describe('GraphQL queries and mutations', () => {
       };
       const c = await ok(
         acct.key,
-        'mutation($i: JSON!) { upsertReferenceGrant(input: $i) { created item { id spec } } }',
+        'mutation($i: UpsertReferenceGrantInput!) { upsertReferenceGrant(input: $i) { created item { id spec } } }',
         { i: { namespace: 'backend', name: 'allow', spec } },
       );
       expect(c.upsertReferenceGrant).toMatchObject({ created: true, item: { spec } });
@@ -529,16 +583,24 @@ describe('GraphQL queries and mutations', () => {
           .referenceGrant,
       ).toEqual({ name: 'allow', namespace: 'backend' });
       expect(
-        (await ok(acct.key, '{ referenceGrants(namespace: "backend") { items { id } } }')).referenceGrants
-          .items,
+        (
+          await ok(
+            acct.key,
+            '{ referenceGrants(namespace: "backend") { edges { node { id } cursor } pageInfo { hasNextPage } } }',
+          )
+        ).referenceGrants.items,
       ).toEqual([{ id }]);
       expect(
         (await ok(acct.key, 'mutation($id: ID!) { deleteReferenceGrant(id: $id) }', { id }))
           .deleteReferenceGrant,
       ).toBe(true);
-      const bad = await gql(acct.key, 'mutation($i: JSON!) { upsertReferenceGrant(input: $i) { created } }', {
-        i: { name: 'bad', spec: { from: [{ group: 'x', kind: 'HTTPRoute', namespace: 'web' }] } },
-      });
+      const bad = await gql(
+        acct.key,
+        'mutation($i: UpsertReferenceGrantInput!) { upsertReferenceGrant(input: $i) { created } }',
+        {
+          i: { name: 'bad', spec: { from: [{ group: 'x', kind: 'HTTPRoute', namespace: 'web' }] } },
+        },
+      );
       expect(bad.errors![0]!.extensions.issues.map((i) => i.path)).toContain('spec.to');
     });
 
@@ -550,7 +612,7 @@ describe('GraphQL queries and mutations', () => {
         'Mutation.deleteCertificate',
       );
       const m =
-        'mutation($i: JSON!) { upsertCertificate(input: $i) { created item { id subject subjectAltName validTo fingerprint256 } } }';
+        'mutation($i: UpsertCertificateInput!) { upsertCertificate(input: $i) { created item { id subject subjectAltName validTo fingerprint256 } } }';
       const c = await ok(acct.key, m, { i: { namespace: 'web', name: 'tls', ...testCertA } });
       expect(c.upsertCertificate).toMatchObject({
         created: true,
@@ -566,7 +628,9 @@ describe('GraphQL queries and mutations', () => {
         (await ok(acct.key, 'query($id: ID!) { certificate(id: $id) { name certificate } }', { id }))
           .certificate,
       ).toEqual({ name: 'tls', certificate: testCertB.certificate });
-      expect((await ok(acct.key, '{ certificates { id } }')).certificates).toEqual([{ id }]);
+      expect((await ok(acct.key, '{ certificates { edges { node { id } } } }')).certificates).toEqual([
+        { id },
+      ]);
       const mismatch = await gql(acct.key, m, {
         i: { name: 'bad', certificate: testCertA.certificate, privateKey: testCertB.privateKey },
       });
@@ -577,7 +641,7 @@ describe('GraphQL queries and mutations', () => {
       expect(
         (await ok(acct.key, 'mutation($id: ID!) { deleteCertificate(id: $id) }', { id })).deleteCertificate,
       ).toBe(true);
-      expect((await ok(acct.key, '{ certificates { id } }')).certificates).toEqual([]);
+      expect((await ok(acct.key, '{ certificates { edges { node { id } } } }')).certificates).toEqual([]);
     });
 
     it('revisions, revision, revisionDiff, traceRequest, gatewayBootstrap, rollbackGateway', async () => {
@@ -597,11 +661,11 @@ describe('GraphQL queries and mutations', () => {
       }).drain();
       const list = await ok(
         acct.key,
-        'query($g: ID!) { revisions(gatewayId: $g, first: 10) { items { version hash status } nextBefore } }',
+        'query($g: ID!) { revisions(gatewayId: $g, first: 10) { edges { node { version hash status } cursor } pageInfo { hasNextPage endCursor } } }',
         { g: gatewayId },
       );
       expect(list.revisions.items.length).toBeGreaterThanOrEqual(1);
-      expect(list.revisions.nextBefore).toBeNull();
+      expect(list.revisions.nextCursor).toBeNull();
       const latest = list.revisions.items[0].version as number;
       const one = await ok(
         acct.key,
@@ -623,7 +687,7 @@ describe('GraphQL queries and mutations', () => {
       expect(diff.revisionDiff).toEqual({ from: latest, to: latest, changes: [] });
       const trace = await ok(
         acct.key,
-        'query($g: ID!, $i: JSON!) { traceRequest(gatewayId: $g, input: $i) { revision port outcome } }',
+        'query($g: ID!, $i: TraceRequestInput!) { traceRequest(gatewayId: $g, input: $i) { revision port outcome } }',
         { g: gatewayId, i: { port: 80, host: 'edge.gql.example.com', path: '/' } },
       );
       expect(trace.traceRequest).toMatchObject({ revision: latest, port: 80 });
@@ -682,12 +746,12 @@ describe('GraphQL queries and mutations', () => {
       use('Query.auditEvents');
       const p1 = await ok(
         acct.key,
-        '{ auditEvents(first: 3) { items { action actor objectKind createdAt } nextCursor } }',
+        '{ auditEvents(first: 3) { edges { node { action actor objectKind createdAt } cursor } pageInfo { hasNextPage endCursor } } }',
       );
       expect(p1.auditEvents.items).toHaveLength(3);
       const p2 = await ok(
         acct.key,
-        'query($a: String) { auditEvents(first: 500, after: $a) { items { action } nextCursor } }',
+        'query($a: String) { auditEvents(first: 500, after: $a) { edges { node { action } cursor } pageInfo { hasNextPage endCursor } } }',
         { a: p1.auditEvents.nextCursor },
       );
       expect(p2.auditEvents.nextCursor).toBeNull();
@@ -703,7 +767,7 @@ describe('GraphQL queries and mutations', () => {
       );
       const only = await ok(
         acct.key,
-        '{ auditEvents(action: "gateway.delete") { items { action objectKind } } }',
+        '{ auditEvents(action: "gateway.delete") { edges { node { action objectKind } cursor } pageInfo { hasNextPage } } }',
       );
       expect(only.auditEvents.items).toEqual([{ action: 'gateway.delete', objectKind: 'Gateway' }]);
     });
@@ -712,9 +776,13 @@ describe('GraphQL queries and mutations', () => {
 
 describe('GraphQL errors', () => {
   it('a validation error carries code Validation, status 400 and issues with field paths', async () => {
-    const r = await gql(acct.key, 'mutation($i: JSON!) { createGateway(input: $i) { created } }', {
-      i: { name: 'Bad Name', template: 'web', listeners: [{ name: 'http', port: 0, protocol: 'HTTP' }] },
-    });
+    const r = await gql(
+      acct.key,
+      'mutation($i: CreateGatewayInput!) { createGateway(input: $i) { created } }',
+      {
+        i: { name: 'Bad Name', template: 'web', listeners: [{ name: 'http', port: 0, protocol: 'HTTP' }] },
+      },
+    );
     expect(r.data).toBeNull();
     const e = r.errors![0]!;
     expect(e.extensions.code).toBe('Validation');
@@ -726,7 +794,7 @@ describe('GraphQL errors', () => {
   });
 
   it('a route spec error names the path under spec', async () => {
-    const r = await gql(acct.key, 'mutation($i: JSON!) { upsertRoute(input: $i) { created } }', {
+    const r = await gql(acct.key, 'mutation($i: UpsertRouteInput!) { upsertRoute(input: $i) { created } }', {
       i: {
         kind: 'HTTPRoute',
         name: 'x',
@@ -745,9 +813,13 @@ describe('GraphQL errors', () => {
     expect(none.status).toBe(401);
     expect(
       (
-        await gql(acct.key, 'mutation($i: JSON!) { createAccount(input: $i) { account { id } } }', {
-          i: { name: 'nope' },
-        })
+        await gql(
+          acct.key,
+          'mutation($i: CreateAccountInput!) { createAccount(input: $i) { account { id } } }',
+          {
+            i: { name: 'nope' },
+          },
+        )
       ).errors![0]!.extensions.code,
     ).toBe('Forbidden');
     expect(
@@ -755,14 +827,39 @@ describe('GraphQL errors', () => {
         .errors![0]!.extensions.code,
     ).toBe('NotFound');
     expect(
-      (await gql(acct.key, 'mutation($i: JSON!) { createCluster(input: $i) { id } }', { i: { name: 'k2' } }))
-        .errors![0]!.extensions.code,
+      (
+        await gql(acct.key, 'mutation($i: CreateClusterInput!) { createCluster(input: $i) { id } }', {
+          i: { name: 'k2' },
+        })
+      ).errors![0]!.extensions.code,
     ).toBe('Conflict');
     const badId = await gql(acct.key, 'query { gateway(id: "not-a-uuid") { id } }');
     expect(badId.errors![0]!.extensions).toMatchObject({
       code: 'Validation',
       issues: [expect.objectContaining({ path: 'id' })],
     });
+  });
+});
+
+describe('variables inside inline input objects', () => {
+  it('a typed input keeps a variable next to literals', async () => {
+    const d = await ok(
+      acct.key,
+      'mutation($n: String!) { createCluster(input: { name: $n, description: "inline" }) { name description } }',
+      { n: 'inline-vars' },
+    );
+    expect(d.createCluster).toEqual({ name: 'inline-vars', description: 'inline' });
+  });
+  it('a JSON literal keeps the variables inside it', async () => {
+    const d = await ok(
+      acct.key,
+      'mutation($gw: String!, $port: Int!) { upsertRoute(input: { kind: HTTPRoute, name: "inline-json", spec: { parentRefs: [{ name: $gw }], rules: [{ backendRefs: [{ name: "svc", port: $port }] }] } }) { route { spec } } }',
+      { gw: 'edge', port: 8080 },
+    );
+    expect(d.upsertRoute.route.spec.parentRefs).toEqual([
+      expect.objectContaining({ name: 'edge', kind: 'Gateway' }),
+    ]);
+    expect(d.upsertRoute.route.spec.rules[0].backendRefs[0]).toMatchObject({ name: 'svc', port: 8080 });
   });
 });
 

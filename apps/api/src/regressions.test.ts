@@ -20,7 +20,11 @@ describe('GraphQL: malformed documents are user input, never a 5xx', () => {
     ['unknown field', '{ gateways { nope } }', {}],
     ['syntax error', '{ whoami { ', {}],
     ['missing selection set', '{ whoami }', {}],
-    ['variable of the wrong type', 'query($x: Int) { gateways(first: $x) { nextCursor } }', { x: 'abc' }],
+    [
+      'variable of the wrong type',
+      'query($x: Int) { gateways(first: $x) { pageInfo { endCursor } } }',
+      { x: 'abc' },
+    ],
   ])('%s → 400 Validation', async (_n, query, variables) => {
     const r = await gql(query, variables);
     expect(r.statusCode, r.body).toBe(400);

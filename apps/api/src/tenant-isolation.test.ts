@@ -592,7 +592,7 @@ interface GqlAttempt {
 }
 const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
   'Query.whoami': () => [{ query: '{ whoami { accountId accountName } }', expect: 'self' }],
-  'Query.accounts': () => [{ query: '{ accounts { id name } }', expect: 'list' }],
+  'Query.accounts': () => [{ query: '{ accounts { edges { node { id name } } } }', expect: 'list' }],
   'Query.account': (a) => [
     {
       query: 'query($id: ID!) { account(id: $id) { id name } }',
@@ -602,13 +602,13 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
   ],
   'Query.memberships': (a) => [
     {
-      query: 'query($id: ID!) { memberships(accountId: $id) { id } }',
+      query: 'query($id: ID!) { memberships(accountId: $id) { edges { node { id } } } }',
       variables: { id: a.accountId },
       expect: 'denied',
     },
   ],
-  'Query.apiKeys': () => [{ query: '{ apiKeys { id name prefix } }', expect: 'list' }],
-  'Query.clusters': () => [{ query: '{ clusters { id name } }', expect: 'list' }],
+  'Query.apiKeys': () => [{ query: '{ apiKeys { edges { node { id name prefix } } } }', expect: 'list' }],
+  'Query.clusters': () => [{ query: '{ clusters { edges { node { id name } } } }', expect: 'list' }],
   'Query.cluster': (a) => [
     {
       query: 'query($id: ID!) { cluster(id: $id) { id } }',
@@ -616,7 +616,9 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
       expect: 'denied',
     },
   ],
-  'Query.addressPools': () => [{ query: '{ addressPools { id name spec } }', expect: 'list' }],
+  'Query.addressPools': () => [
+    { query: '{ addressPools { edges { node { id name spec } } } }', expect: 'list' },
+  ],
   'Query.addressPool': (a) => [
     {
       query: 'query($id: ID!) { addressPool(id: $id) { id } }',
@@ -624,7 +626,7 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
       expect: 'denied',
     },
   ],
-  'Query.templates': () => [{ query: '{ templates { id name } }', expect: 'list' }],
+  'Query.templates': () => [{ query: '{ templates { edges { node { id name } } } }', expect: 'list' }],
   'Query.template': (a) => [
     {
       query: 'query($id: ID!) { template(id: $id) { id } }',
@@ -633,9 +635,14 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
     },
   ],
   'Query.gateways': (a) => [
-    { query: '{ gateways(first: 500) { items { id name address clients { clientUid } } } }', expect: 'list' },
     {
-      query: 'query($c: ID) { gateways(filter: { clusterId: $c }) { items { id } } }',
+      query:
+        '{ gateways(first: 500) { edges { node { id name address clients { clientUid } } cursor } pageInfo { hasNextPage } } }',
+      expect: 'list',
+    },
+    {
+      query:
+        'query($c: ID) { gateways(filter: { clusterId: $c }) { edges { node { id } cursor } pageInfo { hasNextPage } } }',
       variables: { c: a.clusterId },
       expect: 'list',
     },
@@ -649,7 +656,8 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
   ],
   'Query.revisions': (a) => [
     {
-      query: 'query($g: ID!) { revisions(gatewayId: $g) { items { version hash } } }',
+      query:
+        'query($g: ID!) { revisions(gatewayId: $g) { edges { node { version hash } cursor } pageInfo { hasNextPage } } }',
       variables: { g: a.gatewayId },
       expect: 'denied',
     },
@@ -670,7 +678,8 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
   ],
   'Query.traceRequest': (a) => [
     {
-      query: 'query($g: ID!, $i: JSON!) { traceRequest(gatewayId: $g, input: $i) { revision outcome } }',
+      query:
+        'query($g: ID!, $i: TraceRequestInput!) { traceRequest(gatewayId: $g, input: $i) { revision outcome } }',
       variables: { g: a.gatewayId, i: { host: 'shop.example.com', path: '/' } },
       expect: 'denied',
     },
@@ -704,9 +713,13 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
     },
   ],
   'Query.routes': (a) => [
-    { query: '{ routes(first: 500) { items { id clientUid } } }', expect: 'list' },
     {
-      query: 'query($g: ID) { routes(filter: { gatewayId: $g }) { items { id } } }',
+      query: '{ routes(first: 500) { edges { node { id clientUid } cursor } pageInfo { hasNextPage } } }',
+      expect: 'list',
+    },
+    {
+      query:
+        'query($g: ID) { routes(filter: { gatewayId: $g }) { edges { node { id } cursor } pageInfo { hasNextPage } } }',
       variables: { g: a.gatewayId },
       expect: 'list',
     },
@@ -716,11 +729,13 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
   ],
   'Query.endpointSlices': (a) => [
     {
-      query: '{ endpointSlices(first: 500) { items { id clientUid serviceName endpoints } } }',
+      query:
+        '{ endpointSlices(first: 500) { edges { node { id clientUid serviceName endpoints { addresses } } cursor } pageInfo { hasNextPage } } }',
       expect: 'list',
     },
     {
-      query: 'query($c: ID) { endpointSlices(filter: { clusterId: $c }) { items { id } } }',
+      query:
+        'query($c: ID) { endpointSlices(filter: { clusterId: $c }) { edges { node { id } cursor } pageInfo { hasNextPage } } }',
       variables: { c: a.clusterId },
       expect: 'list',
     },
@@ -738,9 +753,14 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
     },
   ],
   'Query.services': (a) => [
-    { query: '{ services(first: 500) { items { id clientUid ports } } }', expect: 'list' },
     {
-      query: 'query($c: ID) { services(clusterId: $c) { items { id } } }',
+      query:
+        '{ services(first: 500) { edges { node { id clientUid ports { port } } cursor } pageInfo { hasNextPage } } }',
+      expect: 'list',
+    },
+    {
+      query:
+        'query($c: ID) { services(clusterId: $c) { edges { node { id } cursor } pageInfo { hasNextPage } } }',
       variables: { c: a.clusterId },
       expect: 'list',
     },
@@ -753,9 +773,14 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
     },
   ],
   'Query.referenceGrants': (a) => [
-    { query: '{ referenceGrants(first: 500) { items { id clientUid spec } } }', expect: 'list' },
     {
-      query: 'query($c: ID) { referenceGrants(clusterId: $c) { items { id } } }',
+      query:
+        '{ referenceGrants(first: 500) { edges { node { id clientUid spec } cursor } pageInfo { hasNextPage } } }',
+      expect: 'list',
+    },
+    {
+      query:
+        'query($c: ID) { referenceGrants(clusterId: $c) { edges { node { id } cursor } pageInfo { hasNextPage } } }',
       variables: { c: a.clusterId },
       expect: 'list',
     },
@@ -767,7 +792,9 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
       expect: 'denied',
     },
   ],
-  'Query.certificates': () => [{ query: '{ certificates { id name certificate subject } }', expect: 'list' }],
+  'Query.certificates': () => [
+    { query: '{ certificates { edges { node { id name certificate subject } } } }', expect: 'list' },
+  ],
   'Query.certificate': (a) => [
     {
       query: 'query($id: ID!) { certificate(id: $id) { id certificate } }',
@@ -776,7 +803,11 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
     },
   ],
   'Query.auditEvents': () => [
-    { query: '{ auditEvents(first: 500) { items { id objectId data } } }', expect: 'list' },
+    {
+      query:
+        '{ auditEvents(first: 500) { edges { node { id objectId data } cursor } pageInfo { hasNextPage } } }',
+      expect: 'list',
+    },
   ],
 
   'Mutation.createAccount': () => [
@@ -792,7 +823,7 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
   'Mutation.addMembership': (a) => [
     {
       query:
-        'mutation($id: ID!) { addMembership(accountId: $id, input: { login: "intruder", role: "owner" }) { id } }',
+        'mutation($id: ID!) { addMembership(accountId: $id, input: { login: "intruder", role: owner }) { id } }',
       variables: { id: a.accountId },
       expect: 'denied',
     },
@@ -811,7 +842,7 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
   ],
   'Mutation.createApiKey': (a) => [
     {
-      query: 'mutation($i: JSON!) { createApiKey(input: $i) { id } }',
+      query: 'mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { id } }',
       variables: { i: { name: 'x', accountId: a.accountId } },
       expect: 'reference',
     },
@@ -825,7 +856,7 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
   ],
   'Mutation.createCluster': (a) => [
     {
-      query: 'mutation($i: JSON!) { createCluster(input: $i) { id } }',
+      query: 'mutation($i: CreateClusterInput!) { createCluster(input: $i) { id } }',
       variables: { i: { name: 'x', accountId: a.accountId } },
       expect: 'reference',
     },
@@ -839,7 +870,7 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
   ],
   'Mutation.createAddressPool': (a) => [
     {
-      query: 'mutation($i: JSON!) { createAddressPool(input: $i) { id } }',
+      query: 'mutation($i: CreateAddressPoolInput!) { createAddressPool(input: $i) { id } }',
       variables: { i: { name: 'steal', spec: a.poolSpec } },
       expect: 'reference',
     },
@@ -853,7 +884,7 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
   ],
   'Mutation.createTemplate': (a) => [
     {
-      query: 'mutation($i: JSON!) { createTemplate(input: $i) { id } }',
+      query: 'mutation($i: CreateTemplateInput!) { createTemplate(input: $i) { id } }',
       variables: {
         i: { name: 'x', poolName: 'p', dnsNameTemplate: '{gateway}.example.com', accountId: a.accountId },
       },
@@ -876,17 +907,17 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
   ],
   'Mutation.createGateway': (a, b) => [
     {
-      query: 'mutation($i: JSON!) { createGateway(input: $i) { created } }',
+      query: 'mutation($i: CreateGatewayInput!) { createGateway(input: $i) { created } }',
       variables: { i: { name: 'edge', template: a.templateName, listeners: http80 } },
       expect: 'reference',
     },
     {
-      query: 'mutation($i: JSON!) { createGateway(input: $i) { created } }',
+      query: 'mutation($i: CreateGatewayInput!) { createGateway(input: $i) { created } }',
       variables: { i: { name: 'edge', template: b.templateName, clusterId: a.clusterId, listeners: http80 } },
       expect: 'reference',
     },
     {
-      query: 'mutation($i: JSON!) { createGateway(input: $i) { created } }',
+      query: 'mutation($i: CreateGatewayInput!) { createGateway(input: $i) { created } }',
       variables: {
         i: {
           name: 'edge',
@@ -902,7 +933,8 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
   ],
   'Mutation.updateGatewayListeners': (a) => [
     {
-      query: 'mutation($id: ID!, $l: JSON!) { updateGatewayListeners(id: $id, listeners: $l) { id } }',
+      query:
+        'mutation($id: ID!, $l: [ListenerInput!]!) { updateGatewayListeners(id: $id, listeners: $l) { id } }',
       variables: { id: a.gatewayId, l: http80 },
       expect: 'denied',
     },
@@ -916,7 +948,7 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
   ],
   'Mutation.upsertRoute': (a) => [
     {
-      query: 'mutation($i: JSON!) { upsertRoute(input: $i) { created } }',
+      query: 'mutation($i: UpsertRouteInput!) { upsertRoute(input: $i) { created } }',
       variables: {
         i: {
           kind: 'HTTPRoute',
@@ -942,7 +974,7 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
   ],
   'Mutation.upsertEndpointSlice': (a) => [
     {
-      query: 'mutation($i: JSON!) { upsertEndpointSlice(input: $i) { created } }',
+      query: 'mutation($i: UpsertEndpointSliceInput!) { upsertEndpointSlice(input: $i) { created } }',
       variables: {
         i: {
           clusterId: a.clusterId,
@@ -970,14 +1002,14 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
   'Mutation.setStaticEndpoints': (a) => [
     {
       query:
-        'mutation($s: String!, $i: JSON!) { setStaticEndpoints(namespace: "web", service: $s, input: $i) { id } }',
+        'mutation($s: String!, $i: SetStaticEndpointsInput!) { setStaticEndpoints(namespace: "web", service: $s, input: $i) { id } }',
       variables: { s: a.staticService, i: { ports: [{ port: 1 }], endpoints: [], accountId: a.accountId } },
       expect: 'reference',
     },
   ],
   'Mutation.upsertService': (a) => [
     {
-      query: 'mutation($i: JSON!) { upsertService(input: $i) { created } }',
+      query: 'mutation($i: UpsertServiceInput!) { upsertService(input: $i) { created } }',
       variables: {
         i: {
           clusterId: a.clusterId,
@@ -999,7 +1031,7 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
   ],
   'Mutation.upsertReferenceGrant': (a) => [
     {
-      query: 'mutation($i: JSON!) { upsertReferenceGrant(input: $i) { created } }',
+      query: 'mutation($i: UpsertReferenceGrantInput!) { upsertReferenceGrant(input: $i) { created } }',
       variables: {
         i: {
           clusterId: a.clusterId,
@@ -1024,7 +1056,7 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
   ],
   'Mutation.upsertCertificate': (a) => [
     {
-      query: 'mutation($i: JSON!) { upsertCertificate(input: $i) { created } }',
+      query: 'mutation($i: UpsertCertificateInput!) { upsertCertificate(input: $i) { created } }',
       variables: { i: { namespace: 'web', name: a.certName, ...testCertB, accountId: a.accountId } },
       expect: 'reference',
     },

@@ -22,20 +22,46 @@ import { createPoolInput } from '../modules/pools.js';
 import { diffRevisionsQuery, listRevisionsQuery, traceInput } from '../modules/revisions.js';
 import { listRoutesQuery, updateRouteInput, upsertRouteInput } from '../modules/routes.js';
 import { createTemplateInput, updateTemplateInput } from '../modules/templates.js';
+import { z } from 'zod';
 import type { Services } from '../services.js';
 import { issueXdsTokenInput, revokeXdsTokensInput } from '../xds/bootstrap-service.js';
 import type { RestRoute } from './rest.js';
+import * as out from './schemas/outputs.js';
+
+const version = z.coerce.number().int().min(1).max(2_147_483_647);
+const upsert = (result: string, field: string, item: z.ZodType) => ({
+  response: item,
+  upsert: { field, result: out.upserted(result, field, item) },
+});
+const AccountList = out.listOf('AccountList', out.Account);
+const MembershipList = out.listOf('MembershipList', out.Membership);
+const ApiKeyList = out.listOf('ApiKeyList', out.ApiKey);
+const ClusterList = out.listOf('ClusterList', out.Cluster);
+const AddressPoolList = out.listOf('AddressPoolList', out.AddressPool);
+const TemplateList = out.listOf('TemplateList', out.Template);
+const CertificateList = out.listOf('CertificateList', out.Certificate);
+const GatewayPage = out.pageOf('GatewayPage', out.Gateway);
+const RoutePage = out.pageOf('RoutePage', out.Route);
+const EndpointSlicePage = out.pageOf('EndpointSlicePage', out.EndpointSlice);
+const ServicePage = out.pageOf('ServicePage', out.ServiceObject);
+const ReferenceGrantPage = out.pageOf('ReferenceGrantPage', out.ReferenceGrant);
+const AuditPage = out.pageOf('AuditPage', out.AuditEvent);
+const RevisionPage = out.named(
+  'RevisionPage',
+  z.strictObject({
+    items: z.array(out.Revision),
+    nextBefore: z.number().int().nullable().describe('pass as `before` for the next page; null on the last'),
+  }),
+);
 
 /** Every REST route of /api/v1. Handlers only adapt HTTP to the service layer. */
 export function restRoutes(s: Services): RestRoute[] {
-  const created = <T extends { created: boolean }>(reply: { code(n: number): unknown }, r: T) => {
-    reply.code(r.created ? 201 : 200);
-    return r;
-  };
   return [
     {
       method: 'GET',
       path: '/whoami',
+      response: out.Principal,
+      graphql: { name: 'whoami' },
       tag: 'accounts',
       summary: 'The caller: account and role of the API key',
       handler: async ({ meta }) => meta.principal,
@@ -44,6 +70,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'POST',
       path: '/accounts',
+      response: out.AccountWithKey,
+      graphql: { name: 'createAccount' },
       tag: 'accounts',
       summary: 'Create an account and its first owner API key (platform operators)',
       body: createAccountInput,
@@ -53,6 +81,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'GET',
       path: '/accounts',
+      response: AccountList,
+      graphql: { name: 'accounts' },
       tag: 'accounts',
       summary: 'List the accounts the caller can see',
       handler: async ({ meta }) => ({ items: await s.accounts.list(meta) }),
@@ -60,6 +90,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'GET',
       path: '/accounts/:id',
+      response: out.Account,
+      graphql: { name: 'account' },
       tag: 'accounts',
       summary: 'Get an account',
       handler: ({ meta, params }) => s.accounts.get(meta, params.id!),
@@ -67,6 +99,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'PATCH',
       path: '/accounts/:id',
+      response: out.Account,
+      graphql: { name: 'updateAccount' },
       tag: 'accounts',
       summary: 'Update an account (quota: platform operators)',
       body: updateAccountInput,
@@ -75,6 +109,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'GET',
       path: '/accounts/:id/memberships',
+      response: MembershipList,
+      graphql: { name: 'memberships', args: { id: 'accountId' } },
       tag: 'accounts',
       summary: 'List the members of an account',
       handler: async ({ meta, params }) => ({ items: await s.accounts.listMemberships(meta, params.id!) }),
@@ -82,6 +118,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'POST',
       path: '/accounts/:id/memberships',
+      response: out.Membership,
+      graphql: { name: 'addMembership', args: { id: 'accountId' } },
       tag: 'accounts',
       summary: 'Add a member (or change their role)',
       body: addMembershipInput,
@@ -91,6 +129,7 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'DELETE',
       path: '/accounts/:id/memberships/:membershipId',
+      graphql: { name: 'removeMembership', args: { id: 'accountId' } },
       tag: 'accounts',
       summary: 'Remove a member',
       status: 204,
@@ -100,6 +139,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'POST',
       path: '/api-keys',
+      response: out.ApiKey,
+      graphql: { name: 'createApiKey' },
       tag: 'api-keys',
       summary: 'Create an API key; the secret is shown only in this response',
       body: createApiKeyInput,
@@ -109,6 +150,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'GET',
       path: '/api-keys',
+      response: ApiKeyList,
+      graphql: { name: 'apiKeys' },
       tag: 'api-keys',
       summary: 'List API keys (never their secrets)',
       handler: async ({ meta }) => ({ items: await s.apiKeys.list(meta) }),
@@ -116,6 +159,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'DELETE',
       path: '/api-keys/:id',
+      response: out.ApiKey,
+      graphql: { name: 'revokeApiKey' },
       tag: 'api-keys',
       summary: 'Revoke an API key',
       handler: ({ meta, params }) => s.apiKeys.revoke(meta, params.id!),
@@ -124,6 +169,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'POST',
       path: '/clusters',
+      response: out.Cluster,
+      graphql: { name: 'createCluster' },
       tag: 'clusters',
       summary: 'Register a workload cluster',
       body: createClusterInput,
@@ -133,6 +180,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'GET',
       path: '/clusters',
+      response: ClusterList,
+      graphql: { name: 'clusters' },
       tag: 'clusters',
       summary: 'List workload clusters',
       handler: async ({ meta }) => ({ items: await s.clusters.list(meta) }),
@@ -140,6 +189,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'GET',
       path: '/clusters/:id',
+      response: out.Cluster,
+      graphql: { name: 'cluster' },
       tag: 'clusters',
       summary: 'Get a workload cluster',
       handler: ({ meta, params }) => s.clusters.get(meta, params.id!),
@@ -147,6 +198,7 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'DELETE',
       path: '/clusters/:id',
+      graphql: { name: 'deleteCluster' },
       tag: 'clusters',
       summary: 'Remove a workload cluster',
       status: 204,
@@ -156,6 +208,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'POST',
       path: '/address-pools',
+      response: out.AddressPool,
+      graphql: { name: 'createAddressPool' },
       tag: 'address-pools',
       summary: 'Create an address pool (global: platform operators)',
       body: createPoolInput,
@@ -165,6 +219,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'GET',
       path: '/address-pools',
+      response: AddressPoolList,
+      graphql: { name: 'addressPools' },
       tag: 'address-pools',
       summary: "List the account's and the global address pools with their utilisation",
       handler: async ({ meta }) => ({ items: await s.pools.list(meta) }),
@@ -172,6 +228,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'GET',
       path: '/address-pools/:id',
+      response: out.AddressPool,
+      graphql: { name: 'addressPool' },
       tag: 'address-pools',
       summary: 'Get an address pool',
       handler: ({ meta, params }) => s.pools.get(meta, params.id!),
@@ -179,6 +237,7 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'DELETE',
       path: '/address-pools/:id',
+      graphql: { name: 'deleteAddressPool' },
       tag: 'address-pools',
       summary: 'Delete an unused address pool',
       status: 204,
@@ -188,6 +247,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'POST',
       path: '/templates',
+      response: out.Template,
+      graphql: { name: 'createTemplate' },
       tag: 'templates',
       summary: 'Create a template',
       body: createTemplateInput,
@@ -197,6 +258,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'GET',
       path: '/templates',
+      response: TemplateList,
+      graphql: { name: 'templates' },
       tag: 'templates',
       summary: 'List templates',
       handler: async ({ meta }) => ({ items: await s.templates.list(meta) }),
@@ -204,6 +267,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'GET',
       path: '/templates/:id',
+      response: out.Template,
+      graphql: { name: 'template' },
       tag: 'templates',
       summary: 'Get a template',
       handler: ({ meta, params }) => s.templates.get(meta, params.id!),
@@ -211,6 +276,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'PUT',
       path: '/templates/:id',
+      response: out.Template,
+      graphql: { name: 'updateTemplate' },
       tag: 'templates',
       summary: 'Update a template',
       body: updateTemplateInput,
@@ -219,6 +286,7 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'DELETE',
       path: '/templates/:id',
+      graphql: { name: 'deleteTemplate' },
       tag: 'templates',
       summary: 'Delete an unused template',
       status: 204,
@@ -228,18 +296,18 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'POST',
       path: '/gateways',
+      ...upsert('GatewayResult', 'gateway', out.Gateway),
+      graphql: { name: 'createGateway' },
       tag: 'gateways',
       summary: 'Create a gateway from a template (201), or update/join an existing one (200)',
       body: createGatewayInput,
-      handler: async ({ meta, body, reply }) => {
-        const r = await s.gateways.create(meta, body);
-        created(reply, r);
-        return r.gateway;
-      },
+      handler: ({ meta, body }) => s.gateways.create(meta, body),
     },
     {
       method: 'GET',
       path: '/gateways',
+      response: GatewayPage,
+      graphql: { name: 'gateways', filter: 'GatewayFilter' },
       tag: 'gateways',
       summary: 'List gateways (paginated, filterable)',
       query: listGatewaysQuery,
@@ -248,6 +316,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'GET',
       path: '/gateways/:id',
+      response: out.Gateway,
+      graphql: { name: 'gateway' },
       tag: 'gateways',
       summary: 'Get a gateway',
       handler: ({ meta, params }) => s.gateways.get(meta, params.id!),
@@ -255,6 +325,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'PUT',
       path: '/gateways/:id/listeners',
+      response: out.Gateway,
+      graphql: { name: 'updateGatewayListeners', body: 'spread' },
       tag: 'gateways',
       summary: "Replace a gateway's listeners",
       body: updateListenersInput,
@@ -263,6 +335,7 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'DELETE',
       path: '/gateways/:id',
+      graphql: { name: 'deleteGateway' },
       tag: 'gateways',
       summary: 'Delete a gateway and release its address',
       status: 204,
@@ -272,6 +345,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'GET',
       path: '/gateways/:id/revisions',
+      response: RevisionPage,
+      graphql: { name: 'revisions', args: { id: 'gatewayId' } },
       tag: 'revisions',
       summary: "List the gateway's configuration revisions, newest first",
       query: listRevisionsQuery,
@@ -280,6 +355,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'GET',
       path: '/gateways/:id/revisions/diff',
+      response: out.RevisionDiff,
+      graphql: { name: 'revisionDiff', args: { id: 'gatewayId' } },
       tag: 'revisions',
       summary: 'What changed between two revisions, resource by resource',
       query: diffRevisionsQuery,
@@ -288,6 +365,9 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'GET',
       path: '/gateways/:id/revisions/:version',
+      params: { version },
+      response: out.Revision,
+      graphql: { name: 'revision', args: { id: 'gatewayId' } },
       tag: 'revisions',
       summary: 'One revision with its Envoy resources (private keys redacted)',
       handler: ({ meta, params }) => s.revisions.get(meta, params.id!, params.version),
@@ -295,6 +375,9 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'POST',
       path: '/gateways/:id/revisions/:version/rollback',
+      params: { version },
+      response: out.Revision,
+      graphql: { name: 'rollbackGateway', args: { id: 'gatewayId' } },
       tag: 'revisions',
       summary: 'Serve an older revision again (as a new revision)',
       status: 201,
@@ -303,6 +386,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'POST',
       path: '/gateways/:id/trace',
+      response: out.Trace,
+      graphql: { name: 'traceRequest', args: { id: 'gatewayId' }, query: true },
       tag: 'revisions',
       summary: "What the gateway's proxies would do with a request",
       body: traceInput,
@@ -311,19 +396,23 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'GET',
       path: '/gateways/:id/bootstrap',
+      response: out.Bootstrap,
+      graphql: { name: 'gatewayBootstrap', args: { id: 'gatewayId' } },
       tag: 'gateways',
       summary:
         "Envoy bootstrap for the gateway's proxies (node id, xDS address and a fresh token); the x-epic-xds-token-expires-at header says when the token expires, x-epic-xds-token-refresh where the next one comes from (POST /gateways/{id}/xds-token)",
       handler: async ({ meta, params, reply }) => {
         const b = await s.bootstrap.bootstrapWithToken(meta, params.id!);
-        reply.header('x-epic-xds-token-expires-at', b.expiresAt);
-        reply.header('x-epic-xds-token-refresh', b.refresh);
+        reply?.header('x-epic-xds-token-expires-at', b.expiresAt);
+        reply?.header('x-epic-xds-token-refresh', b.refresh);
         return b.bootstrap;
       },
     },
     {
       method: 'POST',
       path: '/gateways/:id/xds-token',
+      response: out.XdsToken,
+      graphql: { name: 'issueXdsToken', args: { id: 'gatewayId' }, body: 'spread' },
       tag: 'gateways',
       summary:
         "Issue a fresh xDS token for the gateway's proxies (Envoy and proxyless node ids) with its expiry; an open xDS stream ends when its token expires",
@@ -334,6 +423,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'POST',
       path: '/gateways/:id/xds-token/revoke',
+      response: out.XdsTokenRevocation,
+      graphql: { name: 'revokeXdsTokens', args: { id: 'gatewayId' }, body: 'spread' },
       tag: 'gateways',
       summary:
         'Revoke every xDS token issued so far for the gateway and end the streams that use one, on every replica',
@@ -344,18 +435,18 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'POST',
       path: '/routes',
+      ...upsert('RouteResult', 'route', out.Route),
+      graphql: { name: 'upsertRoute' },
       tag: 'routes',
       summary: 'Create a route, or update the one with the same client uid',
       body: upsertRouteInput,
-      handler: async ({ meta, body, reply }) => {
-        const r = await s.routes.upsert(meta, body);
-        created(reply, r);
-        return r.route;
-      },
+      handler: ({ meta, body }) => s.routes.upsert(meta, body),
     },
     {
       method: 'GET',
       path: '/routes',
+      response: RoutePage,
+      graphql: { name: 'routes', filter: 'RouteFilter' },
       tag: 'routes',
       summary: 'List routes (paginated, filterable)',
       query: listRoutesQuery,
@@ -364,6 +455,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'GET',
       path: '/routes/:id',
+      response: out.Route,
+      graphql: { name: 'route' },
       tag: 'routes',
       summary: 'Get a route',
       handler: ({ meta, params }) => s.routes.get(meta, params.id!),
@@ -371,6 +464,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'PUT',
       path: '/routes/:id',
+      response: out.Route,
+      graphql: { name: 'updateRoute', body: 'spread' },
       tag: 'routes',
       summary: "Replace a route's spec",
       body: updateRouteInput,
@@ -379,6 +474,7 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'DELETE',
       path: '/routes/:id',
+      graphql: { name: 'deleteRoute' },
       tag: 'routes',
       summary: 'Delete a route',
       status: 204,
@@ -388,18 +484,18 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'PUT',
       path: '/endpoint-slices',
+      ...upsert('EndpointSliceResult', 'endpointSlice', out.EndpointSlice),
+      graphql: { name: 'upsertEndpointSlice' },
       tag: 'endpoints',
       summary: 'Create or update an EndpointSlice by its client uid',
       body: upsertEndpointSliceInput,
-      handler: async ({ meta, body, reply }) => {
-        const r = await s.endpoints.upsert(meta, body);
-        created(reply, r);
-        return r.endpointSlice;
-      },
+      handler: ({ meta, body }) => s.endpoints.upsert(meta, body),
     },
     {
       method: 'GET',
       path: '/endpoint-slices',
+      response: EndpointSlicePage,
+      graphql: { name: 'endpointSlices', filter: 'EndpointSliceFilter' },
       tag: 'endpoints',
       summary: 'List EndpointSlices',
       query: listEndpointSlicesQuery,
@@ -408,6 +504,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'GET',
       path: '/endpoint-slices/:id',
+      response: out.EndpointSlice,
+      graphql: { name: 'endpointSlice' },
       tag: 'endpoints',
       summary: 'Get an EndpointSlice',
       handler: ({ meta, params }) => s.endpoints.get(meta, params.id!),
@@ -415,6 +513,7 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'DELETE',
       path: '/endpoint-slices/:id',
+      graphql: { name: 'deleteEndpointSlice' },
       tag: 'endpoints',
       summary: 'Delete an EndpointSlice',
       status: 204,
@@ -423,6 +522,9 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'PUT',
       path: '/static-endpoints/:namespace/:service',
+      params: { namespace: z.string(), service: z.string() },
+      response: out.EndpointSlice,
+      graphql: { name: 'setStaticEndpoints' },
       tag: 'endpoints',
       summary: 'Set the static endpoints of a service (backends outside Kubernetes)',
       body: staticEndpointsInput,
@@ -432,6 +534,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'DELETE',
       path: '/static-endpoints/:namespace/:service',
+      params: { namespace: z.string(), service: z.string() },
+      graphql: { name: 'deleteStaticEndpoints' },
       tag: 'endpoints',
       summary: 'Remove the static endpoints of a service',
       status: 204,
@@ -441,18 +545,18 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'PUT',
       path: '/services',
+      ...upsert('ServiceResult', 'item', out.ServiceObject),
+      graphql: { name: 'upsertService' },
       tag: 'endpoints',
       summary: 'Create or update a Service (its ports) by client uid',
       body: upsertServiceInput,
-      handler: async ({ meta, body, reply }) => {
-        const r = await s.services.upsert(meta, body);
-        created(reply, r);
-        return r.item;
-      },
+      handler: ({ meta, body }) => s.services.upsert(meta, body),
     },
     {
       method: 'GET',
       path: '/services',
+      response: ServicePage,
+      graphql: { name: 'services' },
       tag: 'endpoints',
       summary: 'List Services',
       query: listClusterObjectsQuery,
@@ -461,6 +565,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'GET',
       path: '/services/:id',
+      response: out.ServiceObject,
+      graphql: { name: 'service' },
       tag: 'endpoints',
       summary: 'Get a Service',
       handler: ({ meta, params }) => s.services.get(meta, params.id!),
@@ -468,6 +574,7 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'DELETE',
       path: '/services/:id',
+      graphql: { name: 'deleteService' },
       tag: 'endpoints',
       summary: 'Delete a Service',
       status: 204,
@@ -477,18 +584,18 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'PUT',
       path: '/reference-grants',
+      ...upsert('ReferenceGrantResult', 'item', out.ReferenceGrant),
+      graphql: { name: 'upsertReferenceGrant' },
       tag: 'routes',
       summary: 'Create or update a ReferenceGrant by client uid',
       body: upsertReferenceGrantInput,
-      handler: async ({ meta, body, reply }) => {
-        const r = await s.referenceGrants.upsert(meta, body);
-        created(reply, r);
-        return r.item;
-      },
+      handler: ({ meta, body }) => s.referenceGrants.upsert(meta, body),
     },
     {
       method: 'GET',
       path: '/reference-grants',
+      response: ReferenceGrantPage,
+      graphql: { name: 'referenceGrants' },
       tag: 'routes',
       summary: 'List ReferenceGrants',
       query: listClusterObjectsQuery,
@@ -497,6 +604,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'GET',
       path: '/reference-grants/:id',
+      response: out.ReferenceGrant,
+      graphql: { name: 'referenceGrant' },
       tag: 'routes',
       summary: 'Get a ReferenceGrant',
       handler: ({ meta, params }) => s.referenceGrants.get(meta, params.id!),
@@ -504,6 +613,7 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'DELETE',
       path: '/reference-grants/:id',
+      graphql: { name: 'deleteReferenceGrant' },
       tag: 'routes',
       summary: 'Delete a ReferenceGrant',
       status: 204,
@@ -513,18 +623,18 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'PUT',
       path: '/certificates',
+      ...upsert('CertificateResult', 'item', out.Certificate),
+      graphql: { name: 'upsertCertificate' },
       tag: 'certificates',
       summary: 'Create or replace a TLS certificate and key (the key is stored encrypted and never returned)',
       body: upsertCertificateInput,
-      handler: async ({ meta, body, reply }) => {
-        const r = await s.certificates.upsert(meta, body);
-        created(reply, r);
-        return r.item;
-      },
+      handler: ({ meta, body }) => s.certificates.upsert(meta, body),
     },
     {
       method: 'GET',
       path: '/certificates',
+      response: CertificateList,
+      graphql: { name: 'certificates' },
       tag: 'certificates',
       summary: 'List certificates (never their keys)',
       handler: async ({ meta }) => ({ items: await s.certificates.list(meta) }),
@@ -532,6 +642,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'GET',
       path: '/certificates/:id',
+      response: out.Certificate,
+      graphql: { name: 'certificate' },
       tag: 'certificates',
       summary: 'Get a certificate',
       handler: ({ meta, params }) => s.certificates.get(meta, params.id!),
@@ -539,6 +651,7 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'DELETE',
       path: '/certificates/:id',
+      graphql: { name: 'deleteCertificate' },
       tag: 'certificates',
       summary: 'Delete a certificate',
       status: 204,
@@ -548,6 +661,8 @@ export function restRoutes(s: Services): RestRoute[] {
     {
       method: 'GET',
       path: '/audit-events',
+      response: AuditPage,
+      graphql: { name: 'auditEvents' },
       tag: 'audit',
       summary: "The account's audit log, oldest first (paginated)",
       query: listAuditQuery,

@@ -4,6 +4,7 @@ import { buildApp, type EpicApp } from '../app.js';
 import { createDb, type Db } from '../db/client.js';
 import { ensureDatabase } from '../db/embedded-postgres.js';
 import { seedSystem } from '../seed.js';
+import { recordResponses, validateResponses, type RecordedResponse } from './openapi-check.js';
 
 /** A fresh database cloned from the migrated template. */
 export async function freshDatabase(): Promise<{ url: string; db: Db }> {
@@ -16,6 +17,8 @@ export interface TestEnv {
   url: string;
   db: Db;
   app: EpicApp;
+  /** Every answer under /api/v1, validated against the OpenAPI document on close(). */
+  answers: RecordedResponse[];
   /** Platform operators' key. */
   adminKey: string;
   close(): Promise<void>;
@@ -25,15 +28,24 @@ export async function testEnv(): Promise<TestEnv> {
   const { url, db } = await freshDatabase();
   const { adminKey } = await seedSystem(db, { demo: false });
   const app = await buildApp({ db, logger: false, secretKey: randomBytes(32) });
+  const answers = recordResponses(app);
   await app.ready();
   return {
     url,
     db,
     app,
     adminKey: adminKey!,
+    answers,
     async close() {
+      // Every answer the suite got must be one the OpenAPI document describes.
+      const doc = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
       await app.close();
       await db.$disconnect();
+      const problems = validateResponses(doc, answers);
+      if (problems.length > 0)
+        throw new Error(
+          `${problems.length} answers do not match /api/v1/openapi.json:\n${problems.slice(0, 40).join('\n')}`,
+        );
     },
   };
 }
