@@ -844,13 +844,13 @@ describe('bad input corpus (GraphQL)', () => {
     ['a bad cursor', '{ routes(after: "zzz") { pageInfo { hasNextPage endCursor } } }', {}, 'cursor'],
     [
       'a NUL in the audit action filter',
-      'query($a: String) { auditEvents(action: $a) { nextCursor } }',
+      'query($a: String) { auditEvents(action: $a) { pageInfo { endCursor } } }',
       { a: 'a\u0000b' },
       'action',
     ],
     [
       'a cursor with a date PostgreSQL cannot hold',
-      'query($c: String) { gateways(after: $c) { nextCursor } }',
+      'query($c: String) { gateways(after: $c) { pageInfo { endCursor } } }',
       {
         c: Buffer.from(
           JSON.stringify(['-000001-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000']),

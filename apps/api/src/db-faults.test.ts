@@ -144,7 +144,7 @@ function trickle(urls: string[], everyMs: number) {
     const p = fetch(`${base}${url}`, {
       method: graphql ? 'POST' : 'GET',
       headers: { ...auth(key), ...(graphql ? { 'content-type': 'application/json' } : {}) },
-      ...(graphql ? { body: JSON.stringify({ query: '{ gateways { items { id } } }' }) } : {}),
+      ...(graphql ? { body: JSON.stringify({ query: '{ gateways { edges { node { id } } } }' }) } : {}),
       signal: AbortSignal.timeout(30_000),
     })
       .then(
@@ -349,7 +349,7 @@ async function outageWith(
       method: 'POST',
       url: '/graphql',
       headers: auth(key),
-      payload: { query: '{ gateways { items { id } } }' },
+      payload: { query: '{ gateways { edges { node { id } } } }' },
     }),
     db.template.findMany().then(
       () => undefined,

@@ -53,7 +53,7 @@ function expectRefused(r: Awaited<ReturnType<typeof gql>>, code: string, message
 const keyCount = async () => (await env.db.apiKey.count({ where: { accountId: acct.id } })) as number;
 
 const GATEWAY_FIELDS =
-  'id name namespace address dnsName generation observedGeneration listeners template { id name } conditions { type status reason message } clients { namespace name clientUid }';
+  'id name namespace address dnsName generation observedGeneration listeners { name port protocol } template { id name } conditions { type status reason message } clients { namespace name clientUid }';
 
 beforeAll(async () => {
   env = await testEnv();
@@ -90,14 +90,14 @@ afterAll(async () => {
 const aliasBomb = (n: number, tag = '') =>
   `{ ${Array.from({ length: n }, (_, i) => `a${i}${tag}: whoami { accountId }`).join(' ')} }`;
 const costBomb = (tag = '') =>
-  `{ ${Array.from({ length: 20 }, (_, i) => `p${i}${tag}: gateways(first: 500) { items { ${GATEWAY_FIELDS} } }`).join(' ')} }`;
+  `{ ${Array.from({ length: 20 }, (_, i) => `p${i}${tag}: gateways(first: 500) { edges { node { ${GATEWAY_FIELDS} } } }`).join(' ')} }`;
 const deepSelection = (n: number) => `{ ${'gateways { '.repeat(n)}${'} '.repeat(n)}}`;
 const batchBomb = (n: number) =>
   Array.from({ length: n }, (_, i) => ({
-    query: `{ q${i}: gateways(first: 500) { items { ${GATEWAY_FIELDS} } } }`,
+    query: `{ q${i}: gateways(first: 500) { edges { node { ${GATEWAY_FIELDS} } } } }`,
   }));
 const mutationBomb = (n: number, tag = 'bomb') =>
-  `mutation { ${Array.from({ length: n }, (_, i) => `${tag.replace(/\W/g, '')}${i}: createApiKey(input: { name: "${tag}-${i}", role: "viewer" }) { id }`).join(' ')} }`;
+  `mutation { ${Array.from({ length: n }, (_, i) => `${tag.replace(/\W/g, '')}${i}: createApiKey(input: { name: "${tag}-${i}", role: viewer }) { id }`).join(' ')} }`;
 
 describe('GraphQL limits', () => {
   it('are configured from GRAPHQL_* variables, validated, with the defaults of the GraphQL face', () => {
@@ -113,10 +113,12 @@ describe('GraphQL limits', () => {
   });
 
   it('answers a large but allowed page (100 gateways with conditions)', async () => {
-    const r = await gql(`{ gateways(first: 100) { items { ${GATEWAY_FIELDS} } nextCursor } }`);
+    const r = await gql(
+      `{ gateways(first: 100) { edges { node { ${GATEWAY_FIELDS} } } pageInfo { endCursor } } }`,
+    );
     expect(r.errors).toEqual([]);
     expect(r.status).toBe(200);
-    expect((r.data!.gateways as { items: unknown[] }).items).toHaveLength(30);
+    expect((r.data!.gateways as { edges: unknown[] }).edges).toHaveLength(30);
   });
 
   it('refuses too many aliases, naming the limit', async () => {
@@ -133,7 +135,7 @@ describe('GraphQL limits', () => {
   });
 
   it('sizes a page from its variable on every request, also for a cached document', async () => {
-    const q = `query ($n: Int) { a: gateways(first: $n) { items { ${GATEWAY_FIELDS} } } b: gateways(first: $n) { items { ${GATEWAY_FIELDS} } } }`;
+    const q = `query ($n: Int) { a: gateways(first: $n) { edges { node { ${GATEWAY_FIELDS} } } } b: gateways(first: $n) { edges { node { ${GATEWAY_FIELDS} } } } }`;
     for (let i = 0; i < 3; i++) expect((await gql(q, { n: 5 })).status).toBe(200);
     expectRefused(await gql(q, { n: 500 }), 'QUERY_TOO_COSTLY', /exceeds the limit of 50000/);
     expect((await gql(q, { n: 5 })).status).toBe(200);
@@ -141,10 +143,18 @@ describe('GraphQL limits', () => {
 
   it('multiplies nested lists and connections (Relay-style first on a page type)', async () => {
     const app = await appWith({ maxCost: 1000, defaultListSize: 10 });
-    // 1 (gateways) + 1 (items) + 100 × (id + conditions) + 100 × 10 × (type + status) = 2202
-    const r = await gql('{ gateways(first: 100) { items { id conditions { type status } } } }', {}, app);
-    expectRefused(r, 'QUERY_TOO_COSTLY', /query cost 2202 exceeds the limit of 1000/);
-    const ok = await gql('{ gateways(first: 10) { items { id conditions { type status } } } }', {}, app);
+    // 1 (gateways) + 1 (edges) + 100 × (node + id + conditions) + 100 × 10 × (type + status) = 2302
+    const r = await gql(
+      '{ gateways(first: 100) { edges { node { id conditions { type status } } } } }',
+      {},
+      app,
+    );
+    expectRefused(r, 'QUERY_TOO_COSTLY', /query cost 2302 exceeds the limit of 1000/);
+    const ok = await gql(
+      '{ gateways(first: 10) { edges { node { id conditions { type status } } } } }',
+      {},
+      app,
+    );
     expect(ok.status).toBe(200);
   });
 
@@ -164,26 +174,26 @@ describe('GraphQL limits', () => {
   });
 
   it('refuses a deep query, fragments expanded', async () => {
-    let q = '{ gateways { items { ...f0 } } }';
+    let q = '{ gateways { edges { node { ...f0 } } } }';
     for (let i = 0; i < 12; i++)
       q += ` fragment f${i} on Gateway { template { id } clients { name } ...f${i + 1} }`;
     q += ' fragment f12 on Gateway { template { id } }';
-    // Fragments do not nest the selection: depth stays at 4 and the document is allowed.
+    // Fragments do not nest the selection: depth stays at 5 and the document is allowed.
     expect((await gql(q)).status).toBe(200);
     const app = await appWith({ maxDepth: 3 });
     expectRefused(
-      await gql('{ gateways { items { template { id } } } }', {}, app),
+      await gql('{ gateways { edges { node { template { id } } } } }', {}, app),
       'QUERY_TOO_DEEP',
-      /depth 4 exceeds the limit of 3/,
+      /depth 5 exceeds the limit of 3/,
     );
     expectRefused(
       await gql(
-        '{ gateways { ...a } } fragment a on GatewayPage { items { ...b } } fragment b on Gateway { template { id } }',
+        '{ gateways { ...a } } fragment a on GatewayConnection { edges { node { ...b } } } fragment b on Gateway { template { id } }',
         {},
         app,
       ),
       'QUERY_TOO_DEEP',
-      /depth 4/,
+      /depth 5/,
     );
   });
 
@@ -195,11 +205,13 @@ describe('GraphQL limits', () => {
           ? `fragment f${i} on ${on} { ${leaf} }`
           : `fragment f${i} on ${on} { ...f${i + 1} ...f${i + 1} }`,
       ).join(' ');
-    const q = await gql(`{ gateways(first: 500) { items { ...f0 } } } ${chain('Gateway', 'id name')}`);
+    const q = await gql(
+      `{ gateways(first: 500) { edges { node { ...f0 } } } } ${chain('Gateway', 'id name')}`,
+    );
     expectRefused(q, 'QUERY_TOO_COSTLY', /query cost at least \d+ exceeds the limit of 50000/);
     const before = await keyCount();
     const m = await gql(
-      `mutation { ...f0 } ${chain('Mutation', 'createApiKey(input: { name: "frag", role: "viewer" }) { id }')}`,
+      `mutation { ...f0 } ${chain('Mutation', 'createApiKey(input: { name: "frag", role: viewer }) { id }')}`,
     );
     expect(m.status).toBe(400);
     expect(m.errors.map((e) => e.extensions.code)).toEqual(['QUERY_TOO_COSTLY', 'TOO_MANY_MUTATIONS']);
@@ -253,8 +265,8 @@ describe('GraphQL limits', () => {
     const braces = '{['.repeat(60);
     const q = `# ${braces}
       query {
-        gateways(first: 1, filter: { name: "${braces}" }) { items { id } }
-        b: gateways(first: 1, filter: { name: """ ${braces} \\""" ${braces} """ }) { items { id } }
+        gateways(first: 1, filter: { name: "${braces}" }) { edges { node { id } } }
+        b: gateways(first: 1, filter: { name: """ ${braces} \\""" ${braces} """ }) { edges { node { id } } }
       }`;
     const r = await gql(q);
     expect(r.errors).toEqual([]);
@@ -298,7 +310,7 @@ function settledRss(): number {
 
 describe('GraphQL limits: memory', () => {
   it('keeps RSS within 20 % after bombs and many large allowed queries', async () => {
-    const legit = `{ gateways(first: 100) { items { ${GATEWAY_FIELDS} } nextCursor } }`;
+    const legit = `{ gateways(first: 100) { edges { node { ${GATEWAY_FIELDS} } } pageInfo { endCursor } } }`;
     const round = async (i: number) => {
       const tag = `_${i % 20}`;
       expectRefused(await gql(aliasBomb(200, tag)), 'TOO_MANY_ALIASES');

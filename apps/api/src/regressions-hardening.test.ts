@@ -321,13 +321,18 @@ describe('address pools: one address space, no squatting, no reserved blocks for
     expect(later).toEqual([41, 42, 43, 44, 45, 46].map((o) => `198.51.100.${o}`).concat('409'));
 
     // the option is on both faces
-    const viaGql = await gql(acct.key, '{ addressPools { name skipNetworkAndBroadcast } }');
+    const viaGql = await gql(
+      acct.key,
+      '{ addressPools { edges { node { name skipNetworkAndBroadcast } } } }',
+    );
     expect(viaGql.body.errors).toBeUndefined();
     expect(viaGql.body.data).toEqual({
-      addressPools: expect.arrayContaining([
-        { name: 'p28', skipNetworkAndBroadcast: true },
-        { name: 'p30', skipNetworkAndBroadcast: false },
-      ]),
+      addressPools: {
+        edges: expect.arrayContaining([
+          { node: { name: 'p28', skipNetworkAndBroadcast: true } },
+          { node: { name: 'p30', skipNetworkAndBroadcast: false } },
+        ]),
+      },
     });
   });
 });
@@ -777,9 +782,13 @@ describe('gateway names are unique per account and namespace', () => {
   }, 120_000);
 
   it('GraphQL says the same', async () => {
-    const r = await gql(acct.key, 'mutation($i: JSON!) { createGateway(input: $i) { __typename } }', {
-      i: { name: 'dup', namespace: 'web', template: 'web', listeners: http80 },
-    });
+    const r = await gql(
+      acct.key,
+      'mutation($i: CreateGatewayInput!) { createGateway(input: $i) { __typename } }',
+      {
+        i: { name: 'dup', namespace: 'web', template: 'web', listeners: http80 },
+      },
+    );
     expect(JSON.stringify(r.body.errors)).toMatch(/name: a gateway named \\"dup\\" already exists/);
   });
 

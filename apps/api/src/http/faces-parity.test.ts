@@ -188,23 +188,23 @@ describe('REST and GraphQL faces', () => {
   });
 
   it('a new route with its schemas is all a new operation takes: its twin is generated', () => {
-    const Token = named('TestXdsToken', z.strictObject({ token: z.string(), expiresAt: z.date() }));
+    const Token = named('TestProxyToken', z.strictObject({ token: z.string(), expiresAt: z.date() }));
     const extra: RestRoute = {
       method: 'POST',
-      path: '/gateways/:id/xds-tokens',
+      path: '/gateways/:id/proxy-tokens',
       tag: 'gateways',
-      summary: 'Issue an xDS token',
+      summary: 'Issue a proxy token',
       body: z.strictObject({ ttlSeconds: z.number().int().min(60) }),
       response: Token,
       status: 201,
-      graphql: { name: 'issueXdsToken', args: { id: 'gatewayId' } },
+      graphql: { name: 'issueProxyToken', args: { id: 'gatewayId' } },
       handler: async () => ({ token: 't', expiresAt: new Date(0) }),
     };
     const s = buildGraphqlSchema([...routes, extra]);
     expect(twinProblems(extra, s)).toEqual([]);
-    expect(g.printType(s.getType('IssueXdsTokenInput')!)).toContain('ttlSeconds: Int!');
+    expect(g.printType(s.getType('IssueProxyTokenInput')!)).toContain('ttlSeconds: Int!');
     expect(() => buildGraphqlSchema([...routes, extra, { ...extra, path: '/other' }])).toThrow(
-      /issueXdsToken/,
+      /issueProxyToken/,
     );
   });
 });

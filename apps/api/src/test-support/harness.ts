@@ -30,6 +30,8 @@ export async function testEnv(): Promise<TestEnv> {
   const app = await buildApp({ db, logger: false, secretKey: randomBytes(32) });
   const answers = recordResponses(app);
   await app.ready();
+  // Read now: a suite may close the app itself before close() validates what it answered.
+  const doc = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
   return {
     url,
     db,
@@ -38,7 +40,6 @@ export async function testEnv(): Promise<TestEnv> {
     answers,
     async close() {
       // Every answer the suite got must be one the OpenAPI document describes.
-      const doc = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
       await app.close();
       await db.$disconnect();
       const problems = validateResponses(doc, answers);
