@@ -8,6 +8,7 @@ import {
   isIPv4,
   isRouteKind,
   validate,
+  specSchemas,
   type SpecKind,
   type ValidationIssue,
 } from './index.js';
@@ -770,5 +771,149 @@ describe('helpers', () => {
   it('isRouteKind knows the four route kinds and nothing inherited', () => {
     expect(['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute'].every(isRouteKind)).toBe(true);
     expect(['Gateway', 'ReferenceGrant', 'toString', 'constructor', ''].some(isRouteKind)).toBe(false);
+  });
+});
+
+describe('more edges', () => {
+  it('each unrepeatable HTTPRoute filter is named at its second use; GRPCRoute has its own list', () => {
+    const filters: Record<string, Record<string, unknown>> = {
+      CORS: { type: 'CORS', cors: { allowOrigins: ['https://a.example.com'] } },
+      RequestHeaderModifier: { type: 'RequestHeaderModifier', requestHeaderModifier: { remove: ['x'] } },
+      ResponseHeaderModifier: { type: 'ResponseHeaderModifier', responseHeaderModifier: { remove: ['x'] } },
+      RequestRedirect: { type: 'RequestRedirect', requestRedirect: { scheme: 'https' } },
+      URLRewrite: { type: 'URLRewrite', urlRewrite: { hostname: 'a.example.com' } },
+    };
+    for (const [type, f] of Object.entries(filters)) {
+      expect(issues('HTTPRoute', { rules: [{ filters: [f, f] }] })).toEqual([
+        { path: 'spec.rules[0].filters[1].type', message: `${type} filter cannot be repeated` },
+      ]);
+    }
+    const grpcMod = { type: 'ResponseHeaderModifier', responseHeaderModifier: { remove: ['x'] } };
+    expect(issues('GRPCRoute', { rules: [{ filters: [grpcMod, grpcMod] }] })).toEqual([
+      { path: 'spec.rules[0].filters[1].type', message: 'ResponseHeaderModifier filter cannot be repeated' },
+    ]);
+  });
+
+  it("a filter carrying two other types' fields gets one message per field", () => {
+    expect(
+      issues('HTTPRoute', {
+        rules: [{ filters: [{ type: 'CORS', cors: {}, urlRewrite: {}, requestRedirect: {} }] }],
+      }),
+    ).toEqual([
+      {
+        path: 'spec.rules[0].filters[0].urlRewrite',
+        message: 'filter.urlRewrite must be nil if the filter.type is not URLRewrite',
+      },
+      {
+        path: 'spec.rules[0].filters[0].requestRedirect',
+        message: 'filter.requestRedirect must be nil if the filter.type is not RequestRedirect',
+      },
+    ]);
+    // An unknown key next to a known filter's config stays an unknown field.
+    expect(issues('HTTPRoute', { rules: [{ filters: [{ type: 'CORS', cors: {}, colour: 1 }] }] })).toEqual([
+      { path: 'spec.rules[0].filters[0].colour', message: 'unknown field' },
+    ]);
+  });
+
+  it('a field of the wrong type is not "Required value"', () => {
+    const r = issues('TCPRoute', { rules: [{ backendRefs: [{ name: 'db', port: '5432' }] }] });
+    expect(r).toHaveLength(1);
+    expect(r[0]?.path).toBe('spec.rules[0].backendRefs[0].port');
+    expect(r[0]?.message).not.toBe('Required value');
+    expect(r[0]?.message).toMatch(/number/);
+  });
+
+  it('paths that merely start like a dot segment are fine', () => {
+    for (const value of ['/..x', '/.well-known', '/a/..b', '/a.']) {
+      expect(issues('HTTPRoute', { rules: [{ matches: [{ path: { type: 'Exact', value } }] }] })).toEqual([]);
+    }
+  });
+
+  it('a TLSRoute has exactly one rule', () => {
+    const rule = { backendRefs: [{ name: 'tls', port: 443 }] };
+    expect(issues('TLSRoute', { hostnames: ['a.example.com'], rules: [rule] })).toEqual([]);
+    expect(
+      issues('TLSRoute', { hostnames: ['a.example.com'], rules: [rule, rule] }).map((i) => i.path),
+    ).toEqual(['spec.rules']);
+  });
+
+  it('allowedListeners defaults to no namespaces', () => {
+    const r = validate('Gateway', { ...baseGateway(), allowedListeners: {} });
+    expect(r.ok && r.value.allowedListeners).toEqual({ namespaces: { from: 'None' } });
+  });
+
+  it('the CEL rules raise zod custom issues, never a built-in code', () => {
+    const specs: [SpecKind, unknown][] = [
+      ['Gateway', gw([{ name: 'a', port: 443, protocol: 'HTTPS', tls: {} }])],
+      [
+        'Gateway',
+        gw([{ name: 'a', port: 80, protocol: 'TCP', tls: tlsTerminate, hostname: 'a.example.com' }]),
+      ],
+      [
+        'Gateway',
+        gw([
+          { name: 'a', port: 443, protocol: 'TLS' },
+          { name: 'a', port: 443, protocol: 'TLS' },
+        ]),
+      ],
+      ['Gateway', gw([{ name: 'a', port: 443, protocol: 'HTTPS', tls: { mode: 'Passthrough' } }])],
+      [
+        'Gateway',
+        gw([{ name: 'a', port: 80, protocol: 'HTTP' }], {
+          addresses: [{ value: 'x' }, { type: 'Hostname', value: 'A' }],
+        }),
+      ],
+      [
+        'HTTPRoute',
+        {
+          rules: [
+            { filters: [{ type: 'RequestRedirect', requestRedirect: {} }], backendRefs: [{ name: 's' }] },
+          ],
+        },
+      ],
+      [
+        'HTTPRoute',
+        { rules: [{ timeouts: { request: '1s', backendRequest: '2s' }, retry: { codes: [500, 500] } }] },
+      ],
+      ['HTTPRoute', { parentRefs: [{ name: 'g' }, { name: 'g' }] }],
+      [
+        'HTTPRoute',
+        {
+          parentRefs: [
+            { name: 'g', sectionName: 'a' },
+            { name: 'g', sectionName: 'a' },
+          ],
+        },
+      ],
+      [
+        'HTTPRoute',
+        {
+          rules: [
+            {
+              filters: [
+                {
+                  type: 'RequestMirror',
+                  requestMirror: {
+                    backendRef: { name: 'm', port: 1 },
+                    percent: 1,
+                    fraction: { numerator: 1 },
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+      [
+        'GRPCRoute',
+        { rules: [{ matches: [{ method: {} }, { method: { service: 'a/b', method: 'c.d' } }] }] },
+      ],
+      ['TCPRoute', { rules: [{ backendRefs: [{ name: 'db' }] }] }],
+    ];
+    for (const [kind, spec] of specs) {
+      const r = specSchemas[kind].safeParse(spec);
+      expect(r.success).toBe(false);
+      expect(r.error?.issues.map((i) => i.code)).toEqual(r.error?.issues.map(() => 'custom'));
+    }
   });
 });
