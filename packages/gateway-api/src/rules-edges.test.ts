@@ -917,3 +917,217 @@ describe('more edges', () => {
     }
   });
 });
+
+describe('edges the first mutation runs left', () => {
+  it('names the ref without a sectionName, wherever it is in the list', () => {
+    expect(issues('HTTPRoute', { parentRefs: [{ name: 'gw', sectionName: 'a' }, { name: 'gw' }] })).toEqual([
+      {
+        path: 'spec.parentRefs[1].sectionName',
+        message:
+          'sectionName must be specified when parentRefs includes 2 or more references to the same parent',
+      },
+    ]);
+    // Parents in two different namespaces are two parents.
+    expect(
+      issues('HTTPRoute', {
+        parentRefs: [
+          { name: 'gw', namespace: 'a' },
+          { name: 'gw', namespace: 'b' },
+        ],
+      }),
+    ).toEqual([]);
+  });
+
+  it('only a core Service needs a port', () => {
+    for (const ref of [
+      { kind: 'Backend', name: 'x' },
+      { group: 'example.com', kind: 'Service', name: 'x' },
+    ]) {
+      expect(issues('TCPRoute', { rules: [{ backendRefs: [ref] }] })).toEqual([]);
+      expect(issues('HTTPRoute', { rules: [{ backendRefs: [ref] }] })).toEqual([]);
+      expect(
+        issues('HTTPRoute', {
+          rules: [{ filters: [{ type: 'RequestMirror', requestMirror: { backendRef: ref } }] }],
+        }),
+      ).toEqual([]);
+    }
+  });
+
+  it('a label key prefix of exactly 253 characters is refused', () => {
+    const prefix253 = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
+    expect(prefix253).toHaveLength(253);
+    const key = `${prefix253}/name`;
+    expect(
+      issues(
+        'Gateway',
+        gw([{ name: 'a', port: 80, protocol: 'HTTP' }], { infrastructure: { labels: { [key]: 'v' } } }),
+      ),
+    ).toEqual([
+      {
+        path: `spec.infrastructure.labels[${JSON.stringify(key)}]`,
+        message:
+          "If specified, the label key's prefix must be a DNS subdomain not longer than 253 characters in total.",
+      },
+    ]);
+  });
+
+  it('addresses without a value are never duplicates', () => {
+    expect(
+      issues(
+        'Gateway',
+        gw([{ name: 'a', port: 80, protocol: 'HTTP' }], {
+          addresses: [
+            { type: 'IPAddress' },
+            { type: 'IPAddress' },
+            { type: 'Hostname' },
+            { type: 'Hostname' },
+          ],
+        }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('the schemas keep their own messages for keys validate reports as unknown fields', () => {
+    const spec = (path: Record<string, unknown>) => ({
+      rules: [{ filters: [{ type: 'URLRewrite', urlRewrite: { path } }] }],
+    });
+    const raw = specSchemas.HTTPRoute.safeParse(
+      spec({ type: 'ReplaceFullPath', replaceFullPath: '/a', replacePrefixMatch: '/b', colour: 1 }),
+    );
+    expect(raw.error?.issues.map((i) => i.message)).toEqual([
+      `type must be 'ReplacePrefixMatch' when replacePrefixMatch is set; Unrecognized key: "colour"`,
+    ]);
+    expect(
+      issues(
+        'HTTPRoute',
+        spec({ type: 'ReplaceFullPath', replaceFullPath: '/a', replacePrefixMatch: '/b', colour: 1 }),
+      ),
+    ).toEqual([
+      {
+        path: 'spec.rules[0].filters[0].urlRewrite.path.replacePrefixMatch',
+        message: "type must be 'ReplacePrefixMatch' when replacePrefixMatch is set",
+      },
+      { path: 'spec.rules[0].filters[0].urlRewrite.path.colour', message: 'unknown field' },
+    ]);
+    const filter = specSchemas.HTTPRoute.safeParse({
+      rules: [{ filters: [{ type: 'CORS', cors: {}, colour: 1 }] }],
+    });
+    expect(filter.error?.issues.map((i) => i.message)).toEqual(['Unrecognized key: "colour"']);
+  });
+
+  it('every other CEL rule raises a custom issue too', () => {
+    const http = [{ name: 'a', port: 80, protocol: 'HTTP' }];
+    const prefix = { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/x' } };
+    const specs: [SpecKind, unknown][] = [
+      [
+        'HTTPRoute',
+        {
+          rules: [
+            {
+              filters: [
+                {
+                  type: 'RequestHeaderModifier',
+                  requestHeaderModifier: {
+                    set: [
+                      { name: 'a', value: '1' },
+                      { name: 'a', value: '2' },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+      [
+        'HTTPRoute',
+        {
+          rules: [
+            {
+              filters: [
+                {
+                  type: 'RequestMirror',
+                  requestMirror: {
+                    backendRef: { name: 'm', port: 1 },
+                    fraction: { numerator: 3, denominator: 2 },
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+      [
+        'HTTPRoute',
+        {
+          rules: [
+            {
+              filters: [
+                { type: 'RequestRedirect', requestRedirect: {} },
+                { type: 'URLRewrite', urlRewrite: {} },
+              ],
+            },
+          ],
+        },
+      ],
+      [
+        'HTTPRoute',
+        {
+          rules: [
+            {
+              filters: [
+                { type: 'URLRewrite', urlRewrite: {} },
+                { type: 'URLRewrite', urlRewrite: {} },
+              ],
+            },
+          ],
+        },
+      ],
+      ['HTTPRoute', { rules: [{ matches: [{ path: { type: 'Exact', value: '/a//b' } }] }] }],
+      [
+        'HTTPRoute',
+        { rules: [{ filters: [{ type: 'CORS', cors: { allowOrigins: ['*', 'https://a.example.com'] } }] }] },
+      ],
+      [
+        'HTTPRoute',
+        {
+          rules: [
+            {
+              matches: [{ path: { type: 'Exact', value: '/a' } }],
+              filters: [{ type: 'URLRewrite', urlRewrite: prefix }],
+            },
+          ],
+        },
+      ],
+      [
+        'HTTPRoute',
+        { rules: Array.from({ length: 3 }, () => ({ matches: Array.from({ length: 43 }, () => ({})) })) },
+      ],
+      [
+        'HTTPRoute',
+        { rules: [{ filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'm' } } }] }] },
+      ],
+      [
+        'Gateway',
+        gw(http, { infrastructure: { labels: { 'bad key': 'v', [`${'a'.repeat(253)}/n`]: 'v' } } }),
+      ],
+      ['Gateway', gw(http, { addresses: [{ value: '192.0.2.1' }, { value: '192.0.2.1' }] })],
+      [
+        'Gateway',
+        gw(http, {
+          tls: {
+            frontend: {
+              default: {},
+              perPort: [1, 1].map((port) => ({ port, tls: {} })),
+            },
+          },
+        }),
+      ],
+    ];
+    for (const [kind, spec] of specs) {
+      const r = specSchemas[kind].safeParse(spec);
+      expect(r.success).toBe(false);
+      expect(r.error?.issues.map((i) => i.code)).toEqual(r.error?.issues.map(() => 'custom'));
+    }
+  });
+});
