@@ -5,6 +5,7 @@ import { hostnameMatches, hostnameSpecificity, intersectHostnames } from './host
 import type { EndpointInput, ReferenceGrantInput, ServiceInput } from './input.js';
 import { canonicalize, isJsonObject, protoMerge } from './json.js';
 import { namespaceLabels, referencePermitted, selectorMatches } from './references.js';
+import { Secret } from './secret.js';
 
 // Edges of backend resolution, references, hostnames, durations and proto JSON merging, each checked on
 // both sides, with the exact reasons and messages that end up in route status.
@@ -412,5 +413,62 @@ describe('proto JSON', () => {
     const c = canonicalize({ b: 1, a: [{ d: 1, c: 2 }], c: { z: null, y: 'x' } });
     expect(JSON.stringify(c)).toBe('{"a":[{"c":2,"d":1}],"b":1,"c":{"y":"x","z":null}}');
     expect(canonicalize('x')).toBe('x');
+  });
+});
+
+describe('edges the first mutation run left', () => {
+  it('sorts endpoints of one address by port and keeps weight off endpoints that have none', () => {
+    const r = new BackendResolver(
+      [
+        svc('web', {
+          endpoints: [
+            ep('10.0.0.1', { port: 8082 }),
+            ep('10.0.0.1', { port: 8080 }),
+            ep('10.0.0.1', { port: 8081 }),
+          ],
+        }),
+      ],
+      [],
+    );
+    r.resolve({ name: 'web', port: 80 }, from);
+    const endpoints = r.clusters.get('service/app/web/80')?.endpoints ?? [];
+    expect(endpoints.map((e) => e.port)).toEqual([8080, 8081, 8082]);
+    expect(endpoints.map((e) => Object.keys(e).sort())).toEqual([
+      ['address', 'health', 'port'],
+      ['address', 'health', 'port'],
+      ['address', 'health', 'port'],
+    ]);
+  });
+
+  it('a cluster two HTTP/1 routes share stays HTTP/1', () => {
+    const r = new BackendResolver([svc('web')], []);
+    r.resolve({ name: 'web', port: 80 }, from);
+    r.resolve({ name: 'web', port: 80 }, { kind: 'HTTPRoute', namespace: 'app' });
+    expect(r.clusters.get('service/app/web/80')?.protocol).toBe('http1');
+  });
+
+  it('one matching from and one matching to entry in a grant are enough', () => {
+    const f = { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'app' };
+    const g: ReferenceGrantInput = {
+      namespace: 'data',
+      spec: {
+        from: [
+          { group: 'gateway.networking.k8s.io', kind: 'TCPRoute', namespace: 'app' },
+          { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'app' },
+        ],
+        to: [
+          { group: '', kind: 'Secret' },
+          { group: '', kind: 'Service', name: 'db' },
+        ],
+      },
+    };
+    expect(referencePermitted([g], f, { group: '', kind: 'Service', namespace: 'data', name: 'db' })).toBe(
+      true,
+    );
+  });
+
+  it('a Secret made in a test reveals exactly its value', () => {
+    expect(new Secret('k1').reveal()).toBe('k1');
+    expect(new Secret('').reveal()).toBe('');
   });
 });
