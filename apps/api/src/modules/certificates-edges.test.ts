@@ -177,3 +177,29 @@ describe('certificate storage', () => {
     }
   });
 });
+
+describe('certificate input limits and documentation', () => {
+  it('a PEM field is at most 64 KiB', async () => {
+    const { key } = await account();
+    const padded = (pem: string, size: number) => pem + ' '.repeat(size - pem.length);
+    const over = await call('PUT', '/certificates', key, {
+      name: 'big',
+      certificate: padded(testCertA.certificate, 64 * 1024 + 1),
+      privateKey: testCertA.privateKey,
+    });
+    expect(over.status).toBe(400);
+    expect(over.body.issues.map((i: { path: string }) => i.path)).toEqual(['certificate']);
+    const atLimit = await call('PUT', '/certificates', key, {
+      name: 'big',
+      certificate: padded(testCertA.certificate, 64 * 1024),
+      privateKey: padded(testCertA.privateKey, 64 * 1024),
+    });
+    expect(atLimit.status, atLimit.raw).toBe(201);
+  });
+
+  it('the OpenAPI document describes the certificate and key fields', async () => {
+    const doc = (await env.app.inject({ url: '/api/v1/openapi.json' })).body;
+    expect(doc).toContain('PEM certificate chain, leaf first');
+    expect(doc).toContain('PEM private key; stored encrypted, never returned');
+  });
+});
