@@ -1,6 +1,13 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { upstreamRoot } from './test-support/upstream.js';
 import {
   Condition,
+  GATEWAY_API_BUNDLE_VERSION,
+  GATEWAY_API_GROUP,
+  GATEWAY_API_VERSION,
   GatewayConditionReason,
   GatewayConditionType,
   ListenerConditionReason,
@@ -77,5 +84,21 @@ describe('condition types and reasons', () => {
         'BackendNotFound',
       ]),
     );
+  });
+});
+
+describe('API group and version', () => {
+  it('are those of the upstream CRD bundle the schemas follow', () => {
+    const crd = parse(
+      readFileSync(path.join(upstreamRoot, 'crd/standard/gateway.networking.k8s.io_httproutes.yaml'), 'utf8'),
+    ) as {
+      metadata: { annotations: Record<string, string> };
+      spec: { group: string; versions: { name: string; storage: boolean }[] };
+    };
+    expect(GATEWAY_API_GROUP).toBe(crd.spec.group);
+    expect(GATEWAY_API_BUNDLE_VERSION).toBe(
+      crd.metadata.annotations['gateway.networking.k8s.io/bundle-version'],
+    );
+    expect(crd.spec.versions.find((v) => v.storage)?.name).toBe(GATEWAY_API_VERSION);
   });
 });
