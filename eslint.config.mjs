@@ -98,6 +98,11 @@ export default tseslint.config(
     rules: { '@nx/enforce-module-boundaries': 'off' },
   },
   {
+    // Mutation-testing configs are tooling, not a project's code: they share settings from scripts/.
+    files: ['**/stryker.config.mjs'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
+  {
     files: pureRoots.map((root) => `${root}/src/**/*.ts`),
     // Test helpers may read fixtures; they are never exported from the package.
     ignores: ['**/*.test.ts', '**/test-support/**'],
