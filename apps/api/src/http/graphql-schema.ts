@@ -40,7 +40,7 @@ const { DateTimeResolver, JSONResolver } = require('graphql-scalars') as typeof 
 /**
  * The GraphQL schema, generated code-first from the REST route list: each RestRoute names its twin, whose
  * arguments come from the route's path parameters, body and query schemas and whose type comes from its
- * response schema (docs/adr/0005-typed-faces.md). Objects become types and inputs named by their schema id,
+ * response schema (docs/adr/0007-typed-faces.md). Objects become types and inputs named by their schema id,
  * zod enums become GraphQL enums, dates `DateTime`, free-form maps `JSON` (graphql-scalars); every list is
  * a Relay connection (`edges { node cursor }`, `pageInfo { hasNextPage endCursor }`, `first`/`after`).
  */

@@ -20,7 +20,7 @@ import {
 /**
  * Store → translator input → Envoy resources for one gateway, read in the reconciler's transaction.
  * Private keys never enter a revision in clear: the translator is given the sealed (encrypted) key, and the
- * xDS publisher unseals it when it builds a proxy's snapshot (ADR 0005).
+ * xDS publisher unseals it when it builds a proxy's snapshot (lib/secret-box.ts).
  */
 export const SEALED_PREFIX = 'sealed:';
 

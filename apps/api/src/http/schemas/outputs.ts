@@ -10,7 +10,7 @@ import { routeKinds } from '../../modules/routes.js';
  * What the API answers, one zod schema per entity and per response, each with a stable id. The same
  * schemas serialise REST responses (fast-json-stringify from their JSON Schema), describe them in the
  * OpenAPI document (components/schemas/<id>) and generate the GraphQL output types (named by the id), so
- * the faces cannot drift from each other (docs/adr/0005-typed-faces.md).
+ * the faces cannot drift from each other (docs/adr/0007-typed-faces.md).
  *
  * Every object is strict: a field that is not declared here (a key, a hash) is never serialised.
  */
