@@ -652,12 +652,20 @@ export function installGraphqlLimits(
     graphql: { parseOptions: { maxTokens: limits.maxTokens } },
     attach() {
       const gql = (app as unknown as { graphql: { addHook(name: string, fn: unknown): void } }).graphql;
+      // Without variables a document's cost is fixed: its verdict is kept with the (cached) parsed document.
+      const verdicts = new WeakMap<
+        DocumentNode,
+        { schema: GraphQLSchema; error: GraphQLError | undefined }
+      >();
       gql.addHook(
         'preExecution',
         async (schema: GraphQLSchema, document: DocumentNode, _ctx: unknown, variables?: unknown) => {
           const vars =
             variables && typeof variables === 'object' ? (variables as Record<string, unknown>) : {};
-          const error = costError(schema, document, limits, vars);
+          const fixed = Object.keys(vars).length === 0;
+          const known = fixed ? verdicts.get(document) : undefined;
+          const error = known?.schema === schema ? known.error : costError(schema, document, limits, vars);
+          if (fixed && !known) verdicts.set(document, { schema, error });
           if (error) throw refused([error]);
         },
       );

@@ -3,7 +3,6 @@ import type { EpicApp } from '../app.js';
 import type { Db } from '../db/client.js';
 import { createPgListener, listenerSettings } from '../db/listener.js';
 import { selectGateways } from '../modules/gateway-repo.js';
-import { present } from '../modules/gateways.js';
 import { API_KEY_REVOKED_CHANNEL, subscriptionGuardOf } from './subscription-auth.js';
 
 async function gatewayById(db: Db, id: string) {
@@ -14,7 +13,7 @@ async function gatewayById(db: Db, id: string) {
   const accountId = owner.rows[0]?.accountId;
   if (!accountId) return undefined;
   const [g] = await selectGateways(db.$pool, { accountId, id }, 1);
-  return g && present(g);
+  return g;
 }
 
 /**

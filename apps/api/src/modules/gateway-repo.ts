@@ -5,6 +5,7 @@ import type pg from 'pg';
  * create latency and list throughput are product targets (docs/adr/0003-hot-paths-in-sql.md).
  * Every query is scoped by accountId (the tenant helper's rule, in SQL).
  */
+/** The API's view of a gateway: its status under `status`, as Gateway API objects carry it. */
 export interface GatewayView {
   id: string;
   accountId: string;
@@ -13,26 +14,38 @@ export interface GatewayView {
   sharingKey: string | null;
   listeners: unknown;
   address: string | null;
+  poolId: string | null;
   dnsName: string | null;
   conditions: unknown;
-  listenerStatus: unknown;
+  status: { listeners: unknown };
   generation: number;
   observedGeneration: number;
-  createdAt: Date;
-  updatedAt: Date;
   template: { id: string; name: string };
   clients: Array<{ clusterId: string | null; namespace: string; name: string; clientUid: string }>;
-  poolId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
-const VIEW = `
-  SELECT g.id, g."accountId", g.name, g.namespace, g."sharingKey", g.listeners, g.address, g."dnsName",
-         g.conditions, g."listenerStatus", g.generation, g."observedGeneration", g."createdAt", g."updatedAt",
-         json_build_object('id', t.id, 'name', t.name) AS template,
-         COALESCE((SELECT json_agg(json_build_object('clusterId', c."clusterId", 'namespace', c.namespace, 'name', c.name, 'clientUid', c."clientUid") ORDER BY c."createdAt", c.id)
-                   FROM "GatewayClient" c WHERE c."gatewayId" = g.id), '[]'::json) AS clients,
-         (SELECT x."poolId" FROM "AddressAllocation" x WHERE x."gatewayId" = g.id) AS "poolId"
-  FROM "Gateway" g JOIN "Template" t ON t.id = g."templateId"`;
+/**
+ * The page is built in PostgreSQL as one JSON array in the API's shape (json_agg), so Node parses one
+ * value with JSON.parse instead of decoding every row's columns and re-shaping each row; the timestamps
+ * travel as epoch milliseconds (timestamp(3) holds UTC) and become Dates here.
+ */
+const VIEW = (inner: string) => `
+  SELECT COALESCE(json_agg(json_build_object(
+           'id', g.id, 'accountId', g."accountId", 'name', g.name, 'namespace', g.namespace,
+           'sharingKey', g."sharingKey", 'listeners', g.listeners, 'address', g.address,
+           'poolId', (SELECT x."poolId" FROM "AddressAllocation" x WHERE x."gatewayId" = g.id),
+           'dnsName', g."dnsName", 'conditions', g.conditions,
+           'status', json_build_object('listeners', g."listenerStatus"),
+           'generation', g.generation, 'observedGeneration', g."observedGeneration",
+           'template', json_build_object('id', g."templateId", 'name', g."templateName"),
+           'clients', COALESCE((SELECT json_agg(json_build_object('clusterId', c."clusterId", 'namespace', c.namespace, 'name', c.name, 'clientUid', c."clientUid") ORDER BY c."createdAt", c.id)
+                                FROM "GatewayClient" c WHERE c."gatewayId" = g.id), '[]'::json),
+           'createdAt', (extract(epoch FROM g."createdAt") * 1000)::bigint,
+           'updatedAt', (extract(epoch FROM g."updatedAt") * 1000)::bigint
+         ) ORDER BY g."createdAt", g.id), '[]'::json) AS page
+  FROM (${inner}) g`;
 
 export interface GatewayFilter {
   accountId: string;
@@ -73,9 +86,21 @@ export async function selectGateways(
     where.push(`(g."createdAt", g.id) > ($${params.length - 1}, $${params.length}::uuid)`);
   }
   params.push(limit);
-  const r = await q.query<GatewayView>(
-    `${VIEW} WHERE ${where.join(' AND ')} ORDER BY g."createdAt", g.id LIMIT $${params.length}`,
+  const r = await q.query<{
+    page: Array<
+      Omit<GatewayView, 'createdAt' | 'updatedAt'> & Record<'createdAt' | 'updatedAt', number | Date>
+    >;
+  }>(
+    VIEW(
+      `SELECT g.*, t.name AS "templateName" FROM "Gateway" g JOIN "Template" t ON t.id = g."templateId"
+       WHERE ${where.join(' AND ')} ORDER BY g."createdAt", g.id LIMIT $${params.length}`,
+    ),
     params,
   );
-  return r.rows;
+  const page = r.rows[0]!.page;
+  for (const g of page) {
+    g.createdAt = new Date(g.createdAt);
+    g.updatedAt = new Date(g.updatedAt);
+  }
+  return page as GatewayView[];
 }

@@ -308,19 +308,15 @@ async function createInTx(
   return { id, created: true };
 }
 
-/** The API's view of a gateway: its status under `status`, as Gateway API objects carry it. */
-export function present(g: GatewayView) {
-  const { listenerStatus, poolId, ...rest } = g;
-  return { ...rest, poolId, status: { listeners: listenerStatus } };
-}
-export type GatewayOut = ReturnType<typeof present>;
+/** The API's view of a gateway (selectGateways builds it in SQL). */
+export type GatewayOut = GatewayView;
 
 export function gatewaysService({ db }: ServiceDeps) {
   async function get(principal: Principal, id: string): Promise<GatewayOut> {
     parseInput(uuid, id, 'id');
     const [g] = await selectGateways(db.$pool, { accountId: principal.accountId, id }, 1);
     if (!g) throw AppError.notFound('gateway', id);
-    return present(g);
+    return g;
   }
 
   return {
@@ -353,7 +349,7 @@ export function gatewaysService({ db }: ServiceDeps) {
         q.limit + 1,
       );
       const page = pageOf(rows, q.limit);
-      return { ...page, items: page.items.map(present) };
+      return page;
     },
 
     async updateListeners(meta: CallMeta, id: string, input: unknown) {
