@@ -68,7 +68,6 @@ try {
       XDS_PORT: '0',
       RECONCILER,
       // the full page (100 gateways, every field) costs ~52,000 by the GraphQL cost rule, over its default
-      GRAPHQL_MAX_COST: process.env.GRAPHQL_MAX_COST ?? '200000',
     },
     (process.env.BENCH_API_NODE_OPTIONS ?? '').split(' ').filter(Boolean),
   );

@@ -58,7 +58,7 @@ const fields = {
   /** Bounds on one GraphQL request (see README, "GraphQL limits"). */
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(10_000).default(30),
-  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(10_000_000).default(50_000),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
   GRAPHQL_MAX_MUTATIONS: z.coerce.number().int().min(1).max(1_000).default(10),
   GRAPHQL_MAX_QUERY_BYTES: z.coerce
     .number()

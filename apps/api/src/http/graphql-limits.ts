@@ -63,7 +63,7 @@ export interface GraphqlLimits {
 export const defaultGraphqlLimits: GraphqlLimits = {
   maxDepth: 12,
   maxAliases: 30,
-  maxCost: 50_000,
+  maxCost: 100_000,
   maxRootMutations: 10,
   maxQueryBytes: 32 * 1024,
   maxTokens: 5_000,
