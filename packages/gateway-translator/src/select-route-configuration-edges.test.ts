@@ -187,6 +187,11 @@ describe('selectRouteConfiguration', () => {
     expect(selectRouteConfiguration(resources([noFilters], ROUTES), { port: 80 })).toBeUndefined();
   });
 
+  it('skips filter chains that are not objects', () => {
+    const rs = resources([listener(80, ['junk', 7, chain('default')])], ROUTES);
+    expect(nameOf(selectRouteConfiguration(rs, { port: 80 }))).toBe('default');
+  });
+
   it('returns the RouteConfiguration resource itself', () => {
     const rs = resources([listener(80, [chain('default')])], ROUTES);
     expect(selectRouteConfiguration(rs, { port: 80 })).toBe(rs.routes[0]?.resource);
@@ -222,6 +227,14 @@ describe('traceRequest', () => {
     ).toMatchObject({
       port: 8443,
       routeConfiguration: 'wild',
+    });
+  });
+
+  it('strips only the trailing port from an IPv6 literal host', () => {
+    const v6 = resources([listener(443, [chain('exact', ['[2001:db8::1]'])])], ROUTES);
+    expect(traceRequest(v6, { host: '[2001:db8::1]:443', path: '/', scheme: 'https' })).toMatchObject({
+      connection: 'accepted',
+      routeConfiguration: 'exact',
     });
   });
 
