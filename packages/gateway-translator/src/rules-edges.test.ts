@@ -196,10 +196,15 @@ describe('resolveRoute: backends and weights', () => {
       { reason: 'BackendNotFound', message: 'backend app/gone: service not found' },
     ]);
     expect(r.unsupported).toEqual([]);
-    expect(resolve({ ...tcp, kind: 'TLSRoute' } as RouteInput).rules[0]?.action).toStrictEqual({
-      kind: 'forward',
-      destinations: [{ cluster: WEB, weight: 1 }],
-    });
+    expect(resolve({ ...tcp, kind: 'TLSRoute' } as RouteInput).rules).toStrictEqual([
+      {
+        index: 0,
+        matches: [],
+        action: { kind: 'forward', destinations: [{ cluster: WEB, weight: 1 }] },
+        mirrors: [],
+      },
+      { index: 1, matches: [], action: { kind: 'invalid' }, mirrors: [] },
+    ]);
   });
 });
 
