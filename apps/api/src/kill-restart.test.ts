@@ -1,62 +1,34 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiProcess, type ApiProcess } from './test-support/api-process.js';
 
 // Fault suite: `kill -9` of the API on its embedded default. The embedded PostgreSQL it started outlives
 // it; the next start must notice that server, stop it cleanly and run on a server of its own, with every
 // committed write intact and no second postmaster left behind.
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 let dataDir = '';
 let pgDir = '';
 const children: ChildProcess[] = [];
 const base = 30000 + Math.floor(Math.random() * 15000);
 const ports = { api: base, xds: base + 1, pg: base + 2 };
 
-interface Api {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startApi(): Api {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      DATABASE_URL: '',
-      EPIC_DATA_DIR: dataDir,
-      PORT: String(ports.api),
-      XDS_PORT: String(ports.xds),
-      EMBEDDED_PG_PORT: String(ports.pg),
-      SEED_DEMO: 'false',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function startApi(): ApiProcess {
+  const api = startApiProcess({
+    DATABASE_URL: '',
+    EPIC_DATA_DIR: dataDir,
+    PORT: String(ports.api),
+    XDS_PORT: String(ports.xds),
+    EMBEDDED_PG_PORT: String(ports.pg),
+    LOG_LEVEL: 'info',
   });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, output: () => out, exited };
+  children.push(api.child);
+  return api;
 }
 
-async function waitReady(api: Api): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (api.child.exitCode !== null) throw new Error(`API exited during start-up:\n${api.output()}`);
-    const ok = await fetch(`http://127.0.0.1:${ports.api}/readyz`)
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`API did not become ready:\n${api.output()}`);
-}
+const waitReady = (api: ApiProcess) => api.ready(ports.api);
 
 /** Postmasters (not zombies) running on the data directory. */
 function postmasters(): number[] {
