@@ -1,9 +1,18 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { validate, type SpecKind } from './index.js';
+import type { z } from 'zod';
+import {
+  GatewayStatus,
+  RouteStatus,
+  toValidationIssues,
+  validate,
+  type SpecKind,
+  type ValidationIssue,
+} from './index.js';
 import {
   allPaths,
   gatewaySpec,
@@ -15,7 +24,12 @@ import {
   tlsRouteSpec,
 } from './test-support/arbitraries.js';
 import { validCases } from './test-support/corpus.js';
-import { loadCrdSpecSchema, upstreamRoot, upstreamValidator } from './test-support/upstream.js';
+import {
+  loadCrdSchema,
+  loadCrdSpecSchema,
+  upstreamRoot,
+  upstreamValidator,
+} from './test-support/upstream.js';
 
 // Every limit of the upstream CRD schema, probed at its edge. For each field a valid spec holds, the
 // schema's own numbers give the probes: a string of maxLength and of maxLength + 1, minLength − 1, a list of
@@ -240,8 +254,69 @@ const show = (probe: unknown): string =>
       ? `[${probe.length} items]`
       : JSON.stringify(probe);
 
-const fieldPath = (p: Path) =>
-  p.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : `${s}.${k}`), 'spec');
+const fieldPath = (p: Path, root: string) =>
+  p.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : `${s}.${k}`), root);
+
+const valueAt = (obj: unknown, p: Path): unknown =>
+  p.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], obj);
+
+interface Side {
+  root: 'spec' | 'status';
+  schema: Schema;
+  upstream: (value: unknown) => { ok: boolean };
+  ours: (value: unknown) => { ok: true; value: unknown } | { ok: false; issues: ValidationIssue[] };
+  cel: Set<string>;
+}
+
+/**
+ * Every probe of every field of every sample: what ours misses (upstream rejects, ours accepts), what ours
+ * refuses without reason (upstream accepts, ours names that field), and defaults ours does not apply
+ * (a field with a schema default removed: ours must fill in the same value).
+ */
+function probeAll(side: Side, samples: unknown[]) {
+  const missed: string[] = [];
+  const extra: string[] = [];
+  const defaults: string[] = [];
+  const seen = new Set<string>();
+  let probed = 0;
+  let rejected = 0;
+  const check = (p: Path, probe: unknown, remove: boolean, sample: unknown) => {
+    // The same probe at the same field of another sample (list indices aside) adds nothing.
+    const field = fieldPath(p, side.root).replace(/\[\d+\]/g, '[]');
+    const seenKey = `${field}=${remove ? '<removed>' : JSON.stringify(probe)}`;
+    if (seen.has(seenKey)) return;
+    seen.add(seenKey);
+    const key = `${field}=${remove ? '<removed>' : show(probe)}`;
+    const variant = mutateAt(sample, p, probe, remove);
+    probed++;
+    const up = side.upstream(variant).ok;
+    const ours = side.ours(variant);
+    if (!up) {
+      rejected++;
+      if (ours.ok) missed.push(key);
+    } else if (!ours.ok) {
+      const at = fieldPath(p, side.root);
+      const wrong = ours.issues.filter(
+        (i) => i.path === at && !side.cel.has(i.message) && !STRICTER.some((r) => r.test(i.message)),
+      );
+      if (wrong.length > 0) extra.push(`${key}: ${wrong.map((w) => w.message).join('; ')}`);
+    } else if (remove) {
+      const expected = (schemaAt(side.schema, p) as Schema).default;
+      const got = valueAt(ours.value, p);
+      if (!isDeepStrictEqual(got, expected))
+        defaults.push(`${key}: defaulted to ${JSON.stringify(got)}, upstream ${JSON.stringify(expected)}`);
+    }
+  };
+  for (const sample of samples) {
+    for (const p of allPaths(sample)) {
+      const node = schemaAt(side.schema, p);
+      if (!node) continue;
+      for (const probe of probes(node, valueAt(sample, p))) check(p, probe, false, sample);
+      if (node.default !== undefined && typeof p.at(-1) === 'string') check(p, undefined, true, sample);
+    }
+  }
+  return { findings: { missed, extra, defaults }, probed, rejected };
+}
 
 /** Valid specs of a kind that both sides accept: the corpus's and a fixed sample of the generator's. */
 function validSpecs(kind: SpecKind, arbitrary: fc.Arbitrary<object>): unknown[] {
@@ -252,9 +327,13 @@ function validSpecs(kind: SpecKind, arbitrary: fc.Arbitrary<object>): unknown[] 
 }
 
 describe.each(KINDS)('%s: every schema limit at its edge', { timeout: 60_000 }, (kind, file, arbitrary) => {
-  const schema = loadCrdSpecSchema(kind);
-  const upstream = upstreamValidator(kind);
-  const cel = celMessages(file);
+  const side: Side = {
+    root: 'spec',
+    schema: loadCrdSpecSchema(kind),
+    upstream: upstreamValidator(kind),
+    ours: (v) => validate(kind, v),
+    cel: celMessages(file),
+  };
   const specs = validSpecs(kind, arbitrary);
 
   it('has valid specs to probe, reaching constrained fields', () => {
@@ -262,43 +341,100 @@ describe.each(KINDS)('%s: every schema limit at its edge', { timeout: 60_000 }, 
   });
 
   it('agrees with the upstream schema on every probe', () => {
-    const missed: string[] = [];
-    const extra: string[] = [];
-    let probed = 0;
-    let rejected = 0;
-    const seen = new Set<string>();
-    for (const spec of specs) {
-      for (const p of allPaths(spec)) {
-        const node = schemaAt(schema, p);
-        if (!node) continue;
-        const value = p.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], spec);
-        for (const probe of probes(node, value)) {
-          // The same probe at the same field of another spec (list indices aside) adds nothing.
-          const field = fieldPath(p).replace(/\[\d+\]/g, '[]');
-          const seenKey = `${field}=${JSON.stringify(probe)}`;
-          if (seen.has(seenKey)) continue;
-          seen.add(seenKey);
-          const key = `${field}=${show(probe)}`;
-          const variant = mutateAt(spec, p, probe, false);
-          probed++;
-          const up = upstream(variant).ok;
-          const ours = validate(kind, variant);
-          if (!up) {
-            rejected++;
-            if (ours.ok) missed.push(key);
-          } else if (!ours.ok) {
-            const at = fieldPath(p);
-            const wrong = ours.issues.filter(
-              (i) => i.path === at && !cel.has(i.message) && !STRICTER.some((r) => r.test(i.message)),
-            );
-            if (wrong.length > 0) extra.push(`${key}: ${wrong.map((w) => w.message).join('; ')}`);
-          }
-        }
-      }
-    }
-    expect({ missed, extra }).toEqual({ missed: [], extra: [] });
+    const { findings, probed, rejected } = probeAll(side, specs);
+    expect(findings).toEqual({ missed: [], extra: [], defaults: [] });
     // Not vacuous: many probes, a good share of them over a limit.
     expect(probed).toBeGreaterThan(200);
     expect(rejected).toBeGreaterThan(50);
+  });
+});
+
+// Status: what the controller writes and the API returns must be what the API server accepts.
+const when = '2026-12-03T10:00:00Z';
+const condition = (type: string, status = 'True', reason = type) => ({
+  type,
+  status,
+  observedGeneration: 3,
+  lastTransitionTime: when,
+  reason,
+  message: `${type} by EPIC`,
+});
+const parentRef = {
+  group: 'gateway.networking.k8s.io',
+  kind: 'Gateway',
+  namespace: 'team-a',
+  name: 'public',
+  sectionName: 'https',
+  port: 443,
+};
+const routeStatuses = [
+  {
+    parents: [
+      {
+        parentRef,
+        controllerName: 'epic.acnodal.io/gateway-controller',
+        conditions: [condition('Accepted'), condition('ResolvedRefs', 'False', 'BackendNotFound')],
+      },
+      {
+        parentRef: { name: 'other' },
+        controllerName: 'example.com/other',
+        conditions: [condition('example.com/Custom-Type.v2', 'Unknown', 'Some_Reason:x,y')],
+      },
+    ],
+  },
+];
+const gatewayStatuses = [
+  {
+    addresses: [
+      { type: 'IPAddress', value: '192.0.2.10' },
+      { type: 'Hostname', value: 'public.team-a.example.com' },
+    ],
+    conditions: [condition('Accepted'), condition('Programmed', 'False', 'Pending')],
+    listeners: [
+      {
+        name: 'https',
+        supportedKinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }, { kind: 'GRPCRoute' }],
+        attachedRoutes: 3,
+        conditions: [condition('Accepted'), condition('ResolvedRefs')],
+      },
+    ],
+    attachedListenerSets: 1,
+  },
+  { addresses: [{ value: '2001:db8::1' }], listeners: [{ name: 'udp', attachedRoutes: 0, conditions: [] }] },
+];
+const STATUS_KINDS: [string, string, z.ZodType, unknown[]][] = [
+  ['Gateway', 'gateway.networking.k8s.io_gateways.yaml', GatewayStatus, gatewayStatuses],
+  ['HTTPRoute', 'gateway.networking.k8s.io_httproutes.yaml', RouteStatus, routeStatuses],
+  ['GRPCRoute', 'gateway.networking.k8s.io_grpcroutes.yaml', RouteStatus, routeStatuses],
+  ['TLSRoute', 'gateway.networking.k8s.io_tlsroutes.yaml', RouteStatus, routeStatuses],
+];
+
+describe.each(STATUS_KINDS)('%s status: every schema limit at its edge', (kind, file, ours, samples) => {
+  const side: Side = {
+    root: 'status',
+    schema: loadCrdSchema(kind, 'status'),
+    upstream: upstreamValidator(kind, 'status'),
+    ours: (v) => {
+      const r = ours.safeParse(v);
+      return r.success
+        ? { ok: true, value: r.data }
+        : { ok: false, issues: toValidationIssues(r.error.issues, 'status') };
+    },
+    cel: celMessages(file),
+  };
+
+  it('starts from samples both sides accept', () => {
+    for (const s of samples)
+      expect({ ours: side.ours(s).ok, upstream: side.upstream(s).ok }).toEqual({
+        ours: true,
+        upstream: true,
+      });
+  });
+
+  it('agrees with the upstream schema on every probe', () => {
+    const { findings, probed, rejected } = probeAll(side, samples);
+    expect(findings).toEqual({ missed: [], extra: [], defaults: [] });
+    expect(probed).toBeGreaterThan(100);
+    expect(rejected).toBeGreaterThan(30);
   });
 });

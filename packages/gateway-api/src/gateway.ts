@@ -150,34 +150,47 @@ function maxProperties<T extends z.ZodType<Record<string, string>>>(map: T, max:
 /** True for an IPv4 or IPv6 address literal (the CRD's `format: ipv4`/`ipv6`). */
 const ipAddress = z.union([z.ipv4(), z.ipv6()]);
 
+/** An address `type`: IPAddress (the default), Hostname, NamedAddress or a domain-prefixed name. */
+export const AddressType = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(ADDRESS_TYPE_PATTERN, { message: `must match ${ADDRESS_TYPE_PATTERN.source}` })
+  .default('IPAddress');
+
+/**
+ * The CRDs' rules on an address `value` by its type: an IP literal for IPAddress (a `oneOf` of the schema),
+ * a hostname for Hostname (a CEL rule, whose message differs between spec and status).
+ */
+export function checkAddressValue(
+  a: { type: string; value?: string | undefined },
+  ctx: z.RefinementCtx,
+  hostnameMessage: string,
+): void {
+  if (a.value === undefined) return;
+  if (a.type === 'IPAddress' && !ipAddress.safeParse(a.value).success) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['value'],
+      message: 'must be an IPv4 or IPv6 address when type is IPAddress',
+    });
+  }
+  if (a.type === 'Hostname' && !ADDRESS_HOSTNAME.test(a.value)) {
+    ctx.addIssue({ code: 'custom', path: ['value'], message: hostnameMessage });
+  }
+}
+
 /** GatewaySpecAddress: a requested address (IPAddress by default, or Hostname, or implementation-specific). */
 export const GatewaySpecAddress = z
-  .strictObject({
-    type: z
-      .string()
-      .min(1)
-      .max(253)
-      .regex(ADDRESS_TYPE_PATTERN, { message: `must match ${ADDRESS_TYPE_PATTERN.source}` })
-      .default('IPAddress'),
-    value: z.string().max(253).optional(),
-  })
-  .superRefine((a, ctx) => {
-    if (a.value === undefined) return;
-    if (a.type === 'IPAddress' && !ipAddress.safeParse(a.value).success) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['value'],
-        message: 'must be an IPv4 or IPv6 address when type is IPAddress',
-      });
-    }
-    if (a.type === 'Hostname' && !ADDRESS_HOSTNAME.test(a.value)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['value'],
-        message: `Hostname value must be empty or contain only valid characters (matching ${ADDRESS_HOSTNAME.source})`,
-      });
-    }
-  });
+  .strictObject({ type: AddressType, value: z.string().max(253).optional() })
+  .superRefine((a, ctx) =>
+    checkAddressValue(
+      a,
+      ctx,
+      `Hostname value must be empty or contain only valid characters (matching ${ADDRESS_HOSTNAME.source})`,
+    ),
+  );
+export const ADDRESS_HOSTNAME_PATTERN = ADDRESS_HOSTNAME;
 export type GatewaySpecAddress = z.infer<typeof GatewaySpecAddress>;
 
 function metadataMap(value: z.ZodType<string>, what: 'label' | 'annotation', max: number) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GatewayController, Group, Kind, ParentReference, SectionName } from './common.js';
+import { ADDRESS_HOSTNAME_PATTERN, AddressType, checkAddressValue } from './gateway.js';
 
 // Status types (metav1.Condition and the Gateway API status structs), as the v1.6.1 CRDs declare them.
 
@@ -51,15 +52,29 @@ export const ListenerStatus = z.strictObject({
 });
 export type ListenerStatus = z.infer<typeof ListenerStatus>;
 
-export const GatewayStatusAddress = z.strictObject({
-  type: z.string().min(1).max(253).default('IPAddress'),
-  value: z.string().min(1).max(253),
-});
+export const GatewayStatusAddress = z
+  .strictObject({ type: AddressType, value: z.string().min(1).max(253) })
+  .superRefine((a, ctx) =>
+    checkAddressValue(
+      a,
+      ctx,
+      `Hostname value must only contain valid characters (matching ${ADDRESS_HOSTNAME_PATTERN.source})`,
+    ),
+  );
 export type GatewayStatusAddress = z.infer<typeof GatewayStatusAddress>;
+
+const PENDING = (type: 'Accepted' | 'Programmed'): Condition => ({
+  type,
+  status: 'Unknown',
+  lastTransitionTime: '1970-01-01T00:00:00Z',
+  reason: 'Pending',
+  message: 'Waiting for controller',
+});
 
 export const GatewayStatus = z.strictObject({
   addresses: z.array(GatewayStatusAddress).max(16).optional(),
-  conditions: Conditions(0).optional(),
+  // The CRD's default: what a Gateway shows before any controller has seen it.
+  conditions: Conditions(0).default(() => [PENDING('Accepted'), PENDING('Programmed')]),
   listeners: z.array(ListenerStatus).max(64).optional(),
   attachedListenerSets: z.number().int().min(0).max(2_147_483_647).optional(),
 });

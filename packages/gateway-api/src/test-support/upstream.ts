@@ -64,16 +64,30 @@ export function loadCrdSpecSchema(
   channel: 'standard' | 'experimental' = 'standard',
   version = 'v1',
 ): Schema {
+  return loadCrdSchema(kind, 'spec', channel, version);
+}
+
+/** One top-level part (`spec` or `status`) of a CRD version's openAPIV3Schema, as JSON Schema. */
+export function loadCrdSchema(
+  kind: string,
+  part: 'spec' | 'status',
+  channel: 'standard' | 'experimental' = 'standard',
+  version = 'v1',
+): Schema {
   const file = CRD_FILES[kind];
   if (!file) throw new Error(`no CRD for ${kind}`);
   const crd = parseAllDocuments(
     readFileSync(path.join(upstreamRoot, 'crd', channel, file), 'utf8'),
   )[0]?.toJS() as {
-    spec: { versions: { name: string; schema: { openAPIV3Schema: { properties: { spec: Schema } } } }[] };
+    spec: {
+      versions: { name: string; schema: { openAPIV3Schema: { properties: Record<string, Schema> } } }[];
+    };
   };
   const v = crd.spec.versions.find((x) => x.name === version);
   if (!v) throw new Error(`${kind} has no version ${version}`);
-  return toJsonSchema(v.schema.openAPIV3Schema.properties.spec);
+  const schema = v.schema.openAPIV3Schema.properties[part];
+  if (!schema) throw new Error(`${kind} ${version} has no ${part}`);
+  return toJsonSchema(schema);
 }
 
 /** OpenAPI v3 (structural) → JSON Schema: drop x-kubernetes-* keywords, turn `nullable` into a type union. */
@@ -131,18 +145,22 @@ export function applyDefaults(schema: Schema, value: unknown): unknown {
   return obj;
 }
 
-/** The upstream structural-schema validator (no CEL) for a kind's spec. */
-export function upstreamValidator(kind: string): (spec: unknown) => { ok: boolean; errors: string[] } {
-  let validate = cache.get(kind);
+/** The upstream structural-schema validator (no CEL) for a kind's spec (or its status). */
+export function upstreamValidator(
+  kind: string,
+  part: 'spec' | 'status' = 'spec',
+): (value: unknown) => { ok: boolean; errors: string[] } {
+  const key = `${kind}/${part}`;
+  let validate = cache.get(key);
   if (!validate) {
-    const schema = loadCrdSpecSchema(kind);
-    schemas.set(kind, schema);
+    const schema = loadCrdSchema(kind, part);
+    schemas.set(key, schema);
     validate = newAjv().compile(schema);
-    cache.set(kind, validate);
+    cache.set(key, validate);
   }
   const fn = validate;
-  return (spec) => {
-    const ok = fn(applyDefaults(schemas.get(kind) ?? {}, structuredClone(spec))) === true;
+  return (value) => {
+    const ok = fn(applyDefaults(schemas.get(key) ?? {}, structuredClone(value))) === true;
     return { ok, errors: (fn.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`) };
   };
 }
