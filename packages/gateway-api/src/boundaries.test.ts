@@ -214,6 +214,14 @@ function stringProbes(node: Schema, value: string): string[] {
       out.add(value + affix).add(affix + value);
     out.add(value.toUpperCase()).add(value.toLowerCase());
   }
+  if (node.format === 'date-time')
+    for (const t of [
+      '2026-12-03T10:00:00+01:00',
+      '2026-12-03T10:00:00.5Z',
+      '2026-12-03T10:00:00-08:00',
+      'yesterday',
+    ])
+      out.add(t);
   out.delete(value);
   return [...out];
 }
