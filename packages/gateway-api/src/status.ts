@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GatewayController, Group, Kind, ParentReference, SectionName } from './common.js';
-import { ADDRESS_HOSTNAME_PATTERN, AddressType, checkAddressValue } from './gateway.js';
+import { ADDRESS_HOSTNAME, AddressType, checkAddressValue } from './gateway.js';
 
 // Status types (metav1.Condition and the Gateway API status structs), as the v1.6.1 CRDs declare them.
 
@@ -58,7 +58,7 @@ export const GatewayStatusAddress = z
     checkAddressValue(
       a,
       ctx,
-      `Hostname value must only contain valid characters (matching ${ADDRESS_HOSTNAME_PATTERN.source})`,
+      `Hostname value must only contain valid characters (matching ${ADDRESS_HOSTNAME.source})`,
     ),
   );
 export type GatewayStatusAddress = z.infer<typeof GatewayStatusAddress>;

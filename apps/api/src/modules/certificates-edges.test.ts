@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auth, createAccount, testEnv, type TestEnv } from '../test-support/harness.js';
+import {
+  auditTrail,
+  createAccount,
+  rest,
+  testEnv,
+  type RestArgs,
+  type TestEnv,
+} from '../test-support/harness.js';
 import { testCertA, testCertB } from '../test-support/tls-fixture.js';
 
 // Certificates through REST against a real database, each test with its own account so that no test
@@ -12,15 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => env?.close());
 
-async function call(method: 'GET' | 'PUT' | 'DELETE' | 'POST', url: string, key: string, payload?: unknown) {
-  const r = await env.app.inject({
-    method,
-    url: `/api/v1${url}`,
-    headers: auth(key),
-    ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}),
-  });
-  return { status: r.statusCode, body: r.body ? (r.json() as Record<string, any>) : {}, raw: r.body };
-}
+const call = (...args: RestArgs) => rest(env, ...args);
 
 let n = 0;
 const account = async () => createAccount(env, `cert-edges-${++n}`);
@@ -125,11 +124,7 @@ describe('certificate storage', () => {
     const del = await call('DELETE', `/certificates/${c.body.id}`, key);
     expect(del.status).toBe(204);
 
-    const events = await call('GET', '/audit-events?limit=50', key);
-    const mine = events.body.items.filter((e: { objectKind: string }) => e.objectKind === 'Certificate');
-    expect(
-      mine.map((e: { action: string; objectId: string; data: unknown }) => [e.action, e.objectId, e.data]),
-    ).toEqual([
+    expect(await auditTrail(env, key, 'Certificate')).toEqual([
       ['certificate.create', c.body.id, { namespace: 'default', name: 'site' }],
       ['certificate.update', c.body.id, { namespace: 'default', name: 'site' }],
       ['certificate.delete', c.body.id, { namespace: 'default', name: 'site' }],

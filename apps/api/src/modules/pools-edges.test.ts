@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auth, createAccount, testEnv, type TestEnv } from '../test-support/harness.js';
+import {
+  auditTrail,
+  createAccount,
+  rest,
+  testEnv,
+  type RestArgs,
+  type TestEnv,
+} from '../test-support/harness.js';
 
 // Address pools through REST against a real database, each test with its own account (and its own
 // address space, so that no test depends on another's rows): the field and reason of every refusal, the
@@ -12,15 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => env?.close());
 
-async function call(method: 'GET' | 'DELETE' | 'POST', url: string, key: string, payload?: unknown) {
-  const r = await env.app.inject({
-    method,
-    url: `/api/v1${url}`,
-    headers: auth(key),
-    ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}),
-  });
-  return { status: r.statusCode, body: r.body ? (r.json() as Record<string, any>) : {}, raw: r.body };
-}
+const call = (...args: RestArgs) => rest(env, ...args);
 
 let n = 0;
 const account = async () => createAccount(env, `pool-edges-${++n}`);
@@ -160,11 +159,7 @@ describe('address pool reads, deletes and the audit trail', () => {
     const c = await pool(key, { name: 'audited', spec: '198.18.40.0/29', skipNetworkAndBroadcast: false });
     expect(c.status, c.raw).toBe(201);
     expect((await call('DELETE', `/address-pools/${c.body.id}`, key)).status).toBe(204);
-    const events = await call('GET', '/audit-events?limit=50', key);
-    const mine = events.body.items.filter((e: { objectKind: string }) => e.objectKind === 'AddressPool');
-    expect(
-      mine.map((e: { action: string; objectId: string; data: unknown }) => [e.action, e.objectId, e.data]),
-    ).toEqual([
+    expect(await auditTrail(env, key, 'AddressPool')).toEqual([
       [
         'pool.create',
         c.body.id,

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auth, createAccount, testEnv, type TestEnv } from '../test-support/harness.js';
+import {
+  auditTrail,
+  createAccount,
+  rest,
+  testEnv,
+  type RestArgs,
+  type TestEnv,
+} from '../test-support/harness.js';
 
 // Templates through REST against a real database, each test with its own account: the DNS name template's
 // refusals (field and reason), defaults, conflicts, re-rendering the gateways of an edited template, the
@@ -12,15 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => env?.close());
 
-async function call(method: 'GET' | 'PUT' | 'DELETE' | 'POST', url: string, key: string, payload?: unknown) {
-  const r = await env.app.inject({
-    method,
-    url: `/api/v1${url}`,
-    headers: auth(key),
-    ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}),
-  });
-  return { status: r.statusCode, body: r.body ? (r.json() as Record<string, any>) : {}, raw: r.body };
-}
+const call = (...args: RestArgs) => rest(env, ...args);
 
 let n = 0;
 /** An account with a pool of its own (each account in its own /28). */
@@ -143,11 +142,7 @@ describe('template storage', () => {
     expect(c.status, c.raw).toBe(201);
     expect((await call('PUT', `/templates/${c.body.id}`, key, { description: 'd' })).status).toBe(200);
     expect((await call('DELETE', `/templates/${c.body.id}`, key)).status).toBe(204);
-    const events = await call('GET', '/audit-events?limit=50', key);
-    const mine = events.body.items.filter((e: { objectKind: string }) => e.objectKind === 'Template');
-    expect(
-      mine.map((e: { action: string; objectId: string; data: unknown }) => [e.action, e.objectId, e.data]),
-    ).toEqual([
+    expect(await auditTrail(env, key, 'Template')).toEqual([
       ['template.create', c.body.id, { name: 'audited' }],
       ['template.update', c.body.id, { description: 'd' }],
       ['template.delete', c.body.id, { name: 'audited' }],

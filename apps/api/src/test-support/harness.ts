@@ -53,6 +53,32 @@ export async function testEnv(): Promise<TestEnv> {
 
 export const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 
+/** One REST call under /api/v1 with a key: the status, the parsed body (`{}` when empty) and the raw text. */
+export type RestArgs = [
+  method: 'GET' | 'PUT' | 'DELETE' | 'POST',
+  url: string,
+  key: string,
+  payload?: unknown,
+];
+export async function rest(env: TestEnv, ...[method, url, key, payload]: RestArgs) {
+  const r = await env.app.inject({
+    method,
+    url: `/api/v1${url}`,
+    headers: auth(key),
+    ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}),
+  });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read answers of every shape
+  return { status: r.statusCode, body: r.body ? (r.json() as Record<string, any>) : {}, raw: r.body };
+}
+
+/** The audit trail of one object kind in the key's account, oldest first, as [action, objectId, data]. */
+export async function auditTrail(env: TestEnv, key: string, objectKind: string) {
+  const events = await rest(env, 'GET', '/audit-events?limit=50', key);
+  return (events.body.items as { objectKind: string; action: string; objectId: string; data: unknown }[])
+    .filter((e) => e.objectKind === objectKind)
+    .map((e) => [e.action, e.objectId, e.data]);
+}
+
 /** Creates an account through the API and returns its owner key. */
 export async function createAccount(
   env: TestEnv,
