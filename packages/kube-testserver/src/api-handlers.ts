@@ -10,7 +10,8 @@ import type { ObjectStore } from './object-store.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import type { ResourceRegistry } from './registry.js';
 import { apiVersionOf, storageKey, type ResourceType } from './resource-types.js';
-import { applyStructuralSchema } from './schema-validation.js';
+import { applyStructuralSchema, schemaDefault } from './schema-validation.js';
+import { CEL_BLOCKING, hasCelRules, validateCelRules } from './cel-validation.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import {
   alreadyExists,
@@ -184,7 +185,13 @@ export class KubeApi {
   }
 
   /** Common checks and normalisation of a body for `type`, then schema / metadata validation. */
-  private admit(t: RequestTarget, obj: JsonObject, warnings: string[], creating: boolean): void {
+  private admit(
+    t: RequestTarget,
+    obj: JsonObject,
+    warnings: string[],
+    creating: boolean,
+    old?: JsonObject,
+  ): void {
     const type = t.type;
     const apiVersion = apiVersionOf(type);
     if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion) {
@@ -199,6 +206,13 @@ export class KubeApi {
     }
     obj.apiVersion = apiVersion;
     obj.kind = type.kind;
+    if (creating && type.statusSubresource) {
+      // PrepareForCreate drops the status before validation; the CRD's status default then applies.
+      delete obj.status;
+      const props = type.schema && isObject(type.schema.properties) ? type.schema.properties : undefined;
+      const status = schemaDefault(props && isObject(props.status) ? props.status : undefined);
+      if (status !== undefined) obj.status = status;
+    }
     const m = meta(obj);
     if (type.namespaced) {
       if (typeof m.namespace === 'string' && m.namespace !== '' && m.namespace !== t.namespace) {
@@ -222,6 +236,18 @@ export class KubeApi {
         if (mode === 'Warn') warnings.push(...msgs);
       }
       errors.push(...r.errors);
+      if (hasCelRules(type.schema)) {
+        // cel.Validator does not run over values whose types are wrong (customResourceStrategy.Validate).
+        if (errors.some((e) => CEL_BLOCKING.has(e.type))) {
+          errors.push(
+            fieldError.invalid(
+              '<nil>',
+              'null',
+              'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+            ),
+          );
+        } else errors.push(...validateCelRules(obj, old, type.schema));
+      }
     } else {
       applyBuiltinDefaults(type.kind, obj, creating);
       errors.push(...validateBuiltin(obj, type.kind));
@@ -282,7 +308,7 @@ export class KubeApi {
     delete m.resourceVersion;
     if (type.generation) m.generation = 1;
     else delete m.generation;
-    if (type.statusSubresource) delete obj.status;
+    // (A status subresource's status was already reset by admit.)
     if (type.kind === 'Namespace' && !type.group) {
       obj.spec = { finalizers: ['kubernetes'] };
       obj.status = { phase: 'Active' };
@@ -362,7 +388,7 @@ export class KubeApi {
       obj.spec.clusterIP = old.spec.clusterIP ?? null;
       obj.spec.clusterIPs = old.spec.clusterIPs ?? null;
     }
-    this.admit(t, obj, warnings, false);
+    this.admit(t, obj, warnings, false, old);
     const m = meta(obj);
     const om = meta(old);
     for (const k of [

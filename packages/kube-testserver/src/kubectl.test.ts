@@ -120,16 +120,17 @@ describe('kubectl against the test server', () => {
 
   it('reports a server-side apply conflict with another field manager, and forces it', async () => {
     const manifest =
-      'apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: conflicted\nspec:\n  controllerName: example.com/one\n';
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: conflicted\nspec:\n  controllerName: example.com/one\n  description: one\n';
     expect((await kubectl.run(['apply', '--server-side', '-f', '-'], manifest)).code).toBe(0);
-    const other = manifest.replace('example.com/one', 'example.com/two');
+    // controllerName is immutable (a CEL transition rule), so the contested field is the description.
+    const other = manifest.replace('description: one', 'description: two');
     const conflict = await kubectl.run(
       ['apply', '--server-side', '--field-manager=intruder', '-f', '-'],
       other,
     );
     expect(conflict.code).not.toBe(0);
     expect(conflict.stderr).toContain(
-      'Apply failed with 1 conflict: conflict with "kubectl" using gateway.networking.k8s.io/v1: .spec.controllerName',
+      'Apply failed with 1 conflict: conflict with "kubectl" using gateway.networking.k8s.io/v1: .spec.description',
     );
     const forced = await kubectl.run(
       ['apply', '--server-side', '--field-manager=intruder', '--force-conflicts', '-f', '-'],
@@ -141,9 +142,9 @@ describe('kubectl against the test server', () => {
       'gatewayclass',
       'conflicted',
       '-o',
-      'jsonpath={.spec.controllerName}',
+      'jsonpath={.spec.description}',
     ]);
-    expect(value.stdout).toBe('example.com/two');
+    expect(value.stdout).toBe('two');
   });
 
   it('applies client-side (strategic merge) and describes a Deployment', async () => {

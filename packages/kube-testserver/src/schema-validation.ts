@@ -1,6 +1,6 @@
 // Structural-schema processing of custom resources, in the order the apiextensions server applies it:
 // prune unknown fields, apply defaults, then validate (kube-openapi's checks, worded as field.Error).
-// CEL rules (x-kubernetes-validations) are not evaluated: see docs/adr/0300-kube-testserver.md.
+// CEL rules (x-kubernetes-validations) are evaluated afterwards by cel-validation.ts.
 import { clone, deepEqual, isObject, type Json, type JsonObject } from './json.js';
 import { fieldError, type FieldError } from './status.js';
 
@@ -282,4 +282,14 @@ export function applyStructuralSchema(obj: JsonObject, schema: Schema): SchemaRe
   const errors: FieldError[] = [];
   validate(obj, schema, '', errors);
   return { errors, unknownFields };
+}
+
+/**
+ * The value a structural schema gives an absent field: its `default`, itself defaulted below. The
+ * apiextensions server also defaults on read, which is how a new object whose status the create strategy
+ * dropped still comes back with the CRD's status default (a Gateway's Pending conditions).
+ */
+export function schemaDefault(schema: Schema | undefined): Json | undefined {
+  if (!schema || schema.default === undefined) return undefined;
+  return pruneAndDefault(clone(schema.default), schema, '', [], false);
 }

@@ -6,6 +6,47 @@ export interface InvalidCase {
   object: Record<string, unknown>;
   field: string;
   message: string;
+  /** Further errors upstream reports for the same object, after the first. */
+  more?: ExpectedCause[];
+}
+
+/** One error of a 422's `details.causes`, as field and message. */
+export interface ExpectedCause {
+  field: string;
+  message: string;
+}
+
+// Kinds whose CRD declares x-kubernetes-validations: after a blocking schema error (type, required, enum,
+// size) customResourceStrategy.Validate skips CEL and appends this error instead (hasBlockingErr).
+const celKinds = new Set(['Gateway', 'HTTPRoute', 'GRPCRoute', 'GatewayClass']);
+export const celSkipped: ExpectedCause = {
+  field: '<nil>',
+  message:
+    'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+};
+function blocking(message: string): boolean {
+  return (
+    /^(Required value|Unsupported value|Too long|Too many)/.test(message) ||
+    /in body must be of type/.test(message)
+  );
+}
+
+/** Every cause upstream reports for a case, in order. */
+export function expectedCauses(c: InvalidCase): ExpectedCause[] {
+  const first = { field: c.field, message: c.message };
+  const more = c.more ?? [];
+  const skipped = celKinds.has(c.object.kind as string) && blocking(c.message) ? [celSkipped] : [];
+  return [first, ...more, ...skipped];
+}
+
+/** The Status message upstream sends: `Kind.group "name" is invalid: <one>` or `[<a>, <b>]`. */
+export function expectedMessage(c: InvalidCase): string {
+  const apiVersion = c.object.apiVersion as string;
+  const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+  const qualifiedKind = group ? `${String(c.object.kind)}.${group}` : String(c.object.kind);
+  const rendered = expectedCauses(c).map((e) => `${e.field}: ${e.message}`);
+  const list = rendered.length === 1 ? rendered[0] : `[${rendered.join(', ')}]`;
+  return `${qualifiedKind} "${c.name}" is invalid: ${list}`;
 }
 
 const GW = 'gateway.networking.k8s.io/v1';
@@ -37,8 +78,9 @@ function invalidCase(
   object: Record<string, unknown>,
   field: string,
   message: string,
+  more?: ExpectedCause[],
 ): InvalidCase {
-  return { name, object, field, message };
+  return more ? { name, object, field, message, more } : { name, object, field, message };
 }
 
 const many = (n: number, f: (i: number) => unknown) => Array.from({ length: n }, (_, i) => f(i));
@@ -157,6 +199,12 @@ export const invalidCorpus: InvalidCase[] = [
     gateway('gw-duplicate-listener', { listeners: [listener, { ...listener, port: 8080 }] }),
     'spec.listeners[1]',
     'Duplicate value: map[string]interface {}{"name":"http"}',
+    [
+      {
+        field: 'spec.listeners',
+        message: 'Invalid value: "array": Listener name must be unique within the Gateway',
+      },
+    ],
   ),
   invalidCase(
     'gw-too-many-addresses',
@@ -333,6 +381,133 @@ export const invalidCorpus: InvalidCase[] = [
     },
     'spec.rules[0].backendRefs[0].weight',
     'Invalid value: "string": spec.rules[0].backendRefs[0].weight in body must be of type integer: "string"',
+  ),
+
+  // CEL rules (x-kubernetes-validations): the bad value is the node's schema type, the text the rule's message.
+  invalidCase(
+    'cel-gw-tls-on-http',
+    gateway('cel-gw-tls-on-http', {
+      listeners: [{ ...listener, tls: { mode: 'Terminate', certificateRefs: [{ name: 'cert' }] } }],
+    }),
+    'spec.listeners',
+    `Invalid value: "array": tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']`,
+  ),
+  invalidCase(
+    'cel-gw-same-port',
+    gateway('cel-gw-same-port', { listeners: [listener, { ...listener, name: 'other' }] }),
+    'spec.listeners',
+    'Invalid value: "array": Combination of port, protocol and hostname must be unique for each listener',
+  ),
+  invalidCase(
+    'cel-gw-tls-no-mode',
+    gateway('cel-gw-tls-no-mode', { listeners: [{ name: 'tls', port: 443, protocol: 'TLS' }] }),
+    'spec.listeners',
+    'Invalid value: "array": tls mode must be set for protocol TLS',
+  ),
+  invalidCase(
+    'cel-gw-tcp-hostname',
+    gateway('cel-gw-tcp-hostname', {
+      listeners: [{ name: 'tcp', port: 9000, protocol: 'TCP', hostname: 'a.example.com' }],
+    }),
+    'spec.listeners',
+    `Invalid value: "array": hostname must not be specified for protocols ['TCP', 'UDP']`,
+  ),
+  invalidCase(
+    'cel-gw-https-passthrough',
+    gateway('cel-gw-https-passthrough', {
+      listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', tls: { mode: 'Passthrough' } }],
+    }),
+    'spec.listeners',
+    'Invalid value: "array": tls mode must be Terminate for protocol HTTPS',
+  ),
+  invalidCase(
+    'cel-gw-hostname-address',
+    gateway('cel-gw-hostname-address', { addresses: [{ type: 'Hostname', value: 'Not_A_Host' }] }),
+    'spec.addresses[0]',
+    'Invalid value: "object": Hostname value must be empty or contain only valid characters (matching ^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$)',
+  ),
+  invalidCase(
+    'cel-hr-relative-path',
+    route('cel-hr-relative-path', { matches: [{ path: { type: 'PathPrefix', value: 'foo' } }] }),
+    'spec.rules[0].matches[0].path',
+    "Invalid value: \"object\": value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']",
+  ),
+  invalidCase(
+    'cel-hr-filter-no-config',
+    route('cel-hr-filter-no-config', { filters: [{ type: 'RequestHeaderModifier' }] }),
+    'spec.rules[0].filters[0]',
+    'Invalid value: "object": filter.requestHeaderModifier must be specified for RequestHeaderModifier filter.type',
+  ),
+  invalidCase(
+    'cel-hr-redirect-and-backends',
+    route('cel-hr-redirect-and-backends', {
+      filters: [{ type: 'RequestRedirect', requestRedirect: { statusCode: 301 } }],
+    }),
+    'spec.rules[0]',
+    'Invalid value: "object": RequestRedirect filter must not be used together with backendRefs',
+  ),
+  invalidCase(
+    'cel-hr-service-no-port',
+    route('cel-hr-service-no-port', { backendRefs: [{ name: 'svc' }] }),
+    'spec.rules[0].backendRefs[0]',
+    'Invalid value: "object": Must have port for Service reference',
+  ),
+  invalidCase(
+    'cel-hr-same-parent',
+    route('cel-hr-same-parent', {}, { parentRefs: [{ name: 'gw' }, { name: 'gw' }] }),
+    'spec.parentRefs',
+    'Invalid value: "array": sectionName must be unique when parentRefs includes 2 or more references to the same parent',
+  ),
+  invalidCase(
+    'cel-hr-backend-timeout',
+    route('cel-hr-backend-timeout', { timeouts: { request: '1s', backendRequest: '2s' } }),
+    'spec.rules[0].timeouts',
+    'Invalid value: "object": backendRequest timeout cannot be longer than request timeout',
+  ),
+  invalidCase(
+    'cel-hr-mirror-both',
+    route('cel-hr-mirror-both', {
+      filters: [
+        {
+          type: 'RequestMirror',
+          requestMirror: {
+            backendRef: { name: 'mirror', port: 80 },
+            percent: 10,
+            fraction: { numerator: 1, denominator: 10 },
+          },
+        },
+      ],
+    }),
+    'spec.rules[0].filters[0].requestMirror',
+    'Invalid value: "object": Only one of percent or fraction may be specified in HTTPRequestMirrorFilter',
+  ),
+  invalidCase(
+    'cel-grpc-method',
+    {
+      apiVersion: GW,
+      kind: 'GRPCRoute',
+      metadata: { name: 'cel-grpc-method' },
+      spec: {
+        parentRefs: [{ name: 'gw' }],
+        rules: [{ matches: [{ method: { service: 'echo.Echo', method: 'bad-name' } }] }],
+      },
+    },
+    'spec.rules[0].matches[0].method',
+    'Invalid value: "object": method must only contain valid characters (matching ^[A-Za-z_][A-Za-z_0-9]*$)',
+  ),
+  invalidCase(
+    'cel-grpc-service',
+    {
+      apiVersion: GW,
+      kind: 'GRPCRoute',
+      metadata: { name: 'cel-grpc-service' },
+      spec: {
+        parentRefs: [{ name: 'gw' }],
+        rules: [{ matches: [{ method: { service: 'Echo..Bad' } }] }],
+      },
+    },
+    'spec.rules[0].matches[0].method',
+    'Invalid value: "object": service must only contain valid characters (matching ^(?i)\\.?[a-z_][a-z_0-9]*(\\.[a-z_][a-z_0-9]*)*$)',
   ),
 
   // Built-ins.
