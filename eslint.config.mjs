@@ -99,7 +99,7 @@ export default tseslint.config(
   },
   {
     // Mutation-testing configs are tooling, not a project's code: they share settings from scripts/.
-    files: ['**/stryker.config.mjs'],
+    files: ['**/stryker.config.mjs', '**/stryker.vitest.config.mjs'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
   },
   {

@@ -38,6 +38,20 @@ if (first !== undefined && !first.startsWith('-')) {
   strykerArgs = rest;
 }
 
+// `--testFiles a,b` is not passed to Stryker: Stryker 9.6.1 then plans every static mutant with a test
+// filter and so with runtime activation (mutant-test-planner: `mutantActivation: testFilter ? 'runtime'
+// : 'static'`), and a mutant in module-level code is never switched on — it survives every test. The
+// list becomes the Vitest `include` of the target's mutation config instead (STRYKER_TEST_FILES, read
+// by scripts/stryker-vitest.mjs), so Stryker sees no filter, reloads the environment for each static
+// mutant and runs exactly these files.
+const testFiles = [];
+strykerArgs = strykerArgs.filter((arg, i, all) => {
+  if (arg === '--testFiles') return false;
+  if (arg.startsWith('--testFiles=')) return (testFiles.push(...arg.slice(12).split(',')), false);
+  if (all[i - 1] === '--testFiles') return (testFiles.push(...arg.split(',')), false);
+  return true;
+});
+
 /** Counts per status from Stryker's JSON report (mutation-testing-report-schema). */
 function summarise(reportFile) {
   const report = JSON.parse(readFileSync(reportFile, 'utf8'));
@@ -66,11 +80,19 @@ let failed = false;
 for (const name of selected) {
   const dir = path.join(root, targets[name]);
   const started = Date.now();
-  process.stdout.write(`\n==> mutation ${name} (${targets[name]}): stryker run ${strykerArgs.join(' ')}\n`);
+  const only = testFiles.length > 0 ? ` (tests: ${testFiles.join(', ')})` : '';
+  process.stdout.write(
+    `\n==> mutation ${name} (${targets[name]}): stryker run ${strykerArgs.join(' ')}${only}\n`,
+  );
   const r = spawnSync('nice', ['-n', '10', 'npx', 'stryker', 'run', ...strykerArgs], {
     cwd: dir,
     stdio: 'inherit',
-    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
+    env: {
+      ...process.env,
+      NX_DAEMON: 'false',
+      NX_NO_CLOUD: 'true',
+      ...(testFiles.length > 0 ? { STRYKER_TEST_FILES: testFiles.join(',') } : {}),
+    },
   });
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   const reportFile = path.join(dir, 'reports/mutation/mutation.json');

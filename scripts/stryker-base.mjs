@@ -1,11 +1,17 @@
 // Shared StrykerJS settings for `npm run mutation` (see docs/MUTATION.md). Each target keeps a
 // stryker.config.mjs in its own directory and runs from there, so the sandbox holds that package only.
 // Concurrency 1: the machine this runs on has 2 cores shared with other work.
+import { fileURLToPath } from 'node:url';
+
+// The stock Vitest runner, plus: a test file that fails to load is a failed test (see the file).
+const runner = fileURLToPath(new URL('./stryker-vitest-runner.mjs', import.meta.url));
+
 /** @param {{ mutate: string[], vitestConfig?: string, timeoutMS?: number }} target */
 export function strykerConfig({ mutate, vitestConfig, timeoutMS = 10_000 }) {
   return {
-    testRunner: 'vitest',
-    plugins: ['@stryker-mutator/vitest-runner'],
+    testRunner: 'epic-vitest',
+    // The stock plugin stays loaded for its `vitest` options schema.
+    plugins: ['@stryker-mutator/vitest-runner', runner],
     vitest: { configFile: vitestConfig, related: true },
     coverageAnalysis: 'perTest',
     mutate,

@@ -13,6 +13,6 @@ if (!existsSync(path.join(root, '.stryker-tmp/web'))) symlinkSync('../apps/web',
 // Vitest config runs its globalSetup (one embedded PostgreSQL per test runner process).
 export default strykerConfig({
   mutate: ['src/modules/**/*.ts', '!src/modules/**/*.test.ts', '!src/modules/**/test-support/**'],
-  vitestConfig: 'vitest.config.ts',
+  vitestConfig: 'stryker.vitest.config.mjs',
   timeoutMS: 60_000,
 });

@@ -1,3 +1,3 @@
 import { productionSources, strykerConfig } from '../../scripts/stryker-base.mjs';
 
-export default strykerConfig({ mutate: productionSources, vitestConfig: 'stryker.vitest.config.ts' });
+export default strykerConfig({ mutate: productionSources, vitestConfig: 'stryker.vitest.config.mjs' });

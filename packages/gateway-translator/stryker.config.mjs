@@ -2,6 +2,6 @@ import { productionSources, strykerConfig } from '../../scripts/stryker-base.mjs
 
 export default strykerConfig({
   mutate: productionSources,
-  vitestConfig: 'vitest.config.ts',
+  vitestConfig: 'stryker.vitest.config.mjs',
   timeoutMS: 30_000,
 });

@@ -8,7 +8,7 @@ import {
   httpRouteSpec,
   tcpRouteSpec,
   tlsRouteSpec,
-} from '../../gateway-api/src/test-support/arbitraries.js';
+} from '@epic/gateway-api/test-support/arbitraries';
 import { buildIR } from './build-ir.js';
 import { evaluateRoute } from './evaluate-route.js';
 import type { RouteInput, ServiceInput, TranslateInput } from './input.js';
