@@ -12,6 +12,13 @@ import type { ResourceRegistry } from './registry.js';
 import { apiVersionOf, storageKey, type ResourceType } from './resource-types.js';
 import { applyStructuralSchema, schemaDefault } from './schema-validation.js';
 import { CEL_BLOCKING, hasCelRules, validateCelRules } from './cel-validation.js';
+import {
+  FINALIZER_FOREGROUND,
+  FINALIZER_ORPHAN,
+  finalizersOf,
+  type CollectorApi,
+  type PropagationPolicy,
+} from './garbage-collector.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import {
   alreadyExists,
@@ -73,7 +80,7 @@ function sansMetaAndStatus(obj: JsonObject, dropStatus: boolean): JsonObject {
   return out;
 }
 
-export class KubeApi {
+export class KubeApi implements CollectorApi {
   /** Namespaces whose contents are being deleted right now. */
   private readonly sweeping = new Set<string>();
 
@@ -570,7 +577,7 @@ export class KubeApi {
 
   delete(t: RequestTarget, body: Json): WriteResult {
     const old = this.mustGet(t);
-    const opts = isObject(body) ? body : {};
+    const opts = deleteOptions(t.query, body);
     const pre = isObject(opts.preconditions) ? opts.preconditions : {};
     const om = meta(old);
     if (pre.uid !== undefined && pre.uid !== null && pre.uid !== om.uid) {
@@ -593,22 +600,36 @@ export class KubeApi {
         `Precondition failed: ResourceVersion in precondition: ${String(pre.resourceVersion)}, ResourceVersion in object meta: ${String(om.resourceVersion)}`,
       );
     }
-    return this.deleteObject(t.type, old, this.dryRun(t));
+    return this.deleteObject(t.type, old, this.dryRun(t) || opts.dryRun.includes('All'), opts);
   }
 
-  private deleteObject(type: ResourceType, old: JsonObject, dryRun: boolean): WriteResult {
+  /**
+   * The generic registry's Delete: DeleteOptions decide the garbage collection finalizers
+   * (deletionFinalizersForGarbageCollection); with finalizers left the object only gets a deletionTimestamp.
+   */
+  private deleteObject(
+    type: ResourceType,
+    old: JsonObject,
+    dryRun: boolean,
+    opts: ParsedDeleteOptions,
+  ): WriteResult {
     const om = meta(old);
     const ns = str(om.namespace) ?? '';
     const name = str(om.name) ?? '';
     const isNamespace = type.kind === 'Namespace' && !type.group;
-    const finalizers = Array.isArray(om.finalizers) ? om.finalizers : [];
-    if (finalizers.length > 0 || isNamespace) {
-      if (om.deletionTimestamp) return { code: 202, body: this.present(type, old), warnings: [] };
+    const current = finalizersOf(old);
+    const next = gcFinalizers(current, opts);
+    const changed = next.length !== current.length || next.some((f) => !current.includes(f));
+    if (next.length > 0 || isNamespace) {
+      if (om.deletionTimestamp && !changed) return { code: 202, body: this.present(type, old), warnings: [] };
       const obj = clone(old);
       const m = meta(obj);
-      m.deletionTimestamp = nowRfc3339();
+      if (changed) m.finalizers = next;
+      if (!m.deletionTimestamp) {
+        m.deletionTimestamp = nowRfc3339();
+        if (type.generation) m.generation = (typeof m.generation === 'number' ? m.generation : 0) + 1;
+      }
       m.deletionGracePeriodSeconds = 0;
-      if (type.generation) m.generation = (typeof m.generation === 'number' ? m.generation : 0) + 1;
       if (isNamespace) obj.status = { ...(isObject(obj.status) ? obj.status : {}), phase: 'Terminating' };
       if (dryRun) return { code: 202, body: this.present(type, obj), warnings: [] };
       const stored = this.store.put(storageKey(type), ns, name, obj);
@@ -616,22 +637,63 @@ export class KubeApi {
       return { code: isNamespace ? 200 : 202, body: this.present(type, stored), warnings: [] };
     }
     if (dryRun) return { code: 200, body: this.present(type, old), warnings: [] };
+    if (changed) {
+      // The registry writes the new finalizers before it deletes.
+      const obj = clone(old);
+      delete meta(obj).finalizers;
+      this.store.put(storageKey(type), ns, name, obj);
+    }
     return { code: 200, body: this.present(type, this.removeNow(type, ns, name)), warnings: [] };
   }
 
-  deleteCollection(t: RequestTarget): JsonObject {
+  deleteCollection(t: RequestTarget, body: Json): JsonObject {
+    const opts = deleteOptions(t.query, body);
     const match = this.matcher(t);
     const items = this.store
       .list(storageKey(t.type), t.type.namespaced ? t.namespace : undefined)
       .filter(match);
     const out: Json[] = [];
-    for (const o of items) out.push(this.deleteObject(t.type, o, this.dryRun(t)).body);
+    for (const o of items) out.push(this.deleteObject(t.type, o, this.dryRun(t), opts).body);
     return {
       kind: t.type.listKind,
       apiVersion: apiVersionOf(t.type),
       metadata: { resourceVersion: String(this.store.resourceVersion) },
       items: out,
     };
+  }
+
+  // --- what the garbage collector calls (CollectorApi) ---
+
+  typeForOwner(apiVersion: string, kind: string): ResourceType | undefined {
+    return this.registry.findByKind(apiVersion, kind);
+  }
+
+  collect(type: ResourceType, namespace: string, name: string, uid: string, policy: PropagationPolicy): void {
+    const obj = this.store.get(storageKey(type), namespace, name);
+    if (!obj || meta(obj).uid !== uid) return;
+    this.deleteObject(type, obj, false, { propagationPolicy: policy, dryRun: [] });
+  }
+
+  updateMetadata(
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    uid: string,
+    mutate: (meta: JsonObject) => boolean,
+  ): void {
+    const old = this.store.get(storageKey(type), namespace, name);
+    if (!old || meta(old).uid !== uid) return;
+    const obj = clone(old);
+    if (!mutate(meta(obj))) return;
+    const target: RequestTarget = {
+      type,
+      namespace: type.namespaced ? namespace : undefined,
+      name,
+      subresource: undefined,
+      query: new URLSearchParams(),
+      userAgent: GC_USER_AGENT,
+    };
+    this.commitUpdate(target, old, obj, [], false);
   }
 
   /** Namespace controller, inline: delete every object in the namespace, then drop the namespace once empty. */
@@ -643,7 +705,9 @@ export class KubeApi {
         if (resource === NAMESPACE_KEY) continue;
         const type = this.typeForStorage(resource);
         if (!type || !type.namespaced) continue;
-        for (const o of this.store.list(resource, ns)) this.deleteObject(type, o, false);
+        // The namespace deleter deletes collections with propagationPolicy=Background.
+        for (const o of this.store.list(resource, ns))
+          this.deleteObject(type, o, false, { propagationPolicy: 'Background', dryRun: [] });
       }
     } finally {
       this.sweeping.delete(ns);
@@ -663,7 +727,7 @@ export class KubeApi {
     this.store.remove(NAMESPACE_KEY, '', ns);
   }
 
-  private typeForStorage(resource: string): ResourceType | undefined {
+  typeForStorage(resource: string): ResourceType | undefined {
     const slash = resource.indexOf('/');
     return this.registry.versionsOf(resource.slice(0, slash), resource.slice(slash + 1))[0];
   }
@@ -712,6 +776,81 @@ export class KubeApi {
     };
     this.registry.registerCrd(obj);
   }
+}
+
+const GC_USER_AGENT =
+  'kube-controller-manager/v1.32.0 (linux/amd64) kubernetes/kube-testserver/system:serviceaccount:kube-system:generic-garbage-collector';
+
+interface ParsedDeleteOptions {
+  propagationPolicy?: PropagationPolicy;
+  orphanDependents?: boolean;
+  preconditions?: Json;
+  dryRun: string[];
+}
+
+/** DeleteOptions from the body, or from the query when there is no body (as the DELETE handler decodes them). */
+function deleteOptions(query: URLSearchParams, body: Json): ParsedDeleteOptions {
+  let policy: Json | undefined;
+  let orphan: Json | undefined;
+  let preconditions: Json | undefined;
+  let dryRun: string[];
+  if (isObject(body)) {
+    policy = body.propagationPolicy;
+    orphan = body.orphanDependents;
+    preconditions = body.preconditions;
+    dryRun = Array.isArray(body.dryRun) ? body.dryRun.filter((d): d is string => typeof d === 'string') : [];
+  } else {
+    policy = query.get('propagationPolicy') ?? undefined;
+    const o = query.get('orphanDependents');
+    orphan = o === null ? undefined : o === 'true' ? true : o === 'false' ? false : o;
+    dryRun = query.getAll('dryRun');
+  }
+  const errors = [];
+  if (policy !== undefined && policy !== null && orphan !== undefined && orphan !== null)
+    errors.push(
+      fieldError.invalid(
+        'propagationPolicy',
+        policy,
+        'orphanDependents and deletionPropagation cannot be both set',
+      ),
+    );
+  if (
+    policy !== undefined &&
+    policy !== null &&
+    !['Foreground', 'Background', 'Orphan'].includes(String(policy))
+  )
+    errors.push(
+      fieldError.notSupported('propagationPolicy', policy, ['Foreground', 'Background', 'Orphan', 'nil']),
+    );
+  if (orphan !== undefined && orphan !== null && typeof orphan !== 'boolean')
+    throw badRequest(`invalid value for orphanDependents: ${JSON.stringify(orphan)}`);
+  if (errors.length > 0) throw invalid('DeleteOptions', 'meta.k8s.io', '', errors);
+  return {
+    ...(typeof policy === 'string' ? { propagationPolicy: policy as PropagationPolicy } : {}),
+    ...(typeof orphan === 'boolean' ? { orphanDependents: orphan } : {}),
+    ...(preconditions !== undefined ? { preconditions } : {}),
+    dryRun,
+  };
+}
+
+/** deletionFinalizersForGarbageCollection: which of `orphan` / `foregroundDeletion` a delete leaves on the object. */
+function gcFinalizers(finalizers: string[], opts: ParsedDeleteOptions): string[] {
+  let orphan = false;
+  let foreground = false;
+  if (opts.orphanDependents !== undefined) orphan = opts.orphanDependents;
+  else if (opts.propagationPolicy !== undefined) {
+    orphan = opts.propagationPolicy === 'Orphan';
+    foreground = opts.propagationPolicy === 'Foreground';
+  } else {
+    // A finalizer already on the object decides; the first of the two wins (validation forbids both).
+    const first = finalizers.find((f) => f === FINALIZER_ORPHAN || f === FINALIZER_FOREGROUND);
+    orphan = first === FINALIZER_ORPHAN;
+    foreground = first === FINALIZER_FOREGROUND;
+  }
+  const out = finalizers.filter((f) => f !== FINALIZER_ORPHAN && f !== FINALIZER_FOREGROUND);
+  if (orphan) out.push(FINALIZER_ORPHAN);
+  if (foreground) out.push(FINALIZER_FOREGROUND);
+  return out;
 }
 
 function withoutTypeMeta(obj: JsonObject): JsonObject {

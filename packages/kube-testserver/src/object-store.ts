@@ -35,6 +35,8 @@ export class ObjectStore {
   /** Highest resourceVersion whose event is no longer in history. */
   private compactedThrough = 0;
   private readonly watchers = new Set<StoreWatcher>();
+  /** Observers of every resource (the garbage collector's graph builder). */
+  private readonly listeners = new Set<(event: StoreEvent) => void>();
   /** Sorted keys per resource, rebuilt lazily after an insert or delete (lists are far more frequent). */
   private readonly sortedKeys = new Map<string, string[]>();
 
@@ -128,6 +130,7 @@ export class ObjectStore {
     this.history.push(event);
     this.trim();
     for (const w of this.watchers) if (w.resource === event.resource) w.deliver(event);
+    for (const l of this.listeners) l(event);
   }
 
   private trim(): void {
@@ -161,6 +164,14 @@ export class ObjectStore {
       if (e.resource === resource) out.push(e);
     }
     return out;
+  }
+
+  /** Calls `listener` synchronously after every write, of any resource. */
+  addListener(listener: (event: StoreEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   addWatcher(w: StoreWatcher): () => void {

@@ -10,6 +10,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { KubeApi, type RequestTarget } from './api-handlers.js';
 import { Faults } from './faults.js';
+import { GarbageCollector } from './garbage-collector.js';
 import { isObject, type Json, type JsonObject } from './json.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { ObjectStore } from './object-store.js';
@@ -35,6 +36,11 @@ export interface KubeTestServerOptions {
    * (client-go drops credentials for plain-HTTP servers), so plain HTTP suits client-node-only use.
    */
   tls?: boolean;
+  /**
+   * Run kube-controller-manager's garbage collector (ownerReferences, propagationPolicy). Default true;
+   * `false` leaves dependents alone, like a cluster whose controller manager is down.
+   */
+  garbageCollector?: boolean;
 }
 
 export interface KubeTestServer {
@@ -47,6 +53,8 @@ export interface KubeTestServer {
   registry: ResourceRegistry;
   /** Open watch connections (lets tests wait until a controller is watching, or has stopped). */
   watchCount(): number;
+  /** Resolves once the garbage collector has nothing left to do (dependents collected, finalizers removed). */
+  settled(): Promise<void>;
   /** PEM of the CA that signed the server certificate (TLS only). */
   caCertificate: string | undefined;
   /** The kubeconfig text for this server. */
@@ -94,6 +102,7 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
   const store = new ObjectStore(opts.historySize ?? 10_000);
   const registry = new ResourceRegistry();
   const api = new KubeApi(store, registry);
+  const collector = opts.garbageCollector === false ? undefined : new GarbageCollector(store, api);
   const faults = new Faults();
   const watches = new Set<ActiveWatch>();
   faults.dropWatchesHook = (abrupt) => {
@@ -277,7 +286,8 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
         return;
       }
       if (method === 'DELETE') {
-        reply(200, api.deleteCollection(target));
+        const body = await readBody(req);
+        reply(200, api.deleteCollection(target, body.trim() ? parseJson(body) : null));
         return;
       }
       throw methodNotAllowed();
@@ -367,6 +377,7 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
     kubeconfig,
     writeKubeconfig,
     watchCount: () => watches.size,
+    settled: () => collector?.idle() ?? Promise.resolve(),
     async kubeConfig() {
       const { KubeConfig } = await import('@kubernetes/client-node');
       const kc = new KubeConfig();
@@ -375,6 +386,7 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
     },
     async close() {
       faults.reset();
+      collector?.stop();
       for (const w of [...watches]) w.close(true);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
