@@ -450,7 +450,9 @@ export class KubeApi implements CollectorApi {
     const ns = t.namespace ?? '';
     const finalizers = Array.isArray(m.finalizers) ? m.finalizers : [];
     if (m.deletionTimestamp && finalizers.length === 0 && !(type.kind === 'Namespace' && !type.group)) {
-      return { code: 200, body: this.present(type, this.removeNow(type, ns, t.name ?? '')), warnings };
+      // deleteWithoutFinalizers: the client gets the updated object (finalizers gone), which is then deleted.
+      this.removeNow(type, ns, t.name ?? '');
+      return { code: 200, body: this.present(type, obj), warnings };
     }
     if (type.kind === 'CustomResourceDefinition' && type.group === 'apiextensions.k8s.io')
       this.establishCrd(obj);
@@ -620,8 +622,22 @@ export class KubeApi implements CollectorApi {
     const current = finalizersOf(old);
     const next = gcFinalizers(current, opts);
     const changed = next.length !== current.length || next.some((f) => !current.includes(f));
+    // The DELETE handler answers 202 only when the object stays and orphanDependents=false was asked for.
+    const kept = opts.orphanDependents === false ? 202 : 200;
+    if (isNamespace && om.deletionTimestamp) {
+      const spec = isObject(old.spec) ? old.spec : {};
+      if (Array.isArray(spec.finalizers) && spec.finalizers.length > 0) {
+        throw conflict(
+          '',
+          'namespaces',
+          name,
+          'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.',
+        );
+      }
+    }
     if (next.length > 0 || isNamespace) {
-      if (om.deletionTimestamp && !changed) return { code: 202, body: this.present(type, old), warnings: [] };
+      if (om.deletionTimestamp && !changed)
+        return { code: kept, body: this.present(type, old), warnings: [] };
       const obj = clone(old);
       const m = meta(obj);
       if (changed) m.finalizers = next;
@@ -631,19 +647,42 @@ export class KubeApi implements CollectorApi {
       }
       m.deletionGracePeriodSeconds = 0;
       if (isNamespace) obj.status = { ...(isObject(obj.status) ? obj.status : {}), phase: 'Terminating' };
-      if (dryRun) return { code: 202, body: this.present(type, obj), warnings: [] };
+      if (dryRun) return { code: kept, body: this.present(type, obj), warnings: [] };
       const stored = this.store.put(storageKey(type), ns, name, obj);
       if (isNamespace) this.terminateNamespace(name);
-      return { code: isNamespace ? 200 : 202, body: this.present(type, stored), warnings: [] };
+      return { code: kept, body: this.present(type, stored), warnings: [] };
     }
-    if (dryRun) return { code: 200, body: this.present(type, old), warnings: [] };
+    if (dryRun) return { code: 200, body: this.deletedAnswer(type, old), warnings: [] };
+    let last = old;
     if (changed) {
       // The registry writes the new finalizers before it deletes.
       const obj = clone(old);
       delete meta(obj).finalizers;
-      this.store.put(storageKey(type), ns, name, obj);
+      last = this.store.put(storageKey(type), ns, name, obj);
     }
-    return { code: 200, body: this.present(type, this.removeNow(type, ns, name)), warnings: [] };
+    this.removeNow(type, ns, name);
+    return { code: 200, body: this.deletedAnswer(type, last), warnings: [] };
+  }
+
+  /**
+   * finalizeDelete: registries with ReturnDeletedObject answer with the object as it was stored; all others
+   * (custom resources included) with a Success Status naming it.
+   */
+  private deletedAnswer(type: ResourceType, last: JsonObject): JsonObject {
+    if (!type.group && RETURNS_DELETED_OBJECT.has(type.kind)) return this.present(type, last);
+    const m = meta(last);
+    return {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: {
+        name: str(m.name) ?? '',
+        ...(type.group ? { group: type.group } : {}),
+        kind: type.plural,
+        uid: str(m.uid) ?? '',
+      },
+    };
   }
 
   deleteCollection(t: RequestTarget, body: Json): JsonObject {
@@ -653,7 +692,11 @@ export class KubeApi implements CollectorApi {
       .list(storageKey(t.type), t.type.namespaced ? t.namespace : undefined)
       .filter(match);
     const out: Json[] = [];
-    for (const o of items) out.push(this.deleteObject(t.type, o, this.dryRun(t), opts).body);
+    // DeleteCollection answers with the list it deleted from, not with each Delete's answer.
+    for (const o of items) {
+      this.deleteObject(t.type, o, this.dryRun(t), opts);
+      out.push(t.type.crdName ? this.present(t.type, o) : withoutTypeMeta(o));
+    }
     return {
       kind: t.type.listKind,
       apiVersion: apiVersionOf(t.type),
@@ -777,6 +820,9 @@ export class KubeApi implements CollectorApi {
     this.registry.registerCrd(obj);
   }
 }
+
+/** Core kinds whose registry sets ReturnDeletedObject (pkg/registry/core/<kind>/storage). */
+const RETURNS_DELETED_OBJECT = new Set(['Namespace', 'Pod', 'Service', 'ServiceAccount']);
 
 const GC_USER_AGENT =
   'kube-controller-manager/v1.32.0 (linux/amd64) kubernetes/kube-testserver/system:serviceaccount:kube-system:generic-garbage-collector';

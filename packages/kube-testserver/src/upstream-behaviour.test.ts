@@ -1,10 +1,10 @@
 // Behaviours a controller can observe where the test server must answer exactly like kube-apiserver
-// (issue 9, item 7): CEL transition rules, CRD status defaults, DELETE answers.
+// (issue 9, item 7): CEL transition rules, CRD status defaults, DELETE answers, lists, watches, validation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeTestServer, type KubeTestServer } from './index.js';
 import { installGatewayApiCrds } from './test-support/gateway-api-crds.js';
 import { Kubectl } from './test-support/kubectl.js';
-import { raw } from './test-support/raw-request.js';
+import { openWatch, raw, until } from './test-support/raw-request.js';
 
 let server: KubeTestServer;
 let kubectl: Kubectl;
@@ -88,5 +88,132 @@ describe('CRD status defaults', () => {
     expect(created.json.status).toEqual({ conditions: expected });
     const got = await kubectl.run(['get', 'gateway', 'pending', '-n', 'default', '-o', 'json']);
     expect(JSON.parse(got.stdout).status).toEqual({ conditions: expected });
+  });
+});
+
+describe('DELETE answers', () => {
+  const ROUTES = `${GW}/namespaces/default/httproutes`;
+  const route = (name: string, finalizers: string[] = []) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name, ...(finalizers.length ? { finalizers } : {}) },
+    spec: {},
+  });
+
+  it('answers an immediate delete of a custom resource with a Success Status naming it', async () => {
+    const created = await raw(server, 'POST', ROUTES, route('gone-now'));
+    expect(created.status).toBe(201);
+    const del = await raw(server, 'DELETE', `${ROUTES}/gone-now`);
+    expect(del.status).toBe(200);
+    expect(del.json).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: {
+        name: 'gone-now',
+        group: 'gateway.networking.k8s.io',
+        kind: 'httproutes',
+        uid: created.json.metadata.uid,
+      },
+    });
+  });
+
+  it('answers with a Status for ConfigMaps and with the object for Services (ReturnDeletedObject)', async () => {
+    const cm = await raw(server, 'POST', '/api/v1/namespaces/default/configmaps', {
+      metadata: { name: 'del-cm' },
+    });
+    const cmDel = await raw(server, 'DELETE', '/api/v1/namespaces/default/configmaps/del-cm');
+    expect(cmDel.json).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: { name: 'del-cm', kind: 'configmaps', uid: cm.json.metadata.uid },
+    });
+    const svc = await raw(server, 'POST', '/api/v1/namespaces/default/services', {
+      metadata: { name: 'del-svc' },
+      spec: { ports: [{ port: 80 }] },
+    });
+    expect(svc.status).toBe(201);
+    const svcDel = await raw(server, 'DELETE', '/api/v1/namespaces/default/services/del-svc');
+    expect(svcDel.status).toBe(200);
+    expect(svcDel.json.kind).toBe('Service');
+    expect(svcDel.json.metadata.uid).toBe(svc.json.metadata.uid);
+    expect(svcDel.json.metadata.resourceVersion).toBe(svc.json.metadata.resourceVersion);
+  });
+
+  it('answers 200 with deletionTimestamp set while finalizers hold the object, 202 only for orphanDependents=false', async () => {
+    expect((await raw(server, 'POST', ROUTES, route('held', ['example.com/hold']))).status).toBe(201);
+    const first = await raw(server, 'DELETE', `${ROUTES}/held`);
+    expect(first.status).toBe(200);
+    expect(first.json.kind).toBe('HTTPRoute');
+    expect(first.json.metadata.deletionTimestamp).toEqual(expect.any(String));
+    expect(first.json.metadata.deletionGracePeriodSeconds).toBe(0);
+    expect(first.json.metadata.finalizers).toEqual(['example.com/hold']);
+    const again = await raw(server, 'DELETE', `${ROUTES}/held`);
+    expect(again.status).toBe(200);
+    expect(again.json.metadata.resourceVersion).toBe(first.json.metadata.resourceVersion);
+    const legacy = await raw(server, 'DELETE', `${ROUTES}/held`, { orphanDependents: false });
+    expect(legacy.status).toBe(202);
+  });
+
+  it('answers a PATCH that removes the last finalizer with the object without it, then deletes it', async () => {
+    expect((await raw(server, 'POST', ROUTES, route('patched-away', ['example.com/hold']))).status).toBe(201);
+    const marked = await raw(server, 'DELETE', `${ROUTES}/patched-away`);
+    const watch = openWatch(
+      server,
+      `${ROUTES}?watch=true&resourceVersion=${marked.json.metadata.resourceVersion}`,
+    );
+    const patched = await raw(
+      server,
+      'PATCH',
+      `${ROUTES}/patched-away`,
+      { metadata: { finalizers: null } },
+      { 'Content-Type': 'application/merge-patch+json' },
+    );
+    expect(patched.status).toBe(200);
+    expect(patched.json.metadata.finalizers).toBeUndefined();
+    expect(patched.json.metadata.deletionTimestamp).toBe(marked.json.metadata.deletionTimestamp);
+    expect((await raw(server, 'GET', `${ROUTES}/patched-away`)).status).toBe(404);
+    await until(() => watch.events.length > 0);
+    watch.stop();
+    expect(watch.events.map((e) => e.type)).toEqual(['DELETED']);
+  });
+
+  it('answers a PUT that removes the last finalizer with the updated object', async () => {
+    expect((await raw(server, 'POST', ROUTES, route('put-away', ['example.com/hold']))).status).toBe(201);
+    const marked = await raw(server, 'DELETE', `${ROUTES}/put-away`);
+    const body = structuredClone(marked.json);
+    body.metadata.finalizers = [];
+    const put = await raw(server, 'PUT', `${ROUTES}/put-away`, body);
+    expect(put.status).toBe(200);
+    expect(put.json.metadata.finalizers).toEqual([]);
+    expect((await raw(server, 'GET', `${ROUTES}/put-away`)).status).toBe(404);
+  });
+
+  it('refuses to delete a terminating namespace again with 409', async () => {
+    expect((await raw(server, 'POST', '/api/v1/namespaces', { metadata: { name: 'twice' } })).status).toBe(
+      201,
+    );
+    await raw(server, 'POST', '/api/v1/namespaces/twice/configmaps', {
+      metadata: { name: 'hold', finalizers: ['example.com/hold'] },
+    });
+    const first = await raw(server, 'DELETE', '/api/v1/namespaces/twice');
+    expect(first.status).toBe(200);
+    expect(first.json.status.phase).toBe('Terminating');
+    const second = await raw(server, 'DELETE', '/api/v1/namespaces/twice');
+    expect(second.status).toBe(409);
+    expect(second.json.message).toBe(
+      'Operation cannot be fulfilled on namespaces "twice": The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.',
+    );
+    await raw(
+      server,
+      'PATCH',
+      '/api/v1/namespaces/twice/configmaps/hold',
+      { metadata: { finalizers: null } },
+      { 'Content-Type': 'application/merge-patch+json' },
+    );
+    expect((await raw(server, 'GET', '/api/v1/namespaces/twice')).status).toBe(404);
   });
 });
