@@ -31,6 +31,9 @@ import {
   StatusError,
   unsupportedMediaType,
   fieldError,
+  gone,
+  tooLargeResourceVersion,
+  type FieldError,
 } from './status.js';
 
 export interface RequestTarget {
@@ -137,33 +140,92 @@ export class KubeApi implements CollectorApi {
     return (o) => labels(o) && fields(o);
   }
 
+  /**
+   * List semantics of kube-apiserver 1.32 (ValidateListOptions, the watch cache and the etcd3 store):
+   * no resourceVersion → latest; "0" → latest, `limit` ignored (the watch cache serves it whole);
+   * NotOlderThan → latest if not in the future; Exact (or a legacy resourceVersion with a limit) → the
+   * state at that revision; every page of a paged list is read at the first page's revision, and a
+   * continue token whose revision was compacted gets 410 Expired with a token to resume at the latest.
+   */
   list(t: RequestTarget): JsonObject {
-    const match = this.matcher(t);
-    let items = this.store
-      .list(storageKey(t.type), t.type.namespaced ? t.namespace : undefined)
-      .filter(match);
-    const rv = String(this.store.resourceVersion);
-    const cont = t.query.get('continue');
-    if (cont) {
-      let after: string;
-      try {
-        after = (JSON.parse(Buffer.from(cont, 'base64url').toString('utf8')) as { start: string }).start;
-      } catch {
-        throw badRequest('continue key is not valid: illegal base64 data');
-      }
-      items = items.filter((o) => keyOf(o) > after);
+    const q = t.query;
+    const rvParam = q.get('resourceVersion') ?? '';
+    const match = q.get('resourceVersionMatch') ?? '';
+    const cont = q.get('continue') ?? '';
+    const errors: FieldError[] = [];
+    if (match) {
+      if (!rvParam)
+        errors.push(
+          fieldError.forbidden(
+            'resourceVersionMatch',
+            'resourceVersionMatch is forbidden unless resourceVersion is provided',
+          ),
+        );
+      if (cont)
+        errors.push(
+          fieldError.forbidden(
+            'resourceVersionMatch',
+            'resourceVersionMatch is forbidden when continue is provided',
+          ),
+        );
+      if (match !== 'Exact' && match !== 'NotOlderThan')
+        errors.push(fieldError.notSupported('resourceVersionMatch', match, ['Exact', 'NotOlderThan', '']));
+      if (match === 'Exact' && rvParam === '0')
+        errors.push(
+          fieldError.forbidden(
+            'resourceVersionMatch',
+            'resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+          ),
+        );
     }
-    const limit = Number(t.query.get('limit') ?? 0);
-    const listMeta: JsonObject = { resourceVersion: rv };
-    if (limit > 0 && items.length > limit) {
+    if (q.has('sendInitialEvents'))
+      errors.push(fieldError.forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list'));
+    if (errors.length > 0) throw invalid('ListOptions', 'meta.k8s.io', '', errors);
+    const limitParam = q.get('limit');
+    if (limitParam !== null && !/^[-+]?\d+$/.test(limitParam))
+      throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(limitParam)}: invalid syntax`);
+    const limit = Number(limitParam ?? 0);
+    if (rvParam && !/^\d+$/.test(rvParam))
+      throw badRequest(`invalid resource version: ${JSON.stringify(rvParam)}`);
+    const current = this.store.resourceVersion;
+    const resource = storageKey(t.type);
+    const ns = t.type.namespaced ? t.namespace : undefined;
+    let readAt = current;
+    let after: string | undefined;
+    if (cont) {
+      if (rvParam && rvParam !== '0')
+        throw badRequest('specifying resource version is not allowed when using continue');
+      const token = decodeContinue(cont);
+      after = token.start;
+      if (token.rv !== -1) {
+        if (token.rv < this.store.oldestReadable) {
+          const err = gone(INCONSISTENT_CONTINUE);
+          err.listMeta = { continue: encodeContinue(-1, token.start) };
+          throw err;
+        }
+        readAt = token.rv;
+      }
+    } else if (rvParam && rvParam !== '0') {
+      const rv = Number(rvParam);
+      if (rv > current) throw tooLargeResourceVersion(rv, current);
+      if (match === 'Exact' || (match === '' && limit > 0)) {
+        if (rv < this.store.oldestReadable)
+          throw gone('The resourceVersion for the provided list is too old.');
+        readAt = rv;
+      }
+    }
+    const all =
+      readAt === current ? this.store.list(resource, ns) : (this.store.listAt(resource, ns, readAt) ?? []);
+    const selected = this.matcher(t);
+    let items = all.filter(selected);
+    if (after !== undefined) {
+      const start = after;
+      items = items.filter((o) => keyOf(o) > start);
+    }
+    const listMeta: JsonObject = { resourceVersion: String(readAt) };
+    if (limit > 0 && rvParam !== '0' && items.length > limit) {
       const page = items.slice(0, limit);
-      listMeta.continue = Buffer.from(
-        JSON.stringify({
-          v: 'meta.k8s.io/v1',
-          rv: Number(rv),
-          start: keyOf(page[page.length - 1] as JsonObject),
-        }),
-      ).toString('base64url');
+      listMeta.continue = encodeContinue(readAt, keyOf(page[page.length - 1] as JsonObject));
       listMeta.remainingItemCount = items.length - limit;
       items = page;
     }
@@ -904,6 +966,37 @@ function withoutTypeMeta(obj: JsonObject): JsonObject {
   delete out.apiVersion;
   delete out.kind;
   return out;
+}
+
+const INCONSISTENT_CONTINUE =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
+
+function encodeContinue(rv: number, start: string): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start })).toString('base64url');
+}
+
+/** storage.DecodeContinue, with the etcd3 store's wrapping of its errors. */
+function decodeContinue(token: string): { rv: number; start: string } {
+  const fail = (why: string): StatusError =>
+    badRequest(`invalid continue token: continue key is not valid${why}`);
+  const bad = /[^A-Za-z0-9_-]/.exec(token);
+  if (bad) throw fail(`: illegal base64 data at input byte ${bad.index}`);
+  if (token.length % 4 === 1) throw fail(`: illegal base64 data at input byte ${token.length - 1}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch (e) {
+    throw fail(`: ${(e as Error).message}`);
+  }
+  if (!isObject(parsed as Json))
+    throw fail(': json: cannot unmarshal into Go value of type storage.continueToken');
+  const c = parsed as JsonObject;
+  if (c.v !== 'meta.k8s.io/v1') throw fail(': server does not recognize this encoding');
+  if (typeof c.rv !== 'number' || c.rv === 0)
+    throw fail(': incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  if (typeof c.start !== 'string' || c.start === '')
+    throw fail(': encoded start key empty (version meta.k8s.io/v1)');
+  return { rv: c.rv, start: c.start };
 }
 
 function keyOf(obj: JsonObject): string {

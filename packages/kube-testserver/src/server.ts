@@ -25,6 +25,12 @@ export interface KubeTestServerOptions {
   token?: string;
   /** Events kept for watches that resume from a resourceVersion; older ones get 410 Gone. Default 10,000. */
   historySize?: number;
+  /**
+   * Compact the store every this many ms, as kube-apiserver has etcd do every 5 minutes (to the revision of
+   * the previous tick): watches, exact lists and continue tokens from before it get 410. Default: never
+   * (tests call `store.compact()`).
+   */
+  compactionIntervalMs?: number;
   /** Interval between BOOKMARK events on watches that allow them. Default 1000 ms. */
   bookmarkIntervalMs?: number;
   /** Write a kubeconfig to this path (or to a fresh temp dir when `true`). */
@@ -103,6 +109,16 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
   const registry = new ResourceRegistry();
   const api = new KubeApi(store, registry);
   const collector = opts.garbageCollector === false ? undefined : new GarbageCollector(store, api);
+  // Like kube-apiserver's compactor: each tick compacts to the revision seen at the previous tick.
+  let compactNext = store.resourceVersion;
+  const compaction =
+    opts.compactionIntervalMs && opts.compactionIntervalMs > 0
+      ? setInterval(() => {
+          store.compact(compactNext);
+          compactNext = store.resourceVersion;
+        }, opts.compactionIntervalMs)
+      : undefined;
+  compaction?.unref();
   const faults = new Faults();
   const watches = new Set<ActiveWatch>();
   faults.dropWatchesHook = (abrupt) => {
@@ -387,6 +403,7 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
     async close() {
       faults.reset();
       collector?.stop();
+      clearInterval(compaction);
       for (const w of [...watches]) w.close(true);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -217,3 +217,214 @@ describe('DELETE answers', () => {
     expect((await raw(server, 'GET', '/api/v1/namespaces/twice')).status).toBe(404);
   });
 });
+
+describe('lists: resourceVersion, resourceVersionMatch, snapshots and continue tokens', () => {
+  const NS = '/api/v1/namespaces/lists';
+  const names = (r: { json: { items: { metadata: { name: string } }[] } }) =>
+    r.json.items.map((i) => i.metadata.name);
+
+  beforeAll(async () => {
+    expect((await raw(server, 'POST', '/api/v1/namespaces', { metadata: { name: 'lists' } })).status).toBe(
+      201,
+    );
+  });
+
+  it('serves Exact at that revision and NotOlderThan at the latest', async () => {
+    const a = await raw(server, 'POST', `${NS}/configmaps`, { metadata: { name: 'a' }, data: { v: '1' } });
+    const at = a.json.metadata.resourceVersion as string;
+    await raw(
+      server,
+      'PATCH',
+      `${NS}/configmaps/a`,
+      { data: { v: '2' } },
+      { 'Content-Type': 'application/merge-patch+json' },
+    );
+    await raw(server, 'POST', `${NS}/configmaps`, { metadata: { name: 'b' } });
+    const exact = await raw(
+      server,
+      'GET',
+      `${NS}/configmaps?resourceVersion=${at}&resourceVersionMatch=Exact`,
+    );
+    expect(exact.status).toBe(200);
+    expect(exact.json.metadata.resourceVersion).toBe(at);
+    expect(names(exact)).toEqual(['a']);
+    expect(exact.json.items[0].data).toEqual({ v: '1' });
+    const newer = await raw(
+      server,
+      'GET',
+      `${NS}/configmaps?resourceVersion=${at}&resourceVersionMatch=NotOlderThan`,
+    );
+    expect(names(newer)).toEqual(['a', 'b']);
+    expect(newer.json.items[0].data).toEqual({ v: '2' });
+    expect(Number(newer.json.metadata.resourceVersion)).toBeGreaterThan(Number(at));
+  });
+
+  it('answers a resourceVersion in the future with 504 Too large resource version', async () => {
+    const current = Number((await raw(server, 'GET', `${NS}/configmaps`)).json.metadata.resourceVersion);
+    const r = await raw(
+      server,
+      'GET',
+      `${NS}/configmaps?resourceVersion=${current + 1000}&resourceVersionMatch=NotOlderThan`,
+    );
+    expect(r.status).toBe(504);
+    expect(r.json.reason).toBe('Timeout');
+    expect(r.json.message).toBe(
+      `Timeout: Too large resource version: ${current + 1000}, current: ${current}`,
+    );
+    expect(r.json.details).toEqual({
+      causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+      retryAfterSeconds: 1,
+    });
+  });
+
+  it('refuses invalid ListOptions like ValidateListOptions (422 Invalid)', async () => {
+    const cases: [string, string][] = [
+      [
+        'resourceVersionMatch=Exact',
+        'resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
+      ],
+      [
+        'resourceVersion=0&resourceVersionMatch=Exact',
+        'resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+      ],
+      [
+        'resourceVersion=1&resourceVersionMatch=Newest',
+        'resourceVersionMatch: Unsupported value: "Newest": supported values: "Exact", "NotOlderThan", ""',
+      ],
+    ];
+    for (const [query, message] of cases) {
+      const r = await raw(server, 'GET', `${NS}/configmaps?${query}`);
+      expect(r.status, query).toBe(422);
+      expect(r.json.message, query).toBe(`ListOptions.meta.k8s.io "" is invalid: ${message}`);
+    }
+    const page = await raw(server, 'GET', `${NS}/configmaps?limit=1`);
+    const withContinue = await raw(
+      server,
+      'GET',
+      `${NS}/configmaps?resourceVersion=1&resourceVersionMatch=NotOlderThan&continue=${page.json.metadata.continue}`,
+    );
+    expect(withContinue.status).toBe(422);
+    expect(withContinue.json.details.causes).toEqual([
+      {
+        reason: 'FieldValueForbidden',
+        field: 'resourceVersionMatch',
+        message: 'Forbidden: resourceVersionMatch is forbidden when continue is provided',
+      },
+    ]);
+  });
+
+  it('refuses a bad limit, a bad continue token and a resourceVersion with continue (400)', async () => {
+    const limit = await raw(server, 'GET', `${NS}/configmaps?limit=ten`);
+    expect(limit.status).toBe(400);
+    expect(limit.json.message).toBe('strconv.ParseInt: parsing "ten": invalid syntax');
+    const cont = await raw(server, 'GET', `${NS}/configmaps?continue=not*base64`);
+    expect(cont.status).toBe(400);
+    expect(cont.json.message).toBe(
+      'invalid continue token: continue key is not valid: illegal base64 data at input byte 3',
+    );
+    const foreign = Buffer.from(JSON.stringify({ v: 'x/v9', rv: 5, start: 'a' })).toString('base64url');
+    expect((await raw(server, 'GET', `${NS}/configmaps?continue=${foreign}`)).json.message).toBe(
+      'invalid continue token: continue key is not valid: server does not recognize this encoding',
+    );
+    const page = await raw(server, 'GET', `${NS}/configmaps?limit=1`);
+    const both = await raw(
+      server,
+      'GET',
+      `${NS}/configmaps?resourceVersion=5&continue=${page.json.metadata.continue}`,
+    );
+    expect(both.status).toBe(400);
+    expect(both.json.message).toBe('specifying resource version is not allowed when using continue');
+  });
+
+  it('serves every page of a list from the first page’s snapshot', async () => {
+    for (const n of ['p1', 'p2', 'p3'])
+      await raw(server, 'POST', `${NS}/configmaps`, { metadata: { name: n } });
+    const page1 = await raw(server, 'GET', `${NS}/configmaps?limit=3`);
+    expect(names(page1)).toEqual(['a', 'b', 'p1']);
+    await raw(server, 'DELETE', `${NS}/configmaps/p3`);
+    await raw(server, 'POST', `${NS}/configmaps`, { metadata: { name: 'p4' } });
+    await raw(
+      server,
+      'PATCH',
+      `${NS}/configmaps/p2`,
+      { data: { late: 'yes' } },
+      { 'Content-Type': 'application/merge-patch+json' },
+    );
+    const page2 = await raw(
+      server,
+      'GET',
+      `${NS}/configmaps?limit=3&continue=${page1.json.metadata.continue}`,
+    );
+    expect(page2.json.metadata.resourceVersion).toBe(page1.json.metadata.resourceVersion);
+    expect(names(page2)).toEqual(['p2', 'p3']);
+    expect(page2.json.items[0].data).toBeUndefined();
+    expect(page2.json.metadata.continue).toBeUndefined();
+    expect(page1.json.metadata.remainingItemCount).toBe(2);
+  });
+
+  it('expires continue tokens and Exact reads after a compaction with 410 and a token to resume', async () => {
+    const s = await startKubeTestServer();
+    try {
+      for (const n of ['c1', 'c2', 'c3'])
+        await raw(s, 'POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: n } });
+      const page1 = await raw(s, 'GET', '/api/v1/namespaces/default/configmaps?limit=1');
+      await raw(s, 'POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'c4' } });
+      s.store.compact();
+      const expired = await raw(
+        s,
+        'GET',
+        `/api/v1/namespaces/default/configmaps?limit=1&continue=${page1.json.metadata.continue}`,
+      );
+      expect(expired.status).toBe(410);
+      expect(expired.json.reason).toBe('Expired');
+      expect(expired.json.message).toMatch(
+        /^The provided continue parameter is too old to display a consistent/,
+      );
+      const resume = await raw(
+        s,
+        'GET',
+        `/api/v1/namespaces/default/configmaps?limit=10&continue=${expired.json.metadata.continue}`,
+      );
+      expect(resume.status).toBe(200);
+      expect(names(resume)).toEqual(['c2', 'c3', 'c4']);
+      const exact = await raw(
+        s,
+        'GET',
+        `/api/v1/namespaces/default/configmaps?resourceVersion=${page1.json.metadata.resourceVersion}&resourceVersionMatch=Exact`,
+      );
+      expect(exact.status).toBe(410);
+      expect(exact.json.message).toBe('The resourceVersion for the provided list is too old.');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('compacts on its own with compactionIntervalMs, keeping the last interval readable', async () => {
+    const s = await startKubeTestServer({ compactionIntervalMs: 40 });
+    try {
+      for (const n of ['k1', 'k2'])
+        await raw(s, 'POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: n } });
+      const page1 = await raw(s, 'GET', '/api/v1/namespaces/default/configmaps?limit=1');
+      await raw(s, 'POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'k3' } });
+      await new Promise((r) => setTimeout(r, 150));
+      const expired = await raw(
+        s,
+        'GET',
+        `/api/v1/namespaces/default/configmaps?limit=1&continue=${page1.json.metadata.continue}`,
+      );
+      expect(expired.status).toBe(410);
+      // Nothing written since the last tick: a fresh token survives the next compactions.
+      const fresh = await raw(s, 'GET', '/api/v1/namespaces/default/configmaps?limit=1');
+      await new Promise((r) => setTimeout(r, 100));
+      const next = await raw(
+        s,
+        'GET',
+        `/api/v1/namespaces/default/configmaps?limit=1&continue=${fresh.json.metadata.continue}`,
+      );
+      expect(next.status).toBe(200);
+      expect(names(next)).toEqual(['k2']);
+    } finally {
+      await s.close();
+    }
+  });
+});
