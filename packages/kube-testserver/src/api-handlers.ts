@@ -86,6 +86,8 @@ function sansMetaAndStatus(obj: JsonObject, dropStatus: boolean): JsonObject {
 export class KubeApi implements CollectorApi {
   /** Namespaces whose contents are being deleted right now. */
   private readonly sweeping = new Set<string>();
+  /** resourceVersion at which each CRD's storage was (re)created: its watch cache holds nothing older. */
+  private readonly crdServedSince = new Map<string, number>();
 
   constructor(
     private readonly store: ObjectStore,
@@ -127,6 +129,11 @@ export class KubeApi implements CollectorApi {
 
   get(t: RequestTarget): JsonObject {
     return this.present(t.type, this.mustGet(t));
+  }
+
+  /** The oldest resourceVersion a watch of `type` can start from (custom resources: their storage's start). */
+  watchableSince(type: ResourceType): number {
+    return type.crdName ? (this.crdServedSince.get(type.crdName) ?? 0) : 0;
   }
 
   fieldLabels(type: ResourceType): string[] {
@@ -391,9 +398,10 @@ export class KubeApi implements CollectorApi {
   private commitNew(t: RequestTarget, obj: JsonObject): JsonObject {
     if (this.dryRun(t)) return this.present(t.type, obj);
     const name = str(meta(obj).name) ?? '';
-    if (t.type.kind === 'CustomResourceDefinition' && t.type.group === 'apiextensions.k8s.io')
-      this.establishCrd(obj);
+    const isCrd = t.type.kind === 'CustomResourceDefinition' && t.type.group === 'apiextensions.k8s.io';
+    if (isCrd) this.establishCrd(obj);
     const stored = this.store.put(storageKey(t.type), t.namespace ?? '', name, obj);
+    if (isCrd) this.crdServedSince.set(name, this.store.resourceVersion);
     return this.present(t.type, stored);
   }
 
@@ -516,9 +524,12 @@ export class KubeApi implements CollectorApi {
       this.removeNow(type, ns, t.name ?? '');
       return { code: 200, body: this.present(type, obj), warnings };
     }
-    if (type.kind === 'CustomResourceDefinition' && type.group === 'apiextensions.k8s.io')
-      this.establishCrd(obj);
+    const isCrd = type.kind === 'CustomResourceDefinition' && type.group === 'apiextensions.k8s.io';
+    if (isCrd) this.establishCrd(obj);
     const stored = this.store.put(key, ns, t.name ?? '', obj);
+    // The apiextensions server rebuilds a CRD's storage (and its watch cache) when the spec changes.
+    if (isCrd && !deepEqual(old.spec ?? null, obj.spec ?? null))
+      this.crdServedSince.set(t.name ?? '', this.store.resourceVersion);
     if (type.kind === 'Namespace' && !type.group && m.deletionTimestamp) this.finishNamespace(t.name ?? '');
     return { code: 200, body: this.present(type, stored), warnings };
   }

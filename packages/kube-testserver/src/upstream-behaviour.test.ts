@@ -428,3 +428,82 @@ describe('lists: resourceVersion, resourceVersionMatch, snapshots and continue t
     }
   });
 });
+
+describe('watches', () => {
+  it('sends DELETED with the old state when an object leaves the label selector', async () => {
+    const CMS = '/api/v1/namespaces/default/configmaps';
+    const created = await raw(server, 'POST', CMS, {
+      metadata: { name: 'leaver', labels: { tier: 'web' } },
+      data: { v: 'old' },
+    });
+    const watch = openWatch(
+      server,
+      `${CMS}?watch=true&labelSelector=tier%3Dweb&resourceVersion=${created.json.metadata.resourceVersion}`,
+    );
+    const moved = await raw(
+      server,
+      'PATCH',
+      `${CMS}/leaver`,
+      { metadata: { labels: { tier: 'db' } }, data: { v: 'new' } },
+      { 'Content-Type': 'application/merge-patch+json' },
+    );
+    await until(() => watch.events.length > 0);
+    watch.stop();
+    expect(watch.events).toHaveLength(1);
+    const [event] = watch.events;
+    expect(event?.type).toBe('DELETED');
+    const obj = event?.object as { metadata: Record<string, unknown>; data: unknown };
+    expect(obj.metadata.labels).toEqual({ tier: 'web' });
+    expect(obj.data).toEqual({ v: 'old' });
+    expect(obj.metadata.resourceVersion).toBe(moved.json.metadata.resourceVersion);
+  });
+
+  it('answers a watch of a custom resource from before its CRD with 410 Expired', async () => {
+    const before = (await raw(server, 'GET', '/api/v1/namespaces')).json.metadata.resourceVersion as string;
+    const crd = await raw(server, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'gadgets.example.com' },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
+      },
+    });
+    expect(crd.status).toBe(201);
+    const since = crd.json.metadata.resourceVersion as string;
+    const old = openWatch(server, `/apis/example.com/v1/gadgets?watch=true&resourceVersion=${before}`);
+    await old.ended;
+    expect(old.events).toEqual([
+      {
+        type: 'ERROR',
+        object: {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: `too old resource version: ${before} (${since})`,
+          reason: 'Expired',
+          code: 410,
+        },
+      },
+    ]);
+    const fresh = openWatch(server, `/apis/example.com/v1/gadgets?watch=true&resourceVersion=${since}`);
+    await raw(server, 'POST', '/apis/example.com/v1/namespaces/default/gadgets', {
+      apiVersion: 'example.com/v1',
+      kind: 'Gadget',
+      metadata: { name: 'g' },
+    });
+    await until(() => fresh.events.length > 0);
+    fresh.stop();
+    expect(fresh.events.map((e) => e.type)).toEqual(['ADDED']);
+  });
+});
