@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { applyBuiltinDefaults } from './builtin-defaults.js';
 import { clone, deepEqual, isObject, str, type Json, type JsonObject } from './json.js';
 import { serverSideApply, Shape, trackUpdate } from './managed-fields.js';
-import { validateBuiltin, validateObjectMeta } from './object-meta-validation.js';
+import { base64ErrorOffset, validateBuiltin, validateObjectMeta } from './object-meta-validation.js';
 import type { ObjectStore } from './object-store.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import type { ResourceRegistry } from './registry.js';
@@ -270,6 +270,7 @@ export class KubeApi implements CollectorApi {
   ): void {
     const type = t.type;
     const apiVersion = apiVersionOf(type);
+    if (type.kind === 'Secret' && !type.group) decodeSecret(obj);
     if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion) {
       throw badRequest(
         `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersion})`,
@@ -970,6 +971,39 @@ function gcFinalizers(finalizers: string[], opts: ParsedDeleteOptions): string[]
   if (orphan) out.push(FINALIZER_ORPHAN);
   if (foreground) out.push(FINALIZER_FOREGROUND);
   return out;
+}
+
+/**
+ * What decoding a v1 Secret does: `data` values are base64 ([]byte; a bad one fails the decode with 400) and
+ * `stringData` is folded into `data` by the conversion to the internal type, which has no stringData.
+ */
+function decodeSecret(obj: JsonObject): void {
+  const fail = (why: string): StatusError => {
+    const gv = typeof obj.apiVersion === 'string' ? obj.apiVersion : 'v1';
+    const kind = typeof obj.kind === 'string' && obj.kind ? obj.kind : 'Secret';
+    return badRequest(
+      `${kind} in version ${JSON.stringify(gv.slice(gv.indexOf('/') + 1))} cannot be handled as a Secret: ${why}`,
+    );
+  };
+  if (obj.data !== undefined && obj.data !== null && !isObject(obj.data))
+    throw fail('json: cannot unmarshal into Go struct field Secret.data of type map[string][]uint8');
+  const data = isObject(obj.data) ? obj.data : {};
+  for (const v of Object.values(data)) {
+    if (v === null) continue;
+    if (typeof v !== 'string')
+      throw fail(`json: cannot unmarshal ${typeof v} into Go struct field Secret.data of type []uint8`);
+    const at = base64ErrorOffset(v);
+    if (at !== undefined) throw fail(`illegal base64 data at input byte ${at}`);
+  }
+  if (obj.stringData !== undefined) {
+    if (isObject(obj.stringData)) {
+      const folded: JsonObject = { ...data };
+      for (const [k, v] of Object.entries(obj.stringData))
+        folded[k] = Buffer.from(typeof v === 'string' ? v : '', 'utf8').toString('base64');
+      if (Object.keys(folded).length > 0) obj.data = folded;
+    }
+    delete obj.stringData;
+  }
 }
 
 function withoutTypeMeta(obj: JsonObject): JsonObject {

@@ -507,3 +507,140 @@ describe('watches', () => {
     expect(fresh.events.map((e) => e.type)).toEqual(['ADDED']);
   });
 });
+
+describe('built-in validation', () => {
+  const SECRETS = '/api/v1/namespaces/default/secrets';
+  const SERVICES = '/api/v1/namespaces/default/services';
+  const CMS = '/api/v1/namespaces/default/configmaps';
+
+  it('requires tls.crt and tls.key in a kubernetes.io/tls Secret, counting stringData', async () => {
+    const bad = await raw(server, 'POST', SECRETS, {
+      metadata: { name: 'tls-bad' },
+      type: 'kubernetes.io/tls',
+      data: { 'tls.crt': 'Y2VydA==' },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.json.reason).toBe('Invalid');
+    expect(bad.json.message).toBe('Secret "tls-bad" is invalid: data[tls.key]: Required value');
+    expect(bad.json.details).toEqual({
+      name: 'tls-bad',
+      kind: 'Secret',
+      causes: [{ reason: 'FieldValueRequired', message: 'Required value', field: 'data[tls.key]' }],
+    });
+    const none = await raw(server, 'POST', SECRETS, {
+      metadata: { name: 'tls-none' },
+      type: 'kubernetes.io/tls',
+    });
+    expect(none.json.message).toBe(
+      'Secret "tls-none" is invalid: [data[tls.crt]: Required value, data[tls.key]: Required value]',
+    );
+    const good = await raw(server, 'POST', SECRETS, {
+      metadata: { name: 'tls-good' },
+      type: 'kubernetes.io/tls',
+      data: { 'tls.crt': 'Y2VydA==' },
+      stringData: { 'tls.key': 'key', extra: 'é' },
+    });
+    expect(good.status, good.text).toBe(201);
+    expect(good.json.data).toEqual({ 'tls.crt': 'Y2VydA==', 'tls.key': 'a2V5', extra: 'w6k=' });
+    expect(good.json.stringData).toBeUndefined();
+  });
+
+  it('refuses Secret data that is not base64 with 400 like the decoder', async () => {
+    const cases: [string, number][] = [
+      ['bm90!', 4],
+      ['abc', 0],
+      ['YQ=x', 2],
+      ['YQ==YQ==', 4],
+    ];
+    for (const [value, at] of cases) {
+      const r = await raw(server, 'POST', SECRETS, {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'b64' },
+        data: { k: value },
+      });
+      expect(r.status, value).toBe(400);
+      expect(r.json.message, value).toBe(
+        `Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte ${at}`,
+      );
+    }
+    const ok = await raw(server, 'POST', SECRETS, { metadata: { name: 'b64' }, data: { k: 'YWJj\nZGVm' } });
+    expect(ok.status).toBe(201);
+  });
+
+  it('requires Service ports unless headless, names with several ports, and no duplicate (protocol, port)', async () => {
+    const none = await raw(server, 'POST', SERVICES, { metadata: { name: 'no-ports' }, spec: {} });
+    expect(none.status).toBe(422);
+    expect(none.json.message).toBe('Service "no-ports" is invalid: spec.ports: Required value');
+    const headless = await raw(server, 'POST', SERVICES, {
+      metadata: { name: 'headless' },
+      spec: { clusterIP: 'None' },
+    });
+    expect(headless.status).toBe(201);
+    const dup = await raw(server, 'POST', SERVICES, {
+      metadata: { name: 'dup' },
+      spec: {
+        ports: [
+          { name: 'a', port: 80 },
+          { name: 'b', port: 80 },
+        ],
+      },
+    });
+    expect(dup.status).toBe(422);
+    expect(dup.json.details.causes).toEqual([
+      {
+        reason: 'FieldValueDuplicate',
+        field: 'spec.ports[1]',
+        message:
+          'Duplicate value: core.ServicePort{Name:"", Protocol:"TCP", AppProtocol:(*string)(nil), Port:80, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}',
+      },
+    ]);
+    const unnamed = await raw(server, 'POST', SERVICES, {
+      metadata: { name: 'unnamed' },
+      spec: { ports: [{ port: 80 }, { port: 53, protocol: 'UDP', name: 'dns' }] },
+    });
+    expect(unnamed.json.message).toBe('Service "unnamed" is invalid: spec.ports[0].name: Required value');
+    const udpAndTcp = await raw(server, 'POST', SERVICES, {
+      metadata: { name: 'dns' },
+      spec: {
+        ports: [
+          { name: 'dns-tcp', port: 53 },
+          { name: 'dns-udp', port: 53, protocol: 'UDP' },
+        ],
+      },
+    });
+    expect(udpAndTcp.status).toBe(201);
+  });
+
+  it('requires ownerReference fields and allows one controller', async () => {
+    const noUid = await raw(server, 'POST', CMS, {
+      metadata: { name: 'owned', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'x' }] },
+    });
+    expect(noUid.status).toBe(422);
+    expect(noUid.json.message).toBe(
+      'ConfigMap "owned" is invalid: metadata.ownerReferences.uid: Invalid value: "": uid must not be empty',
+    );
+    const twoControllers = await raw(server, 'POST', CMS, {
+      metadata: {
+        name: 'owned',
+        ownerReferences: [
+          { apiVersion: 'v1', kind: 'ConfigMap', name: 'a', uid: 'u-a', controller: true },
+          { apiVersion: 'v1', kind: 'ConfigMap', name: 'b', uid: 'u-b', controller: true },
+        ],
+      },
+    });
+    expect(twoControllers.status).toBe(422);
+    const causes = twoControllers.json.details.causes as { field: string; message: string }[];
+    expect(causes).toHaveLength(1);
+    expect(causes[0]?.field).toBe('metadata.ownerReferences');
+    expect(causes[0]?.message).toMatch(
+      /^Invalid value: \[\]v1\.OwnerReference\{.*\}: Only one reference can have Controller set to true\. Found "true" in references for ConfigMap\/a and ConfigMap\/b$/,
+    );
+  });
+
+  it('names the offending key in data[<key>]', async () => {
+    const r = await raw(server, 'POST', CMS, { metadata: { name: 'bad-key' }, data: { 'a b': 'x' } });
+    expect(r.status).toBe(422);
+    expect(r.json.details.causes[0].field).toBe('data[a b]');
+  });
+});
