@@ -14,6 +14,7 @@ import { GarbageCollector } from './garbage-collector.js';
 import { isObject, type Json, type JsonObject } from './json.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { ObjectStore } from './object-store.js';
+import { decodeProtobuf, PROTOBUF, UnreadableKind } from './protobuf.js';
 import { openapiGroupVersion, openapiRoot } from './openapi.js';
 import { ResourceRegistry } from './registry.js';
 import { methodNotAllowed, notFound, StatusError, unsupportedMediaType } from './status.js';
@@ -86,10 +87,14 @@ function parseApiPath(segments: string[]): ParsedPath | undefined {
   return undefined;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBodyBytes(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readBodyBytes(req)).toString('utf8');
 }
 
 function send(res: ServerResponse, code: number, body: Json, headers: Record<string, string> = {}): void {
@@ -250,11 +255,22 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
       (method === 'POST' || method === 'PUT') &&
       bodyType !== '' &&
       bodyType !== 'application/json' &&
-      bodyType !== 'application/yaml'
+      bodyType !== 'application/yaml' &&
+      bodyType !== PROTOBUF
     ) {
-      // Protobuf/CBOR bodies are refused like a server without that codec; client-go then retries in JSON.
-      throw unsupportedMediaType(['application/json', 'application/yaml']);
+      // CBOR bodies are refused like a server without that codec; client-go then retries in JSON.
+      throw unsupportedMediaType(['application/json', 'application/yaml', PROTOBUF]);
     }
+    /** A POST/PUT body as JSON; protobuf only for the kinds kubectl's typed generators send. */
+    const requestObject = async (): Promise<Json> => {
+      if (bodyType !== PROTOBUF) return parseBody(await readBody(req), bodyType);
+      try {
+        return decodeProtobuf(await readBodyBytes(req));
+      } catch (e) {
+        if (e instanceof UnreadableKind) throw unsupportedMediaType(['application/json', 'application/yaml']);
+        throw e;
+      }
+    };
     const reply = (code: number, body: JsonObject, warnings: string[] = []): void => {
       const headers: Record<string, string> = {};
       if (warnings.length > 0) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ');
@@ -297,7 +313,7 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
       }
       if (method === 'POST') {
         needsNamespace();
-        const r = api.create(target, parseBody(await readBody(req), bodyType));
+        const r = api.create(target, await requestObject());
         reply(r.code, r.body, r.warnings);
         return;
       }
@@ -325,7 +341,7 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
       return;
     }
     if (method === 'PUT') {
-      const r = api.update(target, parseBody(await readBody(req), bodyType));
+      const r = api.update(target, await requestObject());
       reply(r.code, r.body, r.warnings);
       return;
     }
