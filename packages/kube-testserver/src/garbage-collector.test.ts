@@ -315,3 +315,42 @@ describe('without the garbage collector', () => {
     }
   });
 });
+
+describe('through @kubernetes/client-node', () => {
+  it('deletes in foreground when client-node passes propagationPolicy, and the owner goes last', async () => {
+    const { CoreV1Api } = await import('@kubernetes/client-node');
+    const core = (await server.kubeConfig()).makeApiClient(CoreV1Api);
+    const owner = await core.createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: { name: 'cn-owner' } },
+    });
+    const ref = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name: 'cn-owner',
+      uid: owner.metadata?.uid ?? '',
+      blockOwnerDeletion: true,
+      controller: true,
+    };
+    await core.createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: { name: 'cn-dep', ownerReferences: [ref], finalizers: ['example.com/hold'] } },
+    });
+    await core.deleteNamespacedConfigMap({
+      name: 'cn-owner',
+      namespace: 'default',
+      propagationPolicy: 'Foreground',
+    });
+    await server.settled();
+    const held = await core.readNamespacedConfigMap({ name: 'cn-owner', namespace: 'default' });
+    expect(held.metadata?.finalizers).toEqual(['foregroundDeletion']);
+    await core.patchNamespacedConfigMap({
+      name: 'cn-dep',
+      namespace: 'default',
+      body: [{ op: 'remove', path: '/metadata/finalizers' }],
+    });
+    await server.settled();
+    expect(await exists('cn-dep')).toBe(false);
+    expect(await exists('cn-owner')).toBe(false);
+  });
+});
