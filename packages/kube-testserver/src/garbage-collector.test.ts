@@ -274,6 +274,61 @@ describe('dangling owners', () => {
   });
 });
 
+describe('owners whose kind comes and goes', () => {
+  const gizmoCrd = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'gizmos.example.com' },
+    spec: {
+      group: 'example.com',
+      scope: 'Namespaced',
+      names: { plural: 'gizmos', singular: 'gizmo', kind: 'Gizmo' },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
+      ],
+    },
+  };
+  const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+
+  it('waits for an owner kind to be served, then collects a dependent whose owner is absent', async () => {
+    await configMap('early-dep', [
+      {
+        apiVersion: 'example.com/v1',
+        kind: 'Gizmo',
+        name: 'none',
+        uid: '00000000-0000-0000-0000-000000000005',
+      },
+    ]);
+    await server.settled();
+    expect(await exists('early-dep')).toBe(true);
+    expect((await raw(server, 'POST', CRDS, gizmoCrd)).status).toBe(201);
+    await server.settled();
+    expect(await exists('early-dep')).toBe(false);
+  });
+
+  it('collects dependents of custom resources removed with their CRD', async () => {
+    const g = await raw(server, 'POST', '/apis/example.com/v1/namespaces/default/gizmos', {
+      apiVersion: 'example.com/v1',
+      kind: 'Gizmo',
+      metadata: { name: 'g1' },
+    });
+    expect(g.status).toBe(201);
+    await configMap('gizmo-dep', [
+      { apiVersion: 'example.com/v1', kind: 'Gizmo', name: 'g1', uid: g.json.metadata.uid, controller: true },
+    ]);
+    await server.settled();
+    expect(await exists('gizmo-dep')).toBe(true);
+    expect((await raw(server, 'DELETE', `${CRDS}/gizmos.example.com`)).status).toBe(200);
+    await server.settled();
+    expect(await exists('gizmo-dep')).toBe(false);
+  });
+});
+
 describe('DeleteOptions validation', () => {
   it('refuses an unknown propagationPolicy and a policy together with orphanDependents', async () => {
     await configMap('opts');

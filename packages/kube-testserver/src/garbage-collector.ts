@@ -10,8 +10,10 @@
 // - Orphan: the owner keeps `orphan` until its references are removed from every dependent.
 // - A reference whose owner is absent or has another uid is dangling; an object whose references are all
 //   dangling (or waiting for foreground deletion) is deleted, one with a solid owner only loses the others.
-// - A reference to a kind that is not served, or from a cluster-scoped object to a namespaced kind, cannot
-//   be resolved: the real collector retries it forever and never deletes the object; neither does this one.
+// - A reference to a kind that is not served cannot be resolved: like the real collector (which retries with
+//   backoff), the object is left alone and looked at again when a CRD changes. Kinds resolved once stay
+//   known (the collector's RESTMapper is a cache), so dependents of a deleted CRD's objects are collected.
+// - A reference from a cluster-scoped object to a namespaced kind is invalid and never collected.
 import { isObject, str, type JsonObject } from './json.js';
 import type { ObjectStore, StoreEvent } from './object-store.js';
 import { storageKey, type ResourceType } from './resource-types.js';
@@ -70,6 +72,8 @@ function locatorKey(resource: string, namespace: string, name: string): string {
   return `${resource}\n${namespace}\n${name}`;
 }
 
+const CRD_RESOURCE = 'apiextensions.k8s.io/customresourcedefinitions';
+
 /** Objects processed per turn of the event loop before yielding to I/O. */
 const BATCH = 500;
 
@@ -80,6 +84,13 @@ export class GarbageCollector {
   private readonly ownersOf = new Map<string, string[]>();
   private readonly keyByUid = new Map<string, string>();
   private readonly queue = new Set<string>();
+  /**
+   * Kinds resolved once stay resolvable, like the collector's cached RESTMapper: dependents of objects whose
+   * CRD was just deleted are still found dangling and collected.
+   */
+  private readonly knownKinds = new Map<string, ResourceType>();
+  /** Objects skipped because an owner kind was not served; retried whenever a CRD changes. */
+  private readonly unresolved = new Set<string>();
   private scheduled = false;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
@@ -110,7 +121,12 @@ export class GarbageCollector {
     const uid = str(m.uid) ?? '';
     const key = locatorKey(e.resource, e.namespace, str(m.name) ?? '');
     const before = this.ownersOf.get(key) ?? [];
+    if (e.resource === CRD_RESOURCE) {
+      for (const k of this.unresolved) this.enqueue(k);
+      this.unresolved.clear();
+    }
     if (e.type === 'DELETED') {
+      this.unresolved.delete(key);
       if (uid && this.keyByUid.get(uid) === key) this.keyByUid.delete(uid);
       this.setOwners(key, []);
       // Owners waiting in foreground may be free now; dependents may be dangling now.
@@ -209,8 +225,12 @@ export class GarbageCollector {
     const dangling: string[] = [];
     const waiting: string[] = [];
     for (const ref of refs) {
-      const ownerType = this.api.typeForOwner(ref.apiVersion, ref.kind);
-      if (!ownerType || (ownerType.namespaced && !type.namespaced)) return;
+      const ownerType = this.ownerType(ref);
+      if (!ownerType) {
+        this.unresolved.add(key);
+        return;
+      }
+      if (ownerType.namespaced && !type.namespaced) return;
       const owner = this.store.get(storageKey(ownerType), ownerType.namespaced ? ns : '', ref.name);
       if (!owner || metaOf(owner).uid !== ref.uid) dangling.push(ref.uid);
       else if (metaOf(owner).deletionTimestamp && finalizersOf(owner).includes(FINALIZER_FOREGROUND))
@@ -228,6 +248,13 @@ export class GarbageCollector {
     else if (finalizers.includes(FINALIZER_FOREGROUND)) policy = 'Foreground';
     else policy = 'Background';
     this.api.collect(type, ns, name, uid, policy);
+  }
+
+  private ownerType(ref: OwnerRef): ResourceType | undefined {
+    const id = `${ref.apiVersion}/${ref.kind}`;
+    const served = this.api.typeForOwner(ref.apiVersion, ref.kind);
+    if (served) this.knownKinds.set(id, served);
+    return served ?? this.knownKinds.get(id);
   }
 
   private dependentsOf(uid: string): { type: ResourceType; ns: string; name: string; obj: JsonObject }[] {
