@@ -5,7 +5,12 @@ import { parse as parseYaml } from 'yaml';
 import { applyBuiltinDefaults } from './builtin-defaults.js';
 import { clone, deepEqual, isObject, str, type Json, type JsonObject } from './json.js';
 import { serverSideApply, Shape, trackUpdate } from './managed-fields.js';
-import { base64ErrorOffset, validateBuiltin, validateObjectMeta } from './object-meta-validation.js';
+import {
+  base64ErrorOffset,
+  validateBuiltin,
+  validateBuiltinUpdate,
+  validateObjectMeta,
+} from './object-meta-validation.js';
 import type { ObjectStore } from './object-store.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import type { ResourceRegistry } from './registry.js';
@@ -327,6 +332,7 @@ export class KubeApi implements CollectorApi {
       }
     } else {
       applyBuiltinDefaults(type.kind, obj, creating);
+      if (old) errors.push(...validateBuiltinUpdate(obj, old, type.kind));
       errors.push(...validateBuiltin(obj, type.kind));
     }
     if (type.kind === 'CustomResourceDefinition' && type.group === 'apiextensions.k8s.io')

@@ -1,5 +1,5 @@
 // ObjectMeta validation worded as apimachinery's validation package (names, labels, annotations).
-import { isObject, type JsonObject } from './json.js';
+import { deepEqual, isObject, type JsonObject } from './json.js';
 import { fieldError, type FieldError } from './status.js';
 
 const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
@@ -90,6 +90,22 @@ export function validateObjectMeta(obj: JsonObject, kind: string, namespaced: bo
     }
     const size = Object.entries(meta.annotations).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
     if (size > 262144) errors.push(fieldError.tooLong('metadata.annotations', 262144));
+  }
+  return errors;
+}
+
+/** ValidateSecretUpdate / ValidateConfigMapUpdate: Secret type, and content once `immutable` is set. */
+export function validateBuiltinUpdate(obj: JsonObject, old: JsonObject, kind: string): FieldError[] {
+  const errors: FieldError[] = [];
+  if (kind !== 'Secret' && kind !== 'ConfigMap') return errors;
+  if (kind === 'Secret' && obj.type !== old.type)
+    errors.push(fieldError.invalid('type', obj.type ?? '', 'field is immutable'));
+  if (old.immutable === true) {
+    const frozen = 'field is immutable when `immutable` is set';
+    if (obj.immutable !== true) errors.push(fieldError.forbidden('immutable', frozen));
+    const fields = kind === 'Secret' ? ['data'] : ['data', 'binaryData'];
+    for (const f of fields)
+      if (!deepEqual(obj[f] ?? {}, old[f] ?? {})) errors.push(fieldError.forbidden(f, frozen));
   }
   return errors;
 }

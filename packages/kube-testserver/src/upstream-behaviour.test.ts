@@ -638,6 +638,30 @@ describe('built-in validation', () => {
     );
   });
 
+  it('keeps a Secret type and the content of immutable Secrets and ConfigMaps', async () => {
+    const merge = { 'Content-Type': 'application/merge-patch+json' };
+    await raw(server, 'POST', SECRETS, { metadata: { name: 'typed' }, type: 'example.com/custom' });
+    const retype = await raw(server, 'PATCH', `${SECRETS}/typed`, { type: 'Opaque' }, merge);
+    expect(retype.status).toBe(422);
+    expect(retype.json.message).toBe(
+      'Secret "typed" is invalid: type: Invalid value: "Opaque": field is immutable',
+    );
+    await raw(server, 'POST', CMS, { metadata: { name: 'frozen' }, data: { a: '1' }, immutable: true });
+    const edit = await raw(server, 'PATCH', `${CMS}/frozen`, { data: { a: '2' } }, merge);
+    expect(edit.status).toBe(422);
+    expect(edit.json.details.causes).toEqual([
+      {
+        reason: 'FieldValueForbidden',
+        field: 'data',
+        message: 'Forbidden: field is immutable when `immutable` is set',
+      },
+    ]);
+    const thaw = await raw(server, 'PATCH', `${CMS}/frozen`, { immutable: false }, merge);
+    expect(thaw.json.details.causes[0].field).toBe('immutable');
+    const label = await raw(server, 'PATCH', `${CMS}/frozen`, { metadata: { labels: { ok: 'yes' } } }, merge);
+    expect(label.status).toBe(200);
+  });
+
   it('names the offending key in data[<key>]', async () => {
     const r = await raw(server, 'POST', CMS, { metadata: { name: 'bad-key' }, data: { 'a b': 'x' } });
     expect(r.status).toBe(422);
