@@ -5,13 +5,25 @@ import { parse as parseYaml } from 'yaml';
 import { applyBuiltinDefaults } from './builtin-defaults.js';
 import { clone, deepEqual, isObject, str, type Json, type JsonObject } from './json.js';
 import { serverSideApply, Shape, trackUpdate } from './managed-fields.js';
-import { validateBuiltin, validateObjectMeta } from './object-meta-validation.js';
+import {
+  base64ErrorOffset,
+  validateBuiltin,
+  validateBuiltinUpdate,
+  validateObjectMeta,
+} from './object-meta-validation.js';
 import type { ObjectStore } from './object-store.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import type { ResourceRegistry } from './registry.js';
 import { apiVersionOf, storageKey, type ResourceType } from './resource-types.js';
 import { applyStructuralSchema, schemaDefault } from './schema-validation.js';
 import { CEL_BLOCKING, hasCelRules, validateCelRules } from './cel-validation.js';
+import {
+  FINALIZER_FOREGROUND,
+  FINALIZER_ORPHAN,
+  finalizersOf,
+  type CollectorApi,
+  type PropagationPolicy,
+} from './garbage-collector.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import {
   alreadyExists,
@@ -24,6 +36,9 @@ import {
   StatusError,
   unsupportedMediaType,
   fieldError,
+  gone,
+  tooLargeResourceVersion,
+  type FieldError,
 } from './status.js';
 
 export interface RequestTarget {
@@ -73,9 +88,11 @@ function sansMetaAndStatus(obj: JsonObject, dropStatus: boolean): JsonObject {
   return out;
 }
 
-export class KubeApi {
+export class KubeApi implements CollectorApi {
   /** Namespaces whose contents are being deleted right now. */
   private readonly sweeping = new Set<string>();
+  /** resourceVersion at which each CRD's storage was (re)created: its watch cache holds nothing older. */
+  private readonly crdServedSince = new Map<string, number>();
 
   constructor(
     private readonly store: ObjectStore,
@@ -119,6 +136,11 @@ export class KubeApi {
     return this.present(t.type, this.mustGet(t));
   }
 
+  /** The oldest resourceVersion a watch of `type` can start from (custom resources: their storage's start). */
+  watchableSince(type: ResourceType): number {
+    return type.crdName ? (this.crdServedSince.get(type.crdName) ?? 0) : 0;
+  }
+
   fieldLabels(type: ResourceType): string[] {
     return ['metadata.name', ...(type.namespaced ? ['metadata.namespace'] : []), ...type.extraFieldLabels];
   }
@@ -130,33 +152,92 @@ export class KubeApi {
     return (o) => labels(o) && fields(o);
   }
 
+  /**
+   * List semantics of kube-apiserver 1.32 (ValidateListOptions, the watch cache and the etcd3 store):
+   * no resourceVersion → latest; "0" → latest, `limit` ignored (the watch cache serves it whole);
+   * NotOlderThan → latest if not in the future; Exact (or a legacy resourceVersion with a limit) → the
+   * state at that revision; every page of a paged list is read at the first page's revision, and a
+   * continue token whose revision was compacted gets 410 Expired with a token to resume at the latest.
+   */
   list(t: RequestTarget): JsonObject {
-    const match = this.matcher(t);
-    let items = this.store
-      .list(storageKey(t.type), t.type.namespaced ? t.namespace : undefined)
-      .filter(match);
-    const rv = String(this.store.resourceVersion);
-    const cont = t.query.get('continue');
-    if (cont) {
-      let after: string;
-      try {
-        after = (JSON.parse(Buffer.from(cont, 'base64url').toString('utf8')) as { start: string }).start;
-      } catch {
-        throw badRequest('continue key is not valid: illegal base64 data');
-      }
-      items = items.filter((o) => keyOf(o) > after);
+    const q = t.query;
+    const rvParam = q.get('resourceVersion') ?? '';
+    const match = q.get('resourceVersionMatch') ?? '';
+    const cont = q.get('continue') ?? '';
+    const errors: FieldError[] = [];
+    if (match) {
+      if (!rvParam)
+        errors.push(
+          fieldError.forbidden(
+            'resourceVersionMatch',
+            'resourceVersionMatch is forbidden unless resourceVersion is provided',
+          ),
+        );
+      if (cont)
+        errors.push(
+          fieldError.forbidden(
+            'resourceVersionMatch',
+            'resourceVersionMatch is forbidden when continue is provided',
+          ),
+        );
+      if (match !== 'Exact' && match !== 'NotOlderThan')
+        errors.push(fieldError.notSupported('resourceVersionMatch', match, ['Exact', 'NotOlderThan', '']));
+      if (match === 'Exact' && rvParam === '0')
+        errors.push(
+          fieldError.forbidden(
+            'resourceVersionMatch',
+            'resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+          ),
+        );
     }
-    const limit = Number(t.query.get('limit') ?? 0);
-    const listMeta: JsonObject = { resourceVersion: rv };
-    if (limit > 0 && items.length > limit) {
+    if (q.has('sendInitialEvents'))
+      errors.push(fieldError.forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list'));
+    if (errors.length > 0) throw invalid('ListOptions', 'meta.k8s.io', '', errors);
+    const limitParam = q.get('limit');
+    if (limitParam !== null && !/^[-+]?\d+$/.test(limitParam))
+      throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(limitParam)}: invalid syntax`);
+    const limit = Number(limitParam ?? 0);
+    if (rvParam && !/^\d+$/.test(rvParam))
+      throw badRequest(`invalid resource version: ${JSON.stringify(rvParam)}`);
+    const current = this.store.resourceVersion;
+    const resource = storageKey(t.type);
+    const ns = t.type.namespaced ? t.namespace : undefined;
+    let readAt = current;
+    let after: string | undefined;
+    if (cont) {
+      if (rvParam && rvParam !== '0')
+        throw badRequest('specifying resource version is not allowed when using continue');
+      const token = decodeContinue(cont);
+      after = token.start;
+      if (token.rv !== -1) {
+        if (token.rv < this.store.oldestReadable) {
+          const err = gone(INCONSISTENT_CONTINUE);
+          err.listMeta = { continue: encodeContinue(-1, token.start) };
+          throw err;
+        }
+        readAt = token.rv;
+      }
+    } else if (rvParam && rvParam !== '0') {
+      const rv = Number(rvParam);
+      if (rv > current) throw tooLargeResourceVersion(rv, current);
+      if (match === 'Exact' || (match === '' && limit > 0)) {
+        if (rv < this.store.oldestReadable)
+          throw gone('The resourceVersion for the provided list is too old.');
+        readAt = rv;
+      }
+    }
+    const all =
+      readAt === current ? this.store.list(resource, ns) : (this.store.listAt(resource, ns, readAt) ?? []);
+    const selected = this.matcher(t);
+    let items = all.filter(selected);
+    if (after !== undefined) {
+      const start = after;
+      items = items.filter((o) => keyOf(o) > start);
+    }
+    const listMeta: JsonObject = { resourceVersion: String(readAt) };
+    if (limit > 0 && rvParam !== '0' && items.length > limit) {
       const page = items.slice(0, limit);
-      listMeta.continue = Buffer.from(
-        JSON.stringify({
-          v: 'meta.k8s.io/v1',
-          rv: Number(rv),
-          start: keyOf(page[page.length - 1] as JsonObject),
-        }),
-      ).toString('base64url');
+      listMeta.continue = encodeContinue(readAt, keyOf(page[page.length - 1] as JsonObject));
       listMeta.remainingItemCount = items.length - limit;
       items = page;
     }
@@ -194,6 +275,7 @@ export class KubeApi {
   ): void {
     const type = t.type;
     const apiVersion = apiVersionOf(type);
+    if (type.kind === 'Secret' && !type.group) decodeSecret(obj);
     if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion) {
       throw badRequest(
         `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersion})`,
@@ -250,6 +332,7 @@ export class KubeApi {
       }
     } else {
       applyBuiltinDefaults(type.kind, obj, creating);
+      if (old) errors.push(...validateBuiltinUpdate(obj, old, type.kind));
       errors.push(...validateBuiltin(obj, type.kind));
     }
     if (type.kind === 'CustomResourceDefinition' && type.group === 'apiextensions.k8s.io')
@@ -322,9 +405,10 @@ export class KubeApi {
   private commitNew(t: RequestTarget, obj: JsonObject): JsonObject {
     if (this.dryRun(t)) return this.present(t.type, obj);
     const name = str(meta(obj).name) ?? '';
-    if (t.type.kind === 'CustomResourceDefinition' && t.type.group === 'apiextensions.k8s.io')
-      this.establishCrd(obj);
+    const isCrd = t.type.kind === 'CustomResourceDefinition' && t.type.group === 'apiextensions.k8s.io';
+    if (isCrd) this.establishCrd(obj);
     const stored = this.store.put(storageKey(t.type), t.namespace ?? '', name, obj);
+    if (isCrd) this.crdServedSince.set(name, this.store.resourceVersion);
     return this.present(t.type, stored);
   }
 
@@ -443,11 +527,16 @@ export class KubeApi {
     const ns = t.namespace ?? '';
     const finalizers = Array.isArray(m.finalizers) ? m.finalizers : [];
     if (m.deletionTimestamp && finalizers.length === 0 && !(type.kind === 'Namespace' && !type.group)) {
-      return { code: 200, body: this.present(type, this.removeNow(type, ns, t.name ?? '')), warnings };
+      // deleteWithoutFinalizers: the client gets the updated object (finalizers gone), which is then deleted.
+      this.removeNow(type, ns, t.name ?? '');
+      return { code: 200, body: this.present(type, obj), warnings };
     }
-    if (type.kind === 'CustomResourceDefinition' && type.group === 'apiextensions.k8s.io')
-      this.establishCrd(obj);
+    const isCrd = type.kind === 'CustomResourceDefinition' && type.group === 'apiextensions.k8s.io';
+    if (isCrd) this.establishCrd(obj);
     const stored = this.store.put(key, ns, t.name ?? '', obj);
+    // The apiextensions server rebuilds a CRD's storage (and its watch cache) when the spec changes.
+    if (isCrd && !deepEqual(old.spec ?? null, obj.spec ?? null))
+      this.crdServedSince.set(t.name ?? '', this.store.resourceVersion);
     if (type.kind === 'Namespace' && !type.group && m.deletionTimestamp) this.finishNamespace(t.name ?? '');
     return { code: 200, body: this.present(type, stored), warnings };
   }
@@ -570,7 +659,7 @@ export class KubeApi {
 
   delete(t: RequestTarget, body: Json): WriteResult {
     const old = this.mustGet(t);
-    const opts = isObject(body) ? body : {};
+    const opts = deleteOptions(t.query, body);
     const pre = isObject(opts.preconditions) ? opts.preconditions : {};
     const om = meta(old);
     if (pre.uid !== undefined && pre.uid !== null && pre.uid !== om.uid) {
@@ -593,45 +682,141 @@ export class KubeApi {
         `Precondition failed: ResourceVersion in precondition: ${String(pre.resourceVersion)}, ResourceVersion in object meta: ${String(om.resourceVersion)}`,
       );
     }
-    return this.deleteObject(t.type, old, this.dryRun(t));
+    return this.deleteObject(t.type, old, this.dryRun(t) || opts.dryRun.includes('All'), opts);
   }
 
-  private deleteObject(type: ResourceType, old: JsonObject, dryRun: boolean): WriteResult {
+  /**
+   * The generic registry's Delete: DeleteOptions decide the garbage collection finalizers
+   * (deletionFinalizersForGarbageCollection); with finalizers left the object only gets a deletionTimestamp.
+   */
+  private deleteObject(
+    type: ResourceType,
+    old: JsonObject,
+    dryRun: boolean,
+    opts: ParsedDeleteOptions,
+  ): WriteResult {
     const om = meta(old);
     const ns = str(om.namespace) ?? '';
     const name = str(om.name) ?? '';
     const isNamespace = type.kind === 'Namespace' && !type.group;
-    const finalizers = Array.isArray(om.finalizers) ? om.finalizers : [];
-    if (finalizers.length > 0 || isNamespace) {
-      if (om.deletionTimestamp) return { code: 202, body: this.present(type, old), warnings: [] };
+    const current = finalizersOf(old);
+    const next = gcFinalizers(current, opts);
+    const changed = next.length !== current.length || next.some((f) => !current.includes(f));
+    // The DELETE handler answers 202 only when the object stays and orphanDependents=false was asked for.
+    const kept = opts.orphanDependents === false ? 202 : 200;
+    if (isNamespace && om.deletionTimestamp) {
+      const spec = isObject(old.spec) ? old.spec : {};
+      if (Array.isArray(spec.finalizers) && spec.finalizers.length > 0) {
+        throw conflict(
+          '',
+          'namespaces',
+          name,
+          'The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.',
+        );
+      }
+    }
+    if (next.length > 0 || isNamespace) {
+      if (om.deletionTimestamp && !changed)
+        return { code: kept, body: this.present(type, old), warnings: [] };
       const obj = clone(old);
       const m = meta(obj);
-      m.deletionTimestamp = nowRfc3339();
+      if (changed) m.finalizers = next;
+      if (!m.deletionTimestamp) {
+        m.deletionTimestamp = nowRfc3339();
+        if (type.generation) m.generation = (typeof m.generation === 'number' ? m.generation : 0) + 1;
+      }
       m.deletionGracePeriodSeconds = 0;
-      if (type.generation) m.generation = (typeof m.generation === 'number' ? m.generation : 0) + 1;
       if (isNamespace) obj.status = { ...(isObject(obj.status) ? obj.status : {}), phase: 'Terminating' };
-      if (dryRun) return { code: 202, body: this.present(type, obj), warnings: [] };
+      if (dryRun) return { code: kept, body: this.present(type, obj), warnings: [] };
       const stored = this.store.put(storageKey(type), ns, name, obj);
       if (isNamespace) this.terminateNamespace(name);
-      return { code: isNamespace ? 200 : 202, body: this.present(type, stored), warnings: [] };
+      return { code: kept, body: this.present(type, stored), warnings: [] };
     }
-    if (dryRun) return { code: 200, body: this.present(type, old), warnings: [] };
-    return { code: 200, body: this.present(type, this.removeNow(type, ns, name)), warnings: [] };
+    if (dryRun) return { code: 200, body: this.deletedAnswer(type, old), warnings: [] };
+    let last = old;
+    if (changed) {
+      // The registry writes the new finalizers before it deletes.
+      const obj = clone(old);
+      delete meta(obj).finalizers;
+      last = this.store.put(storageKey(type), ns, name, obj);
+    }
+    this.removeNow(type, ns, name);
+    return { code: 200, body: this.deletedAnswer(type, last), warnings: [] };
   }
 
-  deleteCollection(t: RequestTarget): JsonObject {
+  /**
+   * finalizeDelete: registries with ReturnDeletedObject answer with the object as it was stored; all others
+   * (custom resources included) with a Success Status naming it.
+   */
+  private deletedAnswer(type: ResourceType, last: JsonObject): JsonObject {
+    if (!type.group && RETURNS_DELETED_OBJECT.has(type.kind)) return this.present(type, last);
+    const m = meta(last);
+    return {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: {
+        name: str(m.name) ?? '',
+        ...(type.group ? { group: type.group } : {}),
+        kind: type.plural,
+        uid: str(m.uid) ?? '',
+      },
+    };
+  }
+
+  deleteCollection(t: RequestTarget, body: Json): JsonObject {
+    const opts = deleteOptions(t.query, body);
     const match = this.matcher(t);
     const items = this.store
       .list(storageKey(t.type), t.type.namespaced ? t.namespace : undefined)
       .filter(match);
     const out: Json[] = [];
-    for (const o of items) out.push(this.deleteObject(t.type, o, this.dryRun(t)).body);
+    // DeleteCollection answers with the list it deleted from, not with each Delete's answer.
+    for (const o of items) {
+      this.deleteObject(t.type, o, this.dryRun(t), opts);
+      out.push(t.type.crdName ? this.present(t.type, o) : withoutTypeMeta(o));
+    }
     return {
       kind: t.type.listKind,
       apiVersion: apiVersionOf(t.type),
       metadata: { resourceVersion: String(this.store.resourceVersion) },
       items: out,
     };
+  }
+
+  // --- what the garbage collector calls (CollectorApi) ---
+
+  typeForOwner(apiVersion: string, kind: string): ResourceType | undefined {
+    return this.registry.findByKind(apiVersion, kind);
+  }
+
+  collect(type: ResourceType, namespace: string, name: string, uid: string, policy: PropagationPolicy): void {
+    const obj = this.store.get(storageKey(type), namespace, name);
+    if (!obj || meta(obj).uid !== uid) return;
+    this.deleteObject(type, obj, false, { propagationPolicy: policy, dryRun: [] });
+  }
+
+  updateMetadata(
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    uid: string,
+    mutate: (meta: JsonObject) => boolean,
+  ): void {
+    const old = this.store.get(storageKey(type), namespace, name);
+    if (!old || meta(old).uid !== uid) return;
+    const obj = clone(old);
+    if (!mutate(meta(obj))) return;
+    const target: RequestTarget = {
+      type,
+      namespace: type.namespaced ? namespace : undefined,
+      name,
+      subresource: undefined,
+      query: new URLSearchParams(),
+      userAgent: GC_USER_AGENT,
+    };
+    this.commitUpdate(target, old, obj, [], false);
   }
 
   /** Namespace controller, inline: delete every object in the namespace, then drop the namespace once empty. */
@@ -643,7 +828,9 @@ export class KubeApi {
         if (resource === NAMESPACE_KEY) continue;
         const type = this.typeForStorage(resource);
         if (!type || !type.namespaced) continue;
-        for (const o of this.store.list(resource, ns)) this.deleteObject(type, o, false);
+        // The namespace deleter deletes collections with propagationPolicy=Background.
+        for (const o of this.store.list(resource, ns))
+          this.deleteObject(type, o, false, { propagationPolicy: 'Background', dryRun: [] });
       }
     } finally {
       this.sweeping.delete(ns);
@@ -663,7 +850,7 @@ export class KubeApi {
     this.store.remove(NAMESPACE_KEY, '', ns);
   }
 
-  private typeForStorage(resource: string): ResourceType | undefined {
+  typeForStorage(resource: string): ResourceType | undefined {
     const slash = resource.indexOf('/');
     return this.registry.versionsOf(resource.slice(0, slash), resource.slice(slash + 1))[0];
   }
@@ -714,11 +901,153 @@ export class KubeApi {
   }
 }
 
+/** Core kinds whose registry sets ReturnDeletedObject (pkg/registry/core/<kind>/storage). */
+const RETURNS_DELETED_OBJECT = new Set(['Namespace', 'Pod', 'Service', 'ServiceAccount']);
+
+const GC_USER_AGENT =
+  'kube-controller-manager/v1.32.0 (linux/amd64) kubernetes/kube-testserver/system:serviceaccount:kube-system:generic-garbage-collector';
+
+interface ParsedDeleteOptions {
+  propagationPolicy?: PropagationPolicy;
+  orphanDependents?: boolean;
+  preconditions?: Json;
+  dryRun: string[];
+}
+
+/** DeleteOptions from the body, or from the query when there is no body (as the DELETE handler decodes them). */
+function deleteOptions(query: URLSearchParams, body: Json): ParsedDeleteOptions {
+  let policy: Json | undefined;
+  let orphan: Json | undefined;
+  let preconditions: Json | undefined;
+  let dryRun: string[];
+  if (isObject(body)) {
+    policy = body.propagationPolicy;
+    orphan = body.orphanDependents;
+    preconditions = body.preconditions;
+    dryRun = Array.isArray(body.dryRun) ? body.dryRun.filter((d): d is string => typeof d === 'string') : [];
+  } else {
+    policy = query.get('propagationPolicy') ?? undefined;
+    const o = query.get('orphanDependents');
+    orphan = o === null ? undefined : o === 'true' ? true : o === 'false' ? false : o;
+    dryRun = query.getAll('dryRun');
+  }
+  const errors = [];
+  if (policy !== undefined && policy !== null && orphan !== undefined && orphan !== null)
+    errors.push(
+      fieldError.invalid(
+        'propagationPolicy',
+        policy,
+        'orphanDependents and deletionPropagation cannot be both set',
+      ),
+    );
+  if (
+    policy !== undefined &&
+    policy !== null &&
+    !['Foreground', 'Background', 'Orphan'].includes(String(policy))
+  )
+    errors.push(
+      fieldError.notSupported('propagationPolicy', policy, ['Foreground', 'Background', 'Orphan', 'nil']),
+    );
+  if (orphan !== undefined && orphan !== null && typeof orphan !== 'boolean')
+    throw badRequest(`invalid value for orphanDependents: ${JSON.stringify(orphan)}`);
+  if (errors.length > 0) throw invalid('DeleteOptions', 'meta.k8s.io', '', errors);
+  return {
+    ...(typeof policy === 'string' ? { propagationPolicy: policy as PropagationPolicy } : {}),
+    ...(typeof orphan === 'boolean' ? { orphanDependents: orphan } : {}),
+    ...(preconditions !== undefined ? { preconditions } : {}),
+    dryRun,
+  };
+}
+
+/** deletionFinalizersForGarbageCollection: which of `orphan` / `foregroundDeletion` a delete leaves on the object. */
+function gcFinalizers(finalizers: string[], opts: ParsedDeleteOptions): string[] {
+  let orphan = false;
+  let foreground = false;
+  if (opts.orphanDependents !== undefined) orphan = opts.orphanDependents;
+  else if (opts.propagationPolicy !== undefined) {
+    orphan = opts.propagationPolicy === 'Orphan';
+    foreground = opts.propagationPolicy === 'Foreground';
+  } else {
+    // A finalizer already on the object decides; the first of the two wins (validation forbids both).
+    const first = finalizers.find((f) => f === FINALIZER_ORPHAN || f === FINALIZER_FOREGROUND);
+    orphan = first === FINALIZER_ORPHAN;
+    foreground = first === FINALIZER_FOREGROUND;
+  }
+  const out = finalizers.filter((f) => f !== FINALIZER_ORPHAN && f !== FINALIZER_FOREGROUND);
+  if (orphan) out.push(FINALIZER_ORPHAN);
+  if (foreground) out.push(FINALIZER_FOREGROUND);
+  return out;
+}
+
+/**
+ * What decoding a v1 Secret does: `data` values are base64 ([]byte; a bad one fails the decode with 400) and
+ * `stringData` is folded into `data` by the conversion to the internal type, which has no stringData.
+ */
+function decodeSecret(obj: JsonObject): void {
+  const fail = (why: string): StatusError => {
+    const gv = typeof obj.apiVersion === 'string' ? obj.apiVersion : 'v1';
+    const kind = typeof obj.kind === 'string' && obj.kind ? obj.kind : 'Secret';
+    return badRequest(
+      `${kind} in version ${JSON.stringify(gv.slice(gv.indexOf('/') + 1))} cannot be handled as a Secret: ${why}`,
+    );
+  };
+  if (obj.data !== undefined && obj.data !== null && !isObject(obj.data))
+    throw fail('json: cannot unmarshal into Go struct field Secret.data of type map[string][]uint8');
+  const data = isObject(obj.data) ? obj.data : {};
+  for (const v of Object.values(data)) {
+    if (v === null) continue;
+    if (typeof v !== 'string')
+      throw fail(`json: cannot unmarshal ${typeof v} into Go struct field Secret.data of type []uint8`);
+    const at = base64ErrorOffset(v);
+    if (at !== undefined) throw fail(`illegal base64 data at input byte ${at}`);
+  }
+  if (obj.stringData !== undefined) {
+    if (isObject(obj.stringData)) {
+      const folded: JsonObject = { ...data };
+      for (const [k, v] of Object.entries(obj.stringData))
+        folded[k] = Buffer.from(typeof v === 'string' ? v : '', 'utf8').toString('base64');
+      if (Object.keys(folded).length > 0) obj.data = folded;
+    }
+    delete obj.stringData;
+  }
+}
+
 function withoutTypeMeta(obj: JsonObject): JsonObject {
   const out = { ...obj };
   delete out.apiVersion;
   delete out.kind;
   return out;
+}
+
+const INCONSISTENT_CONTINUE =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
+
+function encodeContinue(rv: number, start: string): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start })).toString('base64url');
+}
+
+/** storage.DecodeContinue, with the etcd3 store's wrapping of its errors. */
+function decodeContinue(token: string): { rv: number; start: string } {
+  const fail = (why: string): StatusError =>
+    badRequest(`invalid continue token: continue key is not valid${why}`);
+  const bad = /[^A-Za-z0-9_-]/.exec(token);
+  if (bad) throw fail(`: illegal base64 data at input byte ${bad.index}`);
+  if (token.length % 4 === 1) throw fail(`: illegal base64 data at input byte ${token.length - 1}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch (e) {
+    throw fail(`: ${(e as Error).message}`);
+  }
+  if (!isObject(parsed as Json))
+    throw fail(': json: cannot unmarshal into Go value of type storage.continueToken');
+  const c = parsed as JsonObject;
+  if (c.v !== 'meta.k8s.io/v1') throw fail(': server does not recognize this encoding');
+  if (typeof c.rv !== 'number' || c.rv === 0)
+    throw fail(': incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  if (typeof c.start !== 'string' || c.start === '')
+    throw fail(': encoded start key empty (version meta.k8s.io/v1)');
+  return { rv: c.rv, start: c.start };
 }
 
 function keyOf(obj: JsonObject): string {

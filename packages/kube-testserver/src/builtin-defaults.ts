@@ -80,6 +80,8 @@ export function applyBuiltinDefaults(kind: string, obj: JsonObject, creating: bo
       break;
     }
     case 'Secret':
+      // SetDefaults_Secret: an empty type is Opaque too.
+      if (obj.type === '') delete obj.type;
       setDefault(obj, 'type', 'Opaque');
       break;
     case 'NetworkPolicy': {

@@ -205,4 +205,86 @@ describe('kubectl against the test server', () => {
     ]);
     expect(kinds.stdout).toContain('xbackendtrafficpolicies.gateway.networking.x-k8s.io');
   });
+
+  it('creates ConfigMaps, Secrets, a Namespace and a ServiceAccount with the typed generators (protobuf bodies)', async () => {
+    const cm = await kubectl.run([
+      'create',
+      'configmap',
+      'from-literal',
+      '-n',
+      'default',
+      '--from-literal=a=b',
+      '--from-literal=greeting=hello world',
+    ]);
+    expect(cm.stderr).toBe('');
+    expect(cm.stdout.trim()).toBe('configmap/from-literal created');
+    const got = await kubectl.run([
+      'get',
+      'configmap',
+      'from-literal',
+      '-n',
+      'default',
+      '-o',
+      'json',
+      '--show-managed-fields',
+    ]);
+    const obj = JSON.parse(got.stdout);
+    expect(obj.data).toEqual({ a: 'b', greeting: 'hello world' });
+    expect(obj.metadata.managedFields[0].manager).toBe('kubectl-create');
+
+    const generic = await kubectl.run([
+      'create',
+      'secret',
+      'generic',
+      'creds',
+      '-n',
+      'default',
+      '--from-literal=password=s3cr\u00e9t',
+    ]);
+    expect(generic.stdout.trim()).toBe('secret/creds created');
+    const secret = JSON.parse(
+      (await kubectl.run(['get', 'secret', 'creds', '-n', 'default', '-o', 'json'])).stdout,
+    );
+    expect(secret.type).toBe('Opaque');
+    expect(Buffer.from(secret.data.password, 'base64').toString('utf8')).toBe('s3cr\u00e9t');
+
+    const certs = new URL('../certs/', import.meta.url).pathname;
+    const tls = await kubectl.run([
+      'create',
+      'secret',
+      'tls',
+      'serving',
+      '-n',
+      'default',
+      `--cert=${join(certs, 'server.crt')}`,
+      `--key=${join(certs, 'server.key')}`,
+    ]);
+    expect(tls.stdout.trim()).toBe('secret/serving created');
+    const tlsSecret = JSON.parse(
+      (await kubectl.run(['get', 'secret', 'serving', '-n', 'default', '-o', 'json'])).stdout,
+    );
+    expect(tlsSecret.type).toBe('kubernetes.io/tls');
+    expect(Buffer.from(tlsSecret.data['tls.crt'], 'base64').toString('utf8')).toBe(
+      readFileSync(join(certs, 'server.crt'), 'utf8'),
+    );
+
+    expect((await kubectl.run(['create', 'namespace', 'typed'])).stdout.trim()).toBe(
+      'namespace/typed created',
+    );
+    expect((await kubectl.run(['create', 'serviceaccount', 'robot', '-n', 'typed'])).stdout.trim()).toBe(
+      'serviceaccount/robot created',
+    );
+    const again = await kubectl.run([
+      'create',
+      'configmap',
+      'from-literal',
+      '-n',
+      'default',
+      '--from-literal=a=c',
+    ]);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr.trim()).toBe(
+      'error: failed to create configmap: configmaps "from-literal" already exists',
+    );
+  });
 });

@@ -1,7 +1,7 @@
 // The in-memory "etcd": objects by resource and key, one resourceVersion counter for the whole store,
 // a bounded history of events for watches that resume, and synchronous fan-out so watchers see events
 // in resourceVersion order.
-import { isObject, type JsonObject } from './json.js';
+import { isObject, str, type JsonObject } from './json.js';
 import { gone } from './status.js';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -13,7 +13,10 @@ export interface StoreEvent {
   resource: string;
   namespace: string;
   obj: JsonObject;
-  /** The object before a MODIFIED event, to turn selector transitions into ADDED/DELETED. */
+  /**
+   * The object before a MODIFIED or DELETED event: selector transitions become ADDED/DELETED, and lists at
+   * an older resourceVersion are rebuilt by undoing events.
+   */
   prev?: JsonObject;
 }
 
@@ -35,6 +38,8 @@ export class ObjectStore {
   /** Highest resourceVersion whose event is no longer in history. */
   private compactedThrough = 0;
   private readonly watchers = new Set<StoreWatcher>();
+  /** Observers of every resource (the garbage collector's graph builder). */
+  private readonly listeners = new Set<(event: StoreEvent) => void>();
   /** Sorted keys per resource, rebuilt lazily after an insert or delete (lists are far more frequent). */
   private readonly sortedKeys = new Map<string, string[]>();
 
@@ -49,11 +54,16 @@ export class ObjectStore {
     this.trim();
   }
 
-  /** Forgets all history, as an etcd compaction would: watches from any older resourceVersion get 410 Gone. */
-  compact(): void {
-    this.compactedThrough = this.rv;
-    this.history = [];
-    this.head = 0;
+  /**
+   * Forgets history up to `throughRv` (default: all of it), as an etcd compaction would: watches, exact lists
+   * and continue tokens from an older resourceVersion get 410 Gone.
+   */
+  compact(throughRv = this.rv): void {
+    const upTo = Math.min(throughRv, this.rv);
+    if (upTo <= this.compactedThrough) return;
+    this.compactedThrough = upTo;
+    while (this.head < this.history.length && (this.history[this.head]?.rv ?? 0) <= upTo) this.head++;
+    this.trim();
   }
 
   get(resource: string, namespace: string, name: string): JsonObject | undefined {
@@ -74,6 +84,34 @@ export class ObjectStore {
     for (const k of keys)
       if (prefix === undefined || k.startsWith(prefix)) out.push(bucket.get(k) as JsonObject);
     return out;
+  }
+
+  /**
+   * Objects of a resource as they were at resourceVersion `rv` (what etcd serves for a read at a revision),
+   * rebuilt from the current state by undoing later events; undefined when those events are compacted away.
+   */
+  listAt(resource: string, namespace: string | undefined, rv: number): JsonObject[] | undefined {
+    if (rv >= this.rv) return this.list(resource, namespace);
+    if (rv < this.compactedThrough) return undefined;
+    const later = this.eventsSince(resource, rv);
+    if (later.length === 0) return this.list(resource, namespace);
+    const bucket = new Map(this.data.get(resource) ?? []);
+    for (let i = later.length - 1; i >= 0; i--) {
+      const e = later[i] as StoreEvent;
+      const key = objectKey(e.namespace, str((e.obj.metadata as JsonObject | undefined)?.name) ?? '');
+      if (e.type === 'ADDED') bucket.delete(key);
+      else if (e.prev) bucket.set(key, e.prev);
+    }
+    const prefix = namespace === undefined ? undefined : `${namespace}/`;
+    return [...bucket.keys()]
+      .filter((k) => prefix === undefined || k.startsWith(prefix))
+      .sort()
+      .map((k) => bucket.get(k) as JsonObject);
+  }
+
+  /** The lowest resourceVersion still readable (reads at an older one get 410). */
+  get oldestReadable(): number {
+    return this.compactedThrough;
   }
 
   namespacesInUse(resource: string): Set<string> {
@@ -120,7 +158,7 @@ export class ObjectStore {
       ...prev,
       metadata: { ...(prev.metadata as JsonObject), resourceVersion: String(rv) },
     };
-    this.record({ rv, type: 'DELETED', resource, namespace, obj });
+    this.record({ rv, type: 'DELETED', resource, namespace, obj, prev });
     return obj;
   }
 
@@ -128,6 +166,7 @@ export class ObjectStore {
     this.history.push(event);
     this.trim();
     for (const w of this.watchers) if (w.resource === event.resource) w.deliver(event);
+    for (const l of this.listeners) l(event);
   }
 
   private trim(): void {
@@ -161,6 +200,14 @@ export class ObjectStore {
       if (e.resource === resource) out.push(e);
     }
     return out;
+  }
+
+  /** Calls `listener` synchronously after every write, of any resource. */
+  addListener(listener: (event: StoreEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   addWatcher(w: StoreWatcher): () => void {

@@ -49,11 +49,13 @@ describe('strategic merge patch', () => {
         ],
       },
     }) as any;
-    expect(out.spec.containers.map((c: any) => c.name)).toEqual(['a', 'b', 'c']);
+    // Upstream order (strategicpatch.mergeSortedSlice): patch items in patch order, a server-only item only
+    // ahead of a patch item that followed it in the live list, so new items come before the rest.
+    expect(out.spec.containers.map((c: any) => c.name)).toEqual(['a', 'c', 'b']);
     expect(out.spec.containers[0]).toEqual({
       name: 'a',
       image: 'x',
-      ports: [{ containerPort: 80 }, { containerPort: 81 }],
+      ports: [{ containerPort: 81 }, { containerPort: 80 }],
     });
   });
 
@@ -82,5 +84,26 @@ describe('strategic merge patch', () => {
     expect(strategicMergePatch({ spec: { args: ['a'] } }, { spec: { args: ['b'] } })).toEqual({
       spec: { args: ['b'] },
     });
+  });
+
+  it('orders merged lists like strategicpatch: new items first, live order kept, $setElementOrder obeyed', () => {
+    const live: Json = { spec: { containers: ['a', 'b', 'c'].map((name) => ({ name })) } };
+    const names = (patch: Json) =>
+      ((strategicMergePatch(live, patch) as any).spec.containers as { name: string }[]).map((c) => c.name);
+    expect(names({ spec: { containers: [{ name: 'd' }] } })).toEqual(['d', 'a', 'b', 'c']);
+    expect(names({ spec: { containers: [{ name: 'b', image: 'x' }] } })).toEqual(['a', 'b', 'c']);
+    expect(names({ spec: { containers: [{ name: 'd' }, { name: 'b' }] } })).toEqual(['d', 'a', 'b', 'c']);
+    expect(names({ spec: { containers: [{ name: 'c' }, { name: 'a' }] } })).toEqual(['b', 'c', 'a']);
+    expect(
+      names({
+        spec: {
+          '$setElementOrder/containers': [{ name: 'c' }, { name: 'b' }, { name: 'a' }],
+          containers: [{ name: 'b', image: 'x' }],
+        },
+      }),
+    ).toEqual(['c', 'b', 'a']);
+    expect(
+      strategicMergePatch({ metadata: { finalizers: ['a', 'b'] } }, { metadata: { finalizers: ['c'] } }),
+    ).toEqual({ metadata: { finalizers: ['c', 'a', 'b'] } });
   });
 });

@@ -155,6 +155,7 @@ export function strategicMergePatch(target: Json, patch: Json, path: string[] = 
   }
   if (patch.$patch === 'delete') return null;
   const out: JsonObject = isObject(target) ? { ...target } : {};
+  const original = isObject(target) ? target : {};
   for (const [k, v] of Object.entries(patch)) {
     if (k.startsWith('$setElementOrder/') || k === '$retainKeys') continue;
     if (k.startsWith('$deleteFromPrimitiveList/')) {
@@ -176,6 +177,47 @@ export function strategicMergePatch(target: Json, patch: Json, path: string[] = 
     else if (isObject(v)) out[k] = strategicMergePatch(cur ?? null, v, childPath);
     else out[k] = clone(v);
   }
+  // mergePatchIntoOriginal: `$setElementOrder/<field>` fixes the relative order of the listed items.
+  for (const [k, order] of Object.entries(patch)) {
+    if (!k.startsWith('$setElementOrder/') || !Array.isArray(order)) continue;
+    const field = k.slice('$setElementOrder/'.length);
+    const key = builtinMergeKey([...path, field]);
+    const merged = out[field];
+    const before = original[field];
+    if (key === undefined || !Array.isArray(merged)) continue;
+    out[field] = normalizeElementOrder(merged, order, Array.isArray(before) ? before : [], key);
+  }
+  return out;
+}
+
+/**
+ * strategicpatch's normalizeElementOrder + mergeSortedSlice: the items named by the patch keep the patch's
+ * order, the server-only items keep the live order, and a server-only item goes before a patch item only
+ * when the live list has both and it came first. So new items land ahead of the server-only items that
+ * follow them: a patch adding one item to a list puts it first.
+ */
+function normalizeElementOrder(merged: Json[], patchOrder: Json[], serverOrder: Json[], key: string): Json[] {
+  const id = (x: Json): Json | undefined => (key === '' ? x : isObject(x) ? x[key] : undefined);
+  const indexIn = (list: Json[], x: Json): number => {
+    const want = id(x);
+    return list.findIndex((y) => !(isObject(y) && y.$patch === 'delete') && deepEqual(id(y), want));
+  };
+  const byOrder = (order: Json[]) => (a: Json, b: Json) => indexIn(order, a) - indexIn(order, b);
+  const right = merged.filter((m) => indexIn(patchOrder, m) >= 0).sort(byOrder(patchOrder));
+  const left = merged.filter((m) => indexIn(patchOrder, m) < 0).sort(byOrder(serverOrder));
+  const out: Json[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < left.length || j < right.length) {
+    if (i >= left.length) out.push(right[j++] as Json);
+    else if (j >= right.length) out.push(left[i++] as Json);
+    else {
+      const li = indexIn(serverOrder, left[i] as Json);
+      const ri = indexIn(serverOrder, right[j] as Json);
+      if (li >= 0 && ri >= 0 && li < ri) out.push(left[i++] as Json);
+      else out.push(right[j++] as Json);
+    }
+  }
   return out;
 }
 
@@ -183,7 +225,7 @@ function mergeList(cur: Json[], patch: Json[], key: string, path: string[]): Jso
   if (key === '') {
     const out = [...cur];
     for (const p of patch) if (!out.some((x) => deepEqual(x, p))) out.push(clone(p));
-    return out;
+    return normalizeElementOrder(out, patch, cur, key);
   }
   if (patch.some((p) => isObject(p) && p.$patch === 'replace')) {
     return patch.filter((p) => !(isObject(p) && p.$patch === 'replace')).map((p) => clone(p));
@@ -197,5 +239,5 @@ function mergeList(cur: Json[], patch: Json[], key: string, path: string[]): Jso
     } else if (idx >= 0) out[idx] = strategicMergePatch(out[idx] ?? null, p, path);
     else out.push(strategicMergePatch(null, p, path));
   }
-  return out;
+  return normalizeElementOrder(out, patch, cur, key);
 }

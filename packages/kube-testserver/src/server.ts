@@ -10,9 +10,11 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { KubeApi, type RequestTarget } from './api-handlers.js';
 import { Faults } from './faults.js';
+import { GarbageCollector } from './garbage-collector.js';
 import { isObject, type Json, type JsonObject } from './json.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { ObjectStore } from './object-store.js';
+import { decodeProtobuf, PROTOBUF, UnreadableKind } from './protobuf.js';
 import { openapiGroupVersion, openapiRoot } from './openapi.js';
 import { ResourceRegistry } from './registry.js';
 import { methodNotAllowed, notFound, StatusError, unsupportedMediaType } from './status.js';
@@ -24,6 +26,12 @@ export interface KubeTestServerOptions {
   token?: string;
   /** Events kept for watches that resume from a resourceVersion; older ones get 410 Gone. Default 10,000. */
   historySize?: number;
+  /**
+   * Compact the store every this many ms, as kube-apiserver has etcd do every 5 minutes (to the revision of
+   * the previous tick): watches, exact lists and continue tokens from before it get 410. Default: never
+   * (tests call `store.compact()`).
+   */
+  compactionIntervalMs?: number;
   /** Interval between BOOKMARK events on watches that allow them. Default 1000 ms. */
   bookmarkIntervalMs?: number;
   /** Write a kubeconfig to this path (or to a fresh temp dir when `true`). */
@@ -35,6 +43,11 @@ export interface KubeTestServerOptions {
    * (client-go drops credentials for plain-HTTP servers), so plain HTTP suits client-node-only use.
    */
   tls?: boolean;
+  /**
+   * Run kube-controller-manager's garbage collector (ownerReferences, propagationPolicy). Default true;
+   * `false` leaves dependents alone, like a cluster whose controller manager is down.
+   */
+  garbageCollector?: boolean;
 }
 
 export interface KubeTestServer {
@@ -47,6 +60,8 @@ export interface KubeTestServer {
   registry: ResourceRegistry;
   /** Open watch connections (lets tests wait until a controller is watching, or has stopped). */
   watchCount(): number;
+  /** Resolves once the garbage collector has nothing left to do (dependents collected, finalizers removed). */
+  settled(): Promise<void>;
   /** PEM of the CA that signed the server certificate (TLS only). */
   caCertificate: string | undefined;
   /** The kubeconfig text for this server. */
@@ -72,10 +87,14 @@ function parseApiPath(segments: string[]): ParsedPath | undefined {
   return undefined;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBodyBytes(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readBodyBytes(req)).toString('utf8');
 }
 
 function send(res: ServerResponse, code: number, body: Json, headers: Record<string, string> = {}): void {
@@ -94,6 +113,17 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
   const store = new ObjectStore(opts.historySize ?? 10_000);
   const registry = new ResourceRegistry();
   const api = new KubeApi(store, registry);
+  const collector = opts.garbageCollector === false ? undefined : new GarbageCollector(store, api);
+  // Like kube-apiserver's compactor: each tick compacts to the revision seen at the previous tick.
+  let compactNext = store.resourceVersion;
+  const compaction =
+    opts.compactionIntervalMs && opts.compactionIntervalMs > 0
+      ? setInterval(() => {
+          store.compact(compactNext);
+          compactNext = store.resourceVersion;
+        }, opts.compactionIntervalMs)
+      : undefined;
+  compaction?.unref();
   const faults = new Faults();
   const watches = new Set<ActiveWatch>();
   faults.dropWatchesHook = (abrupt) => {
@@ -225,11 +255,22 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
       (method === 'POST' || method === 'PUT') &&
       bodyType !== '' &&
       bodyType !== 'application/json' &&
-      bodyType !== 'application/yaml'
+      bodyType !== 'application/yaml' &&
+      bodyType !== PROTOBUF
     ) {
-      // Protobuf/CBOR bodies are refused like a server without that codec; client-go then retries in JSON.
-      throw unsupportedMediaType(['application/json', 'application/yaml']);
+      // CBOR bodies are refused like a server without that codec; client-go then retries in JSON.
+      throw unsupportedMediaType(['application/json', 'application/yaml', PROTOBUF]);
     }
+    /** A POST/PUT body as JSON; protobuf only for the kinds kubectl's typed generators send. */
+    const requestObject = async (): Promise<Json> => {
+      if (bodyType !== PROTOBUF) return parseBody(await readBody(req), bodyType);
+      try {
+        return decodeProtobuf(await readBodyBytes(req));
+      } catch (e) {
+        if (e instanceof UnreadableKind) throw unsupportedMediaType(['application/json', 'application/yaml']);
+        throw e;
+      }
+    };
     const reply = (code: number, body: JsonObject, warnings: string[] = []): void => {
       const headers: Record<string, string> = {};
       if (warnings.length > 0) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ');
@@ -272,12 +313,13 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
       }
       if (method === 'POST') {
         needsNamespace();
-        const r = api.create(target, parseBody(await readBody(req), bodyType));
+        const r = api.create(target, await requestObject());
         reply(r.code, r.body, r.warnings);
         return;
       }
       if (method === 'DELETE') {
-        reply(200, api.deleteCollection(target));
+        const body = await readBody(req);
+        reply(200, api.deleteCollection(target, body.trim() ? parseJson(body) : null));
         return;
       }
       throw methodNotAllowed();
@@ -299,7 +341,7 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
       return;
     }
     if (method === 'PUT') {
-      const r = api.update(target, parseBody(await readBody(req), bodyType));
+      const r = api.update(target, await requestObject());
       reply(r.code, r.body, r.warnings);
       return;
     }
@@ -367,6 +409,7 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
     kubeconfig,
     writeKubeconfig,
     watchCount: () => watches.size,
+    settled: () => collector?.idle() ?? Promise.resolve(),
     async kubeConfig() {
       const { KubeConfig } = await import('@kubernetes/client-node');
       const kc = new KubeConfig();
@@ -375,6 +418,8 @@ export async function startKubeTestServer(opts: KubeTestServerOptions = {}): Pro
     },
     async close() {
       faults.reset();
+      collector?.stop();
+      clearInterval(compaction);
       for (const w of [...watches]) w.close(true);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

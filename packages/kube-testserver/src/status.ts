@@ -27,11 +27,14 @@ export class StatusError extends Error {
     super(message);
   }
 
+  /** ListMeta of the Status (a 410 for an expired continue token carries a token to resume with). */
+  listMeta: JsonObject | undefined;
+
   toStatus(): JsonObject {
     const status: JsonObject = {
       kind: 'Status',
       apiVersion: 'v1',
-      metadata: {},
+      metadata: this.listMeta ?? {},
       status: 'Failure',
       message: this.message,
       reason: this.reason,
@@ -115,6 +118,14 @@ export function forbidden(group: string, resource: string, name: string, why: st
 
 export function gone(message: string): StatusError {
   return new StatusError(410, 'Expired', message);
+}
+
+/** storage.NewTooLargeResourceVersionError, as the watch cache returns it (retry after 1 s). */
+export function tooLargeResourceVersion(rv: number, current: number): StatusError {
+  return new StatusError(504, 'Timeout', `Timeout: Too large resource version: ${rv}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });
 }
 
 /** One field.Error: `Error()` renders as `<field>: <detail>` exactly like field.Error.Error(). */

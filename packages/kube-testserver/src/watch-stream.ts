@@ -5,7 +5,7 @@ import type { KubeApi, RequestTarget } from './api-handlers.js';
 import { isObject, type JsonObject } from './json.js';
 import type { ObjectStore, StoreEvent } from './object-store.js';
 import { apiVersionOf, storageKey } from './resource-types.js';
-import { StatusError } from './status.js';
+import { gone, StatusError } from './status.js';
 import { toTable } from './table.js';
 
 export interface WatchOptions {
@@ -69,10 +69,15 @@ export function startWatch(
     else type = now ? e.type : undefined;
     lastRv = e.rv;
     if (type && !closed) {
-      const encoding = opts.table
-        ? `${apiVersionOf(t.type)} table ${opts.includeObject}`
-        : apiVersionOf(t.type);
-      res.write(encodeEvent(e, type, encoding, () => wrap(api.present(t.type, e.obj))));
+      // An object leaving the selector is sent as DELETED with its previous state at the event's
+      // resourceVersion (cacheWatcher.convertToWatchEvent).
+      const left = e.type === 'MODIFIED' && type === 'DELETED';
+      const encoding = `${opts.table ? `${apiVersionOf(t.type)} table ${opts.includeObject}` : apiVersionOf(t.type)}${left ? ' left' : ''}`;
+      res.write(
+        encodeEvent(e, type, encoding, () =>
+          wrap(api.present(t.type, left && e.prev ? atResourceVersion(e.prev, e.rv) : e.obj)),
+        ),
+      );
     }
   };
   let bookmarkTimer: NodeJS.Timeout | undefined;
@@ -101,6 +106,9 @@ export function startWatch(
       const rv = Number(rvParam);
       if (!Number.isFinite(rv))
         throw new StatusError(400, 'BadRequest', `invalid resource version: ${rvParam}`);
+      // A custom resource's watch cache starts when its CRD's storage was created.
+      const since = api.watchableSince(t.type);
+      if (rv < since) throw gone(`too old resource version: ${rv} (${since})`);
       for (const e of store.eventsSince(resource, rv)) deliver(e);
       lastRv = Math.max(rv, store.resourceVersion);
     }
@@ -156,6 +164,11 @@ function encodeEvent(e: StoreEvent, type: string, encoding: string, present: () 
     byKey.set(key, line);
   }
   return line;
+}
+
+function atResourceVersion(obj: JsonObject, rv: number): JsonObject {
+  const m = isObject(obj.metadata) ? obj.metadata : {};
+  return { ...obj, metadata: { ...m, resourceVersion: String(rv) } };
 }
 
 function bookmark(t: RequestTarget, rv: number, initialEnd: boolean): JsonObject {

@@ -26,7 +26,10 @@ export function raw(
         ca: server.caCertificate,
         headers: {
           Authorization: `Bearer ${server.token}`,
-          ...(payload !== undefined ? { 'Content-Type': 'application/json' } : {}),
+          // Node sends DELETE bodies unframed unless told their length.
+          ...(payload !== undefined
+            ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) }
+            : {}),
           ...headers,
         },
       },
