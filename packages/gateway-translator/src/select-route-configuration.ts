@@ -55,6 +55,12 @@ function objects(v: JsonValue | undefined): JsonObject[] {
 export interface TraceRequest extends RouteRequest {
   /** Listener port; defaults to 443 for https and 80 otherwise. */
   port?: number;
+  /**
+   * The TLS server name (SNI) of the connection, which picks the filter chain; the Host still picks the
+   * virtual host, so a Host another HTTPS listener owns shows the 421 of a misdirected request. Defaults
+   * to the Host (without its port) for https, as a client that opens a connection per origin sends it.
+   */
+  serverName?: string;
 }
 
 export type TraceResult =
@@ -62,18 +68,19 @@ export type TraceResult =
   | { connection: 'accepted'; port: number; routeConfiguration: string; outcome: RouteOutcome };
 
 /**
- * What a gateway's proxies do with one request (the trace API): pick the listener and filter chain (SNI =
- * Host for https), then evaluate its RouteConfiguration knowing which clusters exist.
+ * What a gateway's proxies do with one request (the trace API): pick the listener and filter chain (by the
+ * TLS server name, which defaults to the Host for https), then evaluate its RouteConfiguration knowing which clusters exist.
  */
 export function traceRequest(resources: EnvoyResources, request: TraceRequest): TraceResult {
   const port = request.port ?? (request.scheme === 'https' ? 443 : 80);
-  const serverName = request.scheme === 'https' ? request.host.replace(/:\d+$/, '') : undefined;
+  const serverName =
+    request.serverName ?? (request.scheme === 'https' ? request.host.replace(/:\d+$/, '') : undefined);
   const rc = selectRouteConfiguration(resources, {
     port,
     ...(serverName !== undefined ? { serverName } : {}),
   });
   if (rc === undefined) return { connection: 'refused', port };
-  const { port: _port, ...routeRequest } = request;
+  const { port: _port, serverName: _serverName, ...routeRequest } = request;
   const outcome = evaluateRoute(rc, routeRequest, { clusters: resources.clusters.map((c) => c.name) });
   return { connection: 'accepted', port, routeConfiguration: String(rc['name']), outcome };
 }
