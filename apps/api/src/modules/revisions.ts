@@ -24,9 +24,17 @@ export const traceInput = z.strictObject({
     .max(65535)
     .optional()
     .describe('listener port; default: the first HTTP(S) listener'),
-  serverName: z.string().max(253).optional().describe("TLS SNI, to pick an HTTPS listener's filter chain"),
+  serverName: z
+    .string()
+    .min(1)
+    .max(253)
+    .optional()
+    .describe(
+      'TLS server name (SNI): picks the filter chain, while host picks the virtual host; implies https. ' +
+        'Default for https: the host. A host another HTTPS listener owns is a misdirected request (421).',
+    ),
   scheme: z.enum(['http', 'https']).optional(),
-  host: z.string().min(1).max(253),
+  host: z.string().min(1).max(253).describe('the Host header (:authority): picks the virtual host'),
   path: z.string().min(1).max(8192).regex(/^\//, 'must start with "/"'),
   method: z
     .string()
@@ -229,17 +237,19 @@ export function revisionsService({ db }: ServiceDeps) {
           (l.resource as { address?: { socketAddress?: { portValue?: number } } }).address?.socketAddress
             ?.portValue,
       );
-      const { serverName, ...request } = req;
-      const tls = serverName ? { host: serverName, scheme: 'https' as const } : {};
+      // SNI and Host stay apart: a reused connection carries one listener's server name and another's Host.
+      const tls = req.serverName !== undefined ? { scheme: req.scheme ?? ('https' as const) } : {};
       // Without a port: the first listener that routes HTTP, as traceInput documents.
       const candidates =
         req.port !== undefined ? [req.port] : ports.filter((p): p is number => p !== undefined);
       for (const port of candidates) {
-        const t = traceRequest(resources, { ...request, ...tls, port });
+        const t = traceRequest(resources, { ...req, ...tls, port });
         if (t.connection === 'accepted')
           return {
             revision: row.version,
             port,
+            serverName: t.serverName ?? null,
+            filterChain: t.filterChain,
             routeConfiguration: t.routeConfiguration,
             outcome: t.outcome,
           };

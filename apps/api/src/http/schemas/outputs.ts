@@ -338,6 +338,8 @@ export const Trace = named(
   z.strictObject({
     revision: z.number().int(),
     port: z.number().int(),
+    serverName: z.string().nullable().describe('the TLS server name the connection carried; null for http'),
+    filterChain: z.string().nullable().describe('the filter chain of the listener that server name picked'),
     routeConfiguration: z.string().nullable(),
     outcome: z.unknown().describe('the route-table evaluator outcome: matched route, action, clusters'),
   }),
