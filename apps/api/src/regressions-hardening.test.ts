@@ -23,6 +23,7 @@ let T: {
   slice: string;
   service: string;
   grant: string;
+  namespace: string;
   cert: string;
   membership: string;
   apiKey: string;
@@ -117,6 +118,12 @@ beforeAll(async () => {
       to: [{ group: '', kind: 'Service' }],
     },
   });
+  const namespace = await must('PUT', '/namespaces', k, {
+    clusterId: cluster.id,
+    clientUid: 'ns-1',
+    name: 'web',
+    labels: { team: 'shop' },
+  });
   const cert = await must('PUT', '/certificates', k, { namespace: 'web', name: 'tls', ...testCertA });
   const membership = await must('POST', `/accounts/${acct.id}/memberships`, k, {
     login: 'hard-user',
@@ -133,6 +140,7 @@ beforeAll(async () => {
     slice: slice.id,
     service: service.id,
     grant: grant.id,
+    namespace: namespace.id,
     cert: cert.id,
     membership: membership.id,
     apiKey: apiKey.id,
@@ -362,6 +370,7 @@ function fillPath(path: string, bad?: string): string[] {
       'endpoint-slices': T.slice,
       services: T.service,
       'reference-grants': T.grant,
+      namespaces: T.namespace,
       certificates: T.cert,
     };
     return ids[kind ?? ''] ?? T.gateway;
@@ -449,6 +458,12 @@ function sampleBody(key: string): unknown {
       namespace: 'web',
       name: 'api2',
       ports: [{ name: 'http', port: 80 }],
+    },
+    'PUT /namespaces': {
+      clusterId: T.cluster,
+      clientUid: 'sweep-ns',
+      name: 'sweep',
+      labels: { 'example.com/team': 'shop' },
     },
     'PUT /reference-grants': {
       clusterId: T.cluster,

@@ -38,6 +38,9 @@ interface Tenant {
   serviceUid: string;
   grantId: string;
   grantUid: string;
+  namespaceId: string;
+  namespaceUid: string;
+  namespaceLabel: string;
   certId: string;
   certName: string;
   certPemLine: string;
@@ -147,6 +150,14 @@ async function tenant(
       to: [{ group: '', kind: 'Service' }],
     },
   });
+  const namespaceUid = `ns-uid-${name}`;
+  const namespaceLabel = `team-of-${name}`;
+  const namespace = await must('PUT', '/namespaces', k, {
+    clusterId: cluster.id,
+    clientUid: namespaceUid,
+    name: 'web',
+    labels: { team: namespaceLabel },
+  });
   const certName = `tls-${name}`;
   const certRow = await must('PUT', '/certificates', k, { namespace: 'web', name: certName, ...cert });
   return {
@@ -174,6 +185,9 @@ async function tenant(
     serviceUid,
     grantId: grant.id,
     grantUid,
+    namespaceId: namespace.id,
+    namespaceUid,
+    namespaceLabel,
     certId: certRow.id,
     certName,
     certPemLine: cert.certificate.split('\n')[1]!,
@@ -202,6 +216,9 @@ const secretsOf = (t: Tenant) => [
   t.serviceUid,
   t.grantId,
   t.grantUid,
+  t.namespaceId,
+  t.namespaceUid,
+  t.namespaceLabel,
   t.certId,
   t.certName,
   t.certPemLine,
@@ -490,6 +507,20 @@ const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
   ],
   'GET /reference-grants/:id': (a) => [{ url: `/reference-grants/${a.grantId}`, expect: 'denied' }],
   'DELETE /reference-grants/:id': (a) => [{ url: `/reference-grants/${a.grantId}`, expect: 'denied' }],
+  'PUT /namespaces': (a) => [
+    {
+      url: '/namespaces',
+      payload: { clusterId: a.clusterId, clientUid: a.namespaceUid, name: 'web', labels: { team: 'b' } },
+      expect: 'reference',
+    },
+  ],
+  'GET /namespaces': (a) => [
+    { url: '/namespaces', expect: 'list' },
+    { url: `/namespaces?clusterId=${a.clusterId}`, expect: 'list' },
+    { url: '/namespaces?name=web', expect: 'list' },
+  ],
+  'GET /namespaces/:id': (a) => [{ url: `/namespaces/${a.namespaceId}`, expect: 'denied' }],
+  'DELETE /namespaces/:id': (a) => [{ url: `/namespaces/${a.namespaceId}`, expect: 'denied' }],
   // Certificates are addressed by (namespace, name) inside the caller's account: B writing A's names makes
   // B's own (checked separately below); here B tries to reach A's through the body.
   'PUT /certificates': (a) => [
@@ -785,6 +816,26 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
       expect: 'list',
     },
   ],
+  'Query.namespaces': (a) => [
+    {
+      query:
+        '{ namespaces(first: 500) { edges { node { id clientUid name labels } cursor } pageInfo { hasNextPage } } }',
+      expect: 'list',
+    },
+    {
+      query:
+        'query($c: ID) { namespaces(clusterId: $c) { edges { node { id } cursor } pageInfo { hasNextPage } } }',
+      variables: { c: a.clusterId },
+      expect: 'list',
+    },
+  ],
+  'Query.namespace': (a) => [
+    {
+      query: 'query($id: ID!) { namespace(id: $id) { id labels } }',
+      variables: { id: a.namespaceId },
+      expect: 'denied',
+    },
+  ],
   'Query.referenceGrant': (a) => [
     {
       query: 'query($id: ID!) { referenceGrant(id: $id) { id } }',
@@ -1047,6 +1098,22 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
       expect: 'reference',
     },
   ],
+  'Mutation.upsertNamespace': (a) => [
+    {
+      query: 'mutation($i: UpsertNamespaceInput!) { upsertNamespace(input: $i) { created } }',
+      variables: {
+        i: { clusterId: a.clusterId, clientUid: a.namespaceUid, name: 'web', labels: { team: 'b' } },
+      },
+      expect: 'reference',
+    },
+  ],
+  'Mutation.deleteNamespace': (a) => [
+    {
+      query: 'mutation($id: ID!) { deleteNamespace(id: $id) }',
+      variables: { id: a.namespaceId },
+      expect: 'denied',
+    },
+  ],
   'Mutation.deleteReferenceGrant': (a) => [
     {
       query: 'mutation($id: ID!) { deleteReferenceGrant(id: $id) }',
@@ -1205,6 +1272,7 @@ describe('unauthenticated callers', () => {
       'EndpointSlice',
       'Service',
       'ReferenceGrant',
+      'Namespace',
       'Certificate',
       'ConfigRevision',
     ]) {
@@ -1316,6 +1384,11 @@ const viewerWrites: Record<string, (a: Tenant) => { url: string; payload?: unkno
     },
   }),
   'DELETE /reference-grants/:id': (a) => ({ url: `/reference-grants/${a.grantId}` }),
+  'PUT /namespaces': (a) => ({
+    url: '/namespaces',
+    payload: { clusterId: a.clusterId, clientUid: a.namespaceUid, name: 'web', labels: { by: 'viewer' } },
+  }),
+  'DELETE /namespaces/:id': (a) => ({ url: `/namespaces/${a.namespaceId}` }),
   'PUT /certificates': (a) => ({
     url: '/certificates',
     payload: { namespace: 'web', name: a.certName, ...testCertA },
@@ -1352,6 +1425,7 @@ describe("roles: A's viewer key", () => {
       'endpoint-slices': A.sliceId,
       services: A.serviceId,
       'reference-grants': A.grantId,
+      namespaces: A.namespaceId,
       certificates: A.certId,
     };
     for (const r of declared.filter((x) => !x.public && x.method === 'GET')) {

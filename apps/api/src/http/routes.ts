@@ -18,6 +18,7 @@ import {
   upsertEndpointSliceInput,
 } from '../modules/endpoints.js';
 import { createGatewayInput, listGatewaysQuery, updateListenersInput } from '../modules/gateways.js';
+import { listNamespacesQuery, upsertNamespaceInput } from '../modules/namespaces.js';
 import { createPoolInput } from '../modules/pools.js';
 import { diffRevisionsQuery, listRevisionsQuery, traceInput } from '../modules/revisions.js';
 import { listRoutesQuery, updateRouteInput, upsertRouteInput } from '../modules/routes.js';
@@ -45,6 +46,7 @@ const RoutePage = out.pageOf('RoutePage', out.Route);
 const EndpointSlicePage = out.pageOf('EndpointSlicePage', out.EndpointSlice);
 const ServicePage = out.pageOf('ServicePage', out.ServiceObject);
 const ReferenceGrantPage = out.pageOf('ReferenceGrantPage', out.ReferenceGrant);
+const NamespacePage = out.pageOf('NamespacePage', out.NamespaceObject);
 const AuditPage = out.pageOf('AuditPage', out.AuditEvent);
 const RevisionPage = out.named(
   'RevisionPage',
@@ -618,6 +620,45 @@ export function restRoutes(s: Services): RestRoute[] {
       summary: 'Delete a ReferenceGrant',
       status: 204,
       handler: ({ meta, params }) => s.referenceGrants.remove(meta, params.id!),
+    },
+
+    {
+      method: 'PUT',
+      path: '/namespaces',
+      ...upsert('NamespaceResult', 'item', out.NamespaceObject),
+      graphql: { name: 'upsertNamespace' },
+      tag: 'routes',
+      summary: 'Create or update a namespace (its labels, for allowedRoutes selectors) by client uid',
+      body: upsertNamespaceInput,
+      handler: ({ meta, body }) => s.namespaces.upsert(meta, body),
+    },
+    {
+      method: 'GET',
+      path: '/namespaces',
+      response: NamespacePage,
+      graphql: { name: 'namespaces' },
+      tag: 'routes',
+      summary: 'List namespaces with their labels',
+      query: listNamespacesQuery,
+      handler: ({ meta, query }) => s.namespaces.list(meta, query),
+    },
+    {
+      method: 'GET',
+      path: '/namespaces/:id',
+      response: out.NamespaceObject,
+      graphql: { name: 'namespace' },
+      tag: 'routes',
+      summary: 'Get a namespace',
+      handler: ({ meta, params }) => s.namespaces.get(meta, params.id!),
+    },
+    {
+      method: 'DELETE',
+      path: '/namespaces/:id',
+      graphql: { name: 'deleteNamespace' },
+      tag: 'routes',
+      summary: 'Delete a namespace (its labels no longer match selectors)',
+      status: 204,
+      handler: ({ meta, params }) => s.namespaces.remove(meta, params.id!),
     },
 
     {

@@ -288,6 +288,18 @@ export const ReferenceGrant = named(
     updatedAt: dateTime,
   }),
 );
+export const NamespaceObject = named(
+  'NamespaceObject',
+  z.strictObject({
+    id,
+    clusterId: id.nullable(),
+    clientUid: z.string(),
+    name: z.string(),
+    labels: z.record(z.string(), z.string()).describe('kubernetes.io/metadata.name is implied, not listed'),
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  }),
+);
 export const Certificate = named(
   'Certificate',
   z.strictObject({
