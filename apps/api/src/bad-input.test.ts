@@ -539,6 +539,28 @@ const corpus: Case[] = [
     field: 'spec.from',
   },
   {
+    name: 'gateway class without a controller name',
+    method: 'PUT',
+    url: '/gateway-classes',
+    payload: { name: 'epic', spec: { description: 'no controller' } },
+    status: 400,
+    field: 'spec.controllerName',
+  },
+  {
+    name: 'gateway class parametersRef without a name',
+    method: 'PUT',
+    url: '/gateway-classes',
+    payload: {
+      name: 'epic',
+      spec: {
+        controllerName: 'epic-gateway.io/gateway-controller',
+        parametersRef: { group: 'epic-gateway.io', kind: 'Template' },
+      },
+    },
+    status: 400,
+    field: 'spec.parametersRef.name',
+  },
+  {
     name: 'namespace label key with a space',
     method: 'PUT',
     url: '/namespaces',

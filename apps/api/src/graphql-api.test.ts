@@ -604,6 +604,52 @@ describe('GraphQL queries and mutations', () => {
       expect(bad.errors![0]!.extensions.issues.map((i) => i.path)).toContain('spec.to');
     });
 
+    it('upsertGatewayClass, gatewayClass, gatewayClasses, deleteGatewayClass', async () => {
+      use(
+        'Mutation.upsertGatewayClass',
+        'Query.gatewayClass',
+        'Query.gatewayClasses',
+        'Mutation.deleteGatewayClass',
+      );
+      const spec = { controllerName: 'epic-gateway.io/gateway-controller', description: 'gql' };
+      const c = await ok(
+        acct.key,
+        'mutation($i: UpsertGatewayClassInput!) { upsertGatewayClass(input: $i) { created item { id spec generation } } }',
+        { i: { name: 'gql-class', spec } },
+      );
+      expect(c.upsertGatewayClass).toMatchObject({ created: true, item: { spec, generation: 1 } });
+      const id = c.upsertGatewayClass.item.id;
+      expect(
+        (
+          await ok(
+            acct.key,
+            'query($id: ID!) { gatewayClass(id: $id) { name status { conditions { type reason } } } }',
+            { id },
+          )
+        ).gatewayClass,
+      ).toEqual({
+        name: 'gql-class',
+        status: { conditions: [{ type: 'Accepted', reason: 'InvalidParameters' }] },
+      });
+      expect(
+        (
+          await ok(
+            acct.key,
+            '{ gatewayClasses(name: "gql-class") { edges { node { id } cursor } pageInfo { hasNextPage } } }',
+          )
+        ).gatewayClasses.items,
+      ).toEqual([{ id }]);
+      expect(
+        (await ok(acct.key, 'mutation($id: ID!) { deleteGatewayClass(id: $id) }', { id })).deleteGatewayClass,
+      ).toBe(true);
+      const bad = await gql(
+        acct.key,
+        'mutation($i: UpsertGatewayClassInput!) { upsertGatewayClass(input: $i) { created } }',
+        { i: { name: 'bad', spec: { controllerName: 'no-domain' } } },
+      );
+      expect(bad.errors![0]!.extensions.issues.map((i) => i.path)).toContain('spec.controllerName');
+    });
+
     it('upsertNamespace, namespace, namespaces, deleteNamespace', async () => {
       use('Mutation.upsertNamespace', 'Query.namespace', 'Query.namespaces', 'Mutation.deleteNamespace');
       const c = await ok(

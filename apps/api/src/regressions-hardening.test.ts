@@ -24,6 +24,7 @@ let T: {
   service: string;
   grant: string;
   namespace: string;
+  gatewayClass: string;
   cert: string;
   membership: string;
   apiKey: string;
@@ -124,6 +125,12 @@ beforeAll(async () => {
     name: 'web',
     labels: { team: 'shop' },
   });
+  const gatewayClass = await must('PUT', '/gateway-classes', k, {
+    clusterId: cluster.id,
+    clientUid: 'gc-1',
+    name: 'epic',
+    spec: { controllerName: 'epic-gateway.io/gateway-controller' },
+  });
   const cert = await must('PUT', '/certificates', k, { namespace: 'web', name: 'tls', ...testCertA });
   const membership = await must('POST', `/accounts/${acct.id}/memberships`, k, {
     login: 'hard-user',
@@ -141,6 +148,7 @@ beforeAll(async () => {
     service: service.id,
     grant: grant.id,
     namespace: namespace.id,
+    gatewayClass: gatewayClass.id,
     cert: cert.id,
     membership: membership.id,
     apiKey: apiKey.id,
@@ -371,6 +379,7 @@ function fillPath(path: string, bad?: string): string[] {
       services: T.service,
       'reference-grants': T.grant,
       namespaces: T.namespace,
+      'gateway-classes': T.gatewayClass,
       certificates: T.cert,
     };
     return ids[kind ?? ''] ?? T.gateway;
@@ -458,6 +467,16 @@ function sampleBody(key: string): unknown {
       namespace: 'web',
       name: 'api2',
       ports: [{ name: 'http', port: 80 }],
+    },
+    'PUT /gateway-classes': {
+      clusterId: T.cluster,
+      clientUid: 'sweep-gc',
+      name: 'sweep',
+      spec: {
+        controllerName: 'epic-gateway.io/gateway-controller',
+        parametersRef: { group: 'epic-gateway.io', kind: 'Template', name: 'web' },
+        description: 'sweep',
+      },
     },
     'PUT /namespaces': {
       clusterId: T.cluster,

@@ -41,6 +41,8 @@ interface Tenant {
   namespaceId: string;
   namespaceUid: string;
   namespaceLabel: string;
+  classId: string;
+  classUid: string;
   certId: string;
   certName: string;
   certPemLine: string;
@@ -158,6 +160,16 @@ async function tenant(
     name: 'web',
     labels: { team: namespaceLabel },
   });
+  const classUid = `gc-uid-${name}`;
+  const gatewayClass = await must('PUT', '/gateway-classes', k, {
+    clusterId: cluster.id,
+    clientUid: classUid,
+    name: `class-${name}`,
+    spec: {
+      controllerName: 'epic-gateway.io/gateway-controller',
+      parametersRef: { group: 'epic-gateway.io', kind: 'Template', name: templateName },
+    },
+  });
   const certName = `tls-${name}`;
   const certRow = await must('PUT', '/certificates', k, { namespace: 'web', name: certName, ...cert });
   return {
@@ -188,6 +200,8 @@ async function tenant(
     namespaceId: namespace.id,
     namespaceUid,
     namespaceLabel,
+    classId: gatewayClass.id,
+    classUid,
     certId: certRow.id,
     certName,
     certPemLine: cert.certificate.split('\n')[1]!,
@@ -219,6 +233,8 @@ const secretsOf = (t: Tenant) => [
   t.namespaceId,
   t.namespaceUid,
   t.namespaceLabel,
+  t.classId,
+  t.classUid,
   t.certId,
   t.certName,
   t.certPemLine,
@@ -519,6 +535,24 @@ const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
     { url: `/namespaces?clusterId=${a.clusterId}`, expect: 'list' },
     { url: '/namespaces?name=web', expect: 'list' },
   ],
+  'PUT /gateway-classes': (a) => [
+    {
+      url: '/gateway-classes',
+      payload: {
+        clusterId: a.clusterId,
+        clientUid: a.classUid,
+        name: 'class-b',
+        spec: { controllerName: 'epic-gateway.io/gateway-controller' },
+      },
+      expect: 'reference',
+    },
+  ],
+  'GET /gateway-classes': (a) => [
+    { url: '/gateway-classes', expect: 'list' },
+    { url: `/gateway-classes?clusterId=${a.clusterId}`, expect: 'list' },
+  ],
+  'GET /gateway-classes/:id': (a) => [{ url: `/gateway-classes/${a.classId}`, expect: 'denied' }],
+  'DELETE /gateway-classes/:id': (a) => [{ url: `/gateway-classes/${a.classId}`, expect: 'denied' }],
   'GET /namespaces/:id': (a) => [{ url: `/namespaces/${a.namespaceId}`, expect: 'denied' }],
   'DELETE /namespaces/:id': (a) => [{ url: `/namespaces/${a.namespaceId}`, expect: 'denied' }],
   // Certificates are addressed by (namespace, name) inside the caller's account: B writing A's names makes
@@ -829,6 +863,26 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
       expect: 'list',
     },
   ],
+  'Query.gatewayClasses': (a) => [
+    {
+      query:
+        '{ gatewayClasses(first: 500) { edges { node { id clientUid name spec status { supportedFeatures { name } } } cursor } pageInfo { hasNextPage } } }',
+      expect: 'list',
+    },
+    {
+      query:
+        'query($c: ID) { gatewayClasses(clusterId: $c) { edges { node { id } cursor } pageInfo { hasNextPage } } }',
+      variables: { c: a.clusterId },
+      expect: 'list',
+    },
+  ],
+  'Query.gatewayClass': (a) => [
+    {
+      query: 'query($id: ID!) { gatewayClass(id: $id) { id spec } }',
+      variables: { id: a.classId },
+      expect: 'denied',
+    },
+  ],
   'Query.namespace': (a) => [
     {
       query: 'query($id: ID!) { namespace(id: $id) { id labels } }',
@@ -1107,6 +1161,27 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
       expect: 'reference',
     },
   ],
+  'Mutation.upsertGatewayClass': (a) => [
+    {
+      query: 'mutation($i: UpsertGatewayClassInput!) { upsertGatewayClass(input: $i) { created } }',
+      variables: {
+        i: {
+          clusterId: a.clusterId,
+          clientUid: a.classUid,
+          name: 'class-b',
+          spec: { controllerName: 'epic-gateway.io/gateway-controller' },
+        },
+      },
+      expect: 'reference',
+    },
+  ],
+  'Mutation.deleteGatewayClass': (a) => [
+    {
+      query: 'mutation($id: ID!) { deleteGatewayClass(id: $id) }',
+      variables: { id: a.classId },
+      expect: 'denied',
+    },
+  ],
   'Mutation.deleteNamespace': (a) => [
     {
       query: 'mutation($id: ID!) { deleteNamespace(id: $id) }',
@@ -1273,6 +1348,7 @@ describe('unauthenticated callers', () => {
       'Service',
       'ReferenceGrant',
       'Namespace',
+      'GatewayClass',
       'Certificate',
       'ConfigRevision',
     ]) {
@@ -1389,6 +1465,16 @@ const viewerWrites: Record<string, (a: Tenant) => { url: string; payload?: unkno
     payload: { clusterId: a.clusterId, clientUid: a.namespaceUid, name: 'web', labels: { by: 'viewer' } },
   }),
   'DELETE /namespaces/:id': (a) => ({ url: `/namespaces/${a.namespaceId}` }),
+  'PUT /gateway-classes': (a) => ({
+    url: '/gateway-classes',
+    payload: {
+      clusterId: a.clusterId,
+      clientUid: a.classUid,
+      name: `class-${a.name}`,
+      spec: { controllerName: 'epic-gateway.io/gateway-controller', description: 'by viewer' },
+    },
+  }),
+  'DELETE /gateway-classes/:id': (a) => ({ url: `/gateway-classes/${a.classId}` }),
   'PUT /certificates': (a) => ({
     url: '/certificates',
     payload: { namespace: 'web', name: a.certName, ...testCertA },
@@ -1426,6 +1512,7 @@ describe("roles: A's viewer key", () => {
       services: A.serviceId,
       'reference-grants': A.grantId,
       namespaces: A.namespaceId,
+      'gateway-classes': A.classId,
       certificates: A.certId,
     };
     for (const r of declared.filter((x) => !x.public && x.method === 'GET')) {

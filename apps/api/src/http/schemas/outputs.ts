@@ -300,6 +300,25 @@ export const NamespaceObject = named(
     updatedAt: dateTime,
   }),
 );
+export const GatewayClassObject = named(
+  'GatewayClassObject',
+  z.strictObject({
+    id,
+    clusterId: id.nullable(),
+    clientUid: z.string(),
+    name: z.string(),
+    spec: z.record(z.string(), z.unknown()),
+    generation: z.number().int(),
+    status: z.strictObject({
+      conditions: z.array(Condition),
+      supportedFeatures: z
+        .array(z.strictObject({ name: z.string() }))
+        .describe('what gateways of the class support (Gateway API conformance feature names)'),
+    }),
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  }),
+);
 export const Certificate = named(
   'Certificate',
   z.strictObject({
