@@ -17,6 +17,11 @@ export const diffRevisionsQuery = z.strictObject({ from: version, to: version })
 // A traced request is evaluated against every route of the gateway (with RE2: linear in its size); this bounds it.
 const MAX_TRACE_FIELDS = 100;
 export const traceInput = z.strictObject({
+  revision: version
+    .optional()
+    .describe(
+      'the revision whose configuration to trace (any, tainted ones too); default: the one served now',
+    ),
   port: z
     .number()
     .int()
@@ -215,13 +220,20 @@ export function revisionsService({ db }: ServiceDeps) {
     /** What Envoy would do with a request, on the configuration the proxies are served now. */
     async trace(meta: CallMeta, gatewayId: string, input: unknown) {
       await gatewayOf(meta, gatewayId);
-      const req = parseInput(traceInput, input);
+      const { revision, ...req } = parseInput(traceInput, input);
       const row = (
-        await db.$pool.query<Row>(
-          `SELECT ${SUMMARY}, resources FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND status <> 'tainted' ORDER BY version DESC LIMIT 1`,
-          [gatewayId],
-        )
+        revision !== undefined
+          ? await db.$pool.query<Row>(
+              `SELECT ${SUMMARY}, resources FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND version = $2`,
+              [gatewayId, revision],
+            )
+          : await db.$pool.query<Row>(
+              `SELECT ${SUMMARY}, resources FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND status <> 'tainted' ORDER BY version DESC LIMIT 1`,
+              [gatewayId],
+            )
       ).rows[0];
+      if (revision !== undefined && !row)
+        throw new AppError('NotFound', `revision: revision ${revision} of gateway ${gatewayId} not found`);
       if (!row?.resources?.listeners)
         throw new AppError('Conflict', `gateway ${gatewayId} has no served configuration yet`);
       const resources = {
