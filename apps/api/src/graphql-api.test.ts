@@ -604,6 +604,92 @@ describe('GraphQL queries and mutations', () => {
       expect(bad.errors![0]!.extensions.issues.map((i) => i.path)).toContain('spec.to');
     });
 
+    it('upsertGatewayClass, gatewayClass, gatewayClasses, deleteGatewayClass', async () => {
+      use(
+        'Mutation.upsertGatewayClass',
+        'Query.gatewayClass',
+        'Query.gatewayClasses',
+        'Mutation.deleteGatewayClass',
+      );
+      const spec = { controllerName: 'epic-gateway.io/gateway-controller', description: 'gql' };
+      const c = await ok(
+        acct.key,
+        'mutation($i: UpsertGatewayClassInput!) { upsertGatewayClass(input: $i) { created item { id spec generation } } }',
+        { i: { name: 'gql-class', spec } },
+      );
+      expect(c.upsertGatewayClass).toMatchObject({ created: true, item: { spec, generation: 1 } });
+      const id = c.upsertGatewayClass.item.id;
+      expect(
+        (
+          await ok(
+            acct.key,
+            'query($id: ID!) { gatewayClass(id: $id) { name status { conditions { type reason } } } }',
+            { id },
+          )
+        ).gatewayClass,
+      ).toEqual({
+        name: 'gql-class',
+        status: { conditions: [{ type: 'Accepted', reason: 'InvalidParameters' }] },
+      });
+      expect(
+        (
+          await ok(
+            acct.key,
+            '{ gatewayClasses(name: "gql-class") { edges { node { id } cursor } pageInfo { hasNextPage } } }',
+          )
+        ).gatewayClasses.items,
+      ).toEqual([{ id }]);
+      expect(
+        (await ok(acct.key, 'mutation($id: ID!) { deleteGatewayClass(id: $id) }', { id })).deleteGatewayClass,
+      ).toBe(true);
+      const bad = await gql(
+        acct.key,
+        'mutation($i: UpsertGatewayClassInput!) { upsertGatewayClass(input: $i) { created } }',
+        { i: { name: 'bad', spec: { controllerName: 'no-domain' } } },
+      );
+      expect(bad.errors![0]!.extensions.issues.map((i) => i.path)).toContain('spec.controllerName');
+    });
+
+    it('upsertNamespace, namespace, namespaces, deleteNamespace', async () => {
+      use('Mutation.upsertNamespace', 'Query.namespace', 'Query.namespaces', 'Mutation.deleteNamespace');
+      const c = await ok(
+        acct.key,
+        'mutation($i: UpsertNamespaceInput!) { upsertNamespace(input: $i) { created item { id name labels } } }',
+        { i: { name: 'shop', labels: { team: 'web', 'example.com/tier': 'front' } } },
+      );
+      expect(c.upsertNamespace).toMatchObject({
+        created: true,
+        item: { name: 'shop', labels: { team: 'web', 'example.com/tier': 'front' } },
+      });
+      const id = c.upsertNamespace.item.id;
+      const again = await ok(
+        acct.key,
+        'mutation($i: UpsertNamespaceInput!) { upsertNamespace(input: $i) { created item { id labels } } }',
+        { i: { name: 'shop', labels: { team: 'api' } } },
+      );
+      expect(again.upsertNamespace).toEqual({ created: false, item: { id, labels: { team: 'api' } } });
+      expect(
+        (await ok(acct.key, 'query($id: ID!) { namespace(id: $id) { name labels } }', { id })).namespace,
+      ).toEqual({ name: 'shop', labels: { team: 'api' } });
+      expect(
+        (
+          await ok(
+            acct.key,
+            '{ namespaces(name: "shop") { edges { node { id } cursor } pageInfo { hasNextPage } } }',
+          )
+        ).namespaces.items,
+      ).toEqual([{ id }]);
+      expect(
+        (await ok(acct.key, 'mutation($id: ID!) { deleteNamespace(id: $id) }', { id })).deleteNamespace,
+      ).toBe(true);
+      const bad = await gql(
+        acct.key,
+        'mutation($i: UpsertNamespaceInput!) { upsertNamespace(input: $i) { created } }',
+        { i: { name: 'shop', labels: { team: 'not a value' } } },
+      );
+      expect(bad.errors![0]!.extensions.issues.map((i) => i.path)).toContain('labels.team');
+    });
+
     it('upsertCertificate, certificate, certificates, deleteCertificate', async () => {
       use(
         'Mutation.upsertCertificate',

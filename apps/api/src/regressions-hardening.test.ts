@@ -23,6 +23,8 @@ let T: {
   slice: string;
   service: string;
   grant: string;
+  namespace: string;
+  gatewayClass: string;
   cert: string;
   membership: string;
   apiKey: string;
@@ -117,6 +119,18 @@ beforeAll(async () => {
       to: [{ group: '', kind: 'Service' }],
     },
   });
+  const namespace = await must('PUT', '/namespaces', k, {
+    clusterId: cluster.id,
+    clientUid: 'ns-1',
+    name: 'web',
+    labels: { team: 'shop' },
+  });
+  const gatewayClass = await must('PUT', '/gateway-classes', k, {
+    clusterId: cluster.id,
+    clientUid: 'gc-1',
+    name: 'epic',
+    spec: { controllerName: 'epic-gateway.io/gateway-controller' },
+  });
   const cert = await must('PUT', '/certificates', k, { namespace: 'web', name: 'tls', ...testCertA });
   const membership = await must('POST', `/accounts/${acct.id}/memberships`, k, {
     login: 'hard-user',
@@ -133,6 +147,8 @@ beforeAll(async () => {
     slice: slice.id,
     service: service.id,
     grant: grant.id,
+    namespace: namespace.id,
+    gatewayClass: gatewayClass.id,
     cert: cert.id,
     membership: membership.id,
     apiKey: apiKey.id,
@@ -362,6 +378,8 @@ function fillPath(path: string, bad?: string): string[] {
       'endpoint-slices': T.slice,
       services: T.service,
       'reference-grants': T.grant,
+      namespaces: T.namespace,
+      'gateway-classes': T.gatewayClass,
       certificates: T.cert,
     };
     return ids[kind ?? ''] ?? T.gateway;
@@ -449,6 +467,22 @@ function sampleBody(key: string): unknown {
       namespace: 'web',
       name: 'api2',
       ports: [{ name: 'http', port: 80 }],
+    },
+    'PUT /gateway-classes': {
+      clusterId: T.cluster,
+      clientUid: 'sweep-gc',
+      name: 'sweep',
+      spec: {
+        controllerName: 'epic-gateway.io/gateway-controller',
+        parametersRef: { group: 'epic-gateway.io', kind: 'Template', name: 'web' },
+        description: 'sweep',
+      },
+    },
+    'PUT /namespaces': {
+      clusterId: T.cluster,
+      clientUid: 'sweep-ns',
+      name: 'sweep',
+      labels: { 'example.com/team': 'shop' },
     },
     'PUT /reference-grants': {
       clusterId: T.cluster,

@@ -126,6 +126,29 @@ describe('configuration revisions', () => {
     expect(bad.json().message).toMatch(/path/);
   });
 
+  it('traces a request on any revision it is given, not only the served one', async () => {
+    const old = await call('POST', `/gateways/${gatewayId}/trace`, {
+      revision: 1,
+      host: 'shop.example.com',
+      path: '/cart',
+    });
+    expect(old.statusCode, old.body).toBe(200);
+    expect(old.json()).toMatchObject({ revision: 1, outcome: { action: { type: 'route' } } });
+    const now = await call('POST', `/gateways/${gatewayId}/trace`, {
+      revision: 2,
+      host: 'shop.example.com',
+      path: '/cart',
+    });
+    expect(now.json()).toMatchObject({ revision: 2, outcome: { status: 404 } });
+    const missing = await call('POST', `/gateways/${gatewayId}/trace`, {
+      revision: 99,
+      host: 'shop.example.com',
+      path: '/',
+    });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().message).toMatch(/^revision: revision 99 /);
+  });
+
   it('rolls back to an older revision as a new one, which stays until the inputs change', async () => {
     const r = await call('POST', `/gateways/${gatewayId}/revisions/1/rollback`);
     expect(r.statusCode, r.body).toBe(201);

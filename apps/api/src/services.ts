@@ -4,6 +4,8 @@ import { certificatesService } from './modules/certificates.js';
 import { referenceGrantsService, servicesService } from './modules/cluster-objects.js';
 import { auditService, endpointsService } from './modules/endpoints.js';
 import { gatewaysService } from './modules/gateways.js';
+import { gatewayClassesService } from './modules/gateway-classes.js';
+import { namespacesService } from './modules/namespaces.js';
 import { poolsService, type PoolLimits } from './modules/pools.js';
 import { revisionsService } from './modules/revisions.js';
 import { routesService } from './modules/routes.js';
@@ -41,6 +43,8 @@ export function createServices(
     endpoints: endpointsService(deps),
     services: servicesService(deps),
     referenceGrants: referenceGrantsService(deps),
+    namespaces: namespacesService(deps),
+    gatewayClasses: gatewayClassesService(deps),
     certificates: certificatesService({ ...deps, secretKey: opts.secretKey }),
     audit: auditService(deps),
     revisions: revisionsService(deps),

@@ -38,6 +38,11 @@ interface Tenant {
   serviceUid: string;
   grantId: string;
   grantUid: string;
+  namespaceId: string;
+  namespaceUid: string;
+  namespaceLabel: string;
+  classId: string;
+  classUid: string;
   certId: string;
   certName: string;
   certPemLine: string;
@@ -147,6 +152,24 @@ async function tenant(
       to: [{ group: '', kind: 'Service' }],
     },
   });
+  const namespaceUid = `ns-uid-${name}`;
+  const namespaceLabel = `team-of-${name}`;
+  const namespace = await must('PUT', '/namespaces', k, {
+    clusterId: cluster.id,
+    clientUid: namespaceUid,
+    name: 'web',
+    labels: { team: namespaceLabel },
+  });
+  const classUid = `gc-uid-${name}`;
+  const gatewayClass = await must('PUT', '/gateway-classes', k, {
+    clusterId: cluster.id,
+    clientUid: classUid,
+    name: `class-${name}`,
+    spec: {
+      controllerName: 'epic-gateway.io/gateway-controller',
+      parametersRef: { group: 'epic-gateway.io', kind: 'Template', name: templateName },
+    },
+  });
   const certName = `tls-${name}`;
   const certRow = await must('PUT', '/certificates', k, { namespace: 'web', name: certName, ...cert });
   return {
@@ -174,6 +197,11 @@ async function tenant(
     serviceUid,
     grantId: grant.id,
     grantUid,
+    namespaceId: namespace.id,
+    namespaceUid,
+    namespaceLabel,
+    classId: gatewayClass.id,
+    classUid,
     certId: certRow.id,
     certName,
     certPemLine: cert.certificate.split('\n')[1]!,
@@ -202,6 +230,11 @@ const secretsOf = (t: Tenant) => [
   t.serviceUid,
   t.grantId,
   t.grantUid,
+  t.namespaceId,
+  t.namespaceUid,
+  t.namespaceLabel,
+  t.classId,
+  t.classUid,
   t.certId,
   t.certName,
   t.certPemLine,
@@ -490,6 +523,38 @@ const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
   ],
   'GET /reference-grants/:id': (a) => [{ url: `/reference-grants/${a.grantId}`, expect: 'denied' }],
   'DELETE /reference-grants/:id': (a) => [{ url: `/reference-grants/${a.grantId}`, expect: 'denied' }],
+  'PUT /namespaces': (a) => [
+    {
+      url: '/namespaces',
+      payload: { clusterId: a.clusterId, clientUid: a.namespaceUid, name: 'web', labels: { team: 'b' } },
+      expect: 'reference',
+    },
+  ],
+  'GET /namespaces': (a) => [
+    { url: '/namespaces', expect: 'list' },
+    { url: `/namespaces?clusterId=${a.clusterId}`, expect: 'list' },
+    { url: '/namespaces?name=web', expect: 'list' },
+  ],
+  'PUT /gateway-classes': (a) => [
+    {
+      url: '/gateway-classes',
+      payload: {
+        clusterId: a.clusterId,
+        clientUid: a.classUid,
+        name: 'class-b',
+        spec: { controllerName: 'epic-gateway.io/gateway-controller' },
+      },
+      expect: 'reference',
+    },
+  ],
+  'GET /gateway-classes': (a) => [
+    { url: '/gateway-classes', expect: 'list' },
+    { url: `/gateway-classes?clusterId=${a.clusterId}`, expect: 'list' },
+  ],
+  'GET /gateway-classes/:id': (a) => [{ url: `/gateway-classes/${a.classId}`, expect: 'denied' }],
+  'DELETE /gateway-classes/:id': (a) => [{ url: `/gateway-classes/${a.classId}`, expect: 'denied' }],
+  'GET /namespaces/:id': (a) => [{ url: `/namespaces/${a.namespaceId}`, expect: 'denied' }],
+  'DELETE /namespaces/:id': (a) => [{ url: `/namespaces/${a.namespaceId}`, expect: 'denied' }],
   // Certificates are addressed by (namespace, name) inside the caller's account: B writing A's names makes
   // B's own (checked separately below); here B tries to reach A's through the body.
   'PUT /certificates': (a) => [
@@ -785,6 +850,46 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
       expect: 'list',
     },
   ],
+  'Query.namespaces': (a) => [
+    {
+      query:
+        '{ namespaces(first: 500) { edges { node { id clientUid name labels } cursor } pageInfo { hasNextPage } } }',
+      expect: 'list',
+    },
+    {
+      query:
+        'query($c: ID) { namespaces(clusterId: $c) { edges { node { id } cursor } pageInfo { hasNextPage } } }',
+      variables: { c: a.clusterId },
+      expect: 'list',
+    },
+  ],
+  'Query.gatewayClasses': (a) => [
+    {
+      query:
+        '{ gatewayClasses(first: 500) { edges { node { id clientUid name spec status { supportedFeatures { name } } } cursor } pageInfo { hasNextPage } } }',
+      expect: 'list',
+    },
+    {
+      query:
+        'query($c: ID) { gatewayClasses(clusterId: $c) { edges { node { id } cursor } pageInfo { hasNextPage } } }',
+      variables: { c: a.clusterId },
+      expect: 'list',
+    },
+  ],
+  'Query.gatewayClass': (a) => [
+    {
+      query: 'query($id: ID!) { gatewayClass(id: $id) { id spec } }',
+      variables: { id: a.classId },
+      expect: 'denied',
+    },
+  ],
+  'Query.namespace': (a) => [
+    {
+      query: 'query($id: ID!) { namespace(id: $id) { id labels } }',
+      variables: { id: a.namespaceId },
+      expect: 'denied',
+    },
+  ],
   'Query.referenceGrant': (a) => [
     {
       query: 'query($id: ID!) { referenceGrant(id: $id) { id } }',
@@ -1047,6 +1152,43 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
       expect: 'reference',
     },
   ],
+  'Mutation.upsertNamespace': (a) => [
+    {
+      query: 'mutation($i: UpsertNamespaceInput!) { upsertNamespace(input: $i) { created } }',
+      variables: {
+        i: { clusterId: a.clusterId, clientUid: a.namespaceUid, name: 'web', labels: { team: 'b' } },
+      },
+      expect: 'reference',
+    },
+  ],
+  'Mutation.upsertGatewayClass': (a) => [
+    {
+      query: 'mutation($i: UpsertGatewayClassInput!) { upsertGatewayClass(input: $i) { created } }',
+      variables: {
+        i: {
+          clusterId: a.clusterId,
+          clientUid: a.classUid,
+          name: 'class-b',
+          spec: { controllerName: 'epic-gateway.io/gateway-controller' },
+        },
+      },
+      expect: 'reference',
+    },
+  ],
+  'Mutation.deleteGatewayClass': (a) => [
+    {
+      query: 'mutation($id: ID!) { deleteGatewayClass(id: $id) }',
+      variables: { id: a.classId },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.deleteNamespace': (a) => [
+    {
+      query: 'mutation($id: ID!) { deleteNamespace(id: $id) }',
+      variables: { id: a.namespaceId },
+      expect: 'denied',
+    },
+  ],
   'Mutation.deleteReferenceGrant': (a) => [
     {
       query: 'mutation($id: ID!) { deleteReferenceGrant(id: $id) }',
@@ -1205,6 +1347,8 @@ describe('unauthenticated callers', () => {
       'EndpointSlice',
       'Service',
       'ReferenceGrant',
+      'Namespace',
+      'GatewayClass',
       'Certificate',
       'ConfigRevision',
     ]) {
@@ -1316,6 +1460,21 @@ const viewerWrites: Record<string, (a: Tenant) => { url: string; payload?: unkno
     },
   }),
   'DELETE /reference-grants/:id': (a) => ({ url: `/reference-grants/${a.grantId}` }),
+  'PUT /namespaces': (a) => ({
+    url: '/namespaces',
+    payload: { clusterId: a.clusterId, clientUid: a.namespaceUid, name: 'web', labels: { by: 'viewer' } },
+  }),
+  'DELETE /namespaces/:id': (a) => ({ url: `/namespaces/${a.namespaceId}` }),
+  'PUT /gateway-classes': (a) => ({
+    url: '/gateway-classes',
+    payload: {
+      clusterId: a.clusterId,
+      clientUid: a.classUid,
+      name: `class-${a.name}`,
+      spec: { controllerName: 'epic-gateway.io/gateway-controller', description: 'by viewer' },
+    },
+  }),
+  'DELETE /gateway-classes/:id': (a) => ({ url: `/gateway-classes/${a.classId}` }),
   'PUT /certificates': (a) => ({
     url: '/certificates',
     payload: { namespace: 'web', name: a.certName, ...testCertA },
@@ -1352,6 +1511,8 @@ describe("roles: A's viewer key", () => {
       'endpoint-slices': A.sliceId,
       services: A.serviceId,
       'reference-grants': A.grantId,
+      namespaces: A.namespaceId,
+      'gateway-classes': A.classId,
       certificates: A.certId,
     };
     for (const r of declared.filter((x) => !x.public && x.method === 'GET')) {

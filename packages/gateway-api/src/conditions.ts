@@ -30,6 +30,20 @@ export const GatewayConditionReason = {
   ListenersNotResolved: 'ListenersNotResolved',
 } as const;
 
+export const GatewayClassConditionType = {
+  Accepted: 'Accepted',
+  SupportedVersion: 'SupportedVersion',
+} as const;
+
+export const GatewayClassConditionReason = {
+  Accepted: 'Accepted',
+  InvalidParameters: 'InvalidParameters',
+  Pending: 'Pending',
+  Unsupported: 'Unsupported',
+  SupportedVersion: 'SupportedVersion',
+  UnsupportedVersion: 'UnsupportedVersion',
+} as const;
+
 export const ListenerConditionType = {
   Accepted: 'Accepted',
   Conflicted: 'Conflicted',

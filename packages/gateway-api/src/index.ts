@@ -2,6 +2,7 @@ export * from './common.js';
 export * from './conditions.js';
 export * from './filters.js';
 export * from './gateway.js';
+export * from './gateway-class.js';
 export * from './grpc-route.js';
 export * from './http-route.js';
 export * from './l4-route.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GatewaySpec } from './gateway.js';
+import { GatewayClassSpec } from './gateway-class.js';
 import { GRPCRouteSpec } from './grpc-route.js';
 import { HTTPRouteSpec } from './http-route.js';
 import { TCPRouteSpec, TLSRouteSpec } from './l4-route.js';
@@ -18,6 +19,7 @@ export type RouteKind = keyof typeof routeSpecSchemas;
 export const specSchemas = {
   ...routeSpecSchemas,
   Gateway: GatewaySpec,
+  GatewayClass: GatewayClassSpec,
   ReferenceGrant: ReferenceGrantSpec,
 } as const;
 export type SpecKind = keyof typeof specSchemas;

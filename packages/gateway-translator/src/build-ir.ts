@@ -320,15 +320,22 @@ function buildListeners(
       for (const n of free) claimed.add(n);
       return free;
     };
+    const https: { listener: AnalyzedListener; serverNames: string[] }[] = [];
     for (const l of sortBySpecificity(group.filter((x) => x.spec.protocol === 'HTTPS'))) {
       const serverNames = claim(l.spec.hostname !== undefined ? [l.spec.hostname.toLowerCase()] : []);
-      if (serverNames === undefined) continue;
+      if (serverNames !== undefined) https.push({ listener: l, serverNames });
+    }
+    // A Host names the HTTPS listener whose hostname matches it most specifically, whichever chain the
+    // TLS server name picked; a different one than the chain's is a misdirected request.
+    const served = https.map((h) => h.listener);
+    for (const { listener: l, serverNames } of https) {
+      const rc = routeConfig(`route/${port}/${l.spec.name}`, [l], attachments, 'https', port, served);
       chains.push({
         kind: 'http',
         name: `https/${l.spec.name}`,
         serverNames,
         tlsSecrets: l.certificates.map((c) => secretName(c.id)),
-        routeConfig: routeConfig(`route/${port}/${l.spec.name}`, [l], attachments, 'https', port),
+        routeConfig: { name: rc.name, virtualHosts: withMisdirected(rc.virtualHosts, l, served) },
       });
     }
     for (const l of sortBySpecificity(group.filter((x) => x.spec.protocol === 'TLS'))) {
@@ -422,6 +429,8 @@ function routeConfig(
   attachments: readonly Attachment[],
   scheme: 'http' | 'https',
   port: number,
+  /** The listeners that compete for a Host (default: `listeners`); names another one owns are left out. */
+  owners: readonly AnalyzedListener[] = listeners,
 ): IRRouteConfig {
   const mine = attachments.filter(
     (a) =>
@@ -437,7 +446,7 @@ function routeConfig(
   const byRoute = new Map<RouteInput, ResolvedRoute>(mine.map((a) => [a.resolved.route, a.resolved]));
   const virtualHosts: IRVirtualHost[] = [];
   for (const host of hosts) {
-    const own = owner(host, listeners);
+    const own = owner(host, owners);
     // The most specific pattern through which each route reaches this host.
     const reach = new Map<RouteInput, string>();
     for (const pattern of coveringPatterns(host)) {
@@ -465,6 +474,36 @@ function routeConfig(
     });
   }
   return { name, virtualHosts };
+}
+
+/**
+ * The virtual hosts of an HTTPS chain when other HTTPS listeners share its port (their certificates or
+ * hostnames may overlap, so a client can reuse one connection for another listener's name): each other
+ * listener's hostname (`*` for one without) answers 421, and the chain's own hostname gets a virtual host
+ * even without routes, so a name it owns that no route serves stays 404 instead of falling into a broader
+ * 421 domain. Envoy picks the most specific domain, which is the spec's "most specific listener" rule.
+ */
+function withMisdirected(
+  own: IRVirtualHost[],
+  listener: AnalyzedListener,
+  served: readonly AnalyzedListener[],
+): IRVirtualHost[] {
+  if (served.length < 2) return own;
+  const out = [...own];
+  const domains = new Set(own.map((vh) => vh.domain));
+  const mine = listener.spec.hostname?.toLowerCase();
+  if (mine !== undefined && !domains.has(mine)) {
+    out.push({ name: mine, domain: mine, routes: [] });
+    domains.add(mine);
+  }
+  for (const other of served) {
+    if (other === listener) continue;
+    const domain = other.spec.hostname?.toLowerCase() ?? '*';
+    if (domains.has(domain)) continue;
+    domains.add(domain);
+    out.push({ name: `misdirected/${domain}`, domain, routes: [], misdirected: true });
+  }
+  return out.sort((a, b) => compareStrings(a.name, b.name));
 }
 
 function compareSpecificity(a: string, b: string): number {

@@ -112,7 +112,8 @@ describe('golden translations', () => {
       });
 
       for (const [i, r] of requests.entries()) {
-        it(`request ${i} ${r.request.name ?? `${r.request.method ?? 'GET'} ${r.request.host}${r.request.path}`} meets expectations`, () => {
+        const sni = r.request.serverName !== undefined ? ` (SNI ${r.request.serverName})` : '';
+        it(`request ${i} ${r.request.name ?? `${r.request.method ?? 'GET'} ${r.request.host}${r.request.path}${sni}`} meets expectations`, () => {
           expect(
             'connection' in r.outcome ? ['connection refused'] : unmetExpectations(r.outcome, r.expect),
           ).toEqual([]);
@@ -122,15 +123,19 @@ describe('golden translations', () => {
   }
 });
 
+function coveredConformanceTests(): Set<string | undefined> {
+  return new Set(
+    cases.map(
+      (name) =>
+        (parse(readFileSync(join(testdata, `${name}.in.yaml`), 'utf8')) as { conformance?: string })
+          .conformance,
+    ),
+  );
+}
+
 describe('conformance coverage', () => {
   it('has a golden case for each GATEWAY-HTTP core conformance test', () => {
-    const covered = new Set(
-      cases.map(
-        (name) =>
-          (parse(readFileSync(join(testdata, `${name}.in.yaml`), 'utf8')) as { conformance?: string })
-            .conformance,
-      ),
-    );
+    const covered = coveredConformanceTests();
     const required = [
       'HTTPRouteCrossNamespace',
       'HTTPExactPathMatching',
@@ -161,5 +166,11 @@ describe('conformance coverage', () => {
     ];
     expect(required.filter((name) => !covered.has(name))).toEqual([]);
     expect(required).toHaveLength(26);
+  });
+
+  it('has a golden case for each extended conformance test the platform claims', () => {
+    const covered = coveredConformanceTests();
+    const claimed = ['HTTPRouteHTTPSListenerDetectMisdirectedRequests'];
+    expect(claimed.filter((name) => !covered.has(name))).toEqual([]);
   });
 });

@@ -21,6 +21,7 @@ export {
   type HeaderMutationOutcome,
 } from './evaluate-route.js';
 export {
+  selectFilterChain,
   selectRouteConfiguration,
   traceRequest,
   type TraceRequest,

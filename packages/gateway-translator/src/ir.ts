@@ -59,8 +59,14 @@ export interface IRVirtualHost {
   name: string;
   /** Exactly one domain: a hostname, a `*.suffix` wildcard or `*`. */
   domain: string;
-  /** In match order (Gateway API precedence). */
+  /** In match order (Gateway API precedence). Empty: every request gets 404 (a name the chain owns). */
   routes: IRRoute[];
+  /**
+   * The name belongs to another HTTPS listener of the gateway on this port: a request that reached this
+   * filter chain (by its TLS server name) with such a Host is answered 421 Misdirected Request, as the
+   * spec requires (GatewayHTTPSListenerDetectMisdirectedRequests). `routes` is empty then.
+   */
+  misdirected?: true;
 }
 
 export interface IRPathMatch {

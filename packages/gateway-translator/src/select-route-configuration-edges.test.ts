@@ -259,4 +259,75 @@ describe('traceRequest', () => {
     if (missing.connection !== 'accepted') throw new Error('refused');
     expect(missing.outcome.status).toBe(503);
   });
+
+  it('picks the chain by a server name given apart from the Host, and the virtual host by the Host', () => {
+    const named = resources(
+      [
+        listener(443, [
+          { ...chain('exact', ['a.example.com']), name: 'https/a' },
+          { ...chain('default'), name: 'https/all' },
+        ]),
+      ],
+      [],
+    );
+    named.routes = [
+      res('exact', {
+        name: 'exact',
+        virtualHosts: [
+          {
+            name: 'a',
+            domains: ['a.example.com'],
+            routes: [{ name: 'ra', match: { prefix: '/' }, route: { cluster: 'c1' } }],
+          },
+          {
+            name: 'misdirected/*',
+            domains: ['*'],
+            routes: [{ name: 'm', match: { prefix: '/' }, directResponse: { status: 421 } }],
+          },
+        ],
+      }),
+      res('default', rc('default')),
+    ];
+    const reused = traceRequest(named, {
+      host: 'b.example.com',
+      serverName: 'a.example.com',
+      path: '/',
+      scheme: 'https',
+    });
+    expect(reused).toMatchObject({
+      connection: 'accepted',
+      serverName: 'a.example.com',
+      filterChain: 'https/a',
+      routeConfiguration: 'exact',
+      outcome: { virtualHost: 'misdirected/*', status: 421 },
+    });
+    const own = traceRequest(named, { host: 'a.example.com', path: '/', scheme: 'https' });
+    expect(own).toMatchObject({
+      serverName: 'a.example.com',
+      filterChain: 'https/a',
+      outcome: { route: 'ra' },
+    });
+    const other = traceRequest(named, {
+      host: 'a.example.com',
+      serverName: 'b.example.com',
+      path: '/',
+      port: 443,
+    });
+    expect(other).toMatchObject({
+      serverName: 'b.example.com',
+      filterChain: 'https/all',
+      routeConfiguration: 'default',
+    });
+  });
+
+  it('reports no server name for plain http, a null chain name for an unnamed chain, and the name on refusal', () => {
+    const plain = traceRequest(rs, { host: 'a.example.com', path: '/' });
+    expect(plain).toMatchObject({ connection: 'accepted', filterChain: null });
+    expect(plain).not.toHaveProperty('serverName');
+    expect(traceRequest(rs, { host: 'a', serverName: 'x.example.org', path: '/', port: 8443 })).toEqual({
+      connection: 'refused',
+      port: 8443,
+      serverName: 'x.example.org',
+    });
+  });
 });

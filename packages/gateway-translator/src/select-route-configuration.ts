@@ -3,11 +3,11 @@ import type { EnvoyResources } from './translate-ir.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 
 /**
- * The RouteConfiguration a connection reaches: the Envoy listener on `port`, its filter chain for the
- * TLS server name (most specific serverNames match, else the chain without one), and the RDS name its
- * HttpConnectionManager refers to. Undefined when the port is closed or the chain is not HTTP.
+ * The filter chain a connection reaches: the Envoy listener on `port`, then its chain for the TLS server
+ * name (an exact serverNames entry, else the longest matching wildcard, else the chain without one; the
+ * first of equals). Undefined when the port is closed or no chain matches (Envoy closes the connection).
  */
-export function selectRouteConfiguration(
+export function selectFilterChain(
   resources: EnvoyResources,
   connection: { port: number; serverName?: string },
 ): JsonObject | undefined {
@@ -38,14 +38,30 @@ export function selectRouteConfiguration(
     }
     if (rank >= 0 && (best === undefined || rank > best.rank)) best = { chain, rank };
   }
-  if (best === undefined) return undefined;
-  for (const filter of objects(best.chain['filters'])) {
+  return best?.chain;
+}
+
+/** The RouteConfiguration a filter chain's HttpConnectionManager refers to (by RDS name), if any. */
+function chainRouteConfiguration(resources: EnvoyResources, chain: JsonObject): JsonObject | undefined {
+  for (const filter of objects(chain['filters'])) {
     const config = filter['typedConfig'];
     if (!isJsonObject(config) || !isJsonObject(config['rds'])) continue;
     const name = config['rds']['routeConfigName'];
     return resources.routes.find((r) => r.name === name)?.resource;
   }
   return undefined;
+}
+
+/**
+ * The RouteConfiguration a connection reaches: the filter chain `selectFilterChain` picks and the RDS
+ * name its HttpConnectionManager refers to. Undefined when the port is closed or the chain is not HTTP.
+ */
+export function selectRouteConfiguration(
+  resources: EnvoyResources,
+  connection: { port: number; serverName?: string },
+): JsonObject | undefined {
+  const chain = selectFilterChain(resources, connection);
+  return chain === undefined ? undefined : chainRouteConfiguration(resources, chain);
 }
 
 function objects(v: JsonValue | undefined): JsonObject[] {
@@ -55,25 +71,49 @@ function objects(v: JsonValue | undefined): JsonObject[] {
 export interface TraceRequest extends RouteRequest {
   /** Listener port; defaults to 443 for https and 80 otherwise. */
   port?: number;
+  /**
+   * The TLS server name (SNI) of the connection, which picks the filter chain; the Host still picks the
+   * virtual host, so a Host another HTTPS listener owns shows the 421 of a misdirected request. Defaults
+   * to the Host (without its port) for https, as a client that opens a connection per origin sends it.
+   */
+  serverName?: string;
 }
 
 export type TraceResult =
-  | { connection: 'refused'; port: number }
-  | { connection: 'accepted'; port: number; routeConfiguration: string; outcome: RouteOutcome };
+  | { connection: 'refused'; port: number; serverName?: string }
+  | {
+      connection: 'accepted';
+      port: number;
+      /** The TLS server name the connection carried (none for plain HTTP). */
+      serverName?: string;
+      /** The filter chain that server name picked (null when the chain has no name). */
+      filterChain: string | null;
+      routeConfiguration: string;
+      outcome: RouteOutcome;
+    };
 
 /**
- * What a gateway's proxies do with one request (the trace API): pick the listener and filter chain (SNI =
- * Host for https), then evaluate its RouteConfiguration knowing which clusters exist.
+ * What a gateway's proxies do with one request (the trace API): the listener by port, the filter chain by
+ * the TLS server name (the Host for https unless given apart), then the chain's RouteConfiguration by the
+ * Host and the rest of the request, knowing which clusters exist.
  */
 export function traceRequest(resources: EnvoyResources, request: TraceRequest): TraceResult {
   const port = request.port ?? (request.scheme === 'https' ? 443 : 80);
-  const serverName = request.scheme === 'https' ? request.host.replace(/:\d+$/, '') : undefined;
-  const rc = selectRouteConfiguration(resources, {
-    port,
-    ...(serverName !== undefined ? { serverName } : {}),
-  });
-  if (rc === undefined) return { connection: 'refused', port };
-  const { port: _port, ...routeRequest } = request;
+  const serverName =
+    request.serverName ?? (request.scheme === 'https' ? request.host.replace(/:\d+$/, '') : undefined);
+  const sni = serverName !== undefined ? { serverName } : {};
+  const chain = selectFilterChain(resources, { port, ...sni });
+  const rc = chain === undefined ? undefined : chainRouteConfiguration(resources, chain);
+  if (chain === undefined || rc === undefined) return { connection: 'refused', port, ...sni };
+  const { port: _port, serverName: _serverName, ...routeRequest } = request;
   const outcome = evaluateRoute(rc, routeRequest, { clusters: resources.clusters.map((c) => c.name) });
-  return { connection: 'accepted', port, routeConfiguration: String(rc['name']), outcome };
+  const filterChain = typeof chain['name'] === 'string' ? chain['name'] : null;
+  return {
+    connection: 'accepted',
+    port,
+    ...sni,
+    filterChain,
+    routeConfiguration: String(rc['name']),
+    outcome,
+  };
 }

@@ -44,6 +44,12 @@ export interface EnvoyResources {
 
 export const HTTP_FILTER_CORS = 'envoy.filters.http.cors';
 const ADS: JsonObject = { ads: {}, resourceApiVersion: 'V3' };
+/** A Host that another HTTPS listener of the gateway owns, on this listener's connection (ADR 0451). */
+const MISDIRECTED_ROUTE: JsonObject = {
+  name: 'misdirected-request',
+  match: { prefix: '/' },
+  directResponse: { status: 421 },
+};
 const REDIRECT_CODES: Record<number, string> = {
   301: 'MOVED_PERMANENTLY',
   302: 'FOUND',
@@ -191,7 +197,7 @@ function routeConfiguration(rc: IRRouteConfig): JsonObject {
     out['virtualHosts'] = rc.virtualHosts.map((vh) => ({
       name: vh.name,
       domains: [vh.domain],
-      routes: vh.routes.flatMap(envoyRoutes),
+      routes: vh.misdirected === true ? [MISDIRECTED_ROUTE] : vh.routes.flatMap(envoyRoutes),
     }));
   }
   return out;

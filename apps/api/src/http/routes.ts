@@ -18,6 +18,8 @@ import {
   upsertEndpointSliceInput,
 } from '../modules/endpoints.js';
 import { createGatewayInput, listGatewaysQuery, updateListenersInput } from '../modules/gateways.js';
+import { listGatewayClassesQuery, upsertGatewayClassInput } from '../modules/gateway-classes.js';
+import { listNamespacesQuery, upsertNamespaceInput } from '../modules/namespaces.js';
 import { createPoolInput } from '../modules/pools.js';
 import { diffRevisionsQuery, listRevisionsQuery, traceInput } from '../modules/revisions.js';
 import { listRoutesQuery, updateRouteInput, upsertRouteInput } from '../modules/routes.js';
@@ -45,6 +47,8 @@ const RoutePage = out.pageOf('RoutePage', out.Route);
 const EndpointSlicePage = out.pageOf('EndpointSlicePage', out.EndpointSlice);
 const ServicePage = out.pageOf('ServicePage', out.ServiceObject);
 const ReferenceGrantPage = out.pageOf('ReferenceGrantPage', out.ReferenceGrant);
+const NamespacePage = out.pageOf('NamespacePage', out.NamespaceObject);
+const GatewayClassPage = out.pageOf('GatewayClassPage', out.GatewayClassObject);
 const AuditPage = out.pageOf('AuditPage', out.AuditEvent);
 const RevisionPage = out.named(
   'RevisionPage',
@@ -618,6 +622,84 @@ export function restRoutes(s: Services): RestRoute[] {
       summary: 'Delete a ReferenceGrant',
       status: 204,
       handler: ({ meta, params }) => s.referenceGrants.remove(meta, params.id!),
+    },
+
+    {
+      method: 'PUT',
+      path: '/namespaces',
+      ...upsert('NamespaceResult', 'item', out.NamespaceObject),
+      graphql: { name: 'upsertNamespace' },
+      tag: 'routes',
+      summary: 'Create or update a namespace (its labels, for allowedRoutes selectors) by client uid',
+      body: upsertNamespaceInput,
+      handler: ({ meta, body }) => s.namespaces.upsert(meta, body),
+    },
+    {
+      method: 'GET',
+      path: '/namespaces',
+      response: NamespacePage,
+      graphql: { name: 'namespaces' },
+      tag: 'routes',
+      summary: 'List namespaces with their labels',
+      query: listNamespacesQuery,
+      handler: ({ meta, query }) => s.namespaces.list(meta, query),
+    },
+    {
+      method: 'GET',
+      path: '/namespaces/:id',
+      response: out.NamespaceObject,
+      graphql: { name: 'namespace' },
+      tag: 'routes',
+      summary: 'Get a namespace',
+      handler: ({ meta, params }) => s.namespaces.get(meta, params.id!),
+    },
+    {
+      method: 'DELETE',
+      path: '/namespaces/:id',
+      graphql: { name: 'deleteNamespace' },
+      tag: 'routes',
+      summary: 'Delete a namespace (its labels no longer match selectors)',
+      status: 204,
+      handler: ({ meta, params }) => s.namespaces.remove(meta, params.id!),
+    },
+
+    {
+      method: 'PUT',
+      path: '/gateway-classes',
+      ...upsert('GatewayClassResult', 'item', out.GatewayClassObject),
+      graphql: { name: 'upsertGatewayClass' },
+      tag: 'gateways',
+      summary: 'Create or update a GatewayClass (the template its gateways are built from) by client uid',
+      body: upsertGatewayClassInput,
+      handler: ({ meta, body }) => s.gatewayClasses.upsert(meta, body),
+    },
+    {
+      method: 'GET',
+      path: '/gateway-classes',
+      response: GatewayClassPage,
+      graphql: { name: 'gatewayClasses' },
+      tag: 'gateways',
+      summary: 'List GatewayClasses with their status',
+      query: listGatewayClassesQuery,
+      handler: ({ meta, query }) => s.gatewayClasses.list(meta, query),
+    },
+    {
+      method: 'GET',
+      path: '/gateway-classes/:id',
+      response: out.GatewayClassObject,
+      graphql: { name: 'gatewayClass' },
+      tag: 'gateways',
+      summary: 'Get a GatewayClass with its status',
+      handler: ({ meta, params }) => s.gatewayClasses.get(meta, params.id!),
+    },
+    {
+      method: 'DELETE',
+      path: '/gateway-classes/:id',
+      graphql: { name: 'deleteGatewayClass' },
+      tag: 'gateways',
+      summary: 'Delete a GatewayClass',
+      status: 204,
+      handler: ({ meta, params }) => s.gatewayClasses.remove(meta, params.id!),
     },
 
     {

@@ -283,12 +283,14 @@ export function clustersService({ db }: ServiceDeps) {
         const found = await tx.cluster.findFirst({ where: { ...tenant(meta.principal), id } });
         if (!found) throw AppError.notFound('cluster', id);
         const where = { ...tenant(meta.principal), clusterId: id };
-        const [gateways, routes, slices, services, grants] = await Promise.all([
+        const [gateways, routes, slices, services, grants, namespaces, classes] = await Promise.all([
           tx.gatewayClient.count({ where }),
           tx.route.count({ where }),
           tx.endpointSlice.count({ where }),
           tx.service.count({ where }),
           tx.referenceGrant.count({ where }),
+          tx.namespace.count({ where }),
+          tx.gatewayClass.count({ where }),
         ]);
         const users = Object.entries({
           gateways,
@@ -296,6 +298,8 @@ export function clustersService({ db }: ServiceDeps) {
           'endpoint slices': slices,
           services,
           'reference grants': grants,
+          namespaces,
+          'gateway classes': classes,
         }).filter(([, n]) => n > 0);
         if (users.length > 0) {
           throw new AppError(

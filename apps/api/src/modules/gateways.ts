@@ -20,6 +20,7 @@ import {
   type ServiceDeps,
 } from './common.js';
 import { selectGateways, type GatewayView } from './gateway-repo.js';
+import { templateOf } from './gateway-classes.js';
 import { listenersSchema } from './listeners.js';
 import { attachRoutesToGateway } from './routes.js';
 import { renderDnsName } from './templates.js';
@@ -27,7 +28,10 @@ import { renderDnsName } from './templates.js';
 export const createGatewayInput = z.strictObject({
   name: dnsSubdomain,
   namespace: dnsLabel.default('default'),
-  template: dnsLabel.describe("name of one of the account's templates"),
+  template: dnsLabel.optional().describe("name of one of the account's templates (or give gatewayClassName)"),
+  gatewayClassName: dnsSubdomain
+    .optional()
+    .describe('a GatewayClass of this controller: the gateway is built from its template'),
   clusterId: uuid.optional().describe('workload cluster the Gateway object lives in'),
   clientUid: clientUid
     .optional()
@@ -110,7 +114,7 @@ async function allocateAddress(c: pg.ClientBase, accountId: string, poolName: st
   return { pool, ordinal: offset, address: formatAddress(range.family, range.first + BigInt(offset)) };
 }
 
-type CreateInput = z.output<typeof createGatewayInput>;
+type CreateInput = Omit<z.output<typeof createGatewayInput>, 'template'> & { template: string };
 
 /**
  * Gateway API objects are unique by namespace and name. Gateways created through the API (no workload
@@ -324,7 +328,8 @@ export function gatewaysService({ db }: ServiceDeps) {
 
     async create(meta: CallMeta, input: unknown): Promise<{ gateway: GatewayOut; created: boolean }> {
       requireRole(meta.principal, 'admin');
-      const data = parseInput(createGatewayInput, input);
+      const parsed = parseInput(createGatewayInput, input);
+      const data = { ...parsed, template: await templateOf(db, meta.principal.accountId, parsed) };
       const r = await withPgTx(db.$pool, (c) => createInTx(c, meta, data)).catch((e: unknown) => {
         if (isApiNameViolation(e)) throw nameTaken(data);
         throw e;

@@ -17,6 +17,11 @@ export const diffRevisionsQuery = z.strictObject({ from: version, to: version })
 // A traced request is evaluated against every route of the gateway (with RE2: linear in its size); this bounds it.
 const MAX_TRACE_FIELDS = 100;
 export const traceInput = z.strictObject({
+  revision: version
+    .optional()
+    .describe(
+      'the revision whose configuration to trace (any, tainted ones too); default: the one served now',
+    ),
   port: z
     .number()
     .int()
@@ -24,9 +29,17 @@ export const traceInput = z.strictObject({
     .max(65535)
     .optional()
     .describe('listener port; default: the first HTTP(S) listener'),
-  serverName: z.string().max(253).optional().describe("TLS SNI, to pick an HTTPS listener's filter chain"),
+  serverName: z
+    .string()
+    .min(1)
+    .max(253)
+    .optional()
+    .describe(
+      'TLS server name (SNI): picks the filter chain, while host picks the virtual host; implies https. ' +
+        'Default for https: the host. A host another HTTPS listener owns is a misdirected request (421).',
+    ),
   scheme: z.enum(['http', 'https']).optional(),
-  host: z.string().min(1).max(253),
+  host: z.string().min(1).max(253).describe('the Host header (:authority): picks the virtual host'),
   path: z.string().min(1).max(8192).regex(/^\//, 'must start with "/"'),
   method: z
     .string()
@@ -207,13 +220,20 @@ export function revisionsService({ db }: ServiceDeps) {
     /** What Envoy would do with a request, on the configuration the proxies are served now. */
     async trace(meta: CallMeta, gatewayId: string, input: unknown) {
       await gatewayOf(meta, gatewayId);
-      const req = parseInput(traceInput, input);
+      const { revision, ...req } = parseInput(traceInput, input);
       const row = (
-        await db.$pool.query<Row>(
-          `SELECT ${SUMMARY}, resources FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND status <> 'tainted' ORDER BY version DESC LIMIT 1`,
-          [gatewayId],
-        )
+        revision !== undefined
+          ? await db.$pool.query<Row>(
+              `SELECT ${SUMMARY}, resources FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND version = $2`,
+              [gatewayId, revision],
+            )
+          : await db.$pool.query<Row>(
+              `SELECT ${SUMMARY}, resources FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND status <> 'tainted' ORDER BY version DESC LIMIT 1`,
+              [gatewayId],
+            )
       ).rows[0];
+      if (revision !== undefined && !row)
+        throw new AppError('NotFound', `revision: revision ${revision} of gateway ${gatewayId} not found`);
       if (!row?.resources?.listeners)
         throw new AppError('Conflict', `gateway ${gatewayId} has no served configuration yet`);
       const resources = {
@@ -229,17 +249,19 @@ export function revisionsService({ db }: ServiceDeps) {
           (l.resource as { address?: { socketAddress?: { portValue?: number } } }).address?.socketAddress
             ?.portValue,
       );
-      const { serverName, ...request } = req;
-      const tls = serverName ? { host: serverName, scheme: 'https' as const } : {};
+      // SNI and Host stay apart: a reused connection carries one listener's server name and another's Host.
+      const tls = req.serverName !== undefined ? { scheme: req.scheme ?? ('https' as const) } : {};
       // Without a port: the first listener that routes HTTP, as traceInput documents.
       const candidates =
         req.port !== undefined ? [req.port] : ports.filter((p): p is number => p !== undefined);
       for (const port of candidates) {
-        const t = traceRequest(resources, { ...request, ...tls, port });
+        const t = traceRequest(resources, { ...req, ...tls, port });
         if (t.connection === 'accepted')
           return {
             revision: row.version,
             port,
+            serverName: t.serverName ?? null,
+            filterChain: t.filterChain,
             routeConfiguration: t.routeConfiguration,
             outcome: t.outcome,
           };

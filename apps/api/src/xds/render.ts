@@ -16,6 +16,7 @@ import {
   type TranslateInput,
   type TranslateStatus,
 } from '@epic/gateway-translator';
+import { agreedLabels } from '../modules/namespaces.js';
 
 /**
  * Store → translator input → Envoy resources for one gateway, read in the reconciler's transaction.
@@ -188,7 +189,15 @@ export async function loadTranslateInput(
     certificatePem: r.certificate,
     privateKey: new Secret(SEALED_PREFIX + r.encryptedKey),
   }));
-  const namespaceNames = new Set([gw.namespace, ...routes.map((r) => r.namespace), ...nss]);
+  const namespaceNames = [...new Set([gw.namespace, ...routes.map((r) => r.namespace), ...nss])].sort();
+  const labels = agreedLabels(
+    (
+      await c.query<{ name: string; labels: unknown }>(
+        `SELECT name, labels FROM "Namespace" WHERE "accountId" = $1::uuid AND name = ANY($2::text[]) ORDER BY name, id`,
+        [gw.accountId, namespaceNames],
+      )
+    ).rows,
+  );
   return {
     accountName: gw.accountName,
     input: {
@@ -205,7 +214,7 @@ export async function loadTranslateInput(
       referenceGrants: grants,
       services,
       certificates,
-      namespaces: [...namespaceNames].sort().map((name) => ({ name, labels: {} })),
+      namespaces: namespaceNames.map((name) => ({ name, labels: labels.get(name) ?? {} })),
       ...(gw.envoyFragments && Object.keys(gw.envoyFragments).length ? { fragments: gw.envoyFragments } : {}),
     },
   };

@@ -1,6 +1,7 @@
 // Spec corpora for the cross-check against the upstream CRD schemas.
 
-export type Kind = 'HTTPRoute' | 'GRPCRoute' | 'TCPRoute' | 'TLSRoute' | 'Gateway' | 'ReferenceGrant';
+export type Kind =
+  'HTTPRoute' | 'GRPCRoute' | 'TCPRoute' | 'TLSRoute' | 'Gateway' | 'GatewayClass' | 'ReferenceGrant';
 
 export interface InvalidCase {
   name: string;
@@ -66,12 +67,19 @@ export const baseReferenceGrant = () => ({
   to: [{ group: '', kind: 'Service' }],
 });
 
+export const baseGatewayClass = () => ({
+  controllerName: 'epic-gateway.io/gateway-controller',
+  parametersRef: { group: 'epic-gateway.io', kind: 'Template', name: 'web' },
+  description: 'Gateways built from the web template',
+});
+
 const bases: Record<Kind, () => Record<string, unknown>> = {
   HTTPRoute: baseHTTPRoute,
   GRPCRoute: baseGRPCRoute,
   TCPRoute: baseTCPRoute,
   TLSRoute: baseTLSRoute,
   Gateway: baseGateway,
+  GatewayClass: baseGatewayClass,
   ReferenceGrant: baseReferenceGrant,
 };
 
@@ -582,6 +590,12 @@ export const invalidCases: InvalidCase[] = [
     'cel',
     'listeners.0.hostname',
   ),
+  // GatewayClass.
+  mutate('GatewayClass', 'without controllerName', 'controllerName', DELETE, 'schema'),
+  mutate('GatewayClass', 'controllerName without a domain prefix', 'controllerName', 'controller', 'schema'),
+  mutate('GatewayClass', 'description longer than 64', 'description', 'd'.repeat(65), 'schema'),
+  mutate('GatewayClass', 'parametersRef without kind', 'parametersRef.kind', DELETE, 'schema'),
+  mutate('GatewayClass', 'parametersRef namespace not a label', 'parametersRef.namespace', 'Infra', 'schema'),
   // ReferenceGrant.
   mutate('ReferenceGrant', 'from without namespace', 'from.0.namespace', DELETE, 'schema'),
   mutate('ReferenceGrant', 'empty to', 'to', [], 'schema'),
@@ -591,6 +605,12 @@ export const invalidCases: InvalidCase[] = [
 /** Valid specs beyond the upstream examples: every field exercised at least once. */
 export const validCases: { name: string; kind: Kind; spec: unknown }[] = [
   { name: 'HTTPRoute base', kind: 'HTTPRoute', spec: baseHTTPRoute() },
+  { name: 'GatewayClass base', kind: 'GatewayClass', spec: baseGatewayClass() },
+  {
+    name: 'GatewayClass with only a controller',
+    kind: 'GatewayClass',
+    spec: { controllerName: 'epic-gateway.io/gateway-controller' },
+  },
   { name: 'HTTPRoute empty spec (defaults)', kind: 'HTTPRoute', spec: {} },
   {
     name: 'HTTPRoute with every filter',

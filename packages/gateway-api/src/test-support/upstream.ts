@@ -53,6 +53,7 @@ const CRD_FILES: Record<string, string> = {
   TCPRoute: 'gateway.networking.k8s.io_tcproutes.yaml',
   TLSRoute: 'gateway.networking.k8s.io_tlsroutes.yaml',
   Gateway: 'gateway.networking.k8s.io_gateways.yaml',
+  GatewayClass: 'gateway.networking.k8s.io_gatewayclasses.yaml',
   ReferenceGrant: 'gateway.networking.k8s.io_referencegrants.yaml',
 };
 
@@ -96,7 +97,8 @@ function toJsonSchema(node: unknown): Schema {
   if (node === null || typeof node !== 'object') return node as Schema;
   const out: Schema = {};
   for (const [key, value] of Object.entries(node)) {
-    if (key.startsWith('x-kubernetes-') || key === 'description') continue;
+    // A string `description` is documentation; an object one is a property named "description" (GatewayClass).
+    if (key.startsWith('x-kubernetes-') || (key === 'description' && typeof value === 'string')) continue;
     if (key === 'nullable') continue;
     out[key] = key === 'default' || key === 'enum' ? value : toJsonSchema(value);
   }

@@ -101,6 +101,8 @@ const Request = z.strictObject({
   path: z.string().min(1),
   method: z.string().optional(),
   scheme: z.enum(['http', 'https']).optional(),
+  /** TLS server name, when it differs from the Host (a reused connection): picks the filter chain. */
+  serverName: z.string().min(1).optional(),
   headers: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
   query: z.record(z.string(), z.string()).optional(),
   expect: Expect,
@@ -152,7 +154,7 @@ const Fixture = z.strictObject({
 export interface FixtureRequest {
   name?: string;
   port?: number;
-  request: RouteRequest;
+  request: RouteRequest & { serverName?: string };
   expect: Expectation;
 }
 
@@ -243,9 +245,10 @@ export function parseFixture(doc: unknown): ParsedFixture {
   };
   if (f.fragments !== undefined) input.fragments = f.fragments as TemplateFragments;
   const requests = f.requests.map((r) => {
-    const request: RouteRequest = { host: r.host, path: r.path };
+    const request: FixtureRequest['request'] = { host: r.host, path: r.path };
     if (r.method !== undefined) request.method = r.method;
     if (r.scheme !== undefined) request.scheme = r.scheme;
+    if (r.serverName !== undefined) request.serverName = r.serverName;
     if (r.headers !== undefined) request.headers = r.headers;
     if (r.query !== undefined) request.query = r.query;
     const out: FixtureRequest = { request, expect: r.expect };

@@ -288,6 +288,37 @@ export const ReferenceGrant = named(
     updatedAt: dateTime,
   }),
 );
+export const NamespaceObject = named(
+  'NamespaceObject',
+  z.strictObject({
+    id,
+    clusterId: id.nullable(),
+    clientUid: z.string(),
+    name: z.string(),
+    labels: z.record(z.string(), z.string()).describe('kubernetes.io/metadata.name is implied, not listed'),
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  }),
+);
+export const GatewayClassObject = named(
+  'GatewayClassObject',
+  z.strictObject({
+    id,
+    clusterId: id.nullable(),
+    clientUid: z.string(),
+    name: z.string(),
+    spec: z.record(z.string(), z.unknown()),
+    generation: z.number().int(),
+    status: z.strictObject({
+      conditions: z.array(Condition),
+      supportedFeatures: z
+        .array(z.strictObject({ name: z.string() }))
+        .describe('what gateways of the class support (Gateway API conformance feature names)'),
+    }),
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  }),
+);
 export const Certificate = named(
   'Certificate',
   z.strictObject({
@@ -338,6 +369,8 @@ export const Trace = named(
   z.strictObject({
     revision: z.number().int(),
     port: z.number().int(),
+    serverName: z.string().nullable().describe('the TLS server name the connection carried; null for http'),
+    filterChain: z.string().nullable().describe('the filter chain of the listener that server name picked'),
     routeConfiguration: z.string().nullable(),
     outcome: z.unknown().describe('the route-table evaluator outcome: matched route, action, clusters'),
   }),

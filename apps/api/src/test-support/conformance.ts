@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { parseAllDocuments } from 'yaml';
+import { createReconciler } from '../reconciler/reconciler.js';
+import { createAccount, rest, type TestEnv } from './harness.js';
+import { testCertA } from './tls-fixture.js';
+
+// The upstream conformance manifests (vendored under k8s/gateway-api/conformance, unchanged) applied through
+// the API, one account per test: the base manifests' Namespaces (with their labels) and the Gateways, Services
+// and certificates the test's routes name, then the test's own objects. Services get static endpoints in
+// place of the suite's pods; Secrets named by listeners get a test certificate. What each test expects is
+// asserted by the caller, from the specification (the suite's Go assertions are not vendored).
+
+const conformanceDir = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../../../k8s/gateway-api/conformance',
+);
+
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: Record<string, unknown>;
+}
+
+function manifests(file: string): K8sObject[] {
+  return parseAllDocuments(readFileSync(path.join(conformanceDir, file), 'utf8'))
+    .map((d) => d.toJS() as K8sObject | null)
+    .filter((o): o is K8sObject => o !== null);
+}
+
+/** Address pools may not overlap across accounts: each applied test gets its own. */
+let applied = 0;
+
+const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute']);
+
+export interface AppliedTest {
+  key: string;
+  /** EPIC ids by `namespace/name` of the applied Gateways and routes. */
+  gateways: Map<string, string>;
+  routes: Map<string, string>;
+}
+
+type Ref = { name: string; namespace?: string; port?: number; kind?: string; group?: string };
+
+/**
+ * Applies one conformance test's manifests (`tests/<file>`) through the API in a fresh account and renders
+ * its gateways. `namespaceLabels: false` leaves the Namespaces out (selectors then see only the implied
+ * `kubernetes.io/metadata.name`).
+ */
+export async function applyConformanceTest(
+  env: TestEnv,
+  test: string,
+  account: string,
+  opts: { namespaceLabels?: boolean } = {},
+): Promise<AppliedTest> {
+  const { key } = await createAccount(env, account);
+  const must = async (...[method, url, payload]: [Parameters<typeof rest>[1], string, unknown]) => {
+    const r = await rest(env, method, url, key, payload);
+    if (r.status >= 300) throw new Error(`${method} ${url}: ${r.status} ${r.raw}`);
+    return r.body;
+  };
+  const base = manifests('base-manifests.yaml');
+  const own = manifests(`tests/${test}`);
+  const all = [...base, ...own];
+  const find = (kind: string, namespace: string, name: string) =>
+    all.find(
+      (o) => o.kind === kind && o.metadata.name === name && (o.metadata.namespace ?? '') === namespace,
+    );
+
+  const routes = own.filter((o) => ROUTE_KINDS.has(o.kind));
+  const ns = (o: K8sObject) => o.metadata.namespace ?? 'default';
+  const gatewayKeys = new Set<string>();
+  const serviceKeys = new Set<string>();
+  for (const r of routes) {
+    for (const p of ((r.spec?.['parentRefs'] ?? []) as Ref[]).filter(
+      (p) => (p.kind ?? 'Gateway') === 'Gateway',
+    ))
+      gatewayKeys.add(`${p.namespace ?? ns(r)}/${p.name}`);
+    for (const rule of (r.spec?.['rules'] ?? []) as { backendRefs?: Ref[] }[])
+      for (const b of rule.backendRefs ?? [])
+        if ((b.kind ?? 'Service') === 'Service' && (b.group ?? '') === '')
+          serviceKeys.add(`${b.namespace ?? ns(r)}/${b.name}`);
+  }
+
+  if (opts.namespaceLabels !== false) {
+    for (const n of all.filter((o) => o.kind === 'Namespace'))
+      await must('PUT', '/namespaces', { name: n.metadata.name, labels: n.metadata.labels ?? {} });
+  }
+  applied += 1;
+  await must('POST', '/address-pools', { name: 'pub', spec: `10.90.${applied}.0/28` });
+  await must('POST', '/templates', {
+    name: 'conformance',
+    poolName: 'pub',
+    dnsNameTemplate: '{gateway}.example.com',
+  });
+
+  const certificates = new Set<string>();
+  const gateways = new Map<string, string>();
+  for (const gk of [...gatewayKeys].sort()) {
+    const [namespace, name] = gk.split('/') as [string, string];
+    const gw = find('Gateway', namespace, name);
+    if (gw === undefined) continue;
+    const listeners = (gw.spec?.['listeners'] ?? []) as { tls?: { certificateRefs?: Ref[] } }[];
+    for (const l of listeners)
+      for (const c of l.tls?.certificateRefs ?? []) {
+        const ck = `${c.namespace ?? namespace}/${c.name}`;
+        if (certificates.has(ck)) continue;
+        certificates.add(ck);
+        await must('PUT', '/certificates', {
+          namespace: c.namespace ?? namespace,
+          name: c.name,
+          ...testCertA,
+        });
+      }
+    const created = await must('POST', '/gateways', { name, namespace, template: 'conformance', listeners });
+    gateways.set(gk, created['id'] as string);
+  }
+
+  let host = 0;
+  for (const sk of [...serviceKeys].sort()) {
+    const [namespace, name] = sk.split('/') as [string, string];
+    const svc = find('Service', namespace, name);
+    if (svc === undefined) continue;
+    const ports = (svc.spec?.['ports'] ?? []) as {
+      name?: string;
+      port: number;
+      targetPort?: number;
+      protocol?: string;
+    }[];
+    await must('PUT', '/services', {
+      namespace,
+      name,
+      ports: ports.map((p) => ({
+        ...(p.name !== undefined ? { name: p.name } : {}),
+        port: p.port,
+        ...(typeof p.targetPort === 'number' ? { targetPort: p.targetPort } : {}),
+        ...(p.protocol !== undefined ? { protocol: p.protocol } : {}),
+      })),
+    });
+    host += 1;
+    await must('PUT', `/static-endpoints/${namespace}/${name}`, {
+      ports: ports.map((p) => ({
+        ...(p.name !== undefined ? { name: p.name } : {}),
+        port: typeof p.targetPort === 'number' ? p.targetPort : p.port,
+      })),
+      endpoints: [{ address: `10.91.${Math.floor(host / 250)}.${(host % 250) + 1}` }],
+    });
+  }
+
+  for (const g of own.filter((o) => o.kind === 'ReferenceGrant'))
+    await must('PUT', '/reference-grants', { namespace: ns(g), name: g.metadata.name, spec: g.spec });
+
+  const routeIds = new Map<string, string>();
+  for (const r of routes) {
+    const created = await must('POST', '/routes', {
+      kind: r.kind,
+      name: r.metadata.name,
+      namespace: ns(r),
+      spec: r.spec,
+    });
+    routeIds.set(`${ns(r)}/${r.metadata.name}`, created['id'] as string);
+  }
+  await reconcile(env);
+  return { key, gateways, routes: routeIds };
+}
+
+/** Renders every gateway with pending changes (the reconciler the API process would run). */
+export async function reconcile(env: TestEnv): Promise<void> {
+  await createReconciler({
+    db: env.db,
+    databaseUrl: env.url,
+    log: pino({ level: 'silent' }),
+    resyncSeconds: 3600,
+  }).drain();
+}
