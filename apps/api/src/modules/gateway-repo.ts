@@ -27,12 +27,10 @@ export interface GatewayView {
 }
 
 /**
- * The page is built in PostgreSQL as one JSON array in the API's shape (json_agg), so Node parses one
- * value with JSON.parse instead of decoding every row's columns and re-shaping each row; the timestamps
- * travel as epoch milliseconds (timestamp(3) holds UTC) and become Dates here.
+ * One gateway as a JSON object in the API's shape, keys in the order of the REST response schema
+ * (http/schemas/outputs.ts `Gateway`); `timestamp` renders a timestamp(3) column (UTC without a zone).
  */
-const VIEW = (inner: string) => `
-  SELECT COALESCE(json_agg(json_build_object(
+const GATEWAY_OBJECT = (timestamp: (column: string) => string) => `json_build_object(
            'id', g.id, 'accountId', g."accountId", 'name', g.name, 'namespace', g.namespace,
            'sharingKey', g."sharingKey", 'listeners', g.listeners, 'address', g.address,
            'poolId', (SELECT x."poolId" FROM "AddressAllocation" x WHERE x."gatewayId" = g.id),
@@ -42,9 +40,22 @@ const VIEW = (inner: string) => `
            'template', json_build_object('id', g."templateId", 'name', g."templateName"),
            'clients', COALESCE((SELECT json_agg(json_build_object('clusterId', c."clusterId", 'namespace', c.namespace, 'name', c.name, 'clientUid', c."clientUid") ORDER BY c."createdAt", c.id)
                                 FROM "GatewayClient" c WHERE c."gatewayId" = g.id), '[]'::json),
-           'createdAt', (extract(epoch FROM g."createdAt") * 1000)::bigint,
-           'updatedAt', (extract(epoch FROM g."updatedAt") * 1000)::bigint
-         ) ORDER BY g."createdAt", g.id), '[]'::json) AS page
+           'createdAt', ${timestamp('g."createdAt"')},
+           'updatedAt', ${timestamp('g."updatedAt"')}
+         )`;
+
+/** Epoch milliseconds, which selectGateways turns into Dates. */
+const epochMs = (column: string) => `(extract(epoch FROM ${column}) * 1000)::bigint`;
+/** Date#toISOString's text (what the REST serialiser writes for a Date), e.g. 2026-12-03T07:00:00.123Z. */
+const isoText = (column: string) => `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * The page is built in PostgreSQL as one JSON array in the API's shape (json_agg), so Node parses one
+ * value with JSON.parse instead of decoding every row's columns and re-shaping each row; the timestamps
+ * travel as epoch milliseconds (timestamp(3) holds UTC) and become Dates here.
+ */
+const VIEW = (inner: string) => `
+  SELECT COALESCE(json_agg(${GATEWAY_OBJECT(epochMs)} ORDER BY g."createdAt", g.id), '[]'::json) AS page
   FROM (${inner}) g`;
 
 export interface GatewayFilter {
@@ -58,11 +69,8 @@ export interface GatewayFilter {
   after?: { createdAt: Date; id: string };
 }
 
-export async function selectGateways(
-  q: pg.Pool | pg.ClientBase,
-  f: GatewayFilter,
-  limit: number,
-): Promise<GatewayView[]> {
+/** The page's WHERE clause and its parameters: every query is scoped by the account ($1). */
+function whereOf(f: GatewayFilter): { where: string[]; params: unknown[] } {
   const where = ['g."accountId" = $1::uuid'];
   const params: unknown[] = [f.accountId];
   const add = (sql: (n: string) => string, value: unknown) => {
@@ -85,22 +93,69 @@ export async function selectGateways(
     params.push(f.after.createdAt.toISOString().replace('Z', ''), f.after.id);
     where.push(`(g."createdAt", g.id) > ($${params.length - 1}, $${params.length}::uuid)`);
   }
+  return { where, params };
+}
+
+const PAGE_FROM = (where: string[], limitParam: string) =>
+  `SELECT g.*, t.name AS "templateName" FROM "Gateway" g JOIN "Template" t ON t.id = g."templateId"
+   WHERE ${where.join(' AND ')} ORDER BY g."createdAt", g.id LIMIT ${limitParam}`;
+
+export async function selectGateways(
+  q: pg.Pool | pg.ClientBase,
+  f: GatewayFilter,
+  limit: number,
+): Promise<GatewayView[]> {
+  const { where, params } = whereOf(f);
   params.push(limit);
   const r = await q.query<{
     page: Array<
       Omit<GatewayView, 'createdAt' | 'updatedAt'> & Record<'createdAt' | 'updatedAt', number | Date>
     >;
-  }>(
-    VIEW(
-      `SELECT g.*, t.name AS "templateName" FROM "Gateway" g JOIN "Template" t ON t.id = g."templateId"
-       WHERE ${where.join(' AND ')} ORDER BY g."createdAt", g.id LIMIT $${params.length}`,
-    ),
-    params,
-  );
+  }>(VIEW(PAGE_FROM(where, `$${params.length}`)), params);
   const page = r.rows[0]!.page;
   for (const g of page) {
     g.createdAt = new Date(g.createdAt);
     g.updatedAt = new Date(g.updatedAt);
   }
   return page as GatewayView[];
+}
+
+/** A page as REST sends it: the `items` array as JSON text, and the keyset of its last item when more follow. */
+export interface GatewayPageJson {
+  items: string;
+  next: { createdAt: Date; id: string } | null;
+}
+
+/**
+ * The REST list page as JSON text built by PostgreSQL, byte for byte what the response schema's serialiser
+ * writes for the same page except for the whitespace and key order inside the stored JSON columns
+ * (listeners, conditions, listener status): Node sends it without parsing and re-serialising ~86 KB per
+ * page of 100, the largest part of a list request's cost (docs/benchmarks/api.md).
+ */
+export async function selectGatewayPageJson(
+  q: pg.Pool | pg.ClientBase,
+  f: GatewayFilter,
+  limit: number,
+): Promise<GatewayPageJson> {
+  const { where, params } = whereOf(f);
+  params.push(limit);
+  const n = `$${params.length}::int`;
+  // One row more than the page tells whether another page follows.
+  const r = await q.query<{ items: string; more: boolean; lastAt: string | null; lastId: string | null }>(
+    `SELECT COALESCE(json_agg(${GATEWAY_OBJECT(isoText)} ORDER BY g."createdAt", g.id) FILTER (WHERE g.n <= ${n}), '[]'::json)::text AS items,
+            count(*) > ${n} AS more,
+            max(${epochMs('g."createdAt"')}) FILTER (WHERE g.n = ${n})::text AS "lastAt",
+            max(g.id::text) FILTER (WHERE g.n = ${n}) AS "lastId"
+     FROM (SELECT p.*, row_number() OVER (ORDER BY p."createdAt", p.id) AS n
+           FROM (${PAGE_FROM(where, `${n} + 1`)}) p) g`,
+    params,
+  );
+  const row = r.rows[0]!;
+  return {
+    items: row.items,
+    next:
+      row.more && row.lastAt !== null && row.lastId !== null
+        ? { createdAt: new Date(Number(row.lastAt)), id: row.lastId }
+        : null,
+  };
 }

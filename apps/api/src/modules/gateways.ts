@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { requireRole, type Principal } from '../auth/principal.js';
 import { canonicalize, type JsonValue } from '@epic/gateway-translator';
 import { withPgTx } from '../db/client.js';
-import { decodeCursor, pageOf } from '../lib/cursor.js';
+import { decodeCursor, encodeCursor, pageOf } from '../lib/cursor.js';
 import { AppError } from '../lib/errors.js';
 import { allocatableOffsets, formatAddress, parsePoolSpec } from '../lib/ip.js';
 import { parseInput } from '../lib/validate.js';
@@ -19,7 +19,12 @@ import {
   type CallMeta,
   type ServiceDeps,
 } from './common.js';
-import { selectGateways, type GatewayView } from './gateway-repo.js';
+import {
+  selectGatewayPageJson,
+  selectGateways,
+  type GatewayFilter,
+  type GatewayView,
+} from './gateway-repo.js';
 import { listenersSchema } from './listeners.js';
 import { attachRoutesToGateway } from './routes.js';
 import { renderDnsName } from './templates.js';
@@ -308,6 +313,20 @@ async function createInTx(
   return { id, created: true };
 }
 
+/** The repository filter of a list query, scoped to the caller's account. */
+function filterOf(principal: Principal, q: z.infer<typeof listGatewaysQuery>): GatewayFilter {
+  const [type, status] = q.condition?.split('=') ?? [];
+  return {
+    accountId: principal.accountId,
+    ...(q.name ? { name: q.name } : {}),
+    ...(q.namespace ? { namespace: q.namespace } : {}),
+    ...(q.template ? { template: q.template } : {}),
+    ...(q.clusterId ? { clusterId: q.clusterId } : {}),
+    ...(type && status ? { condition: { type, status } } : {}),
+    ...(q.cursor ? { after: decodeCursor(q.cursor) } : {}),
+  };
+}
+
 /** The API's view of a gateway (selectGateways builds it in SQL). */
 export type GatewayOut = GatewayView;
 
@@ -334,22 +353,19 @@ export function gatewaysService({ db }: ServiceDeps) {
 
     async list(meta: CallMeta, query: unknown) {
       const q = parseInput(listGatewaysQuery, query);
-      const [type, status] = q.condition?.split('=') ?? [];
-      const rows = await selectGateways(
-        db.$pool,
-        {
-          accountId: meta.principal.accountId,
-          ...(q.name ? { name: q.name } : {}),
-          ...(q.namespace ? { namespace: q.namespace } : {}),
-          ...(q.template ? { template: q.template } : {}),
-          ...(q.clusterId ? { clusterId: q.clusterId } : {}),
-          ...(type && status ? { condition: { type, status } } : {}),
-          ...(q.cursor ? { after: decodeCursor(q.cursor) } : {}),
-        },
-        q.limit + 1,
-      );
-      const page = pageOf(rows, q.limit);
-      return page;
+      const rows = await selectGateways(db.$pool, filterOf(meta.principal, q), q.limit + 1);
+      return pageOf(rows, q.limit);
+    },
+
+    /**
+     * The same page as `list`, as the JSON text REST answers (`{ items, nextCursor }`), built in PostgreSQL
+     * (selectGatewayPageJson): what the REST face sends without parsing and re-serialising it.
+     */
+    async listJson(meta: CallMeta, query: unknown): Promise<string> {
+      const q = parseInput(listGatewaysQuery, query);
+      const page = await selectGatewayPageJson(db.$pool, filterOf(meta.principal, q), q.limit);
+      const next = page.next ? JSON.stringify(encodeCursor(page.next)) : 'null';
+      return `{"items":${page.items},"nextCursor":${next}}`;
     },
 
     async updateListeners(meta: CallMeta, id: string, input: unknown) {

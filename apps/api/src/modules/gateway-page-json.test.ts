@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiKeyAuthenticator } from '../auth/authenticate.js';
+import type { Principal } from '../auth/principal.js';
+import { auth, createAccount, testEnv, type TestEnv } from '../test-support/harness.js';
+
+// REST sends the gateway list as JSON text that PostgreSQL builds (selectGatewayPageJson); it must be the
+// same JSON as the page the service returns (what the response schema serialised before), page after page.
+let env: TestEnv;
+let key: string;
+let principal: Principal;
+
+async function rest(query: string) {
+  const r = await env.app.inject({ method: 'GET', url: `/api/v1/gateways${query}`, headers: auth(key) });
+  expect(r.statusCode, r.body).toBe(200);
+  expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
+  return r.json() as { items: Array<Record<string, unknown>>; nextCursor: string | null };
+}
+
+/** What the service's page is as JSON (Dates as Date#toISOString, as the response serialiser writes them). */
+async function servicePage(query: Record<string, unknown>) {
+  const page = await env.app.services.gateways.list({ principal, requestId: 't' }, query);
+  return JSON.parse(JSON.stringify(page)) as unknown;
+}
+
+beforeAll(async () => {
+  env = await testEnv();
+  ({ key } = await createAccount(env, 'pages'));
+  const other = await createAccount(env, 'neighbour');
+  principal = (await apiKeyAuthenticator(env.db)(`Bearer ${key}`))!;
+  for (const [k, spec] of [
+    [key, '10.20.0.0/24'],
+    [other.key, '10.21.0.0/24'],
+  ] as const) {
+    const post = (url: string, payload: Record<string, unknown>) =>
+      env.app.inject({ method: 'POST', url: `/api/v1${url}`, headers: auth(k), payload });
+    await post('/address-pools', { name: 'pub', spec });
+    await post('/templates', {
+      name: 'gw',
+      poolName: 'pub',
+      dnsNameTemplate: '{gateway}.{account}.example.com',
+    });
+  }
+  const cluster = await env.app.inject({
+    method: 'POST',
+    url: '/api/v1/clusters',
+    headers: auth(key),
+    payload: { name: 'eu' },
+  });
+  const gateways: Array<Record<string, unknown>> = [
+    { name: 'plain', template: 'gw', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+    {
+      name: 'shared',
+      namespace: 'edge',
+      template: 'gw',
+      sharingKey: 'team-a',
+      clusterId: cluster.json().id,
+      listeners: [
+        { name: 'web', hostname: '*.example.com', port: 8080, protocol: 'HTTP' },
+        { name: 'api', port: 8081, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } },
+      ],
+    },
+    { name: 'third', template: 'gw', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+    { name: 'fourth', template: 'gw', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+  ];
+  for (const g of gateways) {
+    const r = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/gateways',
+      headers: auth(key),
+      payload: g,
+    });
+    expect(r.statusCode, r.body).toBe(201);
+  }
+  await env.app.inject({
+    method: 'POST',
+    url: '/api/v1/gateways',
+    headers: auth(other.key),
+    payload: { name: 'theirs', template: 'gw', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+  });
+  // Status as the reconciler writes it, with text that needs escaping, and timestamps with milliseconds.
+  await env.db.$pool.query(
+    `UPDATE "Gateway" SET conditions = $1::jsonb, "listenerStatus" = $2::jsonb,
+            "createdAt" = '2026-01-02 03:04:05.007', "updatedAt" = '2026-01-02 03:04:05.090'
+     WHERE name = 'shared'`,
+    [
+      JSON.stringify([
+        {
+          type: 'Accepted',
+          status: 'False',
+          reason: 'Invalid',
+          message: 'a "quoted"\nline, a tab\t, a back\\slash, é and 😀',
+          observedGeneration: 1,
+          lastTransitionTime: '2026-01-02T03:04:05Z',
+        },
+      ]),
+      JSON.stringify([
+        {
+          name: 'web',
+          supportedKinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }],
+          attachedRoutes: 2,
+          conditions: [],
+        },
+      ]),
+    ],
+  );
+});
+afterAll(() => env?.close());
+
+describe('the REST gateway list built in PostgreSQL', () => {
+  it('is the service page, whole and page after page, with the same cursors', async () => {
+    const whole = await rest('?limit=100');
+    expect(whole.items.map((g) => g.name)).toEqual(['shared', 'plain', 'third', 'fourth']);
+    expect(whole).toEqual(await servicePage({ limit: 100 }));
+    expect(whole.nextCursor).toBeNull();
+
+    let cursor: string | null = null;
+    const seen: unknown[] = [];
+    do {
+      const q: string = `?limit=3${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = await rest(q);
+      expect(page).toEqual(await servicePage({ limit: 3, ...(cursor ? { cursor } : {}) }));
+      seen.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(whole.items);
+
+    const exact = await rest('?limit=4');
+    expect(exact.nextCursor).toBeNull();
+    expect((await rest('?limit=1')).nextCursor).toBe(
+      ((await servicePage({ limit: 1 })) as { nextCursor: string }).nextCursor,
+    );
+  });
+
+  it('keeps the shape of every field: dates, nulls, clients, status and escaped text', async () => {
+    const [shared] = (await rest('?limit=1')).items;
+    expect(shared).toMatchObject({
+      name: 'shared',
+      namespace: 'edge',
+      sharingKey: 'team-a',
+      createdAt: '2026-01-02T03:04:05.007Z',
+      updatedAt: '2026-01-02T03:04:05.090Z',
+      conditions: [{ message: 'a "quoted"\nline, a tab\t, a back\\slash, é and 😀' }],
+      status: { listeners: [{ name: 'web', attachedRoutes: 2 }] },
+      clients: [{ namespace: 'edge', name: 'shared' }],
+    });
+    const plain = (await rest('?name=plain')).items[0]!;
+    expect(plain.sharingKey).toBeNull();
+    expect(plain.clients).toEqual([
+      { clusterId: null, namespace: 'default', name: 'plain', clientUid: expect.any(String) },
+    ]);
+  });
+
+  it('applies every filter as the service does, within the account', async () => {
+    for (const [q, query] of [
+      ['?namespace=edge', { namespace: 'edge' }],
+      ['?name=theirs', { name: 'theirs' }],
+      ['?template=gw&limit=2', { template: 'gw', limit: 2 }],
+      ['?condition=Accepted=False', { condition: 'Accepted=False' }],
+    ] as const) {
+      expect(await rest(q)).toEqual(await servicePage(query));
+    }
+    expect((await rest('?name=theirs')).items).toEqual([]);
+  });
+});
