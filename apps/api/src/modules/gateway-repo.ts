@@ -52,7 +52,9 @@ const isoText = (column: string) => `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS
  * The page's gateways (`inner` selects them, ordered and limited) with what the object needs from other
  * tables: the pool of each one's address and its clients. The clients of the whole page are aggregated in
  * one grouped pass, not one ordered aggregate per gateway: per gateway, the aggregate's sort cost ~0.03 ms,
- * three quarters of the page query (docs/benchmarks/api.md). `n` numbers the gateways in page order.
+ * three quarters of the page query (docs/benchmarks/api.md). Both lookups go through the gatewayId
+ * indexes (`= ANY (ARRAY(…))`, a scalar subquery): a join would scan the tables of every account.
+ * `n` numbers the gateways in page order.
  */
 const PAGE_ROWS = (inner: string) => `
   WITH p AS MATERIALIZED (${inner}),
@@ -60,11 +62,11 @@ const PAGE_ROWS = (inner: string) => `
     SELECT c."gatewayId",
            json_agg(json_build_object('clusterId', c."clusterId", 'namespace', c.namespace, 'name', c.name, 'clientUid', c."clientUid")
                     ORDER BY c."createdAt", c.id) AS "clientList"
-    FROM "GatewayClient" c WHERE c."gatewayId" IN (SELECT id FROM p)
+    FROM "GatewayClient" c WHERE c."gatewayId" = ANY (ARRAY(SELECT id FROM p))
     GROUP BY c."gatewayId")
-  SELECT p.*, x."poolId" AS "allocationPoolId", cl."clientList",
-         row_number() OVER (ORDER BY p."createdAt", p.id) AS n
-  FROM p LEFT JOIN "AddressAllocation" x ON x."gatewayId" = p.id LEFT JOIN cl ON cl."gatewayId" = p.id`;
+  SELECT p.*, (SELECT x."poolId" FROM "AddressAllocation" x WHERE x."gatewayId" = p.id) AS "allocationPoolId",
+         cl."clientList", row_number() OVER (ORDER BY p."createdAt", p.id) AS n
+  FROM p LEFT JOIN cl ON cl."gatewayId" = p.id`;
 
 /**
  * The page is built in PostgreSQL as one JSON array in the API's shape (json_agg), so Node parses one
