@@ -143,6 +143,16 @@ function inline(schema: unknown, components: Record<string, Json>, seen: string[
   return out;
 }
 
+/**
+ * The JSON Schema that fast-json-stringify serialises a named output schema from (what REST answers for
+ * it): for code that must write the same bytes, e.g. the SQL of gateway-page-sql.ts.
+ */
+export function serializerSchema(schema: z.ZodType | string): Json {
+  const id = typeof schema === 'string' ? schema : apiSchemas.get(schema)?.id;
+  if (!id) throw new Error('serializerSchema: the schema has no id in apiSchemas');
+  return inline({ $ref: COMPONENT + id }, outputComponents()) as Json;
+}
+
 export function registerRest(app: FastifyInstance, routes: RestRoute[]): void {
   nameResponses(routes);
   const components = outputComponents();

@@ -1,5 +1,7 @@
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyAuthenticator } from '../auth/authenticate.js';
+import { serializerSchema } from '../http/rest.js';
 import type { Principal } from '../auth/principal.js';
 import { auth, createAccount, testEnv, type TestEnv } from '../test-support/harness.js';
 
@@ -16,10 +18,34 @@ async function rest(query: string) {
   return r.json() as { items: Array<Record<string, unknown>>; nextCursor: string | null };
 }
 
-/** What the service's page is as JSON (Dates as Date#toISOString, as the response serialiser writes them). */
+/**
+ * The old path, byte for byte: the service's page serialised by Fastify from the route's response schema
+ * (fast-json-stringify), as REST answered before the page was built in PostgreSQL.
+ */
+async function serialisedPage(url: string) {
+  const old = Fastify();
+  old.get('/old', { schema: { response: { 200: serializerSchema('GatewayPage') } } }, (req) =>
+    env.app.services.gateways.list({ principal, requestId: 't' }, req.query),
+  );
+  try {
+    const r = await old.inject({ method: 'GET', url: `/old${url}` });
+    expect(r.statusCode, r.body).toBe(200);
+    return r.body;
+  } finally {
+    await old.close();
+  }
+}
+
+async function restBody(query: string) {
+  const r = await env.app.inject({ method: 'GET', url: `/api/v1/gateways${query}`, headers: auth(key) });
+  expect(r.statusCode, r.body).toBe(200);
+  return r.body;
+}
+
+/** The service's page as REST answered it before (serialised from the response schema), parsed. */
 async function servicePage(query: Record<string, unknown>) {
-  const page = await env.app.services.gateways.list({ principal, requestId: 't' }, query);
-  return JSON.parse(JSON.stringify(page)) as unknown;
+  const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)] as [string, string]));
+  return JSON.parse(await serialisedPage(`?${qs}`)) as unknown;
 }
 
 beforeAll(async () => {
@@ -103,10 +129,103 @@ beforeAll(async () => {
       ]),
     ],
   );
+  // Stored JSON the serialiser reorders, completes and trims: keys out of schema order, an undeclared key,
+  // a listener without allowedRoutes (its default is written), maps with integer-like keys (JavaScript
+  // puts them first), optional fields absent, nested selectors and TLS.
+  await env.db.$pool.query(
+    `UPDATE "Gateway" SET listeners = $1::jsonb, conditions = $2::jsonb, "listenerStatus" = $3::jsonb WHERE name = 'third'`,
+    [
+      JSON.stringify([
+        { protocol: 'HTTP', port: 80, name: 'bare', undeclared: { x: 1 } },
+        {
+          tls: {
+            options: { zeta: 'z', '10': 'ten', '2': 'two', alpha: 'a', '01': 'zero-one', 'k"q': 'v\u0001' },
+            certificateRefs: [{ name: 'cert', kind: 'Secret', group: '', namespace: 'certs' }],
+            mode: 'Terminate',
+          },
+          hostname: 'secure.example.com',
+          allowedRoutes: {
+            kinds: [{ kind: 'HTTPRoute', group: 'gateway.networking.k8s.io' }, { kind: 'GRPCRoute' }],
+            namespaces: {
+              selector: {
+                matchExpressions: [
+                  { values: ['b', 'a'], operator: 'In', key: 'team' },
+                  { operator: 'Exists', key: 'env' },
+                ],
+                matchLabels: { tier: 'edge', '7': 'seven', app: 'web' },
+              },
+              from: 'Selector',
+            },
+          },
+          protocol: 'HTTPS',
+          port: 443,
+          name: 'tls',
+        },
+        { name: 'empty-ns', port: 81, protocol: 'TCP', allowedRoutes: { namespaces: {} } },
+      ]),
+      JSON.stringify([
+        {
+          message: 'no generation',
+          reason: 'Pending',
+          status: 'Unknown',
+          type: 'Programmed',
+          lastTransitionTime: '2026-01-02T03:04:05Z',
+          extra: true,
+        },
+        {
+          observedGeneration: 7,
+          lastTransitionTime: '2026-01-02T03:04:05.123+02:00',
+          type: 'Accepted',
+          status: 'True',
+          reason: 'Accepted',
+          message: '',
+        },
+      ]),
+      JSON.stringify([
+        {
+          conditions: [
+            {
+              type: 'ResolvedRefs',
+              status: 'False',
+              reason: 'InvalidCertificateRef',
+              message: 'a unit separator \u001f, a line separator \u2028, a DEL \u007f',
+              lastTransitionTime: '2026-01-02T03:04:05Z',
+              observedGeneration: 3,
+            },
+          ],
+          attachedRoutes: -1,
+          supportedKinds: [{ kind: 'HTTPRoute', group: 'gateway.networking.k8s.io' }, { kind: 'TCPRoute' }],
+          name: 'tls',
+        },
+        { name: 'bare', attachedRoutes: 0, conditions: [] },
+      ]),
+    ],
+  );
 });
 afterAll(() => env?.close());
 
 describe('the REST gateway list built in PostgreSQL', () => {
+  it('is byte for byte what the response schema serialised from the service page', async () => {
+    for (const q of [
+      '?limit=100',
+      '?limit=2',
+      '?name=third',
+      '?namespace=edge',
+      '?limit=1&condition=Accepted=False',
+    ]) {
+      expect(await restBody(q), q).toBe(await serialisedPage(q));
+    }
+    // The stored JSON above really is out of the serialiser's order (the comparison is not vacuous).
+    const third = await restBody('?name=third');
+    expect(third).toContain(
+      '"options":{"2":"two","10":"ten","01":"zero-one","k\\"q":"v\\u0001","zeta":"z","alpha":"a"}',
+    );
+    expect(third).toContain(
+      '{"name":"bare","port":80,"protocol":"HTTP","allowedRoutes":{"namespaces":{"from":"Same"}}}',
+    );
+    expect(third).not.toContain('undeclared');
+  });
+
   it('is the service page, whole and page after page, with the same cursors', async () => {
     const whole = await rest('?limit=100');
     expect(whole.items.map((g) => g.name)).toEqual(['shared', 'plain', 'third', 'fourth']);
@@ -160,5 +279,21 @@ describe('the REST gateway list built in PostgreSQL', () => {
       expect(await rest(q)).toEqual(await servicePage(query));
     }
     expect((await rest('?name=theirs')).items).toEqual([]);
+  });
+
+  it('keeps answering, the same bytes, when a migration adds or drops a column while the API runs', async () => {
+    // Prepared on several pool connections first (parallel requests spread over the pool).
+    const before = await Promise.all(Array.from({ length: 8 }, () => restBody('?limit=100')));
+    await env.db.$pool.query(`ALTER TABLE "Gateway" ADD COLUMN "addedByMigration" text NOT NULL DEFAULT 'x'`);
+    await env.db.$pool.query(`ALTER TABLE "Template" ADD COLUMN "addedByMigration" int`);
+    try {
+      const after = await Promise.all(Array.from({ length: 8 }, () => restBody('?limit=100')));
+      expect(after).toEqual(before);
+    } finally {
+      await env.db.$pool.query(`ALTER TABLE "Gateway" DROP COLUMN "addedByMigration"`);
+      await env.db.$pool.query(`ALTER TABLE "Template" DROP COLUMN "addedByMigration"`);
+    }
+    const dropped = await Promise.all(Array.from({ length: 8 }, () => restBody('?limit=100')));
+    expect(dropped).toEqual(before);
   });
 });

@@ -1,4 +1,7 @@
 import type pg from 'pg';
+import { serializerSchema } from '../http/rest.js';
+import { Gateway } from '../http/schemas/outputs.js';
+import { jsonTextSql, shapeOfSchema } from '../lib/json-text-sql.js';
 
 /**
  * SQL for the gateway hot paths (create, get, list): one round trip per step on the shared pool, because
@@ -27,8 +30,8 @@ export interface GatewayView {
 }
 
 /**
- * One gateway as a JSON object in the API's shape, keys in the order of the REST response schema
- * (http/schemas/outputs.ts `Gateway`); `timestamp` renders a timestamp(3) column (UTC without a zone).
+ * One gateway as a JSON object in the API's shape, for selectGateways (Node parses it; key order is free);
+ * `timestamp` renders a timestamp(3) column (UTC without a zone).
  */
 const GATEWAY_OBJECT = (timestamp: (column: string) => string) => `json_build_object(
            'id', g.id, 'accountId', g."accountId", 'name', g.name, 'namespace', g.namespace,
@@ -48,25 +51,50 @@ const epochMs = (column: string) => `(extract(epoch FROM ${column}) * 1000)::big
 /** Date#toISOString's text (what the REST serialiser writes for a Date), e.g. 2026-12-03T07:00:00.123Z. */
 const isoText = (column: string) => `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+/** The clients of one gateway (rows `c` of a group), as selectGateways reads them. */
+const CLIENT_LIST = `json_agg(json_build_object('clusterId', c."clusterId", 'namespace', c.namespace, 'name', c.name, 'clientUid', c."clientUid")
+                    ORDER BY c."createdAt", c.id)`;
+
 /**
  * The page's gateways (`inner` selects them, ordered and limited) with what the object needs from other
- * tables: the pool of each one's address and its clients. The clients of the whole page are aggregated in
- * one grouped pass, not one ordered aggregate per gateway: per gateway, the aggregate's sort cost ~0.03 ms,
- * three quarters of the page query (docs/benchmarks/api.md). Both lookups go through the gatewayId
- * indexes (`= ANY (ARRAY(…))`, a scalar subquery): a join would scan the tables of every account.
- * `n` numbers the gateways in page order.
+ * tables: the pool of each one's address and its clients (`clientList` aggregates the rows `c` of one
+ * gateway). The clients of the whole page are aggregated in one grouped pass, not one ordered aggregate
+ * per gateway: per gateway, the aggregate's sort cost ~0.03 ms, three quarters of the page query
+ * (docs/benchmarks/api.md). Both lookups go through the gatewayId indexes (`= ANY (ARRAY(…))`, a scalar
+ * subquery): a join would scan the tables of every account. `n` numbers the gateways in page order.
+ * Every column is named (no `*`): a prepared statement then keeps its result type when a migration adds a
+ * column while the API runs.
  */
-const PAGE_ROWS = (inner: string) => `
+const PAGE_ROWS = (inner: string, clientList: string) => `
   WITH p AS MATERIALIZED (${inner}),
   cl AS (
-    SELECT c."gatewayId",
-           json_agg(json_build_object('clusterId', c."clusterId", 'namespace', c.namespace, 'name', c.name, 'clientUid', c."clientUid")
-                    ORDER BY c."createdAt", c.id) AS "clientList"
+    SELECT c."gatewayId", ${clientList} AS "clientList"
     FROM "GatewayClient" c WHERE c."gatewayId" = ANY (ARRAY(SELECT id FROM p))
     GROUP BY c."gatewayId")
-  SELECT p.*, (SELECT x."poolId" FROM "AddressAllocation" x WHERE x."gatewayId" = p.id) AS "allocationPoolId",
+  SELECT ${PAGE_COLUMNS.map((c) => `p.${c}`).join(', ')},
+         (SELECT x."poolId" FROM "AddressAllocation" x WHERE x."gatewayId" = p.id) AS "allocationPoolId",
          cl."clientList", row_number() OVER (ORDER BY p."createdAt", p.id) AS n
   FROM p LEFT JOIN cl ON cl."gatewayId" = p.id`;
+
+/** The Gateway columns a page reads. */
+const GATEWAY_COLUMNS = [
+  'id',
+  '"accountId"',
+  'name',
+  'namespace',
+  '"sharingKey"',
+  'listeners',
+  'address',
+  '"dnsName"',
+  'conditions',
+  '"listenerStatus"',
+  'generation',
+  '"observedGeneration"',
+  '"templateId"',
+  '"createdAt"',
+  '"updatedAt"',
+];
+const PAGE_COLUMNS = [...GATEWAY_COLUMNS, '"templateName"'];
 
 /**
  * The page is built in PostgreSQL as one JSON array in the API's shape (json_agg), so Node parses one
@@ -75,7 +103,57 @@ const PAGE_ROWS = (inner: string) => `
  */
 const VIEW = (inner: string) => `
   SELECT COALESCE(json_agg(${GATEWAY_OBJECT(epochMs)} ORDER BY g.n), '[]'::json) AS page
-  FROM (${PAGE_ROWS(inner)}) g`;
+  FROM (${PAGE_ROWS(inner, CLIENT_LIST)}) g`;
+
+/**
+ * The SQL that writes a gateway (row `g` of PAGE_ROWS) and one client (row `c`) as the JSON text REST
+ * answers: derived from the response schema that fast-json-stringify serialises (lib/json-text-sql.ts),
+ * so the keys, their order and the formats are the serialiser's. Built on first use (the schemas are
+ * complete by then).
+ */
+let restSql: { gateway: string; client: string } | undefined;
+export function gatewayRestSql(): { gateway: string; client: string } {
+  if (restSql) return restSql;
+  const shape = shapeOfSchema(serializerSchema(Gateway));
+  const clients = shape.kind === 'object' ? shape.props.find((p) => p.key === 'clients')?.shape : undefined;
+  if (clients?.kind !== 'array') throw new Error('gatewayRestSql: the Gateway schema has no clients array');
+  const str = (column: string) => ({ text: `to_json(${column})::text` });
+  const nullable = (column: string) => ({ text: `COALESCE(to_json(${column})::text, 'null')` });
+  const int = (column: string) => ({ text: `(${column})::text` });
+  const date = (column: string) => ({ text: `('"' || ${isoText(column)} || '"')` });
+  restSql = {
+    gateway: jsonTextSql(shape, {
+      fields: {
+        id: str('g.id'),
+        accountId: str('g."accountId"'),
+        name: str('g.name'),
+        namespace: str('g.namespace'),
+        sharingKey: nullable('g."sharingKey"'),
+        listeners: { jsonb: 'g.listeners' },
+        address: nullable('g.address'),
+        poolId: nullable('g."allocationPoolId"'),
+        dnsName: nullable('g."dnsName"'),
+        conditions: { jsonb: 'g.conditions' },
+        status: { fields: { listeners: { jsonb: 'g."listenerStatus"' } } },
+        generation: int('g.generation'),
+        observedGeneration: int('g."observedGeneration"'),
+        template: { fields: { id: str('g."templateId"'), name: str('g."templateName"') } },
+        clients: { text: `COALESCE(g."clientList", '[]')` },
+        createdAt: date('g."createdAt"'),
+        updatedAt: date('g."updatedAt"'),
+      },
+    }),
+    client: jsonTextSql(clients.items, {
+      fields: {
+        clusterId: nullable('c."clusterId"'),
+        namespace: str('c.namespace'),
+        name: str('c.name'),
+        clientUid: str('c."clientUid"'),
+      },
+    }),
+  };
+  return restSql;
+}
 
 export interface GatewayFilter {
   accountId: string;
@@ -116,7 +194,7 @@ function whereOf(f: GatewayFilter): { where: string[]; params: unknown[] } {
 }
 
 const PAGE_FROM = (where: string[], limitParam: string) =>
-  `SELECT g.*, t.name AS "templateName" FROM "Gateway" g JOIN "Template" t ON t.id = g."templateId"
+  `SELECT ${GATEWAY_COLUMNS.map((c) => `g.${c}`).join(', ')}, t.name AS "templateName" FROM "Gateway" g JOIN "Template" t ON t.id = g."templateId"
    WHERE ${where.join(' AND ')} ORDER BY g."createdAt", g.id LIMIT ${limitParam}`;
 
 /**
@@ -158,9 +236,9 @@ export interface GatewayPageJson {
 
 /**
  * The REST list page as JSON text built by PostgreSQL, byte for byte what the response schema's serialiser
- * writes for the same page except for the whitespace and key order inside the stored JSON columns
- * (listeners, conditions, listener status): Node sends it without parsing and re-serialising ~86 KB per
- * page of 100, the largest part of a list request's cost (docs/benchmarks/api.md).
+ * writes for the same page (gatewayRestSql; gateway-page-json.test.ts compares the bytes): Node sends it
+ * without parsing and re-serialising ~86 KB per page of 100, the largest part of a list request's cost
+ * (docs/benchmarks/api.md).
  */
 export async function selectGatewayPageJson(
   q: pg.Pool | pg.ClientBase,
@@ -170,14 +248,15 @@ export async function selectGatewayPageJson(
   const { where, params } = whereOf(f);
   params.push(limit);
   const n = `$${params.length}::int`;
+  const sql = gatewayRestSql();
   // One row more than the page tells whether another page follows.
   const r = await q.query<{ items: string; more: boolean; lastAt: string | null; lastId: string | null }>(
     prepared(
-      `SELECT COALESCE(json_agg(${GATEWAY_OBJECT(isoText)} ORDER BY g.n) FILTER (WHERE g.n <= ${n}), '[]'::json)::text AS items,
+      `SELECT COALESCE('[' || string_agg(${sql.gateway}, ',' ORDER BY g.n) FILTER (WHERE g.n <= ${n}) || ']', '[]') AS items,
             count(*) > ${n} AS more,
             max(${epochMs('g."createdAt"')}) FILTER (WHERE g.n = ${n})::text AS "lastAt",
             max(g.id::text) FILTER (WHERE g.n = ${n}) AS "lastId"
-     FROM (${PAGE_ROWS(PAGE_FROM(where, `${n} + 1`))}) g`,
+     FROM (${PAGE_ROWS(PAGE_FROM(where, `${n} + 1`), `'[' || string_agg(${sql.client}, ',' ORDER BY c."createdAt", c.id) || ']'`)}) g`,
       params,
     ),
   );
