@@ -9,6 +9,7 @@ import type { Services } from '../services.js';
 import type { Db } from '../db/client.js';
 import { defaultGraphqlLimits, installGraphqlLimits, type GraphqlLimits } from './graphql-limits.js';
 import { subscriptionGuardOf, type GuardContext } from './subscription-auth.js';
+import { installGraphqlPageCache } from './graphql-page-cache.js';
 import { buildGraphqlSchema, type GraphqlContext } from './graphql-schema.js';
 import { restRoutes } from './routes.js';
 
@@ -98,6 +99,7 @@ export async function registerGraphql(
 ): Promise<void> {
   const limits = installGraphqlLimits(app, { ...defaultGraphqlLimits, ...opts.limits });
   const guard = opts.db ? subscriptionGuardOf(app, opts.db) : undefined;
+  installGraphqlPageCache(app, services);
   await app.register(mercurius, {
     schema: schemaOf(services),
     path: '/graphql',

@@ -296,4 +296,97 @@ describe('the REST gateway list built in PostgreSQL', () => {
     const dropped = await Promise.all(Array.from({ length: 8 }, () => restBody('?limit=100')));
     expect(dropped).toEqual(before);
   });
+
+  it('answers a kept page again only while nothing it shows has changed, whatever path wrote the rows', async () => {
+    const sql = (text: string, values: unknown[] = []) => env.db.$pool.query(text, values);
+    const fresh = async (q: string) => expect(await restBody(q)).toBe(await serialisedPage(q));
+    const version = async () =>
+      (await sql(`SELECT version FROM "GatewayListVersion" WHERE "accountId" = $1`, [principal.accountId]))
+        .rows[0]?.version as string | undefined;
+    await fresh('?limit=100');
+    await fresh('?limit=100');
+
+    // The page is kept: a write that no trigger sees (replication role) is not in the answer …
+    const c = await env.db.$pool.connect();
+    try {
+      await c.query(`SET session_replication_role = replica`);
+      await c.query(`UPDATE "Gateway" SET "dnsName" = 'unseen.example.com' WHERE name = 'plain'`);
+    } finally {
+      await c.query(`SET session_replication_role = DEFAULT`);
+      c.release();
+    }
+    expect(await restBody('?limit=100')).not.toContain('unseen.example.com');
+    // … until the version moves, and the triggers move it for every table the page reads.
+    const v0 = await version();
+    await sql(`UPDATE "Gateway" SET conditions = '[]'::jsonb WHERE name = 'fourth'`);
+    expect(await version()).not.toBe(v0);
+    expect(await restBody('?limit=100')).toContain('unseen.example.com');
+    await fresh('?limit=100');
+
+    const [plain] = (await sql(`SELECT id FROM "Gateway" WHERE name = 'plain'`)).rows as [{ id: string }];
+    const changes = [
+      // a client joins (as a workload cluster's Gateway would), in a transaction with a second write
+      `BEGIN; INSERT INTO "GatewayClient" (id, "accountId", "gatewayId", namespace, name, "clientUid")
+         VALUES (gen_random_uuid(), '${principal.accountId}', '${plain.id}', 'ns', 'joined', 'uid-joined');
+       UPDATE "Gateway" SET generation = generation + 1 WHERE id = '${plain.id}'; COMMIT;`,
+      `UPDATE "GatewayClient" SET namespace = 'moved' WHERE "clientUid" = 'uid-joined'`,
+      `DELETE FROM "GatewayClient" WHERE "clientUid" = 'uid-joined'`,
+      // the address is released (the page's poolId)
+      `DELETE FROM "AddressAllocation" WHERE "gatewayId" = '${plain.id}'`,
+      // the template is renamed
+      `UPDATE "Template" SET name = 'renamed' WHERE id = (SELECT "templateId" FROM "Gateway" WHERE id = '${plain.id}')`,
+      // the gateway is deleted
+      `DELETE FROM "Gateway" WHERE id = '${plain.id}'`,
+    ];
+    for (const change of changes) {
+      const before = await restBody('?limit=100');
+      await sql(change);
+      const after = await restBody('?limit=100');
+      expect(after, change).not.toBe(before);
+      await fresh('?limit=100');
+      await fresh('?limit=2');
+    }
+    // Another account's changes leave this account's version alone.
+    const v1 = await version();
+    await sql(`UPDATE "Gateway" SET generation = generation + 1 WHERE name = 'theirs'`);
+    expect(await version()).toBe(v1);
+  });
+
+  it('GraphQL answers a kept gateways page again only while nothing it shows has changed', async () => {
+    const gql = async (query: string, variables?: Record<string, unknown>) => {
+      const r = await env.app.inject({
+        method: 'POST',
+        url: '/graphql',
+        headers: { ...auth(key), 'content-type': 'application/json' },
+        payload: { query, variables },
+      });
+      expect(r.statusCode, r.body).toBe(200);
+      return r.body;
+    };
+    const page = `query Page($n: Int) { gateways(first: $n) { edges { node { name dnsName } cursor } pageInfo { hasNextPage } } }`;
+    const mixed = `{ whoami { accountId } gateways(first: 10) { edges { node { name dnsName } } } }`;
+    const first = await gql(page, { n: 10 });
+    expect(await gql(page, { n: 10 })).toBe(first);
+    expect(await gql(page, { n: 1 })).not.toBe(first);
+    await gql(mixed);
+
+    // A write no trigger sees is not in a kept answer; a document that reads more than gateways is not kept.
+    const c = await env.db.$pool.connect();
+    try {
+      await c.query(`SET session_replication_role = replica`);
+      await c.query(`UPDATE "Gateway" SET "dnsName" = 'unseen-by-graphql.example.com' WHERE name = 'shared'`);
+    } finally {
+      await c.query(`SET session_replication_role = DEFAULT`);
+      c.release();
+    }
+    expect(await gql(page, { n: 10 })).toBe(first);
+    expect(await gql(mixed)).toContain('unseen-by-graphql.example.com');
+    // Any change the triggers see moves the version: the document runs again.
+    await env.db.$pool.query(`UPDATE "Gateway" SET generation = generation + 1 WHERE name = 'shared'`);
+    const again = await gql(page, { n: 10 });
+    expect(again).toContain('unseen-by-graphql.example.com');
+    expect(JSON.parse(again)).toEqual(
+      JSON.parse(first.replace(/"dnsName":"[^"]*shared[^"]*"/, '"dnsName":"unseen-by-graphql.example.com"')),
+    );
+  });
 });

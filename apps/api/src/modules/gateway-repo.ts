@@ -228,8 +228,22 @@ export async function selectGateways(
   return page as GatewayView[];
 }
 
+/** The account's GatewayListVersion ($1 is the account); 0 before its first change. */
+const LIST_VERSION = `COALESCE((SELECT v.version FROM "GatewayListVersion" v WHERE v."accountId" = $1::uuid), 0)::text`;
+
+/** The account's GatewayListVersion now (gateway-page-cache.ts): one primary-key read. */
+export async function selectGatewayListVersion(
+  q: pg.Pool | pg.ClientBase,
+  accountId: string,
+): Promise<string> {
+  const r = await q.query<{ version: string }>(prepared(`SELECT ${LIST_VERSION} AS version`, [accountId]));
+  return r.rows[0]!.version;
+}
+
 /** A page as REST sends it: the `items` array as JSON text, and the keyset of its last item when more follow. */
 export interface GatewayPageJson {
+  /** The account's GatewayListVersion, read in the same statement (the same snapshot) as the page. */
+  version: string;
   items: string;
   next: { createdAt: Date; id: string } | null;
 }
@@ -250,9 +264,16 @@ export async function selectGatewayPageJson(
   const n = `$${params.length}::int`;
   const sql = gatewayRestSql();
   // One row more than the page tells whether another page follows.
-  const r = await q.query<{ items: string; more: boolean; lastAt: string | null; lastId: string | null }>(
+  const r = await q.query<{
+    items: string;
+    more: boolean;
+    lastAt: string | null;
+    lastId: string | null;
+    version: string;
+  }>(
     prepared(
-      `SELECT COALESCE('[' || string_agg(${sql.gateway}, ',' ORDER BY g.n) FILTER (WHERE g.n <= ${n}) || ']', '[]') AS items,
+      `SELECT ${LIST_VERSION} AS version,
+            COALESCE('[' || string_agg(${sql.gateway}, ',' ORDER BY g.n) FILTER (WHERE g.n <= ${n}) || ']', '[]') AS items,
             count(*) > ${n} AS more,
             max(${epochMs('g."createdAt"')}) FILTER (WHERE g.n = ${n})::text AS "lastAt",
             max(g.id::text) FILTER (WHERE g.n = ${n}) AS "lastId"
@@ -262,6 +283,7 @@ export async function selectGatewayPageJson(
   );
   const row = r.rows[0]!;
   return {
+    version: row.version,
     items: row.items,
     next:
       row.more && row.lastAt !== null && row.lastId !== null

@@ -19,7 +19,9 @@ import {
   type CallMeta,
   type ServiceDeps,
 } from './common.js';
+import { GatewayPageCache } from './gateway-page-cache.js';
 import {
+  selectGatewayListVersion,
   selectGatewayPageJson,
   selectGateways,
   type GatewayFilter,
@@ -331,6 +333,8 @@ function filterOf(principal: Principal, q: z.infer<typeof listGatewaysQuery>): G
 export type GatewayOut = GatewayView;
 
 export function gatewaysService({ db }: ServiceDeps) {
+  // REST list pages as the JSON text sent, by account and query (at most 64 pages, 16 MiB).
+  const restPages = new GatewayPageCache<string>(64, 16 * 2 ** 20, (t) => t.length * 2);
   async function get(principal: Principal, id: string): Promise<GatewayOut> {
     parseInput(uuid, id, 'id');
     const [g] = await selectGateways(db.$pool, { accountId: principal.accountId, id }, 1);
@@ -363,9 +367,25 @@ export function gatewaysService({ db }: ServiceDeps) {
      */
     async listJson(meta: CallMeta, query: unknown): Promise<string> {
       const q = parseInput(listGatewaysQuery, query);
+      const accountId = meta.principal.accountId;
+      const key = `${accountId} ${JSON.stringify(q)}`;
+      if (restPages.has(key)) {
+        const kept = restPages.get(key, await selectGatewayListVersion(db.$pool, accountId));
+        if (kept !== undefined) return kept;
+      }
       const page = await selectGatewayPageJson(db.$pool, filterOf(meta.principal, q), q.limit);
       const next = page.next ? JSON.stringify(encodeCursor(page.next)) : 'null';
-      return `{"items":${page.items},"nextCursor":${next}}`;
+      const text = `{"items":${page.items},"nextCursor":${next}}`;
+      restPages.set(key, page.version, text);
+      return text;
+    },
+
+    /**
+     * The caller's account's GatewayListVersion: what every gateway page of the account was read at while
+     * it stays the same (gateway-page-cache.ts); the GraphQL face keeps its gateway pages by it.
+     */
+    listVersion(meta: CallMeta): Promise<string> {
+      return selectGatewayListVersion(db.$pool, meta.principal.accountId);
     },
 
     async updateListeners(meta: CallMeta, id: string, input: unknown) {
