@@ -46,8 +46,8 @@ const pending = new WeakMap<FastifyRequest, Pending>();
  * answer is never older than its version. Only successful answers are kept, and only for documents that
  * mercurius ran once for this account (its validation and limits included).
  */
-export function installGraphqlPageCache(app: FastifyInstance, services: Services): void {
-  const pages = new GatewayPageCache<string>(64, 16 * 2 ** 20, (t) => t.length * 2);
+export function installGraphqlPageCache(app: FastifyInstance, services: Services, entries: number): void {
+  const pages = new GatewayPageCache<string>(entries, 16 * 2 ** 20, (t) => t.length * 2);
   const verdicts = new Map<string, boolean>();
   app.addHook('preHandler', async (req, reply) => {
     if (req.method !== 'POST' || req.routeOptions.url !== '/graphql' || !req.principal) return;

@@ -95,11 +95,11 @@ export async function registerGraphql(
   services: Services,
   authenticate: (authorization: string | undefined) => Promise<Principal | undefined>,
   bodyLimit: number,
-  opts: { db?: Db; limits?: Partial<GraphqlLimits> } = {},
+  opts: { db?: Db; limits?: Partial<GraphqlLimits>; pageCacheEntries?: number } = {},
 ): Promise<void> {
   const limits = installGraphqlLimits(app, { ...defaultGraphqlLimits, ...opts.limits });
   const guard = opts.db ? subscriptionGuardOf(app, opts.db) : undefined;
-  installGraphqlPageCache(app, services);
+  if ((opts.pageCacheEntries ?? 64) > 0) installGraphqlPageCache(app, services, opts.pageCacheEntries ?? 64);
   await app.register(mercurius, {
     schema: schemaOf(services),
     path: '/graphql',

@@ -332,9 +332,9 @@ function filterOf(principal: Principal, q: z.infer<typeof listGatewaysQuery>): G
 /** The API's view of a gateway (selectGateways builds it in SQL). */
 export type GatewayOut = GatewayView;
 
-export function gatewaysService({ db }: ServiceDeps) {
-  // REST list pages as the JSON text sent, by account and query (at most 64 pages, 16 MiB).
-  const restPages = new GatewayPageCache<string>(64, 16 * 2 ** 20, (t) => t.length * 2);
+export function gatewaysService({ db, pageCacheEntries = 64 }: ServiceDeps & { pageCacheEntries?: number }) {
+  // REST list pages as the JSON text sent, by account and query (at most 16 MiB).
+  const restPages = new GatewayPageCache<string>(pageCacheEntries, 16 * 2 ** 20, (t) => t.length * 2);
   async function get(principal: Principal, id: string): Promise<GatewayOut> {
     parseInput(uuid, id, 'id');
     const [g] = await selectGateways(db.$pool, { accountId: principal.accountId, id }, 1);
