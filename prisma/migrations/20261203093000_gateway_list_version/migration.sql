@@ -17,11 +17,17 @@ ALTER TABLE "GatewayListVersion" ADD CONSTRAINT "GatewayListVersion_accountId_fk
 -- The triggers are deferred to commit: the version row is then the last lock a transaction takes, so a
 -- transaction waiting for it holds nothing another one needs before committing (no new deadlock), and a
 -- transaction that writes many rows of one account bumps a row it already holds.
-CREATE FUNCTION epic_bump_gateway_list(account uuid) RETURNS void LANGUAGE sql AS $$
+CREATE FUNCTION epic_bump_gateway_list(account uuid) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  -- Once per transaction and account: the bump of this transaction already covers its later rows (they all
+  -- become visible at its commit), and updating one row again and again in one transaction walks a longer
+  -- chain of its versions each time (10,000 rows written at once would take minutes).
+  PERFORM 1 FROM "GatewayListVersion" v WHERE v."accountId" = account AND v.xmin = pg_current_xact_id()::xid;
+  IF FOUND THEN RETURN; END IF;
   INSERT INTO "GatewayListVersion" ("accountId", version)
   SELECT a.id, 1 FROM "Account" a WHERE a.id = account
   ON CONFLICT ("accountId") DO UPDATE SET version = "GatewayListVersion".version + 1;
-$$;
+END $$;
 
 CREATE FUNCTION epic_gateway_list_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
