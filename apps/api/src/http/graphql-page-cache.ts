@@ -47,7 +47,8 @@ const pending = new WeakMap<FastifyRequest, Pending>();
  * mercurius ran once for this account (its validation and limits included).
  */
 export function installGraphqlPageCache(app: FastifyInstance, services: Services, entries: number): void {
-  const pages = new GatewayPageCache<string>(entries, 16 * 2 ** 20, (t) => t.length * 2);
+  // The answers as bytes: encoded to UTF-8 once, not on every write.
+  const pages = new GatewayPageCache<Buffer>(entries, 16 * 2 ** 20, (b) => b.length);
   const verdicts = new Map<string, boolean>();
   app.addHook('preHandler', async (req, reply) => {
     if (req.method !== 'POST' || req.routeOptions.url !== '/graphql' || !req.principal) return;
@@ -76,7 +77,7 @@ export function installGraphqlPageCache(app: FastifyInstance, services: Services
     if (!p || reply.statusCode !== 200 || typeof payload !== 'string') return payload;
     // An answer with errors (even partial) is not kept.
     if (payload.startsWith('{"data":{') && !payload.includes('"errors":'))
-      pages.set(p.key, p.version, payload);
+      pages.set(p.key, p.version, Buffer.from(payload));
     return payload;
   });
 }

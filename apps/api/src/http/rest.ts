@@ -51,7 +51,7 @@ export interface RestRoute {
    * answer PostgreSQL builds as text. It must be the same JSON value as `response` would serialise from
    * `handler` (faces-parity.test.ts, openapi.test.ts); the GraphQL twin still calls `handler`.
    */
-  restJson?: (ctx: RouteContext) => Promise<string>;
+  restJson?: (ctx: RouteContext) => Promise<string | Buffer>;
 }
 
 export interface RouteContext {
@@ -178,7 +178,7 @@ export function registerRest(app: FastifyInstance, routes: RestRoute[]): void {
           body: req.body,
           reply,
         };
-        // A string with a JSON content type is sent as it is (no serialiser runs).
+        // A string or bytes with a JSON content type are sent as they are (no serialiser runs).
         if (r.restJson)
           return reply
             .code(200)

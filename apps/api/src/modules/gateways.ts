@@ -333,8 +333,8 @@ function filterOf(principal: Principal, q: z.infer<typeof listGatewaysQuery>): G
 export type GatewayOut = GatewayView;
 
 export function gatewaysService({ db, pageCacheEntries = 64 }: ServiceDeps & { pageCacheEntries?: number }) {
-  // REST list pages as the JSON text sent, by account and query (at most 16 MiB).
-  const restPages = new GatewayPageCache<string>(pageCacheEntries, 16 * 2 ** 20, (t) => t.length * 2);
+  // REST list pages as the bytes sent (UTF-8 once, not on every write), by account and query (≤ 16 MiB).
+  const restPages = new GatewayPageCache<Buffer>(pageCacheEntries, 16 * 2 ** 20, (b) => b.length);
   async function get(principal: Principal, id: string): Promise<GatewayOut> {
     parseInput(uuid, id, 'id');
     const [g] = await selectGateways(db.$pool, { accountId: principal.accountId, id }, 1);
@@ -365,7 +365,7 @@ export function gatewaysService({ db, pageCacheEntries = 64 }: ServiceDeps & { p
      * The same page as `list`, as the JSON text REST answers (`{ items, nextCursor }`), built in PostgreSQL
      * (selectGatewayPageJson): what the REST face sends without parsing and re-serialising it.
      */
-    async listJson(meta: CallMeta, query: unknown): Promise<string> {
+    async listJson(meta: CallMeta, query: unknown): Promise<Buffer> {
       const q = parseInput(listGatewaysQuery, query);
       const accountId = meta.principal.accountId;
       const key = `${accountId} ${JSON.stringify(q)}`;
@@ -375,9 +375,9 @@ export function gatewaysService({ db, pageCacheEntries = 64 }: ServiceDeps & { p
       }
       const page = await selectGatewayPageJson(db.$pool, filterOf(meta.principal, q), q.limit);
       const next = page.next ? JSON.stringify(encodeCursor(page.next)) : 'null';
-      const text = `{"items":${page.items},"nextCursor":${next}}`;
-      restPages.set(key, page.version, text);
-      return text;
+      const body = Buffer.from(`{"items":${page.items},"nextCursor":${next}}`);
+      restPages.set(key, page.version, body);
+      return body;
     },
 
     /**
