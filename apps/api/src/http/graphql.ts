@@ -97,9 +97,10 @@ export async function registerGraphql(
   bodyLimit: number,
   opts: { db?: Db; limits?: Partial<GraphqlLimits>; pageCacheEntries?: number } = {},
 ): Promise<void> {
+  // Before the limits: a kept answer is one of the same document and variables, which passed them already.
+  if ((opts.pageCacheEntries ?? 64) > 0) installGraphqlPageCache(app, services, opts.pageCacheEntries ?? 64);
   const limits = installGraphqlLimits(app, { ...defaultGraphqlLimits, ...opts.limits });
   const guard = opts.db ? subscriptionGuardOf(app, opts.db) : undefined;
-  if ((opts.pageCacheEntries ?? 64) > 0) installGraphqlPageCache(app, services, opts.pageCacheEntries ?? 64);
   await app.register(mercurius, {
     schema: schemaOf(services),
     path: '/graphql',
