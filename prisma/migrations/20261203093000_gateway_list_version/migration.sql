@@ -17,6 +17,8 @@ ALTER TABLE "GatewayListVersion" ADD CONSTRAINT "GatewayListVersion_accountId_fk
 -- The triggers are deferred to commit: the version row is then the last lock a transaction takes, so a
 -- transaction waiting for it holds nothing another one needs before committing (no new deadlock), and a
 -- transaction that writes many rows of one account bumps a row it already holds.
+CREATE SEQUENCE epic_gateway_list_version;
+
 CREATE FUNCTION epic_bump_gateway_list(account uuid) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   -- Once per transaction and account: the bump of this transaction already covers its later rows (they all
@@ -24,9 +26,10 @@ BEGIN
   -- chain of its versions each time (10,000 rows written at once would take minutes).
   PERFORM 1 FROM "GatewayListVersion" v WHERE v."accountId" = account AND v.xmin = pg_current_xact_id()::xid;
   IF FOUND THEN RETURN; END IF;
+  -- From one sequence: a version is never given twice, even to a row deleted and made again.
   INSERT INTO "GatewayListVersion" ("accountId", version)
-  SELECT a.id, 1 FROM "Account" a WHERE a.id = account
-  ON CONFLICT ("accountId") DO UPDATE SET version = "GatewayListVersion".version + 1;
+  SELECT a.id, nextval('epic_gateway_list_version') FROM "Account" a WHERE a.id = account
+  ON CONFLICT ("accountId") DO UPDATE SET version = EXCLUDED.version;
 END $$;
 
 CREATE FUNCTION epic_gateway_list_changed() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -61,3 +64,16 @@ CREATE CONSTRAINT TRIGGER "AddressAllocation_list_version" AFTER INSERT OR UPDAT
 CREATE CONSTRAINT TRIGGER "Template_list_version" AFTER UPDATE OF name ON "Template"
   DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name)
   EXECUTE FUNCTION epic_gateway_list_changed();
+
+-- TRUNCATE fires no row trigger: every account's version moves.
+CREATE FUNCTION epic_gateway_lists_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE "GatewayListVersion" SET version = nextval('epic_gateway_list_version');
+  RETURN NULL;
+END $$;
+CREATE TRIGGER "Gateway_list_truncated" AFTER TRUNCATE ON "Gateway"
+  FOR EACH STATEMENT EXECUTE FUNCTION epic_gateway_lists_truncated();
+CREATE TRIGGER "GatewayClient_list_truncated" AFTER TRUNCATE ON "GatewayClient"
+  FOR EACH STATEMENT EXECUTE FUNCTION epic_gateway_lists_truncated();
+CREATE TRIGGER "AddressAllocation_list_truncated" AFTER TRUNCATE ON "AddressAllocation"
+  FOR EACH STATEMENT EXECUTE FUNCTION epic_gateway_lists_truncated();
