@@ -16,8 +16,11 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 12);
 const ROUNDS = 3;
 // BENCH_RECONCILER=false measures the API process alone (the reconciler then runs in no process).
 const RECONCILER = process.env.BENCH_RECONCILER ?? 'true';
-// BENCH_FACES=graphql (or rest) runs the list rounds of one face only, e.g. to profile it alone.
-const FACES = (process.env.BENCH_FACES ?? 'graphql,rest').split(',') as Array<'graphql' | 'rest'>;
+// BENCH_FACES=graphql (or rest, …) runs the list rounds of those faces only, e.g. to profile one alone.
+// `graphqlUncached` and `restUncached` ask a second API process that keeps no gateway pages
+// (GATEWAY_PAGE_CACHE_ENTRIES=0): every request runs the page query, as after every change to the page.
+type Face = 'graphql' | 'rest' | 'graphqlUncached' | 'restUncached';
+const FACES = (process.env.BENCH_FACES ?? 'graphql,rest,graphqlUncached,restUncached').split(',') as Face[];
 
 /** CPU seconds (user + system) a process has used so far, from /proc: the load-independent cost. */
 function cpuSecondsOf(pid: number): number {
@@ -73,6 +76,24 @@ try {
   );
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/readyz`);
+  const uncachedPort = port + 1;
+  const uncached = start(
+    ['apps/api/src/main.ts'],
+    {
+      DATABASE_URL: db.url,
+      PORT: String(uncachedPort),
+      LOG_LEVEL: 'warn',
+      SEED_DEMO: 'false',
+      TENANT_POOL_MAX_PREFIX_V4: '8',
+      XDS_PORT: '0',
+      XDS: 'false',
+      RECONCILER: 'false',
+      GATEWAY_PAGE_CACHE_ENTRIES: '0',
+    },
+    (process.env.BENCH_API_NODE_OPTIONS ?? '').split(' ').filter(Boolean),
+  );
+  const uncachedBase = `http://127.0.0.1:${uncachedPort}`;
+  await waitFor(`${uncachedBase}/readyz`);
 
   async function account(name: string) {
     const r = await fetch(`${base}/api/v1/accounts`, {
@@ -114,23 +135,27 @@ try {
         lastTransitionTime: new Date().toISOString(),
       },
     ]);
-    await db.db.$executeRawUnsafe(
-      `WITH g AS (
+    // In batches of 1,000: the counter triggers update one row per inserted row, which grows quadratically
+    // within one statement (10,000 at once passed the 15 s statement timeout on the loaded machine).
+    for (let from = 0; from < n; from += 1000)
+      await db.db.$executeRawUnsafe(
+        `WITH g AS (
          INSERT INTO "Gateway" (id, "accountId", "templateId", name, namespace, listeners, address, "dnsName", conditions, generation, "observedGeneration", "createdAt", "updatedAt")
          SELECT gen_random_uuid(), $1::uuid, $2::uuid, $4 || i, 'default', '[{"name":"http","port":80,"protocol":"HTTP","allowedRoutes":{"namespaces":{"from":"Same"}}}]'::jsonb,
                 host($5::inet + i), $4 || i || '.example.com', $6::jsonb, 1, 1, now(), now()
-         FROM generate_series(0, $3::int - 1) i RETURNING id, address, name),
+         FROM generate_series($8::int, $8::int + $3::int - 1) i RETURNING id, address, name),
        c AS (INSERT INTO "GatewayClient" (id, "accountId", "gatewayId", namespace, name, "clientUid") SELECT gen_random_uuid(), $1::uuid, id, 'default', name, 'bulk:' || id FROM g)
        INSERT INTO "AddressAllocation" (id, "poolId", "accountId", ordinal, address, "gatewayId")
        SELECT gen_random_uuid(), $7::uuid, $1::uuid, (address::inet - $5::inet), address, id FROM g`,
-      accountId,
-      templateId,
-      n,
-      prefix,
-      pool.firstAddress,
-      conditions,
-      pool.id,
-    );
+        accountId,
+        templateId,
+        Math.min(1000, n - from),
+        prefix,
+        pool.firstAddress,
+        conditions,
+        pool.id,
+        from,
+      );
   }
 
   log(`loading ${EXISTING} gateways into one account and ${LIST_GATEWAYS} into another`);
@@ -184,25 +209,36 @@ try {
     );
   // The faces alternate in rounds (the machine is shared: its load drifts within a run), and the API's own
   // CPU time per request is measured besides the throughput, which the load on the machine inflates.
+  const gqlFace = (b: string) => ({
+    url: `${b}/graphql`,
+    method: 'POST' as const,
+    headers: lister.headers,
+    body: query,
+  });
+  const restFace = (b: string) => ({
+    url: `${b}/api/v1/gateways?limit=100`,
+    method: 'GET' as const,
+    headers: { authorization: lister.headers.authorization! },
+  });
   const faces = {
-    graphql: { url: `${base}/graphql`, method: 'POST' as const, headers: lister.headers, body: query },
-    rest: {
-      url: `${base}/api/v1/gateways?limit=100`,
-      method: 'GET' as const,
-      headers: { authorization: lister.headers.authorization! },
-    },
+    graphql: { ...gqlFace(base), pid: api.pid! },
+    rest: { ...restFace(base), pid: api.pid! },
+    graphqlUncached: { ...gqlFace(uncachedBase), pid: uncached.pid! },
+    restUncached: { ...restFace(uncachedBase), pid: uncached.pid! },
   };
-  const totals = { graphql: { requests: 0, seconds: 0, cpu: 0, p99: 0, errors: 0, non2xx: 0 } };
-  const rounds = { ...totals, rest: { ...totals.graphql } };
+  const zero = () => ({ requests: 0, seconds: 0, cpu: 0, p99: 0, errors: 0, non2xx: 0 });
+  const rounds = { graphql: zero(), rest: zero(), graphqlUncached: zero(), restUncached: zero() };
+  const loadAtListStart = os.loadavg().map((l) => +l.toFixed(2));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const face of FACES) {
       log(
         `round ${round}/${ROUNDS}: ${face} list of 100 over ${LIST_GATEWAYS} gateways, ${DURATION / ROUNDS}s, 10 connections`,
       );
-      const cpu0 = cpuSecondsOf(api.pid!);
-      const r = await run({ ...faces[face], connections: 10, duration: DURATION / ROUNDS });
+      const { pid, ...opts } = faces[face];
+      const cpu0 = cpuSecondsOf(pid);
+      const r = await run({ ...opts, connections: 10, duration: DURATION / ROUNDS });
       const t = rounds[face];
-      t.cpu += cpuSecondsOf(api.pid!) - cpu0;
+      t.cpu += cpuSecondsOf(pid) - cpu0;
       t.requests += r.requests.total;
       t.seconds += r.duration;
       t.p99 = Math.max(t.p99, r.latency.p99);
@@ -219,6 +255,8 @@ try {
   });
   const gql = summary(rounds.graphql);
   const rest = summary(rounds.rest);
+  const gqlUncached = summary(rounds.graphqlUncached);
+  const restUncached = summary(rounds.restUncached);
   log(`bare Fastify route, ${DURATION}s, 10 connections`);
   const bare = await run({ url: `http://127.0.0.1:${barePort}/bare`, connections: 10, duration: DURATION });
   const rss = rssOf(api.pid!);
@@ -226,6 +264,7 @@ try {
   const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
   const results = {
     reconcilerInApiProcess: RECONCILER,
+    loadAverageAtListStart: loadAtListStart,
     loadAverage: os.loadavg().map((l) => +l.toFixed(2)),
     machine: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0]?.model ?? ''}, node ${process.version}`,
     createLatencyMs: {
@@ -237,9 +276,13 @@ try {
     },
     graphqlList: gql,
     restList: rest,
+    graphqlListUncached: gqlUncached,
+    restListUncached: restUncached,
     bareFastify: { reqPerSec: bare.requests.average, p99Ms: bare.latency.p99 },
     graphqlToRestRatio: +(gql.reqPerSec / rest.reqPerSec).toFixed(3),
     graphqlToRestByApiCpu: +(rest.apiCpuMsPerRequest / gql.apiCpuMsPerRequest).toFixed(3),
+    uncachedGraphqlToRestRatio: +(gqlUncached.reqPerSec / restUncached.reqPerSec).toFixed(3),
+    restToBareRatio: +(rest.reqPerSec / bare.requests.average).toFixed(3),
     graphqlToBareRatio: +(gql.reqPerSec / bare.requests.average).toFixed(3),
     apiRss: mb(rss),
   };

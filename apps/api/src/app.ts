@@ -43,6 +43,8 @@ export interface AppOptions {
   dbHealth?: DbHealth;
   /** Bounds on GraphQL requests (defaults in graphql-limits.ts). */
   graphqlLimits?: Partial<GraphqlLimits>;
+  /** Gateway pages each face keeps (GATEWAY_PAGE_CACHE_ENTRIES); default 64, 0 keeps none. */
+  gatewayPageCacheEntries?: number;
 }
 
 export interface EpicApp extends FastifyInstance {
@@ -88,6 +90,7 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
     ...(opts.xds ? { xds: opts.xds } : {}),
     ...(opts.poolLimits ? { poolLimits: opts.poolLimits } : {}),
     ...(opts.xdsTokenTtlSeconds ? { xdsTokenTtlSeconds: opts.xdsTokenTtlSeconds } : {}),
+    gatewayPageCacheEntries: opts.gatewayPageCacheEntries ?? 64,
   });
   const authenticate = apiKeyAuthenticator(opts.db);
   const dbHealth = opts.dbHealth ?? createDbHealth({ connection: opts.db.$connection, log: app.log });
@@ -164,6 +167,7 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
   await registerGraphql(app, services, authenticate, bodyLimit, {
     db: opts.db,
     ...(opts.graphqlLimits ? { limits: opts.graphqlLimits } : {}),
+    pageCacheEntries: opts.gatewayPageCacheEntries ?? 64,
   });
   await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
   return app;

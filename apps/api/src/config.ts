@@ -30,6 +30,11 @@ const fields = {
   DB_RECONNECT_MAX_MS: millis(100, 600_000, 5_000),
   RECONCILE_RESYNC_SECONDS: z.coerce.number().min(1).max(86400).default(60),
   RECONCILER: bool.default(true),
+  /**
+   * Gateway pages each face keeps while nothing they show changes (modules/gateway-page-cache.ts); 0 turns
+   * the keeping off (every list request runs the page query).
+   */
+  GATEWAY_PAGE_CACHE_ENTRIES: z.coerce.number().int().min(0).max(10_000).default(64),
   BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()

@@ -147,6 +147,7 @@ async function main(): Promise<void> {
       },
       xdsTokenTtlSeconds: config.XDS_TOKEN_TTL_SECONDS,
       graphqlLimits: graphqlLimitsOf(config),
+      gatewayPageCacheEntries: config.GATEWAY_PAGE_CACHE_ENTRIES,
     });
     const xdsAddress = `${config.XDS_HOST}:${config.XDS_PORT}`;
     const xds = config.XDS

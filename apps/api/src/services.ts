@@ -26,6 +26,8 @@ export function createServices(
     poolLimits?: PoolLimits;
     /** Lifetime of issued xDS tokens (XDS_TOKEN_TTL_SECONDS). */
     xdsTokenTtlSeconds?: number;
+    /** Gateway pages kept (GATEWAY_PAGE_CACHE_ENTRIES). */
+    gatewayPageCacheEntries?: number;
   },
 ) {
   const deps = { db };
@@ -38,7 +40,7 @@ export function createServices(
       ...deps,
       ...(opts.validateFragments ? { validateFragments: opts.validateFragments } : {}),
     }),
-    gateways: gatewaysService(deps),
+    gateways: gatewaysService({ ...deps, pageCacheEntries: opts.gatewayPageCacheEntries ?? 64 }),
     routes: routesService(deps),
     endpoints: endpointsService(deps),
     services: servicesService(deps),

@@ -9,6 +9,7 @@ import type { Services } from '../services.js';
 import type { Db } from '../db/client.js';
 import { defaultGraphqlLimits, installGraphqlLimits, type GraphqlLimits } from './graphql-limits.js';
 import { subscriptionGuardOf, type GuardContext } from './subscription-auth.js';
+import { installGraphqlPageCache } from './graphql-page-cache.js';
 import { buildGraphqlSchema, type GraphqlContext } from './graphql-schema.js';
 import { restRoutes } from './routes.js';
 
@@ -94,8 +95,10 @@ export async function registerGraphql(
   services: Services,
   authenticate: (authorization: string | undefined) => Promise<Principal | undefined>,
   bodyLimit: number,
-  opts: { db?: Db; limits?: Partial<GraphqlLimits> } = {},
+  opts: { db?: Db; limits?: Partial<GraphqlLimits>; pageCacheEntries?: number } = {},
 ): Promise<void> {
+  // Before the limits: a kept answer is one of the same document and variables, which passed them already.
+  if ((opts.pageCacheEntries ?? 64) > 0) installGraphqlPageCache(app, services, opts.pageCacheEntries ?? 64);
   const limits = installGraphqlLimits(app, { ...defaultGraphqlLimits, ...opts.limits });
   const guard = opts.db ? subscriptionGuardOf(app, opts.db) : undefined;
   await app.register(mercurius, {

@@ -45,14 +45,22 @@ export interface RestRoute {
   status?: 200 | 201 | 204;
   public?: boolean;
   graphql: GraphqlTwin;
-  handler: (ctx: {
-    meta: CallMeta;
-    params: Record<string, string>;
-    query: Record<string, unknown>;
-    body: unknown;
-    /** The REST reply, for response headers (absent when the GraphQL twin calls the handler). */
-    reply?: Pick<FastifyReply, 'header'>;
-  }) => Promise<unknown>;
+  handler: (ctx: RouteContext) => Promise<unknown>;
+  /**
+   * REST answers this JSON text (a 200) instead of serialising `handler`'s result: for a hot read whose
+   * answer PostgreSQL builds as text. It must be the same JSON value as `response` would serialise from
+   * `handler` (faces-parity.test.ts, openapi.test.ts); the GraphQL twin still calls `handler`.
+   */
+  restJson?: (ctx: RouteContext) => Promise<string | Buffer>;
+}
+
+export interface RouteContext {
+  meta: CallMeta;
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  body: unknown;
+  /** The REST reply, for response headers (absent when the GraphQL twin calls the handler). */
+  reply?: Pick<FastifyReply, 'header'>;
 }
 
 declare module 'fastify' {
@@ -62,6 +70,8 @@ declare module 'fastify' {
 }
 
 export const API_PREFIX = '/api/v1';
+/** The content type Fastify gives the JSON it serialises. */
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
@@ -133,6 +143,16 @@ function inline(schema: unknown, components: Record<string, Json>, seen: string[
   return out;
 }
 
+/**
+ * The JSON Schema that fast-json-stringify serialises a named output schema from (what REST answers for
+ * it): for code that must write the same bytes, e.g. the SQL of gateway-page-sql.ts.
+ */
+export function serializerSchema(schema: z.ZodType | string): Json {
+  const id = typeof schema === 'string' ? schema : apiSchemas.get(schema)?.id;
+  if (!id) throw new Error('serializerSchema: the schema has no id in apiSchemas');
+  return inline({ $ref: COMPONENT + id }, outputComponents()) as Json;
+}
+
 export function registerRest(app: FastifyInstance, routes: RestRoute[]): void {
   nameResponses(routes);
   const components = outputComponents();
@@ -151,13 +171,20 @@ export function registerRest(app: FastifyInstance, routes: RestRoute[]): void {
         if (!req.principal && !r.public)
           throw new AppError('Unauthorized', 'missing or invalid API key: send Authorization: Bearer <key>');
         const meta: CallMeta = { principal: req.principal!, requestId: req.id };
-        const result = await r.handler({
+        const ctx: RouteContext = {
           meta,
           params: req.params as Record<string, string>,
           query: (req.query ?? {}) as Record<string, unknown>,
           body: req.body,
           reply,
-        });
+        };
+        // A string or bytes with a JSON content type are sent as they are (no serialiser runs).
+        if (r.restJson)
+          return reply
+            .code(200)
+            .type(JSON_TYPE)
+            .send(await r.restJson(ctx));
+        const result = await r.handler(ctx);
         if (r.status === 204) return reply.code(204).send();
         if (r.upsert) {
           const u = result as Record<string, unknown> & { created: boolean };

@@ -316,6 +316,7 @@ export function restRoutes(s: Services): RestRoute[] {
       summary: 'List gateways (paginated, filterable)',
       query: listGatewaysQuery,
       handler: ({ meta, query }) => s.gateways.list(meta, query),
+      restJson: ({ meta, query }) => s.gateways.listJson(meta, query),
     },
     {
       method: 'GET',

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { requireRole, type Principal } from '../auth/principal.js';
 import { canonicalize, type JsonValue } from '@epic/gateway-translator';
 import { withPgTx } from '../db/client.js';
-import { decodeCursor, pageOf } from '../lib/cursor.js';
+import { decodeCursor, encodeCursor, pageOf } from '../lib/cursor.js';
 import { AppError } from '../lib/errors.js';
 import { allocatableOffsets, formatAddress, parsePoolSpec } from '../lib/ip.js';
 import { parseInput } from '../lib/validate.js';
@@ -19,8 +19,15 @@ import {
   type CallMeta,
   type ServiceDeps,
 } from './common.js';
-import { selectGateways, type GatewayView } from './gateway-repo.js';
 import { templateOf } from './gateway-classes.js';
+import { GatewayPageCache } from './gateway-page-cache.js';
+import {
+  selectGatewayListVersion,
+  selectGatewayPageJson,
+  selectGateways,
+  type GatewayFilter,
+  type GatewayView,
+} from './gateway-repo.js';
 import { listenersSchema } from './listeners.js';
 import { attachRoutesToGateway } from './routes.js';
 import { renderDnsName } from './templates.js';
@@ -312,10 +319,26 @@ async function createInTx(
   return { id, created: true };
 }
 
+/** The repository filter of a list query, scoped to the caller's account. */
+function filterOf(principal: Principal, q: z.infer<typeof listGatewaysQuery>): GatewayFilter {
+  const [type, status] = q.condition?.split('=') ?? [];
+  return {
+    accountId: principal.accountId,
+    ...(q.name ? { name: q.name } : {}),
+    ...(q.namespace ? { namespace: q.namespace } : {}),
+    ...(q.template ? { template: q.template } : {}),
+    ...(q.clusterId ? { clusterId: q.clusterId } : {}),
+    ...(type && status ? { condition: { type, status } } : {}),
+    ...(q.cursor ? { after: decodeCursor(q.cursor) } : {}),
+  };
+}
+
 /** The API's view of a gateway (selectGateways builds it in SQL). */
 export type GatewayOut = GatewayView;
 
-export function gatewaysService({ db }: ServiceDeps) {
+export function gatewaysService({ db, pageCacheEntries = 64 }: ServiceDeps & { pageCacheEntries?: number }) {
+  // REST list pages as the bytes sent (UTF-8 once, not on every write), by account and query (≤ 16 MiB).
+  const restPages = new GatewayPageCache<Buffer>(pageCacheEntries, 16 * 2 ** 20, (b) => b.length);
   async function get(principal: Principal, id: string): Promise<GatewayOut> {
     parseInput(uuid, id, 'id');
     const [g] = await selectGateways(db.$pool, { accountId: principal.accountId, id }, 1);
@@ -339,22 +362,35 @@ export function gatewaysService({ db }: ServiceDeps) {
 
     async list(meta: CallMeta, query: unknown) {
       const q = parseInput(listGatewaysQuery, query);
-      const [type, status] = q.condition?.split('=') ?? [];
-      const rows = await selectGateways(
-        db.$pool,
-        {
-          accountId: meta.principal.accountId,
-          ...(q.name ? { name: q.name } : {}),
-          ...(q.namespace ? { namespace: q.namespace } : {}),
-          ...(q.template ? { template: q.template } : {}),
-          ...(q.clusterId ? { clusterId: q.clusterId } : {}),
-          ...(type && status ? { condition: { type, status } } : {}),
-          ...(q.cursor ? { after: decodeCursor(q.cursor) } : {}),
-        },
-        q.limit + 1,
-      );
-      const page = pageOf(rows, q.limit);
-      return page;
+      const rows = await selectGateways(db.$pool, filterOf(meta.principal, q), q.limit + 1);
+      return pageOf(rows, q.limit);
+    },
+
+    /**
+     * The same page as `list`, as the JSON text REST answers (`{ items, nextCursor }`), built in PostgreSQL
+     * (selectGatewayPageJson): what the REST face sends without parsing and re-serialising it.
+     */
+    async listJson(meta: CallMeta, query: unknown): Promise<Buffer> {
+      const q = parseInput(listGatewaysQuery, query);
+      const accountId = meta.principal.accountId;
+      const key = `${accountId} ${JSON.stringify(q)}`;
+      if (restPages.has(key)) {
+        const kept = restPages.get(key, await selectGatewayListVersion(db.$pool, accountId));
+        if (kept !== undefined) return kept;
+      }
+      const page = await selectGatewayPageJson(db.$pool, filterOf(meta.principal, q), q.limit);
+      const next = page.next ? JSON.stringify(encodeCursor(page.next)) : 'null';
+      const body = Buffer.from(`{"items":${page.items},"nextCursor":${next}}`);
+      restPages.set(key, page.version, body);
+      return body;
+    },
+
+    /**
+     * The caller's account's GatewayListVersion: what every gateway page of the account was read at while
+     * it stays the same (gateway-page-cache.ts); the GraphQL face keeps its gateway pages by it.
+     */
+    listVersion(meta: CallMeta): Promise<string> {
+      return selectGatewayListVersion(db.$pool, meta.principal.accountId);
     },
 
     async updateListeners(meta: CallMeta, id: string, input: unknown) {
