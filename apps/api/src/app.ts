@@ -1,4 +1,3 @@
-import fastifyStatic from '@fastify/static';
 import Fastify, {
   LogController,
   type FastifyError,
@@ -7,7 +6,6 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { apiKeyAuthenticator } from './auth/authenticate.js';
 import type { Db } from './db/client.js';
@@ -24,6 +22,7 @@ import type { FragmentValidator } from './modules/templates.js';
 import type { PoolLimits } from './modules/pools.js';
 import type { XdsEndpoint } from './xds/bootstrap-service.js';
 import { validateFragments } from './xds/fragments.js';
+import { registerWebUi, webPageFallback } from './web-ui.js';
 
 export interface AppOptions {
   db: Db;
@@ -64,7 +63,6 @@ class RequestLog extends LogController {
   }
 }
 
-const webRoot = fileURLToPath(new URL('../../web/public/', import.meta.url));
 const VERSION = '0.1.0';
 
 export async function buildApp(opts: AppOptions): Promise<EpicApp> {
@@ -136,12 +134,15 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
       ...(appErr.issues.length ? { issues: appErr.issues } : {}),
     });
   });
+  let webServed = false;
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({
-      error: 'NotFound',
-      message: `no route ${req.method} ${req.url.split('?')[0]}`,
-      requestId: req.id,
-    }),
+    webPageFallback(req, reply, webServed)
+      ? reply
+      : reply.code(404).send({
+          error: 'NotFound',
+          message: `no route ${req.method} ${req.url.split('?')[0]}`,
+          requestId: req.id,
+        }),
   );
 
   // Only JSON bodies: Fastify's text/plain parser would hand services a string (415 instead).
@@ -165,6 +166,6 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
     db: opts.db,
     ...(opts.graphqlLimits ? { limits: opts.graphqlLimits } : {}),
   });
-  await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
+  webServed = await registerWebUi(app);
   return app;
 }
