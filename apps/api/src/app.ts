@@ -8,6 +8,7 @@ import Fastify, {
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { apiKeyAuthenticator } from './auth/authenticate.js';
+import { webAuth, type WebAuthOptions } from './auth/web-auth.js';
 import type { Db } from './db/client.js';
 import { createDbHealth, type DbHealth } from './db/health.js';
 import { registerGraphql } from './http/graphql.js';
@@ -42,6 +43,8 @@ export interface AppOptions {
   dbHealth?: DbHealth;
   /** Bounds on GraphQL requests (defaults in graphql-limits.ts). */
   graphqlLimits?: Partial<GraphqlLimits>;
+  /** Browser sign-in of the Service Manager (sessions, GitHub, local); default: sessions only. */
+  webAuth?: WebAuthOptions;
 }
 
 export interface EpicApp extends FastifyInstance {
@@ -88,6 +91,11 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
     ...(opts.xdsTokenTtlSeconds ? { xdsTokenTtlSeconds: opts.xdsTokenTtlSeconds } : {}),
   });
   const authenticate = apiKeyAuthenticator(opts.db);
+  const browser = webAuth(
+    opts.db,
+    opts.secretKey,
+    opts.webAuth ?? { localSignIn: false, sessionTtlSeconds: 7 * 86400 },
+  );
   const dbHealth = opts.dbHealth ?? createDbHealth({ connection: opts.db.$connection, log: app.log });
   if (!opts.dbHealth) {
     app.addHook('onReady', async () => dbHealth.start());
@@ -103,7 +111,8 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
       // While the database does not answer, refuse at once rather than queue on connections that will not.
       if (!dbHealth.available && !req.url.startsWith(`${API_PREFIX}/openapi.json`))
         throw AppError.unavailable('database unavailable: PostgreSQL does not answer; retry later');
-      req.principal = await authenticate(req.headers.authorization);
+      // An API key wins; without one, the Service Manager's session cookie (its mutations need the CSRF token).
+      req.principal = (await authenticate(req.headers.authorization)) ?? (await browser.principalOf(req));
     }
   });
   // Every 503 is "retry later" (the database is away); GraphQL errors reach the client through Mercurius.
@@ -166,6 +175,7 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
     db: opts.db,
     ...(opts.graphqlLimits ? { limits: opts.graphqlLimits } : {}),
   });
+  browser.register(app);
   webServed = await registerWebUi(app);
   return app;
 }
