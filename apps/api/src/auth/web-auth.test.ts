@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type EpicApp } from '../app.js';
 import type { Db } from '../db/client.js';
@@ -185,5 +186,40 @@ describe('Service Manager sessions', () => {
     });
     expect(cb.statusCode).toBe(403);
     expect(cookieOf(cb.headers['set-cookie'], 'epic_session')).toBeUndefined();
+  });
+  it('a GraphQL subscription opens with the session cookie from its own origin only', async () => {
+    const base = (await app.listen({ host: '127.0.0.1', port: 0 })).replace('http', 'ws');
+    const { cookie } = await signInLocal('demo');
+    const host = new URL(base).host;
+    // The first answer to a subscription on a gateway that does not exist: NotFound once the caller is known,
+    // Unauthorized when it is not.
+    const firstError = (headers: Record<string, string>) =>
+      new Promise<string>((resolve, reject) => {
+        const ws = new WebSocket(`${base}/graphql`, 'graphql-transport-ws', { headers });
+        ws.on('error', reject);
+        ws.on('open', () => {
+          ws.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+          ws.send(
+            JSON.stringify({
+              id: '1',
+              type: 'subscribe',
+              payload: {
+                query: 'subscription ($id: ID!) { gatewayStatusChanged(gatewayId: $id) { id } }',
+                variables: { id: randomUUID() },
+              },
+            }),
+          );
+        });
+        ws.on('message', (data) => {
+          const m = JSON.parse(String(data)) as { type: string; payload?: { message?: string }[] };
+          if (m.type !== 'error') return;
+          ws.close();
+          resolve(m.payload?.[0]?.message ?? JSON.stringify(m.payload));
+        });
+      });
+    expect(await firstError({ cookie, origin: `http://${host}` })).toMatch(/not found/);
+    expect(await firstError({ cookie, origin: 'http://evil.example' })).toMatch(/missing or invalid API key/);
+    expect(await firstError({ cookie })).toMatch(/missing or invalid API key/);
+    expect(await firstError({ origin: `http://${host}` })).toMatch(/missing or invalid API key/);
   });
 });
