@@ -16,6 +16,9 @@ const KIND_LABEL: Record<PlacedNode['kind'], string> = {
 };
 const HEALTH_LABEL = { ok: 'healthy', bad: 'failing', warn: 'degraded', unknown: 'no status' } as const;
 const PAD = 24;
+const MIN_FIT = 0.6;
+/** The view grows with the graph up to this height (px); beyond it the user pans. */
+const MAX_HEIGHT = 640;
 
 function clip(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
@@ -57,6 +60,7 @@ export function TopologyGraph({
     return cols;
   }, [layout]);
 
+  // Fit shrinks a large graph only down to a readable size; what is still wider is panned to, not squeezed.
   const fit = useCallback(() => {
     const svg = svgRef.current;
     const z = zoomRef.current;
@@ -64,13 +68,10 @@ export function TopologyGraph({
     const { width, height } = svg.getBoundingClientRect();
     const w = layout.width + 2 * PAD;
     const h = layout.height + 2 * PAD;
-    const k = Math.max(0.1, Math.min(1.2, width / w, height / h));
-    select(svg).call(
-      z.transform,
-      zoomIdentity
-        .translate((width - w * k) / 2 + PAD * k, Math.max(PAD * k, (height - h * k) / 2 + PAD * k))
-        .scale(k),
-    );
+    const k = Math.max(MIN_FIT, Math.min(1, width / w, height / h));
+    const x = w * k <= width ? (width - w * k) / 2 : 0;
+    const y = h * k <= height ? (height - h * k) / 2 : 0;
+    select(svg).call(z.transform, zoomIdentity.translate(x + PAD * k, y + PAD * k).scale(k));
   }, [layout.width, layout.height]);
 
   useEffect(() => {
@@ -154,7 +155,14 @@ export function TopologyGraph({
           <span className="dot bad" /> failing <span className="dot unknown" /> no status
         </span>
       </div>
-      <svg ref={svgRef} className="graph-svg" role="group" aria-label={title} data-testid="topology">
+      <svg
+        ref={svgRef}
+        className="graph-svg"
+        role="group"
+        aria-label={title}
+        data-testid="topology"
+        style={{ height: Math.min(MAX_HEIGHT, Math.max(220, layout.height + 2 * PAD + 8)) }}
+      >
         <g ref={viewRef}>
           <g className="edges" aria-hidden="true">
             {layout.edges.map((e) => {

@@ -1,4 +1,4 @@
-import { KIND_ORDER, type Layout, type PlacedNode, type TopologyGraph } from './types.js';
+import { KIND_ORDER, type Layout, type NodeKind, type PlacedNode, type TopologyGraph } from './types.js';
 
 export const NODE_WIDTH = 190;
 export const NODE_HEIGHT = 34;
@@ -10,15 +10,20 @@ export const ROW_GAP = 12;
  * dagre. Within a column, nodes sit in the order of the mean row of their parents (one barycentre sweep,
  * ties broken by id), so children line up with what points at them and crossings stay few. O(V + E log E).
  */
+/** A collapsed endpoint group stands where its endpoints would: one band for both. */
+const bandOf = (k: NodeKind): NodeKind => (k === 'endpoints' ? 'endpoint' : k);
+
 export function layoutGraph(graph: TopologyGraph): Layout {
-  const present = KIND_ORDER.filter((k) => graph.nodes.some((n) => n.kind === k));
+  const present = KIND_ORDER.filter(
+    (k) => k !== 'endpoints' && graph.nodes.some((n) => bandOf(n.kind) === k),
+  );
   const parents = new Map<string, string[]>();
   for (const e of graph.edges) parents.set(e.to, [...(parents.get(e.to) ?? []), e.from]);
   const row = new Map<string, number>();
   const placed: PlacedNode[] = [];
   let height = 0;
   for (const [c, kind] of present.entries()) {
-    const col = graph.nodes.filter((n) => n.kind === kind);
+    const col = graph.nodes.filter((n) => bandOf(n.kind) === kind);
     const key = new Map(
       col.map((n) => {
         const ps = (parents.get(n.id) ?? [])

@@ -106,6 +106,16 @@ describe('layout', () => {
     expect(l.height).toBeGreaterThanOrEqual(NODE_HEIGHT);
   });
 
+  it('puts a collapsed endpoint group in the same band as single endpoints', () => {
+    const l = topology(smallGateway(), {}, { threshold: 1, expanded: new Set(['service:default/shop-v1']) });
+    const bands = new Set(
+      l.nodes.filter((n) => n.kind === 'endpoints' || n.kind === 'endpoint').map((n) => n.column),
+    );
+    expect(l.nodes.filter((n) => n.kind === 'endpoints')).toHaveLength(1);
+    expect(l.nodes.filter((n) => n.kind === 'endpoint')).toHaveLength(2);
+    expect(bands.size).toBe(1);
+  });
+
   it('is deterministic: the same input in another order gives the same picture', () => {
     const a = smallGateway();
     const b = { ...a, routes: [...a.routes].reverse(), slices: [...a.slices].reverse() };
