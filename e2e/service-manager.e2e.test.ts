@@ -211,6 +211,52 @@ describe('the Service Manager in a real browser', () => {
     await shot('gateway-expanded');
   });
 
+  it('traces a request: the answer beside the form, its path lit on the graph, bad input next to its field', async () => {
+    const graph = page.getByTestId('topology');
+    await page.getByLabel('Host', { exact: true }).fill('shop.example.com');
+    await page.getByLabel('Path', { exact: true }).fill('/cart/items');
+    await page.getByLabel('Headers').fill('x-test: 1');
+    await page.getByRole('button', { name: 'Trace', exact: true }).click();
+    const answer = page.getByTestId('trace-result');
+    await expect.poll(() => answer.textContent()).toContain('httproute/default/shop/rule/0');
+    expect(await answer.textContent()).toContain('service/default/cart/8080');
+    const lit = async () =>
+      (
+        await graph
+          .locator('.node.hl')
+          .evaluateAll((els) => els.map((e) => e.getAttribute('data-node') ?? ''))
+      )
+        .map((id) => id.replace(/:[0-9a-f-]{36}/, ':<route>'))
+        .sort();
+    // Rule 0 and both of its weighted backends (cart and cart-canary) — not the rule that sends to web.
+    await expect
+      .poll(lit)
+      .toEqual(
+        expect.arrayContaining([
+          'listener:http',
+          'route:<route>',
+          'rule:<route>/0',
+          'backend:<route>/0/0',
+          'backend:<route>/0/1',
+          'service:default/cart',
+          'service:default/cart-canary',
+        ]),
+      );
+    expect((await lit()).filter((id) => id.includes('/1') && id.startsWith('rule:'))).toEqual([]);
+    expect(await graph.locator('[data-node="service:default/web"].hl').count()).toBe(0);
+    expect(await graph.locator('path.edge.hl').count()).toBeGreaterThanOrEqual(6);
+    await shot('trace');
+
+    await page.getByLabel('Path', { exact: true }).fill('no-slash');
+    await page.getByRole('button', { name: 'Trace', exact: true }).click();
+    const error = page.locator('#trace-path-error');
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(/must start with/);
+    expect(await page.getByLabel('Path', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    // A failed trace lights nothing.
+    expect(await graph.locator('.node.hl').count()).toBe(0);
+  });
+
   it('shows a change made through the API in the open graph without a reload', async () => {
     const graph = page.getByTestId('topology');
     await page.getByTestId('live').filter({ hasText: 'Live' }).waitFor();

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link } from '../components/router.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
-import { TopologyGraph, type Highlight } from '../components/topology-graph.js';
+import { TopologyGraph } from '../components/topology-graph.js';
 import { subscribeGatewayStatus, type LiveState } from '../data/subscription.js';
 import { loadTopology, type TopologyData } from '../data/topology.js';
 import type { Gateway } from '../data/types.js';
@@ -9,7 +9,9 @@ import { filterGraph } from '../domain/topology/filter.js';
 import { groupGraph } from '../domain/topology/group.js';
 import { layoutGraph } from '../domain/topology/layout.js';
 import { buildModel } from '../domain/topology/model.js';
+import { traceHighlight } from '../domain/topology/trace.js';
 import type { NodeKind, PlacedNode } from '../domain/topology/types.js';
+import { TraceForm, type TraceResult } from './trace-form.js';
 
 export function Conditions({ conditions }: { conditions: Gateway['conditions'] }) {
   if (!conditions.length) return <p className="muted">No conditions reported yet.</p>;
@@ -87,21 +89,24 @@ export default function GatewayDetailPage({ id }: { id: string }) {
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const [hide, setHide] = useState<NodeKind[]>([]);
   const [routeQuery, setRouteQuery] = useState('');
-  const [highlight] = useState<Highlight | null>(null);
+  const [trace, setTrace] = useState<TraceResult | null>(null);
 
   const input = topo.state === 'ready' ? topo.data.input : null;
   const model = useMemo(() => (input ? buildModel(input) : null), [input]);
-  const layout = useMemo(
+  const grouped = useMemo(
     () =>
       model
-        ? layoutGraph(
-            groupGraph(filterGraph(model, { hide, route: routeQuery }), {
-              threshold: GROUP_THRESHOLD,
-              expanded,
-            }),
-          )
+        ? groupGraph(filterGraph(model, { hide, route: routeQuery }), {
+            threshold: GROUP_THRESHOLD,
+            expanded,
+          })
         : null,
     [model, hide, routeQuery, expanded],
+  );
+  const layout = useMemo(() => (grouped ? layoutGraph(grouped) : null), [grouped]);
+  const highlight = useMemo(
+    () => (grouped && trace ? traceHighlight(grouped, trace) : null),
+    [grouped, trace],
   );
 
   if (topo.state === 'loading') return <Loading what="the gateway" />;
@@ -202,8 +207,22 @@ export default function GatewayDetailPage({ id }: { id: string }) {
         ) : null}
         <NodePanel node={node} expanded={expanded} onToggle={toggleGroup} onClose={() => setSelected(null)} />
       </div>
+      <TraceForm
+        gatewayId={g.id}
+        listeners={g.listeners}
+        defaultHost={firstHostname(input) ?? g.dnsName ?? 'example.com'}
+        onResult={setTrace}
+      />
     </section>
   );
+}
+
+function firstHostname(input: TopologyData['input'] | null): string | undefined {
+  for (const r of input?.routes ?? []) {
+    const h = (r.spec.hostnames as string[] | undefined)?.find((x) => !x.startsWith('*'));
+    if (h) return h;
+  }
+  return undefined;
 }
 
 function NodePanel({

@@ -133,18 +133,27 @@ describe('layout', () => {
 });
 
 describe('trace', () => {
-  it('highlights the traced listener, the matched route and the backends of its clusters', () => {
+  // The shape of the trace API's answer: Envoy names routes <kind>/<ns>/<name>/rule/<i>/match/<j> and
+  // clusters service/<ns>/<name>/<port>.
+  const answer = (route: string | null, clusters: string[], mirrors: string[] = []) => ({
+    port: 80,
+    outcome: {
+      route,
+      action: route
+        ? { type: 'route', clusters: clusters.map((name) => ({ name, weight: 1 })) }
+        : { type: 'notFound' },
+      mirrors: mirrors.map((cluster) => ({ cluster, percent: 100 })),
+    },
+  });
+
+  it('highlights the traced listener, the matched route and rule, and the backend of the picked cluster', () => {
     const g = buildModel(smallGateway());
-    const h = traceHighlight(g, {
-      port: 80,
-      outcome: {
-        matched: true,
-        route: 'HTTPRoute/default/shop/rule/0',
-        clusters: [{ name: 'default/shop-v2/8080', weight: 10 }],
-      },
-    });
+    const h = traceHighlight(
+      g,
+      answer('httproute/default/shop/rule/0/match/0', ['service/default/shop-v2/8080']),
+    );
     expect(h.matched).toBe(true);
-    expect([...h.nodes].sort()).toEqual(
+    expect([...h.nodes].filter((id) => !/^(endpoint|node):/.test(id)).sort()).toEqual(
       [
         'gateway:g1',
         'listener:http',
@@ -154,12 +163,38 @@ describe('trace', () => {
         'service:default/shop-v2',
       ].sort(),
     );
+    // What the service sends to is on the path too; the other backend's service is not.
+    expect(h.nodes.has('endpoint:s2/10.0.2.1')).toBe(true);
+    expect(h.nodes.has('service:default/shop-v1')).toBe(false);
+    expect(h.edges).toContain('listener:http->route:r1');
     expect(h.edges).toContain('backend:r1/0/1->service:default/shop-v2');
+    expect(h.edges).not.toContain('rule:r1/0->backend:r1/0/0');
+  });
+
+  it('lights a mirrored cluster as well as the weighted ones', () => {
+    const h = traceHighlight(
+      buildModel(smallGateway()),
+      answer(
+        'httproute/default/shop/rule/0/match/0',
+        ['service/default/shop-v1/8080'],
+        ['service/default/shop-v2/8080'],
+      ),
+    );
+    expect(h.nodes.has('backend:r1/0/0')).toBe(true);
+    expect(h.nodes.has('backend:r1/0/1')).toBe(true);
+  });
+
+  it('matches the route by kind, namespace and name, not by a prefix of the name', () => {
+    const h = traceHighlight(buildModel(smallGateway()), answer('grpcroute/default/shop/rule/0/match/0', []));
+    expect(h.matched).toBe(false);
+    const prefix = traceHighlight(buildModel(smallGateway()), answer('httproute/default/sho/rule/0', []));
+    expect(prefix.matched).toBe(false);
   });
 
   it('highlights no route when nothing matched', () => {
-    const h = traceHighlight(buildModel(smallGateway()), { port: 80, outcome: { matched: false } });
+    const h = traceHighlight(buildModel(smallGateway()), answer(null, []));
     expect(h.matched).toBe(false);
     expect(h.nodes.has('route:r1')).toBe(false);
+    expect(h.nodes.has('listener:http')).toBe(true);
   });
 });
