@@ -31,6 +31,7 @@ let base = '';
 let page: Page;
 let key = '';
 let gatewayId = '';
+let routeId = '';
 
 async function call<T = Record<string, unknown>>(method: string, url: string, body?: unknown): Promise<T> {
   const r = await fetch(`${base}/api/v1${url}`, {
@@ -162,7 +163,13 @@ describe('the Service Manager in a real browser', () => {
     });
     // More endpoints than the group threshold: shown as one group until expanded.
     await call('PUT', '/static-endpoints/default/web', { ports: [{ port: 80 }], endpoints: ep(7, '3') });
-    await call('POST', '/routes', { kind: 'HTTPRoute', name: 'shop', spec: routeSpec([90, 10]) });
+    routeId = (
+      await call<{ id: string }>('POST', '/routes', {
+        kind: 'HTTPRoute',
+        name: 'shop',
+        spec: routeSpec([90, 10]),
+      })
+    ).id;
 
     await page.getByRole('link', { name: 'Gateways' }).click();
     const link = page.getByRole('link', { name: 'default/shop' });
@@ -274,6 +281,53 @@ describe('the Service Manager in a real browser', () => {
       },
     });
     await expect.poll(() => graph.locator('[data-kind="route"]').count(), { timeout: 15_000 }).toBe(2);
+  });
+
+  it('diffs the revisions before and after a route edit side by side, and rolls back with confirmation', async () => {
+    const newest = async () =>
+      (await call<{ items: { version: number }[] }>('GET', `/gateways/${gatewayId}/revisions?limit=1`))
+        .items[0]?.version ?? 0;
+    const before = await newest();
+    await call('PUT', `/routes/${routeId}`, { spec: routeSpec([50, 50]) });
+    await expect.poll(newest, { timeout: 15_000 }).toBeGreaterThan(before);
+    const edited = await newest();
+
+    await page.getByRole('link', { name: 'Revisions' }).click();
+    await page.getByRole('heading', { name: 'Revisions of default/shop' }).waitFor();
+    const row = (v: number) => page.locator(`tr[data-version="${v}"]`);
+    await row(edited).waitFor();
+    // The newest two are compared by default: the edit changed the weights in the route configuration.
+    expect(await page.getByLabel(`Compare to v${edited}`).isChecked()).toBe(true);
+    expect(await page.getByLabel(`Compare from v${before}`).isChecked()).toBe(true);
+    const diff = page.getByTestId('diff');
+    const changed = diff.locator('.sbs-row.changed');
+    await changed.first().waitFor();
+    const pairs = await changed.evaluateAll((rows) =>
+      rows.map((r) => [r.querySelector('.l')?.textContent ?? '', r.querySelector('.r')?.textContent ?? '']),
+    );
+    expect(pairs.some(([l, r]) => /"weight": 90/.test(l!) && /"weight": 50/.test(r!))).toBe(true);
+    expect(pairs.some(([l, r]) => /"weight": 10/.test(l!) && /"weight": 50/.test(r!))).toBe(true);
+    await shot('revisions');
+
+    // Rollback asks first; Cancel changes nothing.
+    await row(before)
+      .getByRole('button', { name: `Roll back to v${before}` })
+      .click();
+    const dialog = page.getByRole('dialog', { name: `Roll back to v${before}?` });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await newest()).toBe(edited);
+    await row(before)
+      .getByRole('button', { name: `Roll back to v${before}` })
+      .click();
+    await dialog.getByRole('button', { name: `Roll back to v${before}` }).click();
+    await page.getByRole('status').filter({ hasText: 'Rolled back' }).waitFor();
+    const rolled = await newest();
+    expect(rolled).toBe(edited + 1);
+    await row(rolled).getByText(`rollback to v${before}`).waitFor();
+    // The new revision and the one it restores configure the proxies identically.
+    await diff.getByText(`v${before} and v${rolled} configure the proxies identically.`).waitFor();
   });
 
   it('a GitHub sign-in through the provider creates a new account', async () => {

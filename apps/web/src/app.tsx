@@ -9,6 +9,7 @@ import { SignInPage } from './features/sign-in.js';
 const OverviewPage = lazy(() => import('./features/overview.js'));
 const GatewaysPage = lazy(() => import('./features/gateways.js'));
 const GatewayDetailPage = lazy(() => import('./features/gateway-detail.js'));
+const RevisionsPage = lazy(() => import('./features/revisions.js'));
 
 type SessionState =
   { state: 'loading' } | { state: 'error'; error: Error } | { state: 'ready'; session: SessionInfo | null };
@@ -93,6 +94,8 @@ function route(path: string): ReactNode {
   if (path === '/gateways') return <GatewaysPage />;
   const m = /^\/gateways\/([0-9a-f-]{36})$/.exec(path);
   if (m) return <GatewayDetailPage id={m[1]!} />;
+  const revs = /^\/gateways\/([0-9a-f-]{36})\/revisions$/.exec(path);
+  if (revs) return <RevisionsPage id={revs[1]!} />;
   return (
     <section>
       <h1>Not found</h1>

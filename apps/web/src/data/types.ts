@@ -58,3 +58,31 @@ export interface EndpointSlice {
   }[];
   nodeAddresses: Record<string, string>;
 }
+
+export interface EnvoyResource {
+  typeUrl: string;
+  name: string;
+  resource: unknown;
+}
+
+export interface Revision {
+  version: number;
+  hash: string;
+  /** pending: not yet acknowledged by every proxy; acked: served; tainted: a proxy refused it (NACK) or it failed. */
+  status: 'pending' | 'acked' | 'tainted';
+  error: string | null;
+  rollbackOf: number | null;
+  createdAt: string;
+  resources?: Record<string, EnvoyResource[]>;
+}
+
+export interface RevisionPage {
+  items: Revision[];
+  nextBefore: number | null;
+}
+
+export interface RevisionDiff {
+  from: number;
+  to: number;
+  changes: { typeUrl: string; name: string; change: 'added' | 'removed' | 'modified'; paths?: string[] }[];
+}
