@@ -338,12 +338,41 @@ describe('the Service Manager in a real browser', () => {
     const who = (await page.locator('.who').textContent()) ?? '';
     expect(who).toContain('Mona-Lisa');
     expect(who).toContain('mona-lisa');
-    // A new account: it sees none of the demo account's gateways, and has its starter templates.
+    // A new account: it has its copy of the starter templates, and sees none of the demo account's gateways.
+    const templates = await page.evaluate(async () =>
+      ((await (await fetch('/api/v1/templates')).json()) as { items: { name: string }[] }).items.map(
+        (t) => t.name,
+      ),
+    );
+    expect(templates).toContain('default');
     await page.getByRole('link', { name: 'Gateways' }).click();
     await page.getByText('This account has no gateways yet.').waitFor();
     expect(await page.getByRole('link', { name: 'default/shop' }).count()).toBe(0);
     await page.goto(`${base}/gateways/${gatewayId}`);
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('alert').textContent()).toMatch(/not found/i);
+    // Signed out and in again: the same user and account, found by GitHub id.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('link', { name: 'Sign in with GitHub' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    expect(await page.locator('.who').textContent()).toBe(who);
+  });
+
+  it("refuses a mutation made with the session cookie but without the session's CSRF token", async () => {
+    const status = (withToken: boolean) =>
+      page.evaluate(async (send) => {
+        const session = (await (await fetch('/auth/session')).json()) as { csrfToken: string };
+        const r = await fetch('/api/v1/api-keys', {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(send ? { 'x-csrf-token': session.csrfToken } : {}),
+          },
+          body: JSON.stringify({ name: send ? 'with-token' : 'without-token' }),
+        });
+        return r.status;
+      }, withToken);
+    expect(await status(false)).toBe(403);
+    expect(await status(true)).toBe(201);
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type EpicApp } from '../app.js';
 import type { Db } from '../db/client.js';
 import { seedSystem } from '../seed.js';
+import { subscriptionGuardOf } from '../http/subscription-auth.js';
 import { startFakeGithub } from '../test-support/fake-github.js';
 import { auth, freshDatabase } from '../test-support/harness.js';
 
@@ -221,5 +222,28 @@ describe('Service Manager sessions', () => {
     expect(await firstError({ cookie, origin: 'http://evil.example' })).toMatch(/missing or invalid API key/);
     expect(await firstError({ cookie })).toMatch(/missing or invalid API key/);
     expect(await firstError({ origin: `http://${host}` })).toMatch(/missing or invalid API key/);
+  });
+  it("a session's subscriptions stop holding once it is signed out", async () => {
+    const { cookie, session } = await signInLocal('demo');
+    const list = await app.inject({ url: '/auth/sessions', headers: { cookie } });
+    const id = (list.json().items as { id: string; current: boolean }[]).find((s) => s.current)!.id;
+    const guard = subscriptionGuardOf(app, db);
+    const principal = {
+      accountId: randomUUID(),
+      accountName: 'demo',
+      role: 'owner' as const,
+      system: false,
+      actor: 'user:x',
+      session: { id },
+    };
+    expect(await guard.stillValid(principal)).toBe(true);
+    const out = await app.inject({
+      method: 'POST',
+      url: '/auth/logout',
+      headers: { cookie, 'x-csrf-token': session.csrfToken },
+      payload: {},
+    });
+    expect(out.statusCode).toBe(200);
+    expect(await guard.stillValid(principal)).toBe(false);
   });
 });
