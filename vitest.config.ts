@@ -7,6 +7,8 @@ export default defineConfig({
     projects: [
       'apps/*',
       'packages/*',
+      // The Service Manager in a real browser (e2e/vitest.config.ts).
+      'e2e',
       // Checks of the repository itself (lint set-up, citations, vendored files).
       { test: { name: '@epic/repo', include: ['tests/**/*.test.ts'], testTimeout: 120_000 } },
     ],

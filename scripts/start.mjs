@@ -1,12 +1,20 @@
 #!/usr/bin/env node
-// `npm start`: generate the Prisma client if needed (npm ci already does), then run the control plane
+// `npm start`: generate the Prisma client if needed (npm ci already does), build the web UI if stale, then run the control plane
 // (embedded default unless DATABASE_URL is set) in one child process: node with tsx's loader.
 import { spawnSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { ensureWebBuild } from './build-web.mjs';
 
 if (!existsSync('apps/api/src/generated/prisma/client.ts')) {
   const r = spawnSync(process.execPath, ['scripts/prisma.mjs', 'generate'], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
+}
+// The web UI the API serves at /: rebuilt only when apps/web changed since the last build.
+try {
+  ensureWebBuild();
+} catch (e) {
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
 }
 const child = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], { stdio: 'inherit' });
 // Ctrl-C on a terminal reaches the child too; a signal sent to this process alone is passed on. The child

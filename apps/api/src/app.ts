@@ -1,4 +1,3 @@
-import fastifyStatic from '@fastify/static';
 import Fastify, {
   LogController,
   type FastifyError,
@@ -7,9 +6,9 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { apiKeyAuthenticator } from './auth/authenticate.js';
+import { webAuth, type WebAuthOptions } from './auth/web-auth.js';
 import type { Db } from './db/client.js';
 import { createDbHealth, type DbHealth } from './db/health.js';
 import { registerGraphql } from './http/graphql.js';
@@ -24,6 +23,7 @@ import type { FragmentValidator } from './modules/templates.js';
 import type { PoolLimits } from './modules/pools.js';
 import type { XdsEndpoint } from './xds/bootstrap-service.js';
 import { validateFragments } from './xds/fragments.js';
+import { registerWebUi, webPageFallback } from './web-ui.js';
 
 export interface AppOptions {
   db: Db;
@@ -45,6 +45,8 @@ export interface AppOptions {
   graphqlLimits?: Partial<GraphqlLimits>;
   /** Gateway pages each face keeps (GATEWAY_PAGE_CACHE_ENTRIES); default 64, 0 keeps none. */
   gatewayPageCacheEntries?: number;
+  /** Browser sign-in of the Service Manager (sessions, GitHub, local); default: sessions only. */
+  webAuth?: WebAuthOptions;
 }
 
 export interface EpicApp extends FastifyInstance {
@@ -66,7 +68,6 @@ class RequestLog extends LogController {
   }
 }
 
-const webRoot = fileURLToPath(new URL('../../web/public/', import.meta.url));
 const VERSION = '0.1.0';
 
 export async function buildApp(opts: AppOptions): Promise<EpicApp> {
@@ -93,6 +94,11 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
     gatewayPageCacheEntries: opts.gatewayPageCacheEntries ?? 64,
   });
   const authenticate = apiKeyAuthenticator(opts.db);
+  const browser = webAuth(
+    opts.db,
+    opts.secretKey,
+    opts.webAuth ?? { localSignIn: false, sessionTtlSeconds: 7 * 86400 },
+  );
   const dbHealth = opts.dbHealth ?? createDbHealth({ connection: opts.db.$connection, log: app.log });
   if (!opts.dbHealth) {
     app.addHook('onReady', async () => dbHealth.start());
@@ -108,7 +114,8 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
       // While the database does not answer, refuse at once rather than queue on connections that will not.
       if (!dbHealth.available && !req.url.startsWith(`${API_PREFIX}/openapi.json`))
         throw AppError.unavailable('database unavailable: PostgreSQL does not answer; retry later');
-      req.principal = await authenticate(req.headers.authorization);
+      // An API key wins; without one, the Service Manager's session cookie (its mutations need the CSRF token).
+      req.principal = (await authenticate(req.headers.authorization)) ?? (await browser.principalOf(req));
     }
   });
   // Every 503 is "retry later" (the database is away); GraphQL errors reach the client through Mercurius.
@@ -139,12 +146,15 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
       ...(appErr.issues.length ? { issues: appErr.issues } : {}),
     });
   });
+  let webServed = false;
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({
-      error: 'NotFound',
-      message: `no route ${req.method} ${req.url.split('?')[0]}`,
-      requestId: req.id,
-    }),
+    webPageFallback(req, reply, webServed)
+      ? reply
+      : reply.code(404).send({
+          error: 'NotFound',
+          message: `no route ${req.method} ${req.url.split('?')[0]}`,
+          requestId: req.id,
+        }),
   );
 
   // Only JSON bodies: Fastify's text/plain parser would hand services a string (415 instead).
@@ -169,6 +179,7 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
     ...(opts.graphqlLimits ? { limits: opts.graphqlLimits } : {}),
     pageCacheEntries: opts.gatewayPageCacheEntries ?? 64,
   });
-  await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
+  browser.register(app);
+  webServed = await registerWebUi(app);
   return app;
 }

@@ -76,6 +76,21 @@ const fields = {
   GRAPHQL_MAX_INPUT_DEPTH: z.coerce.number().int().min(2).max(64).default(20),
   GRAPHQL_DEFAULT_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(50),
   GRAPHQL_DEFAULT_LIST_SIZE: z.coerce.number().int().min(1).max(10_000).default(10),
+  /** GitHub OAuth app of the Service Manager's sign-in (both or neither); endpoints overridable (tests, GHES). */
+  GITHUB_CLIENT_ID: z.string().min(1).optional(),
+  GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+  GITHUB_AUTHORIZE_URL: z.url().default('https://github.com/login/oauth/authorize'),
+  GITHUB_TOKEN_URL: z.url().default('https://github.com/login/oauth/access_token'),
+  GITHUB_API_URL: z.url().default('https://api.github.com'),
+  /** The callback URL registered with the GitHub app; default: this server's /auth/github/callback. */
+  GITHUB_CALLBACK_URL: z.url().optional(),
+  /** The clearly marked local sign-in for the seeded admin and demo users; default: on without a GitHub app. */
+  LOCAL_SIGN_IN: bool.optional(),
+  SESSION_TTL_HOURS: z.coerce
+    .number()
+    .min(1)
+    .max(24 * 90)
+    .default(7 * 24),
   /** 32-byte key (hex) that encrypts certificate private keys at rest. */
   EPIC_SECRET_KEY: z
     .string()
@@ -83,6 +98,12 @@ const fields = {
     .optional(),
 };
 const schema = z.object(fields).superRefine((c, ctx) => {
+  if (Boolean(c.GITHUB_CLIENT_ID) !== Boolean(c.GITHUB_CLIENT_SECRET))
+    ctx.addIssue({
+      code: 'custom',
+      path: [c.GITHUB_CLIENT_ID ? 'GITHUB_CLIENT_SECRET' : 'GITHUB_CLIENT_ID'],
+      message: 'GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET go together',
+    });
   // A lock wait is part of a statement: a lock timeout at or past the statement timeout never fires.
   if (c.DB_LOCK_TIMEOUT_MS >= c.DB_STATEMENT_TIMEOUT_MS)
     ctx.addIssue({
@@ -107,6 +128,26 @@ export function graphqlLimitsOf(c: Config) {
     maxInputDepth: c.GRAPHQL_MAX_INPUT_DEPTH,
     defaultPageSize: c.GRAPHQL_DEFAULT_PAGE_SIZE,
     defaultListSize: c.GRAPHQL_DEFAULT_LIST_SIZE,
+  };
+}
+
+/** The sign-in options of the Service Manager (apps/api/src/auth/web-auth.ts) from a configuration. */
+export function webAuthOf(c: Config) {
+  const github =
+    c.GITHUB_CLIENT_ID && c.GITHUB_CLIENT_SECRET
+      ? {
+          clientId: c.GITHUB_CLIENT_ID,
+          clientSecret: c.GITHUB_CLIENT_SECRET,
+          authorizeUrl: c.GITHUB_AUTHORIZE_URL,
+          tokenUrl: c.GITHUB_TOKEN_URL,
+          apiUrl: c.GITHUB_API_URL,
+          ...(c.GITHUB_CALLBACK_URL ? { callbackUrl: c.GITHUB_CALLBACK_URL } : {}),
+        }
+      : undefined;
+  return {
+    ...(github ? { github } : {}),
+    localSignIn: c.LOCAL_SIGN_IN ?? !github,
+    sessionTtlSeconds: Math.round(c.SESSION_TTL_HOURS * 3600),
   };
 }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { buildApp } from './app.js';
-import { ConfigError, dbTimeouts, graphqlLimitsOf, loadConfig, type Config } from './config.js';
+import { ConfigError, dbTimeouts, graphqlLimitsOf, loadConfig, webAuthOf, type Config } from './config.js';
 import { createDb } from './db/client.js';
 import {
   EmbeddedPostgresError,
@@ -148,6 +148,7 @@ async function main(): Promise<void> {
       xdsTokenTtlSeconds: config.XDS_TOKEN_TTL_SECONDS,
       graphqlLimits: graphqlLimitsOf(config),
       gatewayPageCacheEntries: config.GATEWAY_PAGE_CACHE_ENTRIES,
+      webAuth: webAuthOf(config),
     });
     const xdsAddress = `${config.XDS_HOST}:${config.XDS_PORT}`;
     const xds = config.XDS

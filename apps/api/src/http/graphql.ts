@@ -90,6 +90,17 @@ export function toGraphQLErrors(err: unknown, requestId: string, bodyLimit: numb
   return [out('internal error', 'Internal', 500)];
 }
 
+/** Whether a WebSocket upgrade comes from a page served by this host (`Origin` names the same host). */
+export function sameOrigin(req: Pick<FastifyRequest, 'headers'>): boolean {
+  const origin = req.headers.origin;
+  if (!origin || !req.headers.host) return false;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
 export async function registerGraphql(
   app: FastifyInstance,
   services: Services,
@@ -115,7 +126,11 @@ export async function registerGraphql(
         socket,
         subscriptionGuard: guard,
         requestId: req.id,
-        principal: await authenticate(req.headers.authorization),
+        // An API key in the upgrade's header, else the Service Manager's session cookie (read by the app's
+        // onRequest hook) — the cookie only from a page of this origin, so no other site can open the socket
+        // with a signed-in browser's session (cross-site WebSocket hijacking).
+        principal:
+          (await authenticate(req.headers.authorization)) ?? (sameOrigin(req) ? req.principal : undefined),
       }),
       onConnect: async (data: { payload?: { authorization?: string; Authorization?: string } }) => {
         const header = data.payload?.authorization ?? data.payload?.Authorization;

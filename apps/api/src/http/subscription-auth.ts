@@ -30,8 +30,17 @@ export class SubscriptionGuard {
 
   constructor(private readonly db: Db) {}
 
-  /** Whether the principal's credentials still hold (its API key exists and is not revoked). */
+  /** Whether the principal's credentials still hold (its API key or session exists and is not revoked). */
   async stillValid(p: Principal): Promise<boolean> {
+    // A Service Manager session (cookie) holds while it is neither signed out, revoked nor expired.
+    const sessionId = (p as { session?: { id?: string } }).session?.id;
+    if (sessionId) {
+      const r = await this.db.$pool.query(
+        'SELECT 1 FROM "Session" WHERE id = $1::uuid AND "revokedAt" IS NULL AND "expiresAt" > now()',
+        [sessionId],
+      );
+      return r.rowCount === 1;
+    }
     const keyId = keyIdOf(p);
     if (!keyId) return true;
     const r = await this.db.$pool.query(

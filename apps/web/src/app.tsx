@@ -1,0 +1,138 @@
+import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from 'react';
+import { Link, navigate, useLocation } from './components/router.js';
+import { ErrorState, Loading } from './components/states.js';
+import { ThemeToggle } from './components/theme.js';
+import { fetchSession, SessionContext, signOut, type SessionInfo } from './data/session.js';
+import { SignInPage } from './features/sign-in.js';
+
+// Each page is its own chunk: the first page (sign-in or overview) never loads the graph code.
+const OverviewPage = lazy(() => import('./features/overview.js'));
+const GatewaysPage = lazy(() => import('./features/gateways.js'));
+const GatewayDetailPage = lazy(() => import('./features/gateway-detail.js'));
+const RevisionsPage = lazy(() => import('./features/revisions.js'));
+
+type SessionState =
+  { state: 'loading' } | { state: 'error'; error: Error } | { state: 'ready'; session: SessionInfo | null };
+
+export function App() {
+  const { path } = useLocation();
+  const [session, setSession] = useState<SessionState>({ state: 'loading' });
+  const refresh = useCallback(() => {
+    fetchSession().then(
+      (s) => setSession({ state: 'ready', session: s }),
+      (error: unknown) =>
+        setSession({ state: 'error', error: error instanceof Error ? error : new Error(String(error)) }),
+    );
+  }, []);
+  useEffect(refresh, [refresh]);
+
+  if (session.state === 'loading')
+    return (
+      <Shell>
+        <Loading what="your session" />
+      </Shell>
+    );
+  if (session.state === 'error')
+    return (
+      <Shell>
+        <ErrorState error={session.error} retry={refresh} />
+      </Shell>
+    );
+  if (!session.session || path === '/sign-in')
+    return (
+      <Shell>
+        <SignInPage
+          signedIn={session.session !== null}
+          onSignedIn={() => {
+            refresh();
+            navigate('/');
+          }}
+        />
+      </Shell>
+    );
+  const s = session.session;
+  return (
+    <SessionContext.Provider value={s}>
+      <Shell
+        nav={
+          <>
+            <NavLink href="/" current={path === '/'}>
+              Overview
+            </NavLink>
+            <NavLink href="/gateways" current={path.startsWith('/gateways')}>
+              Gateways
+            </NavLink>
+          </>
+        }
+        user={
+          <>
+            <span className="who">
+              {s.user.login} · <span className="muted">{s.account.name}</span>
+            </span>
+            <button
+              type="button"
+              onClick={() => {
+                void signOut().then(() => {
+                  navigate('/sign-in');
+                  refresh();
+                });
+              }}
+            >
+              Sign out
+            </button>
+          </>
+        }
+      >
+        <Suspense fallback={<Loading what="the page" />}>{route(path)}</Suspense>
+      </Shell>
+    </SessionContext.Provider>
+  );
+}
+
+function route(path: string): ReactNode {
+  if (path === '/') return <OverviewPage />;
+  if (path === '/gateways') return <GatewaysPage />;
+  const m = /^\/gateways\/([0-9a-f-]{36})$/.exec(path);
+  if (m) return <GatewayDetailPage id={m[1]!} />;
+  const revs = /^\/gateways\/([0-9a-f-]{36})\/revisions$/.exec(path);
+  if (revs) return <RevisionsPage id={revs[1]!} />;
+  return (
+    <section>
+      <h1>Not found</h1>
+      <p>
+        There is no page at <code>{path}</code>. <Link href="/">Back to the overview</Link>.
+      </p>
+    </section>
+  );
+}
+
+function NavLink({ href, current, children }: { href: string; current: boolean; children: ReactNode }) {
+  return (
+    <Link href={href} aria-current={current ? 'page' : undefined} className="nav-link">
+      {children}
+    </Link>
+  );
+}
+
+function Shell({ nav, user, children }: { nav?: ReactNode; user?: ReactNode; children: ReactNode }) {
+  return (
+    <>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="top">
+        <Link href="/" className="brand">
+          EPIC <span className="muted">Gateway Service Manager</span>
+        </Link>
+        <nav aria-label="Main">{nav}</nav>
+        <div className="top-right">
+          {user}
+          <ThemeToggle />
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}

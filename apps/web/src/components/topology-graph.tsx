@@ -1,0 +1,229 @@
+import { select, zoom, zoomIdentity, type ZoomBehavior } from 'd3';
+import { useCallback, useEffect, useMemo, useRef, type KeyboardEvent } from 'react';
+import { NODE_HEIGHT, NODE_WIDTH } from '../domain/topology/layout.js';
+import type { Layout, PlacedNode } from '../domain/topology/types.js';
+
+const KIND_LABEL: Record<PlacedNode['kind'], string> = {
+  gateway: 'Gateway',
+  listener: 'Listener',
+  route: 'Route',
+  rule: 'Rule',
+  backend: 'Backend',
+  service: 'Service',
+  endpoints: 'Endpoints',
+  endpoint: 'Endpoint',
+  node: 'Node',
+};
+const HEALTH_LABEL = { ok: 'healthy', bad: 'failing', warn: 'degraded', unknown: 'no status' } as const;
+const PAD = 24;
+const MIN_FIT = 0.6;
+/** The view grows with the graph up to this height (px); beyond it the user pans. */
+const MAX_HEIGHT = 640;
+
+function clip(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+export interface Highlight {
+  nodes: ReadonlySet<string>;
+  edges: ReadonlySet<string>;
+}
+
+/**
+ * The topology as SVG: React renders nodes and edges from the (pure) layout; d3-zoom only owns the view
+ * transform, which survives live updates. Every node is focusable (Tab in layout order); arrow keys move
+ * within a column (↑ ↓) and across columns to the nearest node (← →); Enter or Space selects.
+ */
+export function TopologyGraph({
+  layout,
+  title,
+  selected,
+  onSelect,
+  highlight,
+}: {
+  layout: Layout;
+  title: string;
+  selected: string | null;
+  onSelect: (id: string) => void;
+  highlight?: Highlight | null;
+}) {
+  const svgRef = useRef<SVGSVGElement>(null);
+  const viewRef = useRef<SVGGElement>(null);
+  const zoomRef = useRef<ZoomBehavior<SVGSVGElement, unknown> | null>(null);
+  const nodeRefs = useRef(new Map<string, SVGGElement>());
+  const fitted = useRef(false);
+
+  const byId = useMemo(() => new Map(layout.nodes.map((n) => [n.id, n])), [layout]);
+  const columns = useMemo(() => {
+    const cols: PlacedNode[][] = [];
+    for (const n of layout.nodes) (cols[n.column] ??= []).push(n);
+    return cols;
+  }, [layout]);
+
+  // Fit shrinks a large graph only down to a readable size; what is still wider is panned to, not squeezed.
+  const fit = useCallback(() => {
+    const svg = svgRef.current;
+    const z = zoomRef.current;
+    if (!svg || !z) return;
+    const { width, height } = svg.getBoundingClientRect();
+    const w = layout.width + 2 * PAD;
+    const h = layout.height + 2 * PAD;
+    const k = Math.max(MIN_FIT, Math.min(1, width / w, height / h));
+    const x = w * k <= width ? (width - w * k) / 2 : 0;
+    const y = h * k <= height ? (height - h * k) / 2 : 0;
+    select(svg).call(z.transform, zoomIdentity.translate(x + PAD * k, y + PAD * k).scale(k));
+  }, [layout.width, layout.height]);
+
+  useEffect(() => {
+    const svg = svgRef.current;
+    if (!svg) return;
+    const z = zoom<SVGSVGElement, unknown>()
+      .scaleExtent([0.05, 4])
+      .on('zoom', (e: { transform: { toString(): string } }) => {
+        viewRef.current?.setAttribute('transform', e.transform.toString());
+      });
+    zoomRef.current = z;
+    select(svg).call(z).on('dblclick.zoom', null);
+    return () => {
+      select(svg).on('.zoom', null);
+    };
+  }, []);
+
+  // Fit once, when the first layout arrives; later (live) updates keep the user's view.
+  useEffect(() => {
+    if (!fitted.current && layout.nodes.length) {
+      fitted.current = true;
+      fit();
+    }
+  }, [fit, layout.nodes.length]);
+
+  const reveal = (n: PlacedNode) => {
+    const svg = svgRef.current;
+    const z = zoomRef.current;
+    const view = viewRef.current;
+    if (!svg || !z || !view) return;
+    const m = view.transform.baseVal.consolidate()?.matrix;
+    const k = m?.a ?? 1;
+    const x = (m?.e ?? 0) + (n.x + NODE_WIDTH / 2) * k;
+    const y = (m?.f ?? 0) + (n.y + NODE_HEIGHT / 2) * k;
+    const { width, height } = svg.getBoundingClientRect();
+    if (x < 0 || y < 0 || x > width || y > height)
+      select(svg).call(z.translateTo, n.x + NODE_WIDTH / 2, n.y + NODE_HEIGHT / 2);
+  };
+
+  const move = (from: PlacedNode, key: string): PlacedNode | undefined => {
+    const col = columns[from.column] ?? [];
+    const i = col.indexOf(from);
+    if (key === 'ArrowUp') return col[i - 1];
+    if (key === 'ArrowDown') return col[i + 1];
+    const next = columns[from.column + (key === 'ArrowRight' ? 1 : -1)];
+    if (!next?.length) return undefined;
+    return next.reduce((best, n) => (Math.abs(n.y - from.y) < Math.abs(best.y - from.y) ? n : best));
+  };
+
+  const onKey = (n: PlacedNode, e: KeyboardEvent<SVGGElement>) => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      onSelect(n.id);
+      return;
+    }
+    if (!['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight'].includes(e.key)) return;
+    e.preventDefault();
+    const to = move(n, e.key);
+    if (to) nodeRefs.current.get(to.id)?.focus();
+  };
+
+  const zoomBy = (k: number) => {
+    const svg = svgRef.current;
+    if (svg && zoomRef.current) select(svg).call(zoomRef.current.scaleBy, k);
+  };
+
+  return (
+    <div className="graph">
+      <div className="graph-tools" role="toolbar" aria-label="Graph view">
+        <button type="button" onClick={() => zoomBy(1.25)} aria-label="Zoom in">
+          +
+        </button>
+        <button type="button" onClick={() => zoomBy(0.8)} aria-label="Zoom out">
+          −
+        </button>
+        <button type="button" onClick={fit}>
+          Fit
+        </button>
+        <span className="muted legend" aria-hidden="true">
+          <span className="dot ok" /> healthy <span className="dot warn" /> degraded{' '}
+          <span className="dot bad" /> failing <span className="dot unknown" /> no status
+        </span>
+      </div>
+      <svg
+        ref={svgRef}
+        className="graph-svg"
+        role="group"
+        aria-label={title}
+        data-testid="topology"
+        style={{ height: Math.min(MAX_HEIGHT, Math.max(220, layout.height + 2 * PAD + 8)) }}
+      >
+        <g ref={viewRef}>
+          <g className="edges" aria-hidden="true">
+            {layout.edges.map((e) => {
+              const a = byId.get(e.from);
+              const b = byId.get(e.to);
+              if (!a || !b) return null;
+              const x1 = a.x + NODE_WIDTH;
+              const y1 = a.y + NODE_HEIGHT / 2;
+              const x2 = b.x;
+              const y2 = b.y + NODE_HEIGHT / 2;
+              const mx = (x1 + x2) / 2;
+              const key = `${e.from}->${e.to}`;
+              return (
+                <path
+                  key={key}
+                  data-edge={key}
+                  className={`edge${highlight?.edges.has(key) ? ' hl' : ''}`}
+                  d={`M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`}
+                />
+              );
+            })}
+          </g>
+          <g className="nodes">
+            {layout.nodes.map((n) => {
+              const lit = highlight?.nodes.has(n.id);
+              const dim = highlight && !lit;
+              return (
+                <g
+                  key={n.id}
+                  ref={(el) => {
+                    if (el) nodeRefs.current.set(n.id, el);
+                    else nodeRefs.current.delete(n.id);
+                  }}
+                  className={`node kind-${n.kind} health-${n.health}${selected === n.id ? ' selected' : ''}${lit ? ' hl' : ''}${dim ? ' dim' : ''}`}
+                  transform={`translate(${n.x},${n.y})`}
+                  tabIndex={0}
+                  role="button"
+                  aria-pressed={selected === n.id}
+                  aria-label={`${KIND_LABEL[n.kind]} ${n.label}, ${HEALTH_LABEL[n.health]}${lit ? ', on the traced path' : ''}`}
+                  data-node={n.id}
+                  data-kind={n.kind}
+                  onClick={() => onSelect(n.id)}
+                  onKeyDown={(e) => onKey(n, e)}
+                  onFocus={() => reveal(n)}
+                >
+                  <title>{`${KIND_LABEL[n.kind]}: ${n.label}`}</title>
+                  <rect className="box" width={NODE_WIDTH} height={NODE_HEIGHT} rx={6} />
+                  <rect className="bar" width={5} height={NODE_HEIGHT} rx={2} />
+                  <text x={12} y={13} className="kind">
+                    {KIND_LABEL[n.kind].toUpperCase()}
+                    {n.count ? ` · ${n.count.ready}/${n.count.total} ready` : ''}
+                  </text>
+                  <text x={12} y={27} className="label">
+                    {clip(n.label, 27)}
+                  </text>
+                </g>
+              );
+            })}
+          </g>
+        </g>
+      </svg>
+    </div>
+  );
+}

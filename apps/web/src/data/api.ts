@@ -1,0 +1,69 @@
+/**
+ * The API client of the Service Manager: same-origin requests carrying the session cookie, with the CSRF token
+ * of the session on every mutation. Errors keep the API's code, issues (field paths) and request id so forms
+ * can show them next to the field.
+ */
+export interface ApiIssue {
+  path: (string | number)[] | string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly issues: ApiIssue[] = [],
+    readonly requestId?: string,
+  ) {
+    super(message);
+  }
+}
+
+let csrfToken: string | undefined;
+
+/** Set from the session answer; sent as `x-csrf-token` on every non-GET request. */
+export function setCsrfToken(token: string | undefined): void {
+  csrfToken = token;
+}
+
+export async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  const res = await fetch(url, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  const data: unknown = text ? safeJson(text) : undefined;
+  if (!res.ok) {
+    const e = (data ?? {}) as { error?: string; message?: string; issues?: ApiIssue[]; requestId?: string };
+    throw new ApiError(
+      res.status,
+      e.error ?? 'Error',
+      e.message ?? `${method} ${url}: HTTP ${res.status}`,
+      e.issues ?? [],
+      e.requestId,
+    );
+  }
+  return data as T;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { message: text };
+  }
+}
+
+export const api = {
+  get: <T>(path: string) => request<T>('GET', `/api/v1${path}`),
+  post: <T>(path: string, body: unknown = {}) => request<T>('POST', `/api/v1${path}`, body),
+  put: <T>(path: string, body: unknown) => request<T>('PUT', `/api/v1${path}`, body),
+  patch: <T>(path: string, body: unknown) => request<T>('PATCH', `/api/v1${path}`, body),
+  delete: <T>(path: string) => request<T>('DELETE', `/api/v1${path}`),
+};

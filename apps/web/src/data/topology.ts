@@ -1,0 +1,48 @@
+import type { ModelInput } from '../domain/topology/model.js';
+import { api } from './api.js';
+import type { EndpointSlice, Gateway, Page, Route } from './types.js';
+
+/** Every page of a cursor-paginated list (the API caps a page at 500). */
+async function all<T>(path: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  const sep = path.includes('?') ? '&' : '?';
+  do {
+    const page: Page<T> = await api.get<Page<T>>(
+      `${path}${sep}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}
+
+export interface TopologyData {
+  gateway: Gateway;
+  input: ModelInput;
+  /** Identifies the answer's content: an unchanged poll leaves the graph (and its layout) alone. */
+  digest: string;
+}
+
+/** The gateway, its routes and the EndpointSlices of the services they send to: the graph model's input. */
+export async function loadTopology(gatewayId: string): Promise<TopologyData> {
+  const [gateway, routes] = await Promise.all([
+    api.get<Gateway>(`/gateways/${gatewayId}`),
+    all<Route>(`/routes?gatewayId=${gatewayId}`),
+  ]);
+  const services = new Set<string>();
+  for (const r of routes)
+    for (const rule of (r.spec.rules as { backendRefs?: { name?: string; namespace?: string }[] }[]) ?? [])
+      for (const b of rule.backendRefs ?? [])
+        if (b.name) services.add(`${b.namespace ?? r.namespace}/${b.name}`);
+  const slices = (
+    await Promise.all(
+      [...services].sort().map((s) => {
+        const [namespace, serviceName] = s.split('/') as [string, string];
+        return all<EndpointSlice>(`/endpoint-slices?namespace=${namespace}&serviceName=${serviceName}`);
+      }),
+    )
+  ).flat();
+  const input: ModelInput = { gateway, routes, slices };
+  return { gateway, input, digest: JSON.stringify(input) };
+}

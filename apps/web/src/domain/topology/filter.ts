@@ -1,0 +1,58 @@
+import type { NodeKind, TopologyGraph } from './types.js';
+
+export interface FilterOptions {
+  /** Kinds to leave out (e.g. nodes, rules); edges through a hidden node are bridged. */
+  hide?: readonly NodeKind[];
+  /** Only routes whose label contains this text (case-insensitive), and what hangs off them. */
+  route?: string;
+}
+
+/**
+ * Stage 2: drops hidden kinds, keeping the picture connected (a → hidden → b becomes a → b), and keeps only the
+ * routes that match the search with everything reachable from them.
+ */
+export function filterGraph(graph: TopologyGraph, opts: FilterOptions): TopologyGraph {
+  let { nodes, edges } = graph;
+  const query = opts.route?.trim().toLowerCase();
+  if (query) {
+    const keep = new Set(nodes.filter((n) => n.kind === 'gateway' || n.kind === 'listener').map((n) => n.id));
+    const frontier = nodes
+      .filter((n) => n.kind === 'route' && n.label.toLowerCase().includes(query))
+      .map((n) => n.id);
+    const out = new Map<string, string[]>();
+    for (const e of edges) out.set(e.from, [...(out.get(e.from) ?? []), e.to]);
+    while (frontier.length) {
+      const id = frontier.pop()!;
+      if (keep.has(id) && !id.startsWith('gateway:') && !id.startsWith('listener:')) continue;
+      keep.add(id);
+      for (const to of out.get(id) ?? []) if (!keep.has(to)) frontier.push(to);
+    }
+    nodes = nodes.filter((n) => keep.has(n.id));
+    edges = edges.filter((e) => keep.has(e.from) && keep.has(e.to));
+  }
+  const hidden = new Set(nodes.filter((n) => opts.hide?.includes(n.kind)).map((n) => n.id));
+  if (hidden.size === 0) return { nodes, edges };
+  const incoming = new Map<string, string[]>();
+  const outgoing = new Map<string, typeof edges>();
+  for (const e of edges) {
+    incoming.set(e.to, [...(incoming.get(e.to) ?? []), e.from]);
+    outgoing.set(e.from, [...(outgoing.get(e.from) ?? []), e]);
+  }
+  // The visible sources of a node, looking back through hidden ones.
+  const sources = (id: string, seen = new Set<string>()): string[] =>
+    (incoming.get(id) ?? []).flatMap((f) => {
+      if (seen.has(f)) return [];
+      seen.add(f);
+      return hidden.has(f) ? sources(f, seen) : [f];
+    });
+  const bridged = new Map<string, { from: string; to: string; label?: string }>();
+  for (const e of edges) {
+    if (hidden.has(e.to)) continue;
+    const froms = hidden.has(e.from) ? sources(e.from) : [e.from];
+    for (const from of froms) {
+      const k = `${from}\u0000${e.to}`;
+      if (!bridged.has(k)) bridged.set(k, hidden.has(e.from) ? { from, to: e.to } : { ...e });
+    }
+  }
+  return { nodes: nodes.filter((n) => !hidden.has(n.id)), edges: [...bridged.values()] };
+}

@@ -1,0 +1,71 @@
+import type { TopologyEdge, TopologyGraph, TopologyNode } from './types.js';
+
+export interface GroupOptions {
+  /** A service with more endpoints than this shows one group node with counts. */
+  threshold: number;
+  /** Services (node ids) the user expanded. */
+  expanded?: ReadonlySet<string>;
+}
+
+/**
+ * Stage 3: collapses each large endpoint set into one `endpoints` node (count, ready count, worst health);
+ * edges from its endpoints to nodes are kept once, from the group. Large gateways stay readable this way.
+ */
+export function groupGraph(graph: TopologyGraph, opts: GroupOptions): TopologyGraph {
+  const members = new Map<string, TopologyNode[]>();
+  for (const n of graph.nodes)
+    if (n.kind === 'endpoint' && n.groupOf) members.set(n.groupOf, [...(members.get(n.groupOf) ?? []), n]);
+  const collapse = new Map<string, string>();
+  const groups: TopologyNode[] = [];
+  for (const [service, eps] of members) {
+    if (eps.length <= opts.threshold || opts.expanded?.has(service)) continue;
+    const groupId = `endpoints:${service}`;
+    const ready = eps.filter((e) => e.health === 'ok').length;
+    const health = eps.some((e) => e.health === 'bad')
+      ? ready === 0
+        ? 'bad'
+        : 'warn'
+      : eps.some((e) => e.health === 'warn')
+        ? 'warn'
+        : 'ok';
+    groups.push({
+      id: groupId,
+      kind: 'endpoints',
+      label: `${eps.length} endpoints · ${ready} ready`,
+      health,
+      details: {
+        service: service.replace(/^service:/, ''),
+        endpoints: String(eps.length),
+        ready: String(ready),
+      },
+      conditions: [],
+      count: { total: eps.length, ready },
+      groupOf: service,
+    });
+    for (const e of eps) collapse.set(e.id, groupId);
+  }
+  if (collapse.size === 0) return graph;
+  const nodes: TopologyNode[] = [];
+  let groupsPlaced = false;
+  for (const n of graph.nodes) {
+    if (collapse.has(n.id)) {
+      if (!groupsPlaced) {
+        nodes.push(...groups);
+        groupsPlaced = true;
+      }
+      continue;
+    }
+    nodes.push(n);
+  }
+  const seen = new Set<string>();
+  const edges: TopologyEdge[] = [];
+  for (const e of graph.edges) {
+    const from = collapse.get(e.from) ?? e.from;
+    const to = collapse.get(e.to) ?? e.to;
+    const k = `${from}\u0000${to}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    edges.push(e.label && from === e.from && to === e.to ? { from, to, label: e.label } : { from, to });
+  }
+  return { nodes, edges };
+}

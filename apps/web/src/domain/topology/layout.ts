@@ -1,0 +1,48 @@
+import { KIND_ORDER, type Layout, type NodeKind, type PlacedNode, type TopologyGraph } from './types.js';
+
+export const NODE_WIDTH = 190;
+export const NODE_HEIGHT = 34;
+export const COLUMN_GAP = 70;
+export const ROW_GAP = 12;
+
+/**
+ * Stage 4: deterministic layered columns (one band per kind, as Hubble UI and Headlamp do) — no physics and no
+ * dagre. Within a column, nodes sit in the order of the mean row of their parents (one barycentre sweep,
+ * ties broken by id), so children line up with what points at them and crossings stay few. O(V + E log E).
+ */
+/** A collapsed endpoint group stands where its endpoints would: one band for both. */
+const bandOf = (k: NodeKind): NodeKind => (k === 'endpoints' ? 'endpoint' : k);
+
+export function layoutGraph(graph: TopologyGraph): Layout {
+  const present = KIND_ORDER.filter(
+    (k) => k !== 'endpoints' && graph.nodes.some((n) => bandOf(n.kind) === k),
+  );
+  const parents = new Map<string, string[]>();
+  for (const e of graph.edges) parents.set(e.to, [...(parents.get(e.to) ?? []), e.from]);
+  const row = new Map<string, number>();
+  const placed: PlacedNode[] = [];
+  let height = 0;
+  for (const [c, kind] of present.entries()) {
+    const col = graph.nodes.filter((n) => bandOf(n.kind) === kind);
+    const key = new Map(
+      col.map((n) => {
+        const ps = (parents.get(n.id) ?? [])
+          .map((p) => row.get(p))
+          .filter((r): r is number => r !== undefined);
+        return [n.id, ps.length ? ps.reduce((a, b) => a + b, 0) / ps.length : Number.POSITIVE_INFINITY];
+      }),
+    );
+    col.sort((a, b) => key.get(a.id)! - key.get(b.id)! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    col.forEach((n, i) => {
+      row.set(n.id, i);
+      placed.push({ ...n, column: c, x: c * (NODE_WIDTH + COLUMN_GAP), y: i * (NODE_HEIGHT + ROW_GAP) });
+    });
+    height = Math.max(height, col.length * (NODE_HEIGHT + ROW_GAP) - ROW_GAP);
+  }
+  return {
+    nodes: placed,
+    edges: graph.edges,
+    width: Math.max(0, present.length * (NODE_WIDTH + COLUMN_GAP) - COLUMN_GAP),
+    height: Math.max(0, height),
+  };
+}

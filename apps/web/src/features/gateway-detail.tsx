@@ -1,0 +1,298 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Link } from '../components/router.js';
+import { Empty, ErrorState, Loading } from '../components/states.js';
+import { TopologyGraph } from '../components/topology-graph.js';
+import { subscribeGatewayStatus, type LiveState } from '../data/subscription.js';
+import { loadTopology, type TopologyData } from '../data/topology.js';
+import type { Gateway } from '../data/types.js';
+import { filterGraph } from '../domain/topology/filter.js';
+import { groupGraph } from '../domain/topology/group.js';
+import { layoutGraph } from '../domain/topology/layout.js';
+import { buildModel } from '../domain/topology/model.js';
+import { traceHighlight } from '../domain/topology/trace.js';
+import type { NodeKind, PlacedNode } from '../domain/topology/types.js';
+import { TraceForm, type TraceResult } from './trace-form.js';
+
+export function Conditions({ conditions }: { conditions: Gateway['conditions'] }) {
+  if (!conditions.length) return <p className="muted">No conditions reported yet.</p>;
+  return (
+    <ul className="conditions plain">
+      {conditions.map((c) => (
+        <li key={c.type}>
+          <span className={`badge ${c.status === 'True' ? 'ok' : c.status === 'False' ? 'bad' : ''}`}>
+            {c.type}={c.status}
+          </span>{' '}
+          <span className="muted">{c.reason}</span> {c.message}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Refetches on every subscription event and every few seconds (routes and endpoints change without a
+ * gateway status event); an answer equal to the last one changes nothing on the page. */
+const POLL_MS = 5000;
+const GROUP_THRESHOLD = 5;
+
+type State = { state: 'loading' } | { state: 'error'; error: Error } | { state: 'ready'; data: TopologyData };
+
+function useLiveTopology(id: string): [State, LiveState, () => void] {
+  const [state, setState] = useState<State>({ state: 'loading' });
+  const [live, setLive] = useState<LiveState>('connecting');
+  const digest = useRef<string | null>(null);
+  const refresh = useRef<() => void>(() => undefined);
+  useEffect(() => {
+    let current = true;
+    let inFlight = false;
+    digest.current = null;
+    setState({ state: 'loading' });
+    const load = () => {
+      if (inFlight) return;
+      inFlight = true;
+      loadTopology(id).then(
+        (data) => {
+          inFlight = false;
+          if (!current || data.digest === digest.current) return;
+          digest.current = data.digest;
+          setState({ state: 'ready', data });
+        },
+        (error: unknown) => {
+          inFlight = false;
+          // A failed poll keeps the graph it has; only the first load shows the error.
+          if (current && digest.current === null)
+            setState({ state: 'error', error: error instanceof Error ? error : new Error(String(error)) });
+        },
+      );
+    };
+    refresh.current = load;
+    load();
+    const timer = setInterval(load, POLL_MS);
+    const stop = subscribeGatewayStatus(id, load, (s) => current && setLive(s));
+    return () => {
+      current = false;
+      clearInterval(timer);
+      stop();
+    };
+  }, [id]);
+  return [state, live, () => refresh.current()];
+}
+
+const HIDEABLE: { kind: NodeKind; label: string }[] = [
+  { kind: 'rule', label: 'Rules' },
+  { kind: 'backend', label: 'Backends' },
+  { kind: 'node', label: 'Nodes' },
+];
+
+export default function GatewayDetailPage({ id }: { id: string }) {
+  const [topo, live, reload] = useLiveTopology(id);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const [hide, setHide] = useState<NodeKind[]>([]);
+  const [routeQuery, setRouteQuery] = useState('');
+  const [trace, setTrace] = useState<TraceResult | null>(null);
+
+  const input = topo.state === 'ready' ? topo.data.input : null;
+  const model = useMemo(() => (input ? buildModel(input) : null), [input]);
+  const grouped = useMemo(
+    () =>
+      model
+        ? groupGraph(filterGraph(model, { hide, route: routeQuery }), {
+            threshold: GROUP_THRESHOLD,
+            expanded,
+          })
+        : null,
+    [model, hide, routeQuery, expanded],
+  );
+  const layout = useMemo(() => (grouped ? layoutGraph(grouped) : null), [grouped]);
+  const highlight = useMemo(
+    () => (grouped && trace ? traceHighlight(grouped, trace) : null),
+    [grouped, trace],
+  );
+
+  if (topo.state === 'loading') return <Loading what="the gateway" />;
+  if (topo.state === 'error')
+    return (
+      <section>
+        <h1>Gateway</h1>
+        <ErrorState error={topo.error} retry={reload} />
+        <p>
+          <Link href="/gateways">All gateways</Link>
+        </p>
+      </section>
+    );
+  const g = topo.data.gateway;
+  const node = selected ? (layout?.nodes.find((n) => n.id === selected) ?? null) : null;
+  const toggleGroup = (service: string, open: boolean) => {
+    const next = new Set(expanded);
+    if (open) next.add(service);
+    else next.delete(service);
+    setExpanded(next);
+    setSelected(service);
+  };
+  return (
+    <section aria-labelledby="gw-title">
+      <p className="crumbs">
+        <Link href="/gateways">Gateways</Link> /
+      </p>
+      <div className="title-row">
+        <h1 id="gw-title">
+          {g.namespace}/{g.name}
+        </h1>
+        <span className={`badge ${live === 'live' ? 'ok' : 'warn'}`} role="status" data-testid="live">
+          {live === 'live' ? 'Live' : live === 'connecting' ? 'Connecting…' : 'Offline, polling'}
+        </span>
+        <Link href={`/gateways/${g.id}/revisions`} className="button">
+          Revisions
+        </Link>
+      </div>
+      <dl className="kv">
+        <dt>Address</dt>
+        <dd>{g.address ?? '—'}</dd>
+        <dt>DNS name</dt>
+        <dd>{g.dnsName ?? '—'}</dd>
+        <dt>Template</dt>
+        <dd>{g.template?.name ?? '—'}</dd>
+        <dt>Generation</dt>
+        <dd>
+          {g.generation} (observed {g.observedGeneration})
+        </dd>
+      </dl>
+      <h2>Conditions</h2>
+      <Conditions conditions={g.conditions} />
+
+      <h2 id="topology-title">Topology</h2>
+      <form
+        className="inline-form"
+        role="search"
+        aria-label="Filter the graph"
+        onSubmit={(e) => e.preventDefault()}
+      >
+        <label htmlFor="route-filter">Routes matching</label>
+        <input
+          id="route-filter"
+          type="search"
+          value={routeQuery}
+          onChange={(e) => setRouteQuery(e.target.value)}
+        />
+        <fieldset className="plain-fieldset">
+          <legend className="sr-only">Hide columns</legend>
+          {HIDEABLE.map((h) => (
+            <label key={h.kind}>
+              <input
+                type="checkbox"
+                checked={hide.includes(h.kind)}
+                onChange={(e) =>
+                  setHide(e.target.checked ? [...hide, h.kind] : hide.filter((k) => k !== h.kind))
+                }
+              />{' '}
+              Hide {h.label.toLowerCase()}
+            </label>
+          ))}
+        </fieldset>
+      </form>
+      {layout && layout.nodes.length <= 1 + g.listeners.length && input?.routes.length === 0 ? (
+        <Empty>
+          <p>No routes are attached to this gateway yet: the graph shows only its listeners.</p>
+        </Empty>
+      ) : null}
+      <div className="topology">
+        {layout ? (
+          <TopologyGraph
+            layout={layout}
+            title={`Topology of gateway ${g.namespace}/${g.name}`}
+            selected={selected}
+            onSelect={setSelected}
+            highlight={highlight}
+          />
+        ) : null}
+        <NodePanel node={node} expanded={expanded} onToggle={toggleGroup} onClose={() => setSelected(null)} />
+      </div>
+      <TraceForm
+        gatewayId={g.id}
+        listeners={g.listeners}
+        defaultHost={firstHostname(input) ?? g.dnsName ?? 'example.com'}
+        onResult={setTrace}
+      />
+    </section>
+  );
+}
+
+function firstHostname(input: TopologyData['input'] | null): string | undefined {
+  for (const r of input?.routes ?? []) {
+    const h = (r.spec.hostnames as string[] | undefined)?.find((x) => !x.startsWith('*'));
+    if (h) return h;
+  }
+  return undefined;
+}
+
+function NodePanel({
+  node,
+  expanded,
+  onToggle,
+  onClose,
+}: {
+  node: PlacedNode | null;
+  expanded: ReadonlySet<string>;
+  onToggle: (service: string, open: boolean) => void;
+  onClose: () => void;
+}) {
+  if (!node)
+    return (
+      <aside className="panel card" aria-label="Node details">
+        <p className="muted">Select a node (click it, or Tab to it and press Enter) to see its details.</p>
+      </aside>
+    );
+  const service = node.kind === 'endpoints' ? node.groupOf : node.kind === 'service' ? node.id : undefined;
+  return (
+    <aside className="panel card" aria-label="Node details" data-testid="node-panel">
+      <div className="panel-head">
+        <h3>
+          <span className="muted">{node.kind}</span> {node.label}
+        </h3>
+        <button type="button" onClick={onClose} aria-label="Close the details">
+          ×
+        </button>
+      </div>
+      <p>
+        <span className={`badge ${node.health}`}>{node.health}</span>
+        {node.count ? (
+          <>
+            {' '}
+            {node.count.ready} of {node.count.total} endpoints ready
+          </>
+        ) : null}
+      </p>
+      <dl className="kv">
+        {Object.entries(node.details).map(([k, v]) => (
+          <div key={k} className="kv-row">
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+      {node.conditions.length ? (
+        <>
+          <h4>Conditions</h4>
+          <Conditions
+            conditions={node.conditions.map((c) => ({
+              type: c.type,
+              status: c.status as 'True' | 'False' | 'Unknown',
+              reason: c.reason ?? '',
+              message: c.message ?? '',
+            }))}
+          />
+        </>
+      ) : null}
+      {service && node.kind === 'endpoints' ? (
+        <button type="button" onClick={() => onToggle(service, true)}>
+          Expand {node.count?.total} endpoints
+        </button>
+      ) : null}
+      {service && node.kind === 'service' && expanded.has(service) ? (
+        <button type="button" onClick={() => onToggle(service, false)}>
+          Collapse endpoints
+        </button>
+      ) : null}
+    </aside>
+  );
+}

@@ -1,0 +1,378 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startApiProcess, type ApiProcess } from '../apps/api/src/test-support/api-process.js';
+import { startFakeGithub } from '../apps/api/src/test-support/fake-github.js';
+import { freshDatabase } from '../apps/api/src/test-support/harness.js';
+
+// The Service Manager end to end: a real API process on a real PostgreSQL serving the built UI, GitHub played by a
+// loopback provider, Debian's chromium driven by playwright-core (never a downloaded browser).
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const artifacts = fileURLToPath(new URL('../reports/e2e/', import.meta.url));
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+let api: ApiProcess | undefined;
+let browser: Browser | undefined;
+let fake: Awaited<ReturnType<typeof startFakeGithub>> | undefined;
+let disconnect: (() => Promise<void>) | undefined;
+let base = '';
+let page: Page;
+let key = '';
+let gatewayId = '';
+let routeId = '';
+
+async function call<T = Record<string, unknown>>(method: string, url: string, body?: unknown): Promise<T> {
+  const r = await fetch(`${base}/api/v1${url}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${method} ${url}: ${r.status} ${text}`);
+  return (text ? JSON.parse(text) : {}) as T;
+}
+
+/** Serious and critical axe-core violations on the current page (rule id and the first offending node). */
+async function axeViolations(p: Page): Promise<string[]> {
+  await p.addScriptTag({ content: axeSource });
+  const result = await p.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document) => Promise<unknown> } }).axe;
+    return (await axe.run(document)) as {
+      violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[];
+    };
+  });
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes[0]?.target.join(' ')}`);
+}
+
+/** Screenshots of the page in the light and the dark theme (test artifacts), each checked by axe-core. */
+async function shot(name: string) {
+  for (const theme of ['light', 'dark'] as const) {
+    const toggle = page.getByRole('button', {
+      name: `Switch to the ${theme === 'light' ? 'dark' : 'light'} theme`,
+    });
+    if ((await page.evaluate(() => document.documentElement.dataset.theme)) !== theme) {
+      await page.getByRole('button', { name: /^Switch to the/ }).click();
+      await toggle.waitFor();
+    }
+    expect(await axeViolations(page), `${name}, ${theme} theme`).toEqual([]);
+    await page.screenshot({ path: path.join(artifacts, `${name}-${theme}.png`), fullPage: true });
+  }
+  await page.getByRole('button', { name: 'Switch to the light theme' }).click();
+}
+
+const routeSpec = (weights: [number, number]) => ({
+  parentRefs: [{ name: 'shop' }],
+  hostnames: ['shop.example.com'],
+  rules: [
+    {
+      matches: [{ path: { type: 'PathPrefix', value: '/cart' } }],
+      backendRefs: [
+        { name: 'cart', port: 8080, weight: weights[0] },
+        { name: 'cart-canary', port: 8080, weight: weights[1] },
+      ],
+    },
+    { matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 'web', port: 80 }] },
+  ],
+});
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  const { url, db } = await freshDatabase();
+  disconnect = () => db.$disconnect();
+  fake = await startFakeGithub({
+    clientId: 'Iv1.e2e',
+    clientSecret: 'e2e-secret',
+    user: { id: 9001, login: 'Mona-Lisa', name: 'Mona Lisa', email: 'mona@example.com', avatar_url: null },
+  });
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  api = startApiProcess({
+    DATABASE_URL: url,
+    PORT: String(port),
+    XDS_PORT: '0',
+    LOG_LEVEL: 'warn',
+    SEED_DEMO: 'true',
+    LOCAL_SIGN_IN: 'true',
+    GITHUB_CLIENT_ID: fake.github.clientId,
+    GITHUB_CLIENT_SECRET: fake.github.clientSecret,
+    GITHUB_AUTHORIZE_URL: fake.github.authorizeUrl,
+    GITHUB_TOKEN_URL: fake.github.tokenUrl,
+    GITHUB_API_URL: fake.github.apiUrl,
+  });
+  await api.ready(port);
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+});
+
+afterAll(async () => {
+  await browser?.close().catch(() => undefined);
+  if (api && api.child.exitCode === null && api.child.signalCode === null) {
+    api.child.kill('SIGTERM');
+    const stopped = await Promise.race([api.exited, new Promise((r) => setTimeout(() => r('late'), 10_000))]);
+    if (stopped === 'late') api.child.kill('SIGKILL');
+  }
+  await fake?.close();
+  await disconnect?.();
+});
+
+describe('the Service Manager in a real browser', () => {
+  it('signs in locally as the demo user and creates an API key in the overview', async () => {
+    await page.goto(`${base}/`);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await shot('sign-in');
+    await page.getByRole('button', { name: 'Sign in as demo' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.getByLabel('New key name').fill('e2e key');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    key = (await page.getByLabel("The new key's secret").textContent())?.trim() ?? '';
+    expect(key).toMatch(/^epic_/);
+    await page.getByRole('cell', { name: 'e2e key', exact: true }).waitFor();
+    await shot('overview');
+    // The key the page showed works against the API.
+    expect((await call<{ accountName: string }>('GET', '/whoami')).accountName).toBe('demo');
+  });
+
+  it('lists the gateways and opens one, whose graph shows its listeners, routes, backends and endpoints', async () => {
+    gatewayId = (
+      await call<{ id: string }>('POST', '/gateways', {
+        name: 'shop',
+        template: 'default',
+        listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
+      })
+    ).id;
+    const ep = (n: number, net: string) =>
+      Array.from({ length: n }, (_, i) => ({ address: `10.${net}.0.${i + 1}` }));
+    await call('PUT', '/static-endpoints/default/cart', { ports: [{ port: 8080 }], endpoints: ep(2, '1') });
+    await call('PUT', '/static-endpoints/default/cart-canary', {
+      ports: [{ port: 8080 }],
+      endpoints: ep(1, '2'),
+    });
+    // More endpoints than the group threshold: shown as one group until expanded.
+    await call('PUT', '/static-endpoints/default/web', { ports: [{ port: 80 }], endpoints: ep(7, '3') });
+    routeId = (
+      await call<{ id: string }>('POST', '/routes', {
+        kind: 'HTTPRoute',
+        name: 'shop',
+        spec: routeSpec([90, 10]),
+      })
+    ).id;
+
+    await page.getByRole('link', { name: 'Gateways' }).click();
+    const link = page.getByRole('link', { name: 'default/shop' });
+    await link.waitFor();
+    await shot('gateways');
+    await link.click();
+    await page.getByRole('heading', { name: 'default/shop' }).waitFor();
+    const graph = page.getByTestId('topology');
+    await graph.locator('[data-kind="route"]').first().waitFor();
+    const count = (kind: string) => graph.locator(`[data-kind="${kind}"]`).count();
+    expect(await count('gateway')).toBe(1);
+    expect(await count('listener')).toBe(1);
+    expect(await count('route')).toBe(1);
+    expect(await count('rule')).toBe(2);
+    expect(await count('backend')).toBe(3);
+    expect(await count('service')).toBe(3);
+    expect(await count('endpoint')).toBe(3);
+    expect(await count('endpoints')).toBe(1);
+    await expect.poll(() => graph.getByRole('button', { name: /^Backend cart:8080 · 90%/ }).count()).toBe(1);
+    expect(await graph.getByRole('button', { name: /^Endpoints 7 endpoints · 7 ready/ }).count()).toBe(1);
+    // The edges of the path listener → route → rule → the two weighted backends.
+    const edge = (from: string, to: string) =>
+      graph.locator(`[data-edge^="${from}"][data-edge*="->${to}"]`).count();
+    expect(await edge('listener:http', 'route:')).toBe(1);
+    expect(await edge('rule:', 'backend:')).toBe(3);
+    await shot('gateway-detail');
+  });
+
+  it('opens a node in the side panel by click and by keyboard, and expands an endpoint group', async () => {
+    const graph = page.getByTestId('topology');
+    await graph.getByRole('button', { name: /^Route HTTPRoute default\/shop/ }).click();
+    const panel = page.getByTestId('node-panel');
+    await expect.poll(() => panel.textContent()).toContain('HTTPRoute default/shop');
+    expect(await panel.textContent()).toContain('shop.example.com');
+    // Keyboard: from the route, → moves to the nearest rule, Enter opens it.
+    await graph.getByRole('button', { name: /^Route HTTPRoute/ }).focus();
+    await page.keyboard.press('ArrowRight');
+    const focused = await page.evaluate(() => document.activeElement?.getAttribute('data-kind'));
+    expect(focused).toBe('rule');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => panel.textContent()).toContain('rule ');
+    await graph.locator('[data-kind="endpoints"]').click();
+    await panel.getByRole('button', { name: 'Expand 7 endpoints' }).click();
+    await expect.poll(() => graph.locator('[data-kind="endpoint"]').count()).toBe(10);
+    expect(await graph.locator('[data-kind="endpoints"]').count()).toBe(0);
+    await shot('gateway-expanded');
+  });
+
+  it('traces a request: the answer beside the form, its path lit on the graph, bad input next to its field', async () => {
+    const graph = page.getByTestId('topology');
+    await page.getByLabel('Host', { exact: true }).fill('shop.example.com');
+    await page.getByLabel('Path', { exact: true }).fill('/cart/items');
+    await page.getByLabel('Headers').fill('x-test: 1');
+    await page.getByRole('button', { name: 'Trace', exact: true }).click();
+    const answer = page.getByTestId('trace-result');
+    await expect.poll(() => answer.textContent()).toContain('httproute/default/shop/rule/0');
+    expect(await answer.textContent()).toContain('service/default/cart/8080');
+    const lit = async () =>
+      (
+        await graph
+          .locator('.node.hl')
+          .evaluateAll((els) => els.map((e) => e.getAttribute('data-node') ?? ''))
+      )
+        .map((id) => id.replace(/:[0-9a-f-]{36}/, ':<route>'))
+        .sort();
+    // Rule 0 and both of its weighted backends (cart and cart-canary) — not the rule that sends to web.
+    await expect
+      .poll(lit)
+      .toEqual(
+        expect.arrayContaining([
+          'listener:http',
+          'route:<route>',
+          'rule:<route>/0',
+          'backend:<route>/0/0',
+          'backend:<route>/0/1',
+          'service:default/cart',
+          'service:default/cart-canary',
+        ]),
+      );
+    expect((await lit()).filter((id) => id.includes('/1') && id.startsWith('rule:'))).toEqual([]);
+    expect(await graph.locator('[data-node="service:default/web"].hl').count()).toBe(0);
+    expect(await graph.locator('path.edge.hl').count()).toBeGreaterThanOrEqual(6);
+    await shot('trace');
+
+    await page.getByLabel('Path', { exact: true }).fill('no-slash');
+    await page.getByRole('button', { name: 'Trace', exact: true }).click();
+    const error = page.locator('#trace-path-error');
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(/must start with/);
+    expect(await page.getByLabel('Path', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    // A failed trace lights nothing.
+    expect(await graph.locator('.node.hl').count()).toBe(0);
+  });
+
+  it('shows a change made through the API in the open graph without a reload', async () => {
+    const graph = page.getByTestId('topology');
+    await page.getByTestId('live').filter({ hasText: 'Live' }).waitFor();
+    await call('POST', '/routes', {
+      kind: 'HTTPRoute',
+      name: 'api',
+      spec: {
+        parentRefs: [{ name: 'shop' }],
+        rules: [
+          {
+            matches: [{ path: { type: 'PathPrefix', value: '/api' } }],
+            backendRefs: [{ name: 'web', port: 80 }],
+          },
+        ],
+      },
+    });
+    await expect.poll(() => graph.locator('[data-kind="route"]').count(), { timeout: 15_000 }).toBe(2);
+  });
+
+  it('diffs the revisions before and after a route edit side by side, and rolls back with confirmation', async () => {
+    const newest = async () =>
+      (await call<{ items: { version: number }[] }>('GET', `/gateways/${gatewayId}/revisions?limit=1`))
+        .items[0]?.version ?? 0;
+    const before = await newest();
+    await call('PUT', `/routes/${routeId}`, { spec: routeSpec([50, 50]) });
+    await expect.poll(newest, { timeout: 15_000 }).toBeGreaterThan(before);
+    const edited = await newest();
+
+    await page.getByRole('link', { name: 'Revisions' }).click();
+    await page.getByRole('heading', { name: 'Revisions of default/shop' }).waitFor();
+    const row = (v: number) => page.locator(`tr[data-version="${v}"]`);
+    await row(edited).waitFor();
+    // The newest two are compared by default: the edit changed the weights in the route configuration.
+    expect(await page.getByLabel(`Compare to v${edited}`).isChecked()).toBe(true);
+    expect(await page.getByLabel(`Compare from v${before}`).isChecked()).toBe(true);
+    const diff = page.getByTestId('diff');
+    const changed = diff.locator('.sbs-row.changed');
+    await changed.first().waitFor();
+    const pairs = await changed.evaluateAll((rows) =>
+      rows.map((r) => [r.querySelector('.l')?.textContent ?? '', r.querySelector('.r')?.textContent ?? '']),
+    );
+    expect(pairs.some(([l, r]) => /"weight": 90/.test(l!) && /"weight": 50/.test(r!))).toBe(true);
+    expect(pairs.some(([l, r]) => /"weight": 10/.test(l!) && /"weight": 50/.test(r!))).toBe(true);
+    await shot('revisions');
+
+    // Rollback asks first; Cancel changes nothing.
+    await row(before)
+      .getByRole('button', { name: `Roll back to v${before}` })
+      .click();
+    const dialog = page.getByRole('dialog', { name: `Roll back to v${before}?` });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await newest()).toBe(edited);
+    await row(before)
+      .getByRole('button', { name: `Roll back to v${before}` })
+      .click();
+    await dialog.getByRole('button', { name: `Roll back to v${before}` }).click();
+    await page.getByRole('status').filter({ hasText: 'Rolled back' }).waitFor();
+    const rolled = await newest();
+    expect(rolled).toBe(edited + 1);
+    await row(rolled).getByText(`rollback to v${before}`).waitFor();
+    // The new revision and the one it restores configure the proxies identically.
+    await diff.getByText(`v${before} and v${rolled} configure the proxies identically.`).waitFor();
+  });
+
+  it('a GitHub sign-in through the provider creates a new account', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByRole('link', { name: 'Sign in with GitHub' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    const who = (await page.locator('.who').textContent()) ?? '';
+    expect(who).toContain('Mona-Lisa');
+    expect(who).toContain('mona-lisa');
+    // A new account: it has its copy of the starter templates, and sees none of the demo account's gateways.
+    const templates = await page.evaluate(async () =>
+      ((await (await fetch('/api/v1/templates')).json()) as { items: { name: string }[] }).items.map(
+        (t) => t.name,
+      ),
+    );
+    expect(templates).toContain('default');
+    await page.getByRole('link', { name: 'Gateways' }).click();
+    await page.getByText('This account has no gateways yet.').waitFor();
+    expect(await page.getByRole('link', { name: 'default/shop' }).count()).toBe(0);
+    await page.goto(`${base}/gateways/${gatewayId}`);
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toMatch(/not found/i);
+    // Signed out and in again: the same user and account, found by GitHub id.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('link', { name: 'Sign in with GitHub' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    expect(await page.locator('.who').textContent()).toBe(who);
+  });
+
+  it("refuses a mutation made with the session cookie but without the session's CSRF token", async () => {
+    const status = (withToken: boolean) =>
+      page.evaluate(async (send) => {
+        const session = (await (await fetch('/auth/session')).json()) as { csrfToken: string };
+        const r = await fetch('/api/v1/api-keys', {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(send ? { 'x-csrf-token': session.csrfToken } : {}),
+          },
+          body: JSON.stringify({ name: send ? 'with-token' : 'without-token' }),
+        });
+        return r.status;
+      }, withToken);
+    expect(await status(false)).toBe(403);
+    expect(await status(true)).toBe(201);
+  });
+});
