@@ -1,6 +1,7 @@
 import type { Db } from './db/client.js';
 import { accountsService, apiKeysService, clustersService } from './modules/accounts.js';
 import { certificatesService } from './modules/certificates.js';
+import { clusterSyncService } from './modules/cluster-sync.js';
 import { referenceGrantsService, servicesService } from './modules/cluster-objects.js';
 import { auditService, endpointsService } from './modules/endpoints.js';
 import { gatewaysService } from './modules/gateways.js';
@@ -27,6 +28,10 @@ export function createServices(
   },
 ) {
   const deps = { db };
+  const gateways = gatewaysService(deps);
+  const routes = routesService(deps);
+  const services = servicesService(deps);
+  const referenceGrants = referenceGrantsService(deps);
   return {
     accounts: accountsService(deps),
     apiKeys: apiKeysService(deps),
@@ -36,11 +41,12 @@ export function createServices(
       ...deps,
       ...(opts.validateFragments ? { validateFragments: opts.validateFragments } : {}),
     }),
-    gateways: gatewaysService(deps),
-    routes: routesService(deps),
+    gateways,
+    routes,
     endpoints: endpointsService(deps),
-    services: servicesService(deps),
-    referenceGrants: referenceGrantsService(deps),
+    services,
+    referenceGrants,
+    clusterSync: clusterSyncService({ db, gateways, routes, services, referenceGrants }),
     certificates: certificatesService({ ...deps, secretKey: opts.secretKey }),
     audit: auditService(deps),
     revisions: revisionsService(deps),
