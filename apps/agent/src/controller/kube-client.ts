@@ -1,0 +1,66 @@
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+export class KubeError extends Error {
+  constructor(
+    readonly status: number,
+    body: string,
+  ) {
+    super(`Kubernetes API answered ${status}: ${body.slice(0, 300)}`);
+  }
+}
+
+export type PatchType = 'merge' | 'json';
+const CONTENT: Record<PatchType, string> = {
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+};
+
+/**
+ * The writes the controller makes (finalizer and status patches, Secret reads), over the KubeConfig's
+ * credentials: a thin client whose every request is one the RBAC role names.
+ */
+export class KubeClient {
+  constructor(private readonly kc: KubeConfig) {}
+
+  private async send(method: string, path: string, body?: unknown, contentType?: string): Promise<unknown> {
+    const cluster = this.kc.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    const url = new URL(path, cluster.server);
+    const opts: RequestOptions = {
+      method,
+      hostname: url.hostname,
+      port: url.port,
+      path: url.pathname + url.search,
+      headers: { accept: 'application/json', ...(contentType ? { 'content-type': contentType } : {}) },
+    };
+    await this.kc.applyToHTTPSOptions(opts);
+    const doRequest = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = doRequest(opts, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status >= 300) reject(new KubeError(status, text));
+          else resolve(text ? JSON.parse(text) : undefined);
+        });
+      });
+      req.on('error', reject);
+      if (body !== undefined) req.end(JSON.stringify(body));
+      else req.end();
+    });
+  }
+
+  get(path: string): Promise<unknown> {
+    return this.send('GET', path);
+  }
+  patch(path: string, body: unknown, type: PatchType = 'merge'): Promise<unknown> {
+    return this.send('PATCH', path, body, CONTENT[type]);
+  }
+  put(path: string, body: unknown): Promise<unknown> {
+    return this.send('PUT', path, body, 'application/json');
+  }
+}
