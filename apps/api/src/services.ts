@@ -32,6 +32,7 @@ export function createServices(
   const routes = routesService(deps);
   const services = servicesService(deps);
   const referenceGrants = referenceGrantsService(deps);
+  const endpoints = endpointsService(deps);
   return {
     accounts: accountsService(deps),
     apiKeys: apiKeysService(deps),
@@ -43,10 +44,10 @@ export function createServices(
     }),
     gateways,
     routes,
-    endpoints: endpointsService(deps),
+    endpoints,
     services,
     referenceGrants,
-    clusterSync: clusterSyncService({ db, gateways, routes, services, referenceGrants }),
+    clusterSync: clusterSyncService({ db, gateways, routes, services, endpoints, referenceGrants }),
     certificates: certificatesService({ ...deps, secretKey: opts.secretKey }),
     audit: auditService(deps),
     revisions: revisionsService(deps),

@@ -1,10 +1,17 @@
 import { Condition, ListenerStatus } from '@epic/gateway-api';
 import { z } from 'zod';
-import { syncClusterInput } from '../modules/cluster-sync.js';
+import { syncClusterInput, syncKinds } from '../modules/cluster-sync.js';
 import type { Services } from '../services.js';
 import type { RestRoute } from './rest.js';
 import { named, RouteKindSchema, RouteParentStatusSchema } from './schemas/outputs.js';
 
+const observedClientGeneration = z
+  .number()
+  .int()
+  .nullable()
+  .describe(
+    "the object's metadata.generation that the conditions describe; null while EPIC's status of the generation last sent is pending",
+  );
 const ClusterGatewayState = named(
   'ClusterGatewayState',
   z.strictObject({
@@ -14,6 +21,7 @@ const ClusterGatewayState = named(
     dnsName: z.string().nullable(),
     generation: z.number().int(),
     observedGeneration: z.number().int(),
+    observedClientGeneration: observedClientGeneration,
     conditions: z.array(Condition),
     listeners: z.array(ListenerStatus),
   }),
@@ -26,7 +34,10 @@ const ClusterRouteState = named(
     id: z.uuid(),
     kind: RouteKindSchema,
     generation: z.number().int(),
-    parents: z.array(RouteParentStatusSchema),
+    observedClientGeneration: observedClientGeneration,
+    parents: z
+      .array(RouteParentStatusSchema)
+      .describe('the entries of the gateways the route is attached to now'),
   }),
   "EPIC's status of one of the cluster's routes, keyed by its uid",
 );
@@ -35,7 +46,7 @@ const ClusterState = named('ClusterState', z.strictObject(stateFields));
 const SyncError = named(
   'ClusterSyncError',
   z.strictObject({
-    kind: z.enum(['Gateway', 'Route', 'Service', 'ReferenceGrant']),
+    kind: z.enum(syncKinds),
     clientUid: z.string(),
     message: z.string(),
   }),
@@ -60,7 +71,7 @@ export function clusterSyncRoutes(s: Services): RestRoute[] {
       graphql: { name: 'syncCluster', args: { id: 'clusterId' } },
       tag: 'clusters',
       summary:
-        "Upsert and delete a cluster's Gateways, routes, Services and ReferenceGrants in one call (full: delete what the set omits); answers EPIC's state of the cluster",
+        "Upsert and delete a cluster's Gateways, routes, Services, EndpointSlices and ReferenceGrants in one call (full: delete what the set omits); answers EPIC's state of the cluster",
       body: syncClusterInput,
       handler: ({ meta, params, body }) => s.clusterSync.sync(meta, params.id!, body),
     },

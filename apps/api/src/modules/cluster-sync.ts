@@ -3,21 +3,34 @@ import { requireRole } from '../auth/principal.js';
 import { withPgTx, type Db } from '../db/client.js';
 import { AppError, isAppError } from '../lib/errors.js';
 import { parseInput } from '../lib/validate.js';
+import type { StoredCondition } from '../reconciler/conditions.js';
 import { clientUid, dnsLabel, dnsSubdomain, enqueueReconcile, uuid, type CallMeta } from './common.js';
 import type { gatewaysService } from './gateways.js';
 import { routeKinds, type routesService } from './routes.js';
 import type { referenceGrantsService, servicesService } from './cluster-objects.js';
 import { servicePortSchema } from './cluster-objects.js';
+import type { endpointsService } from './endpoints.js';
 
 /**
- * One call per burst from a workload cluster's controller: every Gateway, route, Service and ReferenceGrant
- * that changed, and the uids of those deleted, in one request (1,000 routes applied at once are one HTTP call,
- * not 1,000). With `full`, the set is everything the cluster has: this cluster's objects that are not in it
- * are deleted, so what was deleted while the controller was down is removed (the resync after a restart).
- * Each item is written by the same service as its single-object operation; a bad item is reported in
- * `errors` and does not stop the others.
+ * One call per burst from a workload cluster's controller: every Gateway, route, Service, EndpointSlice and
+ * ReferenceGrant that changed, and the uids of those deleted, in one request (1,000 routes applied at once are
+ * one HTTP call, not 1,000). With `full`, the set is everything the cluster has: this cluster's objects that
+ * are not in it are deleted, so what was deleted while the controller was down is removed (the resync after a
+ * restart). Each item is written by the same service as its single-object operation; a bad item is reported
+ * in `errors` and does not stop the others.
  */
 const objectKey = { clientUid, namespace: dnsLabel, name: dnsSubdomain };
+const clientGeneration = z
+  .number()
+  .int()
+  .min(1)
+  .optional()
+  .describe('metadata.generation of the object in its cluster; status answers say which one EPIC has seen');
+// The fields of POST /endpoint-slices without the cluster (the path names it), checked per item by that
+// operation so that one bad slice is an item error, not a refused batch.
+const syncEndpointSlice = z
+  .looseObject({ ...objectKey, serviceName: dnsLabel })
+  .describe('an EndpointSlice as POST /endpoint-slices takes it, without clusterId');
 export const syncClusterInput = z.strictObject({
   full: z
     .boolean()
@@ -29,6 +42,7 @@ export const syncClusterInput = z.strictObject({
         ...objectKey,
         template: dnsLabel,
         sharingKey: z.string().min(1).max(128).optional(),
+        generation: clientGeneration,
         listeners: z.array(z.record(z.string(), z.unknown())),
       }),
     )
@@ -36,7 +50,12 @@ export const syncClusterInput = z.strictObject({
     .default([]),
   routes: z
     .array(
-      z.strictObject({ ...objectKey, kind: z.enum(routeKinds), spec: z.record(z.string(), z.unknown()) }),
+      z.strictObject({
+        ...objectKey,
+        kind: z.enum(routeKinds),
+        generation: clientGeneration,
+        spec: z.record(z.string(), z.unknown()),
+      }),
     )
     .max(20_000)
     .default([]),
@@ -44,6 +63,7 @@ export const syncClusterInput = z.strictObject({
     .array(z.strictObject({ ...objectKey, ports: z.array(servicePortSchema).min(1).max(100) }))
     .max(20_000)
     .default([]),
+  endpointSlices: z.array(syncEndpointSlice).max(20_000).default([]),
   referenceGrants: z
     .array(z.strictObject({ ...objectKey, spec: z.record(z.string(), z.unknown()) }))
     .max(5_000)
@@ -53,13 +73,20 @@ export const syncClusterInput = z.strictObject({
       gateways: z.array(clientUid).max(5_000).default([]),
       routes: z.array(clientUid).max(20_000).default([]),
       services: z.array(clientUid).max(20_000).default([]),
+      endpointSlices: z.array(clientUid).max(20_000).default([]),
       referenceGrants: z.array(clientUid).max(5_000).default([]),
     })
-    .default({ gateways: [], routes: [], services: [], referenceGrants: [] }),
+    .default({ gateways: [], routes: [], services: [], endpointSlices: [], referenceGrants: [] }),
 });
 
-export type SyncKind = 'Gateway' | 'Route' | 'Service' | 'ReferenceGrant';
+export const syncKinds = ['Gateway', 'Route', 'Service', 'EndpointSlice', 'ReferenceGrant'] as const;
+export type SyncKind = (typeof syncKinds)[number];
 
+/**
+ * `observedClientGeneration` is the client object's metadata.generation that the conditions describe: the one
+ * last sent, once EPIC has computed status for what was sent; null while that is still pending (a status
+ * writer then keeps what it wrote before, whose observedGeneration is older and still true).
+ */
 export interface ClusterGatewayState {
   clientUid: string;
   id: string;
@@ -67,15 +94,17 @@ export interface ClusterGatewayState {
   dnsName: string | null;
   generation: number;
   observedGeneration: number;
-  conditions: unknown;
-  listeners: unknown;
+  observedClientGeneration: number | null;
+  conditions: StoredCondition[];
+  listeners: Array<{ conditions: StoredCondition[] }>;
 }
 export interface ClusterRouteState {
   clientUid: string;
   id: string;
   kind: string;
   generation: number;
-  parents: unknown;
+  observedClientGeneration: number | null;
+  parents: Array<{ gatewayId: string; conditions: StoredCondition[] }>;
 }
 export interface ClusterState {
   gateways: ClusterGatewayState[];
@@ -92,16 +121,21 @@ interface Deps {
   gateways: ReturnType<typeof gatewaysService>;
   routes: ReturnType<typeof routesService>;
   services: ReturnType<typeof servicesService>;
+  endpoints: ReturnType<typeof endpointsService>;
   referenceGrants: ReturnType<typeof referenceGrantsService>;
 }
 
 const TABLE: Record<Exclude<SyncKind, 'Gateway'>, string> = {
   Route: '"Route"',
   Service: '"Service"',
+  EndpointSlice: '"EndpointSlice"',
   ReferenceGrant: '"ReferenceGrant"',
 };
 
-export function clusterSyncService({ db, gateways, routes, services, referenceGrants }: Deps) {
+const allAt = (conditions: readonly StoredCondition[], generation: number) =>
+  conditions.every((c) => c.observedGeneration === generation);
+
+export function clusterSyncService({ db, gateways, routes, services, endpoints, referenceGrants }: Deps) {
   async function requireCluster(meta: CallMeta, clusterId: string) {
     parseInput(uuid, clusterId, 'id');
     const r = await db.$pool.query('SELECT 1 FROM "Cluster" WHERE id = $1::uuid AND "accountId" = $2::uuid', [
@@ -114,19 +148,49 @@ export function clusterSyncService({ db, gateways, routes, services, referenceGr
   /** What EPIC says of the cluster's Gateways and routes: addresses, conditions, listener and route status. */
   async function state(meta: CallMeta, clusterId: string): Promise<ClusterState> {
     const accountId = meta.principal.accountId;
-    const g = await db.$pool.query<ClusterGatewayState>(
+    const g = await db.$pool.query<
+      Omit<ClusterGatewayState, 'observedClientGeneration'> & { cg: number | null }
+    >(
       `SELECT c."clientUid", g.id, g.address, g."dnsName", g.generation, g."observedGeneration", g.conditions,
-              g."listenerStatus" AS listeners
+              g."listenerStatus" AS listeners, c."clientGeneration" AS cg
        FROM "GatewayClient" c JOIN "Gateway" g ON g.id = c."gatewayId"
        WHERE c."accountId" = $1::uuid AND c."clusterId" = $2::uuid ORDER BY c."clientUid"`,
       [accountId, clusterId],
     );
-    const r = await db.$pool.query<ClusterRouteState>(
-      `SELECT "clientUid", id, kind::text AS kind, generation, COALESCE(status->'parents', '[]'::jsonb) AS parents
-       FROM "Route" WHERE "accountId" = $1::uuid AND "clusterId" = $2::uuid ORDER BY "clientUid"`,
+    // Only the entries of gateways the route is attached to now: an entry of a gateway the route has left
+    // is no longer true (the reconciler of that gateway no longer sees the route to clear it).
+    const r = await db.$pool.query<
+      Omit<ClusterRouteState, 'observedClientGeneration'> & { cg: number | null; attached: number }
+    >(
+      `SELECT r."clientUid", r.id, r.kind::text AS kind, r.generation, r."clientGeneration" AS cg,
+              COALESCE((SELECT jsonb_agg(e ORDER BY ord) FROM jsonb_array_elements(r.status->'parents') WITH ORDINALITY x(e, ord)
+                        WHERE EXISTS (SELECT 1 FROM "RouteParent" p WHERE p."routeId" = r.id AND p."gatewayId"::text = e->>'gatewayId')),
+                       '[]'::jsonb) AS parents,
+              (SELECT count(DISTINCT p."gatewayId")::int FROM "RouteParent" p WHERE p."routeId" = r.id) AS attached
+       FROM "Route" r WHERE r."accountId" = $1::uuid AND r."clusterId" = $2::uuid ORDER BY r."clientUid"`,
       [accountId, clusterId],
     );
-    return { gateways: g.rows, routes: r.rows };
+    return {
+      gateways: g.rows.map(({ cg, ...row }) => ({
+        ...row,
+        observedClientGeneration:
+          cg !== null &&
+          row.observedGeneration === row.generation &&
+          allAt(row.conditions, row.generation) &&
+          row.listeners.every((l) => allAt(l.conditions, row.generation))
+            ? cg
+            : null,
+      })),
+      routes: r.rows.map(({ cg, attached, ...row }) => ({
+        ...row,
+        observedClientGeneration:
+          cg !== null &&
+          new Set(row.parents.map((p) => p.gatewayId)).size === attached &&
+          row.parents.every((p) => allAt(p.conditions, row.generation))
+            ? cg
+            : null,
+      })),
+    };
   }
 
   /** Removes one cluster's Gateway: the whole gateway, or only this cluster's share of a shared one. */
@@ -163,6 +227,7 @@ export function clusterSyncService({ db, gateways, routes, services, referenceGr
     if (!id) return false;
     if (kind === 'Route') await routes.remove(meta, id);
     else if (kind === 'Service') await services.remove(meta, id);
+    else if (kind === 'EndpointSlice') await endpoints.remove(meta, id);
     else await referenceGrants.remove(meta, id);
     return true;
   }
@@ -196,87 +261,81 @@ export function clusterSyncService({ db, gateways, routes, services, referenceGr
       const errors: SyncResult['errors'] = [];
       let upserted = 0;
       let deleted = 0;
-      const attempt = async (kind: SyncKind, uid: string, op: () => Promise<unknown>) => {
+      /** Runs one item's write; an AppError is that item's error, anything else fails the call. */
+      const attempt = async <T>(
+        kind: SyncKind,
+        uid: string,
+        op: () => Promise<T>,
+      ): Promise<T | undefined> => {
         try {
-          const r = await op();
-          return r;
+          return await op();
         } catch (e) {
           if (!isAppError(e)) throw e;
           errors.push({ kind, clientUid: uid, message: e.message });
           return undefined;
         }
       };
+      const upsert = async (kind: SyncKind, uid: string, op: () => Promise<unknown>) => {
+        if ((await attempt(kind, uid, async () => (await op(), true))) === true) upserted++;
+      };
+      // After the spec is written: a status read in between reports the older generation, which is true.
+      const recordGeneration = (table: '"GatewayClient"' | '"Route"', uid: string, generation?: number) =>
+        generation === undefined
+          ? Promise.resolve()
+          : db.$pool
+              .query(
+                `UPDATE ${table} SET "clientGeneration" = $4 WHERE "accountId" = $1::uuid AND "clusterId" = $2::uuid AND "clientUid" = $3`,
+                [meta.principal.accountId, clusterId, uid, generation],
+              )
+              .then(() => undefined);
       // Dependencies first (a route resolves its parents against gateways that exist), deletes last.
-      for (const g of data.gateways) {
-        await attempt('Gateway', g.clientUid, () => gateways.create(meta, { ...g, clusterId }));
-        upserted++;
+      for (const { generation, ...g } of data.gateways) {
+        await upsert('Gateway', g.clientUid, async () => {
+          await gateways.create(meta, { ...g, clusterId });
+          await recordGeneration('"GatewayClient"', g.clientUid, generation);
+        });
       }
       for (const s of data.services) {
-        await attempt('Service', s.clientUid, () => services.upsert(meta, { ...s, clusterId }));
-        upserted++;
+        await upsert('Service', s.clientUid, () => services.upsert(meta, { ...s, clusterId }));
+      }
+      for (const e of data.endpointSlices) {
+        await upsert('EndpointSlice', e.clientUid, () => endpoints.upsert(meta, { ...e, clusterId }));
       }
       for (const rg of data.referenceGrants) {
-        await attempt('ReferenceGrant', rg.clientUid, () =>
+        await upsert('ReferenceGrant', rg.clientUid, () =>
           referenceGrants.upsert(meta, { ...rg, clusterId }),
         );
-        upserted++;
       }
-      for (const r of data.routes) {
-        await attempt('Route', r.clientUid, () => routes.upsert(meta, { ...r, clusterId }));
-        upserted++;
+      for (const { generation, ...r } of data.routes) {
+        await upsert('Route', r.clientUid, async () => {
+          await routes.upsert(meta, { ...r, clusterId });
+          await recordGeneration('"Route"', r.clientUid, generation);
+        });
       }
-      // Copies: zod hands out the same default object on every parse.
-      const del = {
-        gateways: [...data.deleted.gateways],
-        routes: [...data.deleted.routes],
-        services: [...data.deleted.services],
-        referenceGrants: [...data.deleted.referenceGrants],
+      const del: Record<SyncKind, string[]> = {
+        Gateway: [...data.deleted.gateways],
+        Route: [...data.deleted.routes],
+        Service: [...data.deleted.services],
+        EndpointSlice: [...data.deleted.endpointSlices],
+        ReferenceGrant: [...data.deleted.referenceGrants],
       };
       if (data.full) {
-        del.routes.push(
-          ...(await missing(
-            meta,
-            clusterId,
-            'Route',
-            data.routes.map((x) => x.clientUid),
-          )),
-        );
-        del.services.push(
-          ...(await missing(
-            meta,
-            clusterId,
-            'Service',
-            data.services.map((x) => x.clientUid),
-          )),
-        );
-        del.referenceGrants.push(
-          ...(await missing(
-            meta,
-            clusterId,
-            'ReferenceGrant',
-            data.referenceGrants.map((x) => x.clientUid),
-          )),
-        );
-        del.gateways.push(
-          ...(await missing(
-            meta,
-            clusterId,
-            'Gateway',
-            data.gateways.map((x) => x.clientUid),
-          )),
-        );
+        const present: Record<SyncKind, string[]> = {
+          Gateway: data.gateways.map((x) => x.clientUid),
+          Route: data.routes.map((x) => x.clientUid),
+          Service: data.services.map((x) => x.clientUid),
+          EndpointSlice: data.endpointSlices.map((x) => x.clientUid),
+          ReferenceGrant: data.referenceGrants.map((x) => x.clientUid),
+        };
+        for (const kind of syncKinds)
+          del[kind].push(...(await missing(meta, clusterId, kind, present[kind])));
       }
-      const removals: Array<[Exclude<SyncKind, 'Gateway'>, string[]]> = [
-        ['Route', del.routes],
-        ['Service', del.services],
-        ['ReferenceGrant', del.referenceGrants],
-      ];
-      for (const [kind, uids] of removals) {
-        for (const uid of new Set(uids)) {
+      for (const kind of ['Route', 'EndpointSlice', 'Service', 'ReferenceGrant'] as const) {
+        for (const uid of new Set(del[kind])) {
           if (await attempt(kind, uid, () => removeObject(meta, clusterId, kind, uid))) deleted++;
         }
       }
-      for (const uid of new Set(del.gateways)) {
+      for (const uid of new Set(del.Gateway)) {
         if (await attempt('Gateway', uid, () => removeGateway(meta, clusterId, uid))) deleted++;
       }
       return { ...(await state(meta, clusterId)), upserted, deleted, errors };
