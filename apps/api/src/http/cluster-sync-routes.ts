@@ -1,4 +1,5 @@
 import { Condition, ListenerStatus } from '@epic/gateway-api';
+import { supportedFeatures } from '@epic/gateway-translator';
 import { z } from 'zod';
 import { syncClusterInput, syncKinds } from '../modules/cluster-sync.js';
 import type { Services } from '../services.js';
@@ -61,9 +62,24 @@ const ClusterSyncResult = named(
   }),
 );
 
+const Features = named(
+  'Features',
+  z.strictObject({ supportedFeatures: z.array(z.string()) }),
+  'the Gateway API features EPIC implements, sorted (a GatewayClass copies them into status.supportedFeatures)',
+);
+
 /** The workload-cluster controller's operations: one batched write per burst, one status read. */
 export function clusterSyncRoutes(s: Services): RestRoute[] {
   return [
+    {
+      method: 'GET',
+      path: '/features',
+      response: Features,
+      graphql: { name: 'features' },
+      tag: 'clusters',
+      summary: 'The Gateway API features EPIC implements',
+      handler: async () => ({ supportedFeatures: [...supportedFeatures] }),
+    },
     {
       method: 'POST',
       path: '/clusters/:id/sync',
