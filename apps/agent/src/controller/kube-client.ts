@@ -9,7 +9,14 @@ export class KubeError extends Error {
   ) {
     super(`Kubernetes API answered ${status}: ${body.slice(0, 300)}`);
   }
+  /** The name client-node's ListWatch reads (a 410 there means relist). */
+  get statusCode(): number {
+    return this.status;
+  }
 }
+
+export const isConflict = (e: unknown) => e instanceof KubeError && e.status === 409;
+export const isNotFound = (e: unknown) => e instanceof KubeError && e.status === 404;
 
 export type PatchType = 'merge' | 'json';
 const CONTENT: Record<PatchType, string> = {
@@ -22,7 +29,10 @@ const CONTENT: Record<PatchType, string> = {
  * credentials: a thin client whose every request is one the RBAC role names.
  */
 export class KubeClient {
-  constructor(private readonly kc: KubeConfig) {}
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly timeoutMs = 30_000,
+  ) {}
 
   private async send(method: string, path: string, body?: unknown, contentType?: string): Promise<unknown> {
     const cluster = this.kc.getCurrentCluster();
@@ -44,10 +54,16 @@ export class KubeClient {
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
-          if (status >= 300) reject(new KubeError(status, text));
-          else resolve(text ? JSON.parse(text) : undefined);
+          if (status >= 300) return reject(new KubeError(status, text));
+          try {
+            resolve(text ? JSON.parse(text) : undefined);
+          } catch (e) {
+            reject(e instanceof Error ? e : new Error(String(e)));
+          }
         });
       });
+      // A request that hangs (a stalled connection) fails rather than blocking the reconcile forever.
+      req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`${method} ${path} timed out`)));
       req.on('error', reject);
       if (body !== undefined) req.end(JSON.stringify(body));
       else req.end();
