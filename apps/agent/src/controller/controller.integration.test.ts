@@ -8,11 +8,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { freePort, startApiProcess, type ApiProcess } from '../../../api/src/test-support/api-process.js';
 import { CONTROLLER_NAME, FINALIZER, GatewayController } from './controller.js';
 
-const crds = fileURLToPath(new URL('../../../../k8s/crds/', import.meta.url));
+const crds = fileURLToPath(
+  new URL('../../../../k8s/crds/epic-gateway.io_gatewayclassconfigs.yaml', import.meta.url),
+);
 
 let server: KubeTestServer;
 let kubectl: Kubectl;
@@ -21,6 +23,8 @@ let apiUrl: string;
 let demoKey: string;
 let dataDir: string;
 let controller: GatewayController | undefined;
+/** Every request the controllers of this file made to the Kubernetes API: `METHOD path`. */
+const kubeRequests = new Set<string>();
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
 
 async function startController(): Promise<GatewayController> {
@@ -32,6 +36,7 @@ async function startController(): Promise<GatewayController> {
     statusPollMs: 200,
     backoffBaseMs: 100,
     backoffMaxMs: 1_000,
+    onKubeRequest: (method, path) => kubeRequests.add(`${method} ${path.split('?')[0]}`),
   });
   await c.start();
   return c;
@@ -198,6 +203,12 @@ describe('the controller against a real EPIC API', () => {
     });
     await apply(gateway());
     await apply(route('shop'));
+    await apply({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'GRPCRoute',
+      metadata: { name: 'rpc', namespace: 'default' },
+      spec: { parentRefs: [{ name: 'web' }], rules: [{ backendRefs: [{ name: 'grpc-app', port: 9000 }] }] },
+    });
     // Another controller's entry in the route's status.parents (theirs), written before ours.
     const foreign = {
       parentRef: {
@@ -233,7 +244,7 @@ describe('the controller against a real EPIC API', () => {
       const gw = await get('gateway', 'web');
       expect(gw.status.addresses?.[0]?.type).toBe('IPAddress');
       expect(cond(gw, 'Accepted')).toMatchObject({ status: 'True', observedGeneration: 1 });
-      expect(gw.status.listeners?.[0]?.attachedRoutes).toBe(1);
+      expect(gw.status.listeners?.[0]?.attachedRoutes).toBe(2);
       return gw;
     });
     const [epicGw] = (await epic('/gateways')).items;
@@ -268,6 +279,12 @@ describe('the controller against a real EPIC API', () => {
       ]),
     });
     expect(r.metadata.finalizers).toContain(FINALIZER);
+    const rpc = await eventually(async () => {
+      const rpc = await get('grpcroute', 'rpc');
+      expect(rpc.status?.parents?.[0]?.controllerName).toBe(CONTROLLER_NAME);
+      return rpc;
+    });
+    expect(rpc.metadata.finalizers).toContain(FINALIZER);
 
     const theirs = await get('gateway', 'theirs');
     expect(theirs.metadata.finalizers ?? []).not.toContain(FINALIZER);
@@ -301,7 +318,7 @@ describe('the controller against a real EPIC API', () => {
     expect(controller!.stats.syncCalls - before).toBeLessThanOrEqual(4);
     await eventually(async () => {
       const gw = await get('gateway', 'web');
-      expect(gw.status.listeners[0].attachedRoutes).toBe(41);
+      expect(gw.status.listeners[0].attachedRoutes).toBe(42);
     });
     const d = await kubectl.run([
       'delete',
@@ -310,13 +327,17 @@ describe('the controller against a real EPIC API', () => {
     ]);
     expect(d.code).toBe(0);
     await eventually(async () => {
-      expect((await epic('/routes?limit=100')).items.map((x: { name: string }) => x.name)).toEqual(['shop']);
+      expect((await epic('/routes?limit=100')).items.map((x: { name: string }) => x.name).sort()).toEqual([
+        'rpc',
+        'shop',
+      ]);
     });
   });
 
   it('deleting the route and the Gateway removes them from EPIC before the objects go', async () => {
     const d = await kubectl.run(['delete', 'httproute', 'shop', '--wait=false']);
     expect(d.code).toBe(0);
+    expect((await kubectl.run(['delete', 'grpcroute', 'rpc', '--wait=false'])).code).toBe(0);
     await eventually(async () => expect((await epic('/routes')).items).toEqual([]));
     await eventually(async () => {
       const r = await kubectl.run(['get', 'httproute', 'shop']);
@@ -358,5 +379,75 @@ describe('the controller against a real EPIC API', () => {
       expect((await epic('/gateways')).items).toEqual([]);
       expect((await epic('/routes')).items).toEqual([]);
     });
+  });
+
+  it('k8s/controller applies with kubectl apply -k, and its ClusterRole grants exactly what the controller used', async () => {
+    // The test API server serves no rbac.authorization.k8s.io: schemaless stand-ins let kubectl apply -k run.
+    for (const [kind, plural] of <const>[
+      ['ClusterRole', 'clusterroles'],
+      ['ClusterRoleBinding', 'clusterrolebindings'],
+    ]) {
+      await apply({
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: `${plural}.rbac.authorization.k8s.io` },
+        spec: {
+          group: 'rbac.authorization.k8s.io',
+          names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
+          scope: 'Cluster',
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              storage: true,
+              schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+            },
+          ],
+        },
+      });
+    }
+    const base = fileURLToPath(new URL('../../../../k8s/controller', import.meta.url));
+    await eventually(async () => {
+      const r = await kubectl.run(['apply', '-k', base]);
+      expect(r.stderr).toBe('');
+    });
+    const dep = await get('deployment', 'epic-gateway-controller', 'epic-gateway-system');
+    expect(dep.spec.template.spec.serviceAccountName).toBe('epic-gateway-controller');
+    const sa = await get('serviceaccount', 'epic-gateway-controller', 'epic-gateway-system');
+    expect(sa.metadata.name).toBe('epic-gateway-controller');
+
+    // What the role grants, as `group resource verb`.
+    const role = JSON.parse(
+      (await kubectl.run(['get', 'clusterrole', 'epic-gateway-controller', '-o', 'json'])).stdout,
+    );
+    const granted = new Set<string>();
+    for (const rule of role.rules as Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>)
+      for (const g of rule.apiGroups)
+        for (const res of rule.resources) for (const v of rule.verbs) granted.add(`${g} ${res} ${v}`);
+    // What the controllers of this file did, as the authorizer sees it.
+    const used = new Set<string>();
+    for (const req of kubeRequests) {
+      const [method, path] = req.split(' ') as [string, string];
+      const parts = path.split('/').filter(Boolean);
+      const group = parts[0] === 'api' ? '' : parts[1]!;
+      let rest = parts.slice(parts[0] === 'api' ? 2 : 3);
+      if (rest[0] === 'namespaces' && rest.length > 2) rest = rest.slice(2);
+      const [resource, name, sub] = rest;
+      const verb =
+        method === 'WATCH' ? 'watch' : method === 'GET' ? (name ? 'get' : 'list') : method.toLowerCase();
+      used.add(`${group} ${resource}${sub ? `/${sub}` : ''} ${verb}`);
+    }
+    expect([...used].sort()).toEqual([...granted].sort());
+    // The manifests as rendered name the same role the binding binds.
+    const rendered = (await kubectl.run(['kustomize', base])).stdout;
+    const kinds = parseAllDocuments(rendered).map((d) => (d.toJSON() as { kind: string }).kind);
+    expect(kinds.sort()).toEqual([
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'CustomResourceDefinition',
+      'Deployment',
+      'Namespace',
+      'ServiceAccount',
+    ]);
   });
 });

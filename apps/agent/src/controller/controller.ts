@@ -46,6 +46,8 @@ export interface ControllerOptions {
   statusPollMs?: number;
   /** A periodic full recompute (and diff) even without events. */
   resyncMs?: number;
+  /** Sees every request made to the Kubernetes API (method, path); the RBAC test records them. */
+  onKubeRequest?: (method: string, path: string) => void;
 }
 
 interface Verdict {
@@ -95,12 +97,14 @@ export class GatewayController {
 
   constructor(private readonly opts: ControllerOptions) {
     this.controllerName = opts.controllerName ?? CONTROLLER_NAME;
-    this.kube = new KubeClient(opts.kubeConfig);
+    this.kube = new KubeClient(opts.kubeConfig, { onRequest: opts.onKubeRequest });
     this.informers = new Informers(
       opts.kubeConfig,
       this.kube,
       (kind, ev, obj) => this.onEvent(kind, ev, obj),
       opts.log,
+      { baseMs: opts.backoffBaseMs ?? 200, maxMs: opts.backoffMaxMs ?? 30_000 },
+      opts.onKubeRequest,
     );
     this.queue = new BatchQueue(
       () => this.reconcile(),

@@ -3,7 +3,9 @@ import { Kubectl } from '@epic/kube-testserver/test-support';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const crds = fileURLToPath(new URL('../../../../k8s/crds/', import.meta.url));
+const crds = fileURLToPath(
+  new URL('../../../../k8s/crds/epic-gateway.io_gatewayclassconfigs.yaml', import.meta.url),
+);
 
 let server: KubeTestServer;
 let kubectl: Kubectl;

@@ -30,11 +30,20 @@ export class Informers {
     private readonly onEvent: (kind: KindName, event: InformerEvent, obj: KubeObject) => void,
     private readonly log: InformerLog,
     private readonly backoff = { baseMs: 200, maxMs: 30_000 },
+    private readonly onRequest?: (method: string, path: string) => void,
   ) {}
 
   /** Starts every informer; resolves once each has listed once (its cache is complete). */
   async start(): Promise<void> {
-    const watch = new Watch(this.kc);
+    const onRequest = this.onRequest;
+    const watch = onRequest
+      ? new (class extends Watch {
+          override watch(...args: Parameters<Watch['watch']>) {
+            onRequest('WATCH', args[0]);
+            return super.watch(...args);
+          }
+        })(this.kc)
+      : new Watch(this.kc);
     const synced: Promise<void>[] = [];
     for (const name of Object.keys(KINDS) as KindName[]) {
       const path = resourcePath(KINDS[name]);

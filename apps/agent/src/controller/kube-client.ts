@@ -29,15 +29,22 @@ const CONTENT: Record<PatchType, string> = {
  * credentials: a thin client whose every request is one the RBAC role names.
  */
 export class KubeClient {
+  private readonly timeoutMs: number;
+  private readonly onRequest: ((method: string, path: string) => void) | undefined;
+
   constructor(
     private readonly kc: KubeConfig,
-    private readonly timeoutMs = 30_000,
-  ) {}
+    opts: { timeoutMs?: number; onRequest?: (method: string, path: string) => void } = {},
+  ) {
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.onRequest = opts.onRequest;
+  }
 
   private async send(method: string, path: string, body?: unknown, contentType?: string): Promise<unknown> {
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     const url = new URL(path, cluster.server);
+    this.onRequest?.(method, path);
     const opts: RequestOptions = {
       method,
       hostname: url.hostname,
