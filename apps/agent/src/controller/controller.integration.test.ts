@@ -3,6 +3,7 @@
 import { startKubeTestServer, type KubeTestServer } from '@epic/kube-testserver';
 import { installGatewayApiCrds, Kubectl } from '@epic/kube-testserver/test-support';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,8 @@ let server: KubeTestServer;
 let kubectl: Kubectl;
 let api: ApiProcess;
 let apiUrl: string;
+/** The controller reaches EPIC through this proxy, which a test can take down (connections reset). */
+let epicProxy: { url: string; down: boolean; close(): void };
 let demoKey: string;
 let dataDir: string;
 let controller: GatewayController | undefined;
@@ -60,6 +63,7 @@ beforeAll(async () => {
   const r = await kubectl.run(['apply', '--server-side', '-f', crds]);
   expect(r.stderr).toBe('');
   await api.ready(port);
+  epicProxy = await resettingProxy(port);
   demoKey = /Demo account key:\s+(\S+)/.exec(api.output())![1]!;
   controller = await startController();
 });
@@ -70,10 +74,46 @@ afterAll(async () => {
     api.child.kill('SIGTERM');
     await api.exited;
   }
+  epicProxy?.close();
   kubectl?.cleanup();
   await server?.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
+
+async function resettingProxy(port: number) {
+  const state = { down: false };
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    if (state.down) return void client.resetAndDestroy();
+    const upstream = net.connect(port, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    get down() {
+      return state.down;
+    },
+    set down(v: boolean) {
+      state.down = v;
+      // Open (kept-alive) connections go down too.
+      if (v) for (const s of sockets) s.destroy();
+    },
+    close() {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
 
 /** Retries an assertion until it holds (the controller and EPIC converge asynchronously). */
 async function eventually<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
@@ -143,7 +183,7 @@ describe('the controller against a real EPIC API', () => {
       kind: 'GatewayClassConfig',
       metadata: { name: 'epic', namespace: 'default' },
       spec: {
-        apiUrl,
+        apiUrl: epicProxy.url,
         account: 'demo',
         template: 'default',
         clusterName: 'workload-1',
@@ -379,6 +419,41 @@ describe('the controller against a real EPIC API', () => {
       expect((await epic('/gateways')).items).toEqual([]);
       expect((await epic('/routes')).items).toEqual([]);
     });
+  });
+
+  it('while EPIC is unreachable changes wait with backoff, survive a 410 relist, and arrive once it is back', async () => {
+    epicProxy.down = true;
+    const errorsBefore = controller!.stats.apiErrors;
+    await apply({ ...gateway(), metadata: { name: 'later', namespace: 'default' } });
+    await apply(route('early', 'later'));
+    await eventually(async () => expect(controller!.stats.apiErrors).toBeGreaterThan(errorsBefore + 1));
+    // The watch history is compacted and the watches dropped: the informers get 410 Gone and relist.
+    // Every watch whose last event is older than the compaction relists (the HTTPRoute one saw a newer event).
+    const listsBefore = controller!.informerLists;
+    server.store.compact();
+    await apply(route('meanwhile', 'later'));
+    server.faults.dropWatches();
+    await eventually(async () => expect(controller!.informerLists).toBeGreaterThanOrEqual(listsBefore + 8));
+    expect((await epic('/gateways')).items).toEqual([]);
+    epicProxy.down = false;
+    await eventually(async () => {
+      expect((await epic('/gateways')).items.map((g: { name: string }) => g.name)).toEqual(['later']);
+      expect((await epic('/routes')).items.map((r: { name: string }) => r.name).sort()).toEqual([
+        'early',
+        'meanwhile',
+      ]);
+    });
+    await eventually(async () => {
+      const gw = await get('gateway', 'later');
+      expect(gw.status.listeners[0].attachedRoutes).toBe(2);
+    });
+    for (const [kind, name] of [
+      ['httproute', 'early'],
+      ['httproute', 'meanwhile'],
+      ['gateway', 'later'],
+    ] as const)
+      expect((await kubectl.run(['delete', kind, name, '--wait=false'])).code).toBe(0);
+    await eventually(async () => expect((await epic('/gateways')).items).toEqual([]));
   });
 
   it('k8s/controller applies with kubectl apply -k, and its ClusterRole grants exactly what the controller used', async () => {

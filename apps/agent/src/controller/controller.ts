@@ -147,6 +147,11 @@ export class GatewayController {
     this.informers.stop();
   }
 
+  /** Lists the informers made (a relist after 410 Gone adds one per kind). */
+  get informerLists(): number {
+    return this.informers.lists;
+  }
+
   /** Whether the controller has nothing queued (tests wait on it with the caches settled). */
   get queueDepth(): number {
     return this.queue.depth;

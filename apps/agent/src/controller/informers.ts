@@ -23,6 +23,8 @@ export class Informers {
   private readonly failures = new Map<KindName, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
+  /** Lists made (the first of each kind, then one per relist after 410 Gone or a failure). */
+  lists = 0;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -50,6 +52,7 @@ export class Informers {
       let markSynced!: () => void;
       synced.push(new Promise<void>((r) => (markSynced = r)));
       const list = async () => {
+        this.lists++;
         const l = (await this.kube.get(path)) as KubernetesListObject<KubernetesObject>;
         this.failures.set(name, 0);
         // ListWatch fills its cache right after this promise resolves, in the same task.
