@@ -4,7 +4,7 @@
  *   node        runs the workload side of the GUE transport on a workload node
  *   linux       the Linux Gateway Controller for plain hosts
  *   epic-node   runs on EPIC nodes: GUE transport, BGP announcements, firewall
- * The modes are filled in by the provisioning and workload-agent issues.
+ * `controller` is implemented (controller/); the others arrive with the provisioning and workload-agent issues.
  */
 export const agentModes = ['controller', 'node', 'linux', 'epic-node'] as const;
 export type AgentMode = (typeof agentModes)[number];

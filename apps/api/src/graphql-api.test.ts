@@ -927,6 +927,49 @@ describe('GraphQL errors', () => {
   });
 });
 
+describe('the workload-cluster controller operations', () => {
+  it('features, syncCluster and clusterStatus', async () => {
+    use('Query.features', 'Mutation.syncCluster', 'Query.clusterStatus');
+    const f = await ok(acct.key, '{ features { supportedFeatures } }');
+    expect(f.features.supportedFeatures).toContain('HTTPRoute');
+    expect(f.features.supportedFeatures).toEqual([...f.features.supportedFeatures].sort());
+    const c = await ok(acct.key, 'mutation { createCluster(input: { name: "sync-gql" }) { id } }');
+    const synced = await ok(
+      acct.key,
+      'mutation($c: ID!, $i: SyncClusterInput!) { syncCluster(clusterId: $c, input: $i) { upserted deleted errors { kind clientUid } routes { clientUid observedClientGeneration } } }',
+      {
+        c: c.createCluster.id,
+        i: {
+          routes: [
+            {
+              kind: 'HTTPRoute',
+              clientUid: 'gql-route',
+              namespace: 'default',
+              name: 'r',
+              generation: 2,
+              spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ name: 'svc', port: 80 }] }] },
+            },
+          ],
+        },
+      },
+    );
+    expect(synced.syncCluster).toEqual({
+      upserted: 1,
+      deleted: 0,
+      errors: [],
+      routes: [{ clientUid: 'gql-route', observedClientGeneration: 2 }],
+    });
+    const st = await ok(
+      acct.key,
+      'query($c: ID!) { clusterStatus(clusterId: $c) { gateways { clientUid } routes { clientUid parents { controllerName } } } }',
+      {
+        c: c.createCluster.id,
+      },
+    );
+    expect(st.clusterStatus).toEqual({ gateways: [], routes: [{ clientUid: 'gql-route', parents: [] }] });
+  });
+});
+
 describe('variables inside inline input objects', () => {
   it('a typed input keeps a variable next to literals', async () => {
     const d = await ok(

@@ -1,6 +1,7 @@
 import type { Db } from './db/client.js';
 import { accountsService, apiKeysService, clustersService } from './modules/accounts.js';
 import { certificatesService } from './modules/certificates.js';
+import { clusterSyncService } from './modules/cluster-sync.js';
 import { referenceGrantsService, servicesService } from './modules/cluster-objects.js';
 import { auditService, endpointsService } from './modules/endpoints.js';
 import { gatewaysService } from './modules/gateways.js';
@@ -31,6 +32,11 @@ export function createServices(
   },
 ) {
   const deps = { db };
+  const gateways = gatewaysService({ ...deps, pageCacheEntries: opts.gatewayPageCacheEntries ?? 64 });
+  const routes = routesService(deps);
+  const services = servicesService(deps);
+  const referenceGrants = referenceGrantsService(deps);
+  const endpoints = endpointsService(deps);
   return {
     accounts: accountsService(deps),
     apiKeys: apiKeysService(deps),
@@ -40,13 +46,14 @@ export function createServices(
       ...deps,
       ...(opts.validateFragments ? { validateFragments: opts.validateFragments } : {}),
     }),
-    gateways: gatewaysService({ ...deps, pageCacheEntries: opts.gatewayPageCacheEntries ?? 64 }),
-    routes: routesService(deps),
-    endpoints: endpointsService(deps),
-    services: servicesService(deps),
-    referenceGrants: referenceGrantsService(deps),
+    gateways,
+    routes,
+    endpoints,
+    services,
+    referenceGrants,
     namespaces: namespacesService(deps),
     gatewayClasses: gatewayClassesService(deps),
+    clusterSync: clusterSyncService({ db, gateways, routes, services, endpoints, referenceGrants }),
     certificates: certificatesService({ ...deps, secretKey: opts.secretKey }),
     audit: auditService(deps),
     revisions: revisionsService(deps),

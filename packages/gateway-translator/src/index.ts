@@ -45,3 +45,4 @@ export { canonicalize, type JsonObject, type JsonValue } from './json.js';
 export type * from './ir.js';
 export type * from './input.js';
 export type * from './status.js';
+export { supportedFeatures } from './features.js';

@@ -27,6 +27,7 @@ import { createTemplateInput, updateTemplateInput } from '../modules/templates.j
 import { z } from 'zod';
 import type { Services } from '../services.js';
 import { issueXdsTokenInput, revokeXdsTokensInput } from '../xds/bootstrap-service.js';
+import { clusterSyncRoutes } from './cluster-sync-routes.js';
 import type { RestRoute } from './rest.js';
 import * as out from './schemas/outputs.js';
 
@@ -751,5 +752,6 @@ export function restRoutes(s: Services): RestRoute[] {
       query: listAuditQuery,
       handler: ({ meta, query }) => s.audit.list(meta, query),
     },
+    ...clusterSyncRoutes(s),
   ];
 }

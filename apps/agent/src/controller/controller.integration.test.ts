@@ -1,0 +1,528 @@
+// End to end: kubectl → the test API server (upstream Gateway API CRDs + ours) → the controller → a real EPIC
+// API process on its embedded PostgreSQL → status back on the Gateway API objects.
+import { startKubeTestServer, type KubeTestServer } from '@epic/kube-testserver';
+import { installGatewayApiCrds, Kubectl } from '@epic/kube-testserver/test-support';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments, stringify } from 'yaml';
+import { freePort, startApiProcess, type ApiProcess } from '../../../api/src/test-support/api-process.js';
+import { CONTROLLER_NAME, FINALIZER, GatewayController } from './controller.js';
+
+const crds = fileURLToPath(
+  new URL('../../../../k8s/crds/epic-gateway.io_gatewayclassconfigs.yaml', import.meta.url),
+);
+
+let server: KubeTestServer;
+let kubectl: Kubectl;
+let api: ApiProcess;
+let apiUrl: string;
+/** The controller reaches EPIC through this proxy, which a test can take down (connections reset). */
+let epicProxy: { url: string; down: boolean; close(): void };
+let demoKey: string;
+let dataDir: string;
+let controller: GatewayController | undefined;
+/** Every request the controllers of this file made to the Kubernetes API: `METHOD path`. */
+const kubeRequests = new Set<string>();
+const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
+
+async function startController(): Promise<GatewayController> {
+  const c = new GatewayController({
+    kubeConfig: await server.kubeConfig(),
+    log,
+    debounceMs: 50,
+    maxDelayMs: 500,
+    statusPollMs: 200,
+    backoffBaseMs: 100,
+    backoffMaxMs: 1_000,
+    onKubeRequest: (method, path) => kubeRequests.add(`${method} ${path.split('?')[0]}`),
+  });
+  await c.start();
+  return c;
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'epic-controller-it-'));
+  const port = await freePort();
+  apiUrl = `http://127.0.0.1:${port}`;
+  api = startApiProcess({
+    PORT: String(port),
+    EPIC_DATA_DIR: dataDir,
+    EMBEDDED_PG_PORT: String(await freePort()),
+    XDS_PORT: String(await freePort()),
+    SEED_DEMO: 'true',
+    LOG_LEVEL: 'warn',
+  });
+  server = await startKubeTestServer({ kubeconfigPath: true });
+  kubectl = new Kubectl(server);
+  await installGatewayApiCrds(server);
+  const r = await kubectl.run(['apply', '--server-side', '-f', crds]);
+  expect(r.stderr).toBe('');
+  await api.ready(port);
+  epicProxy = await resettingProxy(port);
+  demoKey = /Demo account key:\s+(\S+)/.exec(api.output())![1]!;
+  controller = await startController();
+});
+
+afterAll(async () => {
+  controller?.stop();
+  if (api && api.child.exitCode === null) {
+    api.child.kill('SIGTERM');
+    await api.exited;
+  }
+  epicProxy?.close();
+  kubectl?.cleanup();
+  await server?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function resettingProxy(port: number) {
+  const state = { down: false };
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    if (state.down) return void client.resetAndDestroy();
+    const upstream = net.connect(port, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    get down() {
+      return state.down;
+    },
+    set down(v: boolean) {
+      state.down = v;
+      // Open (kept-alive) connections go down too.
+      if (v) for (const s of sockets) s.destroy();
+    },
+    close() {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
+
+/** Retries an assertion until it holds (the controller and EPIC converge asynchronously). */
+async function eventually<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+async function apply(doc: unknown): Promise<void> {
+  const r = await kubectl.run(['apply', '-f', '-'], JSON.stringify(doc));
+  expect(r.stderr, r.stderr).toBe('');
+}
+
+async function get(kind: string, name: string, ns = 'default'): Promise<any> {
+  const r = await kubectl.run(['get', kind, name, '-n', ns, '-o', 'json']);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+async function epic(path: string): Promise<any> {
+  const r = await fetch(`${apiUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${demoKey}` } });
+  return r.json();
+}
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+const secret = (key: string) => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 'epic-api-key', namespace: 'default' },
+  type: 'Opaque',
+  data: { 'api-key': b64(key) },
+});
+const gateway = (port = 80) => ({
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'Gateway',
+  metadata: { name: 'web', namespace: 'default' },
+  spec: { gatewayClassName: 'epic', listeners: [{ name: 'http', port, protocol: 'HTTP' }] },
+});
+const route = (name: string, gatewayName = 'web') => ({
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'HTTPRoute',
+  metadata: { name, namespace: 'default' },
+  spec: {
+    parentRefs: [{ name: gatewayName }],
+    rules: [
+      {
+        matches: [{ path: { type: 'PathPrefix', value: `/${name}` } }],
+        backendRefs: [{ name: 'app', port: 80 }],
+      },
+    ],
+  },
+});
+const cond = (obj: { status?: { conditions?: any[] } }, type: string) =>
+  obj.status?.conditions?.find((c: { type: string }) => c.type === type);
+
+describe('the controller against a real EPIC API', () => {
+  it('a GatewayClass is InvalidParameters with the API error for a wrong key, Accepted with the right one', async () => {
+    await apply(secret('epic_wrong_key'));
+    await apply({
+      apiVersion: 'epic-gateway.io/v1alpha1',
+      kind: 'GatewayClassConfig',
+      metadata: { name: 'epic', namespace: 'default' },
+      spec: {
+        apiUrl: epicProxy.url,
+        account: 'demo',
+        template: 'default',
+        clusterName: 'workload-1',
+        apiKeySecretRef: { name: 'epic-api-key' },
+      },
+    });
+    await apply({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'GatewayClass',
+      metadata: { name: 'epic' },
+      spec: {
+        controllerName: CONTROLLER_NAME,
+        parametersRef: {
+          group: 'epic-gateway.io',
+          kind: 'GatewayClassConfig',
+          name: 'epic',
+          namespace: 'default',
+        },
+      },
+    });
+    const refused = await eventually(async () => {
+      const gc = await get('gatewayclass', 'epic');
+      expect(cond(gc, 'Accepted')).toMatchObject({ status: 'False', reason: 'InvalidParameters' });
+      return gc;
+    });
+    expect(cond(refused, 'Accepted').message).toMatch(/EPIC API refused the parameters: .+/);
+
+    await apply(secret(demoKey));
+    const gc = await eventually(async () => {
+      const gc = await get('gatewayclass', 'epic');
+      expect(cond(gc, 'Accepted')).toMatchObject({
+        status: 'True',
+        reason: 'Accepted',
+        observedGeneration: 1,
+      });
+      return gc;
+    });
+    const features = gc.status.supportedFeatures.map((f: { name: string }) => f.name);
+    expect(features).toContain('HTTPRoute');
+    expect(features).toEqual([...features].sort());
+    const clusters = await epic('/clusters');
+    expect(clusters.items.map((c: { name: string }) => c.name)).toContain('workload-1');
+  });
+
+  it('a Gateway and an HTTPRoute get EPIC address and conditions; other controllers are left alone', async () => {
+    // Another controller's class and Gateway: never sent, never written.
+    await apply({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'GatewayClass',
+      metadata: { name: 'other' },
+      spec: { controllerName: 'example.com/other-controller' },
+    });
+    await apply({
+      ...gateway(),
+      metadata: { name: 'theirs', namespace: 'default' },
+      spec: { ...gateway().spec, gatewayClassName: 'other' },
+    });
+    await apply(gateway());
+    await apply(route('shop'));
+    await apply({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'GRPCRoute',
+      metadata: { name: 'rpc', namespace: 'default' },
+      spec: { parentRefs: [{ name: 'web' }], rules: [{ backendRefs: [{ name: 'grpc-app', port: 9000 }] }] },
+    });
+    // Another controller's entry in the route's status.parents (theirs), written before ours.
+    const foreign = {
+      parentRef: {
+        group: 'gateway.networking.k8s.io',
+        kind: 'Gateway',
+        name: 'theirs',
+        namespace: 'default',
+      },
+      controllerName: 'example.com/other-controller',
+      conditions: [
+        {
+          type: 'Accepted',
+          status: 'True',
+          reason: 'Accepted',
+          message: 'theirs',
+          observedGeneration: 1,
+          lastTransitionTime: '2026-01-01T00:00:00Z',
+        },
+      ],
+    };
+    const patched = await kubectl.run([
+      'patch',
+      'httproute',
+      'shop',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status: { parents: [foreign] } }),
+    ]);
+    expect(patched.stderr).toBe('');
+
+    const gw = await eventually(async () => {
+      const gw = await get('gateway', 'web');
+      expect(gw.status.addresses?.[0]?.type).toBe('IPAddress');
+      expect(cond(gw, 'Accepted')).toMatchObject({ status: 'True', observedGeneration: 1 });
+      expect(gw.status.listeners?.[0]?.attachedRoutes).toBe(2);
+      return gw;
+    });
+    const [epicGw] = (await epic('/gateways')).items;
+    expect(gw.status.addresses).toEqual([
+      { type: 'IPAddress', value: epicGw.address },
+      { type: 'Hostname', value: epicGw.dnsName },
+    ]);
+    // No proxy has acknowledged a revision: Programmed is not True (and says so).
+    expect(cond(gw, 'Programmed')).toMatchObject({
+      status: 'Unknown',
+      reason: 'Pending',
+      observedGeneration: 1,
+    });
+    expect(gw.status.listeners[0]).toMatchObject({
+      name: 'http',
+      supportedKinds: expect.arrayContaining([{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }]),
+    });
+    expect(gw.metadata.finalizers).toContain(FINALIZER);
+
+    const r = await eventually(async () => {
+      const r = await get('httproute', 'shop');
+      expect(r.status.parents).toHaveLength(2);
+      return r;
+    });
+    expect(r.status.parents[0]).toEqual(foreign);
+    expect(r.status.parents[1]).toMatchObject({
+      controllerName: CONTROLLER_NAME,
+      parentRef: { name: 'web', namespace: 'default' },
+      conditions: expect.arrayContaining([
+        expect.objectContaining({ type: 'Accepted', status: 'True', observedGeneration: 1 }),
+        expect.objectContaining({ type: 'ResolvedRefs', observedGeneration: 1 }),
+      ]),
+    });
+    expect(r.metadata.finalizers).toContain(FINALIZER);
+    const rpc = await eventually(async () => {
+      const rpc = await get('grpcroute', 'rpc');
+      expect(rpc.status?.parents?.[0]?.controllerName).toBe(CONTROLLER_NAME);
+      return rpc;
+    });
+    expect(rpc.metadata.finalizers).toContain(FINALIZER);
+
+    const theirs = await get('gateway', 'theirs');
+    expect(theirs.metadata.finalizers ?? []).not.toContain(FINALIZER);
+    expect(cond(theirs, 'Accepted')).toMatchObject({ status: 'Unknown', reason: 'Pending' });
+    expect((await epic('/gateways')).items.map((g: { name: string }) => g.name)).toEqual(['web']);
+  });
+
+  it('a listener edit reaches EPIC and the status follows the new generation', async () => {
+    await apply(gateway(8080));
+    await eventually(async () => {
+      const [g] = (await epic('/gateways')).items;
+      expect(g.listeners[0].port).toBe(8080);
+    });
+    await eventually(async () => {
+      const gw = await get('gateway', 'web');
+      expect(gw.metadata.generation).toBe(2);
+      expect(cond(gw, 'Accepted')).toMatchObject({ status: 'True', observedGeneration: 2 });
+    });
+  });
+
+  it('a burst of 40 routes is a few sync calls, not 40', async () => {
+    const before = controller!.stats.syncCalls;
+    // Many YAML documents in one apply (the test server's OpenAPI has no v1 List for kubectl to validate).
+    const docs = Array.from({ length: 40 }, (_, i) => stringify(route(`burst-${i}`))).join('---\n');
+    const r = await kubectl.run(['apply', '-f', '-'], docs);
+    expect(r.stderr).toBe('');
+    await eventually(async () => {
+      const routes = await epic('/routes?limit=100');
+      expect(routes.items.filter((x: { name: string }) => x.name.startsWith('burst-'))).toHaveLength(40);
+    });
+    expect(controller!.stats.syncCalls - before).toBeLessThanOrEqual(4);
+    await eventually(async () => {
+      const gw = await get('gateway', 'web');
+      expect(gw.status.listeners[0].attachedRoutes).toBe(42);
+    });
+    const d = await kubectl.run([
+      'delete',
+      'httproute',
+      ...Array.from({ length: 40 }, (_, i) => `burst-${i}`),
+    ]);
+    expect(d.code).toBe(0);
+    await eventually(async () => {
+      expect((await epic('/routes?limit=100')).items.map((x: { name: string }) => x.name).sort()).toEqual([
+        'rpc',
+        'shop',
+      ]);
+    });
+  });
+
+  it('deleting the route and the Gateway removes them from EPIC before the objects go', async () => {
+    const d = await kubectl.run(['delete', 'httproute', 'shop', '--wait=false']);
+    expect(d.code).toBe(0);
+    expect((await kubectl.run(['delete', 'grpcroute', 'rpc', '--wait=false'])).code).toBe(0);
+    await eventually(async () => expect((await epic('/routes')).items).toEqual([]));
+    await eventually(async () => {
+      const r = await kubectl.run(['get', 'httproute', 'shop']);
+      expect(r.stderr).toMatch(/NotFound/);
+    });
+    await kubectl.run(['delete', 'gateway', 'web', '--wait=false']);
+    await eventually(async () => expect((await epic('/gateways')).items).toEqual([]));
+    await eventually(async () => {
+      const r = await kubectl.run(['get', 'gateway', 'web']);
+      expect(r.stderr).toMatch(/NotFound/);
+    });
+  });
+
+  it('after a restart, what was deleted while the controller was down is removed from EPIC', async () => {
+    await apply({ ...gateway(), metadata: { name: 'transient', namespace: 'default' } });
+    await apply(route('kept', 'transient'));
+    await eventually(async () => expect((await epic('/gateways')).items).toHaveLength(1));
+    await eventually(async () => expect((await epic('/routes')).items).toHaveLength(1));
+    controller!.stop();
+    // Gone for good while the controller is down (its finalizer removed by hand, then deleted).
+    for (const [kind, name] of [
+      ['httproute', 'kept'],
+      ['gateway', 'transient'],
+    ] as const) {
+      const p = await kubectl.run([
+        'patch',
+        kind,
+        name,
+        '--type=merge',
+        '-p',
+        '{"metadata":{"finalizers":null}}',
+      ]);
+      expect(p.stderr).toBe('');
+      const d = await kubectl.run(['delete', kind, name]);
+      expect(d.code).toBe(0);
+    }
+    controller = await startController();
+    await eventually(async () => {
+      expect((await epic('/gateways')).items).toEqual([]);
+      expect((await epic('/routes')).items).toEqual([]);
+    });
+  });
+
+  it('while EPIC is unreachable changes wait with backoff, survive a 410 relist, and arrive once it is back', async () => {
+    epicProxy.down = true;
+    const errorsBefore = controller!.stats.apiErrors;
+    await apply({ ...gateway(), metadata: { name: 'later', namespace: 'default' } });
+    await apply(route('early', 'later'));
+    await eventually(async () => expect(controller!.stats.apiErrors).toBeGreaterThan(errorsBefore + 1));
+    // The watch history is compacted and the watches dropped: the informers get 410 Gone and relist.
+    // Every watch whose last event is older than the compaction relists (the HTTPRoute one saw a newer event).
+    const listsBefore = controller!.informerLists;
+    server.store.compact();
+    await apply(route('meanwhile', 'later'));
+    server.faults.dropWatches();
+    await eventually(async () => expect(controller!.informerLists).toBeGreaterThanOrEqual(listsBefore + 8));
+    expect((await epic('/gateways')).items).toEqual([]);
+    epicProxy.down = false;
+    await eventually(async () => {
+      expect((await epic('/gateways')).items.map((g: { name: string }) => g.name)).toEqual(['later']);
+      expect((await epic('/routes')).items.map((r: { name: string }) => r.name).sort()).toEqual([
+        'early',
+        'meanwhile',
+      ]);
+    });
+    await eventually(async () => {
+      const gw = await get('gateway', 'later');
+      expect(gw.status.listeners[0].attachedRoutes).toBe(2);
+    });
+    for (const [kind, name] of [
+      ['httproute', 'early'],
+      ['httproute', 'meanwhile'],
+      ['gateway', 'later'],
+    ] as const)
+      expect((await kubectl.run(['delete', kind, name, '--wait=false'])).code).toBe(0);
+    await eventually(async () => expect((await epic('/gateways')).items).toEqual([]));
+  });
+
+  it('k8s/controller applies with kubectl apply -k, and its ClusterRole grants exactly what the controller used', async () => {
+    // The test API server serves no rbac.authorization.k8s.io: schemaless stand-ins let kubectl apply -k run.
+    for (const [kind, plural] of <const>[
+      ['ClusterRole', 'clusterroles'],
+      ['ClusterRoleBinding', 'clusterrolebindings'],
+    ]) {
+      await apply({
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: `${plural}.rbac.authorization.k8s.io` },
+        spec: {
+          group: 'rbac.authorization.k8s.io',
+          names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
+          scope: 'Cluster',
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              storage: true,
+              schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+            },
+          ],
+        },
+      });
+    }
+    const base = fileURLToPath(new URL('../../../../k8s/controller', import.meta.url));
+    await eventually(async () => {
+      const r = await kubectl.run(['apply', '-k', base]);
+      expect(r.stderr).toBe('');
+    });
+    const dep = await get('deployment', 'epic-gateway-controller', 'epic-gateway-system');
+    expect(dep.spec.template.spec.serviceAccountName).toBe('epic-gateway-controller');
+    const sa = await get('serviceaccount', 'epic-gateway-controller', 'epic-gateway-system');
+    expect(sa.metadata.name).toBe('epic-gateway-controller');
+
+    // What the role grants, as `group resource verb`.
+    const role = JSON.parse(
+      (await kubectl.run(['get', 'clusterrole', 'epic-gateway-controller', '-o', 'json'])).stdout,
+    );
+    const granted = new Set<string>();
+    for (const rule of role.rules as Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>)
+      for (const g of rule.apiGroups)
+        for (const res of rule.resources) for (const v of rule.verbs) granted.add(`${g} ${res} ${v}`);
+    // What the controllers of this file did, as the authorizer sees it.
+    const used = new Set<string>();
+    for (const req of kubeRequests) {
+      const [method, path] = req.split(' ') as [string, string];
+      const parts = path.split('/').filter(Boolean);
+      const group = parts[0] === 'api' ? '' : parts[1]!;
+      let rest = parts.slice(parts[0] === 'api' ? 2 : 3);
+      if (rest[0] === 'namespaces' && rest.length > 2) rest = rest.slice(2);
+      const [resource, name, sub] = rest;
+      const verb =
+        method === 'WATCH' ? 'watch' : method === 'GET' ? (name ? 'get' : 'list') : method.toLowerCase();
+      used.add(`${group} ${resource}${sub ? `/${sub}` : ''} ${verb}`);
+    }
+    expect([...used].sort()).toEqual([...granted].sort());
+    // The manifests as rendered name the same role the binding binds.
+    const rendered = (await kubectl.run(['kustomize', base])).stdout;
+    const kinds = parseAllDocuments(rendered).map((d) => (d.toJSON() as { kind: string }).kind);
+    expect(kinds.sort()).toEqual([
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'CustomResourceDefinition',
+      'Deployment',
+      'Namespace',
+      'ServiceAccount',
+    ]);
+  });
+});

@@ -1,0 +1,519 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { COLLECTIONS, computeDesired, emptySet, type DesiredSet, type SyncCollection } from './desired.js';
+import {
+  EpicApiError,
+  EpicClient,
+  type EpicClusterState,
+  type EpicRouteParent,
+  type SyncRequest,
+} from './epic-client.js';
+import { Informers } from './informers.js';
+import { isConflict, isNotFound, KubeClient } from './kube-client.js';
+import { fingerprint, skipReason } from './predicates.js';
+import {
+  CONFIG_GROUP,
+  KINDS,
+  resourcePath,
+  ROUTE_KINDS,
+  type KindName,
+  type KubeObject,
+} from './resources.js';
+import { gatewayClassStatus, gatewayStatus, routeParents, sameIgnoringTransitionTimes } from './status.js';
+import { StatusWriter } from './status-writer.js';
+import { BatchQueue } from './work-queue.js';
+
+export const CONTROLLER_NAME = 'epic-gateway.io/gateway-controller';
+export const FINALIZER = 'epic-gateway.io/finalizer';
+
+export interface Logger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface ControllerOptions {
+  kubeConfig: KubeConfig;
+  log: Logger;
+  controllerName?: string;
+  /** Quiet time that closes a batch of events, and the longest a batch waits. */
+  debounceMs?: number;
+  maxDelayMs?: number;
+  /** Backoff (full jitter) while EPIC or the Kubernetes API is unreachable. */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** How often EPIC's status is read while the controller runs. */
+  statusPollMs?: number;
+  /** A periodic full recompute (and diff) even without events. */
+  resyncMs?: number;
+  /** Sees every request made to the Kubernetes API (method, path); the RBAC test records them. */
+  onKubeRequest?: (method: string, path: string) => void;
+}
+
+interface Verdict {
+  accepted: boolean;
+  message: string;
+  features: string[];
+  clusterId?: string;
+}
+
+/** One EPIC cluster reached through one GatewayClassConfig (its API, key and cluster). */
+interface Target {
+  key: string;
+  identity: string;
+  client: EpicClient;
+  clusterId: string;
+  /** uid → hash of what EPIC holds from us; undefined until the first (full) sync of this process. */
+  lastSent?: Record<SyncCollection, Map<string, string>>;
+  state?: EpicClusterState;
+}
+
+type Ref = { group?: string; kind?: string; name?: string; namespace?: string };
+
+/**
+ * The k8s Gateway Controller: informers → predicates → one keyed, debounced queue → a level-triggered
+ * reconcile that recomputes from the caches what each EPIC cluster should hold and sends the difference in one
+ * POST /clusters/{id}/sync (everything, with `full`, on the first sync after start, so what was deleted while
+ * the controller was down is removed). Gateways and routes carry a finalizer until EPIC has dropped them.
+ * Status is EPIC's (GET /clusters/{id}/status), copied by one coalescing writer.
+ */
+export class GatewayController {
+  readonly controllerName: string;
+  private readonly kube: KubeClient;
+  private readonly informers: Informers;
+  private readonly queue: BatchQueue;
+  readonly statusWriter: StatusWriter;
+  private readonly targets = new Map<string, Target>();
+  private readonly verdicts = new Map<string, { fp: string; verdict: Verdict }>();
+  private readonly fingerprints = new Map<string, string>();
+  private referencedServices = new Set<string>();
+  private referencedSecrets = new Set<string>();
+  private classTargets = new Map<string, { target: string; template: string }>();
+  private synced = false;
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+  /** Counters a test or /metrics reads. */
+  readonly stats = { batches: 0, syncCalls: 0, skippedEvents: 0, apiErrors: 0 };
+
+  constructor(private readonly opts: ControllerOptions) {
+    this.controllerName = opts.controllerName ?? CONTROLLER_NAME;
+    this.kube = new KubeClient(opts.kubeConfig, { onRequest: opts.onKubeRequest });
+    this.informers = new Informers(
+      opts.kubeConfig,
+      this.kube,
+      (kind, ev, obj) => this.onEvent(kind, ev, obj),
+      opts.log,
+      { baseMs: opts.backoffBaseMs ?? 200, maxMs: opts.backoffMaxMs ?? 30_000 },
+      opts.onKubeRequest,
+    );
+    this.queue = new BatchQueue(
+      () => this.reconcile(),
+      {
+        debounceMs: opts.debounceMs ?? 100,
+        maxDelayMs: opts.maxDelayMs ?? 1_000,
+        backoffBaseMs: opts.backoffBaseMs ?? 500,
+        backoffMaxMs: opts.backoffMaxMs ?? 30_000,
+      },
+      (e, attempt, delayMs) => {
+        this.stats.apiErrors++;
+        opts.log.warn({ err: String(e), attempt, delayMs }, 'reconcile failed; retrying');
+      },
+    );
+    this.statusWriter = new StatusWriter(
+      (path, patch) => this.kube.patch(path, patch).then(() => undefined),
+      (key, e) =>
+        isConflict(e) || isNotFound(e)
+          ? opts.log.debug({ key }, 'status write conflicted or the object is gone; the next pass decides')
+          : opts.log.warn({ key, err: String(e) }, 'status write failed'),
+    );
+  }
+
+  async start(): Promise<void> {
+    await this.informers.start();
+    this.synced = true;
+    this.queue.add('start');
+    this.timers.push(setInterval(() => void this.pollStatus(), this.opts.statusPollMs ?? 2_000));
+    this.timers.push(setInterval(() => this.queue.add('resync'), this.opts.resyncMs ?? 300_000));
+  }
+
+  get ready(): boolean {
+    return this.synced;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.queue.stop();
+    this.informers.stop();
+  }
+
+  /** Lists the informers made (a relist after 410 Gone adds one per kind). */
+  get informerLists(): number {
+    return this.informers.lists;
+  }
+
+  /** Whether the controller has nothing queued (tests wait on it with the caches settled). */
+  get queueDepth(): number {
+    return this.queue.depth;
+  }
+
+  private onEvent(kind: KindName, ev: 'add' | 'update' | 'delete', obj: KubeObject): void {
+    const uid = obj.metadata.uid;
+    const next = ev === 'delete' ? undefined : fingerprint(kind, obj);
+    const previous = this.fingerprints.get(uid);
+    if (next === undefined) this.fingerprints.delete(uid);
+    else this.fingerprints.set(uid, next);
+    const why = skipReason(kind, ev === 'delete' ? undefined : previous, next, this.referenced(kind, obj));
+    if (why) {
+      this.stats.skippedEvents++;
+      return;
+    }
+    if (this.synced) this.queue.add(uid);
+  }
+
+  private referenced(kind: KindName, o: KubeObject): boolean {
+    const ns = o.metadata.namespace ?? '';
+    if (kind === 'Service') return this.referencedServices.has(`${ns}/${o.metadata.name}`);
+    if (kind === 'EndpointSlice')
+      return this.referencedServices.has(`${ns}/${o.metadata.labels?.['kubernetes.io/service-name'] ?? ''}`);
+    if (kind === 'Secret') return this.referencedSecrets.has(`${ns}/${o.metadata.name}`);
+    return true;
+  }
+
+  /** One batch: classes, the desired sets, finalizers, one sync per EPIC cluster, then status. */
+  private async reconcile(): Promise<void> {
+    if (this.stopped) return;
+    this.stats.batches++;
+    this.classTargets = await this.resolveClasses();
+    const desired = computeDesired(this.informers, this.classTargets);
+    this.referencedServices = desired.referencedServices;
+    await this.addFinalizers(desired.owned);
+    for (const [key, t] of this.targets) {
+      if (![...this.classTargets.values()].some((c) => c.target === key)) continue;
+      await this.syncTarget(t, desired.targets.get(key) ?? emptySet());
+    }
+    await this.releaseFinalizers(desired.owned);
+    this.writeStatuses();
+  }
+
+  private async syncTarget(t: Target, set: DesiredSet): Promise<void> {
+    const full = !t.lastSent;
+    const req: SyncRequest = {
+      full,
+      gateways: [],
+      routes: [],
+      services: [],
+      endpointSlices: [],
+      referenceGrants: [],
+      deleted: { gateways: [], routes: [], services: [], endpointSlices: [], referenceGrants: [] },
+    };
+    let changes = 0;
+    for (const c of COLLECTIONS) {
+      for (const [uid, { item, hash }] of set[c]) {
+        if (full || t.lastSent?.[c].get(uid) !== hash) {
+          req[c].push(item);
+          changes++;
+        }
+      }
+      if (!full) {
+        for (const uid of t.lastSent![c].keys()) {
+          if (!set[c].has(uid)) {
+            req.deleted[c].push(uid);
+            changes++;
+          }
+        }
+      }
+    }
+    if (!full && changes === 0) return;
+    this.stats.syncCalls++;
+    const result = await t.client.sync(t.clusterId, req);
+    const sent = {} as Record<SyncCollection, Map<string, string>>;
+    for (const c of COLLECTIONS) sent[c] = new Map([...set[c]].map(([uid, v]) => [uid, v.hash]));
+    t.lastSent = sent;
+    t.state = { gateways: result.gateways, routes: result.routes };
+    for (const e of result.errors)
+      this.opts.log.warn(
+        { cluster: t.clusterId, ...e },
+        'EPIC refused an object; it is sent again when it changes',
+      );
+    this.opts.log.info(
+      { cluster: t.clusterId, full, changes, upserted: result.upserted, deleted: result.deleted },
+      'synced with EPIC',
+    );
+  }
+
+  /** Validates every GatewayClass of ours (cached by what it depends on) and writes its status. */
+  private async resolveClasses(): Promise<Map<string, { target: string; template: string }>> {
+    const out = new Map<string, { target: string; template: string }>();
+    const secrets = new Set<string>();
+    for (const gc of this.informers.list('GatewayClass')) {
+      if (gc.spec?.controllerName !== this.controllerName) continue;
+      const ref = (gc.spec.parametersRef ?? {}) as Ref;
+      let verdict: Verdict;
+      let target: { key: string; template: string } | undefined;
+      if (ref.group !== CONFIG_GROUP || ref.kind !== 'GatewayClassConfig' || !ref.name || !ref.namespace) {
+        verdict = this.refused(
+          `spec.parametersRef must name a GatewayClassConfig (group ${CONFIG_GROUP}) with its namespace`,
+        );
+      } else {
+        const config = this.informers.get('GatewayClassConfig', ref.namespace, ref.name);
+        const spec = config?.spec as
+          | {
+              apiUrl: string;
+              account: string;
+              template: string;
+              clusterName: string;
+              caBundle?: string;
+              apiKeySecretRef: { name: string; key?: string };
+            }
+          | undefined;
+        if (!config || !spec) {
+          verdict = this.refused(`GatewayClassConfig ${ref.namespace}/${ref.name} not found`);
+        } else {
+          const secretKey = spec.apiKeySecretRef.key ?? 'api-key';
+          secrets.add(`${ref.namespace}/${spec.apiKeySecretRef.name}`);
+          const secret = this.informers.get('Secret', ref.namespace, spec.apiKeySecretRef.name);
+          const encoded = secret?.data?.[secretKey];
+          if (!secret)
+            verdict = this.refused(`Secret ${ref.namespace}/${spec.apiKeySecretRef.name} not found`);
+          else if (!encoded)
+            verdict = this.refused(
+              `Secret ${ref.namespace}/${spec.apiKeySecretRef.name} has no key ${JSON.stringify(secretKey)}`,
+            );
+          else {
+            const apiKey = Buffer.from(encoded, 'base64').toString('utf8').trim();
+            const identity = JSON.stringify([
+              spec.apiUrl,
+              spec.account,
+              spec.clusterName,
+              spec.caBundle ?? '',
+            ]);
+            const fp = JSON.stringify([identity, spec.template, apiKey]);
+            const key = `${ref.namespace}/${ref.name}`;
+            let cached = this.verdicts.get(key);
+            if (cached?.fp !== fp) {
+              cached = { fp, verdict: await this.validate(spec, apiKey) };
+              this.verdicts.set(key, cached);
+              if (cached.verdict.accepted) this.ensureTarget(key, identity, spec, apiKey, cached.verdict);
+            }
+            verdict = cached.verdict;
+            if (verdict.accepted) target = { key, template: spec.template };
+          }
+        }
+      }
+      if (target) out.set(gc.metadata.name, { target: target.key, template: target.template });
+      this.writeClassStatus(gc.metadata.name, verdict);
+    }
+    this.referencedSecrets = secrets;
+    return out;
+  }
+
+  private refused(message: string): Verdict {
+    return { accepted: false, message, features: [] };
+  }
+
+  /** Asks EPIC whether these parameters work: key, account, template; registers the cluster on first use. */
+  private async validate(
+    spec: { apiUrl: string; account: string; template: string; clusterName: string; caBundle?: string },
+    apiKey: string,
+  ): Promise<Verdict> {
+    const client = new EpicClient({ apiUrl: spec.apiUrl, apiKey, caBundle: spec.caBundle });
+    try {
+      const me = await client.whoami();
+      if (me.accountName !== spec.account)
+        return this.refused(`the API key belongs to account "${me.accountName}", not "${spec.account}"`);
+      if (me.role === 'viewer')
+        return this.refused('the API key has the viewer role; the controller needs an admin key');
+      const templates = await client.listTemplates();
+      if (!templates.items.some((t) => t.name === spec.template))
+        return this.refused(`template "${spec.template}" does not exist in account "${spec.account}"`);
+      const clusters = await client.listClusters();
+      const cluster =
+        clusters.items.find((c) => c.name === spec.clusterName) ??
+        (await client.createCluster(spec.clusterName));
+      const { supportedFeatures } = await client.features();
+      return {
+        accepted: true,
+        message: `EPIC at ${spec.apiUrl} accepted the key of account "${spec.account}"; this cluster is "${spec.clusterName}" (${cluster.id})`,
+        features: supportedFeatures,
+        clusterId: cluster.id,
+      };
+    } catch (e) {
+      if (e instanceof EpicApiError) return this.refused(`EPIC API refused the parameters: ${e.message}`);
+      throw e;
+    }
+  }
+
+  private ensureTarget(
+    key: string,
+    identity: string,
+    spec: { apiUrl: string; caBundle?: string },
+    apiKey: string,
+    verdict: Verdict,
+  ): void {
+    const prior = this.targets.get(key);
+    const client = new EpicClient({ apiUrl: spec.apiUrl, apiKey, caBundle: spec.caBundle });
+    // Another API, account or cluster: nothing is known of what it holds, so the first sync is full.
+    const same = prior && prior.identity === identity && prior.clusterId === verdict.clusterId;
+    this.targets.set(key, {
+      key,
+      identity,
+      client,
+      clusterId: verdict.clusterId!,
+      ...(same && prior.lastSent ? { lastSent: prior.lastSent } : {}),
+      ...(same && prior.state ? { state: prior.state } : {}),
+    });
+  }
+
+  private writeClassStatus(name: string, verdict: Verdict): void {
+    this.statusWriter.request(`GatewayClass/${name}`, {
+      compute: () => {
+        const gc = this.informers.get('GatewayClass', undefined, name);
+        if (!gc || gc.spec?.controllerName !== this.controllerName) return undefined;
+        const status = gatewayClassStatus(
+          gc.metadata.generation ?? 0,
+          verdict.accepted
+            ? { accepted: true, message: verdict.message, features: verdict.features }
+            : { accepted: false, message: verdict.message },
+          new Date().toISOString(),
+          gc.status,
+        );
+        const current = {
+          conditions: gc.status?.conditions ?? [],
+          ...(status.supportedFeatures ? { supportedFeatures: gc.status?.supportedFeatures ?? [] } : {}),
+        };
+        if (sameIgnoringTransitionTimes(current, status)) return undefined;
+        return { path: `${resourcePath(KINDS.GatewayClass, undefined, name)}/status`, patch: { status } };
+      },
+    });
+  }
+
+  private async addFinalizers(owned: Map<string, { kind: KindName; obj: KubeObject }>): Promise<void> {
+    for (const { kind, obj } of owned.values()) {
+      const fins = obj.metadata.finalizers ?? [];
+      if (fins.includes(FINALIZER)) continue;
+      await this.patchFinalizers(kind, obj, [...fins, FINALIZER]);
+    }
+  }
+
+  /**
+   * Drops our finalizer from Gateways and routes that EPIC no longer holds and that are no longer ours (being
+   * deleted, or moved to another class or gateway) — only once every EPIC cluster has been synced in this
+   * process, so that EPIC has dropped them too.
+   */
+  private async releaseFinalizers(owned: Map<string, { kind: KindName; obj: KubeObject }>): Promise<void> {
+    const active = [...this.targets.values()].filter((t) =>
+      [...this.classTargets.values()].some((c) => c.target === t.key),
+    );
+    if (active.some((t) => !t.lastSent)) return;
+    const held = (uid: string) => active.some((t) => COLLECTIONS.some((c) => t.lastSent![c].has(uid)));
+    for (const kind of ['Gateway', ...ROUTE_KINDS] as const) {
+      for (const obj of this.informers.list(kind)) {
+        const fins = obj.metadata.finalizers ?? [];
+        if (!fins.includes(FINALIZER) || owned.has(obj.metadata.uid) || held(obj.metadata.uid)) continue;
+        await this.patchFinalizers(
+          kind,
+          obj,
+          fins.filter((f) => f !== FINALIZER),
+        );
+      }
+    }
+  }
+
+  private async patchFinalizers(kind: KindName, obj: KubeObject, finalizers: string[]): Promise<void> {
+    const path = resourcePath(KINDS[kind], obj.metadata.namespace, obj.metadata.name);
+    try {
+      // resourceVersion makes it conditional: a concurrent change (another controller's finalizer) is kept.
+      await this.kube.patch(path, {
+        metadata: { finalizers, resourceVersion: obj.metadata.resourceVersion },
+      });
+    } catch (e) {
+      if (isConflict(e)) this.queue.add(obj.metadata.uid);
+      else if (!isNotFound(e)) throw e;
+    }
+  }
+
+  private async pollStatus(): Promise<void> {
+    if (this.stopped) return;
+    for (const t of this.targets.values()) {
+      if (!t.lastSent) continue;
+      try {
+        t.state = await t.client.status(t.clusterId);
+      } catch (e) {
+        this.opts.log.warn({ cluster: t.clusterId, err: String(e) }, 'reading EPIC status failed');
+      }
+    }
+    this.writeStatuses();
+  }
+
+  /** Requests a status write for every Gateway and route whose EPIC state is known (the writer diffs). */
+  private writeStatuses(): void {
+    for (const g of this.informers.list('Gateway')) {
+      const cls = this.classTargets.get(g.spec?.gatewayClassName as string);
+      const state = cls && this.targets.get(cls.target)?.state;
+      if (!state) continue;
+      const { namespace, name, uid } = g.metadata;
+      this.statusWriter.request(`Gateway/${uid}`, {
+        compute: () => {
+          const obj = this.informers.get('Gateway', namespace, name);
+          if (!obj || obj.metadata.uid !== uid || obj.metadata.deletionTimestamp) return undefined;
+          // Only Gateways of a class that is ours, checked again right before the write.
+          const gc = this.informers.get('GatewayClass', undefined, obj.spec?.gatewayClassName as string);
+          if (gc?.spec?.controllerName !== this.controllerName) return undefined;
+          const epic = state.gateways.find((x) => x.clientUid === uid);
+          const status = epic && gatewayStatus(epic);
+          if (!status) return undefined;
+          const current = {
+            addresses: obj.status?.addresses ?? [],
+            conditions: obj.status?.conditions ?? [],
+            listeners: obj.status?.listeners ?? [],
+          };
+          if (sameIgnoringTransitionTimes(current, status)) return undefined;
+          return { path: `${resourcePath(KINDS.Gateway, namespace, name)}/status`, patch: { status } };
+        },
+      });
+    }
+    for (const kind of ROUTE_KINDS) {
+      for (const r of this.informers.list(kind)) {
+        const { namespace, name, uid } = r.metadata;
+        this.statusWriter.request(`${kind}/${uid}`, {
+          compute: () => {
+            const obj = this.informers.get(kind, namespace, name);
+            if (!obj || obj.metadata.uid !== uid || obj.metadata.deletionTimestamp) return undefined;
+            const ours = this.ourRouteParents(uid);
+            const parents = routeParents(obj, this.controllerName, ours);
+            if (!parents) return undefined;
+            if (sameIgnoringTransitionTimes(obj.status?.parents ?? [], parents)) return undefined;
+            return {
+              path: `${resourcePath(KINDS[kind], namespace, name)}/status`,
+              // Conditional on the version read: other controllers' entries are never lost to a race.
+              patch: { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: { parents } },
+            };
+          },
+        });
+      }
+    }
+  }
+
+  /**
+   * EPIC's entries for a route across the EPIC clusters it reaches; undefined while any of them has not yet
+   * computed status for the generation sent. A route no EPIC cluster holds has no entries of ours.
+   */
+  private ourRouteParents(uid: string): { generation: number; parents: EpicRouteParent[] } | undefined {
+    const parents: EpicRouteParent[] = [];
+    let generation: number | undefined;
+    for (const t of this.targets.values()) {
+      if (!t.lastSent?.routes.has(uid)) continue;
+      const st = t.state?.routes.find((x) => x.clientUid === uid);
+      if (!st || st.observedClientGeneration === null) return undefined;
+      generation = st.observedClientGeneration;
+      parents.push(...st.parents);
+    }
+    if (generation === undefined) {
+      // Not held anywhere: ours are none — but only once every cluster has been synced (else unknown).
+      if ([...this.targets.values()].some((t) => !t.lastSent)) return undefined;
+      return { generation: 0, parents: [] };
+    }
+    return { generation, parents };
+  }
+}

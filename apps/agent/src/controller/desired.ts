@@ -1,0 +1,233 @@
+import {
+  GATEWAY_GROUP,
+  ROUTE_KINDS,
+  type KindName,
+  type KubeObject,
+  type RouteKindName,
+} from './resources.js';
+
+/** Read access to the informers' caches. */
+export interface Caches {
+  list(kind: KindName, namespace?: string): KubeObject[];
+  get(kind: KindName, namespace: string | undefined, name: string): KubeObject | undefined;
+}
+
+export type SyncCollection = 'gateways' | 'routes' | 'services' | 'endpointSlices' | 'referenceGrants';
+export const COLLECTIONS: readonly SyncCollection[] = [
+  'gateways',
+  'routes',
+  'services',
+  'endpointSlices',
+  'referenceGrants',
+];
+
+/** What one EPIC cluster should hold: per collection, uid → the item as POST /clusters/{id}/sync takes it. */
+export type DesiredSet = Record<SyncCollection, Map<string, { item: Record<string, unknown>; hash: string }>>;
+
+export interface Desired {
+  /** Per target (a GatewayClassConfig's EPIC cluster). */
+  targets: Map<string, DesiredSet>;
+  /** Gateways and routes that should carry our finalizer (uid → object). */
+  owned: Map<string, { kind: KindName; obj: KubeObject }>;
+  /** Service and Secret keys (`namespace/name`) that something of ours references. */
+  referencedServices: Set<string>;
+}
+
+export const emptySet = (): DesiredSet => ({
+  gateways: new Map(),
+  routes: new Map(),
+  services: new Map(),
+  endpointSlices: new Map(),
+  referenceGrants: new Map(),
+});
+
+const key = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
+const put = (set: DesiredSet, c: SyncCollection, uid: string, item: Record<string, unknown>) =>
+  set[c].set(uid, { item, hash: JSON.stringify(item) });
+
+interface ParentRef {
+  group?: string;
+  kind?: string;
+  namespace?: string;
+  name: string;
+}
+interface BackendRef {
+  group?: string;
+  kind?: string;
+  namespace?: string;
+  name: string;
+}
+
+/** The Gateways a route's parentRefs name (namespace/name keys). */
+export function routeParentKeys(route: KubeObject): string[] {
+  const refs = ((route.spec?.parentRefs as ParentRef[] | undefined) ?? []).filter(
+    (r) => (r.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (r.kind ?? 'Gateway') === 'Gateway',
+  );
+  return [...new Set(refs.map((r) => key(r.namespace ?? route.metadata.namespace, r.name)))];
+}
+
+function backendServiceKeys(route: KubeObject): string[] {
+  const rules = (route.spec?.rules as Array<{ backendRefs?: BackendRef[] }> | undefined) ?? [];
+  return rules.flatMap((rule) =>
+    (rule.backendRefs ?? [])
+      .filter((b) => (b.group ?? '') === '' && (b.kind ?? 'Service') === 'Service')
+      .map((b) => key(b.namespace ?? route.metadata.namespace, b.name)),
+  );
+}
+
+const gatewayItem = (g: KubeObject, template: string) => ({
+  clientUid: g.metadata.uid,
+  namespace: g.metadata.namespace,
+  name: g.metadata.name,
+  template,
+  ...(g.metadata.generation ? { generation: g.metadata.generation } : {}),
+  listeners: (g.spec?.listeners as unknown[] | undefined) ?? [],
+});
+
+const routeItem = (kind: RouteKindName, r: KubeObject) => ({
+  kind,
+  clientUid: r.metadata.uid,
+  namespace: r.metadata.namespace,
+  name: r.metadata.name,
+  ...(r.metadata.generation ? { generation: r.metadata.generation } : {}),
+  spec: r.spec ?? {},
+});
+
+interface ServicePort {
+  name?: string;
+  port: number;
+  targetPort?: number | string;
+  protocol?: string;
+  appProtocol?: string;
+}
+/** A Service's ports; a named targetPort is left to the EndpointSlice ports, which carry the number. */
+function serviceItem(s: KubeObject): Record<string, unknown> | undefined {
+  const ports = ((s.spec?.ports as ServicePort[] | undefined) ?? []).map((p) => ({
+    ...(p.name ? { name: p.name } : {}),
+    port: p.port,
+    ...(typeof p.targetPort === 'number' ? { targetPort: p.targetPort } : {}),
+    protocol: p.protocol ?? 'TCP',
+    ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
+  }));
+  if (ports.length === 0) return undefined;
+  return { clientUid: s.metadata.uid, namespace: s.metadata.namespace, name: s.metadata.name, ports };
+}
+
+interface SliceEndpoint {
+  addresses: string[];
+  conditions?: { ready?: boolean | null; serving?: boolean | null; terminating?: boolean | null };
+  nodeName?: string;
+  zone?: string;
+}
+function sliceItem(e: KubeObject, serviceName: string): Record<string, unknown> | undefined {
+  if (e.addressType !== 'IPv4' && e.addressType !== 'IPv6') return undefined;
+  const ports = (
+    (e.ports as Array<{ name?: string; port?: number; protocol?: string; appProtocol?: string }>) ?? []
+  )
+    .filter((p) => typeof p.port === 'number')
+    .map((p) => ({
+      ...(p.name ? { name: p.name } : {}),
+      port: p.port,
+      protocol: p.protocol ?? 'TCP',
+      ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
+    }));
+  const endpoints = ((e.endpoints as SliceEndpoint[] | undefined) ?? []).map((ep) => {
+    const c = ep.conditions ?? {};
+    const conditions: Record<string, boolean> = {};
+    for (const k of ['ready', 'serving', 'terminating'] as const) {
+      const v = c[k];
+      if (typeof v === 'boolean') conditions[k] = v;
+    }
+    return {
+      addresses: ep.addresses,
+      conditions,
+      ...(ep.nodeName ? { nodeName: ep.nodeName } : {}),
+      ...(ep.zone ? { zone: ep.zone } : {}),
+    };
+  });
+  return {
+    clientUid: e.metadata.uid,
+    namespace: e.metadata.namespace,
+    name: e.metadata.name,
+    serviceName,
+    addressType: e.addressType,
+    ports,
+    endpoints,
+  };
+}
+
+/**
+ * Recomputes, from the caches alone (level-triggered), what each EPIC cluster should hold: the Gateways of
+ * our accepted GatewayClasses, the routes attached to them, and only the Services, EndpointSlices and
+ * ReferenceGrants those routes reference. Objects being deleted are left out (their deletion is sent).
+ * `classTargets` maps an accepted GatewayClass name to its target and the template its Gateways use.
+ */
+export function computeDesired(
+  caches: Caches,
+  classTargets: ReadonlyMap<string, { target: string; template: string }>,
+): Desired {
+  const targets = new Map<string, DesiredSet>();
+  const owned = new Map<string, { kind: KindName; obj: KubeObject }>();
+  const referencedServices = new Set<string>();
+  const setOf = (t: string) => {
+    let s = targets.get(t);
+    if (!s) targets.set(t, (s = emptySet()));
+    return s;
+  };
+  for (const { target } of classTargets.values()) setOf(target);
+
+  const gatewayTarget = new Map<string, string>();
+  for (const g of caches.list('Gateway')) {
+    const cls = classTargets.get(g.spec?.gatewayClassName as string);
+    if (!cls || g.metadata.deletionTimestamp) continue;
+    gatewayTarget.set(key(g.metadata.namespace, g.metadata.name), cls.target);
+    put(setOf(cls.target), 'gateways', g.metadata.uid, gatewayItem(g, cls.template));
+    owned.set(g.metadata.uid, { kind: 'Gateway', obj: g });
+  }
+
+  const servicesPerTarget = new Map<string, Set<string>>();
+  for (const kind of ROUTE_KINDS) {
+    for (const r of caches.list(kind)) {
+      if (r.metadata.deletionTimestamp) continue;
+      const ts = new Set(routeParentKeys(r).flatMap((k) => gatewayTarget.get(k) ?? []));
+      if (ts.size === 0) continue;
+      owned.set(r.metadata.uid, { kind, obj: r });
+      for (const t of ts) {
+        put(setOf(t), 'routes', r.metadata.uid, routeItem(kind, r));
+        let svcs = servicesPerTarget.get(t);
+        if (!svcs) servicesPerTarget.set(t, (svcs = new Set()));
+        for (const s of backendServiceKeys(r)) svcs.add(s);
+      }
+    }
+  }
+
+  for (const [t, svcs] of servicesPerTarget) {
+    const set = setOf(t);
+    const namespaces = new Set<string>();
+    for (const k of svcs) {
+      referencedServices.add(k);
+      const [ns, name] = k.split('/') as [string, string];
+      namespaces.add(ns);
+      const svc = caches.get('Service', ns, name);
+      const item = svc && serviceItem(svc);
+      if (svc && item) put(set, 'services', svc.metadata.uid, item);
+      for (const e of caches.list('EndpointSlice', ns)) {
+        if (e.metadata.labels?.['kubernetes.io/service-name'] !== name) continue;
+        const slice = sliceItem(e, name);
+        if (slice) put(set, 'endpointSlices', e.metadata.uid, slice);
+      }
+    }
+    // A cross-namespace backendRef is allowed by a ReferenceGrant in the backend's namespace.
+    for (const ns of namespaces) {
+      for (const rg of caches.list('ReferenceGrant', ns)) {
+        put(set, 'referenceGrants', rg.metadata.uid, {
+          clientUid: rg.metadata.uid,
+          namespace: ns,
+          name: rg.metadata.name,
+          spec: rg.spec ?? {},
+        });
+      }
+    }
+  }
+  return { targets, owned, referencedServices };
+}

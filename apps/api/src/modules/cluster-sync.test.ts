@@ -1,0 +1,223 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createReconciler } from '../reconciler/reconciler.js';
+import { auth, createAccount, testEnv, type TestEnv } from '../test-support/harness.js';
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await testEnv();
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+const drain = () =>
+  createReconciler({
+    db: env.db,
+    databaseUrl: env.url,
+    log: pino({ level: 'silent' }),
+    resyncSeconds: 3600,
+  }).drain();
+
+let poolNumber = 60;
+async function setUp(name: string) {
+  const acct = await createAccount(env, name);
+  await call(acct.key, 'POST', '/address-pools', { name: 'pub', spec: `10.${poolNumber++}.0.0/24` });
+  await call(acct.key, 'POST', '/templates', {
+    name: 'gw',
+    poolName: 'pub',
+    dnsNameTemplate: '{gateway}.example.com',
+  });
+  const cluster = await call(acct.key, 'POST', '/clusters', { name: 'c1' });
+  return {
+    key: acct.key,
+    sync: `/clusters/${cluster.body.id}/sync`,
+    status: `/clusters/${cluster.body.id}/status`,
+  };
+}
+
+async function call(key: string, method: 'GET' | 'POST', url: string, payload?: unknown) {
+  const r = await env.app.inject({
+    method,
+    url: `/api/v1${url}`,
+    headers: auth(key),
+    ...(payload ? { payload } : {}),
+  });
+  return { status: r.statusCode, body: r.json() };
+}
+
+const route = (i: number) => ({
+  kind: 'HTTPRoute',
+  clientUid: `route-${i}`,
+  namespace: 'default',
+  name: `r-${i}`,
+  spec: {
+    parentRefs: [{ name: 'gw' }],
+    rules: [
+      {
+        matches: [{ path: { type: 'PathPrefix', value: `/p${i}` } }],
+        backendRefs: [{ name: 'svc', port: 80 }],
+      },
+    ],
+  },
+});
+
+describe('cluster sync', () => {
+  it('a burst of 200 routes is one call; full sync deletes what the set omits', async () => {
+    const acct = await createAccount(env, 'syncer');
+    await call(acct.key, 'POST', '/address-pools', { name: 'pub', spec: '10.50.0.0/24' });
+    await call(acct.key, 'POST', '/templates', {
+      name: 'gw',
+      poolName: 'pub',
+      dnsNameTemplate: '{gateway}.example.com',
+    });
+    const cluster = await call(acct.key, 'POST', '/clusters', { name: 'c1' });
+    expect(cluster.status).toBe(201);
+    const gateway = {
+      clientUid: 'gw-uid',
+      namespace: 'default',
+      name: 'gw',
+      template: 'gw',
+      listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
+    };
+    const first = await call(acct.key, 'POST', `/clusters/${cluster.body.id}/sync`, {
+      gateways: [gateway],
+      routes: Array.from({ length: 200 }, (_, i) => route(i)),
+    });
+    expect(first.status).toBe(200);
+    expect(first.body.errors).toEqual([]);
+    expect(first.body.upserted).toBe(201);
+    expect(first.body.gateways).toHaveLength(1);
+    expect(first.body.gateways[0].address).toBe('10.50.0.1');
+    expect(first.body.routes).toHaveLength(200);
+
+    // A listener edit re-sent through sync reaches the gateway.
+    const edited = await call(acct.key, 'POST', `/clusters/${cluster.body.id}/sync`, {
+      gateways: [{ ...gateway, listeners: [{ name: 'http', port: 8080, protocol: 'HTTP' }] }],
+    });
+    expect(edited.body.gateways[0].generation).toBe(2);
+    const gw = await call(acct.key, 'GET', `/gateways/${first.body.gateways[0].id}`);
+    expect(gw.body.listeners[0].port).toBe(8080);
+
+    const full = await call(acct.key, 'POST', `/clusters/${cluster.body.id}/sync`, {
+      full: true,
+      gateways: [{ ...gateway, listeners: [{ name: 'http', port: 8080, protocol: 'HTTP' }] }],
+      routes: [route(0)],
+    });
+    expect(full.body.deleted).toBe(199);
+    expect(full.body.routes.map((r: { clientUid: string }) => r.clientUid)).toEqual(['route-0']);
+
+    const gone = await call(acct.key, 'POST', `/clusters/${cluster.body.id}/sync`, { full: true });
+    expect(gone.body.deleted).toBe(2);
+    expect(gone.body.gateways).toEqual([]);
+    const status = await call(acct.key, 'GET', `/clusters/${cluster.body.id}/status`);
+    expect(status.body).toEqual({ gateways: [], routes: [] });
+  });
+
+  it('reports a bad item without failing the batch', async () => {
+    const acct = await createAccount(env, 'syncer2');
+    const cluster = await call(acct.key, 'POST', '/clusters', { name: 'c1' });
+    const r = await call(acct.key, 'POST', `/clusters/${cluster.body.id}/sync`, {
+      gateways: [
+        {
+          clientUid: 'g',
+          namespace: 'default',
+          name: 'g',
+          template: 'missing',
+          listeners: [{ name: 'h', port: 80, protocol: 'HTTP' }],
+        },
+      ],
+      routes: [route(1)],
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.errors).toEqual([
+      { kind: 'Gateway', clientUid: 'g', message: expect.stringContaining('missing') },
+    ]);
+    expect(r.body.routes, JSON.stringify(r.body)).toHaveLength(1);
+  });
+
+  it('counts only the items it wrote; a bad EndpointSlice is an item error; slices are synced and deleted', async () => {
+    const c = await setUp('syncer3');
+    const slice = {
+      clientUid: 'slice-1',
+      namespace: 'default',
+      name: 'svc-abc',
+      serviceName: 'svc',
+      ports: [{ name: 'http', port: 8080 }],
+      endpoints: [{ addresses: ['10.1.0.5'], conditions: { ready: true }, nodeName: 'n1' }],
+    };
+    const r = await call(c.key, 'POST', c.sync, {
+      services: [
+        { clientUid: 'svc-1', namespace: 'default', name: 'svc', ports: [{ port: 80, targetPort: 8080 }] },
+      ],
+      endpointSlices: [
+        slice,
+        { ...slice, clientUid: 'slice-bad', name: 'bad', endpoints: [{ addresses: ['x'] }] },
+      ],
+      routes: [{ ...route(1), spec: { rules: 'not a list' } }],
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.upserted).toBe(2);
+    expect(r.body.errors.map((e: { kind: string; clientUid: string }) => [e.kind, e.clientUid])).toEqual([
+      ['EndpointSlice', 'slice-bad'],
+      ['Route', 'route-1'],
+    ]);
+    const slices = await call(c.key, 'GET', '/endpoint-slices');
+    expect(slices.body.items.map((x: { clientUid: string }) => x.clientUid)).toEqual(['slice-1']);
+    const full = await call(c.key, 'POST', c.sync, { full: true });
+    expect(full.body.deleted).toBe(2);
+    expect((await call(c.key, 'GET', '/endpoint-slices')).body.items).toEqual([]);
+  });
+
+  it("answers the client generation its status describes, and null while EPIC's status is pending", async () => {
+    const c = await setUp('syncer4');
+    const gateway = {
+      clientUid: 'gw-uid-4',
+      namespace: 'default',
+      name: 'gw',
+      template: 'gw',
+      generation: 3,
+      listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
+    };
+    const first = await call(c.key, 'POST', c.sync, {
+      gateways: [gateway],
+      routes: [{ ...route(4), generation: 7 }],
+    });
+    expect(first.body.errors).toEqual([]);
+    // Not reconciled yet: no status EPIC computed for what was sent.
+    expect(first.body.gateways[0].observedClientGeneration).toBeNull();
+    expect(first.body.routes[0].observedClientGeneration).toBeNull();
+    await drain();
+    let s = await call(c.key, 'GET', c.status);
+    expect(s.body.gateways[0].observedClientGeneration).toBe(3);
+    expect(s.body.routes[0].observedClientGeneration).toBe(7);
+    expect(s.body.routes[0].parents).toHaveLength(1);
+
+    // A listener edit: pending until reconciled, then the new generation.
+    await call(c.key, 'POST', c.sync, {
+      gateways: [{ ...gateway, generation: 4, listeners: [{ name: 'http', port: 8080, protocol: 'HTTP' }] }],
+    });
+    s = await call(c.key, 'GET', c.status);
+    expect(s.body.gateways[0].observedClientGeneration).toBeNull();
+    await drain();
+    s = await call(c.key, 'GET', c.status);
+    expect(s.body.gateways[0].observedClientGeneration).toBe(4);
+
+    // A metadata-only generation bump (nothing EPIC translates changed) is current at once.
+    await call(c.key, 'POST', c.sync, {
+      gateways: [{ ...gateway, generation: 5, listeners: [{ name: 'http', port: 8080, protocol: 'HTTP' }] }],
+    });
+    expect((await call(c.key, 'GET', c.status)).body.gateways[0].observedClientGeneration).toBe(5);
+
+    // The route leaves the gateway: the gateway's entry is no longer reported.
+    await call(c.key, 'POST', c.sync, {
+      routes: [
+        { ...route(4), generation: 8, spec: { ...route(4).spec, parentRefs: [{ name: 'elsewhere' }] } },
+      ],
+    });
+    await drain();
+    s = await call(c.key, 'GET', c.status);
+    expect(s.body.routes[0].parents).toEqual([]);
+    expect(s.body.routes[0].observedClientGeneration).toBe(8);
+  });
+});

@@ -1,0 +1,344 @@
+import { z } from 'zod';
+import { requireRole } from '../auth/principal.js';
+import { withPgTx, type Db } from '../db/client.js';
+import { AppError, isAppError } from '../lib/errors.js';
+import { parseInput } from '../lib/validate.js';
+import type { StoredCondition } from '../reconciler/conditions.js';
+import { clientUid, dnsLabel, dnsSubdomain, enqueueReconcile, uuid, type CallMeta } from './common.js';
+import type { gatewaysService } from './gateways.js';
+import { routeKinds, type routesService } from './routes.js';
+import type { referenceGrantsService, servicesService } from './cluster-objects.js';
+import { servicePortSchema } from './cluster-objects.js';
+import type { endpointsService } from './endpoints.js';
+
+/**
+ * One call per burst from a workload cluster's controller: every Gateway, route, Service, EndpointSlice and
+ * ReferenceGrant that changed, and the uids of those deleted, in one request (1,000 routes applied at once are
+ * one HTTP call, not 1,000). With `full`, the set is everything the cluster has: this cluster's objects that
+ * are not in it are deleted, so what was deleted while the controller was down is removed (the resync after a
+ * restart). Each item is written by the same service as its single-object operation; a bad item is reported
+ * in `errors` and does not stop the others.
+ */
+const objectKey = { clientUid, namespace: dnsLabel, name: dnsSubdomain };
+const clientGeneration = z
+  .number()
+  .int()
+  .min(1)
+  .optional()
+  .describe('metadata.generation of the object in its cluster; status answers say which one EPIC has seen');
+// The fields of POST /endpoint-slices without the cluster (the path names it), checked per item by that
+// operation so that one bad slice is an item error, not a refused batch.
+const syncEndpointSlice = z
+  .looseObject({ ...objectKey, serviceName: dnsLabel })
+  .describe('an EndpointSlice as POST /endpoint-slices takes it, without clusterId');
+export const syncClusterInput = z.strictObject({
+  full: z
+    .boolean()
+    .default(false)
+    .describe("the set is all the cluster has: this cluster's objects missing from it are deleted"),
+  gateways: z
+    .array(
+      z.strictObject({
+        ...objectKey,
+        template: dnsLabel,
+        sharingKey: z.string().min(1).max(128).optional(),
+        generation: clientGeneration,
+        listeners: z.array(z.record(z.string(), z.unknown())),
+      }),
+    )
+    .max(5_000)
+    .default([]),
+  routes: z
+    .array(
+      z.strictObject({
+        ...objectKey,
+        kind: z.enum(routeKinds),
+        generation: clientGeneration,
+        spec: z.record(z.string(), z.unknown()),
+      }),
+    )
+    .max(20_000)
+    .default([]),
+  services: z
+    .array(z.strictObject({ ...objectKey, ports: z.array(servicePortSchema).min(1).max(100) }))
+    .max(20_000)
+    .default([]),
+  endpointSlices: z.array(syncEndpointSlice).max(20_000).default([]),
+  referenceGrants: z
+    .array(z.strictObject({ ...objectKey, spec: z.record(z.string(), z.unknown()) }))
+    .max(5_000)
+    .default([]),
+  deleted: z
+    .strictObject({
+      gateways: z.array(clientUid).max(5_000).default([]),
+      routes: z.array(clientUid).max(20_000).default([]),
+      services: z.array(clientUid).max(20_000).default([]),
+      endpointSlices: z.array(clientUid).max(20_000).default([]),
+      referenceGrants: z.array(clientUid).max(5_000).default([]),
+    })
+    .default({ gateways: [], routes: [], services: [], endpointSlices: [], referenceGrants: [] }),
+});
+
+export const syncKinds = ['Gateway', 'Route', 'Service', 'EndpointSlice', 'ReferenceGrant'] as const;
+export type SyncKind = (typeof syncKinds)[number];
+
+/**
+ * `observedClientGeneration` is the client object's metadata.generation that the conditions describe: the one
+ * last sent, once EPIC has computed status for what was sent; null while that is still pending (a status
+ * writer then keeps what it wrote before, whose observedGeneration is older and still true).
+ */
+export interface ClusterGatewayState {
+  clientUid: string;
+  id: string;
+  address: string | null;
+  dnsName: string | null;
+  generation: number;
+  observedGeneration: number;
+  observedClientGeneration: number | null;
+  conditions: StoredCondition[];
+  listeners: Array<{ conditions: StoredCondition[] }>;
+}
+export interface ClusterRouteState {
+  clientUid: string;
+  id: string;
+  kind: string;
+  generation: number;
+  observedClientGeneration: number | null;
+  parents: Array<{ gatewayId: string; conditions: StoredCondition[] }>;
+}
+export interface ClusterState {
+  gateways: ClusterGatewayState[];
+  routes: ClusterRouteState[];
+}
+export interface SyncResult extends ClusterState {
+  upserted: number;
+  deleted: number;
+  errors: Array<{ kind: SyncKind; clientUid: string; message: string }>;
+}
+
+interface Deps {
+  db: Db;
+  gateways: ReturnType<typeof gatewaysService>;
+  routes: ReturnType<typeof routesService>;
+  services: ReturnType<typeof servicesService>;
+  endpoints: ReturnType<typeof endpointsService>;
+  referenceGrants: ReturnType<typeof referenceGrantsService>;
+}
+
+const TABLE: Record<Exclude<SyncKind, 'Gateway'>, string> = {
+  Route: '"Route"',
+  Service: '"Service"',
+  EndpointSlice: '"EndpointSlice"',
+  ReferenceGrant: '"ReferenceGrant"',
+};
+
+const allAt = (conditions: readonly StoredCondition[], generation: number) =>
+  conditions.every((c) => c.observedGeneration === generation);
+
+export function clusterSyncService({ db, gateways, routes, services, endpoints, referenceGrants }: Deps) {
+  async function requireCluster(meta: CallMeta, clusterId: string) {
+    parseInput(uuid, clusterId, 'id');
+    const r = await db.$pool.query('SELECT 1 FROM "Cluster" WHERE id = $1::uuid AND "accountId" = $2::uuid', [
+      clusterId,
+      meta.principal.accountId,
+    ]);
+    if (r.rowCount === 0) throw AppError.notFound('cluster', clusterId);
+  }
+
+  /** What EPIC says of the cluster's Gateways and routes: addresses, conditions, listener and route status. */
+  async function state(meta: CallMeta, clusterId: string): Promise<ClusterState> {
+    const accountId = meta.principal.accountId;
+    const g = await db.$pool.query<
+      Omit<ClusterGatewayState, 'observedClientGeneration'> & { cg: number | null }
+    >(
+      `SELECT c."clientUid", g.id, g.address, g."dnsName", g.generation, g."observedGeneration", g.conditions,
+              g."listenerStatus" AS listeners, c."clientGeneration" AS cg
+       FROM "GatewayClient" c JOIN "Gateway" g ON g.id = c."gatewayId"
+       WHERE c."accountId" = $1::uuid AND c."clusterId" = $2::uuid ORDER BY c."clientUid"`,
+      [accountId, clusterId],
+    );
+    // Only the entries of gateways the route is attached to now: an entry of a gateway the route has left
+    // is no longer true (the reconciler of that gateway no longer sees the route to clear it).
+    const r = await db.$pool.query<
+      Omit<ClusterRouteState, 'observedClientGeneration'> & { cg: number | null; attached: number }
+    >(
+      `SELECT r."clientUid", r.id, r.kind::text AS kind, r.generation, r."clientGeneration" AS cg,
+              COALESCE((SELECT jsonb_agg(e ORDER BY ord) FROM jsonb_array_elements(r.status->'parents') WITH ORDINALITY x(e, ord)
+                        WHERE EXISTS (SELECT 1 FROM "RouteParent" p WHERE p."routeId" = r.id AND p."gatewayId"::text = e->>'gatewayId')),
+                       '[]'::jsonb) AS parents,
+              (SELECT count(DISTINCT p."gatewayId")::int FROM "RouteParent" p WHERE p."routeId" = r.id) AS attached
+       FROM "Route" r WHERE r."accountId" = $1::uuid AND r."clusterId" = $2::uuid ORDER BY r."clientUid"`,
+      [accountId, clusterId],
+    );
+    return {
+      gateways: g.rows.map(({ cg, ...row }) => ({
+        ...row,
+        observedClientGeneration:
+          cg !== null &&
+          row.observedGeneration === row.generation &&
+          allAt(row.conditions, row.generation) &&
+          row.listeners.every((l) => allAt(l.conditions, row.generation))
+            ? cg
+            : null,
+      })),
+      routes: r.rows.map(({ cg, attached, ...row }) => ({
+        ...row,
+        observedClientGeneration:
+          cg !== null &&
+          new Set(row.parents.map((p) => p.gatewayId)).size === attached &&
+          row.parents.every((p) => allAt(p.conditions, row.generation))
+            ? cg
+            : null,
+      })),
+    };
+  }
+
+  /** Removes one cluster's Gateway: the whole gateway, or only this cluster's share of a shared one. */
+  async function removeGateway(meta: CallMeta, clusterId: string, uid: string): Promise<boolean> {
+    const r = await db.$pool.query<{ id: string; gatewayId: string; clients: number }>(
+      `SELECT c.id, c."gatewayId", (SELECT count(*)::int FROM "GatewayClient" o WHERE o."gatewayId" = c."gatewayId") AS clients
+       FROM "GatewayClient" c WHERE c."accountId" = $1::uuid AND c."clusterId" = $2::uuid AND c."clientUid" = $3`,
+      [meta.principal.accountId, clusterId, uid],
+    );
+    const row = r.rows[0];
+    if (!row) return false;
+    if (row.clients <= 1) {
+      await gateways.remove(meta, row.gatewayId);
+    } else {
+      await withPgTx(db.$pool, async (c) => {
+        await c.query('DELETE FROM "GatewayClient" WHERE id = $1::uuid', [row.id]);
+        await enqueueReconcile(c, [row.gatewayId]);
+      });
+    }
+    return true;
+  }
+
+  async function removeObject(
+    meta: CallMeta,
+    clusterId: string,
+    kind: Exclude<SyncKind, 'Gateway'>,
+    uid: string,
+  ): Promise<boolean> {
+    const r = await db.$pool.query<{ id: string }>(
+      `SELECT id FROM ${TABLE[kind]} WHERE "accountId" = $1::uuid AND "clusterId" = $2::uuid AND "clientUid" = $3`,
+      [meta.principal.accountId, clusterId, uid],
+    );
+    const id = r.rows[0]?.id;
+    if (!id) return false;
+    if (kind === 'Route') await routes.remove(meta, id);
+    else if (kind === 'Service') await services.remove(meta, id);
+    else if (kind === 'EndpointSlice') await endpoints.remove(meta, id);
+    else await referenceGrants.remove(meta, id);
+    return true;
+  }
+
+  /** The uids of this cluster's objects of a kind that the full set does not name. */
+  async function missing(
+    meta: CallMeta,
+    clusterId: string,
+    kind: SyncKind,
+    present: string[],
+  ): Promise<string[]> {
+    const table = kind === 'Gateway' ? '"GatewayClient"' : TABLE[kind];
+    const r = await db.$pool.query<{ clientUid: string }>(
+      `SELECT "clientUid" FROM ${table} WHERE "accountId" = $1::uuid AND "clusterId" = $2::uuid
+         AND NOT ("clientUid" = ANY($3::text[]))`,
+      [meta.principal.accountId, clusterId, present],
+    );
+    return r.rows.map((x) => x.clientUid);
+  }
+
+  return {
+    state: async (meta: CallMeta, clusterId: string) => {
+      await requireCluster(meta, clusterId);
+      return state(meta, clusterId);
+    },
+
+    async sync(meta: CallMeta, clusterId: string, input: unknown): Promise<SyncResult> {
+      requireRole(meta.principal, 'admin');
+      await requireCluster(meta, clusterId);
+      const data = parseInput(syncClusterInput, input);
+      const errors: SyncResult['errors'] = [];
+      let upserted = 0;
+      let deleted = 0;
+      /** Runs one item's write; an AppError is that item's error, anything else fails the call. */
+      const attempt = async <T>(
+        kind: SyncKind,
+        uid: string,
+        op: () => Promise<T>,
+      ): Promise<T | undefined> => {
+        try {
+          return await op();
+        } catch (e) {
+          if (!isAppError(e)) throw e;
+          errors.push({ kind, clientUid: uid, message: e.message });
+          return undefined;
+        }
+      };
+      const upsert = async (kind: SyncKind, uid: string, op: () => Promise<unknown>) => {
+        if ((await attempt(kind, uid, async () => (await op(), true))) === true) upserted++;
+      };
+      // After the spec is written: a status read in between reports the older generation, which is true.
+      const recordGeneration = (table: '"GatewayClient"' | '"Route"', uid: string, generation?: number) =>
+        generation === undefined
+          ? Promise.resolve()
+          : db.$pool
+              .query(
+                `UPDATE ${table} SET "clientGeneration" = $4 WHERE "accountId" = $1::uuid AND "clusterId" = $2::uuid AND "clientUid" = $3`,
+                [meta.principal.accountId, clusterId, uid, generation],
+              )
+              .then(() => undefined);
+      // Dependencies first (a route resolves its parents against gateways that exist), deletes last.
+      for (const { generation, ...g } of data.gateways) {
+        await upsert('Gateway', g.clientUid, async () => {
+          await gateways.create(meta, { ...g, clusterId });
+          await recordGeneration('"GatewayClient"', g.clientUid, generation);
+        });
+      }
+      for (const s of data.services) {
+        await upsert('Service', s.clientUid, () => services.upsert(meta, { ...s, clusterId }));
+      }
+      for (const e of data.endpointSlices) {
+        await upsert('EndpointSlice', e.clientUid, () => endpoints.upsert(meta, { ...e, clusterId }));
+      }
+      for (const rg of data.referenceGrants) {
+        await upsert('ReferenceGrant', rg.clientUid, () =>
+          referenceGrants.upsert(meta, { ...rg, clusterId }),
+        );
+      }
+      for (const { generation, ...r } of data.routes) {
+        await upsert('Route', r.clientUid, async () => {
+          await routes.upsert(meta, { ...r, clusterId });
+          await recordGeneration('"Route"', r.clientUid, generation);
+        });
+      }
+      const del: Record<SyncKind, string[]> = {
+        Gateway: [...data.deleted.gateways],
+        Route: [...data.deleted.routes],
+        Service: [...data.deleted.services],
+        EndpointSlice: [...data.deleted.endpointSlices],
+        ReferenceGrant: [...data.deleted.referenceGrants],
+      };
+      if (data.full) {
+        const present: Record<SyncKind, string[]> = {
+          Gateway: data.gateways.map((x) => x.clientUid),
+          Route: data.routes.map((x) => x.clientUid),
+          Service: data.services.map((x) => x.clientUid),
+          EndpointSlice: data.endpointSlices.map((x) => x.clientUid),
+          ReferenceGrant: data.referenceGrants.map((x) => x.clientUid),
+        };
+        for (const kind of syncKinds)
+          del[kind].push(...(await missing(meta, clusterId, kind, present[kind])));
+      }
+      for (const kind of ['Route', 'EndpointSlice', 'Service', 'ReferenceGrant'] as const) {
+        for (const uid of new Set(del[kind])) {
+          if (await attempt(kind, uid, () => removeObject(meta, clusterId, kind, uid))) deleted++;
+        }
+      }
+      for (const uid of new Set(del.Gateway)) {
+        if (await attempt('Gateway', uid, () => removeGateway(meta, clusterId, uid))) deleted++;
+      }
+      return { ...(await state(meta, clusterId)), upserted, deleted, errors };
+    },
+  };
+}
