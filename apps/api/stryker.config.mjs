@@ -7,7 +7,8 @@ import { strykerConfig } from '../../scripts/stryker-base.mjs';
 // to its sources (apps/web/public), so the sandbox needs a `web` beside it.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 mkdirSync(path.join(root, '.stryker-tmp'), { recursive: true });
-if (!existsSync(path.join(root, '.stryker-tmp/web'))) symlinkSync('../apps/web', path.join(root, '.stryker-tmp/web'));
+if (!existsSync(path.join(root, '.stryker-tmp/web')))
+  symlinkSync('../apps/web', path.join(root, '.stryker-tmp/web'));
 
 // apps/api/src/modules is tested through the PostgreSQL-backed API tests: the api project's own
 // Vitest config runs its globalSetup (one embedded PostgreSQL per test runner process).
