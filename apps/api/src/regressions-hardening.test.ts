@@ -478,6 +478,13 @@ function sampleBody(key: string): unknown {
         description: 'sweep',
       },
     },
+    // Services only: their fields are checked on the whole body (a bad gateway listener or route spec is
+    // an item error in the answer, by design, not a 400).
+    'POST /clusters/:id/sync': {
+      services: [
+        { clientUid: 'sweep-sync', namespace: 'web', name: 'synced', ports: [{ name: 'http', port: 80 }] },
+      ],
+    },
     'PUT /namespaces': {
       clusterId: T.cluster,
       clientUid: 'sweep-ns',

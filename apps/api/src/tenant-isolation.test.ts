@@ -248,7 +248,8 @@ const secretsOf = (t: Tenant) => [
  *  - list: B reads a collection (possibly filtered by A's ids) → 200 without any trace of A;
  *  - self: B reads who it is → 200 naming B only.
  */
-type Expect = 'denied' | 'reference' | 'list' | 'self';
+// public: the same answer for every caller (no tenant data), e.g. the feature list.
+type Expect = 'denied' | 'reference' | 'list' | 'self' | 'public';
 interface RestAttempt {
   url: string;
   payload?: unknown;
@@ -290,6 +291,11 @@ const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
   'GET /clusters': () => [{ url: '/clusters', expect: 'list' }],
   'GET /clusters/:id': (a) => [{ url: `/clusters/${a.clusterId}`, expect: 'denied' }],
   'DELETE /clusters/:id': (a) => [{ url: `/clusters/${a.clusterId}`, expect: 'denied' }],
+  'POST /clusters/:id/sync': (a) => [
+    { url: `/clusters/${a.clusterId}/sync`, payload: { full: true }, expect: 'denied' },
+  ],
+  'GET /clusters/:id/status': (a) => [{ url: `/clusters/${a.clusterId}/status`, expect: 'denied' }],
+  'GET /features': () => [{ url: '/features', expect: 'public' }],
   'POST /address-pools': (a) => [
     {
       url: '/address-pools',
@@ -636,6 +642,7 @@ describe('REST: B against A', () => {
           expect([400, 403, 404], what).toContain(r.statusCode);
           break;
         case 'list':
+        case 'public':
           expect(r.statusCode, what).toBe(200);
           break;
         case 'self':
@@ -674,6 +681,14 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
   ],
   'Query.apiKeys': () => [{ query: '{ apiKeys { edges { node { id name prefix } } } }', expect: 'list' }],
   'Query.clusters': () => [{ query: '{ clusters { edges { node { id name } } } }', expect: 'list' }],
+  'Query.clusterStatus': (a) => [
+    {
+      query: 'query($id: ID!) { clusterStatus(clusterId: $id) { __typename } }',
+      variables: { id: a.clusterId },
+      expect: 'denied',
+    },
+  ],
+  'Query.features': () => [{ query: '{ features { supportedFeatures } }', expect: 'public' }],
   'Query.cluster': (a) => [
     {
       query: 'query($id: ID!) { cluster(id: $id) { id } }',
@@ -964,6 +979,13 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
       query: 'mutation($i: CreateClusterInput!) { createCluster(input: $i) { id } }',
       variables: { i: { name: 'x', accountId: a.accountId } },
       expect: 'reference',
+    },
+  ],
+  'Mutation.syncCluster': (a) => [
+    {
+      query: 'mutation($id: ID!) { syncCluster(clusterId: $id, input: { full: true }) { __typename } }',
+      variables: { id: a.clusterId },
+      expect: 'denied',
     },
   ],
   'Mutation.deleteCluster': (a) => [
@@ -1260,6 +1282,7 @@ describe('GraphQL: B against A', () => {
           break;
         case 'list':
         case 'self':
+        case 'public':
           expect(r.json.errors, what).toBeUndefined();
           break;
       }
@@ -1375,6 +1398,7 @@ const viewerWrites: Record<string, (a: Tenant) => { url: string; payload?: unkno
   'DELETE /api-keys/:id': (a) => ({ url: `/api-keys/${a.extraKeyId}` }),
   'POST /clusters': () => ({ url: '/clusters', payload: { name: 'by-viewer' } }),
   'DELETE /clusters/:id': (a) => ({ url: `/clusters/${a.clusterId}` }),
+  'POST /clusters/:id/sync': (a) => ({ url: `/clusters/${a.clusterId}/sync`, payload: { full: true } }),
   'POST /address-pools': () => ({
     url: '/address-pools',
     payload: { name: 'by-viewer', spec: '10.33.0.0/28' },
