@@ -103,6 +103,14 @@ function clusterObjects<T extends Row>(
           throw AppError.field('clusterId', `cluster ${data.clusterId} not found`);
         }
         const prior = await delegate(tx).findFirst({ where: { ...tenant(p), clientUid: uid } });
+        // A client uid names one object of one cluster: another cluster's object of the same uid must not
+        // overwrite it (as for EndpointSlices).
+        if (prior && prior.clusterId !== (data.clusterId ?? null)) {
+          throw AppError.field(
+            'clientUid',
+            `${what} ${uid} belongs to ${prior.clusterId ? `cluster ${prior.clusterId}` : 'no cluster'}`,
+          );
+        }
         const row = await delegate(tx).upsert({
           where: { accountId_clientUid: { accountId: p.accountId, clientUid: uid } },
           create: {
@@ -115,10 +123,12 @@ function clusterObjects<T extends Row>(
           },
           update: fields,
         });
-        await enqueueReconcile(tx, await gatewaysRoutingInto(tx, p.accountId, data.namespace));
+        // An update keeps the object's namespace and name (a uid names one object): re-render and audit
+        // what is stored, not what a re-send claims.
+        await enqueueReconcile(tx, await gatewaysRoutingInto(tx, p.accountId, row.namespace));
         await audit(tx, meta, `${kind.toLowerCase()}.${prior ? 'update' : 'create'}`, kind, row.id, {
-          namespace: data.namespace,
-          name: data.name,
+          namespace: row.namespace,
+          name: row.name,
         });
         return { item: row, created: !prior };
       });

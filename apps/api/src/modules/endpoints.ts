@@ -205,17 +205,19 @@ export function endpointsService({ db }: ServiceDeps) {
               ...fields,
             },
           });
-      await enqueueReconcile(
-        tx,
-        await gatewaysUsingService(tx, p.accountId, data.namespace, data.serviceName),
-      );
+      // An update keeps the slice's namespace and name (a uid names one object), and may move it to another
+      // service: the gateways of the service it left re-render too. The audit names what is stored.
+      const affected = await gatewaysUsingService(tx, p.accountId, row.namespace, row.serviceName);
+      if (prior && prior.serviceName !== row.serviceName)
+        affected.push(...(await gatewaysUsingService(tx, p.accountId, prior.namespace, prior.serviceName)));
+      await enqueueReconcile(tx, affected);
       await audit(
         tx,
         meta,
         prior ? 'endpointslice.update' : 'endpointslice.create',
         'EndpointSlice',
         row.id,
-        { namespace: data.namespace, name: data.name },
+        { namespace: row.namespace, name: row.name },
       );
       return { id: row.id, created: !prior };
     });

@@ -181,10 +181,11 @@ export function routesService({ db }: ServiceDeps) {
           id: string;
           kind: string;
           spec: unknown;
+          name: string;
           namespace: string;
           clusterId: string | null;
         }>(
-          `SELECT id, kind, spec, namespace, "clusterId" FROM "Route"
+          `SELECT id, kind, spec, name, namespace, "clusterId" FROM "Route"
            WHERE "accountId" = $1::uuid AND ${existingId ? 'id = $2::uuid' : '"clientUid" = $2'} FOR UPDATE`,
           [p.accountId, existingId ?? uid],
         )
@@ -227,9 +228,10 @@ export function routesService({ db }: ServiceDeps) {
         spec,
       });
       await enqueueReconcile(c, affected);
+      // An update keeps the route's name and namespace (a uid names one object): audit what is stored.
       await audit(c, meta, prior ? 'route.update' : 'route.create', data.kind, id, {
-        name: data.name,
-        namespace: data.namespace,
+        name: prior?.name ?? data.name,
+        namespace: prior?.namespace ?? data.namespace,
       });
       return { id, created: !prior };
     });

@@ -55,7 +55,7 @@ export const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 
 /** One REST call under /api/v1 with a key: the status, the parsed body (`{}` when empty) and the raw text. */
 export type RestArgs = [
-  method: 'GET' | 'PUT' | 'DELETE' | 'POST',
+  method: 'GET' | 'PUT' | 'DELETE' | 'POST' | 'PATCH',
   url: string,
   key: string,
   payload?: unknown,
