@@ -39,6 +39,7 @@ async function startController(): Promise<GatewayController> {
     statusPollMs: 200,
     backoffBaseMs: 100,
     backoffMaxMs: 1_000,
+    revalidateMs: 300,
     onKubeRequest: (method, path) => kubeRequests.add(`${method} ${path.split('?')[0]}`),
   });
   await c.start();
@@ -139,8 +140,15 @@ async function get(kind: string, name: string, ns = 'default'): Promise<any> {
   return JSON.parse(r.stdout);
 }
 
-async function epic(path: string): Promise<any> {
-  const r = await fetch(`${apiUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${demoKey}` } });
+async function epic(path: string, body?: unknown): Promise<any> {
+  const r = await fetch(`${apiUrl}/api/v1${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: {
+      authorization: `Bearer ${demoKey}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   return r.json();
 }
 
@@ -226,6 +234,56 @@ describe('the controller against a real EPIC API', () => {
     expect(features).toEqual([...features].sort());
     const clusters = await epic('/clusters');
     expect(clusters.items.map((c: { name: string }) => c.name)).toContain('workload-1');
+  });
+
+  it('a class whose template does not exist yet is refused, and accepted once EPIC has it (no edit needed)', async () => {
+    await apply({
+      apiVersion: 'epic-gateway.io/v1alpha1',
+      kind: 'GatewayClassConfig',
+      metadata: { name: 'epic-later', namespace: 'default' },
+      spec: {
+        apiUrl: epicProxy.url,
+        account: 'demo',
+        template: 'later',
+        clusterName: 'workload-1',
+        apiKeySecretRef: { name: 'epic-api-key' },
+      },
+    });
+    await apply({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'GatewayClass',
+      metadata: { name: 'epic-later' },
+      spec: {
+        controllerName: CONTROLLER_NAME,
+        parametersRef: {
+          group: 'epic-gateway.io',
+          kind: 'GatewayClassConfig',
+          name: 'epic-later',
+          namespace: 'default',
+        },
+      },
+    });
+    await eventually(async () => {
+      const gc = await get('gatewayclass', 'epic-later');
+      expect(cond(gc, 'Accepted')).toMatchObject({
+        status: 'False',
+        reason: 'InvalidParameters',
+        message: expect.stringContaining('template "later" does not exist in account "demo"'),
+      });
+    });
+    const [template] = (await epic('/templates')).items;
+    const created = await epic('/templates', {
+      name: 'later',
+      poolName: template.poolName,
+      dnsNameTemplate: '{gateway}.later.example.com',
+    });
+    expect(created.name).toBe('later');
+    await eventually(async () => {
+      const gc = await get('gatewayclass', 'epic-later');
+      expect(cond(gc, 'Accepted')).toMatchObject({ status: 'True', reason: 'Accepted' });
+    });
+    // The class stays: it names the same EPIC cluster as "epic", and the tests below would see one class's
+    // full sync delete the other's Gateways if the two did not share one sync target.
   });
 
   it('a Gateway and an HTTPRoute get EPIC address and conditions; other controllers are left alone', async () => {

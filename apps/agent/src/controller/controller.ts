@@ -46,6 +46,8 @@ export interface ControllerOptions {
   statusPollMs?: number;
   /** A periodic full recompute (and diff) even without events. */
   resyncMs?: number;
+  /** How long a refused GatewayClass waits before its parameters are asked again. Default 30 s. */
+  revalidateMs?: number;
   /** Sees every request made to the Kubernetes API (method, path); the RBAC test records them. */
   onKubeRequest?: (method: string, path: string) => void;
 }
@@ -79,12 +81,17 @@ type Ref = { group?: string; kind?: string; name?: string; namespace?: string };
  */
 export class GatewayController {
   readonly controllerName: string;
+  private readonly revalidateMs: number;
   private readonly kube: KubeClient;
   private readonly informers: Informers;
   private readonly queue: BatchQueue;
   readonly statusWriter: StatusWriter;
   private readonly targets = new Map<string, Target>();
-  private readonly verdicts = new Map<string, { fp: string; verdict: Verdict }>();
+  /** Per GatewayClassConfig (namespace/name): what EPIC said of its parameters, and when. */
+  private readonly verdicts = new Map<
+    string,
+    { fp: string; verdict: Verdict; at: number; identity: string }
+  >();
   private readonly fingerprints = new Map<string, string>();
   private referencedServices = new Set<string>();
   private referencedSecrets = new Set<string>();
@@ -97,6 +104,7 @@ export class GatewayController {
 
   constructor(private readonly opts: ControllerOptions) {
     this.controllerName = opts.controllerName ?? CONTROLLER_NAME;
+    this.revalidateMs = opts.revalidateMs ?? 30_000;
     this.kube = new KubeClient(opts.kubeConfig, { onRequest: opts.onKubeRequest });
     this.informers = new Informers(
       opts.kubeConfig,
@@ -226,7 +234,12 @@ export class GatewayController {
     }
     if (!full && changes === 0) return;
     this.stats.syncCalls++;
-    const result = await t.client.sync(t.clusterId, req);
+    const result = await t.client.sync(t.clusterId, req).catch((e: unknown) => {
+      // A key revoked (or a cluster removed) in EPIC: the class is validated again in the next batch.
+      if (e instanceof EpicApiError && [401, 403, 404].includes(e.status))
+        for (const [k, v] of this.verdicts) if (v.identity === t.key) this.verdicts.delete(k);
+      throw e;
+    });
     const sent = {} as Record<SyncCollection, Map<string, string>>;
     for (const c of COLLECTIONS) sent[c] = new Map([...set[c]].map(([uid, v]) => [uid, v.hash]));
     t.lastSent = sent;
@@ -291,13 +304,17 @@ export class GatewayController {
             const fp = JSON.stringify([identity, spec.template, apiKey]);
             const key = `${ref.namespace}/${ref.name}`;
             let cached = this.verdicts.get(key);
-            if (cached?.fp !== fp) {
-              cached = { fp, verdict: await this.validate(spec, apiKey) };
+            // A refusal is asked again after a while: the template or the account may since exist in EPIC.
+            const stale = cached && !cached.verdict.accepted && Date.now() - cached.at > this.revalidateMs;
+            if (cached?.fp !== fp || stale) {
+              cached = { fp, verdict: await this.validate(spec, apiKey), at: Date.now(), identity };
               this.verdicts.set(key, cached);
-              if (cached.verdict.accepted) this.ensureTarget(key, identity, spec, apiKey, cached.verdict);
+              if (cached.verdict.accepted) this.ensureTarget(identity, spec, apiKey, cached.verdict);
             }
             verdict = cached.verdict;
-            if (verdict.accepted) target = { key, template: spec.template };
+            // Keyed by the EPIC cluster, not the config: two configs naming one cluster share one target, so
+            // their full syncs never delete each other's objects.
+            if (verdict.accepted) target = { key: identity, template: spec.template };
           }
         }
       }
@@ -345,16 +362,16 @@ export class GatewayController {
   }
 
   private ensureTarget(
-    key: string,
     identity: string,
     spec: { apiUrl: string; caBundle?: string },
     apiKey: string,
     verdict: Verdict,
   ): void {
+    const key = identity;
     const prior = this.targets.get(key);
     const client = new EpicClient({ apiUrl: spec.apiUrl, apiKey, caBundle: spec.caBundle });
-    // Another API, account or cluster: nothing is known of what it holds, so the first sync is full.
-    const same = prior && prior.identity === identity && prior.clusterId === verdict.clusterId;
+    // A new key for the same cluster keeps what was sent; a cluster recreated in EPIC gets a full sync.
+    const same = prior && prior.clusterId === verdict.clusterId;
     this.targets.set(key, {
       key,
       identity,
@@ -435,6 +452,9 @@ export class GatewayController {
 
   private async pollStatus(): Promise<void> {
     if (this.stopped) return;
+    const now = Date.now();
+    if ([...this.verdicts.values()].some((v) => !v.verdict.accepted && now - v.at > this.revalidateMs))
+      this.queue.add('revalidate');
     for (const t of this.targets.values()) {
       if (!t.lastSent) continue;
       try {
