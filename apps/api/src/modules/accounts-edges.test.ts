@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   auditTrail,
   createAccount,
+  missingId,
+  refusedFields as paths,
   rest,
   testEnv,
   type RestArgs,
@@ -23,11 +25,6 @@ const call = (...args: RestArgs) => rest(env, ...args);
 
 let n = 0;
 const account = async () => createAccount(env, `acct-edges-${++n}`);
-/** The fields a refusal names, each once (a value may break several rules of one field). */
-const paths = (r: { body: { issues?: { path: string }[] } }) => [
-  ...new Set(r.body.issues?.map((i) => i.path)),
-];
-const missingId = '00000000-0000-4000-8000-000000000000';
 
 /** A key of the given role in the account of `ownerKey`. */
 async function keyOf(ownerKey: string, role: 'owner' | 'admin' | 'viewer') {

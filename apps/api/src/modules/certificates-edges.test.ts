@@ -4,6 +4,7 @@ import {
   createAccount,
   rest,
   testEnv,
+  viewerKey,
   type RestArgs,
   type TestEnv,
 } from '../test-support/harness.js';
@@ -23,12 +24,6 @@ const call = (...args: RestArgs) => rest(env, ...args);
 
 let n = 0;
 const account = async () => createAccount(env, `cert-edges-${++n}`);
-
-async function viewerKey(ownerKey: string): Promise<string> {
-  const r = await call('POST', '/api-keys', ownerKey, { name: 'viewer', role: 'viewer' });
-  expect(r.status, r.raw).toBe(201);
-  return r.body.secret;
-}
 
 describe('certificate upsert refusals name the field and the reason', () => {
   it('a certificate that is not PEM, or PEM that is not X.509, is refused on certificate', async () => {
@@ -87,7 +82,7 @@ describe('certificate upsert refusals name the field and the reason', () => {
 
   it('a viewer may read certificates but not write or delete them', async () => {
     const { key } = await account();
-    const viewer = await viewerKey(key);
+    const viewer = await viewerKey(env, key);
     const c = await call('PUT', '/certificates', key, { name: 'a', ...testCertA });
     expect(c.status).toBe(201);
     const w = await call('PUT', '/certificates', viewer, { name: 'b', ...testCertA });

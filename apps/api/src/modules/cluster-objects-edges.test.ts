@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   auditTrail,
   createAccount,
+  missingId,
+  refusedFields as paths,
   rest,
   testEnv,
   type RestArgs,
@@ -29,11 +31,6 @@ async function account() {
   expect(c.status, c.raw).toBe(201);
   return { ...a, clusterId: c.body.id as string };
 }
-const missingId = '00000000-0000-4000-8000-000000000000';
-/** The fields a refusal names, each once. */
-const paths = (r: { body: { issues?: { path: string }[] } }) => [
-  ...new Set(r.body.issues?.map((i) => i.path)),
-];
 const service = (key: string, payload: Record<string, unknown>) =>
   call('PUT', '/services', key, { namespace: 'web', name: 'api', ports: [{ port: 80 }], ...payload });
 const grantSpec = {

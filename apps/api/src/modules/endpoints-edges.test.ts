@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   auditTrail,
   createAccount,
+  viewerKey,
+  missingId,
+  refusedFields as paths,
   rest,
   testEnv,
   type RestArgs,
@@ -29,15 +32,6 @@ async function account() {
   expect(c.status, c.raw).toBe(201);
   return { ...a, clusterId: c.body.id as string };
 }
-async function viewerOf(ownerKey: string) {
-  return (await call('POST', '/api-keys', ownerKey, { name: 'viewer', role: 'viewer' })).body
-    .secret as string;
-}
-const missingId = '00000000-0000-4000-8000-000000000000';
-/** The fields a refusal names, each once. */
-const paths = (r: { body: { issues?: { path: string }[] } }) => [
-  ...new Set(r.body.issues?.map((i) => i.path)),
-];
 const slice = (clusterId: string, extra: Record<string, unknown> = {}) => ({
   clusterId,
   clientUid: 'eps-1',
@@ -243,7 +237,7 @@ describe('EndpointSlice upserts', () => {
 
   it('a viewer reads slices but writes none', async () => {
     const a = await account();
-    const viewer = await viewerOf(a.key);
+    const viewer = await viewerKey(env, a.key);
     const c = await call('PUT', '/endpoint-slices', a.key, slice(a.clusterId));
     expect((await call('GET', `/endpoint-slices/${c.body.id}`, viewer)).body.id).toBe(c.body.id);
     const writes: RestArgs[] = [

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   auditTrail,
   createAccount,
+  missingId,
+  refusedFields as paths,
   rest,
   testEnv,
   type RestArgs,
@@ -47,11 +49,6 @@ async function gateway(key: string, payload: Record<string, unknown>) {
 }
 const route = (key: string, payload: Record<string, unknown>) =>
   call('POST', '/routes', key, { kind: 'HTTPRoute', name: 'r', namespace: 'web', spec: {}, ...payload });
-const missingId = '00000000-0000-4000-8000-000000000000';
-/** The fields a refusal names, each once. */
-const paths = (r: { body: { issues?: { path: string }[] } }) => [
-  ...new Set(r.body.issues?.map((i) => i.path)),
-];
 
 describe('route refusals name the field and the reason', () => {
   it('each bad field is refused by its path', async () => {

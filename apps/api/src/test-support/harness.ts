@@ -95,3 +95,18 @@ export async function createAccount(
   const body = r.json();
   return { id: body.account.id, key: body.apiKey.secret };
 }
+
+/** A well-formed id that names no row. */
+export const missingId = '00000000-0000-4000-8000-000000000000';
+
+/** The fields a refusal names, each once (a value may break several rules of one field). */
+export const refusedFields = (r: { body: { issues?: { path: string }[] } }) => [
+  ...new Set(r.body.issues?.map((i) => i.path)),
+];
+
+/** A viewer key in the account of `ownerKey`. */
+export async function viewerKey(env: TestEnv, ownerKey: string): Promise<string> {
+  const r = await rest(env, 'POST', '/api-keys', ownerKey, { name: 'viewer', role: 'viewer' });
+  if (r.status !== 201) throw new Error(`viewer key create failed: ${r.raw}`);
+  return r.body.secret as string;
+}
