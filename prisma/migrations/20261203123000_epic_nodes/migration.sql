@@ -10,7 +10,9 @@ ADD COLUMN     "updatedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 ALTER COLUMN "address" DROP NOT NULL;
 
 -- AlterTable
-ALTER TABLE "ProxyInstance" ADD COLUMN     "ready" BOOLEAN NOT NULL DEFAULT false;
+-- The provisioner's migration (wip/prov, 20261203124500_fleet_provisioning) adds the same column; whichever
+-- runs first creates it.
+ALTER TABLE "ProxyInstance" ADD COLUMN IF NOT EXISTS "ready" BOOLEAN NOT NULL DEFAULT false;
 
 -- CreateIndex
 CREATE UNIQUE INDEX "EpicNode_tokenPrefix_key" ON "EpicNode"("tokenPrefix");

@@ -318,6 +318,22 @@ describe('proxy reports and the desired state', () => {
     ]);
   });
 
+  it("a proxy the provisioner recorded with the node's address (and no node yet) makes its gateway desired", async () => {
+    const g = await tenantGateway('prov');
+    const { name, token } = await createNode(nodeName(), { addresses: ['192.0.2.123'] });
+    await env.db.proxyInstance.create({
+      data: { gatewayId: g.gatewayId, podName: 'envoy-p', nodeAddress: '192.0.2.123', ready: true },
+    });
+    const d = await call('GET', `/epic-nodes/${name}/desired`, token);
+    expect(d.body.gateways.map((x: { gatewayId: string }) => x.gatewayId)).toEqual([g.gatewayId]);
+    // Reported by the node, the row becomes the node's; the provisioner's host address stays.
+    await call('PUT', `/epic-nodes/${name}/proxies`, token, { proxies: [proxy(g.gatewayId, 'envoy-p')] });
+    const row = await env.db.proxyInstance.findFirstOrThrow({ where: { podName: 'envoy-p' } });
+    expect([row.nodeAddress, row.vethIfindex]).toEqual(['192.0.2.123', 7]);
+    const other = await createNode(nodeName(), { addresses: ['192.0.2.124'] });
+    expect((await call('GET', `/epic-nodes/${other.name}/desired`, other.token)).body.gateways).toEqual([]);
+  });
+
   it('an IPv6 gateway is advertised as a /128', async () => {
     const g = await tenantGateway('v6', 'fd00:60::/120');
     const { name, token } = await createNode();

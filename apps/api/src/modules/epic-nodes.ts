@@ -275,7 +275,11 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
       return present(row);
     },
 
-    /** What the node must program: the gateways with proxy rows on it, their addresses, ports and tunnels. */
+    /**
+     * What the node must program: the gateways with proxy rows on it (reported by the node, or written by the
+     * provisioner with one of the node's addresses as the pod's host address and no node yet), their addresses,
+     * ports, current revision and tunnels.
+     */
     async desired(meta: CallMeta, name: string) {
       parseInput(nodeName, name, 'name');
       requireNodeOrAdmin(meta, name);
@@ -290,9 +294,11 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
                 (SELECT max(c.version) FROM "ConfigRevision" c
                   WHERE c."gatewayId" = g.id AND c.status <> 'tainted') AS revision
            FROM "Gateway" g
-          WHERE g.id IN (SELECT DISTINCT p."gatewayId" FROM "ProxyInstance" p WHERE p."epicNodeId" = $1::uuid)
+          WHERE g.id IN (SELECT DISTINCT p."gatewayId" FROM "ProxyInstance" p
+                          WHERE p."epicNodeId" = $1::uuid
+                             OR (p."epicNodeId" IS NULL AND p."nodeAddress" = ANY($2::text[])))
           ORDER BY g.id`,
-        [node.id],
+        [node.id, node.addresses],
       );
       const tunnels = await db.tunnel.findMany({
         where: { epicNodeId: node.id },
@@ -365,14 +371,20 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
         for (const p of kept) {
           const fields = {
             epicNodeId: node.id,
-            nodeAddress: node.addresses[0] ?? null,
             vethIfindex: p.vethIfindex,
             ready: p.ready,
             ackedVersion: p.ackedVersion,
           };
+          // nodeAddress is the provisioner's (the pod's host address) once it wrote the row; a row the node
+          // creates first starts with the node's own first address.
           await tx.proxyInstance.upsert({
             where: { gatewayId_podName: { gatewayId: p.gatewayId, podName: p.podName } },
-            create: { gatewayId: p.gatewayId, podName: p.podName, ...fields },
+            create: {
+              gatewayId: p.gatewayId,
+              podName: p.podName,
+              nodeAddress: node.addresses[0] ?? null,
+              ...fields,
+            },
             update: fields,
           });
         }
