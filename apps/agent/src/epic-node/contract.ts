@@ -52,6 +52,8 @@ export interface DesiredGateway {
     localPort: number;
     remoteAddress: string | null;
     remotePort: number | null;
+    /** The tunnel's keep-alive HMAC key (hex), for the keep-alive receiver; only this node reads it. */
+    key?: string;
   }>;
 }
 
