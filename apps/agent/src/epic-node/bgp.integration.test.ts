@@ -185,5 +185,31 @@ describe.skipIf(unavailable !== undefined)(
       expect(await node(1).bgp.localPrefixes()).toEqual([]);
       expect(await node(2).bgp.localPrefixes()).toEqual([]);
     });
+
+    it('originates IPv6 /128s and pool aggregates in gobgpd and withdraws them again', async () => {
+      const g = desired().gateways[0]!;
+      const state: NodeDesiredState = {
+        ...desired(),
+        gateways: [
+          { ...g, addresses: ['2001:db8:0:0::7'], advertise: [] },
+          { ...g, gatewayId: 'gw-2', addresses: ['198.18.0.9'], advertise: [{ prefix: '198.18.0.0/24' }] },
+        ],
+      };
+      const ready: ProxyObservation[] = state.gateways.map((x) => ({
+        ...proxy(true, 3)[0]!,
+        gatewayId: x.gatewayId,
+      }));
+      const r = await node(1).reconciler.reconcile(state, ready);
+      expect(r.errors).toEqual([]);
+      expect(await node(1).bgp.localPrefixes()).toEqual(['198.18.0.0/24', '2001:db8::7/128']);
+      await waitFor('the aggregate at bird', () => bird.route('198.18.0.0/24'));
+      expect((await node(1).reconciler.reconcile(state, ready)).bgp?.paths).toEqual({
+        added: 0,
+        removed: 0,
+      });
+      await node(1).reconciler.reconcile(desired({ gateways: false }), []);
+      expect(await node(1).bgp.localPrefixes()).toEqual([]);
+      await waitFor('the aggregate gone from bird', () => bird.route('198.18.0.0/24') === undefined);
+    });
   },
 );
