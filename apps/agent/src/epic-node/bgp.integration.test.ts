@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GOBGP_PROTO_DIR, Gobgp } from './bgp.js';
@@ -55,7 +56,21 @@ describe.skipIf(unavailable !== undefined)(
       settings: NodeBgpSettings;
       reconciler: NodeReconciler;
       bgp: Gobgp;
+      daemon: ChildProcess;
     }> = [];
+
+    const startGobgpd = async (ns: string, sock: string): Promise<ChildProcess> => {
+      rmSync(sock, { force: true });
+      const daemon = lab.spawn(ns, 'gobgpd', [
+        `--api-hosts=unix://${sock}`,
+        '--pprof-disable',
+        '-p',
+        '-l',
+        'warn',
+      ]);
+      await waitFor('the gobgpd API socket', () => existsSync(sock));
+      return daemon;
+    };
 
     const node = (i: 1 | 2) => nodes[i - 1]!;
 
@@ -66,15 +81,14 @@ describe.skipIf(unavailable !== undefined)(
         { ns, dev: 'eth0', cidr: `10.92.${i}.2/24` },
       );
       const sock = join(lab.dir, `gobgpd-${i}.sock`);
-      lab.spawn(ns, 'gobgpd', [`--api-hosts=unix://${sock}`, '--pprof-disable', '-p', '-l', 'warn']);
-      await waitFor('the gobgpd API socket', () => existsSync(sock));
+      const daemon = await startGobgpd(ns, sock);
       const settings: NodeBgpSettings = {
         asn: 65001,
         routerId: `10.92.${i}.2`,
         peers: [{ address: `10.92.${i}.1`, asn: 65000, port }],
       };
       const bgp = new Gobgp({ target: `unix://${sock}` });
-      nodes[i - 1] = { ns, sock, settings, bgp, reconciler: new NodeReconciler({ bgp }, settings) };
+      nodes[i - 1] = { ns, sock, settings, bgp, daemon, reconciler: new NodeReconciler({ bgp }, settings) };
     };
 
     beforeAll(async () => {
@@ -150,6 +164,25 @@ describe.skipIf(unavailable !== undefined)(
       expect(/\[epic1 ([^\]]+)\]/.exec(bird.route(PREFIX)!)?.[1]).toBe(since);
       expect(bird.established('epic1')).toBe(true);
       node(1).reconciler = reconciler;
+    });
+
+    it('re-derives everything when gobgpd itself restarts (the agent keeps running)', async () => {
+      const n1 = node(1);
+      const exited = new Promise((r) => n1.daemon.once('exit', r));
+      n1.daemon.kill('SIGKILL');
+      await exited;
+      await waitFor('the route gone with its speaker', () => bird.route(PREFIX) === undefined);
+      n1.daemon = await startGobgpd(n1.ns, n1.sock);
+      const r = await waitFor('a reconcile against the new gobgpd', async () => {
+        const res = await n1.reconciler.reconcile(desired(), proxy(true, 3));
+        return res.errors.length === 0 ? res : undefined;
+      });
+      expect(r.bgp).toEqual({
+        started: true,
+        peers: { added: 1, removed: 0 },
+        paths: { added: 1, removed: 0 },
+      });
+      await waitFor('the route back at bird', () => bird.nextHops(PREFIX).join() === '10.92.1.2', 25_000);
     });
 
     it('gives bird an ECMP route with two next hops when two EPIC nodes announce the gateway', async () => {
