@@ -259,7 +259,7 @@ export function bgpSettings(cfg: EpicNodeConfig): NodeBgpSettings | null {
 }
 
 /**
- * `--mode=epic-node`. `makeSource` builds the API client (apps/agent/src/epic-node/api-client.ts) from the
+ * `--mode=epic-node`. `makeSource` builds the API client (the api-client module beside this file) from the
  * configuration; it is passed in so the run loop does not depend on how the client is written.
  */
 export async function runEpicNode(
