@@ -74,7 +74,7 @@ describe.skipIf(unavailable !== undefined)(
       expect(await prober.probe(served, closed)).toBe('open');
       await fw.apply(entries());
       expect(await prober.probe(served, open)).toBe('open');
-      expect(await prober.probe(served, closed)).toBe('timeout');
+      expect(await prober.probe(served, closed, 300)).toBe('timeout');
       expect(await prober.probe(other, closed)).toBe('open');
       expect(await prober.probe(other, open)).toBe('open');
       expect(lab.sh(node, 'nft', 'list', 'table', 'ip', 'other')).toMatch(/tcp dport 9 counter/);

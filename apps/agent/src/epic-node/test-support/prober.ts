@@ -61,8 +61,8 @@ export class Prober {
     return p;
   }
 
-  /** One TCP connect attempt; `timeout` is how a dropped SYN shows. */
-  probe(host: string, port: number, timeoutMs = 300): Promise<ProbeResult> {
+  /** One TCP connect attempt; `timeout` is how a dropped SYN shows (pass a short timeout when expecting it). */
+  probe(host: string, port: number, timeoutMs = 2_000): Promise<ProbeResult> {
     const run = () =>
       new Promise<string>((resolve) => {
         this.waiting.push(resolve);
