@@ -87,7 +87,7 @@ describe.skipIf(unavailable !== undefined)(
         routerId: `10.92.${i}.2`,
         peers: [{ address: `10.92.${i}.1`, asn: 65000, port }],
       };
-      const bgp = new Gobgp({ target: `unix://${sock}` });
+      const bgp = new Gobgp({ target: `unix://${sock}`, connectRetrySeconds: 1 });
       nodes[i - 1] = { ns, sock, settings, bgp, daemon, reconciler: new NodeReconciler({ bgp }, settings) };
     };
 
@@ -149,7 +149,7 @@ describe.skipIf(unavailable !== undefined)(
       expect(since).toBeDefined();
       // A new agent: a new API client and reconciler, nothing carried over in memory.
       node(1).bgp.close();
-      const bgp = new Gobgp({ target: `unix://${node(1).sock}` });
+      const bgp = new Gobgp({ target: `unix://${node(1).sock}`, connectRetrySeconds: 1 });
       node(1).bgp = bgp;
       const reconciler = new NodeReconciler({ bgp }, node(1).settings);
       const r = await reconciler.reconcile(desired(), proxy(true, 3));

@@ -57,6 +57,8 @@ export interface GobgpOptions {
   protoDir?: string;
   /** gobgpd's own BGP listen port; -1 (default) = it only dials its peers. */
   listenPort?: number;
+  /** Seconds between gobgpd's attempts to dial a peer that is not up (default 5; gobgpd's own is 120). */
+  connectRetrySeconds?: number;
 }
 
 /** `203.0.113.10` → `203.0.113.10/32`, `2001:db8::1` → `2001:db8::1/128`; prefixes are kept as given. */
@@ -104,6 +106,7 @@ function pathFor(prefix: string): ApiPath {
 export class Gobgp {
   private readonly client: GobgpClient;
   private readonly listenPort: number;
+  private readonly connectRetry: number;
 
   constructor(opts: GobgpOptions) {
     const def = loader.loadSync(['gobgp.proto', 'attribute.proto', 'capability.proto'], {
@@ -121,6 +124,7 @@ export class Gobgp {
     };
     this.client = new pkg.apipb.GobgpApi(opts.target, grpc.credentials.createInsecure());
     this.listenPort = opts.listenPort ?? -1;
+    this.connectRetry = opts.connectRetrySeconds ?? 5;
   }
 
   close(): void {
@@ -238,7 +242,7 @@ export class Gobgp {
           conf: { neighbor_address: address, peer_asn: p.asn },
           transport: { remote_port: p.port ?? 179, passive_mode: false },
           afi_safis: [V4, V6].map((family) => ({ config: { family, enabled: true } })),
-          timers: { config: { connect_retry: 1 } },
+          timers: { config: { connect_retry: this.connectRetry } },
         },
       });
       result.peers.added++;
