@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Condition as TranslatorCondition, RouteStatus } from '@epic/gateway-translator';
 import type { EnvoyResources } from '@epic/gateway-translator';
-import { loadTranslateInput, render, sha256 } from '../xds/render.js';
+import { loadTranslateInput, render, typeHashesOf } from '../xds/render.js';
 import { mergeConditions, type DraftCondition, type StoredCondition } from './conditions.js';
 
 export type TypeVersions = Record<string, { version: string; hash: string }>;
@@ -11,12 +11,11 @@ export function typeVersionsOf(
   resources: EnvoyResources | undefined,
   version: number,
   previous: TypeVersions | undefined,
+  /** The render's own per-type hashes (saves hashing the resources again). */
+  typeHashes: Record<string, string> = typeHashesOf(resources),
 ): TypeVersions {
   const out: TypeVersions = {};
-  for (const group of Object.values(resources ?? {}) as EnvoyResources[keyof EnvoyResources][]) {
-    const typeUrl = group[0]?.typeUrl;
-    if (!typeUrl) continue;
-    const hash = sha256(group);
+  for (const [typeUrl, hash] of Object.entries(typeHashes)) {
     const prior = previous?.[typeUrl];
     out[typeUrl] = prior && prior.hash === hash ? prior : { version: String(version), hash };
   }
@@ -130,7 +129,9 @@ export async function reconcileGateway(c: pg.ClientBase, gatewayId: string, now:
           JSON.stringify(rendered.resources ?? {}),
           status,
           rendered.error ?? null,
-          JSON.stringify(typeVersionsOf(rendered.resources, version, latest?.typeVersions)),
+          JSON.stringify(
+            typeVersionsOf(rendered.resources, version, latest?.typeVersions, rendered.typeHashes),
+          ),
         ],
       );
       await c.query("SELECT pg_notify('epic_revision', $1)", [gatewayId]);

@@ -164,13 +164,15 @@ export async function startXdsPlane(opts: {
   /**
    * A revision whose content is what the cache already serves (e.g. the fix of a NACKed change restores the last
    * good configuration) is pushed to nobody, so no ACK will ever come for it: it counts as acknowledged when a
-   * revision with the same content hash was.
+   * revision with the same content was (same hash, or same resources: a hash from before a change of the hash
+   * scheme).
    */
   async function acknowledgeUnchanged(gatewayId: string, version: number) {
     await withPgTx(db.$pool, async (c) => {
       const r = await c.query(
         `UPDATE "ConfigRevision" r SET status = 'acked' WHERE r."gatewayId" = $1::uuid AND r.version = $2 AND r.status = 'pending'
-           AND EXISTS (SELECT 1 FROM "ConfigRevision" o WHERE o."gatewayId" = r."gatewayId" AND o.hash = r.hash AND o.status = 'acked')`,
+           AND EXISTS (SELECT 1 FROM "ConfigRevision" o WHERE o."gatewayId" = r."gatewayId" AND o.status = 'acked'
+                       AND (o.hash = r.hash OR o.resources = r.resources))`,
         [gatewayId, version],
       );
       if (r.rowCount) await enqueueReconcile(c, [gatewayId]);
