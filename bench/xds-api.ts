@@ -50,7 +50,6 @@ const app = await buildApp({ db: db.db, logger: false, secretKey, poolLimits });
 await app.listen({ host: '127.0.0.1', port: 0 });
 const address = app.server.address();
 const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/v1`;
-const reconciler = createReconciler({ db: db.db, databaseUrl: db.url, log, resyncSeconds: 3600 });
 const plane = await startXdsPlane({
   db: db.db,
   databaseUrl: db.url,
@@ -58,6 +57,14 @@ const plane = await startXdsPlane({
   secretKey,
   address: '127.0.0.1:0',
   authenticate: trustClaimedNodeId(),
+});
+// As main.ts wires them: the reconciler hands its revisions to this replica's xDS plane in process.
+const reconciler = createReconciler({
+  db: db.db,
+  databaseUrl: db.url,
+  log,
+  resyncSeconds: 3600,
+  onRevision: (id) => plane.handOver(id),
 });
 const backend = await startBackend('observed');
 const children: ReturnType<typeof spawn>[] = [];

@@ -40,6 +40,11 @@ export interface XdsPlane {
    * the gateway is deleted; no open stream of a revoked token generation. Resolves once the cache holds it.
    */
   publish(gatewayId: string): Promise<void>;
+  /**
+   * In-process hand-over from a reconciler of this replica that has just committed a revision: publishes it
+   * without waiting for NOTIFY epic_revision (whose later delivery then finds the version served and stops).
+   */
+  handOver(gatewayId: string): void;
   /** The same for every gateway: drops gateways deleted meanwhile (e.g. after the LISTEN connection was lost). */
   resync(): Promise<void>;
   close(): Promise<void>;
@@ -219,6 +224,8 @@ export async function startXdsPlane(opts: {
     }
     disconnectStale(gatewayId, row);
     if (row.version !== null) {
+      // Already served (the in-process hand-over, then its NOTIFY): nothing to set, nothing to acknowledge.
+      if (cache.getSnapshot(`${row.accountName}.${row.gatewayId}`)?.version === String(row.version)) return;
       const revision = { ...row, version: row.version };
       if (!setSnapshots(revision)) await acknowledgeUnchanged(row.gatewayId, row.version);
     } else {
@@ -297,6 +304,7 @@ export async function startXdsPlane(opts: {
     cache,
     port,
     publish,
+    handOver: (gatewayId) => void schedule(gatewayId).catch(() => undefined),
     resync,
     async close() {
       await listener.stop();
