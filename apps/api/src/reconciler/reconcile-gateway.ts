@@ -142,11 +142,13 @@ export async function reconcileGateway(
     } else {
       const version = (latest?.version ?? 0) + 1;
       const status = rendered.error ? 'tainted' : 'pending';
-      // The revision and its NOTIFY in one round trip.
+      // The revision and its NOTIFY in one round trip. changedAt: when the earliest change it carries was
+      // queued (in the writer's transaction), the start of epic_route_propagation_seconds.
       await c.query(
         `WITH ins AS (
-           INSERT INTO "ConfigRevision" (id, "gatewayId", version, hash, "inputHash", resources, status, error, "typeVersions")
-           VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, $5::jsonb, $6::"RevisionStatus", $7, $8::jsonb) RETURNING 1)
+           INSERT INTO "ConfigRevision" (id, "gatewayId", version, hash, "inputHash", resources, status, error, "typeVersions", "changedAt")
+           VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, $5::jsonb, $6::"RevisionStatus", $7, $8::jsonb, 
+                   COALESCE((SELECT min("requestedAt") FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid), now())) RETURNING 1)
          SELECT pg_notify('epic_revision', $9::text) FROM ins`,
         [
           gatewayId,
