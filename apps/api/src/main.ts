@@ -179,6 +179,7 @@ async function main(): Promise<void> {
           log: log.child({ component: 'reconciler' }),
           metrics: app.metrics,
           resyncSeconds: config.RECONCILE_RESYNC_SECONDS,
+          ...(xds ? { onRevision: (gatewayId: string) => xds.handOver(gatewayId) } : {}),
         })
       : undefined;
     await reconciler?.start();

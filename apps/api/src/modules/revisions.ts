@@ -66,13 +66,14 @@ interface Row {
   status: string;
   error: string | null;
   rollbackOf: number | null;
+  ackedAt: Date | null;
   createdAt: Date;
   resources?: Partial<EnvoyResources>;
   typeVersions?: TypeVersions;
   inputHash?: string | null;
 }
 
-const SUMMARY = 'version, hash, status, error, "rollbackOf", "createdAt"';
+const SUMMARY = 'version, hash, status, error, "rollbackOf", "ackedAt", "createdAt"';
 
 /** What the API shows of stored resources: sealed private keys never leave the server. */
 function redact<T>(resources: T): T {
@@ -198,8 +199,8 @@ export function revisionsService({ db }: ServiceDeps) {
         if (!latest) throw AppError.notFound('gateway', gatewayId);
         const next = latest.version + 1;
         await c.query(
-          `INSERT INTO "ConfigRevision" (id, "gatewayId", version, hash, "inputHash", resources, status, "rollbackOf", "typeVersions")
-           VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, $5::jsonb, 'pending', $6, $7::jsonb)`,
+          `INSERT INTO "ConfigRevision" (id, "gatewayId", version, hash, "inputHash", resources, status, "rollbackOf", "typeVersions", "changedAt")
+           VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, $5::jsonb, 'pending', $6, $7::jsonb, now())`,
           [
             gatewayId,
             next,

@@ -297,6 +297,48 @@ describe('parentRefs resolve to gateways', () => {
     expect(none.body.parents).toEqual([]);
     expect((await call('GET', `/routes?gatewayId=${one}`, a.key)).body.items).toEqual([]);
   });
+
+  it('an update queues every gateway attached before or after, audits once, and a no-op queues nothing', async () => {
+    const a = await account();
+    const one = await gateway(a.key, { name: 'q-one', namespace: 'web' });
+    const two = await gateway(a.key, { name: 'q-two', namespace: 'web' });
+    const r = await route(a.key, { spec: { parentRefs: [{ name: 'q-one' }] } });
+    const queued = async () =>
+      (
+        await env.db.$pool.query<{ gatewayId: string }>(
+          `SELECT "gatewayId" FROM "ReconcileRequest" WHERE "gatewayId" = ANY($1::uuid[]) ORDER BY id`,
+          [[one, two]],
+        )
+      ).rows.map((x) => x.gatewayId);
+    const audits = async () =>
+      (
+        await env.db.$pool.query<{ action: string; data: unknown }>(
+          `SELECT action, data FROM "AuditEvent" WHERE "objectId" = $1 ORDER BY "createdAt", id`,
+          [r.body.id],
+        )
+      ).rows;
+    await env.db.$pool.query(`DELETE FROM "ReconcileRequest" WHERE "gatewayId" = ANY($1::uuid[])`, [
+      [one, two],
+    ]);
+    const moved = await call('PUT', `/routes/${r.body.id}`, a.key, {
+      spec: { parentRefs: [{ name: 'q-two' }] },
+    });
+    expect(moved.status).toBe(200);
+    expect(moved.body.parents).toEqual([{ gatewayId: two, refIndex: 0 }]);
+    expect(moved.body.generation).toBe(r.body.generation + 1);
+    expect((await queued()).sort()).toEqual([one, two].sort());
+    expect((await audits()).map((x) => x.action)).toEqual(['route.create', 'route.update']);
+    expect((await audits())[1]!.data).toEqual({ name: r.body.name, namespace: r.body.namespace });
+    await env.db.$pool.query(`DELETE FROM "ReconcileRequest" WHERE "gatewayId" = ANY($1::uuid[])`, [
+      [one, two],
+    ]);
+    const same = await call('PUT', `/routes/${r.body.id}`, a.key, {
+      spec: { parentRefs: [{ name: 'q-two' }] },
+    });
+    expect(same.body.generation).toBe(moved.body.generation);
+    expect(await queued()).toEqual([]);
+    expect(await audits()).toHaveLength(2);
+  });
 });
 
 describe('route reads, updates, deletes and roles', () => {

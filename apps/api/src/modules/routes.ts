@@ -111,6 +111,44 @@ export async function attachRoutesToGateway(
   );
 }
 
+// jsonb keeps its own key order: compare canonical forms, so a re-sent object is a no-op.
+const sameJson = (a: unknown, b: unknown) =>
+  JSON.stringify(canonicalize(a as JsonValue)) === JSON.stringify(canonicalize(b as JsonValue));
+
+/**
+ * The whole of a route's spec update in one statement, with the same effects as the UPDATE, resolveRouteParents,
+ * enqueueReconcile and audit steps of a write: attachments are brought to what the new parentRefs resolve to
+ * (rows that stay are left alone), every gateway attached before or after is queued and notified.
+ * $1 route id, $2 spec, $3 account, $4 cluster, $5 namespace, $6 actor, $7 kind, $8 id (text), $9 request id,
+ * $10 audit data.
+ */
+const UPDATE_ROUTE_SPEC = `
+  WITH prior AS (SELECT "gatewayId", "refIndex" FROM "RouteParent" WHERE "routeId" = $1::uuid),
+  want AS (
+    SELECT g.id AS "gatewayId", (e.ord - 1)::int AS "refIndex"
+    FROM jsonb_array_elements(COALESCE($2::jsonb->'parentRefs', '[]'::jsonb)) WITH ORDINALITY e(ref, ord)
+    JOIN "GatewayClient" c ON c."accountId" = $3::uuid AND c."clusterId" IS NOT DISTINCT FROM $4::uuid
+      AND c.namespace = COALESCE(e.ref->>'namespace', $5) AND c.name = e.ref->>'name'
+    JOIN "Gateway" g ON g.id = c."gatewayId"
+    WHERE COALESCE(e.ref->>'group', 'gateway.networking.k8s.io') = 'gateway.networking.k8s.io'
+      AND COALESCE(e.ref->>'kind', 'Gateway') = 'Gateway'
+    FOR KEY SHARE OF g),
+  u AS (UPDATE "Route" SET spec = $2::jsonb, generation = generation + 1, "updatedAt" = now() WHERE id = $1::uuid),
+  del AS (DELETE FROM "RouteParent" p WHERE p."routeId" = $1::uuid
+            AND NOT EXISTS (SELECT 1 FROM want w WHERE w."gatewayId" = p."gatewayId" AND w."refIndex" = p."refIndex")),
+  ins AS (INSERT INTO "RouteParent" ("routeId", "gatewayId", "refIndex")
+            SELECT $1::uuid, w."gatewayId", w."refIndex" FROM want w
+            WHERE NOT EXISTS (SELECT 1 FROM prior p WHERE p."gatewayId" = w."gatewayId" AND p."refIndex" = w."refIndex")
+            ON CONFLICT DO NOTHING),
+  q AS (INSERT INTO "ReconcileRequest" ("gatewayId")
+          SELECT a."gatewayId" FROM (SELECT "gatewayId" FROM prior UNION SELECT "gatewayId" FROM want) a ORDER BY 1
+          RETURNING "gatewayId"),
+  audit AS (INSERT INTO "AuditEvent" (id, "accountId", actor, action, "objectKind", "objectId", "requestId", data)
+              VALUES (gen_random_uuid(), $3::uuid, $6, 'route.update', $7, $8, $9, $10::jsonb))
+  SELECT pg_notify('epic_reconcile', CASE WHEN s.n > 50 THEN '*' ELSE s.ids END)::text
+  FROM (SELECT count(*) AS n, string_agg("gatewayId"::text, ',' ORDER BY "gatewayId") AS ids FROM q) s
+  WHERE s.n > 0`;
+
 interface RouteView {
   id: string;
   kind: RouteKind;
@@ -194,10 +232,7 @@ export function routesService({ db }: ServiceDeps) {
       if (prior && prior.kind !== data.kind) {
         throw AppError.field('kind', `route ${prior.id} is a ${prior.kind}; kind cannot change`);
       }
-      // jsonb keeps its own key order: compare canonical forms, so a re-sent object is a no-op.
-      const same = (a: unknown, b: unknown) =>
-        JSON.stringify(canonicalize(a as JsonValue)) === JSON.stringify(canonicalize(b as JsonValue));
-      if (prior && same(prior.spec, spec)) return { id: prior.id, created: false };
+      if (prior && sameJson(prior.spec, spec)) return { id: prior.id, created: false };
       const id = prior
         ? (
             await c.query<{ id: string }>(
@@ -247,25 +282,44 @@ export function routesService({ db }: ServiceDeps) {
       const r = await write(meta, undefined, data, spec);
       return { route: await get(meta, r.id), created: r.created };
     },
+    /**
+     * A spec change on the route-programming path: one transaction of three round trips (lock and read the
+     * route; write spec, attachments, queue rows, NOTIFY and audit in one statement; commit), then the answer.
+     */
     async update(meta: CallMeta, id: string, input: unknown) {
       parseInput(uuid, id, 'id');
       requireRole(meta.principal, 'admin');
       const data = parseInput(updateRouteInput, input);
-      const existing = await get(meta, id);
-      const spec = parseRouteSpec(existing.kind, data.spec);
-      await write(
-        meta,
-        id,
-        {
-          kind: existing.kind,
-          name: existing.name,
-          namespace: existing.namespace,
-          clientUid: existing.clientUid,
-          ...(existing.clusterId ? { clusterId: existing.clusterId } : {}),
-          spec,
-        },
-        spec,
-      );
+      const p = meta.principal;
+      await withPgTx(db.$pool, async (c) => {
+        const prior = (
+          await c.query<{
+            kind: RouteKind;
+            spec: unknown;
+            name: string;
+            namespace: string;
+            clusterId: string | null;
+          }>(
+            `SELECT kind, spec, name, namespace, "clusterId" FROM "Route" WHERE "accountId" = $1::uuid AND id = $2::uuid FOR UPDATE`,
+            [p.accountId, id],
+          )
+        ).rows[0];
+        if (!prior) throw AppError.notFound('route', id);
+        const spec = parseRouteSpec(prior.kind, data.spec);
+        if (sameJson(prior.spec, spec)) return;
+        await c.query(UPDATE_ROUTE_SPEC, [
+          id,
+          JSON.stringify(spec),
+          p.accountId,
+          prior.clusterId,
+          prior.namespace,
+          p.actor,
+          prior.kind,
+          id,
+          meta.requestId ?? null,
+          JSON.stringify({ name: prior.name, namespace: prior.namespace }),
+        ]);
+      });
       return get(meta, id);
     },
     async list(meta: CallMeta, query: unknown) {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Condition as TranslatorCondition, RouteStatus } from '@epic/gateway-translator';
 import type { EnvoyResources } from '@epic/gateway-translator';
-import { loadTranslateInput, render, sha256 } from '../xds/render.js';
+import { loadTranslateInput, render, typeHashesOf } from '../xds/render.js';
 import { mergeConditions, type DraftCondition, type StoredCondition } from './conditions.js';
 
 export type TypeVersions = Record<string, { version: string; hash: string }>;
@@ -11,12 +11,11 @@ export function typeVersionsOf(
   resources: EnvoyResources | undefined,
   version: number,
   previous: TypeVersions | undefined,
+  /** The render's own per-type hashes (saves hashing the resources again). */
+  typeHashes: Record<string, string> = typeHashesOf(resources),
 ): TypeVersions {
   const out: TypeVersions = {};
-  for (const group of Object.values(resources ?? {}) as EnvoyResources[keyof EnvoyResources][]) {
-    const typeUrl = group[0]?.typeUrl;
-    if (!typeUrl) continue;
-    const hash = sha256(group);
+  for (const [typeUrl, hash] of Object.entries(typeHashes)) {
     const prior = previous?.[typeUrl];
     out[typeUrl] = prior && prior.hash === hash ? prior : { version: String(version), hash };
   }
@@ -96,18 +95,42 @@ const asDraft = (c: TranslatorCondition): DraftCondition => ({
  * inputs changed), and writes the gateway's and its routes' status. Runs inside the caller's transaction.
  * Returns whether the gateway's status changed.
  */
-export async function reconcileGateway(c: pg.ClientBase, gatewayId: string, now: Date): Promise<boolean> {
+export async function reconcileGateway(
+  c: pg.ClientBase,
+  gatewayId: string,
+  now: Date,
+  /** Set to the new revision's version when this reconcile created one (for an in-process hand-over). */
+  effects: { revision?: number } = {},
+): Promise<boolean> {
   const loaded = await loadTranslateInput(c, gatewayId);
   if (!loaded) return false;
   const { input } = loaded;
   const rendered = render(input);
 
-  const latest = (
-    await c.query<RevisionRow>(
-      'SELECT version, hash, "inputHash", status, error, "typeVersions" FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid ORDER BY version DESC LIMIT 1',
+  // One round trip for what the revision and status decisions read: the newest revision, the newest good one,
+  // and the gateway's stored status.
+  const state = (
+    await c.query<{
+      latest: RevisionRow | null;
+      serving: RevisionRow | null;
+      conditions: StoredCondition[];
+      listenerStatus: StoredListenerStatus[];
+      generation: number;
+      observedGeneration: number;
+    }>(
+      `SELECT (SELECT row_to_json(x) FROM (SELECT version, hash, "inputHash", status, error, "typeVersions" FROM "ConfigRevision"
+                WHERE "gatewayId" = $1::uuid ORDER BY version DESC LIMIT 1) x) AS latest,
+              (SELECT row_to_json(x) FROM (SELECT version, hash, "inputHash", status, error FROM "ConfigRevision"
+                WHERE "gatewayId" = $1::uuid AND status <> 'tainted' ORDER BY version DESC LIMIT 1) x) AS serving,
+              g.conditions, g."listenerStatus", g.generation, g."observedGeneration"
+       FROM "Gateway" g WHERE g.id = $1::uuid`,
       [gatewayId],
     )
   ).rows[0];
+  if (!state) return false;
+  const gw = state;
+  const latest = state.latest ?? undefined;
+  let serving = state.serving ?? undefined;
   let newest = latest;
   if (!latest || latest.inputHash !== rendered.inputHash) {
     if (latest && latest.hash === rendered.hash) {
@@ -119,9 +142,14 @@ export async function reconcileGateway(c: pg.ClientBase, gatewayId: string, now:
     } else {
       const version = (latest?.version ?? 0) + 1;
       const status = rendered.error ? 'tainted' : 'pending';
+      // The revision and its NOTIFY in one round trip. changedAt: when the earliest change it carries was
+      // queued (in the writer's transaction), the start of epic_route_propagation_seconds.
       await c.query(
-        `INSERT INTO "ConfigRevision" (id, "gatewayId", version, hash, "inputHash", resources, status, error, "typeVersions")
-         VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, $5::jsonb, $6::"RevisionStatus", $7, $8::jsonb)`,
+        `WITH ins AS (
+           INSERT INTO "ConfigRevision" (id, "gatewayId", version, hash, "inputHash", resources, status, error, "typeVersions", "changedAt")
+           VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, $5::jsonb, $6::"RevisionStatus", $7, $8::jsonb, 
+                   COALESCE((SELECT min("requestedAt") FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid), now())) RETURNING 1)
+         SELECT pg_notify('epic_revision', $9::text) FROM ins`,
         [
           gatewayId,
           version,
@@ -130,10 +158,13 @@ export async function reconcileGateway(c: pg.ClientBase, gatewayId: string, now:
           JSON.stringify(rendered.resources ?? {}),
           status,
           rendered.error ?? null,
-          JSON.stringify(typeVersionsOf(rendered.resources, version, latest?.typeVersions)),
+          JSON.stringify(
+            typeVersionsOf(rendered.resources, version, latest?.typeVersions, rendered.typeHashes),
+          ),
+          gatewayId,
         ],
       );
-      await c.query("SELECT pg_notify('epic_revision', $1)", [gatewayId]);
+      effects.revision = version;
       newest = {
         version,
         hash: rendered.hash,
@@ -141,27 +172,10 @@ export async function reconcileGateway(c: pg.ClientBase, gatewayId: string, now:
         status,
         error: rendered.error ?? null,
       };
+      if (status !== 'tainted') serving = newest;
     }
   }
-  const serving = (
-    await c.query<RevisionRow>(
-      `SELECT version, hash, "inputHash", status, error FROM "ConfigRevision"
-       WHERE "gatewayId" = $1::uuid AND status <> 'tainted' ORDER BY version DESC LIMIT 1`,
-      [gatewayId],
-    )
-  ).rows[0];
 
-  const gw = (
-    await c.query<{
-      conditions: StoredCondition[];
-      listenerStatus: StoredListenerStatus[];
-      generation: number;
-      observedGeneration: number;
-    }>(
-      'SELECT conditions, "listenerStatus", generation, "observedGeneration" FROM "Gateway" WHERE id = $1::uuid',
-      [gatewayId],
-    )
-  ).rows[0]!;
   const ts = now.toISOString();
   const status = rendered.status.gateway;
   const drafts = status.conditions.map(asDraft).filter((d) => d.type !== 'Programmed');
@@ -190,10 +204,18 @@ export async function reconcileGateway(c: pg.ClientBase, gatewayId: string, now:
     gw.observedGeneration !== input.gateway.generation;
   if (changed) {
     await c.query(
-      'UPDATE "Gateway" SET conditions = $2::jsonb, "listenerStatus" = $3::jsonb, "observedGeneration" = $4, "updatedAt" = now() WHERE id = $1::uuid',
-      [gatewayId, JSON.stringify(conditions), JSON.stringify(listenerStatus), input.gateway.generation],
+      `WITH u AS (
+         UPDATE "Gateway" SET conditions = $2::jsonb, "listenerStatus" = $3::jsonb, "observedGeneration" = $4, "updatedAt" = now()
+         WHERE id = $1::uuid RETURNING 1)
+       SELECT pg_notify('epic_gateway_status', $5::text) FROM u`,
+      [
+        gatewayId,
+        JSON.stringify(conditions),
+        JSON.stringify(listenerStatus),
+        input.gateway.generation,
+        gatewayId,
+      ],
     );
-    await c.query("SELECT pg_notify('epic_gateway_status', $1)", [gatewayId]);
   }
   await writeRouteStatus(c, gatewayId, rendered.status.routes, ts);
   return changed;

@@ -151,4 +151,43 @@ describe('reconciler', () => {
       await r.stop();
     }
   });
+
+  it('hands a new revision over in process after its commit, and only when the reconcile created one', async () => {
+    const handed: Array<{ gatewayId: string; version: number; visible: boolean }> = [];
+    const visibleNow = async (gatewayId: string, version: number) =>
+      (
+        await env.db.$pool.query(
+          'SELECT 1 FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND version = $2',
+          [gatewayId, version],
+        )
+      ).rowCount === 1;
+    const pending: Promise<void>[] = [];
+    const r = createReconciler({
+      db: env.db,
+      databaseUrl: env.url,
+      log,
+      resyncSeconds: 3600,
+      onRevision: (gatewayId, version) =>
+        void pending.push(
+          visibleNow(gatewayId, version).then((visible) => void handed.push({ gatewayId, version, visible })),
+        ),
+    });
+    const gw = await env.db.gateway.findFirstOrThrow({ where: { name: 'g2' } });
+    const before = await env.db.configRevision.count({ where: { gatewayId: gw.id } });
+    // No change: the reconcile creates no revision, so nothing is handed over.
+    await env.db.$transaction((tx) => enqueueReconcile(tx, [gw.id]));
+    await r.drain();
+    await Promise.all(pending);
+    expect(handed).toEqual([]);
+    await env.db.$transaction(async (tx) => {
+      await tx.gateway.update({
+        where: { id: gw.id },
+        data: { listeners: [{ name: 'web', port: 8080, protocol: 'HTTP' }], generation: { increment: 1 } },
+      });
+      await enqueueReconcile(tx, [gw.id]);
+    });
+    await r.drain();
+    await Promise.all(pending);
+    expect(handed).toEqual([{ gatewayId: gw.id, version: before + 1, visible: true }]);
+  });
 });

@@ -18,6 +18,11 @@ export interface ReconcilerOptions {
   resyncSeconds: number;
   /** Called after a gateway's status changed (after commit), on the replica that reconciled it. */
   onStatusChanged?: (gatewayId: string) => void;
+  /**
+   * Called after a reconcile that created a revision has committed, on the replica that rendered it: a replica
+   * that also serves xDS hands the revision to its plane in process (NOTIFY epic_revision still tells the others).
+   */
+  onRevision?: (gatewayId: string, version: number) => void;
 }
 
 export interface Reconciler {
@@ -58,19 +63,20 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
         [claim.gatewayId],
       );
       const upto = fresh.rows[0]?.upto;
-      if (!upto) return { id: claim.gatewayId, changed: false, skipped: true };
+      if (!upto) return { id: claim.gatewayId, changed: false, skipped: true, revision: undefined };
       const row = { gatewayId: claim.gatewayId, upto };
       const started = process.hrtime.bigint();
       await c.query('SAVEPOINT reconcile');
       try {
-        const changed = await reconcileGateway(c, row.gatewayId, new Date());
+        const effects: { revision?: number } = {};
+        const changed = await reconcileGateway(c, row.gatewayId, new Date(), effects);
         // Rows queued after the claim (id > upto) stay for the next round.
         await c.query('DELETE FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid AND id <= $2::bigint', [
           row.gatewayId,
           row.upto,
         ]);
         opts.metrics?.reconcileDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-        return { id: row.gatewayId, changed, skipped: false };
+        return { id: row.gatewayId, changed, skipped: false, revision: effects.revision };
       } catch (error) {
         // Undo the reconcile's writes and push the gateway's rows back with a delay.
         await c.query('ROLLBACK TO SAVEPOINT reconcile');
@@ -79,7 +85,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
           [row.gatewayId, row.upto, BACKOFF_SECONDS],
         );
         failed = { id: row.gatewayId, error };
-        return { id: row.gatewayId, changed: false, skipped: false };
+        return { id: row.gatewayId, changed: false, skipped: false, revision: undefined };
       }
     });
     if (failed) {
@@ -88,6 +94,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
     }
     if (!claimed) return 'empty';
     if (claimed.skipped) return 'skipped';
+    if (claimed.revision !== undefined) opts.onRevision?.(claimed.id, claimed.revision);
     if (claimed.changed) {
       opts.onStatusChanged?.(claimed.id);
     }

@@ -3,6 +3,7 @@
 // process) → real RPCs to gRPC servers on loopback that stand in for pods.
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LISTENER, ROUTE, CLUSTER, ENDPOINT } from '@epic/envoy-proto';
 import { trustClaimedNodeId, type AckEvent, type NackEvent } from '@epic/xds-server';
@@ -32,6 +33,7 @@ let gatewayId: string;
 let routeId: string;
 let grpcNode: string;
 let client: EchoClient;
+const registry = new Registry();
 
 const api = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) => {
   const r = await env.app.inject({
@@ -174,6 +176,7 @@ beforeAll(async () => {
     secretKey,
     address: '127.0.0.1:0',
     authenticate: trustClaimedNodeId(),
+    registry,
   });
   grpcNode = `grpcx.${gatewayId}.grpc`;
   await useXdsClient(plane.port, grpcNode);
@@ -198,6 +201,58 @@ describe('proxyless gRPC clients of a gateway configured through the API', () =>
       status: string;
     }>;
     expect(revs[0]!.status).toBe('acked');
+  });
+
+  it("records a revision's ACK time (REST and GraphQL) and the propagation time from the change's commit", async () => {
+    const propagation = async () =>
+      (await registry.getSingleMetricAsString('epic_route_propagation_seconds')).split('\n');
+    const value = async (series: 'count' | 'sum') =>
+      Number(
+        (await propagation())
+          .find((l) => l.startsWith(`epic_route_propagation_seconds_${series} `))
+          ?.split(' ')[1] ?? 0,
+      );
+    const before = { count: await value('count'), sum: await value('sum') };
+    const version = (await newestVersion()) + 1;
+    const acked = nextEvent<AckEvent>('ack', version);
+    const started = Date.now();
+    await api('PUT', `/routes/${routeId}`, { spec: grpcRoute({ canaryValue: 'ack-time', weights: [3, 1] }) });
+    await acked;
+    const rev = await eventually(
+      'ackedAt',
+      async () =>
+        (
+          (await api('GET', `/gateways/${gatewayId}/revisions`)).json().items as Array<{
+            version: number;
+            ackedAt: string | null;
+            createdAt: string;
+          }>
+        )[0]!,
+      (r) => r.version === version && r.ackedAt !== null,
+    );
+    const ackedAt = Date.parse(rev.ackedAt!);
+    expect(ackedAt).toBeGreaterThanOrEqual(Date.parse(rev.createdAt));
+    expect(ackedAt).toBeLessThanOrEqual(Date.now());
+    expect(await value('count')).toBe(before.count + 1);
+    // One observation, of at most the time the test took from its write to the ACK's bookkeeping.
+    const observed = (await value('sum')) - before.sum;
+    expect(observed).toBeGreaterThan(0);
+    expect(observed).toBeLessThan((Date.now() - started) / 1000 + 0.05);
+    const gql = await env.app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: auth(key),
+      payload: {
+        query: 'query($g: ID!) { revisions(gatewayId: $g, first: 1) { edges { node { version ackedAt } } } }',
+        variables: { g: gatewayId },
+      },
+    });
+    const node = gql.json().data.revisions.edges[0].node as { version: number; ackedAt: string };
+    expect(node).toEqual({ version, ackedAt: rev.ackedAt });
+    // The route as the later tests expect it.
+    const restored = nextEvent<AckEvent>('ack', version + 1);
+    await api('PUT', `/routes/${routeId}`, { spec: grpcRoute({ canaryValue: 'yes', weights: [3, 1] }) });
+    await restored;
   });
 
   it('routes real RPCs by method and by header', async () => {

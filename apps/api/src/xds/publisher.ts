@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import { Histogram, type Registry } from 'prom-client';
 import { XDS_TYPE_URLS, type JsonObject, type XdsTypeUrl } from '@epic/envoy-proto';
 import type { EnvoyResources } from '@epic/gateway-translator';
 import {
@@ -40,6 +40,11 @@ export interface XdsPlane {
    * the gateway is deleted; no open stream of a revoked token generation. Resolves once the cache holds it.
    */
   publish(gatewayId: string): Promise<void>;
+  /**
+   * In-process hand-over from a reconciler of this replica that has just committed a revision: publishes it
+   * without waiting for NOTIFY epic_revision (whose later delivery then finds the version served and stops).
+   */
+  handOver(gatewayId: string): void;
   /** The same for every gateway: drops gateways deleted meanwhile (e.g. after the LISTEN connection was lost). */
   resync(): Promise<void>;
   close(): Promise<void>;
@@ -67,6 +72,8 @@ const GATEWAY_AND_LATEST_GOOD = `
   LEFT JOIN LATERAL (SELECT version, resources, "typeVersions" FROM "ConfigRevision" c
                      WHERE c."gatewayId" = g.id AND c.status <> 'tainted' ORDER BY version DESC LIMIT 1) r ON true
   WHERE g.id = $1::uuid`;
+
+export const PROPAGATION_METRIC = 'epic_route_propagation_seconds';
 
 /** Private keys are stored sealed in revisions; only the snapshot a proxy receives carries them in clear. */
 function unseal(secretKey: Buffer, resource: JsonObject): JsonObject {
@@ -115,15 +122,34 @@ export async function startXdsPlane(opts: {
       )
     ).rows[0];
 
+  // From the change a revision carries (its changedAt: the writer's transaction) to the first ACK of it by the
+  // gateway's proxies, both on the database's clock (replicas agree). Once per revision, on the replica that
+  // recorded the ACK.
+  const propagation =
+    (opts.registry?.getSingleMetric(PROPAGATION_METRIC) as Histogram | undefined) ??
+    new Histogram({
+      name: PROPAGATION_METRIC,
+      help: "Seconds from the commit of a change (route, gateway, endpoints, …) to the first ACK of the revision carrying it by the gateway's proxies",
+      buckets: [0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: opts.registry ? [opts.registry] : [],
+    });
+  const observe = (rows: Array<{ seconds: number | null }>) => {
+    for (const r of rows) if (r.seconds !== null) propagation.observe(Math.max(0, Number(r.seconds)));
+  };
+  // Marks a pending revision acknowledged (with its ACK time) and returns its propagation time.
+  const ACKNOWLEDGE = `SET status = 'acked', "ackedAt" = now() WHERE r."gatewayId" = $1::uuid AND r.version = $2 AND r.status = 'pending'`;
+  const PROPAGATION = `RETURNING EXTRACT(EPOCH FROM (r."ackedAt" - r."changedAt"))::float8 AS seconds`;
+
   async function onAck(e: AckEvent) {
     const gatewayId = gatewayIdOfNode(e.nodeId);
     if (!gatewayId) return;
     await withPgTx(db.$pool, async (c) => {
-      const r = await c.query(
-        `UPDATE "ConfigRevision" SET status = 'acked' WHERE "gatewayId" = $1::uuid AND version = $2 AND status = 'pending'`,
+      const r = await c.query<{ seconds: number | null }>(
+        `UPDATE "ConfigRevision" r ${ACKNOWLEDGE} ${PROPAGATION}`,
         [gatewayId, Number(e.snapshotVersion)],
       );
       if (r.rowCount) await enqueueReconcile(c, [gatewayId]);
+      observe(r.rows);
     });
   }
   async function onNack(e: NackEvent) {
@@ -164,16 +190,20 @@ export async function startXdsPlane(opts: {
   /**
    * A revision whose content is what the cache already serves (e.g. the fix of a NACKed change restores the last
    * good configuration) is pushed to nobody, so no ACK will ever come for it: it counts as acknowledged when a
-   * revision with the same content hash was.
+   * revision with the same content was (same hash, or same resources: a hash from before a change of the hash
+   * scheme).
    */
   async function acknowledgeUnchanged(gatewayId: string, version: number) {
     await withPgTx(db.$pool, async (c) => {
-      const r = await c.query(
-        `UPDATE "ConfigRevision" r SET status = 'acked' WHERE r."gatewayId" = $1::uuid AND r.version = $2 AND r.status = 'pending'
-           AND EXISTS (SELECT 1 FROM "ConfigRevision" o WHERE o."gatewayId" = r."gatewayId" AND o.hash = r.hash AND o.status = 'acked')`,
+      const r = await c.query<{ seconds: number | null }>(
+        `UPDATE "ConfigRevision" r ${ACKNOWLEDGE}
+           AND EXISTS (SELECT 1 FROM "ConfigRevision" o WHERE o."gatewayId" = r."gatewayId" AND o.status = 'acked'
+                       AND (o.hash = r.hash OR o.resources = r.resources))
+         ${PROPAGATION}`,
         [gatewayId, version],
       );
       if (r.rowCount) await enqueueReconcile(c, [gatewayId]);
+      observe(r.rows);
     });
   }
 
@@ -217,6 +247,8 @@ export async function startXdsPlane(opts: {
     }
     disconnectStale(gatewayId, row);
     if (row.version !== null) {
+      // Already served (the in-process hand-over, then its NOTIFY): nothing to set, nothing to acknowledge.
+      if (cache.getSnapshot(`${row.accountName}.${row.gatewayId}`)?.version === String(row.version)) return;
       const revision = { ...row, version: row.version };
       if (!setSnapshots(revision)) await acknowledgeUnchanged(row.gatewayId, row.version);
     } else {
@@ -295,6 +327,7 @@ export async function startXdsPlane(opts: {
     cache,
     port,
     publish,
+    handOver: (gatewayId) => void schedule(gatewayId).catch(() => undefined),
     resync,
     async close() {
       await listener.stop();

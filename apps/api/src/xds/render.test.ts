@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RouteInput, TranslateInput } from '@epic/gateway-translator';
-import { render } from './render.js';
+import { render, typeHashesOf } from './render.js';
 
 // A route whose rendered configuration Envoy's schema rejects, for a reason no earlier check knows, must be
 // refused on that route alone: the gateway renders without it instead of freezing on a tainted revision.
@@ -88,5 +88,39 @@ describe('render', () => {
     const b = render(input([route('good', 'good.example.com')]));
     expect(a.hash).toBe(b.hash);
     expect(a.inputHash).not.toBe(b.inputHash);
+  });
+
+  it('names the refused route when it is not in the first virtual host (virtual hosts are validated one by one)', () => {
+    const r = render(
+      input([
+        route('a', 'a.example.com'),
+        route('m', 'm.example.com'),
+        route('zz', 'zz.example.com', [oversized]),
+      ]),
+    );
+    expect(r.error).toBeUndefined();
+    const refused = r.status.routes.filter((s) =>
+      s.parents[0]?.conditions.some((c) => c.type === 'Accepted' && c.status === 'False'),
+    );
+    expect(refused.map((s) => s.name)).toEqual(['zz']);
+    expect(JSON.stringify(r.resources?.routes)).toContain('httproute/default/m/');
+  });
+
+  it('hashes content, not key order: per-type hashes of resources read back from jsonb match the render', () => {
+    const r = render(input([route('good', 'good.example.com')]));
+    const reorder = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(reorder)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.entries(v)
+                .reverse()
+                .map(([k, x]) => [k, reorder(x)]),
+            )
+          : v;
+    const back = reorder(JSON.parse(JSON.stringify(r.resources))) as typeof r.resources;
+    expect(typeHashesOf(back)).toEqual(r.typeHashes);
+    const changed = render(input([route('good', 'other.example.com')]));
+    expect(changed.typeHashes).not.toEqual(r.typeHashes);
   });
 });

@@ -228,8 +228,10 @@ export interface Rendered {
   error?: string;
   /** Hash of the translator input: a revision is created only when the inputs changed (rollbacks stick). */
   inputHash: string;
-  /** Hash of the rendered resources. */
+  /** Hash of the rendered resources (of their per-type hashes). */
   hash: string;
+  /** Per xDS type, the hash of its resources (what typeVersionsOf compares across revisions). */
+  typeHashes?: Record<string, string>;
 }
 
 export function sha256(value: unknown): string {
@@ -238,25 +240,112 @@ export function sha256(value: unknown): string {
     .digest('hex');
 }
 
+const ROUTE_CONFIGURATION = 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration';
+const VIRTUAL_HOST = 'type.googleapis.com/envoy.config.route.v3.VirtualHost';
+
+const digest = (text: string): string => createHash('sha256').update(text).digest('base64url');
+
 /**
- * Resources that already passed validation in this process, by content: a change re-renders the whole
- * gateway, but only what changed needs Envoy's schema again (validation is most of a render's cost).
+ * A resource's content hash, computed once per render and used three ways: the key of its validation, the
+ * per-type hash, and the revision hash. A RouteConfiguration is hashed (and validated) per virtual host, so a
+ * change of one route of a 1,000-route gateway serialises and validates one virtual host, not all of them.
+ * The same content always gives the same hash, whatever its key order (revisions read back from jsonb).
+ */
+interface HashedResource {
+  hash: string;
+  /** The parts validated on their own: (type, hash, content, path prefix of their errors). */
+  parts: Array<{ typeUrl: string; hash: string; value: unknown; prefix: string }>;
+}
+
+function hashResource(typeUrl: string, resource: object): HashedResource {
+  const virtualHosts = (resource as { virtualHosts?: unknown }).virtualHosts;
+  if (typeUrl !== ROUTE_CONFIGURATION || !Array.isArray(virtualHosts)) {
+    const hash = digest(JSON.stringify(canonicalize(resource as never)));
+    return { hash, parts: [{ typeUrl, hash, value: resource, prefix: '' }] };
+  }
+  const { virtualHosts: _vhosts, ...shell } = resource as { virtualHosts: unknown[] };
+  const shellHash = digest(JSON.stringify(canonicalize(shell as never)));
+  const parts = [{ typeUrl, hash: shellHash, value: shell as unknown, prefix: '' }];
+  virtualHosts.forEach((vh, i) =>
+    parts.push({
+      typeUrl: VIRTUAL_HOST,
+      hash: digest(JSON.stringify(canonicalize(vh as never))),
+      value: vh,
+      prefix: `virtual_hosts[${i}]`,
+    }),
+  );
+  return { hash: digest(`rc\n${parts.map((p) => p.hash).join('\n')}`), parts };
+}
+
+/** Per xDS type: the hash of its resources (names and content hashes, in the translator's sorted order). */
+export function typeHashesOf(
+  resources: EnvoyResources | undefined,
+  hashes?: ReadonlyMap<object, string>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const group of Object.values(resources ?? {}) as EnvoyResources[keyof EnvoyResources][]) {
+    const typeUrl = group[0]?.typeUrl;
+    if (!typeUrl) continue;
+    out[typeUrl] = digest(
+      group
+        .map(
+          (r) =>
+            `${r.name}\n${hashes?.get(r.resource) ?? hashResource(r.typeUrl, r.resource as object).hash}`,
+        )
+        .join('\n'),
+    );
+  }
+  return out;
+}
+
+const revisionHashOf = (typeHashes: Record<string, string>): string =>
+  createHash('sha256')
+    .update(
+      Object.keys(typeHashes)
+        .sort()
+        .map((t) => `${t}=${typeHashes[t]}`)
+        .join('\n'),
+    )
+    .digest('hex');
+
+/**
+ * Content that already passed validation in this process, by content hash (shared by every gateway of the
+ * fleet): a change re-renders the whole gateway, but only what changed needs Envoy's schema again.
  */
 const validated = new Set<string>();
 const VALIDATED_MAX = 200_000;
 
 function validateOnce(
   typeUrl: string,
-  resource: object,
+  hash: string,
+  value: unknown,
 ): { ok: boolean; errors: Array<{ path: string; message: string }> } {
-  const key = createHash('sha256').update(typeUrl).update(JSON.stringify(resource)).digest('base64url');
+  const key = `${typeUrl} ${hash}`;
   if (validated.has(key)) return { ok: true, errors: [] };
-  const v = validateResource(typeUrl, resource);
+  const v = validateResource(typeUrl, value);
   if (v.ok) {
     if (validated.size >= VALIDATED_MAX) validated.delete(validated.values().next().value as string);
     validated.add(key);
   }
   return v;
+}
+
+/** Validates a resource part by part; errors carry the resource's own proto paths. */
+function validateHashed(h: HashedResource): {
+  ok: boolean;
+  errors: Array<{ path: string; message: string }>;
+} {
+  const errors: Array<{ path: string; message: string }> = [];
+  for (const part of h.parts) {
+    const v = validateOnce(part.typeUrl, part.hash, part.value);
+    if (v.ok) continue;
+    for (const e of v.errors)
+      errors.push({
+        path: part.prefix ? (e.path ? `${part.prefix}.${e.path}` : part.prefix) : e.path,
+        message: e.message,
+      });
+  }
+  return { ok: errors.length === 0, errors };
 }
 
 interface Attempt {
@@ -265,6 +354,8 @@ interface Attempt {
   error?: string;
   /** Proto validation errors inside a RouteConfiguration's routes, by the Envoy route's name. */
   routeProblems: Map<string, string>;
+  /** Each resource's content hash (by the resource object). */
+  hashes: Map<object, string>;
 }
 
 const ROUTE_PATH = /^virtual_?[hH]osts\[(\d+)\]\.routes\[(\d+)\]/;
@@ -273,7 +364,7 @@ function attempt(input: TranslateInput): Attempt {
   const result = translate(input);
   if (!result.resources) {
     const error = `invalid configuration: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`;
-    return { status: result.status, error, routeProblems: new Map() };
+    return { status: result.status, error, routeProblems: new Map(), hashes: new Map() };
   }
   const problems: string[] = [];
   const routeProblems = new Map<string, string>();
@@ -284,8 +375,11 @@ function attempt(input: TranslateInput): Attempt {
     ...result.resources.endpoints,
     ...result.resources.secrets,
   ];
+  const hashes = new Map<object, string>();
   for (const r of all) {
-    const v = validateOnce(r.typeUrl, r.resource);
+    const h = hashResource(r.typeUrl, r.resource as object);
+    hashes.set(r.resource, h.hash);
+    const v = validateHashed(h);
     if (v.ok) continue;
     const kind = r.typeUrl.slice(r.typeUrl.lastIndexOf('.') + 1);
     problems.push(
@@ -305,6 +399,7 @@ function attempt(input: TranslateInput): Attempt {
     status: result.status,
     resources: result.resources,
     routeProblems,
+    hashes,
     ...(problems.length ? { error: `rejected by Envoy's schema: ${problems.slice(0, 10).join('; ')}` } : {}),
   };
 }
@@ -353,11 +448,13 @@ export function render(input: TranslateInput): Rendered {
       hash: sha256({ error: result.error }),
     };
   }
+  const typeHashes = typeHashesOf(result.resources, result.hashes);
   return {
     status: result.status,
     resources: result.resources,
     inputHash,
-    hash: sha256(result.resources),
+    hash: revisionHashOf(typeHashes),
+    typeHashes,
     ...(result.error !== undefined ? { error: result.error } : {}),
   };
 }

@@ -344,6 +344,11 @@ export const Revision = named(
     status: RevisionStatus,
     error: z.string().nullable(),
     rollbackOf: z.number().int().nullable(),
+    ackedAt: dateTime
+      .nullable()
+      .describe(
+        "when the gateway's proxies first acknowledged this revision; null while pending or if never",
+      ),
     createdAt: dateTime,
     resources: z
       .record(z.string(), z.unknown())
