@@ -1,3 +1,4 @@
+import { addressVerdict, type AddressVerdict } from './addresses.js';
 import { BackendResolver, compareStrings } from './backends.js';
 import { condition, ConditionType, Reason, type Condition } from './conditions.js';
 import { hostnameMatches, hostnameSpecificity, intersectHostnames } from './hostnames.js';
@@ -78,7 +79,9 @@ export function buildIR(input: TranslateInput): BuildResult {
     });
   }
 
-  const irListeners = buildListeners(listeners, attachments);
+  const addresses = addressVerdict(gateway.addresses, gateway.generation);
+  // A gateway that is not accepted (an unsupported address type) serves nothing; its routes stay attached.
+  const irListeners = addresses.accepted ? [] : buildListeners(listeners, attachments);
   const used = collectUsed(irListeners);
   const clusters: IRCluster[] = [...backends.clusters.values()]
     .filter((c) => used.clusters.has(c.name))
@@ -113,7 +116,7 @@ export function buildIR(input: TranslateInput): BuildResult {
   const status: TranslateStatus = {
     gateway: {
       observedGeneration: gateway.generation,
-      conditions: gatewayConditions(listeners, gateway.generation),
+      conditions: gatewayConditions(listeners, gateway.generation, addresses),
       listeners: listeners.map((l) => {
         const attachedRoutes = attachedCount.get(l.spec.name)?.size ?? 0;
         return {
@@ -256,7 +259,16 @@ function resolvedRefsCondition(resolved: ResolvedRoute, gen: number): Condition 
   );
 }
 
-function gatewayConditions(listeners: readonly AnalyzedListener[], gen: number): Condition[] {
+function gatewayConditions(
+  listeners: readonly AnalyzedListener[],
+  gen: number,
+  addresses: AddressVerdict,
+): Condition[] {
+  const [accepted, programmed] = listenerConditions(listeners, gen);
+  return [addresses.accepted ?? accepted, addresses.programmed ?? programmed];
+}
+
+function listenerConditions(listeners: readonly AnalyzedListener[], gen: number): [Condition, Condition] {
   const accepted = listeners.filter((l) => l.accepted).length;
   const programmable = listeners.filter((l) => l.programmable).length;
   const allValid = listeners.every((l) => l.programmable);

@@ -30,6 +30,9 @@ export const Reason = {
   ProtocolConflict: ListenerConditionReason.ProtocolConflict,
   HostnameConflict: ListenerConditionReason.HostnameConflict,
   NoConflicts: ListenerConditionReason.NoConflicts,
+  UnsupportedAddress: GatewayConditionReason.UnsupportedAddress,
+  AddressNotAssigned: GatewayConditionReason.AddressNotAssigned,
+  AddressNotUsable: GatewayConditionReason.AddressNotUsable,
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

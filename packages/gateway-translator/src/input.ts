@@ -202,6 +202,21 @@ export interface GatewayInput {
   address: string;
   listeners: Listener[];
   generation: number;
+  /**
+   * `spec.addresses` as requested, each with what the API's address management made of it (the translator
+   * does no IPAM): absent when the Gateway requests no address (the template's pool then picks one).
+   */
+  addresses?: AddressRequestInput[];
+}
+
+/** One requested address (`spec.addresses[i]`) and its outcome. */
+export interface AddressRequestInput {
+  type: string;
+  value?: string;
+  /** The address assigned for this request (an IP, or the DNS name for a Hostname request). */
+  assigned?: string;
+  /** Why nothing was assigned (the request was valid but cannot be served), e.g. "10.0.0.9 is not in pool pub". */
+  problem?: string;
 }
 
 export interface ReferenceGrantInput {
