@@ -354,6 +354,27 @@ describe('GraphQL queries and mutations', () => {
       );
       expect(u.updateGatewayListeners.generation).toBe(2);
       expect(u.updateGatewayListeners.listeners).toHaveLength(2);
+      use('Mutation.updateGatewayAddresses', 'Mutation.updateGatewayInfrastructure');
+      const addr = await ok(
+        acct.key,
+        'mutation($id: ID!, $a: [GatewaySpecAddressInput!]) { updateGatewayAddresses(id: $id, addresses: $a) { generation address addresses { type value } status { addresses { type value } } } }',
+        { id: gatewayId, a: [{ type: 'IPAddress', value: '192.0.2.9' }] },
+      );
+      expect(addr.updateGatewayAddresses).toMatchObject({
+        generation: 3,
+        address: '192.0.2.9',
+        addresses: [{ type: 'IPAddress', value: '192.0.2.9' }],
+        status: { addresses: [{ type: 'IPAddress', value: '192.0.2.9' }, { type: 'Hostname' }] },
+      });
+      const infra = await ok(
+        acct.key,
+        'mutation($id: ID!, $i: GatewayInfrastructureInput) { updateGatewayInfrastructure(id: $id, infrastructure: $i) { generation infrastructure { labels annotations } } }',
+        { id: gatewayId, i: { labels: { team: 'edge' } } },
+      );
+      expect(infra.updateGatewayInfrastructure).toMatchObject({
+        generation: 4,
+        infrastructure: { labels: { team: 'edge' }, annotations: null },
+      });
       expect(
         (
           await ok(acct.key, 'mutation($id: ID!) { deleteGateway(id: $id) }', {

@@ -436,6 +436,19 @@ function sampleBody(key: string): unknown {
       listeners,
     },
     'PUT /gateways/:id/listeners': { listeners },
+    'PUT /gateways/:id/addresses': {
+      addresses: [
+        { type: 'Hostname', value: 'edge.example.com' },
+        { type: 'NamedAddress', value: 'pub' },
+      ],
+    },
+    'PUT /gateways/:id/infrastructure': {
+      infrastructure: {
+        labels: { team: 'web' },
+        annotations: { note: 'a note' },
+        parametersRef: { group: 'epic-gateway.io', kind: 'Template', name: 'web' },
+      },
+    },
     'POST /gateways/:id/trace': {
       host: 'shop.example.com',
       path: '/x',

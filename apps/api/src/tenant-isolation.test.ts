@@ -421,6 +421,16 @@ const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
   'PUT /gateways/:id/listeners': (a) => [
     { url: `/gateways/${a.gatewayId}/listeners`, payload: { listeners: http80 }, expect: 'denied' },
   ],
+  'PUT /gateways/:id/addresses': (a) => [
+    { url: `/gateways/${a.gatewayId}/addresses`, payload: { addresses: null }, expect: 'denied' },
+  ],
+  'PUT /gateways/:id/infrastructure': (a) => [
+    {
+      url: `/gateways/${a.gatewayId}/infrastructure`,
+      payload: { infrastructure: { labels: { a: 'b' } } },
+      expect: 'denied',
+    },
+  ],
   'DELETE /gateways/:id': (a) => [{ url: `/gateways/${a.gatewayId}`, expect: 'denied' }],
   'POST /routes': (a) => [
     {
@@ -1066,6 +1076,22 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
       expect: 'denied',
     },
   ],
+  'Mutation.updateGatewayAddresses': (a) => [
+    {
+      query:
+        'mutation($id: ID!, $a: [GatewaySpecAddressInput!]) { updateGatewayAddresses(id: $id, addresses: $a) { id } }',
+      variables: { id: a.gatewayId, a: null },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.updateGatewayInfrastructure': (a) => [
+    {
+      query:
+        'mutation($id: ID!, $i: GatewayInfrastructureInput) { updateGatewayInfrastructure(id: $id, infrastructure: $i) { id } }',
+      variables: { id: a.gatewayId, i: { labels: { a: 'b' } } },
+      expect: 'denied',
+    },
+  ],
   'Mutation.deleteGateway': (a) => [
     {
       query: 'mutation($id: ID!) { deleteGateway(id: $id) }',
@@ -1417,6 +1443,14 @@ const viewerWrites: Record<string, (a: Tenant) => { url: string; payload?: unkno
   'PUT /gateways/:id/listeners': (a) => ({
     url: `/gateways/${a.gatewayId}/listeners`,
     payload: { listeners: [{ name: 'x', port: 81, protocol: 'HTTP' }] },
+  }),
+  'PUT /gateways/:id/addresses': (a) => ({
+    url: `/gateways/${a.gatewayId}/addresses`,
+    payload: { addresses: [{ type: 'IPAddress' }] },
+  }),
+  'PUT /gateways/:id/infrastructure': (a) => ({
+    url: `/gateways/${a.gatewayId}/infrastructure`,
+    payload: { infrastructure: { labels: { a: 'b' } } },
   }),
   'DELETE /gateways/:id': (a) => ({ url: `/gateways/${a.gatewayId}` }),
   'POST /gateways/:id/xds-token': (a) => ({ url: `/gateways/${a.gatewayId}/xds-token`, payload: {} }),

@@ -18,6 +18,7 @@ import {
   upsertEndpointSliceInput,
 } from '../modules/endpoints.js';
 import { createGatewayInput, listGatewaysQuery, updateListenersInput } from '../modules/gateways.js';
+import { updateAddressesInput, updateInfrastructureInput } from '../modules/gateway-addresses.js';
 import { listGatewayClassesQuery, upsertGatewayClassInput } from '../modules/gateway-classes.js';
 import { listNamespacesQuery, upsertNamespaceInput } from '../modules/namespaces.js';
 import { createPoolInput } from '../modules/pools.js';
@@ -337,6 +338,26 @@ export function restRoutes(s: Services): RestRoute[] {
       summary: "Replace a gateway's listeners",
       body: updateListenersInput,
       handler: ({ meta, params, body }) => s.gateways.updateListeners(meta, params.id!, body),
+    },
+    {
+      method: 'PUT',
+      path: '/gateways/:id/addresses',
+      response: out.Gateway,
+      graphql: { name: 'updateGatewayAddresses', body: 'spread' },
+      tag: 'gateways',
+      summary: "Replace a gateway's spec.addresses (its address is assigned again)",
+      body: updateAddressesInput,
+      handler: ({ meta, params, body }) => s.gateways.updateAddresses(meta, params.id!, body),
+    },
+    {
+      method: 'PUT',
+      path: '/gateways/:id/infrastructure',
+      response: out.Gateway,
+      graphql: { name: 'updateGatewayInfrastructure', body: 'spread' },
+      tag: 'gateways',
+      summary: "Replace a gateway's spec.infrastructure",
+      body: updateInfrastructureInput,
+      handler: ({ meta, params, body }) => s.gateways.updateInfrastructure(meta, params.id!, body),
     },
     {
       method: 'DELETE',

@@ -16,11 +16,13 @@ export interface GatewayView {
   namespace: string;
   sharingKey: string | null;
   listeners: unknown;
+  addresses: unknown;
+  infrastructure: unknown;
   address: string | null;
   poolId: string | null;
   dnsName: string | null;
   conditions: unknown;
-  status: { listeners: unknown };
+  status: { listeners: unknown; addresses: unknown };
   generation: number;
   observedGeneration: number;
   template: { id: string; name: string };
@@ -35,10 +37,11 @@ export interface GatewayView {
  */
 const GATEWAY_OBJECT = (timestamp: (column: string) => string) => `json_build_object(
            'id', g.id, 'accountId', g."accountId", 'name', g.name, 'namespace', g.namespace,
-           'sharingKey', g."sharingKey", 'listeners', g.listeners, 'address', g.address,
+           'sharingKey', g."sharingKey", 'listeners', g.listeners,
+           'addresses', g.addresses, 'infrastructure', g.infrastructure, 'address', g.address,
            'poolId', g."allocationPoolId",
            'dnsName', g."dnsName", 'conditions', g.conditions,
-           'status', json_build_object('listeners', g."listenerStatus"),
+           'status', json_build_object('listeners', g."listenerStatus", 'addresses', g."statusAddresses"),
            'generation', g.generation, 'observedGeneration', g."observedGeneration",
            'template', json_build_object('id', g."templateId", 'name', g."templateName"),
            'clients', COALESCE(g."clientList", '[]'::json),
@@ -84,6 +87,9 @@ const GATEWAY_COLUMNS = [
   'namespace',
   '"sharingKey"',
   'listeners',
+  'addresses',
+  'infrastructure',
+  '"statusAddresses"',
   'address',
   '"dnsName"',
   'conditions',
@@ -130,11 +136,18 @@ export function gatewayRestSql(): { gateway: string; client: string } {
         namespace: str('g.namespace'),
         sharingKey: nullable('g."sharingKey"'),
         listeners: { jsonb: 'g.listeners' },
+        addresses: { jsonb: 'g.addresses' },
+        infrastructure: { jsonb: 'g.infrastructure' },
         address: nullable('g.address'),
         poolId: nullable('g."allocationPoolId"'),
         dnsName: nullable('g."dnsName"'),
         conditions: { jsonb: 'g.conditions' },
-        status: { fields: { listeners: { jsonb: 'g."listenerStatus"' } } },
+        status: {
+          fields: {
+            listeners: { jsonb: 'g."listenerStatus"' },
+            addresses: { jsonb: 'g."statusAddresses"' },
+          },
+        },
         generation: int('g.generation'),
         observedGeneration: int('g."observedGeneration"'),
         template: { fields: { id: str('g."templateId"'), name: str('g."templateName"') } },

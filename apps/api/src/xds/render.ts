@@ -35,6 +35,8 @@ interface GatewayRow {
   listeners: TranslateInput['gateway']['listeners'];
   generation: number;
   envoyFragments: TemplateFragments | null;
+  addresses: unknown[] | null;
+  addressOutcomes: NonNullable<TranslateInput['gateway']['addresses']>;
 }
 
 interface BackendRefLike {
@@ -72,7 +74,8 @@ export async function loadTranslateInput(
 ): Promise<{ input: TranslateInput; accountName: string } | undefined> {
   const gw = (
     await c.query<GatewayRow>(
-      `SELECT g.id, g."accountId", a.name AS "accountName", g.name, g.namespace, g.address, g.listeners, g.generation, t."envoyFragments"
+      `SELECT g.id, g."accountId", a.name AS "accountName", g.name, g.namespace, g.address, g.listeners, g.generation, t."envoyFragments",
+              g.addresses, g."addressOutcomes"
        FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId" JOIN "Template" t ON t.id = g."templateId"
        WHERE g.id = $1::uuid`,
       [gatewayId],
@@ -209,6 +212,8 @@ export async function loadTranslateInput(
         address: gw.address ?? '0.0.0.0',
         listeners: gw.listeners,
         generation: gw.generation,
+        // What address management made of spec.addresses (modules/gateway-addresses.ts).
+        ...(gw.addresses !== null ? { addresses: gw.addressOutcomes } : {}),
       },
       routes,
       referenceGrants: grants,

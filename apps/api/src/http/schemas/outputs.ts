@@ -1,4 +1,11 @@
-import { Condition, ListenerStatus, ParentReference } from '@epic/gateway-api';
+import {
+  Condition,
+  GatewayInfrastructure,
+  GatewaySpecAddress,
+  ListenerStatus,
+  LocalObjectReference,
+  ParentReference,
+} from '@epic/gateway-api';
 import { z } from 'zod';
 import { roleSchema } from '../../modules/accounts.js';
 import { servicePortSchema } from '../../modules/cluster-objects.js';
@@ -49,6 +56,9 @@ namedEnum('ConditionStatus', z.enum(['True', 'False', 'Unknown']));
 export const GatewayConditionSchema = shared('Condition', Condition);
 export const ListenerSchema = shared('Listener', listenersSchema.unwrap());
 shared('ListenerStatus', ListenerStatus);
+shared('GatewaySpecAddress', GatewaySpecAddress);
+shared('GatewayInfrastructure', GatewayInfrastructure);
+shared('LocalObjectReference', LocalObjectReference);
 shared('ParentReference', ParentReference);
 shared('ServicePort', servicePortSchema);
 shared('EndpointPort', endpointPortSchema);
@@ -184,7 +194,17 @@ export const GatewayClient = named(
 );
 export const GatewayStatus = named(
   'GatewayStatus',
-  z.strictObject({ listeners: z.array(ListenerStatus).nullable() }),
+  z.strictObject({
+    listeners: z.array(ListenerStatus).nullable(),
+    addresses: z
+      .array(
+        named(
+          'GatewayStatusAddress',
+          z.strictObject({ type: z.enum(['IPAddress', 'Hostname']), value: z.string() }),
+        ),
+      )
+      .describe('the addresses the gateway is bound to: its IP address and DNS name'),
+  }),
 );
 export const Gateway = named(
   'Gateway',
@@ -195,6 +215,11 @@ export const Gateway = named(
     namespace: z.string(),
     sharingKey: z.string().nullable(),
     listeners: z.array(ListenerSchema),
+    addresses: z
+      .array(GatewaySpecAddress)
+      .nullable()
+      .describe('spec.addresses as requested (null: none; the template pool picked the address)'),
+    infrastructure: GatewayInfrastructure.nullable().describe('spec.infrastructure as given'),
     address: z.string().nullable(),
     poolId: id.nullable(),
     dnsName: z.string().nullable(),
