@@ -42,7 +42,12 @@ const WELL_KNOWN_PORT: Record<string, number> = { http: 80, https: 443 };
  */
 export function buildIR(input: TranslateInput): BuildResult {
   const { gateway } = input;
-  const listeners = analyzeListeners(gateway, input.certificates, input.referenceGrants);
+  const listeners = analyzeListeners(
+    gateway,
+    input.certificates,
+    input.referenceGrants,
+    input.caBundles ?? [],
+  );
   const backends = new BackendResolver(input.services, input.referenceGrants);
   const routes = [...input.routes].sort(
     (a, b) =>
@@ -265,7 +270,22 @@ function gatewayConditions(
   addresses: AddressVerdict,
 ): Condition[] {
   const [accepted, programmed] = listenerConditions(listeners, gen);
-  return [addresses.accepted ?? accepted, addresses.programmed ?? programmed];
+  const out = [addresses.accepted ?? accepted, addresses.programmed ?? programmed];
+  // The spec asks for this condition whenever a listener accepts clients without a valid certificate.
+  const insecure = listeners.filter(
+    (l) => l.programmable && l.clientValidation?.mode === 'AllowInsecureFallback',
+  );
+  if (insecure.length > 0)
+    out.push(
+      condition(
+        ConditionType.InsecureFrontendValidationMode,
+        true,
+        Reason.ConfigurationChanged,
+        `listeners ${insecure.map((l) => l.spec.name).join(', ')} accept clients without a valid certificate (AllowInsecureFallback)`,
+        gen,
+      ),
+    );
+  return out;
 }
 
 function listenerConditions(listeners: readonly AnalyzedListener[], gen: number): [Condition, Condition] {
@@ -347,6 +367,14 @@ function buildListeners(
         name: `https/${l.spec.name}`,
         serverNames,
         tlsSecrets: l.certificates.map((c) => secretName(c.id)),
+        ...(l.clientValidation !== undefined
+          ? {
+              clientValidation: {
+                trustedCa: l.clientValidation.caPems.map((p) => p.trim()).join('\n') + '\n',
+                mode: l.clientValidation.mode,
+              },
+            }
+          : {}),
         routeConfig: { name: rc.name, virtualHosts: withMisdirected(rc.virtualHosts, l, served) },
       });
     }

@@ -8,6 +8,7 @@ export const ConditionType = {
   Programmed: 'Programmed',
   ResolvedRefs: 'ResolvedRefs',
   Conflicted: 'Conflicted',
+  InsecureFrontendValidationMode: 'InsecureFrontendValidationMode',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -33,6 +34,10 @@ export const Reason = {
   UnsupportedAddress: GatewayConditionReason.UnsupportedAddress,
   AddressNotAssigned: GatewayConditionReason.AddressNotAssigned,
   AddressNotUsable: GatewayConditionReason.AddressNotUsable,
+  ConfigurationChanged: GatewayConditionReason.ConfigurationChanged,
+  NoValidCACertificate: ListenerConditionReason.NoValidCACertificate,
+  InvalidCACertificateRef: ListenerConditionReason.InvalidCACertificateRef,
+  InvalidCACertificateKind: ListenerConditionReason.InvalidCACertificateKind,
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

@@ -131,6 +131,8 @@ const Fixture = z.strictObject({
         }),
       )
       .optional(),
+    /** spec.tls (checked by GatewaySpec). */
+    tls: z.unknown().optional(),
   }),
   routes: z.array(Route).default([]),
   referenceGrants: z.array(z.strictObject({ namespace: z.string().min(1), spec: z.unknown() })).default([]),
@@ -158,6 +160,16 @@ const Fixture = z.strictObject({
   namespaces: z
     .array(z.strictObject({ name: z.string().min(1), labels: z.record(z.string(), z.string()).default({}) }))
     .default([]),
+  caBundles: z
+    .array(
+      z.strictObject({
+        kind: z.enum(['ConfigMap', 'Secret']),
+        namespace: z.string().min(1),
+        name: z.string().min(1),
+        caCertificatePem: z.string().min(1).optional(),
+      }),
+    )
+    .optional(),
   fragments: Fragments.optional(),
   requests: z.array(Request).default([]),
 });
@@ -198,6 +210,7 @@ export function parseFixture(doc: unknown): ParsedFixture {
     gatewayClassName: 'epic',
     listeners: f.gateway.listeners,
     ...(requested !== undefined ? { addresses: requested } : {}),
+    ...(f.gateway.tls !== undefined ? { tls: f.gateway.tls } : {}),
   });
   if (!gatewaySpec.success) fail('gateway', gatewaySpec.error.issues);
   const addresses = f.gateway.addresses?.map((a, i) => {
@@ -273,6 +286,7 @@ export function parseFixture(doc: unknown): ParsedFixture {
       generation: f.gateway.generation,
       listeners: gatewaySpec.data.listeners,
       ...(addresses !== undefined ? { addresses } : {}),
+      ...(gatewaySpec.data.tls !== undefined ? { tls: gatewaySpec.data.tls } : {}),
     },
     routes,
     referenceGrants,
@@ -281,6 +295,7 @@ export function parseFixture(doc: unknown): ParsedFixture {
     namespaces: f.namespaces,
   };
   if (f.fragments !== undefined) input.fragments = f.fragments as TemplateFragments;
+  if (f.caBundles !== undefined) input.caBundles = f.caBundles;
   const requests = f.requests.map((r) => {
     const request: FixtureRequest['request'] = { host: r.host, path: r.path };
     if (r.method !== undefined) request.method = r.method;
