@@ -251,6 +251,22 @@ const corpus: Case[] = [
     field: 'infrastructure.labels.team',
   },
   {
+    name: 'CA bundle that is not PEM',
+    method: 'PUT',
+    url: '/ca-bundles',
+    payload: { kind: 'ConfigMap', namespace: 'default', name: 'ca', caCertificate: 'MIIB' },
+    status: 400,
+    field: 'caCertificate',
+  },
+  {
+    name: 'frontend validation without CA refs',
+    method: 'PUT',
+    url: () => `/gateways/${ids.gateway}/tls`,
+    payload: { tls: { frontend: { default: { validation: { caCertificateRefs: [] } } } } },
+    status: 400,
+    field: 'tls.frontend.default.validation.caCertificateRefs',
+  },
+  {
     name: 'seventeen requested addresses',
     method: 'PUT',
     url: () => `/gateways/${ids.gateway}/addresses`,

@@ -711,6 +711,87 @@ describe('GraphQL queries and mutations', () => {
       expect(bad.errors![0]!.extensions.issues.map((i) => i.path)).toContain('labels.team');
     });
 
+    it('upsertCaBundle, caBundle, caBundles, deleteCaBundle, updateGatewayTls', async () => {
+      use(
+        'Mutation.upsertCaBundle',
+        'Query.caBundle',
+        'Query.caBundles',
+        'Mutation.deleteCaBundle',
+        'Mutation.updateGatewayTls',
+      );
+      const c = await ok(
+        acct.key,
+        'mutation($i: UpsertCaBundleInput!) { upsertCaBundle(input: $i) { created item { id kind namespace name caCertificate } } }',
+        {
+          i: { kind: 'ConfigMap', namespace: 'web', name: 'client-ca', caCertificate: testCertA.certificate },
+        },
+      );
+      expect(c.upsertCaBundle).toMatchObject({
+        created: true,
+        item: {
+          kind: 'ConfigMap',
+          namespace: 'web',
+          name: 'client-ca',
+          caCertificate: testCertA.certificate,
+        },
+      });
+      const id = c.upsertCaBundle.item.id;
+      expect((await ok(acct.key, 'query($id: ID!) { caBundle(id: $id) { name } }', { id })).caBundle).toEqual(
+        {
+          name: 'client-ca',
+        },
+      );
+      expect(
+        (
+          await ok(
+            acct.key,
+            '{ caBundles(namespace: "web") { edges { node { id } cursor } pageInfo { hasNextPage } } }',
+          )
+        ).caBundles.items,
+      ).toEqual([{ id }]);
+      const gw = await ok(
+        acct.key,
+        'mutation($i: CreateGatewayInput!) { createGateway(input: $i) { gateway { id } } }',
+        { i: { name: 'mtls', namespace: 'web', template: 'web', listeners: http80 } },
+      );
+      const t = await ok(
+        acct.key,
+        'mutation($id: ID!, $t: GatewayTLSInput) { updateGatewayTls(id: $id, tls: $t) { generation tls { frontend { default { validation { mode caCertificateRefs { kind name } } } } } } }',
+        {
+          id: gw.createGateway.gateway.id,
+          t: {
+            frontend: {
+              default: {
+                validation: { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'client-ca' }] },
+              },
+            },
+          },
+        },
+      );
+      expect(t.updateGatewayTls).toEqual({
+        generation: 2,
+        tls: {
+          frontend: {
+            default: {
+              validation: {
+                mode: 'AllowValidOnly',
+                caCertificateRefs: [{ kind: 'ConfigMap', name: 'client-ca' }],
+              },
+            },
+          },
+        },
+      });
+      expect(
+        (await ok(acct.key, 'mutation($id: ID!) { deleteCaBundle(id: $id) }', { id })).deleteCaBundle,
+      ).toBe(true);
+      const bad = await gql(
+        acct.key,
+        'mutation($i: UpsertCaBundleInput!) { upsertCaBundle(input: $i) { created } }',
+        { i: { kind: 'ConfigMap', namespace: 'web', name: 'x', caCertificate: 'not a pem' } },
+      );
+      expect(bad.errors![0]!.extensions.issues.map((i) => i.path)).toContain('caCertificate');
+    });
+
     it('upsertCertificate, certificate, certificates, deleteCertificate', async () => {
       use(
         'Mutation.upsertCertificate',

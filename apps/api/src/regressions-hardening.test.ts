@@ -498,6 +498,22 @@ function sampleBody(key: string): unknown {
         { clientUid: 'sweep-sync', namespace: 'web', name: 'synced', ports: [{ name: 'http', port: 80 }] },
       ],
     },
+    'PUT /ca-bundles': {
+      clusterId: T.cluster,
+      clientUid: 'sweep-ca',
+      kind: 'ConfigMap',
+      namespace: 'web',
+      name: 'sweep-ca',
+    },
+    'PUT /gateways/:id/tls': {
+      tls: {
+        frontend: {
+          default: {
+            validation: { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'sweep-ca' }] },
+          },
+        },
+      },
+    },
     'PUT /namespaces': {
       clusterId: T.cluster,
       clientUid: 'sweep-ns',

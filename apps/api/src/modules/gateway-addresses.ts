@@ -26,6 +26,13 @@ export const updateAddressesInput = z.strictObject({
     .nullish()
     .describe("the Gateway's spec.addresses; absent, null or [] lets the template's pool pick the address"),
 });
+/** spec.tls as the API takes it (the CRD's schema). */
+export const gatewayTlsInput = GatewaySpec.shape.tls.unwrap();
+export const updateTlsInput = z.strictObject({
+  tls: gatewayTlsInput
+    .nullish()
+    .describe("the Gateway's spec.tls (frontend client-certificate validation); absent or null removes it"),
+});
 export const updateInfrastructureInput = z.strictObject({
   infrastructure: gatewayInfrastructureInput
     .nullish()

@@ -18,6 +18,7 @@ export interface GatewayView {
   listeners: unknown;
   addresses: unknown;
   infrastructure: unknown;
+  tls: unknown;
   address: string | null;
   poolId: string | null;
   dnsName: string | null;
@@ -38,7 +39,7 @@ export interface GatewayView {
 const GATEWAY_OBJECT = (timestamp: (column: string) => string) => `json_build_object(
            'id', g.id, 'accountId', g."accountId", 'name', g.name, 'namespace', g.namespace,
            'sharingKey', g."sharingKey", 'listeners', g.listeners,
-           'addresses', g.addresses, 'infrastructure', g.infrastructure, 'address', g.address,
+           'addresses', g.addresses, 'infrastructure', g.infrastructure, 'tls', g.tls, 'address', g.address,
            'poolId', g."allocationPoolId",
            'dnsName', g."dnsName", 'conditions', g.conditions,
            'status', json_build_object('listeners', g."listenerStatus", 'addresses', g."statusAddresses"),
@@ -89,6 +90,7 @@ const GATEWAY_COLUMNS = [
   'listeners',
   'addresses',
   'infrastructure',
+  'tls',
   '"statusAddresses"',
   'address',
   '"dnsName"',
@@ -138,6 +140,7 @@ export function gatewayRestSql(): { gateway: string; client: string } {
         listeners: { jsonb: 'g.listeners' },
         addresses: { jsonb: 'g.addresses' },
         infrastructure: { jsonb: 'g.infrastructure' },
+        tls: { jsonb: 'g.tls' },
         address: nullable('g.address'),
         poolId: nullable('g."allocationPoolId"'),
         dnsName: nullable('g."dnsName"'),

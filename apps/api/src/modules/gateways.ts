@@ -24,7 +24,9 @@ import {
   assignAddresses,
   gatewayAddressesInput,
   gatewayInfrastructureInput,
+  gatewayTlsInput,
   reassignAddresses,
+  updateTlsInput,
   updateAddressesInput,
   updateInfrastructureInput,
 } from './gateway-addresses.js';
@@ -63,6 +65,9 @@ export const createGatewayInput = z.strictObject({
   infrastructure: gatewayInfrastructureInput
     .optional()
     .describe("the Gateway's spec.infrastructure (labels, annotations, parametersRef), stored as given"),
+  tls: gatewayTlsInput
+    .optional()
+    .describe("the Gateway's spec.tls: client-certificate validation of HTTPS listeners (CA bundles)"),
 });
 export const updateListenersInput = z.strictObject({ listeners: listenersSchema });
 
@@ -229,8 +234,9 @@ async function createInTx(
       listeners: unknown;
       addresses: unknown;
       infrastructure: unknown;
+      tls: unknown;
     }>(
-      `SELECT g.id, g.listeners, g.addresses, g.infrastructure FROM "GatewayClient" c JOIN "Gateway" g ON g.id = c."gatewayId"
+      `SELECT g.id, g.listeners, g.addresses, g.infrastructure, g.tls FROM "GatewayClient" c JOIN "Gateway" g ON g.id = c."gatewayId"
        WHERE c."accountId" = $1::uuid AND c."clientUid" = $2`,
       [p.accountId, data.clientUid],
     );
@@ -245,6 +251,7 @@ async function createInTx(
         listeners: !same(gw.listeners, data.listeners),
         addresses: !same(gw.addresses, addresses),
         infrastructure: !same(gw.infrastructure, data.infrastructure),
+        tls: !same(gw.tls, data.tls),
       };
       if (changed.addresses)
         await reassignAddresses(c, {
@@ -253,16 +260,17 @@ async function createInTx(
           requests: addresses,
           allocateLowest: (pool, t) => allocateAddress(c, p.accountId, pool, t),
         });
-      if (changed.listeners || changed.addresses || changed.infrastructure) {
+      if (changed.listeners || changed.addresses || changed.infrastructure || changed.tls) {
         await c.query(
-          'UPDATE "Gateway" SET listeners = $2::jsonb, infrastructure = $3::jsonb, generation = generation + 1, "updatedAt" = now() WHERE id = $1::uuid',
-          [gw.id, JSON.stringify(data.listeners), jsonOrNull(data.infrastructure)],
+          'UPDATE "Gateway" SET listeners = $2::jsonb, infrastructure = $3::jsonb, tls = $4::jsonb, generation = generation + 1, "updatedAt" = now() WHERE id = $1::uuid',
+          [gw.id, JSON.stringify(data.listeners), jsonOrNull(data.infrastructure), jsonOrNull(data.tls)],
         );
         await enqueueReconcile(c, [gw.id]);
         await audit(c, meta, 'gateway.update', 'Gateway', gw.id, {
           ...(changed.listeners ? { listeners: data.listeners } : {}),
           ...(changed.addresses ? { addresses } : {}),
           ...(changed.infrastructure ? { infrastructure: data.infrastructure ?? null } : {}),
+          ...(changed.tls ? { tls: data.tls ?? null } : {}),
         });
       }
       return { id: gw.id, created: false };
@@ -325,8 +333,8 @@ async function createInTx(
   const created = await c.query<{ id: string }>(
     `WITH g AS (
        INSERT INTO "Gateway" (id, "accountId", "templateId", name, namespace, "sharingKey", listeners, address, "dnsName",
-                              addresses, infrastructure, "addressOutcomes", "statusAddresses", "updatedAt")
-       VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3, $4, $5, $6::jsonb, $7, $8, $13::jsonb, $14::jsonb, $15::jsonb, $16::jsonb, now())
+                              addresses, infrastructure, "addressOutcomes", "statusAddresses", tls, "updatedAt")
+       VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3, $4, $5, $6::jsonb, $7, $8, $13::jsonb, $14::jsonb, $15::jsonb, $16::jsonb, $17::jsonb, now())
        RETURNING id),
      a AS (
        INSERT INTO "AddressAllocation" (id, "poolId", "accountId", ordinal, address, "gatewayId")
@@ -351,6 +359,7 @@ async function createInTx(
       jsonOrNull(data.infrastructure),
       JSON.stringify(assigned.outcomes),
       JSON.stringify(assigned.statusAddresses),
+      jsonOrNull(data.tls),
     ],
   );
   const id = created.rows[0]!.id;
@@ -475,6 +484,23 @@ export function gatewaysService({ db, pageCacheEntries = 64 }: ServiceDeps & { p
         );
         await enqueueReconcile(c, [id]);
         await audit(c, meta, 'gateway.update', 'Gateway', id, { addresses: assigned.outcomes });
+      });
+      return get(meta.principal, id);
+    },
+
+    /** Replaces the gateway's spec.tls (docs/adr/0456). */
+    async updateTls(meta: CallMeta, id: string, input: unknown) {
+      parseInput(uuid, id, 'id');
+      requireRole(meta.principal, 'admin');
+      const data = parseInput(updateTlsInput, input);
+      await withPgTx(db.$pool, async (c) => {
+        const r = await c.query(
+          'UPDATE "Gateway" SET tls = $3::jsonb, generation = generation + 1, "updatedAt" = now() WHERE id = $1::uuid AND "accountId" = $2::uuid',
+          [id, meta.principal.accountId, jsonOrNull(data.tls)],
+        );
+        if (r.rowCount === 0) throw AppError.notFound('gateway', id);
+        await enqueueReconcile(c, [id]);
+        await audit(c, meta, 'gateway.update', 'Gateway', id, { tls: data.tls ?? null });
       });
       return get(meta.principal, id);
     },

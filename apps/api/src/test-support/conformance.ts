@@ -63,6 +63,8 @@ export async function applyConformanceTest(
      * given the test's pool prefix (its pool is `<prefix>.0/28`).
      */
     addresses?: (poolPrefix: string) => Record<string, { type?: string; value: string }>;
+    /** CA bundles the suite creates for the test (`namespace/name` of ConfigMaps with a test CA as ca.crt). */
+    caBundles?: string[];
   } = {},
 ): Promise<AppliedTest> {
   const { key } = await createAccount(env, account);
@@ -110,6 +112,15 @@ export async function applyConformanceTest(
     dnsNameTemplate: '{gateway}.example.com',
   });
 
+  for (const b of opts.caBundles ?? []) {
+    const [namespace, name] = b.split('/') as [string, string];
+    await must('PUT', '/ca-bundles', {
+      kind: 'ConfigMap',
+      namespace,
+      name,
+      caCertificate: testCertA.certificate,
+    });
+  }
   const certificates = new Set<string>();
   const gateways = new Map<string, string>();
   for (const gk of [...gatewayKeys].sort()) {
@@ -131,6 +142,7 @@ export async function applyConformanceTest(
     const requested = gw.spec?.['addresses'] as { type?: string; value?: string }[] | undefined;
     const addresses = requested?.map((a) => (a.value !== undefined ? (placeholders[a.value] ?? a) : a));
     const infrastructure = gw.spec?.['infrastructure'];
+    const tls = gw.spec?.['tls'];
     const created = await must('POST', '/gateways', {
       name,
       namespace,
@@ -138,6 +150,7 @@ export async function applyConformanceTest(
       listeners,
       ...(addresses !== undefined ? { addresses } : {}),
       ...(infrastructure !== undefined ? { infrastructure } : {}),
+      ...(tls !== undefined ? { tls } : {}),
     });
     gateways.set(gk, created['id'] as string);
   }

@@ -1,6 +1,7 @@
 import {
   Condition,
   GatewayInfrastructure,
+  GatewayTLS,
   GatewaySpecAddress,
   ListenerStatus,
   LocalObjectReference,
@@ -58,6 +59,7 @@ export const ListenerSchema = shared('Listener', listenersSchema.unwrap());
 shared('ListenerStatus', ListenerStatus);
 shared('GatewaySpecAddress', GatewaySpecAddress);
 shared('GatewayInfrastructure', GatewayInfrastructure);
+shared('GatewayTLS', GatewayTLS);
 shared('LocalObjectReference', LocalObjectReference);
 shared('ParentReference', ParentReference);
 shared('ServicePort', servicePortSchema);
@@ -220,6 +222,7 @@ export const Gateway = named(
       .nullable()
       .describe('spec.addresses as requested (null: none; the template pool picked the address)'),
     infrastructure: GatewayInfrastructure.nullable().describe('spec.infrastructure as given'),
+    tls: GatewayTLS.nullable().describe('spec.tls as given (client-certificate validation)'),
     address: z.string().nullable(),
     poolId: id.nullable(),
     dnsName: z.string().nullable(),
@@ -321,6 +324,20 @@ export const NamespaceObject = named(
     clientUid: z.string(),
     name: z.string(),
     labels: z.record(z.string(), z.string()).describe('kubernetes.io/metadata.name is implied, not listed'),
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  }),
+);
+export const CaBundleObject = named(
+  'CaBundleObject',
+  z.strictObject({
+    id,
+    clusterId: id.nullable(),
+    clientUid: z.string(),
+    kind: z.string().describe('ConfigMap or Secret'),
+    namespace: z.string(),
+    name: z.string(),
+    caCertificate: z.string().nullable().describe("PEM certificates of the object's ca.crt key"),
     createdAt: dateTime,
     updatedAt: dateTime,
   }),
