@@ -354,6 +354,27 @@ describe('GraphQL queries and mutations', () => {
       );
       expect(u.updateGatewayListeners.generation).toBe(2);
       expect(u.updateGatewayListeners.listeners).toHaveLength(2);
+      use('Mutation.updateGatewayAddresses', 'Mutation.updateGatewayInfrastructure');
+      const addr = await ok(
+        acct.key,
+        'mutation($id: ID!, $a: [GatewaySpecAddressInput!]) { updateGatewayAddresses(id: $id, addresses: $a) { generation address addresses { type value } status { addresses { type value } } } }',
+        { id: gatewayId, a: [{ type: 'IPAddress', value: '192.0.2.9' }] },
+      );
+      expect(addr.updateGatewayAddresses).toMatchObject({
+        generation: 3,
+        address: '192.0.2.9',
+        addresses: [{ type: 'IPAddress', value: '192.0.2.9' }],
+        status: { addresses: [{ type: 'IPAddress', value: '192.0.2.9' }, { type: 'Hostname' }] },
+      });
+      const infra = await ok(
+        acct.key,
+        'mutation($id: ID!, $i: GatewayInfrastructureInput) { updateGatewayInfrastructure(id: $id, infrastructure: $i) { generation infrastructure { labels annotations } } }',
+        { id: gatewayId, i: { labels: { team: 'edge' } } },
+      );
+      expect(infra.updateGatewayInfrastructure).toMatchObject({
+        generation: 4,
+        infrastructure: { labels: { team: 'edge' }, annotations: null },
+      });
       expect(
         (
           await ok(acct.key, 'mutation($id: ID!) { deleteGateway(id: $id) }', {
@@ -688,6 +709,87 @@ describe('GraphQL queries and mutations', () => {
         { i: { name: 'shop', labels: { team: 'not a value' } } },
       );
       expect(bad.errors![0]!.extensions.issues.map((i) => i.path)).toContain('labels.team');
+    });
+
+    it('upsertCaBundle, caBundle, caBundles, deleteCaBundle, updateGatewayTls', async () => {
+      use(
+        'Mutation.upsertCaBundle',
+        'Query.caBundle',
+        'Query.caBundles',
+        'Mutation.deleteCaBundle',
+        'Mutation.updateGatewayTls',
+      );
+      const c = await ok(
+        acct.key,
+        'mutation($i: UpsertCaBundleInput!) { upsertCaBundle(input: $i) { created item { id kind namespace name caCertificate } } }',
+        {
+          i: { kind: 'ConfigMap', namespace: 'web', name: 'client-ca', caCertificate: testCertA.certificate },
+        },
+      );
+      expect(c.upsertCaBundle).toMatchObject({
+        created: true,
+        item: {
+          kind: 'ConfigMap',
+          namespace: 'web',
+          name: 'client-ca',
+          caCertificate: testCertA.certificate,
+        },
+      });
+      const id = c.upsertCaBundle.item.id;
+      expect((await ok(acct.key, 'query($id: ID!) { caBundle(id: $id) { name } }', { id })).caBundle).toEqual(
+        {
+          name: 'client-ca',
+        },
+      );
+      expect(
+        (
+          await ok(
+            acct.key,
+            '{ caBundles(namespace: "web") { edges { node { id } cursor } pageInfo { hasNextPage } } }',
+          )
+        ).caBundles.items,
+      ).toEqual([{ id }]);
+      const gw = await ok(
+        acct.key,
+        'mutation($i: CreateGatewayInput!) { createGateway(input: $i) { gateway { id } } }',
+        { i: { name: 'mtls', namespace: 'web', template: 'web', listeners: http80 } },
+      );
+      const t = await ok(
+        acct.key,
+        'mutation($id: ID!, $t: GatewayTLSInput) { updateGatewayTls(id: $id, tls: $t) { generation tls { frontend { default { validation { mode caCertificateRefs { kind name } } } } } } }',
+        {
+          id: gw.createGateway.gateway.id,
+          t: {
+            frontend: {
+              default: {
+                validation: { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'client-ca' }] },
+              },
+            },
+          },
+        },
+      );
+      expect(t.updateGatewayTls).toEqual({
+        generation: 2,
+        tls: {
+          frontend: {
+            default: {
+              validation: {
+                mode: 'AllowValidOnly',
+                caCertificateRefs: [{ kind: 'ConfigMap', name: 'client-ca' }],
+              },
+            },
+          },
+        },
+      });
+      expect(
+        (await ok(acct.key, 'mutation($id: ID!) { deleteCaBundle(id: $id) }', { id })).deleteCaBundle,
+      ).toBe(true);
+      const bad = await gql(
+        acct.key,
+        'mutation($i: UpsertCaBundleInput!) { upsertCaBundle(input: $i) { created } }',
+        { i: { kind: 'ConfigMap', namespace: 'web', name: 'x', caCertificate: 'not a pem' } },
+      );
+      expect(bad.errors![0]!.extensions.issues.map((i) => i.path)).toContain('caCertificate');
     });
 
     it('upsertCertificate, certificate, certificates, deleteCertificate', async () => {

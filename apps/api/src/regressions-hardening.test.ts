@@ -437,6 +437,19 @@ function sampleBody(key: string): unknown {
       listeners,
     },
     'PUT /gateways/:id/listeners': { listeners },
+    'PUT /gateways/:id/addresses': {
+      addresses: [
+        { type: 'Hostname', value: 'edge.example.com' },
+        { type: 'NamedAddress', value: 'pub' },
+      ],
+    },
+    'PUT /gateways/:id/infrastructure': {
+      infrastructure: {
+        labels: { team: 'web' },
+        annotations: { note: 'a note' },
+        parametersRef: { group: 'epic-gateway.io', kind: 'Template', name: 'web' },
+      },
+    },
     'POST /gateways/:id/trace': {
       host: 'shop.example.com',
       path: '/x',
@@ -485,6 +498,22 @@ function sampleBody(key: string): unknown {
       services: [
         { clientUid: 'sweep-sync', namespace: 'web', name: 'synced', ports: [{ name: 'http', port: 80 }] },
       ],
+    },
+    'PUT /ca-bundles': {
+      clusterId: T.cluster,
+      clientUid: 'sweep-ca',
+      kind: 'ConfigMap',
+      namespace: 'web',
+      name: 'sweep-ca',
+    },
+    'PUT /gateways/:id/tls': {
+      tls: {
+        frontend: {
+          default: {
+            validation: { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'sweep-ca' }] },
+          },
+        },
+      },
     },
     'PUT /namespaces': {
       clusterId: T.cluster,

@@ -8,6 +8,7 @@ import { epicNodesService } from './modules/epic-nodes.js';
 import { gatewaysService } from './modules/gateways.js';
 import { gatewayClassesService } from './modules/gateway-classes.js';
 import { namespacesService } from './modules/namespaces.js';
+import { caBundlesService } from './modules/ca-bundles.js';
 import { poolsService, type PoolLimits } from './modules/pools.js';
 import { revisionsService } from './modules/revisions.js';
 import { routesService } from './modules/routes.js';
@@ -53,6 +54,7 @@ export function createServices(
     services,
     referenceGrants,
     namespaces: namespacesService(deps),
+    caBundles: caBundlesService(deps),
     gatewayClasses: gatewayClassesService(deps),
     clusterSync: clusterSyncService({ db, gateways, routes, services, endpoints, referenceGrants }),
     certificates: certificatesService({ ...deps, secretKey: opts.secretKey }),

@@ -41,6 +41,8 @@ interface Tenant {
   namespaceId: string;
   namespaceUid: string;
   namespaceLabel: string;
+  caBundleId: string;
+  caBundleUid: string;
   classId: string;
   classUid: string;
   certId: string;
@@ -164,6 +166,15 @@ async function tenant(
     name: 'web',
     labels: { team: namespaceLabel },
   });
+  const caBundleUid = `ca-uid-${name}`;
+  const caBundle = await must('PUT', '/ca-bundles', k, {
+    clusterId: cluster.id,
+    clientUid: caBundleUid,
+    kind: 'ConfigMap',
+    namespace: 'web',
+    name: `ca-${name}`,
+    caCertificate: cert.certificate,
+  });
   const classUid = `gc-uid-${name}`;
   const gatewayClass = await must('PUT', '/gateway-classes', k, {
     clusterId: cluster.id,
@@ -204,6 +215,8 @@ async function tenant(
     namespaceId: namespace.id,
     namespaceUid,
     namespaceLabel,
+    caBundleId: caBundle.id,
+    caBundleUid,
     classId: gatewayClass.id,
     classUid,
     certId: certRow.id,
@@ -238,6 +251,8 @@ const secretsOf = (t: Tenant) => [
   t.namespaceId,
   t.namespaceUid,
   t.namespaceLabel,
+  t.caBundleId,
+  t.caBundleUid,
   t.classId,
   t.classUid,
   t.certId,
@@ -429,6 +444,16 @@ const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
   'PUT /gateways/:id/listeners': (a) => [
     { url: `/gateways/${a.gatewayId}/listeners`, payload: { listeners: http80 }, expect: 'denied' },
   ],
+  'PUT /gateways/:id/addresses': (a) => [
+    { url: `/gateways/${a.gatewayId}/addresses`, payload: { addresses: null }, expect: 'denied' },
+  ],
+  'PUT /gateways/:id/infrastructure': (a) => [
+    {
+      url: `/gateways/${a.gatewayId}/infrastructure`,
+      payload: { infrastructure: { labels: { a: 'b' } } },
+      expect: 'denied',
+    },
+  ],
   'DELETE /gateways/:id': (a) => [{ url: `/gateways/${a.gatewayId}`, expect: 'denied' }],
   'POST /routes': (a) => [
     {
@@ -568,6 +593,39 @@ const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
   'GET /gateway-classes/:id': (a) => [{ url: `/gateway-classes/${a.classId}`, expect: 'denied' }],
   'DELETE /gateway-classes/:id': (a) => [{ url: `/gateway-classes/${a.classId}`, expect: 'denied' }],
   'GET /namespaces/:id': (a) => [{ url: `/namespaces/${a.namespaceId}`, expect: 'denied' }],
+  'PUT /ca-bundles': (a) => [
+    {
+      url: '/ca-bundles',
+      payload: {
+        clusterId: a.clusterId,
+        clientUid: a.caBundleUid,
+        kind: 'ConfigMap',
+        namespace: 'web',
+        name: 'ca-b',
+      },
+      expect: 'reference',
+    },
+  ],
+  'GET /ca-bundles': (a) => [
+    { url: '/ca-bundles', expect: 'list' },
+    { url: `/ca-bundles?clusterId=${a.clusterId}`, expect: 'list' },
+    { url: '/ca-bundles?namespace=web', expect: 'list' },
+  ],
+  'GET /ca-bundles/:id': (a) => [{ url: `/ca-bundles/${a.caBundleId}`, expect: 'denied' }],
+  'DELETE /ca-bundles/:id': (a) => [{ url: `/ca-bundles/${a.caBundleId}`, expect: 'denied' }],
+  'PUT /gateways/:id/tls': (a) => [
+    {
+      url: `/gateways/${a.gatewayId}/tls`,
+      payload: {
+        tls: {
+          frontend: {
+            default: { validation: { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'x' }] } },
+          },
+        },
+      },
+      expect: 'denied',
+    },
+  ],
   'DELETE /namespaces/:id': (a) => [{ url: `/namespaces/${a.namespaceId}`, expect: 'denied' }],
   // Certificates are addressed by (namespace, name) inside the caller's account: B writing A's names makes
   // B's own (checked separately below); here B tries to reach A's through the body.
@@ -958,6 +1016,26 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
       expect: 'denied',
     },
   ],
+  'Query.caBundles': (a) => [
+    {
+      query:
+        '{ caBundles(first: 500) { edges { node { id clientUid kind namespace name caCertificate } cursor } pageInfo { hasNextPage } } }',
+      expect: 'list',
+    },
+    {
+      query:
+        'query($c: ID) { caBundles(clusterId: $c) { edges { node { id } cursor } pageInfo { hasNextPage } } }',
+      variables: { c: a.clusterId },
+      expect: 'list',
+    },
+  ],
+  'Query.caBundle': (a) => [
+    {
+      query: 'query($id: ID!) { caBundle(id: $id) { id caCertificate } }',
+      variables: { id: a.caBundleId },
+      expect: 'denied',
+    },
+  ],
   'Query.namespace': (a) => [
     {
       query: 'query($id: ID!) { namespace(id: $id) { id labels } }',
@@ -1126,6 +1204,22 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
       expect: 'denied',
     },
   ],
+  'Mutation.updateGatewayAddresses': (a) => [
+    {
+      query:
+        'mutation($id: ID!, $a: [GatewaySpecAddressInput!]) { updateGatewayAddresses(id: $id, addresses: $a) { id } }',
+      variables: { id: a.gatewayId, a: null },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.updateGatewayInfrastructure': (a) => [
+    {
+      query:
+        'mutation($id: ID!, $i: GatewayInfrastructureInput) { updateGatewayInfrastructure(id: $id, infrastructure: $i) { id } }',
+      variables: { id: a.gatewayId, i: { labels: { a: 'b' } } },
+      expect: 'denied',
+    },
+  ],
   'Mutation.deleteGateway': (a) => [
     {
       query: 'mutation($id: ID!) { deleteGateway(id: $id) }',
@@ -1261,6 +1355,35 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
     {
       query: 'mutation($id: ID!) { deleteGatewayClass(id: $id) }',
       variables: { id: a.classId },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.upsertCaBundle': (a) => [
+    {
+      query: 'mutation($i: UpsertCaBundleInput!) { upsertCaBundle(input: $i) { created } }',
+      variables: {
+        i: {
+          clusterId: a.clusterId,
+          clientUid: a.caBundleUid,
+          kind: 'ConfigMap',
+          namespace: 'web',
+          name: 'ca-b',
+        },
+      },
+      expect: 'reference',
+    },
+  ],
+  'Mutation.deleteCaBundle': (a) => [
+    {
+      query: 'mutation($id: ID!) { deleteCaBundle(id: $id) }',
+      variables: { id: a.caBundleId },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.updateGatewayTls': (a) => [
+    {
+      query: 'mutation($id: ID!, $t: GatewayTLSInput) { updateGatewayTls(id: $id, tls: $t) { id } }',
+      variables: { id: a.gatewayId, t: { backend: {} } },
       expect: 'denied',
     },
   ],
@@ -1598,6 +1721,14 @@ const viewerWrites: Record<string, (a: Tenant) => { url: string; payload?: unkno
     url: `/gateways/${a.gatewayId}/listeners`,
     payload: { listeners: [{ name: 'x', port: 81, protocol: 'HTTP' }] },
   }),
+  'PUT /gateways/:id/addresses': (a) => ({
+    url: `/gateways/${a.gatewayId}/addresses`,
+    payload: { addresses: [{ type: 'IPAddress' }] },
+  }),
+  'PUT /gateways/:id/infrastructure': (a) => ({
+    url: `/gateways/${a.gatewayId}/infrastructure`,
+    payload: { infrastructure: { labels: { a: 'b' } } },
+  }),
   'DELETE /gateways/:id': (a) => ({ url: `/gateways/${a.gatewayId}` }),
   'POST /gateways/:id/xds-token': (a) => ({ url: `/gateways/${a.gatewayId}/xds-token`, payload: {} }),
   'POST /gateways/:id/xds-token/revoke': (a) => ({
@@ -1669,6 +1800,18 @@ const viewerWrites: Record<string, (a: Tenant) => { url: string; payload?: unkno
     payload: { clusterId: a.clusterId, clientUid: a.namespaceUid, name: 'web', labels: { by: 'viewer' } },
   }),
   'DELETE /namespaces/:id': (a) => ({ url: `/namespaces/${a.namespaceId}` }),
+  'PUT /ca-bundles': (a) => ({
+    url: '/ca-bundles',
+    payload: {
+      clusterId: a.clusterId,
+      clientUid: a.caBundleUid,
+      kind: 'ConfigMap',
+      namespace: 'web',
+      name: 'ca-a',
+    },
+  }),
+  'DELETE /ca-bundles/:id': (a) => ({ url: `/ca-bundles/${a.caBundleId}` }),
+  'PUT /gateways/:id/tls': (a) => ({ url: `/gateways/${a.gatewayId}/tls`, payload: { tls: null } }),
   'PUT /gateway-classes': (a) => ({
     url: '/gateway-classes',
     payload: {
@@ -1733,6 +1876,7 @@ describe("roles: A's viewer key", () => {
       services: A.serviceId,
       'reference-grants': A.grantId,
       namespaces: A.namespaceId,
+      'ca-bundles': A.caBundleId,
       'gateway-classes': A.classId,
       certificates: A.certId,
     };

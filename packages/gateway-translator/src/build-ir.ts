@@ -1,3 +1,4 @@
+import { addressVerdict, type AddressVerdict } from './addresses.js';
 import { BackendResolver, compareStrings } from './backends.js';
 import { condition, ConditionType, Reason, type Condition } from './conditions.js';
 import { hostnameMatches, hostnameSpecificity, intersectHostnames } from './hostnames.js';
@@ -41,7 +42,12 @@ const WELL_KNOWN_PORT: Record<string, number> = { http: 80, https: 443 };
  */
 export function buildIR(input: TranslateInput): BuildResult {
   const { gateway } = input;
-  const listeners = analyzeListeners(gateway, input.certificates, input.referenceGrants);
+  const listeners = analyzeListeners(
+    gateway,
+    input.certificates,
+    input.referenceGrants,
+    input.caBundles ?? [],
+  );
   const backends = new BackendResolver(input.services, input.referenceGrants);
   const routes = [...input.routes].sort(
     (a, b) =>
@@ -78,7 +84,9 @@ export function buildIR(input: TranslateInput): BuildResult {
     });
   }
 
-  const irListeners = buildListeners(listeners, attachments);
+  const addresses = addressVerdict(gateway.addresses, gateway.generation);
+  // A gateway that is not accepted (an unsupported address type) serves nothing; its routes stay attached.
+  const irListeners = addresses.accepted ? [] : buildListeners(listeners, attachments);
   const used = collectUsed(irListeners);
   const clusters: IRCluster[] = [...backends.clusters.values()]
     .filter((c) => used.clusters.has(c.name))
@@ -113,7 +121,7 @@ export function buildIR(input: TranslateInput): BuildResult {
   const status: TranslateStatus = {
     gateway: {
       observedGeneration: gateway.generation,
-      conditions: gatewayConditions(listeners, gateway.generation),
+      conditions: gatewayConditions(listeners, gateway.generation, addresses),
       listeners: listeners.map((l) => {
         const attachedRoutes = attachedCount.get(l.spec.name)?.size ?? 0;
         return {
@@ -256,7 +264,31 @@ function resolvedRefsCondition(resolved: ResolvedRoute, gen: number): Condition 
   );
 }
 
-function gatewayConditions(listeners: readonly AnalyzedListener[], gen: number): Condition[] {
+function gatewayConditions(
+  listeners: readonly AnalyzedListener[],
+  gen: number,
+  addresses: AddressVerdict,
+): Condition[] {
+  const [accepted, programmed] = listenerConditions(listeners, gen);
+  const out = [addresses.accepted ?? accepted, addresses.programmed ?? programmed];
+  // The spec asks for this condition whenever a listener accepts clients without a valid certificate.
+  const insecure = listeners.filter(
+    (l) => l.programmable && l.clientValidation?.mode === 'AllowInsecureFallback',
+  );
+  if (insecure.length > 0)
+    out.push(
+      condition(
+        ConditionType.InsecureFrontendValidationMode,
+        true,
+        Reason.ConfigurationChanged,
+        `listeners ${insecure.map((l) => l.spec.name).join(', ')} accept clients without a valid certificate (AllowInsecureFallback)`,
+        gen,
+      ),
+    );
+  return out;
+}
+
+function listenerConditions(listeners: readonly AnalyzedListener[], gen: number): [Condition, Condition] {
   const accepted = listeners.filter((l) => l.accepted).length;
   const programmable = listeners.filter((l) => l.programmable).length;
   const allValid = listeners.every((l) => l.programmable);
@@ -335,6 +367,14 @@ function buildListeners(
         name: `https/${l.spec.name}`,
         serverNames,
         tlsSecrets: l.certificates.map((c) => secretName(c.id)),
+        ...(l.clientValidation !== undefined
+          ? {
+              clientValidation: {
+                trustedCa: l.clientValidation.caPems.map((p) => p.trim()).join('\n') + '\n',
+                mode: l.clientValidation.mode,
+              },
+            }
+          : {}),
         routeConfig: { name: rc.name, virtualHosts: withMisdirected(rc.virtualHosts, l, served) },
       });
     }

@@ -8,6 +8,7 @@ export const ConditionType = {
   Programmed: 'Programmed',
   ResolvedRefs: 'ResolvedRefs',
   Conflicted: 'Conflicted',
+  InsecureFrontendValidationMode: 'InsecureFrontendValidationMode',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -30,6 +31,13 @@ export const Reason = {
   ProtocolConflict: ListenerConditionReason.ProtocolConflict,
   HostnameConflict: ListenerConditionReason.HostnameConflict,
   NoConflicts: ListenerConditionReason.NoConflicts,
+  UnsupportedAddress: GatewayConditionReason.UnsupportedAddress,
+  AddressNotAssigned: GatewayConditionReason.AddressNotAssigned,
+  AddressNotUsable: GatewayConditionReason.AddressNotUsable,
+  ConfigurationChanged: GatewayConditionReason.ConfigurationChanged,
+  NoValidCACertificate: ListenerConditionReason.NoValidCACertificate,
+  InvalidCACertificateRef: ListenerConditionReason.InvalidCACertificateRef,
+  InvalidCACertificateKind: ListenerConditionReason.InvalidCACertificateKind,
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

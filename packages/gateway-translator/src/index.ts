@@ -46,3 +46,4 @@ export type * from './ir.js';
 export type * from './input.js';
 export type * from './status.js';
 export { supportedFeatures } from './features.js';
+export { addressVerdict, SUPPORTED_ADDRESS_TYPES, type AddressVerdict } from './addresses.js';

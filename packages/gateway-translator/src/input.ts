@@ -202,6 +202,52 @@ export interface GatewayInput {
   address: string;
   listeners: Listener[];
   generation: number;
+  /**
+   * `spec.addresses` as requested, each with what the API's address management made of it (the translator
+   * does no IPAM): absent when the Gateway requests no address (the template's pool then picks one).
+   */
+  addresses?: AddressRequestInput[];
+  /** `spec.tls`: client-certificate validation of HTTPS listeners (frontend), per port or by default. */
+  tls?: GatewayTlsInput;
+}
+
+export interface CaCertificateRef {
+  group?: string;
+  kind?: string;
+  name: string;
+  namespace?: string;
+}
+
+export interface FrontendValidationInput {
+  caCertificateRefs: CaCertificateRef[];
+  mode?: 'AllowValidOnly' | 'AllowInsecureFallback';
+}
+
+export interface GatewayTlsInput {
+  frontend?: {
+    default?: { validation?: FrontendValidationInput };
+    perPort?: { port: number; tls: { validation?: FrontendValidationInput } }[];
+  };
+  backend?: { clientCertificateRef?: { group?: string; kind?: string; name: string; namespace?: string } };
+}
+
+/** A ConfigMap or Secret holding a CA bundle (its `ca.crt` key), as the API stores it. */
+export interface CaBundleInput {
+  kind: 'ConfigMap' | 'Secret';
+  namespace: string;
+  name: string;
+  /** PEM of the object's `ca.crt` key; absent when it has none. */
+  caCertificatePem?: string;
+}
+
+/** One requested address (`spec.addresses[i]`) and its outcome. */
+export interface AddressRequestInput {
+  type: string;
+  value?: string;
+  /** The address assigned for this request (an IP, or the DNS name for a Hostname request). */
+  assigned?: string;
+  /** Why nothing was assigned (the request was valid but cannot be served), e.g. "10.0.0.9 is not in pool pub". */
+  problem?: string;
 }
 
 export interface ReferenceGrantInput {
@@ -259,6 +305,8 @@ export interface TranslateInput {
   services: ServiceInput[];
   certificates: CertificateInput[];
   namespaces: NamespaceInput[];
+  /** CA bundles that `spec.tls` validation may name (absent: none). */
+  caBundles?: CaBundleInput[];
   /** Native Envoy fragments of the gateway's template; buildIR ignores them, translateIR merges them. */
   fragments?: TemplateFragments;
 }

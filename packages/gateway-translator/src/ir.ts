@@ -34,6 +34,15 @@ interface IRFilterChainBase {
   serverNames: string[];
   /** Names of IRSecret to terminate TLS with; empty = plaintext (or TLS passthrough). */
   tlsSecrets: string[];
+  /** Client-certificate validation (Gateway spec.tls.frontend) of a terminating chain. */
+  clientValidation?: IRClientValidation;
+}
+
+export interface IRClientValidation {
+  /** PEM CA certificates (public, not secret) the client's certificate must chain to. */
+  trustedCa: string;
+  /** AllowInsecureFallback: connections without a valid client certificate are accepted too. */
+  mode: 'AllowValidOnly' | 'AllowInsecureFallback';
 }
 
 export interface IRHttpFilterChain extends IRFilterChainBase {

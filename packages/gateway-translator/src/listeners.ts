@@ -1,6 +1,8 @@
 import { condition, ConditionType, Reason, type Condition } from './conditions.js';
 import type {
+  CaBundleInput,
   CertificateInput,
+  FrontendValidationInput,
   GatewayInput,
   ListenerInput,
   ReferenceGrantInput,
@@ -30,13 +32,68 @@ export interface AnalyzedListener {
   supportedKinds: RouteKind[];
   /** IRSecret names (certificate ids) to terminate TLS with. */
   certificates: CertificateInput[];
+  /** Client-certificate validation that applies to this HTTPS listener, with the CA bundles that resolved. */
+  clientValidation?: { caPems: string[]; mode: 'AllowValidOnly' | 'AllowInsecureFallback' };
   conditions: (attachedRoutes: number) => Condition[];
+}
+
+/** The frontend validation that applies to an HTTPS listener on `port`: its port's, else the default. */
+export function frontendValidation(gateway: GatewayInput, port: number): FrontendValidationInput | undefined {
+  const frontend = gateway.tls?.frontend;
+  const perPort = frontend?.perPort?.find((p) => p.port === port);
+  return perPort !== undefined ? perPort.tls.validation : frontend?.default?.validation;
+}
+
+/** Resolves a validation's caCertificateRefs: the PEMs, and a problem per ref that does not resolve. */
+function resolveCaRefs(
+  gateway: GatewayInput,
+  validation: FrontendValidationInput,
+  bundles: readonly CaBundleInput[],
+  grants: readonly ReferenceGrantInput[],
+): { pems: string[]; problems: { reason: Reason; message: string }[] } {
+  const pems: string[] = [];
+  const problems: { reason: Reason; message: string }[] = [];
+  for (const ref of validation.caCertificateRefs) {
+    const ns = ref.namespace ?? gateway.namespace;
+    const group = ref.group ?? '';
+    const kind = ref.kind ?? 'ConfigMap';
+    const label = `CA certificate ${kind} ${ns}/${ref.name}`;
+    if (group !== '' || (kind !== 'ConfigMap' && kind !== 'Secret')) {
+      problems.push({
+        reason: Reason.InvalidCACertificateKind,
+        message: `${label}: unsupported kind ${group === '' ? kind : `${group}/${kind}`} (ConfigMap or Secret)`,
+      });
+      continue;
+    }
+    if (
+      !referencePermitted(
+        grants,
+        { group: GATEWAY_GROUP, kind: 'Gateway', namespace: gateway.namespace },
+        { group: '', kind, namespace: ns, name: ref.name },
+      )
+    ) {
+      problems.push({ reason: Reason.RefNotPermitted, message: `${label}: no ReferenceGrant allows it` });
+      continue;
+    }
+    const bundle = bundles.find((b) => b.kind === kind && b.namespace === ns && b.name === ref.name);
+    if (bundle === undefined) {
+      problems.push({ reason: Reason.InvalidCACertificateRef, message: `${label} not found` });
+      continue;
+    }
+    if (bundle.caCertificatePem === undefined || bundle.caCertificatePem.trim() === '') {
+      problems.push({ reason: Reason.InvalidCACertificateRef, message: `${label} has no key ca.crt` });
+      continue;
+    }
+    pems.push(bundle.caCertificatePem);
+  }
+  return { pems, problems };
 }
 
 export function analyzeListeners(
   gateway: GatewayInput,
   certificates: readonly CertificateInput[],
   grants: readonly ReferenceGrantInput[],
+  caBundles: readonly CaBundleInput[] = [],
 ): AnalyzedListener[] {
   const gen = gateway.generation;
   const conflicts = findConflicts(gateway.listeners);
@@ -107,9 +164,14 @@ export function analyzeListeners(
         });
       }
     }
+    // Client-certificate validation applies to HTTPS listeners only (the spec's "matching HTTPS listeners").
+    const validation = spec.protocol === 'HTTPS' ? frontendValidation(gateway, spec.port) : undefined;
+    const ca = validation !== undefined ? resolveCaRefs(gateway, validation, caBundles, grants) : undefined;
+    if (ca !== undefined) refProblems.push(...ca.problems);
+    const caOk = ca === undefined || ca.pems.length > 0;
     const tlsModeOk = !(spec.protocol === 'HTTPS' && spec.tls?.mode === 'Passthrough');
     const conflict = conflicts.get(spec.name);
-    const accepted = protocolOk && tlsModeOk;
+    const accepted = protocolOk && tlsModeOk && caOk;
     const certsOk = !terminates || resolved.length > 0;
     const programmable = accepted && conflict === undefined && certsOk;
 
@@ -132,7 +194,15 @@ export function analyzeListeners(
                 'HTTPS listeners must terminate TLS',
                 gen,
               )
-            : condition(ConditionType.Accepted, true, Reason.Accepted, 'listener accepted', gen),
+            : !caOk
+              ? condition(
+                  ConditionType.Accepted,
+                  false,
+                  Reason.NoValidCACertificate,
+                  'no caCertificateRef of the client-certificate validation is valid',
+                  gen,
+                )
+              : condition(ConditionType.Accepted, true, Reason.Accepted, 'listener accepted', gen),
       );
       out.push(
         conflict !== undefined
@@ -170,6 +240,9 @@ export function analyzeListeners(
       programmable,
       supportedKinds: accepted ? supportedKinds : [],
       certificates: resolved,
+      ...(ca !== undefined && validation !== undefined && ca.pems.length > 0
+        ? { clientValidation: { caPems: ca.pems, mode: validation.mode ?? 'AllowValidOnly' } }
+        : {}),
       conditions,
     };
   });

@@ -68,6 +68,17 @@ function objects(v: JsonValue | undefined): JsonObject[] {
   return Array.isArray(v) ? v.filter(isJsonObject) : [];
 }
 
+/** The names of the rendered clusters, once per resources object (they are not changed after rendering). */
+const clusterNameSets = new WeakMap<EnvoyResources['clusters'], ReadonlySet<string>>();
+function clusterNames(resources: EnvoyResources): ReadonlySet<string> {
+  let names = clusterNameSets.get(resources.clusters);
+  if (names === undefined) {
+    names = new Set(resources.clusters.map((c) => c.name));
+    clusterNameSets.set(resources.clusters, names);
+  }
+  return names;
+}
+
 export interface TraceRequest extends RouteRequest {
   /** Listener port; defaults to 443 for https and 80 otherwise. */
   port?: number;
@@ -106,7 +117,7 @@ export function traceRequest(resources: EnvoyResources, request: TraceRequest): 
   const rc = chain === undefined ? undefined : chainRouteConfiguration(resources, chain);
   if (chain === undefined || rc === undefined) return { connection: 'refused', port, ...sni };
   const { port: _port, serverName: _serverName, ...routeRequest } = request;
-  const outcome = evaluateRoute(rc, routeRequest, { clusters: resources.clusters.map((c) => c.name) });
+  const outcome = evaluateRoute(rc, routeRequest, { clusters: clusterNames(resources) });
   const filterChain = typeof chain['name'] === 'string' ? chain['name'] : null;
   return {
     connection: 'accepted',

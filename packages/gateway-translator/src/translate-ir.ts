@@ -148,10 +148,17 @@ function filterChain(l: IRListener, c: IRFilterChain, extraFilters: JsonObject[]
       tlsCertificateSdsSecretConfigs: c.tlsSecrets.map((name) => ({ name, sdsConfig: ADS })),
     };
     if (c.kind === 'http') common['alpnProtocols'] = ['h2', 'http/1.1'];
-    out['transportSocket'] = {
-      name: 'envoy.transport_sockets.tls',
-      typedConfig: { '@type': ExtensionType.DownstreamTlsContext, commonTlsContext: common },
-    };
+    const tls: JsonObject = { '@type': ExtensionType.DownstreamTlsContext, commonTlsContext: common };
+    const v = c.clientValidation;
+    if (v !== undefined) {
+      // AllowInsecureFallback: a missing or untrusted client certificate is let through (the backend decides).
+      common['validationContext'] = {
+        trustedCa: { inlineString: v.trustedCa },
+        ...(v.mode === 'AllowInsecureFallback' ? { trustChainVerification: 'ACCEPT_UNTRUSTED' } : {}),
+      };
+      if (v.mode === 'AllowValidOnly') tls['requireClientCertificate'] = true;
+    }
+    out['transportSocket'] = { name: 'envoy.transport_sockets.tls', typedConfig: tls };
   }
   const stat = statPrefix(`${l.name}/${c.name}`);
   if (c.kind === 'tcp') {

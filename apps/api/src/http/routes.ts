@@ -18,8 +18,14 @@ import {
   upsertEndpointSliceInput,
 } from '../modules/endpoints.js';
 import { createGatewayInput, listGatewaysQuery, updateListenersInput } from '../modules/gateways.js';
+import {
+  updateAddressesInput,
+  updateInfrastructureInput,
+  updateTlsInput,
+} from '../modules/gateway-addresses.js';
 import { listGatewayClassesQuery, upsertGatewayClassInput } from '../modules/gateway-classes.js';
 import { listNamespacesQuery, upsertNamespaceInput } from '../modules/namespaces.js';
+import { listCaBundlesQuery, upsertCaBundleInput } from '../modules/ca-bundles.js';
 import { createPoolInput } from '../modules/pools.js';
 import { diffRevisionsQuery, listRevisionsQuery, traceInput } from '../modules/revisions.js';
 import { listRoutesQuery, updateRouteInput, upsertRouteInput } from '../modules/routes.js';
@@ -50,6 +56,7 @@ const EndpointSlicePage = out.pageOf('EndpointSlicePage', out.EndpointSlice);
 const ServicePage = out.pageOf('ServicePage', out.ServiceObject);
 const ReferenceGrantPage = out.pageOf('ReferenceGrantPage', out.ReferenceGrant);
 const NamespacePage = out.pageOf('NamespacePage', out.NamespaceObject);
+const CaBundlePage = out.pageOf('CaBundlePage', out.CaBundleObject);
 const GatewayClassPage = out.pageOf('GatewayClassPage', out.GatewayClassObject);
 const AuditPage = out.pageOf('AuditPage', out.AuditEvent);
 const RevisionPage = out.named(
@@ -338,6 +345,26 @@ export function restRoutes(s: Services): RestRoute[] {
       summary: "Replace a gateway's listeners",
       body: updateListenersInput,
       handler: ({ meta, params, body }) => s.gateways.updateListeners(meta, params.id!, body),
+    },
+    {
+      method: 'PUT',
+      path: '/gateways/:id/addresses',
+      response: out.Gateway,
+      graphql: { name: 'updateGatewayAddresses', body: 'spread' },
+      tag: 'gateways',
+      summary: "Replace a gateway's spec.addresses (its address is assigned again)",
+      body: updateAddressesInput,
+      handler: ({ meta, params, body }) => s.gateways.updateAddresses(meta, params.id!, body),
+    },
+    {
+      method: 'PUT',
+      path: '/gateways/:id/infrastructure',
+      response: out.Gateway,
+      graphql: { name: 'updateGatewayInfrastructure', body: 'spread' },
+      tag: 'gateways',
+      summary: "Replace a gateway's spec.infrastructure",
+      body: updateInfrastructureInput,
+      handler: ({ meta, params, body }) => s.gateways.updateInfrastructure(meta, params.id!, body),
     },
     {
       method: 'DELETE',
@@ -664,6 +691,55 @@ export function restRoutes(s: Services): RestRoute[] {
       summary: 'Delete a namespace (its labels no longer match selectors)',
       status: 204,
       handler: ({ meta, params }) => s.namespaces.remove(meta, params.id!),
+    },
+
+    {
+      method: 'PUT',
+      path: '/ca-bundles',
+      ...upsert('CaBundleResult', 'item', out.CaBundleObject),
+      graphql: { name: 'upsertCaBundle' },
+      tag: 'gateways',
+      summary: "Create or update a CA bundle (a ConfigMap's or Secret's ca.crt) by client uid",
+      body: upsertCaBundleInput,
+      handler: ({ meta, body }) => s.caBundles.upsert(meta, body),
+    },
+    {
+      method: 'GET',
+      path: '/ca-bundles',
+      response: CaBundlePage,
+      graphql: { name: 'caBundles' },
+      tag: 'gateways',
+      summary: 'List CA bundles',
+      query: listCaBundlesQuery,
+      handler: ({ meta, query }) => s.caBundles.list(meta, query),
+    },
+    {
+      method: 'GET',
+      path: '/ca-bundles/:id',
+      response: out.CaBundleObject,
+      graphql: { name: 'caBundle' },
+      tag: 'gateways',
+      summary: 'Get a CA bundle',
+      handler: ({ meta, params }) => s.caBundles.get(meta, params.id!),
+    },
+    {
+      method: 'DELETE',
+      path: '/ca-bundles/:id',
+      graphql: { name: 'deleteCaBundle' },
+      tag: 'gateways',
+      summary: 'Delete a CA bundle (listeners validating with it lose it)',
+      status: 204,
+      handler: ({ meta, params }) => s.caBundles.remove(meta, params.id!),
+    },
+    {
+      method: 'PUT',
+      path: '/gateways/:id/tls',
+      response: out.Gateway,
+      graphql: { name: 'updateGatewayTls', body: 'spread' },
+      tag: 'gateways',
+      summary: "Replace a gateway's spec.tls (client-certificate validation, backend client certificate)",
+      body: updateTlsInput,
+      handler: ({ meta, params, body }) => s.gateways.updateTls(meta, params.id!, body),
     },
 
     {

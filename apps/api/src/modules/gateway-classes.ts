@@ -39,8 +39,10 @@ export const TEMPLATE_PARAMETERS = { group: 'epic-gateway.io', kind: 'Template' 
 export const SUPPORTED_FEATURES = [
   'GRPCRoute',
   'Gateway',
+  'GatewayAddressEmpty',
   'GatewayHTTPSListenerDetectMisdirectedRequests',
   'GatewayPort8080',
+  'GatewayStaticAddresses',
   'HTTPRoute',
   'HTTPRouteHostRewrite',
   'HTTPRouteMethodMatching',

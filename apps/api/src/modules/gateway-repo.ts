@@ -16,11 +16,14 @@ export interface GatewayView {
   namespace: string;
   sharingKey: string | null;
   listeners: unknown;
+  addresses: unknown;
+  infrastructure: unknown;
+  tls: unknown;
   address: string | null;
   poolId: string | null;
   dnsName: string | null;
   conditions: unknown;
-  status: { listeners: unknown };
+  status: { listeners: unknown; addresses: unknown };
   generation: number;
   observedGeneration: number;
   template: { id: string; name: string };
@@ -35,10 +38,11 @@ export interface GatewayView {
  */
 const GATEWAY_OBJECT = (timestamp: (column: string) => string) => `json_build_object(
            'id', g.id, 'accountId', g."accountId", 'name', g.name, 'namespace', g.namespace,
-           'sharingKey', g."sharingKey", 'listeners', g.listeners, 'address', g.address,
+           'sharingKey', g."sharingKey", 'listeners', g.listeners,
+           'addresses', g.addresses, 'infrastructure', g.infrastructure, 'tls', g.tls, 'address', g.address,
            'poolId', g."allocationPoolId",
            'dnsName', g."dnsName", 'conditions', g.conditions,
-           'status', json_build_object('listeners', g."listenerStatus"),
+           'status', json_build_object('listeners', g."listenerStatus", 'addresses', g."statusAddresses"),
            'generation', g.generation, 'observedGeneration', g."observedGeneration",
            'template', json_build_object('id', g."templateId", 'name', g."templateName"),
            'clients', COALESCE(g."clientList", '[]'::json),
@@ -84,6 +88,10 @@ const GATEWAY_COLUMNS = [
   'namespace',
   '"sharingKey"',
   'listeners',
+  'addresses',
+  'infrastructure',
+  'tls',
+  '"statusAddresses"',
   'address',
   '"dnsName"',
   'conditions',
@@ -130,11 +138,19 @@ export function gatewayRestSql(): { gateway: string; client: string } {
         namespace: str('g.namespace'),
         sharingKey: nullable('g."sharingKey"'),
         listeners: { jsonb: 'g.listeners' },
+        addresses: { jsonb: 'g.addresses' },
+        infrastructure: { jsonb: 'g.infrastructure' },
+        tls: { jsonb: 'g.tls' },
         address: nullable('g.address'),
         poolId: nullable('g."allocationPoolId"'),
         dnsName: nullable('g."dnsName"'),
         conditions: { jsonb: 'g.conditions' },
-        status: { fields: { listeners: { jsonb: 'g."listenerStatus"' } } },
+        status: {
+          fields: {
+            listeners: { jsonb: 'g."listenerStatus"' },
+            addresses: { jsonb: 'g."statusAddresses"' },
+          },
+        },
         generation: int('g.generation'),
         observedGeneration: int('g."observedGeneration"'),
         template: { fields: { id: str('g."templateId"'), name: str('g."templateName"') } },

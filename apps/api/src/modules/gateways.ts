@@ -20,6 +20,16 @@ import {
   type ServiceDeps,
 } from './common.js';
 import { templateOf } from './gateway-classes.js';
+import {
+  assignAddresses,
+  gatewayAddressesInput,
+  gatewayInfrastructureInput,
+  gatewayTlsInput,
+  reassignAddresses,
+  updateTlsInput,
+  updateAddressesInput,
+  updateInfrastructureInput,
+} from './gateway-addresses.js';
 import { GatewayPageCache } from './gateway-page-cache.js';
 import {
   selectGatewayListVersion,
@@ -30,7 +40,6 @@ import {
 } from './gateway-repo.js';
 import { listenersSchema } from './listeners.js';
 import { attachRoutesToGateway } from './routes.js';
-import { renderDnsName } from './templates.js';
 
 export const createGatewayInput = z.strictObject({
   name: dnsSubdomain,
@@ -50,6 +59,15 @@ export const createGatewayInput = z.strictObject({
     .optional()
     .describe("join the gateway created with the same key (e.g. the first Gateway's uid)"),
   listeners: listenersSchema,
+  addresses: gatewayAddressesInput
+    .optional()
+    .describe("the Gateway's spec.addresses: IPs from the template's pool, its DNS name, or a named pool"),
+  infrastructure: gatewayInfrastructureInput
+    .optional()
+    .describe("the Gateway's spec.infrastructure (labels, annotations, parametersRef), stored as given"),
+  tls: gatewayTlsInput
+    .optional()
+    .describe("the Gateway's spec.tls: client-certificate validation of HTTPS listeners (CA bundles)"),
 });
 export const updateListenersInput = z.strictObject({ listeners: listenersSchema });
 
@@ -120,6 +138,8 @@ async function allocateAddress(c: pg.ClientBase, accountId: string, poolName: st
   }
   return { pool, ordinal: offset, address: formatAddress(range.family, range.first + BigInt(offset)) };
 }
+
+const jsonOrNull = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
 
 type CreateInput = Omit<z.output<typeof createGatewayInput>, 'template'> & { template: string };
 
@@ -209,24 +229,49 @@ async function createInTx(
     if (cl.rowCount === 0) throw AppError.field('clusterId', `cluster ${data.clusterId} not found`);
   }
   if (data.clientUid) {
-    const existing = await c.query<{ id: string; listeners: unknown }>(
-      `SELECT g.id, g.listeners FROM "GatewayClient" c JOIN "Gateway" g ON g.id = c."gatewayId"
+    const existing = await c.query<{
+      id: string;
+      listeners: unknown;
+      addresses: unknown;
+      infrastructure: unknown;
+      tls: unknown;
+    }>(
+      `SELECT g.id, g.listeners, g.addresses, g.infrastructure, g.tls FROM "GatewayClient" c JOIN "Gateway" g ON g.id = c."gatewayId"
        WHERE c."accountId" = $1::uuid AND c."clientUid" = $2`,
       [p.accountId, data.clientUid],
     );
     const gw = existing.rows[0];
     if (gw) {
       // jsonb keeps its own key order: compare canonical forms, so a re-sent object is a no-op.
-      if (
-        JSON.stringify(canonicalize(gw.listeners as JsonValue)) !==
-        JSON.stringify(canonicalize(data.listeners as JsonValue))
-      ) {
+      const same = (a: unknown, b: unknown) =>
+        JSON.stringify(canonicalize((a ?? null) as JsonValue)) ===
+        JSON.stringify(canonicalize((b ?? null) as JsonValue));
+      const addresses = data.addresses && data.addresses.length > 0 ? data.addresses : null;
+      const changed = {
+        listeners: !same(gw.listeners, data.listeners),
+        addresses: !same(gw.addresses, addresses),
+        infrastructure: !same(gw.infrastructure, data.infrastructure),
+        tls: !same(gw.tls, data.tls),
+      };
+      if (changed.addresses)
+        await reassignAddresses(c, {
+          accountId: p.accountId,
+          gatewayId: gw.id,
+          requests: addresses,
+          allocateLowest: (pool, t) => allocateAddress(c, p.accountId, pool, t),
+        });
+      if (changed.listeners || changed.addresses || changed.infrastructure || changed.tls) {
         await c.query(
-          'UPDATE "Gateway" SET listeners = $2::jsonb, generation = generation + 1, "updatedAt" = now() WHERE id = $1::uuid',
-          [gw.id, JSON.stringify(data.listeners)],
+          'UPDATE "Gateway" SET listeners = $2::jsonb, infrastructure = $3::jsonb, tls = $4::jsonb, generation = generation + 1, "updatedAt" = now() WHERE id = $1::uuid',
+          [gw.id, JSON.stringify(data.listeners), jsonOrNull(data.infrastructure), jsonOrNull(data.tls)],
         );
         await enqueueReconcile(c, [gw.id]);
-        await audit(c, meta, 'gateway.update', 'Gateway', gw.id, { listeners: data.listeners });
+        await audit(c, meta, 'gateway.update', 'Gateway', gw.id, {
+          ...(changed.listeners ? { listeners: data.listeners } : {}),
+          ...(changed.addresses ? { addresses } : {}),
+          ...(changed.infrastructure ? { infrastructure: data.infrastructure ?? null } : {}),
+          ...(changed.tls ? { tls: data.tls ?? null } : {}),
+        });
       }
       return { id: gw.id, created: false };
     }
@@ -276,20 +321,24 @@ async function createInTx(
       `gateway quota exceeded: account ${template.accountName} may have ${template.gatewayQuota} gateways`,
     );
   }
-  const alloc = await allocateAddress(c, p.accountId, template.poolName, template.name);
-  const dnsName = renderDnsName(template.dnsNameTemplate, {
-    gateway: data.name.replaceAll('.', '-'),
-    namespace: data.namespace,
-    account: template.accountName,
-    address: alloc.address.replaceAll(/[.:]/g, '-'),
+  const addresses = data.addresses && data.addresses.length > 0 ? data.addresses : null;
+  const assigned = await assignAddresses(c, {
+    accountId: p.accountId,
+    template,
+    gateway: { name: data.name, namespace: data.namespace },
+    requests: addresses,
+    allocateLowest: (pool, t) => allocateAddress(c, p.accountId, pool, t),
   });
+  const alloc = assigned.allocation;
   const created = await c.query<{ id: string }>(
     `WITH g AS (
-       INSERT INTO "Gateway" (id, "accountId", "templateId", name, namespace, "sharingKey", listeners, address, "dnsName", "updatedAt")
-       VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3, $4, $5, $6::jsonb, $7, $8, now()) RETURNING id),
+       INSERT INTO "Gateway" (id, "accountId", "templateId", name, namespace, "sharingKey", listeners, address, "dnsName",
+                              addresses, infrastructure, "addressOutcomes", "statusAddresses", tls, "updatedAt")
+       VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3, $4, $5, $6::jsonb, $7, $8, $13::jsonb, $14::jsonb, $15::jsonb, $16::jsonb, $17::jsonb, now())
+       RETURNING id),
      a AS (
        INSERT INTO "AddressAllocation" (id, "poolId", "accountId", ordinal, address, "gatewayId")
-       SELECT gen_random_uuid(), $9::uuid, $1::uuid, $10::numeric, $7, g.id FROM g)
+       SELECT gen_random_uuid(), $9::uuid, $1::uuid, $10::numeric, $7, g.id FROM g WHERE $9::uuid IS NOT NULL)
      INSERT INTO "GatewayClient" (id, "accountId", "gatewayId", "clusterId", namespace, name, "clientUid")
      SELECT gen_random_uuid(), $1::uuid, g.id, $11::uuid, $4, $3, COALESCE($12, 'api:' || g.id) FROM g
      RETURNING "gatewayId" AS id`,
@@ -300,12 +349,17 @@ async function createInTx(
       data.namespace,
       data.sharingKey ?? null,
       JSON.stringify(data.listeners),
-      alloc.address,
-      dnsName,
-      alloc.pool.id,
-      alloc.ordinal,
+      alloc?.address ?? null,
+      assigned.dnsName,
+      alloc?.pool.id ?? null,
+      alloc?.ordinal ?? null,
       data.clusterId ?? null,
       data.clientUid ?? null,
+      addresses ? JSON.stringify(addresses) : null,
+      jsonOrNull(data.infrastructure),
+      JSON.stringify(assigned.outcomes),
+      JSON.stringify(assigned.statusAddresses),
+      jsonOrNull(data.tls),
     ],
   );
   const id = created.rows[0]!.id;
@@ -313,8 +367,9 @@ async function createInTx(
   await enqueueReconcile(c, [id]);
   await audit(c, meta, 'gateway.create', 'Gateway', id, {
     name: data.name,
-    address: alloc.address,
-    pool: alloc.pool.name,
+    address: alloc?.address ?? null,
+    pool: alloc?.pool.name ?? null,
+    ...(addresses ? { addresses: assigned.outcomes } : {}),
   });
   return { id, created: true };
 }
@@ -405,6 +460,66 @@ export function gatewaysService({ db, pageCacheEntries = 64 }: ServiceDeps & { p
         if (r.rowCount === 0) throw AppError.notFound('gateway', id);
         await enqueueReconcile(c, [id]);
         await audit(c, meta, 'gateway.update', 'Gateway', id, { listeners: data.listeners });
+      });
+      return get(meta.principal, id);
+    },
+
+    /** Replaces the gateway's spec.addresses and assigns its address again (docs/adr/0455). */
+    async updateAddresses(meta: CallMeta, id: string, input: unknown) {
+      parseInput(uuid, id, 'id');
+      requireRole(meta.principal, 'admin');
+      const data = parseInput(updateAddressesInput, input);
+      const accountId = meta.principal.accountId;
+      const requests = data.addresses && data.addresses.length > 0 ? data.addresses : null;
+      await withPgTx(db.$pool, async (c) => {
+        const assigned = await reassignAddresses(c, {
+          accountId,
+          gatewayId: id,
+          requests,
+          allocateLowest: (pool, t) => allocateAddress(c, accountId, pool, t),
+        });
+        await c.query(
+          'UPDATE "Gateway" SET generation = generation + 1, "updatedAt" = now() WHERE id = $1::uuid',
+          [id],
+        );
+        await enqueueReconcile(c, [id]);
+        await audit(c, meta, 'gateway.update', 'Gateway', id, { addresses: assigned.outcomes });
+      });
+      return get(meta.principal, id);
+    },
+
+    /** Replaces the gateway's spec.tls (docs/adr/0456). */
+    async updateTls(meta: CallMeta, id: string, input: unknown) {
+      parseInput(uuid, id, 'id');
+      requireRole(meta.principal, 'admin');
+      const data = parseInput(updateTlsInput, input);
+      await withPgTx(db.$pool, async (c) => {
+        const r = await c.query(
+          'UPDATE "Gateway" SET tls = $3::jsonb, generation = generation + 1, "updatedAt" = now() WHERE id = $1::uuid AND "accountId" = $2::uuid',
+          [id, meta.principal.accountId, jsonOrNull(data.tls)],
+        );
+        if (r.rowCount === 0) throw AppError.notFound('gateway', id);
+        await enqueueReconcile(c, [id]);
+        await audit(c, meta, 'gateway.update', 'Gateway', id, { tls: data.tls ?? null });
+      });
+      return get(meta.principal, id);
+    },
+
+    /** Replaces the gateway's spec.infrastructure (stored and exposed; the provisioner applies it). */
+    async updateInfrastructure(meta: CallMeta, id: string, input: unknown) {
+      parseInput(uuid, id, 'id');
+      requireRole(meta.principal, 'admin');
+      const data = parseInput(updateInfrastructureInput, input);
+      await withPgTx(db.$pool, async (c) => {
+        const r = await c.query(
+          'UPDATE "Gateway" SET infrastructure = $3::jsonb, generation = generation + 1, "updatedAt" = now() WHERE id = $1::uuid AND "accountId" = $2::uuid',
+          [id, meta.principal.accountId, jsonOrNull(data.infrastructure)],
+        );
+        if (r.rowCount === 0) throw AppError.notFound('gateway', id);
+        await enqueueReconcile(c, [id]);
+        await audit(c, meta, 'gateway.update', 'Gateway', id, {
+          infrastructure: data.infrastructure ?? null,
+        });
       });
       return get(meta.principal, id);
     },

@@ -40,6 +40,8 @@ interface StoredListenerStatus {
   conditions: StoredCondition[];
 }
 
+const ADDRESS_REASONS = new Set<string>(['AddressNotAssigned', 'AddressNotUsable']);
+
 /**
  * Programmed as the proxies see it: the translator says what translation allows; the revisions say what
  * the proxies accepted. A rejected newest revision is reported even though the previous one keeps serving.
@@ -51,6 +53,8 @@ function programmed(
   serving: RevisionRow | undefined,
 ): DraftCondition {
   const base = { type: 'Programmed', observedGeneration: generation };
+  // An address that cannot be assigned is not a matter of revisions: no proxy can serve it.
+  if (draft?.status === 'False' && ADDRESS_REASONS.has(draft.reason)) return draft;
   if (latest?.status === 'tainted') {
     const keep = serving
       ? `proxies keep serving revision ${serving.version}`

@@ -41,6 +41,8 @@ export interface AppliedTest {
   /** EPIC ids by `namespace/name` of the applied Gateways and routes. */
   gateways: Map<string, string>;
   routes: Map<string, string>;
+  /** The test's address pool is `<poolPrefix>.0/28`. */
+  poolPrefix: string;
 }
 
 type Ref = { name: string; namespace?: string; port?: number; kind?: string; group?: string };
@@ -54,7 +56,16 @@ export async function applyConformanceTest(
   env: TestEnv,
   test: string,
   account: string,
-  opts: { namespaceLabels?: boolean } = {},
+  opts: {
+    namespaceLabels?: boolean;
+    /**
+     * The suite's address placeholders (`PLACEHOLDER_USABLE_ADDRS`, …) by the addresses that replace them,
+     * given the test's pool prefix (its pool is `<prefix>.0/28`).
+     */
+    addresses?: (poolPrefix: string) => Record<string, { type?: string; value: string }>;
+    /** CA bundles the suite creates for the test (`namespace/name` of ConfigMaps with a test CA as ca.crt). */
+    caBundles?: string[];
+  } = {},
 ): Promise<AppliedTest> {
   const { key } = await createAccount(env, account);
   const must = async (...[method, url, payload]: [Parameters<typeof rest>[1], string, unknown]) => {
@@ -74,6 +85,8 @@ export async function applyConformanceTest(
   const ns = (o: K8sObject) => o.metadata.namespace ?? 'default';
   const gatewayKeys = new Set<string>();
   const serviceKeys = new Set<string>();
+  // The test's own Gateways, also those no route names (the Gateway tests have none).
+  for (const g of own.filter((o) => o.kind === 'Gateway')) gatewayKeys.add(`${ns(g)}/${g.metadata.name}`);
   for (const r of routes) {
     for (const p of ((r.spec?.['parentRefs'] ?? []) as Ref[]).filter(
       (p) => (p.kind ?? 'Gateway') === 'Gateway',
@@ -90,13 +103,24 @@ export async function applyConformanceTest(
       await must('PUT', '/namespaces', { name: n.metadata.name, labels: n.metadata.labels ?? {} });
   }
   applied += 1;
-  await must('POST', '/address-pools', { name: 'pub', spec: `10.90.${applied}.0/28` });
+  const poolPrefix = `10.90.${applied}`;
+  await must('POST', '/address-pools', { name: 'pub', spec: `${poolPrefix}.0/28` });
+  const placeholders = opts.addresses?.(poolPrefix) ?? {};
   await must('POST', '/templates', {
     name: 'conformance',
     poolName: 'pub',
     dnsNameTemplate: '{gateway}.example.com',
   });
 
+  for (const b of opts.caBundles ?? []) {
+    const [namespace, name] = b.split('/') as [string, string];
+    await must('PUT', '/ca-bundles', {
+      kind: 'ConfigMap',
+      namespace,
+      name,
+      caCertificate: testCertA.certificate,
+    });
+  }
   const certificates = new Set<string>();
   const gateways = new Map<string, string>();
   for (const gk of [...gatewayKeys].sort()) {
@@ -115,7 +139,19 @@ export async function applyConformanceTest(
           ...testCertA,
         });
       }
-    const created = await must('POST', '/gateways', { name, namespace, template: 'conformance', listeners });
+    const requested = gw.spec?.['addresses'] as { type?: string; value?: string }[] | undefined;
+    const addresses = requested?.map((a) => (a.value !== undefined ? (placeholders[a.value] ?? a) : a));
+    const infrastructure = gw.spec?.['infrastructure'];
+    const tls = gw.spec?.['tls'];
+    const created = await must('POST', '/gateways', {
+      name,
+      namespace,
+      template: 'conformance',
+      listeners,
+      ...(addresses !== undefined ? { addresses } : {}),
+      ...(infrastructure !== undefined ? { infrastructure } : {}),
+      ...(tls !== undefined ? { tls } : {}),
+    });
     gateways.set(gk, created['id'] as string);
   }
 
@@ -164,7 +200,7 @@ export async function applyConformanceTest(
     routeIds.set(`${ns(r)}/${r.metadata.name}`, created['id'] as string);
   }
   await reconcile(env);
-  return { key, gateways, routes: routeIds };
+  return { key, gateways, routes: routeIds, poolPrefix };
 }
 
 /** Renders every gateway with pending changes (the reconciler the API process would run). */

@@ -35,6 +35,9 @@ interface GatewayRow {
   listeners: TranslateInput['gateway']['listeners'];
   generation: number;
   envoyFragments: TemplateFragments | null;
+  addresses: unknown[] | null;
+  addressOutcomes: NonNullable<TranslateInput['gateway']['addresses']>;
+  tls: TranslateInput['gateway']['tls'] | null;
 }
 
 interface BackendRefLike {
@@ -72,7 +75,8 @@ export async function loadTranslateInput(
 ): Promise<{ input: TranslateInput; accountName: string } | undefined> {
   const gw = (
     await c.query<GatewayRow>(
-      `SELECT g.id, g."accountId", a.name AS "accountName", g.name, g.namespace, g.address, g.listeners, g.generation, t."envoyFragments"
+      `SELECT g.id, g."accountId", a.name AS "accountName", g.name, g.namespace, g.address, g.listeners, g.generation, t."envoyFragments",
+              g.addresses, g."addressOutcomes", g.tls
        FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId" JOIN "Template" t ON t.id = g."templateId"
        WHERE g.id = $1::uuid`,
       [gatewayId],
@@ -189,6 +193,28 @@ export async function loadTranslateInput(
     certificatePem: r.certificate,
     privateKey: new Secret(SEALED_PREFIX + r.encryptedKey),
   }));
+  // CA bundles that spec.tls.frontend validation names: same-named objects of several clusters are one (the oldest).
+  const frontend = gw.tls?.frontend;
+  const caRefs = [
+    ...(frontend?.default?.validation?.caCertificateRefs ?? []),
+    ...(frontend?.perPort ?? []).flatMap((p) => p.tls.validation?.caCertificateRefs ?? []),
+  ].map((r) => [r.namespace ?? gw.namespace, r.name] as const);
+  const caBundles =
+    caRefs.length === 0
+      ? []
+      : (
+          await c.query<{ kind: 'ConfigMap' | 'Secret'; namespace: string; name: string; ca: string | null }>(
+            `SELECT DISTINCT ON (kind, namespace, name) kind, namespace, name, "caCertificate" AS ca FROM "CaBundle"
+             WHERE "accountId" = $1::uuid AND (namespace, name) IN (SELECT * FROM unnest($2::text[], $3::text[]))
+             ORDER BY kind, namespace, name, "createdAt", id`,
+            [gw.accountId, caRefs.map(([ns]) => ns), caRefs.map(([, n]) => n)],
+          )
+        ).rows.map((r) => ({
+          kind: r.kind,
+          namespace: r.namespace,
+          name: r.name,
+          ...(r.ca !== null ? { caCertificatePem: r.ca } : {}),
+        }));
   const namespaceNames = [...new Set([gw.namespace, ...routes.map((r) => r.namespace), ...nss])].sort();
   const labels = agreedLabels(
     (
@@ -209,12 +235,16 @@ export async function loadTranslateInput(
         address: gw.address ?? '0.0.0.0',
         listeners: gw.listeners,
         generation: gw.generation,
+        // What address management made of spec.addresses (modules/gateway-addresses.ts).
+        ...(gw.addresses !== null ? { addresses: gw.addressOutcomes } : {}),
+        ...(gw.tls !== null ? { tls: gw.tls } : {}),
       },
       routes,
       referenceGrants: grants,
       services,
       certificates,
       namespaces: namespaceNames.map((name) => ({ name, labels: labels.get(name) ?? {} })),
+      ...(caBundles.length > 0 ? { caBundles } : {}),
       ...(gw.envoyFragments && Object.keys(gw.envoyFragments).length ? { fragments: gw.envoyFragments } : {}),
     },
   };

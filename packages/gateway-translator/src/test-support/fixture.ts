@@ -120,6 +120,19 @@ const Fixture = z.strictObject({
     address: z.string().default('203.0.113.10'),
     generation: z.number().int().min(1).default(1),
     listeners: z.array(z.unknown()).min(1),
+    /** spec.addresses (checked by GatewaySpec), each with the outcome the API's IPAM gave it. */
+    addresses: z
+      .array(
+        z.strictObject({
+          type: z.string().optional(),
+          value: z.string().optional(),
+          assigned: z.string().min(1).optional(),
+          problem: z.string().min(1).optional(),
+        }),
+      )
+      .optional(),
+    /** spec.tls (checked by GatewaySpec). */
+    tls: z.unknown().optional(),
   }),
   routes: z.array(Route).default([]),
   referenceGrants: z.array(z.strictObject({ namespace: z.string().min(1), spec: z.unknown() })).default([]),
@@ -147,6 +160,16 @@ const Fixture = z.strictObject({
   namespaces: z
     .array(z.strictObject({ name: z.string().min(1), labels: z.record(z.string(), z.string()).default({}) }))
     .default([]),
+  caBundles: z
+    .array(
+      z.strictObject({
+        kind: z.enum(['ConfigMap', 'Secret']),
+        namespace: z.string().min(1),
+        name: z.string().min(1),
+        caCertificatePem: z.string().min(1).optional(),
+      }),
+    )
+    .optional(),
   fragments: Fragments.optional(),
   requests: z.array(Request).default([]),
 });
@@ -179,8 +202,26 @@ export function parseFixture(doc: unknown): ParsedFixture {
   if (!parsed.success) fail('fixture', parsed.error.issues);
   const f = parsed.data;
 
-  const gatewaySpec = GatewaySpec.safeParse({ gatewayClassName: 'epic', listeners: f.gateway.listeners });
-  if (!gatewaySpec.success) fail('gateway.listeners', gatewaySpec.error.issues);
+  const requested = f.gateway.addresses?.map((a) => ({
+    ...(a.type !== undefined ? { type: a.type } : {}),
+    ...(a.value !== undefined ? { value: a.value } : {}),
+  }));
+  const gatewaySpec = GatewaySpec.safeParse({
+    gatewayClassName: 'epic',
+    listeners: f.gateway.listeners,
+    ...(requested !== undefined ? { addresses: requested } : {}),
+    ...(f.gateway.tls !== undefined ? { tls: f.gateway.tls } : {}),
+  });
+  if (!gatewaySpec.success) fail('gateway', gatewaySpec.error.issues);
+  const addresses = f.gateway.addresses?.map((a, i) => {
+    const spec = gatewaySpec.data.addresses?.[i];
+    return {
+      type: spec?.type ?? 'IPAddress',
+      ...(spec?.value !== undefined ? { value: spec.value } : {}),
+      ...(a.assigned !== undefined ? { assigned: a.assigned } : {}),
+      ...(a.problem !== undefined ? { problem: a.problem } : {}),
+    };
+  });
 
   const routes: RouteInput[] = f.routes.map((r, i) => {
     const spec = structuredClone(r.spec) as Record<string, unknown>;
@@ -236,7 +277,17 @@ export function parseFixture(doc: unknown): ParsedFixture {
   });
 
   const input: TranslateInput = {
-    gateway: { ...f.gateway, listeners: gatewaySpec.data.listeners },
+    gateway: {
+      id: f.gateway.id,
+      accountId: f.gateway.accountId,
+      name: f.gateway.name,
+      namespace: f.gateway.namespace,
+      address: f.gateway.address,
+      generation: f.gateway.generation,
+      listeners: gatewaySpec.data.listeners,
+      ...(addresses !== undefined ? { addresses } : {}),
+      ...(gatewaySpec.data.tls !== undefined ? { tls: gatewaySpec.data.tls } : {}),
+    },
     routes,
     referenceGrants,
     services: f.services,
@@ -244,6 +295,7 @@ export function parseFixture(doc: unknown): ParsedFixture {
     namespaces: f.namespaces,
   };
   if (f.fragments !== undefined) input.fragments = f.fragments as TemplateFragments;
+  if (f.caBundles !== undefined) input.caBundles = f.caBundles;
   const requests = f.requests.map((r) => {
     const request: FixtureRequest['request'] = { host: r.host, path: r.path };
     if (r.method !== undefined) request.method = r.method;

@@ -1,4 +1,12 @@
-import { Condition, ListenerStatus, ParentReference } from '@epic/gateway-api';
+import {
+  Condition,
+  GatewayInfrastructure,
+  GatewayTLS,
+  GatewaySpecAddress,
+  ListenerStatus,
+  LocalObjectReference,
+  ParentReference,
+} from '@epic/gateway-api';
 import { z } from 'zod';
 import { roleSchema } from '../../modules/accounts.js';
 import { servicePortSchema } from '../../modules/cluster-objects.js';
@@ -49,6 +57,10 @@ namedEnum('ConditionStatus', z.enum(['True', 'False', 'Unknown']));
 export const GatewayConditionSchema = shared('Condition', Condition);
 export const ListenerSchema = shared('Listener', listenersSchema.unwrap());
 shared('ListenerStatus', ListenerStatus);
+shared('GatewaySpecAddress', GatewaySpecAddress);
+shared('GatewayInfrastructure', GatewayInfrastructure);
+shared('GatewayTLS', GatewayTLS);
+shared('LocalObjectReference', LocalObjectReference);
 shared('ParentReference', ParentReference);
 shared('ServicePort', servicePortSchema);
 shared('EndpointPort', endpointPortSchema);
@@ -184,7 +196,17 @@ export const GatewayClient = named(
 );
 export const GatewayStatus = named(
   'GatewayStatus',
-  z.strictObject({ listeners: z.array(ListenerStatus).nullable() }),
+  z.strictObject({
+    listeners: z.array(ListenerStatus).nullable(),
+    addresses: z
+      .array(
+        named(
+          'GatewayStatusAddress',
+          z.strictObject({ type: z.enum(['IPAddress', 'Hostname']), value: z.string() }),
+        ),
+      )
+      .describe('the addresses the gateway is bound to: its IP address and DNS name'),
+  }),
 );
 export const Gateway = named(
   'Gateway',
@@ -195,6 +217,12 @@ export const Gateway = named(
     namespace: z.string(),
     sharingKey: z.string().nullable(),
     listeners: z.array(ListenerSchema),
+    addresses: z
+      .array(GatewaySpecAddress)
+      .nullable()
+      .describe('spec.addresses as requested (null: none; the template pool picked the address)'),
+    infrastructure: GatewayInfrastructure.nullable().describe('spec.infrastructure as given'),
+    tls: GatewayTLS.nullable().describe('spec.tls as given (client-certificate validation)'),
     address: z.string().nullable(),
     poolId: id.nullable(),
     dnsName: z.string().nullable(),
@@ -296,6 +324,20 @@ export const NamespaceObject = named(
     clientUid: z.string(),
     name: z.string(),
     labels: z.record(z.string(), z.string()).describe('kubernetes.io/metadata.name is implied, not listed'),
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  }),
+);
+export const CaBundleObject = named(
+  'CaBundleObject',
+  z.strictObject({
+    id,
+    clusterId: id.nullable(),
+    clientUid: z.string(),
+    kind: z.string().describe('ConfigMap or Secret'),
+    namespace: z.string(),
+    name: z.string(),
+    caCertificate: z.string().nullable().describe("PEM certificates of the object's ca.crt key"),
     createdAt: dateTime,
     updatedAt: dateTime,
   }),
