@@ -16,6 +16,7 @@ import {
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testCertA } from '../../../api/src/test-support/tls-fixture.js';
 import { startControlPlane, type ControlPlane } from '../test-support/control-plane.js';
 import { CONTROLLER_NAME, GatewayController } from './controller.js';
 
@@ -180,5 +181,58 @@ describe('Programmed follows the proxies', () => {
     expect(revisions[0].status).toBe('acked');
     // And the route it was programmed with is really in force: an RPC reaches the pod.
     expect((await call(client, 'Echo')).backend).toBe('pod-1');
+  });
+  it("a listener's certificate Secret, created after its Gateway, reaches EPIC and the HTTPS listener resolves it", async () => {
+    await apply({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'shop', namespace: 'default' },
+      spec: {
+        gatewayClassName: 'epic',
+        listeners: [
+          {
+            name: 'https',
+            port: 443,
+            protocol: 'HTTPS',
+            hostname: 'shop-a.example.com',
+            tls: { certificateRefs: [{ name: 'shop-a' }] },
+          },
+        ],
+      },
+    });
+    const https = (gw: any, type: string) =>
+      gw.status?.listeners
+        ?.find((l: { name: string }) => l.name === 'https')
+        ?.conditions?.find((c: { type: string }) => c.type === type);
+    // No Secret yet: EPIC says so on the listener.
+    await eventually(async () => {
+      expect(https(await get('gateway', 'shop'), 'ResolvedRefs')).toMatchObject({
+        status: 'False',
+        reason: 'InvalidCertificateRef',
+      });
+    });
+    await apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'shop-a', namespace: 'default' },
+      type: 'kubernetes.io/tls',
+      stringData: { 'tls.crt': testCertA.certificate, 'tls.key': testCertA.privateKey },
+    });
+    const certs = await eventually(async () => {
+      const certs = (await cp.api('/certificates')).items as Array<{
+        namespace: string;
+        name: string;
+        subject: string;
+      }>;
+      expect(certs.map((c) => `${c.namespace}/${c.name}`)).toEqual(['default/shop-a']);
+      return certs;
+    });
+    expect(certs[0]!.subject).toMatch(/shop-a\.example\.com/);
+    await eventually(async () => {
+      const gw = await get('gateway', 'shop');
+      expect(https(gw, 'ResolvedRefs')).toMatchObject({ status: 'True', reason: 'ResolvedRefs' });
+      expect(https(gw, 'Programmed')).toMatchObject({ status: 'True' });
+    });
+    expect(controller.stats.certificates).toBe(1);
   });
 });
