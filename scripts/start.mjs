@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // `npm start`: generate the Prisma client if needed (npm ci already does), build the web UI if stale, then run the control plane
-// (embedded default unless DATABASE_URL is set) in one child process: node with tsx's loader.
-import { spawnSync, spawn } from 'node:child_process';
+// (embedded default unless DATABASE_URL is set) in one child process (node with tsx's loader) and, beside it,
+// the local workload cluster with the controller attached (scripts/start-children.mjs; LOCAL_CLUSTER=false
+// leaves it out).
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { ensureWebBuild } from './build-web.mjs';
+import { startChildren } from './start-children.mjs';
 
 if (!existsSync('apps/api/src/generated/prisma/client.ts')) {
   const r = spawnSync(process.execPath, ['scripts/prisma.mjs', 'generate'], { stdio: 'inherit' });
@@ -16,8 +19,10 @@ try {
   process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);
 }
-const child = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], { stdio: 'inherit' });
-// Ctrl-C on a terminal reaches the child too; a signal sent to this process alone is passed on. The child
-// shuts down once however many copies it gets.
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+const run = startChildren();
+// Ctrl-C on a terminal reaches the children too; a signal sent to this process alone is passed on. Each
+// child shuts down once however many copies it gets.
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => run.kill(sig));
+const { code } = await run.exited;
+await run.stopped;
+process.exit(code);

@@ -42,6 +42,11 @@ const fields = {
     .max(64 * 1024 * 1024)
     .default(1024 * 1024),
   SEED_DEMO: bool.default(true),
+  /**
+   * Set by `npm start`: at every start a fresh admin key of the demo account for the local workload cluster's
+   * controller is written to this file (mode 0600) once the API listens; the previous one is revoked.
+   */
+  LOCAL_CLUSTER_KEY_FILE: z.string().min(1).optional(),
   XDS: bool.default(true),
   XDS_HOST: z.string().min(1).default('127.0.0.1'),
   XDS_PORT: z.coerce.number().int().min(0).max(65535).default(18000),

@@ -1,7 +1,7 @@
 import { setLogger as setGrpcLogger } from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
 import { format } from 'node:util';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
@@ -18,7 +18,7 @@ import { migrate } from './db/migrate.js';
 import { startStatusFanout } from './http/status-fanout.js';
 import { startXdsPlane } from './xds/publisher.js';
 import { createReconciler } from './reconciler/reconciler.js';
-import { seedSystem } from './seed.js';
+import { issueLocalClusterKey, seedSystem } from './seed.js';
 import { sealPlainTunnelKeys } from './modules/tunnel-keys.js';
 
 /** EPIC_SECRET_KEY, or a key generated once and kept in the data directory (mode 0600). */
@@ -108,6 +108,8 @@ async function main(): Promise<void> {
       await close().catch((err: unknown) => log.warn({ err }, `stopping ${name} failed`));
   };
 
+  // A key file left by an earlier start names a key that is about to be revoked: gone until the new one is.
+  if (config.LOCAL_CLUSTER_KEY_FILE) rmSync(config.LOCAL_CLUSTER_KEY_FILE, { force: true });
   try {
     const secretKey = await step(
       `cannot create the data directory ${config.EPIC_DATA_DIR} (EPIC_DATA_DIR)`,
@@ -189,6 +191,17 @@ async function main(): Promise<void> {
     const address = await step(`the API cannot listen on ${config.HOST}:${config.PORT} (HOST, PORT)`, () =>
       app.listen({ host: config.HOST, port: config.PORT }),
     );
+
+    const keyFile = config.LOCAL_CLUSTER_KEY_FILE;
+    if (keyFile) {
+      const key = await issueLocalClusterKey(db);
+      if (key)
+        await step(`cannot write the local cluster's key to ${keyFile} (LOCAL_CLUSTER_KEY_FILE)`, () => {
+          mkdirSync(path.dirname(keyFile), { recursive: true });
+          writeFileSync(`${keyFile}.tmp`, key, { mode: 0o600 });
+          renameSync(`${keyFile}.tmp`, keyFile);
+        });
+    }
 
     if (seeded.adminKey || seeded.demoKey) {
       const lines = [

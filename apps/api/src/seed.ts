@@ -78,3 +78,31 @@ export async function seedSystem(
     return out;
   });
 }
+
+const LOCAL_CLUSTER_KEY = 'local workload cluster controller';
+
+/**
+ * A fresh admin key of the demo account for the controller of `npm start`'s local workload cluster; the keys
+ * it had before are revoked (one live key, whichever start made it). Undefined without a demo account.
+ */
+export async function issueLocalClusterKey(db: Db): Promise<string | undefined> {
+  return db.$transaction(async (tx) => {
+    const demo = await tx.account.findUnique({ where: { name: 'demo' } });
+    if (!demo) return undefined;
+    await tx.apiKey.updateMany({
+      where: { accountId: demo.id, name: LOCAL_CLUSTER_KEY, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    const key = generateApiKey();
+    await tx.apiKey.create({
+      data: {
+        accountId: demo.id,
+        name: LOCAL_CLUSTER_KEY,
+        role: 'admin',
+        prefix: key.prefix,
+        hash: key.hash,
+      },
+    });
+    return key.secret;
+  });
+}

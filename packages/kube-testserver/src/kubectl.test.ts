@@ -89,6 +89,44 @@ describe('kubectl against the test server', () => {
     expect(table.stdout).toMatch(/\nfoo-route\s+\["foo\.example\.com"\]\s+\d+s\n/);
   });
 
+  it('prints CRD columns with [*] and [?(@.type=="…")] JSONPath, first result only (as the table convertor)', async () => {
+    const gw = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'columns', namespace: 'default' },
+      spec: { gatewayClassName: 'cls', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+    };
+    expect((await kubectl.run(['apply', '-f', '-'], JSON.stringify(gw))).stderr).toBe('');
+    const status = {
+      addresses: [
+        { type: 'IPAddress', value: '192.0.2.7' },
+        { type: 'Hostname', value: 'columns.example.com' },
+      ],
+      conditions: ['Accepted', 'Programmed'].map((type, i) => ({
+        type,
+        status: i === 0 ? 'True' : 'False',
+        reason: i === 0 ? 'Accepted' : 'Invalid',
+        message: '',
+        observedGeneration: 1,
+        lastTransitionTime: '2026-01-01T00:00:00Z',
+      })),
+    };
+    const p = await kubectl.run([
+      'patch',
+      'gateway',
+      'columns',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status }),
+    ]);
+    expect(p.stderr).toBe('');
+    const table = await kubectl.run(['get', 'gateway', 'columns', '-n', 'default']);
+    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+CLASS\s+ADDRESS\s+PROGRAMMED\s+AGE$/);
+    expect(table.stdout).toMatch(/\ncolumns\s+cls\s+192\.0\.2\.7\s+False\s+\d+s\n/);
+    expect((await kubectl.run(['delete', 'gateway', 'columns', '-n', 'default'])).code).toBe(0);
+  });
+
   it('describes a custom resource', async () => {
     const r = await kubectl.run(['describe', 'gateway', 'my-gateway', '-n', 'default']);
     expect(r.code).toBe(0);

@@ -19,9 +19,67 @@ export function humanDuration(ms: number): string {
   return d < 365 * 2 ? `${d}d` : `${Math.floor(d / 365)}y`;
 }
 
+type Step =
+  | { field: string }
+  | { index: number }
+  | { all: true }
+  | { filter: string[]; op: '==' | '!='; value: string };
+
+/**
+ * The JSONPath subset CRD printer columns use (k8s.io/client-go/util/jsonpath): `.a.b`, `['a.b']`, `[n]`,
+ * `[*]` and `[?(@.x.y=="v")]` / `!=`; undefined for anything else (an empty cell, as a missing key is).
+ */
+function parseJsonPath(jsonPath: string): Step[] | undefined {
+  let rest = jsonPath.trim().replace(/^\{/, '').replace(/\}$/, '');
+  const steps: Step[] = [];
+  while (rest) {
+    let m: RegExpExecArray | null;
+    if ((m = /^\.([A-Za-z0-9_-]+)/.exec(rest))) steps.push({ field: m[1]! });
+    else if ((m = /^\['([^']*)'\]/.exec(rest))) steps.push({ field: m[1]! });
+    else if ((m = /^\[(\d+)\]/.exec(rest))) steps.push({ index: Number(m[1]) });
+    else if ((m = /^\[\*\]/.exec(rest))) steps.push({ all: true });
+    else if ((m = /^\[\?\(@((?:\.[A-Za-z0-9_-]+)+)\s*(==|!=)\s*(?:"([^"]*)"|'([^']*)')\)\]/.exec(rest)))
+      steps.push({
+        filter: m[1]!.slice(1).split('.'),
+        op: m[2] as '==' | '!=',
+        value: m[3] ?? m[4] ?? '',
+      });
+    else return undefined;
+    rest = rest.slice(m[0].length);
+  }
+  return steps;
+}
+
+function findResults(obj: Json, steps: Step[]): Json[] {
+  let current: Json[] = [obj];
+  for (const step of steps) {
+    const next: Json[] = [];
+    for (const v of current) {
+      if ('field' in step) {
+        if (isObject(v) && v[step.field] !== undefined) next.push(v[step.field]!);
+      } else if ('index' in step) {
+        if (Array.isArray(v) && step.index < v.length) next.push(v[step.index]!);
+      } else if ('all' in step) {
+        if (Array.isArray(v)) next.push(...v);
+        else if (isObject(v)) next.push(...Object.values(v));
+      } else if (Array.isArray(v)) {
+        for (const item of v) {
+          const got = isObject(item) ? getPath(item, step.filter.join('.')) : undefined;
+          if (got === undefined) continue;
+          const text = typeof got === 'string' ? got : JSON.stringify(got);
+          if ((text === step.value) === (step.op === '==')) next.push(item);
+        }
+      }
+    }
+    current = next;
+  }
+  return current;
+}
+
+/** The first result only, as the apiextensions table convertor prints a column ("only one result"). */
 function cell(obj: JsonObject, jsonPath: string): Json {
-  const path = jsonPath.replace(/^\{?\.?/, '').replace(/\}$/, '');
-  const v = getPath(obj, path);
+  const steps = parseJsonPath(jsonPath);
+  const v = steps ? findResults(obj, steps)[0] : undefined;
   if (v === undefined) return null;
   return isObject(v) || Array.isArray(v) ? JSON.stringify(v) : v;
 }

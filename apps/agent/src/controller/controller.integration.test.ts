@@ -514,6 +514,93 @@ describe('the controller against a real EPIC API', () => {
     await eventually(async () => expect((await epic('/gateways')).items).toEqual([]));
   });
 
+  it('a TCPRoute and a TLSRoute with several parentRefs (sectionName, port) reach EPIC and get our status entries', async () => {
+    await apply({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'l4', namespace: 'default' },
+      spec: {
+        gatewayClassName: 'epic',
+        listeners: [
+          { name: 'db', port: 5432, protocol: 'TCP' },
+          { name: 'cache', port: 6379, protocol: 'TCP' },
+          {
+            name: 'tls',
+            port: 443,
+            protocol: 'TLS',
+            hostname: 'x.example.com',
+            tls: { mode: 'Passthrough' },
+          },
+        ],
+      },
+    });
+    await apply({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'TCPRoute',
+      metadata: { name: 'db', namespace: 'default' },
+      spec: {
+        parentRefs: [
+          { name: 'l4', sectionName: 'db' },
+          { name: 'l4', sectionName: 'cache', port: 6379 },
+        ],
+        rules: [{ backendRefs: [{ name: 'pg', port: 5432 }] }],
+      },
+    });
+    await apply({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'TLSRoute',
+      metadata: { name: 'pass', namespace: 'default' },
+      spec: {
+        parentRefs: [{ name: 'l4', sectionName: 'tls' }],
+        hostnames: ['x.example.com'],
+        rules: [{ backendRefs: [{ name: 'tls-app', port: 8443 }] }],
+      },
+    });
+    await eventually(async () => {
+      const routes = (await epic('/routes?limit=100')).items as Array<{ name: string; kind: string }>;
+      expect(
+        routes
+          .filter((r) => r.name === 'db' || r.name === 'pass')
+          .map((r) => r.kind)
+          .sort(),
+      ).toEqual(['TCPRoute', 'TLSRoute']);
+    });
+    const db = await eventually(async () => {
+      const db = await get('tcproute', 'db');
+      expect(db.status?.parents).toHaveLength(2);
+      return db;
+    });
+    expect(db.metadata.finalizers).toContain(FINALIZER);
+    expect(db.status.parents.map((p: any) => p.parentRef.sectionName).sort()).toEqual(['cache', 'db']);
+    expect(db.status.parents.find((p: any) => p.parentRef.sectionName === 'cache').parentRef.port).toBe(6379);
+    for (const p of db.status.parents) {
+      expect(p.controllerName).toBe(CONTROLLER_NAME);
+      expect(p.conditions.find((c: any) => c.type === 'Accepted')).toMatchObject({
+        status: 'True',
+        reason: 'Accepted',
+        observedGeneration: 1,
+      });
+    }
+    const pass = await eventually(async () => {
+      const pass = await get('tlsroute', 'pass');
+      expect(pass.status?.parents?.[0]?.controllerName).toBe(CONTROLLER_NAME);
+      return pass;
+    });
+    expect(pass.status.parents[0].parentRef.sectionName).toBe('tls');
+    expect(pass.status.parents[0].conditions.find((c: any) => c.type === 'Accepted')).toMatchObject({
+      status: 'True',
+      observedGeneration: 1,
+    });
+    expect(pass.metadata.finalizers).toContain(FINALIZER);
+    for (const [kind, name] of [
+      ['tcproute', 'db'],
+      ['tlsroute', 'pass'],
+      ['gateway', 'l4'],
+    ] as const)
+      expect((await kubectl.run(['delete', kind, name, '--wait=false'])).code).toBe(0);
+    await eventually(async () => expect((await epic('/gateways')).items).toEqual([]));
+  });
+
   it('k8s/controller applies with kubectl apply -k, and its ClusterRole grants exactly what the controller used', async () => {
     // The test API server serves no rbac.authorization.k8s.io: schemaless stand-ins let kubectl apply -k run.
     for (const [kind, plural] of <const>[

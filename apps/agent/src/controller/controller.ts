@@ -1,5 +1,12 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { COLLECTIONS, computeDesired, emptySet, type DesiredSet, type SyncCollection } from './desired.js';
+import {
+  COLLECTIONS,
+  computeDesired,
+  emptySet,
+  type CertificateItem,
+  type DesiredSet,
+  type SyncCollection,
+} from './desired.js';
 import {
   EpicApiError,
   EpicClient,
@@ -65,6 +72,8 @@ interface Target {
   identity: string;
   client: EpicClient;
   clusterId: string;
+  /** `namespace/name` → hash of the listener certificates EPIC holds from us. */
+  certificates?: Map<string, string>;
   /** uid → hash of what EPIC holds from us; undefined until the first (full) sync of this process. */
   lastSent?: Record<SyncCollection, Map<string, string>>;
   state?: EpicClusterState;
@@ -100,7 +109,7 @@ export class GatewayController {
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
   /** Counters a test or /metrics reads. */
-  readonly stats = { batches: 0, syncCalls: 0, skippedEvents: 0, apiErrors: 0 };
+  readonly stats = { batches: 0, syncCalls: 0, skippedEvents: 0, apiErrors: 0, certificates: 0 };
 
   constructor(private readonly opts: ControllerOptions) {
     this.controllerName = opts.controllerName ?? CONTROLLER_NAME;
@@ -195,13 +204,42 @@ export class GatewayController {
     this.classTargets = await this.resolveClasses();
     const desired = computeDesired(this.informers, this.classTargets);
     this.referencedServices = desired.referencedServices;
+    for (const k of desired.referencedSecrets) this.referencedSecrets.add(k);
     await this.addFinalizers(desired.owned);
     for (const [key, t] of this.targets) {
       if (![...this.classTargets.values()].some((c) => c.target === key)) continue;
+      await this.putCertificates(t, desired.certificates.get(key));
       await this.syncTarget(t, desired.targets.get(key) ?? emptySet());
     }
     await this.releaseFinalizers(desired.owned);
     this.writeStatuses();
+  }
+
+  /**
+   * Listener certificates before the Gateways that use them: each Secret once per content. One EPIC refuses
+   * (not a certificate, a key that does not match) is logged and not sent again until it changes; the listener
+   * then says what is wrong in its status. Certificates are the account's in EPIC (by namespace/name, shared by
+   * its clusters), so a Secret deleted here is not deleted there.
+   */
+  private async putCertificates(
+    t: Target,
+    certs: Map<string, { item: CertificateItem; hash: string }> | undefined,
+  ): Promise<void> {
+    const sent = (t.certificates ??= new Map());
+    for (const [k, { item, hash }] of certs ?? []) {
+      if (sent.get(k) === hash) continue;
+      try {
+        await t.client.putCertificate(item);
+      } catch (e) {
+        if (!(e instanceof EpicApiError)) throw e;
+        this.opts.log.warn(
+          { cluster: t.clusterId, secret: k, err: e.message },
+          'EPIC refused a listener certificate',
+        );
+      }
+      this.stats.certificates++;
+      sent.set(k, hash);
+    }
   }
 
   private async syncTarget(t: Target, set: DesiredSet): Promise<void> {
@@ -379,6 +417,7 @@ export class GatewayController {
       clusterId: verdict.clusterId!,
       ...(same && prior.lastSent ? { lastSent: prior.lastSent } : {}),
       ...(same && prior.state ? { state: prior.state } : {}),
+      ...(same && prior.certificates ? { certificates: prior.certificates } : {}),
     });
   }
 

@@ -106,4 +106,60 @@ describe('event predicates', () => {
     expect(skipReason('Service', undefined, fingerprint('Service', svc), false)).toMatch(/no route/);
     expect(skipReason('Service', undefined, fingerprint('Service', svc), true)).toBeUndefined();
   });
+  it('sends TCPRoutes and TLSRoutes with every parentRef (sectionName, port), across the Gateways they name', () => {
+    const a = obj('a', { spec: { gatewayClassName: 'epic', listeners } });
+    const b = obj('b', { spec: { gatewayClassName: 'epic', listeners } }, 'edge');
+    const parentRefs = [
+      { name: 'a', sectionName: 'tcp', port: 5432 },
+      { name: 'b', namespace: 'edge' },
+    ];
+    const tcp = obj('db', { spec: { parentRefs, rules: [{ backendRefs: [{ name: 'pg', port: 5432 }] }] } });
+    const tls = obj('tls', {
+      spec: { parentRefs: [{ name: 'b', namespace: 'edge' }], hostnames: ['x.example.com'], rules: [] },
+    });
+    const pg = obj('pg', { spec: { ports: [{ port: 5432 }] } });
+    const d = computeDesired(
+      caches({ Gateway: [a, b], TCPRoute: [tcp], TLSRoute: [tls], Service: [pg] }),
+      classes,
+    );
+    const routes = d.targets.get('cfg')!.routes;
+    expect(routes.get(tcp.metadata.uid)!.item).toMatchObject({ kind: 'TCPRoute', spec: { parentRefs } });
+    expect(routes.get(tls.metadata.uid)!.item).toMatchObject({ kind: 'TLSRoute' });
+    expect(d.owned.get(tcp.metadata.uid)?.kind).toBe('TCPRoute');
+    expect([...d.referencedServices]).toEqual(['default/pg']);
+  });
+  it("carries the listeners' certificate Secrets (decoded), and names every referenced Secret, present or not", () => {
+    const g = obj('tls', {
+      spec: {
+        gatewayClassName: 'epic',
+        listeners: [
+          {
+            name: 'https',
+            port: 443,
+            protocol: 'HTTPS',
+            tls: {
+              certificateRefs: [{ name: 'cert-a' }, { name: 'missing' }, { kind: 'ConfigMap', name: 'no' }],
+            },
+          },
+        ],
+      },
+    });
+    const secret = obj('cert-a', {
+      type: 'kubernetes.io/tls',
+      data: {
+        'tls.crt': Buffer.from('CRT').toString('base64'),
+        'tls.key': Buffer.from('KEY').toString('base64'),
+      },
+    });
+    const d = computeDesired(caches({ Gateway: [g], Secret: [secret] }), classes);
+    expect([...d.referencedSecrets].sort()).toEqual(['default/cert-a', 'default/missing']);
+    const certs = d.certificates.get('cfg')!;
+    expect([...certs.keys()]).toEqual(['default/cert-a']);
+    expect(certs.get('default/cert-a')!.item).toEqual({
+      namespace: 'default',
+      name: 'cert-a',
+      certificate: 'CRT',
+      privateKey: 'KEY',
+    });
+  });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   GATEWAY_GROUP,
   ROUTE_KINDS,
@@ -31,6 +32,43 @@ export interface Desired {
   owned: Map<string, { kind: KindName; obj: KubeObject }>;
   /** Service and Secret keys (`namespace/name`) that something of ours references. */
   referencedServices: Set<string>;
+  /** Per target: the listener certificates (kubernetes.io/tls Secrets) its Gateways reference, by `namespace/name`. */
+  certificates: Map<string, Map<string, { item: CertificateItem; hash: string }>>;
+  /** Every Secret key a listener of ours references (present or not: its creation must not be skipped). */
+  referencedSecrets: Set<string>;
+}
+
+/** A listener certificate as PUT /certificates takes it. */
+export interface CertificateItem {
+  namespace: string;
+  name: string;
+  certificate: string;
+  privateKey: string;
+}
+
+interface ListenerTls {
+  tls?: { certificateRefs?: Array<{ group?: string; kind?: string; name: string; namespace?: string }> };
+}
+/** The Secrets a Gateway's listeners terminate TLS with (`namespace/name`). */
+export function certificateKeys(g: KubeObject): string[] {
+  const listeners = (g.spec?.listeners as ListenerTls[] | undefined) ?? [];
+  return listeners.flatMap((l) =>
+    (l.tls?.certificateRefs ?? [])
+      .filter((r) => (r.group ?? '') === '' && (r.kind ?? 'Secret') === 'Secret')
+      .map((r) => key(r.namespace ?? g.metadata.namespace, r.name)),
+  );
+}
+
+function certificateItem(s: KubeObject): CertificateItem | undefined {
+  const crt = s.data?.['tls.crt'];
+  const k = s.data?.['tls.key'];
+  if (!crt || !k) return undefined;
+  return {
+    namespace: s.metadata.namespace ?? 'default',
+    name: s.metadata.name,
+    certificate: Buffer.from(crt, 'base64').toString('utf8'),
+    privateKey: Buffer.from(k, 'base64').toString('utf8'),
+  };
 }
 
 export const emptySet = (): DesiredSet => ({
@@ -177,12 +215,23 @@ export function computeDesired(
   for (const { target } of classTargets.values()) setOf(target);
 
   const gatewayTarget = new Map<string, string>();
+  const certificates = new Map<string, Map<string, { item: CertificateItem; hash: string }>>();
+  const referencedSecrets = new Set<string>();
   for (const g of caches.list('Gateway')) {
     const cls = classTargets.get(g.spec?.gatewayClassName as string);
     if (!cls || g.metadata.deletionTimestamp) continue;
     gatewayTarget.set(key(g.metadata.namespace, g.metadata.name), cls.target);
     put(setOf(cls.target), 'gateways', g.metadata.uid, gatewayItem(g, cls.template));
     owned.set(g.metadata.uid, { kind: 'Gateway', obj: g });
+    let certs = certificates.get(cls.target);
+    if (!certs) certificates.set(cls.target, (certs = new Map()));
+    for (const k of certificateKeys(g)) {
+      referencedSecrets.add(k);
+      const [ns, name] = k.split('/') as [string, string];
+      const secret = caches.get('Secret', ns, name);
+      const item = secret && certificateItem(secret);
+      if (item) certs.set(k, { item, hash: createHash('sha256').update(JSON.stringify(item)).digest('hex') });
+    }
   }
 
   const servicesPerTarget = new Map<string, Set<string>>();
@@ -229,5 +278,5 @@ export function computeDesired(
       }
     }
   }
-  return { targets, owned, referencedServices };
+  return { targets, owned, referencedServices, certificates, referencedSecrets };
 }

@@ -97,7 +97,7 @@ export class EpicClient {
     this.base = new URL(opts.apiUrl.endsWith('/') ? opts.apiUrl : `${opts.apiUrl}/`);
   }
 
-  private call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  private call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
     const url = new URL(`api/v1${path}`, this.base);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -167,6 +167,10 @@ export class EpicClient {
   }
   sync(clusterId: string, body: SyncRequest) {
     return this.call<SyncResult>('POST', `/clusters/${encodeURIComponent(clusterId)}/sync`, body);
+  }
+  /** A listener certificate: created or replaced by namespace/name (the key is stored encrypted). */
+  putCertificate(body: { namespace: string; name: string; certificate: string; privateKey: string }) {
+    return this.call<{ id: string }>('PUT', '/certificates', body);
   }
   status(clusterId: string) {
     return this.call<EpicClusterState>('GET', `/clusters/${encodeURIComponent(clusterId)}/status`);

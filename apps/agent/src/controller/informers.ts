@@ -5,8 +5,8 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
 } from '@kubernetes/client-node';
-import type { KubeClient } from './kube-client.js';
-import { KINDS, resourcePath, type KindName, type KubeObject } from './resources.js';
+import { isNotFound, type KubeClient } from './kube-client.js';
+import { KINDS, OPTIONAL_KINDS, resourcePath, type KindName, type KubeObject } from './resources.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 export interface InformerLog {
@@ -53,7 +53,12 @@ export class Informers {
       synced.push(new Promise<void>((r) => (markSynced = r)));
       const list = async () => {
         this.lists++;
-        const l = (await this.kube.get(path)) as KubernetesListObject<KubernetesObject>;
+        const l = (await this.kube.get(path).catch((e: unknown) => {
+          // A CRD not installed: synced as empty; the watch that follows fails and the kind is listed again.
+          if (OPTIONAL_KINDS.has(name) && isNotFound(e))
+            return { apiVersion: 'v1', kind: 'List', metadata: {}, items: [] };
+          throw e;
+        })) as KubernetesListObject<KubernetesObject>;
         this.failures.set(name, 0);
         // ListWatch fills its cache right after this promise resolves, in the same task.
         setImmediate(markSynced);

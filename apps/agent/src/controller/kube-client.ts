@@ -18,10 +18,12 @@ export class KubeError extends Error {
 export const isConflict = (e: unknown) => e instanceof KubeError && e.status === 409;
 export const isNotFound = (e: unknown) => e instanceof KubeError && e.status === 404;
 
-export type PatchType = 'merge' | 'json';
+export type PatchType = 'merge' | 'json' | 'apply';
 const CONTENT: Record<PatchType, string> = {
   merge: 'application/merge-patch+json',
   json: 'application/json-patch+json',
+  // Server-side apply (JSON is YAML); the path carries fieldManager. Only the local cluster's set-up uses it.
+  apply: 'application/apply-patch+yaml',
 };
 
 /**

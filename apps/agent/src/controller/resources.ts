@@ -41,6 +41,8 @@ export const KINDS = {
   Gateway: gw('Gateway', 'gateways'),
   HTTPRoute: gw('HTTPRoute', 'httproutes'),
   GRPCRoute: gw('GRPCRoute', 'grpcroutes'),
+  TCPRoute: gw('TCPRoute', 'tcproutes'),
+  TLSRoute: gw('TLSRoute', 'tlsroutes'),
   ReferenceGrant: gw('ReferenceGrant', 'referencegrants'),
   GatewayClassConfig: {
     kind: 'GatewayClassConfig',
@@ -62,7 +64,22 @@ export const KINDS = {
 } as const satisfies Record<string, ResourceKind>;
 export type KindName = keyof typeof KINDS;
 
-export const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute'] as const satisfies readonly KindName[];
+/**
+ * The route kinds EPIC takes (its API's route kinds). UDPRoute is not among them yet: EPIC's gateways carry no
+ * UDP listeners, so its UDPRoutes are left alone (no finalizer, no status) rather than refused one by one.
+ */
+export const ROUTE_KINDS = [
+  'HTTPRoute',
+  'GRPCRoute',
+  'TCPRoute',
+  'TLSRoute',
+] as const satisfies readonly KindName[];
+
+/**
+ * Kinds a cluster may not serve (their CRDs are optional: TCPRoute and TLSRoute came to the standard channel
+ * late): a 404 on the list is an empty cache, and the informer asks again with its backoff.
+ */
+export const OPTIONAL_KINDS: ReadonlySet<KindName> = new Set<KindName>(['TCPRoute', 'TLSRoute']);
 export type RouteKindName = (typeof ROUTE_KINDS)[number];
 
 /** The API path of a kind's collection (all namespaces) or of one object. */
