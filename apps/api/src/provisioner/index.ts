@@ -4,6 +4,7 @@ import type { Db } from '../db/client.js';
 import type { Provisioner, ProvisionerCredentials } from './fleet.js';
 import { KubeClient } from './kube-client.js';
 import { createKubeProvisioner } from './kube-provisioner.js';
+import { createLocalProvisioner } from './local-provisioner.js';
 
 export type { FleetStatus, Provisioner } from './fleet.js';
 
@@ -23,7 +24,11 @@ export function requeueOn(db: Db): (gatewayIds: string[]) => Promise<void> {
 export async function createProvisioner(
   config: Pick<
     Config,
-    'PROVISIONER' | 'EPIC_CLUSTER_KUBECONFIG' | 'EPIC_CLUSTER_IN_CLUSTER' | 'PROVISIONER_POLL_SECONDS'
+    | 'PROVISIONER'
+    | 'EPIC_CLUSTER_KUBECONFIG'
+    | 'EPIC_CLUSTER_IN_CLUSTER'
+    | 'PROVISIONER_POLL_SECONDS'
+    | 'ENVOY_BINARY'
   >,
   deps: ProvisionerCredentials & { db: Db; log: Logger },
 ): Promise<Provisioner | undefined> {
@@ -40,5 +45,7 @@ export async function createProvisioner(
       pollSeconds: config.PROVISIONER_POLL_SECONDS,
     });
   }
+  if (config.PROVISIONER === 'local')
+    return createLocalProvisioner({ ...deps, envoyBinary: config.ENVOY_BINARY, requeue: requeueOn(deps.db) });
   return undefined;
 }
