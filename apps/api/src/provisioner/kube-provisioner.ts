@@ -42,7 +42,7 @@ const FLEET_KINDS = [ROOT_KIND, ...OWNED_KINDS];
 const isPodMonitor = (kind: string) => kind === 'PodMonitor';
 
 /**
- * The Envoy fleets of gateways as objects in the EPIC cluster (docs/adr/0500-fleet-provisioning.md): server-side
+ * The Envoy fleets of gateways as objects in the EPIC cluster (docs/adr/0501-fleet-provisioning.md): server-side
  * apply of what the infrastructure translator says, pruning by owner labels, readiness read back into
  * ProxyInstance rows, and removal on gateway delete (the root's ownerReferences for the garbage collector, plus
  * explicit deletes of everything with the gateway's labels and of the account namespace once it is empty).
