@@ -16,7 +16,11 @@ try {
   process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);
 }
-const child = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], { stdio: 'inherit' });
+// The embedded default runs each gateway's Envoy on this machine (when an `envoy` binary is on PATH; otherwise
+// each gateway's status says what is missing). PROVISIONER in the environment wins.
+const env = { ...process.env };
+if (!env.DATABASE_URL && !env.PROVISIONER) env.PROVISIONER = 'local';
+const child = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], { stdio: 'inherit', env });
 // Ctrl-C on a terminal reaches the child too; a signal sent to this process alone is passed on. The child
 // shuts down once however many copies it gets.
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));

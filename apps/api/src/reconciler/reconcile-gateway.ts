@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Condition as TranslatorCondition, RouteStatus } from '@epic/gateway-translator';
 import type { EnvoyResources } from '@epic/gateway-translator';
 import { loadTranslateInput, render, sha256 } from '../xds/render.js';
+import type { FleetStatus } from '../provisioner/fleet.js';
 import { mergeConditions, type DraftCondition, type StoredCondition } from './conditions.js';
 
 export type TypeVersions = Record<string, { version: string; hash: string }>;
@@ -50,6 +51,7 @@ function programmed(
   generation: number,
   latest: RevisionRow | undefined,
   serving: RevisionRow | undefined,
+  fleet?: FleetStatus,
 ): DraftCondition {
   const base = { type: 'Programmed', observedGeneration: generation };
   if (latest?.status === 'tainted') {
@@ -71,6 +73,15 @@ function programmed(
       status: 'Unknown',
       reason: 'Pending',
       message: `revision ${serving.version} is waiting for its proxies to acknowledge it`,
+    };
+  }
+  // With a provisioner, proxies that acknowledged the revision must also be ready (serving traffic).
+  if (fleet && fleet.ready === 0 && (!draft || draft.status === 'True')) {
+    return {
+      ...base,
+      status: 'False',
+      reason: 'Pending',
+      message: `revision ${serving.version} is acknowledged, but no proxy is ready: ${fleet.message}`,
     };
   }
   return (
@@ -96,7 +107,12 @@ const asDraft = (c: TranslatorCondition): DraftCondition => ({
  * inputs changed), and writes the gateway's and its routes' status. Runs inside the caller's transaction.
  * Returns whether the gateway's status changed.
  */
-export async function reconcileGateway(c: pg.ClientBase, gatewayId: string, now: Date): Promise<boolean> {
+export async function reconcileGateway(
+  c: pg.ClientBase,
+  gatewayId: string,
+  now: Date,
+  fleet?: FleetStatus,
+): Promise<boolean> {
   const loaded = await loadTranslateInput(c, gatewayId);
   if (!loaded) return false;
   const { input } = loaded;
@@ -171,6 +187,7 @@ export async function reconcileGateway(c: pg.ClientBase, gatewayId: string, now:
       input.gateway.generation,
       newest,
       serving,
+      fleet,
     ),
   );
   const conditions = mergeConditions(gw.conditions, drafts, ts);

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { withPgTx, type Db } from '../db/client.js';
 import { createPgListener, listenerSettings, type PgListener } from '../db/listener.js';
 import type { Metrics } from '../metrics.js';
+import type { Provisioner } from '../provisioner/fleet.js';
 import { reconcileGateway } from './reconcile-gateway.js';
 
 /**
@@ -18,6 +19,8 @@ export interface ReconcilerOptions {
   resyncSeconds: number;
   /** Called after a gateway's status changed (after commit), on the replica that reconciled it. */
   onStatusChanged?: (gatewayId: string) => void;
+  /** Runs each gateway's proxies (apps/api/src/provisioner); its fleet status feeds the Programmed condition. */
+  provisioner?: Pick<Provisioner, 'provision'>;
 }
 
 export interface Reconciler {
@@ -63,7 +66,9 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       const started = process.hrtime.bigint();
       await c.query('SAVEPOINT reconcile');
       try {
-        const changed = await reconcileGateway(c, row.gatewayId, new Date());
+        const now = new Date();
+        const fleet = await opts.provisioner?.provision(c, row.gatewayId, now);
+        const changed = await reconcileGateway(c, row.gatewayId, now, fleet);
         // Rows queued after the claim (id > upto) stay for the next round.
         await c.query('DELETE FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid AND id <= $2::bigint', [
           row.gatewayId,
