@@ -85,24 +85,26 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): Provisioner
     if (roots.length === 0) await client.delete(`/api/v1/namespaces/${encodeURIComponent(ns)}`);
   }
 
+  /** Applies the owned objects concurrently (none depends on another; all depend only on the root). */
   async function applyAll(objects: KubeObject[]): Promise<string[]> {
-    const notes: string[] = [];
-    for (const o of objects) {
-      try {
-        await client.apply(o);
-      } catch (e) {
-        if (isPodMonitor(o.kind) && e instanceof KubeError && e.status === 404) {
-          // Prometheus Operator is not installed in the EPIC cluster: scraping annotations still apply.
-          if (podMonitorsServed)
-            log.info('the EPIC cluster serves no PodMonitor (Prometheus Operator not installed)');
-          podMonitorsServed = false;
-          notes.push('no PodMonitor (the EPIC cluster has no Prometheus Operator)');
-          continue;
+    const notes = await Promise.all(
+      objects.map(async (o) => {
+        try {
+          await client.apply(o);
+          return undefined;
+        } catch (e) {
+          if (isPodMonitor(o.kind) && e instanceof KubeError && e.status === 404) {
+            // Prometheus Operator is not installed in the EPIC cluster: scraping annotations still apply.
+            if (podMonitorsServed)
+              log.info('the EPIC cluster serves no PodMonitor (Prometheus Operator not installed)');
+            podMonitorsServed = false;
+            return 'no PodMonitor (the EPIC cluster has no Prometheus Operator)';
+          }
+          throw e;
         }
-        throw e;
-      }
-    }
-    return notes;
+      }),
+    );
+    return notes.filter((n) => n !== undefined) as string[];
   }
 
   async function provision(c: pg.ClientBase, gatewayId: string, now: Date): Promise<FleetStatus | undefined> {
@@ -135,12 +137,15 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): Provisioner
     const desired = new Set(
       [objects.root, ...objects.owned].map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`),
     );
-    for (const kind of FLEET_KINDS) {
-      for (const o of await listAll(kind, ownerSelector(gatewayId))) {
-        if (!desired.has(`${kind.kind}/${o.metadata.namespace}/${o.metadata.name}`))
-          await client.delete(objectPath({ ...o, apiVersion: kind.apiVersion, kind: kind.kind }));
-      }
-    }
+    const listed = await Promise.all(
+      FLEET_KINDS.map(async (kind) => ({ kind, items: await listAll(kind, ownerSelector(gatewayId)) })),
+    );
+    const stale = listed.flatMap(({ kind, items }) =>
+      items
+        .filter((o) => !desired.has(`${kind.kind}/${o.metadata.namespace}/${o.metadata.name}`))
+        .map((o) => objectPath({ ...o, apiVersion: kind.apiVersion, kind: kind.kind })),
+    );
+    await Promise.all(stale.map((path) => client.delete(path)));
 
     // Read back: the pods of the fleet and their readiness.
     const pods = await client.list<PodLike>(
