@@ -127,24 +127,82 @@ export async function loadInfraInput(
   };
 }
 
-/** Replaces the gateway's ProxyInstance rows' readiness with what was observed; rows of vanished pods go. */
+/** A pod of a gateway's fleet as the provisioner sees it in the EPIC cluster (or on this machine). */
+export interface ObservedPod {
+  podName: string;
+  /** The pod's host address (the EPIC node it runs on). */
+  nodeAddress: string | null;
+  /** The pod's Ready condition (the kubelet probing Envoy's /ready), or the local provisioner's own probe. */
+  ready: boolean;
+}
+
+export interface ProxyCounts {
+  /** Pods the provisioner sees Ready. */
+  podsReady: number;
+  /** Rows whose EPIC node reports the proxy ready and having ACKed the serving revision. */
+  nodeReady: number;
+  /** Proxies that count for Programmed: both views at once (the local provisioner: its own). */
+  ready: number;
+  /** The revision a node must have seen ACKed (the newest one not tainted), if any. */
+  revision: number | null;
+}
+
+/**
+ * Records the provisioner's view of a gateway's proxies (docs/adr/0501, "Who owns a row"). The provisioner
+ * writes only its columns (nodeAddress, podReady); the EPIC node agent's (epicNodeId, vethIfindex, ready,
+ * ackedVersion) are left as the node reported them. A row lives while either side sees its pod: a pod the
+ * provisioner no longer sees loses its row only if no node reports it, otherwise only podReady is cleared.
+ * The local provisioner is the only observer on its machine and writes ready as well (`localNode`).
+ */
 export async function recordProxies(
   c: pg.ClientBase,
   gatewayId: string,
-  proxies: { podName: string; nodeAddress: string | null; ready: boolean }[],
-): Promise<void> {
+  pods: ObservedPod[],
+  opts: { localNode?: boolean } = {},
+): Promise<ProxyCounts> {
+  const names = pods.map((p) => p.podName);
   await c.query(
-    `DELETE FROM "ProxyInstance" WHERE "gatewayId" = $1::uuid AND NOT ("podName" = ANY($2::text[]))`,
-    [gatewayId, proxies.map((p) => p.podName)],
+    `DELETE FROM "ProxyInstance" WHERE "gatewayId" = $1::uuid AND NOT ("podName" = ANY($2::text[]))
+       AND "epicNodeId" IS NULL`,
+    [gatewayId, names],
   );
-  for (const p of proxies) {
+  await c.query(
+    `UPDATE "ProxyInstance" SET "podReady" = NULL, "updatedAt" = now()
+      WHERE "gatewayId" = $1::uuid AND NOT ("podName" = ANY($2::text[])) AND "podReady" IS NOT NULL`,
+    [gatewayId, names],
+  );
+  if (pods.length > 0) {
+    const local = opts.localNode === true;
     await c.query(
-      `INSERT INTO "ProxyInstance" (id, "gatewayId", "podName", "nodeAddress", ready, "updatedAt")
-       VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, now())
-       ON CONFLICT ("gatewayId", "podName") DO UPDATE SET "nodeAddress" = EXCLUDED."nodeAddress", ready = EXCLUDED.ready,
-         "updatedAt" = now()
-       WHERE "ProxyInstance"."nodeAddress" IS DISTINCT FROM EXCLUDED."nodeAddress" OR "ProxyInstance".ready <> EXCLUDED.ready`,
-      [gatewayId, p.podName, p.nodeAddress, p.ready],
+      `INSERT INTO "ProxyInstance" (id, "gatewayId", "podName", "nodeAddress", "podReady", ready, "updatedAt")
+       SELECT gen_random_uuid(), $1::uuid, p.name, p.address, p.ready, $5 AND p.ready, now()
+         FROM unnest($2::text[], $3::text[], $4::bool[]) AS p(name, address, ready)
+       ON CONFLICT ("gatewayId", "podName") DO UPDATE
+         SET "nodeAddress" = EXCLUDED."nodeAddress", "podReady" = EXCLUDED."podReady",
+             ready = CASE WHEN $5 THEN EXCLUDED.ready ELSE "ProxyInstance".ready END, "updatedAt" = now()
+       WHERE "ProxyInstance"."nodeAddress" IS DISTINCT FROM EXCLUDED."nodeAddress"
+          OR "ProxyInstance"."podReady" IS DISTINCT FROM EXCLUDED."podReady"
+          OR ($5 AND "ProxyInstance".ready <> EXCLUDED.ready)`,
+      [gatewayId, names, pods.map((p) => p.nodeAddress), pods.map((p) => p.ready), local],
     );
   }
+  const counts = (
+    await c.query<{ podsReady: number; nodeReady: number; both: number; revision: number | null }>(
+      `WITH rev AS (SELECT max(version) AS v FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND status <> 'tainted')
+       SELECT count(*) FILTER (WHERE p."podReady")::int AS "podsReady",
+              count(*) FILTER (WHERE p.ready AND p."ackedVersion" >= rev.v)::int AS "nodeReady",
+              count(*) FILTER (WHERE p."podReady" AND p.ready AND p."ackedVersion" >= rev.v)::int AS "both",
+              rev.v AS revision
+         FROM rev LEFT JOIN "ProxyInstance" p ON p."gatewayId" = $1::uuid
+        GROUP BY rev.v`,
+      [gatewayId],
+    )
+  ).rows[0];
+  const podsReady = counts?.podsReady ?? 0;
+  return {
+    podsReady,
+    nodeReady: counts?.nodeReady ?? 0,
+    ready: opts.localNode ? podsReady : (counts?.both ?? 0),
+    revision: counts?.revision ?? null,
+  };
 }

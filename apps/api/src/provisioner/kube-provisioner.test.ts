@@ -10,7 +10,7 @@ import { raw } from '@epic/kube-testserver/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withPgTx } from '../db/client.js';
 import { createReconciler, type Reconciler } from '../reconciler/reconciler.js';
-import { auth, createAccount, testEnv, type TestEnv } from '../test-support/harness.js';
+import { auth, createAccount, rest, testEnv, type TestEnv } from '../test-support/harness.js';
 import { KubeClient } from './kube-client.js';
 import { createKubeProvisioner } from './kube-provisioner.js';
 import { requeueOn } from './index.js';
@@ -98,6 +98,63 @@ async function programmed(gatewayId: string) {
   )!;
 }
 
+let nodes = 0;
+async function createNode() {
+  const name = `prov-${++nodes}.epic.example`;
+  const r = await rest(env, 'POST', '/epic-nodes', env.adminKey, { name, addresses: ['10.1.0.7'] });
+  expect(r.status, r.raw).toBe(201);
+  return { name, token: r.body.token as string };
+}
+
+const nodeProxy = (gatewayId: string, podName: string, extra: Record<string, unknown> = {}) => ({
+  gatewayId,
+  podName,
+  vethIfindex: 7,
+  ready: true,
+  ackedVersion: 1,
+  ...extra,
+});
+
+async function report(node: { name: string; token: string }, proxies: unknown[]) {
+  const r = await rest(env, 'PUT', `/epic-nodes/${node.name}/proxies`, node.token, { proxies });
+  expect(r.status, r.raw).toBe(204);
+}
+
+async function revision(gatewayId: string): Promise<number> {
+  const rev = await env.db.configRevision.findFirstOrThrow({
+    where: { gatewayId },
+    orderBy: { version: 'desc' },
+  });
+  return rev.version;
+}
+
+/** The gateway's ProxyInstance rows: the provisioner's columns, then the node's. */
+async function proxyRows(gatewayId: string) {
+  return env.db.$queryRawUnsafe<Record<string, unknown>[]>(
+    `SELECT p."podName", p."nodeAddress", p."podReady", p.ready, n.name AS node, p."ackedVersion" AS acked
+       FROM "ProxyInstance" p LEFT JOIN "EpicNode" n ON n.id = p."epicNodeId"
+      WHERE p."gatewayId" = '${gatewayId}' ORDER BY p."podName"`,
+  );
+}
+
+/** A pod of the gateway's fleet, as the kubelet would report it. */
+async function putPod(gatewayId: string, podName: string, ready: boolean, hostIP = '10.1.0.7') {
+  const d = await deployment('epic-prov', gatewayId);
+  const pod = await raw(server, 'POST', '/api/v1/namespaces/epic-prov/pods', {
+    metadata: { name: podName, labels: d.spec.template.metadata.labels },
+    spec: { containers: [{ name: 'envoy', image: 'envoyproxy/envoy:v1.36.2' }] },
+  });
+  expect(pod.status).toBe(201);
+  const st = await raw(
+    server,
+    'PATCH',
+    `/api/v1/namespaces/epic-prov/pods/${podName}/status`,
+    { status: { hostIP, conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] } },
+    { 'Content-Type': 'application/merge-patch+json' },
+  );
+  expect(st.status).toBe(200);
+}
+
 beforeAll(async () => {
   env = await testEnv();
   server = await startKubeTestServer();
@@ -158,25 +215,27 @@ describe('Kubernetes provisioner', () => {
     expect(pending.message).toContain('no proxy is ready: 0 of 2 proxies ready');
 
     // A pod of the fleet becomes ready: a ProxyInstance row, and the gateway is Programmed.
-    const pod = await raw(server, 'POST', '/api/v1/namespaces/epic-prov/pods', {
-      metadata: { name: `${name}-abc`, labels: d.spec.template.metadata.labels },
-      spec: { containers: [{ name: 'envoy', image: 'envoyproxy/envoy:v1.36.2' }] },
-    });
-    expect(pod.status).toBe(201);
-    const st = await raw(
-      server,
-      'PATCH',
-      `/api/v1/namespaces/epic-prov/pods/${name}-abc/status`,
-      { status: { hostIP: '10.1.0.7', conditions: [{ type: 'Ready', status: 'True' }] } },
-      { 'Content-Type': 'application/merge-patch+json' },
-    );
-    expect(st.status).toBe(200);
+    await putPod(id, `${name}-abc`, true);
     await requeueOn(env.db)([id]);
     await r.drain();
-    const proxies = await env.db.$queryRawUnsafe<{ podName: string; nodeAddress: string; ready: boolean }[]>(
-      `SELECT "podName", "nodeAddress", ready FROM "ProxyInstance" WHERE "gatewayId" = '${id}'`,
-    );
-    expect(proxies).toEqual([{ podName: `${name}-abc`, nodeAddress: '10.1.0.7', ready: true }]);
+    expect(await proxyRows(id)).toEqual([
+      {
+        podName: `${name}-abc`,
+        nodeAddress: '10.1.0.7',
+        podReady: true,
+        ready: false,
+        node: null,
+        acked: null,
+      },
+    ]);
+    // The cluster's view alone does not program the gateway: its EPIC node must report the proxy ready, having
+    // ACKed the revision (only then does the node announce the address).
+    const half = await programmed(id);
+    expect(half).toMatchObject({ status: 'False', reason: 'Pending' });
+    expect(half.message).toContain('1 Ready in the EPIC cluster, 0 reported ready by an EPIC node');
+    const node = await createNode();
+    await report(node, [nodeProxy(id, `${name}-abc`, { ackedVersion: await revision(id) })]);
+    await r.drain(); // the report queued the reconcile
     expect(await programmed(id)).toMatchObject({ status: 'True', reason: 'Programmed' });
   });
 
@@ -231,6 +290,103 @@ describe('Kubernetes provisioner', () => {
     expect(
       d.spec.template.spec.containers[0].ports.map((p: { containerPort: number }) => p.containerPort),
     ).toEqual([8080, 19001]);
+  });
+
+  it('who owns a proxy row: the provisioner its pod view, the node its own; a row lives while either sees the pod', async () => {
+    const id = await createGateway('owners');
+    const r = reconcilerWith();
+    await r.drain();
+    await env.db.$executeRawUnsafe(
+      `UPDATE "ConfigRevision" SET status = 'acked' WHERE "gatewayId" = '${id}'`,
+    );
+    const v = await revision(id);
+    const node = await createNode();
+    const desired = async () =>
+      (await rest(env, 'GET', `/epic-nodes/${node.name}/desired`, node.token)).body.gateways.map(
+        (g: { gatewayId: string }) => g.gatewayId,
+      );
+
+    // The node reports its Envoy before the provisioner sees the pod: the provisioner's reconcile (queued by
+    // the report) keeps the row, so the node keeps the gateway; one view is not enough for Programmed.
+    await report(node, [nodeProxy(id, 'owners-a', { ackedVersion: v })]);
+    await r.drain();
+    expect(await proxyRows(id)).toEqual([
+      {
+        podName: 'owners-a',
+        nodeAddress: '10.1.0.7',
+        podReady: null,
+        ready: true,
+        node: node.name,
+        acked: v,
+      },
+    ]);
+    expect(await desired()).toEqual([id]);
+    const nodeOnly = await programmed(id);
+    expect(nodeOnly.status).toBe('False');
+    expect(nodeOnly.message).toContain('0 Ready in the EPIC cluster, 1 reported ready by an EPIC node');
+
+    // The pod is Ready in the cluster: both views, Programmed; the provisioner left the node's columns alone.
+    await putPod(id, 'owners-a', true, '10.1.0.8');
+    await requeueOn(env.db)([id]);
+    await r.drain();
+    expect(await proxyRows(id)).toEqual([
+      {
+        podName: 'owners-a',
+        nodeAddress: '10.1.0.8',
+        podReady: true,
+        ready: true,
+        node: node.name,
+        acked: v,
+      },
+    ]);
+    expect(await programmed(id)).toMatchObject({ status: 'True', reason: 'Programmed' });
+
+    // A report of a proxy ready but behind the revision does not count.
+    await report(node, [nodeProxy(id, 'owners-a', { ackedVersion: v - 1 })]);
+    await r.drain();
+    expect((await programmed(id)).status).toBe('False');
+
+    // The node stops reporting it; the cluster still has the pod: the row stays with the node's view cleared,
+    // and Programmed goes False at once (the report queued the reconcile).
+    await report(node, [nodeProxy(id, 'owners-a', { ackedVersion: v })]);
+    await r.drain();
+    expect((await programmed(id)).status).toBe('True');
+    await report(node, []);
+    await r.drain();
+    expect(await proxyRows(id)).toEqual([
+      { podName: 'owners-a', nodeAddress: '10.1.0.8', podReady: true, ready: false, node: null, acked: null },
+    ]);
+    expect((await programmed(id)).status).toBe('False');
+
+    // The pod goes from the cluster while the node still reports it: the row stays with podReady null; once
+    // the node omits it too, the row goes.
+    await report(node, [nodeProxy(id, 'owners-a', { ackedVersion: v })]);
+    expect((await raw(server, 'DELETE', '/api/v1/namespaces/epic-prov/pods/owners-a')).status).toBe(200);
+    await requeueOn(env.db)([id]);
+    await r.drain();
+    expect(await proxyRows(id)).toEqual([
+      {
+        podName: 'owners-a',
+        nodeAddress: '10.1.0.8',
+        podReady: null,
+        ready: true,
+        node: node.name,
+        acked: v,
+      },
+    ]);
+    expect((await programmed(id)).status).toBe('False');
+    await report(node, []);
+    expect(await proxyRows(id)).toEqual([]);
+
+    // Deleting a node keeps the rows of pods the cluster still has (without the node's view) and drops the rest.
+    await putPod(id, 'owners-b', true);
+    await requeueOn(env.db)([id]);
+    await r.drain();
+    await report(node, [nodeProxy(id, 'owners-b', { ackedVersion: v }), nodeProxy(id, 'owners-c')]);
+    expect((await rest(env, 'DELETE', `/epic-nodes/${node.name}`, env.adminKey)).status).toBe(204);
+    expect(await proxyRows(id)).toEqual([
+      { podName: 'owners-b', nodeAddress: '10.1.0.7', podReady: true, ready: false, node: null, acked: null },
+    ]);
   });
 
   it('deleting gateways removes their fleets, and the namespace with the last one', async () => {

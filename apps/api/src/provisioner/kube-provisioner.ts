@@ -154,21 +154,27 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): Provisioner
       ownerSelector(gatewayId),
       objects.namespace.metadata.name,
     );
-    const proxies = pods
+    const observed = pods
       .map((p) => ({
         podName: p.metadata.name,
         nodeAddress: p.status?.hostIP ?? null,
         ready: (p.status?.conditions ?? []).some((x) => x.type === 'Ready' && x.status === 'True'),
       }))
       .sort((a, b) => (a.podName < b.podName ? -1 : 1));
-    await recordProxies(c, gatewayId, proxies);
-    const ready = proxies.filter((p) => p.ready).length;
+    const counts = await recordProxies(c, gatewayId, observed);
+    const { ready } = counts;
     const desiredReplicas = input.template.replicas;
     if (ready < desiredReplicas) waiting.add(gatewayId);
     else waiting.delete(gatewayId);
     const where = `${objects.namespace.metadata.name}/${objects.root.metadata.name}`;
+    // Ready = the pod is Ready in the cluster and its EPIC node reports it ready with the revision ACKed.
+    const views =
+      ready < desiredReplicas
+        ? `; ${counts.podsReady} Ready in the EPIC cluster, ${counts.nodeReady} reported ready by an EPIC node` +
+          (counts.revision === null ? '' : ` with revision ${counts.revision} acknowledged`)
+        : '';
     const message =
-      `${ready} of ${desiredReplicas} proxies ready (Deployment ${where})` +
+      `${ready} of ${desiredReplicas} proxies ready (Deployment ${where})${views}` +
       (notes.length ? `; ${notes.join('; ')}` : '');
     return { desired: desiredReplicas, ready, message };
   }

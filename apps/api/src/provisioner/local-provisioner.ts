@@ -161,7 +161,9 @@ export function createLocalProvisioner(opts: LocalProvisionerOptions): Provision
     const binary = findExecutable(opts.envoyBinary, opts.path);
     if (!binary) {
       if (running) stop(running);
-      await recordProxies(c, gatewayId, [{ podName, nodeAddress: '127.0.0.1', ready: false }]);
+      await recordProxies(c, gatewayId, [{ podName, nodeAddress: '127.0.0.1', ready: false }], {
+        localNode: true,
+      });
       return {
         desired: 1,
         ready: 0,
@@ -208,7 +210,9 @@ export function createLocalProvisioner(opts: LocalProvisionerOptions): Provision
       proxies.set(gatewayId, p);
       launch(p, binary);
     }
-    await recordProxies(c, gatewayId, [{ podName, nodeAddress: '127.0.0.1', ready: p.ready }]);
+    await recordProxies(c, gatewayId, [{ podName, nodeAddress: '127.0.0.1', ready: p.ready }], {
+      localNode: true,
+    });
     const state = p.ready
       ? `running (pid ${p.child?.pid ?? '?'})`
       : p.child
