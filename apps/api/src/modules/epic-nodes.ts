@@ -390,7 +390,14 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
               ...kept.map((p) => ({ gatewayId: p.gatewayId, podName: p.podName })),
             ],
           },
-          select: { gatewayId: true, podName: true, epicNodeId: true, ready: true, ackedVersion: true },
+          select: {
+            gatewayId: true,
+            podName: true,
+            epicNodeId: true,
+            vethIfindex: true,
+            ready: true,
+            ackedVersion: true,
+          },
         });
         const reportedKeys = new Set(kept.map((p) => `${p.gatewayId}/${p.podName}`));
         const omitted = before.filter(
@@ -398,16 +405,14 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
         );
         const changed = new Set(omitted.map((r) => r.gatewayId));
         const prior = new Map(before.map((r) => [`${r.gatewayId}/${r.podName}`, r]));
-        for (const p of kept) {
+        // Rows already as reported are not written again (an agent reports every proxy every tick).
+        const writes = kept.filter((p) => {
           const was = prior.get(`${p.gatewayId}/${p.podName}`);
-          if (
-            !was ||
-            was.epicNodeId !== node.id ||
-            was.ready !== p.ready ||
-            was.ackedVersion !== p.ackedVersion
-          )
-            changed.add(p.gatewayId);
-        }
+          const same =
+            was?.epicNodeId === node.id && was.ready === p.ready && was.ackedVersion === p.ackedVersion;
+          if (!same) changed.add(p.gatewayId);
+          return !same || was.vethIfindex !== p.vethIfindex;
+        });
         if (omitted.length > 0) {
           const keys = omitted.map((r) => ({ gatewayId: r.gatewayId, podName: r.podName }));
           await tx.proxyInstance.deleteMany({ where: { epicNodeId: node.id, podReady: null, OR: keys } });
@@ -416,7 +421,7 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
             data: { ...NODE_COLUMNS_CLEARED },
           });
         }
-        for (const p of kept) {
+        for (const p of writes) {
           const fields = {
             epicNodeId: node.id,
             vethIfindex: p.vethIfindex,
