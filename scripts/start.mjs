@@ -19,7 +19,11 @@ try {
   process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);
 }
-const run = startChildren();
+// The embedded default runs each gateway's Envoy on this machine (when an `envoy` binary is on PATH; otherwise
+// each gateway's status says what is missing). PROVISIONER in the environment wins.
+const env = { ...process.env };
+if (!env.DATABASE_URL && !env.PROVISIONER) env.PROVISIONER = 'local';
+const run = startChildren(env);
 // Ctrl-C on a terminal reaches the children too; a signal sent to this process alone is passed on. Each
 // child shuts down once however many copies it gets.
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => run.kill(sig));

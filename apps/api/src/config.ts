@@ -31,6 +31,20 @@ const fields = {
   RECONCILE_RESYNC_SECONDS: z.coerce.number().min(1).max(86400).default(60),
   RECONCILER: bool.default(true),
   /**
+   * What runs each gateway's proxies (apps/api/src/provisioner): none; `kubernetes` (Envoy fleets in the EPIC
+   * cluster, reached with EPIC_CLUSTER_KUBECONFIG or EPIC_CLUSTER_IN_CLUSTER); `local` (Envoy processes on
+   * loopback when an `envoy` binary is on PATH; what `npm start` uses).
+   */
+  PROVISIONER: z.enum(['none', 'kubernetes', 'local']).default('none'),
+  /** Path of the kubeconfig for the EPIC cluster (PROVISIONER=kubernetes). */
+  EPIC_CLUSTER_KUBECONFIG: z.string().min(1).optional(),
+  /** Reach the EPIC cluster with the pod's service account (PROVISIONER=kubernetes, the API runs inside it). */
+  EPIC_CLUSTER_IN_CLUSTER: bool.default(false),
+  /** How often the provisioner looks again at fleets that are not ready yet. */
+  PROVISIONER_POLL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
+  /** The Envoy binary of PROVISIONER=local (looked up on PATH). */
+  ENVOY_BINARY: z.string().min(1).default('envoy'),
+  /**
    * Gateway pages each face keeps while nothing they show changes (modules/gateway-page-cache.ts); 0 turns
    * the keeping off (every list request runs the page query).
    */
@@ -108,6 +122,13 @@ const schema = z.object(fields).superRefine((c, ctx) => {
       code: 'custom',
       path: [c.GITHUB_CLIENT_ID ? 'GITHUB_CLIENT_SECRET' : 'GITHUB_CLIENT_ID'],
       message: 'GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET go together',
+    });
+  if (c.PROVISIONER === 'kubernetes' && Boolean(c.EPIC_CLUSTER_KUBECONFIG) === c.EPIC_CLUSTER_IN_CLUSTER)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['EPIC_CLUSTER_KUBECONFIG'],
+      message:
+        'PROVISIONER=kubernetes needs exactly one of EPIC_CLUSTER_KUBECONFIG and EPIC_CLUSTER_IN_CLUSTER=true',
     });
   // A lock wait is part of a statement: a lock timeout at or past the statement timeout never fires.
   if (c.DB_LOCK_TIMEOUT_MS >= c.DB_STATEMENT_TIMEOUT_MS)

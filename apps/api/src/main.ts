@@ -7,7 +7,7 @@ import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { buildApp } from './app.js';
 import { ConfigError, dbTimeouts, graphqlLimitsOf, loadConfig, webAuthOf, type Config } from './config.js';
-import { createDb } from './db/client.js';
+import { createDb, withPgTx } from './db/client.js';
 import {
   EmbeddedPostgresError,
   ensureDatabase,
@@ -17,6 +17,7 @@ import {
 import { migrate } from './db/migrate.js';
 import { startStatusFanout } from './http/status-fanout.js';
 import { startXdsPlane } from './xds/publisher.js';
+import { createProvisioner } from './provisioner/index.js';
 import { createReconciler } from './reconciler/reconciler.js';
 import { issueLocalClusterKey, seedSystem } from './seed.js';
 import { sealPlainTunnelKeys } from './modules/tunnel-keys.js';
@@ -174,8 +175,26 @@ async function main(): Promise<void> {
     const stopFanout = await startStatusFanout({ app, db, databaseUrl: dbUrl, log });
     running.push({ name: 'the status fan-out', close: stopFanout });
 
+    const provisioner = await step(`the provisioner (PROVISIONER=${config.PROVISIONER})`, () =>
+      createProvisioner(config, {
+        db,
+        log: log.child({ component: 'provisioner' }),
+        secretKey,
+        xds: { host: config.XDS_ADVERTISE_HOST ?? config.XDS_HOST, port: config.XDS_PORT },
+        tokenTtlSeconds: config.XDS_TOKEN_TTL_SECONDS,
+      }),
+    );
+    if (provisioner) {
+      await provisioner.start();
+      running.push({ name: 'the provisioner', close: () => provisioner.stop() });
+      // Fleets of gateways deleted while no provisioner ran.
+      await withPgTx(db.$pool, (c) => provisioner.sweep(c)).catch((err: unknown) =>
+        log.warn({ err }, 'provisioner sweep failed; the next start tries again'),
+      );
+    }
     const reconciler = config.RECONCILER
       ? createReconciler({
+          provisioner,
           db,
           databaseUrl: dbUrl,
           log: log.child({ component: 'reconciler' }),

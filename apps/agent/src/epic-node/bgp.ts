@@ -257,10 +257,15 @@ export class Gobgp {
     }
     for (const p of wantPrefixes) {
       if (havePrefixes.has(p)) continue;
-      await this.unary('AddPath', { table_type: 'GLOBAL', path: pathFor(p) });
+      await this.addPath(p);
       result.paths.added++;
     }
     return result;
+  }
+
+  /** Originates one prefix: a single AddPath call (what reconcile() does per missing prefix). */
+  async addPath(prefix: string): Promise<void> {
+    await this.unary('AddPath', { table_type: 'GLOBAL', path: pathFor(canonical(prefix)) });
   }
 
   private async deletePath(prefix: string): Promise<void> {

@@ -80,7 +80,13 @@ const GatewayProxy = named(
   z.strictObject({
     podName: z.string(),
     node: z.string().nullable().describe("the EPIC node's name; null until a node reports the pod"),
-    ready: z.boolean(),
+    ready: z.boolean().describe('the proxy passes its readiness check, as its EPIC node reports it'),
+    podReady: z
+      .boolean()
+      .nullable()
+      .describe(
+        "the pod's Ready condition in the EPIC cluster; null while the provisioner does not see the pod",
+      ),
     xdsConnected: z.boolean(),
     ackedVersion: z.number().int().nullable().describe('the revision the proxy ACKed'),
     updatedAt: dateTime,

@@ -367,6 +367,34 @@ describe('proxy reports and the desired state', () => {
     expect((await call('GET', `/epic-nodes/${b.name}/desired`, b.token)).body.gateways).toHaveLength(1);
   });
 
+  it('a report queues a reconcile of the gateways whose proxies changed, and only those', async () => {
+    const g = await tenantGateway('queue');
+    const h = await tenantGateway('queue2');
+    const a = await createNode();
+    const queued = async () =>
+      (
+        await env.db.$queryRawUnsafe<{ id: string }[]>(
+          `SELECT DISTINCT "gatewayId"::text AS id FROM "ReconcileRequest" WHERE "gatewayId" IN ('${g.gatewayId}', '${h.gatewayId}') ORDER BY 1`,
+        )
+      ).map((r) => r.id);
+    const clear = () =>
+      env.db.$executeRawUnsafe(
+        `DELETE FROM "ReconcileRequest" WHERE "gatewayId" IN ('${g.gatewayId}', '${h.gatewayId}')`,
+      );
+    const put = (proxies: unknown[]) => call('PUT', `/epic-nodes/${a.name}/proxies`, a.token, { proxies });
+    await clear();
+    await put([proxy(g.gatewayId, 'envoy-q'), proxy(h.gatewayId, 'envoy-r')]);
+    expect(await queued()).toEqual([g.gatewayId, h.gatewayId].sort());
+    await clear();
+    await put([proxy(g.gatewayId, 'envoy-q'), proxy(h.gatewayId, 'envoy-r')]);
+    expect(await queued()).toEqual([]);
+    await put([proxy(g.gatewayId, 'envoy-q', { ackedVersion: 2 }), proxy(h.gatewayId, 'envoy-r')]);
+    expect(await queued()).toEqual([g.gatewayId]);
+    await clear();
+    await put([proxy(g.gatewayId, 'envoy-q', { ackedVersion: 2 })]);
+    expect(await queued()).toEqual([h.gatewayId]);
+  });
+
   it('proxies of a gateway that no longer exists are skipped; a pod recorded on another node is a conflict', async () => {
     const g = await tenantGateway('gone');
     const a = await createNode();
@@ -401,6 +429,7 @@ describe('proxy reports and the desired state', () => {
         podName: 'envoy-v',
         node: name,
         ready: true,
+        podReady: null,
         xdsConnected: false,
         ackedVersion: 1,
         updatedAt: expect.any(String),

@@ -9,6 +9,7 @@ import {
   audit,
   conflictOnUnique,
   dnsSubdomain,
+  enqueueReconcile,
   json,
   uuid,
   type CallMeta,
@@ -93,6 +94,15 @@ export const proxyReportInput = z.strictObject({
     ),
 });
 export const nodeName = dnsSubdomain;
+
+/** A node's view of a proxy, cleared when the node stops reporting a pod the provisioner still sees. */
+const NODE_COLUMNS_CLEARED = {
+  epicNodeId: null,
+  vethIfindex: null,
+  ready: false,
+  ackedVersion: null,
+  xdsConnected: false,
+} as const;
 
 interface NodeRow {
   id: string;
@@ -225,8 +235,13 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
       await db.$transaction(async (tx) => {
         const row = await tx.epicNode.findUnique({ where: { name }, select: { id: true } });
         if (!row) throw AppError.notFound('EPIC node', name);
-        // Its tunnels go with it; its proxies' rows go too (they described pods on this node).
-        await tx.proxyInstance.deleteMany({ where: { epicNodeId: row.id } });
+        // Its tunnels go with it; its proxies' rows go too (they described pods on this node), except those the
+        // provisioner still sees in the EPIC cluster: they lose only the node's view.
+        await tx.proxyInstance.deleteMany({ where: { epicNodeId: row.id, podReady: null } });
+        await tx.proxyInstance.updateMany({
+          where: { epicNodeId: row.id },
+          data: { ...NODE_COLUMNS_CLEARED },
+        });
         await tx.epicNode.delete({ where: { id: row.id } });
         await audit(tx, meta, 'epicNode.delete', 'EpicNode', row.id, { name });
       });
@@ -332,9 +347,11 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
     },
 
     /**
-     * The node's proxies, as its agent sees them: each (gateway, pod) is upserted on this node; this node's rows
-     * the report omits are removed. Proxies of gateways that no longer exist are skipped (their pods are being
-     * collected); a pod recorded on another node is a conflict.
+     * The node's proxies, as its agent sees them: each (gateway, pod) is upserted on this node with the node's
+     * columns; a pod of this node the report omits loses the node's view, and its row goes unless the
+     * provisioner sees the pod in the EPIC cluster. Gateways whose proxies changed are reconciled (Programmed).
+     * Proxies of gateways that no longer exist are skipped (their pods are being collected); a pod recorded on
+     * another node is a conflict.
      */
     async report(meta: CallMeta, name: string, input: unknown) {
       parseInput(nodeName, name, 'name');
@@ -364,19 +381,55 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
             { path: `proxies[${i}].podName`, message: 'the pod is recorded on another EPIC node' },
           ]);
         }
-        const reported = kept.map((p) => ({ gatewayId: p.gatewayId, podName: p.podName }));
-        await tx.proxyInstance.deleteMany({
-          where: reported.length ? { epicNodeId: node.id, NOT: { OR: reported } } : { epicNodeId: node.id },
+        // The node owns its columns (epicNodeId, vethIfindex, ready, ackedVersion) and a row's existence only
+        // while the provisioner does not see the pod (podReady null): docs/adr/0501, "Who owns a row".
+        const before = await tx.proxyInstance.findMany({
+          where: {
+            OR: [
+              { epicNodeId: node.id },
+              ...kept.map((p) => ({ gatewayId: p.gatewayId, podName: p.podName })),
+            ],
+          },
+          select: {
+            gatewayId: true,
+            podName: true,
+            epicNodeId: true,
+            vethIfindex: true,
+            ready: true,
+            ackedVersion: true,
+          },
         });
-        for (const p of kept) {
+        const reportedKeys = new Set(kept.map((p) => `${p.gatewayId}/${p.podName}`));
+        const omitted = before.filter(
+          (r) => r.epicNodeId === node.id && !reportedKeys.has(`${r.gatewayId}/${r.podName}`),
+        );
+        const changed = new Set(omitted.map((r) => r.gatewayId));
+        const prior = new Map(before.map((r) => [`${r.gatewayId}/${r.podName}`, r]));
+        // Rows already as reported are not written again (an agent reports every proxy every tick).
+        const writes = kept.filter((p) => {
+          const was = prior.get(`${p.gatewayId}/${p.podName}`);
+          const same =
+            was?.epicNodeId === node.id && was.ready === p.ready && was.ackedVersion === p.ackedVersion;
+          if (!same) changed.add(p.gatewayId);
+          return !same || was.vethIfindex !== p.vethIfindex;
+        });
+        if (omitted.length > 0) {
+          const keys = omitted.map((r) => ({ gatewayId: r.gatewayId, podName: r.podName }));
+          await tx.proxyInstance.deleteMany({ where: { epicNodeId: node.id, podReady: null, OR: keys } });
+          await tx.proxyInstance.updateMany({
+            where: { epicNodeId: node.id, OR: keys },
+            data: { ...NODE_COLUMNS_CLEARED },
+          });
+        }
+        for (const p of writes) {
           const fields = {
             epicNodeId: node.id,
             vethIfindex: p.vethIfindex,
             ready: p.ready,
             ackedVersion: p.ackedVersion,
           };
-          // nodeAddress is the provisioner's (the pod's host address) once it wrote the row; a row the node
-          // creates first starts with the node's own first address.
+          // nodeAddress and podReady are the provisioner's (the pod's host address and Ready condition) once
+          // it wrote the row; a row the node creates first starts with the node's own first address.
           await tx.proxyInstance.upsert({
             where: { gatewayId_podName: { gatewayId: p.gatewayId, podName: p.podName } },
             create: {
@@ -388,6 +441,8 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
             update: fields,
           });
         }
+        // Readiness feeds the gateway's Programmed condition: a change is reconciled now, not at the next poll.
+        await enqueueReconcile(tx, changed);
       });
     },
 
@@ -404,6 +459,7 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
         select: {
           podName: true,
           ready: true,
+          podReady: true,
           xdsConnected: true,
           ackedVersion: true,
           updatedAt: true,
@@ -416,6 +472,7 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
           podName: r.podName,
           node: r.epicNode?.name ?? null,
           ready: r.ready,
+          podReady: r.podReady,
           xdsConnected: r.xdsConnected,
           ackedVersion: r.ackedVersion,
           updatedAt: r.updatedAt,

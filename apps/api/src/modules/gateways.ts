@@ -540,6 +540,9 @@ export function gatewaysService({ db, pageCacheEntries = 64 }: ServiceDeps & { p
         const found = r.rows[0];
         if (!found) throw AppError.notFound('gateway', id);
         await c.query('DELETE FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid', [id]);
+        // One last reconcile of the deleted gateway: the provisioner removes its proxies (level-triggered: it
+        // finds the gateway gone); without a provisioner the reconcile of a missing gateway does nothing.
+        await enqueueReconcile(c, [id]);
         await audit(c, meta, 'gateway.delete', 'Gateway', id, { name: found.name, address: found.address });
       });
     },

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Condition as TranslatorCondition, RouteStatus } from '@epic/gateway-translator';
 import type { EnvoyResources } from '@epic/gateway-translator';
 import { loadTranslateInput, render, typeHashesOf } from '../xds/render.js';
+import type { FleetStatus } from '../provisioner/fleet.js';
 import { mergeConditions, type DraftCondition, type StoredCondition } from './conditions.js';
 
 export type TypeVersions = Record<string, { version: string; hash: string }>;
@@ -51,6 +52,7 @@ function programmed(
   generation: number,
   latest: RevisionRow | undefined,
   serving: RevisionRow | undefined,
+  fleet?: FleetStatus,
 ): DraftCondition {
   const base = { type: 'Programmed', observedGeneration: generation };
   // An address that cannot be assigned is not a matter of revisions: no proxy can serve it.
@@ -74,6 +76,15 @@ function programmed(
       status: 'Unknown',
       reason: 'Pending',
       message: `revision ${serving.version} is waiting for its proxies to acknowledge it`,
+    };
+  }
+  // With a provisioner, proxies that acknowledged the revision must also be ready (serving traffic).
+  if (fleet && fleet.ready === 0 && (!draft || draft.status === 'True')) {
+    return {
+      ...base,
+      status: 'False',
+      reason: 'Pending',
+      message: `revision ${serving.version} is acknowledged, but no proxy is ready: ${fleet.message}`,
     };
   }
   return (
@@ -105,6 +116,8 @@ export async function reconcileGateway(
   now: Date,
   /** Set to the new revision's version when this reconcile created one (for an in-process hand-over). */
   effects: { revision?: number } = {},
+  /** The gateway's fleet as the provisioner saw it in this transaction (feeds Programmed). */
+  fleet?: FleetStatus,
 ): Promise<boolean> {
   const loaded = await loadTranslateInput(c, gatewayId);
   if (!loaded) return false;
@@ -189,6 +202,7 @@ export async function reconcileGateway(
       input.gateway.generation,
       newest,
       serving,
+      fleet,
     ),
   );
   const conditions = mergeConditions(gw.conditions, drafts, ts);

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { withPgTx, type Db } from '../db/client.js';
 import { createPgListener, listenerSettings, type PgListener } from '../db/listener.js';
 import type { Metrics } from '../metrics.js';
+import type { Provisioner } from '../provisioner/fleet.js';
 import { reconcileGateway } from './reconcile-gateway.js';
 
 /**
@@ -23,6 +24,8 @@ export interface ReconcilerOptions {
    * that also serves xDS hands the revision to its plane in process (NOTIFY epic_revision still tells the others).
    */
   onRevision?: (gatewayId: string, version: number) => void;
+  /** Runs each gateway's proxies (apps/api/src/provisioner); its fleet status feeds the Programmed condition. */
+  provisioner?: Pick<Provisioner, 'provision'>;
 }
 
 export interface Reconciler {
@@ -68,8 +71,10 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       const started = process.hrtime.bigint();
       await c.query('SAVEPOINT reconcile');
       try {
+        const now = new Date();
+        const fleet = await opts.provisioner?.provision(c, row.gatewayId, now);
         const effects: { revision?: number } = {};
-        const changed = await reconcileGateway(c, row.gatewayId, new Date(), effects);
+        const changed = await reconcileGateway(c, row.gatewayId, now, effects, fleet);
         // Rows queued after the claim (id > upto) stay for the next round.
         await c.query('DELETE FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid AND id <= $2::bigint', [
           row.gatewayId,

@@ -52,8 +52,11 @@ export class Lab {
   private readonly namespaces: string[] = [];
   private readonly procs: ChildProcess[] = [];
 
+  /** `prefix` starts every namespace name (`<prefix>-<role>-<id>`), so that each user's are told apart. */
+  constructor(private readonly prefix = 'en') {}
+
   ns(role: string): string {
-    const name = `en-${role}-${this.id}`;
+    const name = `${this.prefix}-${role}-${this.id}`;
     execFileSync('ip', ['netns', 'add', name]);
     this.namespaces.push(name);
     this.sh(name, 'ip', 'link', 'set', 'lo', 'up');

@@ -1,0 +1,142 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+export class KubeError extends Error {
+  constructor(
+    readonly status: number,
+    readonly method: string,
+    readonly path: string,
+    body: string,
+  ) {
+    super(`${method} ${path}: the EPIC cluster answered ${status}: ${body.slice(0, 300)}`);
+  }
+}
+
+export const isNotFound = (e: unknown) => e instanceof KubeError && e.status === 404;
+
+export interface KubeObjectRef {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; uid?: string; labels?: Record<string, string> };
+}
+
+/** Plurals of the kinds the provisioner writes and reads. */
+const PLURALS: Record<string, string> = {
+  Namespace: 'namespaces',
+  ConfigMap: 'configmaps',
+  ServiceAccount: 'serviceaccounts',
+  Secret: 'secrets',
+  Service: 'services',
+  Pod: 'pods',
+  Deployment: 'deployments',
+  PodDisruptionBudget: 'poddisruptionbudgets',
+  NetworkPolicy: 'networkpolicies',
+  PodMonitor: 'podmonitors',
+};
+
+/** The collection path of a kind (in a namespace, or across all of them when namespace is undefined). */
+export function collectionPath(apiVersion: string, kind: string, namespace?: string): string {
+  const plural = PLURALS[kind];
+  if (!plural) throw new Error(`no plural known for ${kind}`);
+  const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  return `${base}${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${plural}`;
+}
+
+export const objectPath = (o: KubeObjectRef) =>
+  `${collectionPath(o.apiVersion, o.kind, o.metadata.namespace)}/${encodeURIComponent(o.metadata.name)}`;
+
+export const FIELD_MANAGER = 'epic';
+
+/**
+ * The requests the provisioner makes to the EPIC cluster, over the KubeConfig's credentials (a kubeconfig file or
+ * the pod's in-cluster service account): server-side apply, list by label, delete, get.
+ */
+export class KubeClient {
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly opts: { timeoutMs?: number; onRequest?: (method: string, path: string) => void } = {},
+  ) {}
+
+  private async send(method: string, path: string, body?: string, contentType?: string): Promise<unknown> {
+    const cluster = this.kc.getCurrentCluster();
+    if (!cluster) throw new Error('the EPIC cluster kubeconfig has no current cluster');
+    // A test hook may throw here: a crash between two requests.
+    this.opts.onRequest?.(method, path);
+    const url = new URL(path, cluster.server);
+    const options: RequestOptions = {
+      method,
+      hostname: url.hostname,
+      port: url.port,
+      path: url.pathname + url.search,
+      headers: {
+        accept: 'application/json',
+        ...(contentType ? { 'content-type': contentType } : {}),
+        ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
+      },
+    };
+    await this.kc.applyToHTTPSOptions(options);
+    const doRequest = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const timeoutMs = this.opts.timeoutMs ?? 30_000;
+    return new Promise((resolve, reject) => {
+      const req = doRequest(options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status >= 300) return reject(new KubeError(status, method, path, text));
+          try {
+            resolve(text ? JSON.parse(text) : undefined);
+          } catch (e) {
+            reject(e instanceof Error ? e : new Error(String(e)));
+          }
+        });
+      });
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path} timed out`)));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  /** Server-side apply with the field manager `epic`, forcing conflicts (EPIC owns these objects). */
+  async apply<T extends KubeObjectRef>(o: KubeObjectRef): Promise<T> {
+    return (await this.send(
+      'PATCH',
+      `${objectPath(o)}?fieldManager=${FIELD_MANAGER}&force=true`,
+      JSON.stringify(o),
+      'application/apply-patch+yaml',
+    )) as T;
+  }
+
+  async get<T>(path: string): Promise<T | undefined> {
+    try {
+      return (await this.send('GET', path)) as T;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async list<T>(apiVersion: string, kind: string, labelSelector: string, namespace?: string): Promise<T[]> {
+    const r = (await this.send(
+      'GET',
+      `${collectionPath(apiVersion, kind, namespace)}?labelSelector=${encodeURIComponent(labelSelector)}`,
+    )) as { items?: T[] };
+    return r.items ?? [];
+  }
+
+  /** Deletes (background propagation: the garbage collector takes dependents); a missing object is fine. */
+  async delete(path: string): Promise<void> {
+    try {
+      await this.send(
+        'DELETE',
+        path,
+        JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' }),
+        'application/json',
+      );
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+}

@@ -1,0 +1,223 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import {
+  kubeAcceptanceProblems,
+  LABEL_GATEWAY_ID,
+  LABEL_USER_NAMESPACE,
+  OWNED_KINDS,
+  ownerSelector,
+  translateInfrastructure,
+  type KubeObject,
+} from '@epic/infra-translator';
+import { isNotFound, KubeClient, KubeError, objectPath, type KubeObjectRef } from './kube-client.js';
+import {
+  loadInfraInput,
+  recordProxies,
+  type FleetStatus,
+  type Provisioner,
+  type ProvisionerCredentials,
+} from './fleet.js';
+
+export interface KubeProvisionerOptions extends ProvisionerCredentials {
+  client: KubeClient;
+  log: Logger;
+  /** Queues a reconcile of these gateways (fleets not ready yet are looked at again). */
+  requeue: (gatewayIds: string[]) => Promise<void>;
+  /** How often fleets that are not ready yet are looked at again. */
+  pollSeconds: number;
+}
+
+interface Listed extends KubeObjectRef {
+  metadata: KubeObjectRef['metadata'] & { labels?: Record<string, string> };
+}
+
+interface PodLike {
+  metadata: { name: string };
+  status?: { hostIP?: string; conditions?: { type: string; status: string }[] };
+}
+
+const ROOT_KIND = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
+/** Every kind a fleet has, root included: what pruning and cleanup look through. */
+const FLEET_KINDS = [ROOT_KIND, ...OWNED_KINDS];
+const isPodMonitor = (kind: string) => kind === 'PodMonitor';
+
+/**
+ * The Envoy fleets of gateways as objects in the EPIC cluster (docs/adr/0501-fleet-provisioning.md): server-side
+ * apply of what the infrastructure translator says, pruning by owner labels, readiness read back into
+ * ProxyInstance rows, and removal on gateway delete (the root's ownerReferences for the garbage collector, plus
+ * explicit deletes of everything with the gateway's labels and of the account namespace once it is empty).
+ */
+export function createKubeProvisioner(opts: KubeProvisionerOptions): Provisioner {
+  const { client, log } = opts;
+  /** Gateways whose fleets were not ready at their last reconcile: looked at again every pollSeconds. */
+  const waiting = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  let podMonitorsServed = true;
+
+  /** Lists a kind across namespaces; a kind the cluster does not serve (no PodMonitor CRD) has nothing. */
+  async function listAll(kind: { apiVersion: string; kind: string }, selector: string): Promise<Listed[]> {
+    try {
+      return await client.list<Listed>(kind.apiVersion, kind.kind, selector);
+    } catch (e) {
+      if (isNotFound(e) && isPodMonitor(kind.kind)) return [];
+      throw e;
+    }
+  }
+
+  /** Deletes every object of the gateway's fleet, then the namespaces left without fleets. */
+  async function remove(gatewayId: string): Promise<void> {
+    const namespaces = new Set<string>();
+    for (const kind of FLEET_KINDS) {
+      for (const o of await listAll(kind, ownerSelector(gatewayId))) {
+        if (o.metadata.namespace) namespaces.add(o.metadata.namespace);
+        await client.delete(objectPath({ ...o, apiVersion: kind.apiVersion, kind: kind.kind }));
+      }
+    }
+    for (const ns of namespaces) await removeNamespaceIfEmpty(ns);
+    waiting.delete(gatewayId);
+  }
+
+  /** An EPIC user namespace with no fleet root left in it goes (GC cannot reach a cluster-scoped object). */
+  async function removeNamespaceIfEmpty(ns: string): Promise<void> {
+    const namespace = await client.get<Listed>(`/api/v1/namespaces/${encodeURIComponent(ns)}`);
+    if (namespace?.metadata.labels?.[LABEL_USER_NAMESPACE] !== 'true') return;
+    const roots = await client.list<Listed>(ROOT_KIND.apiVersion, ROOT_KIND.kind, ownerSelector(), ns);
+    if (roots.length === 0) await client.delete(`/api/v1/namespaces/${encodeURIComponent(ns)}`);
+  }
+
+  /** Applies the owned objects concurrently (none depends on another; all depend only on the root). */
+  async function applyAll(objects: KubeObject[]): Promise<string[]> {
+    const notes = await Promise.all(
+      objects.map(async (o) => {
+        try {
+          await client.apply(o);
+          return undefined;
+        } catch (e) {
+          if (isPodMonitor(o.kind) && e instanceof KubeError && e.status === 404) {
+            // Prometheus Operator is not installed in the EPIC cluster: scraping annotations still apply.
+            if (podMonitorsServed)
+              log.info('the EPIC cluster serves no PodMonitor (Prometheus Operator not installed)');
+            podMonitorsServed = false;
+            return 'no PodMonitor (the EPIC cluster has no Prometheus Operator)';
+          }
+          throw e;
+        }
+      }),
+    );
+    return notes.filter((n) => n !== undefined) as string[];
+  }
+
+  async function provision(c: pg.ClientBase, gatewayId: string, now: Date): Promise<FleetStatus | undefined> {
+    const loaded = await loadInfraInput(c, gatewayId, opts, now);
+    if ('missing' in loaded) {
+      await remove(gatewayId);
+      return undefined;
+    }
+    if ('problem' in loaded) {
+      waiting.delete(gatewayId);
+      return { desired: loaded.replicas, ready: 0, message: `proxies not provisioned: ${loaded.problem}` };
+    }
+    const { input } = loaded;
+    const first = translateInfrastructure(input);
+    const problems = [first.namespace, first.root, ...first.owned].flatMap(kubeAcceptanceProblems);
+    if (problems.length > 0) {
+      return {
+        desired: input.template.replicas,
+        ready: 0,
+        message: `proxies not provisioned: the EPIC cluster would refuse ${problems.join('; ')}`,
+      };
+    }
+    await client.apply(first.namespace);
+    const root = await client.apply<Listed>(first.root);
+    const objects = translateInfrastructure(input, { rootUid: root.metadata.uid! });
+    const notes = await applyAll(objects.owned);
+
+    // Prune: objects with this gateway's owner labels that are no longer desired (a PDB after scaling to one
+    // replica, the Service of a gateway that lost its listeners, anything in a former namespace).
+    const desired = new Set(
+      [objects.root, ...objects.owned].map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`),
+    );
+    const listed = await Promise.all(
+      FLEET_KINDS.map(async (kind) => ({ kind, items: await listAll(kind, ownerSelector(gatewayId)) })),
+    );
+    const stale = listed.flatMap(({ kind, items }) =>
+      items
+        .filter((o) => !desired.has(`${kind.kind}/${o.metadata.namespace}/${o.metadata.name}`))
+        .map((o) => objectPath({ ...o, apiVersion: kind.apiVersion, kind: kind.kind })),
+    );
+    await Promise.all(stale.map((path) => client.delete(path)));
+
+    // Read back: the pods of the fleet and their readiness.
+    const pods = await client.list<PodLike>(
+      'v1',
+      'Pod',
+      ownerSelector(gatewayId),
+      objects.namespace.metadata.name,
+    );
+    const observed = pods
+      .map((p) => ({
+        podName: p.metadata.name,
+        nodeAddress: p.status?.hostIP ?? null,
+        ready: (p.status?.conditions ?? []).some((x) => x.type === 'Ready' && x.status === 'True'),
+      }))
+      .sort((a, b) => (a.podName < b.podName ? -1 : 1));
+    const counts = await recordProxies(c, gatewayId, observed);
+    const { ready } = counts;
+    const desiredReplicas = input.template.replicas;
+    if (ready < desiredReplicas) waiting.add(gatewayId);
+    else waiting.delete(gatewayId);
+    const where = `${objects.namespace.metadata.name}/${objects.root.metadata.name}`;
+    // Ready = the pod is Ready in the cluster and its EPIC node reports it ready with the revision ACKed.
+    const views =
+      ready < desiredReplicas
+        ? `; ${counts.podsReady} Ready in the EPIC cluster, ${counts.nodeReady} reported ready by an EPIC node` +
+          (counts.revision === null ? '' : ` with revision ${counts.revision} acknowledged`)
+        : '';
+    const message =
+      `${ready} of ${desiredReplicas} proxies ready (Deployment ${where})${views}` +
+      (notes.length ? `; ${notes.join('; ')}` : '');
+    return { desired: desiredReplicas, ready, message };
+  }
+
+  async function sweep(c: pg.ClientBase): Promise<void> {
+    const seen = new Set<string>();
+    for (const kind of FLEET_KINDS)
+      for (const o of await listAll(kind, ownerSelector())) {
+        const id = o.metadata.labels?.[LABEL_GATEWAY_ID];
+        if (id) seen.add(id);
+      }
+    if (seen.size > 0) {
+      const live = new Set(
+        (
+          await c.query<{ id: string }>('SELECT id::text FROM "Gateway" WHERE id = ANY($1::uuid[])', [
+            [...seen],
+          ])
+        ).rows.map((r) => r.id),
+      );
+      for (const id of seen) if (!live.has(id)) await remove(id);
+    }
+    // Namespaces whose last fleet went while the provisioner was down.
+    const namespaces = await client.list<Listed>(
+      'v1',
+      'Namespace',
+      `${LABEL_USER_NAMESPACE}=true,app.kubernetes.io/managed-by=epic`,
+    );
+    for (const ns of namespaces) await removeNamespaceIfEmpty(ns.metadata.name);
+  }
+
+  return {
+    provision,
+    sweep,
+    async start() {
+      timer = setInterval(() => {
+        if (waiting.size === 0) return;
+        opts.requeue([...waiting]).catch((err: unknown) => log.warn({ err }, 'requeueing fleets failed'));
+      }, opts.pollSeconds * 1000);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}
