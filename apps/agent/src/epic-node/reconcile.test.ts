@@ -38,6 +38,18 @@ describe('planNode', () => {
     expect(planNode(state(g), [px('b', true, 5)]).prefixes).toEqual([]);
   });
 
+  it("takes the ACK from the API's xDS record when the proxy's observer does not know it", () => {
+    const reason = (over: Partial<DesiredGateway>, p: ProxyObservation) =>
+      planNode(state([gw('a', over)]), [p]).gateways[0]?.reason;
+    expect(reason({ ackedRevision: 5 }, px('a', true, null))).toBe('announced');
+    expect(reason({ ackedRevision: 6 }, px('a', true, null))).toBe('announced');
+    expect(reason({ ackedRevision: 4 }, px('a', true, null))).toBe('revision-not-acked');
+    expect(reason({ ackedRevision: null }, px('a', true, null))).toBe('revision-not-acked');
+    // Still only for a ready proxy, and the proxy's own (older) ACK wins over the gateway's record.
+    expect(reason({ ackedRevision: 5 }, px('a', false, null))).toBe('no-ready-proxy');
+    expect(reason({ ackedRevision: 5 }, px('a', true, 4))).toBe('revision-not-acked');
+  });
+
   it('announces nothing while the node drains but keeps the firewall open', () => {
     const p = planNode(state([gw('a')], true), [px('a', true, 5)]);
     expect(p.prefixes).toEqual([]);

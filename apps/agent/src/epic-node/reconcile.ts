@@ -1,7 +1,7 @@
 // The EPIC node's reconcile: desired state (from the API) + local proxy observations → what the node programs.
 // planNode() is pure; NodeReconciler applies a plan to gobgpd, nftables and the GUE maps, each of which diffs
 // against its own live state, so a reconcile after a restart (nothing remembered in memory) changes nothing.
-import type { NodeBgpSettings, NodeDesiredState, ProxyObservation } from './contract.js';
+import type { DesiredGateway, NodeBgpSettings, NodeDesiredState, ProxyObservation } from './contract.js';
 import { hostPrefix, type BgpReconcileResult } from './bgp.js';
 import type { FirewallEntry } from './firewall.js';
 import type { GuePlan } from './gue.js';
@@ -27,7 +27,7 @@ export interface NodePlan {
 const PROTO = { TCP: 6, UDP: 17 } as const;
 
 function announceReason(
-  revision: number,
+  g: Pick<DesiredGateway, 'revision' | 'ackedRevision'>,
   draining: boolean,
   proxies: readonly ProxyObservation[],
 ): AnnounceReason {
@@ -35,8 +35,11 @@ function announceReason(
   if (proxies.length === 0) return 'no-local-proxy';
   const ready = proxies.filter((p) => p.ready);
   if (ready.length === 0) return 'no-ready-proxy';
-  // A proxy that ACKed a newer revision than the one the API sent has certainly applied this one.
-  if (!ready.some((p) => p.ackedVersion !== null && p.ackedVersion >= revision)) return 'revision-not-acked';
+  // A proxy that ACKed a newer revision than the one the API sent has certainly applied this one. The ACK is
+  // the proxy's own when its observer knows it, else the API's record of the gateway's ACKs over xDS (per
+  // gateway: the xDS plane does not tell one pod of a gateway from another).
+  const acked = (p: ProxyObservation) => p.ackedVersion ?? g.ackedRevision ?? null;
+  if (!ready.some((p) => (acked(p) ?? -1) >= g.revision)) return 'revision-not-acked';
   return 'announced';
 }
 
@@ -54,7 +57,7 @@ export function planNode(desired: NodeDesiredState, proxies: readonly ProxyObser
 
   for (const g of [...desired.gateways].sort((a, b) => a.gatewayId.localeCompare(b.gatewayId))) {
     const local = byGateway.get(g.gatewayId) ?? [];
-    const reason = announceReason(g.revision, desired.draining, local);
+    const reason = announceReason(g, desired.draining, local);
     gateways.push({ gatewayId: g.gatewayId, announced: reason === 'announced', reason });
     if (reason === 'announced') {
       const adv = g.advertise.length > 0 ? g.advertise.map((a) => a.prefix) : g.addresses;
