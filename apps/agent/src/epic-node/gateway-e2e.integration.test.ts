@@ -92,6 +92,7 @@ describe.skipIf(unavailable !== undefined)(
     let podName: string;
     let podNamespace: string;
     const agent: { loop?: NodeLoop; bgp?: Gobgp } = {};
+    let proxy: ReturnType<Lab['spawn']>;
     const settings: NodeBgpSettings = {
       asn: 65001,
       routerId: NODE_ADDR,
@@ -373,7 +374,7 @@ describe.skipIf(unavailable !== undefined)(
       // The proxy: its address on lo, the node's route to it through the pod's veth, then the stand-in.
       lab.sh(proxyNs, 'ip', 'addr', 'add', `${gatewayAddress}/32`, 'dev', 'lo');
       lab.sh(nodeNs, 'ip', 'route', 'add', `${gatewayAddress}/32`, 'via', POD_ADDR, 'dev', 'pod0');
-      const proxy = lab.spawn(proxyNs, process.execPath, [
+      proxy = lab.spawn(proxyNs, process.execPath, [
         '--import',
         'tsx',
         STAND_IN,
@@ -441,6 +442,46 @@ describe.skipIf(unavailable !== undefined)(
       expect(agent.loop!.lastError).toBeNull();
       expect(bird.importCounters('epic')).toEqual(before);
       expect(/\[epic ([^\]]+)\]/.exec(bird.route(prefix())!)?.[1]).toBe(since);
+      expect(request(80)).toBe(`${podName} /e2e`);
+    });
+
+    it('a configuration change its proxy has not ACKed yet does not withdraw the route', async () => {
+      const before = bird.importCounters('epic');
+      const since = /\[epic ([^\]]+)\]/.exec(bird.route(prefix())!)?.[1];
+      const acked = Math.max(
+        ...(await revisions()).filter((r) => r.status === 'acked').map((r) => r.version),
+      );
+      // The proxy cannot answer for a while (stopped): the next revision stays pending.
+      proxy.kill('SIGSTOP');
+      try {
+        await rest('POST', '/routes', key, {
+          kind: 'GRPCRoute',
+          name: 'echo-b',
+          spec: {
+            parentRefs: [{ name: 'shop' }],
+            hostnames: [`b.${HOST}`],
+            rules: [{ backendRefs: [{ name: 'echo', port: 9000 }] }],
+          },
+        });
+        await waitFor('the node told of a newer revision, not ACKed', async () => {
+          const g = (await rest('GET', `/epic-nodes/${nodeName}/desired`, nodeToken)).gateways[0];
+          return g.revision > acked && g.ackedRevision === acked;
+        });
+        // Several rounds of the agent with the revision pending.
+        const rounds = agent.loop!.metrics.reconciles;
+        const count = async () => (await rounds.get()).values.reduce((n, v) => n + v.value, 0);
+        const start = await count();
+        await waitFor('five rounds', async () => (await count()) >= start + 5);
+        expect(agent.loop!.lastError).toBeNull();
+        expect(await agent.bgp!.localPrefixes()).toEqual([prefix()]);
+        expect(bird.importCounters('epic')).toEqual(before);
+        expect(/\[epic ([^\]]+)\]/.exec(bird.route(prefix())!)?.[1]).toBe(since);
+      } finally {
+        proxy.kill('SIGCONT');
+      }
+      await waitFor('the new revision ACKed', async () =>
+        (await revisions()).some((r) => r.status === 'acked' && r.version > acked),
+      );
       expect(request(80)).toBe(`${podName} /e2e`);
     });
 
