@@ -203,25 +203,62 @@ describe.skipIf(unavailable !== undefined)(
       lab.sh(nodeNs, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
       lab.sh(proxyNs, 'ip', 'route', 'add', 'default', 'via', POD_GW);
 
-      // The API on its own PostgreSQL, with the reconciler, the Kubernetes provisioner and the xDS plane.
-      pg = await startEmbeddedPostgres({
-        dataDir: join(lab.dir, 'pg'),
-        port: await freePort(),
-        persistent: false,
-      });
-      const url = pg.url('epic');
-      await ensureDatabase(url);
-      await migrate(url);
+      // Independent start-ups side by side: the daemons, the API's database, the EPIC cluster, the proxy process.
+      const daemons = (async () => {
+        lab.spawn(nodeNs, 'gobgpd', [
+          `--api-hosts=unix://${join(lab.dir, 'gobgpd.sock')}`,
+          '--pprof-disable',
+          '-p',
+          '-l',
+          'warn',
+        ]);
+        await waitFor('the gobgpd API socket', () => existsSync(join(lab.dir, 'gobgpd.sock')));
+        bird = await Bird.start(lab, router, {
+          routerId: ROUTER_ADDR,
+          asn: 65000,
+          port: bgpPort,
+          neighbors: [{ name: 'epic', localAddress: ROUTER_ADDR, address: NODE_ADDR, asn: 65001 }],
+        });
+        prober = await Prober.start(lab, router);
+      })();
+      const database = (async () => {
+        pg = await startEmbeddedPostgres({
+          dataDir: join(lab.dir, 'pg'),
+          port: await freePort(),
+          persistent: false,
+        });
+        const u = pg.url('epic');
+        await ensureDatabase(u);
+        await migrate(u);
+        return u;
+      })();
+      const epicCluster = (async () => {
+        cluster = await startKubeTestServer();
+        kubeConfig = await cluster.kubeConfig();
+      })();
+      // The proxy's process, loaded ahead (seconds on a loaded machine); it connects once handed the gateway.
+      proxy = lab.spawn(proxyNs, process.execPath, ['--import', 'tsx', STAND_IN]);
+      const proxyLoaded = waitFor(
+        'the proxy process loaded',
+        () =>
+          proxy.output().includes('started') ||
+          (proxy.exitCode !== null && Promise.reject(new Error(proxy.output()))),
+        60_000,
+      );
+      // All settled before going on, so that afterAll finds everything that started (a failure included).
+      const started = await Promise.allSettled([database, daemons, epicCluster, proxyLoaded]);
+      for (const r of started) if (r.status === 'rejected') throw r.reason;
+      const url = await database;
+
+      // The API, with the reconciler, the Kubernetes provisioner and the xDS plane.
       db = createDb(url);
       const secretKey = randomBytes(32);
       adminKey = (await seedSystem(db, { demo: false })).adminKey!;
       app = await buildApp({ db, logger: false, secretKey });
       await app.listen({ host: '127.0.0.1', port: 0 });
       apiUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-      cluster = await startKubeTestServer();
-      kubeConfig = await cluster.kubeConfig();
       provisioner = createKubeProvisioner({
-        client: new ProvisionerKubeClient(kubeConfig),
+        client: new ProvisionerKubeClient(kubeConfig!),
         log,
         secretKey,
         xds: { host: 'epic-api.epic.svc', port: 18000 },
@@ -241,23 +278,6 @@ describe.skipIf(unavailable !== undefined)(
         address: `unix://${xdsSocket}`,
         authenticate: trustClaimedNodeId(),
       });
-
-      // gobgpd on the node, bird on the router.
-      lab.spawn(nodeNs, 'gobgpd', [
-        `--api-hosts=unix://${join(lab.dir, 'gobgpd.sock')}`,
-        '--pprof-disable',
-        '-p',
-        '-l',
-        'warn',
-      ]);
-      await waitFor('the gobgpd API socket', () => existsSync(join(lab.dir, 'gobgpd.sock')));
-      bird = await Bird.start(lab, router, {
-        routerId: ROUTER_ADDR,
-        asn: 65000,
-        port: bgpPort,
-        neighbors: [{ name: 'epic', localAddress: ROUTER_ADDR, address: NODE_ADDR, asn: 65001 }],
-      });
-      prober = await Prober.start(lab, router);
 
       // The platform: an account, a pool and template, the EPIC node and its credential.
       account = `e2e12${lab.id}`;
@@ -374,18 +394,16 @@ describe.skipIf(unavailable !== undefined)(
       // The proxy: its address on lo, the node's route to it through the pod's veth, then the stand-in.
       lab.sh(proxyNs, 'ip', 'addr', 'add', `${gatewayAddress}/32`, 'dev', 'lo');
       lab.sh(nodeNs, 'ip', 'route', 'add', `${gatewayAddress}/32`, 'via', POD_ADDR, 'dev', 'pod0');
-      proxy = lab.spawn(proxyNs, process.execPath, [
-        '--import',
-        'tsx',
-        STAND_IN,
-        `unix://${xdsSocket}`,
-        `${account}.${gatewayId}.grpc`,
-        HOST,
-        podName,
-        gatewayAddress,
-        '80',
-        '8080',
-      ]);
+      proxy.stdin!.write(
+        `${JSON.stringify({
+          serverUri: `unix://${xdsSocket}`,
+          nodeId: `${account}.${gatewayId}.grpc`,
+          target: HOST,
+          podName,
+          address: gatewayAddress,
+          ports: [80, 8080],
+        })}\n`,
+      );
       await waitFor(
         'the proxy listening',
         () =>

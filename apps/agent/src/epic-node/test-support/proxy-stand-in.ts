@@ -3,36 +3,46 @@
 // real ACK of the gateway's revision; and an HTTP listener on the gateway's address answers with the pod's name,
 // so a request that reaches it says which proxy it reached.
 //
-// argv: <xDS server URI (unix:///path)> <node id> <xds target host> <pod name> <listen address> <port>...
-// Prints `ready` once every port listens; runs until stdin closes or it is killed.
+// Started ahead (loading the xDS client takes seconds), it prints `started`, then reads one JSON line on stdin:
+//   { "serverUri": "unix:///path", "nodeId": "...", "target": "host", "podName": "...", "address": "...",
+//     "ports": [80] }
+// and prints `ready` once every port listens. Runs until stdin closes or it is killed.
 import { createServer } from 'node:http';
+import { createInterface } from 'node:readline';
 import * as grpc from '@grpc/grpc-js';
+// grpc-js-xds reads its bootstrap when the first xds: channel resolves, not when it is loaded.
+import * as xds from '@grpc/grpc-js-xds';
 
-const [serverUri, nodeId, target, podName, address, ...ports] = process.argv.slice(2);
-if (!serverUri || !nodeId || !target || !podName || !address || ports.length === 0) {
-  process.stderr.write('usage: proxy-stand-in <xds uri> <node id> <target> <pod> <address> <port>...\n');
-  process.exit(2);
+interface StandInConfig {
+  serverUri: string;
+  nodeId: string;
+  target: string;
+  podName: string;
+  address: string;
+  ports: number[];
 }
 
-process.env.GRPC_XDS_BOOTSTRAP_CONFIG = JSON.stringify({
-  xds_servers: [
-    { server_uri: serverUri, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] },
-  ],
-  node: { id: nodeId, cluster: nodeId.split('.')[0], locality: {} },
-});
-const xds = await import('@grpc/grpc-js-xds');
 xds.register();
-// Channels resolve lazily: asking for the state with tryToConnect starts the LDS → RDS → CDS → EDS subscription.
-const channel = new grpc.Client(`xds:///${target}`, grpc.credentials.createInsecure());
-channel.getChannel().getConnectivityState(true);
-
-let listening = 0;
-for (const port of ports) {
-  createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain' }).end(`${podName} ${req.url ?? ''}\n`);
-  }).listen(Number(port), address, () => {
-    if (++listening === ports.length) process.stdout.write('ready\n');
+process.stdout.write('started\n');
+const lines = createInterface({ input: process.stdin });
+lines.once('line', (line) => {
+  const c = JSON.parse(line) as StandInConfig;
+  process.env.GRPC_XDS_BOOTSTRAP_CONFIG = JSON.stringify({
+    xds_servers: [
+      { server_uri: c.serverUri, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] },
+    ],
+    node: { id: c.nodeId, cluster: c.nodeId.split('.')[0], locality: {} },
   });
-}
-process.stdin.resume();
-process.stdin.on('end', () => process.exit(0));
+  // Channels resolve lazily: asking for the state with tryToConnect starts the LDS → RDS → CDS → EDS subscription.
+  const channel = new grpc.Client(`xds:///${c.target}`, grpc.credentials.createInsecure());
+  channel.getChannel().getConnectivityState(true);
+  let listening = 0;
+  for (const port of c.ports) {
+    createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`${c.podName} ${req.url ?? ''}\n`);
+    }).listen(port, c.address, () => {
+      if (++listening === c.ports.length) process.stdout.write('ready\n');
+    });
+  }
+});
+lines.on('close', () => process.exit(0));
