@@ -76,7 +76,8 @@ function splitPrefix(prefix: string): { prefix: string; len: number; v6: boolean
 }
 
 /** The canonical text gobgpd lists a destination under (IPv6 compressed as gobgpd prints it). */
-function canonical(prefix: string): string {
+/** The canonical text of a prefix (RFC 5952 for IPv6), as gobgpd's paths are compared; throws on a bad one. */
+export function canonical(prefix: string): string {
   const p = splitPrefix(prefix);
   return `${p.v6 ? canonicalV6(p.prefix) : p.prefix}/${p.len}`;
 }

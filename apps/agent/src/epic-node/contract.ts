@@ -44,6 +44,11 @@ export interface DesiredGateway {
   ports: ListenerPort[];
   /** The revision a local proxy must have ACKed before the node announces the gateway. */
   revision: number;
+  /**
+   * The newest revision a proxy of the gateway ACKed over the API's xDS (null while none): where the node learns
+   * of ACKs when its proxies' own observations do not carry them. Absent from an older API = unknown.
+   */
+  ackedRevision?: number | null;
   /** GUE tunnels from client nodes of the tenant's clusters to this EPIC node, for this gateway. */
   tunnels: Array<{
     tunnelId: number;
@@ -75,7 +80,7 @@ export interface ProxyObservation {
   /** ifindex of the proxy's host-side veth (the GUE tag program attaches there). */
   vethIfindex: number | null;
   ready: boolean;
-  /** The revision the proxy ACKed, if known. */
+  /** The revision the proxy ACKed, if its observer knows it (otherwise the API's `ackedRevision` decides). */
   ackedVersion: number | null;
 }
 

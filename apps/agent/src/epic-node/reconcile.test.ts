@@ -38,6 +38,18 @@ describe('planNode', () => {
     expect(planNode(state(g), [px('b', true, 5)]).prefixes).toEqual([]);
   });
 
+  it("takes the ACK from the API's xDS record when the proxy's observer does not know it", () => {
+    const reason = (over: Partial<DesiredGateway>, p: ProxyObservation) =>
+      planNode(state([gw('a', over)]), [p]).gateways[0]?.reason;
+    expect(reason({ ackedRevision: 5 }, px('a', true, null))).toBe('announced');
+    expect(reason({ ackedRevision: 6 }, px('a', true, null))).toBe('announced');
+    expect(reason({ ackedRevision: 4 }, px('a', true, null))).toBe('revision-not-acked');
+    expect(reason({ ackedRevision: null }, px('a', true, null))).toBe('revision-not-acked');
+    // Still only for a ready proxy, and the proxy's own (older) ACK wins over the gateway's record.
+    expect(reason({ ackedRevision: 5 }, px('a', false, null))).toBe('no-ready-proxy');
+    expect(reason({ ackedRevision: 5 }, px('a', true, 4))).toBe('revision-not-acked');
+  });
+
   it('announces nothing while the node drains but keeps the firewall open', () => {
     const p = planNode(state([gw('a')], true), [px('a', true, 5)]);
     expect(p.prefixes).toEqual([]);
@@ -56,6 +68,29 @@ describe('planNode', () => {
       [px('a', true, 5), px('b', true, 5), px('c', true, 5)],
     );
     expect(p.prefixes).toEqual(['2001:db8::7/128', '203.0.113.0/24']);
+  });
+
+  it('keeps a gateway announced through a revision its ready proxy has not ACKed yet; only the first waits', () => {
+    const g = [gw('a')];
+    const now = ['203.0.113.10/32'];
+    const reason = (p: ProxyObservation[], announcedNow: string[], over: Partial<DesiredGateway> = {}) =>
+      planNode(state([gw('a', over)]), p, announcedNow).gateways[0]?.reason;
+    // Revision 5 pending, the proxy on 4: announced already → stays; not announced yet → waits.
+    expect(planNode(state(g), [px('a', true, 4)], now).prefixes).toEqual(now);
+    expect(reason([px('a', true, 4)], [])).toBe('revision-not-acked');
+    // The same through the API's record of ACKs.
+    expect(reason([px('a', true, null)], now, { ackedRevision: 4 })).toBe('announced');
+    // Never ACKed anything, unready, draining: not kept.
+    expect(reason([px('a', true, null)], now)).toBe('revision-not-acked');
+    expect(reason([px('a', false, 4)], now)).toBe('no-ready-proxy');
+    expect(planNode(state(g, true), [px('a', true, 4)], now).prefixes).toEqual([]);
+    // All of the gateway's prefixes must be announced now (an IPv6 one compared canonically).
+    const v6 = { addresses: ['2001:db8:0:0::7'] };
+    expect(reason([px('a', true, 4)], ['2001:db8::7/128'], v6)).toBe('announced');
+    expect(
+      reason([px('a', true, 4)], ['203.0.113.0/24'], { advertise: [{ prefix: '203.0.113.0/24' }] }),
+    ).toBe('announced');
+    expect(reason([px('a', true, 4)], ['198.51.100.1/32'])).toBe('revision-not-acked');
   });
 
   it('derives the GUE plan: tunnels, the veths of local proxies, one service entry per backend and veth', () => {
@@ -103,5 +138,29 @@ describe('NodeReconciler', () => {
     const res = await r.reconcile(state([gw('a')]), [px('a', true, 5)]);
     expect(calls).toEqual(['firewall', 'bgp:203.0.113.10/32']);
     expect(res.errors).toEqual([{ part: 'bgp', message: 'gobgpd down' }]);
+  });
+
+  it('plans with what gobgpd originates now; gobgpd unreachable counts as nothing announced', async () => {
+    let local: () => Promise<string[]> = async () => ['203.0.113.10/32'];
+    const announced: string[][] = [];
+    const r = new NodeReconciler(
+      {
+        bgp: {
+          localPrefixes: () => local(),
+          reconcile: async (_s, p) => (
+            announced.push([...p]),
+            { started: false, peers: { added: 0, removed: 0 }, paths: { added: 0, removed: 0 } }
+          ),
+        },
+      },
+      { asn: 65001, routerId: '10.0.0.1', peers: [] },
+    );
+    await r.reconcile(state([gw('a')]), [px('a', true, 4)]);
+    local = async () => {
+      throw new Error('connect ECONNREFUSED');
+    };
+    const res = await r.reconcile(state([gw('a')]), [px('a', true, 4)]);
+    expect(announced).toEqual([['203.0.113.10/32'], []]);
+    expect(res.plan.gateways[0]?.reason).toBe('revision-not-acked');
   });
 });

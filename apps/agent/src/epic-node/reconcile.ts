@@ -1,8 +1,8 @@
 // The EPIC node's reconcile: desired state (from the API) + local proxy observations → what the node programs.
 // planNode() is pure; NodeReconciler applies a plan to gobgpd, nftables and the GUE maps, each of which diffs
 // against its own live state, so a reconcile after a restart (nothing remembered in memory) changes nothing.
-import type { NodeBgpSettings, NodeDesiredState, ProxyObservation } from './contract.js';
-import { hostPrefix, type BgpReconcileResult } from './bgp.js';
+import type { DesiredGateway, NodeBgpSettings, NodeDesiredState, ProxyObservation } from './contract.js';
+import { canonical, hostPrefix, type BgpReconcileResult } from './bgp.js';
 import type { FirewallEntry } from './firewall.js';
 import type { GuePlan } from './gue.js';
 
@@ -27,20 +27,49 @@ export interface NodePlan {
 const PROTO = { TCP: 6, UDP: 17 } as const;
 
 function announceReason(
-  revision: number,
+  g: Pick<DesiredGateway, 'revision' | 'ackedRevision'>,
   draining: boolean,
   proxies: readonly ProxyObservation[],
+  announcedNow: boolean,
 ): AnnounceReason {
   if (draining) return 'draining';
   if (proxies.length === 0) return 'no-local-proxy';
   const ready = proxies.filter((p) => p.ready);
   if (ready.length === 0) return 'no-ready-proxy';
-  // A proxy that ACKed a newer revision than the one the API sent has certainly applied this one.
-  if (!ready.some((p) => p.ackedVersion !== null && p.ackedVersion >= revision)) return 'revision-not-acked';
-  return 'announced';
+  // A proxy that ACKed a newer revision than the one the API sent has certainly applied this one. The ACK is
+  // the proxy's own when its observer knows it, else the API's record of the gateway's ACKs over xDS (per
+  // gateway: the xDS plane does not tell one pod of a gateway from another).
+  const acked = ready.map((p) => p.ackedVersion ?? g.ackedRevision ?? null);
+  if (acked.some((v) => v !== null && v >= g.revision)) return 'announced';
+  // A newer revision the proxy has not ACKed yet (a configuration change in flight, or one it refuses): a
+  // ready proxy that ACKed an earlier one keeps serving it, so a route already announced stays. Only the first
+  // announcement waits for the ACK. What is announced now is gobgpd's (restart-safe), not the agent's memory.
+  if (announcedNow && acked.some((v) => v !== null)) return 'announced';
+  return 'revision-not-acked';
 }
 
-export function planNode(desired: NodeDesiredState, proxies: readonly ProxyObservation[]): NodePlan {
+/** For comparing with gobgpd's paths; a malformed prefix is left as it is (the BGP part reports it). */
+function comparable(prefix: string): string {
+  try {
+    return canonical(prefix);
+  } catch {
+    return prefix;
+  }
+}
+
+const advertised = (g: DesiredGateway): string[] =>
+  (g.advertise.length > 0 ? g.advertise.map((a) => a.prefix) : g.addresses).map(hostPrefix);
+
+/**
+ * `announcedNow`: the prefixes the node originates at the moment (gobgpd's paths); a gateway whose prefixes
+ * are all among them stays announced through a revision its proxy has not ACKed yet.
+ */
+export function planNode(
+  desired: NodeDesiredState,
+  proxies: readonly ProxyObservation[],
+  announcedNow: readonly string[] = [],
+): NodePlan {
+  const now = new Set(announcedNow.map(comparable));
   const byGateway = new Map<string, ProxyObservation[]>();
   for (const p of proxies) byGateway.set(p.gatewayId, [...(byGateway.get(p.gatewayId) ?? []), p]);
 
@@ -54,12 +83,15 @@ export function planNode(desired: NodeDesiredState, proxies: readonly ProxyObser
 
   for (const g of [...desired.gateways].sort((a, b) => a.gatewayId.localeCompare(b.gatewayId))) {
     const local = byGateway.get(g.gatewayId) ?? [];
-    const reason = announceReason(g.revision, desired.draining, local);
+    const adv = advertised(g);
+    const reason = announceReason(
+      g,
+      desired.draining,
+      local,
+      adv.length > 0 && adv.every((p) => now.has(comparable(p))),
+    );
     gateways.push({ gatewayId: g.gatewayId, announced: reason === 'announced', reason });
-    if (reason === 'announced') {
-      const adv = g.advertise.length > 0 ? g.advertise.map((a) => a.prefix) : g.addresses;
-      for (const p of adv) prefixes.add(hostPrefix(p));
-    }
+    if (reason === 'announced') for (const p of adv) prefixes.add(p);
     // The firewall serves every gateway placed on the node: until it is announced no traffic is attracted,
     // and once it is, the listener ports are already open.
     for (const address of g.addresses) firewall.push({ address, ports: g.ports });
@@ -98,7 +130,11 @@ export function planNode(desired: NodeDesiredState, proxies: readonly ProxyObser
 
 /** The parts a reconciler drives; each is optional so a node without (say) GUE runs the rest. */
 export interface NodeParts {
-  bgp?: { reconcile(s: NodeBgpSettings | null, prefixes: readonly string[]): Promise<BgpReconcileResult> };
+  bgp?: {
+    reconcile(s: NodeBgpSettings | null, prefixes: readonly string[]): Promise<BgpReconcileResult>;
+    /** What gobgpd originates now (a gateway announced stays so through a revision not ACKed yet). */
+    localPrefixes?(): Promise<string[]>;
+  };
   firewall?: { apply(entries: readonly FirewallEntry[]): Promise<void> };
   gue?: { reconcile(plan: GuePlan): Promise<unknown> };
 }
@@ -123,7 +159,10 @@ export class NodeReconciler {
     desired: NodeDesiredState,
     proxies: readonly ProxyObservation[],
   ): Promise<NodeReconcileResult> {
-    const plan = planNode(desired, proxies);
+    const { firewall, gue, bgp } = this.parts;
+    // gobgpd unreachable or not started: nothing is announced, so nothing can be kept.
+    const announcedNow = (await bgp?.localPrefixes?.().catch(() => [])) ?? [];
+    const plan = planNode(desired, proxies, announcedNow);
     const errors: NodeReconcileResult['errors'] = [];
     const attempt = async <T>(part: 'bgp' | 'firewall' | 'gue', fn: () => Promise<T>): Promise<T | null> => {
       try {
@@ -133,7 +172,6 @@ export class NodeReconciler {
         return null;
       }
     };
-    const { firewall, gue, bgp } = this.parts;
     if (firewall) await attempt('firewall', () => firewall.apply(plan.firewall));
     if (gue && plan.gue) await attempt('gue', () => gue.reconcile(plan.gue!));
     const bgpResult = bgp ? await attempt('bgp', () => bgp.reconcile(this.bgpSettings, plan.prefixes)) : null;

@@ -1,9 +1,19 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NodeDesiredState, ProxyObservation, ProxyReport } from './contract.js';
 import { NodeReconciler } from './reconcile.js';
-import { bgpSettings, healthServer, NodeLoop, parseEpicNodeEnv, type NodeSource } from './run.js';
+import {
+  bgpSettings,
+  healthServer,
+  NodeLoop,
+  parseEpicNodeEnv,
+  proxyObserver,
+  type NodeSource,
+} from './run.js';
 
 const log = pino({ level: 'silent' });
 const desired: NodeDesiredState = {
@@ -115,6 +125,26 @@ describe('epic-node configuration', () => {
       ],
     });
     expect(bgpSettings(parseEpicNodeEnv(base))).toBeNull();
+  });
+  it('reads the proxies from a file by default, from the EPIC cluster when asked', async () => {
+    expect(parseEpicNodeEnv(base).EPIC_PROXIES_FROM).toBe('file');
+    const kubeconfig = join(tmpdir(), `epic-node-kc-${process.pid}.yaml`);
+    writeFileSync(
+      kubeconfig,
+      'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n',
+    );
+    try {
+      const cfg = parseEpicNodeEnv({
+        ...base,
+        EPIC_PROXIES_FROM: 'kubernetes',
+        EPIC_CLUSTER_KUBECONFIG: kubeconfig,
+      });
+      // The observer reads the cluster named in the kubeconfig: nothing listens there.
+      await expect((await proxyObserver(cfg)).observe()).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      rmSync(kubeconfig, { force: true });
+    }
+    expect(() => parseEpicNodeEnv({ ...base, EPIC_PROXIES_FROM: 'kubelet' })).toThrow(/EPIC_PROXIES_FROM/);
   });
   it('names the variable that is wrong', () => {
     expect(() => parseEpicNodeEnv({ ...base, BGP_PEERS: 'router' })).toThrow(/BGP_PEERS: bad peer router/);

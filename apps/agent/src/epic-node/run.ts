@@ -16,8 +16,10 @@ import type {
   ProxyObservation,
   ProxyReport,
 } from './contract.js';
+import { KubeClient } from '../controller/kube-client.js';
 import { Firewall } from './firewall.js';
 import { GueProgrammer } from './gue.js';
+import { podObserver } from './pod-observer.js';
 import { NodeReconciler, type NodeParts, type NodeReconcileResult } from './reconcile.js';
 
 /** Where the node's desired state comes from and where its proxies are reported (the API client). */
@@ -222,7 +224,14 @@ export const epicNodeEnv = z
     EPIC_NODE_TOKEN: z.string().min(1),
     /** The node's addresses, comma-separated; the first is the GUE tunnel endpoint. */
     EPIC_NODE_ADDRESSES: z.string().min(1),
+    /**
+     * Where the node's proxies come from: `kubernetes` = the EPIC cluster's fleet pods on this node (readiness from
+     * their Ready condition, the veth from the node's route to the pod); `file` = EPIC_PROXIES_FILE.
+     */
+    EPIC_PROXIES_FROM: z.enum(['file', 'kubernetes']).default('file'),
     EPIC_PROXIES_FILE: z.string().min(1).default('/run/epic/node/proxies.json'),
+    /** The EPIC cluster's kubeconfig for EPIC_PROXIES_FROM=kubernetes; in-cluster credentials when unset. */
+    EPIC_CLUSTER_KUBECONFIG: z.string().min(1).optional(),
     GOBGP_API: z.string().min(1).default('127.0.0.1:50051'),
     GOBGP_PROTO_DIR: z.string().min(1).default(DEFAULT_GOBGP_PROTO_DIR),
     BGP_ASN: z.coerce.number().int().min(1).max(4_294_967_295).optional(),
@@ -284,7 +293,7 @@ export async function runEpicNode(
   }
   const loop = new NodeLoop({
     source,
-    observer: fileObserver(cfg.EPIC_PROXIES_FILE),
+    observer: await proxyObserver(cfg),
     reconciler: new NodeReconciler(parts, settings),
     intervalMs: cfg.RECONCILE_MS,
     log,
@@ -302,6 +311,17 @@ export async function runEpicNode(
     bgp?.close();
     await new Promise((r) => health.close(r));
   };
+}
+
+/** The observer the configuration names (EPIC_PROXIES_FROM). */
+export async function proxyObserver(cfg: EpicNodeConfig): Promise<ProxyObserver> {
+  if (cfg.EPIC_PROXIES_FROM === 'file') return fileObserver(cfg.EPIC_PROXIES_FILE);
+  // client-node is heavy: loaded only when the pods are read from the cluster.
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  if (cfg.EPIC_CLUSTER_KUBECONFIG) kc.loadFromFile(cfg.EPIC_CLUSTER_KUBECONFIG);
+  else kc.loadFromCluster();
+  return podObserver({ kube: new KubeClient(kc, { timeoutMs: 10_000 }), node: cfg.EPIC_NODE_NAME });
 }
 
 function message(e: unknown): string {

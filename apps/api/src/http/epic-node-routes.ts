@@ -67,6 +67,11 @@ const DesiredGateway = named(
       .number()
       .int()
       .describe('the revision a local proxy must have ACKed before the node announces; 0 while none'),
+    ackedRevision: z
+      .number()
+      .int()
+      .nullable()
+      .describe("the newest revision a proxy of the gateway ACKed over the API's xDS; null while none"),
     tunnels: z.array(DesiredTunnel),
   }),
 );

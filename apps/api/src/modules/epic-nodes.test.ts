@@ -294,6 +294,7 @@ describe('proxy reports and the desired state', () => {
             { port: 443, protocol: 'TCP' },
           ],
           revision: 1,
+          ackedRevision: null,
           tunnels: [
             {
               tunnelId: 4242,
@@ -308,6 +309,13 @@ describe('proxy reports and the desired state', () => {
         },
       ],
     });
+    // A proxy of the gateway ACKs revision 1 over xDS (the xDS plane marks it acked): the node reads it.
+    await env.db.configRevision.updateMany({
+      where: { gatewayId: g.gatewayId, version: 1 },
+      data: { status: 'acked' },
+    });
+    const acked = await call('GET', `/epic-nodes/${name}/desired`, token);
+    expect(acked.body.gateways[0]).toMatchObject({ revision: 1, ackedRevision: 1 });
     const rows = await env.db.proxyInstance.findMany({
       where: { epicNodeId: node.id },
       orderBy: { podName: 'asc' },

@@ -293,7 +293,8 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
     /**
      * What the node must program: the gateways with proxy rows on it (reported by the node, or written by the
      * provisioner with one of the node's addresses as the pod's host address and no node yet), their addresses,
-     * ports, current revision and tunnels.
+     * ports, current revision, the newest revision a proxy ACKed over xDS (the xDS plane marks a revision acked
+     * when a proxy of the gateway ACKs it) and tunnels.
      */
     async desired(meta: CallMeta, name: string) {
       parseInput(nodeName, name, 'name');
@@ -304,10 +305,13 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
         address: string | null;
         listeners: unknown;
         revision: number | null;
+        ackedRevision: number | null;
       }>(
         `SELECT g.id, g.address, g.listeners,
                 (SELECT max(c.version) FROM "ConfigRevision" c
-                  WHERE c."gatewayId" = g.id AND c.status <> 'tainted') AS revision
+                  WHERE c."gatewayId" = g.id AND c.status <> 'tainted') AS revision,
+                (SELECT max(c.version) FROM "ConfigRevision" c
+                  WHERE c."gatewayId" = g.id AND c.status = 'acked') AS "ackedRevision"
            FROM "Gateway" g
           WHERE g.id IN (SELECT DISTINCT p."gatewayId" FROM "ProxyInstance" p
                           WHERE p."epicNodeId" = $1::uuid
@@ -330,6 +334,7 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
             advertise: addrs.map((a) => ({ prefix: hostPrefix(a) })),
             ports: portsOf(g.listeners),
             revision: g.revision ?? 0,
+            ackedRevision: g.ackedRevision,
             tunnels: tunnels
               .filter((t) => t.gatewayId === g.id)
               .map((t) => ({

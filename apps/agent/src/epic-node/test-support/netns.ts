@@ -48,12 +48,22 @@ export async function waitFor<T>(
 
 export class Lab {
   readonly id = randomBytes(3).toString('hex');
-  readonly dir = mkdtempSync(join(tmpdir(), 'epic-node-it-'));
+  readonly dir: string;
   private readonly namespaces: string[] = [];
   private readonly procs: ChildProcess[] = [];
 
-  /** `prefix` starts every namespace name (`<prefix>-<role>-<id>`), so that each user's are told apart. */
-  constructor(private readonly prefix = 'en') {}
+  /** `prefix` starts the names of its namespaces and temp dir (a suite's own, so parallel runs never meet). */
+  constructor(private readonly prefix = 'en') {
+    this.dir = mkdtempSync(join(tmpdir(), `${prefix === 'en' ? 'epic-node-it' : prefix}-`));
+    // A worker that exits without running afterAll (killed on a timeout, a crash) still leaves nothing behind.
+    process.once('exit', this.onExit);
+  }
+
+  private readonly onExit = () => {
+    for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    for (const ns of this.namespaces) spawnSync('ip', ['netns', 'del', ns]);
+    rmSync(this.dir, { recursive: true, force: true });
+  };
 
   ns(role: string): string {
     const name = `${this.prefix}-${role}-${this.id}`;
@@ -105,7 +115,8 @@ export class Lab {
       await gone;
       clearTimeout(t);
     }
-    for (const ns of this.namespaces.reverse()) spawnSync('ip', ['netns', 'del', ns]);
+    for (const ns of [...this.namespaces].reverse()) spawnSync('ip', ['netns', 'del', ns]);
     rmSync(this.dir, { recursive: true, force: true });
+    process.off('exit', this.onExit);
   }
 }
