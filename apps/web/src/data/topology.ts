@@ -17,6 +17,9 @@ async function all<T>(path: string): Promise<T[]> {
   return items;
 }
 
+/** Up to this many backend services, their EndpointSlices are read service by service. */
+const PER_SERVICE_LIMIT = 20;
+
 export interface TopologyData {
   gateway: Gateway;
   input: ModelInput;
@@ -35,14 +38,19 @@ export async function loadTopology(gatewayId: string): Promise<TopologyData> {
     for (const rule of (r.spec.rules as { backendRefs?: { name?: string; namespace?: string }[] }[]) ?? [])
       for (const b of rule.backendRefs ?? [])
         if (b.name) services.add(`${b.namespace ?? r.namespace}/${b.name}`);
-  const slices = (
-    await Promise.all(
-      [...services].sort().map((s) => {
-        const [namespace, serviceName] = s.split('/') as [string, string];
-        return all<EndpointSlice>(`/endpoint-slices?namespace=${namespace}&serviceName=${serviceName}`);
-      }),
-    )
-  ).flat();
+  // A few services: their own slices. Many: every slice of the account in pages of 500 (the model keeps the
+  // ones the routes send to) — one request per service would be hundreds of requests per refresh.
+  const slices =
+    services.size <= PER_SERVICE_LIMIT
+      ? (
+          await Promise.all(
+            [...services].sort().map((s) => {
+              const [namespace, serviceName] = s.split('/') as [string, string];
+              return all<EndpointSlice>(`/endpoint-slices?namespace=${namespace}&serviceName=${serviceName}`);
+            }),
+          )
+        ).flat()
+      : await all<EndpointSlice>('/endpoint-slices');
   const input: ModelInput = { gateway, routes, slices };
   return { gateway, input, digest: JSON.stringify(input) };
 }
