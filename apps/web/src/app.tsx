@@ -10,6 +10,8 @@ const OverviewPage = lazy(() => import('./features/overview.js'));
 const GatewaysPage = lazy(() => import('./features/gateways.js'));
 const GatewayDetailPage = lazy(() => import('./features/gateway-detail.js'));
 const RevisionsPage = lazy(() => import('./features/revisions.js'));
+// A gateway's page opened by URL starts loading its chunk beside the session request, not after it.
+if (/^\/gateways\/[0-9a-f-]{36}$/.test(window.location.pathname)) void import('./features/gateway-detail.js');
 
 type SessionState =
   { state: 'loading' } | { state: 'error'; error: Error } | { state: 'ready'; session: SessionInfo | null };

@@ -1,5 +1,14 @@
 import { select, zoom, zoomIdentity, type ZoomBehavior } from 'd3';
-import { memo, useCallback, useEffect, useMemo, useRef, type KeyboardEvent } from 'react';
+import {
+  memo,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent,
+} from 'react';
 import { NODE_HEIGHT, NODE_WIDTH } from '../domain/topology/layout.js';
 import type { Layout, PlacedNode } from '../domain/topology/types.js';
 
@@ -19,6 +28,17 @@ const PAD = 24;
 const MIN_FIT = 0.6;
 /** The view grows with the graph up to this height (px); beyond it the user pans. */
 const MAX_HEIGHT = 640;
+/** Drawn beyond the visible part, in view widths / heights: panning within it draws nothing new. */
+const MARGIN_X = 1;
+const MARGIN_Y = 0.5;
+
+/** A rectangle in layout coordinates. */
+interface Rect {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
 
 function clip(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
@@ -52,6 +72,12 @@ export function TopologyGraph({
   const zoomRef = useRef<ZoomBehavior<SVGSVGElement, unknown> | null>(null);
   const nodeRefs = useRef(new Map<string, SVGGElement>());
   const fitted = useRef(false);
+  // Only what lies in (or near) the view is in the DOM: a gateway of thousands of nodes draws a few hundred,
+  // and a pan or zoom that leaves the drawn window moves it. The focused and the selected node are always drawn.
+  const [drawn, setDrawn] = useState<Rect | null>(null);
+  const drawnRef = useRef<Rect | null>(null);
+  const [focusId, setFocusId] = useState<string | null>(null);
+  const pendingFocus = useRef<string | null>(null);
 
   const byId = useMemo(() => new Map(layout.nodes.map((n) => [n.id, n])), [layout]);
   const columns = useMemo(() => {
@@ -74,13 +100,24 @@ export function TopologyGraph({
     select(svg).call(z.transform, zoomIdentity.translate(x + PAD * k, y + PAD * k).scale(k));
   }, [layout.width, layout.height]);
 
-  useEffect(() => {
+  // A layout effect, so that the first fit (below) has the zoom behaviour and draws before the first paint.
+  useLayoutEffect(() => {
     const svg = svgRef.current;
     if (!svg) return;
     const z = zoom<SVGSVGElement, unknown>()
       .scaleExtent([0.05, 4])
-      .on('zoom', (e: { transform: { toString(): string } }) => {
+      .on('zoom', (e: { transform: { x: number; y: number; k: number; toString(): string } }) => {
         viewRef.current?.setAttribute('transform', e.transform.toString());
+        const { x, y, k } = e.transform;
+        const { width, height } = svg.getBoundingClientRect();
+        const seen = { x0: -x / k, y0: -y / k, x1: (width - x) / k, y1: (height - y) / k };
+        const d = drawnRef.current;
+        if (d && d.x0 <= seen.x0 && d.y0 <= seen.y0 && d.x1 >= seen.x1 && d.y1 >= seen.y1) return;
+        const mx = ((seen.x1 - seen.x0) * MARGIN_X) | 0;
+        const my = ((seen.y1 - seen.y0) * MARGIN_Y) | 0;
+        const next = { x0: seen.x0 - mx, y0: seen.y0 - my, x1: seen.x1 + mx, y1: seen.y1 + my };
+        drawnRef.current = next;
+        setDrawn(next);
       });
     zoomRef.current = z;
     select(svg).call(z).on('dblclick.zoom', null);
@@ -89,13 +126,39 @@ export function TopologyGraph({
     };
   }, []);
 
-  // Fit once, when the first layout arrives; later (live) updates keep the user's view.
-  useEffect(() => {
+  // Fit once, when the first layout arrives (before it is painted); later (live) updates keep the user's view.
+  useLayoutEffect(() => {
     if (!fitted.current && layout.nodes.length) {
       fitted.current = true;
       fit();
     }
   }, [fit, layout.nodes.length]);
+
+  // A node moved to by keyboard that was outside the drawn window is focused once it is drawn.
+  useEffect(() => {
+    const id = pendingFocus.current;
+    const el = id ? nodeRefs.current.get(id) : undefined;
+    if (el) {
+      pendingFocus.current = null;
+      el.focus();
+    }
+  });
+
+  const visible = useMemo(() => {
+    if (!drawn) return { nodes: [], edges: [] };
+    const inside = (n: PlacedNode) =>
+      n.x + NODE_WIDTH >= drawn.x0 && n.x <= drawn.x1 && n.y + NODE_HEIGHT >= drawn.y0 && n.y <= drawn.y1;
+    const nodes = layout.nodes.filter((n) => n.id === selected || n.id === focusId || inside(n));
+    const edges = layout.edges.filter((e) => {
+      const a = byId.get(e.from);
+      const b = byId.get(e.to);
+      if (!a || !b) return false;
+      const top = Math.min(a.y, b.y);
+      const bottom = Math.max(a.y, b.y) + NODE_HEIGHT;
+      return b.x >= drawn.x0 && a.x + NODE_WIDTH <= drawn.x1 && bottom >= drawn.y0 && top <= drawn.y1;
+    });
+    return { nodes, edges };
+  }, [layout, byId, drawn, selected, focusId]);
 
   // The latest layout and callback for the node events, which stay the same function across renders so that
   // a memoised node re-renders only when its own picture changes (a live update touches a few nodes, not all).
@@ -134,6 +197,7 @@ export function TopologyGraph({
       click: (id) => latest.current.onSelect(id),
       focus: (id) => {
         const n = latest.current.byId.get(id);
+        setFocusId(id);
         if (n) reveal(n);
       },
       key: (id, e) => {
@@ -147,7 +211,14 @@ export function TopologyGraph({
         if (!['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight'].includes(e.key)) return;
         e.preventDefault();
         const to = move(n, e.key);
-        if (to) nodeRefs.current.get(to.id)?.focus();
+        if (!to) return;
+        const el = nodeRefs.current.get(to.id);
+        if (el) el.focus();
+        else {
+          pendingFocus.current = to.id;
+          setFocusId(to.id);
+          reveal(to);
+        }
       },
     };
   }, []);
@@ -180,11 +251,13 @@ export function TopologyGraph({
         role="group"
         aria-label={title}
         data-testid="topology"
+        data-drawn={visible.nodes.length}
+        data-total={layout.nodes.length}
         style={{ height: Math.min(MAX_HEIGHT, Math.max(220, layout.height + 2 * PAD + 8)) }}
       >
         <g ref={viewRef}>
           <g className="edges" aria-hidden="true">
-            {layout.edges.map((e) => {
+            {visible.edges.map((e) => {
               const a = byId.get(e.from);
               const b = byId.get(e.to);
               if (!a || !b) return null;
@@ -203,7 +276,7 @@ export function TopologyGraph({
             })}
           </g>
           <g className="nodes">
-            {layout.nodes.map((n) => {
+            {visible.nodes.map((n) => {
               const lit = highlight?.nodes.has(n.id) ?? false;
               return (
                 <GraphNode

@@ -2,15 +2,16 @@ import type { ModelInput } from '../domain/topology/model.js';
 import { api } from './api.js';
 import type { EndpointSlice, Gateway, Page, Route } from './types.js';
 
-/** Every page of a cursor-paginated list (the API caps a page at 500). */
-async function all<T>(path: string): Promise<T[]> {
+/** Every page of a cursor-paginated list (the API caps a page at 500); the pages' raw texts go to `texts`. */
+async function all<T>(path: string, texts: string[]): Promise<T[]> {
   const items: T[] = [];
   let cursor: string | null = null;
   const sep = path.includes('?') ? '&' : '?';
   do {
-    const page: Page<T> = await api.get<Page<T>>(
+    const { data: page, text }: { data: Page<T>; text: string } = await api.getWithText<Page<T>>(
       `${path}${sep}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
     );
+    texts.push(text);
     items.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);
@@ -29,9 +30,11 @@ export interface TopologyData {
 
 /** The gateway, its routes and the EndpointSlices of the services they send to: the graph model's input. */
 export async function loadTopology(gatewayId: string): Promise<TopologyData> {
-  const [gateway, routes] = await Promise.all([
-    api.get<Gateway>(`/gateways/${gatewayId}`),
-    all<Route>(`/routes?gatewayId=${gatewayId}`),
+  const routeTexts: string[] = [];
+  const sliceTexts: string[][] = [];
+  const [{ data: gateway, text: gatewayText }, routes] = await Promise.all([
+    api.getWithText<Gateway>(`/gateways/${gatewayId}`),
+    all<Route>(`/routes?gatewayId=${gatewayId}`, routeTexts),
   ]);
   const services = new Set<string>();
   for (const r of routes)
@@ -44,13 +47,19 @@ export async function loadTopology(gatewayId: string): Promise<TopologyData> {
     services.size <= PER_SERVICE_LIMIT
       ? (
           await Promise.all(
-            [...services].sort().map((s) => {
+            [...services].sort().map((s, i) => {
               const [namespace, serviceName] = s.split('/') as [string, string];
-              return all<EndpointSlice>(`/endpoint-slices?namespace=${namespace}&serviceName=${serviceName}`);
+              return all<EndpointSlice>(
+                `/endpoint-slices?namespace=${namespace}&serviceName=${serviceName}`,
+                (sliceTexts[i] = []),
+              );
             }),
           )
         ).flat()
-      : await all<EndpointSlice>('/endpoint-slices');
+      : await all<EndpointSlice>('/endpoint-slices', (sliceTexts[0] = []));
   const input: ModelInput = { gateway, routes, slices };
-  return { gateway, input, digest: JSON.stringify(input) };
+  // The answers' own texts, in request order: equal texts are an unchanged topology (a poll of a large gateway
+  // would otherwise serialise megabytes again only to compare them).
+  const digest = [gatewayText, ...routeTexts, ...sliceTexts.flat()].join('\u0000');
+  return { gateway, input, digest };
 }
