@@ -330,6 +330,126 @@ describe('the Service Manager in a real browser', () => {
     await diff.getByText(`v${before} and v${rolled} configure the proxies identically.`).waitFor();
   });
 
+  it('creates a gateway and a weighted HTTPRoute in the editor, refusing bad input beside its field and saving nothing', async () => {
+    const named = async (path: string, name: string) =>
+      (await call<{ items: { name: string }[] }>('GET', path)).items.filter((i) => i.name === name).length;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Gateways' }).click();
+    await page.getByRole('link', { name: 'New gateway' }).click();
+    await page.getByRole('heading', { name: 'New gateway' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('store');
+    // An out-of-range port: the API's message stands beside the port field, and no gateway exists.
+    await page.getByLabel('Listener 1 port').fill('99999');
+    await page.getByRole('button', { name: 'Create gateway' }).click();
+    const portError = page.locator('#gw-listeners-0-port-error');
+    await portError.waitFor();
+    expect(await portError.textContent()).toMatch(/65535|less than|too big/i);
+    expect(await page.getByLabel('Listener 1 port').getAttribute('aria-invalid')).toBe('true');
+    expect(await named('/gateways', 'store')).toBe(0);
+    await shot('gateway-editor-error');
+    await page.getByLabel('Listener 1 port').fill('80');
+    await page.getByRole('button', { name: 'Create gateway' }).click();
+    await page.getByRole('heading', { name: 'default/store' }).waitFor();
+    const storeId = /\/gateways\/([0-9a-f-]{36})$/.exec(page.url())![1]!;
+
+    // A route with two weighted backends, first with a weight the API refuses.
+    await page.getByRole('link', { name: 'Add route' }).click();
+    await page.getByRole('heading', { name: 'New route on default/store' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('store');
+    await page.getByLabel('Hostnames').fill('store.example.com');
+    await page.getByLabel('Rule 1 path', { exact: true }).fill('/cart');
+    await page.getByLabel('Rule 1 backend 1 service').fill('cart');
+    await page.getByLabel('Rule 1 backend 1 port').fill('8080');
+    await page.getByLabel('Rule 1 backend 1 weight').fill('80');
+    await page.getByRole('button', { name: 'Add a backend to rule 1' }).click();
+    await page.getByLabel('Rule 1 backend 2 service').fill('cart-canary');
+    await page.getByLabel('Rule 1 backend 2 port').fill('8080');
+    await page.getByLabel('Rule 1 backend 2 weight').fill('2000000');
+    await page.getByRole('button', { name: 'Create route' }).click();
+    const weightError = page.locator('#route-spec-rules-0-backendRefs-1-weight-error');
+    await weightError.waitFor();
+    expect((await weightError.textContent())?.length).toBeGreaterThan(0);
+    expect(await page.getByLabel('Rule 1 backend 2 weight').getAttribute('aria-invalid')).toBe('true');
+    expect(await named(`/routes?gatewayId=${storeId}`, 'store')).toBe(0);
+    await shot('route-editor-error');
+    await page.getByLabel('Rule 1 backend 2 weight').fill('20');
+    await page.getByRole('button', { name: 'Create route' }).click();
+    await page.getByRole('heading', { name: 'default/store' }).waitFor();
+    const graph = page.getByTestId('topology');
+    await graph.locator('[data-kind="route"]').first().waitFor();
+    await expect.poll(() => graph.getByRole('button', { name: /^Backend cart:8080 · 80%/ }).count()).toBe(1);
+    expect(await graph.getByRole('button', { name: /^Backend cart-canary:8080 · 20%/ }).count()).toBe(1);
+    expect(await named(`/routes?gatewayId=${storeId}`, 'store')).toBe(1);
+
+    // The YAML editor: bad YAML is refused with its line; an invalid route with the API's error on its line.
+    await page.getByRole('link', { name: 'Add route' }).click();
+    await page.getByRole('heading', { name: 'New route on default/store' }).waitFor();
+    await page.getByLabel('YAML').check();
+    const yaml = page.getByLabel('Route (Gateway API YAML)');
+    await yaml.fill('kind: HTTPRoute\nmetadata:\n  name: broken\nspec: {rules: [\n');
+    await page.getByRole('button', { name: 'Create route' }).click();
+    const yamlError = page.getByTestId('yaml-error');
+    await yamlError.waitFor();
+    expect(await yamlError.textContent()).toMatch(/^Line \d+: /);
+    const invalid = [
+      'apiVersion: gateway.networking.k8s.io/v1',
+      'kind: HTTPRoute',
+      'metadata:',
+      '  name: invalid',
+      'spec:',
+      '  parentRefs: [{ name: store }]',
+      '  rules:',
+      '    - backendRefs:',
+      '        - name: cart',
+      '          port: 70000',
+      '',
+    ].join('\n');
+    await yaml.fill(invalid);
+    await page.getByRole('button', { name: 'Create route' }).click();
+    await expect.poll(() => yamlError.textContent()).toContain('spec.rules[0].backendRefs[0].port');
+    expect(await yamlError.textContent()).toMatch(/^Line 10: /);
+    expect(await yaml.getAttribute('aria-invalid')).toBe('true');
+    await shot('route-yaml-error');
+    expect(await named(`/routes?gatewayId=${storeId}`, 'invalid')).toBe(0);
+    expect(await named(`/routes?gatewayId=${storeId}`, 'broken')).toBe(0);
+    await page.getByRole('link', { name: 'Cancel' }).click();
+
+    // Edit the route in the form: the weights change, and the revisions show it side by side.
+    const newest = async () =>
+      (await call<{ items: { version: number }[] }>('GET', `/gateways/${storeId}/revisions?limit=1`)).items[0]
+        ?.version ?? 0;
+    await expect.poll(newest, { timeout: 15_000 }).toBeGreaterThan(0);
+    const before = await newest();
+    await graph.getByRole('button', { name: /^Route HTTPRoute default\/store/ }).click();
+    await page.getByRole('link', { name: 'Edit route' }).click();
+    await page.getByRole('heading', { name: 'Edit route default/store' }).waitFor();
+    expect(await page.getByLabel('Rule 1 backend 1 weight').inputValue()).toBe('80');
+    await page.getByLabel('Rule 1 backend 1 weight').fill('50');
+    await page.getByLabel('Rule 1 backend 2 weight').fill('50');
+    await shot('route-editor');
+    await page.getByRole('button', { name: 'Save route' }).click();
+    await page.getByRole('heading', { name: 'default/store' }).waitFor();
+    await expect.poll(() => graph.getByRole('button', { name: /^Backend cart:8080 · 50%/ }).count()).toBe(1);
+    await expect.poll(newest, { timeout: 15_000 }).toBeGreaterThan(before);
+    const edited = await newest();
+    await page.getByRole('link', { name: 'Revisions' }).click();
+    await page.getByRole('heading', { name: 'Revisions of default/store' }).waitFor();
+    const diff = page.getByTestId('diff');
+    const changed = diff.locator('.sbs-row.changed');
+    await changed.first().waitFor();
+    const pairs = await changed.evaluateAll((rows) =>
+      rows.map((r) => [r.querySelector('.l')?.textContent ?? '', r.querySelector('.r')?.textContent ?? '']),
+    );
+    expect(pairs.some(([l, r]) => /"weight": 80/.test(l!) && /"weight": 50/.test(r!))).toBe(true);
+    const row = page.locator(`tr[data-version="${before}"]`);
+    await row.getByRole('button', { name: `Roll back to v${before}` }).click();
+    await page
+      .getByRole('dialog', { name: `Roll back to v${before}?` })
+      .getByRole('button', { name: `Roll back to v${before}` })
+      .click();
+    await page.getByRole('status').filter({ hasText: 'Rolled back' }).waitFor();
+    expect(await newest()).toBe(edited + 1);
+  });
+
   it('a GitHub sign-in through the provider creates a new account', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();

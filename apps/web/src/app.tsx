@@ -10,6 +10,8 @@ const OverviewPage = lazy(() => import('./features/overview.js'));
 const GatewaysPage = lazy(() => import('./features/gateways.js'));
 const GatewayDetailPage = lazy(() => import('./features/gateway-detail.js'));
 const RevisionsPage = lazy(() => import('./features/revisions.js'));
+const GatewayEditorPage = lazy(() => import('./features/gateway-editor.js'));
+const RouteEditorPage = lazy(() => import('./features/route-editor.js'));
 // A gateway's page opened by URL starts loading its chunk beside the session request, not after it.
 if (/^\/gateways\/[0-9a-f-]{36}$/.test(window.location.pathname)) void import('./features/gateway-detail.js');
 
@@ -94,6 +96,13 @@ export function App() {
 function route(path: string): ReactNode {
   if (path === '/') return <OverviewPage />;
   if (path === '/gateways') return <GatewaysPage />;
+  if (path === '/gateways/new') return <GatewayEditorPage />;
+  const edit = /^\/gateways\/([0-9a-f-]{36})\/edit$/.exec(path);
+  if (edit) return <GatewayEditorPage id={edit[1]!} />;
+  const newRoute = /^\/gateways\/([0-9a-f-]{36})\/routes\/new$/.exec(path);
+  if (newRoute) return <RouteEditorPage gatewayId={newRoute[1]!} />;
+  const editRoute = /^\/gateways\/([0-9a-f-]{36})\/routes\/([0-9a-f-]{36})$/.exec(path);
+  if (editRoute) return <RouteEditorPage gatewayId={editRoute[1]!} routeId={editRoute[2]!} />;
   const m = /^\/gateways\/([0-9a-f-]{36})$/.exec(path);
   if (m) return <GatewayDetailPage id={m[1]!} />;
   const revs = /^\/gateways\/([0-9a-f-]{36})\/revisions$/.exec(path);

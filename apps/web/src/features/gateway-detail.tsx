@@ -144,6 +144,12 @@ export default function GatewayDetailPage({ id }: { id: string }) {
         <Link href={`/gateways/${g.id}/revisions`} className="button">
           Revisions
         </Link>
+        <Link href={`/gateways/${g.id}/edit`} className="button">
+          Edit listeners
+        </Link>
+        <Link href={`/gateways/${g.id}/routes/new`} className="button primary">
+          Add route
+        </Link>
       </div>
       <dl className="kv">
         <dt>Address</dt>
@@ -205,7 +211,13 @@ export default function GatewayDetailPage({ id }: { id: string }) {
             highlight={highlight}
           />
         ) : null}
-        <NodePanel node={node} expanded={expanded} onToggle={toggleGroup} onClose={() => setSelected(null)} />
+        <NodePanel
+          gatewayId={g.id}
+          node={node}
+          expanded={expanded}
+          onToggle={toggleGroup}
+          onClose={() => setSelected(null)}
+        />
       </div>
       <TraceForm
         gatewayId={g.id}
@@ -226,11 +238,13 @@ function firstHostname(input: TopologyData['input'] | null): string | undefined 
 }
 
 function NodePanel({
+  gatewayId,
   node,
   expanded,
   onToggle,
   onClose,
 }: {
+  gatewayId: string;
   node: PlacedNode | null;
   expanded: ReadonlySet<string>;
   onToggle: (service: string, open: boolean) => void;
@@ -282,6 +296,11 @@ function NodePanel({
             }))}
           />
         </>
+      ) : null}
+      {node.kind === 'route' ? (
+        <Link href={`/gateways/${gatewayId}/routes/${node.id.slice('route:'.length)}`} className="button">
+          Edit route
+        </Link>
       ) : null}
       {service && node.kind === 'endpoints' ? (
         <button type="button" onClick={() => onToggle(service, true)}>
