@@ -450,6 +450,68 @@ describe('the Service Manager in a real browser', () => {
     expect(await newest()).toBe(edited + 1);
   });
 
+  it('shows templates, address pools, clusters and the audit log, and lets an admin edit templates and pools', async () => {
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Templates' }).click();
+    await page.getByRole('heading', { name: 'Templates', exact: true }).waitFor();
+    const row = page.locator('tr[data-template="default"]');
+    await row.waitFor();
+    await shot('templates');
+    // An admin edits the account's template: an invalid replica count is refused beside its field.
+    await row.getByRole('button', { name: 'Edit default' }).click();
+    const edit = page.getByRole('form', { name: 'Edit template default' });
+    await edit.getByLabel('Replicas').fill('500');
+    await edit.getByRole('button', { name: 'Save template' }).click();
+    const replicasError = edit.locator('#tpl-default-replicas-error');
+    await replicasError.waitFor();
+    expect(await replicasError.textContent()).toMatch(/100/);
+    const replicas = async () =>
+      (
+        await call<{ items: { name: string; replicas: number; accountId: string | null }[] }>(
+          'GET',
+          '/templates',
+        )
+      ).items.find((t) => t.name === 'default' && t.accountId)?.replicas;
+    const was = await replicas();
+    expect(was).not.toBe(500);
+    await edit.getByLabel('Replicas').fill('2');
+    await edit.getByLabel('Description').fill('Two proxies');
+    await edit.getByRole('button', { name: 'Save template' }).click();
+    await row.getByRole('cell', { name: 'Two proxies' }).waitFor();
+    expect(await replicas()).toBe(2);
+
+    await nav.getByRole('link', { name: 'Address pools' }).click();
+    await page.getByRole('heading', { name: 'Address pools' }).waitFor();
+    await page.getByTestId('pools').waitFor();
+    const pools = async () =>
+      (await call<{ items: { name: string }[] }>('GET', '/address-pools')).items.length;
+    const poolCount = await pools();
+    await page.getByLabel('Pool name').fill('lab');
+    await page.getByLabel('Addresses (CIDR or range)').fill('not-a-cidr');
+    await page.getByRole('button', { name: 'Create pool' }).click();
+    await page.locator('#pool-spec-error').waitFor();
+    expect(await page.getByLabel('Addresses (CIDR or range)').getAttribute('aria-invalid')).toBe('true');
+    expect(await pools()).toBe(poolCount);
+    await shot('address-pools');
+    await page.getByLabel('Addresses (CIDR or range)').fill('198.51.100.0/28');
+    await page.getByRole('button', { name: 'Create pool' }).click();
+    await page.locator('tr[data-pool="lab"]').waitFor();
+    await page.getByRole('button', { name: 'Delete lab' }).click();
+    await page.locator('tr[data-pool="lab"]').waitFor({ state: 'detached' });
+
+    await nav.getByRole('link', { name: 'Clusters' }).click();
+    await page.getByRole('heading', { name: 'Clusters' }).waitFor();
+    await page.getByText('No workload cluster is registered yet.').waitFor();
+    await shot('clusters');
+
+    await nav.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    const audit = page.getByTestId('audit');
+    await audit.waitFor();
+    expect(await audit.textContent()).toContain('template');
+    await shot('audit-log');
+  });
+
   it('a GitHub sign-in through the provider creates a new account', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();

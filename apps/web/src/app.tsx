@@ -12,6 +12,10 @@ const GatewayDetailPage = lazy(() => import('./features/gateway-detail.js'));
 const RevisionsPage = lazy(() => import('./features/revisions.js'));
 const GatewayEditorPage = lazy(() => import('./features/gateway-editor.js'));
 const RouteEditorPage = lazy(() => import('./features/route-editor.js'));
+const TemplatesPage = lazy(() => import('./features/templates.js'));
+const AddressPoolsPage = lazy(() => import('./features/address-pools.js'));
+const ClustersPage = lazy(() => import('./features/clusters.js'));
+const AuditLogPage = lazy(() => import('./features/audit-log.js'));
 // A gateway's page opened by URL starts loading its chunk beside the session request, not after it.
 if (/^\/gateways\/[0-9a-f-]{36}$/.test(window.location.pathname)) void import('./features/gateway-detail.js');
 
@@ -66,6 +70,18 @@ export function App() {
             <NavLink href="/gateways" current={path.startsWith('/gateways')}>
               Gateways
             </NavLink>
+            <NavLink href="/templates" current={path === '/templates'}>
+              Templates
+            </NavLink>
+            <NavLink href="/address-pools" current={path === '/address-pools'}>
+              Address pools
+            </NavLink>
+            <NavLink href="/clusters" current={path === '/clusters'}>
+              Clusters
+            </NavLink>
+            <NavLink href="/audit" current={path === '/audit'}>
+              Audit log
+            </NavLink>
           </>
         }
         user={
@@ -97,6 +113,10 @@ function route(path: string): ReactNode {
   if (path === '/') return <OverviewPage />;
   if (path === '/gateways') return <GatewaysPage />;
   if (path === '/gateways/new') return <GatewayEditorPage />;
+  if (path === '/templates') return <TemplatesPage />;
+  if (path === '/address-pools') return <AddressPoolsPage />;
+  if (path === '/clusters') return <ClustersPage />;
+  if (path === '/audit') return <AuditLogPage />;
   const edit = /^\/gateways\/([0-9a-f-]{36})\/edit$/.exec(path);
   if (edit) return <GatewayEditorPage id={edit[1]!} />;
   const newRoute = /^\/gateways\/([0-9a-f-]{36})\/routes\/new$/.exec(path);
