@@ -499,8 +499,22 @@ describe('the Service Manager in a real browser', () => {
     await page.getByRole('button', { name: 'Delete lab' }).click();
     await page.locator('tr[data-pool="lab"]').waitFor({ state: 'detached' });
 
+    // The error state (the API answering 500), then Retry reaches the empty state.
+    await page.route('**/api/v1/clusters', (r) =>
+      r.fulfill({
+        status: 500,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: 'Internal', message: 'the cluster list failed', requestId: 'req-e2e' }),
+      }),
+    );
     await nav.getByRole('link', { name: 'Clusters' }).click();
     await page.getByRole('heading', { name: 'Clusters' }).waitFor();
+    const alert = page.getByRole('alert').filter({ hasText: 'the cluster list failed' });
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('req-e2e');
+    await shot('clusters-error');
+    await page.unroute('**/api/v1/clusters');
+    await alert.getByRole('button', { name: 'Retry' }).click();
     await page.getByText('No workload cluster is registered yet.').waitFor();
     await shot('clusters');
 

@@ -3,6 +3,7 @@ import { Link, navigate, useLocation } from './components/router.js';
 import { ErrorState, Loading } from './components/states.js';
 import { ThemeToggle } from './components/theme.js';
 import { fetchSession, SessionContext, signOut, type SessionInfo } from './data/session.js';
+import { prefetchTopology } from './data/topology.js';
 import { SignInPage } from './features/sign-in.js';
 
 // Each page is its own chunk: the first page (sign-in or overview) never loads the graph code.
@@ -17,7 +18,11 @@ const AddressPoolsPage = lazy(() => import('./features/address-pools.js'));
 const ClustersPage = lazy(() => import('./features/clusters.js'));
 const AuditLogPage = lazy(() => import('./features/audit-log.js'));
 // A gateway's page opened by URL starts loading its chunk beside the session request, not after it.
-if (/^\/gateways\/[0-9a-f-]{36}$/.test(window.location.pathname)) void import('./features/gateway-detail.js');
+const opened = /^\/gateways\/([0-9a-f-]{36})$/.exec(window.location.pathname);
+if (opened) {
+  void import('./features/gateway-detail.js');
+  prefetchTopology(opened[1]!);
+}
 
 type SessionState =
   { state: 'loading' } | { state: 'error'; error: Error } | { state: 'ready'; session: SessionInfo | null };

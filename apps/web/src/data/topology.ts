@@ -63,3 +63,21 @@ export async function loadTopology(gatewayId: string): Promise<TopologyData> {
   const digest = [gatewayText, ...routeTexts, ...sliceTexts.flat()].join('\u0000');
   return { gateway, input, digest };
 }
+
+/**
+ * A gateway's page opened by URL: its topology is requested at start-up, beside the session and the page's
+ * chunk, and the page's first load takes that answer (once) instead of asking again.
+ */
+let early: { gatewayId: string; answer: Promise<TopologyData> } | null = null;
+
+export function prefetchTopology(gatewayId: string): void {
+  const answer = loadTopology(gatewayId);
+  answer.catch(() => undefined);
+  early = { gatewayId, answer };
+}
+
+export function loadTopologyOnce(gatewayId: string): Promise<TopologyData> {
+  const e = early;
+  early = null;
+  return e && e.gatewayId === gatewayId ? e.answer : loadTopology(gatewayId);
+}

@@ -3,7 +3,7 @@ import { Link } from '../components/router.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { TopologyGraph } from '../components/topology-graph.js';
 import { subscribeGatewayStatus, type LiveState } from '../data/subscription.js';
-import { loadTopology, type TopologyData } from '../data/topology.js';
+import { loadTopology, loadTopologyOnce, type TopologyData } from '../data/topology.js';
 import type { Gateway } from '../data/types.js';
 import { filterGraph } from '../domain/topology/filter.js';
 import { groupGraph } from '../domain/topology/group.js';
@@ -46,10 +46,11 @@ function useLiveTopology(id: string): [State, LiveState, () => void] {
     let inFlight = false;
     digest.current = null;
     setState({ state: 'loading' });
+    let first = true;
     const load = () => {
       if (inFlight) return;
       inFlight = true;
-      loadTopology(id).then(
+      (first ? loadTopologyOnce(id) : loadTopology(id)).then(
         (data) => {
           inFlight = false;
           if (!current || data.digest === digest.current) return;
@@ -66,6 +67,7 @@ function useLiveTopology(id: string): [State, LiveState, () => void] {
     };
     refresh.current = load;
     load();
+    first = false;
     const timer = setInterval(load, POLL_MS);
     const stop = subscribeGatewayStatus(id, load, (s) => current && setLive(s));
     return () => {
