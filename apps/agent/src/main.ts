@@ -4,7 +4,8 @@
  *   node        runs the workload side of the GUE transport on a workload node
  *   linux       the Linux Gateway Controller for plain hosts
  *   epic-node   runs on EPIC nodes: GUE transport, BGP announcements, firewall
- * `controller` is implemented (controller/); the others arrive with the provisioning and workload-agent issues.
+ * `controller` (controller/) and `epic-node` (epic-node/) are implemented; the others arrive with the workload-agent
+ * issue.
  */
 export const agentModes = ['controller', 'node', 'linux', 'epic-node'] as const;
 export type AgentMode = (typeof agentModes)[number];

@@ -8,6 +8,7 @@ import Fastify, {
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { apiKeyAuthenticator } from './auth/authenticate.js';
+import { nodeAuthenticator } from './auth/node-credentials.js';
 import { webAuth, type WebAuthOptions } from './auth/web-auth.js';
 import type { Db } from './db/client.js';
 import { createDbHealth, type DbHealth } from './db/health.js';
@@ -94,6 +95,7 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
     gatewayPageCacheEntries: opts.gatewayPageCacheEntries ?? 64,
   });
   const authenticate = apiKeyAuthenticator(opts.db);
+  const authenticateNode = nodeAuthenticator(opts.db);
   const browser = webAuth(
     opts.db,
     opts.secretKey,
@@ -116,6 +118,8 @@ export async function buildApp(opts: AppOptions): Promise<EpicApp> {
         throw AppError.unavailable('database unavailable: PostgreSQL does not answer; retry later');
       // An API key wins; without one, the Service Manager's session cookie (its mutations need the CSRF token).
       req.principal = (await authenticate(req.headers.authorization)) ?? (await browser.principalOf(req));
+      // A node agent's credential: accepted only by the node's own routes (modules/epic-nodes.ts).
+      if (!req.principal) req.epicNode = await authenticateNode(req.headers.authorization);
     }
   });
   // Every 503 is "retry later" (the database is away); GraphQL errors reach the client through Mercurius.

@@ -992,6 +992,111 @@ describe('variables inside inline input objects', () => {
   });
 });
 
+describe('EPIC nodes and proxies', () => {
+  it('createEpicNode, epicNodes, epicNode, registerEpicNode, reportEpicNodeProxies, epicNodeDesiredState, gatewayProxies, drainEpicNode, deleteEpicNode', async () => {
+    use(
+      'Mutation.createEpicNode',
+      'Query.epicNodes',
+      'Query.epicNode',
+      'Mutation.registerEpicNode',
+      'Mutation.reportEpicNodeProxies',
+      'Query.epicNodeDesiredState',
+      'Query.gatewayProxies',
+      'Mutation.drainEpicNode',
+      'Mutation.deleteEpicNode',
+    );
+    const owner = await createAccount(env, 'gql-nodes');
+    const rest = async (method: 'POST', url: string, payload: Record<string, unknown>) =>
+      (await env.app.inject({ method, url: `/api/v1${url}`, headers: auth(owner.key), payload })).json();
+    await rest('POST', '/address-pools', { name: 'p', spec: '10.77.0.0/28' });
+    await rest('POST', '/templates', { name: 't', poolName: 'p', dnsNameTemplate: '{gateway}.example.com' });
+    const gw = await rest('POST', '/gateways', { name: 'edge', template: 't', listeners: http80 });
+
+    const c = await ok(
+      env.adminKey,
+      'mutation($i: CreateEpicNodeInput!) { createEpicNode(input: $i) { token node { name addresses draining } } }',
+      { i: { name: 'gql-node.example', addresses: ['192.0.2.5'] } },
+    );
+    expect(c.createEpicNode.node).toEqual({
+      name: 'gql-node.example',
+      addresses: ['192.0.2.5'],
+      draining: false,
+    });
+    const token = c.createEpicNode.token as string;
+    expect((await ok(env.adminKey, '{ epicNodes { edges { node { name } } } }')).epicNodes).toEqual([
+      { name: 'gql-node.example' },
+    ]);
+    const reg = await ok(
+      token,
+      'mutation($n: String!, $i: RegisterEpicNodeInput!) { registerEpicNode(name: $n, input: $i) { addresses bgp { asn routerId peers { address asn port } } } }',
+      {
+        n: 'gql-node.example',
+        i: {
+          addresses: ['192.0.2.6'],
+          bgp: { asn: 65001, routerId: '192.0.2.6', peers: [{ address: '192.0.2.1', asn: 65000 }] },
+        },
+      },
+    );
+    expect(reg.registerEpicNode).toEqual({
+      addresses: ['192.0.2.6'],
+      bgp: { asn: 65001, routerId: '192.0.2.6', peers: [{ address: '192.0.2.1', asn: 65000, port: null }] },
+    });
+    const reported = await ok(
+      token,
+      'mutation($n: String!, $i: ReportEpicNodeProxiesInput!) { reportEpicNodeProxies(name: $n, input: $i) }',
+      {
+        n: 'gql-node.example',
+        i: {
+          proxies: [
+            { gatewayId: gw.id, podName: 'envoy-0', vethIfindex: 3, ready: true, ackedVersion: null },
+          ],
+        },
+      },
+    );
+    expect(reported.reportEpicNodeProxies).toBe(true);
+    const desired = await ok(
+      token,
+      'query($n: String!) { epicNodeDesiredState(name: $n) { node draining gateways { gatewayId addresses advertise { prefix } ports { port protocol } revision tunnels { tunnelId } } } }',
+      { n: 'gql-node.example' },
+    );
+    expect(desired.epicNodeDesiredState).toEqual({
+      node: 'gql-node.example',
+      draining: false,
+      gateways: [
+        {
+          gatewayId: gw.id,
+          addresses: [gw.address],
+          advertise: [{ prefix: `${gw.address}/32` }],
+          ports: [{ port: 80, protocol: 'TCP' }],
+          revision: 0,
+          tunnels: [],
+        },
+      ],
+    });
+    const proxies = await ok(
+      owner.key,
+      'query($g: ID!) { gatewayProxies(gatewayId: $g) { edges { node { podName node ready ackedVersion } } } }',
+      { g: gw.id },
+    );
+    expect(proxies.gatewayProxies).toEqual([
+      { podName: 'envoy-0', node: 'gql-node.example', ready: true, ackedVersion: null },
+    ]);
+    const drained = await ok(
+      env.adminKey,
+      'mutation { drainEpicNode(name: "gql-node.example", input: {}) { draining } }',
+    );
+    expect(drained.drainEpicNode).toEqual({ draining: true });
+    expect((await ok(env.adminKey, '{ epicNode(name: "gql-node.example") { draining } }')).epicNode).toEqual({
+      draining: true,
+    });
+    expect(
+      (await ok(env.adminKey, 'mutation { deleteEpicNode(name: "gql-node.example") }')).deleteEpicNode,
+    ).toBe(true);
+    const gone = await gql(env.adminKey, '{ epicNode(name: "gql-node.example") { name } }');
+    expect(gone.errors?.[0]?.extensions.code).toBe('NotFound');
+  });
+});
+
 describe('coverage of the schema', () => {
   it('every Query and Mutation field of the schema was exercised above', () => {
     const schema = buildSchema(typeDefs);

@@ -19,6 +19,7 @@ import { startStatusFanout } from './http/status-fanout.js';
 import { startXdsPlane } from './xds/publisher.js';
 import { createReconciler } from './reconciler/reconciler.js';
 import { seedSystem } from './seed.js';
+import { sealPlainTunnelKeys } from './modules/tunnel-keys.js';
 
 /** EPIC_SECRET_KEY, or a key generated once and kept in the data directory (mode 0600). */
 function loadSecretKey(hex: string | undefined, dataDir: string): Buffer {
@@ -136,6 +137,9 @@ async function main(): Promise<void> {
     const db = createDb(dbUrl, { timeouts: dbTimeouts(config) });
     running.push({ name: 'the database pool', close: () => db.$disconnect() });
     const seeded = await seedSystem(db, { demo: config.SEED_DEMO });
+    // Tunnel keys written as plain hex before they were sealed at rest (SQL cannot seal: no SECRET_KEY there).
+    const sealedKeys = await sealPlainTunnelKeys(db, secretKey);
+    if (sealedKeys) log.info({ sealedKeys }, 'tunnel keys sealed at rest');
     const app = await buildApp({
       db,
       logger: log,

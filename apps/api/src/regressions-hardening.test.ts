@@ -366,6 +366,7 @@ function fillPath(path: string, bad?: string): string[] {
     if (name === 'membershipId') return T.membership;
     if (name === 'namespace') return 'web';
     if (name === 'service') return 'legacy';
+    if (name === 'name') return 'sweep-node.nodes.example';
     const kind = before.split('/').filter(Boolean).at(-1);
     const ids: Record<string, string> = {
       accounts: T.id,
@@ -502,6 +503,19 @@ function sampleBody(key: string): unknown {
       },
     },
     'PUT /certificates': { namespace: 'web', name: 'sweep', ...testCertA },
+    'POST /epic-nodes': {
+      name: 'sweep-node.nodes.example',
+      addresses: ['192.0.2.10'],
+      bgp: { asn: 65001, routerId: '192.0.2.10', peers: [{ address: '192.0.2.1', asn: 65000 }] },
+    },
+    'PUT /epic-nodes/:name': {
+      addresses: ['192.0.2.10'],
+      bgp: { asn: 65001, routerId: '192.0.2.10', peers: [{ address: '192.0.2.1', asn: 65000 }] },
+    },
+    'POST /epic-nodes/:name/drain': { draining: true },
+    'PUT /epic-nodes/:name/proxies': {
+      proxies: [{ gatewayId: T.gateway, podName: 'envoy-0', vethIfindex: 3, ready: true, ackedVersion: 1 }],
+    },
   };
   return samples[key];
 }
@@ -557,7 +571,8 @@ describe('text fields refuse NUL and unpaired surrogates with a 400 naming the f
 
   it.each(declared.map((r) => [keyOf(r), r] as const))('%s', async (key, r) => {
     const failures: string[] = [];
-    const asKey = key === 'POST /accounts' ? env.adminKey : T.key;
+    // Accounts and EPIC nodes are the platform operators'.
+    const asKey = key === 'POST /accounts' || r.path.startsWith('/epic-nodes') ? env.adminKey : T.key;
     const check = async (url: string, payload: unknown, field: string | undefined, what: string) => {
       const res = await call(r.method, url, asKey, payload);
       const named = field === undefined || issuePaths(res.body).includes(field);

@@ -4,6 +4,7 @@ import { certificatesService } from './modules/certificates.js';
 import { clusterSyncService } from './modules/cluster-sync.js';
 import { referenceGrantsService, servicesService } from './modules/cluster-objects.js';
 import { auditService, endpointsService } from './modules/endpoints.js';
+import { epicNodesService } from './modules/epic-nodes.js';
 import { gatewaysService } from './modules/gateways.js';
 import { gatewayClassesService } from './modules/gateway-classes.js';
 import { namespacesService } from './modules/namespaces.js';
@@ -56,6 +57,7 @@ export function createServices(
     clusterSync: clusterSyncService({ db, gateways, routes, services, endpoints, referenceGrants }),
     certificates: certificatesService({ ...deps, secretKey: opts.secretKey }),
     audit: auditService(deps),
+    epicNodes: epicNodesService({ ...deps, secretKey: opts.secretKey }),
     revisions: revisionsService(deps),
     bootstrap: bootstrapService({
       ...deps,

@@ -46,12 +46,16 @@ interface Tenant {
   certId: string;
   certName: string;
   certPemLine: string;
+  /** A proxy of the tenant's gateway, reported by the EPIC node below. */
+  proxyPod: string;
 }
 
 let env: TestEnv;
 let A: Tenant;
 let B: Tenant;
 let revokedKey: string;
+/** An EPIC node running both tenants' proxies: tenants must never see its addresses, BGP settings or token. */
+const epicNode = { name: 'epic-1.nodes.example', address: '198.51.100.42', asn: 64901, token: '' };
 
 async function req(
   method: string,
@@ -205,6 +209,7 @@ async function tenant(
     certId: certRow.id,
     certName,
     certPemLine: cert.certificate.split('\n')[1]!,
+    proxyPod: `envoy-${name}-0`,
   };
 }
 
@@ -238,6 +243,9 @@ const secretsOf = (t: Tenant) => [
   t.certId,
   t.certName,
   t.certPemLine,
+  t.proxyPod,
+  epicNode.address,
+  String(epicNode.asn),
 ];
 
 /**
@@ -573,6 +581,34 @@ const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
   'GET /certificates': () => [{ url: '/certificates', expect: 'list' }],
   'GET /certificates/:id': (a) => [{ url: `/certificates/${a.certId}`, expect: 'denied' }],
   'DELETE /certificates/:id': (a) => [{ url: `/certificates/${a.certId}`, expect: 'denied' }],
+  'GET /gateways/:id/proxies': (a) => [{ url: `/gateways/${a.gatewayId}/proxies`, expect: 'denied' }],
+  // EPIC nodes are the platform's: a tenant's owner key may neither read nor act for one.
+  'POST /epic-nodes': () => [
+    { url: '/epic-nodes', payload: { name: 'rogue.nodes.example' }, expect: 'denied' },
+    { url: '/epic-nodes', payload: { name: epicNode.name }, expect: 'denied' },
+  ],
+  'GET /epic-nodes': () => [{ url: '/epic-nodes', expect: 'denied' }],
+  'GET /epic-nodes/:name': () => [{ url: `/epic-nodes/${epicNode.name}`, expect: 'denied' }],
+  'DELETE /epic-nodes/:name': () => [{ url: `/epic-nodes/${epicNode.name}`, expect: 'denied' }],
+  'POST /epic-nodes/:name/drain': () => [
+    { url: `/epic-nodes/${epicNode.name}/drain`, payload: {}, expect: 'denied' },
+  ],
+  'PUT /epic-nodes/:name': () => [
+    { url: `/epic-nodes/${epicNode.name}`, payload: { addresses: ['192.0.2.66'] }, expect: 'denied' },
+  ],
+  'GET /epic-nodes/:name/desired': () => [{ url: `/epic-nodes/${epicNode.name}/desired`, expect: 'denied' }],
+  'PUT /epic-nodes/:name/proxies': (a) => [
+    {
+      url: `/epic-nodes/${epicNode.name}/proxies`,
+      payload: {
+        proxies: [
+          { gatewayId: a.gatewayId, podName: 'hijack', vethIfindex: null, ready: true, ackedVersion: 1 },
+        ],
+      },
+      expect: 'denied',
+    },
+    { url: `/epic-nodes/${epicNode.name}/proxies`, payload: { proxies: [] }, expect: 'denied' },
+  ],
   'GET /audit-events': (a) => [
     { url: '/audit-events?limit=500', expect: 'list' },
     { url: `/audit-events?objectId=${a.gatewayId}`, expect: 'list' },
@@ -596,6 +632,8 @@ const declared = restRoutes({} as Services).map((r) => ({
   method: r.method,
   path: r.path,
   public: r.public === true,
+  node: r.node === true,
+  field: r.graphql.name,
 }));
 
 beforeAll(async () => {
@@ -605,6 +643,28 @@ beforeAll(async () => {
   const revoked = await must('POST', '/api-keys', A.key, { name: 'revoked', role: 'admin' });
   await must('DELETE', `/api-keys/${revoked.id}`, A.key);
   revokedKey = revoked.secret;
+  const node = await env.app.inject({
+    method: 'POST',
+    url: '/api/v1/epic-nodes',
+    headers: auth(env.adminKey),
+    payload: {
+      name: epicNode.name,
+      addresses: [epicNode.address],
+      bgp: { asn: epicNode.asn, routerId: epicNode.address, peers: [] },
+    },
+  });
+  expect(node.statusCode, node.body).toBe(201);
+  epicNode.token = node.json().token;
+  const report = await req('PUT', `/api/v1/epic-nodes/${epicNode.name}/proxies`, epicNode.token, {
+    proxies: [A, B].map((t) => ({
+      gatewayId: t.gatewayId,
+      podName: t.proxyPod,
+      vethIfindex: 5,
+      ready: true,
+      ackedVersion: 1,
+    })),
+  });
+  expect(report.statusCode, report.body).toBe(204);
   // Render both gateways once, so that revision, trace and bootstrap routes have real rows to guard.
   await createReconciler({
     db: env.db,
@@ -1232,6 +1292,73 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
       expect: 'denied',
     },
   ],
+  'Query.gatewayProxies': (a) => [
+    {
+      query: 'query($g: ID!) { gatewayProxies(gatewayId: $g) { edges { node { podName node ready } } } }',
+      variables: { g: a.gatewayId },
+      expect: 'denied',
+    },
+  ],
+  'Query.epicNodes': () => [
+    { query: '{ epicNodes { edges { node { name addresses bgp { asn } } } } }', expect: 'denied' },
+  ],
+  'Query.epicNode': () => [
+    {
+      query: 'query($n: String!) { epicNode(name: $n) { name addresses } }',
+      variables: { n: epicNode.name },
+      expect: 'denied',
+    },
+  ],
+  'Query.epicNodeDesiredState': () => [
+    {
+      query: 'query($n: String!) { epicNodeDesiredState(name: $n) { gateways { gatewayId addresses } } }',
+      variables: { n: epicNode.name },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.createEpicNode': () => [
+    {
+      query: 'mutation { createEpicNode(input: { name: "rogue.nodes.example" }) { token } }',
+      expect: 'denied',
+    },
+  ],
+  'Mutation.deleteEpicNode': () => [
+    {
+      query: 'mutation($n: String!) { deleteEpicNode(name: $n) }',
+      variables: { n: epicNode.name },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.drainEpicNode': () => [
+    {
+      query: 'mutation($n: String!) { drainEpicNode(name: $n, input: {}) { draining } }',
+      variables: { n: epicNode.name },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.registerEpicNode': () => [
+    {
+      query:
+        'mutation($n: String!) { registerEpicNode(name: $n, input: { addresses: ["192.0.2.66"] }) { name } }',
+      variables: { n: epicNode.name },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.reportEpicNodeProxies': (a) => [
+    {
+      query:
+        'mutation($n: String!, $i: ReportEpicNodeProxiesInput!) { reportEpicNodeProxies(name: $n, input: $i) }',
+      variables: {
+        n: epicNode.name,
+        i: {
+          proxies: [
+            { gatewayId: a.gatewayId, podName: 'hijack', vethIfindex: null, ready: true, ackedVersion: 1 },
+          ],
+        },
+      },
+      expect: 'denied',
+    },
+  ],
   'Mutation.deleteStaticEndpoints': (a) => [
     {
       query: 'mutation($s: String!) { deleteStaticEndpoints(namespace: "web", service: $s) }',
@@ -1374,9 +1501,62 @@ describe('unauthenticated callers', () => {
       'GatewayClass',
       'Certificate',
       'ConfigRevision',
+      'ProxyInstance',
     ]) {
       expect(s[t]!.length, t).toBeGreaterThanOrEqual(2);
     }
+  });
+});
+
+describe("an EPIC node's credential", () => {
+  const urlOf = (path: string, nodeName = epicNode.name) =>
+    path
+      .replace(':membershipId', A.membershipId)
+      .replace(':namespace', 'web')
+      .replace(':service', A.staticService)
+      .replace(':version', '1')
+      .replace(':name', nodeName)
+      .replace(':id', path.startsWith('/accounts') ? A.accountId : A.gatewayId);
+  const payloadOf = (method: string) =>
+    ['POST', 'PUT', 'PATCH'].includes(method) ? { proxies: [] } : undefined;
+
+  it('every route but its own node operations answers 403, leaking nothing, changing nothing', async () => {
+    const before = await snapshotDb(env.db.$pool);
+    for (const r of declared.filter((x) => !x.public && !x.node)) {
+      const res = await req(r.method, `/api/v1${urlOf(r.path)}`, epicNode.token, payloadOf(r.method));
+      expect(res.statusCode, `${r.key}: ${res.body}`).toBe(403);
+      expectTraceless(res.body, A, urlOf(r.path), r.key);
+      expectTraceless(res.body, B, urlOf(r.path), r.key);
+    }
+    expect(await snapshotDb(env.db.$pool)).toEqual(before);
+  });
+
+  it("its own node operations for another node's name answer 403", async () => {
+    const before = await snapshotDb(env.db.$pool);
+    for (const r of declared.filter((x) => x.node)) {
+      const res = await req(r.method, `/api/v1${urlOf(r.path, 'other.nodes.example')}`, epicNode.token, {
+        addresses: ['192.0.2.1'],
+        proxies: [],
+      });
+      expect(res.statusCode, `${r.key}: ${res.body}`).toBe(403);
+    }
+    expect(await snapshotDb(env.db.$pool)).toEqual(before);
+  });
+
+  it('every GraphQL field but its own node operations is refused without data, changing nothing', async () => {
+    const nodeFields = new Set(declared.filter((r) => r.node).map((r) => r.field));
+    const before = await snapshotDb(env.db.$pool);
+    for (const field of gqlFields.filter((f) => !nodeFields.has(f.split('.')[1]!))) {
+      const { query, variables } = gqlMatrix[field]!(A, B)[0]!;
+      const r = await gql(epicNode.token, query, variables);
+      // Forbidden by the field; a matrix attempt whose variables GraphQL refuses first never reaches it.
+      expect(['Forbidden', 'Validation'], `${field}: ${r.body}`).toContain(
+        r.json.errors?.[0]?.extensions.code,
+      );
+      expect(r.json.data ?? null, field).toBeNull();
+      expectTraceless(r.body, A, query + JSON.stringify(variables ?? {}), field);
+    }
+    expect(await snapshotDb(env.db.$pool)).toEqual(before);
   });
 });
 
@@ -1504,12 +1684,29 @@ const viewerWrites: Record<string, (a: Tenant) => { url: string; payload?: unkno
     payload: { namespace: 'web', name: a.certName, ...testCertA },
   }),
   'DELETE /certificates/:id': (a) => ({ url: `/certificates/${a.certId}` }),
+  'POST /epic-nodes': () => ({ url: '/epic-nodes', payload: { name: 'by-viewer.nodes.example' } }),
+  'DELETE /epic-nodes/:name': () => ({ url: `/epic-nodes/${epicNode.name}` }),
+  'POST /epic-nodes/:name/drain': () => ({ url: `/epic-nodes/${epicNode.name}/drain`, payload: {} }),
+  'PUT /epic-nodes/:name': () => ({
+    url: `/epic-nodes/${epicNode.name}`,
+    payload: { addresses: ['192.0.2.9'] },
+  }),
+  'PUT /epic-nodes/:name/proxies': () => ({
+    url: `/epic-nodes/${epicNode.name}/proxies`,
+    payload: { proxies: [] },
+  }),
 };
 
 /** Non-GET routes that only read, so a viewer may call them. */
 const viewerMayPost = new Set(['POST /gateways/:id/trace']);
 /** GET routes that reveal secrets (the proxies' xDS token), so they need the admin role. */
-const adminOnlyReads = new Set(['GET /gateways/:id/bootstrap']);
+const adminOnlyReads = new Set([
+  'GET /gateways/:id/bootstrap',
+  // EPIC nodes are read by platform operators and by each node's own credential only.
+  'GET /epic-nodes',
+  'GET /epic-nodes/:name',
+  'GET /epic-nodes/:name/desired',
+]);
 
 describe("roles: A's viewer key", () => {
   let viewerKey: string;
@@ -1544,6 +1741,7 @@ describe("roles: A's viewer key", () => {
       if (r.path.includes(':id')) expect(id, `no id of A for ${r.path}`).toBeDefined();
       const url = r.path
         .replace(':id', id ?? '')
+        .replace(':name', epicNode.name)
         .replace(':version', '1')
         .replace('/diff', '/diff?from=1&to=1');
       const res = await req('GET', `/api/v1${url}`, viewerKey);

@@ -52,6 +52,13 @@ export interface DesiredGateway {
     localPort: number;
     remoteAddress: string | null;
     remotePort: number | null;
+    /** The tunnel's keep-alive HMAC key (hex), for the keep-alive receiver; only this node reads it. */
+    key?: string;
+    /**
+     * The backends (pod address, port, protocol) this gateway's Envoys reach through the tunnel: the node's
+     * GUE service entries (pod, port, protocol, Envoy veth mark) → tunnel. Absent = none programmed yet.
+     */
+    services?: Array<{ address: string; port: number; protocol: 'TCP' | 'UDP' }>;
   }>;
 }
 

@@ -16,7 +16,7 @@ import type { z } from 'zod';
 import { encodeCursor } from '../lib/cursor.js';
 import { AppError } from '../lib/errors.js';
 import type { CallMeta } from '../modules/common.js';
-import type { RestRoute } from './rest.js';
+import { refusal, type RestRoute } from './rest.js';
 import { apiSchemas, enumNames, Gateway } from './schemas/outputs.js';
 
 // One copy of graphql for the schema, the scalars and mercurius: they all load its CommonJS build (a bundler
@@ -259,14 +259,17 @@ export class GraphqlTypes {
 
 export interface GraphqlContext {
   principal?: CallMeta['principal'];
+  /** A node credential's node (only the fields of routes declared `node: true` accept it). */
+  epicNode?: CallMeta['node'];
   requestId: string;
   pubsub?: { subscribe(topic: string): Promise<unknown> };
 }
 
-function meta(ctx: GraphqlContext): CallMeta {
-  if (!ctx.principal)
-    throw new AppError('Unauthorized', 'missing or invalid API key: send Authorization: Bearer <key>');
-  return { principal: ctx.principal, requestId: ctx.requestId };
+function meta(ctx: GraphqlContext, r: RestRoute): CallMeta {
+  if (ctx.principal) return { principal: ctx.principal, requestId: ctx.requestId };
+  if (r.node && ctx.epicNode)
+    return { principal: undefined as never, requestId: ctx.requestId, node: ctx.epicNode };
+  throw refusal(ctx.epicNode);
 }
 
 interface Edge {
@@ -359,7 +362,7 @@ function twinField(types: GraphqlTypes, r: RestRoute): GraphQLFieldConfig<unknow
     description: r.summary,
     args,
     resolve: async (_src, a: Record<string, unknown>, ctx) => {
-      const m = meta(ctx);
+      const m = meta(ctx, r);
       const p = Object.fromEntries(params.map((name) => [name, a[g.args?.[name] ?? name] as string]));
       const q: Record<string, unknown> = present(
         Object.fromEntries(

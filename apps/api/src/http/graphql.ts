@@ -120,7 +120,11 @@ export async function registerGraphql(
     validationRules: limits.validationRules,
     allowBatchedQueries: limits.allowBatchedQueries,
     graphql: limits.graphql,
-    context: (req: FastifyRequest) => ({ principal: req.principal, requestId: req.id }),
+    context: (req: FastifyRequest) => ({
+      principal: req.principal,
+      epicNode: req.principal ? undefined : req.epicNode,
+      requestId: req.id,
+    }),
     subscription: {
       context: async (socket: GuardContext['socket'], req: FastifyRequest) => ({
         socket,
@@ -151,7 +155,8 @@ export async function registerGraphql(
   // Every field needs a key: a caller without one is refused before its document is even parsed, so typed
   // inputs answer Unauthorized (not a variable's Validation error) to someone who may not call at all.
   app.graphql.addHook('preParsing', async (_schema, _source, ctx) => {
-    if (!(ctx as unknown as GraphqlContext).principal)
+    const c = ctx as unknown as GraphqlContext;
+    if (!c.principal && !c.epicNode)
       throw new AppError('Unauthorized', 'missing or invalid API key: send Authorization: Bearer <key>');
   });
   limits.attach();

@@ -44,6 +44,8 @@ export interface RestRoute {
   /** Success status; 204 means no body. */
   status?: 200 | 201 | 204;
   public?: boolean;
+  /** Also callable with a node credential (the handler checks that it acts for its own node). */
+  node?: true;
   graphql: GraphqlTwin;
   handler: (ctx: RouteContext) => Promise<unknown>;
   /**
@@ -153,6 +155,16 @@ export function serializerSchema(schema: z.ZodType | string): Json {
   return inline({ $ref: COMPONENT + id }, outputComponents()) as Json;
 }
 
+/** Why a caller without a principal may not call a route: no credential, or a node credential elsewhere. */
+export function refusal(node: unknown): AppError {
+  return node
+    ? new AppError(
+        'Forbidden',
+        "a node credential may call only its own node's operations under /epic-nodes/{name}",
+      )
+    : new AppError('Unauthorized', 'missing or invalid API key: send Authorization: Bearer <key>');
+}
+
 export function registerRest(app: FastifyInstance, routes: RestRoute[]): void {
   nameResponses(routes);
   const components = outputComponents();
@@ -168,9 +180,12 @@ export function registerRest(app: FastifyInstance, routes: RestRoute[]): void {
       url: API_PREFIX + r.path,
       schema: { response },
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
-        if (!req.principal && !r.public)
-          throw new AppError('Unauthorized', 'missing or invalid API key: send Authorization: Bearer <key>');
-        const meta: CallMeta = { principal: req.principal!, requestId: req.id };
+        if (!req.principal && !r.public && !(r.node && req.epicNode)) throw refusal(req.epicNode);
+        const meta: CallMeta = {
+          principal: req.principal!,
+          requestId: req.id,
+          ...(req.epicNode && !req.principal ? { node: req.epicNode } : {}),
+        };
         const ctx: RouteContext = {
           meta,
           params: req.params as Record<string, string>,

@@ -28,6 +28,7 @@ import { z } from 'zod';
 import type { Services } from '../services.js';
 import { issueXdsTokenInput, revokeXdsTokensInput } from '../xds/bootstrap-service.js';
 import { clusterSyncRoutes } from './cluster-sync-routes.js';
+import { epicNodeRoutes } from './epic-node-routes.js';
 import type { RestRoute } from './rest.js';
 import * as out from './schemas/outputs.js';
 
@@ -753,5 +754,6 @@ export function restRoutes(s: Services): RestRoute[] {
       handler: ({ meta, query }) => s.audit.list(meta, query),
     },
     ...clusterSyncRoutes(s),
+    ...epicNodeRoutes(s),
   ];
 }

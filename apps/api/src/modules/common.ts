@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { z } from 'zod';
+import type { NodeCaller } from '../auth/node-credentials.js';
 import type { Principal } from '../auth/principal.js';
 import type { Db, Tx } from '../db/client.js';
 import { Prisma } from '../generated/prisma/client.js';
@@ -7,8 +8,11 @@ import { AppError } from '../lib/errors.js';
 
 /** What every service call carries besides its input. */
 export interface CallMeta {
+  /** The API key's or session's principal; absent (despite the type) when `node` calls a node route. */
   principal: Principal;
   requestId?: string;
+  /** A node credential's node, on the routes declared `node: true` (modules/epic-nodes.ts). */
+  node?: NodeCaller;
 }
 
 export interface ServiceDeps {

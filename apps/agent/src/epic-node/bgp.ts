@@ -1,0 +1,274 @@
+// The node's BGP speaker: a local gobgpd driven over its gRPC API (api/gobgp.proto of gobgp 3.x).
+// gobgpd holds the truth: on every reconcile the global config, the peers and the locally originated paths are
+// listed from it and only the difference is changed, so an agent restart (gobgpd left running) touches nothing
+// and no route flaps.
+import * as grpc from '@grpc/grpc-js';
+import * as loader from '@grpc/proto-loader';
+import type { NodeBgpSettings } from './contract.js';
+
+/** Where Debian's golang-github-osrg-gobgp-dev puts gobgp's API definitions. */
+export const DEFAULT_GOBGP_PROTO_DIR = '/usr/share/gocode/src/github.com/osrg/gobgp/api';
+
+const TYPE = 'type.googleapis.com/apipb.';
+const V4 = { afi: 'AFI_IP', safi: 'SAFI_UNICAST' } as const;
+const V6 = { afi: 'AFI_IP6', safi: 'SAFI_UNICAST' } as const;
+
+interface Family {
+  afi: string;
+  safi: string;
+}
+type AnyMessage = { '@type': string } & Record<string, unknown>;
+interface ApiPath {
+  nlri: AnyMessage | null;
+  pattrs: AnyMessage[];
+  family: Family | null;
+  neighbor_ip: string;
+  is_from_external: boolean;
+}
+interface ApiPeer {
+  conf: { neighbor_address: string; peer_asn: number } | null;
+  transport: { remote_port: number } | null;
+  state: { session_state: string } | null;
+}
+interface ApiGlobal {
+  asn: number;
+  router_id: string;
+  listen_port: number;
+}
+type Unary = (req: unknown, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
+type Stream = (req: unknown) => grpc.ClientReadableStream<unknown>;
+type GobgpClient = grpc.Client & Record<string, Unary & Stream>;
+
+export interface BgpPeerStatus {
+  address: string;
+  asn: number;
+  state: string;
+}
+
+export interface BgpReconcileResult {
+  started: boolean;
+  peers: { added: number; removed: number };
+  paths: { added: number; removed: number };
+}
+
+export interface GobgpOptions {
+  /** gobgpd's API address as grpc-js dials it: `unix:///run/gobgpd.sock` or `127.0.0.1:50051`. */
+  target: string;
+  protoDir?: string;
+  /** gobgpd's own BGP listen port; -1 (default) = it only dials its peers. */
+  listenPort?: number;
+  /** Seconds between gobgpd's attempts to dial a peer that is not up (default 5; gobgpd's own is 120). */
+  connectRetrySeconds?: number;
+}
+
+/** `203.0.113.10` → `203.0.113.10/32`, `2001:db8::1` → `2001:db8::1/128`; prefixes are kept as given. */
+export function hostPrefix(addressOrPrefix: string): string {
+  if (addressOrPrefix.includes('/')) return addressOrPrefix;
+  return addressOrPrefix.includes(':') ? `${addressOrPrefix}/128` : `${addressOrPrefix}/32`;
+}
+
+function splitPrefix(prefix: string): { prefix: string; len: number; v6: boolean } {
+  const [addr, len] = hostPrefix(prefix).split('/') as [string, string];
+  const v6 = addr.includes(':');
+  const n = Number(len);
+  if (!Number.isInteger(n) || n < 0 || n > (v6 ? 128 : 32)) throw new Error(`bad prefix: ${prefix}`);
+  return { prefix: addr, len: n, v6 };
+}
+
+/** The canonical text gobgpd lists a destination under (IPv6 compressed as gobgpd prints it). */
+function canonical(prefix: string): string {
+  const p = splitPrefix(prefix);
+  return `${p.v6 ? canonicalV6(p.prefix) : p.prefix}/${p.len}`;
+}
+
+function canonicalV6(addr: string): string {
+  // Expand, then let the URL parser compress (RFC 5952: lowercase, longest zero run).
+  return new URL(`http://[${addr}]/`).hostname.slice(1, -1);
+}
+
+function pathFor(prefix: string): ApiPath {
+  const p = splitPrefix(prefix);
+  const nlri: AnyMessage = { '@type': `${TYPE}IPAddressPrefix`, prefix: p.prefix, prefix_len: p.len };
+  const origin: AnyMessage = { '@type': `${TYPE}OriginAttribute`, origin: 0 };
+  // An unspecified next hop makes gobgpd put its own session address in (eBGP next-hop-self).
+  const nextHop: AnyMessage = p.v6
+    ? { '@type': `${TYPE}MpReachNLRIAttribute`, family: V6, next_hops: ['::'], nlris: [nlri] }
+    : { '@type': `${TYPE}NextHopAttribute`, next_hop: '0.0.0.0' };
+  return {
+    nlri,
+    pattrs: [origin, nextHop],
+    family: p.v6 ? V6 : V4,
+    neighbor_ip: '',
+    is_from_external: false,
+  };
+}
+
+export class Gobgp {
+  private readonly client: GobgpClient;
+  private readonly listenPort: number;
+  private readonly connectRetry: number;
+
+  constructor(opts: GobgpOptions) {
+    const def = loader.loadSync(['gobgp.proto', 'attribute.proto', 'capability.proto'], {
+      includeDirs: [opts.protoDir ?? DEFAULT_GOBGP_PROTO_DIR],
+      keepCase: true,
+      longs: Number,
+      enums: String,
+      defaults: true,
+      oneofs: true,
+      // Any fields become `{ '@type': ..., ...fields }` both ways.
+      json: true,
+    });
+    const pkg = grpc.loadPackageDefinition(def) as unknown as {
+      apipb: { GobgpApi: new (t: string, c: grpc.ChannelCredentials) => GobgpClient };
+    };
+    this.client = new pkg.apipb.GobgpApi(opts.target, grpc.credentials.createInsecure());
+    this.listenPort = opts.listenPort ?? -1;
+    this.connectRetry = opts.connectRetrySeconds ?? 5;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private unary<T>(method: string, req: unknown, timeoutMs = 5_000): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const fn = this.client[method] as unknown as (
+        r: unknown,
+        md: grpc.Metadata,
+        o: grpc.CallOptions,
+        cb: (e: grpc.ServiceError | null, v: unknown) => void,
+      ) => void;
+      fn.call(this.client, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (e, v) =>
+        e ? reject(new Error(`gobgp ${method}: ${e.details || e.message}`)) : resolve(v as T),
+      );
+    });
+  }
+
+  private stream<T>(method: string, req: unknown, timeoutMs = 5_000): Promise<T[]> {
+    return new Promise((resolve, reject) => {
+      const fn = this.client[method] as unknown as (
+        r: unknown,
+        md: grpc.Metadata,
+        o: grpc.CallOptions,
+      ) => grpc.ClientReadableStream<T>;
+      const out: T[] = [];
+      const s = fn.call(this.client, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs });
+      s.on('data', (d: T) => out.push(d));
+      s.on('error', (e: grpc.ServiceError) =>
+        reject(new Error(`gobgp ${method}: ${e.details || e.message}`)),
+      );
+      s.on('end', () => resolve(out));
+    });
+  }
+
+  async global(): Promise<ApiGlobal> {
+    return (await this.unary<{ global: ApiGlobal }>('GetBgp', {})).global;
+  }
+
+  async peers(): Promise<BgpPeerStatus[]> {
+    const rows = await this.stream<{ peer: ApiPeer }>('ListPeer', {});
+    return rows.map(({ peer }) => ({
+      address: peer.conf?.neighbor_address ?? '',
+      asn: peer.conf?.peer_asn ?? 0,
+      state: peer.state?.session_state ?? 'UNKNOWN',
+    }));
+  }
+
+  /** Prefixes this gobgpd originates (not those learned from peers), canonical text, sorted. */
+  async localPrefixes(): Promise<string[]> {
+    const out: string[] = [];
+    for (const family of [V4, V6]) {
+      const rows = await this.stream<{ destination: { prefix: string; paths: ApiPath[] } }>('ListPath', {
+        table_type: 'GLOBAL',
+        family,
+      });
+      for (const { destination } of rows) {
+        if (destination.paths.some((p) => !p.is_from_external && isLocal(p.neighbor_ip))) {
+          out.push(canonical(destination.prefix));
+        }
+      }
+    }
+    return out.sort();
+  }
+
+  /**
+   * Makes gobgpd match `settings` (or stops announcing anything when null) and originate exactly `prefixes`.
+   * Only differences are applied.
+   */
+  async reconcile(
+    settings: NodeBgpSettings | null,
+    prefixes: readonly string[],
+  ): Promise<BgpReconcileResult> {
+    const result: BgpReconcileResult = {
+      started: false,
+      peers: { added: 0, removed: 0 },
+      paths: { added: 0, removed: 0 },
+    };
+    let g = await this.global();
+    if (!settings) {
+      if (g.asn !== 0) {
+        for (const p of await this.localPrefixes()) await this.deletePath(p);
+      }
+      return result;
+    }
+    if (g.asn !== 0 && (g.asn !== settings.asn || g.router_id !== settings.routerId)) {
+      // A changed identity cannot be edited in place: restart the speaker (this resets every session).
+      await this.unary('StopBgp', {});
+      g = await this.global();
+    }
+    if (g.asn === 0) {
+      await this.unary('StartBgp', {
+        global: { asn: settings.asn, router_id: settings.routerId, listen_port: this.listenPort },
+      });
+      result.started = true;
+    }
+
+    const want = new Map(settings.peers.map((p) => [p.address, p]));
+    const rows = await this.stream<{ peer: ApiPeer }>('ListPeer', {});
+    const have = new Map(rows.map(({ peer }) => [peer.conf?.neighbor_address ?? '', peer]));
+    for (const [address, peer] of have) {
+      const w = want.get(address);
+      const port = peer.transport?.remote_port || 179;
+      if (w && w.asn === peer.conf?.peer_asn && (w.port ?? 179) === port) continue;
+      await this.unary('DeletePeer', { address });
+      have.delete(address);
+      result.peers.removed++;
+    }
+    for (const [address, p] of want) {
+      if (have.has(address)) continue;
+      await this.unary('AddPeer', {
+        peer: {
+          conf: { neighbor_address: address, peer_asn: p.asn },
+          transport: { remote_port: p.port ?? 179, passive_mode: false },
+          afi_safis: [V4, V6].map((family) => ({ config: { family, enabled: true } })),
+          timers: { config: { connect_retry: this.connectRetry } },
+        },
+      });
+      result.peers.added++;
+    }
+
+    const wantPrefixes = new Set(prefixes.map(canonical));
+    const havePrefixes = new Set(await this.localPrefixes());
+    for (const p of havePrefixes) {
+      if (wantPrefixes.has(p)) continue;
+      await this.deletePath(p);
+      result.paths.removed++;
+    }
+    for (const p of wantPrefixes) {
+      if (havePrefixes.has(p)) continue;
+      await this.unary('AddPath', { table_type: 'GLOBAL', path: pathFor(p) });
+      result.paths.added++;
+    }
+    return result;
+  }
+
+  private async deletePath(prefix: string): Promise<void> {
+    const path = pathFor(prefix);
+    await this.unary('DeletePath', { table_type: 'GLOBAL', family: path.family, path });
+  }
+}
+
+function isLocal(neighborIp: string): boolean {
+  return neighborIp === '' || neighborIp === '<nil>';
+}

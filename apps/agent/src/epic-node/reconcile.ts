@@ -1,0 +1,142 @@
+// The EPIC node's reconcile: desired state (from the API) + local proxy observations → what the node programs.
+// planNode() is pure; NodeReconciler applies a plan to gobgpd, nftables and the GUE maps, each of which diffs
+// against its own live state, so a reconcile after a restart (nothing remembered in memory) changes nothing.
+import type { NodeBgpSettings, NodeDesiredState, ProxyObservation } from './contract.js';
+import { hostPrefix, type BgpReconcileResult } from './bgp.js';
+import type { FirewallEntry } from './firewall.js';
+import type { GuePlan } from './gue.js';
+
+export type AnnounceReason =
+  'announced' | 'draining' | 'no-local-proxy' | 'no-ready-proxy' | 'revision-not-acked';
+
+export interface GatewayPlan {
+  gatewayId: string;
+  announced: boolean;
+  reason: AnnounceReason;
+}
+
+export interface NodePlan {
+  /** Prefixes gobgpd must originate, sorted, without duplicates (gateways may share an aggregate). */
+  prefixes: string[];
+  firewall: FirewallEntry[];
+  /** Null when the node carries no tunnel. */
+  gue: GuePlan | null;
+  gateways: GatewayPlan[];
+}
+
+const PROTO = { TCP: 6, UDP: 17 } as const;
+
+function announceReason(
+  revision: number,
+  draining: boolean,
+  proxies: readonly ProxyObservation[],
+): AnnounceReason {
+  if (draining) return 'draining';
+  if (proxies.length === 0) return 'no-local-proxy';
+  const ready = proxies.filter((p) => p.ready);
+  if (ready.length === 0) return 'no-ready-proxy';
+  // A proxy that ACKed a newer revision than the one the API sent has certainly applied this one.
+  if (!ready.some((p) => p.ackedVersion !== null && p.ackedVersion >= revision)) return 'revision-not-acked';
+  return 'announced';
+}
+
+export function planNode(desired: NodeDesiredState, proxies: readonly ProxyObservation[]): NodePlan {
+  const byGateway = new Map<string, ProxyObservation[]>();
+  for (const p of proxies) byGateway.set(p.gatewayId, [...(byGateway.get(p.gatewayId) ?? []), p]);
+
+  const prefixes = new Set<string>();
+  const gateways: GatewayPlan[] = [];
+  const firewall: FirewallEntry[] = [];
+  const tunnelIds = new Set<number>();
+  const veths = new Set<number>();
+  const services = new Map<string, GuePlan['services'][number]>();
+  let localAddr: string | undefined;
+
+  for (const g of [...desired.gateways].sort((a, b) => a.gatewayId.localeCompare(b.gatewayId))) {
+    const local = byGateway.get(g.gatewayId) ?? [];
+    const reason = announceReason(g.revision, desired.draining, local);
+    gateways.push({ gatewayId: g.gatewayId, announced: reason === 'announced', reason });
+    if (reason === 'announced') {
+      const adv = g.advertise.length > 0 ? g.advertise.map((a) => a.prefix) : g.addresses;
+      for (const p of adv) prefixes.add(hostPrefix(p));
+    }
+    // The firewall serves every gateway placed on the node: until it is announced no traffic is attracted,
+    // and once it is, the listener ports are already open.
+    for (const address of g.addresses) firewall.push({ address, ports: g.ports });
+
+    const marks = local.flatMap((p) => (p.vethIfindex === null ? [] : [p.vethIfindex]));
+    for (const t of g.tunnels) {
+      tunnelIds.add(t.tunnelId);
+      localAddr ??= t.localAddress;
+      for (const m of marks) veths.add(m);
+      for (const s of t.services ?? []) {
+        for (const mark of marks) {
+          const entry = {
+            podAddr: s.address,
+            podPort: s.port,
+            proto: PROTO[s.protocol],
+            mark,
+            tunnelId: t.tunnelId,
+          };
+          services.set(`${s.address}|${s.port}|${entry.proto}|${mark}`, entry);
+        }
+      }
+    }
+  }
+
+  const gue: GuePlan | null =
+    localAddr === undefined
+      ? null
+      : {
+          localAddr,
+          tunnelIds: [...tunnelIds].sort((a, b) => a - b),
+          vethIfindexes: [...veths].sort((a, b) => a - b),
+          services: [...services.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, v]) => v),
+        };
+  return { prefixes: [...prefixes].sort(), firewall, gue, gateways };
+}
+
+/** The parts a reconciler drives; each is optional so a node without (say) GUE runs the rest. */
+export interface NodeParts {
+  bgp?: { reconcile(s: NodeBgpSettings | null, prefixes: readonly string[]): Promise<BgpReconcileResult> };
+  firewall?: { apply(entries: readonly FirewallEntry[]): Promise<void> };
+  gue?: { reconcile(plan: GuePlan): Promise<unknown> };
+}
+
+export interface NodeReconcileResult {
+  plan: NodePlan;
+  bgp: BgpReconcileResult | null;
+  errors: Array<{ part: 'bgp' | 'firewall' | 'gue'; message: string }>;
+}
+
+export class NodeReconciler {
+  constructor(
+    private readonly parts: NodeParts,
+    private readonly bgpSettings: NodeBgpSettings | null,
+  ) {}
+
+  /**
+   * Applies the plan part by part; a part that fails is reported and the others still run (the next
+   * reconcile retries it). Firewall first so that a route is never announced towards a closed port.
+   */
+  async reconcile(
+    desired: NodeDesiredState,
+    proxies: readonly ProxyObservation[],
+  ): Promise<NodeReconcileResult> {
+    const plan = planNode(desired, proxies);
+    const errors: NodeReconcileResult['errors'] = [];
+    const attempt = async <T>(part: 'bgp' | 'firewall' | 'gue', fn: () => Promise<T>): Promise<T | null> => {
+      try {
+        return await fn();
+      } catch (e) {
+        errors.push({ part, message: e instanceof Error ? e.message : String(e) });
+        return null;
+      }
+    };
+    const { firewall, gue, bgp } = this.parts;
+    if (firewall) await attempt('firewall', () => firewall.apply(plan.firewall));
+    if (gue && plan.gue) await attempt('gue', () => gue.reconcile(plan.gue!));
+    const bgpResult = bgp ? await attempt('bgp', () => bgp.reconcile(this.bgpSettings, plan.prefixes)) : null;
+    return { plan, bgp: bgpResult, errors };
+  }
+}

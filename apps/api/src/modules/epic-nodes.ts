@@ -1,0 +1,426 @@
+import { z } from 'zod';
+import { generateNodeToken } from '../auth/node-credentials.js';
+import { requireRole, requireSystem, tenant } from '../auth/principal.js';
+import { Prisma } from '../generated/prisma/client.js';
+import { AppError } from '../lib/errors.js';
+import { formatAddress, parseAddress } from '../lib/ip.js';
+import { parseInput } from '../lib/validate.js';
+import {
+  audit,
+  conflictOnUnique,
+  dnsSubdomain,
+  json,
+  uuid,
+  type CallMeta,
+  type ServiceDeps,
+} from './common.js';
+import { openTunnelKey } from './tunnel-keys.js';
+
+/**
+ * EPIC nodes and the proxies on them. Platform admins create, list, drain and delete nodes; a node's agent,
+ * with the node credential it was given at creation, registers the node's addresses and BGP settings, reads
+ * what it must program (NodeDesiredState: apps/agent/src/epic-node/contract.ts) and reports its local proxies.
+ * Tenants see their own gateways' proxies with the node's name only: never addresses or BGP settings.
+ */
+
+const address = z
+  .string()
+  .max(64)
+  .refine((s) => parseAddress(s) !== undefined, 'must be an IPv4 or IPv6 address')
+  .transform((s) => {
+    const p = parseAddress(s)!;
+    return formatAddress(p.family, p.value);
+  });
+const ipv4 = z
+  .string()
+  .max(15)
+  .refine((s) => parseAddress(s)?.family === 'ipv4', 'must be an IPv4 address (a BGP router id)');
+// An ASN is 32 bits unsigned: beyond GraphQL's Int, so a number checked for integrality (a Float there).
+const asn = z
+  .number()
+  .min(1)
+  .max(4_294_967_295)
+  .refine(Number.isInteger, 'must be an integer')
+  .describe('an autonomous system number, 1..4294967295');
+const bgpPeer = z.strictObject({
+  address,
+  asn,
+  port: z.number().int().min(1).max(65535).optional().describe('default 179'),
+});
+export const bgpSettingsInput = z.strictObject({
+  asn,
+  routerId: ipv4,
+  peers: z.array(bgpPeer).max(64).default([]),
+});
+const addresses = z
+  .array(address)
+  .max(16)
+  .refine((a) => new Set(a).size === a.length, 'must not repeat an address')
+  .describe('the first is the GUE tunnel endpoint client nodes dial');
+
+export const createEpicNodeInput = z.strictObject({
+  name: dnsSubdomain.describe("the node's name (its Kubernetes node name)"),
+  addresses: addresses.default([]),
+  bgp: bgpSettingsInput.optional(),
+});
+export const registerEpicNodeInput = z.strictObject({
+  addresses: addresses.min(1, 'must name at least one address'),
+  bgp: bgpSettingsInput.optional(),
+  draining: z
+    .boolean()
+    .optional()
+    .describe('true: the node drains itself; absent: the drain state set by a platform admin is kept'),
+});
+export const drainEpicNodeInput = z.strictObject({
+  draining: z.boolean().default(true).describe('false ends the drain'),
+});
+const podName = dnsSubdomain.describe("the proxy's pod name");
+export const proxyReportInput = z.strictObject({
+  proxies: z
+    .array(
+      z.strictObject({
+        gatewayId: uuid,
+        podName,
+        vethIfindex: z.number().int().min(1).max(2_147_483_647).nullable(),
+        ready: z.boolean(),
+        ackedVersion: z.number().int().min(0).max(2_147_483_647).nullable(),
+      }),
+    )
+    .max(2000)
+    .refine(
+      (ps) => new Set(ps.map((p) => `${p.gatewayId}/${p.podName}`)).size === ps.length,
+      'must not list a (gatewayId, podName) twice',
+    ),
+});
+export const nodeName = dnsSubdomain;
+
+interface NodeRow {
+  id: string;
+  name: string;
+  addresses: string[];
+  asn: bigint | null;
+  routerId: string | null;
+  bgpPeers: unknown;
+  draining: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+const nodeView = {
+  id: true,
+  name: true,
+  addresses: true,
+  asn: true,
+  routerId: true,
+  bgpPeers: true,
+  draining: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
+
+type Peer = { address: string; asn: number; port?: number };
+/** The NodeRecord of the contract (and the admin view's extra `updatedAt`). */
+function present(n: NodeRow) {
+  return {
+    name: n.name,
+    addresses: n.addresses,
+    ...(n.asn !== null && n.routerId !== null
+      ? { bgp: { asn: Number(n.asn), routerId: n.routerId, peers: n.bgpPeers as Peer[] } }
+      : {}),
+    draining: n.draining,
+    createdAt: n.createdAt,
+    updatedAt: n.updatedAt,
+  };
+}
+const bgpColumns = (bgp: z.output<typeof bgpSettingsInput> | undefined) =>
+  bgp
+    ? { asn: BigInt(bgp.asn), routerId: bgp.routerId, bgpPeers: json(bgp.peers) }
+    : { asn: null, routerId: null, bgpPeers: json([]) };
+
+const PLATFORM = 'platform';
+/** A platform admin (any operation), or the node credential of exactly this node (its own routes). */
+function requireNodeOrAdmin(meta: CallMeta, name: string): void {
+  if (meta.node) {
+    if (meta.node.name !== name)
+      throw new AppError(
+        'Forbidden',
+        `this node credential is for EPIC node ${JSON.stringify(meta.node.name)}, not ${JSON.stringify(name)}`,
+      );
+    return;
+  }
+  requireAdmin(meta);
+}
+function requireAdmin(meta: CallMeta): void {
+  if (!meta.principal) throw new AppError('Forbidden', `this operation is reserved to ${PLATFORM} operators`);
+  requireSystem(meta.principal);
+  requireRole(meta.principal, 'admin');
+}
+function requireAdminRead(meta: CallMeta): void {
+  if (!meta.principal) throw new AppError('Forbidden', `this operation is reserved to ${PLATFORM} operators`);
+  requireSystem(meta.principal);
+}
+
+/** Listener protocols as the firewall opens them: UDP listeners are UDP, everything else runs over TCP. */
+function portsOf(listeners: unknown): Array<{ port: number; protocol: 'TCP' | 'UDP' }> {
+  const seen = new Map<string, { port: number; protocol: 'TCP' | 'UDP' }>();
+  for (const l of Array.isArray(listeners)
+    ? (listeners as Array<{ port?: unknown; protocol?: unknown }>)
+    : []) {
+    if (typeof l.port !== 'number') continue;
+    const protocol = l.protocol === 'UDP' ? 'UDP' : 'TCP';
+    seen.set(`${protocol}/${l.port}`, { port: l.port, protocol });
+  }
+  return [...seen.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
+}
+function hostPrefix(addr: string): string {
+  const p = parseAddress(addr);
+  return `${addr}/${p?.family === 'ipv6' ? 128 : 32}`;
+}
+
+export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: Buffer }) {
+  async function nodeByName(name: string): Promise<NodeRow> {
+    const row = await db.epicNode.findUnique({ where: { name }, select: nodeView });
+    if (!row) throw AppError.notFound('EPIC node', name);
+    return row;
+  }
+
+  return {
+    async create(meta: CallMeta, input: unknown) {
+      requireAdmin(meta);
+      const d = parseInput(createEpicNodeInput, input);
+      const t = generateNodeToken();
+      return db.$transaction(async (tx) => {
+        const row = await tx.epicNode
+          .create({
+            data: {
+              name: d.name,
+              address: d.addresses[0] ?? null,
+              addresses: d.addresses,
+              ...bgpColumns(d.bgp),
+              tokenPrefix: t.prefix,
+              tokenHash: t.hash,
+            },
+            select: nodeView,
+          })
+          .catch(conflictOnUnique('EPIC node', JSON.stringify(d.name)));
+        await audit(tx, meta, 'epicNode.create', 'EpicNode', row.id, { name: d.name });
+        return { node: present(row), token: t.token };
+      });
+    },
+
+    async list(meta: CallMeta) {
+      requireAdminRead(meta);
+      const rows = await db.epicNode.findMany({ select: nodeView, orderBy: { name: 'asc' } });
+      return { items: rows.map(present) };
+    },
+
+    async get(meta: CallMeta, name: string) {
+      parseInput(nodeName, name, 'name');
+      requireAdminRead(meta);
+      return present(await nodeByName(name));
+    },
+
+    async remove(meta: CallMeta, name: string) {
+      parseInput(nodeName, name, 'name');
+      requireAdmin(meta);
+      await db.$transaction(async (tx) => {
+        const row = await tx.epicNode.findUnique({ where: { name }, select: { id: true } });
+        if (!row) throw AppError.notFound('EPIC node', name);
+        // Its tunnels go with it; its proxies' rows go too (they described pods on this node).
+        await tx.proxyInstance.deleteMany({ where: { epicNodeId: row.id } });
+        await tx.epicNode.delete({ where: { id: row.id } });
+        await audit(tx, meta, 'epicNode.delete', 'EpicNode', row.id, { name });
+      });
+    },
+
+    async drain(meta: CallMeta, name: string, input: unknown) {
+      parseInput(nodeName, name, 'name');
+      requireAdmin(meta);
+      const d = parseInput(drainEpicNodeInput, input ?? {});
+      return db.$transaction(async (tx) => {
+        const row = await tx.epicNode
+          .update({ where: { name }, data: { draining: d.draining }, select: nodeView })
+          .catch((e: unknown) => {
+            if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2025')
+              throw AppError.notFound('EPIC node', name);
+            throw e;
+          });
+        await audit(tx, meta, d.draining ? 'epicNode.drain' : 'epicNode.undrain', 'EpicNode', row.id, {
+          name,
+        });
+        return present(row);
+      });
+    },
+
+    /** The node agent's registration: its addresses and BGP settings (the node must exist: admins create it). */
+    async register(meta: CallMeta, name: string, input: unknown) {
+      parseInput(nodeName, name, 'name');
+      requireNodeOrAdmin(meta, name);
+      const d = parseInput(registerEpicNodeInput, input);
+      const row = await db.epicNode
+        .update({
+          where: { name },
+          data: {
+            address: d.addresses[0]!,
+            addresses: d.addresses,
+            ...bgpColumns(d.bgp),
+            ...(d.draining !== undefined ? { draining: d.draining } : {}),
+          },
+          select: nodeView,
+        })
+        .catch((e: unknown) => {
+          if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2025')
+            throw AppError.notFound('EPIC node', name);
+          throw e;
+        });
+      return present(row);
+    },
+
+    /**
+     * What the node must program: the gateways with proxy rows on it (reported by the node, or written by the
+     * provisioner with one of the node's addresses as the pod's host address and no node yet), their addresses,
+     * ports, current revision and tunnels.
+     */
+    async desired(meta: CallMeta, name: string) {
+      parseInput(nodeName, name, 'name');
+      requireNodeOrAdmin(meta, name);
+      const node = await nodeByName(name);
+      const gateways = await db.$pool.query<{
+        id: string;
+        address: string | null;
+        listeners: unknown;
+        revision: number | null;
+      }>(
+        `SELECT g.id, g.address, g.listeners,
+                (SELECT max(c.version) FROM "ConfigRevision" c
+                  WHERE c."gatewayId" = g.id AND c.status <> 'tainted') AS revision
+           FROM "Gateway" g
+          WHERE g.id IN (SELECT DISTINCT p."gatewayId" FROM "ProxyInstance" p
+                          WHERE p."epicNodeId" = $1::uuid
+                             OR (p."epicNodeId" IS NULL AND p."nodeAddress" = ANY($2::text[])))
+          ORDER BY g.id`,
+        [node.id, node.addresses],
+      );
+      const tunnels = await db.tunnel.findMany({
+        where: { epicNodeId: node.id },
+        orderBy: { tunnelId: 'asc' },
+      });
+      return {
+        node: node.name,
+        draining: node.draining,
+        gateways: gateways.rows.map((g) => {
+          const addrs = g.address ? [g.address] : [];
+          return {
+            gatewayId: g.id,
+            addresses: addrs,
+            advertise: addrs.map((a) => ({ prefix: hostPrefix(a) })),
+            ports: portsOf(g.listeners),
+            revision: g.revision ?? 0,
+            tunnels: tunnels
+              .filter((t) => t.gatewayId === g.id)
+              .map((t) => ({
+                tunnelId: t.tunnelId,
+                clientNode: t.clientNode,
+                localAddress: t.localAddress,
+                localPort: t.localPort,
+                remoteAddress: t.remoteAddress,
+                remotePort: t.remotePort,
+                key: openTunnelKey(secretKey, t.key),
+              })),
+          };
+        }),
+      };
+    },
+
+    /**
+     * The node's proxies, as its agent sees them: each (gateway, pod) is upserted on this node; this node's rows
+     * the report omits are removed. Proxies of gateways that no longer exist are skipped (their pods are being
+     * collected); a pod recorded on another node is a conflict.
+     */
+    async report(meta: CallMeta, name: string, input: unknown) {
+      parseInput(nodeName, name, 'name');
+      requireNodeOrAdmin(meta, name);
+      const d = parseInput(proxyReportInput, input);
+      const node = await nodeByName(name);
+      await db.$transaction(async (tx) => {
+        // One report per node at a time: two in flight would each delete the other's rows.
+        await tx.$queryRaw`SELECT id FROM "EpicNode" WHERE id = ${node.id}::uuid FOR UPDATE`;
+        const ids = [...new Set(d.proxies.map((p) => p.gatewayId))];
+        const existing = new Set(
+          (await tx.gateway.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((g) => g.id),
+        );
+        const kept = d.proxies.filter((p) => existing.has(p.gatewayId));
+        const others = await tx.proxyInstance.findMany({
+          where: {
+            OR: kept.map((p) => ({ gatewayId: p.gatewayId, podName: p.podName })),
+            epicNodeId: { not: null, notIn: [node.id] },
+          },
+          select: { gatewayId: true, podName: true },
+        });
+        const elsewhere = new Set(others.map((o) => `${o.gatewayId}/${o.podName}`));
+        const clash = kept.findIndex((p) => elsewhere.has(`${p.gatewayId}/${p.podName}`));
+        if (kept.length > 0 && clash >= 0) {
+          const i = d.proxies.indexOf(kept[clash]!);
+          throw new AppError('Conflict', `proxies[${i}].podName: the pod is recorded on another EPIC node`, [
+            { path: `proxies[${i}].podName`, message: 'the pod is recorded on another EPIC node' },
+          ]);
+        }
+        const reported = kept.map((p) => ({ gatewayId: p.gatewayId, podName: p.podName }));
+        await tx.proxyInstance.deleteMany({
+          where: reported.length ? { epicNodeId: node.id, NOT: { OR: reported } } : { epicNodeId: node.id },
+        });
+        for (const p of kept) {
+          const fields = {
+            epicNodeId: node.id,
+            vethIfindex: p.vethIfindex,
+            ready: p.ready,
+            ackedVersion: p.ackedVersion,
+          };
+          // nodeAddress is the provisioner's (the pod's host address) once it wrote the row; a row the node
+          // creates first starts with the node's own first address.
+          await tx.proxyInstance.upsert({
+            where: { gatewayId_podName: { gatewayId: p.gatewayId, podName: p.podName } },
+            create: {
+              gatewayId: p.gatewayId,
+              podName: p.podName,
+              nodeAddress: node.addresses[0] ?? null,
+              ...fields,
+            },
+            update: fields,
+          });
+        }
+      });
+    },
+
+    /** A tenant's view of its gateway's proxies: pod, readiness, acked revision and the node's name only. */
+    async gatewayProxies(meta: CallMeta, gatewayId: string) {
+      parseInput(uuid, gatewayId, 'id');
+      const gw = await db.gateway.findFirst({
+        where: { ...tenant(meta.principal), id: gatewayId },
+        select: { id: true },
+      });
+      if (!gw) throw AppError.notFound('gateway', gatewayId);
+      const rows = await db.proxyInstance.findMany({
+        where: { gatewayId },
+        select: {
+          podName: true,
+          ready: true,
+          xdsConnected: true,
+          ackedVersion: true,
+          updatedAt: true,
+          epicNode: { select: { name: true } },
+        },
+        orderBy: { podName: 'asc' },
+      });
+      return {
+        items: rows.map((r) => ({
+          podName: r.podName,
+          node: r.epicNode?.name ?? null,
+          ready: r.ready,
+          xdsConnected: r.xdsConnected,
+          ackedVersion: r.ackedVersion,
+          updatedAt: r.updatedAt,
+        })),
+      };
+    },
+  };
+}
