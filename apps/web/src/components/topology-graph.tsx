@@ -11,6 +11,7 @@ import {
 } from 'react';
 import { NODE_HEIGHT, NODE_WIDTH } from '../domain/topology/layout.js';
 import type { Layout, PlacedNode } from '../domain/topology/types.js';
+import { drawnWindow, visiblePart, type Rect } from '../domain/topology/viewport.js';
 
 const KIND_LABEL: Record<PlacedNode['kind'], string> = {
   gateway: 'Gateway',
@@ -28,17 +29,6 @@ const PAD = 24;
 const MIN_FIT = 0.6;
 /** The view grows with the graph up to this height (px); beyond it the user pans. */
 const MAX_HEIGHT = 640;
-/** Drawn beyond the visible part, in view widths / heights: panning within it draws nothing new. */
-const MARGIN_X = 1;
-const MARGIN_Y = 0.5;
-
-/** A rectangle in layout coordinates. */
-interface Rect {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
 
 function clip(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
@@ -108,14 +98,8 @@ export function TopologyGraph({
       .scaleExtent([0.05, 4])
       .on('zoom', (e: { transform: { x: number; y: number; k: number; toString(): string } }) => {
         viewRef.current?.setAttribute('transform', e.transform.toString());
-        const { x, y, k } = e.transform;
-        const { width, height } = svg.getBoundingClientRect();
-        const seen = { x0: -x / k, y0: -y / k, x1: (width - x) / k, y1: (height - y) / k };
-        const d = drawnRef.current;
-        if (d && d.x0 <= seen.x0 && d.y0 <= seen.y0 && d.x1 >= seen.x1 && d.y1 >= seen.y1) return;
-        const mx = ((seen.x1 - seen.x0) * MARGIN_X) | 0;
-        const my = ((seen.y1 - seen.y0) * MARGIN_Y) | 0;
-        const next = { x0: seen.x0 - mx, y0: seen.y0 - my, x1: seen.x1 + mx, y1: seen.y1 + my };
+        const next = drawnWindow(e.transform, svg.getBoundingClientRect(), drawnRef.current);
+        if (next === drawnRef.current) return;
         drawnRef.current = next;
         setDrawn(next);
       });
@@ -144,21 +128,11 @@ export function TopologyGraph({
     }
   });
 
-  const visible = useMemo(() => {
-    if (!drawn) return { nodes: [], edges: [] };
-    const inside = (n: PlacedNode) =>
-      n.x + NODE_WIDTH >= drawn.x0 && n.x <= drawn.x1 && n.y + NODE_HEIGHT >= drawn.y0 && n.y <= drawn.y1;
-    const nodes = layout.nodes.filter((n) => n.id === selected || n.id === focusId || inside(n));
-    const edges = layout.edges.filter((e) => {
-      const a = byId.get(e.from);
-      const b = byId.get(e.to);
-      if (!a || !b) return false;
-      const top = Math.min(a.y, b.y);
-      const bottom = Math.max(a.y, b.y) + NODE_HEIGHT;
-      return b.x >= drawn.x0 && a.x + NODE_WIDTH <= drawn.x1 && bottom >= drawn.y0 && top <= drawn.y1;
-    });
-    return { nodes, edges };
-  }, [layout, byId, drawn, selected, focusId]);
+  const visible = useMemo(
+    () =>
+      visiblePart(layout, byId, drawn, new Set([selected, focusId].filter((x): x is string => Boolean(x)))),
+    [layout, byId, drawn, selected, focusId],
+  );
 
   // The latest layout and callback for the node events, which stay the same function across renders so that
   // a memoised node re-renders only when its own picture changes (a live update touches a few nodes, not all).
