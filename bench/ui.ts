@@ -49,7 +49,12 @@ const routeItems = input.routes.map((r) => ({
   parents: [{ gatewayId, refIndex: 0 }],
   status: { parents: [{ gatewayId, conditions: [{ type: 'Accepted', status: 'True' }] }] },
 }));
-const slices = input.slices.map((s) => ({ ...s, name: `${s.serviceName}-abc`, nodeAddresses: {} }));
+const slices = input.slices.map((s) => ({
+  ...s,
+  name: `${s.serviceName}-abc`,
+  nodeAddresses: s.nodeAddresses ?? {},
+}));
+const proxies = (input.proxies ?? []).map((p) => ({ ...p, updatedAt: new Date(0).toISOString() }));
 
 const app = Fastify();
 let served = false;
@@ -65,6 +70,7 @@ app.get('/auth/session', async () => ({
 }));
 app.get(`/api/v1/gateways/${gatewayId}`, async () => gateway);
 app.get('/api/v1/routes', async () => ({ items: routeItems, nextCursor: null }));
+app.get(`/api/v1/gateways/${gatewayId}/proxies`, async () => ({ items: proxies }));
 app.get('/api/v1/endpoint-slices', async () => ({ items: slices, nextCursor: null }));
 served = await registerWebUi(app);
 const base = await app.listen({ host: '127.0.0.1', port: 0 });

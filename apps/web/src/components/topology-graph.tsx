@@ -23,6 +23,9 @@ const KIND_LABEL: Record<PlacedNode['kind'], string> = {
   endpoints: 'Endpoints',
   endpoint: 'Endpoint',
   node: 'Node',
+  tunnel: 'Tunnel',
+  epicNode: 'EPIC node',
+  proxy: 'Proxy',
 };
 const HEALTH_LABEL = { ok: 'healthy', bad: 'failing', warn: 'degraded', unknown: 'no status' } as const;
 const PAD = 24;

@@ -1,6 +1,6 @@
 import type { ModelInput } from '../domain/topology/model.js';
 import { api } from './api.js';
-import type { EndpointSlice, Gateway, Page, Route } from './types.js';
+import type { EndpointSlice, Gateway, GatewayProxy, Page, Route } from './types.js';
 
 /** Every page of a cursor-paginated list (the API caps a page at 500); the pages' raw texts go to `texts`. */
 async function all<T>(path: string, texts: string[]): Promise<T[]> {
@@ -28,14 +28,19 @@ export interface TopologyData {
   digest: string;
 }
 
-/** The gateway, its routes and the EndpointSlices of the services they send to: the graph model's input. */
+/**
+ * The gateway, its routes, its proxies (on which EPIC nodes) and the EndpointSlices of the services the routes
+ * send to: the graph model's input.
+ */
 export async function loadTopology(gatewayId: string): Promise<TopologyData> {
   const routeTexts: string[] = [];
   const sliceTexts: string[][] = [];
-  const [{ data: gateway, text: gatewayText }, routes] = await Promise.all([
-    api.getWithText<Gateway>(`/gateways/${gatewayId}`),
-    all<Route>(`/routes?gatewayId=${gatewayId}`, routeTexts),
-  ]);
+  const [{ data: gateway, text: gatewayText }, routes, { data: proxies, text: proxyText }] =
+    await Promise.all([
+      api.getWithText<Gateway>(`/gateways/${gatewayId}`),
+      all<Route>(`/routes?gatewayId=${gatewayId}`, routeTexts),
+      api.getWithText<{ items: GatewayProxy[] }>(`/gateways/${gatewayId}/proxies`),
+    ]);
   const services = new Set<string>();
   for (const r of routes)
     for (const rule of (r.spec.rules as { backendRefs?: { name?: string; namespace?: string }[] }[]) ?? [])
@@ -57,10 +62,10 @@ export async function loadTopology(gatewayId: string): Promise<TopologyData> {
           )
         ).flat()
       : await all<EndpointSlice>('/endpoint-slices', (sliceTexts[0] = []));
-  const input: ModelInput = { gateway, routes, slices };
+  const input: ModelInput = { gateway, routes, slices, proxies: proxies.items };
   // The answers' own texts, in request order: equal texts are an unchanged topology (a poll of a large gateway
   // would otherwise serialise megabytes again only to compare them).
-  const digest = [gatewayText, ...routeTexts, ...sliceTexts.flat()].join('\u0000');
+  const digest = [gatewayText, ...routeTexts, proxyText, ...sliceTexts.flat()].join('\u0000');
   return { gateway, input, digest };
 }
 

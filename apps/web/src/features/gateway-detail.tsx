@@ -83,6 +83,7 @@ const HIDEABLE: { kind: NodeKind; label: string }[] = [
   { kind: 'rule', label: 'Rules' },
   { kind: 'backend', label: 'Backends' },
   { kind: 'node', label: 'Nodes' },
+  { kind: 'tunnel', label: 'Tunnels' },
 ];
 
 export default function GatewayDetailPage({ id }: { id: string }) {
