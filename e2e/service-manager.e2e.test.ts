@@ -33,10 +33,15 @@ let key = '';
 let gatewayId = '';
 let routeId = '';
 
-async function call<T = Record<string, unknown>>(method: string, url: string, body?: unknown): Promise<T> {
+async function call<T = Record<string, unknown>>(
+  method: string,
+  url: string,
+  body?: unknown,
+  as = key,
+): Promise<T> {
   const r = await fetch(`${base}/api/v1${url}`, {
     method,
-    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: { authorization: `Bearer ${as}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   const text = await r.text();
@@ -116,6 +121,8 @@ beforeAll(async () => {
   await api.ready(port);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  // A script error in the page is a failure to read in the log, not a silent blank page.
+  page.on('pageerror', (e) => console.error(`page error: ${e.stack ?? e.message}`));
 });
 
 afterAll(async () => {
@@ -170,13 +177,32 @@ describe('the Service Manager in a real browser', () => {
         spec: routeSpec([90, 10]),
       })
     ).id;
+    // The gateway's proxies on an EPIC node, as the node's agent reports them (here with the platform admin key
+    // the first start printed): one ready, one not.
+    const admin = /Platform admin key: (\S+)/.exec(api!.output())?.[1] ?? '';
+    expect(admin).toMatch(/^epic_/);
+    await call('POST', '/epic-nodes', { name: 'ui-e2e-epic-1', addresses: ['192.0.2.201'] }, admin);
+    await call(
+      'PUT',
+      '/epic-nodes/ui-e2e-epic-1/proxies',
+      {
+        proxies: ['shop-envoy-0', 'shop-envoy-1'].map((podName, i) => ({
+          gatewayId,
+          podName,
+          vethIfindex: null,
+          ready: i === 0,
+          ackedVersion: null,
+        })),
+      },
+      admin,
+    );
 
     await page.getByRole('link', { name: 'Gateways' }).click();
     const link = page.getByRole('link', { name: 'default/shop' });
     await link.waitFor();
     await shot('gateways');
     await link.click();
-    await page.getByRole('heading', { name: 'default/shop' }).waitFor();
+    await page.getByRole('heading', { name: 'default/shop', exact: true }).waitFor();
     const graph = page.getByTestId('topology');
     await graph.locator('[data-kind="route"]').first().waitFor();
     const count = (kind: string) => graph.locator(`[data-kind="${kind}"]`).count();
@@ -188,6 +214,12 @@ describe('the Service Manager in a real browser', () => {
     expect(await count('service')).toBe(3);
     expect(await count('endpoint')).toBe(3);
     expect(await count('endpoints')).toBe(1);
+    expect(await count('epicNode')).toBe(1);
+    expect(await count('proxy')).toBe(2);
+    // Neither proxy holds an xDS stream here: the ready one is degraded, the other failing, the node degraded.
+    expect(await graph.locator('[data-node="epic:ui-e2e-epic-1"].health-warn').count()).toBe(1);
+    expect(await graph.locator('[data-node="proxy:shop-envoy-0"].health-warn').count()).toBe(1);
+    expect(await graph.locator('[data-node="proxy:shop-envoy-1"].health-bad').count()).toBe(1);
     await expect.poll(() => graph.getByRole('button', { name: /^Backend cart:8080 · 90%/ }).count()).toBe(1);
     expect(await graph.getByRole('button', { name: /^Endpoints 7 endpoints · 7 ready/ }).count()).toBe(1);
     // The edges of the path listener → route → rule → the two weighted backends.
@@ -195,6 +227,7 @@ describe('the Service Manager in a real browser', () => {
       graph.locator(`[data-edge^="${from}"][data-edge*="->${to}"]`).count();
     expect(await edge('listener:http', 'route:')).toBe(1);
     expect(await edge('rule:', 'backend:')).toBe(3);
+    expect(await edge('epic:ui-e2e-epic-1', 'proxy:shop-envoy-')).toBe(2);
     await shot('gateway-detail');
   });
 
@@ -348,7 +381,7 @@ describe('the Service Manager in a real browser', () => {
     await shot('gateway-editor-error');
     await page.getByLabel('Listener 1 port').fill('80');
     await page.getByRole('button', { name: 'Create gateway' }).click();
-    await page.getByRole('heading', { name: 'default/store' }).waitFor();
+    await page.getByRole('heading', { name: 'default/store', exact: true }).waitFor();
     const storeId = /\/gateways\/([0-9a-f-]{36})$/.exec(page.url())![1]!;
 
     // A route with two weighted backends, first with a weight the API refuses.
@@ -373,7 +406,7 @@ describe('the Service Manager in a real browser', () => {
     await shot('route-editor-error');
     await page.getByLabel('Rule 1 backend 2 weight').fill('20');
     await page.getByRole('button', { name: 'Create route' }).click();
-    await page.getByRole('heading', { name: 'default/store' }).waitFor();
+    await page.getByRole('heading', { name: 'default/store', exact: true }).waitFor();
     const graph = page.getByTestId('topology');
     await graph.locator('[data-kind="route"]').first().waitFor();
     await expect.poll(() => graph.getByRole('button', { name: /^Backend cart:8080 · 80%/ }).count()).toBe(1);
@@ -427,7 +460,7 @@ describe('the Service Manager in a real browser', () => {
     await page.getByLabel('Rule 1 backend 2 weight').fill('50');
     await shot('route-editor');
     await page.getByRole('button', { name: 'Save route' }).click();
-    await page.getByRole('heading', { name: 'default/store' }).waitFor();
+    await page.getByRole('heading', { name: 'default/store', exact: true }).waitFor();
     await expect.poll(() => graph.getByRole('button', { name: /^Backend cart:8080 · 50%/ }).count()).toBe(1);
     await expect.poll(newest, { timeout: 15_000 }).toBeGreaterThan(before);
     const edited = await newest();
@@ -544,9 +577,19 @@ describe('the Service Manager in a real browser', () => {
     await page.getByRole('link', { name: 'Gateways' }).click();
     await page.getByText('This account has no gateways yet.').waitFor();
     expect(await page.getByRole('link', { name: 'default/shop' }).count()).toBe(0);
+    await shot('gateways-empty');
     await page.goto(`${base}/gateways/${gatewayId}`);
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('alert').textContent()).toMatch(/not found/i);
+    await shot('gateway-not-found');
+    // A page whose code cannot be loaded: its place shows the error, the navigation stays usable.
+    await page.route('**/assets/audit-log-*.js', (r) => r.abort());
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('alert').getByRole('button', { name: 'Retry' }).waitFor();
+    await page.unroute('**/assets/audit-log-*.js');
+    await nav.getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
     // Signed out and in again: the same user and account, found by GitHub id.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('link', { name: 'Sign in with GitHub' }).click();

@@ -1,4 +1,5 @@
 import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from 'react';
+import { PageBoundary } from './components/page-boundary.js';
 import { Link, navigate, useLocation } from './components/router.js';
 import { ErrorState, Loading } from './components/states.js';
 import { ThemeToggle } from './components/theme.js';
@@ -108,7 +109,9 @@ export function App() {
           </>
         }
       >
-        <Suspense fallback={<Loading what="the page" />}>{route(path)}</Suspense>
+        <PageBoundary key={path}>
+          <Suspense fallback={<Loading what="the page" />}>{route(path)}</Suspense>
+        </PageBoundary>
       </Shell>
     </SessionContext.Provider>
   );
