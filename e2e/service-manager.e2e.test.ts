@@ -33,10 +33,15 @@ let key = '';
 let gatewayId = '';
 let routeId = '';
 
-async function call<T = Record<string, unknown>>(method: string, url: string, body?: unknown): Promise<T> {
+async function call<T = Record<string, unknown>>(
+  method: string,
+  url: string,
+  body?: unknown,
+  as = key,
+): Promise<T> {
   const r = await fetch(`${base}/api/v1${url}`, {
     method,
-    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: { authorization: `Bearer ${as}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   const text = await r.text();
@@ -116,6 +121,8 @@ beforeAll(async () => {
   await api.ready(port);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  // A script error in the page is a failure to read in the log, not a silent blank page.
+  page.on('pageerror', (e) => console.error(`page error: ${e.stack ?? e.message}`));
 });
 
 afterAll(async () => {
@@ -170,13 +177,32 @@ describe('the Service Manager in a real browser', () => {
         spec: routeSpec([90, 10]),
       })
     ).id;
+    // The gateway's proxies on an EPIC node, as the node's agent reports them (here with the platform admin key
+    // the first start printed): one ready, one not.
+    const admin = /Platform admin key: (\S+)/.exec(api!.output())?.[1] ?? '';
+    expect(admin).toMatch(/^epic_/);
+    await call('POST', '/epic-nodes', { name: 'ui-e2e-epic-1', addresses: ['192.0.2.201'] }, admin);
+    await call(
+      'PUT',
+      '/epic-nodes/ui-e2e-epic-1/proxies',
+      {
+        proxies: ['shop-envoy-0', 'shop-envoy-1'].map((podName, i) => ({
+          gatewayId,
+          podName,
+          vethIfindex: null,
+          ready: i === 0,
+          ackedVersion: null,
+        })),
+      },
+      admin,
+    );
 
     await page.getByRole('link', { name: 'Gateways' }).click();
     const link = page.getByRole('link', { name: 'default/shop' });
     await link.waitFor();
     await shot('gateways');
     await link.click();
-    await page.getByRole('heading', { name: 'default/shop' }).waitFor();
+    await page.getByRole('heading', { name: 'default/shop', exact: true }).waitFor();
     const graph = page.getByTestId('topology');
     await graph.locator('[data-kind="route"]').first().waitFor();
     const count = (kind: string) => graph.locator(`[data-kind="${kind}"]`).count();
@@ -188,6 +214,12 @@ describe('the Service Manager in a real browser', () => {
     expect(await count('service')).toBe(3);
     expect(await count('endpoint')).toBe(3);
     expect(await count('endpoints')).toBe(1);
+    expect(await count('epicNode')).toBe(1);
+    expect(await count('proxy')).toBe(2);
+    // Neither proxy holds an xDS stream here: the ready one is degraded, the other failing, the node degraded.
+    expect(await graph.locator('[data-node="epic:ui-e2e-epic-1"].health-warn').count()).toBe(1);
+    expect(await graph.locator('[data-node="proxy:shop-envoy-0"].health-warn').count()).toBe(1);
+    expect(await graph.locator('[data-node="proxy:shop-envoy-1"].health-bad').count()).toBe(1);
     await expect.poll(() => graph.getByRole('button', { name: /^Backend cart:8080 · 90%/ }).count()).toBe(1);
     expect(await graph.getByRole('button', { name: /^Endpoints 7 endpoints · 7 ready/ }).count()).toBe(1);
     // The edges of the path listener → route → rule → the two weighted backends.
@@ -195,6 +227,7 @@ describe('the Service Manager in a real browser', () => {
       graph.locator(`[data-edge^="${from}"][data-edge*="->${to}"]`).count();
     expect(await edge('listener:http', 'route:')).toBe(1);
     expect(await edge('rule:', 'backend:')).toBe(3);
+    expect(await edge('epic:ui-e2e-epic-1', 'proxy:shop-envoy-')).toBe(2);
     await shot('gateway-detail');
   });
 
@@ -330,6 +363,202 @@ describe('the Service Manager in a real browser', () => {
     await diff.getByText(`v${before} and v${rolled} configure the proxies identically.`).waitFor();
   });
 
+  it('creates a gateway and a weighted HTTPRoute in the editor, refusing bad input beside its field and saving nothing', async () => {
+    const named = async (path: string, name: string) =>
+      (await call<{ items: { name: string }[] }>('GET', path)).items.filter((i) => i.name === name).length;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Gateways' }).click();
+    await page.getByRole('link', { name: 'New gateway' }).click();
+    await page.getByRole('heading', { name: 'New gateway' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('store');
+    // An out-of-range port: the API's message stands beside the port field, and no gateway exists.
+    await page.getByLabel('Listener 1 port').fill('99999');
+    await page.getByRole('button', { name: 'Create gateway' }).click();
+    const portError = page.locator('#gw-listeners-0-port-error');
+    await portError.waitFor();
+    expect(await portError.textContent()).toMatch(/65535|less than|too big/i);
+    expect(await page.getByLabel('Listener 1 port').getAttribute('aria-invalid')).toBe('true');
+    expect(await named('/gateways', 'store')).toBe(0);
+    await shot('gateway-editor-error');
+    await page.getByLabel('Listener 1 port').fill('80');
+    await page.getByRole('button', { name: 'Create gateway' }).click();
+    await page.getByRole('heading', { name: 'default/store', exact: true }).waitFor();
+    const storeId = /\/gateways\/([0-9a-f-]{36})$/.exec(page.url())![1]!;
+
+    // A route with two weighted backends, first with a weight the API refuses.
+    await page.getByRole('link', { name: 'Add route' }).click();
+    await page.getByRole('heading', { name: 'New route on default/store' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('store');
+    await page.getByLabel('Hostnames').fill('store.example.com');
+    await page.getByLabel('Rule 1 path', { exact: true }).fill('/cart');
+    await page.getByLabel('Rule 1 backend 1 service').fill('cart');
+    await page.getByLabel('Rule 1 backend 1 port').fill('8080');
+    await page.getByLabel('Rule 1 backend 1 weight').fill('80');
+    await page.getByRole('button', { name: 'Add a backend to rule 1' }).click();
+    await page.getByLabel('Rule 1 backend 2 service').fill('cart-canary');
+    await page.getByLabel('Rule 1 backend 2 port').fill('8080');
+    await page.getByLabel('Rule 1 backend 2 weight').fill('2000000');
+    await page.getByRole('button', { name: 'Create route' }).click();
+    const weightError = page.locator('#route-spec-rules-0-backendRefs-1-weight-error');
+    await weightError.waitFor();
+    expect((await weightError.textContent())?.length).toBeGreaterThan(0);
+    expect(await page.getByLabel('Rule 1 backend 2 weight').getAttribute('aria-invalid')).toBe('true');
+    expect(await named(`/routes?gatewayId=${storeId}`, 'store')).toBe(0);
+    await shot('route-editor-error');
+    await page.getByLabel('Rule 1 backend 2 weight').fill('20');
+    await page.getByRole('button', { name: 'Create route' }).click();
+    await page.getByRole('heading', { name: 'default/store', exact: true }).waitFor();
+    const graph = page.getByTestId('topology');
+    await graph.locator('[data-kind="route"]').first().waitFor();
+    await expect.poll(() => graph.getByRole('button', { name: /^Backend cart:8080 · 80%/ }).count()).toBe(1);
+    expect(await graph.getByRole('button', { name: /^Backend cart-canary:8080 · 20%/ }).count()).toBe(1);
+    expect(await named(`/routes?gatewayId=${storeId}`, 'store')).toBe(1);
+
+    // The YAML editor: bad YAML is refused with its line; an invalid route with the API's error on its line.
+    await page.getByRole('link', { name: 'Add route' }).click();
+    await page.getByRole('heading', { name: 'New route on default/store' }).waitFor();
+    await page.getByLabel('YAML').check();
+    const yaml = page.getByLabel('Route (Gateway API YAML)');
+    await yaml.fill('kind: HTTPRoute\nmetadata:\n  name: broken\nspec: {rules: [\n');
+    await page.getByRole('button', { name: 'Create route' }).click();
+    const yamlError = page.getByTestId('yaml-error');
+    await yamlError.waitFor();
+    expect(await yamlError.textContent()).toMatch(/^Line \d+: /);
+    const invalid = [
+      'apiVersion: gateway.networking.k8s.io/v1',
+      'kind: HTTPRoute',
+      'metadata:',
+      '  name: invalid',
+      'spec:',
+      '  parentRefs: [{ name: store }]',
+      '  rules:',
+      '    - backendRefs:',
+      '        - name: cart',
+      '          port: 70000',
+      '',
+    ].join('\n');
+    await yaml.fill(invalid);
+    await page.getByRole('button', { name: 'Create route' }).click();
+    await expect.poll(() => yamlError.textContent()).toContain('spec.rules[0].backendRefs[0].port');
+    expect(await yamlError.textContent()).toMatch(/^Line 10: /);
+    expect(await yaml.getAttribute('aria-invalid')).toBe('true');
+    await shot('route-yaml-error');
+    expect(await named(`/routes?gatewayId=${storeId}`, 'invalid')).toBe(0);
+    expect(await named(`/routes?gatewayId=${storeId}`, 'broken')).toBe(0);
+    await page.getByRole('link', { name: 'Cancel' }).click();
+
+    // Edit the route in the form: the weights change, and the revisions show it side by side.
+    const newest = async () =>
+      (await call<{ items: { version: number }[] }>('GET', `/gateways/${storeId}/revisions?limit=1`)).items[0]
+        ?.version ?? 0;
+    await expect.poll(newest, { timeout: 15_000 }).toBeGreaterThan(0);
+    const before = await newest();
+    await graph.getByRole('button', { name: /^Route HTTPRoute default\/store/ }).click();
+    await page.getByRole('link', { name: 'Edit route' }).click();
+    await page.getByRole('heading', { name: 'Edit route default/store' }).waitFor();
+    expect(await page.getByLabel('Rule 1 backend 1 weight').inputValue()).toBe('80');
+    await page.getByLabel('Rule 1 backend 1 weight').fill('50');
+    await page.getByLabel('Rule 1 backend 2 weight').fill('50');
+    await shot('route-editor');
+    await page.getByRole('button', { name: 'Save route' }).click();
+    await page.getByRole('heading', { name: 'default/store', exact: true }).waitFor();
+    await expect.poll(() => graph.getByRole('button', { name: /^Backend cart:8080 · 50%/ }).count()).toBe(1);
+    await expect.poll(newest, { timeout: 15_000 }).toBeGreaterThan(before);
+    const edited = await newest();
+    await page.getByRole('link', { name: 'Revisions' }).click();
+    await page.getByRole('heading', { name: 'Revisions of default/store' }).waitFor();
+    const diff = page.getByTestId('diff');
+    const changed = diff.locator('.sbs-row.changed');
+    await changed.first().waitFor();
+    const pairs = await changed.evaluateAll((rows) =>
+      rows.map((r) => [r.querySelector('.l')?.textContent ?? '', r.querySelector('.r')?.textContent ?? '']),
+    );
+    expect(pairs.some(([l, r]) => /"weight": 80/.test(l!) && /"weight": 50/.test(r!))).toBe(true);
+    const row = page.locator(`tr[data-version="${before}"]`);
+    await row.getByRole('button', { name: `Roll back to v${before}` }).click();
+    await page
+      .getByRole('dialog', { name: `Roll back to v${before}?` })
+      .getByRole('button', { name: `Roll back to v${before}` })
+      .click();
+    await page.getByRole('status').filter({ hasText: 'Rolled back' }).waitFor();
+    expect(await newest()).toBe(edited + 1);
+  });
+
+  it('shows templates, address pools, clusters and the audit log, and lets an admin edit templates and pools', async () => {
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Templates' }).click();
+    await page.getByRole('heading', { name: 'Templates', exact: true }).waitFor();
+    const row = page.locator('tr[data-template="default"]');
+    await row.waitFor();
+    await shot('templates');
+    // An admin edits the account's template: an invalid replica count is refused beside its field.
+    await row.getByRole('button', { name: 'Edit default' }).click();
+    const edit = page.getByRole('form', { name: 'Edit template default' });
+    await edit.getByLabel('Replicas').fill('500');
+    await edit.getByRole('button', { name: 'Save template' }).click();
+    const replicasError = edit.locator('#tpl-default-replicas-error');
+    await replicasError.waitFor();
+    expect(await replicasError.textContent()).toMatch(/100/);
+    const replicas = async () =>
+      (
+        await call<{ items: { name: string; replicas: number; accountId: string | null }[] }>(
+          'GET',
+          '/templates',
+        )
+      ).items.find((t) => t.name === 'default' && t.accountId)?.replicas;
+    const was = await replicas();
+    expect(was).not.toBe(500);
+    await edit.getByLabel('Replicas').fill('2');
+    await edit.getByLabel('Description').fill('Two proxies');
+    await edit.getByRole('button', { name: 'Save template' }).click();
+    await row.getByRole('cell', { name: 'Two proxies' }).waitFor();
+    expect(await replicas()).toBe(2);
+
+    await nav.getByRole('link', { name: 'Address pools' }).click();
+    await page.getByRole('heading', { name: 'Address pools' }).waitFor();
+    await page.getByTestId('pools').waitFor();
+    const pools = async () =>
+      (await call<{ items: { name: string }[] }>('GET', '/address-pools')).items.length;
+    const poolCount = await pools();
+    await page.getByLabel('Pool name').fill('lab');
+    await page.getByLabel('Addresses (CIDR or range)').fill('not-a-cidr');
+    await page.getByRole('button', { name: 'Create pool' }).click();
+    await page.locator('#pool-spec-error').waitFor();
+    expect(await page.getByLabel('Addresses (CIDR or range)').getAttribute('aria-invalid')).toBe('true');
+    expect(await pools()).toBe(poolCount);
+    await shot('address-pools');
+    await page.getByLabel('Addresses (CIDR or range)').fill('198.51.100.0/28');
+    await page.getByRole('button', { name: 'Create pool' }).click();
+    await page.locator('tr[data-pool="lab"]').waitFor();
+    await page.getByRole('button', { name: 'Delete lab' }).click();
+    await page.locator('tr[data-pool="lab"]').waitFor({ state: 'detached' });
+
+    // The error state (the API answering 500), then Retry reaches the empty state.
+    await page.route('**/api/v1/clusters', (r) =>
+      r.fulfill({
+        status: 500,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: 'Internal', message: 'the cluster list failed', requestId: 'req-e2e' }),
+      }),
+    );
+    await nav.getByRole('link', { name: 'Clusters' }).click();
+    await page.getByRole('heading', { name: 'Clusters' }).waitFor();
+    const alert = page.getByRole('alert').filter({ hasText: 'the cluster list failed' });
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('req-e2e');
+    await shot('clusters-error');
+    await page.unroute('**/api/v1/clusters');
+    await alert.getByRole('button', { name: 'Retry' }).click();
+    await page.getByText('No workload cluster is registered yet.').waitFor();
+    await shot('clusters');
+
+    await nav.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    const audit = page.getByTestId('audit');
+    await audit.waitFor();
+    expect(await audit.textContent()).toContain('template');
+    await shot('audit-log');
+  });
+
   it('a GitHub sign-in through the provider creates a new account', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
@@ -348,9 +577,19 @@ describe('the Service Manager in a real browser', () => {
     await page.getByRole('link', { name: 'Gateways' }).click();
     await page.getByText('This account has no gateways yet.').waitFor();
     expect(await page.getByRole('link', { name: 'default/shop' }).count()).toBe(0);
+    await shot('gateways-empty');
     await page.goto(`${base}/gateways/${gatewayId}`);
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('alert').textContent()).toMatch(/not found/i);
+    await shot('gateway-not-found');
+    // A page whose code cannot be loaded: its place shows the error, the navigation stays usable.
+    await page.route('**/assets/audit-log-*.js', (r) => r.abort());
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('alert').getByRole('button', { name: 'Retry' }).waitFor();
+    await page.unroute('**/assets/audit-log-*.js');
+    await nav.getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
     // Signed out and in again: the same user and account, found by GitHub id.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('link', { name: 'Sign in with GitHub' }).click();

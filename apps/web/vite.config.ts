@@ -12,6 +12,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: false,
+    // WEB_MINIFY=false keeps names readable in a CPU profile (`BENCH_PROFILE=1 npm run bench -- ui`).
+    minify: process.env.WEB_MINIFY !== 'false',
     reportCompressedSize: false,
   },
 });

@@ -1,8 +1,10 @@
 import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from 'react';
+import { PageBoundary } from './components/page-boundary.js';
 import { Link, navigate, useLocation } from './components/router.js';
 import { ErrorState, Loading } from './components/states.js';
 import { ThemeToggle } from './components/theme.js';
 import { fetchSession, SessionContext, signOut, type SessionInfo } from './data/session.js';
+import { prefetchTopology } from './data/topology.js';
 import { SignInPage } from './features/sign-in.js';
 
 // Each page is its own chunk: the first page (sign-in or overview) never loads the graph code.
@@ -10,6 +12,18 @@ const OverviewPage = lazy(() => import('./features/overview.js'));
 const GatewaysPage = lazy(() => import('./features/gateways.js'));
 const GatewayDetailPage = lazy(() => import('./features/gateway-detail.js'));
 const RevisionsPage = lazy(() => import('./features/revisions.js'));
+const GatewayEditorPage = lazy(() => import('./features/gateway-editor.js'));
+const RouteEditorPage = lazy(() => import('./features/route-editor.js'));
+const TemplatesPage = lazy(() => import('./features/templates.js'));
+const AddressPoolsPage = lazy(() => import('./features/address-pools.js'));
+const ClustersPage = lazy(() => import('./features/clusters.js'));
+const AuditLogPage = lazy(() => import('./features/audit-log.js'));
+// A gateway's page opened by URL starts loading its chunk beside the session request, not after it.
+const opened = /^\/gateways\/([0-9a-f-]{36})$/.exec(window.location.pathname);
+if (opened) {
+  void import('./features/gateway-detail.js');
+  prefetchTopology(opened[1]!);
+}
 
 type SessionState =
   { state: 'loading' } | { state: 'error'; error: Error } | { state: 'ready'; session: SessionInfo | null };
@@ -62,6 +76,18 @@ export function App() {
             <NavLink href="/gateways" current={path.startsWith('/gateways')}>
               Gateways
             </NavLink>
+            <NavLink href="/templates" current={path === '/templates'}>
+              Templates
+            </NavLink>
+            <NavLink href="/address-pools" current={path === '/address-pools'}>
+              Address pools
+            </NavLink>
+            <NavLink href="/clusters" current={path === '/clusters'}>
+              Clusters
+            </NavLink>
+            <NavLink href="/audit" current={path === '/audit'}>
+              Audit log
+            </NavLink>
           </>
         }
         user={
@@ -83,7 +109,9 @@ export function App() {
           </>
         }
       >
-        <Suspense fallback={<Loading what="the page" />}>{route(path)}</Suspense>
+        <PageBoundary key={path}>
+          <Suspense fallback={<Loading what="the page" />}>{route(path)}</Suspense>
+        </PageBoundary>
       </Shell>
     </SessionContext.Provider>
   );
@@ -92,6 +120,17 @@ export function App() {
 function route(path: string): ReactNode {
   if (path === '/') return <OverviewPage />;
   if (path === '/gateways') return <GatewaysPage />;
+  if (path === '/gateways/new') return <GatewayEditorPage />;
+  if (path === '/templates') return <TemplatesPage />;
+  if (path === '/address-pools') return <AddressPoolsPage />;
+  if (path === '/clusters') return <ClustersPage />;
+  if (path === '/audit') return <AuditLogPage />;
+  const edit = /^\/gateways\/([0-9a-f-]{36})\/edit$/.exec(path);
+  if (edit) return <GatewayEditorPage id={edit[1]!} />;
+  const newRoute = /^\/gateways\/([0-9a-f-]{36})\/routes\/new$/.exec(path);
+  if (newRoute) return <RouteEditorPage gatewayId={newRoute[1]!} />;
+  const editRoute = /^\/gateways\/([0-9a-f-]{36})\/routes\/([0-9a-f-]{36})$/.exec(path);
+  if (editRoute) return <RouteEditorPage gatewayId={editRoute[1]!} routeId={editRoute[2]!} />;
   const m = /^\/gateways\/([0-9a-f-]{36})$/.exec(path);
   if (m) return <GatewayDetailPage id={m[1]!} />;
   const revs = /^\/gateways\/([0-9a-f-]{36})\/revisions$/.exec(path);

@@ -1,7 +1,17 @@
 import { select, zoom, zoomIdentity, type ZoomBehavior } from 'd3';
-import { useCallback, useEffect, useMemo, useRef, type KeyboardEvent } from 'react';
+import {
+  memo,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent,
+} from 'react';
 import { NODE_HEIGHT, NODE_WIDTH } from '../domain/topology/layout.js';
 import type { Layout, PlacedNode } from '../domain/topology/types.js';
+import { drawnWindow, visiblePart, type Rect } from '../domain/topology/viewport.js';
 
 const KIND_LABEL: Record<PlacedNode['kind'], string> = {
   gateway: 'Gateway',
@@ -13,6 +23,9 @@ const KIND_LABEL: Record<PlacedNode['kind'], string> = {
   endpoints: 'Endpoints',
   endpoint: 'Endpoint',
   node: 'Node',
+  tunnel: 'Tunnel',
+  epicNode: 'EPIC node',
+  proxy: 'Proxy',
 };
 const HEALTH_LABEL = { ok: 'healthy', bad: 'failing', warn: 'degraded', unknown: 'no status' } as const;
 const PAD = 24;
@@ -52,6 +65,12 @@ export function TopologyGraph({
   const zoomRef = useRef<ZoomBehavior<SVGSVGElement, unknown> | null>(null);
   const nodeRefs = useRef(new Map<string, SVGGElement>());
   const fitted = useRef(false);
+  // Only what lies in (or near) the view is in the DOM: a gateway of thousands of nodes draws a few hundred,
+  // and a pan or zoom that leaves the drawn window moves it. The focused and the selected node are always drawn.
+  const [drawn, setDrawn] = useState<Rect | null>(null);
+  const drawnRef = useRef<Rect | null>(null);
+  const [focusId, setFocusId] = useState<string | null>(null);
+  const pendingFocus = useRef<string | null>(null);
 
   const byId = useMemo(() => new Map(layout.nodes.map((n) => [n.id, n])), [layout]);
   const columns = useMemo(() => {
@@ -74,13 +93,18 @@ export function TopologyGraph({
     select(svg).call(z.transform, zoomIdentity.translate(x + PAD * k, y + PAD * k).scale(k));
   }, [layout.width, layout.height]);
 
-  useEffect(() => {
+  // A layout effect, so that the first fit (below) has the zoom behaviour and draws before the first paint.
+  useLayoutEffect(() => {
     const svg = svgRef.current;
     if (!svg) return;
     const z = zoom<SVGSVGElement, unknown>()
       .scaleExtent([0.05, 4])
-      .on('zoom', (e: { transform: { toString(): string } }) => {
+      .on('zoom', (e: { transform: { x: number; y: number; k: number; toString(): string } }) => {
         viewRef.current?.setAttribute('transform', e.transform.toString());
+        const next = drawnWindow(e.transform, svg.getBoundingClientRect(), drawnRef.current);
+        if (next === drawnRef.current) return;
+        drawnRef.current = next;
+        setDrawn(next);
       });
     zoomRef.current = z;
     select(svg).call(z).on('dblclick.zoom', null);
@@ -89,49 +113,92 @@ export function TopologyGraph({
     };
   }, []);
 
-  // Fit once, when the first layout arrives; later (live) updates keep the user's view.
-  useEffect(() => {
+  // Fit once, when the first layout arrives (before it is painted); later (live) updates keep the user's view.
+  useLayoutEffect(() => {
     if (!fitted.current && layout.nodes.length) {
       fitted.current = true;
       fit();
     }
   }, [fit, layout.nodes.length]);
 
-  const reveal = (n: PlacedNode) => {
-    const svg = svgRef.current;
-    const z = zoomRef.current;
-    const view = viewRef.current;
-    if (!svg || !z || !view) return;
-    const m = view.transform.baseVal.consolidate()?.matrix;
-    const k = m?.a ?? 1;
-    const x = (m?.e ?? 0) + (n.x + NODE_WIDTH / 2) * k;
-    const y = (m?.f ?? 0) + (n.y + NODE_HEIGHT / 2) * k;
-    const { width, height } = svg.getBoundingClientRect();
-    if (x < 0 || y < 0 || x > width || y > height)
-      select(svg).call(z.translateTo, n.x + NODE_WIDTH / 2, n.y + NODE_HEIGHT / 2);
-  };
-
-  const move = (from: PlacedNode, key: string): PlacedNode | undefined => {
-    const col = columns[from.column] ?? [];
-    const i = col.indexOf(from);
-    if (key === 'ArrowUp') return col[i - 1];
-    if (key === 'ArrowDown') return col[i + 1];
-    const next = columns[from.column + (key === 'ArrowRight' ? 1 : -1)];
-    if (!next?.length) return undefined;
-    return next.reduce((best, n) => (Math.abs(n.y - from.y) < Math.abs(best.y - from.y) ? n : best));
-  };
-
-  const onKey = (n: PlacedNode, e: KeyboardEvent<SVGGElement>) => {
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      onSelect(n.id);
-      return;
+  // A node moved to by keyboard that was outside the drawn window is focused once it is drawn.
+  useEffect(() => {
+    const id = pendingFocus.current;
+    const el = id ? nodeRefs.current.get(id) : undefined;
+    if (el) {
+      pendingFocus.current = null;
+      el.focus();
     }
-    if (!['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight'].includes(e.key)) return;
-    e.preventDefault();
-    const to = move(n, e.key);
-    if (to) nodeRefs.current.get(to.id)?.focus();
-  };
+  });
+
+  const visible = useMemo(
+    () =>
+      visiblePart(layout, byId, drawn, new Set([selected, focusId].filter((x): x is string => Boolean(x)))),
+    [layout, byId, drawn, selected, focusId],
+  );
+
+  // The latest layout and callback for the node events, which stay the same function across renders so that
+  // a memoised node re-renders only when its own picture changes (a live update touches a few nodes, not all).
+  const latest = useRef({ byId, columns, onSelect });
+  latest.current = { byId, columns, onSelect };
+
+  const events = useMemo<NodeEvents>(() => {
+    const reveal = (n: PlacedNode) => {
+      const svg = svgRef.current;
+      const z = zoomRef.current;
+      const view = viewRef.current;
+      if (!svg || !z || !view) return;
+      const m = view.transform.baseVal.consolidate()?.matrix;
+      const k = m?.a ?? 1;
+      const x = (m?.e ?? 0) + (n.x + NODE_WIDTH / 2) * k;
+      const y = (m?.f ?? 0) + (n.y + NODE_HEIGHT / 2) * k;
+      const { width, height } = svg.getBoundingClientRect();
+      if (x < 0 || y < 0 || x > width || y > height)
+        select(svg).call(z.translateTo, n.x + NODE_WIDTH / 2, n.y + NODE_HEIGHT / 2);
+    };
+    const move = (from: PlacedNode, key: string): PlacedNode | undefined => {
+      const columns = latest.current.columns;
+      const col = columns[from.column] ?? [];
+      const i = col.findIndex((n) => n.id === from.id);
+      if (key === 'ArrowUp') return col[i - 1];
+      if (key === 'ArrowDown') return col[i + 1];
+      const next = columns[from.column + (key === 'ArrowRight' ? 1 : -1)];
+      if (!next?.length) return undefined;
+      return next.reduce((best, n) => (Math.abs(n.y - from.y) < Math.abs(best.y - from.y) ? n : best));
+    };
+    return {
+      register: (id, el) => {
+        if (el) nodeRefs.current.set(id, el);
+        else nodeRefs.current.delete(id);
+      },
+      click: (id) => latest.current.onSelect(id),
+      focus: (id) => {
+        const n = latest.current.byId.get(id);
+        setFocusId(id);
+        if (n) reveal(n);
+      },
+      key: (id, e) => {
+        const n = latest.current.byId.get(id);
+        if (!n) return;
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          latest.current.onSelect(id);
+          return;
+        }
+        if (!['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight'].includes(e.key)) return;
+        e.preventDefault();
+        const to = move(n, e.key);
+        if (!to) return;
+        const el = nodeRefs.current.get(to.id);
+        if (el) el.focus();
+        else {
+          pendingFocus.current = to.id;
+          setFocusId(to.id);
+          reveal(to);
+        }
+      },
+    };
+  }, []);
 
   const zoomBy = (k: number) => {
     const svg = svgRef.current;
@@ -161,64 +228,42 @@ export function TopologyGraph({
         role="group"
         aria-label={title}
         data-testid="topology"
+        data-drawn={visible.nodes.length}
+        data-total={layout.nodes.length}
         style={{ height: Math.min(MAX_HEIGHT, Math.max(220, layout.height + 2 * PAD + 8)) }}
       >
         <g ref={viewRef}>
           <g className="edges" aria-hidden="true">
-            {layout.edges.map((e) => {
+            {visible.edges.map((e) => {
               const a = byId.get(e.from);
               const b = byId.get(e.to);
               if (!a || !b) return null;
-              const x1 = a.x + NODE_WIDTH;
-              const y1 = a.y + NODE_HEIGHT / 2;
-              const x2 = b.x;
-              const y2 = b.y + NODE_HEIGHT / 2;
-              const mx = (x1 + x2) / 2;
               const key = `${e.from}->${e.to}`;
               return (
-                <path
+                <Edge
                   key={key}
-                  data-edge={key}
-                  className={`edge${highlight?.edges.has(key) ? ' hl' : ''}`}
-                  d={`M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`}
+                  id={key}
+                  x1={a.x + NODE_WIDTH}
+                  y1={a.y + NODE_HEIGHT / 2}
+                  x2={b.x}
+                  y2={b.y + NODE_HEIGHT / 2}
+                  lit={highlight?.edges.has(key) ?? false}
                 />
               );
             })}
           </g>
           <g className="nodes">
-            {layout.nodes.map((n) => {
-              const lit = highlight?.nodes.has(n.id);
-              const dim = highlight && !lit;
+            {visible.nodes.map((n) => {
+              const lit = highlight?.nodes.has(n.id) ?? false;
               return (
-                <g
+                <GraphNode
                   key={n.id}
-                  ref={(el) => {
-                    if (el) nodeRefs.current.set(n.id, el);
-                    else nodeRefs.current.delete(n.id);
-                  }}
-                  className={`node kind-${n.kind} health-${n.health}${selected === n.id ? ' selected' : ''}${lit ? ' hl' : ''}${dim ? ' dim' : ''}`}
-                  transform={`translate(${n.x},${n.y})`}
-                  tabIndex={0}
-                  role="button"
-                  aria-pressed={selected === n.id}
-                  aria-label={`${KIND_LABEL[n.kind]} ${n.label}, ${HEALTH_LABEL[n.health]}${lit ? ', on the traced path' : ''}`}
-                  data-node={n.id}
-                  data-kind={n.kind}
-                  onClick={() => onSelect(n.id)}
-                  onKeyDown={(e) => onKey(n, e)}
-                  onFocus={() => reveal(n)}
-                >
-                  <title>{`${KIND_LABEL[n.kind]}: ${n.label}`}</title>
-                  <rect className="box" width={NODE_WIDTH} height={NODE_HEIGHT} rx={6} />
-                  <rect className="bar" width={5} height={NODE_HEIGHT} rx={2} />
-                  <text x={12} y={13} className="kind">
-                    {KIND_LABEL[n.kind].toUpperCase()}
-                    {n.count ? ` · ${n.count.ready}/${n.count.total} ready` : ''}
-                  </text>
-                  <text x={12} y={27} className="label">
-                    {clip(n.label, 27)}
-                  </text>
-                </g>
+                  n={n}
+                  selected={selected === n.id}
+                  lit={lit}
+                  dim={Boolean(highlight) && !lit}
+                  events={events}
+                />
               );
             })}
           </g>
@@ -227,3 +272,101 @@ export function TopologyGraph({
     </div>
   );
 }
+
+interface NodeEvents {
+  register: (id: string, el: SVGGElement | null) => void;
+  click: (id: string) => void;
+  focus: (id: string) => void;
+  key: (id: string, e: KeyboardEvent<SVGGElement>) => void;
+}
+
+const Edge = memo(function Edge({
+  id,
+  x1,
+  y1,
+  x2,
+  y2,
+  lit,
+}: {
+  id: string;
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  lit: boolean;
+}) {
+  const mx = (x1 + x2) / 2;
+  return (
+    <path
+      data-edge={id}
+      className={`edge${lit ? ' hl' : ''}`}
+      d={`M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`}
+    />
+  );
+});
+
+/** Equal when everything the node draws is equal (a live update re-creates every node object). */
+function sameNode(
+  a: { n: PlacedNode; selected: boolean; lit: boolean; dim: boolean; events: NodeEvents },
+  b: typeof a,
+): boolean {
+  return (
+    a.selected === b.selected &&
+    a.lit === b.lit &&
+    a.dim === b.dim &&
+    a.events === b.events &&
+    a.n.id === b.n.id &&
+    a.n.x === b.n.x &&
+    a.n.y === b.n.y &&
+    a.n.kind === b.n.kind &&
+    a.n.label === b.n.label &&
+    a.n.health === b.n.health &&
+    a.n.count?.ready === b.n.count?.ready &&
+    a.n.count?.total === b.n.count?.total
+  );
+}
+
+const GraphNode = memo(function GraphNode({
+  n,
+  selected,
+  lit,
+  dim,
+  events,
+}: {
+  n: PlacedNode;
+  selected: boolean;
+  lit: boolean;
+  dim: boolean;
+  events: NodeEvents;
+}) {
+  return (
+    <g
+      ref={(el) => {
+        events.register(n.id, el);
+        return () => events.register(n.id, null);
+      }}
+      className={`node kind-${n.kind} health-${n.health}${selected ? ' selected' : ''}${lit ? ' hl' : ''}${dim ? ' dim' : ''}`}
+      transform={`translate(${n.x},${n.y})`}
+      tabIndex={0}
+      role="button"
+      aria-pressed={selected}
+      aria-label={`${KIND_LABEL[n.kind]} ${n.label}, ${HEALTH_LABEL[n.health]}${lit ? ', on the traced path' : ''}`}
+      data-node={n.id}
+      data-kind={n.kind}
+      onClick={() => events.click(n.id)}
+      onKeyDown={(e) => events.key(n.id, e)}
+      onFocus={() => events.focus(n.id)}
+    >
+      <title>{`${KIND_LABEL[n.kind]}: ${n.label}`}</title>
+      <rect className="box" width={NODE_WIDTH} height={NODE_HEIGHT} rx={6} />
+      <rect className="bar" width={5} height={NODE_HEIGHT} rx={2} />
+      <text x={12} y={13} className="kind">
+        {KIND_LABEL[n.kind].toUpperCase()}
+        {n.count ? ` · ${n.count.ready}/${n.count.total} ready` : ''}
+      </text>
+      <text x={12} y={27} className="label">
+        {clip(n.label, 27)}
+      </text>
+    </g>
+  );
+}, sameNode);

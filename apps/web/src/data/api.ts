@@ -28,6 +28,15 @@ export function setCsrfToken(token: string | undefined): void {
 }
 
 export async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
+  return (await requestWithText<T>(method, url, body)).data;
+}
+
+/** The answer and its raw text: two equal texts are the same answer, compared without serialising again. */
+export async function requestWithText<T>(
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<{ data: T; text: string }> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
@@ -49,7 +58,7 @@ export async function request<T>(method: string, url: string, body?: unknown): P
       e.requestId,
     );
   }
-  return data as T;
+  return { data: data as T, text };
 }
 
 function safeJson(text: string): unknown {
@@ -62,6 +71,7 @@ function safeJson(text: string): unknown {
 
 export const api = {
   get: <T>(path: string) => request<T>('GET', `/api/v1${path}`),
+  getWithText: <T>(path: string) => requestWithText<T>('GET', `/api/v1${path}`),
   post: <T>(path: string, body: unknown = {}) => request<T>('POST', `/api/v1${path}`, body),
   put: <T>(path: string, body: unknown) => request<T>('PUT', `/api/v1${path}`, body),
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', `/api/v1${path}`, body),

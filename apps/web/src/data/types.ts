@@ -59,6 +59,16 @@ export interface EndpointSlice {
   nodeAddresses: Record<string, string>;
 }
 
+/** One Envoy of a gateway as its tenant sees it: the EPIC node's name, never its addresses. */
+export interface GatewayProxy {
+  podName: string;
+  node: string | null;
+  ready: boolean;
+  xdsConnected: boolean;
+  ackedVersion: number | null;
+  updatedAt: string;
+}
+
 export interface EnvoyResource {
   typeUrl: string;
   name: string;

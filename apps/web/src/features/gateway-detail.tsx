@@ -3,7 +3,7 @@ import { Link } from '../components/router.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { TopologyGraph } from '../components/topology-graph.js';
 import { subscribeGatewayStatus, type LiveState } from '../data/subscription.js';
-import { loadTopology, type TopologyData } from '../data/topology.js';
+import { loadTopology, loadTopologyOnce, type TopologyData } from '../data/topology.js';
 import type { Gateway } from '../data/types.js';
 import { filterGraph } from '../domain/topology/filter.js';
 import { groupGraph } from '../domain/topology/group.js';
@@ -46,10 +46,11 @@ function useLiveTopology(id: string): [State, LiveState, () => void] {
     let inFlight = false;
     digest.current = null;
     setState({ state: 'loading' });
+    let first = true;
     const load = () => {
       if (inFlight) return;
       inFlight = true;
-      loadTopology(id).then(
+      (first ? loadTopologyOnce(id) : loadTopology(id)).then(
         (data) => {
           inFlight = false;
           if (!current || data.digest === digest.current) return;
@@ -66,6 +67,7 @@ function useLiveTopology(id: string): [State, LiveState, () => void] {
     };
     refresh.current = load;
     load();
+    first = false;
     const timer = setInterval(load, POLL_MS);
     const stop = subscribeGatewayStatus(id, load, (s) => current && setLive(s));
     return () => {
@@ -81,6 +83,7 @@ const HIDEABLE: { kind: NodeKind; label: string }[] = [
   { kind: 'rule', label: 'Rules' },
   { kind: 'backend', label: 'Backends' },
   { kind: 'node', label: 'Nodes' },
+  { kind: 'tunnel', label: 'Tunnels' },
 ];
 
 export default function GatewayDetailPage({ id }: { id: string }) {
@@ -144,6 +147,12 @@ export default function GatewayDetailPage({ id }: { id: string }) {
         <Link href={`/gateways/${g.id}/revisions`} className="button">
           Revisions
         </Link>
+        <Link href={`/gateways/${g.id}/edit`} className="button">
+          Edit listeners
+        </Link>
+        <Link href={`/gateways/${g.id}/routes/new`} className="button primary">
+          Add route
+        </Link>
       </div>
       <dl className="kv">
         <dt>Address</dt>
@@ -205,7 +214,13 @@ export default function GatewayDetailPage({ id }: { id: string }) {
             highlight={highlight}
           />
         ) : null}
-        <NodePanel node={node} expanded={expanded} onToggle={toggleGroup} onClose={() => setSelected(null)} />
+        <NodePanel
+          gatewayId={g.id}
+          node={node}
+          expanded={expanded}
+          onToggle={toggleGroup}
+          onClose={() => setSelected(null)}
+        />
       </div>
       <TraceForm
         gatewayId={g.id}
@@ -226,11 +241,13 @@ function firstHostname(input: TopologyData['input'] | null): string | undefined 
 }
 
 function NodePanel({
+  gatewayId,
   node,
   expanded,
   onToggle,
   onClose,
 }: {
+  gatewayId: string;
   node: PlacedNode | null;
   expanded: ReadonlySet<string>;
   onToggle: (service: string, open: boolean) => void;
@@ -282,6 +299,11 @@ function NodePanel({
             }))}
           />
         </>
+      ) : null}
+      {node.kind === 'route' ? (
+        <Link href={`/gateways/${gatewayId}/routes/${node.id.slice('route:'.length)}`} className="button">
+          Edit route
+        </Link>
       ) : null}
       {service && node.kind === 'endpoints' ? (
         <button type="button" onClick={() => onToggle(service, true)}>

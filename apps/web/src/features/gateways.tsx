@@ -44,7 +44,12 @@ export default function GatewaysPage() {
   };
   return (
     <section aria-labelledby="gateways-title">
-      <h1 id="gateways-title">Gateways</h1>
+      <div className="title-row">
+        <h1 id="gateways-title">Gateways</h1>
+        <Link href="/gateways/new" className="button primary">
+          New gateway
+        </Link>
+      </div>
       <form
         className="inline-form"
         role="search"

@@ -20,7 +20,11 @@ export function filterGraph(graph: TopologyGraph, opts: FilterOptions): Topology
       .filter((n) => n.kind === 'route' && n.label.toLowerCase().includes(query))
       .map((n) => n.id);
     const out = new Map<string, string[]>();
-    for (const e of edges) out.set(e.from, [...(out.get(e.from) ?? []), e.to]);
+    for (const e of edges) {
+      const list = out.get(e.from);
+      if (list) list.push(e.to);
+      else out.set(e.from, [e.to]);
+    }
     while (frontier.length) {
       const id = frontier.pop()!;
       if (keep.has(id) && !id.startsWith('gateway:') && !id.startsWith('listener:')) continue;
@@ -33,10 +37,10 @@ export function filterGraph(graph: TopologyGraph, opts: FilterOptions): Topology
   const hidden = new Set(nodes.filter((n) => opts.hide?.includes(n.kind)).map((n) => n.id));
   if (hidden.size === 0) return { nodes, edges };
   const incoming = new Map<string, string[]>();
-  const outgoing = new Map<string, typeof edges>();
   for (const e of edges) {
-    incoming.set(e.to, [...(incoming.get(e.to) ?? []), e.from]);
-    outgoing.set(e.from, [...(outgoing.get(e.from) ?? []), e]);
+    const ins = incoming.get(e.to);
+    if (ins) ins.push(e.from);
+    else incoming.set(e.to, [e.from]);
   }
   // The visible sources of a node, looking back through hidden ones.
   const sources = (id: string, seen = new Set<string>()): string[] =>

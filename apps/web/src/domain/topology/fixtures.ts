@@ -67,11 +67,40 @@ export function smallGateway(endpointsPerService = 2): ModelInput {
   };
 }
 
+/**
+ * The gateway's proxies on EPIC nodes and the workload nodes' tunnel addresses: proxy-a and proxy-b on epic-1
+ * (proxy-b not ready), proxy-c on epic-2, proxy-d not reported by any node yet.
+ */
+export function withProxies(input: ModelInput): ModelInput {
+  return {
+    ...input,
+    slices: input.slices.map((s) => ({
+      ...s,
+      nodeAddresses: Object.fromEntries(
+        [...new Set(s.endpoints.map((e) => e.nodeName).filter((n): n is string => Boolean(n)))].map(
+          (n, i) => [n, `198.51.100.${10 + i}`],
+        ),
+      ),
+    })),
+    proxies: [
+      { podName: 'proxy-c', node: 'epic-2', ready: true, xdsConnected: true, ackedVersion: 3 },
+      { podName: 'proxy-a', node: 'epic-1', ready: true, xdsConnected: true, ackedVersion: 3 },
+      { podName: 'proxy-b', node: 'epic-1', ready: false, xdsConnected: true, ackedVersion: 2 },
+      { podName: 'proxy-d', node: null, ready: false, xdsConnected: false, ackedVersion: null },
+    ],
+  };
+}
+
 /** `routes` routes, each with one rule and one backend service of `perService` endpoints. */
 export function largeGateway(routes: number, perService: number): ModelInput {
   const base = smallGateway(0);
   return {
     gateway: base.gateway,
+    // Two EPIC nodes with a proxy each: 8 workload nodes × 2 tunnels.
+    proxies: [
+      { podName: 'proxy-0', node: 'epic-0', ready: true, xdsConnected: true, ackedVersion: 1 },
+      { podName: 'proxy-1', node: 'epic-1', ready: true, xdsConnected: true, ackedVersion: 1 },
+    ],
     routes: Array.from({ length: routes }, (_, i) => ({
       id: `r${String(i).padStart(4, '0')}`,
       kind: 'HTTPRoute',
@@ -99,6 +128,9 @@ export function largeGateway(routes: number, perService: number): ModelInput {
         nodeName: `node-${j % 8}`,
         targetRef: { kind: 'Pod', name: `svc-${i}-${j}` },
       })),
+      nodeAddresses: Object.fromEntries(
+        Array.from({ length: Math.min(perService, 8) }, (_, j) => [`node-${j}`, `198.51.100.${j + 1}`]),
+      ),
     })),
   };
 }

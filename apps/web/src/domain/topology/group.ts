@@ -14,7 +14,11 @@ export interface GroupOptions {
 export function groupGraph(graph: TopologyGraph, opts: GroupOptions): TopologyGraph {
   const members = new Map<string, TopologyNode[]>();
   for (const n of graph.nodes)
-    if (n.kind === 'endpoint' && n.groupOf) members.set(n.groupOf, [...(members.get(n.groupOf) ?? []), n]);
+    if (n.kind === 'endpoint' && n.groupOf) {
+      const list = members.get(n.groupOf);
+      if (list) list.push(n);
+      else members.set(n.groupOf, [n]);
+    }
   const collapse = new Map<string, string>();
   const groups: TopologyNode[] = [];
   for (const [service, eps] of members) {

@@ -14,16 +14,24 @@ export const ROW_GAP = 12;
 const bandOf = (k: NodeKind): NodeKind => (k === 'endpoints' ? 'endpoint' : k);
 
 export function layoutGraph(graph: TopologyGraph): Layout {
-  const present = KIND_ORDER.filter(
-    (k) => k !== 'endpoints' && graph.nodes.some((n) => bandOf(n.kind) === k),
-  );
+  const bands = new Map<NodeKind, TopologyGraph['nodes']>();
+  for (const n of graph.nodes) {
+    const list = bands.get(bandOf(n.kind));
+    if (list) list.push(n);
+    else bands.set(bandOf(n.kind), [n]);
+  }
+  const present = KIND_ORDER.filter((k) => bands.has(k));
   const parents = new Map<string, string[]>();
-  for (const e of graph.edges) parents.set(e.to, [...(parents.get(e.to) ?? []), e.from]);
+  for (const e of graph.edges) {
+    const list = parents.get(e.to);
+    if (list) list.push(e.from);
+    else parents.set(e.to, [e.from]);
+  }
   const row = new Map<string, number>();
   const placed: PlacedNode[] = [];
   let height = 0;
   for (const [c, kind] of present.entries()) {
-    const col = graph.nodes.filter((n) => bandOf(n.kind) === kind);
+    const col = bands.get(kind)!;
     const key = new Map(
       col.map((n) => {
         const ps = (parents.get(n.id) ?? [])

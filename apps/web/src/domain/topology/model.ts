@@ -31,6 +31,16 @@ export interface ModelInput {
       nodeName?: string | null;
       targetRef?: { kind?: string; name?: string } | null;
     }[];
+    /** Workload node name → the address that carries its tunnels (set once the cluster's agent reports it). */
+    nodeAddresses?: Record<string, string>;
+  }[];
+  /** The gateway's Envoy proxies as its tenant sees them: pod, the EPIC node's name, readiness. */
+  proxies?: {
+    podName: string;
+    node: string | null;
+    ready: boolean;
+    xdsConnected: boolean;
+    ackedVersion: number | null;
   }[];
 }
 
@@ -80,9 +90,19 @@ function matchLabel(rule: Rule, index: number): string {
   return `rule ${index}: ${parts.filter(Boolean).join(' ') || 'any'}${more}`;
 }
 
+function proxyHealth(p: NonNullable<ModelInput['proxies']>[number]): Health {
+  if (!p.ready) return 'bad';
+  return p.xdsConnected ? 'ok' : 'warn';
+}
+
 /**
  * Stage 1: the gateway's objects as a graph — gateway → listeners → routes → rules → weighted backends →
- * services → endpoints → nodes. Pure and deterministic: the same input gives the same nodes in the same order.
+ * services → endpoints → nodes → tunnels → EPIC nodes → proxies. Pure and deterministic: the same input gives
+ * the same nodes in the same order.
+ *
+ * A tunnel exists per (gateway, workload node, EPIC node) (ARCHITECTURE.md): the graph draws one for every
+ * workload node with a tunnel address and every EPIC node that runs one of the gateway's proxies. A tenant
+ * sees neither the EPIC nodes' addresses nor the tunnels' keep-alives, so a tunnel has no health of its own.
  */
 export function buildModel(input: ModelInput): TopologyGraph {
   const nodes = new Map<string, TopologyNode>();
@@ -189,6 +209,7 @@ export function buildModel(input: ModelInput): TopologyGraph {
   }
 
   const slices = [...input.slices].sort((a, b) => a.id.localeCompare(b.id));
+  const tunnelNodes = new Map<string, { node: string; cluster: string; address: string }>();
   const readyBySvc = new Map<string, { total: number; ready: number }>();
   for (const s of slices) {
     const svc = `${s.namespace}/${s.serviceName}`;
@@ -221,15 +242,22 @@ export function buildModel(input: ModelInput): TopologyGraph {
       });
       link(serviceId, epId);
       if (e.nodeName) {
+        const cluster = s.clusterId ?? 'static';
         const nodeId = add({
-          id: `node:${s.clusterId ?? 'static'}/${e.nodeName}`,
+          id: `node:${cluster}/${e.nodeName}`,
           kind: 'node',
           label: e.nodeName,
           health: 'unknown',
-          details: { node: e.nodeName, cluster: s.clusterId ?? 'static' },
+          details: { node: e.nodeName, cluster },
           conditions: [],
         });
         link(epId, nodeId);
+        const tunnelAddress = s.nodeAddresses?.[e.nodeName];
+        if (tunnelAddress) {
+          const n = nodes.get(nodeId)!;
+          if (!n.details.tunnelAddress) n.details = { ...n.details, tunnelAddress };
+          tunnelNodes.set(nodeId, { node: e.nodeName, cluster, address: n.details.tunnelAddress! });
+        }
       }
     }
   }
@@ -238,6 +266,54 @@ export function buildModel(input: ModelInput): TopologyGraph {
     if (!n) continue;
     n.health = c.ready === c.total ? 'ok' : c.ready === 0 ? 'bad' : 'warn';
     n.details = { ...n.details, endpoints: `${c.ready}/${c.total} ready` };
+  }
+
+  // The EPIC nodes that run the gateway's proxies, each with its proxies; a proxy no node has reported yet
+  // stands alone in the proxy band.
+  const proxies = [...(input.proxies ?? [])].sort((a, b) => a.podName.localeCompare(b.podName));
+  const epicNodes = [...new Set(proxies.map((p) => p.node).filter((n): n is string => Boolean(n)))].sort();
+  for (const [nodeId, t] of [...tunnelNodes].sort((a, b) => a[0].localeCompare(b[0])))
+    for (const epic of epicNodes) {
+      const tunnelId = add({
+        id: `tunnel:${t.cluster}/${t.node}>${epic}`,
+        kind: 'tunnel',
+        label: `${t.node} ⇄ ${epic}`,
+        health: 'unknown',
+        details: { workloadNode: t.node, cluster: t.cluster, tunnelAddress: t.address, epicNode: epic },
+        conditions: [],
+      });
+      link(nodeId, tunnelId);
+      link(tunnelId, `epic:${epic}`);
+    }
+  for (const epic of epicNodes) {
+    const mine = proxies.filter((p) => p.node === epic);
+    const ready = mine.filter((p) => proxyHealth(p) === 'ok').length;
+    // Failing only when none of its proxies is even ready; degraded while some are not ready or not on xDS.
+    add({
+      id: `epic:${epic}`,
+      kind: 'epicNode',
+      label: epic,
+      health: ready === mine.length ? 'ok' : mine.every((p) => !p.ready) ? 'bad' : 'warn',
+      details: { epicNode: epic, proxies: `${ready}/${mine.length} ready` },
+      conditions: [],
+    });
+  }
+  for (const p of proxies) {
+    const proxyId = add({
+      id: `proxy:${p.podName}`,
+      kind: 'proxy',
+      label: p.podName,
+      health: proxyHealth(p),
+      details: {
+        pod: p.podName,
+        epicNode: p.node ?? 'not reported by a node yet',
+        ready: String(p.ready),
+        xdsConnected: String(p.xdsConnected),
+        ackedRevision: p.ackedVersion === null ? '—' : `v${p.ackedVersion}`,
+      },
+      conditions: [],
+    });
+    if (p.node) link(`epic:${p.node}`, proxyId);
   }
   return { nodes: [...nodes.values()], edges };
 }

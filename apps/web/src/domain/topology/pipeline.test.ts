@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { filterGraph } from './filter.js';
-import { largeGateway, smallGateway } from './fixtures.js';
+import { largeGateway, smallGateway, withProxies } from './fixtures.js';
 import { groupGraph } from './group.js';
 import { layoutGraph, NODE_HEIGHT } from './layout.js';
 import { buildModel } from './model.js';
@@ -43,6 +43,47 @@ describe('model', () => {
     expect(by('service:default/shop-v1').health).toBe('warn');
     expect(by('service:default/shop-v1').details.endpoints).toBe('1/2 ready');
     expect(by('route:r1').health).toBe('ok');
+  });
+
+  it('carries the workload nodes on through their tunnels to the EPIC nodes and the proxies on them', () => {
+    const g = buildModel(withProxies(smallGateway()));
+    const by = (id: string) => g.nodes.find((n) => n.id === id)!;
+    // One tunnel per (workload node, EPIC node): node-a and node-b, each to epic-1 and epic-2.
+    expect(ids(g).filter((id) => id.startsWith('tunnel:'))).toEqual([
+      'tunnel:c1/node-a>epic-1',
+      'tunnel:c1/node-a>epic-2',
+      'tunnel:c1/node-b>epic-1',
+      'tunnel:c1/node-b>epic-2',
+    ]);
+    expect(edgeSet(g)).toContain('node:c1/node-a > tunnel:c1/node-a>epic-2');
+    expect(edgeSet(g)).toContain('tunnel:c1/node-a>epic-2 > epic:epic-2');
+    expect(edgeSet(g)).toContain('epic:epic-1 > proxy:proxy-a');
+    expect(edgeSet(g)).toContain('epic:epic-1 > proxy:proxy-b');
+    expect(by('tunnel:c1/node-b>epic-1').details.tunnelAddress).toBe('198.51.100.10');
+    expect(by('node:c1/node-a').details.tunnelAddress).toBe('198.51.100.10');
+    // Coloured by the proxies' readiness; an EPIC node is as healthy as its proxies.
+    expect(by('proxy:proxy-a').health).toBe('ok');
+    expect(by('proxy:proxy-b').health).toBe('bad');
+    expect(by('proxy:proxy-b').details.ackedRevision).toBe('v2');
+    expect(by('epic:epic-1').health).toBe('warn');
+    expect(by('epic:epic-2').health).toBe('ok');
+    const down = withProxies(smallGateway());
+    down.proxies = down.proxies!.map((p) => (p.node === 'epic-1' ? { ...p, ready: false } : p));
+    expect(buildModel(down).nodes.find((n) => n.id === 'epic:epic-1')!.health).toBe('bad');
+    // A proxy no node reported yet is drawn without an EPIC node.
+    expect(by('proxy:proxy-d').details.epicNode).toMatch(/not reported/);
+    expect([...edgeSet(g)].some((e) => e.endsWith('> proxy:proxy-d'))).toBe(false);
+  });
+
+  it('draws no tunnel for a workload node without a tunnel address, nor without an EPIC node', () => {
+    const input = withProxies(smallGateway());
+    const noAddress = {
+      ...input,
+      slices: input.slices.map((s) => (s.serviceName === 'shop-v2' ? { ...s, nodeAddresses: {} } : s)),
+    };
+    expect(ids(buildModel(noAddress)).filter((id) => id.startsWith('tunnel:c1/node-b'))).toEqual([]);
+    const noProxies = { ...input, proxies: [] };
+    expect(ids(buildModel(noProxies)).some((id) => /^(tunnel|epic|proxy):/.test(id))).toBe(false);
   });
 
   it('leaves out services no route sends to', () => {
@@ -95,6 +136,14 @@ describe('layout', () => {
     expect(col('node:c1/node-a')).toBeGreaterThan(col('endpoint:s1/10.0.1.1'));
     const spots = new Set(l.nodes.map((n) => `${n.x},${n.y}`));
     expect(spots.size).toBe(l.nodes.length);
+  });
+
+  it('puts tunnels, EPIC nodes and proxies in bands of their own after the workload nodes', () => {
+    const l = layoutGraph(buildModel(withProxies(smallGateway())));
+    const band = (kind: string) => new Set(l.nodes.filter((n) => n.kind === kind).map((n) => n.column));
+    const [node, tunnel, epic, proxy] = ['node', 'tunnel', 'epicNode', 'proxy'].map((k) => [...band(k)]);
+    expect([node, tunnel, epic, proxy].every((b) => b!.length === 1)).toBe(true);
+    expect([tunnel![0]! - node![0]!, epic![0]! - node![0]!, proxy![0]! - node![0]!]).toEqual([1, 2, 3]);
   });
 
   it('orders a column by the rows of the parents', () => {

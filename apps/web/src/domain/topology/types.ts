@@ -1,6 +1,17 @@
 /** The topology graph of one gateway: pure data, produced by model → filter → group → layout. */
 export type NodeKind =
-  'gateway' | 'listener' | 'route' | 'rule' | 'backend' | 'service' | 'endpoints' | 'endpoint' | 'node';
+  | 'gateway'
+  | 'listener'
+  | 'route'
+  | 'rule'
+  | 'backend'
+  | 'service'
+  | 'endpoints'
+  | 'endpoint'
+  | 'node'
+  | 'tunnel'
+  | 'epicNode'
+  | 'proxy';
 
 /** Left to right: the bands (columns) of the layered layout, one per kind. */
 export const KIND_ORDER: readonly NodeKind[] = [
@@ -13,6 +24,9 @@ export const KIND_ORDER: readonly NodeKind[] = [
   'endpoints',
   'endpoint',
   'node',
+  'tunnel',
+  'epicNode',
+  'proxy',
 ];
 
 export type Health = 'ok' | 'bad' | 'warn' | 'unknown';

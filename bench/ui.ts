@@ -1,0 +1,252 @@
+// `npm run bench -- ui [routes] [endpoints per service] [updates]`: the Service Manager's topology page in
+// headless Chromium (Debian's, through playwright-core) for a gateway with 500 routes and 5,000 endpoints (10 per
+// backend service). The built UI is served by the API's own web-ui module; the API answers are fixed documents
+// from a small Fastify server (the figures are the browser's, not the database's). Measured in the page:
+// - rendered: navigation start → the graph of every route laid out and the part in view drawn (the graph draws
+//   only what is in or near the view; `graph nodes in the DOM` says how many of all it drew);
+// - interactive: navigation start → a click posted the moment the graph rendered has opened the side panel;
+// - live update: the last topology answer read → the changed endpoint group repainted (one endpoint of one
+//   service turns not-ready; the page's 5 s refresh picks it up), over several updates;
+// - first page JavaScript: the gzip size of what index.html loads before any page chunk.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import Fastify from 'fastify';
+import { chromium } from 'playwright-core';
+import { registerWebUi, webDist, webPageFallback } from '../apps/api/src/web-ui.js';
+import { largeGateway } from '../apps/web/src/domain/topology/fixtures.js';
+
+const [routes = 500, perService = 10, updates = 5] = process.argv.slice(2).map(Number);
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const built = spawnSync(process.execPath, ['scripts/build-web.mjs'], { cwd: repo, stdio: 'inherit' });
+if (built.status !== 0) process.exit(1);
+
+// The first page's JavaScript: the entry script and the modules it preloads.
+const index = readFileSync(path.join(webDist, 'index.html'), 'utf8');
+const firstAssets = [...index.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
+const firstPageGzip = firstAssets.reduce(
+  (n, a) => n + gzipSync(readFileSync(path.join(webDist, a))).length,
+  0,
+);
+
+const input = largeGateway(routes, perService);
+const gatewayId = '00000000-0000-4000-8000-000000000001';
+const gateway = {
+  ...input.gateway,
+  id: gatewayId,
+  conditions: [{ type: 'Accepted', status: 'True', reason: 'Accepted', message: '' }],
+  status: null,
+  template: { id: 't', name: 'default' },
+  clients: [],
+  generation: 1,
+  observedGeneration: 1,
+  updatedAt: new Date(0).toISOString(),
+};
+const routeItems = input.routes.map((r) => ({
+  ...r,
+  parents: [{ gatewayId, refIndex: 0 }],
+  status: { parents: [{ gatewayId, conditions: [{ type: 'Accepted', status: 'True' }] }] },
+}));
+const slices = input.slices.map((s) => ({
+  ...s,
+  name: `${s.serviceName}-abc`,
+  nodeAddresses: s.nodeAddresses ?? {},
+}));
+const proxies = (input.proxies ?? []).map((p) => ({ ...p, updatedAt: new Date(0).toISOString() }));
+
+const app = Fastify();
+let served = false;
+app.setNotFoundHandler((req, reply) =>
+  webPageFallback(req, reply, served) ? reply : reply.code(404).send({ error: 'NotFound', message: req.url }),
+);
+app.get('/auth/session', async () => ({
+  user: { id: 'u', login: 'bench', displayName: null },
+  account: { id: 'a', name: 'bench', displayName: 'Bench' },
+  role: 'owner',
+  system: false,
+  csrfToken: 'x',
+}));
+app.get(`/api/v1/gateways/${gatewayId}`, async () => gateway);
+app.get('/api/v1/routes', async () => ({ items: routeItems, nextCursor: null }));
+app.get(`/api/v1/gateways/${gatewayId}/proxies`, async () => ({ items: proxies }));
+app.get('/api/v1/endpoint-slices', async () => ({ items: slices, nextCursor: null }));
+served = await registerWebUi(app);
+const base = await app.listen({ host: '127.0.0.1', port: 0 });
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  // Chromium's own accounting of where the main thread's time went (script, style, layout), through CDP.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const metrics = async () =>
+    Object.fromEntries(
+      (await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value * 1000] as const),
+    );
+  const PHASES = ['ScriptDuration', 'RecalcStyleDuration', 'LayoutDuration', 'TaskDuration'] as const;
+  const phases = (a: Record<string, number>, b: Record<string, number>) =>
+    PHASES.map((k) => `${k.replace('Duration', '')} ${((b[k] ?? 0) - (a[k] ?? 0)).toFixed(0)}`).join(', ');
+  const profile = process.env.BENCH_PROFILE === '1';
+  if (profile) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  }
+  const topFunctions = async () => {
+    const { profile: p } = await cdp.send('Profiler.stop');
+    const self = new Map<string, number>();
+    const dt = new Map<number, number>();
+    p.samples?.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (p.timeDeltas?.[i] ?? 0) / 1000));
+    for (const n of p.nodes) {
+      const f = n.callFrame;
+      const k = `${f.functionName || '(anon)'} ${f.url.split('/').at(-1)}:${f.lineNumber}:${f.columnNumber}`;
+      self.set(k, (self.get(k) ?? 0) + (dt.get(n.id) ?? 0));
+    }
+    return [...self.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 25)
+      .map(([k, v]) => `    ${v.toFixed(1).padStart(7)} ms  ${k}`)
+      .join('\n');
+  };
+  const m0 = await metrics();
+  if (profile) await cdp.send('Profiler.start');
+  // Instruments the page before its scripts run: when the graph is complete, and when each topology answer
+  // (the EndpointSlices, read last) has been read.
+  // A string, not a function: tsx's transform would wrap named functions in a helper the page lacks.
+  await page.addInitScript(`
+    (() => {
+      const routes = ${routes};
+      window.__sliceReads = [];
+      const orig = window.fetch.bind(window);
+      window.fetch = async (...args) => {
+        const res = await orig(...args);
+        if (String(args[0]).includes('/endpoint-slices')) {
+          const text = res.text.bind(res);
+          res.text = async () => {
+            const t = await text();
+            window.__sliceReads.push(performance.now());
+            return t;
+          };
+        }
+        return res;
+      };
+      const observer = new MutationObserver(() => {
+        if (window.__rendered) return;
+        // Rendered: the graph of all the routes is laid out and what is in view is drawn.
+        const svg = document.querySelector('[data-testid="topology"]');
+        if (!svg || Number(svg.getAttribute('data-total')) < routes) return;
+        if (!svg.querySelector('[data-kind="route"]')) return;
+        window.__rendered = performance.now();
+        setTimeout(() => {
+          document.querySelector('[data-kind="route"]')
+            .dispatchEvent(new MouseEvent('click', { bubbles: true }));
+          const done = () => {
+            if (document.querySelector('[data-testid="node-panel"]')) window.__interactive = performance.now();
+            else requestAnimationFrame(done);
+          };
+          done();
+        });
+      });
+      document.addEventListener('DOMContentLoaded', () =>
+        observer.observe(document.body, { childList: true, subtree: true }),
+      );
+    })();
+  `);
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.goto(`${base}/gateways/${gatewayId}`);
+  if (process.env.BENCH_DEBUG) {
+    await page.waitForTimeout(8000);
+    await page.screenshot({ path: '/tmp/ui-bench.png' });
+    console.log(
+      await page.evaluate(() => [
+        document.querySelectorAll('[data-kind="route"]').length,
+        (window as unknown as Record<string, unknown>).__rendered,
+        document.body.innerText.slice(0, 500),
+      ]),
+    );
+  }
+  await page.waitForFunction(() => (window as unknown as { __interactive?: number }).__interactive, null, {
+    timeout: 120_000,
+    polling: 100,
+  });
+  const { rendered, interactive, nodes } = await page.evaluate(() => {
+    const w = window as unknown as { __rendered: number; __interactive: number };
+    return {
+      rendered: w.__rendered,
+      interactive: w.__interactive,
+      nodes: `${document.querySelectorAll('[data-node]').length} of ${document.querySelector('[data-testid="topology"]')!.getAttribute('data-total')}`,
+    };
+  });
+
+  const m1 = await metrics();
+  if (profile) console.log(`first load, self time by function:\n${await topFunctions()}`);
+  const samples: number[] = [];
+  const m2 = await metrics();
+  for (let u = 0; u < updates; u++) {
+    // An endpoint group in view (one drawn on the page), so that the change has something to repaint.
+    const group = await page.evaluate(
+      (i) => document.querySelectorAll('[data-kind="endpoints"]')[i]!.getAttribute('data-node')!,
+      u,
+    );
+    const svc = group.replace('endpoints:service:default/', '');
+    await page.evaluate((id) => {
+      const w = window as unknown as Record<string, unknown>;
+      w.__updated = undefined;
+      w.__readsBefore = (w.__sliceReads as number[]).length;
+      const el = document.querySelector(`[data-node="${id}"]`)!;
+      new MutationObserver((_, obs) => {
+        if (el.classList.contains('health-warn')) {
+          w.__updated = performance.now();
+          obs.disconnect();
+        }
+      }).observe(el, { attributes: true, attributeFilter: ['class'] });
+    }, group);
+    if (profile && u === updates - 1) await cdp.send('Profiler.start');
+    // The change: one endpoint of this service is no longer ready.
+    const slice = slices.find((s) => s.serviceName === svc)!;
+    slice.endpoints[0]!.conditions = { ready: false };
+    await page.waitForFunction(() => (window as unknown as { __updated?: number }).__updated, null, {
+      timeout: 30_000,
+      polling: 50,
+    });
+    samples.push(
+      await page.evaluate(() => {
+        const w = window as unknown as { __updated: number; __sliceReads: number[] };
+        return w.__updated - w.__sliceReads.at(-1)!;
+      }),
+    );
+  }
+  if (profile) console.log(`last update, self time by function:\n${await topFunctions()}`);
+  const m3 = await metrics();
+  samples.sort((a, b) => a - b);
+  const ms = (n: number) => `${n.toFixed(1)} ms`;
+  console.log(`ui bench: ${routes} routes, ${routes * perService} endpoints (${perService} per service)`);
+  console.log(`  graph nodes in the DOM        ${nodes} (drawn of laid out; endpoint sets grouped)`);
+  console.log(`  rendered                      ${ms(rendered)} after navigation start (target < 1 s)`);
+  console.log(`  interactive (click → panel)   ${ms(interactive)} after navigation start`);
+  console.log(
+    `  live update (answer → repaint) median ${ms(samples[Math.floor(samples.length / 2)]!)}, max ${ms(samples.at(-1)!)} over ${samples.length} (target < 50 ms)`,
+  );
+  console.log(`  main thread, first load (ms)  ${phases(m0, m1)}`);
+  console.log(`  main thread, ${updates} updates (ms) ${phases(m2, m3)}`);
+  console.log(
+    `  first page JavaScript         ${(firstPageGzip / 1024).toFixed(1)} KB gzip (${firstAssets.join(', ')}; target < 300 KB)`,
+  );
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  console.log(`  load average                  ${load}`);
+} finally {
+  await browser.close();
+  await app.close();
+}
