@@ -37,7 +37,7 @@ interface GatewayRow {
   namespace: string;
   address: string | null;
   listeners: { name: string; port: number; protocol: string }[];
-  infrastructure: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  infrastructure: { labels?: Record<string, string>; annotations?: Record<string, string> } | null;
   generation: number;
   account: string;
   template: string;
@@ -112,7 +112,12 @@ export async function loadInfraInput(
         namespace: row.namespace,
         address: row.address,
         listeners: row.listeners.map((l) => ({ name: l.name, port: l.port, protocol: l.protocol })),
-        infrastructure: row.infrastructure,
+        // spec.infrastructure as the API stored it (null when the Gateway has none); the fleet carries its labels
+        // and annotations (parametersRef is resolved by the API into the gateway's conditions).
+        infrastructure: {
+          ...(row.infrastructure?.labels ? { labels: row.infrastructure.labels } : {}),
+          ...(row.infrastructure?.annotations ? { annotations: row.infrastructure.annotations } : {}),
+        },
       },
       template: {
         name: row.template,
