@@ -13,7 +13,7 @@ import { testCertA, testCertB } from './test-support/tls-fixture.js';
 
 // CA bundles (a ConfigMap's or Secret's ca.crt) and Gateway spec.tls frontend client-certificate validation
 // through the API: stored, validated naming the field, rendered as the HTTPS chains' validationContext, and
-// reflected in listener status (docs/adr/0456).
+// reflected in listener status (docs/adr/0456-frontend-tls-validation.md).
 
 let env: TestEnv;
 let key: string;

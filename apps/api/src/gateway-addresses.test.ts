@@ -13,7 +13,7 @@ import {
 
 // Gateway spec.addresses (a requested IP allocated exactly from the template's pool, or the condition the
 // spec names) and spec.infrastructure (stored and exposed), through REST, GraphQL and the upstream
-// conformance manifests (docs/adr/0455).
+// conformance manifests (docs/adr/0455-gateway-addresses-and-infrastructure.md).
 
 let env: TestEnv;
 let key: string;

@@ -387,7 +387,7 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
           ]);
         }
         // The node owns its columns (epicNodeId, vethIfindex, ready, ackedVersion) and a row's existence only
-        // while the provisioner does not see the pod (podReady null): docs/adr/0501, "Who owns a row".
+        // while the provisioner does not see the pod (podReady null): docs/adr/0501-fleet-provisioning.md, "Who owns a row".
         const before = await tx.proxyInstance.findMany({
           where: {
             OR: [

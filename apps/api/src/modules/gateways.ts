@@ -464,7 +464,7 @@ export function gatewaysService({ db, pageCacheEntries = 64 }: ServiceDeps & { p
       return get(meta.principal, id);
     },
 
-    /** Replaces the gateway's spec.addresses and assigns its address again (docs/adr/0455). */
+    /** Replaces the gateway's spec.addresses and assigns its address again (docs/adr/0455-gateway-addresses-and-infrastructure.md). */
     async updateAddresses(meta: CallMeta, id: string, input: unknown) {
       parseInput(uuid, id, 'id');
       requireRole(meta.principal, 'admin');
@@ -488,7 +488,7 @@ export function gatewaysService({ db, pageCacheEntries = 64 }: ServiceDeps & { p
       return get(meta.principal, id);
     },
 
-    /** Replaces the gateway's spec.tls (docs/adr/0456). */
+    /** Replaces the gateway's spec.tls (docs/adr/0456-frontend-tls-validation.md). */
     async updateTls(meta: CallMeta, id: string, input: unknown) {
       parseInput(uuid, id, 'id');
       requireRole(meta.principal, 'admin');

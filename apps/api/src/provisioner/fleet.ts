@@ -153,7 +153,7 @@ export interface ProxyCounts {
 }
 
 /**
- * Records the provisioner's view of a gateway's proxies (docs/adr/0501, "Who owns a row"). The provisioner
+ * Records the provisioner's view of a gateway's proxies (docs/adr/0501-fleet-provisioning.md, "Who owns a row"). The provisioner
  * writes only its columns (nodeAddress, podReady); the EPIC node agent's (epicNodeId, vethIfindex, ready,
  * ackedVersion) are left as the node reported them. A row lives while either side sees its pod: a pod the
  * provisioner no longer sees loses its row only if no node reports it, otherwise only podReady is cleared.
@@ -193,12 +193,15 @@ export async function recordProxies(
   }
   const counts = (
     await c.query<{ podsReady: number; nodeReady: number; both: number; revision: number | null }>(
-      `WITH rev AS (SELECT max(version) AS v FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND status <> 'tainted')
+      // A proxy's ACK is the one its node reported, or else (an observer that cannot see ACKs, such as the node's
+      // pod observer) the newest revision the gateway's proxies ACKed over xDS — the rule the node announces by.
+      `WITH rev AS (SELECT max(version) AS v FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND status <> 'tainted'),
+            xds AS (SELECT max(version) AS v FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND status = 'acked')
        SELECT count(*) FILTER (WHERE p."podReady")::int AS "podsReady",
-              count(*) FILTER (WHERE p.ready AND p."ackedVersion" >= rev.v)::int AS "nodeReady",
-              count(*) FILTER (WHERE p."podReady" AND p.ready AND p."ackedVersion" >= rev.v)::int AS "both",
+              count(*) FILTER (WHERE p.ready AND COALESCE(p."ackedVersion", xds.v) >= rev.v)::int AS "nodeReady",
+              count(*) FILTER (WHERE p."podReady" AND p.ready AND COALESCE(p."ackedVersion", xds.v) >= rev.v)::int AS "both",
               rev.v AS revision
-         FROM rev LEFT JOIN "ProxyInstance" p ON p."gatewayId" = $1::uuid
+         FROM rev CROSS JOIN xds LEFT JOIN "ProxyInstance" p ON p."gatewayId" = $1::uuid
         GROUP BY rev.v`,
       [gatewayId],
     )
