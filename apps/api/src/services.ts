@@ -39,6 +39,7 @@ export function createServices(
   const services = servicesService(deps);
   const referenceGrants = referenceGrantsService(deps);
   const endpoints = endpointsService(deps);
+  const namespaces = namespacesService(deps);
   return {
     accounts: accountsService(deps),
     apiKeys: apiKeysService(deps),
@@ -53,10 +54,18 @@ export function createServices(
     endpoints,
     services,
     referenceGrants,
-    namespaces: namespacesService(deps),
+    namespaces,
     caBundles: caBundlesService(deps),
     gatewayClasses: gatewayClassesService(deps),
-    clusterSync: clusterSyncService({ db, gateways, routes, services, endpoints, referenceGrants }),
+    clusterSync: clusterSyncService({
+      db,
+      gateways,
+      routes,
+      services,
+      endpoints,
+      referenceGrants,
+      namespaces,
+    }),
     certificates: certificatesService({ ...deps, secretKey: opts.secretKey }),
     audit: auditService(deps),
     epicNodes: epicNodesService({ ...deps, secretKey: opts.secretKey }),

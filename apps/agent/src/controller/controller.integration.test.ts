@@ -601,6 +601,63 @@ describe('the controller against a real EPIC API', () => {
     await eventually(async () => expect((await epic('/gateways')).items).toEqual([]));
   });
 
+  it("a listener's allowedRoutes selector refuses a route until kubectl labels the route's namespace", async () => {
+    const ns = 'ns-selected-apps';
+    await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    await apply({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'sel', namespace: 'default' },
+      spec: {
+        gatewayClassName: 'epic',
+        listeners: [
+          {
+            name: 'http',
+            port: 80,
+            protocol: 'HTTP',
+            allowedRoutes: {
+              namespaces: { from: 'Selector', selector: { matchLabels: { 'ns-team': 'shop' } } },
+            },
+          },
+        ],
+      },
+    });
+    await apply({
+      ...route('picky'),
+      metadata: { name: 'picky', namespace: ns },
+      spec: { ...route('picky').spec, parentRefs: [{ name: 'sel', namespace: 'default' }] },
+    });
+    const accepted = async () => {
+      const r = await get('httproute', 'picky', ns);
+      const entry = r.status?.parents?.find((p: any) => p.controllerName === CONTROLLER_NAME);
+      return entry?.conditions?.find((c: any) => c.type === 'Accepted');
+    };
+    await eventually(async () =>
+      expect(await accepted()).toMatchObject({ status: 'False', reason: 'NotAllowedByListeners' }),
+    );
+    const labelled = await kubectl.run(['label', 'namespace', ns, 'ns-team=shop']);
+    expect(labelled.stderr, labelled.stderr).toBe('');
+    await eventually(async () =>
+      expect(await accepted()).toMatchObject({ status: 'True', reason: 'Accepted' }),
+    );
+    // EPIC holds the namespace's labels (kubernetes.io/metadata.name is implied, not stored).
+    const held = (await epic(`/namespaces?name=${ns}`)).items as Array<{ labels: Record<string, string> }>;
+    expect(held.map((n) => n.labels)).toEqual([{ 'ns-team': 'shop' }]);
+    // Taking the label off refuses the route again.
+    expect((await kubectl.run(['label', 'namespace', ns, 'ns-team-'])).code).toBe(0);
+    await eventually(async () =>
+      expect(await accepted()).toMatchObject({ status: 'False', reason: 'NotAllowedByListeners' }),
+    );
+    for (const [kind, name, n] of [
+      ['httproute', 'picky', ns],
+      ['gateway', 'sel', 'default'],
+    ] as const)
+      expect((await kubectl.run(['delete', kind, name, '-n', n, '--wait=false'])).code).toBe(0);
+    await eventually(async () => expect((await epic('/gateways')).items).toEqual([]));
+    expect((await kubectl.run(['delete', 'namespace', ns, '--wait=false'])).code).toBe(0);
+    await eventually(async () => expect((await epic(`/namespaces?name=${ns}`)).items).toEqual([]));
+  });
+
   it('k8s/controller applies with kubectl apply -k, and its ClusterRole grants exactly what the controller used', async () => {
     // The test API server serves no rbac.authorization.k8s.io: schemaless stand-ins let kubectl apply -k run.
     for (const [kind, plural] of <const>[

@@ -251,7 +251,15 @@ export class GatewayController {
       services: [],
       endpointSlices: [],
       referenceGrants: [],
-      deleted: { gateways: [], routes: [], services: [], endpointSlices: [], referenceGrants: [] },
+      namespaces: [],
+      deleted: {
+        gateways: [],
+        routes: [],
+        services: [],
+        endpointSlices: [],
+        referenceGrants: [],
+        namespaces: [],
+      },
     };
     let changes = 0;
     for (const c of COLLECTIONS) {

@@ -13,13 +13,15 @@ export interface Caches {
   get(kind: KindName, namespace: string | undefined, name: string): KubeObject | undefined;
 }
 
-export type SyncCollection = 'gateways' | 'routes' | 'services' | 'endpointSlices' | 'referenceGrants';
+export type SyncCollection =
+  'gateways' | 'routes' | 'services' | 'endpointSlices' | 'referenceGrants' | 'namespaces';
 export const COLLECTIONS: readonly SyncCollection[] = [
   'gateways',
   'routes',
   'services',
   'endpointSlices',
   'referenceGrants',
+  'namespaces',
 ];
 
 /** What one EPIC cluster should hold: per collection, uid → the item as POST /clusters/{id}/sync takes it. */
@@ -77,6 +79,7 @@ export const emptySet = (): DesiredSet => ({
   services: new Map(),
   endpointSlices: new Map(),
   referenceGrants: new Map(),
+  namespaces: new Map(),
 });
 
 const key = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
@@ -197,7 +200,8 @@ function sliceItem(e: KubeObject, serviceName: string): Record<string, unknown> 
 /**
  * Recomputes, from the caches alone (level-triggered), what each EPIC cluster should hold: the Gateways of
  * our accepted GatewayClasses, the routes attached to them, and only the Services, EndpointSlices and
- * ReferenceGrants those routes reference. Objects being deleted are left out (their deletion is sent).
+ * ReferenceGrants those routes reference, and every Namespace with its labels (listeners' `allowedRoutes`
+ * selectors match them). Objects being deleted are left out (their deletion is sent).
  * `classTargets` maps an accepted GatewayClass name to its target and the template its Gateways use.
  */
 export function computeDesired(
@@ -276,6 +280,18 @@ export function computeDesired(
           spec: rg.spec ?? {},
         });
       }
+    }
+  }
+  // Every namespace to every target: a label can decide an attachment before any route of the namespace is ours
+  // (a route refused by a selector is still sent), and the set stays small (one item per namespace).
+  const namespaces = caches.list('Namespace').filter((n) => !n.metadata.deletionTimestamp);
+  for (const set of targets.values()) {
+    for (const n of namespaces) {
+      put(set, 'namespaces', n.metadata.uid, {
+        clientUid: n.metadata.uid,
+        name: n.metadata.name,
+        labels: n.metadata.labels ?? {},
+      });
     }
   }
   return { targets, owned, referencedServices, certificates, referencedSecrets };

@@ -70,16 +70,18 @@ export interface SyncRequest {
   services: unknown[];
   endpointSlices: unknown[];
   referenceGrants: unknown[];
+  namespaces: unknown[];
   deleted: {
     gateways: string[];
     routes: string[];
     services: string[];
     endpointSlices: string[];
     referenceGrants: string[];
+    namespaces: string[];
   };
 }
 export interface SyncError {
-  kind: 'Gateway' | 'Route' | 'Service' | 'EndpointSlice' | 'ReferenceGrant';
+  kind: 'Gateway' | 'Route' | 'Service' | 'EndpointSlice' | 'ReferenceGrant' | 'Namespace';
   clientUid: string;
   message: string;
 }

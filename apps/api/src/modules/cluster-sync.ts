@@ -10,10 +10,11 @@ import { routeKinds, type routesService } from './routes.js';
 import type { referenceGrantsService, servicesService } from './cluster-objects.js';
 import { servicePortSchema } from './cluster-objects.js';
 import type { endpointsService } from './endpoints.js';
+import type { namespacesService } from './namespaces.js';
 
 /**
- * One call per burst from a workload cluster's controller: every Gateway, route, Service, EndpointSlice and
- * ReferenceGrant that changed, and the uids of those deleted, in one request (1,000 routes applied at once are
+ * One call per burst from a workload cluster's controller: every Gateway, route, Service, EndpointSlice,
+ * ReferenceGrant and Namespace (its labels) that changed, and the uids of those deleted, in one request (1,000 routes applied at once are
  * one HTTP call, not 1,000). With `full`, the set is everything the cluster has: this cluster's objects that
  * are not in it are deleted, so what was deleted while the controller was down is removed (the resync after a
  * restart). Each item is written by the same service as its single-object operation; a bad item is reported
@@ -31,6 +32,10 @@ const clientGeneration = z
 const syncEndpointSlice = z
   .looseObject({ ...objectKey, serviceName: dnsLabel })
   .describe('an EndpointSlice as POST /endpoint-slices takes it, without clusterId');
+// Labels are checked per item by PUT /namespaces, so that one bad label is an item error.
+const syncNamespace = z
+  .strictObject({ clientUid, name: dnsLabel, labels: z.record(z.string(), z.string()).default({}) })
+  .describe('a Namespace and its labels as PUT /namespaces takes it, without clusterId');
 export const syncClusterInput = z.strictObject({
   full: z
     .boolean()
@@ -68,6 +73,7 @@ export const syncClusterInput = z.strictObject({
     .array(z.strictObject({ ...objectKey, spec: z.record(z.string(), z.unknown()) }))
     .max(5_000)
     .default([]),
+  namespaces: z.array(syncNamespace).max(20_000).default([]),
   deleted: z
     .strictObject({
       gateways: z.array(clientUid).max(5_000).default([]),
@@ -75,11 +81,26 @@ export const syncClusterInput = z.strictObject({
       services: z.array(clientUid).max(20_000).default([]),
       endpointSlices: z.array(clientUid).max(20_000).default([]),
       referenceGrants: z.array(clientUid).max(5_000).default([]),
+      namespaces: z.array(clientUid).max(20_000).default([]),
     })
-    .default({ gateways: [], routes: [], services: [], endpointSlices: [], referenceGrants: [] }),
+    .default({
+      gateways: [],
+      routes: [],
+      services: [],
+      endpointSlices: [],
+      referenceGrants: [],
+      namespaces: [],
+    }),
 });
 
-export const syncKinds = ['Gateway', 'Route', 'Service', 'EndpointSlice', 'ReferenceGrant'] as const;
+export const syncKinds = [
+  'Gateway',
+  'Route',
+  'Service',
+  'EndpointSlice',
+  'ReferenceGrant',
+  'Namespace',
+] as const;
 export type SyncKind = (typeof syncKinds)[number];
 
 /**
@@ -123,6 +144,7 @@ interface Deps {
   services: ReturnType<typeof servicesService>;
   endpoints: ReturnType<typeof endpointsService>;
   referenceGrants: ReturnType<typeof referenceGrantsService>;
+  namespaces: ReturnType<typeof namespacesService>;
 }
 
 const TABLE: Record<Exclude<SyncKind, 'Gateway'>, string> = {
@@ -130,12 +152,21 @@ const TABLE: Record<Exclude<SyncKind, 'Gateway'>, string> = {
   Service: '"Service"',
   EndpointSlice: '"EndpointSlice"',
   ReferenceGrant: '"ReferenceGrant"',
+  Namespace: '"Namespace"',
 };
 
 const allAt = (conditions: readonly StoredCondition[], generation: number) =>
   conditions.every((c) => c.observedGeneration === generation);
 
-export function clusterSyncService({ db, gateways, routes, services, endpoints, referenceGrants }: Deps) {
+export function clusterSyncService({
+  db,
+  gateways,
+  routes,
+  services,
+  endpoints,
+  referenceGrants,
+  namespaces,
+}: Deps) {
   async function requireCluster(meta: CallMeta, clusterId: string) {
     parseInput(uuid, clusterId, 'id');
     const r = await db.$pool.query('SELECT 1 FROM "Cluster" WHERE id = $1::uuid AND "accountId" = $2::uuid', [
@@ -228,6 +259,7 @@ export function clusterSyncService({ db, gateways, routes, services, endpoints, 
     if (kind === 'Route') await routes.remove(meta, id);
     else if (kind === 'Service') await services.remove(meta, id);
     else if (kind === 'EndpointSlice') await endpoints.remove(meta, id);
+    else if (kind === 'Namespace') await namespaces.remove(meta, id);
     else await referenceGrants.remove(meta, id);
     return true;
   }
@@ -306,6 +338,9 @@ export function clusterSyncService({ db, gateways, routes, services, endpoints, 
           referenceGrants.upsert(meta, { ...rg, clusterId }),
         );
       }
+      for (const ns of data.namespaces) {
+        await upsert('Namespace', ns.clientUid, () => namespaces.upsert(meta, { ...ns, clusterId }));
+      }
       for (const { generation, ...r } of data.routes) {
         await upsert('Route', r.clientUid, async () => {
           await routes.upsert(meta, { ...r, clusterId });
@@ -318,6 +353,7 @@ export function clusterSyncService({ db, gateways, routes, services, endpoints, 
         Service: [...data.deleted.services],
         EndpointSlice: [...data.deleted.endpointSlices],
         ReferenceGrant: [...data.deleted.referenceGrants],
+        Namespace: [...data.deleted.namespaces],
       };
       if (data.full) {
         const present: Record<SyncKind, string[]> = {
@@ -326,11 +362,12 @@ export function clusterSyncService({ db, gateways, routes, services, endpoints, 
           Service: data.services.map((x) => x.clientUid),
           EndpointSlice: data.endpointSlices.map((x) => x.clientUid),
           ReferenceGrant: data.referenceGrants.map((x) => x.clientUid),
+          Namespace: data.namespaces.map((x) => x.clientUid),
         };
         for (const kind of syncKinds)
           del[kind].push(...(await missing(meta, clusterId, kind, present[kind])));
       }
-      for (const kind of ['Route', 'EndpointSlice', 'Service', 'ReferenceGrant'] as const) {
+      for (const kind of ['Route', 'EndpointSlice', 'Service', 'ReferenceGrant', 'Namespace'] as const) {
         for (const uid of new Set(del[kind])) {
           if (await attempt(kind, uid, () => removeObject(meta, clusterId, kind, uid))) deleted++;
         }
