@@ -161,6 +161,38 @@ describe('spec.tls frontend validation', () => {
       testCertB.certificate.split('\n')[1],
     );
 
+    // The trace says what a client meets: without a certificate the chain trusts, the handshake fails.
+    const trace = async (clientCertificate?: string) => {
+      const t = await call('POST', `/gateways/${gw.body['id']}/trace`, {
+        scheme: 'https',
+        host: 'shop.example.com',
+        path: '/',
+        ...(clientCertificate !== undefined ? { clientCertificate } : {}),
+      });
+      expect(t.status, t.raw).toBe(200);
+      return t.body;
+    };
+    for (const [presented, refusal] of [
+      [undefined, 'ClientCertificateRequired'],
+      ['none', 'ClientCertificateRequired'],
+      ['untrusted', 'ClientCertificateUntrusted'],
+    ] as const)
+      expect(await trace(presented), presented).toMatchObject({
+        port: 443,
+        connection: 'refused',
+        refusal,
+        filterChain: 'https/https',
+        clientCertificate: 'required',
+        routeConfiguration: null,
+        outcome: null,
+      });
+    expect(await trace('valid')).toMatchObject({
+      connection: 'accepted',
+      refusal: null,
+      clientCertificate: 'required',
+      outcome: { status: 404 },
+    });
+
     // The bundle going away re-renders the gateway: no valid CA left.
     const bundle = (await call('GET', '/ca-bundles?name=client-ca')).body['items'][0];
     expect((await call('DELETE', `/ca-bundles/${bundle.id}`)).status).toBe(204);
@@ -197,6 +229,13 @@ describe('spec.tls frontend validation', () => {
     const ctx = (await tlsContexts(gw.body['id'])).get('https/https')!;
     expect(ctx['requireClientCertificate']).toBeUndefined();
     expect(ctx['commonTlsContext'].validationContext.trustChainVerification).toBe('ACCEPT_UNTRUSTED');
+    const t = await call('POST', `/gateways/${gw.body['id']}/trace`, {
+      scheme: 'https',
+      host: 'shop.example.com',
+      path: '/',
+      clientCertificate: 'untrusted',
+    });
+    expect(t.body, t.raw).toMatchObject({ connection: 'accepted', clientCertificate: 'optional' });
 
     const put = await call('PUT', `/gateways/${gw.body['id']}/tls`, { tls: null });
     expect(put.body).toMatchObject({ tls: null, generation: 2 });
