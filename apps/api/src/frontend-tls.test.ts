@@ -358,7 +358,11 @@ describe('upstream conformance manifests', () => {
       path: '/',
     });
     expect(http.status, http.raw).toBe(200);
-    expect(http.body).toMatchObject({ connection: 'accepted', clientCertificate: 'notRequested' });
+    expect(http.body).toMatchObject({
+      connection: 'accepted',
+      clientCertificate: 'notRequested',
+      httpFilters: ['envoy.filters.http.router'],
+    });
     expect(http.body['outcome'].action.clusters.map((c: { name: string }) => c.name)).toEqual([
       'service/gateway-conformance-infra/infra-backend-v1/8080',
     ]);

@@ -131,6 +131,8 @@ export type TraceResult =
       /** The filter chain that server name picked (null when the chain has no name). */
       filterChain: string | null;
       clientCertificate: ClientCertificatePolicy;
+      /** The chain's HTTP filters in the order they run (CORS, the template's, the router). */
+      httpFilters: string[];
       routeConfiguration: string;
       /** The route's outcome; every cluster also lists the endpoints behind it. */
       outcome: RouteOutcome;
@@ -223,9 +225,20 @@ export function traceRequest(resources: EnvoyResources, request: TraceRequest): 
     ...sni,
     filterChain,
     clientCertificate,
+    httpFilters: chainHttpFilters(chain),
     routeConfiguration: String(rc['name']),
     outcome,
   };
+}
+
+/** The names of the HTTP filters of a chain's HttpConnectionManager, in order. */
+function chainHttpFilters(chain: JsonObject): string[] {
+  for (const filter of objects(chain['filters'])) {
+    const config = filter['typedConfig'];
+    if (!isJsonObject(config) || !isJsonObject(config['rds'])) continue;
+    return objects(config['httpFilters']).map((f) => String(f['name'] ?? ''));
+  }
+  return [];
 }
 
 function selectFilterChainListenerExists(resources: EnvoyResources, port: number): boolean {

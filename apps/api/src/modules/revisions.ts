@@ -282,6 +282,7 @@ export function revisionsService({ db }: ServiceDeps) {
             serverName: t.serverName ?? null,
             filterChain: t.filterChain,
             clientCertificate: t.clientCertificate,
+            httpFilters: t.httpFilters,
             routeConfiguration: t.routeConfiguration,
             outcome: t.outcome,
           };
@@ -307,6 +308,7 @@ export function revisionsService({ db }: ServiceDeps) {
           serverName: refused.serverName,
           filterChain: refused.filterChain,
           clientCertificate: refused.policy,
+          httpFilters: [],
           routeConfiguration: null,
           outcome: null,
         };

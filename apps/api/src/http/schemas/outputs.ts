@@ -425,6 +425,9 @@ export const Trace = named(
       .describe(
         "the chain's client-certificate validation: none, AllowValidOnly, or AllowInsecureFallback (asked, not required)",
       ),
+    httpFilters: z
+      .array(z.string())
+      .describe("the chain's HTTP filters in the order they run (empty when refused)"),
     routeConfiguration: z.string().nullable(),
     outcome: z
       .unknown()
