@@ -41,7 +41,10 @@ function render(fixture: ParsedFixture) {
   const requests = fixture.requests.map((r) => {
     const port = r.port ?? defaultPort(fixture);
     const trace = traceRequest(resources, { ...r.request, port });
-    const outcome = trace.connection === 'refused' ? { connection: 'refused' as const } : trace.outcome;
+    const outcome =
+      trace.connection === 'refused'
+        ? { connection: 'refused' as const, reason: trace.reason }
+        : trace.outcome;
     return {
       request: { ...(r.name !== undefined ? { name: r.name } : {}), port, ...r.request },
       outcome,
@@ -114,8 +117,15 @@ describe('golden translations', () => {
       for (const [i, r] of requests.entries()) {
         const sni = r.request.serverName !== undefined ? ` (SNI ${r.request.serverName})` : '';
         it(`request ${i} ${r.request.name ?? `${r.request.method ?? 'GET'} ${r.request.host}${r.request.path}${sni}`} meets expectations`, () => {
+          const { refused } = r.expect;
           expect(
-            'connection' in r.outcome ? ['connection refused'] : unmetExpectations(r.outcome, r.expect),
+            'connection' in r.outcome
+              ? r.outcome.reason === refused
+                ? []
+                : [`connection refused: ${r.outcome.reason}`]
+              : refused !== undefined
+                ? [`expected the connection refused (${refused}), got an answer`]
+                : unmetExpectations(r.outcome, r.expect),
           ).toEqual([]);
         });
       }
