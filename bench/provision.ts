@@ -231,6 +231,8 @@ try {
     create: [] as number[],
     reconcile: [] as number[],
     agent: [] as number[],
+    report: [] as number[],
+    desired: [] as number[],
     bgp: [] as number[],
   };
   const floor: number[] = [];
