@@ -9,7 +9,7 @@
 //                                                                                          <gateway address> on lo
 // The API, the reconciler, the provisioner, the xDS plane (on a unix socket the proxy namespace reaches), the
 // EPIC cluster and the agent's loop run in this process; gobgpd, bird, the proxy and the probes in namespaces.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -145,9 +145,9 @@ describe.skipIf(unavailable !== undefined)(
 
     const prefix = () => `${gatewayAddress}/32`;
     /** One HTTP request from the router namespace (its own process there), the body or the error. */
-    const request = (port: number) => {
-      try {
-        return execFileSync(
+    const request = (port: number): Promise<string> =>
+      new Promise((resolve) => {
+        execFile(
           'ip',
           [
             'netns',
@@ -159,11 +159,9 @@ describe.skipIf(unavailable !== undefined)(
             `http://${gatewayAddress}:${port}/e2e`,
           ],
           { encoding: 'utf8', timeout: 5_000 },
-        ).trim();
-      } catch (e) {
-        return `error: ${(e as Error).message}`;
-      }
-    };
+          (err, stdout) => resolve(err ? `error: ${err.message}` : stdout.trim()),
+        );
+      });
     const fleetPod = (ready: boolean) =>
       raw(
         cluster!,
@@ -426,8 +424,8 @@ describe.skipIf(unavailable !== undefined)(
       expect(
         await waitFor(
           'the request at the proxy',
-          () => {
-            const body = request(80);
+          async () => {
+            const body = await request(80);
             return body.startsWith(podName) ? body : undefined;
           },
           10_000,
@@ -460,7 +458,7 @@ describe.skipIf(unavailable !== undefined)(
       expect(agent.loop!.lastError).toBeNull();
       expect(bird.importCounters('epic')).toEqual(before);
       expect(/\[epic ([^\]]+)\]/.exec(bird.route(prefix())!)?.[1]).toBe(since);
-      expect(request(80)).toBe(`${podName} /e2e`);
+      expect(await request(80)).toBe(`${podName} /e2e`);
     });
 
     it('a configuration change its proxy has not ACKed yet does not withdraw the route', async () => {
@@ -500,7 +498,7 @@ describe.skipIf(unavailable !== undefined)(
       await waitFor('the new revision ACKed', async () =>
         (await revisions()).some((r) => r.status === 'acked' && r.version > acked),
       );
-      expect(request(80)).toBe(`${podName} /e2e`);
+      expect(await request(80)).toBe(`${podName} /e2e`);
     });
 
     it('withdraws the route and closes the address when the gateway is deleted', async () => {
