@@ -92,6 +92,14 @@ describe.skipIf(unavailable !== undefined)(
     const gobgpSocket = join(lab.dir, 'gobgpd.sock');
     const healthPort = randomPort();
     const relays: Relay[] = [];
+    /** A worker that exits without afterAll must not leave its PostgreSQL running (a fast shutdown). */
+    const stopPgOnExit = () => {
+      try {
+        if (pg) process.kill(pg.pid, 'SIGINT');
+      } catch {
+        // already gone
+      }
+    };
     let proxy: ReturnType<Lab['spawn']>;
 
     /** One REST call; a 503 is the API's "retry later" (its database heartbeat missed on a loaded machine). */
@@ -254,6 +262,7 @@ describe.skipIf(unavailable !== undefined)(
           port: await freePort(),
           persistent: false,
         });
+        process.once('exit', stopPgOnExit);
         const u = pg.url('epic');
         await ensureDatabase(u);
         await migrate(u);
@@ -346,6 +355,7 @@ describe.skipIf(unavailable !== undefined)(
         () => db?.$disconnect(),
         () => cluster?.close(),
         () => pg?.stop(),
+        () => process.off('exit', stopPgOnExit),
         () => lab.cleanup(),
       ];
       const failures: unknown[] = [];
@@ -525,7 +535,7 @@ describe.skipIf(unavailable !== undefined)(
         });
         // Several rounds of the agent with the revision pending.
         const start = await rounds();
-        await waitFor('five rounds', async () => (await rounds()) >= start + 5);
+        await waitFor('three rounds', async () => (await rounds()) >= start + 3);
         expect(await agentHttp('/healthz')).toBe('ok');
         expect(await inspect!.localPrefixes()).toEqual([prefix()]);
         expect(bird.importCounters('epic')).toEqual(before);
