@@ -36,20 +36,12 @@ const CLASS = 'epic-conformance';
  * Tests that run and fail today: why, and what the failure must show (so that it fails for that cause). Each is
  * reported as failed; once one passes, this test fails until it is taken off the list.
  */
-const NO_CERTIFICATES =
-  "the controller does not send the listeners' certificate Secrets to EPIC yet: the HTTPS listeners' " +
-  'certificateRefs do not resolve, so the Gateway is Accepted with ListenersNotValid and not Programmed';
 const EXPECTED_FAILURES: Record<string, { reason: string; shows: string }> = {
   HTTPRouteCrossNamespace: {
     reason:
       'the controller does not send Namespace labels to EPIC yet: the backend-namespaces listener selects ' +
       'namespaces by label (gateway-conformance: backend), so the route is NotAllowedByListeners',
     shows: 'Accepted: expected True/Accepted, got False/NotAllowedByListeners',
-  },
-  HTTPRouteHTTPSListener: { reason: NO_CERTIFICATES, shows: 'got True/ListenersNotValid' },
-  HTTPRouteHTTPSListenerDetectMisdirectedRequests: {
-    reason: NO_CERTIFICATES,
-    shows: 'got True/ListenersNotValid',
   },
 };
 
