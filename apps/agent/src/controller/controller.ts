@@ -51,6 +51,8 @@ export interface ControllerOptions {
   backoffMaxMs?: number;
   /** How often EPIC's status is read while the controller runs. */
   statusPollMs?: number;
+  /** The most items (upserts and deletes) one sync call carries; a larger burst is several calls. Default 100. */
+  syncChunk?: number;
   /** A periodic full recompute (and diff) even without events. */
   resyncMs?: number;
   /** How long a refused GatewayClass waits before its parameters are asked again. Default 30 s. */
@@ -76,8 +78,34 @@ interface Target {
   certificates?: Map<string, string>;
   /** uid → hash of what EPIC holds from us; undefined until the first (full) sync of this process. */
   lastSent?: Record<SyncCollection, Map<string, string>>;
+  /** What the calls of an unfinished full sync carried (uid → hash). */
+  fullProgress?: Record<SyncCollection, Map<string, string>>;
   state?: EpicClusterState;
 }
+
+/** Dependencies first (a route resolves against Gateways and Services that exist), deletes the other way. */
+const UPSERT_ORDER: readonly SyncCollection[] = [
+  'gateways',
+  'services',
+  'endpointSlices',
+  'referenceGrants',
+  'routes',
+];
+const DELETE_ORDER: readonly SyncCollection[] = [...UPSERT_ORDER].reverse();
+const emptySent = (): Record<SyncCollection, Map<string, string>> => ({
+  gateways: new Map(),
+  routes: new Map(),
+  services: new Map(),
+  endpointSlices: new Map(),
+  referenceGrants: new Map(),
+});
+const emptyUids = (): Record<SyncCollection, string[]> => ({
+  gateways: [],
+  routes: [],
+  services: [],
+  endpointSlices: [],
+  referenceGrants: [],
+});
 
 type Ref = { group?: string; kind?: string; name?: string; namespace?: string };
 
@@ -91,6 +119,7 @@ type Ref = { group?: string; kind?: string; name?: string; namespace?: string };
 export class GatewayController {
   readonly controllerName: string;
   private readonly revalidateMs: number;
+  private readonly syncChunk: number;
   private readonly kube: KubeClient;
   private readonly informers: Informers;
   private readonly queue: BatchQueue;
@@ -114,6 +143,7 @@ export class GatewayController {
   constructor(private readonly opts: ControllerOptions) {
     this.controllerName = opts.controllerName ?? CONTROLLER_NAME;
     this.revalidateMs = opts.revalidateMs ?? 30_000;
+    this.syncChunk = opts.syncChunk ?? 100;
     this.kube = new KubeClient(opts.kubeConfig, { onRequest: opts.onKubeRequest });
     this.informers = new Informers(
       opts.kubeConfig,
@@ -242,53 +272,79 @@ export class GatewayController {
     }
   }
 
+  /**
+   * Sends the difference between what EPIC holds from us and `set`, in calls of at most `syncChunk` items
+   * (each call bounded in time however large the burst; what a call carried is recorded as sent when it
+   * returns, so a failure later in a burst keeps the progress made). The first sync of this process is full:
+   * every item, its last call `full` with the uids of the earlier calls in `keep`, so EPIC deletes this
+   * cluster's objects that the set does not name (what was deleted while the controller was down).
+   */
   private async syncTarget(t: Target, set: DesiredSet): Promise<void> {
     const full = !t.lastSent;
-    const req: SyncRequest = {
-      full,
-      gateways: [],
-      routes: [],
-      services: [],
-      endpointSlices: [],
-      referenceGrants: [],
-      deleted: { gateways: [], routes: [], services: [], endpointSlices: [], referenceGrants: [] },
-    };
-    let changes = 0;
-    for (const c of COLLECTIONS) {
-      for (const [uid, { item, hash }] of set[c]) {
-        if (full || t.lastSent?.[c].get(uid) !== hash) {
-          req[c].push(item);
-          changes++;
-        }
+    // During a full sync, what its earlier calls carried (kept across a failed attempt).
+    const progress = t.lastSent ?? (t.fullProgress ??= emptySent());
+    type Op = { c: SyncCollection; uid: string; item?: Record<string, unknown>; hash?: string };
+    const ops: Op[] = [];
+    for (const c of UPSERT_ORDER)
+      for (const [uid, { item, hash }] of set[c])
+        if (progress[c].get(uid) !== hash) ops.push({ c, uid, item, hash });
+    if (!full)
+      for (const c of DELETE_ORDER)
+        for (const uid of progress[c].keys()) if (!set[c].has(uid)) ops.push({ c, uid });
+    if (!full && ops.length === 0) return;
+    let upserted = 0;
+    let deleted = 0;
+    for (let i = 0; i === 0 || i < ops.length; i += this.syncChunk) {
+      const chunk = ops.slice(i, i + this.syncChunk);
+      const last = i + this.syncChunk >= ops.length;
+      const req: SyncRequest = {
+        full: full && last,
+        gateways: [],
+        routes: [],
+        services: [],
+        endpointSlices: [],
+        referenceGrants: [],
+        deleted: { gateways: [], routes: [], services: [], endpointSlices: [], referenceGrants: [] },
+      };
+      for (const op of chunk) {
+        if (op.item) req[op.c].push(op.item);
+        else req.deleted[op.c].push(op.uid);
       }
-      if (!full) {
-        for (const uid of t.lastSent![c].keys()) {
-          if (!set[c].has(uid)) {
-            req.deleted[c].push(uid);
-            changes++;
-          }
-        }
+      if (req.full) {
+        const inChunk = new Set(chunk.map((op) => op.uid));
+        req.keep = emptyUids();
+        for (const c of COLLECTIONS)
+          for (const uid of set[c].keys()) if (!inChunk.has(uid)) req.keep[c].push(uid);
       }
+      this.stats.syncCalls++;
+      const result = await t.client.sync(t.clusterId, req).catch((e: unknown) => {
+        // A key revoked (or a cluster removed) in EPIC: the class is validated again in the next batch.
+        if (e instanceof EpicApiError && [401, 403, 404].includes(e.status))
+          for (const [k, v] of this.verdicts) if (v.identity === t.key) this.verdicts.delete(k);
+        throw e;
+      });
+      for (const op of chunk) {
+        if (op.hash !== undefined) progress[op.c].set(op.uid, op.hash);
+        else progress[op.c].delete(op.uid);
+      }
+      upserted += result.upserted;
+      deleted += result.deleted;
+      t.state = { gateways: result.gateways, routes: result.routes };
+      for (const e of result.errors)
+        this.opts.log.warn(
+          { cluster: t.clusterId, ...e },
+          'EPIC refused an object; it is sent again when it changes',
+        );
     }
-    if (!full && changes === 0) return;
-    this.stats.syncCalls++;
-    const result = await t.client.sync(t.clusterId, req).catch((e: unknown) => {
-      // A key revoked (or a cluster removed) in EPIC: the class is validated again in the next batch.
-      if (e instanceof EpicApiError && [401, 403, 404].includes(e.status))
-        for (const [k, v] of this.verdicts) if (v.identity === t.key) this.verdicts.delete(k);
-      throw e;
-    });
-    const sent = {} as Record<SyncCollection, Map<string, string>>;
-    for (const c of COLLECTIONS) sent[c] = new Map([...set[c]].map(([uid, v]) => [uid, v.hash]));
-    t.lastSent = sent;
-    t.state = { gateways: result.gateways, routes: result.routes };
-    for (const e of result.errors)
-      this.opts.log.warn(
-        { cluster: t.clusterId, ...e },
-        'EPIC refused an object; it is sent again when it changes',
-      );
+    if (full) {
+      // EPIC now holds exactly the set (the full call deleted the rest, progress included).
+      for (const c of COLLECTIONS)
+        for (const uid of progress[c].keys()) if (!set[c].has(uid)) progress[c].delete(uid);
+      t.lastSent = progress;
+      t.fullProgress = undefined;
+    }
     this.opts.log.info(
-      { cluster: t.clusterId, full, changes, upserted: result.upserted, deleted: result.deleted },
+      { cluster: t.clusterId, full, changes: ops.length, upserted, deleted },
       'synced with EPIC',
     );
   }
