@@ -571,6 +571,8 @@ describe('the controller against a real EPIC API', () => {
     for (const [kind, plural] of <const>[
       ['ClusterRole', 'clusterroles'],
       ['ClusterRoleBinding', 'clusterrolebindings'],
+      ['Role', 'roles'],
+      ['RoleBinding', 'rolebindings'],
     ]) {
       await apply({
         apiVersion: 'apiextensions.k8s.io/v1',
@@ -579,7 +581,7 @@ describe('the controller against a real EPIC API', () => {
         spec: {
           group: 'rbac.authorization.k8s.io',
           names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
-          scope: 'Cluster',
+          scope: kind.startsWith('Cluster') ? 'Cluster' : 'Namespaced',
           versions: [
             {
               name: 'v1',
@@ -632,6 +634,8 @@ describe('the controller against a real EPIC API', () => {
       'CustomResourceDefinition',
       'Deployment',
       'Namespace',
+      'Role',
+      'RoleBinding',
       'ServiceAccount',
     ]);
   });

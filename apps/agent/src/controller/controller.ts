@@ -16,6 +16,7 @@ import {
 } from './epic-client.js';
 import { Informers } from './informers.js';
 import { isConflict, isNotFound, KubeClient } from './kube-client.js';
+import { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
 import { fingerprint, skipReason } from './predicates.js';
 import {
   CONFIG_GROUP,
@@ -57,6 +58,13 @@ export interface ControllerOptions {
   resyncMs?: number;
   /** How long a refused GatewayClass waits before its parameters are asked again. Default 30 s. */
   revalidateMs?: number;
+  /**
+   * Run as one of several replicas: only the holder of this Lease reconciles and writes (the others keep
+   * their caches warm and wait). Without it the controller assumes it is alone.
+   */
+  leaderElection?: LeaderElectionOptions;
+  /** Called when leadership is lost (the replica stops; run.ts then exits, and the Deployment restarts it). */
+  onLeadershipLost?: () => void;
   /** Sees every request made to the Kubernetes API (method, path); the RBAC test records them. */
   onKubeRequest?: (method: string, path: string) => void;
 }
@@ -137,6 +145,7 @@ export class GatewayController {
   private synced = false;
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
+  private readonly elector: LeaderElector | undefined;
   /** Counters a test or /metrics reads. */
   readonly stats = { batches: 0, syncCalls: 0, skippedEvents: 0, apiErrors: 0, certificates: 0 };
 
@@ -166,6 +175,13 @@ export class GatewayController {
         opts.log.warn({ err: String(e), attempt, delayMs }, 'reconcile failed; retrying');
       },
     );
+    this.elector =
+      opts.leaderElection &&
+      new LeaderElector(this.kube, opts.leaderElection, () => {
+        opts.log.error({ identity: opts.leaderElection!.identity }, 'leadership lost; stopping');
+        this.stop(false);
+        opts.onLeadershipLost?.();
+      });
     this.statusWriter = new StatusWriter(
       (path, patch) => this.kube.patch(path, patch).then(() => undefined),
       (key, e) =>
@@ -175,9 +191,18 @@ export class GatewayController {
     );
   }
 
+  /**
+   * Starts the informers and, with leader election, waits until this replica holds the Lease (resolves
+   * without reconciling if stopped first).
+   */
   async start(): Promise<void> {
     await this.informers.start();
     this.synced = true;
+    if (this.elector) {
+      this.opts.log.info({ identity: this.opts.leaderElection!.identity }, 'waiting for leadership');
+      if (!(await this.elector.acquire()) || this.stopped) return;
+      this.opts.log.info({ identity: this.opts.leaderElection!.identity }, 'leading');
+    }
     this.queue.add('start');
     this.timers.push(setInterval(() => void this.pollStatus(), this.opts.statusPollMs ?? 2_000));
     this.timers.push(setInterval(() => this.queue.add('resync'), this.opts.resyncMs ?? 300_000));
@@ -187,8 +212,15 @@ export class GatewayController {
     return this.synced;
   }
 
-  stop(): void {
+  /** Whether this replica reconciles (always, without leader election). */
+  get leading(): boolean {
+    return this.elector ? this.elector.leader : !this.stopped;
+  }
+
+  /** Stops everything; a Lease held is released (`releaseLease` false: left to expire, as a crash would). */
+  stop(releaseLease = true): void {
     this.stopped = true;
+    void this.elector?.stop(releaseLease);
     for (const t of this.timers) clearInterval(t);
     this.queue.stop();
     this.informers.stop();
@@ -215,7 +247,7 @@ export class GatewayController {
       this.stats.skippedEvents++;
       return;
     }
-    if (this.synced) this.queue.add(uid);
+    if (this.synced && this.leading) this.queue.add(uid);
   }
 
   private referenced(kind: KindName, o: KubeObject): boolean {
