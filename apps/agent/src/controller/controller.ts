@@ -259,8 +259,94 @@ export class GatewayController {
     return true;
   }
 
-  /** One batch: classes, the desired sets, finalizers, one sync per EPIC cluster, then status. */
+  /** Reconcile durations (s): the buckets' upper bounds, counts per bucket, sum and count. */
+  private readonly durations = {
+    bounds: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60],
+    counts: Array<number>(9).fill(0),
+    sum: 0,
+    count: 0,
+  };
+
+  /**
+   * The controller's metrics in the Prometheus text format (served at /metrics): queue depth, leadership,
+   * reconcile batches and their durations, sync calls, EPIC API errors, status writes, skipped events.
+   */
+  metricsText(): string {
+    const lines: string[] = [];
+    const metric = (name: string, type: string, help: string, value: number) =>
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`);
+    metric(
+      'epic_controller_queue_depth',
+      'gauge',
+      'Keys waiting for the next reconcile batch.',
+      this.queue.depth,
+    );
+    metric(
+      'epic_controller_leader',
+      'gauge',
+      'Whether this replica reconciles (holds the Lease).',
+      this.leading ? 1 : 0,
+    );
+    metric(
+      'epic_controller_reconcile_batches_total',
+      'counter',
+      'Reconcile batches started.',
+      this.stats.batches,
+    );
+    metric(
+      'epic_controller_sync_calls_total',
+      'counter',
+      'POST /clusters/{id}/sync calls to EPIC.',
+      this.stats.syncCalls,
+    );
+    metric(
+      'epic_controller_api_errors_total',
+      'counter',
+      'Failed reconcile batches (EPIC or Kubernetes API errors).',
+      this.stats.apiErrors,
+    );
+    metric(
+      'epic_controller_status_writes_total',
+      'counter',
+      'Status patches sent to the Kubernetes API.',
+      this.statusWriter.writes,
+    );
+    metric(
+      'epic_controller_skipped_events_total',
+      'counter',
+      'Informer events the predicates skipped.',
+      this.stats.skippedEvents,
+    );
+    const h = 'epic_controller_reconcile_duration_seconds';
+    lines.push(`# HELP ${h} Duration of reconcile batches.`, `# TYPE ${h} histogram`);
+    let cumulative = 0;
+    this.durations.bounds.forEach((b, i) => {
+      cumulative += this.durations.counts[i]!;
+      lines.push(`${h}_bucket{le="${b}"} ${cumulative}`);
+    });
+    lines.push(
+      `${h}_bucket{le="+Inf"} ${this.durations.count}`,
+      `${h}_sum ${this.durations.sum}`,
+      `${h}_count ${this.durations.count}`,
+    );
+    return `${lines.join('\n')}\n`;
+  }
+
   private async reconcile(): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.reconcileOnce();
+    } finally {
+      const s = (performance.now() - started) / 1000;
+      const i = this.durations.bounds.findIndex((b) => s <= b);
+      if (i >= 0) this.durations.counts[i]!++;
+      this.durations.sum += s;
+      this.durations.count++;
+    }
+  }
+
+  /** One batch: classes, the desired sets, finalizers, one sync per EPIC cluster, then status. */
+  private async reconcileOnce(): Promise<void> {
     if (this.stopped) return;
     this.stats.batches++;
     this.classTargets = await this.resolveClasses();

@@ -165,6 +165,11 @@ describe('two replicas', () => {
     expect(b.c.leading).toBe(false);
     expect(writes(b.c)).toBe(0);
     expect(writes(a.c)).toBeGreaterThan(0);
+    // /metrics says which replica leads, and what the leader did.
+    expect(b.c.metricsText()).toMatch(/^epic_controller_leader 0$/m);
+    expect(a.c.metricsText()).toMatch(/^epic_controller_leader 1$/m);
+    expect(a.c.metricsText()).toMatch(/^epic_controller_reconcile_duration_seconds_count [1-9]\d*$/m);
+    expect(b.c.metricsText()).toMatch(/^epic_controller_status_writes_total 0$/m);
 
     // a crashes: its Lease is not released, so b waits for it to expire, then leads.
     a.c.stop(false);

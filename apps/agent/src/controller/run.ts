@@ -34,7 +34,7 @@ export function parseControllerEnv(env: NodeJS.ProcessEnv) {
   return r.data;
 }
 
-/** `--mode=controller`: the controller with /healthz and /readyz; stops on SIGTERM/SIGINT. */
+/** `--mode=controller`: the controller with /healthz, /readyz and /metrics; stops on SIGTERM/SIGINT. */
 export async function runController(env: NodeJS.ProcessEnv = process.env): Promise<() => Promise<void>> {
   const cfg = parseControllerEnv(env);
   const log = pino({ level: cfg.LOG_LEVEL, base: { mode: 'controller' } });
@@ -62,6 +62,10 @@ export async function runController(env: NodeJS.ProcessEnv = process.env): Promi
       : {}),
   });
   const health: Server = createServer((req, res) => {
+    if (req.url === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(controller.metricsText());
+      return;
+    }
     const ok = req.url === '/healthz' || (req.url === '/readyz' && controller.ready);
     res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'not ready\n');
   });
