@@ -77,6 +77,8 @@ export interface SyncRequest {
     endpointSlices: string[];
     referenceGrants: string[];
   };
+  /** With `full`: uids of the full set sent by earlier calls (not deleted, not sent again). */
+  keep?: Record<'gateways' | 'routes' | 'services' | 'endpointSlices' | 'referenceGrants', string[]>;
 }
 export interface SyncError {
   kind: 'Gateway' | 'Route' | 'Service' | 'EndpointSlice' | 'ReferenceGrant';

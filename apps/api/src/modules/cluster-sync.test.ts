@@ -114,6 +114,44 @@ describe('cluster sync', () => {
     expect(status.body).toEqual({ gateways: [], routes: [] });
   });
 
+  it('a full set sent in chunks: the last call is full, and what it keeps (sent earlier) is not deleted', async () => {
+    const c = await setUp('chunked');
+    const gateway = {
+      clientUid: 'gw-uid',
+      namespace: 'default',
+      name: 'gw',
+      template: 'gw',
+      listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
+    };
+    const first = await call(c.key, 'POST', c.sync, {
+      gateways: [gateway],
+      routes: Array.from({ length: 6 }, (_, i) => route(i)),
+    });
+    expect(first.body.upserted).toBe(7);
+    // A restart: the full set is now gateway + routes 0..3 + 9, sent as two chunks.
+    const chunk1 = await call(c.key, 'POST', c.sync, { gateways: [gateway], routes: [route(0), route(1)] });
+    expect(chunk1.body.deleted).toBe(0);
+    const last = await call(c.key, 'POST', c.sync, {
+      full: true,
+      routes: [route(2), route(3), route(9)],
+      keep: { gateways: ['gw-uid'], routes: ['route-0', 'route-1'] },
+    });
+    expect(last.status).toBe(200);
+    expect(last.body.errors).toEqual([]);
+    expect(last.body.deleted).toBe(2);
+    expect(last.body.gateways.map((g: { clientUid: string }) => g.clientUid)).toEqual(['gw-uid']);
+    expect(last.body.routes.map((r: { clientUid: string }) => r.clientUid).sort()).toEqual([
+      'route-0',
+      'route-1',
+      'route-2',
+      'route-3',
+      'route-9',
+    ]);
+    // keep is only a list of uids: a bad one is refused like any other input.
+    const bad = await call(c.key, 'POST', c.sync, { full: true, keep: { routes: [''] } });
+    expect(bad.status).toBe(400);
+  });
+
   it('reports a bad item without failing the batch', async () => {
     const acct = await createAccount(env, 'syncer2');
     const cluster = await call(acct.key, 'POST', '/clusters', { name: 'c1' });

@@ -77,6 +77,18 @@ export const syncClusterInput = z.strictObject({
       referenceGrants: z.array(clientUid).max(5_000).default([]),
     })
     .default({ gateways: [], routes: [], services: [], endpointSlices: [], referenceGrants: [] }),
+  keep: z
+    .strictObject({
+      gateways: z.array(clientUid).max(5_000).default([]),
+      routes: z.array(clientUid).max(20_000).default([]),
+      services: z.array(clientUid).max(20_000).default([]),
+      endpointSlices: z.array(clientUid).max(20_000).default([]),
+      referenceGrants: z.array(clientUid).max(5_000).default([]),
+    })
+    .default({ gateways: [], routes: [], services: [], endpointSlices: [], referenceGrants: [] })
+    .describe(
+      'with `full`: uids that are part of the full set but not sent again (they were sent in earlier calls): a full set too large for one call is sent in chunks, the last one `full`',
+    ),
 });
 
 export const syncKinds = ['Gateway', 'Route', 'Service', 'EndpointSlice', 'ReferenceGrant'] as const;
@@ -321,11 +333,11 @@ export function clusterSyncService({ db, gateways, routes, services, endpoints, 
       };
       if (data.full) {
         const present: Record<SyncKind, string[]> = {
-          Gateway: data.gateways.map((x) => x.clientUid),
-          Route: data.routes.map((x) => x.clientUid),
-          Service: data.services.map((x) => x.clientUid),
-          EndpointSlice: data.endpointSlices.map((x) => x.clientUid),
-          ReferenceGrant: data.referenceGrants.map((x) => x.clientUid),
+          Gateway: [...data.gateways.map((x) => x.clientUid), ...data.keep.gateways],
+          Route: [...data.routes.map((x) => x.clientUid), ...data.keep.routes],
+          Service: [...data.services.map((x) => x.clientUid), ...data.keep.services],
+          EndpointSlice: [...data.endpointSlices.map((x) => x.clientUid), ...data.keep.endpointSlices],
+          ReferenceGrant: [...data.referenceGrants.map((x) => x.clientUid), ...data.keep.referenceGrants],
         };
         for (const kind of syncKinds)
           del[kind].push(...(await missing(meta, clusterId, kind, present[kind])));
