@@ -1,5 +1,5 @@
 // The upstream Gateway API v1.6.1 conformance tests that the kubectl path runs, and what each requires. The
-// suite's Go sources are not vendored (../shared/gateway-api/conformance holds only its manifests): test names,
+// suite's Go sources are not vendored (k8s/gateway-api/conformance holds only its manifests): test names,
 // feature sets and profiles are transcribed from upstream; the statuses follow the specification (API reference
 // and GEPs). Routing is asserted through EPIC's trace API with the request tables of the translator's golden
 // fixtures that model the same test (packages/gateway-translator/testdata, `conformance:` key), or with a
@@ -81,7 +81,7 @@ export interface TraceCase {
 export interface ConformanceCase {
   /** The upstream ShortName. */
   name: string;
-  /** Under ../shared/gateway-api/conformance/tests. */
+  /** Under k8s/gateway-api/conformance/tests. */
   file: string;
   features: string[];
   /**
