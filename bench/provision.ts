@@ -180,8 +180,22 @@ try {
   const observed: ProxyObservation[] = [];
   const agentBgp = new Gobgp({ target: `unix://${speakers[0]!.sock}`, connectRetrySeconds: 1 });
   bgps.push(agentBgp);
+  const api = createNodeApiClient({ apiUrl, node: 'prov-node', token: node.json().token });
+  const inTick = { report: 0, desired: 0 };
   const loop = new NodeLoop({
-    source: createNodeApiClient({ apiUrl, node: 'prov-node', token: node.json().token }),
+    source: {
+      async report(p) {
+        const t = performance.now();
+        await api.report(p);
+        inTick.report = performance.now() - t;
+      },
+      async desired() {
+        const t = performance.now();
+        const d = await api.desired();
+        inTick.desired = performance.now() - t;
+        return d;
+      },
+    },
     observer: { observe: async () => observed },
     reconciler: new NodeReconciler({ bgp: agentBgp }, speakers[0]!.settings),
     intervalMs: 3_600_000,
@@ -217,6 +231,8 @@ try {
     create: [] as number[],
     reconcile: [] as number[],
     agent: [] as number[],
+    report: [] as number[],
+    desired: [] as number[],
     bgp: [] as number[],
   };
   const floor: number[] = [];
@@ -245,6 +261,8 @@ try {
       stages.create.push(t1 - t0);
       stages.reconcile.push(t2 - t1);
       stages.agent.push(t4 - t3);
+      stages.report.push(inTick.report);
+      stages.desired.push(inTick.desired);
       stages.bgp.push(Math.max(0, t5 - t4));
     }
     // The reconcile the node's report queued (Programmed), and a check that the fleet is there: untimed.
@@ -290,6 +308,8 @@ try {
   log(`  create call (address): ${pp(stages.create)}`);
   log(`  reconcile (revision, fleet applied, read back): ${pp(stages.reconcile)}`);
   log(`  agent tick (report, desired, gobgpd): ${pp(stages.agent)}`);
+  log(`    PUT …/proxies: ${pp(stages.report)}`);
+  log(`    GET …/desired: ${pp(stages.desired)}`);
   log(`  gobgpd → bird → kernel: ${pp(stages.bgp)}`);
   log(`floor (create + reconcile without provisioner + one SSA + one AddPath → bird): ${pp(floor)}`);
   log(`  of which AddPath → bird: ${pp(floorBgpOnly)}`);

@@ -151,6 +151,23 @@ describe('the Service Manager in a real browser', () => {
     await shot('overview');
     // The key the page showed works against the API.
     expect((await call<{ accountName: string }>('GET', '/whoami')).accountName).toBe('demo');
+    // A second key, revoked from the page after its confirmation: the API refuses it from then on.
+    await page.getByLabel('New key name').fill('e2e spare');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByRole('cell', { name: 'e2e spare', exact: true }).waitFor();
+    const spare = (await page.getByLabel("The new key's secret").textContent())?.trim() ?? '';
+    expect(spare).toMatch(/^epic_/);
+    expect(spare).not.toBe(key);
+    await call('GET', '/whoami', undefined, spare);
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Revoke key e2e spare' }).click();
+    await page
+      .getByRole('row')
+      .filter({ hasText: 'e2e spare' })
+      .getByText('revoked', { exact: true })
+      .waitFor();
+    await expect(call('GET', '/whoami', undefined, spare)).rejects.toThrow(/401/);
+    expect((await call<{ accountName: string }>('GET', '/whoami')).accountName).toBe('demo');
   });
 
   it('lists the gateways and opens one, whose graph shows its listeners, routes, backends and endpoints', async () => {

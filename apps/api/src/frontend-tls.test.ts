@@ -161,6 +161,38 @@ describe('spec.tls frontend validation', () => {
       testCertB.certificate.split('\n')[1],
     );
 
+    // The trace says what a client meets: without a certificate the chain trusts, the handshake fails.
+    const trace = async (clientCertificate?: string) => {
+      const t = await call('POST', `/gateways/${gw.body['id']}/trace`, {
+        scheme: 'https',
+        host: 'shop.example.com',
+        path: '/',
+        ...(clientCertificate !== undefined ? { clientCertificate } : {}),
+      });
+      expect(t.status, t.raw).toBe(200);
+      return t.body;
+    };
+    for (const [presented, refusal] of [
+      [undefined, 'ClientCertificateRequired'],
+      ['none', 'ClientCertificateRequired'],
+      ['untrusted', 'ClientCertificateUntrusted'],
+    ] as const)
+      expect(await trace(presented), presented).toMatchObject({
+        port: 443,
+        connection: 'refused',
+        refusal,
+        filterChain: 'https/https',
+        clientCertificate: 'required',
+        routeConfiguration: null,
+        outcome: null,
+      });
+    expect(await trace('valid')).toMatchObject({
+      connection: 'accepted',
+      refusal: null,
+      clientCertificate: 'required',
+      outcome: { status: 404 },
+    });
+
     // The bundle going away re-renders the gateway: no valid CA left.
     const bundle = (await call('GET', '/ca-bundles?name=client-ca')).body['items'][0];
     expect((await call('DELETE', `/ca-bundles/${bundle.id}`)).status).toBe(204);
@@ -197,6 +229,13 @@ describe('spec.tls frontend validation', () => {
     const ctx = (await tlsContexts(gw.body['id'])).get('https/https')!;
     expect(ctx['requireClientCertificate']).toBeUndefined();
     expect(ctx['commonTlsContext'].validationContext.trustChainVerification).toBe('ACCEPT_UNTRUSTED');
+    const t = await call('POST', `/gateways/${gw.body['id']}/trace`, {
+      scheme: 'https',
+      host: 'shop.example.com',
+      path: '/',
+      clientCertificate: 'untrusted',
+    });
+    expect(t.body, t.raw).toMatchObject({ connection: 'accepted', clientCertificate: 'optional' });
 
     const put = await call('PUT', `/gateways/${gw.body['id']}/tls`, { tls: null });
     expect(put.body).toMatchObject({ tls: null, generation: 2 });
@@ -291,5 +330,58 @@ describe('upstream conformance manifests', () => {
     await reconcile(env);
     const gw = await rest(env, 'GET', `/gateways/${id}`, t.key);
     expect(byType(gw.body['conditions'], 'InsecureFrontendValidationMode')).toMatchObject({ status: 'True' });
+  });
+
+  it('gateway-invalid-default-frontend-client-certificate-validation: only the HTTPS listener is affected', async () => {
+    const t = await applyConformanceTest(
+      env,
+      'gateway-invalid-default-frontend-client-certificate-validation.yaml',
+      'conf-mtls-invalid-default',
+      { caBundles: ['gateway-conformance-infra/tls-validity-checks-per-port-ca-certificate'] },
+    );
+    const id = t.gateways.get('gateway-conformance-infra/invalid-default-client-validation-config')!;
+    const ls = await listeners(id, t.key);
+    expect(byType(ls.get('https'), 'ResolvedRefs')).toMatchObject({
+      status: 'False',
+      reason: 'InvalidCACertificateRef',
+    });
+    expect(byType(ls.get('https'), 'Accepted')).toMatchObject({
+      status: 'False',
+      reason: 'NoValidCACertificate',
+    });
+    // The perPort entry for port 80 names an HTTP listener: validation is for HTTPS listeners only.
+    expect(byType(ls.get('http'), 'Accepted')).toMatchObject({ status: 'True' });
+    expect(byType(ls.get('http'), 'ResolvedRefs')).toMatchObject({ status: 'True' });
+    const http = await rest(env, 'POST', `/gateways/${id}/trace`, t.key, {
+      port: 80,
+      host: 'example.org',
+      path: '/',
+    });
+    expect(http.status, http.raw).toBe(200);
+    expect(http.body).toMatchObject({
+      connection: 'accepted',
+      clientCertificate: 'notRequested',
+      httpFilters: ['envoy.filters.http.router'],
+    });
+    expect(http.body['outcome'].action.clusters.map((c: { name: string }) => c.name)).toEqual([
+      'service/gateway-conformance-infra/infra-backend-v1/8080',
+    ]);
+    // Even with the port-80 bundle gone, the HTTP listener is untouched (nothing to validate on it).
+    const bundle = (
+      await rest(env, 'GET', '/ca-bundles?name=tls-validity-checks-per-port-ca-certificate', t.key)
+    ).body['items'][0];
+    expect((await rest(env, 'DELETE', `/ca-bundles/${bundle.id}`, t.key)).status).toBe(204);
+    const after = await listeners(id, t.key);
+    expect(byType(after.get('http'), 'Accepted')).toMatchObject({ status: 'True' });
+    expect(byType(after.get('http'), 'ResolvedRefs')).toMatchObject({ status: 'True' });
+    // The HTTPS listener is not served at all.
+    const https = await rest(env, 'POST', `/gateways/${id}/trace`, t.key, {
+      port: 443,
+      scheme: 'https',
+      host: 'example.org',
+      path: '/',
+      clientCertificate: 'valid',
+    });
+    expect(https.status, https.raw).toBe(400);
   });
 });

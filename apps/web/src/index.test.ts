@@ -25,4 +25,15 @@ describe('web', () => {
     expect(chunks.some((f) => f.startsWith('gateway-detail-'))).toBe(true);
     expect(entry.some((f) => f.includes('gateway-detail-'))).toBe(false);
   });
+
+  it("is a production build: React's production code, not its development build", () => {
+    // This test runs under NODE_ENV=test, which the build must not inherit (React's development build is
+    // twice the size and several times slower).
+    const index = readFileSync(fileURLToPath(new URL('index.html', webRoot)), 'utf8');
+    const code = [...index.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)]
+      .map((m) => readFileSync(fileURLToPath(new URL(m[1]!, webRoot)), 'utf8'))
+      .join('\n');
+    expect(code.includes('Minified React error'), "React's production build").toBe(true);
+    expect(code.includes('cannot be a child of'), "React's development warnings").toBe(false);
+  });
 });

@@ -31,6 +31,16 @@ export interface ClusterOutcome {
   /** Upstream request headers for this cluster, after every level's mutations (names lower-cased). */
   requestHeaders: Record<string, string>;
   responseHeaders: HeaderMutationOutcome;
+  /** The endpoints behind the cluster (its ClusterLoadAssignment); set by traceRequest. */
+  endpoints?: EndpointOutcome[];
+}
+
+/** One endpoint of a cluster, as its ClusterLoadAssignment gives it. */
+export interface EndpointOutcome {
+  address: string;
+  port: number;
+  healthStatus: string;
+  weight?: number;
 }
 
 export interface HeaderMutationOutcome {
@@ -43,6 +53,8 @@ export type RouteAction =
   | { type: 'route'; clusters: ClusterOutcome[] }
   | { type: 'redirect'; status: number; location: string }
   | { type: 'directResponse'; status: number; body?: string }
+  /** The CORS filter answers an allowed preflight itself (200, the CORS response headers). */
+  | { type: 'corsPreflight'; status: 200; headers: Record<string, string> }
   | { type: 'notFound'; status: 404 };
 
 export interface RouteOutcome {
@@ -56,6 +68,12 @@ export interface RouteOutcome {
   timeout?: string;
   retryPolicy?: JsonObject;
   cors?: JsonObject;
+  /**
+   * What the CORS filter does with this request when the route has a CORS policy and the request carries
+   * an Origin: a preflight (OPTIONS with Access-Control-Request-Method) is answered when the origin is
+   * allowed and forwarded otherwise; other requests get these headers added to the response.
+   */
+  corsResponse?: { preflight: boolean; originAllowed: boolean; headers: Record<string, string> };
 }
 
 const STATUS_BY_NAME: Record<string, number> = {
@@ -111,6 +129,25 @@ export function evaluateRoute(
     mirrors: [],
   };
   delete out.status;
+
+  // The CORS filter runs before the router: an allowed preflight never reaches the route's action.
+  const perFilter = route['typedPerFilterConfig'];
+  const corsPolicy =
+    isJsonObject(perFilter) && isJsonObject(perFilter['envoy.filters.http.cors'])
+      ? perFilter['envoy.filters.http.cors']
+      : undefined;
+  if (corsPolicy !== undefined) {
+    out.cors = corsPolicy;
+    const cors = corsAnswer(corsPolicy, method, headers);
+    if (cors !== undefined) {
+      out.corsResponse = cors;
+      if (cors.preflight && cors.originAllowed) {
+        out.status = 200;
+        out.action = { type: 'corsPreflight', status: 200, headers: cors.headers };
+        return out;
+      }
+    }
+  }
 
   const redirect = route['redirect'];
   const direct = route['directResponse'];
@@ -190,10 +227,34 @@ export function evaluateRoute(
   });
   if (typeof action['timeout'] === 'string') out.timeout = action['timeout'];
   if (isJsonObject(action['retryPolicy'])) out.retryPolicy = action['retryPolicy'];
-  const perFilter = route['typedPerFilterConfig'];
-  if (isJsonObject(perFilter) && isJsonObject(perFilter['envoy.filters.http.cors']))
-    out.cors = perFilter['envoy.filters.http.cors'];
   return out;
+}
+
+/**
+ * Envoy's CORS filter on one request (a CorsPolicy as translate-ir writes it): undefined without an Origin.
+ * The origin is allowed when an allowOriginStringMatch matcher matches it (RE2 for safeRegex).
+ */
+function corsAnswer(
+  policy: JsonObject,
+  method: string,
+  headers: Record<string, string[]>,
+): NonNullable<RouteOutcome['corsResponse']> | undefined {
+  const origin = headers['origin']?.[0];
+  if (origin === undefined || origin === '') return undefined;
+  const preflight = method === 'OPTIONS' && (headers['access-control-request-method']?.[0] ?? '') !== '';
+  const originAllowed = objects(policy['allowOriginStringMatch']).some((m) => stringMatches(m, origin));
+  const out: Record<string, string> = {};
+  if (!originAllowed) return { preflight, originAllowed, headers: out };
+  out['access-control-allow-origin'] = origin;
+  if (policy['allowCredentials'] === true) out['access-control-allow-credentials'] = 'true';
+  if (preflight) {
+    if (str(policy['allowMethods']) !== '') out['access-control-allow-methods'] = str(policy['allowMethods']);
+    if (str(policy['allowHeaders']) !== '') out['access-control-allow-headers'] = str(policy['allowHeaders']);
+    if (str(policy['maxAge']) !== '') out['access-control-max-age'] = str(policy['maxAge']);
+  } else if (str(policy['exposeHeaders']) !== '') {
+    out['access-control-expose-headers'] = str(policy['exposeHeaders']);
+  }
+  return { preflight, originAllowed, headers: out };
 }
 
 function objects(v: JsonValue | undefined): JsonObject[] {
@@ -242,7 +303,6 @@ function normalizeHeaders(h: Record<string, string | string[]>): Record<string, 
   return out;
 }
 
-/** Envoy's order: exact domain, longest suffix wildcard, longest prefix wildcard, then "*". */
 /**
  * The virtual hosts of a RouteConfiguration by domain, built once per configuration object (resources are
  * not changed after rendering): Envoy's order is an exact domain, then the longest `*suffix`, then the

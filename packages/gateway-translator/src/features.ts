@@ -6,6 +6,8 @@
 export const supportedFeatures = [
   'GRPCRoute',
   'Gateway',
+  'GatewayFrontendClientCertificateValidation',
+  'GatewayFrontendClientCertificateValidationInsecureFallback',
   'HTTPRoute',
   'HTTPRouteHostRewrite',
   'HTTPRouteMethodMatching',

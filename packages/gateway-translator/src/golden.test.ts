@@ -41,7 +41,10 @@ function render(fixture: ParsedFixture) {
   const requests = fixture.requests.map((r) => {
     const port = r.port ?? defaultPort(fixture);
     const trace = traceRequest(resources, { ...r.request, port });
-    const outcome = trace.connection === 'refused' ? { connection: 'refused' as const } : trace.outcome;
+    const outcome =
+      trace.connection === 'refused'
+        ? { connection: 'refused' as const, reason: trace.reason }
+        : trace.outcome;
     return {
       request: { ...(r.name !== undefined ? { name: r.name } : {}), port, ...r.request },
       outcome,
@@ -68,33 +71,35 @@ describe('golden translations', () => {
         return;
       }
       deepFreeze(fixture.input);
-      let rendered: ReturnType<typeof render>;
-      try {
-        rendered = render(fixture);
-      } catch (error) {
-        it('translates', () => {
-          throw error;
-        });
-        return;
-      }
-      const { result, resources, requests } = rendered;
-      const output = stringify(
-        {
-          status: result.status,
-          resources,
-          requests: requests.map(({ request, outcome }) => ({ request, outcome })),
-        },
-        { lineWidth: 0, aliasDuplicateObjects: false },
-      );
+      // Rendered by the first test that needs it, not while the tests are collected: mutation testing
+      // (docs/MUTATION.md) switches a mutant on only for the tests, so output computed at collection time
+      // would never see one, and these cases would kill nothing.
+      let memo: { rendered: ReturnType<typeof render>; output: string } | undefined;
+      const golden = () => {
+        if (memo !== undefined) return memo;
+        const rendered = render(fixture);
+        const { result, resources, requests } = rendered;
+        const output = stringify(
+          {
+            status: result.status,
+            resources,
+            requests: requests.map(({ request, outcome }) => ({ request, outcome })),
+          },
+          { lineWidth: 0, aliasDuplicateObjects: false },
+        );
+        return (memo = { rendered, output });
+      };
       const outPath = join(testdata, `${name}.out.yaml`);
 
       it('matches the golden output', () => {
+        const { output } = golden();
         if (update) writeFileSync(outPath, output);
         expect(existsSync(outPath), `${name}.out.yaml missing: run with UPDATE_GOLDEN=1`).toBe(true);
         expect(output).toBe(readFileSync(outPath, 'utf8'));
       });
 
       it('produces resources that validate against the Envoy protos', () => {
+        const { resources } = golden().rendered;
         const errors = Object.values(resources)
           .flat()
           .flatMap((r) =>
@@ -104,18 +109,29 @@ describe('golden translations', () => {
       });
 
       it('uses only what gRPC xDS clients also accept (path specifiers, weights, localities)', () => {
-        expect(grpcClientProblems(resources)).toEqual([]);
+        expect(grpcClientProblems(golden().rendered.resources)).toEqual([]);
       });
 
       it('is byte-stable across runs', () => {
+        const { resources } = golden().rendered;
         expect(JSON.stringify(render(fixture).resources)).toBe(JSON.stringify(resources));
       });
 
-      for (const [i, r] of requests.entries()) {
-        const sni = r.request.serverName !== undefined ? ` (SNI ${r.request.serverName})` : '';
-        it(`request ${i} ${r.request.name ?? `${r.request.method ?? 'GET'} ${r.request.host}${r.request.path}${sni}`} meets expectations`, () => {
+      for (const [i, r] of fixture.requests.entries()) {
+        const port = r.port ?? defaultPort(fixture);
+        const request = { ...(r.name !== undefined ? { name: r.name } : {}), port, ...r.request };
+        const sni = request.serverName !== undefined ? ` (SNI ${request.serverName})` : '';
+        it(`request ${i} ${request.name ?? `${request.method ?? 'GET'} ${request.host}${request.path}${sni}`} meets expectations`, () => {
+          const { outcome, expect: wanted } = golden().rendered.requests[i]!;
+          const { refused } = wanted;
           expect(
-            'connection' in r.outcome ? ['connection refused'] : unmetExpectations(r.outcome, r.expect),
+            'connection' in outcome
+              ? outcome.reason === refused
+                ? []
+                : [`connection refused: ${outcome.reason}`]
+              : refused !== undefined
+                ? [`expected the connection refused (${refused}), got an answer`]
+                : unmetExpectations(outcome, wanted),
           ).toEqual([]);
         });
       }

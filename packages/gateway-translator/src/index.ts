@@ -17,6 +17,7 @@ export {
   type RouteOutcome,
   type RouteAction,
   type ClusterOutcome,
+  type EndpointOutcome,
   type EvaluateOptions,
   type HeaderMutationOutcome,
 } from './evaluate-route.js';
@@ -24,6 +25,8 @@ export {
   selectFilterChain,
   selectRouteConfiguration,
   traceRequest,
+  type ClientCertificatePolicy,
+  type RefusalReason,
   type TraceRequest,
   type TraceResult,
 } from './select-route-configuration.js';

@@ -242,11 +242,16 @@ describe('traceRequest', () => {
     expect(traceRequest(rs, { host: 'b.example.com', path: '/', port: 8443 })).toEqual({
       connection: 'refused',
       port: 8443,
+      reason: 'NoFilterChain',
     });
   });
 
   it('refuses a closed port', () => {
-    expect(traceRequest(rs, { host: 'a', path: '/', port: 9 })).toEqual({ connection: 'refused', port: 9 });
+    expect(traceRequest(rs, { host: 'a', path: '/', port: 9 })).toEqual({
+      connection: 'refused',
+      port: 9,
+      reason: 'NoListener',
+    });
   });
 
   it('evaluates the RouteConfiguration knowing which clusters exist', () => {
@@ -328,6 +333,7 @@ describe('traceRequest', () => {
       connection: 'refused',
       port: 8443,
       serverName: 'x.example.org',
+      reason: 'NoFilterChain',
     });
   });
 });

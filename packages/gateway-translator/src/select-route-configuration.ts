@@ -1,4 +1,9 @@
-import { evaluateRoute, type RouteOutcome, type RouteRequest } from './evaluate-route.js';
+import {
+  evaluateRoute,
+  type EndpointOutcome,
+  type RouteOutcome,
+  type RouteRequest,
+} from './evaluate-route.js';
 import type { EnvoyResources } from './translate-ir.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 
@@ -88,10 +93,36 @@ export interface TraceRequest extends RouteRequest {
    * to the Host (without its port) for https, as a client that opens a connection per origin sends it.
    */
   serverName?: string;
+  /**
+   * The client certificate the TLS client presents: none (the default), one the chain's CA trusts, or one
+   * it does not. A chain that requires a valid one refuses the handshake otherwise.
+   */
+  clientCertificate?: 'none' | 'valid' | 'untrusted';
 }
 
+/** How the chosen filter chain treats client certificates (Gateway spec.tls frontend validation). */
+export type ClientCertificatePolicy =
+  /** No validation context: a certificate is not asked for. */
+  | 'notRequested'
+  /** AllowValidOnly: a certificate the chain's CA trusts is required. */
+  | 'required'
+  /** AllowInsecureFallback: asked for, but a missing or untrusted one is let through. */
+  | 'optional';
+
+/** Why a connection gets no HTTP answer. */
+export type RefusalReason =
+  'NoListener' | 'NoFilterChain' | 'NotHttp' | 'ClientCertificateRequired' | 'ClientCertificateUntrusted';
+
 export type TraceResult =
-  | { connection: 'refused'; port: number; serverName?: string }
+  | {
+      connection: 'refused';
+      port: number;
+      serverName?: string;
+      reason: RefusalReason;
+      /** Set when a chain was chosen (the handshake then failed on the client certificate, or it is TCP). */
+      filterChain?: string | null;
+      clientCertificate?: ClientCertificatePolicy;
+    }
   | {
       connection: 'accepted';
       port: number;
@@ -99,9 +130,53 @@ export type TraceResult =
       serverName?: string;
       /** The filter chain that server name picked (null when the chain has no name). */
       filterChain: string | null;
+      clientCertificate: ClientCertificatePolicy;
+      /** The chain's HTTP filters in the order they run (CORS, the template's, the router). */
+      httpFilters: string[];
       routeConfiguration: string;
+      /** The route's outcome; every cluster also lists the endpoints behind it. */
       outcome: RouteOutcome;
     };
+
+/** The chain's DownstreamTlsContext stance on client certificates. */
+function clientCertificatePolicy(chain: JsonObject): ClientCertificatePolicy {
+  const socket = chain['transportSocket'];
+  const tls = isJsonObject(socket) ? socket['typedConfig'] : undefined;
+  if (!isJsonObject(tls)) return 'notRequested';
+  const common = tls['commonTlsContext'];
+  const validation = isJsonObject(common) ? common['validationContext'] : undefined;
+  if (!isJsonObject(validation)) return 'notRequested';
+  if (tls['requireClientCertificate'] === true) return 'required';
+  return validation['trustChainVerification'] === 'ACCEPT_UNTRUSTED' ? 'optional' : 'required';
+}
+
+/** Endpoints by cluster name, once per resources object (they are not changed after rendering). */
+const endpointIndexes = new WeakMap<EnvoyResources['endpoints'], Map<string, EndpointOutcome[]>>();
+function endpointsOf(resources: EnvoyResources): Map<string, EndpointOutcome[]> {
+  let index = endpointIndexes.get(resources.endpoints);
+  if (index !== undefined) return index;
+  index = new Map();
+  for (const cla of resources.endpoints) {
+    const out: EndpointOutcome[] = [];
+    for (const locality of objects(cla.resource['endpoints'])) {
+      for (const lb of objects(locality['lbEndpoints'])) {
+        const endpoint = lb['endpoint'];
+        const address = isJsonObject(endpoint) ? endpoint['address'] : undefined;
+        const socket = isJsonObject(address) ? address['socketAddress'] : undefined;
+        if (!isJsonObject(socket)) continue;
+        out.push({
+          address: String(socket['address'] ?? ''),
+          port: Number(socket['portValue'] ?? 0),
+          healthStatus: typeof lb['healthStatus'] === 'string' ? lb['healthStatus'] : 'UNKNOWN',
+          ...(typeof lb['loadBalancingWeight'] === 'number' ? { weight: lb['loadBalancingWeight'] } : {}),
+        });
+      }
+    }
+    index.set(String(cla.resource['clusterName'] ?? cla.name), out);
+  }
+  endpointIndexes.set(resources.endpoints, index);
+  return index;
+}
 
 /**
  * What a gateway's proxies do with one request (the trace API): the listener by port, the filter chain by
@@ -114,17 +189,65 @@ export function traceRequest(resources: EnvoyResources, request: TraceRequest): 
     request.serverName ?? (request.scheme === 'https' ? request.host.replace(/:\d+$/, '') : undefined);
   const sni = serverName !== undefined ? { serverName } : {};
   const chain = selectFilterChain(resources, { port, ...sni });
-  const rc = chain === undefined ? undefined : chainRouteConfiguration(resources, chain);
-  if (chain === undefined || rc === undefined) return { connection: 'refused', port, ...sni };
-  const { port: _port, serverName: _serverName, ...routeRequest } = request;
-  const outcome = evaluateRoute(rc, routeRequest, { clusters: clusterNames(resources) });
+  if (chain === undefined) {
+    const open = selectFilterChainListenerExists(resources, port);
+    return { connection: 'refused', port, ...sni, reason: open ? 'NoFilterChain' : 'NoListener' };
+  }
   const filterChain = typeof chain['name'] === 'string' ? chain['name'] : null;
+  const clientCertificate = clientCertificatePolicy(chain);
+  const presented = request.clientCertificate ?? 'none';
+  if (clientCertificate === 'required' && presented !== 'valid') {
+    const reason = presented === 'none' ? 'ClientCertificateRequired' : 'ClientCertificateUntrusted';
+    return { connection: 'refused', port, ...sni, reason, filterChain, clientCertificate };
+  }
+  const rc = chainRouteConfiguration(resources, chain);
+  if (rc === undefined)
+    return { connection: 'refused', port, ...sni, reason: 'NotHttp', filterChain, clientCertificate };
+  const { port: _port, serverName: _serverName, clientCertificate: _cert, ...routeRequest } = request;
+  const evaluated = evaluateRoute(rc, routeRequest, { clusters: clusterNames(resources) });
+  const endpoints = endpointsOf(resources);
+  const outcome =
+    evaluated.action.type === 'route'
+      ? {
+          ...evaluated,
+          action: {
+            ...evaluated.action,
+            clusters: evaluated.action.clusters.map((c) => ({
+              ...c,
+              endpoints: endpoints.get(c.name) ?? [],
+            })),
+          },
+        }
+      : evaluated;
   return {
     connection: 'accepted',
     port,
     ...sni,
     filterChain,
+    clientCertificate,
+    httpFilters: chainHttpFilters(chain),
     routeConfiguration: String(rc['name']),
     outcome,
   };
+}
+
+/** The names of the HTTP filters of a chain's HttpConnectionManager, in order. */
+function chainHttpFilters(chain: JsonObject): string[] {
+  for (const filter of objects(chain['filters'])) {
+    const config = filter['typedConfig'];
+    if (!isJsonObject(config) || !isJsonObject(config['rds'])) continue;
+    return objects(config['httpFilters']).map((f) => String(f['name'] ?? ''));
+  }
+  return [];
+}
+
+function selectFilterChainListenerExists(resources: EnvoyResources, port: number): boolean {
+  return resources.listeners.some((l) => {
+    const address = l.resource['address'];
+    return (
+      isJsonObject(address) &&
+      isJsonObject(address['socketAddress']) &&
+      address['socketAddress']['portValue'] === port
+    );
+  });
 }

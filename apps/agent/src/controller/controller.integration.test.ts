@@ -3,7 +3,6 @@
 import { startKubeTestServer, type KubeTestServer } from '@epic/kube-testserver';
 import { installGatewayApiCrds, Kubectl } from '@epic/kube-testserver/test-support';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { freePort, startApiProcess, type ApiProcess } from '../../../api/src/test-support/api-process.js';
+import { resettingProxy, type ResettingProxy } from '../test-support/resetting-proxy.js';
 import { CONTROLLER_NAME, FINALIZER, GatewayController } from './controller.js';
 
 const crds = fileURLToPath(
@@ -22,7 +22,7 @@ let kubectl: Kubectl;
 let api: ApiProcess;
 let apiUrl: string;
 /** The controller reaches EPIC through this proxy, which a test can take down (connections reset). */
-let epicProxy: { url: string; down: boolean; close(): void };
+let epicProxy: ResettingProxy;
 let demoKey: string;
 let dataDir: string;
 let controller: GatewayController | undefined;
@@ -80,41 +80,6 @@ afterAll(async () => {
   await server?.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function resettingProxy(port: number) {
-  const state = { down: false };
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    if (state.down) return void client.resetAndDestroy();
-    const upstream = net.connect(port, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', close).on('close', close);
-    upstream.on('error', close).on('close', close);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    get down() {
-      return state.down;
-    },
-    set down(v: boolean) {
-      state.down = v;
-      // Open (kept-alive) connections go down too.
-      if (v) for (const s of sockets) s.destroy();
-    },
-    close() {
-      for (const s of sockets) s.destroy();
-      server.close();
-    },
-  };
-}
 
 /** Retries an assertion until it holds (the controller and EPIC converge asynchronously). */
 async function eventually<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
@@ -663,6 +628,8 @@ describe('the controller against a real EPIC API', () => {
     for (const [kind, plural] of <const>[
       ['ClusterRole', 'clusterroles'],
       ['ClusterRoleBinding', 'clusterrolebindings'],
+      ['Role', 'roles'],
+      ['RoleBinding', 'rolebindings'],
     ]) {
       await apply({
         apiVersion: 'apiextensions.k8s.io/v1',
@@ -671,7 +638,7 @@ describe('the controller against a real EPIC API', () => {
         spec: {
           group: 'rbac.authorization.k8s.io',
           names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
-          scope: 'Cluster',
+          scope: kind.startsWith('Cluster') ? 'Cluster' : 'Namespaced',
           versions: [
             {
               name: 'v1',
@@ -724,6 +691,8 @@ describe('the controller against a real EPIC API', () => {
       'CustomResourceDefinition',
       'Deployment',
       'Namespace',
+      'Role',
+      'RoleBinding',
       'ServiceAccount',
     ]);
   });

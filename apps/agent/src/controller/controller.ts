@@ -16,6 +16,7 @@ import {
 } from './epic-client.js';
 import { Informers } from './informers.js';
 import { isConflict, isNotFound, KubeClient } from './kube-client.js';
+import { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
 import { fingerprint, skipReason } from './predicates.js';
 import {
   CONFIG_GROUP,
@@ -51,10 +52,19 @@ export interface ControllerOptions {
   backoffMaxMs?: number;
   /** How often EPIC's status is read while the controller runs. */
   statusPollMs?: number;
+  /** The most items (upserts and deletes) one sync call carries; a larger burst is several calls. Default 100. */
+  syncChunk?: number;
   /** A periodic full recompute (and diff) even without events. */
   resyncMs?: number;
   /** How long a refused GatewayClass waits before its parameters are asked again. Default 30 s. */
   revalidateMs?: number;
+  /**
+   * Run as one of several replicas: only the holder of this Lease reconciles and writes (the others keep
+   * their caches warm and wait). Without it the controller assumes it is alone.
+   */
+  leaderElection?: LeaderElectionOptions;
+  /** Called when leadership is lost (the replica stops; run.ts then exits, and the Deployment restarts it). */
+  onLeadershipLost?: () => void;
   /** Sees every request made to the Kubernetes API (method, path); the RBAC test records them. */
   onKubeRequest?: (method: string, path: string) => void;
 }
@@ -76,8 +86,37 @@ interface Target {
   certificates?: Map<string, string>;
   /** uid → hash of what EPIC holds from us; undefined until the first (full) sync of this process. */
   lastSent?: Record<SyncCollection, Map<string, string>>;
+  /** What the calls of an unfinished full sync carried (uid → hash). */
+  fullProgress?: Record<SyncCollection, Map<string, string>>;
   state?: EpicClusterState;
 }
+
+/** Dependencies first (a route resolves against Gateways and Services that exist), deletes the other way. */
+const UPSERT_ORDER: readonly SyncCollection[] = [
+  'namespaces',
+  'gateways',
+  'services',
+  'endpointSlices',
+  'referenceGrants',
+  'routes',
+];
+const DELETE_ORDER: readonly SyncCollection[] = [...UPSERT_ORDER].reverse();
+const emptySent = (): Record<SyncCollection, Map<string, string>> => ({
+  gateways: new Map(),
+  routes: new Map(),
+  services: new Map(),
+  endpointSlices: new Map(),
+  referenceGrants: new Map(),
+  namespaces: new Map(),
+});
+const emptyUids = (): Record<SyncCollection, string[]> => ({
+  gateways: [],
+  routes: [],
+  services: [],
+  endpointSlices: [],
+  referenceGrants: [],
+  namespaces: [],
+});
 
 type Ref = { group?: string; kind?: string; name?: string; namespace?: string };
 
@@ -91,6 +130,7 @@ type Ref = { group?: string; kind?: string; name?: string; namespace?: string };
 export class GatewayController {
   readonly controllerName: string;
   private readonly revalidateMs: number;
+  private readonly syncChunk: number;
   private readonly kube: KubeClient;
   private readonly informers: Informers;
   private readonly queue: BatchQueue;
@@ -108,12 +148,14 @@ export class GatewayController {
   private synced = false;
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
+  private readonly elector: LeaderElector | undefined;
   /** Counters a test or /metrics reads. */
   readonly stats = { batches: 0, syncCalls: 0, skippedEvents: 0, apiErrors: 0, certificates: 0 };
 
   constructor(private readonly opts: ControllerOptions) {
     this.controllerName = opts.controllerName ?? CONTROLLER_NAME;
     this.revalidateMs = opts.revalidateMs ?? 30_000;
+    this.syncChunk = opts.syncChunk ?? 100;
     this.kube = new KubeClient(opts.kubeConfig, { onRequest: opts.onKubeRequest });
     this.informers = new Informers(
       opts.kubeConfig,
@@ -136,6 +178,13 @@ export class GatewayController {
         opts.log.warn({ err: String(e), attempt, delayMs }, 'reconcile failed; retrying');
       },
     );
+    this.elector =
+      opts.leaderElection &&
+      new LeaderElector(this.kube, opts.leaderElection, () => {
+        opts.log.error({ identity: opts.leaderElection!.identity }, 'leadership lost; stopping');
+        this.stop(false);
+        opts.onLeadershipLost?.();
+      });
     this.statusWriter = new StatusWriter(
       (path, patch) => this.kube.patch(path, patch).then(() => undefined),
       (key, e) =>
@@ -145,9 +194,18 @@ export class GatewayController {
     );
   }
 
+  /**
+   * Starts the informers and, with leader election, waits until this replica holds the Lease (resolves
+   * without reconciling if stopped first).
+   */
   async start(): Promise<void> {
     await this.informers.start();
     this.synced = true;
+    if (this.elector) {
+      this.opts.log.info({ identity: this.opts.leaderElection!.identity }, 'waiting for leadership');
+      if (!(await this.elector.acquire()) || this.stopped) return;
+      this.opts.log.info({ identity: this.opts.leaderElection!.identity }, 'leading');
+    }
     this.queue.add('start');
     this.timers.push(setInterval(() => void this.pollStatus(), this.opts.statusPollMs ?? 2_000));
     this.timers.push(setInterval(() => this.queue.add('resync'), this.opts.resyncMs ?? 300_000));
@@ -157,8 +215,15 @@ export class GatewayController {
     return this.synced;
   }
 
-  stop(): void {
+  /** Whether this replica reconciles (always, without leader election). */
+  get leading(): boolean {
+    return this.elector ? this.elector.leader : !this.stopped;
+  }
+
+  /** Stops everything; a Lease held is released (`releaseLease` false: left to expire, as a crash would). */
+  stop(releaseLease = true): void {
     this.stopped = true;
+    void this.elector?.stop(releaseLease);
     for (const t of this.timers) clearInterval(t);
     this.queue.stop();
     this.informers.stop();
@@ -185,7 +250,7 @@ export class GatewayController {
       this.stats.skippedEvents++;
       return;
     }
-    if (this.synced) this.queue.add(uid);
+    if (this.synced && this.leading) this.queue.add(uid);
   }
 
   private referenced(kind: KindName, o: KubeObject): boolean {
@@ -197,8 +262,94 @@ export class GatewayController {
     return true;
   }
 
-  /** One batch: classes, the desired sets, finalizers, one sync per EPIC cluster, then status. */
+  /** Reconcile durations (s): the buckets' upper bounds, counts per bucket, sum and count. */
+  private readonly durations = {
+    bounds: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60],
+    counts: Array<number>(9).fill(0),
+    sum: 0,
+    count: 0,
+  };
+
+  /**
+   * The controller's metrics in the Prometheus text format (served at /metrics): queue depth, leadership,
+   * reconcile batches and their durations, sync calls, EPIC API errors, status writes, skipped events.
+   */
+  metricsText(): string {
+    const lines: string[] = [];
+    const metric = (name: string, type: string, help: string, value: number) =>
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`);
+    metric(
+      'epic_controller_queue_depth',
+      'gauge',
+      'Keys waiting for the next reconcile batch.',
+      this.queue.depth,
+    );
+    metric(
+      'epic_controller_leader',
+      'gauge',
+      'Whether this replica reconciles (holds the Lease).',
+      this.leading ? 1 : 0,
+    );
+    metric(
+      'epic_controller_reconcile_batches_total',
+      'counter',
+      'Reconcile batches started.',
+      this.stats.batches,
+    );
+    metric(
+      'epic_controller_sync_calls_total',
+      'counter',
+      'POST /clusters/{id}/sync calls to EPIC.',
+      this.stats.syncCalls,
+    );
+    metric(
+      'epic_controller_api_errors_total',
+      'counter',
+      'Failed reconcile batches (EPIC or Kubernetes API errors).',
+      this.stats.apiErrors,
+    );
+    metric(
+      'epic_controller_status_writes_total',
+      'counter',
+      'Status patches sent to the Kubernetes API.',
+      this.statusWriter.writes,
+    );
+    metric(
+      'epic_controller_skipped_events_total',
+      'counter',
+      'Informer events the predicates skipped.',
+      this.stats.skippedEvents,
+    );
+    const h = 'epic_controller_reconcile_duration_seconds';
+    lines.push(`# HELP ${h} Duration of reconcile batches.`, `# TYPE ${h} histogram`);
+    let cumulative = 0;
+    this.durations.bounds.forEach((b, i) => {
+      cumulative += this.durations.counts[i]!;
+      lines.push(`${h}_bucket{le="${b}"} ${cumulative}`);
+    });
+    lines.push(
+      `${h}_bucket{le="+Inf"} ${this.durations.count}`,
+      `${h}_sum ${this.durations.sum}`,
+      `${h}_count ${this.durations.count}`,
+    );
+    return `${lines.join('\n')}\n`;
+  }
+
   private async reconcile(): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.reconcileOnce();
+    } finally {
+      const s = (performance.now() - started) / 1000;
+      const i = this.durations.bounds.findIndex((b) => s <= b);
+      if (i >= 0) this.durations.counts[i]!++;
+      this.durations.sum += s;
+      this.durations.count++;
+    }
+  }
+
+  /** One batch: classes, the desired sets, finalizers, one sync per EPIC cluster, then status. */
+  private async reconcileOnce(): Promise<void> {
     if (this.stopped) return;
     this.stats.batches++;
     this.classTargets = await this.resolveClasses();
@@ -242,61 +393,80 @@ export class GatewayController {
     }
   }
 
+  /**
+   * Sends the difference between what EPIC holds from us and `set`, in calls of at most `syncChunk` items
+   * (each call bounded in time however large the burst; what a call carried is recorded as sent when it
+   * returns, so a failure later in a burst keeps the progress made). The first sync of this process is full:
+   * every item, its last call `full` with the uids of the earlier calls in `keep`, so EPIC deletes this
+   * cluster's objects that the set does not name (what was deleted while the controller was down).
+   */
   private async syncTarget(t: Target, set: DesiredSet): Promise<void> {
     const full = !t.lastSent;
-    const req: SyncRequest = {
-      full,
-      gateways: [],
-      routes: [],
-      services: [],
-      endpointSlices: [],
-      referenceGrants: [],
-      namespaces: [],
-      deleted: {
+    // During a full sync, what its earlier calls carried (kept across a failed attempt).
+    const progress = t.lastSent ?? (t.fullProgress ??= emptySent());
+    type Op = { c: SyncCollection; uid: string; item?: Record<string, unknown>; hash?: string };
+    const ops: Op[] = [];
+    for (const c of UPSERT_ORDER)
+      for (const [uid, { item, hash }] of set[c])
+        if (progress[c].get(uid) !== hash) ops.push({ c, uid, item, hash });
+    if (!full)
+      for (const c of DELETE_ORDER)
+        for (const uid of progress[c].keys()) if (!set[c].has(uid)) ops.push({ c, uid });
+    if (!full && ops.length === 0) return;
+    let upserted = 0;
+    let deleted = 0;
+    for (let i = 0; i === 0 || i < ops.length; i += this.syncChunk) {
+      const chunk = ops.slice(i, i + this.syncChunk);
+      const last = i + this.syncChunk >= ops.length;
+      const req: SyncRequest = {
+        full: full && last,
         gateways: [],
         routes: [],
         services: [],
         endpointSlices: [],
         referenceGrants: [],
         namespaces: [],
-      },
-    };
-    let changes = 0;
-    for (const c of COLLECTIONS) {
-      for (const [uid, { item, hash }] of set[c]) {
-        if (full || t.lastSent?.[c].get(uid) !== hash) {
-          req[c].push(item);
-          changes++;
-        }
+        deleted: emptyUids(),
+      };
+      for (const op of chunk) {
+        if (op.item) req[op.c].push(op.item);
+        else req.deleted[op.c].push(op.uid);
       }
-      if (!full) {
-        for (const uid of t.lastSent![c].keys()) {
-          if (!set[c].has(uid)) {
-            req.deleted[c].push(uid);
-            changes++;
-          }
-        }
+      if (req.full) {
+        const inChunk = new Set(chunk.map((op) => op.uid));
+        req.keep = emptyUids();
+        for (const c of COLLECTIONS)
+          for (const uid of set[c].keys()) if (!inChunk.has(uid)) req.keep[c].push(uid);
       }
+      this.stats.syncCalls++;
+      const result = await t.client.sync(t.clusterId, req).catch((e: unknown) => {
+        // A key revoked (or a cluster removed) in EPIC: the class is validated again in the next batch.
+        if (e instanceof EpicApiError && [401, 403, 404].includes(e.status))
+          for (const [k, v] of this.verdicts) if (v.identity === t.key) this.verdicts.delete(k);
+        throw e;
+      });
+      for (const op of chunk) {
+        if (op.hash !== undefined) progress[op.c].set(op.uid, op.hash);
+        else progress[op.c].delete(op.uid);
+      }
+      upserted += result.upserted;
+      deleted += result.deleted;
+      t.state = { gateways: result.gateways, routes: result.routes };
+      for (const e of result.errors)
+        this.opts.log.warn(
+          { cluster: t.clusterId, ...e },
+          'EPIC refused an object; it is sent again when it changes',
+        );
     }
-    if (!full && changes === 0) return;
-    this.stats.syncCalls++;
-    const result = await t.client.sync(t.clusterId, req).catch((e: unknown) => {
-      // A key revoked (or a cluster removed) in EPIC: the class is validated again in the next batch.
-      if (e instanceof EpicApiError && [401, 403, 404].includes(e.status))
-        for (const [k, v] of this.verdicts) if (v.identity === t.key) this.verdicts.delete(k);
-      throw e;
-    });
-    const sent = {} as Record<SyncCollection, Map<string, string>>;
-    for (const c of COLLECTIONS) sent[c] = new Map([...set[c]].map(([uid, v]) => [uid, v.hash]));
-    t.lastSent = sent;
-    t.state = { gateways: result.gateways, routes: result.routes };
-    for (const e of result.errors)
-      this.opts.log.warn(
-        { cluster: t.clusterId, ...e },
-        'EPIC refused an object; it is sent again when it changes',
-      );
+    if (full) {
+      // EPIC now holds exactly the set (the full call deleted the rest, progress included).
+      for (const c of COLLECTIONS)
+        for (const uid of progress[c].keys()) if (!set[c].has(uid)) progress[c].delete(uid);
+      t.lastSent = progress;
+      t.fullProgress = undefined;
+    }
     this.opts.log.info(
-      { cluster: t.clusterId, full, changes, upserted: result.upserted, deleted: result.deleted },
+      { cluster: t.clusterId, full, changes: ops.length, upserted, deleted },
       'synced with EPIC',
     );
   }

@@ -162,4 +162,14 @@ describe('event predicates', () => {
       privateKey: 'KEY',
     });
   });
+  it('sends the sharing key annotation of a Gateway as its sharingKey', () => {
+    const shared = obj('a', {
+      metadata: { ...obj('a').metadata, annotations: { 'epic-gateway.io/sharing-key': 'shop' } },
+      spec: { gatewayClassName: 'epic', listeners },
+    });
+    const alone = obj('b', { spec: { gatewayClassName: 'epic', listeners } });
+    const gws = computeDesired(caches({ Gateway: [shared, alone] }), classes).targets.get('cfg')!.gateways;
+    expect(gws.get(shared.metadata.uid)!.item).toMatchObject({ sharingKey: 'shop' });
+    expect(gws.get(alone.metadata.uid)!.item).not.toHaveProperty('sharingKey');
+  });
 });

@@ -116,11 +116,20 @@ function backendServiceKeys(route: KubeObject): string[] {
   );
 }
 
+/**
+ * A Gateway annotated with a sharing key joins the account's gateway of that key (or of that client uid) in
+ * EPIC when its template allows sharing: one address, routes and endpoints of every cluster merged.
+ */
+export const SHARING_KEY_ANNOTATION = 'epic-gateway.io/sharing-key';
+
 const gatewayItem = (g: KubeObject, template: string) => ({
   clientUid: g.metadata.uid,
   namespace: g.metadata.namespace,
   name: g.metadata.name,
   template,
+  ...(g.metadata.annotations?.[SHARING_KEY_ANNOTATION]
+    ? { sharingKey: g.metadata.annotations[SHARING_KEY_ANNOTATION] }
+    : {}),
   ...(g.metadata.generation ? { generation: g.metadata.generation } : {}),
   listeners: (g.spec?.listeners as unknown[] | undefined) ?? [],
 });

@@ -79,6 +79,11 @@ export interface SyncRequest {
     referenceGrants: string[];
     namespaces: string[];
   };
+  /** With `full`: uids of the full set sent by earlier calls (not deleted, not sent again). */
+  keep?: Record<
+    'gateways' | 'routes' | 'services' | 'endpointSlices' | 'referenceGrants' | 'namespaces',
+    string[]
+  >;
 }
 export interface SyncError {
   kind: 'Gateway' | 'Route' | 'Service' | 'EndpointSlice' | 'ReferenceGrant' | 'Namespace';

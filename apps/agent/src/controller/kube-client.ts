@@ -85,6 +85,9 @@ export class KubeClient {
   patch(path: string, body: unknown, type: PatchType = 'merge'): Promise<unknown> {
     return this.send('PATCH', path, body, CONTENT[type]);
   }
+  post(path: string, body: unknown): Promise<unknown> {
+    return this.send('POST', path, body, 'application/json');
+  }
   put(path: string, body: unknown): Promise<unknown> {
     return this.send('PUT', path, body, 'application/json');
   }

@@ -3,10 +3,11 @@
 // (this file's process; its bootstrap is once per process) ACKs → EPIC marks the revision acked → the
 // Gateway's Programmed condition in the test server flips from Unknown/Pending to True.
 import { startKubeTestServer, type KubeTestServer } from '@epic/kube-testserver';
-import { installGatewayApiCrds, Kubectl } from '@epic/kube-testserver/test-support';
+import { installGatewayApiCrds, Kubectl, raw } from '@epic/kube-testserver/test-support';
 import {
   call,
   startBackend,
+  startTraffic,
   stopBackends,
   useXdsClient,
   xdsEchoClient,
@@ -29,6 +30,7 @@ let server: KubeTestServer;
 let kubectl: Kubectl;
 let controller: GatewayController;
 let backend: Backend;
+let backendB: Backend | undefined;
 let client: EchoClient | undefined;
 
 async function eventually<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
@@ -75,7 +77,7 @@ afterAll(async () => {
   controller?.stop();
   kubectl?.cleanup();
   await server?.close();
-  if (backend) stopBackends([backend]);
+  if (backend) stopBackends([backend, ...(backendB ? [backendB] : [])]);
   await cp?.close();
 });
 
@@ -234,5 +236,115 @@ describe('Programmed follows the proxies', () => {
       expect(https(gw, 'Programmed')).toMatchObject({ status: 'True' });
     });
     expect(controller.stats.certificates).toBe(1);
+  });
+  it('0 failed RPCs on a grpc-js-xds client while 100 GRPCRoute and HTTPRoute changes go through the API server, the controller, EPIC and xDS', async () => {
+    backendB = await startBackend('pod-b');
+    await apply({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'echo-b', namespace: 'default' },
+      spec: { ports: [{ name: 'grpc', port: backendB.port, targetPort: backendB.port }] },
+    });
+    await apply({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {
+        name: 'echo-b-1',
+        namespace: 'default',
+        labels: { 'kubernetes.io/service-name': 'echo-b' },
+      },
+      addressType: 'IPv4',
+      ports: [{ name: 'grpc', port: backendB.port, protocol: 'TCP' }],
+      endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
+    });
+    const [epicGw] = (await cp.api('/gateways')).items.filter((g: { name: string }) => g.name === 'web');
+    /** The newest revision the client acknowledged. */
+    const acked = async () =>
+      Math.max(
+        ...(
+          (await cp.api(`/gateways/${epicGw.id}/revisions?limit=200`)).items as Array<{
+            status: string;
+            version: number;
+          }>
+        )
+          .filter((r) => r.status === 'acked')
+          .map((r) => r.version),
+      );
+    // The GRPCRoute sends x-canary: <value> to pod-b, the rest to pod-1; each change moves the value.
+    const grpcRoute = (value: string) => ({
+      spec: {
+        parentRefs: [{ name: 'web' }],
+        hostnames: [HOST],
+        rules: [
+          {
+            matches: [{ headers: [{ name: 'x-canary', value }] }],
+            backendRefs: [{ name: 'echo-b', port: backendB!.port }],
+          },
+          { backendRefs: [{ name: 'echo', port: backend.port }] },
+        ],
+      },
+    });
+    const routes = '/apis/gateway.networking.k8s.io/v1/namespaces/default';
+    const patch = async (path: string, body: unknown) => {
+      const r = await raw(server, 'PATCH', path, body, { 'Content-Type': 'application/merge-patch+json' });
+      expect(r.status, r.text).toBe(200);
+    };
+    await patch(`${routes}/grpcroutes/echo`, grpcRoute('v0'));
+    await apply({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'side', namespace: 'default' },
+      spec: {
+        parentRefs: [{ name: 'web' }],
+        hostnames: ['side.example.com'],
+        rules: [
+          {
+            matches: [{ path: { type: 'PathPrefix', value: '/p0' } }],
+            backendRefs: [{ name: 'echo', port: backend.port }],
+          },
+        ],
+      },
+    });
+    await eventually(async () =>
+      expect((await call(client!, 'Echo', { 'x-canary': 'v0' })).backend).toBe('pod-b'),
+    );
+    const ackedBefore = await acked();
+    const traffic = startTraffic(client!);
+    let last = 'v0';
+    for (let i = 1; i <= 100; i++) {
+      if (i % 2 === 1) {
+        last = `v${i}`;
+        await patch(`${routes}/grpcroutes/echo`, grpcRoute(last));
+      } else {
+        await patch(`${routes}/httproutes/side`, {
+          spec: {
+            rules: [
+              {
+                matches: [{ path: { type: 'PathPrefix', value: `/p${i}` } }],
+                backendRefs: [{ name: 'echo', port: backend.port }],
+              },
+            ],
+          },
+        });
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // The last change is in force at the client, while traffic kept flowing.
+    await eventually(async () =>
+      expect((await call(client!, 'Echo', { 'x-canary': last })).backend).toBe('pod-b'),
+    );
+    const report = await traffic.stop();
+    expect(report.errors).toEqual([]);
+    expect(report.failed).toBe(0);
+    expect(report.ok).toBeGreaterThan(100);
+    expect(report.byBackend).toEqual({ 'pod-1': report.ok });
+    // The changes went out as many revisions, each acknowledged by the client (batching may merge some).
+    expect((await acked()) - ackedBefore).toBeGreaterThanOrEqual(10);
+    const side = await get('httproute', 'side');
+    expect(side.metadata.generation).toBe(51);
+    expect(side.status.parents[0].conditions.find((c: any) => c.type === 'Accepted')).toMatchObject({
+      status: 'True',
+      observedGeneration: 51,
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
 import pino from 'pino';
 import { z } from 'zod';
 import { GatewayController } from './controller.js';
@@ -17,6 +18,11 @@ export const controllerEnv = z.object({
   MAX_BATCH_DELAY_MS: ms(1_000),
   STATUS_POLL_MS: ms(2_000, 100),
   RESYNC_MS: ms(300_000, 1_000),
+  /** Leader election with a Lease in POD_NAMESPACE (the Deployment sets it), identity POD_NAME. */
+  LEADER_ELECTION: z.enum(['true', 'false']).default('true'),
+  POD_NAMESPACE: z.string().min(1).optional(),
+  POD_NAME: z.string().min(1).optional(),
+  LEASE_DURATION_MS: ms(15_000, 1_000),
 });
 
 export function parseControllerEnv(env: NodeJS.ProcessEnv) {
@@ -28,7 +34,7 @@ export function parseControllerEnv(env: NodeJS.ProcessEnv) {
   return r.data;
 }
 
-/** `--mode=controller`: the controller with /healthz and /readyz; stops on SIGTERM/SIGINT. */
+/** `--mode=controller`: the controller with /healthz, /readyz and /metrics; stops on SIGTERM/SIGINT. */
 export async function runController(env: NodeJS.ProcessEnv = process.env): Promise<() => Promise<void>> {
   const cfg = parseControllerEnv(env);
   const log = pino({ level: cfg.LOG_LEVEL, base: { mode: 'controller' } });
@@ -42,8 +48,24 @@ export async function runController(env: NodeJS.ProcessEnv = process.env): Promi
     maxDelayMs: cfg.MAX_BATCH_DELAY_MS,
     statusPollMs: cfg.STATUS_POLL_MS,
     resyncMs: cfg.RESYNC_MS,
+    // Outside a pod (no POD_NAMESPACE) the controller assumes it is alone.
+    ...(cfg.LEADER_ELECTION === 'true' && cfg.POD_NAMESPACE
+      ? {
+          leaderElection: {
+            namespace: cfg.POD_NAMESPACE,
+            identity: cfg.POD_NAME ?? hostname(),
+            leaseDurationMs: cfg.LEASE_DURATION_MS,
+          },
+          // As client-go's leader election: exit, and let the Deployment start a fresh replica.
+          onLeadershipLost: () => process.exit(1),
+        }
+      : {}),
   });
   const health: Server = createServer((req, res) => {
+    if (req.url === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(controller.metricsText());
+      return;
+    }
     const ok = req.url === '/healthz' || (req.url === '/readyz' && controller.ready);
     res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'not ready\n');
   });

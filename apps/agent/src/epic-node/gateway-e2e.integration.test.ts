@@ -1,17 +1,21 @@
 // End to end, issue 12: a gateway created through the API → its fleet's objects in the EPIC cluster (the
 // in-memory API server) → a proxy (a grpc-js-xds client standing in for Envoy, in its own network namespace)
-// marked ready and ACKing the gateway's revision over the API's xDS → the node agent's loop (pods read from the
-// EPIC cluster, ACKs from the API) announces the /32 through gobgpd → the route at bird → the firewall open on
-// the listener port only → a request from the router namespace to the gateway address reaches that proxy.
+// marked ready and ACKing the gateway's revision over the API's xDS → the node agent (`cli.ts --mode=epic-node`,
+// pods read from the EPIC cluster, ACKs from the API) announces the /32 through gobgpd → the route at bird → the
+// firewall open on the listener port only → a request from the router namespace to the gateway address reaches
+// that proxy.
 //
 //   router ns (bird AS65000)  ──veth──  node ns (gobgpd AS65001, nft `inet epic`)  ──veth──  proxy ns
 //   10.112.1.1                          10.112.1.2 │ 10.112.2.1                              10.112.2.2 (the pod)
-//                                                                                          <gateway address> on lo
-// The API, the reconciler, the provisioner, the xDS plane (on a unix socket the proxy namespace reaches), the
-// EPIC cluster and the agent's loop run in this process; gobgpd, bird, the proxy and the probes in namespaces.
-import { execFileSync } from 'node:child_process';
+//                                       the agent process                                  <gateway address> on lo
+// The API, the reconciler, the provisioner, the xDS plane (on a unix socket the proxy namespace reaches) and the
+// EPIC cluster run in this process; the API and the cluster are relayed into the node namespace at their
+// loopback addresses. The test plays the scheduler and the kubelet: it creates the fleet's pod and sets its
+// Ready condition. Everything it creates (namespaces `e2e12-*`, processes, the temp dir) goes in afterAll, and
+// on a worker exit without it.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
@@ -36,18 +40,12 @@ import type { Provisioner } from '../../../api/src/provisioner/fleet.js';
 import { freePort } from '../../../api/src/test-support/api-process.js';
 import { seedSystem } from '../../../api/src/seed.js';
 import { startXdsPlane, type XdsPlane } from '../../../api/src/xds/publisher.js';
-import { KubeClient } from '../controller/kube-client.js';
-import { createNodeApiClient } from './api-client.js';
 import { DEFAULT_GOBGP_PROTO_DIR, Gobgp } from './bgp.js';
-import type { NodeBgpSettings } from './contract.js';
-import { execIn } from './exec.js';
 import { Firewall } from './firewall.js';
-import { podObserver } from './pod-observer.js';
-import { NodeReconciler } from './reconcile.js';
-import { NodeLoop } from './run.js';
 import { Bird } from './test-support/bird.js';
 import { fileMissing, Lab, randomPort, unavailableReason, waitFor } from './test-support/netns.js';
 import { Prober } from './test-support/prober.js';
+import { relayInto, type Relay } from './test-support/relay.js';
 
 const unavailable =
   unavailableReason(['gobgpd', 'bird', 'birdc', 'nft']) ??
@@ -61,6 +59,7 @@ const POD_GW = '10.112.2.1';
 const POD_ADDR = '10.112.2.2';
 const HOST = 'app.e2e12.example';
 const STAND_IN = join(import.meta.dirname, 'test-support', 'proxy-stand-in.ts');
+const AGENT_CLI = join(import.meta.dirname, '..', 'cli.ts');
 
 describe.skipIf(unavailable !== undefined)(
   'a gateway from the API to a request at its proxy (end to end)',
@@ -91,13 +90,21 @@ describe.skipIf(unavailable !== undefined)(
     let account: string;
     let podName: string;
     let podNamespace: string;
-    const agent: { loop?: NodeLoop; bgp?: Gobgp } = {};
-    let proxy: ReturnType<Lab['spawn']>;
-    const settings: NodeBgpSettings = {
-      asn: 65001,
-      routerId: NODE_ADDR,
-      peers: [{ address: ROUTER_ADDR, asn: 65000, port: bgpPort }],
+    let agent: ReturnType<Lab['spawn']> | undefined;
+    /** The test's own look at gobgpd (what it originates). */
+    let inspect: Gobgp | undefined;
+    const gobgpSocket = join(lab.dir, 'gobgpd.sock');
+    const healthPort = randomPort();
+    const relays: Relay[] = [];
+    /** A worker that exits without afterAll must not leave its PostgreSQL running (a fast shutdown). */
+    const stopPgOnExit = () => {
+      try {
+        if (pg) process.kill(pg.pid, 'SIGINT');
+      } catch {
+        // already gone
+      }
     };
+    let proxy: ReturnType<Lab['spawn']>;
 
     /** One REST call; a 503 is the API's "retry later" (its database heartbeat missed on a loaded machine). */
     const rest = async (method: string, path: string, bearer: string, body?: unknown) => {
@@ -121,49 +128,81 @@ describe.skipIf(unavailable !== undefined)(
       }
     };
 
-    /** The node agent as `--mode=epic-node` composes it, with its firewall and `ip` calls in the node namespace. */
-    const startAgent = () => {
-      const bgp = new Gobgp({ target: `unix://${join(lab.dir, 'gobgpd.sock')}`, connectRetrySeconds: 1 });
-      const loop = new NodeLoop({
-        source: createNodeApiClient({ apiUrl, node: nodeName, token: nodeToken, timeoutMs: 5_000 }),
-        observer: podObserver({ kube: new KubeClient(kubeConfig!), node: nodeName, exec: execIn(nodeNs) }),
-        reconciler: new NodeReconciler({ bgp, firewall: new Firewall({ netns: nodeNs }) }, settings),
-        intervalMs: 300,
-        log,
-      });
-      loop.start();
-      agent.loop = loop;
-      agent.bgp = bgp;
+    /**
+     * The node agent itself (`cli.ts --mode=epic-node`, configured from the environment) inside the node
+     * namespace, as on an EPIC node: nft and ip act there; the API and the EPIC cluster are relayed in.
+     */
+    const startAgent = async () => {
+      const env = {
+        EPIC_API_URL: apiUrl,
+        EPIC_NODE_NAME: nodeName,
+        EPIC_NODE_TOKEN: nodeToken,
+        EPIC_NODE_ADDRESSES: NODE_ADDR,
+        EPIC_PROXIES_FROM: 'kubernetes',
+        EPIC_CLUSTER_KUBECONFIG: join(lab.dir, 'kubeconfig'),
+        GOBGP_API: `unix://${gobgpSocket}`,
+        BGP_ASN: '65001',
+        BGP_ROUTER_ID: NODE_ADDR,
+        BGP_PEERS: `${ROUTER_ADDR}:65000:${bgpPort}`,
+        RECONCILE_MS: '300',
+        HEALTH_HOST: '127.0.0.1',
+        HEALTH_PORT: String(healthPort),
+        LOG_LEVEL: 'warn',
+      };
+      agent = lab.spawn(nodeNs, 'env', [
+        ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+        process.execPath,
+        '--import',
+        'tsx',
+        AGENT_CLI,
+        '--mode=epic-node',
+      ]);
+      await waitFor(
+        'the agent healthy',
+        async () =>
+          (await agentHttp('/healthz')) === 'ok' ||
+          (agent!.exitCode !== null && Promise.reject(new Error(agent!.output()))),
+        30_000,
+      );
     };
+    /** Stopping leaves routes and rules as they are (the agent's contract). */
     const stopAgent = async () => {
-      await agent.loop?.stop();
-      agent.bgp?.close();
-      agent.loop = undefined;
-      agent.bgp = undefined;
+      if (!agent || agent.exitCode !== null || agent.signalCode !== null) return;
+      const gone = new Promise((r) => agent!.once('exit', r));
+      agent.kill('SIGTERM');
+      await gone;
     };
+    /** The agent's /healthz or /metrics, read inside the node namespace. */
+    const agentHttp = (path: string) => fetchIn(nodeNs, `http://127.0.0.1:${healthPort}${path}`);
+    /** Rounds the running agent has completed (ok, partial or api_error). */
+    const rounds = async () =>
+      [...(await agentHttp('/metrics')).matchAll(/^epic_node_reconciles_total\{[^}]*\} (\d+)/gm)].reduce(
+        (n, m) => n + Number(m[1]),
+        0,
+      );
     let kubeConfig: Awaited<ReturnType<KubeTestServer['kubeConfig']>> | undefined;
 
     const prefix = () => `${gatewayAddress}/32`;
-    /** One HTTP request from the router namespace (its own process there), the body or the error. */
-    const request = (port: number) => {
-      try {
-        return execFileSync(
+    /** One HTTP GET from inside a namespace (a process there): the body, or the error. */
+    const fetchIn = (ns: string, url: string): Promise<string> =>
+      new Promise((resolve) => {
+        execFile(
           'ip',
           [
             'netns',
             'exec',
-            router,
+            ns,
             process.execPath,
             '-e',
             `fetch(process.argv[1], { signal: AbortSignal.timeout(2000) }).then(r => r.text()).then(t => process.stdout.write(t), e => process.stdout.write('error: ' + (e.cause?.code ?? e.name)))`,
-            `http://${gatewayAddress}:${port}/e2e`,
+            url,
           ],
           { encoding: 'utf8', timeout: 5_000 },
-        ).trim();
-      } catch (e) {
-        return `error: ${(e as Error).message}`;
-      }
-    };
+          (err, stdout) => resolve(err ? `error: ${err.message}` : stdout.trim()),
+        );
+      });
+    /** A request from the router namespace to the gateway address. */
+    const request = (port: number) => fetchIn(router, `http://${gatewayAddress}:${port}/e2e`);
     const fleetPod = (ready: boolean) =>
       raw(
         cluster!,
@@ -206,13 +245,13 @@ describe.skipIf(unavailable !== undefined)(
       // Independent start-ups side by side: the daemons, the API's database, the EPIC cluster, the proxy process.
       const daemons = (async () => {
         lab.spawn(nodeNs, 'gobgpd', [
-          `--api-hosts=unix://${join(lab.dir, 'gobgpd.sock')}`,
+          `--api-hosts=unix://${gobgpSocket}`,
           '--pprof-disable',
           '-p',
           '-l',
           'warn',
         ]);
-        await waitFor('the gobgpd API socket', () => existsSync(join(lab.dir, 'gobgpd.sock')));
+        await waitFor('the gobgpd API socket', () => existsSync(gobgpSocket));
         bird = await Bird.start(lab, router, {
           routerId: ROUTER_ADDR,
           asn: 65000,
@@ -227,6 +266,7 @@ describe.skipIf(unavailable !== undefined)(
           port: await freePort(),
           persistent: false,
         });
+        process.once('exit', stopPgOnExit);
         const u = pg.url('epic');
         await ensureDatabase(u);
         await migrate(u);
@@ -290,13 +330,28 @@ describe.skipIf(unavailable !== undefined)(
         replicas: 1,
       });
       nodeToken = (await rest('POST', '/epic-nodes', adminKey, { name: nodeName })).token;
-      await rest('PUT', `/epic-nodes/${nodeName}`, nodeToken, { addresses: [NODE_ADDR], bgp: settings });
-      startAgent();
+      inspect = new Gobgp({ target: `unix://${gobgpSocket}` });
+      // The agent in the node namespace reaches the API and the EPIC cluster at their addresses here.
+      relays.push(await relayInto(lab, nodeNs, '127.0.0.1', (app.server.address() as AddressInfo).port));
+      relays.push(await relayInto(lab, nodeNs, '127.0.0.1', Number(new URL(cluster!.url).port)));
+      writeFileSync(join(lab.dir, 'kubeconfig'), kubeConfig!.exportConfig(), { mode: 0o600 });
+      await startAgent();
+      // The agent registered its node's addresses and BGP settings itself.
+      expect(await rest('GET', `/epic-nodes/${nodeName}`, adminKey)).toMatchObject({
+        addresses: [NODE_ADDR],
+        bgp: {
+          asn: 65001,
+          routerId: NODE_ADDR,
+          peers: [{ address: ROUTER_ADDR, asn: 65000, port: bgpPort }],
+        },
+      });
     }, 90_000);
 
     afterAll(async () => {
       const steps: Array<() => Promise<unknown> | unknown> = [
         stopAgent,
+        () => inspect?.close(),
+        ...relays.map((r) => () => r.close()),
         () => reconciler?.stop(),
         () => provisioner?.stop(),
         () => plane?.close(),
@@ -304,6 +359,7 @@ describe.skipIf(unavailable !== undefined)(
         () => db?.$disconnect(),
         () => cluster?.close(),
         () => pg?.stop(),
+        () => process.off('exit', stopPgOnExit),
         () => lab.cleanup(),
       ];
       const failures: unknown[] = [];
@@ -365,10 +421,7 @@ describe.skipIf(unavailable !== undefined)(
       await waitFor('the gateway address in the EPIC table', async () =>
         JSON.stringify(await fw.list()).includes(gatewayAddress),
       );
-      expect(
-        bird.established('epic') ||
-          (await waitFor('the BGP session', () => bird.established('epic'), 25_000)),
-      ).toBe(true);
+      await waitFor('the BGP session', () => bird.established('epic'), 25_000);
       const proxies = await waitFor('the pod reported by the agent', async () => {
         const rows = await db!.proxyInstance.findMany({ where: { gatewayId }, include: { epicNode: true } });
         return rows.length === 1 && rows[0]!.epicNode?.name === nodeName ? rows : undefined;
@@ -384,7 +437,7 @@ describe.skipIf(unavailable !== undefined)(
         async () => (await db!.proxyInstance.findFirst({ where: { gatewayId, podName } }))?.ready === true,
       );
       await new Promise((r) => setTimeout(r, 1_000));
-      expect(await agent.bgp!.localPrefixes()).toEqual([]);
+      expect(await inspect!.localPrefixes()).toEqual([]);
       expect(bird.route(prefix())).toBeUndefined();
       expect(bird.kernelRoute(prefix())).toBe('');
       expect(await prober.probe(gatewayAddress, 80, 500)).not.toBe('open');
@@ -426,8 +479,8 @@ describe.skipIf(unavailable !== undefined)(
       expect(
         await waitFor(
           'the request at the proxy',
-          () => {
-            const body = request(80);
+          async () => {
+            const body = await request(80);
             return body.startsWith(podName) ? body : undefined;
           },
           10_000,
@@ -445,22 +498,18 @@ describe.skipIf(unavailable !== undefined)(
       });
     });
 
-    it('an agent restart (a new loop, API client and gobgpd client) does not flap the route', async () => {
+    it('an agent restart (the process stopped and started again) does not flap the route', async () => {
       const before = bird.importCounters('epic');
       const since = /\[epic ([^\]]+)\]/.exec(bird.route(prefix())!)?.[1];
       expect(since).toBeDefined();
       await stopAgent();
-      startAgent();
-      await waitFor('a round of the new agent', () => agent.loop!.lastSuccessAt > 0);
-      await waitFor('a second round', async () => {
-        const first = agent.loop!.lastSuccessAt;
-        await new Promise((r) => setTimeout(r, 700));
-        return agent.loop!.lastSuccessAt > first;
-      });
-      expect(agent.loop!.lastError).toBeNull();
+      await startAgent();
+      const first = await rounds();
+      await waitFor('three rounds of the new agent', async () => (await rounds()) >= first + 3);
+      expect(await agentHttp('/healthz')).toBe('ok');
       expect(bird.importCounters('epic')).toEqual(before);
       expect(/\[epic ([^\]]+)\]/.exec(bird.route(prefix())!)?.[1]).toBe(since);
-      expect(request(80)).toBe(`${podName} /e2e`);
+      expect(await request(80)).toBe(`${podName} /e2e`);
     });
 
     it('a configuration change its proxy has not ACKed yet does not withdraw the route', async () => {
@@ -486,12 +535,10 @@ describe.skipIf(unavailable !== undefined)(
           return g.revision > acked && g.ackedRevision === acked;
         });
         // Several rounds of the agent with the revision pending.
-        const rounds = agent.loop!.metrics.reconciles;
-        const count = async () => (await rounds.get()).values.reduce((n, v) => n + v.value, 0);
-        const start = await count();
-        await waitFor('five rounds', async () => (await count()) >= start + 5);
-        expect(agent.loop!.lastError).toBeNull();
-        expect(await agent.bgp!.localPrefixes()).toEqual([prefix()]);
+        const start = await rounds();
+        await waitFor('three rounds', async () => (await rounds()) >= start + 3);
+        expect(await agentHttp('/healthz')).toBe('ok');
+        expect(await inspect!.localPrefixes()).toEqual([prefix()]);
         expect(bird.importCounters('epic')).toEqual(before);
         expect(/\[epic ([^\]]+)\]/.exec(bird.route(prefix())!)?.[1]).toBe(since);
       } finally {
@@ -500,7 +547,7 @@ describe.skipIf(unavailable !== undefined)(
       await waitFor('the new revision ACKed', async () =>
         (await revisions()).some((r) => r.status === 'acked' && r.version > acked),
       );
-      expect(request(80)).toBe(`${podName} /e2e`);
+      expect(await request(80)).toBe(`${podName} /e2e`);
     });
 
     it('withdraws the route and closes the address when the gateway is deleted', async () => {

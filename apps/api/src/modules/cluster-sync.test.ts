@@ -114,6 +114,44 @@ describe('cluster sync', () => {
     expect(status.body).toEqual({ gateways: [], routes: [] });
   });
 
+  it('a full set sent in chunks: the last call is full, and what it keeps (sent earlier) is not deleted', async () => {
+    const c = await setUp('chunked');
+    const gateway = {
+      clientUid: 'gw-uid',
+      namespace: 'default',
+      name: 'gw',
+      template: 'gw',
+      listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
+    };
+    const first = await call(c.key, 'POST', c.sync, {
+      gateways: [gateway],
+      routes: Array.from({ length: 6 }, (_, i) => route(i)),
+    });
+    expect(first.body.upserted).toBe(7);
+    // A restart: the full set is now gateway + routes 0..3 + 9, sent as two chunks.
+    const chunk1 = await call(c.key, 'POST', c.sync, { gateways: [gateway], routes: [route(0), route(1)] });
+    expect(chunk1.body.deleted).toBe(0);
+    const last = await call(c.key, 'POST', c.sync, {
+      full: true,
+      routes: [route(2), route(3), route(9)],
+      keep: { gateways: ['gw-uid'], routes: ['route-0', 'route-1'] },
+    });
+    expect(last.status).toBe(200);
+    expect(last.body.errors).toEqual([]);
+    expect(last.body.deleted).toBe(2);
+    expect(last.body.gateways.map((g: { clientUid: string }) => g.clientUid)).toEqual(['gw-uid']);
+    expect(last.body.routes.map((r: { clientUid: string }) => r.clientUid).sort()).toEqual([
+      'route-0',
+      'route-1',
+      'route-2',
+      'route-3',
+      'route-9',
+    ]);
+    // keep is only a list of uids: a bad one is refused like any other input.
+    const bad = await call(c.key, 'POST', c.sync, { full: true, keep: { routes: [''] } });
+    expect(bad.status).toBe(400);
+  });
+
   it('reports a bad item without failing the batch', async () => {
     const acct = await createAccount(env, 'syncer2');
     const cluster = await call(acct.key, 'POST', '/clusters', { name: 'c1' });
@@ -219,5 +257,84 @@ describe('cluster sync', () => {
     s = await call(c.key, 'GET', c.status);
     expect(s.body.routes[0].parents).toEqual([]);
     expect(s.body.routes[0].observedClientGeneration).toBe(8);
+  });
+  it("carries Namespace labels: a selector listener accepts the labelled namespace's route; deletes and the full set remove them", async () => {
+    const c = await setUp('syncer-ns');
+    const clusterId = c.sync.split('/')[2]!;
+    const gateway = {
+      clientUid: 'gw-ns',
+      namespace: 'infra',
+      name: 'gw',
+      template: 'gw',
+      listeners: [
+        {
+          name: 'http',
+          port: 80,
+          protocol: 'HTTP',
+          allowedRoutes: { namespaces: { from: 'Selector', selector: { matchLabels: { team: 'web' } } } },
+        },
+      ],
+    };
+    const webRoute = {
+      ...route(1),
+      namespace: 'web',
+      spec: { ...route(1).spec, parentRefs: [{ name: 'gw', namespace: 'infra' }] },
+    };
+    const accepted = async () => {
+      await drain();
+      const s = await call(c.key, 'GET', c.status);
+      const parent = s.body.routes[0].parents[0] as {
+        conditions: { type: string; status: string; reason: string }[];
+      };
+      return parent.conditions.find((x) => x.type === 'Accepted');
+    };
+    const first = await call(c.key, 'POST', c.sync, {
+      namespaces: [
+        { clientUid: 'ns-web', name: 'web', labels: { team: 'web' } },
+        { clientUid: 'ns-infra', name: 'infra' },
+      ],
+      gateways: [gateway],
+      routes: [webRoute],
+    });
+    expect(first.status).toBe(200);
+    expect(first.body.errors).toEqual([]);
+    expect(first.body.upserted).toBe(4);
+    const listed = await call(c.key, 'GET', `/namespaces?clusterId=${clusterId}`);
+    expect(
+      listed.body.items.map((n: { name: string; labels: unknown }) => [n.name, n.labels]).sort(),
+    ).toEqual([
+      ['infra', {}],
+      ['web', { team: 'web' }],
+    ]);
+    expect(await accepted()).toMatchObject({ status: 'True', reason: 'Accepted' });
+
+    // The label removed: the selector no longer matches.
+    await call(c.key, 'POST', c.sync, { namespaces: [{ clientUid: 'ns-web', name: 'web', labels: {} }] });
+    expect(await accepted()).toMatchObject({ status: 'False', reason: 'NotAllowedByListeners' });
+
+    // A bad label is an item error; the rest of the call is written.
+    const bad = await call(c.key, 'POST', c.sync, {
+      namespaces: [
+        { clientUid: 'ns-web', name: 'web', labels: { team: 'web' } },
+        { clientUid: 'ns-bad', name: 'bad', labels: { 'no spaces allowed': 'x' } },
+      ],
+    });
+    expect(bad.status).toBe(200);
+    expect(bad.body.errors).toEqual([
+      { kind: 'Namespace', clientUid: 'ns-bad', message: expect.stringContaining('labels') },
+    ]);
+    expect(await accepted()).toMatchObject({ status: 'True', reason: 'Accepted' });
+
+    // Deleted by uid, then a full set that omits infra: both gone.
+    const del = await call(c.key, 'POST', c.sync, { deleted: { namespaces: ['ns-web'] } });
+    expect(del.body.deleted).toBe(1);
+    expect(await accepted()).toMatchObject({ status: 'False', reason: 'NotAllowedByListeners' });
+    const full = await call(c.key, 'POST', c.sync, {
+      full: true,
+      gateways: [gateway],
+      routes: [webRoute],
+    });
+    expect(full.body.deleted).toBe(1);
+    expect((await call(c.key, 'GET', `/namespaces?clusterId=${clusterId}`)).body.items).toEqual([]);
   });
 });

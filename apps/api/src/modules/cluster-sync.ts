@@ -91,6 +91,26 @@ export const syncClusterInput = z.strictObject({
       referenceGrants: [],
       namespaces: [],
     }),
+  keep: z
+    .strictObject({
+      gateways: z.array(clientUid).max(5_000).default([]),
+      routes: z.array(clientUid).max(20_000).default([]),
+      services: z.array(clientUid).max(20_000).default([]),
+      endpointSlices: z.array(clientUid).max(20_000).default([]),
+      referenceGrants: z.array(clientUid).max(5_000).default([]),
+      namespaces: z.array(clientUid).max(20_000).default([]),
+    })
+    .default({
+      gateways: [],
+      routes: [],
+      services: [],
+      endpointSlices: [],
+      referenceGrants: [],
+      namespaces: [],
+    })
+    .describe(
+      'with `full`: uids that are part of the full set but not sent again (they were sent in earlier calls): a full set too large for one call is sent in chunks, the last one `full`',
+    ),
 });
 
 export const syncKinds = [
@@ -357,12 +377,12 @@ export function clusterSyncService({
       };
       if (data.full) {
         const present: Record<SyncKind, string[]> = {
-          Gateway: data.gateways.map((x) => x.clientUid),
-          Route: data.routes.map((x) => x.clientUid),
-          Service: data.services.map((x) => x.clientUid),
-          EndpointSlice: data.endpointSlices.map((x) => x.clientUid),
-          ReferenceGrant: data.referenceGrants.map((x) => x.clientUid),
-          Namespace: data.namespaces.map((x) => x.clientUid),
+          Gateway: [...data.gateways.map((x) => x.clientUid), ...data.keep.gateways],
+          Route: [...data.routes.map((x) => x.clientUid), ...data.keep.routes],
+          Service: [...data.services.map((x) => x.clientUid), ...data.keep.services],
+          EndpointSlice: [...data.endpointSlices.map((x) => x.clientUid), ...data.keep.endpointSlices],
+          ReferenceGrant: [...data.referenceGrants.map((x) => x.clientUid), ...data.keep.referenceGrants],
+          Namespace: [...data.namespaces.map((x) => x.clientUid), ...data.keep.namespaces],
         };
         for (const kind of syncKinds)
           del[kind].push(...(await missing(meta, clusterId, kind, present[kind])));

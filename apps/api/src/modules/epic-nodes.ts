@@ -10,6 +10,7 @@ import {
   conflictOnUnique,
   dnsSubdomain,
   enqueueReconcile,
+  execSql,
   json,
   uuid,
   type CallMeta,
@@ -371,13 +372,25 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
           (await tx.gateway.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((g) => g.id),
         );
         const kept = d.proxies.filter((p) => existing.has(p.gatewayId));
-        const others = await tx.proxyInstance.findMany({
-          where: {
-            OR: kept.map((p) => ({ gatewayId: p.gatewayId, podName: p.podName })),
-            epicNodeId: { not: null, notIn: [node.id] },
-          },
-          select: { gatewayId: true, podName: true },
-        });
+        // One statement for the rows the report touches: this node's and those of the reported (gateway, pod)
+        // keys (an agent reports all its proxies every tick; OR lists of keys grew with them).
+        const before = (await execSql(
+          tx,
+          `SELECT p."gatewayId"::text AS "gatewayId", p."podName", p."epicNodeId"::text AS "epicNodeId",
+                  p."vethIfindex", p.ready, p."ackedVersion"
+             FROM "ProxyInstance" p
+            WHERE p."epicNodeId" = $1::uuid
+               OR (p."gatewayId", p."podName") IN (SELECT g, n FROM unnest($2::uuid[], $3::text[]) AS k(g, n))`,
+          [node.id, kept.map((p) => p.gatewayId), kept.map((p) => p.podName)],
+        )) as {
+          gatewayId: string;
+          podName: string;
+          epicNodeId: string | null;
+          vethIfindex: number | null;
+          ready: boolean;
+          ackedVersion: number | null;
+        }[];
+        const others = before.filter((r) => r.epicNodeId !== null && r.epicNodeId !== node.id);
         const elsewhere = new Set(others.map((o) => `${o.gatewayId}/${o.podName}`));
         const clash = kept.findIndex((p) => elsewhere.has(`${p.gatewayId}/${p.podName}`));
         if (kept.length > 0 && clash >= 0) {
@@ -388,22 +401,6 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
         }
         // The node owns its columns (epicNodeId, vethIfindex, ready, ackedVersion) and a row's existence only
         // while the provisioner does not see the pod (podReady null): docs/adr/0501-fleet-provisioning.md, "Who owns a row".
-        const before = await tx.proxyInstance.findMany({
-          where: {
-            OR: [
-              { epicNodeId: node.id },
-              ...kept.map((p) => ({ gatewayId: p.gatewayId, podName: p.podName })),
-            ],
-          },
-          select: {
-            gatewayId: true,
-            podName: true,
-            epicNodeId: true,
-            vethIfindex: true,
-            ready: true,
-            ackedVersion: true,
-          },
-        });
         const reportedKeys = new Set(kept.map((p) => `${p.gatewayId}/${p.podName}`));
         const omitted = before.filter(
           (r) => r.epicNodeId === node.id && !reportedKeys.has(`${r.gatewayId}/${r.podName}`),

@@ -227,6 +227,82 @@ describe('gateway names, joins and the reconcile queue', () => {
     ]);
   });
 
+  it('a cluster is the authority on its names: its Gateway may take a name an API gateway holds', async () => {
+    const a = await account();
+    const api = await gateway(a.key, { name: 'g', namespace: 'web' });
+    const own = await create(a.key, {
+      name: 'g',
+      namespace: 'web',
+      clusterId: a.clusterId,
+      clientUid: 'u-g',
+    });
+    expect(own.status, own.raw).toBe(201);
+    expect(own.body.id).not.toBe(api);
+    const shared = await gateway(a.key, { name: 's', sharingKey: 'k-auth' });
+    const joined = await create(a.key, {
+      name: 'g',
+      namespace: 'web',
+      clusterId: a.clusterId,
+      sharingKey: 'k-auth',
+    });
+    expect(joined.status, joined.raw).toBe(200);
+    expect(joined.body.id).toBe(shared);
+  });
+
+  it('an API client joining through a sharing key under a name another API gateway holds names that gateway', async () => {
+    const a = await account();
+    const shared = await gateway(a.key, { name: 's', sharingKey: 'k-held' });
+    const holder = await gateway(a.key, { name: 'y' });
+    const r = await create(a.key, { name: 'y', sharingKey: 'k-held' });
+    expect(r.status, r.raw).toBe(409);
+    expect(r.body.message).toBe(
+      `name: a gateway named "y" already exists in namespace "default" (gateway ${holder}): update that gateway instead, or choose another name`,
+    );
+    expect((await call('GET', `/gateways/${shared}`, a.key)).body.clients).toHaveLength(1);
+  });
+
+  it("a cluster's object without a uid joins once, by cluster, namespace and name; its cluster's routes attach", async () => {
+    const a = await account();
+    const r = await call('POST', '/routes', a.key, {
+      kind: 'HTTPRoute',
+      name: 'r',
+      namespace: 'web',
+      clusterId: a.clusterId,
+      spec: { parentRefs: [{ name: 'c' }] },
+    });
+    expect(r.status, r.raw).toBe(201);
+    expect(r.body.parents).toEqual([]);
+    const id = await gateway(a.key, { name: 's', sharingKey: 'k-once' });
+    const payload = { name: 'c', namespace: 'web', clusterId: a.clusterId, sharingKey: 'k-once' };
+    for (const attempt of [1, 2]) {
+      const joined = await create(a.key, payload);
+      expect([attempt, joined.status], joined.raw).toEqual([attempt, 200]);
+      expect(joined.body.id).toBe(id);
+    }
+    const clients = (await call('GET', `/gateways/${id}`, a.key)).body.clients as unknown[];
+    expect(clients).toHaveLength(2);
+    expect(clients).toContainEqual({
+      clusterId: a.clusterId,
+      namespace: 'web',
+      name: 'c',
+      clientUid: `api:${a.clusterId}:web/c:${id}`,
+    });
+    expect((await call('GET', `/routes/${r.body.id}`, a.key)).body.parents).toEqual([
+      { gatewayId: id, refIndex: 0 },
+    ]);
+  });
+
+  it("a deleted gateway's queue holds only its final reconcile (the provisioner's clean-up), none of the earlier requests", async () => {
+    const a = await account();
+    const id = await gateway(a.key, { name: 'g' });
+    const before = await env.db.reconcileRequest.findMany({ where: { gatewayId: id } });
+    expect(before.length).toBeGreaterThan(0);
+    expect((await call('DELETE', `/gateways/${id}`, a.key)).status).toBe(204);
+    const after = await env.db.reconcileRequest.findMany({ where: { gatewayId: id } });
+    expect(after).toHaveLength(1);
+    expect(before.map((r) => r.id)).not.toContain(after[0]!.id);
+  });
+
   it('the list filters by cluster', async () => {
     const a = await account();
     const inCluster = await gateway(a.key, { name: 'g', clusterId: a.clusterId, clientUid: 'u1' });

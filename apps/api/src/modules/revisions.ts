@@ -39,6 +39,13 @@ export const traceInput = z.strictObject({
         'Default for https: the host. A host another HTTPS listener owns is a misdirected request (421).',
     ),
   scheme: z.enum(['http', 'https']).optional(),
+  clientCertificate: z
+    .enum(['none', 'valid', 'untrusted'])
+    .optional()
+    .describe(
+      'the client certificate the TLS client presents (default none): a listener whose spec.tls validation ' +
+        'is AllowValidOnly refuses the handshake without a valid one',
+    ),
   host: z.string().min(1).max(253).describe('the Host header (:authority): picks the virtual host'),
   path: z.string().min(1).max(8192).regex(/^\//, 'must start with "/"'),
   method: z
@@ -255,18 +262,57 @@ export function revisionsService({ db }: ServiceDeps) {
       // Without a port: the first listener that routes HTTP, as traceInput documents.
       const candidates =
         req.port !== undefined ? [req.port] : ports.filter((p): p is number => p !== undefined);
+      // A handshake refused on the client certificate is an answer (what the proxies do), not a bad port.
+      let refused:
+        | {
+            port: number;
+            serverName: string | null;
+            filterChain: string | null;
+            reason: string;
+            policy: string;
+          }
+        | undefined;
       for (const port of candidates) {
         const t = traceRequest(resources, { ...req, ...tls, port });
         if (t.connection === 'accepted')
           return {
             revision: row.version,
             port,
+            connection: 'accepted' as const,
+            refusal: null,
             serverName: t.serverName ?? null,
             filterChain: t.filterChain,
+            clientCertificate: t.clientCertificate,
+            httpFilters: t.httpFilters,
             routeConfiguration: t.routeConfiguration,
             outcome: t.outcome,
           };
+        if (
+          refused === undefined &&
+          t.clientCertificate !== undefined &&
+          t.reason.startsWith('ClientCertificate')
+        )
+          refused = {
+            port,
+            serverName: t.serverName ?? null,
+            filterChain: t.filterChain ?? null,
+            reason: t.reason,
+            policy: t.clientCertificate,
+          };
       }
+      if (refused !== undefined)
+        return {
+          revision: row.version,
+          port: refused.port,
+          connection: 'refused' as const,
+          refusal: refused.reason,
+          serverName: refused.serverName,
+          filterChain: refused.filterChain,
+          clientCertificate: refused.policy,
+          httpFilters: [],
+          routeConfiguration: null,
+          outcome: null,
+        };
       throw AppError.field(
         'port',
         `no HTTP listener on ${req.port !== undefined ? `port ${req.port}` : 'any port'}; listeners: ${ports.join(', ')}`,

@@ -1,5 +1,5 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 export class KubeError extends Error {
@@ -58,6 +58,41 @@ export class KubeClient {
     private readonly opts: { timeoutMs?: number; onRequest?: (method: string, path: string) => void } = {},
   ) {}
 
+  /**
+   * Keep-alive agents by TLS material. client-node's applyToHTTPSOptions makes a new agent per call, i.e. a TCP
+   * connection and TLS handshake per request (a fleet's reconcile makes a dozen): its credentials are kept, the
+   * connection is reused. Headers (a bearer token read anew, e.g. in-cluster) still come from each call.
+   */
+  private readonly agents = new Map<string, HttpAgent>();
+
+  private agentFor(o: RequestOptions, https: boolean): HttpAgent {
+    const tls = {
+      ca: o.ca,
+      cert: o.cert,
+      key: o.key,
+      pfx: o.pfx,
+      passphrase: o.passphrase,
+      servername: o.servername,
+      rejectUnauthorized: o.rejectUnauthorized,
+    };
+    const id = `${https}\n${JSON.stringify(tls, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('base64') : v))}`;
+    let agent = this.agents.get(id);
+    if (!agent) {
+      // Credentials rotate rarely; a few stale agents are dropped rather than kept forever.
+      if (this.agents.size >= 8) this.close();
+      const base = { keepAlive: true, maxSockets: 16 };
+      agent = https ? new HttpsAgent({ ...base, ...stripUndefined(tls) }) : new HttpAgent(base);
+      this.agents.set(id, agent);
+    }
+    return agent;
+  }
+
+  /** Closes the kept connections. */
+  close(): void {
+    for (const a of this.agents.values()) a.destroy();
+    this.agents.clear();
+  }
+
   private async send(method: string, path: string, body?: string, contentType?: string): Promise<unknown> {
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new Error('the EPIC cluster kubeconfig has no current cluster');
@@ -76,6 +111,7 @@ export class KubeClient {
       },
     };
     await this.kc.applyToHTTPSOptions(options);
+    options.agent = this.agentFor(options, url.protocol === 'https:');
     const doRequest = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const timeoutMs = this.opts.timeoutMs ?? 30_000;
     return new Promise((resolve, reject) => {
@@ -139,4 +175,8 @@ export class KubeClient {
       if (!isNotFound(e)) throw e;
     }
   }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

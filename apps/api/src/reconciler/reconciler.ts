@@ -17,6 +17,12 @@ export interface ReconcilerOptions {
   log: Logger;
   metrics?: Metrics;
   resyncSeconds: number;
+  /**
+   * Gateways reconciled at the same time by this replica, each on its own connection (the per-gateway advisory
+   * lock keeps one reconcile per gateway across workers and replicas). A reconcile is mostly round trips, so a
+   * few in flight keep the database and this process busy instead of waiting on each other. Default 4.
+   */
+  workers?: number;
   /** Called after a gateway's status changed (after commit), on the replica that reconciled it. */
   onStatusChanged?: (gatewayId: string) => void;
   /**
@@ -41,8 +47,11 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
   const { db, log } = opts;
   let listener: PgListener | undefined;
   let stopped = true;
-  let running: Promise<void> | undefined;
-  let again = false;
+  const running = new Set<Promise<void>>();
+  const workers = Math.max(1, opts.workers ?? 4);
+  // Notifications that found every worker busy: a worker whose claim found nothing stops only if none arrived
+  // since it looked (the change may have committed after its claim's snapshot).
+  let missed = 0;
   let resyncTimer: NodeJS.Timeout | undefined;
 
   async function processOne(): Promise<'done' | 'skipped' | 'empty'> {
@@ -115,24 +124,34 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
     }
   }
 
-  function kick(): void {
+  async function worker(): Promise<void> {
+    for (;;) {
+      const seen = missed;
+      let r: Awaited<ReturnType<typeof processOne>>;
+      try {
+        r = await processOne();
+      } catch (err) {
+        log.error({ err }, 'reconcile loop error');
+        return;
+      }
+      if (r === 'empty' && (missed === seen || stopped)) return;
+      // What is queued may all be locked by the other workers: no tight loop of claims meanwhile.
+      if (r === 'empty') await new Promise((res) => setTimeout(res, 2));
+    }
+  }
+
+  /** `gateways`: how many gateways the notification names (one more loop each, up to `workers`). */
+  function kick(gateways = 1): void {
     if (stopped) return;
-    if (running) {
-      again = true;
+    // A busy loop picks up new work itself when it finishes its gateway.
+    if (running.size >= workers) {
+      missed += 1;
       return;
     }
-    running = (async () => {
-      do {
-        again = false;
-        try {
-          await drain();
-        } catch (err) {
-          log.error({ err }, 'reconcile loop error');
-        }
-      } while (again && !stopped);
-    })().finally(() => {
-      running = undefined;
-    });
+    for (let i = 0; i < gateways && running.size < workers; i++) {
+      const w: Promise<void> = worker().finally(() => running.delete(w));
+      running.add(w);
+    }
   }
 
   async function resync(): Promise<void> {
@@ -142,7 +161,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       SELECT g.id FROM "Gateway" g
       WHERE (g."observedGeneration" <> g.generation OR g.conditions = '[]'::jsonb)
         AND NOT EXISTS (SELECT 1 FROM "ReconcileRequest" r WHERE r."gatewayId" = g.id)`;
-    kick();
+    kick(workers);
   }
 
   return {
@@ -154,7 +173,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
         ...listenerSettings(db, opts.databaseUrl),
         channels: ['epic_reconcile'],
         log,
-        onNotification: () => kick(),
+        onNotification: (n) => kick(n.payload === '*' ? workers : (n.payload ?? '').split(',').length),
         onReconnect: () => resync(),
       });
       await listener.start();
@@ -167,7 +186,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
     async stop() {
       stopped = true;
       if (resyncTimer) clearInterval(resyncTimer);
-      await running;
+      await Promise.all(running);
       await listener?.stop();
       listener = undefined;
     },

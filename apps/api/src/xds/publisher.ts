@@ -140,17 +140,21 @@ export async function startXdsPlane(opts: {
   const ACKNOWLEDGE = `SET status = 'acked', "ackedAt" = now() WHERE r."gatewayId" = $1::uuid AND r.version = $2 AND r.status = 'pending'`;
   const PROPAGATION = `RETURNING EXTRACT(EPOCH FROM (r."ackedAt" - r."changedAt"))::float8 AS seconds`;
 
+  // The acknowledgement, the gateway's queue row (its Programmed condition follows) and the NOTIFY in one
+  // statement: one round trip, atomic like a transaction.
+  const andQueue = (update: string) => `
+    WITH a AS (${update}),
+    q AS (INSERT INTO "ReconcileRequest" ("gatewayId") SELECT $1::uuid FROM a RETURNING 1)
+    SELECT a.seconds, (SELECT pg_notify('epic_reconcile', $1::uuid::text) FROM q LIMIT 1)::text AS notified FROM a`;
+
   async function onAck(e: AckEvent) {
     const gatewayId = gatewayIdOfNode(e.nodeId);
     if (!gatewayId) return;
-    await withPgTx(db.$pool, async (c) => {
-      const r = await c.query<{ seconds: number | null }>(
-        `UPDATE "ConfigRevision" r ${ACKNOWLEDGE} ${PROPAGATION}`,
-        [gatewayId, Number(e.snapshotVersion)],
-      );
-      if (r.rowCount) await enqueueReconcile(c, [gatewayId]);
-      observe(r.rows);
-    });
+    const r = await db.$pool.query<{ seconds: number | null }>(
+      andQueue(`UPDATE "ConfigRevision" r ${ACKNOWLEDGE} ${PROPAGATION}`),
+      [gatewayId, Number(e.snapshotVersion)],
+    );
+    observe(r.rows);
   }
   async function onNack(e: NackEvent) {
     const gatewayId = gatewayIdOfNode(e.nodeId);
@@ -194,17 +198,14 @@ export async function startXdsPlane(opts: {
    * scheme).
    */
   async function acknowledgeUnchanged(gatewayId: string, version: number) {
-    await withPgTx(db.$pool, async (c) => {
-      const r = await c.query<{ seconds: number | null }>(
-        `UPDATE "ConfigRevision" r ${ACKNOWLEDGE}
+    const r = await db.$pool.query<{ seconds: number | null }>(
+      andQueue(`UPDATE "ConfigRevision" r ${ACKNOWLEDGE}
            AND EXISTS (SELECT 1 FROM "ConfigRevision" o WHERE o."gatewayId" = r."gatewayId" AND o.status = 'acked'
                        AND (o.hash = r.hash OR o.resources = r.resources))
-         ${PROPAGATION}`,
-        [gatewayId, version],
-      );
-      if (r.rowCount) await enqueueReconcile(c, [gatewayId]);
-      observe(r.rows);
-    });
+         ${PROPAGATION}`),
+      [gatewayId, version],
+    );
+    observe(r.rows);
   }
 
   /**

@@ -51,5 +51,6 @@ export function unmetExpectations(outcome: RouteOutcome, expect: Expectation): s
   if (expect.timeout !== undefined) differ('timeout', outcome.timeout, expect.timeout);
   if (expect.retryPolicy !== undefined) differ('retryPolicy', outcome.retryPolicy, expect.retryPolicy);
   if (expect.cors !== undefined) differ('cors', outcome.cors, expect.cors);
+  if (expect.corsResponse !== undefined) differ('corsResponse', outcome.corsResponse, expect.corsResponse);
   return problems;
 }

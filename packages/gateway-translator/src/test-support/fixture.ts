@@ -91,6 +91,24 @@ const Expect = z.strictObject({
   timeout: z.string().optional(),
   retryPolicy: Json.optional(),
   cors: Json.optional(),
+  /** The connection is refused for this reason (traceRequest's RefusalReason) instead of answered. */
+  refused: z
+    .enum([
+      'NoListener',
+      'NoFilterChain',
+      'NotHttp',
+      'ClientCertificateRequired',
+      'ClientCertificateUntrusted',
+    ])
+    .optional(),
+  /** What the CORS filter answers or adds (the request carries an Origin). */
+  corsResponse: z
+    .strictObject({
+      preflight: z.boolean(),
+      originAllowed: z.boolean(),
+      headers: z.record(z.string(), z.string()),
+    })
+    .optional(),
 });
 export type Expectation = z.infer<typeof Expect>;
 
@@ -103,6 +121,8 @@ const Request = z.strictObject({
   scheme: z.enum(['http', 'https']).optional(),
   /** TLS server name, when it differs from the Host (a reused connection): picks the filter chain. */
   serverName: z.string().min(1).optional(),
+  /** The client certificate the TLS client presents (default none). */
+  clientCertificate: z.enum(['none', 'valid', 'untrusted']).optional(),
   headers: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
   query: z.record(z.string(), z.string()).optional(),
   expect: Expect,
@@ -177,7 +197,7 @@ const Fixture = z.strictObject({
 export interface FixtureRequest {
   name?: string;
   port?: number;
-  request: RouteRequest & { serverName?: string };
+  request: RouteRequest & { serverName?: string; clientCertificate?: 'none' | 'valid' | 'untrusted' };
   expect: Expectation;
 }
 
@@ -301,6 +321,7 @@ export function parseFixture(doc: unknown): ParsedFixture {
     if (r.method !== undefined) request.method = r.method;
     if (r.scheme !== undefined) request.scheme = r.scheme;
     if (r.serverName !== undefined) request.serverName = r.serverName;
+    if (r.clientCertificate !== undefined) request.clientCertificate = r.clientCertificate;
     if (r.headers !== undefined) request.headers = r.headers;
     if (r.query !== undefined) request.query = r.query;
     const out: FixtureRequest = { request, expect: r.expect };

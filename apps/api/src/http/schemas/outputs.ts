@@ -416,10 +416,29 @@ export const Trace = named(
   z.strictObject({
     revision: z.number().int(),
     port: z.number().int(),
+    connection: z
+      .enum(['accepted', 'refused'])
+      .describe('refused: the TLS handshake fails (a client certificate the listener requires is missing)'),
+    refusal: z
+      .enum(['ClientCertificateRequired', 'ClientCertificateUntrusted'])
+      .nullable()
+      .describe('why the connection is refused; null when accepted'),
     serverName: z.string().nullable().describe('the TLS server name the connection carried; null for http'),
     filterChain: z.string().nullable().describe('the filter chain of the listener that server name picked'),
+    clientCertificate: z
+      .enum(['notRequested', 'required', 'optional'])
+      .describe(
+        "the chain's client-certificate validation: none, AllowValidOnly, or AllowInsecureFallback (asked, not required)",
+      ),
+    httpFilters: z
+      .array(z.string())
+      .describe("the chain's HTTP filters in the order they run (empty when refused)"),
     routeConfiguration: z.string().nullable(),
-    outcome: z.unknown().describe('the route-table evaluator outcome: matched route, action, clusters'),
+    outcome: z
+      .unknown()
+      .describe(
+        'the route-table evaluator outcome (null when refused): matched route, action, CORS answer, clusters with their endpoints',
+      ),
   }),
 );
 export const Bootstrap = named(
