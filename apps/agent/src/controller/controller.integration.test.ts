@@ -368,6 +368,39 @@ describe('the controller against a real EPIC API', () => {
     });
   });
 
+  it('spec.addresses and spec.infrastructure reach EPIC: the requested IP is the status address, edits follow', async () => {
+    const g = gateway(8080);
+    await apply({
+      ...g,
+      spec: {
+        ...g.spec,
+        addresses: [{ type: 'IPAddress', value: '192.0.2.77' }],
+        infrastructure: { labels: { team: 'shop' }, annotations: { 'example.com/owner': 'shop-team' } },
+      },
+    });
+    await eventually(async () => {
+      const [e] = (await epic('/gateways')).items;
+      expect(e.addresses).toEqual([{ type: 'IPAddress', value: '192.0.2.77' }]);
+      expect(e.address).toBe('192.0.2.77');
+      expect(e.infrastructure).toMatchObject({
+        labels: { team: 'shop' },
+        annotations: { 'example.com/owner': 'shop-team' },
+      });
+    });
+    await eventually(async () => {
+      const gw = await get('gateway', 'web');
+      expect(gw.status.addresses).toContainEqual({ type: 'IPAddress', value: '192.0.2.77' });
+      expect(cond(gw, 'Programmed')?.observedGeneration).toBe(gw.metadata.generation);
+    });
+    // Taken off again: EPIC holds none of it (the pool picks the address).
+    await apply(g);
+    await eventually(async () => {
+      const [e] = (await epic('/gateways')).items;
+      expect(e.addresses).toBeNull();
+      expect(e.infrastructure).toBeNull();
+    });
+  });
+
   it('a burst of 40 routes is a few sync calls, not 40', async () => {
     const before = controller!.stats.syncCalls;
     // Many YAML documents in one apply (the test server's OpenAPI has no v1 List for kubectl to validate).

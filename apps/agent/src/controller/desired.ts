@@ -132,6 +132,11 @@ const gatewayItem = (g: KubeObject, template: string) => ({
     : {}),
   ...(g.metadata.generation ? { generation: g.metadata.generation } : {}),
   listeners: (g.spec?.listeners as unknown[] | undefined) ?? [],
+  // The rest of the spec EPIC serves: requested addresses, labels and annotations for what it creates, and
+  // client-certificate validation. Absent stays absent (EPIC then picks the address, stores nothing).
+  ...(Array.isArray(g.spec?.addresses) && g.spec.addresses.length > 0 ? { addresses: g.spec.addresses } : {}),
+  ...(g.spec?.infrastructure ? { infrastructure: g.spec.infrastructure } : {}),
+  ...(g.spec?.tls ? { tls: g.spec.tls } : {}),
 });
 
 const routeItem = (kind: RouteKindName, r: KubeObject) => ({

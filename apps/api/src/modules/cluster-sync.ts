@@ -49,6 +49,10 @@ export const syncClusterInput = z.strictObject({
         sharingKey: z.string().min(1).max(128).optional(),
         generation: clientGeneration,
         listeners: z.array(z.record(z.string(), z.unknown())),
+        // Checked per item by the gateway create, so that a bad one is an item error.
+        addresses: z.array(z.record(z.string(), z.unknown())).optional(),
+        infrastructure: z.record(z.string(), z.unknown()).optional(),
+        tls: z.record(z.string(), z.unknown()).optional(),
       }),
     )
     .max(5_000)
