@@ -337,4 +337,89 @@ describe('cluster sync', () => {
     expect(full.body.deleted).toBe(1);
     expect((await call(c.key, 'GET', `/namespaces?clusterId=${clusterId}`)).body.items).toEqual([]);
   });
+  it('writes the routes of a call together: bad items are item errors, the last of one uid wins, unchanged ones stay', async () => {
+    const c = await setUp('syncer-batch');
+    const gateway = {
+      clientUid: 'gw-batch',
+      namespace: 'default',
+      name: 'gw',
+      template: 'gw',
+      listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
+    };
+    const first = await call(c.key, 'POST', c.sync, {
+      gateways: [gateway],
+      routes: [
+        route(1),
+        {
+          ...route(2),
+          spec: { parentRefs: [{ name: 'gw' }], rules: [{ matches: [{ path: { type: 'Nope' } }] }] },
+        },
+        { ...route(3), spec: { ...route(3).spec, hostnames: ['first.example.com'] } },
+        { ...route(3), generation: 4, spec: { ...route(3).spec, hostnames: ['last.example.com'] } },
+      ],
+    });
+    expect(first.status).toBe(200);
+    expect(first.body.upserted).toBe(3);
+    expect(first.body.errors).toEqual([
+      {
+        kind: 'Route',
+        clientUid: 'route-2',
+        message: expect.stringContaining('spec.rules[0].matches[0].path.type'),
+      },
+    ]);
+    const listed = await call(c.key, 'GET', '/routes');
+    const byUid = new Map(
+      listed.body.items.map((r: { clientUid: string }) => [r.clientUid, r] as const),
+    ) as Map<string, { id: string; generation: number; spec: { hostnames?: string[] }; parents: unknown[] }>;
+    expect([...byUid.keys()].sort()).toEqual(['route-1', 'route-3']);
+    expect(byUid.get('route-3')!.spec.hostnames).toEqual(['last.example.com']);
+    expect(byUid.get('route-1')!.parents).toHaveLength(1);
+    await drain();
+    expect(
+      (await call(c.key, 'GET', c.status)).body.routes.find(
+        (r: { clientUid: string }) => r.clientUid === 'route-3',
+      ).observedClientGeneration,
+    ).toBe(4);
+
+    // Sent again unchanged: nothing written (no generation bump, nothing queued); a kind change is refused.
+    const again = await call(c.key, 'POST', c.sync, {
+      routes: [route(1), { ...route(3), kind: 'GRPCRoute', spec: { parentRefs: [{ name: 'gw' }] } }],
+    });
+    expect(again.body.upserted).toBe(1);
+    expect(again.body.errors).toEqual([
+      { kind: 'Route', clientUid: 'route-3', message: expect.stringContaining('kind cannot change') },
+    ]);
+    const r1 = await call(c.key, 'GET', `/routes/${byUid.get('route-1')!.id}`);
+    expect(r1.body.generation).toBe(byUid.get('route-1')!.generation);
+    const queued = await env.db.$pool.query(
+      'SELECT count(*)::int AS n FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid',
+      [first.body.gateways[0].id],
+    );
+    expect(queued.rows[0].n).toBe(0);
+
+    // A changed route moves to another gateway: both are queued, and its attachment follows.
+    await call(c.key, 'POST', c.sync, {
+      gateways: [{ ...gateway, clientUid: 'gw-batch-2', name: 'gw2' }],
+    });
+    await drain();
+    const moved = await call(c.key, 'POST', c.sync, {
+      routes: [{ ...route(1), spec: { ...route(1).spec, parentRefs: [{ name: 'gw2' }] } }],
+    });
+    expect(moved.body.errors).toEqual([]);
+    const gws = (await call(c.key, 'GET', c.status)).body.gateways as { id: string; clientUid: string }[];
+    const q = await env.db.$pool.query<{ gatewayId: string }>(
+      'SELECT DISTINCT "gatewayId" FROM "ReconcileRequest" WHERE "gatewayId" = ANY($1::uuid[])',
+      [gws.map((g) => g.id)],
+    );
+    expect(q.rows.map((r) => r.gatewayId).sort()).toEqual(gws.map((g) => g.id).sort());
+    const after = await call(c.key, 'GET', `/routes/${byUid.get('route-1')!.id}`);
+    expect(after.body.parents).toEqual([
+      expect.objectContaining({ gatewayId: gws.find((g) => g.clientUid === 'gw-batch-2')!.id }),
+    ]);
+    const audits = await env.db.$pool.query<{ action: string }>(
+      'SELECT action FROM "AuditEvent" WHERE "objectId" = $1 ORDER BY "createdAt"',
+      [byUid.get('route-1')!.id],
+    );
+    expect(audits.rows.map((a) => a.action)).toEqual(['route.create', 'route.update']);
+  });
 });

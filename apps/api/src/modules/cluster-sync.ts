@@ -365,11 +365,11 @@ export function clusterSyncService({
       for (const ns of data.namespaces) {
         await upsert('Namespace', ns.clientUid, () => namespaces.upsert(meta, { ...ns, clusterId }));
       }
-      for (const { generation, ...r } of data.routes) {
-        await upsert('Route', r.clientUid, async () => {
-          await routes.upsert(meta, { ...r, clusterId });
-          await recordGeneration('"Route"', r.clientUid, generation);
-        });
+      // Routes are most of a burst: one transaction for all of them (a write per route cost tens of ms each).
+      if (data.routes.length > 0) {
+        const r = await routes.upsertMany(meta, clusterId, data.routes);
+        upserted += r.ok.length;
+        for (const e of r.errors) errors.push({ kind: 'Route', ...e });
       }
       const del: Record<SyncKind, string[]> = {
         Gateway: [...data.deleted.gateways],

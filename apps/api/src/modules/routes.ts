@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { routeSpecSchemas } from '@epic/gateway-api';
 import { requireRole, tenant } from '../auth/principal.js';
-import { AppError } from '../lib/errors.js';
+import { AppError, isAppError } from '../lib/errors.js';
 import { pageArgs, pageOf } from '../lib/cursor.js';
 import { parseInput } from '../lib/validate.js';
 import { withPgTx } from '../db/client.js';
@@ -149,6 +150,53 @@ const UPDATE_ROUTE_SPEC = `
   FROM (SELECT count(*) AS n, string_agg("gatewayId"::text, ',' ORDER BY "gatewayId") AS ids FROM q) s
   WHERE s.n > 0`;
 
+/**
+ * The routes of one batch in two statements (after their rows are locked and read): every new row inserted and
+ * every changed spec updated, then attachments brought to what the new parentRefs resolve to, every gateway
+ * attached before or after queued once and notified once, and one audit row per route — the effects of a
+ * `write` per route, without its round trips per route. `$2` is a JSON array of
+ * `{id, prior, kind, name, namespace, clusterId, clientUid, spec}`.
+ */
+const WRITE_ROUTES = `
+  WITH i AS (SELECT * FROM jsonb_to_recordset($2::jsonb)
+               AS x(id uuid, prior boolean, kind text, name text, namespace text, "clusterId" uuid, "clientUid" text, spec jsonb)),
+  u AS (UPDATE "Route" r SET spec = i.spec, generation = r.generation + 1, "updatedAt" = now()
+          FROM i WHERE i.prior AND r.id = i.id AND r."accountId" = $1::uuid),
+  n AS (INSERT INTO "Route" (id, "accountId", kind, name, namespace, "clusterId", "clientUid", spec, "updatedAt")
+          SELECT i.id, $1::uuid, i.kind::"RouteKind", i.name, i.namespace, i."clusterId", i."clientUid", i.spec, now()
+          FROM i WHERE NOT i.prior)
+  SELECT count(*)::int AS n FROM i`;
+const ATTACH_ROUTES = `
+  WITH i AS (SELECT * FROM jsonb_to_recordset($2::jsonb)
+               AS x(id uuid, prior boolean, kind text, name text, namespace text, "clusterId" uuid, "clientUid" text, spec jsonb)),
+  prior AS (SELECT p."routeId", p."gatewayId", p."refIndex" FROM "RouteParent" p JOIN i ON i.id = p."routeId"),
+  want AS (
+    SELECT i.id AS "routeId", g.id AS "gatewayId", (e.ord - 1)::int AS "refIndex"
+    FROM i CROSS JOIN LATERAL jsonb_array_elements(COALESCE(i.spec->'parentRefs', '[]'::jsonb)) WITH ORDINALITY e(ref, ord)
+    JOIN "GatewayClient" c ON c."accountId" = $1::uuid AND c."clusterId" IS NOT DISTINCT FROM i."clusterId"
+      AND c.namespace = COALESCE(e.ref->>'namespace', i.namespace) AND c.name = e.ref->>'name'
+    JOIN "Gateway" g ON g.id = c."gatewayId"
+    WHERE COALESCE(e.ref->>'group', 'gateway.networking.k8s.io') = 'gateway.networking.k8s.io'
+      AND COALESCE(e.ref->>'kind', 'Gateway') = 'Gateway'
+    FOR KEY SHARE OF g),
+  del AS (DELETE FROM "RouteParent" p USING prior o
+            WHERE p."routeId" = o."routeId" AND p."gatewayId" = o."gatewayId" AND p."refIndex" = o."refIndex"
+              AND NOT EXISTS (SELECT 1 FROM want w WHERE w."routeId" = o."routeId" AND w."gatewayId" = o."gatewayId" AND w."refIndex" = o."refIndex")),
+  ins AS (INSERT INTO "RouteParent" ("routeId", "gatewayId", "refIndex")
+            SELECT w."routeId", w."gatewayId", w."refIndex" FROM want w
+            WHERE NOT EXISTS (SELECT 1 FROM prior o WHERE o."routeId" = w."routeId" AND o."gatewayId" = w."gatewayId" AND o."refIndex" = w."refIndex")
+            ON CONFLICT DO NOTHING),
+  q AS (INSERT INTO "ReconcileRequest" ("gatewayId")
+          SELECT a."gatewayId" FROM (SELECT "gatewayId" FROM prior UNION SELECT "gatewayId" FROM want) a ORDER BY 1
+          RETURNING "gatewayId"),
+  audit AS (INSERT INTO "AuditEvent" (id, "accountId", actor, action, "objectKind", "objectId", "requestId", data)
+              SELECT gen_random_uuid(), $1::uuid, $3, CASE WHEN i.prior THEN 'route.update' ELSE 'route.create' END,
+                     i.kind, i.id::text, $4, jsonb_build_object('name', i.name, 'namespace', i.namespace)
+              FROM i)
+  SELECT pg_notify('epic_reconcile', CASE WHEN s.n > 50 THEN '*' ELSE s.ids END)::text
+  FROM (SELECT count(*) AS n, string_agg("gatewayId"::text, ',' ORDER BY "gatewayId") AS ids FROM q) s
+  WHERE s.n > 0`;
+
 interface RouteView {
   id: string;
   kind: RouteKind;
@@ -274,6 +322,103 @@ export function routesService({ db }: ServiceDeps) {
 
   return {
     get,
+    /**
+     * The routes of a cluster's sync in one transaction, each keyed by its client uid as `upsert` keys it: new
+     * ones created, changed specs updated (an unchanged one is left alone), attachments resolved, each affected
+     * gateway queued once, `generation` recorded as the route's client generation. A bad item (its input, its
+     * spec, a kind change) is that item's error and the rest is written; the last of two items with one uid
+     * wins. Returns the uids written or found unchanged, and the item errors.
+     */
+    async upsertMany(
+      meta: CallMeta,
+      clusterId: string,
+      inputs: ReadonlyArray<{ generation?: number } & Record<string, unknown>>,
+    ): Promise<{ ok: string[]; errors: Array<{ clientUid: string; message: string }> }> {
+      requireRole(meta.principal, 'admin');
+      const p = meta.principal;
+      const errors: Array<{ clientUid: string; message: string }> = [];
+      const items = new Map<
+        string,
+        { data: z.output<typeof upsertRouteInput>; spec: Record<string, unknown>; generation?: number }
+      >();
+      for (const { generation, ...input } of inputs) {
+        const uid = typeof input['clientUid'] === 'string' ? input['clientUid'] : '';
+        try {
+          const data = parseInput(upsertRouteInput, { ...input, clusterId });
+          items.delete(uid);
+          items.set(uid, {
+            data,
+            spec: parseRouteSpec(data.kind, data.spec),
+            ...(generation === undefined ? {} : { generation }),
+          });
+        } catch (e) {
+          if (!isAppError(e)) throw e;
+          items.delete(uid);
+          errors.push({ clientUid: uid, message: e.message });
+        }
+      }
+      if (items.size === 0) return { ok: [], errors };
+      const ok: string[] = [];
+      await withPgTx(db.$pool, async (c) => {
+        const priors = new Map(
+          (
+            await c.query<{
+              id: string;
+              kind: string;
+              spec: unknown;
+              name: string;
+              namespace: string;
+              clusterId: string | null;
+              clientUid: string;
+            }>(
+              `SELECT id, kind, spec, name, namespace, "clusterId", "clientUid" FROM "Route"
+               WHERE "accountId" = $1::uuid AND "clientUid" = ANY($2::text[]) ORDER BY id FOR UPDATE`,
+              [p.accountId, [...items.keys()]],
+            )
+          ).rows.map((r) => [r.clientUid, r]),
+        );
+        const writes: Array<Record<string, unknown>> = [];
+        const generations: Array<{ clientUid: string; generation: number }> = [];
+        for (const [uid, { data, spec, generation }] of items) {
+          const prior = priors.get(uid);
+          if (prior && prior.kind !== data.kind) {
+            errors.push({
+              clientUid: uid,
+              message: `kind: route ${prior.id} is a ${prior.kind}; kind cannot change`,
+            });
+            continue;
+          }
+          ok.push(uid);
+          if (generation !== undefined) generations.push({ clientUid: uid, generation });
+          if (prior && sameJson(prior.spec, spec)) continue;
+          // An update keeps the route's name, namespace and cluster (a uid names one object).
+          writes.push({
+            id: prior?.id ?? randomUUID(),
+            prior: prior !== undefined,
+            kind: data.kind,
+            name: prior?.name ?? data.name,
+            namespace: prior?.namespace ?? data.namespace,
+            clusterId: prior ? prior.clusterId : clusterId,
+            clientUid: uid,
+            spec,
+          });
+        }
+        if (writes.length > 0) {
+          const json = JSON.stringify(writes);
+          await c.query(WRITE_ROUTES, [p.accountId, json]);
+          await c.query(ATTACH_ROUTES, [p.accountId, json, p.actor, meta.requestId ?? null]);
+        }
+        // After the spec: a status read before the commit sees neither.
+        if (generations.length > 0)
+          await c.query(
+            `UPDATE "Route" r SET "clientGeneration" = x.generation
+             FROM jsonb_to_recordset($2::jsonb) AS x("clientUid" text, generation int)
+             WHERE r."accountId" = $1::uuid AND r."clientUid" = x."clientUid"`,
+            [p.accountId, JSON.stringify(generations)],
+          );
+      });
+      return { ok, errors };
+    },
     /** Creates a route, or updates the one with the same client uid (a re-sent object never duplicates). */
     async upsert(meta: CallMeta, input: unknown) {
       requireRole(meta.principal, 'admin');
