@@ -11,11 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { freePort, startApiProcess, type ApiProcess } from '../../../api/src/test-support/api-process.js';
 import { resettingProxy, type ResettingProxy } from '../test-support/resetting-proxy.js';
+import { epicClassObjects, eventually, gatewayClassConfigCrd } from '../test-support/workload.js';
 import { CONTROLLER_NAME, FINALIZER, GatewayController } from './controller.js';
-
-const crds = fileURLToPath(
-  new URL('../../../../k8s/crds/epic-gateway.io_gatewayclassconfigs.yaml', import.meta.url),
-);
 
 let server: KubeTestServer;
 let kubectl: Kubectl;
@@ -61,7 +58,7 @@ beforeAll(async () => {
   server = await startKubeTestServer({ kubeconfigPath: true });
   kubectl = new Kubectl(server);
   await installGatewayApiCrds(server);
-  const r = await kubectl.run(['apply', '--server-side', '-f', crds]);
+  const r = await kubectl.run(['apply', '--server-side', '-f', gatewayClassConfigCrd]);
   expect(r.stderr).toBe('');
   await api.ready(port);
   epicProxy = await resettingProxy(port);
@@ -82,18 +79,6 @@ afterAll(async () => {
 });
 
 /** Retries an assertion until it holds (the controller and EPIC converge asynchronously). */
-async function eventually<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
 async function apply(doc: unknown): Promise<void> {
   const r = await kubectl.run(['apply', '-f', '-'], JSON.stringify(doc));
   expect(r.stderr, r.stderr).toBe('');
@@ -151,32 +136,9 @@ const cond = (obj: { status?: { conditions?: any[] } }, type: string) =>
 describe('the controller against a real EPIC API', () => {
   it('a GatewayClass is InvalidParameters with the API error for a wrong key, Accepted with the right one', async () => {
     await apply(secret('epic_wrong_key'));
-    await apply({
-      apiVersion: 'epic-gateway.io/v1alpha1',
-      kind: 'GatewayClassConfig',
-      metadata: { name: 'epic', namespace: 'default' },
-      spec: {
-        apiUrl: epicProxy.url,
-        account: 'demo',
-        template: 'default',
-        clusterName: 'workload-1',
-        apiKeySecretRef: { name: 'epic-api-key' },
-      },
-    });
-    await apply({
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'GatewayClass',
-      metadata: { name: 'epic' },
-      spec: {
-        controllerName: CONTROLLER_NAME,
-        parametersRef: {
-          group: 'epic-gateway.io',
-          kind: 'GatewayClassConfig',
-          name: 'epic',
-          namespace: 'default',
-        },
-      },
-    });
+    const cls = epicClassObjects({ apiUrl: epicProxy.url, apiKey: demoKey, clusterName: 'workload-1' });
+    await apply(cls.config);
+    await apply(cls.gatewayClass);
     const refused = await eventually(async () => {
       const gc = await get('gatewayclass', 'epic');
       expect(cond(gc, 'Accepted')).toMatchObject({ status: 'False', reason: 'InvalidParameters' });
@@ -202,32 +164,15 @@ describe('the controller against a real EPIC API', () => {
   });
 
   it('a class whose template does not exist yet is refused, and accepted once EPIC has it (no edit needed)', async () => {
-    await apply({
-      apiVersion: 'epic-gateway.io/v1alpha1',
-      kind: 'GatewayClassConfig',
-      metadata: { name: 'epic-later', namespace: 'default' },
-      spec: {
-        apiUrl: epicProxy.url,
-        account: 'demo',
-        template: 'later',
-        clusterName: 'workload-1',
-        apiKeySecretRef: { name: 'epic-api-key' },
-      },
+    const later = epicClassObjects({
+      apiUrl: epicProxy.url,
+      apiKey: demoKey,
+      clusterName: 'workload-1',
+      className: 'epic-later',
+      template: 'later',
     });
-    await apply({
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'GatewayClass',
-      metadata: { name: 'epic-later' },
-      spec: {
-        controllerName: CONTROLLER_NAME,
-        parametersRef: {
-          group: 'epic-gateway.io',
-          kind: 'GatewayClassConfig',
-          name: 'epic-later',
-          namespace: 'default',
-        },
-      },
-    });
+    await apply(later.config);
+    await apply(later.gatewayClass);
     await eventually(async () => {
       const gc = await get('gatewayclass', 'epic-later');
       expect(cond(gc, 'Accepted')).toMatchObject({

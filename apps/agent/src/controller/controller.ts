@@ -706,7 +706,11 @@ export class GatewayController {
             listeners: obj.status?.listeners ?? [],
           };
           if (sameIgnoringTransitionTimes(current, status)) return undefined;
-          return { path: `${resourcePath(KINDS.Gateway, namespace, name)}/status`, patch: { status } };
+          return {
+            path: `${resourcePath(KINDS.Gateway, namespace, name)}/status`,
+            patch: { status },
+            basis: obj.metadata.resourceVersion,
+          };
         },
       });
     }
@@ -725,6 +729,7 @@ export class GatewayController {
               path: `${resourcePath(KINDS[kind], namespace, name)}/status`,
               // Conditional on the version read: other controllers' entries are never lost to a race.
               patch: { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: { parents } },
+              basis: obj.metadata.resourceVersion,
             };
           },
         });

@@ -7,13 +7,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { startControlPlane, type ControlPlane } from '../test-support/control-plane.js';
+import { createEpicClass, eventually, installGatewayClassConfigCrd } from '../test-support/workload.js';
 import { CONTROLLER_NAME, GatewayController } from './controller.js';
 
-const crd = fileURLToPath(
-  new URL('../../../../k8s/crds/epic-gateway.io_gatewayclassconfigs.yaml', import.meta.url),
-);
 const GW = '/apis/gateway.networking.k8s.io/v1';
 const LEASE = '/apis/coordination.k8s.io/v1/namespaces/epic-gateway-system/leases/epic-gateway-controller';
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
@@ -28,18 +26,6 @@ async function kube(method: string, path: string, body?: unknown, contentType?: 
   const r = await raw(server, method, path, body, contentType ? { 'Content-Type': contentType } : {});
   if (r.status >= 300) throw new Error(`${method} ${path} → ${r.status} ${r.text}`);
   return r.json;
-}
-
-async function eventually<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 }
 
 /** A replica; `started` resolves once it leads (or was stopped while waiting). */
@@ -87,51 +73,13 @@ beforeAll(async () => {
   cp = await startControlPlane();
   server = await startKubeTestServer();
   await installGatewayApiCrds(server);
-  await kube(
-    'PATCH',
-    '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gatewayclassconfigs.epic-gateway.io?fieldManager=test&force=true',
-    JSON.stringify(parse(readFileSync(crd, 'utf8'))),
-    'application/apply-patch+yaml',
-  );
+  await installGatewayClassConfigCrd(kube);
   await kube('POST', '/api/v1/namespaces', {
     apiVersion: 'v1',
     kind: 'Namespace',
     metadata: { name: 'epic-gateway-system' },
   });
-  await kube('POST', '/api/v1/namespaces/default/secrets', {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: 'epic-api-key' },
-    stringData: { 'api-key': cp.demoKey },
-  });
-  await eventually(() =>
-    kube('POST', '/apis/epic-gateway.io/v1alpha1/namespaces/default/gatewayclassconfigs', {
-      apiVersion: 'epic-gateway.io/v1alpha1',
-      kind: 'GatewayClassConfig',
-      metadata: { name: 'epic' },
-      spec: {
-        apiUrl: cp.apiUrl,
-        account: 'demo',
-        template: 'default',
-        clusterName: 'leader',
-        apiKeySecretRef: { name: 'epic-api-key' },
-      },
-    }),
-  );
-  await kube('POST', `${GW}/gatewayclasses`, {
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind: 'GatewayClass',
-    metadata: { name: 'epic' },
-    spec: {
-      controllerName: CONTROLLER_NAME,
-      parametersRef: {
-        group: 'epic-gateway.io',
-        kind: 'GatewayClassConfig',
-        name: 'epic',
-        namespace: 'default',
-      },
-    },
-  });
+  await createEpicClass(kube, { apiUrl: cp.apiUrl, apiKey: cp.demoKey, clusterName: 'leader' });
   await kube('POST', `${GW}/namespaces/default/gateways`, {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'Gateway',

@@ -14,17 +14,14 @@ import {
   type Backend,
   type EchoClient,
 } from '@epic/xds-server/test-support';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCertA } from '../../../api/src/test-support/tls-fixture.js';
 import { startControlPlane, type ControlPlane } from '../test-support/control-plane.js';
-import { CONTROLLER_NAME, GatewayController } from './controller.js';
+import { epicClassObjects, eventually, gatewayClassConfigCrd } from '../test-support/workload.js';
+import { GatewayController } from './controller.js';
 
 const HOST = 'echo.example.com';
-const crd = fileURLToPath(
-  new URL('../../../../k8s/crds/epic-gateway.io_gatewayclassconfigs.yaml', import.meta.url),
-);
 let cp: ControlPlane;
 let server: KubeTestServer;
 let kubectl: Kubectl;
@@ -33,17 +30,6 @@ let backend: Backend;
 let backendB: Backend | undefined;
 let client: EchoClient | undefined;
 
-async function eventually<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 async function apply(doc: unknown): Promise<void> {
   const r = await kubectl.run(['apply', '-f', '-'], JSON.stringify(doc));
   expect(r.stderr, r.stderr).toBe('');
@@ -61,7 +47,7 @@ beforeAll(async () => {
   server = await startKubeTestServer({ kubeconfigPath: true });
   kubectl = new Kubectl(server);
   await installGatewayApiCrds(server);
-  expect((await kubectl.run(['apply', '--server-side', '-f', crd])).stderr).toBe('');
+  expect((await kubectl.run(['apply', '--server-side', '-f', gatewayClassConfigCrd])).stderr).toBe('');
   controller = new GatewayController({
     kubeConfig: await server.kubeConfig(),
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' }),
@@ -83,38 +69,10 @@ afterAll(async () => {
 
 describe('Programmed follows the proxies', () => {
   it('is Unknown/Pending until a grpc-js-xds client of the gateway ACKs its revision, then True', async () => {
-    await apply({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'epic-api-key', namespace: 'default' },
-      stringData: { 'api-key': cp.demoKey },
-    });
-    await apply({
-      apiVersion: 'epic-gateway.io/v1alpha1',
-      kind: 'GatewayClassConfig',
-      metadata: { name: 'epic', namespace: 'default' },
-      spec: {
-        apiUrl: cp.apiUrl,
-        account: 'demo',
-        template: 'default',
-        clusterName: 'workload-1',
-        apiKeySecretRef: { name: 'epic-api-key' },
-      },
-    });
-    await apply({
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'GatewayClass',
-      metadata: { name: 'epic' },
-      spec: {
-        controllerName: CONTROLLER_NAME,
-        parametersRef: {
-          group: 'epic-gateway.io',
-          kind: 'GatewayClassConfig',
-          name: 'epic',
-          namespace: 'default',
-        },
-      },
-    });
+    for (const o of Object.values(
+      epicClassObjects({ apiUrl: cp.apiUrl, apiKey: cp.demoKey, clusterName: 'workload-1' }),
+    ))
+      await apply(o);
     await apply({
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'Gateway',

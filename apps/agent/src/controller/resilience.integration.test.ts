@@ -5,18 +5,17 @@
 // unreachable for 30 s loses nothing.
 import { startKubeTestServer, type KubeTestServer } from '@epic/kube-testserver';
 import { installGatewayApiCrds, raw } from '@epic/kube-testserver/test-support';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { startControlPlane, type ControlPlane } from '../test-support/control-plane.js';
+import {
+  createEpicClass,
+  eventually as waitFor,
+  installGatewayClassConfigCrd,
+} from '../test-support/workload.js';
 import { resettingProxy, type ResettingProxy } from '../test-support/resetting-proxy.js';
 import { CONTROLLER_NAME, FINALIZER, GatewayController } from './controller.js';
 
-const crd = fileURLToPath(
-  new URL('../../../../k8s/crds/epic-gateway.io_gatewayclassconfigs.yaml', import.meta.url),
-);
 const GW = '/apis/gateway.networking.k8s.io/v1';
 const ROUTES = `${GW}/namespaces/default/httproutes`;
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
@@ -47,17 +46,7 @@ async function kube(method: string, path: string, body?: unknown, contentType?: 
   return r.json;
 }
 
-async function eventually<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
+const eventually = <T>(fn: () => Promise<T>, timeoutMs = 30_000) => waitFor(fn, timeoutMs, 250);
 
 /** Every route EPIC holds (all pages). */
 async function epicRoutes(): Promise<Array<{ name: string; clientUid?: string }>> {
@@ -188,46 +177,8 @@ beforeAll(async () => {
   proxy = await resettingProxy(Number(new URL(cp.apiUrl).port));
   server = await startKubeTestServer();
   await installGatewayApiCrds(server);
-  await kube(
-    'PATCH',
-    '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gatewayclassconfigs.epic-gateway.io?fieldManager=test&force=true',
-    JSON.stringify(parse(readFileSync(crd, 'utf8'))),
-    'application/apply-patch+yaml',
-  );
-  await kube('POST', '/api/v1/namespaces/default/secrets', {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: 'epic-api-key' },
-    stringData: { 'api-key': cp.demoKey },
-  });
-  await eventually(() =>
-    kube('POST', '/apis/epic-gateway.io/v1alpha1/namespaces/default/gatewayclassconfigs', {
-      apiVersion: 'epic-gateway.io/v1alpha1',
-      kind: 'GatewayClassConfig',
-      metadata: { name: 'epic' },
-      spec: {
-        apiUrl: proxy.url,
-        account: 'demo',
-        template: 'default',
-        clusterName: 'resilience',
-        apiKeySecretRef: { name: 'epic-api-key' },
-      },
-    }),
-  );
-  await kube('POST', `${GW}/gatewayclasses`, {
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind: 'GatewayClass',
-    metadata: { name: 'epic' },
-    spec: {
-      controllerName: CONTROLLER_NAME,
-      parametersRef: {
-        group: 'epic-gateway.io',
-        kind: 'GatewayClassConfig',
-        name: 'epic',
-        namespace: 'default',
-      },
-    },
-  });
+  await installGatewayClassConfigCrd(kube);
+  await createEpicClass(kube, { apiUrl: proxy.url, apiKey: cp.demoKey, clusterName: 'resilience' });
   await kube('POST', `${GW}/namespaces/default/gateways`, {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'Gateway',

@@ -12,20 +12,15 @@ import {
   type Backend,
   type EchoClient,
 } from '@epic/xds-server/test-support';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { startControlPlane, type ControlPlane } from '../test-support/control-plane.js';
-import { CONTROLLER_NAME, GatewayController } from './controller.js';
+import { createEpicClass, eventually, installGatewayClassConfigCrd } from '../test-support/workload.js';
+import { GatewayController } from './controller.js';
 import { SHARING_KEY_ANNOTATION } from './desired.js';
 
 const HOST = 'shared.example.com';
 const GW = '/apis/gateway.networking.k8s.io/v1';
-const crd = fileURLToPath(
-  new URL('../../../../k8s/crds/epic-gateway.io_gatewayclassconfigs.yaml', import.meta.url),
-);
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
 
 interface Cluster {
@@ -50,64 +45,14 @@ async function kube(
   return r.json;
 }
 
-async function eventually<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
 /** A workload cluster with the controller, a GatewayClass of ours, a shared Gateway and one pod. */
 async function workloadCluster(name: string): Promise<Cluster> {
   const server = await startKubeTestServer();
   await installGatewayApiCrds(server);
   const k = (method: string, path: string, body?: unknown, ct?: string) =>
     kube(server, method, path, body, ct);
-  await k(
-    'PATCH',
-    '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gatewayclassconfigs.epic-gateway.io?fieldManager=test&force=true',
-    JSON.stringify(parse(readFileSync(crd, 'utf8'))),
-    'application/apply-patch+yaml',
-  );
-  await k('POST', '/api/v1/namespaces/default/secrets', {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: 'epic-api-key' },
-    stringData: { 'api-key': cp.demoKey },
-  });
-  await eventually(() =>
-    k('POST', '/apis/epic-gateway.io/v1alpha1/namespaces/default/gatewayclassconfigs', {
-      apiVersion: 'epic-gateway.io/v1alpha1',
-      kind: 'GatewayClassConfig',
-      metadata: { name: 'epic' },
-      spec: {
-        apiUrl: cp.apiUrl,
-        account: 'demo',
-        template: 'default',
-        clusterName: name,
-        apiKeySecretRef: { name: 'epic-api-key' },
-      },
-    }),
-  );
-  await k('POST', `${GW}/gatewayclasses`, {
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind: 'GatewayClass',
-    metadata: { name: 'epic' },
-    spec: {
-      controllerName: CONTROLLER_NAME,
-      parametersRef: {
-        group: 'epic-gateway.io',
-        kind: 'GatewayClassConfig',
-        name: 'epic',
-        namespace: 'default',
-      },
-    },
-  });
+  await installGatewayClassConfigCrd(k);
+  await createEpicClass(k, { apiUrl: cp.apiUrl, apiKey: cp.demoKey, clusterName: name });
   const backend = await startBackend(`${name}-pod`);
   await k('POST', '/api/v1/namespaces/default/services', {
     apiVersion: 'v1',

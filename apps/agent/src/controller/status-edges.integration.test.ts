@@ -6,15 +6,12 @@ import { installGatewayApiCrds, Kubectl } from '@epic/kube-testserver/test-suppo
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startApiProcess, type ApiProcess } from '../../../api/src/test-support/api-process.js';
+import { epicClassObjects, eventually as waitFor, gatewayClassConfigCrd } from '../test-support/workload.js';
 import { CONTROLLER_NAME, GatewayController } from './controller.js';
 
-const crds = fileURLToPath(
-  new URL('../../../../k8s/crds/epic-gateway.io_gatewayclassconfigs.yaml', import.meta.url),
-);
 const GROUP = 'gateway.networking.k8s.io';
 
 let server: KubeTestServer;
@@ -36,17 +33,7 @@ async function get(kind: string, name: string, ns = 'default'): Promise<any> {
 }
 
 /** Retries an assertion until it holds (the controller and EPIC converge asynchronously). */
-async function eventually<T>(fn: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
+const eventually = <T>(fn: () => Promise<T>, timeoutMs = 20_000) => waitFor(fn, timeoutMs);
 
 const service = (name: string, namespace = 'default') => ({
   apiVersion: 'v1',
@@ -116,7 +103,7 @@ beforeAll(async () => {
   server = await startKubeTestServer({ kubeconfigPath: true });
   kubectl = new Kubectl(server);
   await installGatewayApiCrds(server);
-  const r = await kubectl.run(['apply', '--server-side', '-f', crds]);
+  const r = await kubectl.run(['apply', '--server-side', '-f', gatewayClassConfigCrd]);
   expect(r.stderr).toBe('');
   await api.ready(port);
   const demoKey = /Demo account key:\s+(\S+)/.exec(api.output())![1]!;
@@ -132,39 +119,10 @@ beforeAll(async () => {
   });
   await controller.start();
 
-  await apply({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: 'epic-api-key', namespace: 'default' },
-    type: 'Opaque',
-    data: { 'api-key': Buffer.from(demoKey).toString('base64') },
-  });
-  await apply({
-    apiVersion: 'epic-gateway.io/v1alpha1',
-    kind: 'GatewayClassConfig',
-    metadata: { name: 'epic', namespace: 'default' },
-    spec: {
-      apiUrl: `http://127.0.0.1:${port}`,
-      account: 'demo',
-      template: 'default',
-      clusterName: 'feat-edges',
-      apiKeySecretRef: { name: 'epic-api-key' },
-    },
-  });
-  await apply({
-    apiVersion: `${GROUP}/v1`,
-    kind: 'GatewayClass',
-    metadata: { name: 'epic' },
-    spec: {
-      controllerName: CONTROLLER_NAME,
-      parametersRef: {
-        group: 'epic-gateway.io',
-        kind: 'GatewayClassConfig',
-        name: 'epic',
-        namespace: 'default',
-      },
-    },
-  });
+  for (const o of Object.values(
+    epicClassObjects({ apiUrl: `http://127.0.0.1:${port}`, apiKey: demoKey, clusterName: 'feat-edges' }),
+  ))
+    await apply(o);
   await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'backends' } });
   await apply(service('app'));
   await apply(service('remote', 'backends'));

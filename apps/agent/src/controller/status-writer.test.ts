@@ -34,4 +34,27 @@ describe('StatusWriter', () => {
     await w.idle();
     expect([w.writes, w.skipped]).toEqual([0, 1]);
   });
+  it('skips a patch equal to the last one written from the same cached version (the cache has not caught up)', async () => {
+    const sent: unknown[] = [];
+    const w = new StatusWriter(
+      async (_path, patch) => void sent.push(patch),
+      () => undefined,
+    );
+    const write = (basis: string, v: number) => ({ compute: () => ({ path: '/x', patch: v, basis }) });
+    w.request('gw', write('7', 1));
+    await w.idle();
+    w.request('gw', write('7', 1)); // same version, same patch: what was just written
+    await w.idle();
+    w.request('gw', write('7', 2)); // same version, another status: written
+    await w.idle();
+    w.request('gw', write('8', 2)); // the cache moved on (not our write): written again
+    await w.idle();
+    expect(sent).toEqual([1, 2, 2]);
+    expect([w.writes, w.skipped]).toEqual([3, 1]);
+    // Nothing to write clears the memory: the same patch from the same version is written again.
+    w.request('gw', { compute: () => undefined });
+    w.request('gw', write('8', 2));
+    await w.idle();
+    expect(sent).toEqual([1, 2, 2, 2]);
+  });
 });

@@ -5,12 +5,19 @@
  * (nothing changed, or the object is not ours any more — the controllerName check happens there).
  */
 export interface StatusWrite {
-  compute: () => { path: string; patch: unknown } | undefined;
+  /**
+   * `basis`: the resourceVersion of the cached object the patch was computed from. The cache learns of a
+   * write only when its watch event arrives: a patch computed again from the same version before then, and
+   * equal to the one just written, would write the same status twice, so it is skipped.
+   */
+  compute: () => { path: string; patch: unknown; basis?: string } | undefined;
 }
 
 export class StatusWriter {
   private readonly inFlight = new Set<string>();
   private readonly pending = new Map<string, StatusWrite>();
+  /** Per object, the last write sent: the version it was computed from and the patch, until the cache catches up. */
+  private readonly lastSent = new Map<string, { basis: string; patch: string }>();
   /** Writes sent (a test and metrics read it). */
   writes = 0;
   skipped = 0;
@@ -33,9 +40,18 @@ export class StatusWriter {
     this.inFlight.add(key);
     try {
       const write = w.compute();
-      if (!write) this.skipped++;
-      else {
+      const patch = write && JSON.stringify(write.patch);
+      const last = this.lastSent.get(key);
+      if (!write) {
+        // Nothing to write: the cache holds what was written (or the object is gone).
+        this.lastSent.delete(key);
+        this.skipped++;
+      } else if (write.basis !== undefined && last?.basis === write.basis && last.patch === patch) {
+        this.skipped++;
+      } else {
         this.writes++;
+        if (write.basis === undefined) this.lastSent.delete(key);
+        else this.lastSent.set(key, { basis: write.basis, patch: patch! });
         await this.send(write.path, write.patch);
       }
     } catch (e) {
