@@ -22,6 +22,7 @@ import {
 } from '../../../../packages/gateway-translator/src/test-support/fixture.js';
 import { CONTROLLER_NAME, GatewayController } from '../controller/controller.js';
 import { ROUTE_KINDS } from '../controller/resources.js';
+import { eventually as waitFor } from '../test-support/workload.js';
 import { endpointSlicesFor, StandInProxies, type K8sObject } from './cluster-stand-ins.js';
 import { buildReport, levelOf, type Outcome } from './report.js';
 import { CASES, PROFILES, type ConformanceCase, type Expected, type ProfileName } from './suite.js';
@@ -84,17 +85,7 @@ async function epic(method: 'GET' | 'POST', path: string, body?: unknown): Promi
 }
 
 /** Retries until `fn` holds; the last failure is the one reported. */
-async function eventually<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 150));
-    }
-  }
-}
+const eventually = <T>(fn: () => Promise<T>, timeoutMs: number) => waitFor(fn, timeoutMs, 150);
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'conf-conformance-it-'));

@@ -36,6 +36,25 @@ const syncEndpointSlice = z
 const syncNamespace = z
   .strictObject({ clientUid, name: dnsLabel, labels: z.record(z.string(), z.string()).default({}) })
   .describe('a Namespace and its labels as PUT /namespaces takes it, without clusterId');
+/** Client uids per collection (deleted, or kept by a chunked full set), each list bounded like the items. */
+const uidsPerCollection = () =>
+  z
+    .strictObject({
+      gateways: z.array(clientUid).max(5_000).default([]),
+      routes: z.array(clientUid).max(20_000).default([]),
+      services: z.array(clientUid).max(20_000).default([]),
+      endpointSlices: z.array(clientUid).max(20_000).default([]),
+      referenceGrants: z.array(clientUid).max(5_000).default([]),
+      namespaces: z.array(clientUid).max(20_000).default([]),
+    })
+    .default({
+      gateways: [],
+      routes: [],
+      services: [],
+      endpointSlices: [],
+      referenceGrants: [],
+      namespaces: [],
+    });
 export const syncClusterInput = z.strictObject({
   full: z
     .boolean()
@@ -78,43 +97,10 @@ export const syncClusterInput = z.strictObject({
     .max(5_000)
     .default([]),
   namespaces: z.array(syncNamespace).max(20_000).default([]),
-  deleted: z
-    .strictObject({
-      gateways: z.array(clientUid).max(5_000).default([]),
-      routes: z.array(clientUid).max(20_000).default([]),
-      services: z.array(clientUid).max(20_000).default([]),
-      endpointSlices: z.array(clientUid).max(20_000).default([]),
-      referenceGrants: z.array(clientUid).max(5_000).default([]),
-      namespaces: z.array(clientUid).max(20_000).default([]),
-    })
-    .default({
-      gateways: [],
-      routes: [],
-      services: [],
-      endpointSlices: [],
-      referenceGrants: [],
-      namespaces: [],
-    }),
-  keep: z
-    .strictObject({
-      gateways: z.array(clientUid).max(5_000).default([]),
-      routes: z.array(clientUid).max(20_000).default([]),
-      services: z.array(clientUid).max(20_000).default([]),
-      endpointSlices: z.array(clientUid).max(20_000).default([]),
-      referenceGrants: z.array(clientUid).max(5_000).default([]),
-      namespaces: z.array(clientUid).max(20_000).default([]),
-    })
-    .default({
-      gateways: [],
-      routes: [],
-      services: [],
-      endpointSlices: [],
-      referenceGrants: [],
-      namespaces: [],
-    })
-    .describe(
-      'with `full`: uids that are part of the full set but not sent again (they were sent in earlier calls): a full set too large for one call is sent in chunks, the last one `full`',
-    ),
+  deleted: uidsPerCollection(),
+  keep: uidsPerCollection().describe(
+    'with `full`: uids that are part of the full set but not sent again (they were sent in earlier calls): a full set too large for one call is sent in chunks, the last one `full`',
+  ),
 });
 
 export const syncKinds = [
