@@ -79,7 +79,8 @@ function referencedServices(routes: RouteInput[]): Array<[string, string]> {
 const LOAD_INPUT = `
 WITH gw AS (
   SELECT g.id, g."accountId", a.name AS "accountName", g.name, g.namespace, g.address, g.listeners, g.generation,
-         t."envoyFragments", g.addresses, g."addressOutcomes", g.tls
+         t."envoyFragments", g.addresses, g."addressOutcomes", g.tls,
+         g.conditions, g."listenerStatus", g."observedGeneration"
   FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId" JOIN "Template" t ON t.id = g."templateId"
   WHERE g.id = $1::uuid),
 rt AS (
@@ -100,6 +101,10 @@ carefs AS (
     SELECT jsonb_path_query(gw.tls, 'lax $.frontend.default.validation.caCertificateRefs[*]') UNION ALL
     SELECT jsonb_path_query(gw.tls, 'lax $.frontend.perPort[*].tls.validation.caCertificateRefs[*]')) AS q(x))
 SELECT gw.*,
+  (SELECT row_to_json(x) FROM (SELECT version, hash, "inputHash", status, error, "typeVersions" FROM "ConfigRevision"
+     WHERE "gatewayId" = $1::uuid ORDER BY version DESC LIMIT 1) x) AS "latestRevision",
+  (SELECT row_to_json(x) FROM (SELECT version, hash, "inputHash", status, error FROM "ConfigRevision"
+     WHERE "gatewayId" = $1::uuid AND status <> 'tainted' ORDER BY version DESC LIMIT 1) x) AS "servingRevision",
   (SELECT COALESCE(json_agg(rt ORDER BY rt.id), '[]') FROM rt) AS routes,
   (SELECT COALESCE(json_agg(json_build_object('namespace', r.namespace, 'spec', r.spec) ORDER BY r.namespace, r.name, r.id), '[]')
      FROM "ReferenceGrant" r WHERE r."accountId" = gw."accountId") AS grants,
@@ -121,7 +126,19 @@ SELECT gw.*,
        AND n.name IN (SELECT gw.namespace UNION SELECT namespace FROM rt UNION SELECT namespace FROM refs)) AS namespaces
 FROM gw`;
 
-interface LoadedRow extends GatewayRow {
+/**
+ * What the reconcile's revision and status decisions read, in the same statement: the newest revision, the
+ * newest one not tainted, and the gateway's stored status (as JSON rows; the reconciler gives them their types).
+ */
+export interface StoredState {
+  latestRevision: unknown;
+  servingRevision: unknown;
+  conditions: unknown;
+  listenerStatus: unknown;
+  observedGeneration: number;
+}
+
+interface LoadedRow extends GatewayRow, StoredState {
   routes: Array<{
     id: string;
     kind: RouteInput['kind'];
@@ -158,7 +175,7 @@ interface LoadedRow extends GatewayRow {
 export async function loadTranslateInput(
   c: pg.ClientBase,
   gatewayId: string,
-): Promise<{ input: TranslateInput; accountName: string } | undefined> {
+): Promise<{ input: TranslateInput; accountName: string; state: StoredState } | undefined> {
   const gw = (await c.query<LoadedRow>(LOAD_INPUT, [gatewayId])).rows[0];
   if (!gw) return undefined;
   const routes = gw.routes.map(
@@ -229,6 +246,13 @@ export async function loadTranslateInput(
   const labels = agreedLabels(gw.namespaces);
   return {
     accountName: gw.accountName,
+    state: {
+      latestRevision: gw.latestRevision,
+      servingRevision: gw.servingRevision,
+      conditions: gw.conditions,
+      listenerStatus: gw.listenerStatus,
+      observedGeneration: gw.observedGeneration,
+    },
     input: {
       gateway: {
         id: gw.id,
