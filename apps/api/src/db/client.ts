@@ -105,12 +105,22 @@ export function createDb(url: string, opts: { poolSize?: number; timeouts?: Part
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
 /** Runs `fn` in a pg transaction on the shared pool, rolling back on any error. */
-export async function withPgTx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withPgTx<T>(
+  pool: pg.Pool,
+  fn: (c: pg.PoolClient, first: pg.QueryResult | undefined) => Promise<T>,
+  /**
+   * A statement without parameters to send with BEGIN in one round trip (a simple-protocol query of two
+   * statements); its result is fn's second argument.
+   */
+  first?: string,
+): Promise<T> {
   const c = await pool.connect();
   let broken: Error | undefined;
   try {
-    await c.query('BEGIN');
-    const out = await fn(c);
+    let firstResult: pg.QueryResult | undefined;
+    if (first === undefined) await c.query('BEGIN');
+    else firstResult = ((await c.query(`BEGIN; ${first}`)) as unknown as pg.QueryResult[])[1];
+    const out = await fn(c, firstResult);
     await c.query('COMMIT');
     return out;
   } catch (e) {

@@ -124,30 +124,17 @@ export async function reconcileGateway(
   const { input } = loaded;
   const rendered = render(input);
 
-  // One round trip for what the revision and status decisions read: the newest revision, the newest good one,
-  // and the gateway's stored status.
-  const state = (
-    await c.query<{
-      latest: RevisionRow | null;
-      serving: RevisionRow | null;
-      conditions: StoredCondition[];
-      listenerStatus: StoredListenerStatus[];
-      generation: number;
-      observedGeneration: number;
-    }>(
-      `SELECT (SELECT row_to_json(x) FROM (SELECT version, hash, "inputHash", status, error, "typeVersions" FROM "ConfigRevision"
-                WHERE "gatewayId" = $1::uuid ORDER BY version DESC LIMIT 1) x) AS latest,
-              (SELECT row_to_json(x) FROM (SELECT version, hash, "inputHash", status, error FROM "ConfigRevision"
-                WHERE "gatewayId" = $1::uuid AND status <> 'tainted' ORDER BY version DESC LIMIT 1) x) AS serving,
-              g.conditions, g."listenerStatus", g.generation, g."observedGeneration"
-       FROM "Gateway" g WHERE g.id = $1::uuid`,
-      [gatewayId],
-    )
-  ).rows[0];
-  if (!state) return false;
+  // What the revision and status decisions read came with the input, in the same statement.
+  const state = loaded.state as {
+    latestRevision: RevisionRow | null;
+    servingRevision: RevisionRow | null;
+    conditions: StoredCondition[];
+    listenerStatus: StoredListenerStatus[];
+    observedGeneration: number;
+  };
   const gw = state;
-  const latest = state.latest ?? undefined;
-  let serving = state.serving ?? undefined;
+  const latest = state.latestRevision ?? undefined;
+  let serving = state.servingRevision ?? undefined;
   let newest = latest;
   if (!latest || latest.inputHash !== rendered.inputHash) {
     if (latest && latest.hash === rendered.hash) {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type pg from 'pg';
 import { withPgTx, type Db } from '../db/client.js';
 import { createPgListener, listenerSettings, type PgListener } from '../db/listener.js';
 import type { Metrics } from '../metrics.js';
@@ -42,6 +43,16 @@ export interface Reconciler {
 }
 
 const BACKOFF_SECONDS = 5;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+// One reconcile per gateway at a time, across replicas: an advisory lock on the gateway, tried without
+// waiting. The queue rows themselves are never locked, so writers never wait on a reconcile. Sent with BEGIN.
+const CLAIM = `SELECT q."gatewayId", q.upto FROM (
+    SELECT "gatewayId", max(id)::text AS upto, min("requestedAt") AS first
+    FROM "ReconcileRequest" WHERE "requestedAt" <= now() GROUP BY "gatewayId" ORDER BY first LIMIT 16
+  ) q
+  WHERE pg_try_advisory_xact_lock(hashtextextended('reconcile:' || q."gatewayId", 0))
+  LIMIT 1`;
 
 export function createReconciler(opts: ReconcilerOptions): Reconciler {
   const { db, log } = opts;
@@ -56,52 +67,46 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
 
   async function processOne(): Promise<'done' | 'skipped' | 'empty'> {
     let failed: { id: string; error: unknown } | undefined;
-    const claimed = await withPgTx(db.$pool, async (c) => {
-      // One reconcile per gateway at a time, across replicas: an advisory lock on the gateway, tried without
-      // waiting. The queue rows themselves are never locked, so writers never wait on a reconcile.
-      const rows = await c.query<{ gatewayId: string; upto: string }>(
-        `SELECT q."gatewayId", q.upto FROM (
-           SELECT "gatewayId", max(id)::text AS upto, min("requestedAt") AS first
-           FROM "ReconcileRequest" WHERE "requestedAt" <= now() GROUP BY "gatewayId" ORDER BY first LIMIT 16
-         ) q
-         WHERE pg_try_advisory_xact_lock(hashtextextended('reconcile:' || q."gatewayId", 0))
-         LIMIT 1`,
-      );
-      const claim = rows.rows[0];
-      if (!claim) return undefined;
-      // Another replica may have finished this gateway between our snapshot and our lock: look again.
-      const fresh = await c.query<{ upto: string | null }>(
-        `SELECT max(id)::text AS upto FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid AND "requestedAt" <= now()`,
-        [claim.gatewayId],
-      );
-      const upto = fresh.rows[0]?.upto;
-      if (!upto) return { id: claim.gatewayId, changed: false, skipped: true, revision: undefined };
-      const row = { gatewayId: claim.gatewayId, upto };
-      const started = process.hrtime.bigint();
-      await c.query('SAVEPOINT reconcile');
-      try {
-        const now = new Date();
-        const fleet = await opts.provisioner?.provision(c, row.gatewayId, now);
-        const effects: { revision?: number } = {};
-        const changed = await reconcileGateway(c, row.gatewayId, now, effects, fleet);
-        // Rows queued after the claim (id > upto) stay for the next round.
-        await c.query('DELETE FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid AND id <= $2::bigint', [
-          row.gatewayId,
-          row.upto,
-        ]);
-        opts.metrics?.reconcileDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-        return { id: row.gatewayId, changed, skipped: false, revision: effects.revision };
-      } catch (error) {
-        // Undo the reconcile's writes and push the gateway's rows back with a delay.
-        await c.query('ROLLBACK TO SAVEPOINT reconcile');
-        await c.query(
-          `UPDATE "ReconcileRequest" SET "requestedAt" = now() + make_interval(secs => $3) WHERE "gatewayId" = $1::uuid AND id <= $2::bigint`,
-          [row.gatewayId, row.upto, BACKOFF_SECONDS],
-        );
-        failed = { id: row.gatewayId, error };
-        return { id: row.gatewayId, changed: false, skipped: false, revision: undefined };
-      }
-    });
+    const claimed = await withPgTx(
+      db.$pool,
+      async (c, first) => {
+        const claim = (first as pg.QueryResult<{ gatewayId: string; upto: string }>).rows[0];
+        if (!claim) return undefined;
+        // Another replica may have finished this gateway between our snapshot and our lock: look again, in
+        // the round trip that sets the savepoint (a simple query, so the gateway's id is a checked literal).
+        if (!UUID.test(claim.gatewayId)) throw new Error(`unexpected gateway id ${claim.gatewayId}`);
+        const [, fresh] = (await c.query(
+          `SAVEPOINT reconcile; SELECT max(id)::text AS upto FROM "ReconcileRequest" WHERE "gatewayId" = '${claim.gatewayId}'::uuid AND "requestedAt" <= now()`,
+        )) as unknown as [pg.QueryResult, pg.QueryResult<{ upto: string | null }>];
+        const upto = fresh.rows[0]?.upto;
+        if (!upto) return { id: claim.gatewayId, changed: false, skipped: true, revision: undefined };
+        const row = { gatewayId: claim.gatewayId, upto };
+        const started = process.hrtime.bigint();
+        try {
+          const now = new Date();
+          const fleet = await opts.provisioner?.provision(c, row.gatewayId, now);
+          const effects: { revision?: number } = {};
+          const changed = await reconcileGateway(c, row.gatewayId, now, effects, fleet);
+          // Rows queued after the claim (id > upto) stay for the next round.
+          await c.query('DELETE FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid AND id <= $2::bigint', [
+            row.gatewayId,
+            row.upto,
+          ]);
+          opts.metrics?.reconcileDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+          return { id: row.gatewayId, changed, skipped: false, revision: effects.revision };
+        } catch (error) {
+          // Undo the reconcile's writes and push the gateway's rows back with a delay.
+          await c.query('ROLLBACK TO SAVEPOINT reconcile');
+          await c.query(
+            `UPDATE "ReconcileRequest" SET "requestedAt" = now() + make_interval(secs => $3) WHERE "gatewayId" = $1::uuid AND id <= $2::bigint`,
+            [row.gatewayId, row.upto, BACKOFF_SECONDS],
+          );
+          failed = { id: row.gatewayId, error };
+          return { id: row.gatewayId, changed: false, skipped: false, revision: undefined };
+        }
+      },
+      CLAIM,
+    );
     if (failed) {
       opts.metrics?.reconcileErrors.inc();
       log.error({ gateway: failed.id, err: failed.error }, 'reconcile failed; retrying later');
