@@ -3,6 +3,7 @@ import { api, ApiError, setCsrfToken } from './api.js';
 import { fetchSession, signOut } from './session.js';
 import { subscribeGatewayStatus, type LiveState } from './subscription.js';
 import { gql, graphql } from './graphql.js';
+import { loadDiff, loadRevisions } from './revisions.js';
 import { shareById, shareEqual } from './share.js';
 import { loadTopology, loadTopologyOnce, prefetchTopology, ROUTE_PAGE } from './topology.js';
 
@@ -35,6 +36,14 @@ function serve(handlers: [RegExp, (url: string) => { status?: number; body: unkn
     }),
   );
 }
+
+/** The GraphQL operations asked for, by name, with their variables. */
+const ops = () =>
+  calls.map((c) => {
+    const u = new URL(c.url, 'http://x');
+    const name = /query (\w+)/.exec(u.searchParams.get('query')!)![1]!;
+    return { name, vars: JSON.parse(u.searchParams.get('variables')!) as Record<string, unknown> };
+  });
 
 beforeEach(() => {
   calls = [];
@@ -237,12 +246,6 @@ describe('the topology loader', () => {
       pageInfo: { hasNextPage: at + size < items.length, endCursor: String(at + page.length) },
     };
   };
-  const ops = () =>
-    calls.map((c) => {
-      const u = new URL(c.url, 'http://x');
-      const name = /query (\w+)/.exec(u.searchParams.get('query')!)![1]!;
-      return { name, vars: JSON.parse(u.searchParams.get('variables')!) as Record<string, unknown> };
-    });
 
   /** The API's GraphQL face over these objects, pages of two (routes) and `slicePage` (slices). */
   function topologyApi(
@@ -379,6 +382,79 @@ describe('the topology loader', () => {
         .slice(before)
         .some((o) => o.name === 'Topology' && o.vars.id === 'g'),
     ).toBe(true);
+  });
+});
+
+describe('the revisions loader', () => {
+  const rev = (version: number) => ({
+    version,
+    hash: `h${version}`,
+    status: 'acked',
+    error: null,
+    rollbackOf: null,
+    createdAt: '2026-12-03T00:00:00Z',
+  });
+
+  it('reads the header and a page of the timeline in one query, and says where the next page starts', async () => {
+    serve([
+      [
+        /^\/graphql\?/,
+        () => ({
+          body: {
+            data: {
+              gateway: { id: 'g', name: 'shop', namespace: 'default' },
+              revisions: {
+                edges: [rev(9), rev(8)].map((node) => ({ node })),
+                pageInfo: { hasNextPage: true, endCursor: '8' },
+              },
+            },
+          },
+        }),
+      ],
+    ]);
+    const t = await loadRevisions('g', 2, 10);
+    expect(t.gateway.name).toBe('shop');
+    expect(t.items.map((r) => r.version)).toEqual([9, 8]);
+    expect(t.nextBefore).toBe(8);
+    expect(ops()).toEqual([{ name: 'Revisions', vars: { id: 'g', first: 2, after: '10' } }]);
+  });
+
+  it('has no next page on the last one, and asks for the newest without a cursor', async () => {
+    serve([
+      [
+        /^\/graphql\?/,
+        () => ({
+          body: {
+            data: {
+              gateway: { id: 'g', name: 'shop', namespace: 'default' },
+              revisions: { edges: [{ node: rev(1) }], pageInfo: { hasNextPage: false, endCursor: '1' } },
+            },
+          },
+        }),
+      ],
+    ]);
+    expect((await loadRevisions('g', 20, null)).nextBefore).toBeNull();
+    expect(ops()[0]!.vars).toEqual({ id: 'g', first: 20, after: null });
+  });
+
+  it('reads a diff with both of its revisions in one query', async () => {
+    serve([
+      [
+        /^\/graphql\?/,
+        () => ({
+          body: {
+            data: {
+              revisionDiff: { from: 1, to: 2, changes: [] },
+              a: { ...rev(1), resources: {} },
+              b: { ...rev(2), resources: {} },
+            },
+          },
+        }),
+      ],
+    ]);
+    const d = await loadDiff('g', 1, 2);
+    expect([d.diff.from, d.a.version, d.b.version]).toEqual([1, 1, 2]);
+    expect(ops()).toEqual([{ name: 'RevisionDiff', vars: { id: 'g', from: 1, to: 2 } }]);
   });
 });
 

@@ -10,6 +10,7 @@ import {
   TOPOLOGY_ROUTES,
   TOPOLOGY_SLICES,
 } from './topology.js';
+import { REVISION_DIFF, REVISIONS } from './revisions.js';
 
 // The Service Manager's GraphQL documents against the API's own schema (the SDL it serves) and its cost limit:
 // a field renamed or a page made too expensive on either side fails here, not in the browser.
@@ -23,9 +24,11 @@ const documents: [string, string, Record<string, unknown>][] = [
   ['TopologyRoutes', TOPOLOGY_ROUTES.query, { id: 'g', first: ROUTE_PAGE, after: 'x' }],
   ['TopologyProxies', TOPOLOGY_PROXIES.query, { id: 'g', first: 100, after: 'x' }],
   ['TopologySlices', TOPOLOGY_SLICES.query, { first: SLICE_PAGE }],
+  ['Revisions', REVISIONS.query, { id: 'g', first: 20, after: null }],
+  ['RevisionDiff', REVISION_DIFF.query, { id: 'g', from: 1, to: 2 }],
 ];
 
-describe("the topology's GraphQL documents", () => {
+describe("the Service Manager's GraphQL documents", () => {
   it.each(documents)('%s is valid against the API schema and within its cost limit', (_name, query, vars) => {
     const doc = parse(query);
     expect(validate(schema, doc).map((e) => e.message)).toEqual([]);
