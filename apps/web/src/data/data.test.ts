@@ -3,6 +3,7 @@ import { api, ApiError, setCsrfToken } from './api.js';
 import { fetchSession, signOut } from './session.js';
 import { subscribeGatewayStatus, type LiveState } from './subscription.js';
 import { gql, graphql } from './graphql.js';
+import { loadGateways } from './gateways.js';
 import { loadDiff, loadRevisions } from './revisions.js';
 import { shareById, shareEqual } from './share.js';
 import { loadTopology, loadTopologyOnce, prefetchTopology, ROUTE_PAGE } from './topology.js';
@@ -382,6 +383,30 @@ describe('the topology loader', () => {
         .slice(before)
         .some((o) => o.name === 'Topology' && o.vars.id === 'g'),
     ).toBe(true);
+  });
+});
+
+describe('the gateway list loader', () => {
+  it('asks for a filtered page by cursor and says whether another page follows', async () => {
+    const row = { id: 'g1', name: 'shop', namespace: 'default', conditions: [], clients: [], template: null };
+    let more = true;
+    serve([
+      [
+        /^\/graphql\?/,
+        () => ({
+          body: {
+            data: {
+              gateways: { edges: [{ node: row }], pageInfo: { hasNextPage: more, endCursor: 'c1' } },
+            },
+          },
+        }),
+      ],
+    ]);
+    const p = await loadGateways({ name: 'sh' }, 20, 'c0');
+    expect(p).toEqual({ items: [row], nextCursor: 'c1' });
+    expect(ops()).toEqual([{ name: 'Gateways', vars: { first: 20, after: 'c0', filter: { name: 'sh' } } }]);
+    more = false;
+    expect((await loadGateways({}, 20, null)).nextCursor).toBeNull();
   });
 });
 

@@ -10,6 +10,7 @@ import {
   TOPOLOGY_ROUTES,
   TOPOLOGY_SLICES,
 } from './topology.js';
+import { GATEWAYS } from './gateways.js';
 import { REVISION_DIFF, REVISIONS } from './revisions.js';
 
 // The Service Manager's GraphQL documents against the API's own schema (the SDL it serves) and its cost limit:
@@ -24,6 +25,7 @@ const documents: [string, string, Record<string, unknown>][] = [
   ['TopologyRoutes', TOPOLOGY_ROUTES.query, { id: 'g', first: ROUTE_PAGE, after: 'x' }],
   ['TopologyProxies', TOPOLOGY_PROXIES.query, { id: 'g', first: 100, after: 'x' }],
   ['TopologySlices', TOPOLOGY_SLICES.query, { first: SLICE_PAGE }],
+  ['Gateways', GATEWAYS.query, { first: 20, after: null, filter: { name: 'x', condition: 'Programmed' } }],
   ['Revisions', REVISIONS.query, { id: 'g', first: 20, after: null }],
   ['RevisionDiff', REVISION_DIFF.query, { id: 'g', from: 1, to: 2 }],
 ];
