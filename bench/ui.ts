@@ -6,7 +6,8 @@
 //   only what is in or near the view; `graph nodes in the DOM` says how many of all it drew);
 // - interactive: navigation start → a click posted the moment the graph rendered has opened the side panel;
 // - live update: the last topology answer read → the changed endpoint group repainted (one endpoint of one
-//   service turns not-ready; the page's 5 s refresh picks it up), over several updates;
+//   service turns not-ready; the page's 5 s refresh picks it up), over several updates; the answers are the
+//   UI's GraphQL queries (the REST routes stay for older builds);
 // - first page JavaScript: the gzip size of what index.html loads before any page chunk.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -68,6 +69,36 @@ app.get('/auth/session', async () => ({
   system: false,
   csrfToken: 'x',
 }));
+// The UI's GraphQL reads of the topology (apps/web/src/data/topology.ts), answered from the same documents in
+// Relay connections paged by offset cursors.
+const connection = (items: unknown[], first: number, after: string | undefined) => {
+  const at = Number(after ?? 0);
+  const page = items.slice(at, at + first);
+  return {
+    edges: page.map((node) => ({ node })),
+    pageInfo: { hasNextPage: at + first < items.length, endCursor: String(at + page.length) },
+  };
+};
+app.get('/graphql', async (req, reply) => {
+  const q = req.query as { query?: string; variables?: string };
+  const v = JSON.parse(q.variables ?? '{}') as Record<string, number | string | undefined>;
+  const op = /query (\w+)/.exec(q.query ?? '')?.[1];
+  const after = v.after as string | undefined;
+  if (op === 'Topology')
+    return {
+      data: {
+        gateway,
+        gatewayProxies: connection(proxies, Number(v.proxies), undefined),
+        routes: connection(routeItems, Number(v.routes), undefined),
+      },
+    };
+  if (op === 'TopologyRoutes') return { data: { routes: connection(routeItems, Number(v.first), after) } };
+  if (op === 'TopologyProxies')
+    return { data: { gatewayProxies: connection(proxies, Number(v.first), after) } };
+  if (op === 'TopologySlices')
+    return { data: { endpointSlices: connection(slices, Number(v.first), after) } };
+  return reply.code(400).send({ data: null, errors: [{ message: `unknown operation ${op}` }] });
+});
 app.get(`/api/v1/gateways/${gatewayId}`, async () => gateway);
 app.get('/api/v1/routes', async () => ({ items: routeItems, nextCursor: null }));
 app.get(`/api/v1/gateways/${gatewayId}/proxies`, async () => ({ items: proxies }));
@@ -132,7 +163,7 @@ try {
       const orig = window.fetch.bind(window);
       window.fetch = async (...args) => {
         const res = await orig(...args);
-        if (String(args[0]).includes('/endpoint-slices')) {
+        if (String(args[0]).includes('/endpoint-slices') || String(args[0]).startsWith('/graphql')) {
           const text = res.text.bind(res);
           res.text = async () => {
             const t = await text();
@@ -190,6 +221,31 @@ try {
     };
   });
 
+  if (process.env.BENCH_TIMELINE === '1')
+    console.log(
+      'first load timeline (ms after navigation start):\n' +
+        (await page.evaluate(() =>
+          [
+            ...performance.getEntriesByType('navigation'),
+            ...performance.getEntriesByType('resource'),
+            ...performance.getEntriesByType('mark'),
+            ...performance.getEntriesByType('measure'),
+          ]
+            .map((e) => {
+              const r = e as PerformanceResourceTiming;
+              const name = e.name
+                .replace(location.origin, '')
+                .replace(
+                  /^\/graphql\?query=query\+(\w+).*?(&variables=.*)?$/,
+                  (_, op, v) => `/graphql ${op} ${decodeURIComponent(v ?? '').replace('&variables=', '')}`,
+                );
+              return r.responseEnd
+                ? `    ${r.startTime.toFixed(0).padStart(6)} → ${r.responseEnd.toFixed(0).padStart(6)}  ${e.entryType} ${name} (${(r.transferSize / 1024).toFixed(0)} KB)`
+                : `    ${e.startTime.toFixed(0).padStart(6)} + ${e.duration.toFixed(0).padStart(6)}  ${e.entryType} ${name}`;
+            })
+            .join('\n'),
+        )),
+    );
   const m1 = await metrics();
   if (profile) console.log(`first load, self time by function:\n${await topFunctions()}`);
   const samples: number[] = [];

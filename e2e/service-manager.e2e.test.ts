@@ -6,6 +6,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startApiProcess, type ApiProcess } from '../apps/api/src/test-support/api-process.js';
 import { startFakeGithub } from '../apps/api/src/test-support/fake-github.js';
+import { LISTENER } from '@epic/envoy-proto';
+import { AdsTestClient } from '@epic/xds-server/test-support';
 import { freshDatabase } from '../apps/api/src/test-support/harness.js';
 
 // The Service Manager end to end: a real API process on a real PostgreSQL serving the built UI, GitHub played by a
@@ -104,11 +106,13 @@ beforeAll(async () => {
     user: { id: 9001, login: 'Mona-Lisa', name: 'Mona Lisa', email: 'mona@example.com', avatar_url: null },
   });
   const port = await freePort();
+  // A known xDS port (not 0): the bootstrap advertises it, and the NACK test connects an ADS client to it.
+  const xdsPort = await freePort();
   base = `http://127.0.0.1:${port}`;
   api = startApiProcess({
     DATABASE_URL: url,
     PORT: String(port),
-    XDS_PORT: '0',
+    XDS_PORT: String(xdsPort),
     LOG_LEVEL: 'warn',
     SEED_DEMO: 'true',
     LOCAL_SIGN_IN: 'true',
@@ -378,6 +382,58 @@ describe('the Service Manager in a real browser', () => {
     await row(rolled).getByText(`rollback to v${before}`).waitFor();
     // The new revision and the one it restores configure the proxies identically.
     await diff.getByText(`v${before} and v${rolled} configure the proxies identically.`).waitFor();
+  });
+
+  it("marks a revision a proxy NACKed as tainted, with the proxy's error, on the timeline", async () => {
+    // A real NACK: an ADS client with the gateway's bootstrap (node id, xDS port, token) refuses what it is served.
+    const boot = JSON.stringify(await call('GET', `/gateways/${gatewayId}/bootstrap`));
+    const nodeId = /"node":\{[^}]*"id":"([^"]+)"/.exec(boot)?.[1];
+    const port = Number(/"portValue":(\d+)/.exec(boot)?.[1]);
+    const token = /"Bearer ([^"]+)"/.exec(boot)?.[1];
+    expect([nodeId, port > 0, token !== undefined]).toEqual([expect.any(String), true, true]);
+    // What the proxies are served is the newest revision (a type's version_info is the revision it last changed in).
+    const version =
+      (await call<{ items: { version: number }[] }>('GET', `/gateways/${gatewayId}/revisions?limit=1`))
+        .items[0]?.version ?? 0;
+    const ads = new AdsTestClient(port);
+    try {
+      const stream = ads.sotw(token);
+      stream.send({ node: { id: nodeId!, cluster: 'e2e' }, type_url: LISTENER, resource_names: [] });
+      const served = await stream.next();
+      stream.send({
+        type_url: LISTENER,
+        version_info: '',
+        response_nonce: served.nonce,
+        error_detail: { code: 3, message: 'e2e: listener refused' },
+      });
+      await expect
+        .poll(
+          async () =>
+            (
+              await call<{ items: { version: number; status: string }[] }>(
+                'GET',
+                `/gateways/${gatewayId}/revisions?limit=5`,
+              )
+            ).items.find((r) => r.version === version)?.status,
+          { timeout: 15_000 },
+        )
+        .toBe('tainted');
+      stream.close();
+    } finally {
+      ads.close();
+    }
+    const error = `rejected by proxy ${nodeId}: e2e: listener refused`;
+    await page.reload();
+    const row = page.locator(`tr[data-version="${version}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute('class')).toContain('tainted');
+    await row.locator('.badge.bad').getByText('tainted', { exact: true }).waitFor();
+    await row.locator('.error-text').getByText(error, { exact: true }).waitFor();
+    // The revisions that were served are not marked.
+    const others = page.locator('tr[data-version]').filter({ hasNot: page.locator('.error-text') });
+    expect(await others.count()).toBeGreaterThan(0);
+    expect(await page.locator('tr.tainted').count()).toBe(1);
+    await shot('revisions-tainted');
   });
 
   it('creates a gateway and a weighted HTTPRoute in the editor, refusing bad input beside its field and saving nothing', async () => {

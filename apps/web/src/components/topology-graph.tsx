@@ -72,7 +72,17 @@ export function TopologyGraph({
   const [focusId, setFocusId] = useState<string | null>(null);
   const pendingFocus = useRef<string | null>(null);
 
-  const byId = useMemo(() => new Map(layout.nodes.map((n) => [n.id, n])), [layout]);
+  // Lookups by id through the layout's index, which a live update that moves nothing keeps (no new map of
+  // thousands of nodes per update).
+  const byId = useMemo(() => {
+    const index = layout.index ?? new Map(layout.nodes.map((n, i) => [n.id, i]));
+    return {
+      get: (id: string): PlacedNode | undefined => {
+        const i = index.get(id);
+        return i === undefined ? undefined : layout.nodes[i];
+      },
+    };
+  }, [layout]);
   const columns = useMemo(() => {
     const cols: PlacedNode[][] = [];
     for (const n of layout.nodes) (cols[n.column] ??= []).push(n);
@@ -233,40 +243,46 @@ export function TopologyGraph({
         style={{ height: Math.min(MAX_HEIGHT, Math.max(220, layout.height + 2 * PAD + 8)) }}
       >
         <g ref={viewRef}>
-          <g className="edges" aria-hidden="true">
-            {visible.edges.map((e) => {
-              const a = byId.get(e.from);
-              const b = byId.get(e.to);
-              if (!a || !b) return null;
-              const key = `${e.from}->${e.to}`;
-              return (
-                <Edge
-                  key={key}
-                  id={key}
-                  x1={a.x + NODE_WIDTH}
-                  y1={a.y + NODE_HEIGHT / 2}
-                  x2={b.x}
-                  y2={b.y + NODE_HEIGHT / 2}
-                  lit={highlight?.edges.has(key) ?? false}
-                />
-              );
-            })}
-          </g>
-          <g className="nodes">
-            {visible.nodes.map((n) => {
-              const lit = highlight?.nodes.has(n.id) ?? false;
-              return (
-                <GraphNode
-                  key={n.id}
-                  n={n}
-                  selected={selected === n.id}
-                  lit={lit}
-                  dim={Boolean(highlight) && !lit}
-                  events={events}
-                />
-              );
-            })}
-          </g>
+          {/* Nothing until the first window is known: the first drawing then mounts the edges and nodes as one new
+              subtree, instead of inserting hundreds of children one by one into groups already in the DOM. */}
+          {drawn ? (
+            <>
+              <g className="edges" aria-hidden="true">
+                {visible.edges.map((e) => {
+                  const a = byId.get(e.from);
+                  const b = byId.get(e.to);
+                  if (!a || !b) return null;
+                  const key = `${e.from}->${e.to}`;
+                  return (
+                    <Edge
+                      key={key}
+                      id={key}
+                      x1={a.x + NODE_WIDTH}
+                      y1={a.y + NODE_HEIGHT / 2}
+                      x2={b.x}
+                      y2={b.y + NODE_HEIGHT / 2}
+                      lit={highlight?.edges.has(key) ?? false}
+                    />
+                  );
+                })}
+              </g>
+              <g className="nodes">
+                {visible.nodes.map((n) => {
+                  const lit = highlight?.nodes.has(n.id) ?? false;
+                  return (
+                    <GraphNode
+                      key={n.id}
+                      n={n}
+                      selected={selected === n.id}
+                      lit={lit}
+                      dim={Boolean(highlight) && !lit}
+                      events={events}
+                    />
+                  );
+                })}
+              </g>
+            </>
+          ) : null}
         </g>
       </svg>
     </div>

@@ -27,6 +27,14 @@ export function setCsrfToken(token: string | undefined): void {
   csrfToken = token;
 }
 
+/** The headers of a same-origin call: JSON, and the CSRF token on anything but a read. */
+export function callHeaders(method: string, hasBody: boolean): Record<string, string> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (hasBody) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  return headers;
+}
+
 export async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
   return (await requestWithText<T>(method, url, body)).data;
 }
@@ -37,9 +45,7 @@ export async function requestWithText<T>(
   url: string,
   body?: unknown,
 ): Promise<{ data: T; text: string }> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  const headers = callHeaders(method, body !== undefined);
   const res = await fetch(url, {
     method,
     headers,
@@ -61,7 +67,7 @@ export async function requestWithText<T>(
   return { data: data as T, text };
 }
 
-function safeJson(text: string): unknown {
+export function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

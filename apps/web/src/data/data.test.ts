@@ -2,7 +2,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { api, ApiError, setCsrfToken } from './api.js';
 import { fetchSession, signOut } from './session.js';
 import { subscribeGatewayStatus, type LiveState } from './subscription.js';
-import { loadTopology, loadTopologyOnce, prefetchTopology } from './topology.js';
+import { gql, graphql } from './graphql.js';
+import { loadGateways } from './gateways.js';
+import { loadDiff, loadRevisions } from './revisions.js';
+import { shareById, shareEqual } from './share.js';
+import { loadTopology, loadTopologyOnce, prefetchTopology, ROUTE_PAGE } from './topology.js';
 
 // The data layer against a stubbed fetch and WebSocket: what it asks the API, and what it makes of the answers.
 
@@ -33,6 +37,14 @@ function serve(handlers: [RegExp, (url: string) => { status?: number; body: unkn
     }),
   );
 }
+
+/** The GraphQL operations asked for, by name, with their variables. */
+const ops = () =>
+  calls.map((c) => {
+    const u = new URL(c.url, 'http://x');
+    const name = /query (\w+)/.exec(u.searchParams.get('query')!)![1]!;
+    return { name, vars: JSON.parse(u.searchParams.get('variables')!) as Record<string, unknown> };
+  });
 
 beforeEach(() => {
   calls = [];
@@ -114,6 +126,99 @@ describe('the API client', () => {
   });
 });
 
+describe('the GraphQL client', () => {
+  it('asks by GET with the document and its variables, and answers the typed data', async () => {
+    serve([[/^\/graphql\?/, () => ({ body: { data: { gateway: { id: 'g' } } } })]]);
+    setCsrfToken('tok-1');
+    const doc = gql<{ gateway: { id: string } }, { id: string }>(
+      'query ($id: ID!) { gateway(id: $id) { id } }',
+    );
+    expect(await graphql(doc, { id: 'g' })).toEqual({ gateway: { id: 'g' } });
+    const url = new URL(calls[0]!.url, 'http://x');
+    expect(calls[0]!.method).toBe('GET');
+    expect(url.searchParams.get('query')).toBe(doc.query);
+    expect(JSON.parse(url.searchParams.get('variables')!)).toEqual({ id: 'g' });
+    // A read carries no CSRF token: it can go out before the session has answered.
+    expect(calls[0]!.headers['x-csrf-token']).toBeUndefined();
+  });
+
+  it("keeps the first error's code, status, message, field issues and request id", async () => {
+    serve([
+      [
+        /^\/graphql\?/,
+        () => ({
+          status: 400,
+          body: {
+            data: null,
+            errors: [
+              {
+                message: 'gateway g not found',
+                extensions: { code: 'NotFound', status: 404, requestId: 'req-9', issues: [] },
+              },
+            ],
+          },
+        }),
+      ],
+    ]);
+    await expect(graphql(gql('{ x }'), {})).rejects.toMatchObject({
+      status: 404,
+      code: 'NotFound',
+      message: 'gateway g not found',
+      requestId: 'req-9',
+    });
+    // A field that failed inside a 200 answer is an error too.
+    serve([
+      [
+        /^\/graphql\?/,
+        () => ({ body: { data: null, errors: [{ message: 'boom', extensions: { code: 'Internal' } }] } }),
+      ],
+    ]);
+    await expect(graphql(gql('{ x }'), {})).rejects.toMatchObject({ code: 'Internal', message: 'boom' });
+    // Not a GraphQL answer at all (a proxy's error page).
+    serve([[/^\/graphql\?/, () => ({ status: 502, body: 'bad gateway' })]]);
+    await expect(graphql(gql('{ x }'), {})).rejects.toMatchObject({ status: 502 });
+  });
+});
+
+describe('structural sharing', () => {
+  it('hands back the previous object for every equal part, and new objects only on the path to a change', () => {
+    const prev = { a: { b: [1, { c: 2 }] }, d: { e: 'x' }, f: [{ g: 1 }, { g: 2 }] };
+    const same = shareEqual(prev, structuredClone(prev));
+    expect(same).toBe(prev);
+    const changed = structuredClone(prev);
+    changed.f[1]!.g = 3;
+    const out = shareEqual(prev, changed);
+    expect(out).not.toBe(prev);
+    expect(out).toEqual(changed);
+    expect(out.a).toBe(prev.a);
+    expect(out.d).toBe(prev.d);
+    expect(out.f[0]).toBe(prev.f[0]);
+    expect(out.f[1]).not.toBe(prev.f[1]);
+    // Added or removed keys and items are changes.
+    expect(shareEqual({ a: 1 }, { a: 1, b: 2 })).toEqual({ a: 1, b: 2 });
+    expect(shareEqual({ a: 1, b: 2 }, { a: 1 })).toEqual({ a: 1 });
+    expect(shareEqual([1, 2], [1])).toEqual([1]);
+    expect(shareEqual([1], { 0: 1 })).toEqual({ 0: 1 });
+    expect(shareEqual(null, { a: 1 })).toEqual({ a: 1 });
+  });
+
+  it('matches list items by id, so a reordered or grown list keeps its unchanged items', () => {
+    const prev = [
+      { id: 'a', v: 1 },
+      { id: 'b', v: 2 },
+    ];
+    const out = shareById(prev, [
+      { id: 'c', v: 3 },
+      { id: 'b', v: 2 },
+      { id: 'a', v: 9 },
+    ]);
+    expect(out[1]).toBe(prev[1]);
+    expect(out[2]).toEqual({ id: 'a', v: 9 });
+    expect(out[2]).not.toBe(prev[0]);
+    expect(shareById(undefined, prev)).toBe(prev);
+  });
+});
+
 describe('the topology loader', () => {
   const gateway = { id: 'g', name: 'web', namespace: 'default', listeners: [], conditions: [] };
   const route = (i: number, backends: string[]) => ({
@@ -123,39 +228,67 @@ describe('the topology loader', () => {
     namespace: 'default',
     spec: { rules: [{ backendRefs: backends.map((name) => ({ name, port: 80 })) }] },
     parents: [],
+    status: { parents: [] },
   });
-  const slice = (svc: string) => ({ id: `s-${svc}`, namespace: 'default', serviceName: svc, endpoints: [] });
+  const slice = (svc: string, ready = true) => ({
+    id: `s-${svc}`,
+    namespace: 'default',
+    serviceName: svc,
+    clusterId: null,
+    nodeAddresses: {},
+    endpoints: [{ addresses: ['10.0.0.1'], conditions: { ready } }],
+  });
+  /** A connection of `items` in pages of `size` from the cursor `after` (an offset). */
+  const conn = (items: unknown[], size: number, after: string | undefined) => {
+    const at = Number(after ?? 0);
+    const page = items.slice(at, at + size);
+    return {
+      edges: page.map((node) => ({ node })),
+      pageInfo: { hasNextPage: at + size < items.length, endCursor: String(at + page.length) },
+    };
+  };
 
-  function topologyApi(routes: ReturnType<typeof route>[], opts: { proxies?: unknown[] } = {}) {
+  /** The API's GraphQL face over these objects, pages of two (routes) and `slicePage` (slices). */
+  function topologyApi(
+    routes: ReturnType<typeof route>[],
+    opts: { proxies?: unknown[]; slices?: ReturnType<typeof slice>[]; slicePage?: number } = {},
+  ) {
+    const slices = opts.slices ?? [slice('all-1'), slice('all-2')];
     serve([
-      [/\/gateways\/g$/, () => ({ body: gateway })],
-      [/\/gateways\/g\/proxies$/, () => ({ body: { items: opts.proxies ?? [] } })],
       [
-        /\/routes\?/,
+        /^\/graphql\?/,
         (url) => {
-          // Pages of two, by cursor.
-          const at = Number(/cursor=(\d+)/.exec(url)?.[1] ?? 0);
-          return {
-            body: {
-              items: routes.slice(at, at + 2),
-              nextCursor: at + 2 < routes.length ? String(at + 2) : null,
-            },
+          const u = new URL(url, 'http://x');
+          const q = u.searchParams.get('query')!;
+          const v = JSON.parse(u.searchParams.get('variables')!) as {
+            after?: string;
+            filter?: { serviceName: string };
           };
-        },
-      ],
-      [
-        /\/endpoint-slices/,
-        (url) => {
-          const svc = /serviceName=([^&]+)/.exec(url)?.[1];
-          return { body: { items: svc ? [slice(svc)] : [slice('all-1'), slice('all-2')], nextCursor: null } };
+          const name = /query (\w+)/.exec(q)![1];
+          if (name === 'Topology')
+            return {
+              body: {
+                data: {
+                  gateway,
+                  gatewayProxies: conn(opts.proxies ?? [], 100, undefined),
+                  routes: conn(routes, 2, undefined),
+                },
+              },
+            };
+          if (name === 'TopologyRoutes') return { body: { data: { routes: conn(routes, 2, v.after) } } };
+          const mine = v.filter ? slices.filter((s) => s.serviceName === v.filter!.serviceName) : slices;
+          return {
+            body: { data: { endpointSlices: conn(mine, opts.slicePage ?? 500, v.after) } },
+          };
         },
       ],
     ]);
   }
 
-  it('reads every page of routes, the proxies, and the slices of each service the routes send to', async () => {
+  it('reads the gateway, its proxies, every page of its routes and the slices, in two queries first', async () => {
     topologyApi([route(1, ['a', 'b']), route(2, ['b']), route(3, ['c'])], {
       proxies: [{ podName: 'p', node: 'epic-1', ready: true, xdsConnected: true, ackedVersion: 1 }],
+      slices: [slice('a'), slice('b'), slice('c')],
     });
     const t = await loadTopology('g');
     expect(t.input.routes.map((r) => r.id)).toEqual(['r1', 'r2', 'r3']);
@@ -163,39 +296,69 @@ describe('the topology loader', () => {
       { podName: 'p', node: 'epic-1', ready: true, xdsConnected: true, ackedVersion: 1 },
     ]);
     expect(t.input.slices.map((s) => s.serviceName)).toEqual(['a', 'b', 'c']);
-    const urls = calls.map((c) => c.url);
-    expect(urls).toContain('/api/v1/routes?gatewayId=g&limit=500');
-    expect(urls).toContain('/api/v1/routes?gatewayId=g&limit=500&cursor=2');
-    expect(urls).toContain('/api/v1/endpoint-slices?namespace=default&serviceName=b&limit=500');
-    expect(urls.filter((u) => u.includes('serviceName=b'))).toHaveLength(1);
+    expect(ops().map((o) => o.name)).toEqual(['Topology', 'TopologySlices', 'TopologyRoutes']);
+    expect(ops()[0]!.vars).toEqual({ id: 'g', routes: ROUTE_PAGE, proxies: 100 });
+    expect(ops()[2]!.vars).toEqual({ id: 'g', first: ROUTE_PAGE, after: '2' });
   });
 
-  it("reads all of the account's slices at once when the routes send to many services", async () => {
-    topologyApi(Array.from({ length: 21 }, (_, i) => route(i, [`svc-${i}`])));
+  it("reads the slices of a few services by service when the account's slices run past one page", async () => {
+    topologyApi([route(1, ['b']), route(2, ['c'])], {
+      slices: [slice('a'), slice('b'), slice('c'), slice('d')],
+      slicePage: 2,
+    });
     const t = await loadTopology('g');
-    expect(calls.filter((c) => c.url.includes('/endpoint-slices')).map((c) => c.url)).toEqual([
-      '/api/v1/endpoint-slices?limit=500',
+    expect(t.input.slices.map((s) => s.serviceName)).toEqual(['b', 'c']);
+    expect(
+      ops()
+        .filter((o) => o.vars.filter)
+        .map((o) => o.vars.filter),
+    ).toEqual([
+      { namespace: 'default', serviceName: 'b' },
+      { namespace: 'default', serviceName: 'c' },
     ]);
-    expect(t.input.slices.map((s) => s.serviceName)).toEqual(['all-1', 'all-2']);
   });
 
-  it('gives the same digest to the same answers and another one when any answer changes', async () => {
+  it("reads every page of the account's slices when the routes send to many services", async () => {
+    const routes = Array.from({ length: 21 }, (_, i) => route(i, [`svc-${i}`]));
+    topologyApi(routes, { slices: routes.map((_, i) => slice(`svc-${i}`)), slicePage: 10 });
+    const t = await loadTopology('g');
+    expect(t.input.slices).toHaveLength(21);
+    expect(
+      ops()
+        .filter((o) => o.name === 'TopologySlices')
+        .map((o) => o.vars.after ?? null),
+    ).toEqual([null, '10', '20']);
+  });
+
+  it('answers the previous data itself when nothing changed, and shares every unchanged part when something did', async () => {
     const proxies = [{ podName: 'p', node: 'epic-1', ready: true, xdsConnected: true, ackedVersion: 1 }];
-    topologyApi([route(1, ['a'])], { proxies });
+    const slices = [slice('a'), slice('b')];
+    topologyApi([route(1, ['a', 'b'])], { proxies, slices });
     const a = await loadTopology('g');
-    const b = await loadTopology('g');
-    expect(b.digest).toBe(a.digest);
-    topologyApi([route(1, ['a'])], { proxies: [{ ...proxies[0], ready: false }] });
-    expect((await loadTopology('g')).digest).not.toBe(a.digest);
-    topologyApi([route(1, ['a', 'b'])], { proxies });
-    expect((await loadTopology('g')).digest).not.toBe(a.digest);
+    const b = await loadTopology('g', a);
+    expect(b).toBe(a);
+    topologyApi([route(1, ['a', 'b'])], { proxies, slices: [slice('a'), slice('b', false)] });
+    const c = await loadTopology('g', a);
+    expect(c.digest).not.toBe(a.digest);
+    expect(c.input.routes[0]).toBe(a.input.routes[0]);
+    expect(c.input.slices[0]).toBe(a.input.slices[0]);
+    expect(c.input.slices[1]).not.toBe(a.input.slices[1]);
+    expect(c.input.slices[1]!.endpoints[0]!.conditions).toEqual({ ready: false });
+    expect(c.input.proxies).toBe(a.input.proxies);
+    expect(c.gateway).toBe(a.gateway);
   });
 
   it("fails with the API's error when a part of the topology cannot be read", async () => {
     serve([
       [
-        /\/gateways\/g$/,
-        () => ({ status: 404, body: { error: 'NotFound', message: 'gateway g not found' } }),
+        /^\/graphql\?/,
+        () => ({
+          status: 404,
+          body: {
+            data: null,
+            errors: [{ message: 'gateway g not found', extensions: { code: 'NotFound', status: 404 } }],
+          },
+        }),
       ],
     ]);
     await expect(loadTopology('g')).rejects.toMatchObject({ status: 404, message: 'gateway g not found' });
@@ -215,7 +378,108 @@ describe('the topology loader', () => {
     prefetchTopology('other');
     const before = calls.length;
     await loadTopologyOnce('g').catch(() => undefined);
-    expect(calls.slice(before).some((c) => c.url === '/api/v1/gateways/g')).toBe(true);
+    expect(
+      ops()
+        .slice(before)
+        .some((o) => o.name === 'Topology' && o.vars.id === 'g'),
+    ).toBe(true);
+  });
+});
+
+describe('the gateway list loader', () => {
+  it('asks for a filtered page by cursor and says whether another page follows', async () => {
+    const row = { id: 'g1', name: 'shop', namespace: 'default', conditions: [], clients: [], template: null };
+    let more = true;
+    serve([
+      [
+        /^\/graphql\?/,
+        () => ({
+          body: {
+            data: {
+              gateways: { edges: [{ node: row }], pageInfo: { hasNextPage: more, endCursor: 'c1' } },
+            },
+          },
+        }),
+      ],
+    ]);
+    const p = await loadGateways({ name: 'sh' }, 20, 'c0');
+    expect(p).toEqual({ items: [row], nextCursor: 'c1' });
+    expect(ops()).toEqual([{ name: 'Gateways', vars: { first: 20, after: 'c0', filter: { name: 'sh' } } }]);
+    more = false;
+    expect((await loadGateways({}, 20, null)).nextCursor).toBeNull();
+  });
+});
+
+describe('the revisions loader', () => {
+  const rev = (version: number) => ({
+    version,
+    hash: `h${version}`,
+    status: 'acked',
+    error: null,
+    rollbackOf: null,
+    createdAt: '2026-12-03T00:00:00Z',
+  });
+
+  it('reads the header and a page of the timeline in one query, and says where the next page starts', async () => {
+    serve([
+      [
+        /^\/graphql\?/,
+        () => ({
+          body: {
+            data: {
+              gateway: { id: 'g', name: 'shop', namespace: 'default' },
+              revisions: {
+                edges: [rev(9), rev(8)].map((node) => ({ node })),
+                pageInfo: { hasNextPage: true, endCursor: '8' },
+              },
+            },
+          },
+        }),
+      ],
+    ]);
+    const t = await loadRevisions('g', 2, 10);
+    expect(t.gateway.name).toBe('shop');
+    expect(t.items.map((r) => r.version)).toEqual([9, 8]);
+    expect(t.nextBefore).toBe(8);
+    expect(ops()).toEqual([{ name: 'Revisions', vars: { id: 'g', first: 2, after: '10' } }]);
+  });
+
+  it('has no next page on the last one, and asks for the newest without a cursor', async () => {
+    serve([
+      [
+        /^\/graphql\?/,
+        () => ({
+          body: {
+            data: {
+              gateway: { id: 'g', name: 'shop', namespace: 'default' },
+              revisions: { edges: [{ node: rev(1) }], pageInfo: { hasNextPage: false, endCursor: '1' } },
+            },
+          },
+        }),
+      ],
+    ]);
+    expect((await loadRevisions('g', 20, null)).nextBefore).toBeNull();
+    expect(ops()[0]!.vars).toEqual({ id: 'g', first: 20, after: null });
+  });
+
+  it('reads a diff with both of its revisions in one query', async () => {
+    serve([
+      [
+        /^\/graphql\?/,
+        () => ({
+          body: {
+            data: {
+              revisionDiff: { from: 1, to: 2, changes: [] },
+              a: { ...rev(1), resources: {} },
+              b: { ...rev(2), resources: {} },
+            },
+          },
+        }),
+      ],
+    ]);
+    const d = await loadDiff('g', 1, 2);
+    expect([d.diff.from, d.a.version, d.b.version]).toEqual([1, 1, 2]);
+    expect(ops()).toEqual([{ name: 'RevisionDiff', vars: { id: 'g', from: 1, to: 2 } }]);
   });
 });
 

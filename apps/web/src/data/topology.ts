@@ -1,24 +1,67 @@
 import type { ModelInput } from '../domain/topology/model.js';
-import { api } from './api.js';
-import type { EndpointSlice, Gateway, GatewayProxy, Page, Route } from './types.js';
+import { gql, graphqlWithText, nodesOf, type Connection } from './graphql.js';
+import { shareById, shareEqual } from './share.js';
+import type { EndpointSlice, Gateway, GatewayProxy, Route } from './types.js';
 
-/** Every page of a cursor-paginated list (the API caps a page at 500); the pages' raw texts go to `texts`. */
-async function all<T>(path: string, texts: string[]): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | null = null;
-  const sep = path.includes('?') ? '&' : '?';
-  do {
-    const { data: page, text }: { data: Page<T>; text: string } = await api.getWithText<Page<T>>(
-      `${path}${sep}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-    );
-    texts.push(text);
-    items.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return items;
-}
+// The topology's reads, over the API's typed GraphQL face (docs/adr/0800-topology-over-graphql-and-incremental-graph.md).
+// Only what the graph, the side panel and the page's header draw is selected.
+const GATEWAY = `id name namespace address dnsName generation observedGeneration updatedAt
+  listeners { name hostname port protocol } conditions { type status reason message }
+  template { id name } clients { clusterId }`;
+const ROUTE = `id kind name namespace spec parents { gatewayId refIndex }
+  status { parents { gatewayId conditions { type status reason message } } }`;
+const SLICE = `id clusterId namespace name serviceName nodeAddresses
+  endpoints { addresses nodeName conditions { ready serving terminating } }`;
+const PROXY = 'podName node ready xdsConnected ackedVersion updatedAt';
+const PAGE = 'pageInfo { hasNextPage endCursor }';
 
-/** Up to this many backend services, their EndpointSlices are read service by service. */
+/**
+ * Routes per page: the API prices a query by the lists it may return (a route's status counts as 10 parents of
+ * 10 conditions each), and 200 routes stay under its default limit of 100,000.
+ */
+export const ROUTE_PAGE = 200;
+/** EndpointSlices per page: the API's largest page. */
+export const SLICE_PAGE = 500;
+const PROXY_PAGE = 100;
+
+type GatewayAnswer = Omit<Gateway, 'status'>;
+type RouteAnswer = Omit<Route, 'status'> & {
+  status: { parents: { gatewayId: string; conditions: Gateway['conditions'] }[] | null };
+};
+type SliceAnswer = EndpointSlice;
+type ProxyAnswer = GatewayProxy;
+
+export const TOPOLOGY = gql<
+  { gateway: GatewayAnswer; gatewayProxies: Connection<ProxyAnswer>; routes: Connection<RouteAnswer> },
+  { id: string; routes: number; proxies: number }
+>(`query Topology($id: ID!, $routes: Int!, $proxies: Int!) {
+  gateway(id: $id) { ${GATEWAY} }
+  gatewayProxies(gatewayId: $id, first: $proxies) { edges { node { ${PROXY} } } ${PAGE} }
+  routes(first: $routes, filter: { gatewayId: $id }) { edges { node { ${ROUTE} } } ${PAGE} }
+}`);
+
+export const TOPOLOGY_ROUTES = gql<
+  { routes: Connection<RouteAnswer> },
+  { id: string; first: number; after: string }
+>(`query TopologyRoutes($id: ID!, $first: Int!, $after: String) {
+  routes(first: $first, after: $after, filter: { gatewayId: $id }) { edges { node { ${ROUTE} } } ${PAGE} }
+}`);
+
+export const TOPOLOGY_PROXIES = gql<
+  { gatewayProxies: Connection<ProxyAnswer> },
+  { id: string; first: number; after: string }
+>(`query TopologyProxies($id: ID!, $first: Int!, $after: String) {
+  gatewayProxies(gatewayId: $id, first: $first, after: $after) { edges { node { ${PROXY} } } ${PAGE} }
+}`);
+
+export const TOPOLOGY_SLICES = gql<
+  { endpointSlices: Connection<SliceAnswer> },
+  { first: number; after?: string | null; filter?: { namespace: string; serviceName: string } }
+>(`query TopologySlices($first: Int!, $after: String, $filter: EndpointSliceFilter) {
+  endpointSlices(first: $first, after: $after, filter: $filter) { edges { node { ${SLICE} } } ${PAGE} }
+}`);
+
+/** Up to this many backend services, the slices past the account's first page are read service by service. */
 const PER_SERVICE_LIMIT = 20;
 
 export interface TopologyData {
@@ -28,44 +71,107 @@ export interface TopologyData {
   digest: string;
 }
 
-/**
- * The gateway, its routes, its proxies (on which EPIC nodes) and the EndpointSlices of the services the routes
- * send to: the graph model's input.
- */
-export async function loadTopology(gatewayId: string): Promise<TopologyData> {
-  const routeTexts: string[] = [];
-  const sliceTexts: string[][] = [];
-  const [{ data: gateway, text: gatewayText }, routes, { data: proxies, text: proxyText }] =
-    await Promise.all([
-      api.getWithText<Gateway>(`/gateways/${gatewayId}`),
-      all<Route>(`/routes?gatewayId=${gatewayId}`, routeTexts),
-      api.getWithText<{ items: GatewayProxy[] }>(`/gateways/${gatewayId}/proxies`),
-    ]);
+/** The rest of a connection's pages, read one after the other (each page's cursor comes from the one before). */
+async function rest<T>(
+  first: Connection<T>,
+  texts: string[],
+  next: (after: string) => Promise<{ page: Connection<T>; text: string }>,
+): Promise<T[]> {
+  const items = nodesOf(first);
+  let info = first.pageInfo;
+  while (info.hasNextPage && info.endCursor) {
+    const { page, text } = await next(info.endCursor);
+    texts.push(text);
+    items.push(...nodesOf(page));
+    info = page.pageInfo;
+  }
+  return items;
+}
+
+function servicesOf(routes: RouteAnswer[]): string[] {
   const services = new Set<string>();
   for (const r of routes)
     for (const rule of (r.spec.rules as { backendRefs?: { name?: string; namespace?: string }[] }[]) ?? [])
       for (const b of rule.backendRefs ?? [])
         if (b.name) services.add(`${b.namespace ?? r.namespace}/${b.name}`);
-  // A few services: their own slices. Many: every slice of the account in pages of 500 (the model keeps the
-  // ones the routes send to) — one request per service would be hundreds of requests per refresh.
-  const slices =
-    services.size <= PER_SERVICE_LIMIT
-      ? (
-          await Promise.all(
-            [...services].sort().map((s, i) => {
-              const [namespace, serviceName] = s.split('/') as [string, string];
-              return all<EndpointSlice>(
-                `/endpoint-slices?namespace=${namespace}&serviceName=${serviceName}`,
-                (sliceTexts[i] = []),
-              );
-            }),
-          )
-        ).flat()
-      : await all<EndpointSlice>('/endpoint-slices', (sliceTexts[0] = []));
-  const input: ModelInput = { gateway, routes, slices, proxies: proxies.items };
+  return [...services].sort();
+}
+
+async function readSlices(
+  first: Connection<SliceAnswer>,
+  routes: RouteAnswer[],
+  texts: string[],
+): Promise<SliceAnswer[]> {
+  if (!first.pageInfo.hasNextPage) return nodesOf(first);
+  const services = servicesOf(routes);
+  // A few services in a large account: only their slices (in parallel) rather than every page of the account's.
+  if (services.length <= PER_SERVICE_LIMIT) {
+    const answers = await Promise.all(
+      services.map(async (s) => {
+        const [namespace, serviceName] = s.split('/') as [string, string];
+        const mine: string[] = [];
+        const { data, text } = await graphqlWithText(TOPOLOGY_SLICES, {
+          first: SLICE_PAGE,
+          filter: { namespace, serviceName },
+        });
+        mine.push(text);
+        const items = await rest(data.endpointSlices, mine, async (after) => {
+          const r = await graphqlWithText(TOPOLOGY_SLICES, {
+            first: SLICE_PAGE,
+            after,
+            filter: { namespace, serviceName },
+          });
+          return { page: r.data.endpointSlices, text: r.text };
+        });
+        return { items, mine };
+      }),
+    );
+    for (const a of answers) texts.push(...a.mine);
+    return answers.flatMap((a) => a.items);
+  }
+  return rest(first, texts, async (after) => {
+    const r = await graphqlWithText(TOPOLOGY_SLICES, { first: SLICE_PAGE, after });
+    return { page: r.data.endpointSlices, text: r.text };
+  });
+}
+
+/**
+ * The gateway, its routes, its proxies (on which EPIC nodes) and the EndpointSlices of the services the routes
+ * send to: the graph model's input. Two queries in parallel — the gateway with its proxies and first routes, and
+ * the account's first page of slices — and only then the pages past them. With `previous`, every part equal to
+ * the previous answer's keeps its object (structural sharing), so the graph redoes only what changed.
+ */
+export async function loadTopology(gatewayId: string, previous?: TopologyData): Promise<TopologyData> {
+  const routeTexts: string[] = [];
+  const sliceTexts: string[] = [];
+  const proxyTexts: string[] = [];
+  const [top, firstSlices] = await Promise.all([
+    graphqlWithText(TOPOLOGY, { id: gatewayId, routes: ROUTE_PAGE, proxies: PROXY_PAGE }),
+    graphqlWithText(TOPOLOGY_SLICES, { first: SLICE_PAGE }),
+  ]);
+  const [routes, proxies] = await Promise.all([
+    rest(top.data.routes, routeTexts, async (after) => {
+      const r = await graphqlWithText(TOPOLOGY_ROUTES, { id: gatewayId, first: ROUTE_PAGE, after });
+      return { page: r.data.routes, text: r.text };
+    }),
+    rest(top.data.gatewayProxies, proxyTexts, async (after) => {
+      const r = await graphqlWithText(TOPOLOGY_PROXIES, { id: gatewayId, first: PROXY_PAGE, after });
+      return { page: r.data.gatewayProxies, text: r.text };
+    }),
+  ]);
+  const slices = await readSlices(firstSlices.data.endpointSlices, routes, sliceTexts);
   // The answers' own texts, in request order: equal texts are an unchanged topology (a poll of a large gateway
   // would otherwise serialise megabytes again only to compare them).
-  const digest = [gatewayText, ...routeTexts, proxyText, ...sliceTexts.flat()].join('\u0000');
+  const digest = [top.text, ...routeTexts, ...proxyTexts, firstSlices.text, ...sliceTexts].join('\u0000');
+  if (previous && previous.digest === digest) return previous;
+  const before = previous?.input;
+  const gateway = shareEqual(previous?.gateway, { ...top.data.gateway, status: null } as Gateway);
+  const input: ModelInput = {
+    gateway,
+    routes: shareById(before?.routes as RouteAnswer[] | undefined, routes),
+    slices: shareById(before?.slices as SliceAnswer[] | undefined, slices),
+    proxies: shareEqual(before?.proxies, proxies),
+  };
   return { gateway, input, digest };
 }
 

@@ -5,10 +5,7 @@ import { TopologyGraph } from '../components/topology-graph.js';
 import { subscribeGatewayStatus, type LiveState } from '../data/subscription.js';
 import { loadTopology, loadTopologyOnce, type TopologyData } from '../data/topology.js';
 import type { Gateway } from '../data/types.js';
-import { filterGraph } from '../domain/topology/filter.js';
-import { groupGraph } from '../domain/topology/group.js';
-import { layoutGraph } from '../domain/topology/layout.js';
-import { buildModel } from '../domain/topology/model.js';
+import { topologyPipeline } from '../domain/topology/pipeline.js';
 import { traceHighlight } from '../domain/topology/trace.js';
 import type { NodeKind, PlacedNode } from '../domain/topology/types.js';
 import { TraceForm, type TraceResult } from './trace-form.js';
@@ -39,28 +36,29 @@ type State = { state: 'loading' } | { state: 'error'; error: Error } | { state: 
 function useLiveTopology(id: string): [State, LiveState, () => void] {
   const [state, setState] = useState<State>({ state: 'loading' });
   const [live, setLive] = useState<LiveState>('connecting');
-  const digest = useRef<string | null>(null);
+  const last = useRef<TopologyData | null>(null);
   const refresh = useRef<() => void>(() => undefined);
   useEffect(() => {
     let current = true;
     let inFlight = false;
-    digest.current = null;
+    last.current = null;
     setState({ state: 'loading' });
     let first = true;
     const load = () => {
       if (inFlight) return;
       inFlight = true;
-      (first ? loadTopologyOnce(id) : loadTopology(id)).then(
+      // Each answer is shared with the last one where equal, so the graph redoes only what changed.
+      (first ? loadTopologyOnce(id) : loadTopology(id, last.current ?? undefined)).then(
         (data) => {
           inFlight = false;
-          if (!current || data.digest === digest.current) return;
-          digest.current = data.digest;
+          if (!current || data === last.current) return;
+          last.current = data;
           setState({ state: 'ready', data });
         },
         (error: unknown) => {
           inFlight = false;
           // A failed poll keeps the graph it has; only the first load shows the error.
-          if (current && digest.current === null)
+          if (current && last.current === null)
             setState({ state: 'error', error: error instanceof Error ? error : new Error(String(error)) });
         },
       );
@@ -95,18 +93,15 @@ export default function GatewayDetailPage({ id }: { id: string }) {
   const [trace, setTrace] = useState<TraceResult | null>(null);
 
   const input = topo.state === 'ready' ? topo.data.input : null;
-  const model = useMemo(() => (input ? buildModel(input) : null), [input]);
-  const grouped = useMemo(
+  // One memoised pipeline per gateway: a live update rebuilds only the parts whose objects changed.
+  const pipeline = useMemo(() => topologyPipeline(), [id]);
+  const result = useMemo(
     () =>
-      model
-        ? groupGraph(filterGraph(model, { hide, route: routeQuery }), {
-            threshold: GROUP_THRESHOLD,
-            expanded,
-          })
-        : null,
-    [model, hide, routeQuery, expanded],
+      input ? pipeline(input, { hide, route: routeQuery }, { threshold: GROUP_THRESHOLD, expanded }) : null,
+    [pipeline, input, hide, routeQuery, expanded],
   );
-  const layout = useMemo(() => (grouped ? layoutGraph(grouped) : null), [grouped]);
+  const grouped = result?.grouped ?? null;
+  const layout = result?.layout ?? null;
   const highlight = useMemo(
     () => (grouped && trace ? traceHighlight(grouped, trace) : null),
     [grouped, trace],

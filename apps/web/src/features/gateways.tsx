@@ -1,13 +1,12 @@
 import { useState } from 'react';
 import { Link, navigate, useLocation } from '../components/router.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
-import { api } from '../data/api.js';
-import type { Gateway, Page } from '../data/types.js';
+import { loadGateways, type GatewayRow } from '../data/gateways.js';
 import { useResource } from '../data/use-resource.js';
 
 const PAGE_SIZE = 20;
 
-function conditionBadge(g: Gateway) {
+function conditionBadge(g: GatewayRow) {
   const programmed =
     g.conditions.find((c) => c.type === 'Programmed') ?? g.conditions.find((c) => c.type === 'Accepted');
   if (!programmed) return <span className="badge">unknown</span>;
@@ -31,7 +30,13 @@ export default function GatewaysPage() {
   if (condition) params.set('condition', condition);
   if (cursor) params.set('cursor', cursor);
   const key = params.toString();
-  const [page, reload] = useResource(key, () => api.get<Page<Gateway>>(`/gateways?${key}`));
+  const [page, reload] = useResource(key, () =>
+    loadGateways(
+      { ...(name ? { name } : {}), ...(condition ? { condition } : {}) },
+      PAGE_SIZE,
+      cursor || null,
+    ),
+  );
   const go = (next: Record<string, string>) => {
     const q = new URLSearchParams({
       ...(name ? { name } : {}),

@@ -3,7 +3,8 @@ import { Link, navigate, useLocation } from '../components/router.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { api } from '../data/api.js';
 import { useSession } from '../data/session.js';
-import type { EnvoyResource, Gateway, Revision, RevisionDiff, RevisionPage } from '../data/types.js';
+import { loadDiff, loadRevisions } from '../data/revisions.js';
+import type { EnvoyResource, Revision } from '../data/types.js';
 import { useResource } from '../data/use-resource.js';
 import { diffLines, foldUnchanged } from '../domain/line-diff.js';
 
@@ -34,10 +35,9 @@ export default function RevisionsPage({ id }: { id: string }) {
   const { query } = useLocation();
   const session = useSession();
   const before = query.get('before') ?? '';
-  const [gw] = useResource(`gw:${id}`, () => api.get<Gateway>(`/gateways/${id}`));
   const [tick, setTick] = useState(0);
   const [page, reload] = useResource(`revs:${id}:${before}:${tick}`, () =>
-    api.get<RevisionPage>(`/gateways/${id}/revisions?limit=${PAGE}${before ? `&before=${before}` : ''}`),
+    loadRevisions(id, PAGE, before ? Number(before) : null),
   );
   const items = page.state === 'ready' ? page.data.items : [];
   const from = Number(query.get('from') ?? items[1]?.version ?? 0);
@@ -52,7 +52,8 @@ export default function RevisionsPage({ id }: { id: string }) {
     q.set('to', String(side === 'to' ? v : to));
     navigate(`/gateways/${id}/revisions?${q.toString()}`);
   };
-  const name = gw.state === 'ready' ? `${gw.data.namespace}/${gw.data.name}` : 'gateway';
+  const name =
+    page.state === 'ready' ? `${page.data.gateway.namespace}/${page.data.gateway.name}` : 'gateway';
 
   return (
     <section aria-labelledby="revs-title">
@@ -168,14 +169,7 @@ export default function RevisionsPage({ id }: { id: string }) {
 }
 
 function Diff({ gatewayId, from, to }: { gatewayId: string; from: number; to: number }) {
-  const [data, reload] = useResource(`diff:${gatewayId}:${from}:${to}`, async () => {
-    const [diff, a, b] = await Promise.all([
-      api.get<RevisionDiff>(`/gateways/${gatewayId}/revisions/diff?from=${from}&to=${to}`),
-      api.get<Revision>(`/gateways/${gatewayId}/revisions/${from}`),
-      api.get<Revision>(`/gateways/${gatewayId}/revisions/${to}`),
-    ]);
-    return { diff, a, b };
-  });
+  const [data, reload] = useResource(`diff:${gatewayId}:${from}:${to}`, () => loadDiff(gatewayId, from, to));
   return (
     <section aria-labelledby="diff-title" className="diff" data-testid="diff">
       <h2 id="diff-title">

@@ -1,4 +1,4 @@
-import type { NodeKind, TopologyGraph } from './types.js';
+import type { NodeKind, TopologyEdge, TopologyGraph } from './types.js';
 
 export interface FilterOptions {
   /** Kinds to leave out (e.g. nodes, rules); edges through a hidden node are bridged. */
@@ -8,12 +8,32 @@ export interface FilterOptions {
 }
 
 /**
+ * What `filterGraph` keeps between calls: with the same input `edges` array (an unchanged structure) and the
+ * same options, the same nodes are kept and the same edges come out, so only the kept nodes are picked again.
+ */
+export interface FilterMemo {
+  last?: { edgesIn: TopologyEdge[]; key: string; kept: ReadonlySet<string>; edgesOut: TopologyEdge[] };
+}
+
+/**
  * Stage 2: drops hidden kinds, keeping the picture connected (a → hidden → b becomes a → b), and keeps only the
  * routes that match the search with everything reachable from them.
  */
-export function filterGraph(graph: TopologyGraph, opts: FilterOptions): TopologyGraph {
-  let { nodes, edges } = graph;
+export function filterGraph(graph: TopologyGraph, opts: FilterOptions, memo?: FilterMemo): TopologyGraph {
   const query = opts.route?.trim().toLowerCase();
+  if (!query && !opts.hide?.length) return graph;
+  const key = `${[...(opts.hide ?? [])].sort().join(',')}\u0000${query ?? ''}`;
+  const last = memo?.last;
+  if (last && last.edgesIn === graph.edges && last.key === key)
+    return { nodes: graph.nodes.filter((n) => last.kept.has(n.id)), edges: last.edgesOut };
+  const out = filterFresh(graph, opts, query);
+  if (memo)
+    memo.last = { edgesIn: graph.edges, key, kept: new Set(out.nodes.map((n) => n.id)), edgesOut: out.edges };
+  return out;
+}
+
+function filterFresh(graph: TopologyGraph, opts: FilterOptions, query: string | undefined): TopologyGraph {
+  let { nodes, edges } = graph;
   if (query) {
     const keep = new Set(nodes.filter((n) => n.kind === 'gateway' || n.kind === 'listener').map((n) => n.id));
     const frontier = nodes

@@ -8,10 +8,25 @@ export interface GroupOptions {
 }
 
 /**
+ * What `groupGraph` keeps between calls: the previous input's edges and options, and what it made of them. A
+ * graph with the same `edges` array (the model's sign of an unchanged structure) and the same options collapses
+ * the same way, so the (largest) work — re-linking every edge through the groups — is reused.
+ */
+export interface GroupMemo {
+  last?: {
+    edgesIn: TopologyEdge[];
+    threshold: number;
+    expanded: ReadonlySet<string> | undefined;
+    edgesOut: TopologyEdge[];
+  };
+}
+
+/**
  * Stage 3: collapses each large endpoint set into one `endpoints` node (count, ready count, worst health);
  * edges from its endpoints to nodes are kept once, from the group. Large gateways stay readable this way.
+ * With a `memo`, an unchanged structure keeps the previous output's `edges` array (see `GroupMemo`).
  */
-export function groupGraph(graph: TopologyGraph, opts: GroupOptions): TopologyGraph {
+export function groupGraph(graph: TopologyGraph, opts: GroupOptions, memo?: GroupMemo): TopologyGraph {
   const members = new Map<string, TopologyNode[]>();
   for (const n of graph.nodes)
     if (n.kind === 'endpoint' && n.groupOf) {
@@ -48,7 +63,10 @@ export function groupGraph(graph: TopologyGraph, opts: GroupOptions): TopologyGr
     });
     for (const e of eps) collapse.set(e.id, groupId);
   }
-  if (collapse.size === 0) return graph;
+  if (collapse.size === 0) {
+    if (memo) memo.last = undefined;
+    return graph;
+  }
   const nodes: TopologyNode[] = [];
   let groupsPlaced = false;
   for (const n of graph.nodes) {
@@ -61,6 +79,14 @@ export function groupGraph(graph: TopologyGraph, opts: GroupOptions): TopologyGr
     }
     nodes.push(n);
   }
+  const last = memo?.last;
+  if (
+    last &&
+    last.edgesIn === graph.edges &&
+    last.threshold === opts.threshold &&
+    last.expanded === opts.expanded
+  )
+    return { nodes, edges: last.edgesOut };
   const seen = new Set<string>();
   const edges: TopologyEdge[] = [];
   for (const e of graph.edges) {
@@ -71,5 +97,7 @@ export function groupGraph(graph: TopologyGraph, opts: GroupOptions): TopologyGr
     seen.add(k);
     edges.push(e.label && from === e.from && to === e.to ? { from, to, label: e.label } : { from, to });
   }
+  if (memo)
+    memo.last = { edgesIn: graph.edges, threshold: opts.threshold, expanded: opts.expanded, edgesOut: edges };
   return { nodes, edges };
 }

@@ -95,6 +95,207 @@ function proxyHealth(p: NonNullable<ModelInput['proxies']>[number]): Health {
   return p.xdsConnected ? 'ok' : 'warn';
 }
 
+/** A part of the graph built from one input object: its nodes and edges, and what its structure is. */
+interface Part {
+  nodes: TopologyNode[];
+  edges: TopologyEdge[];
+  /** Node ids and edges (with labels), as one text: equal texts are the same structure. */
+  shape: string;
+}
+
+interface RoutePart extends Part {
+  services: string[];
+}
+
+interface SlicePart extends Part {
+  service: string;
+  total: number;
+  ready: number;
+  /** Workload node id → the tunnel address this slice reports for it. */
+  tunnels: [string, { node: string; cluster: string; address: string }][];
+}
+
+/**
+ * What `buildModel` keeps between calls: the part built from each route and slice object, by identity. Answers
+ * shared structurally with the previous ones (`data/share.ts`) hand back the same objects for what did not
+ * change, so a live update rebuilds only the parts of the objects that did.
+ */
+export interface ModelMemo {
+  routes: WeakMap<object, { key: string; part: RoutePart }>;
+  slices: WeakMap<object, SlicePart>;
+  /** The previous graph and the shapes of its parts: an update that changes no shape keeps its edges array. */
+  last?: { shapes: string[]; graph: TopologyGraph };
+}
+
+export function modelMemo(): ModelMemo {
+  return { routes: new WeakMap(), slices: new WeakMap() };
+}
+
+/** `localeCompare`'s order (the same default collation), without building a collator per comparison. */
+const collator = new Intl.Collator();
+
+function shapeOf(nodes: TopologyNode[], edges: TopologyEdge[]): string {
+  let s = '';
+  for (const n of nodes) s += `${n.id}\u0001`;
+  for (const e of edges) s += `${e.from}\u0002${e.to}\u0002${e.label ?? ''}\u0001`;
+  return s;
+}
+
+function partBuilder() {
+  const nodes: TopologyNode[] = [];
+  const edges: TopologyEdge[] = [];
+  const ids = new Set<string>();
+  const edgeKeys = new Set<string>();
+  return {
+    nodes,
+    edges,
+    add(n: TopologyNode) {
+      if (!ids.has(n.id)) {
+        ids.add(n.id);
+        nodes.push(n);
+      }
+      return n.id;
+    },
+    link(from: string, to: string, label?: string) {
+      const k = `${from}\u0000${to}`;
+      if (edgeKeys.has(k)) return;
+      edgeKeys.add(k);
+      edges.push(label ? { from, to, label } : { from, to });
+    },
+  };
+}
+
+function routePart(
+  r: ModelInput['routes'][number],
+  gatewayId: string,
+  listenerIds: ReadonlyMap<string, string>,
+): RoutePart {
+  const b = partBuilder();
+  const services: string[] = [];
+  const conditions = routeConditions(r.status, gatewayId);
+  const routeId = b.add({
+    id: `route:${r.id}`,
+    kind: 'route',
+    label: `${r.kind} ${r.namespace}/${r.name}`,
+    health: healthOf(conditions),
+    details: { kind: r.kind, hostnames: ((r.spec.hostnames as string[] | undefined) ?? ['*']).join(', ') },
+    conditions,
+  });
+  const parentRefs = (r.spec.parentRefs as ParentRef[] | undefined) ?? [];
+  const mine = r.parents?.filter((p) => p.gatewayId === gatewayId) ?? [];
+  const sections = mine.map((p) => parentRefs[p.refIndex]?.sectionName);
+  const attached =
+    sections.length && sections.every((s) => s)
+      ? sections.map((s) => listenerIds.get(s!)).filter((x): x is string => Boolean(x))
+      : [...listenerIds.values()];
+  const listenerEdges = attached.map((l) => ({ from: l, to: routeId }));
+  const rules = (r.spec.rules as Rule[] | undefined) ?? [];
+  rules.forEach((rule, i) => {
+    const ruleId = b.add({
+      id: `rule:${r.id}/${i}`,
+      kind: 'rule',
+      label: matchLabel(rule, i),
+      health: 'unknown',
+      details: {
+        matches: JSON.stringify(rule.matches ?? []),
+        filters: (rule.filters ?? []).map((f) => f.type).join(', ') || 'none',
+      },
+      conditions: [],
+    });
+    b.link(routeId, ruleId);
+    const refs = rule.backendRefs ?? [];
+    const total = refs.reduce((n, x) => n + (x.weight ?? 1), 0);
+    refs.forEach((ref, j) => {
+      const ns = ref.namespace ?? r.namespace;
+      const weight = ref.weight ?? 1;
+      const backendId = b.add({
+        id: `backend:${r.id}/${i}/${j}`,
+        kind: 'backend',
+        label: `${ref.name ?? '?'}:${ref.port ?? '?'} · ${total ? Math.round((weight / total) * 100) : 0}%`,
+        health: 'unknown',
+        details: {
+          service: `${ns}/${ref.name ?? '?'}`,
+          port: String(ref.port ?? '—'),
+          weight: String(weight),
+        },
+        conditions: [],
+      });
+      b.link(ruleId, backendId, `w ${weight}`);
+      const svc = `${ns}/${ref.name ?? '?'}`;
+      services.push(svc);
+      const serviceId = b.add({
+        id: `service:${svc}`,
+        kind: 'service',
+        label: svc,
+        health: 'unknown',
+        details: { service: svc },
+        conditions: [],
+      });
+      b.link(backendId, serviceId);
+    });
+  });
+  // The listener edges come first in the graph's edge list (as the route is linked before its rules).
+  const edges = [...listenerEdges, ...b.edges];
+  return { nodes: b.nodes, edges, services, shape: shapeOf(b.nodes, edges) };
+}
+
+function slicePart(s: ModelInput['slices'][number]): SlicePart {
+  const b = partBuilder();
+  const service = `${s.namespace}/${s.serviceName}`;
+  const serviceId = `service:${service}`;
+  const tunnels = new Map<string, { node: string; cluster: string; address: string }>();
+  let total = 0;
+  let readyCount = 0;
+  for (const e of s.endpoints) {
+    const ready = e.conditions?.ready !== false;
+    const terminating = e.conditions?.terminating === true;
+    total++;
+    if (ready && !terminating) readyCount++;
+    const addr = e.addresses[0] ?? '?';
+    const epId = b.add({
+      id: `endpoint:${s.id}/${addr}`,
+      kind: 'endpoint',
+      label: e.targetRef?.name ? `${e.targetRef.name} ${addr}` : addr,
+      health: terminating ? 'warn' : ready ? 'ok' : 'bad',
+      details: {
+        address: e.addresses.join(', '),
+        pod: e.targetRef?.name ?? '—',
+        node: e.nodeName ?? '—',
+        cluster: s.clusterId ?? 'static',
+        ready: String(ready),
+        serving: String(e.conditions?.serving ?? ready),
+        terminating: String(terminating),
+      },
+      conditions: [],
+      groupOf: serviceId,
+    });
+    b.link(serviceId, epId);
+    if (e.nodeName) {
+      const cluster = s.clusterId ?? 'static';
+      const nodeId = b.add({
+        id: `node:${cluster}/${e.nodeName}`,
+        kind: 'node',
+        label: e.nodeName,
+        health: 'unknown',
+        details: { node: e.nodeName, cluster },
+        conditions: [],
+      });
+      b.link(epId, nodeId);
+      const address = s.nodeAddresses?.[e.nodeName];
+      if (address && !tunnels.has(nodeId)) tunnels.set(nodeId, { node: e.nodeName, cluster, address });
+    }
+  }
+  return {
+    nodes: b.nodes,
+    edges: b.edges,
+    service,
+    total,
+    ready: readyCount,
+    tunnels: [...tunnels],
+    shape: shapeOf(b.nodes, b.edges),
+  };
+}
+
 /**
  * Stage 1: the gateway's objects as a graph — gateway → listeners → routes → rules → weighted backends →
  * services → endpoints → nodes → tunnels → EPIC nodes → proxies. Pure and deterministic: the same input gives
@@ -103,22 +304,23 @@ function proxyHealth(p: NonNullable<ModelInput['proxies']>[number]): Health {
  * A tunnel exists per (gateway, workload node, EPIC node) (ARCHITECTURE.md): the graph draws one for every
  * workload node with a tunnel address and every EPIC node that runs one of the gateway's proxies. A tenant
  * sees neither the EPIC nodes' addresses nor the tunnels' keep-alives, so a tunnel has no health of its own.
+ *
+ * With a `memo`, the part of each route and slice is built once per object and reused while the object is the
+ * same, and a graph whose structure (node ids, edges) equals the previous call's keeps the previous `edges`
+ * array: the later stages take that identity to mean "nothing moved" and reuse their work. The answer equals
+ * the one without a memo.
  */
-export function buildModel(input: ModelInput): TopologyGraph {
+export function buildModel(input: ModelInput, memo?: ModelMemo): TopologyGraph {
   const nodes = new Map<string, TopologyNode>();
-  const edges: TopologyEdge[] = [];
-  const edgeKeys = new Set<string>();
+  let edges: TopologyEdge[] = [];
+  const shapes: string[] = [];
   const add = (n: TopologyNode) => {
     if (!nodes.has(n.id)) nodes.set(n.id, n);
     return n.id;
   };
   const link = (from: string, to: string, label?: string) => {
-    const k = `${from}\u0000${to}`;
-    if (edgeKeys.has(k)) return;
-    edgeKeys.add(k);
     edges.push(label ? { from, to, label } : { from, to });
   };
-
   const g = input.gateway;
   const gwId = add({
     id: `gateway:${g.id}`,
@@ -130,8 +332,10 @@ export function buildModel(input: ModelInput): TopologyGraph {
   });
   const listenerIds = new Map<string, string>();
   for (const l of g.listeners) {
-    const id = add({
-      id: `listener:${l.name}`,
+    const id = `listener:${l.name}`;
+    if (nodes.has(id)) continue;
+    add({
+      id,
       kind: 'listener',
       label: `${l.name} ${l.protocol}:${l.port}`,
       health: 'unknown',
@@ -141,135 +345,70 @@ export function buildModel(input: ModelInput): TopologyGraph {
     listenerIds.set(l.name, id);
     link(gwId, id);
   }
-
+  shapes.push(`${gwId}\u0001${[...listenerIds.values()].join('\u0001')}`);
+  const listenerKey = `${g.id}\u0000${[...listenerIds].join('\u0001')}`;
   const services = new Set<string>();
-  const routes = [...input.routes].sort((a, b) =>
-    `${a.namespace}/${a.name}/${a.id}`.localeCompare(`${b.namespace}/${b.name}/${b.id}`),
-  );
+  const routes = input.routes
+    .map((r) => [`${r.namespace}/${r.name}/${r.id}`, r] as const)
+    .sort((a, b) => collator.compare(a[0], b[0]))
+    .map(([, r]) => r);
+  const seenRoutes = new Set<string>();
   for (const r of routes) {
-    const conditions = routeConditions(r.status, g.id);
-    const routeId = add({
-      id: `route:${r.id}`,
-      kind: 'route',
-      label: `${r.kind} ${r.namespace}/${r.name}`,
-      health: healthOf(conditions),
-      details: { kind: r.kind, hostnames: ((r.spec.hostnames as string[] | undefined) ?? ['*']).join(', ') },
-      conditions,
-    });
-    const parentRefs = (r.spec.parentRefs as ParentRef[] | undefined) ?? [];
-    const mine = r.parents?.filter((p) => p.gatewayId === g.id) ?? [];
-    const sections = mine.map((p) => parentRefs[p.refIndex]?.sectionName);
-    const attached =
-      sections.length && sections.every((s) => s)
-        ? sections.map((s) => listenerIds.get(s!)).filter((x): x is string => Boolean(x))
-        : [...listenerIds.values()];
-    for (const l of attached) link(l, routeId);
-
-    const rules = (r.spec.rules as Rule[] | undefined) ?? [];
-    rules.forEach((rule, i) => {
-      const ruleId = add({
-        id: `rule:${r.id}/${i}`,
-        kind: 'rule',
-        label: matchLabel(rule, i),
-        health: 'unknown',
-        details: {
-          matches: JSON.stringify(rule.matches ?? []),
-          filters: (rule.filters ?? []).map((f) => f.type).join(', ') || 'none',
-        },
-        conditions: [],
-      });
-      link(routeId, ruleId);
-      const refs = rule.backendRefs ?? [];
-      const total = refs.reduce((n, b) => n + (b.weight ?? 1), 0);
-      refs.forEach((b, j) => {
-        const ns = b.namespace ?? r.namespace;
-        const weight = b.weight ?? 1;
-        const backendId = add({
-          id: `backend:${r.id}/${i}/${j}`,
-          kind: 'backend',
-          label: `${b.name ?? '?'}:${b.port ?? '?'} · ${total ? Math.round((weight / total) * 100) : 0}%`,
-          health: 'unknown',
-          details: { service: `${ns}/${b.name ?? '?'}`, port: String(b.port ?? '—'), weight: String(weight) },
-          conditions: [],
-        });
-        link(ruleId, backendId, `w ${weight}`);
-        const svc = `${ns}/${b.name ?? '?'}`;
-        services.add(svc);
-        const serviceId = add({
-          id: `service:${svc}`,
-          kind: 'service',
-          label: svc,
-          health: 'unknown',
-          details: { service: svc },
-          conditions: [],
-        });
-        link(backendId, serviceId);
-      });
-    });
+    if (seenRoutes.has(r.id)) continue;
+    seenRoutes.add(r.id);
+    const kept = memo?.routes.get(r);
+    const part = kept && kept.key === listenerKey ? kept.part : routePart(r, g.id, listenerIds);
+    if (part !== kept?.part) memo?.routes.set(r, { key: listenerKey, part });
+    for (const n of part.nodes) add(n);
+    for (const e of part.edges) edges.push(e);
+    for (const svc of part.services) services.add(svc);
+    shapes.push(part.shape);
   }
-
-  const slices = [...input.slices].sort((a, b) => a.id.localeCompare(b.id));
+  const slices = [...input.slices].sort((a, b) => collator.compare(a.id, b.id));
   const tunnelNodes = new Map<string, { node: string; cluster: string; address: string }>();
   const readyBySvc = new Map<string, { total: number; ready: number }>();
+  const seenSlices = new Set<string>();
   for (const s of slices) {
-    const svc = `${s.namespace}/${s.serviceName}`;
-    if (!services.has(svc)) continue;
-    const serviceId = `service:${svc}`;
-    for (const e of s.endpoints) {
-      const ready = e.conditions?.ready !== false;
-      const terminating = e.conditions?.terminating === true;
-      const c = readyBySvc.get(svc) ?? { total: 0, ready: 0 };
-      c.total++;
-      if (ready && !terminating) c.ready++;
-      readyBySvc.set(svc, c);
-      const addr = e.addresses[0] ?? '?';
-      const epId = add({
-        id: `endpoint:${s.id}/${addr}`,
-        kind: 'endpoint',
-        label: e.targetRef?.name ? `${e.targetRef.name} ${addr}` : addr,
-        health: terminating ? 'warn' : ready ? 'ok' : 'bad',
-        details: {
-          address: e.addresses.join(', '),
-          pod: e.targetRef?.name ?? '—',
-          node: e.nodeName ?? '—',
-          cluster: s.clusterId ?? 'static',
-          ready: String(ready),
-          serving: String(e.conditions?.serving ?? ready),
-          terminating: String(terminating),
-        },
-        conditions: [],
-        groupOf: serviceId,
-      });
-      link(serviceId, epId);
-      if (e.nodeName) {
-        const cluster = s.clusterId ?? 'static';
-        const nodeId = add({
-          id: `node:${cluster}/${e.nodeName}`,
-          kind: 'node',
-          label: e.nodeName,
-          health: 'unknown',
-          details: { node: e.nodeName, cluster },
-          conditions: [],
-        });
-        link(epId, nodeId);
-        const tunnelAddress = s.nodeAddresses?.[e.nodeName];
-        if (tunnelAddress) {
-          const n = nodes.get(nodeId)!;
-          if (!n.details.tunnelAddress) n.details = { ...n.details, tunnelAddress };
-          tunnelNodes.set(nodeId, { node: e.nodeName, cluster, address: n.details.tunnelAddress! });
-        }
-      }
+    if (seenSlices.has(s.id)) continue;
+    seenSlices.add(s.id);
+    let part = memo?.slices.get(s);
+    if (!part) {
+      part = slicePart(s);
+      memo?.slices.set(s, part);
+    }
+    if (!services.has(part.service)) continue;
+    shapes.push(part.shape);
+    for (const n of part.nodes) {
+      if (n.kind === 'node') {
+        // A workload node seen in several slices: one node, whose tunnel address is the first one reported.
+        if (!nodes.has(n.id)) nodes.set(n.id, { ...n, details: { ...n.details } });
+      } else add(n);
+    }
+    for (const e of part.edges) edges.push(e);
+    const c = readyBySvc.get(part.service) ?? { total: 0, ready: 0 };
+    c.total += part.total;
+    c.ready += part.ready;
+    readyBySvc.set(part.service, c);
+    for (const [nodeId, t] of part.tunnels) {
+      const n = nodes.get(nodeId)!;
+      if (!n.details.tunnelAddress) n.details.tunnelAddress = t.address;
+      tunnelNodes.set(nodeId, { ...t, address: n.details.tunnelAddress });
     }
   }
   for (const [svc, c] of readyBySvc) {
-    const n = nodes.get(`service:${svc}`);
+    const id = `service:${svc}`;
+    const n = nodes.get(id);
     if (!n) continue;
-    n.health = c.ready === c.total ? 'ok' : c.ready === 0 ? 'bad' : 'warn';
-    n.details = { ...n.details, endpoints: `${c.ready}/${c.total} ready` };
+    // A copy: the route parts that hold the service node are shared between calls.
+    nodes.set(id, {
+      ...n,
+      health: c.ready === c.total ? 'ok' : c.ready === 0 ? 'bad' : 'warn',
+      details: { ...n.details, endpoints: `${c.ready}/${c.total} ready` },
+    });
   }
-
   // The EPIC nodes that run the gateway's proxies, each with its proxies; a proxy no node has reported yet
   // stands alone in the proxy band.
+  const tail: string[] = [];
   const proxies = [...(input.proxies ?? [])].sort((a, b) => a.podName.localeCompare(b.podName));
   const epicNodes = [...new Set(proxies.map((p) => p.node).filter((n): n is string => Boolean(n)))].sort();
   for (const [nodeId, t] of [...tunnelNodes].sort((a, b) => a[0].localeCompare(b[0])))
@@ -282,6 +421,7 @@ export function buildModel(input: ModelInput): TopologyGraph {
         details: { workloadNode: t.node, cluster: t.cluster, tunnelAddress: t.address, epicNode: epic },
         conditions: [],
       });
+      tail.push(tunnelId);
       link(nodeId, tunnelId);
       link(tunnelId, `epic:${epic}`);
     }
@@ -289,14 +429,16 @@ export function buildModel(input: ModelInput): TopologyGraph {
     const mine = proxies.filter((p) => p.node === epic);
     const ready = mine.filter((p) => proxyHealth(p) === 'ok').length;
     // Failing only when none of its proxies is even ready; degraded while some are not ready or not on xDS.
-    add({
-      id: `epic:${epic}`,
-      kind: 'epicNode',
-      label: epic,
-      health: ready === mine.length ? 'ok' : mine.every((p) => !p.ready) ? 'bad' : 'warn',
-      details: { epicNode: epic, proxies: `${ready}/${mine.length} ready` },
-      conditions: [],
-    });
+    tail.push(
+      add({
+        id: `epic:${epic}`,
+        kind: 'epicNode',
+        label: epic,
+        health: ready === mine.length ? 'ok' : mine.every((p) => !p.ready) ? 'bad' : 'warn',
+        details: { epicNode: epic, proxies: `${ready}/${mine.length} ready` },
+        conditions: [],
+      }),
+    );
   }
   for (const p of proxies) {
     const proxyId = add({
@@ -313,7 +455,21 @@ export function buildModel(input: ModelInput): TopologyGraph {
       },
       conditions: [],
     });
+    tail.push(`${proxyId}>${p.node ?? ''}`);
     if (p.node) link(`epic:${p.node}`, proxyId);
   }
-  return { nodes: [...nodes.values()], edges };
+  shapes.push(tail.join('\u0001'));
+  if (memo) {
+    const last = memo.last;
+    if (
+      last &&
+      last.shapes.length === shapes.length &&
+      last.shapes.every((x, i) => x === shapes[i]) &&
+      last.graph.edges.length === edges.length
+    )
+      edges = last.graph.edges;
+  }
+  const graph = { nodes: [...nodes.values()], edges };
+  if (memo) memo.last = { shapes, graph };
+  return graph;
 }

@@ -71,6 +71,8 @@ export interface PlacedNode extends TopologyNode {
 
 export interface Layout {
   nodes: PlacedNode[];
+  /** Node id → its place in `nodes` (kept across live updates that move nothing). */
+  index?: ReadonlyMap<string, number>;
   edges: TopologyEdge[];
   width: number;
   height: number;

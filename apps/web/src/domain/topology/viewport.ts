@@ -48,7 +48,7 @@ export function drawnWindow(
  */
 export function visiblePart(
   layout: Layout,
-  byId: ReadonlyMap<string, PlacedNode>,
+  byId: { get(id: string): PlacedNode | undefined },
   w: Rect | null,
   keep: ReadonlySet<string>,
 ): { nodes: PlacedNode[]; edges: TopologyEdge[] } {

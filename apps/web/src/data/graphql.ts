@@ -1,0 +1,68 @@
+import { ApiError, callHeaders, safeJson, type ApiIssue } from './api.js';
+
+/**
+ * The Service Manager's reads over the API's typed GraphQL face: a document carries the TypeScript types of its
+ * answer and its variables, so a page gets typed data without a code generator (the documents are few and sit in
+ * `queries.ts`, each next to the types it selects). Errors keep the API's code, status, field issues and request
+ * id, as the REST client's do. Same-origin GETs with the session cookie.
+ */
+export interface TypedDocument<Data, Variables> {
+  readonly query: string;
+  /** Phantom: never set; carries the types. */
+  readonly types?: { data: Data; variables: Variables };
+}
+
+export function gql<Data, Variables = Record<string, never>>(query: string): TypedDocument<Data, Variables> {
+  return { query };
+}
+
+interface GraphqlError {
+  message: string;
+  extensions?: { code?: string; status?: number; requestId?: string; issues?: ApiIssue[] };
+}
+
+/** The answer's data and its raw text (equal texts are an unchanged answer, compared without re-serialising). */
+export async function graphqlWithText<D, V>(
+  doc: TypedDocument<D, V>,
+  variables: V,
+): Promise<{ data: D; text: string }> {
+  // A GET: a read needs no CSRF token (the API refuses mutations over GET), so a page's data can be asked for
+  // beside the session request, before the token is known.
+  const params = new URLSearchParams({ query: doc.query, variables: JSON.stringify(variables) });
+  const res = await fetch(`/graphql?${params.toString()}`, {
+    method: 'GET',
+    headers: callHeaders('GET', false),
+    credentials: 'same-origin',
+  });
+  const text = await res.text();
+  const body = (text ? safeJson(text) : {}) as {
+    data?: D | null;
+    errors?: GraphqlError[];
+    error?: string;
+    message?: string;
+  };
+  const errors = body.errors ?? [];
+  if (res.ok && errors.length === 0 && body.data) return { data: body.data, text };
+  // A refused document (or a failed field) answers GraphQL errors; anything else (a proxy's page) its text.
+  const first = errors[0];
+  const x = first?.extensions ?? {};
+  throw new ApiError(
+    x.status ?? (res.ok ? 500 : res.status),
+    x.code ?? body.error ?? 'Error',
+    first?.message ?? body.message ?? `POST /graphql: HTTP ${res.status}`,
+    errors.flatMap((e) => e.extensions?.issues ?? []),
+    x.requestId,
+  );
+}
+
+export async function graphql<D, V>(doc: TypedDocument<D, V>, variables: V): Promise<D> {
+  return (await graphqlWithText(doc, variables)).data;
+}
+
+/** A Relay connection, as the API's schema shapes every list. */
+export interface Connection<T> {
+  edges: { node: T }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+export const nodesOf = <T>(c: Connection<T>): T[] => c.edges.map((e) => e.node);

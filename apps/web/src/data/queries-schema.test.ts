@@ -1,0 +1,42 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { typeDefs } from '../../../api/src/http/graphql.js';
+import { defaultGraphqlLimits, queryCost } from '../../../api/src/http/graphql-limits.js';
+import {
+  ROUTE_PAGE,
+  SLICE_PAGE,
+  TOPOLOGY,
+  TOPOLOGY_PROXIES,
+  TOPOLOGY_ROUTES,
+  TOPOLOGY_SLICES,
+} from './topology.js';
+import { GATEWAYS } from './gateways.js';
+import { REVISION_DIFF, REVISIONS } from './revisions.js';
+
+// The Service Manager's GraphQL documents against the API's own schema (the SDL it serves) and its cost limit:
+// a field renamed or a page made too expensive on either side fails here, not in the browser.
+const { buildSchema, parse, validate } = createRequire(import.meta.url)(
+  'graphql',
+) as typeof import('graphql');
+const schema = buildSchema(typeDefs);
+
+const documents: [string, string, Record<string, unknown>][] = [
+  ['Topology', TOPOLOGY.query, { id: 'g', routes: ROUTE_PAGE, proxies: 100 }],
+  ['TopologyRoutes', TOPOLOGY_ROUTES.query, { id: 'g', first: ROUTE_PAGE, after: 'x' }],
+  ['TopologyProxies', TOPOLOGY_PROXIES.query, { id: 'g', first: 100, after: 'x' }],
+  ['TopologySlices', TOPOLOGY_SLICES.query, { first: SLICE_PAGE }],
+  ['Gateways', GATEWAYS.query, { first: 20, after: null, filter: { name: 'x', condition: 'Programmed' } }],
+  ['Revisions', REVISIONS.query, { id: 'g', first: 20, after: null }],
+  ['RevisionDiff', REVISION_DIFF.query, { id: 'g', from: 1, to: 2 }],
+];
+
+describe("the Service Manager's GraphQL documents", () => {
+  it.each(documents)('%s is valid against the API schema and within its cost limit', (_name, query, vars) => {
+    const doc = parse(query);
+    expect(validate(schema, doc).map((e) => e.message)).toEqual([]);
+    const op = doc.definitions[0] as Parameters<typeof queryCost>[2];
+    const { cost, exact } = queryCost(schema, doc, op, defaultGraphqlLimits, vars);
+    expect(exact).toBe(true);
+    expect(cost).toBeLessThanOrEqual(defaultGraphqlLimits.maxCost);
+  });
+});
