@@ -5,6 +5,7 @@ import type {
   ReferenceGrantSpec,
   TCPRouteSpec,
   TLSRouteSpec,
+  UDPRouteSpec,
 } from '@epic/gateway-api';
 import type { Secret } from './secret.js';
 import type { TemplateFragments } from './fragments.js';
@@ -164,7 +165,8 @@ export type RouteInput =
   | (RouteBase & { kind: 'HTTPRoute'; spec: HTTPRouteSpec })
   | (RouteBase & { kind: 'GRPCRoute'; spec: GRPCRouteSpec })
   | (RouteBase & { kind: 'TCPRoute'; spec: TCPRouteSpec })
-  | (RouteBase & { kind: 'TLSRoute'; spec: TLSRouteSpec });
+  | (RouteBase & { kind: 'TLSRoute'; spec: TLSRouteSpec })
+  | (RouteBase & { kind: 'UDPRoute'; spec: UDPRouteSpec });
 
 export type RouteKind = RouteInput['kind'];
 

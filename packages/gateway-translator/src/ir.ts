@@ -15,6 +15,23 @@ export interface IR {
   clusters: IRCluster[];
   /** TLS certificates listeners terminate with, sorted by name. */
   secrets: IRSecret[];
+  /** UDP listeners (Gateway listeners of protocol UDP with a UDPRoute attached), sorted by port. */
+  udpListeners?: IRUdpListener[];
+}
+
+/**
+ * A UDP port: Envoy's UDP proxy sends every datagram of a session to `destinations` (the first UDPRoute's
+ * backends, by weight). Separate from `listeners`, since a UDP port may share its number with a TCP one.
+ */
+export interface IRUdpListener {
+  /** Envoy listener name, `listener/udp/<port>`. */
+  name: string;
+  port: number;
+  /** The Gateway listener it serves. */
+  listener: string;
+  /** The route whose backends it forwards to: `udproute/<namespace>/<name>`. */
+  route: string;
+  destinations: IRDestination[];
 }
 
 export interface IRListener {

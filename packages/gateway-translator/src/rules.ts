@@ -64,7 +64,7 @@ export function resolveRoute(route: RouteInput, backends: BackendResolver): Reso
   const from = { kind: route.kind, namespace: route.namespace };
   const rules: ResolvedRule[] = [];
 
-  if (route.kind === 'TCPRoute' || route.kind === 'TLSRoute') {
+  if (route.kind === 'TCPRoute' || route.kind === 'TLSRoute' || route.kind === 'UDPRoute') {
     route.spec.rules.forEach((rule, index) => {
       const destinations = weightedDestinations(rule.backendRefs, backends, from, problems);
       rules.push({

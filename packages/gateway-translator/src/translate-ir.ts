@@ -26,6 +26,7 @@ import {
 import type { JsonObject, JsonValue } from './json.js';
 import { escapeRegex } from './rules.js';
 import { ExtensionType, TypeUrl } from './type-urls.js';
+import { udpResources } from './udp.js';
 
 export interface EnvoyResource {
   name: string;
@@ -100,11 +101,15 @@ export function translateIR(ir: IR, fragments?: TemplateFragments): EnvoyResourc
     generated.add(name);
     clusters.push({ name, typeUrl: TypeUrl.Cluster, resource: extra });
   }
-  const endpoints = ir.clusters.map((c) => ({
+  const endpoints: EnvoyResource[] = ir.clusters.map((c) => ({
     name: c.name,
     typeUrl: TypeUrl.ClusterLoadAssignment,
     resource: loadAssignment(c),
   }));
+  const udp = udpResources(ir);
+  listeners.push(...udp.listeners);
+  clusters.push(...udp.clusters.filter((c) => !generated.has(c.name)));
+  endpoints.push(...udp.endpoints);
   const secrets = ir.secrets.map((s) => ({
     name: s.name,
     typeUrl: TypeUrl.Secret,

@@ -18,4 +18,6 @@ export const ExtensionType = {
   TlsInspector: `${T}envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector`,
   DownstreamTlsContext: `${T}envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext`,
   HttpProtocolOptions: `${T}envoy.extensions.upstreams.http.v3.HttpProtocolOptions`,
+  UdpProxy: `${T}envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig`,
+  UdpProxyRoute: `${T}envoy.extensions.filters.udp.udp_proxy.v3.Route`,
 } as const;
