@@ -619,6 +619,7 @@ function irRoute(
   if (rule.cors) out.cors = rule.cors;
   if (rule.timeouts) out.timeouts = rule.timeouts;
   if (rule.retry) out.retry = rule.retry;
+  if (rule.sessionPersistence) out.sessionPersistence = rule.sessionPersistence;
   return out;
 }
 

@@ -15,6 +15,14 @@ import type { TemplateFragments } from './fragments.js';
 // the translator reads, with defaulted fields optional; the specs are assignable to them, which the
 // compiler checks where buildIR reads them.
 
+/** GEP-1619 session persistence of an HTTPRoute rule (defaults applied by the schema). */
+export interface SessionPersistenceInput {
+  sessionName?: string;
+  absoluteTimeout?: string;
+  type?: 'Cookie' | 'Header';
+  cookieConfig?: { lifetimeType?: 'Permanent' | 'Session' };
+}
+
 export interface ParentRef {
   group?: string;
   kind?: string;
@@ -118,6 +126,7 @@ export interface HttpRouteRule {
   backendRefs?: HttpBackendRef[];
   timeouts?: { request?: string; backendRequest?: string };
   retry?: HttpRouteRetry;
+  sessionPersistence?: SessionPersistenceInput;
 }
 
 export interface HttpRouteSpec {

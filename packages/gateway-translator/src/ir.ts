@@ -182,6 +182,18 @@ export interface IRRoute {
   cors?: IRCors;
   timeouts?: { requestMillis?: number; backendRequestMillis?: number };
   retry?: IRRetry;
+  sessionPersistence?: IRSessionPersistence;
+}
+
+/**
+ * GEP-1619 session persistence: the upstream host is remembered in a cookie (Max-Age = `ttlMillis`, none
+ * for a session cookie) or in a header the client sends back.
+ */
+export interface IRSessionPersistence {
+  type: 'Cookie' | 'Header';
+  name: string;
+  /** Cookie only: Permanent cookies live this long; absent = a session cookie. */
+  ttlMillis?: number;
 }
 
 export interface IREndpoint {

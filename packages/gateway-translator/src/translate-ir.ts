@@ -27,6 +27,12 @@ import type { JsonObject, JsonValue } from './json.js';
 import { escapeRegex } from './rules.js';
 import { ExtensionType, TypeUrl } from './type-urls.js';
 import { udpResources } from './udp.js';
+import {
+  HTTP_FILTER_STATEFUL_SESSION,
+  needsStatefulSession,
+  statefulSessionFilter,
+  statefulSessionPerRoute,
+} from './session.js';
 
 export interface EnvoyResource {
   name: string;
@@ -181,6 +187,7 @@ function filterChain(l: IRListener, c: IRFilterChain, extraFilters: JsonObject[]
   if (c.routeConfig.virtualHosts.some((vh) => vh.routes.some((r) => r.cors !== undefined))) {
     httpFilters.push({ name: HTTP_FILTER_CORS, typedConfig: { '@type': ExtensionType.Cors } });
   }
+  if (needsStatefulSession(c.routeConfig)) httpFilters.push(statefulSessionFilter());
   httpFilters.push(...extraFilters);
   httpFilters.push({ name: 'envoy.filters.http.router', typedConfig: { '@type': ExtensionType.Router } });
   out['filters'] = [
@@ -326,7 +333,11 @@ function envoyRoute(r: IRRoute, match: JsonObject, part: PrefixPart): JsonObject
     headerMutations(r.requestHeaders, 'request'),
     headerMutations(r.responseHeaders, 'response'),
   );
-  if (r.cors !== undefined) out['typedPerFilterConfig'] = { [HTTP_FILTER_CORS]: corsPolicy(r.cors) };
+  const perFilter: JsonObject = {};
+  if (r.cors !== undefined) perFilter[HTTP_FILTER_CORS] = corsPolicy(r.cors);
+  if (r.sessionPersistence !== undefined && action.kind === 'forward')
+    perFilter[HTTP_FILTER_STATEFUL_SESSION] = statefulSessionPerRoute(r.sessionPersistence);
+  if (Object.keys(perFilter).length > 0) out['typedPerFilterConfig'] = perFilter;
   return out;
 }
 
