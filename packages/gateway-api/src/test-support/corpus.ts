@@ -441,7 +441,7 @@ export const invalidCases: InvalidCase[] = [
     'cel',
     `${r0}.matches.0.headers.1`,
   ),
-  mutate(H, 'unknown field in a rule', `${r0}.sessionPersistence`, { sessionName: 'sticky' }, 'cel'),
+  mutate(H, 'unknown field in a rule', `${r0}.stickiness`, { sessionName: 'sticky' }, 'cel'),
   mutate(H, 'unknown top-level field', 'sessionPersistence', {}, 'cel'),
   mutate(H, 'hostname that is an IP', 'hostnames.0', '10.0.0.1', 'cel'),
   // GRPCRoute.
