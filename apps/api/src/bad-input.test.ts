@@ -344,7 +344,7 @@ const corpus: Case[] = [
     name: 'route kind that does not exist',
     method: 'POST',
     url: '/routes',
-    payload: { ...route({}), kind: 'UDPRoute' },
+    payload: { ...route({}), kind: 'SCTPRoute' },
     status: 400,
     field: 'kind',
   },
@@ -477,6 +477,56 @@ const corpus: Case[] = [
     payload: route({ rules: [{ backendRefs: [{ name: 'db' }] }] }, 'TCPRoute'),
     status: 400,
     field: 'spec.rules[0].backendRefs[0]',
+  },
+
+  // UDPRoute specs
+  {
+    name: 'UDPRoute without rules',
+    method: 'POST',
+    url: '/routes',
+    payload: route({ rules: [] }, 'UDPRoute'),
+    status: 400,
+    field: 'spec.rules',
+  },
+  {
+    name: 'UDPRoute with two rules',
+    method: 'POST',
+    url: '/routes',
+    payload: route(
+      {
+        rules: [{ backendRefs: [{ name: 'a', port: 53 }] }, { backendRefs: [{ name: 'b', port: 53 }] }],
+      },
+      'UDPRoute',
+    ),
+    status: 400,
+    field: 'spec.rules',
+  },
+  {
+    name: 'UDPRoute backend without a port',
+    method: 'POST',
+    url: '/routes',
+    payload: route({ rules: [{ backendRefs: [{ name: 'dns' }] }] }, 'UDPRoute'),
+    status: 400,
+    field: 'spec.rules[0].backendRefs[0]',
+  },
+  {
+    name: 'UDPRoute with hostnames',
+    method: 'POST',
+    url: '/routes',
+    payload: route(
+      { hostnames: ['dns.example.com'], rules: [{ backendRefs: [{ name: 'dns', port: 53 }] }] },
+      'UDPRoute',
+    ),
+    status: 400,
+    field: 'spec',
+  },
+  {
+    name: 'UDPRoute backend weight above 1000000',
+    method: 'POST',
+    url: '/routes',
+    payload: route({ rules: [{ backendRefs: [{ name: 'dns', port: 53, weight: 1_000_001 }] }] }, 'UDPRoute'),
+    status: 400,
+    field: 'spec.rules[0].backendRefs[0].weight',
   },
 
   // endpoints

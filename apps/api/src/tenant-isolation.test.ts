@@ -30,6 +30,8 @@ interface Tenant {
   sharingKey: string;
   routeId: string;
   routeUid: string;
+  udpRouteId: string;
+  udpRouteUid: string;
   sliceId: string;
   sliceUid: string;
   staticService: string;
@@ -124,6 +126,15 @@ async function tenant(
     clientUid: routeUid,
     spec: { parentRefs: [{ name: 'edge' }], rules: [{ backendRefs: [{ name: 'api', port: 8080 }] }] },
   });
+  const udpRouteUid = `udp-route-uid-${name}`;
+  const udpRoute = await must('POST', '/routes', k, {
+    kind: 'UDPRoute',
+    name: 'dns',
+    namespace: 'web',
+    clusterId: cluster.id,
+    clientUid: udpRouteUid,
+    spec: { parentRefs: [{ name: 'edge' }], rules: [{ backendRefs: [{ name: 'coredns', port: 53 }] }] },
+  });
   const sliceUid = `eps-uid-${name}`;
   const slice = await must('PUT', '/endpoint-slices', k, {
     clusterId: cluster.id,
@@ -204,6 +215,8 @@ async function tenant(
     sharingKey,
     routeId: route.id,
     routeUid,
+    udpRouteId: udpRoute.id,
+    udpRouteUid,
     sliceId: slice.id,
     sliceUid,
     staticService,
@@ -237,6 +250,8 @@ const secretsOf = (t: Tenant) => [
   t.gatewayId,
   t.gatewayAddress,
   t.routeId,
+  t.udpRouteId,
+  t.udpRouteUid,
   t.sliceId,
   t.staticId,
   t.templateName,
@@ -473,16 +488,40 @@ const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
       payload: { kind: 'HTTPRoute', name: 'shop', accountId: a.accountId, spec: {} },
       expect: 'reference',
     },
+    {
+      url: '/routes',
+      payload: {
+        kind: 'UDPRoute',
+        name: 'dns',
+        namespace: 'web',
+        clusterId: a.clusterId,
+        clientUid: a.udpRouteUid,
+        spec: { parentRefs: [{ name: 'edge' }], rules: [{ backendRefs: [{ name: 'x', port: 53 }] }] },
+      },
+      expect: 'reference',
+    },
   ],
   'GET /routes': (a) => [
     { url: '/routes', expect: 'list' },
     { url: `/routes?gatewayId=${a.gatewayId}`, expect: 'list' },
+    { url: '/routes?kind=UDPRoute', expect: 'list' },
   ],
-  'GET /routes/:id': (a) => [{ url: `/routes/${a.routeId}`, expect: 'denied' }],
+  'GET /routes/:id': (a) => [
+    { url: `/routes/${a.routeId}`, expect: 'denied' },
+    { url: `/routes/${a.udpRouteId}`, expect: 'denied' },
+  ],
   'PUT /routes/:id': (a) => [
     { url: `/routes/${a.routeId}`, payload: { spec: { parentRefs: [{ name: 'edge' }] } }, expect: 'denied' },
+    {
+      url: `/routes/${a.udpRouteId}`,
+      payload: { spec: { rules: [{ backendRefs: [{ name: 'x', port: 53 }] }] } },
+      expect: 'denied',
+    },
   ],
-  'DELETE /routes/:id': (a) => [{ url: `/routes/${a.routeId}`, expect: 'denied' }],
+  'DELETE /routes/:id': (a) => [
+    { url: `/routes/${a.routeId}`, expect: 'denied' },
+    { url: `/routes/${a.udpRouteId}`, expect: 'denied' },
+  ],
   'PUT /endpoint-slices': (a) => [
     {
       url: '/endpoint-slices',
@@ -1242,6 +1281,20 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
       },
       expect: 'reference',
     },
+    {
+      query: 'mutation($i: UpsertRouteInput!) { upsertRoute(input: $i) { created } }',
+      variables: {
+        i: {
+          kind: 'UDPRoute',
+          name: 'dns',
+          namespace: 'web',
+          clusterId: a.clusterId,
+          clientUid: a.udpRouteUid,
+          spec: { rules: [{ backendRefs: [{ name: 'x', port: 53 }] }] },
+        },
+      },
+      expect: 'reference',
+    },
   ],
   'Mutation.updateRoute': (a) => [
     {
@@ -1252,6 +1305,11 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
   ],
   'Mutation.deleteRoute': (a) => [
     { query: 'mutation($id: ID!) { deleteRoute(id: $id) }', variables: { id: a.routeId }, expect: 'denied' },
+    {
+      query: 'mutation($id: ID!) { deleteRoute(id: $id) }',
+      variables: { id: a.udpRouteId },
+      expect: 'denied',
+    },
   ],
   'Mutation.upsertEndpointSlice': (a) => [
     {
@@ -1949,7 +2007,9 @@ describe('B writing under names A also uses', () => {
     expect(r.statusCode, r.body).toBe(201);
     expect(r.json().parents).toEqual([{ gatewayId: B.gatewayId, refIndex: 0 }]);
     const attachedToA = await must('GET', `/routes?gatewayId=${A.gatewayId}`, A.key);
-    expect(attachedToA.items.map((x: { id: string }) => x.id)).toEqual([A.routeId]);
+    expect(attachedToA.items.map((x: { id: string }) => x.id).sort()).toEqual(
+      [A.routeId, A.udpRouteId].sort(),
+    );
     expect((await req('DELETE', `/api/v1/routes/${r.json().id}`, B.key)).statusCode).toBe(204);
   });
 });

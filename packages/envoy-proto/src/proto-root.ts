@@ -26,6 +26,9 @@ export const ENTRY_PROTOS: readonly string[] = [
   'envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto',
   'envoy/extensions/filters/network/rbac/v3/rbac.proto',
   'envoy/extensions/filters/network/local_ratelimit/v3/local_rate_limit.proto',
+  // UDP listener filters (UDPRoute: docs/adr/0461-udp-route-and-session-persistence.md)
+  'envoy/extensions/filters/udp/udp_proxy/v3/udp_proxy.proto',
+  'envoy/extensions/filters/udp/udp_proxy/v3/route.proto',
   // listener filters
   'envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.proto',
   'envoy/extensions/filters/listener/http_inspector/v3/http_inspector.proto',
@@ -33,6 +36,10 @@ export const ENTRY_PROTOS: readonly string[] = [
   // http filters
   'envoy/extensions/filters/http/router/v3/router.proto',
   'envoy/extensions/filters/http/cors/v3/cors.proto',
+  // session persistence (GEP-1619)
+  'envoy/extensions/filters/http/stateful_session/v3/stateful_session.proto',
+  'envoy/extensions/http/stateful_session/cookie/v3/cookie.proto',
+  'envoy/extensions/http/stateful_session/header/v3/header.proto',
   'envoy/extensions/filters/http/header_to_metadata/v3/header_to_metadata.proto',
   'envoy/extensions/filters/http/header_mutation/v3/header_mutation.proto',
   'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',

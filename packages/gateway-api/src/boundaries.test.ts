@@ -22,6 +22,7 @@ import {
   referenceGrantSpec,
   tcpRouteSpec,
   tlsRouteSpec,
+  udpRouteSpec,
 } from './test-support/arbitraries.js';
 import { validCases } from './test-support/corpus.js';
 import {
@@ -48,6 +49,7 @@ const KINDS: [SpecKind, string, fc.Arbitrary<object>][] = [
   ['GRPCRoute', 'gateway.networking.k8s.io_grpcroutes.yaml', grpcRouteSpec],
   ['TCPRoute', 'gateway.networking.k8s.io_tcproutes.yaml', tcpRouteSpec],
   ['TLSRoute', 'gateway.networking.k8s.io_tlsroutes.yaml', tlsRouteSpec],
+  ['UDPRoute', 'gateway.networking.k8s.io_udproutes.yaml', udpRouteSpec],
   ['Gateway', 'gateway.networking.k8s.io_gateways.yaml', gatewaySpec],
   ['ReferenceGrant', 'gateway.networking.k8s.io_referencegrants.yaml', referenceGrantSpec],
 ];

@@ -7,6 +7,7 @@ const supported = new Set<string>([
   'GRPCRoute',
   'TCPRoute',
   'TLSRoute',
+  'UDPRoute',
   'Gateway',
   'ReferenceGrant',
 ]);

@@ -22,7 +22,7 @@ import {
 import { checkFilterList, filterTypeError, filterVariant } from './filters.js';
 
 // HTTPRoute v1 as the standard-channel CRD of Gateway API v1.6.1 declares it, plus the experimental
-// channel's `rules[].retry` (GEP-1731), which EPIC supports; sessionPersistence is not supported.
+// channel's `rules[].retry` (GEP-1731) and `rules[].sessionPersistence` (GEP-1619), which EPIC supports.
 
 const PATH_CHARS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$/;
 
@@ -289,6 +289,31 @@ export const HTTPRouteRetry = z.strictObject({
 });
 export type HTTPRouteRetry = z.infer<typeof HTTPRouteRetry>;
 
+/**
+ * Session persistence of a rule (GEP-1619; experimental channel, `rules[].sessionPersistence`), with the
+ * CRD's defaults (type Cookie, lifetimeType Session) and CEL rules and messages.
+ */
+export const SessionPersistence = z
+  .strictObject({
+    sessionName: z.string().max(128).optional(),
+    absoluteTimeout: Duration.optional(),
+    type: z.enum(['Cookie', 'Header']).default('Cookie'),
+    cookieConfig: z
+      .strictObject({ lifetimeType: z.enum(['Permanent', 'Session']).default('Session') })
+      .optional(),
+  })
+  .superRefine((sp, ctx) => {
+    if (sp.cookieConfig?.lifetimeType === 'Permanent' && sp.absoluteTimeout === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'AbsoluteTimeout must be specified when cookie lifetimeType is Permanent',
+      });
+    if (sp.cookieConfig !== undefined && sp.type !== 'Cookie')
+      ctx.addIssue({ code: 'custom', path: [], message: 'cookieConfig can only be set with type Cookie' });
+  });
+export type SessionPersistence = z.infer<typeof SessionPersistence>;
+
 export const HTTPRouteRule = z
   .strictObject({
     name: RouteRuleName.optional(),
@@ -297,6 +322,7 @@ export const HTTPRouteRule = z
     backendRefs: z.array(HTTPBackendRef).max(16).optional(),
     timeouts: HTTPRouteTimeouts.optional(),
     retry: HTTPRouteRetry.optional(),
+    sessionPersistence: SessionPersistence.optional(),
   })
   .superRefine((rule, ctx) => {
     const hasBackends = (rule.backendRefs ?? []).length > 0;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BackendRef, Hostname, ParentRefs, RouteRuleName } from './common.js';
 
-// TCPRoute and TLSRoute: in Gateway API v1.6.1 both are served as v1 by the standard-channel CRDs
+// TCPRoute, TLSRoute and UDPRoute: in Gateway API v1.6.1 all three are served as v1 by the standard-channel CRDs
 // (v1alpha2 is no longer served), so that is the version modelled here.
 
 /** A layer-4 rule: one list of weighted backends. */
@@ -32,3 +32,14 @@ export const TLSRouteSpec = z.strictObject({
 });
 export type TLSRouteSpec = z.infer<typeof TLSRouteSpec>;
 export type TLSRouteSpecInput = z.input<typeof TLSRouteSpec>;
+
+export const UDPRouteRule = L4RouteRule;
+export type UDPRouteRule = z.infer<typeof UDPRouteRule>;
+
+/** UDPRouteSpec (gateway.networking.k8s.io/v1): exactly one rule, like TCPRoute. */
+export const UDPRouteSpec = z.strictObject({
+  parentRefs: ParentRefs.optional(),
+  rules: z.array(UDPRouteRule).min(1).max(1),
+});
+export type UDPRouteSpec = z.infer<typeof UDPRouteSpec>;
+export type UDPRouteSpecInput = z.input<typeof UDPRouteSpec>;

@@ -11,6 +11,7 @@ import {
   referenceGrantSpec,
   tcpRouteSpec,
   tlsRouteSpec,
+  udpRouteSpec,
 } from './test-support/arbitraries.js';
 import { upstreamValidator } from './test-support/upstream.js';
 
@@ -21,6 +22,7 @@ const generators: [SpecKind, fc.Arbitrary<object>][] = [
   ['GRPCRoute', grpcRouteSpec],
   ['TCPRoute', tcpRouteSpec],
   ['TLSRoute', tlsRouteSpec],
+  ['UDPRoute', udpRouteSpec],
   ['Gateway', gatewaySpec],
   ['ReferenceGrant', referenceGrantSpec],
 ];

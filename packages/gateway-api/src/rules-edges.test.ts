@@ -769,7 +769,7 @@ describe('helpers', () => {
   });
 
   it('isRouteKind knows the four route kinds and nothing inherited', () => {
-    expect(['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute'].every(isRouteKind)).toBe(true);
+    expect(['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute', 'UDPRoute'].every(isRouteKind)).toBe(true);
     expect(['Gateway', 'ReferenceGrant', 'toString', 'constructor', ''].some(isRouteKind)).toBe(false);
   });
 });

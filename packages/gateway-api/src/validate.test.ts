@@ -105,7 +105,13 @@ describe('fieldPath', () => {
 
 describe('routeSpecSchemas', () => {
   it('has a schema for each route kind the API accepts', () => {
-    expect(Object.keys(routeSpecSchemas).sort()).toEqual(['GRPCRoute', 'HTTPRoute', 'TCPRoute', 'TLSRoute']);
+    expect(Object.keys(routeSpecSchemas).sort()).toEqual([
+      'GRPCRoute',
+      'HTTPRoute',
+      'TCPRoute',
+      'TLSRoute',
+      'UDPRoute',
+    ]);
   });
 });
 

@@ -3,7 +3,7 @@ import { GatewaySpec } from './gateway.js';
 import { GatewayClassSpec } from './gateway-class.js';
 import { GRPCRouteSpec } from './grpc-route.js';
 import { HTTPRouteSpec } from './http-route.js';
-import { TCPRouteSpec, TLSRouteSpec } from './l4-route.js';
+import { TCPRouteSpec, TLSRouteSpec, UDPRouteSpec } from './l4-route.js';
 import { ReferenceGrantSpec } from './reference-grant.js';
 
 /** Route kinds the API accepts, each with the schema of its `spec`. */
@@ -12,7 +12,8 @@ export const routeSpecSchemas = {
   GRPCRoute: GRPCRouteSpec,
   TCPRoute: TCPRouteSpec,
   TLSRoute: TLSRouteSpec,
-} as const satisfies Record<'HTTPRoute' | 'TCPRoute' | 'GRPCRoute' | 'TLSRoute', z.ZodType>;
+  UDPRoute: UDPRouteSpec,
+} as const satisfies Record<'HTTPRoute' | 'TCPRoute' | 'GRPCRoute' | 'TLSRoute' | 'UDPRoute', z.ZodType>;
 export type RouteKind = keyof typeof routeSpecSchemas;
 
 /** Every kind whose spec this package validates. */

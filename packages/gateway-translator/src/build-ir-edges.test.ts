@@ -109,14 +109,14 @@ describe('buildIR gateway conditions', () => {
   });
 
   it('some listeners invalid: accepted with ListenersNotValid', () => {
-    expect(gw([http, { name: 'bad', port: 81, protocol: 'UDP' }])).toEqual([
+    expect(gw([http, { name: 'bad', port: 81, protocol: 'example.com/quic' }])).toEqual([
       ['Accepted', 'True', 'ListenersNotValid', 'some listeners are not valid'],
       ['Programmed', 'True', 'Programmed', '1 listener(s) translated'],
     ]);
   });
 
   it('no valid listener: neither accepted nor programmed', () => {
-    expect(gw([{ name: 'bad', port: 81, protocol: 'UDP' }])).toEqual([
+    expect(gw([{ name: 'bad', port: 81, protocol: 'example.com/quic' }])).toEqual([
       ['Accepted', 'False', 'ListenersNotValid', 'no listener is valid'],
       ['Programmed', 'False', 'Invalid', 'no listener can be programmed'],
     ]);

@@ -13,6 +13,7 @@ import {
   type IRRoute,
   type IRRouteConfig,
   type IRSecret,
+  type IRUdpListener,
   type IRVirtualHost,
 } from './ir.js';
 import { analyzeListeners, type AnalyzedListener } from './listeners.js';
@@ -87,7 +88,9 @@ export function buildIR(input: TranslateInput): BuildResult {
   const addresses = addressVerdict(gateway.addresses, gateway.generation);
   // A gateway that is not accepted (an unsupported address type) serves nothing; its routes stay attached.
   const irListeners = addresses.accepted ? [] : buildListeners(listeners, attachments);
+  const udpListeners = addresses.accepted ? [] : buildUdpListeners(listeners, attachments);
   const used = collectUsed(irListeners);
+  for (const u of udpListeners) for (const d of u.destinations) used.clusters.add(d.cluster);
   const clusters: IRCluster[] = [...backends.clusters.values()]
     .filter((c) => used.clusters.has(c.name))
     .sort((a, b) => compareStrings(a.name, b.name));
@@ -117,6 +120,7 @@ export function buildIR(input: TranslateInput): BuildResult {
     listeners: irListeners,
     clusters,
     secrets,
+    ...(udpListeners.length > 0 ? { udpListeners } : {}),
   };
   const status: TranslateStatus = {
     gateway: {
@@ -230,7 +234,9 @@ function attach(
     .map((listener) => ({
       listener,
       hostnames:
-        route.kind === 'TCPRoute' ? ['*'] : intersectHostnames(listener.spec.hostname, routeHostnames),
+        route.kind === 'TCPRoute' || route.kind === 'UDPRoute'
+          ? ['*']
+          : intersectHostnames(listener.spec.hostname, routeHostnames),
     }))
     .filter((a) => a.hostnames.length > 0);
   if (attached.length === 0) {
@@ -323,7 +329,8 @@ function buildListeners(
 ): IRListener[] {
   const byPort = new Map<number, AnalyzedListener[]>();
   for (const l of listeners)
-    if (l.programmable) byPort.set(l.spec.port, [...(byPort.get(l.spec.port) ?? []), l]);
+    if (l.programmable && l.spec.protocol !== 'UDP')
+      byPort.set(l.spec.port, [...(byPort.get(l.spec.port) ?? []), l]);
   const out: IRListener[] = [];
   for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
     const group = byPort.get(port) ?? [];
@@ -418,6 +425,33 @@ function buildListeners(
     out.push({ name: `listener/${port}`, port, filterChains: chains });
   }
   return out;
+}
+
+/**
+ * UDP ports, one per programmable UDP listener with a UDPRoute attached: the oldest route (then namespace and
+ * name) wins the port, as for TCP; the others stay attached but carry no traffic.
+ */
+function buildUdpListeners(
+  listeners: readonly AnalyzedListener[],
+  attachments: readonly Attachment[],
+): IRUdpListener[] {
+  const out: IRUdpListener[] = [];
+  for (const l of listeners) {
+    if (!l.programmable || l.spec.protocol !== 'UDP') continue;
+    const first = attachments
+      .filter((a) => a.listener === l && a.resolved.route.kind === 'UDPRoute')
+      .sort((a, b) => compareRoutes(a.resolved.route, b.resolved.route))[0];
+    if (first === undefined) continue;
+    const route = first.resolved.route;
+    out.push({
+      name: `listener/udp/${l.spec.port}`,
+      port: l.spec.port,
+      listener: l.spec.name,
+      route: `udproute/${route.namespace}/${route.name}`,
+      destinations: l4Destinations(first.resolved),
+    });
+  }
+  return out.sort((a, b) => a.port - b.port);
 }
 
 function l4Destinations(resolved: ResolvedRoute) {
@@ -585,6 +619,7 @@ function irRoute(
   if (rule.cors) out.cors = rule.cors;
   if (rule.timeouts) out.timeouts = rule.timeouts;
   if (rule.retry) out.retry = rule.retry;
+  if (rule.sessionPersistence) out.sessionPersistence = rule.sessionPersistence;
   return out;
 }
 

@@ -21,4 +21,5 @@ export const supportedFeatures = [
   'ReferenceGrant',
   'TCPRoute',
   'TLSRoute',
+  'UDPRoute',
 ] as const;

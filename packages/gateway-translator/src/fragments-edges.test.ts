@@ -35,7 +35,7 @@ describe('reserved names', () => {
       'edsClusterConfig',
       'loadAssignment',
     ]);
-    expect(RESERVED_CLUSTER_NAME_PREFIXES).toEqual(['service/', 'epic/']);
+    expect(RESERVED_CLUSTER_NAME_PREFIXES).toEqual(['service/', 'epic/', 'udproute/']);
     expect(ROUTER_FILTER_NAME).toBe('envoy.filters.http.router');
   });
 });
@@ -121,8 +121,8 @@ describe('fragmentShapeProblems', () => {
       'extraClusters[1].name: required',
       'extraClusters[2].name: required',
       'extraClusters[3].name: required',
-      'extraClusters[4].name: prefixes service/, epic/ are reserved',
-      'extraClusters[5].name: prefixes service/, epic/ are reserved',
+      'extraClusters[4].name: prefixes service/, epic/, udproute/ are reserved',
+      'extraClusters[5].name: prefixes service/, epic/, udproute/ are reserved',
     ]);
   });
 });

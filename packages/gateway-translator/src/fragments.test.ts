@@ -63,7 +63,7 @@ describe('template fragments', () => {
       'extraHttpFilters[0].name: the router filter is added by EPIC',
       'listenerOptions.name: set by EPIC',
       'clusterOptions.edsClusterConfig: set by EPIC',
-      'extraClusters[0].name: prefixes service/, epic/ are reserved',
+      'extraClusters[0].name: prefixes service/, epic/, udproute/ are reserved',
     ]);
   });
 

@@ -37,7 +37,7 @@ export const RESERVED_CLUSTER_OPTION_KEYS: readonly string[] = [
 ];
 
 /** Name prefixes of generated clusters; an extra cluster may not use them. */
-export const RESERVED_CLUSTER_NAME_PREFIXES: readonly string[] = ['service/', 'epic/'];
+export const RESERVED_CLUSTER_NAME_PREFIXES: readonly string[] = ['service/', 'epic/', 'udproute/'];
 
 /** The router must stay last: a fragment may not add another. */
 export const ROUTER_FILTER_NAME = 'envoy.filters.http.router';

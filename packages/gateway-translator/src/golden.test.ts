@@ -5,6 +5,7 @@ import { validateResource } from '@epic/envoy-proto';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { traceRequest } from './select-route-configuration.js';
+import { traceDatagram } from './trace-udp.js';
 import { translate } from './translate.js';
 import type { EnvoyResources } from './translate-ir.js';
 import { parseFixture, type ParsedFixture } from './test-support/fixture.js';
@@ -51,7 +52,8 @@ function render(fixture: ParsedFixture) {
       expect: r.expect,
     };
   });
-  return { result, resources, requests };
+  const datagrams = fixture.datagrams.map((d) => traceDatagram(resources, { port: d.port }));
+  return { result, resources, requests, datagrams };
 }
 
 describe('golden translations', () => {
@@ -78,12 +80,13 @@ describe('golden translations', () => {
       const golden = () => {
         if (memo !== undefined) return memo;
         const rendered = render(fixture);
-        const { result, resources, requests } = rendered;
+        const { result, resources, requests, datagrams } = rendered;
         const output = stringify(
           {
             status: result.status,
             resources,
             requests: requests.map(({ request, outcome }) => ({ request, outcome })),
+            ...(datagrams.length > 0 ? { datagrams } : {}),
           },
           { lineWidth: 0, aliasDuplicateObjects: false },
         );
@@ -116,6 +119,24 @@ describe('golden translations', () => {
         const { resources } = golden().rendered;
         expect(JSON.stringify(render(fixture).resources)).toBe(JSON.stringify(resources));
       });
+
+      for (const [i, d] of fixture.datagrams.entries()) {
+        it(`datagram ${i} to UDP port ${d.port} meets expectations`, () => {
+          const trace = golden().rendered.datagrams[i]!;
+          const wanted = d.expect;
+          if (wanted.refused !== undefined) {
+            expect(trace).toMatchObject({ connection: 'refused', reason: wanted.refused });
+            return;
+          }
+          expect(trace.connection).toBe('accepted');
+          if (trace.connection !== 'accepted') return;
+          if (wanted.cluster !== undefined) expect(trace.cluster).toBe(wanted.cluster);
+          if (wanted.backends !== undefined)
+            expect(trace.backends.map((b) => ({ cluster: b.cluster, weight: b.weight }))).toEqual(
+              wanted.backends,
+            );
+        });
+      }
 
       for (const [i, r] of fixture.requests.entries()) {
         const port = r.port ?? defaultPort(fixture);

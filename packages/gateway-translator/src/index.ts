@@ -30,6 +30,8 @@ export {
   type TraceRequest,
   type TraceResult,
 } from './select-route-configuration.js';
+export { traceDatagram, type DatagramTrace, type UdpBackendOutcome } from './trace-udp.js';
+export { UDP_PROXY_FILTER } from './udp.js';
 export {
   fragmentShapeProblems,
   fragmentValidationTargets,

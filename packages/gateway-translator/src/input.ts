@@ -5,6 +5,7 @@ import type {
   ReferenceGrantSpec,
   TCPRouteSpec,
   TLSRouteSpec,
+  UDPRouteSpec,
 } from '@epic/gateway-api';
 import type { Secret } from './secret.js';
 import type { TemplateFragments } from './fragments.js';
@@ -13,6 +14,14 @@ import type { TemplateFragments } from './fragments.js';
 // of @epic/gateway-api's schemas (validated, defaults applied). The structural types below are the subset
 // the translator reads, with defaulted fields optional; the specs are assignable to them, which the
 // compiler checks where buildIR reads them.
+
+/** GEP-1619 session persistence of an HTTPRoute rule (defaults applied by the schema). */
+export interface SessionPersistenceInput {
+  sessionName?: string;
+  absoluteTimeout?: string;
+  type?: 'Cookie' | 'Header';
+  cookieConfig?: { lifetimeType?: 'Permanent' | 'Session' };
+}
 
 export interface ParentRef {
   group?: string;
@@ -117,6 +126,7 @@ export interface HttpRouteRule {
   backendRefs?: HttpBackendRef[];
   timeouts?: { request?: string; backendRequest?: string };
   retry?: HttpRouteRetry;
+  sessionPersistence?: SessionPersistenceInput;
 }
 
 export interface HttpRouteSpec {
@@ -164,7 +174,8 @@ export type RouteInput =
   | (RouteBase & { kind: 'HTTPRoute'; spec: HTTPRouteSpec })
   | (RouteBase & { kind: 'GRPCRoute'; spec: GRPCRouteSpec })
   | (RouteBase & { kind: 'TCPRoute'; spec: TCPRouteSpec })
-  | (RouteBase & { kind: 'TLSRoute'; spec: TLSRouteSpec });
+  | (RouteBase & { kind: 'TLSRoute'; spec: TLSRouteSpec })
+  | (RouteBase & { kind: 'UDPRoute'; spec: UDPRouteSpec });
 
 export type RouteKind = RouteInput['kind'];
 

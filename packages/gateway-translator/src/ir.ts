@@ -15,6 +15,23 @@ export interface IR {
   clusters: IRCluster[];
   /** TLS certificates listeners terminate with, sorted by name. */
   secrets: IRSecret[];
+  /** UDP listeners (Gateway listeners of protocol UDP with a UDPRoute attached), sorted by port. */
+  udpListeners?: IRUdpListener[];
+}
+
+/**
+ * A UDP port: Envoy's UDP proxy sends every datagram of a session to `destinations` (the first UDPRoute's
+ * backends, by weight). Separate from `listeners`, since a UDP port may share its number with a TCP one.
+ */
+export interface IRUdpListener {
+  /** Envoy listener name, `listener/udp/<port>`. */
+  name: string;
+  port: number;
+  /** The Gateway listener it serves. */
+  listener: string;
+  /** The route whose backends it forwards to: `udproute/<namespace>/<name>`. */
+  route: string;
+  destinations: IRDestination[];
 }
 
 export interface IRListener {
@@ -165,6 +182,18 @@ export interface IRRoute {
   cors?: IRCors;
   timeouts?: { requestMillis?: number; backendRequestMillis?: number };
   retry?: IRRetry;
+  sessionPersistence?: IRSessionPersistence;
+}
+
+/**
+ * GEP-1619 session persistence: the upstream host is remembered in a cookie (Max-Age = `ttlMillis`, none
+ * for a session cookie) or in a header the client sends back.
+ */
+export interface IRSessionPersistence {
+  type: 'Cookie' | 'Header';
+  name: string;
+  /** Cookie only: Permanent cookies live this long; absent = a session cookie. */
+  ttlMillis?: number;
 }
 
 export interface IREndpoint {

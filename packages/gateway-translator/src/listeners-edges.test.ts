@@ -96,15 +96,39 @@ describe('analyzeListeners: protocols and conditions', () => {
     const tcp = one({ name: 'c', port: 9000, protocol: 'TCP' });
     expect(tcp.supportedKinds).toEqual(['TCPRoute']);
     expect(tcp.programmable).toBe(true);
+    const udp = one({ name: 'u', port: 53, protocol: 'UDP' });
+    expect(udp.supportedKinds).toEqual(['UDPRoute']);
+    expect(udp.programmable).toBe(true);
+  });
+
+  it('keeps UDP ports apart from TCP ones: 53/UDP beside 53/TCP is no conflict, two 53/UDP are', () => {
+    const ls = analyzeListeners(
+      gateway([
+        { name: 'dns-udp', port: 53, protocol: 'UDP' },
+        { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+        { name: 'dns-http', port: 54, protocol: 'HTTP' },
+        { name: 'u1', port: 54, protocol: 'UDP' },
+        { name: 'u2', port: 54, protocol: 'UDP' },
+      ]),
+      [],
+      [],
+    );
+    expect(ls.map((l) => [l.spec.name, l.programmable, conds(l)[1]?.[2]])).toEqual([
+      ['dns-udp', true, 'NoConflicts'],
+      ['dns-tcp', true, 'NoConflicts'],
+      ['dns-http', true, 'NoConflicts'],
+      ['u1', false, 'HostnameConflict'],
+      ['u2', false, 'HostnameConflict'],
+    ]);
   });
 
   it('refuses an unsupported protocol: not accepted, no kinds, not programmed', () => {
-    const l = one({ name: 'u', port: 53, protocol: 'UDP' });
+    const l = one({ name: 'u', port: 53, protocol: 'example.com/quic' });
     expect(l.accepted).toBe(false);
     expect(l.programmable).toBe(false);
     expect(l.supportedKinds).toEqual([]);
     expect(conds(l)).toEqual([
-      ['Accepted', 'False', 'UnsupportedProtocol', 'protocol UDP is not supported'],
+      ['Accepted', 'False', 'UnsupportedProtocol', 'protocol example.com/quic is not supported'],
       ['Conflicted', 'False', 'NoConflicts', 'no conflicts'],
       ['ResolvedRefs', 'True', 'ResolvedRefs', 'all references resolved'],
       ['Programmed', 'False', 'Invalid', 'listener cannot be programmed'],
@@ -112,7 +136,12 @@ describe('analyzeListeners: protocols and conditions', () => {
   });
 
   it('names every requested kind of an unsupported protocol as invalid', () => {
-    const l = one({ name: 'u', port: 53, protocol: 'UDP', allowedRoutes: { kinds: [{ kind: 'UDPRoute' }] } });
+    const l = one({
+      name: 'u',
+      port: 53,
+      protocol: 'example.com/quic',
+      allowedRoutes: { kinds: [{ kind: 'UDPRoute' }] },
+    });
     expect(conds(l)[2]).toEqual([
       'ResolvedRefs',
       'False',

@@ -16,12 +16,24 @@ const KINDS_BY_PROTOCOL: Record<string, RouteKind[]> = {
   HTTPS: ['HTTPRoute', 'GRPCRoute'],
   TLS: ['TLSRoute'],
   TCP: ['TCPRoute'],
+  UDP: ['UDPRoute'],
 };
 
 /** Protocols that can share a port: Envoy tells HTTPS and TLS apart by SNI, the others need a port of their own. */
 function portFamily(protocol: string): string {
   return protocol === 'HTTPS' || protocol === 'TLS' ? 'tls' : protocol;
 }
+
+/**
+ * The transport a listener's port number belongs to: UDP ports are a separate space, so a UDP listener
+ * never conflicts with a TCP-based one of the same number (DNS on 53/TCP and 53/UDP).
+ */
+export function transportOf(protocol: string): 'udp' | 'tcp' {
+  return protocol === 'UDP' ? 'udp' : 'tcp';
+}
+
+/** Protocols whose listeners take no hostname: two on one port always conflict. */
+const PORT_ONLY = new Set(['TCP', 'UDP']);
 
 export interface AnalyzedListener {
   spec: ListenerInput;
@@ -253,9 +265,13 @@ function findConflicts(
   listeners: readonly ListenerInput[],
 ): Map<string, { reason: Reason; message: string }> {
   const out = new Map<string, { reason: Reason; message: string }>();
-  const byPort = new Map<number, ListenerInput[]>();
-  for (const l of listeners) byPort.set(l.port, [...(byPort.get(l.port) ?? []), l]);
-  for (const [port, group] of byPort) {
+  const byPort = new Map<string, ListenerInput[]>();
+  for (const l of listeners) {
+    const key = `${transportOf(l.protocol)}/${l.port}`;
+    byPort.set(key, [...(byPort.get(key) ?? []), l]);
+  }
+  for (const group of byPort.values()) {
+    const port = group[0]?.port;
     const families = new Set(group.map((l) => portFamily(l.protocol)));
     if (families.size > 1) {
       for (const l of group) {
@@ -268,11 +284,11 @@ function findConflicts(
     }
     const seen = new Map<string, number>();
     for (const l of group) {
-      const key = l.protocol === 'TCP' ? '' : (l.hostname ?? '').toLowerCase();
+      const key = PORT_ONLY.has(l.protocol) ? '' : (l.hostname ?? '').toLowerCase();
       seen.set(key, (seen.get(key) ?? 0) + 1);
     }
     for (const l of group) {
-      const key = l.protocol === 'TCP' ? '' : (l.hostname ?? '').toLowerCase();
+      const key = PORT_ONLY.has(l.protocol) ? '' : (l.hostname ?? '').toLowerCase();
       if ((seen.get(key) ?? 0) > 1) {
         out.set(l.name, {
           reason: Reason.HostnameConflict,

@@ -14,6 +14,7 @@ import type {
   RequestRedirect,
   RouteFilter,
   RouteInput,
+  SessionPersistenceInput,
   StringMatch,
 } from './input.js';
 import {
@@ -25,6 +26,7 @@ import {
   type IRMirror,
   type IRPathRewrite,
   type IRRetry,
+  type IRSessionPersistence,
   type IRStringMatch,
 } from './ir.js';
 
@@ -48,6 +50,7 @@ export interface ResolvedRule {
   cors?: IRCors;
   timeouts?: { requestMillis?: number; backendRequestMillis?: number };
   retry?: IRRetry;
+  sessionPersistence?: IRSessionPersistence;
 }
 
 export interface ResolvedRoute {
@@ -64,7 +67,7 @@ export function resolveRoute(route: RouteInput, backends: BackendResolver): Reso
   const from = { kind: route.kind, namespace: route.namespace };
   const rules: ResolvedRule[] = [];
 
-  if (route.kind === 'TCPRoute' || route.kind === 'TLSRoute') {
+  if (route.kind === 'TCPRoute' || route.kind === 'TLSRoute' || route.kind === 'UDPRoute') {
     route.spec.rules.forEach((rule, index) => {
       const destinations = weightedDestinations(rule.backendRefs, backends, from, problems);
       rules.push({
@@ -78,6 +81,7 @@ export function resolveRoute(route: RouteInput, backends: BackendResolver): Reso
   }
 
   const specRules: (HttpRouteRule | GrpcRouteRule)[] = route.spec.rules ?? [{}];
+  const sessionProblems: string[] = [];
   specRules.forEach((rule, index) => {
     const filters: RouteFilter[] = rule.filters ?? [];
     const matches =
@@ -145,6 +149,12 @@ export function resolveRoute(route: RouteInput, backends: BackendResolver): Reso
       };
     }
 
+    if ('sessionPersistence' in rule && rule.sessionPersistence !== undefined) {
+      const sp = sessionPersistence(rule.sessionPersistence);
+      if (typeof sp === 'string') sessionProblems.push(`rule ${index}: ${sp}`);
+      else resolved.sessionPersistence = sp;
+    }
+
     if (unsupported) {
       resolved.action = { kind: 'invalid' };
     } else if (redirect !== undefined) {
@@ -177,7 +187,34 @@ export function resolveRoute(route: RouteInput, backends: BackendResolver): Reso
       for (const problem of filters.flatMap(unservableFilterValues))
         unsupported.push(`rule ${index}: ${problem}`);
   });
+  unsupported.push(...sessionProblems);
   return { route, rules, problems, unsupported };
+}
+
+/** Default names of the session cookie and header when a rule gives no sessionName. */
+export const DEFAULT_SESSION_COOKIE = 'epic-session';
+export const DEFAULT_SESSION_HEADER = 'x-epic-session';
+
+/**
+ * GEP-1619 → Envoy's stateful session: a cookie (session cookie, or Permanent with Max-Age = absoluteTimeout)
+ * or a header. What Envoy cannot do is a string naming the field: an absoluteTimeout on a session cookie or
+ * on a header (Envoy's cookie expiry is its Max-Age; the header state has no expiry).
+ */
+function sessionPersistence(sp: SessionPersistenceInput): IRSessionPersistence | string {
+  const type = sp.type ?? 'Cookie';
+  const timeout = sp.absoluteTimeout === undefined ? undefined : parseDuration(sp.absoluteTimeout);
+  if (type === 'Header') {
+    if (timeout !== undefined) return 'sessionPersistence.absoluteTimeout is not supported for type Header';
+    return { type, name: (sp.sessionName ?? DEFAULT_SESSION_HEADER).toLowerCase() };
+  }
+  const permanent = sp.cookieConfig?.lifetimeType === 'Permanent';
+  if (!permanent && timeout !== undefined)
+    return 'sessionPersistence.absoluteTimeout is supported only with cookieConfig.lifetimeType Permanent';
+  return {
+    type,
+    name: sp.sessionName ?? DEFAULT_SESSION_COOKIE,
+    ...(permanent && timeout !== undefined && timeout > 0 ? { ttlMillis: timeout } : {}),
+  };
 }
 
 /** Header names Envoy's HTTP_HEADER_NAME accepts (RFC 7230 tokens, as the Gateway API CRD declares them). */

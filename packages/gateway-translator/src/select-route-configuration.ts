@@ -16,14 +16,7 @@ export function selectFilterChain(
   resources: EnvoyResources,
   connection: { port: number; serverName?: string },
 ): JsonObject | undefined {
-  const listener = resources.listeners.find((l) => {
-    const address = l.resource['address'];
-    return (
-      isJsonObject(address) &&
-      isJsonObject(address['socketAddress']) &&
-      address['socketAddress']['portValue'] === connection.port
-    );
-  });
+  const listener = resources.listeners.find((l) => listensOn(l.resource, connection.port, 'TCP'));
   if (listener === undefined) return undefined;
   const chains = objects(listener.resource['filterChains']);
   const sni = connection.serverName?.toLowerCase();
@@ -152,7 +145,7 @@ function clientCertificatePolicy(chain: JsonObject): ClientCertificatePolicy {
 
 /** Endpoints by cluster name, once per resources object (they are not changed after rendering). */
 const endpointIndexes = new WeakMap<EnvoyResources['endpoints'], Map<string, EndpointOutcome[]>>();
-function endpointsOf(resources: EnvoyResources): Map<string, EndpointOutcome[]> {
+export function endpointsOf(resources: EnvoyResources): Map<string, EndpointOutcome[]> {
   let index = endpointIndexes.get(resources.endpoints);
   if (index !== undefined) return index;
   index = new Map();
@@ -242,12 +235,16 @@ function chainHttpFilters(chain: JsonObject): string[] {
 }
 
 function selectFilterChainListenerExists(resources: EnvoyResources, port: number): boolean {
-  return resources.listeners.some((l) => {
-    const address = l.resource['address'];
-    return (
-      isJsonObject(address) &&
-      isJsonObject(address['socketAddress']) &&
-      address['socketAddress']['portValue'] === port
-    );
-  });
+  return resources.listeners.some((l) => listensOn(l.resource, port, 'TCP'));
+}
+
+/** Whether a Listener binds `port` over `transport` (a socket address without a protocol is TCP). */
+export function listensOn(listener: JsonObject, port: number, transport: 'TCP' | 'UDP'): boolean {
+  const address = listener['address'];
+  const socket = isJsonObject(address) ? address['socketAddress'] : undefined;
+  return (
+    isJsonObject(socket) &&
+    socket['portValue'] === port &&
+    (socket['protocol'] === 'UDP' ? 'UDP' : 'TCP') === transport
+  );
 }

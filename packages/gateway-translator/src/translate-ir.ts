@@ -26,6 +26,13 @@ import {
 import type { JsonObject, JsonValue } from './json.js';
 import { escapeRegex } from './rules.js';
 import { ExtensionType, TypeUrl } from './type-urls.js';
+import { udpResources } from './udp.js';
+import {
+  HTTP_FILTER_STATEFUL_SESSION,
+  needsStatefulSession,
+  statefulSessionFilter,
+  statefulSessionPerRoute,
+} from './session.js';
 
 export interface EnvoyResource {
   name: string;
@@ -100,11 +107,15 @@ export function translateIR(ir: IR, fragments?: TemplateFragments): EnvoyResourc
     generated.add(name);
     clusters.push({ name, typeUrl: TypeUrl.Cluster, resource: extra });
   }
-  const endpoints = ir.clusters.map((c) => ({
+  const endpoints: EnvoyResource[] = ir.clusters.map((c) => ({
     name: c.name,
     typeUrl: TypeUrl.ClusterLoadAssignment,
     resource: loadAssignment(c),
   }));
+  const udp = udpResources(ir);
+  listeners.push(...udp.listeners);
+  clusters.push(...udp.clusters.filter((c) => !generated.has(c.name)));
+  endpoints.push(...udp.endpoints);
   const secrets = ir.secrets.map((s) => ({
     name: s.name,
     typeUrl: TypeUrl.Secret,
@@ -176,6 +187,7 @@ function filterChain(l: IRListener, c: IRFilterChain, extraFilters: JsonObject[]
   if (c.routeConfig.virtualHosts.some((vh) => vh.routes.some((r) => r.cors !== undefined))) {
     httpFilters.push({ name: HTTP_FILTER_CORS, typedConfig: { '@type': ExtensionType.Cors } });
   }
+  if (needsStatefulSession(c.routeConfig)) httpFilters.push(statefulSessionFilter());
   httpFilters.push(...extraFilters);
   httpFilters.push({ name: 'envoy.filters.http.router', typedConfig: { '@type': ExtensionType.Router } });
   out['filters'] = [
@@ -321,7 +333,11 @@ function envoyRoute(r: IRRoute, match: JsonObject, part: PrefixPart): JsonObject
     headerMutations(r.requestHeaders, 'request'),
     headerMutations(r.responseHeaders, 'response'),
   );
-  if (r.cors !== undefined) out['typedPerFilterConfig'] = { [HTTP_FILTER_CORS]: corsPolicy(r.cors) };
+  const perFilter: JsonObject = {};
+  if (r.cors !== undefined) perFilter[HTTP_FILTER_CORS] = corsPolicy(r.cors);
+  if (r.sessionPersistence !== undefined && action.kind === 'forward')
+    perFilter[HTTP_FILTER_STATEFUL_SESSION] = statefulSessionPerRoute(r.sessionPersistence);
+  if (Object.keys(perFilter).length > 0) out['typedPerFilterConfig'] = perFilter;
   return out;
 }
 

@@ -18,4 +18,10 @@ export const ExtensionType = {
   TlsInspector: `${T}envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector`,
   DownstreamTlsContext: `${T}envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext`,
   HttpProtocolOptions: `${T}envoy.extensions.upstreams.http.v3.HttpProtocolOptions`,
+  StatefulSession: `${T}envoy.extensions.filters.http.stateful_session.v3.StatefulSession`,
+  StatefulSessionPerRoute: `${T}envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute`,
+  CookieBasedSessionState: `${T}envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState`,
+  HeaderBasedSessionState: `${T}envoy.extensions.http.stateful_session.header.v3.HeaderBasedSessionState`,
+  UdpProxy: `${T}envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig`,
+  UdpProxyRoute: `${T}envoy.extensions.filters.udp.udp_proxy.v3.Route`,
 } as const;

@@ -151,6 +151,20 @@ export function validateIR(ir: IR): IRIssue[] {
     if ((ir.listeners[i - 1]?.port ?? 0) > (ir.listeners[i]?.port ?? 0))
       add('Unsorted', 'listeners', 'listeners must be sorted by port');
   }
+  // UDP ports are a space of their own: unique among themselves, free to share a number with a TCP one.
+  const udpPorts = new Set<number>();
+  (ir.udpListeners ?? []).forEach((u, i) => {
+    const up = `udpListeners[${i}]`;
+    if (listenerNames.has(u.name)) add('DuplicateListenerName', up, u.name);
+    listenerNames.add(u.name);
+    if (!validPort(u.port)) add('InvalidPort', up, String(u.port));
+    if (udpPorts.has(u.port)) add('DuplicateListenerPort', up, String(u.port));
+    udpPorts.add(u.port);
+    destinations(u.destinations, `${up}.destinations`);
+    const prev = ir.udpListeners?.[i - 1];
+    if (prev !== undefined && prev.port > u.port)
+      add('Unsorted', 'udpListeners', 'UDP listeners must be sorted by port');
+  });
   return issues;
 }
 

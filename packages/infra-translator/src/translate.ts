@@ -79,6 +79,11 @@ function labelValue(v: string): string {
 }
 
 /** IANA service name for a port: ≤ 15 characters, [a-z0-9-], a letter, no '--'. */
+/** The Kubernetes port protocol a Gateway listener protocol is carried over: UDP for UDP, else TCP. */
+export function transportOf(protocol: string): 'TCP' | 'UDP' {
+  return protocol === 'UDP' ? 'UDP' : 'TCP';
+}
+
 function portName(protocol: string, port: number): string {
   const p = protocol.toLowerCase().replace(/[^a-z0-9]+/g, '');
   const prefix = (p || 'tcp').slice(0, 15 - String(port).length - 1);
@@ -232,11 +237,16 @@ export function translateInfrastructure(input: InfraInput, options: TranslateOpt
   const credentialsHash = sha256Hex(credentialsJson).slice(0, 16);
   const drainSeconds = template.infrastructure?.drainSeconds ?? DEFAULT_DRAIN_SECONDS;
 
-  const ports = [...new Map(gateway.listeners.map((l) => [l.port, l])).values()].sort(
-    (a, b) => a.port - b.port,
-  );
+  // One port per number and transport: a UDP listener (UDPRoute) is a port of its own beside a TCP one.
+  const ports = [
+    ...new Map(gateway.listeners.map((l) => [`${transportOf(l.protocol)}/${l.port}`, l])).values(),
+  ].sort((a, b) => a.port - b.port || transportOf(a.protocol).localeCompare(transportOf(b.protocol)));
   const containerPorts: Json[] = [
-    ...ports.map((l) => ({ name: portName(l.protocol, l.port), containerPort: l.port, protocol: 'TCP' })),
+    ...ports.map((l) => ({
+      name: portName(l.protocol, l.port),
+      containerPort: l.port,
+      protocol: transportOf(l.protocol),
+    })),
     { name: 'metrics', containerPort: READY_PORT, protocol: 'TCP' },
   ];
 
@@ -345,7 +355,7 @@ export function translateInfrastructure(input: InfraInput, options: TranslateOpt
           name: portName(l.protocol, l.port),
           port: l.port,
           targetPort: l.port,
-          protocol: 'TCP',
+          protocol: transportOf(l.protocol),
         })),
       },
     });
@@ -362,7 +372,8 @@ export function translateInfrastructure(input: InfraInput, options: TranslateOpt
   }
   const ingress: Json[] = [];
   // Listener ports are public: from anywhere. Metrics and readiness: from pods of the EPIC cluster only.
-  if (ports.length > 0) ingress.push({ ports: ports.map((l) => ({ protocol: 'TCP', port: l.port })) });
+  if (ports.length > 0)
+    ingress.push({ ports: ports.map((l) => ({ protocol: transportOf(l.protocol), port: l.port })) });
   ingress.push({ from: [{ namespaceSelector: {} }], ports: [{ protocol: 'TCP', port: READY_PORT }] });
   owned.push({
     apiVersion: 'networking.k8s.io/v1',

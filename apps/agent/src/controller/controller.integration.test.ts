@@ -544,6 +544,65 @@ describe('the controller against a real EPIC API', () => {
     await eventually(async () => expect((await epic('/gateways')).items).toEqual([]));
   });
 
+  it('a UDPRoute on a UDP listener reaches EPIC and gets our status entry, with Accepted and ResolvedRefs', async () => {
+    await apply({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'dns', namespace: 'default' },
+      spec: {
+        gatewayClassName: 'epic',
+        listeners: [
+          { name: 'dns-udp', port: 53, protocol: 'UDP' },
+          { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+        ],
+      },
+    });
+    await apply({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'UDPRoute',
+      metadata: { name: 'coredns', namespace: 'default' },
+      spec: {
+        parentRefs: [{ name: 'dns', sectionName: 'dns-udp' }],
+        rules: [{ backendRefs: [{ name: 'coredns', port: 53 }] }],
+      },
+    });
+    await eventually(async () => {
+      const routes = (await epic('/routes?kind=UDPRoute')).items as Array<{ name: string; kind: string }>;
+      expect(routes.map((r) => [r.kind, r.name])).toEqual([['UDPRoute', 'coredns']]);
+    });
+    const udp = await eventually(async () => {
+      const udp = await get('udproute', 'coredns');
+      expect(udp.status?.parents?.[0]?.controllerName).toBe(CONTROLLER_NAME);
+      return udp;
+    });
+    expect(udp.metadata.finalizers).toContain(FINALIZER);
+    expect(udp.status.parents[0].parentRef).toMatchObject({ name: 'dns', sectionName: 'dns-udp' });
+    expect(udp.status.parents[0].conditions.find((c: any) => c.type === 'Accepted')).toMatchObject({
+      status: 'True',
+      reason: 'Accepted',
+      observedGeneration: 1,
+    });
+    // The Service does not exist in EPIC: the spec's reason for it.
+    expect(udp.status.parents[0].conditions.find((c: any) => c.type === 'ResolvedRefs')).toMatchObject({
+      status: 'False',
+      reason: 'BackendNotFound',
+    });
+    const gw = await eventually(async () => {
+      const gw = await get('gateway', 'dns');
+      expect(gw.status?.listeners?.find((l: any) => l.name === 'dns-udp')?.attachedRoutes).toBe(1);
+      return gw;
+    });
+    expect(gw.status.listeners.find((l: any) => l.name === 'dns-udp').supportedKinds).toEqual([
+      { group: 'gateway.networking.k8s.io', kind: 'UDPRoute' },
+    ]);
+    for (const [kind, name] of [
+      ['udproute', 'coredns'],
+      ['gateway', 'dns'],
+    ] as const)
+      expect((await kubectl.run(['delete', kind, name, '--wait=false'])).code).toBe(0);
+    await eventually(async () => expect((await epic('/routes?kind=UDPRoute')).items).toEqual([]));
+  });
+
   it("a listener's allowedRoutes selector refuses a route until kubectl labels the route's namespace", async () => {
     const ns = 'ns-selected-apps';
     await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });

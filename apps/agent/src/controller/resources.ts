@@ -43,6 +43,7 @@ export const KINDS = {
   GRPCRoute: gw('GRPCRoute', 'grpcroutes'),
   TCPRoute: gw('TCPRoute', 'tcproutes'),
   TLSRoute: gw('TLSRoute', 'tlsroutes'),
+  UDPRoute: gw('UDPRoute', 'udproutes'),
   ReferenceGrant: gw('ReferenceGrant', 'referencegrants'),
   GatewayClassConfig: {
     kind: 'GatewayClassConfig',
@@ -64,22 +65,20 @@ export const KINDS = {
 } as const satisfies Record<string, ResourceKind>;
 export type KindName = keyof typeof KINDS;
 
-/**
- * The route kinds EPIC takes (its API's route kinds). UDPRoute is not among them yet: EPIC's gateways carry no
- * UDP listeners, so its UDPRoutes are left alone (no finalizer, no status) rather than refused one by one.
- */
+/** The route kinds EPIC takes (its API's route kinds). */
 export const ROUTE_KINDS = [
   'HTTPRoute',
   'GRPCRoute',
   'TCPRoute',
   'TLSRoute',
+  'UDPRoute',
 ] as const satisfies readonly KindName[];
 
 /**
- * Kinds a cluster may not serve (their CRDs are optional: TCPRoute and TLSRoute came to the standard channel
- * late): a 404 on the list is an empty cache, and the informer asks again with its backoff.
+ * Kinds a cluster may not serve (their CRDs are optional: TCPRoute, TLSRoute and UDPRoute came to the standard
+ * channel late): a 404 on the list is an empty cache, and the informer asks again with its backoff.
  */
-export const OPTIONAL_KINDS: ReadonlySet<KindName> = new Set<KindName>(['TCPRoute', 'TLSRoute']);
+export const OPTIONAL_KINDS: ReadonlySet<KindName> = new Set<KindName>(['TCPRoute', 'TLSRoute', 'UDPRoute']);
 export type RouteKindName = (typeof ROUTE_KINDS)[number];
 
 /** The API path of a kind's collection (all namespaces) or of one object. */

@@ -178,7 +178,7 @@ describe('REST and GraphQL faces', () => {
   it('kinds, roles, families and protocols are enums; no mutation takes free-form JSON as its input', () => {
     const enumOf = (n: string) =>
       (schema.getType(n) as import('graphql').GraphQLEnumType).getValues().map((v) => v.name);
-    expect(enumOf('RouteKind')).toEqual(['HTTPRoute', 'TCPRoute', 'GRPCRoute', 'TLSRoute']);
+    expect(enumOf('RouteKind')).toEqual(['HTTPRoute', 'TCPRoute', 'GRPCRoute', 'TLSRoute', 'UDPRoute']);
     expect(enumOf('Role')).toEqual(['owner', 'admin', 'viewer']);
     expect(enumOf('AddressFamily')).toEqual(['ipv4', 'ipv6']);
     expect(enumOf('Protocol')).toEqual(['TCP', 'UDP', 'SCTP']);

@@ -57,6 +57,7 @@ export const SUPPORTED_FEATURES = [
   'HTTPRouteSchemeRedirect',
   'ReferenceGrant',
   'TLSRoute',
+  'UDPRoute',
 ] as const;
 
 export const upsertGatewayClassInput = z.strictObject({

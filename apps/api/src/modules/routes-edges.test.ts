@@ -54,7 +54,7 @@ describe('route refusals name the field and the reason', () => {
   it('each bad field is refused by its path', async () => {
     const a = await account();
     const bad: [Record<string, unknown>, string][] = [
-      [{ kind: 'UDPRoute' }, 'kind'],
+      [{ kind: 'SCTPRoute' }, 'kind'],
       [{ name: 'Shop' }, 'name'],
       [{ namespace: 'a.b' }, 'namespace'],
       [{ clusterId: 'c1' }, 'clusterId'],
@@ -362,7 +362,7 @@ describe('route reads, updates, deletes and roles', () => {
     expect(await ids(`?gatewayId=${gw}`)).toEqual([h]);
     expect(await ids('?kind=HTTPRoute&namespace=web')).toEqual([h]);
     for (const [q, field] of [
-      ['?kind=UDPRoute', 'kind'],
+      ['?kind=SCTPRoute', 'kind'],
       ['?namespace=Web', 'namespace'],
       ['?gatewayId=edge', 'gatewayId'],
     ]) {

@@ -21,7 +21,7 @@ import {
   type TxLike,
 } from './common.js';
 
-export const routeKinds = ['HTTPRoute', 'TCPRoute', 'GRPCRoute', 'TLSRoute'] as const;
+export const routeKinds = ['HTTPRoute', 'TCPRoute', 'GRPCRoute', 'TLSRoute', 'UDPRoute'] as const;
 export type RouteKind = (typeof routeKinds)[number];
 
 export const upsertRouteInput = z.strictObject({

@@ -34,7 +34,7 @@ function manifests(file: string): K8sObject[] {
 /** Address pools may not overlap across accounts: each applied test gets its own. */
 let applied = 0;
 
-const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute']);
+const ROUTE_KINDS = new Set(['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute', 'UDPRoute']);
 
 export interface AppliedTest {
   key: string;

@@ -154,7 +154,12 @@ beforeAll(async () => {
     await api('POST', '/gateways', {
       name: 'web',
       template: 'gw',
-      listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
+      // A UDP listener (UDPRoute, Envoy's UDP proxy) beside the HTTP one: not for gRPC clients, which must
+      // keep working with a gateway that has one.
+      listeners: [
+        { name: 'http', port: 80, protocol: 'HTTP' },
+        { name: 'dns', port: 53, protocol: 'UDP' },
+      ],
     })
   ).json().id;
   await setEndpoints('alpha', ['alpha-1', 'alpha-2']);
@@ -167,6 +172,14 @@ beforeAll(async () => {
       spec: grpcRoute({ canaryValue: 'yes', weights: [3, 1] }),
     })
   ).json().id;
+  await api('POST', '/routes', {
+    kind: 'UDPRoute',
+    name: 'dns',
+    spec: {
+      parentRefs: [{ name: 'web', sectionName: 'dns' }],
+      rules: [{ backendRefs: [{ name: 'gamma', port: pods.port }] }],
+    },
+  });
   await reconciler.drain();
   await reconciler.start();
   plane = await startXdsPlane({
@@ -194,6 +207,17 @@ afterAll(async () => {
 });
 
 describe('proxyless gRPC clients of a gateway configured through the API', () => {
+  it('serves a gateway whose revision also holds a UDP listener (UDPRoute) to the gRPC client', async () => {
+    const row = (
+      await env.db.$pool.query<{ resources: { listeners: { name: string }[] } }>(
+        `SELECT resources FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid ORDER BY version DESC LIMIT 1`,
+        [gatewayId],
+      )
+    ).rows[0]!;
+    expect(row.resources.listeners.map((l) => l.name)).toContain('listener/udp/53');
+    expect((await call(client, 'Echo')).backend).toMatch(/^(alpha|beta|gamma)-/);
+  });
+
   it('reports Programmed=True once the client has acknowledged the revision', async () => {
     const c = await eventually('Programmed', programmed, (p) => p.status === 'True');
     expect(c.reason).toBe('Programmed');

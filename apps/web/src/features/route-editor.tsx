@@ -16,7 +16,7 @@ import { useResource } from '../data/use-resource.js';
 import { routeToYaml, yamlToRoute } from '../domain/resource-yaml.js';
 import { formOf, PATH_TYPES, specOf, type RouteForm } from '../domain/route-form.js';
 
-const KINDS = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute'];
+const KINDS = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute'];
 const P = 'route';
 const ONLY_YAML = 'This route uses fields the form does not show: edit it as YAML.';
 

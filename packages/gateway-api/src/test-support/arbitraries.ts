@@ -197,6 +197,7 @@ const l4Rules = fc
   .map(([backendRefs, name]) => [compact({ name, backendRefs })]);
 
 export const tcpRouteSpec = fc.record({ parentRefs: opt(parentRefs), rules: l4Rules }).map(compact);
+export const udpRouteSpec = fc.record({ parentRefs: opt(parentRefs), rules: l4Rules }).map(compact);
 export const tlsRouteSpec = fc
   .record({
     parentRefs: opt(parentRefs),
@@ -214,9 +215,12 @@ const allowedRoutes = opt(
     .record({
       namespaces: opt(fc.record({ from: fc.constantFrom('All', 'Same') })),
       kinds: opt(
-        fc.array(fc.record({ kind: fc.constantFrom('HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute') }), {
-          maxLength: 2,
-        }),
+        fc.array(
+          fc.record({ kind: fc.constantFrom('HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute', 'UDPRoute') }),
+          {
+            maxLength: 2,
+          },
+        ),
       ),
     })
     .map(compact),
@@ -239,6 +243,7 @@ const listenerBody = fc.oneof(
     })
     .map(compact),
   fc.record({ protocol: fc.constant('TCP'), allowedRoutes }).map(compact),
+  fc.record({ protocol: fc.constant('UDP'), allowedRoutes }).map(compact),
 );
 
 export const gatewaySpec = fc

@@ -1,7 +1,14 @@
 // Spec corpora for the cross-check against the upstream CRD schemas.
 
 export type Kind =
-  'HTTPRoute' | 'GRPCRoute' | 'TCPRoute' | 'TLSRoute' | 'Gateway' | 'GatewayClass' | 'ReferenceGrant';
+  | 'HTTPRoute'
+  | 'GRPCRoute'
+  | 'TCPRoute'
+  | 'TLSRoute'
+  | 'UDPRoute'
+  | 'Gateway'
+  | 'GatewayClass'
+  | 'ReferenceGrant';
 
 export interface InvalidCase {
   name: string;
@@ -42,6 +49,11 @@ export const baseTCPRoute = () => ({
   rules: [{ backendRefs: [{ name: 'db', port: 5432 }] }],
 });
 
+export const baseUDPRoute = () => ({
+  parentRefs: [{ name: 'gw', sectionName: 'dns' }],
+  rules: [{ backendRefs: [{ name: 'coredns', port: 53 }] }],
+});
+
 export const baseTLSRoute = () => ({
   parentRefs: [{ name: 'gw' }],
   hostnames: ['secure.example.com'],
@@ -78,6 +90,7 @@ const bases: Record<Kind, () => Record<string, unknown>> = {
   GRPCRoute: baseGRPCRoute,
   TCPRoute: baseTCPRoute,
   TLSRoute: baseTLSRoute,
+  UDPRoute: baseUDPRoute,
   Gateway: baseGateway,
   GatewayClass: baseGatewayClass,
   ReferenceGrant: baseReferenceGrant,
@@ -428,7 +441,7 @@ export const invalidCases: InvalidCase[] = [
     'cel',
     `${r0}.matches.0.headers.1`,
   ),
-  mutate(H, 'unknown field in a rule', `${r0}.sessionPersistence`, { sessionName: 'sticky' }, 'cel'),
+  mutate(H, 'unknown field in a rule', `${r0}.stickiness`, { sessionName: 'sticky' }, 'cel'),
   mutate(H, 'unknown top-level field', 'sessionPersistence', {}, 'cel'),
   mutate(H, 'hostname that is an IP', 'hostnames.0', '10.0.0.1', 'cel'),
   // GRPCRoute.
@@ -467,6 +480,19 @@ export const invalidCases: InvalidCase[] = [
   ),
   mutate('TCPRoute', 'no backendRefs', 'rules.0.backendRefs', [], 'schema'),
   mutate('TCPRoute', 'rule without backendRefs', 'rules.0.backendRefs', DELETE, 'schema'),
+  // UDPRoute: the same shape as TCPRoute (one rule of weighted backends).
+  mutate('UDPRoute', 'missing rules', 'rules', DELETE, 'schema'),
+  mutate(
+    'UDPRoute',
+    'two rules',
+    'rules',
+    [{ backendRefs: [{ name: 'a', port: 1 }] }, { backendRefs: [{ name: 'b', port: 1 }] }],
+    'schema',
+  ),
+  mutate('UDPRoute', 'no backendRefs', 'rules.0.backendRefs', [], 'schema'),
+  mutate('UDPRoute', 'Service backend without port', 'rules.0.backendRefs.0.port', DELETE, 'cel'),
+  mutate('UDPRoute', 'weight above 1000000', 'rules.0.backendRefs.0.weight', 1_000_001, 'schema'),
+  mutate('UDPRoute', 'matches are not a UDPRoute field', 'rules.0.matches', [{}], 'cel'),
   mutate('TLSRoute', 'missing hostnames', 'hostnames', DELETE, 'schema'),
   mutate('TLSRoute', 'empty hostnames', 'hostnames', [], 'schema'),
   mutate('TLSRoute', 'IP as SNI hostname', 'hostnames.0', '192.168.1.1', 'cel'),
@@ -748,6 +774,23 @@ export const validCases: { name: string; kind: Kind; spec: unknown }[] = [
           backendRefs: [
             { name: 'a', port: 1, weight: 3 },
             { name: 'b', port: 2, weight: 0 },
+          ],
+        },
+      ],
+    },
+  },
+  { name: 'UDPRoute base', kind: 'UDPRoute', spec: baseUDPRoute() },
+  {
+    name: 'UDPRoute weighted',
+    kind: 'UDPRoute',
+    spec: {
+      parentRefs: [{ name: 'gw', port: 53 }],
+      rules: [
+        {
+          name: 'dns',
+          backendRefs: [
+            { name: 'a', port: 53, weight: 9 },
+            { name: 'b', port: 53, weight: 1 },
           ],
         },
       ],

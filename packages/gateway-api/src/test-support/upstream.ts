@@ -52,6 +52,7 @@ const CRD_FILES: Record<string, string> = {
   GRPCRoute: 'gateway.networking.k8s.io_grpcroutes.yaml',
   TCPRoute: 'gateway.networking.k8s.io_tcproutes.yaml',
   TLSRoute: 'gateway.networking.k8s.io_tlsroutes.yaml',
+  UDPRoute: 'gateway.networking.k8s.io_udproutes.yaml',
   Gateway: 'gateway.networking.k8s.io_gateways.yaml',
   GatewayClass: 'gateway.networking.k8s.io_gatewayclasses.yaml',
   ReferenceGrant: 'gateway.networking.k8s.io_referencegrants.yaml',

@@ -39,7 +39,7 @@ const Retry = z.strictObject({
     .optional(),
 });
 
-const RouteKindSchema = z.enum(['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute']);
+const RouteKindSchema = z.enum(['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute', 'UDPRoute']);
 
 const Route = z.strictObject({
   id: z.string().optional(),
@@ -128,6 +128,17 @@ const Request = z.strictObject({
   expect: Expect,
 });
 
+/** A UDP datagram to a port (traceDatagram): the listener and weighted backends it reaches, or refused. */
+const Datagram = z.strictObject({
+  port: PortNumber,
+  expect: z.strictObject({
+    refused: z.enum(['NoListener', 'NotUdpProxy']).optional(),
+    cluster: z.string().optional(),
+    backends: z.array(z.strictObject({ cluster: z.string(), weight: z.number() })).optional(),
+  }),
+});
+export type DatagramExpectation = z.infer<typeof Datagram>['expect'];
+
 const Fixture = z.strictObject({
   description: z.string().min(1),
   /** The upstream conformance test this case models, if any. */
@@ -192,6 +203,7 @@ const Fixture = z.strictObject({
     .optional(),
   fragments: Fragments.optional(),
   requests: z.array(Request).default([]),
+  datagrams: z.array(Datagram).default([]),
 });
 
 export interface FixtureRequest {
@@ -206,6 +218,7 @@ export interface ParsedFixture {
   conformance?: string;
   input: TranslateInput;
   requests: FixtureRequest[];
+  datagrams: { port: number; expect: DatagramExpectation }[];
 }
 
 export class FixtureError extends Error {}
@@ -329,7 +342,7 @@ export function parseFixture(doc: unknown): ParsedFixture {
     if (r.port !== undefined) out.port = r.port;
     return out;
   });
-  const out: ParsedFixture = { description: f.description, input, requests };
+  const out: ParsedFixture = { description: f.description, input, requests, datagrams: f.datagrams };
   if (f.conformance !== undefined) out.conformance = f.conformance;
   return out;
 }

@@ -1,0 +1,3 @@
+-- AlterEnum
+ALTER TYPE "RouteKind" ADD VALUE 'UDPRoute';
+
