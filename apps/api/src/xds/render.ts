@@ -7,6 +7,7 @@ import {
   Secret,
   canonicalize,
   translate,
+  type BackendTlsPolicyInput,
   type CertificateInput,
   type EnvoyResources,
   type EndpointInput,
@@ -67,6 +68,34 @@ function referencedServices(routes: RouteInput[]): Array<[string, string]> {
     }
   }
   return [...out.values()];
+}
+
+async function loadBackendTlsPolicies(
+  c: pg.ClientBase,
+  accountId: string,
+  namespaces: string[],
+): Promise<BackendTlsPolicyInput[]> {
+  if (namespaces.length === 0) return [];
+  const rows = await c.query<{
+    id: string;
+    namespace: string;
+    name: string;
+    generation: number;
+    spec: BackendTlsPolicyInput['spec'];
+    created: Date;
+  }>(
+    `SELECT id, namespace, name, generation, spec, COALESCE("creationTimestamp", "createdAt") AS created
+     FROM "BackendTlsPolicy" WHERE "accountId" = $1::uuid AND namespace = ANY($2::text[]) ORDER BY namespace, name, id`,
+    [accountId, namespaces],
+  );
+  return rows.rows.map((r) => ({
+    id: r.id,
+    namespace: r.namespace,
+    name: r.name,
+    generation: r.generation,
+    creationTimestamp: r.created.toISOString(),
+    spec: r.spec,
+  }));
 }
 
 export async function loadTranslateInput(
@@ -177,9 +206,15 @@ export async function loadTranslateInput(
     }
     services.push({ namespace, name, ports: [...ports.values()], endpoints });
   }
-  const certRefs = gw.listeners.flatMap((l) =>
-    (l.tls?.certificateRefs ?? []).map((r) => [r.namespace ?? gw.namespace, r.name] as const),
-  );
+  const backendClient = gw.tls?.backend?.clientCertificateRef;
+  const certRefs = [
+    ...gw.listeners.flatMap((l) =>
+      (l.tls?.certificateRefs ?? []).map((r) => [r.namespace ?? gw.namespace, r.name] as const),
+    ),
+    ...(backendClient !== undefined
+      ? [[backendClient.namespace ?? gw.namespace, backendClient.name] as const]
+      : []),
+  ];
   const certificates: CertificateInput[] = (
     await c.query<{ id: string; namespace: string; name: string; certificate: string; encryptedKey: string }>(
       `SELECT id, namespace, name, certificate, "encryptedKey" FROM "Certificate"
@@ -193,12 +228,20 @@ export async function loadTranslateInput(
     certificatePem: r.certificate,
     privateKey: new Secret(SEALED_PREFIX + r.encryptedKey),
   }));
-  // CA bundles that spec.tls.frontend validation names: same-named objects of several clusters are one (the oldest).
+  // BackendTLSPolicies in the namespaces of the Services the routes use (docs/adr/0460-backend-tls-policy.md).
+  const backendTlsPolicies = await loadBackendTlsPolicies(c, gw.accountId, [...new Set(nss)]);
+  // CA bundles that spec.tls.frontend validation and those policies name: same-named objects of several clusters
+  // are one (the oldest).
   const frontend = gw.tls?.frontend;
   const caRefs = [
-    ...(frontend?.default?.validation?.caCertificateRefs ?? []),
-    ...(frontend?.perPort ?? []).flatMap((p) => p.tls.validation?.caCertificateRefs ?? []),
-  ].map((r) => [r.namespace ?? gw.namespace, r.name] as const);
+    ...[
+      ...(frontend?.default?.validation?.caCertificateRefs ?? []),
+      ...(frontend?.perPort ?? []).flatMap((p) => p.tls.validation?.caCertificateRefs ?? []),
+    ].map((r) => [r.namespace ?? gw.namespace, r.name] as const),
+    ...backendTlsPolicies.flatMap((p) =>
+      (p.spec.validation.caCertificateRefs ?? []).map((r) => [p.namespace, r.name] as const),
+    ),
+  ];
   const caBundles =
     caRefs.length === 0
       ? []
@@ -245,6 +288,7 @@ export async function loadTranslateInput(
       certificates,
       namespaces: namespaceNames.map((name) => ({ name, labels: labels.get(name) ?? {} })),
       ...(caBundles.length > 0 ? { caBundles } : {}),
+      ...(backendTlsPolicies.length > 0 ? { backendTlsPolicies } : {}),
       ...(gw.envoyFragments && Object.keys(gw.envoyFragments).length ? { fragments: gw.envoyFragments } : {}),
     },
   };
