@@ -171,8 +171,17 @@ describe('BackendTLSPolicy conformance manifests through the API', () => {
         },
       },
     });
-    expect((await trace(t, '/backendtlspolicy')).action?.clusters?.map((x) => x.name)).toEqual([
-      `service/${INFRA}/backendtlspolicy-test/443`,
+    // The trace says how the proxies connect to the backend.
+    expect((await trace(t, '/backendtlspolicy')).action?.clusters).toEqual([
+      expect.objectContaining({
+        name: `service/${INFRA}/backendtlspolicy-test/443`,
+        upstreamTls: {
+          sni: 'abc.example.com',
+          trustedCa: 'inline',
+          subjectAltNames: ['DNS:abc.example.com'],
+          clientCertificate: false,
+        },
+      }),
     ]);
 
     // The Gateway's backend client certificate is presented on the TLS clusters (over SDS), once it is set.
