@@ -249,6 +249,58 @@ describe('BackendTLSPolicy conformance manifests through the API', () => {
     );
   });
 
+  it('BackendTLSPolicySANValidation: the policy SANs (Hostname, URI) are the matchers, the hostname only the SNI', async () => {
+    const t = await applyConformanceTest(env, 'backendtlspolicy-san.yaml', 'conf-btls-san', {
+      caBundles: CA,
+    });
+    const tls = await upstreamTls(t.gateways.get(GW)!);
+    const sans = (svc: string) =>
+      tls.get(`service/${INFRA}/${svc}/443`)?.['commonTlsContext'].validationContext
+        .matchTypedSubjectAltNames;
+    for (const name of ['san-dns', 'san-dns-mismatch', 'san-uri', 'san-uri-mismatch', 'multiple-sans'])
+      expect((await conditions(t, name)).accepted, name).toMatchObject({
+        status: 'True',
+        reason: 'Accepted',
+      });
+    expect(sans('backendtlspolicy-san-dns-mismatch-test')).toEqual([
+      { sanType: 'DNS', matcher: { exact: 'dce.example.com' } },
+    ]);
+    expect(sans('backendtlspolicy-san-uri-test')).toEqual([
+      { sanType: 'URI', matcher: { exact: 'spiffe://abc.example.com/test-identity' } },
+    ]);
+    expect(tls.get(`service/${INFRA}/backendtlspolicy-san-uri-test/443`)?.['sni']).toBe('abc.example.com');
+  });
+
+  it('BackendTLSPolicyObservedGenerationBump: a spec change is observed with the new generation', async () => {
+    const t = await applyConformanceTest(
+      env,
+      'backendtlspolicy-observed-generation-bump.yaml',
+      'conf-btls-gen',
+      {
+        caBundles: CA,
+      },
+    );
+    expect((await conditions(t, 'observed-generation-bump')).accepted).toMatchObject({
+      observedGeneration: 1,
+    });
+    const id = t.backendTlsPolicies.get(`${INFRA}/observed-generation-bump`)!;
+    const before = (await rest(env, 'GET', `/backend-tls-policies/${id}`, t.key)).body;
+    const r = await rest(env, 'PUT', '/backend-tls-policies', t.key, {
+      namespace: INFRA,
+      name: 'observed-generation-bump',
+      spec: {
+        ...before['spec'],
+        validation: { ...before['spec'].validation, hostname: 'other.example.com' },
+      },
+    });
+    expect(r.body, r.raw).toMatchObject({ id, generation: 2 });
+    await reconcile(env);
+    expect((await conditions(t, 'observed-generation-bump')).accepted).toMatchObject({
+      status: 'True',
+      observedGeneration: 2,
+    });
+  });
+
   it('BackendTLSPolicyInvalidCACertificateRef: a missing ConfigMap and one without ca.crt', async () => {
     const t = await applyConformanceTest(
       env,
