@@ -259,6 +259,59 @@ const corpus: Case[] = [
     field: 'caCertificate',
   },
   {
+    name: 'BackendTLSPolicy with both CA refs and well-known CAs',
+    method: 'PUT',
+    url: '/backend-tls-policies',
+    payload: {
+      namespace: 'default',
+      name: 'btls',
+      spec: {
+        targetRefs: [{ group: '', kind: 'Service', name: 'api' }],
+        validation: {
+          caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'ca' }],
+          wellKnownCACertificates: 'System',
+          hostname: 'api.example.com',
+        },
+      },
+    },
+    status: 400,
+    field: 'spec.validation.wellKnownCACertificates',
+  },
+  {
+    name: 'BackendTLSPolicy with a wildcard hostname',
+    method: 'PUT',
+    url: '/backend-tls-policies',
+    payload: {
+      namespace: 'default',
+      name: 'btls',
+      spec: {
+        targetRefs: [{ group: '', kind: 'Service', name: 'api' }],
+        validation: { wellKnownCACertificates: 'System', hostname: '*.example.com' },
+      },
+    },
+    status: 400,
+    field: 'spec.validation.hostname',
+  },
+  {
+    name: 'BackendTLSPolicy URI SAN without a uri',
+    method: 'PUT',
+    url: '/backend-tls-policies',
+    payload: {
+      namespace: 'default',
+      name: 'btls',
+      spec: {
+        targetRefs: [{ group: '', kind: 'Service', name: 'api' }],
+        validation: {
+          wellKnownCACertificates: 'System',
+          hostname: 'api.example.com',
+          subjectAltNames: [{ type: 'URI' }],
+        },
+      },
+    },
+    status: 400,
+    field: 'spec.validation.subjectAltNames[0].uri',
+  },
+  {
     name: 'frontend validation without CA refs',
     method: 'PUT',
     url: () => `/gateways/${ids.gateway}/tls`,
@@ -1007,6 +1060,24 @@ describe('bad input corpus (GraphQL)', () => {
       'mutation($s: JSON!, $id: ID!) { updateRoute(id: $id, spec: $s) { id } }',
       { s: { rules: [{ matches: [{ path: { value: 'x' } }] }] } },
       'spec.rules[0].matches[0].path',
+    ],
+    [
+      'a BackendTLSPolicy targeting the same Service twice without sectionName',
+      'mutation($i: UpsertBackendTlsPolicyInput!) { upsertBackendTlsPolicy(input: $i) { created } }',
+      {
+        i: {
+          namespace: 'web',
+          name: 'btls',
+          spec: {
+            targetRefs: [
+              { group: '', kind: 'Service', name: 'api' },
+              { group: '', kind: 'Service', name: 'api' },
+            ],
+            validation: { wellKnownCACertificates: 'System', hostname: 'api.example.com' },
+          },
+        },
+      },
+      'spec.targetRefs[1].sectionName',
     ],
     [
       'a static endpoint that is not an IP',

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { SUPPORTED_FEATURES } from './modules/gateway-classes.js';
+import { supportedFeatures } from '@epic/gateway-translator';
 import { CONTROLLER_NAME } from './reconciler/reconcile-gateway.js';
 import {
   auditTrail,
@@ -51,7 +51,13 @@ describe('GatewayClasses (REST)', () => {
       observedGeneration: 1,
       message: expect.stringContaining('"web"'),
     });
-    expect(r.body['status'].supportedFeatures).toEqual(SUPPORTED_FEATURES.map((name) => ({ name })));
+    expect(r.body['status'].supportedFeatures).toEqual(supportedFeatures.map((name) => ({ name })));
+    // One list: what a class reports is what GET /features answers (which controllers copy).
+    const features = await call('GET', '/features');
+    expect(features.status, features.raw).toBe(200);
+    expect(r.body['status'].supportedFeatures).toEqual(
+      (features.body['supportedFeatures'] as string[]).map((name) => ({ name })),
+    );
     expect(r.body['status'].supportedFeatures).toContainEqual({
       name: 'GatewayHTTPSListenerDetectMisdirectedRequests',
     });

@@ -792,6 +792,70 @@ describe('GraphQL queries and mutations', () => {
       expect(bad.errors![0]!.extensions.issues.map((i) => i.path)).toContain('caCertificate');
     });
 
+    it('upsertBackendTlsPolicy, backendTlsPolicy, backendTlsPolicies, deleteBackendTlsPolicy', async () => {
+      use(
+        'Mutation.upsertBackendTlsPolicy',
+        'Query.backendTlsPolicy',
+        'Query.backendTlsPolicies',
+        'Mutation.deleteBackendTlsPolicy',
+      );
+      const m =
+        'mutation($i: UpsertBackendTlsPolicyInput!) { upsertBackendTlsPolicy(input: $i) { created item { id generation spec { targetRefs { kind name sectionName } validation { hostname wellKnownCACertificates subjectAltNames { type hostname uri } } } status { ancestors { gatewayId } } } } }';
+      const spec = {
+        targetRefs: [{ group: '', kind: 'Service', name: 'api', sectionName: 'https' }],
+        validation: {
+          wellKnownCACertificates: 'System',
+          hostname: 'api.example.com',
+          subjectAltNames: [{ type: 'URI', uri: 'spiffe://cluster.local/ns/web/sa/api' }],
+        },
+      };
+      const c = await ok(acct.key, m, { i: { namespace: 'web', name: 'api-tls', spec } });
+      expect(c.upsertBackendTlsPolicy).toMatchObject({
+        created: true,
+        item: {
+          generation: 1,
+          spec: {
+            targetRefs: [{ kind: 'Service', name: 'api', sectionName: 'https' }],
+            validation: {
+              hostname: 'api.example.com',
+              wellKnownCACertificates: 'System',
+              subjectAltNames: [{ type: 'URI', hostname: null, uri: 'spiffe://cluster.local/ns/web/sa/api' }],
+            },
+          },
+          status: { ancestors: [] },
+        },
+      });
+      const id = c.upsertBackendTlsPolicy.item.id;
+      const same = await ok(acct.key, m, { i: { namespace: 'web', name: 'api-tls', spec } });
+      expect(same.upsertBackendTlsPolicy).toMatchObject({ created: false, item: { id, generation: 1 } });
+      expect(
+        (await ok(acct.key, 'query($id: ID!) { backendTlsPolicy(id: $id) { name namespace } }', { id }))
+          .backendTlsPolicy,
+      ).toEqual({ name: 'api-tls', namespace: 'web' });
+      expect(
+        (
+          await ok(
+            acct.key,
+            '{ backendTlsPolicies(namespace: "web") { edges { node { id } cursor } pageInfo { hasNextPage } } }',
+          )
+        ).backendTlsPolicies.items,
+      ).toEqual([{ id }]);
+      expect(
+        (await ok(acct.key, 'mutation($id: ID!) { deleteBackendTlsPolicy(id: $id) }', { id }))
+          .deleteBackendTlsPolicy,
+      ).toBe(true);
+      const bad = await gql(
+        acct.key,
+        'mutation($i: UpsertBackendTlsPolicyInput!) { upsertBackendTlsPolicy(input: $i) { created } }',
+        {
+          i: { namespace: 'web', name: 'x', spec: { ...spec, validation: { hostname: 'api.example.com' } } },
+        },
+      );
+      expect(bad.errors![0]!.extensions.issues.map((i) => i.path)).toContain(
+        'spec.validation.caCertificateRefs',
+      );
+    });
+
     it('upsertCertificate, certificate, certificates, deleteCertificate', async () => {
       use(
         'Mutation.upsertCertificate',

@@ -9,6 +9,7 @@ import { gatewaysService } from './modules/gateways.js';
 import { gatewayClassesService } from './modules/gateway-classes.js';
 import { namespacesService } from './modules/namespaces.js';
 import { caBundlesService } from './modules/ca-bundles.js';
+import { backendTlsPoliciesService } from './modules/backend-tls-policies.js';
 import { poolsService, type PoolLimits } from './modules/pools.js';
 import { revisionsService } from './modules/revisions.js';
 import { routesService } from './modules/routes.js';
@@ -56,6 +57,7 @@ export function createServices(
     referenceGrants,
     namespaces,
     caBundles: caBundlesService(deps),
+    backendTlsPolicies: backendTlsPoliciesService(deps),
     gatewayClasses: gatewayClassesService(deps),
     clusterSync: clusterSyncService({
       db,

@@ -45,6 +45,8 @@ interface Tenant {
   namespaceLabel: string;
   caBundleId: string;
   caBundleUid: string;
+  policyId: string;
+  policyUid: string;
   classId: string;
   classUid: string;
   certId: string;
@@ -186,6 +188,20 @@ async function tenant(
     name: `ca-${name}`,
     caCertificate: cert.certificate,
   });
+  const policyUid = `btls-uid-${name}`;
+  const policy = await must('PUT', '/backend-tls-policies', k, {
+    clusterId: cluster.id,
+    clientUid: policyUid,
+    namespace: 'web',
+    name: `btls-${name}`,
+    spec: {
+      targetRefs: [{ group: '', kind: 'Service', name: 'web' }],
+      validation: {
+        caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: `ca-${name}` }],
+        hostname: 'web.example.com',
+      },
+    },
+  });
   const classUid = `gc-uid-${name}`;
   const gatewayClass = await must('PUT', '/gateway-classes', k, {
     clusterId: cluster.id,
@@ -230,6 +246,8 @@ async function tenant(
     namespaceLabel,
     caBundleId: caBundle.id,
     caBundleUid,
+    policyId: policy.id,
+    policyUid,
     classId: gatewayClass.id,
     classUid,
     certId: certRow.id,
@@ -268,6 +286,8 @@ const secretsOf = (t: Tenant) => [
   t.namespaceLabel,
   t.caBundleId,
   t.caBundleUid,
+  t.policyId,
+  t.policyUid,
   t.classId,
   t.classUid,
   t.certId,
@@ -651,6 +671,31 @@ const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
     { url: '/ca-bundles?namespace=web', expect: 'list' },
   ],
   'GET /ca-bundles/:id': (a) => [{ url: `/ca-bundles/${a.caBundleId}`, expect: 'denied' }],
+  'PUT /backend-tls-policies': (a) => [
+    {
+      url: '/backend-tls-policies',
+      payload: {
+        clusterId: a.clusterId,
+        clientUid: a.policyUid,
+        namespace: 'web',
+        name: 'btls-b',
+        spec: {
+          targetRefs: [{ group: '', kind: 'Service', name: 'web' }],
+          validation: { wellKnownCACertificates: 'System', hostname: 'web.example.com' },
+        },
+      },
+      expect: 'reference',
+    },
+  ],
+  'GET /backend-tls-policies': (a) => [
+    { url: '/backend-tls-policies', expect: 'list' },
+    { url: `/backend-tls-policies?clusterId=${a.clusterId}`, expect: 'list' },
+    { url: '/backend-tls-policies?namespace=web', expect: 'list' },
+  ],
+  'GET /backend-tls-policies/:id': (a) => [{ url: `/backend-tls-policies/${a.policyId}`, expect: 'denied' }],
+  'DELETE /backend-tls-policies/:id': (a) => [
+    { url: `/backend-tls-policies/${a.policyId}`, expect: 'denied' },
+  ],
   'DELETE /ca-bundles/:id': (a) => [{ url: `/ca-bundles/${a.caBundleId}`, expect: 'denied' }],
   'PUT /gateways/:id/tls': (a) => [
     {
@@ -1068,6 +1113,26 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
       expect: 'list',
     },
   ],
+  'Query.backendTlsPolicies': (a) => [
+    {
+      query:
+        '{ backendTlsPolicies(first: 500) { edges { node { id clientUid namespace name spec { validation { hostname } } status { ancestors { gatewayId } } } cursor } pageInfo { hasNextPage } } }',
+      expect: 'list',
+    },
+    {
+      query:
+        'query($c: ID) { backendTlsPolicies(clusterId: $c) { edges { node { id } cursor } pageInfo { hasNextPage } } }',
+      variables: { c: a.clusterId },
+      expect: 'list',
+    },
+  ],
+  'Query.backendTlsPolicy': (a) => [
+    {
+      query: 'query($id: ID!) { backendTlsPolicy(id: $id) { id name } }',
+      variables: { id: a.policyId },
+      expect: 'denied',
+    },
+  ],
   'Query.caBundle': (a) => [
     {
       query: 'query($id: ID!) { caBundle(id: $id) { id caCertificate } }',
@@ -1429,6 +1494,31 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
         },
       },
       expect: 'reference',
+    },
+  ],
+  'Mutation.upsertBackendTlsPolicy': (a) => [
+    {
+      query: 'mutation($i: UpsertBackendTlsPolicyInput!) { upsertBackendTlsPolicy(input: $i) { created } }',
+      variables: {
+        i: {
+          clusterId: a.clusterId,
+          clientUid: a.policyUid,
+          namespace: 'web',
+          name: 'btls-b',
+          spec: {
+            targetRefs: [{ group: '', kind: 'Service', name: 'web' }],
+            validation: { wellKnownCACertificates: 'System', hostname: 'web.example.com' },
+          },
+        },
+      },
+      expect: 'reference',
+    },
+  ],
+  'Mutation.deleteBackendTlsPolicy': (a) => [
+    {
+      query: 'mutation($id: ID!) { deleteBackendTlsPolicy(id: $id) }',
+      variables: { id: a.policyId },
+      expect: 'denied',
     },
   ],
   'Mutation.deleteCaBundle': (a) => [
@@ -1869,6 +1959,20 @@ const viewerWrites: Record<string, (a: Tenant) => { url: string; payload?: unkno
     },
   }),
   'DELETE /ca-bundles/:id': (a) => ({ url: `/ca-bundles/${a.caBundleId}` }),
+  'PUT /backend-tls-policies': (a) => ({
+    url: '/backend-tls-policies',
+    payload: {
+      clusterId: a.clusterId,
+      clientUid: a.policyUid,
+      namespace: 'web',
+      name: `btls-${a.name}`,
+      spec: {
+        targetRefs: [{ group: '', kind: 'Service', name: 'web' }],
+        validation: { wellKnownCACertificates: 'System', hostname: 'by-viewer.example.com' },
+      },
+    },
+  }),
+  'DELETE /backend-tls-policies/:id': (a) => ({ url: `/backend-tls-policies/${a.policyId}` }),
   'PUT /gateways/:id/tls': (a) => ({ url: `/gateways/${a.gatewayId}/tls`, payload: { tls: null } }),
   'PUT /gateway-classes': (a) => ({
     url: '/gateway-classes',
@@ -1935,6 +2039,7 @@ describe("roles: A's viewer key", () => {
       'reference-grants': A.grantId,
       namespaces: A.namespaceId,
       'ca-bundles': A.caBundleId,
+      'backend-tls-policies': A.policyId,
       'gateway-classes': A.classId,
       certificates: A.certId,
     };

@@ -1,3 +1,4 @@
+export * from './backend-tls-policy.js';
 export * from './common.js';
 export * from './conditions.js';
 export * from './filters.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BackendTLSPolicySpec } from './backend-tls-policy.js';
 import { GatewaySpec } from './gateway.js';
 import { GatewayClassSpec } from './gateway-class.js';
 import { GRPCRouteSpec } from './grpc-route.js';
@@ -22,6 +23,7 @@ export const specSchemas = {
   Gateway: GatewaySpec,
   GatewayClass: GatewayClassSpec,
   ReferenceGrant: ReferenceGrantSpec,
+  BackendTLSPolicy: BackendTLSPolicySpec,
 } as const;
 export type SpecKind = keyof typeof specSchemas;
 export type SpecOf<K extends SpecKind> = z.output<(typeof specSchemas)[K]>;

@@ -1,4 +1,5 @@
 import { addressVerdict, type AddressVerdict } from './addresses.js';
+import { applyBackendTlsPolicies, type BackendTlsResult } from './backend-tls.js';
 import { BackendResolver, compareStrings } from './backends.js';
 import { condition, ConditionType, Reason, type Condition } from './conditions.js';
 import { hostnameMatches, hostnameSpecificity, intersectHostnames } from './hostnames.js';
@@ -89,12 +90,40 @@ export function buildIR(input: TranslateInput): BuildResult {
   // A gateway that is not accepted (an unsupported address type) serves nothing; its routes stay attached.
   const irListeners = addresses.accepted ? [] : buildListeners(listeners, attachments);
   const udpListeners = addresses.accepted ? [] : buildUdpListeners(listeners, attachments);
-  const used = collectUsed(irListeners);
-  for (const u of udpListeners) for (const d of u.destinations) used.clusters.add(d.cluster);
+  // UDP listeners' clusters are used too (they have no HTTP routes to collect them from).
+  const collectAllUsed = () => {
+    const u = collectUsed(irListeners);
+    for (const l of udpListeners) for (const d of l.destinations) u.clusters.add(d.cluster);
+    return u;
+  };
+  let used = collectAllUsed();
+  const backendTls: BackendTlsResult | undefined =
+    input.backendTlsPolicies !== undefined || gateway.tls?.backend?.clientCertificateRef !== undefined
+      ? applyBackendTlsPolicies({
+          gateway,
+          policies: input.backendTlsPolicies ?? [],
+          services: input.services,
+          caBundles: input.caBundles ?? [],
+          certificates: input.certificates,
+          referenceGrants: input.referenceGrants,
+          clusters: backends.clusters,
+          used: used.clusters,
+        })
+      : undefined;
+  if (backendTls !== undefined && backendTls.broken.size > 0) {
+    breakClusters(irListeners, backendTls.broken);
+    used = collectAllUsed();
+  }
   const clusters: IRCluster[] = [...backends.clusters.values()]
     .filter((c) => used.clusters.has(c.name))
+    .map((c) => {
+      const tls = backendTls?.tls.get(c.name);
+      return tls !== undefined ? { ...c, tls } : c;
+    })
     .sort((a, b) => compareStrings(a.name, b.name));
   const secrets: IRSecret[] = [];
+  const clientSecret = backendTls?.clientSecret;
+  if (clientSecret !== undefined) secrets.push(clientSecret);
   for (const l of listeners) {
     for (const cert of l.certificates) {
       const name = secretName(cert.id);
@@ -125,7 +154,10 @@ export function buildIR(input: TranslateInput): BuildResult {
   const status: TranslateStatus = {
     gateway: {
       observedGeneration: gateway.generation,
-      conditions: gatewayConditions(listeners, gateway.generation, addresses),
+      conditions: [
+        ...gatewayConditions(listeners, gateway.generation, addresses),
+        ...(backendTls?.gatewayCondition !== undefined ? [backendTls.gatewayCondition] : []),
+      ],
       listeners: listeners.map((l) => {
         const attachedRoutes = attachedCount.get(l.spec.name)?.size ?? 0;
         return {
@@ -138,6 +170,7 @@ export function buildIR(input: TranslateInput): BuildResult {
     },
     routes: routeStatuses,
   };
+  if (input.backendTlsPolicies !== undefined) status.backendTlsPolicies = backendTls?.statuses ?? [];
   return { ir, status };
 }
 
@@ -638,6 +671,30 @@ function redirectFor(r: RequestRedirect, listenerScheme: 'http' | 'https', liste
   const path = pathRewrite(r.path);
   if (path !== undefined) out.path = path;
   return out;
+}
+
+/**
+ * Shares of clusters that cannot connect (a BackendTLSPolicy whose CAs do not resolve) go to the cluster that
+ * answers 500; mirrors to them are dropped. The IR was just built here, so it is rewritten in place.
+ */
+function breakClusters(listeners: IRListener[], broken: ReadonlySet<string>): void {
+  const fix = (d: { cluster: string }) => {
+    if (broken.has(d.cluster)) d.cluster = INVALID_BACKEND_CLUSTER;
+  };
+  for (const l of listeners) {
+    for (const chain of l.filterChains) {
+      if (chain.kind === 'tcp') {
+        chain.destinations.forEach(fix);
+        continue;
+      }
+      for (const vh of chain.routeConfig.virtualHosts) {
+        for (const r of vh.routes) {
+          if (r.action.kind === 'forward') r.action.destinations.forEach(fix);
+          r.mirrors = r.mirrors.filter((m) => !broken.has(m.cluster));
+        }
+      }
+    }
+  }
 }
 
 function collectUsed(listeners: readonly IRListener[]): { clusters: Set<string>; secrets: Set<string> } {

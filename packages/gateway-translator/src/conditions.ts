@@ -1,4 +1,9 @@
-import { GatewayConditionReason, ListenerConditionReason, RouteConditionReason } from '@epic/gateway-api';
+import {
+  GatewayConditionReason,
+  ListenerConditionReason,
+  PolicyConditionReason,
+  RouteConditionReason,
+} from '@epic/gateway-api';
 
 // Condition types and reasons this translator reports, taken from @epic/gateway-api so the spelling is
 // upstream's.
@@ -38,6 +43,8 @@ export const Reason = {
   NoValidCACertificate: ListenerConditionReason.NoValidCACertificate,
   InvalidCACertificateRef: ListenerConditionReason.InvalidCACertificateRef,
   InvalidCACertificateKind: ListenerConditionReason.InvalidCACertificateKind,
+  Conflicted: PolicyConditionReason.Conflicted,
+  InvalidClientCertificateRef: GatewayConditionReason.InvalidClientCertificateRef,
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

@@ -1,13 +1,17 @@
 /**
- * The Gateway API features (conformance feature names) that EPIC implements, sorted as
- * GatewayClass `status.supportedFeatures` must be. Controllers copy this list from the API
- * (GET /api/v1/features) rather than keeping their own.
+ * The Gateway API v1.6.1 features (conformance feature names) that EPIC implements and the golden and
+ * conformance-manifest tests cover, sorted as GatewayClass `status.supportedFeatures` must be. The one list:
+ * the API's GET /features and its GatewayClass status read it, and controllers copy it from the API.
  */
 export const supportedFeatures = [
   'GRPCRoute',
   'Gateway',
+  'GatewayAddressEmpty',
   'GatewayFrontendClientCertificateValidation',
   'GatewayFrontendClientCertificateValidationInsecureFallback',
+  'GatewayHTTPSListenerDetectMisdirectedRequests',
+  'GatewayPort8080',
+  'GatewayStaticAddresses',
   'HTTPRoute',
   'HTTPRouteHostRewrite',
   'HTTPRouteMethodMatching',
@@ -23,3 +27,4 @@ export const supportedFeatures = [
   'TLSRoute',
   'UDPRoute',
 ] as const;
+export type SupportedFeature = (typeof supportedFeatures)[number];

@@ -316,8 +316,31 @@ export interface TranslateInput {
   services: ServiceInput[];
   certificates: CertificateInput[];
   namespaces: NamespaceInput[];
-  /** CA bundles that `spec.tls` validation may name (absent: none). */
+  /** CA bundles that `spec.tls` validation and BackendTLSPolicies may name (absent: none). */
   caBundles?: CaBundleInput[];
+  /** BackendTLSPolicies of the gateway's account (absent: none); those targeting its backends apply. */
+  backendTlsPolicies?: BackendTlsPolicyInput[];
   /** Native Envoy fragments of the gateway's template; buildIR ignores them, translateIR merges them. */
   fragments?: TemplateFragments;
+}
+
+/** A BackendTLSPolicy (gateway.networking.k8s.io/v1): how the gateway connects to a Service with TLS. */
+export interface BackendTlsPolicyInput {
+  /** Store id (status is keyed by it). */
+  id: string;
+  namespace: string;
+  name: string;
+  generation: number;
+  /** RFC 3339; the oldest policy wins a conflict, then namespace/name, as the spec says. */
+  creationTimestamp?: string;
+  spec: {
+    targetRefs: { group: string; kind: string; name: string; sectionName?: string }[];
+    validation: {
+      caCertificateRefs?: { group: string; kind: string; name: string }[];
+      wellKnownCACertificates?: string;
+      hostname: string;
+      subjectAltNames?: { type: 'Hostname' | 'URI'; hostname?: string; uri?: string }[];
+    };
+    options?: Record<string, string>;
+  };
 }

@@ -211,6 +211,22 @@ export interface IRCluster {
   protocol: 'http1' | 'http2';
   /** Sorted by address then port. */
   endpoints: IREndpoint[];
+  /** TLS to the backend (a BackendTLSPolicy targets the Service port); absent = plaintext. */
+  tls?: IRUpstreamTls;
+}
+
+/** How a cluster connects with TLS: the winning BackendTLSPolicy, resolved. */
+export interface IRUpstreamTls {
+  /** The policy it comes from (`namespace/name`). */
+  policy: string;
+  /** SNI sent to the backend (`validation.hostname`). */
+  sni: string;
+  /** PEM CA certificates (public) from the policy's caCertificateRefs, or the system trust store. */
+  trustedCa: { pem: string } | { system: true };
+  /** The backend certificate must carry one of these SANs (the hostname when the policy lists none). */
+  subjectAltNames: { type: 'DNS' | 'URI'; value: string }[];
+  /** IRSecret name of the Gateway's backend client certificate (`spec.tls.backend.clientCertificateRef`). */
+  clientCertificate?: string;
 }
 
 export interface IRSecret {

@@ -77,6 +77,47 @@ function clusterNames(resources: EnvoyResources): ReadonlySet<string> {
   return names;
 }
 
+/** How the proxies connect to a cluster with TLS (a BackendTLSPolicy), as the trace shows it. */
+export interface UpstreamTlsOutcome {
+  sni: string;
+  /** `inline`: the policy's CA certificates; `system`: the proxy's trust store. */
+  trustedCa: 'inline' | 'system';
+  /** The SANs the backend certificate must carry (`DNS:` / `URI:`, a `*.` name as its regex). */
+  subjectAltNames: string[];
+  /** The Gateway's backend client certificate is presented. */
+  clientCertificate: boolean;
+}
+
+const clusterTlsIndexes = new WeakMap<EnvoyResources['clusters'], Map<string, UpstreamTlsOutcome>>();
+function clusterTls(resources: EnvoyResources): Map<string, UpstreamTlsOutcome> {
+  let index = clusterTlsIndexes.get(resources.clusters);
+  if (index !== undefined) return index;
+  index = new Map();
+  for (const c of resources.clusters) {
+    const socket = c.resource['transportSocket'];
+    const tls = isJsonObject(socket) ? socket['typedConfig'] : undefined;
+    if (!isJsonObject(tls)) continue;
+    const common = isJsonObject(tls['commonTlsContext']) ? tls['commonTlsContext'] : {};
+    const validation = isJsonObject(common['validationContext']) ? common['validationContext'] : {};
+    const trusted = isJsonObject(validation['trustedCa']) ? validation['trustedCa'] : {};
+    const sans = Array.isArray(validation['matchTypedSubjectAltNames'])
+      ? validation['matchTypedSubjectAltNames']
+      : [];
+    index.set(c.name, {
+      sni: String(tls['sni'] ?? ''),
+      trustedCa: trusted['filename'] !== undefined ? 'system' : 'inline',
+      subjectAltNames: sans.filter(isJsonObject).map((san) => {
+        const m = isJsonObject(san['matcher']) ? san['matcher'] : {};
+        const regex = isJsonObject(m['safeRegex']) ? m['safeRegex']['regex'] : undefined;
+        return `${String(san['sanType'])}:${String(m['exact'] ?? regex ?? '')}`;
+      }),
+      clientCertificate: Array.isArray(common['tlsCertificateSdsSecretConfigs']),
+    });
+  }
+  clusterTlsIndexes.set(resources.clusters, index);
+  return index;
+}
+
 export interface TraceRequest extends RouteRequest {
   /** Listener port; defaults to 443 for https and 80 otherwise. */
   port?: number;
@@ -127,7 +168,7 @@ export type TraceResult =
       /** The chain's HTTP filters in the order they run (CORS, the template's, the router). */
       httpFilters: string[];
       routeConfiguration: string;
-      /** The route's outcome; every cluster also lists the endpoints behind it. */
+      /** The route's outcome; every cluster also lists the endpoints behind it (and its upstream TLS). */
       outcome: RouteOutcome;
     };
 
@@ -199,6 +240,7 @@ export function traceRequest(resources: EnvoyResources, request: TraceRequest): 
   const { port: _port, serverName: _serverName, clientCertificate: _cert, ...routeRequest } = request;
   const evaluated = evaluateRoute(rc, routeRequest, { clusters: clusterNames(resources) });
   const endpoints = endpointsOf(resources);
+  const upstream = clusterTls(resources);
   const outcome =
     evaluated.action.type === 'route'
       ? {
@@ -208,6 +250,7 @@ export function traceRequest(resources: EnvoyResources, request: TraceRequest): 
             clusters: evaluated.action.clusters.map((c) => ({
               ...c,
               endpoints: endpoints.get(c.name) ?? [],
+              ...(upstream.has(c.name) ? { upstreamTls: upstream.get(c.name) } : {}),
             })),
           },
         }

@@ -40,8 +40,23 @@ export interface GatewayStatus {
   listeners: ListenerStatus[];
 }
 
+/** One ancestor (this gateway) of a BackendTLSPolicy that targets one of its backends. */
+export interface PolicyAncestorStatus {
+  ancestorRef: { group: string; kind: string; namespace: string; name: string };
+  conditions: Condition[];
+}
+
+export interface BackendTlsPolicyStatus {
+  id: string;
+  namespace: string;
+  name: string;
+  ancestors: PolicyAncestorStatus[];
+}
+
 export interface TranslateStatus {
   gateway: GatewayStatus;
   /** Sorted by kind, namespace, name. */
   routes: RouteStatus[];
+  /** BackendTLSPolicies that target a backend of this gateway, sorted by namespace/name (absent: none given). */
+  backendTlsPolicies?: BackendTlsPolicyStatus[];
 }

@@ -1,3 +1,4 @@
+import { SYSTEM_CA_BUNDLE_PATH } from './backend-tls.js';
 import { compareStrings } from './backends.js';
 import { protoDuration } from './duration.js';
 import {
@@ -12,6 +13,7 @@ import {
   INVALID_BACKEND_CLUSTER,
   type IR,
   type IRCluster,
+  type IRUpstreamTls,
   type IRCors,
   type IRDestination,
   type IRFilterChain,
@@ -425,6 +427,7 @@ function envoyCluster(c: IRCluster): JsonObject {
     edsClusterConfig: { edsConfig: ADS },
     connectTimeout: '10s',
   };
+  if (c.tls !== undefined) out['transportSocket'] = upstreamTransportSocket(c.tls);
   if (c.protocol === 'http2') {
     out['typedExtensionProtocolOptions'] = {
       'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
@@ -434,6 +437,30 @@ function envoyCluster(c: IRCluster): JsonObject {
     };
   }
   return out;
+}
+
+/**
+ * BackendTLSPolicy → UpstreamTlsContext: SNI from the hostname, the policy's CAs inline (public data) or the
+ * system trust store, SAN matchers (a `*.` hostname matches one label), and the Gateway's backend client
+ * certificate over SDS like listener certificates.
+ */
+function upstreamTransportSocket(t: IRUpstreamTls): JsonObject {
+  const validation: JsonObject = {
+    trustedCa: 'pem' in t.trustedCa ? { inlineString: t.trustedCa.pem } : { filename: SYSTEM_CA_BUNDLE_PATH },
+    matchTypedSubjectAltNames: t.subjectAltNames.map((san): JsonObject => ({
+      sanType: san.type,
+      matcher: san.value.startsWith('*.')
+        ? ({ safeRegex: { regex: `^[^.]+${escapeRegex(san.value.slice(1))}$` } } as JsonObject)
+        : ({ exact: san.value } as JsonObject),
+    })),
+  };
+  const common: JsonObject = { validationContext: validation };
+  if (t.clientCertificate !== undefined)
+    common['tlsCertificateSdsSecretConfigs'] = [{ name: t.clientCertificate, sdsConfig: ADS }];
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typedConfig: { '@type': ExtensionType.UpstreamTlsContext, sni: t.sni, commonTlsContext: common },
+  };
 }
 
 function loadAssignment(c: IRCluster): JsonObject {

@@ -17,6 +17,7 @@ export const ExtensionType = {
   CorsPolicy: `${T}envoy.extensions.filters.http.cors.v3.CorsPolicy`,
   TlsInspector: `${T}envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector`,
   DownstreamTlsContext: `${T}envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext`,
+  UpstreamTlsContext: `${T}envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext`,
   HttpProtocolOptions: `${T}envoy.extensions.upstreams.http.v3.HttpProtocolOptions`,
   StatefulSession: `${T}envoy.extensions.filters.http.stateful_session.v3.StatefulSession`,
   StatefulSessionPerRoute: `${T}envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute`,

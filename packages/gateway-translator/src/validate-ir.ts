@@ -60,6 +60,10 @@ export function validateIR(ir: IR): IRIssue[] {
     if (secretNames.has(s.name)) add('DuplicateSecretName', `secrets[${i}]`, s.name);
     secretNames.add(s.name);
   });
+  ir.clusters.forEach((c, i) => {
+    const client = c.tls?.clientCertificate;
+    if (client !== undefined && !secretNames.has(client)) add('UnknownSecret', `clusters[${i}].tls`, client);
+  });
   checkSorted(
     ir.clusters.map((c) => c.name),
     'clusters',

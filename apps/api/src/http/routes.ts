@@ -26,6 +26,7 @@ import {
 import { listGatewayClassesQuery, upsertGatewayClassInput } from '../modules/gateway-classes.js';
 import { listNamespacesQuery, upsertNamespaceInput } from '../modules/namespaces.js';
 import { listCaBundlesQuery, upsertCaBundleInput } from '../modules/ca-bundles.js';
+import { listBackendTlsPoliciesQuery, upsertBackendTlsPolicyInput } from '../modules/backend-tls-policies.js';
 import { createPoolInput } from '../modules/pools.js';
 import { diffRevisionsQuery, listRevisionsQuery, traceInput } from '../modules/revisions.js';
 import { listRoutesQuery, updateRouteInput, upsertRouteInput } from '../modules/routes.js';
@@ -57,6 +58,7 @@ const ServicePage = out.pageOf('ServicePage', out.ServiceObject);
 const ReferenceGrantPage = out.pageOf('ReferenceGrantPage', out.ReferenceGrant);
 const NamespacePage = out.pageOf('NamespacePage', out.NamespaceObject);
 const CaBundlePage = out.pageOf('CaBundlePage', out.CaBundleObject);
+const BackendTlsPolicyPage = out.pageOf('BackendTlsPolicyPage', out.BackendTlsPolicyObject);
 const GatewayClassPage = out.pageOf('GatewayClassPage', out.GatewayClassObject);
 const AuditPage = out.pageOf('AuditPage', out.AuditEvent);
 const RevisionPage = out.named(
@@ -730,6 +732,44 @@ export function restRoutes(s: Services): RestRoute[] {
       summary: 'Delete a CA bundle (listeners validating with it lose it)',
       status: 204,
       handler: ({ meta, params }) => s.caBundles.remove(meta, params.id!),
+    },
+    {
+      method: 'PUT',
+      path: '/backend-tls-policies',
+      ...upsert('BackendTlsPolicyResult', 'item', out.BackendTlsPolicyObject),
+      graphql: { name: 'upsertBackendTlsPolicy' },
+      tag: 'gateways',
+      summary: 'Create or update a BackendTLSPolicy (TLS from gateways to a Service port) by client uid',
+      body: upsertBackendTlsPolicyInput,
+      handler: ({ meta, body }) => s.backendTlsPolicies.upsert(meta, body),
+    },
+    {
+      method: 'GET',
+      path: '/backend-tls-policies',
+      response: BackendTlsPolicyPage,
+      graphql: { name: 'backendTlsPolicies' },
+      tag: 'gateways',
+      summary: 'List BackendTLSPolicies with their status',
+      query: listBackendTlsPoliciesQuery,
+      handler: ({ meta, query }) => s.backendTlsPolicies.list(meta, query),
+    },
+    {
+      method: 'GET',
+      path: '/backend-tls-policies/:id',
+      response: out.BackendTlsPolicyObject,
+      graphql: { name: 'backendTlsPolicy' },
+      tag: 'gateways',
+      summary: 'Get a BackendTLSPolicy',
+      handler: ({ meta, params }) => s.backendTlsPolicies.get(meta, params.id!),
+    },
+    {
+      method: 'DELETE',
+      path: '/backend-tls-policies/:id',
+      graphql: { name: 'deleteBackendTlsPolicy' },
+      tag: 'gateways',
+      summary: 'Delete a BackendTLSPolicy (its Service ports are reached in plaintext again)',
+      status: 204,
+      handler: ({ meta, params }) => s.backendTlsPolicies.remove(meta, params.id!),
     },
     {
       method: 'PUT',

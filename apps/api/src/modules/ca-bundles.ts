@@ -63,11 +63,16 @@ interface Row {
   updatedAt: Date;
 }
 
-/** Gateways whose spec.tls names a CA bundle of this name (any namespace: re-rendering more is harmless). */
+/**
+ * Gateways whose spec.tls names a CA bundle of this name (any namespace: re-rendering more is harmless), and all
+ * the account's gateways when a BackendTLSPolicy names it (docs/adr/0460-backend-tls-policy.md).
+ */
 async function gatewaysNaming(tx: Tx, accountId: string, name: string): Promise<string[]> {
   const rows = await tx.$queryRaw<Array<{ id: string }>>`
-    SELECT id FROM "Gateway" WHERE "accountId" = ${accountId}::uuid AND tls IS NOT NULL
-      AND jsonb_path_exists(tls, '$.frontend.**.caCertificateRefs[*] ? (@.name == $n)', jsonb_build_object('n', ${name}::text))`;
+    SELECT id FROM "Gateway" WHERE "accountId" = ${accountId}::uuid AND ((tls IS NOT NULL
+      AND jsonb_path_exists(tls, '$.frontend.**.caCertificateRefs[*] ? (@.name == $n)', jsonb_build_object('n', ${name}::text)))
+      OR EXISTS (SELECT 1 FROM "BackendTlsPolicy" p WHERE p."accountId" = ${accountId}::uuid
+        AND p.spec->'validation'->'caCertificateRefs' @> jsonb_build_array(jsonb_build_object('name', ${name}::text))))`;
   return rows.map((r) => r.id);
 }
 

@@ -4,7 +4,7 @@ import {
   GatewayClassConditionType as Type,
   GatewayClassSpec,
 } from '@epic/gateway-api';
-import { canonicalize, type JsonValue } from '@epic/gateway-translator';
+import { canonicalize, supportedFeatures, type JsonValue } from '@epic/gateway-translator';
 import { requireRole, tenant } from '../auth/principal.js';
 import type { Db } from '../db/client.js';
 import { AppError } from '../lib/errors.js';
@@ -31,34 +31,6 @@ import {
 
 /** The parametersRef a class of this controller may give: one of the account's templates. */
 export const TEMPLATE_PARAMETERS = { group: 'epic-gateway.io', kind: 'Template' } as const;
-
-/**
- * Features of Gateway API v1.6.1 (conformance feature names) that the translator implements and the golden
- * and conformance-manifest tests cover; what a class reports in `status.supportedFeatures`.
- */
-export const SUPPORTED_FEATURES = [
-  'GRPCRoute',
-  'Gateway',
-  'GatewayAddressEmpty',
-  'GatewayFrontendClientCertificateValidation',
-  'GatewayFrontendClientCertificateValidationInsecureFallback',
-  'GatewayHTTPSListenerDetectMisdirectedRequests',
-  'GatewayPort8080',
-  'GatewayStaticAddresses',
-  'HTTPRoute',
-  'HTTPRouteHostRewrite',
-  'HTTPRouteMethodMatching',
-  'HTTPRoutePathRedirect',
-  'HTTPRoutePathRewrite',
-  'HTTPRoutePortRedirect',
-  'HTTPRouteQueryParamMatching',
-  'HTTPRouteRequestMirror',
-  'HTTPRouteResponseHeaderModification',
-  'HTTPRouteSchemeRedirect',
-  'ReferenceGrant',
-  'TLSRoute',
-  'UDPRoute',
-] as const;
 
 export const upsertGatewayClassInput = z.strictObject({
   clusterId: uuid.optional(),
@@ -186,7 +158,7 @@ export function gatewayClassesService({ db }: ServiceDeps) {
                     `gateways are built from template ${JSON.stringify(t.template)}`,
                   ),
                 ],
-                supportedFeatures: SUPPORTED_FEATURES.map((name) => ({ name })),
+                supportedFeatures: supportedFeatures.map((name) => ({ name })),
               };
     }
     const { accountId: _a, ...rest } = r;

@@ -1,5 +1,10 @@
 import type pg from 'pg';
-import type { Condition as TranslatorCondition, RouteStatus } from '@epic/gateway-translator';
+import type {
+  Condition as TranslatorCondition,
+  RouteStatus,
+  TranslateStatus,
+} from '@epic/gateway-translator';
+import type { StoredAncestor } from '../modules/backend-tls-policies.js';
 import type { EnvoyResources } from '@epic/gateway-translator';
 import { loadTranslateInput, render, typeHashesOf } from '../xds/render.js';
 import type { FleetStatus } from '../provisioner/fleet.js';
@@ -223,7 +228,51 @@ export async function reconcileGateway(
     );
   }
   await writeRouteStatus(c, gatewayId, rendered.status.routes, ts);
+  await writeBackendTlsPolicyStatus(c, gatewayId, input.gateway.accountId, rendered.status, ts);
   return changed;
+}
+
+/**
+ * Replaces this gateway's ancestor entry in each BackendTLSPolicy's status.ancestors, keeping other gateways'
+ * entries, and drops it from policies that no longer target this gateway's backends.
+ */
+async function writeBackendTlsPolicyStatus(
+  c: pg.ClientBase,
+  gatewayId: string,
+  accountId: string,
+  status: TranslateStatus,
+  ts: string,
+): Promise<void> {
+  const policies = status.backendTlsPolicies ?? [];
+  const rows = (
+    await c.query<{ id: string; status: { ancestors?: StoredAncestor[] } }>(
+      `SELECT id, status FROM "BackendTlsPolicy" WHERE "accountId" = $1::uuid
+         AND (id = ANY($2::uuid[]) OR status->'ancestors' @> jsonb_build_array(jsonb_build_object('gatewayId', $3::text)))`,
+      [accountId, policies.map((p) => p.id), gatewayId],
+    )
+  ).rows;
+  for (const row of rows) {
+    const previous = row.status.ancestors ?? [];
+    const p = policies.find((x) => x.id === row.id);
+    const mine: StoredAncestor[] = (p?.ancestors ?? []).map((a) => ({
+      gatewayId,
+      ancestorRef: a.ancestorRef,
+      controllerName: CONTROLLER_NAME,
+      conditions: mergeConditions(
+        previous.find((x) => x.gatewayId === gatewayId)?.conditions as StoredCondition[] | undefined,
+        a.conditions.map(asDraft),
+        ts,
+      ),
+    }));
+    const ancestors = [...previous.filter((x) => x.gatewayId !== gatewayId), ...mine].sort((a, b) =>
+      a.gatewayId.localeCompare(b.gatewayId),
+    );
+    if (JSON.stringify(ancestors) !== JSON.stringify(previous))
+      await c.query('UPDATE "BackendTlsPolicy" SET status = $2::jsonb WHERE id = $1::uuid', [
+        row.id,
+        JSON.stringify({ ancestors }),
+      ]);
+  }
 }
 
 interface StoredParent {

@@ -23,6 +23,7 @@ interface K8sObject {
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string> };
   spec?: Record<string, unknown>;
+  data?: Record<string, string>;
 }
 
 function manifests(file: string): K8sObject[] {
@@ -41,6 +42,8 @@ export interface AppliedTest {
   /** EPIC ids by `namespace/name` of the applied Gateways and routes. */
   gateways: Map<string, string>;
   routes: Map<string, string>;
+  /** EPIC ids by `namespace/name` of the applied BackendTLSPolicies. */
+  backendTlsPolicies: Map<string, string>;
   /** The test's address pool is `<poolPrefix>.0/28`. */
   poolPrefix: string;
 }
@@ -186,6 +189,28 @@ export async function applyConformanceTest(
     });
   }
 
+  // The test's own ConfigMaps are CA bundles (their ca.crt, absent when they have none); its BackendTLSPolicies
+  // are created in file order, a second apart, as the suite's apply would give them ascending creationTimestamps.
+  for (const m of own.filter((o) => o.kind === 'ConfigMap'))
+    await must('PUT', '/ca-bundles', {
+      kind: 'ConfigMap',
+      namespace: ns(m),
+      name: m.metadata.name,
+      ...(m.data?.['ca.crt'] !== undefined ? { caCertificate: m.data['ca.crt'] } : {}),
+    });
+  const policyIds = new Map<string, string>();
+  let created = Date.parse('2026-01-01T00:00:00Z');
+  for (const p of own.filter((o) => o.kind === 'BackendTLSPolicy')) {
+    const row = await must('PUT', '/backend-tls-policies', {
+      namespace: ns(p),
+      name: p.metadata.name,
+      creationTimestamp: new Date(created).toISOString(),
+      spec: p.spec,
+    });
+    created += 1000;
+    policyIds.set(`${ns(p)}/${p.metadata.name}`, row['id'] as string);
+  }
+
   for (const g of own.filter((o) => o.kind === 'ReferenceGrant'))
     await must('PUT', '/reference-grants', { namespace: ns(g), name: g.metadata.name, spec: g.spec });
 
@@ -200,7 +225,7 @@ export async function applyConformanceTest(
     routeIds.set(`${ns(r)}/${r.metadata.name}`, created['id'] as string);
   }
   await reconcile(env);
-  return { key, gateways, routes: routeIds, poolPrefix };
+  return { key, gateways, routes: routeIds, backendTlsPolicies: policyIds, poolPrefix };
 }
 
 /** Renders every gateway with pending changes (the reconciler the API process would run). */

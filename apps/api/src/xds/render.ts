@@ -7,6 +7,7 @@ import {
   Secret,
   canonicalize,
   translate,
+  type BackendTlsPolicyInput,
   type CertificateInput,
   type EnvoyResources,
   type EndpointInput,
@@ -94,12 +95,19 @@ refs AS (
   WHERE jsonb_typeof(q.b) = 'object' AND q.b->>'name' IS NOT NULL),
 certrefs AS (
   SELECT COALESCE(x->>'namespace', gw.namespace) AS namespace, x->>'name' AS name
-  FROM gw CROSS JOIN LATERAL jsonb_path_query(gw.listeners, 'lax $[*].tls.certificateRefs[*]') AS x),
+  FROM gw CROSS JOIN LATERAL (
+    SELECT jsonb_path_query(gw.listeners, 'lax $[*].tls.certificateRefs[*]') UNION ALL
+    SELECT jsonb_path_query(gw.tls, 'lax $.backend.clientCertificateRef')) AS q(x)),
+pol AS (
+  SELECT p.id, p.namespace, p.name, p.generation, p.spec, COALESCE(p."creationTimestamp", p."createdAt") AS created
+  FROM "BackendTlsPolicy" p, gw WHERE p."accountId" = gw."accountId" AND p.namespace IN (SELECT namespace FROM refs)),
 carefs AS (
   SELECT COALESCE(x->>'namespace', gw.namespace) AS namespace, x->>'name' AS name
   FROM gw CROSS JOIN LATERAL (
     SELECT jsonb_path_query(gw.tls, 'lax $.frontend.default.validation.caCertificateRefs[*]') UNION ALL
-    SELECT jsonb_path_query(gw.tls, 'lax $.frontend.perPort[*].tls.validation.caCertificateRefs[*]')) AS q(x))
+    SELECT jsonb_path_query(gw.tls, 'lax $.frontend.perPort[*].tls.validation.caCertificateRefs[*]')) AS q(x)
+  UNION ALL
+  SELECT pol.namespace, x->>'name' FROM pol CROSS JOIN LATERAL jsonb_path_query(pol.spec, 'lax $.validation.caCertificateRefs[*]') AS x)
 SELECT gw.*,
   (SELECT row_to_json(x) FROM (SELECT version, hash, "inputHash", status, error, "typeVersions" FROM "ConfigRevision"
      WHERE "gatewayId" = $1::uuid ORDER BY version DESC LIMIT 1) x) AS "latestRevision",
@@ -121,6 +129,9 @@ SELECT gw.*,
      SELECT DISTINCT ON (kind, namespace, name) kind, namespace, name, "caCertificate" AS ca FROM "CaBundle" b
      WHERE b."accountId" = gw."accountId" AND (b.namespace, b.name) IN (SELECT namespace, name FROM carefs)
      ORDER BY kind, namespace, name, "createdAt", id) x) AS "caBundles",
+  (SELECT COALESCE(json_agg(json_build_object('id', pol.id, 'namespace', pol.namespace, 'name', pol.name,
+            'generation', pol.generation, 'spec', pol.spec, 'created', pol.created) ORDER BY pol.namespace, pol.name, pol.id), '[]')
+     FROM pol) AS policies,
   (SELECT COALESCE(json_agg(json_build_object('name', n.name, 'labels', n.labels) ORDER BY n.name, n.id), '[]')
      FROM "Namespace" n WHERE n."accountId" = gw."accountId"
        AND n.name IN (SELECT gw.namespace UNION SELECT namespace FROM rt UNION SELECT namespace FROM refs)) AS namespaces
@@ -170,6 +181,15 @@ interface LoadedRow extends GatewayRow, StoredState {
   }>;
   caBundles: Array<{ kind: 'ConfigMap' | 'Secret'; namespace: string; name: string; ca: string | null }>;
   namespaces: Array<{ name: string; labels: unknown }>;
+  /** BackendTLSPolicies of the namespaces the routes' backendRefs may name; `created` as `createdAt` above. */
+  policies: Array<{
+    id: string;
+    namespace: string;
+    name: string;
+    generation: number;
+    spec: BackendTlsPolicyInput['spec'];
+    created: string;
+  }>;
 }
 
 export async function loadTranslateInput(
@@ -235,13 +255,38 @@ export async function loadTranslateInput(
     certificatePem: r.certificate,
     privateKey: new Secret(SEALED_PREFIX + r.encryptedKey),
   }));
-  // CA bundles that spec.tls.frontend validation names: same-named objects of several clusters are one (the oldest).
-  const caBundles = gw.caBundles.map((r) => ({
-    kind: r.kind,
-    namespace: r.namespace,
-    name: r.name,
-    ...(r.ca !== null ? { caCertificatePem: r.ca } : {}),
-  }));
+  // BackendTLSPolicies in the namespaces of the Services the routes use (docs/adr/0460-backend-tls-policy.md).
+  const policyNamespaces = new Set(nss);
+  const backendTlsPolicies: BackendTlsPolicyInput[] = gw.policies
+    .filter((p) => policyNamespaces.has(p.namespace))
+    .map((p) => ({
+      id: p.id,
+      namespace: p.namespace,
+      name: p.name,
+      generation: p.generation,
+      creationTimestamp: new Date(p.created).toISOString(),
+      spec: p.spec,
+    }));
+  // CA bundles that spec.tls.frontend validation and those policies name: same-named objects of several clusters
+  // are one (the oldest).
+  const frontend = gw.tls?.frontend;
+  const caRefs = new Set([
+    ...[
+      ...(frontend?.default?.validation?.caCertificateRefs ?? []),
+      ...(frontend?.perPort ?? []).flatMap((p) => p.tls.validation?.caCertificateRefs ?? []),
+    ].map((r) => `${r.namespace ?? gw.namespace}/${r.name}`),
+    ...backendTlsPolicies.flatMap((p) =>
+      (p.spec.validation.caCertificateRefs ?? []).map((r) => `${p.namespace}/${r.name}`),
+    ),
+  ]);
+  const caBundles = gw.caBundles
+    .filter((r) => caRefs.has(`${r.namespace}/${r.name}`))
+    .map((r) => ({
+      kind: r.kind,
+      namespace: r.namespace,
+      name: r.name,
+      ...(r.ca !== null ? { caCertificatePem: r.ca } : {}),
+    }));
   const namespaceNames = [...new Set([gw.namespace, ...routes.map((r) => r.namespace), ...nss])].sort();
   const labels = agreedLabels(gw.namespaces);
   return {
@@ -272,6 +317,7 @@ export async function loadTranslateInput(
       certificates,
       namespaces: namespaceNames.map((name) => ({ name, labels: labels.get(name) ?? {} })),
       ...(caBundles.length > 0 ? { caBundles } : {}),
+      ...(backendTlsPolicies.length > 0 ? { backendTlsPolicies } : {}),
       ...(gw.envoyFragments && Object.keys(gw.envoyFragments).length ? { fragments: gw.envoyFragments } : {}),
     },
   };

@@ -8,7 +8,8 @@ export type Kind =
   | 'UDPRoute'
   | 'Gateway'
   | 'GatewayClass'
-  | 'ReferenceGrant';
+  | 'ReferenceGrant'
+  | 'BackendTLSPolicy';
 
 export interface InvalidCase {
   name: string;
@@ -85,6 +86,18 @@ export const baseGatewayClass = () => ({
   description: 'Gateways built from the web template',
 });
 
+export const baseBackendTLSPolicy = () => ({
+  targetRefs: [{ group: '', kind: 'Service', name: 'backend', sectionName: 'https' }],
+  validation: {
+    caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'backend-ca' }],
+    hostname: 'backend.example.com',
+    subjectAltNames: [
+      { type: 'Hostname', hostname: '*.example.com' },
+      { type: 'URI', uri: 'spiffe://cluster.local/ns/apps/sa/backend' },
+    ],
+  },
+});
+
 const bases: Record<Kind, () => Record<string, unknown>> = {
   HTTPRoute: baseHTTPRoute,
   GRPCRoute: baseGRPCRoute,
@@ -94,6 +107,7 @@ const bases: Record<Kind, () => Record<string, unknown>> = {
   Gateway: baseGateway,
   GatewayClass: baseGatewayClass,
   ReferenceGrant: baseReferenceGrant,
+  BackendTLSPolicy: baseBackendTLSPolicy,
 };
 
 /** A copy of `obj` with the value at a dotted path (`rules.0.name`) replaced, or deleted for `DELETE`. */
@@ -129,6 +143,7 @@ function mutate(
 }
 
 const H = 'HTTPRoute' as const;
+const B = 'BackendTLSPolicy' as const;
 const r0 = 'rules.0';
 const f0 = `${r0}.filters.0`;
 
@@ -626,10 +641,117 @@ export const invalidCases: InvalidCase[] = [
   mutate('ReferenceGrant', 'from without namespace', 'from.0.namespace', DELETE, 'schema'),
   mutate('ReferenceGrant', 'empty to', 'to', [], 'schema'),
   mutate('ReferenceGrant', 'to kind not a Kind', 'to.0.kind', '1Service', 'schema'),
+  // BackendTLSPolicy.
+  mutate(B, 'without targetRefs', 'targetRefs', DELETE, 'schema'),
+  mutate(B, 'empty targetRefs', 'targetRefs', [], 'schema'),
+  mutate(B, 'targetRef without group', 'targetRefs.0.group', DELETE, 'schema'),
+  mutate(B, 'targetRef kind not a Kind', 'targetRefs.0.kind', '1Service', 'schema'),
+  mutate(B, 'targetRef sectionName not a subdomain', 'targetRefs.0.sectionName', 'HTTPS', 'schema'),
+  mutate(B, 'without validation', 'validation', DELETE, 'schema'),
+  mutate(B, 'without hostname', 'validation.hostname', DELETE, 'schema'),
+  mutate(B, 'wildcard hostname', 'validation.hostname', '*.example.com', 'schema'),
+  mutate(
+    B,
+    'nine caCertificateRefs',
+    'validation.caCertificateRefs',
+    many(9, (i) => ({ group: '', kind: 'ConfigMap', name: `ca${i}` })),
+    'schema',
+  ),
+  mutate(B, 'caCertificateRef without kind', 'validation.caCertificateRefs.0.kind', DELETE, 'schema'),
+  mutate(
+    B,
+    'wellKnownCACertificates not System or prefixed',
+    'validation.wellKnownCACertificates',
+    'Mozilla',
+    'schema',
+  ),
+  mutate(
+    B,
+    'six subjectAltNames',
+    'validation.subjectAltNames',
+    many(6, (i) => ({ type: 'Hostname', hostname: `h${i}.example.com` })),
+    'schema',
+  ),
+  mutate(B, 'subjectAltName type unknown', 'validation.subjectAltNames.0.type', 'IPAddress', 'schema'),
+  mutate(
+    B,
+    'subjectAltName URI without a scheme',
+    'validation.subjectAltNames.1.uri',
+    'cluster.local/backend',
+    'schema',
+  ),
+  mutate(
+    B,
+    'seventeen options',
+    'options',
+    Object.fromEntries(many(17, (i) => [`example.com/o${i}`, 'v'])),
+    'schema',
+  ),
+  mutate(
+    B,
+    'both caCertificateRefs and wellKnownCACertificates',
+    'validation.wellKnownCACertificates',
+    'System',
+    'cel',
+  ),
+  mutate(
+    B,
+    'neither caCertificateRefs nor wellKnownCACertificates',
+    'validation.caCertificateRefs',
+    DELETE,
+    'cel',
+    'validation.caCertificateRefs',
+  ),
+  mutate(B, 'Hostname SAN without hostname', 'validation.subjectAltNames.0.hostname', DELETE, 'cel'),
+  mutate(B, 'URI SAN with a hostname', 'validation.subjectAltNames.1.hostname', 'backend.example.com', 'cel'),
+  mutate(
+    B,
+    'Hostname SAN with a uri',
+    'validation.subjectAltNames.0.uri',
+    'https://backend.example.com',
+    'cel',
+  ),
+  mutate(
+    B,
+    'same target with and without sectionName',
+    'targetRefs',
+    [
+      { group: '', kind: 'Service', name: 'backend', sectionName: 'https' },
+      { group: '', kind: 'Service', name: 'backend' },
+    ],
+    'cel',
+    'targetRefs.1.sectionName',
+  ),
+  mutate(
+    B,
+    'same target and sectionName twice',
+    'targetRefs',
+    [
+      { group: '', kind: 'Service', name: 'backend', sectionName: 'https' },
+      { group: '', kind: 'Service', name: 'backend', sectionName: 'https' },
+    ],
+    'cel',
+    'targetRefs.1.sectionName',
+  ),
+  mutate(B, 'unknown validation field', 'validation.mode', 'Strict', 'cel'),
 ];
 
 /** Valid specs beyond the upstream examples: every field exercised at least once. */
 export const validCases: { name: string; kind: Kind; spec: unknown }[] = [
+  { name: 'BackendTLSPolicy base', kind: 'BackendTLSPolicy', spec: baseBackendTLSPolicy() },
+  {
+    name: 'BackendTLSPolicy with system CAs, two ports of one Service and options',
+    kind: 'BackendTLSPolicy',
+    spec: {
+      targetRefs: [
+        { group: '', kind: 'Service', name: 'backend', sectionName: 'https' },
+        { group: '', kind: 'Service', name: 'backend', sectionName: 'admin' },
+        { group: '', kind: 'Service', name: 'other' },
+      ],
+      validation: { wellKnownCACertificates: 'System', hostname: 'backend.example.com' },
+      options: { 'example.com/min-version': '1.3' },
+    },
+  },
   { name: 'HTTPRoute base', kind: 'HTTPRoute', spec: baseHTTPRoute() },
   { name: 'GatewayClass base', kind: 'GatewayClass', spec: baseGatewayClass() },
   {

@@ -56,6 +56,7 @@ const CRD_FILES: Record<string, string> = {
   Gateway: 'gateway.networking.k8s.io_gateways.yaml',
   GatewayClass: 'gateway.networking.k8s.io_gatewayclasses.yaml',
   ReferenceGrant: 'gateway.networking.k8s.io_referencegrants.yaml',
+  BackendTLSPolicy: 'gateway.networking.k8s.io_backendtlspolicies.yaml',
 };
 
 type Schema = Record<string, unknown>;

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { GatewaySpec, PortNumber, ReferenceGrantSpec, validate } from '@epic/gateway-api';
+import {
+  BackendTLSPolicySpec,
+  GatewaySpec,
+  PortNumber,
+  ReferenceGrantSpec,
+  validate,
+} from '@epic/gateway-api';
 import type { RouteRequest } from '../evaluate-route.js';
 import type { TemplateFragments } from '../fragments.js';
 import type { RouteInput, TranslateInput } from '../input.js';
@@ -201,6 +207,18 @@ const Fixture = z.strictObject({
       }),
     )
     .optional(),
+  /** BackendTLSPolicies (spec checked by BackendTLSPolicySpec). */
+  backendTlsPolicies: z
+    .array(
+      z.strictObject({
+        namespace: z.string().min(1),
+        name: z.string().min(1),
+        generation: z.number().int().min(1).default(1),
+        creationTimestamp: z.string().optional(),
+        spec: z.unknown(),
+      }),
+    )
+    .optional(),
   fragments: Fragments.optional(),
   requests: z.array(Request).default([]),
   datagrams: z.array(Datagram).default([]),
@@ -329,6 +347,20 @@ export function parseFixture(doc: unknown): ParsedFixture {
   };
   if (f.fragments !== undefined) input.fragments = f.fragments as TemplateFragments;
   if (f.caBundles !== undefined) input.caBundles = f.caBundles;
+  if (f.backendTlsPolicies !== undefined) {
+    input.backendTlsPolicies = f.backendTlsPolicies.map((p, i) => {
+      const spec = BackendTLSPolicySpec.safeParse(p.spec);
+      if (!spec.success) fail(`backendTlsPolicies[${i}].spec`, spec.error.issues);
+      return {
+        id: `BackendTLSPolicy/${p.namespace}/${p.name}`,
+        namespace: p.namespace,
+        name: p.name,
+        generation: p.generation,
+        ...(p.creationTimestamp !== undefined ? { creationTimestamp: p.creationTimestamp } : {}),
+        spec: spec.data,
+      };
+    });
+  }
   const requests = f.requests.map((r) => {
     const request: FixtureRequest['request'] = { host: r.host, path: r.path };
     if (r.method !== undefined) request.method = r.method;

@@ -1,4 +1,5 @@
 import {
+  BackendTLSPolicySpec,
   Condition,
   GatewayInfrastructure,
   GatewayTLS,
@@ -338,6 +339,40 @@ export const CaBundleObject = named(
     namespace: z.string(),
     name: z.string(),
     caCertificate: z.string().nullable().describe("PEM certificates of the object's ca.crt key"),
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  }),
+);
+export const PolicyAncestorStatusSchema = named(
+  'PolicyAncestorStatus',
+  z.strictObject({
+    gatewayId: id.describe('the EPIC gateway this status is from'),
+    ancestorRef: z.strictObject({
+      group: z.string(),
+      kind: z.string(),
+      namespace: z.string(),
+      name: z.string(),
+    }),
+    controllerName: z.string(),
+    conditions: z.array(Condition),
+  }),
+);
+export const BackendTlsPolicyObject = named(
+  'BackendTlsPolicyObject',
+  z.strictObject({
+    id,
+    clusterId: id.nullable(),
+    clientUid: z.string(),
+    namespace: z.string(),
+    name: z.string(),
+    spec: BackendTLSPolicySpec,
+    generation: z.number().int(),
+    creationTimestamp: z.string().describe('the creationTimestamp conflicts are decided by'),
+    status: z
+      .strictObject({ ancestors: z.array(PolicyAncestorStatusSchema) })
+      .describe(
+        'as Gateway API PolicyStatus, one ancestor per EPIC gateway whose backends the policy targets',
+      ),
     createdAt: dateTime,
     updatedAt: dateTime,
   }),
