@@ -1,7 +1,14 @@
 // Spec corpora for the cross-check against the upstream CRD schemas.
 
 export type Kind =
-  'HTTPRoute' | 'GRPCRoute' | 'TCPRoute' | 'TLSRoute' | 'Gateway' | 'GatewayClass' | 'ReferenceGrant';
+  | 'HTTPRoute'
+  | 'GRPCRoute'
+  | 'TCPRoute'
+  | 'TLSRoute'
+  | 'Gateway'
+  | 'GatewayClass'
+  | 'ReferenceGrant'
+  | 'ListenerSet';
 
 export interface InvalidCase {
   name: string;
@@ -67,6 +74,20 @@ export const baseReferenceGrant = () => ({
   to: [{ group: '', kind: 'Service' }],
 });
 
+export const baseListenerSet = () => ({
+  parentRef: { name: 'edge' },
+  listeners: [
+    { name: 'extra', port: 80, protocol: 'HTTP', hostname: 'extra.example.com' },
+    {
+      name: 'extra-tls',
+      port: 443,
+      protocol: 'HTTPS',
+      hostname: 'extra.example.com',
+      tls: { certificateRefs: [{ name: 'cert' }] },
+    },
+  ],
+});
+
 export const baseGatewayClass = () => ({
   controllerName: 'epic-gateway.io/gateway-controller',
   parametersRef: { group: 'epic-gateway.io', kind: 'Template', name: 'web' },
@@ -81,6 +102,7 @@ const bases: Record<Kind, () => Record<string, unknown>> = {
   Gateway: baseGateway,
   GatewayClass: baseGatewayClass,
   ReferenceGrant: baseReferenceGrant,
+  ListenerSet: baseListenerSet,
 };
 
 /** A copy of `obj` with the value at a dotted path (`rules.0.name`) replaced, or deleted for `DELETE`. */
@@ -116,6 +138,7 @@ function mutate(
 }
 
 const H = 'HTTPRoute' as const;
+const LS = 'ListenerSet' as const;
 const r0 = 'rules.0';
 const f0 = `${r0}.filters.0`;
 
@@ -600,6 +623,38 @@ export const invalidCases: InvalidCase[] = [
   mutate('ReferenceGrant', 'from without namespace', 'from.0.namespace', DELETE, 'schema'),
   mutate('ReferenceGrant', 'empty to', 'to', [], 'schema'),
   mutate('ReferenceGrant', 'to kind not a Kind', 'to.0.kind', '1Service', 'schema'),
+  // ListenerSet (GEP-1713).
+  mutate(LS, 'without parentRef', 'parentRef', DELETE, 'schema'),
+  mutate(LS, 'parentRef without name', 'parentRef.name', DELETE, 'schema'),
+  mutate(LS, 'parentRef namespace not a label', 'parentRef.namespace', 'Infra', 'schema'),
+  mutate(LS, 'parentRef kind not a Kind', 'parentRef.kind', '1Gateway', 'schema'),
+  mutate(LS, 'parentRef with sectionName', 'parentRef.sectionName', 'http', 'cel'),
+  mutate(LS, 'without listeners', 'listeners', DELETE, 'schema'),
+  mutate(LS, 'empty listeners', 'listeners', [], 'schema'),
+  mutate(
+    LS,
+    'more than 64 listeners',
+    'listeners',
+    many(65, (i) => ({ name: `l${i}`, port: 1000 + i, protocol: 'HTTP' })),
+    'schema',
+  ),
+  mutate(LS, 'listener port 0', 'listeners.0.port', 0, 'schema'),
+  mutate(LS, 'listener name not a DNS subdomain', 'listeners.0.name', 'Extra', 'schema'),
+  mutate(LS, 'listener hostname with a port', 'listeners.0.hostname', 'a.example.com:80', 'schema'),
+  mutate(LS, 'listener protocol not a protocol', 'listeners.0.protocol', 'HT TP', 'schema'),
+  mutate(LS, 'listener tls mode unknown', 'listeners.1.tls.mode', 'Reencrypt', 'schema'),
+  mutate(
+    LS,
+    'listener allowedRoutes from None',
+    'listeners.0.allowedRoutes',
+    { namespaces: { from: 'None' } },
+    'schema',
+    'listeners.0.allowedRoutes.namespaces.from',
+  ),
+  mutate(LS, 'HTTP listener with tls', 'listeners.0.tls', { certificateRefs: [{ name: 'c' }] }, 'cel'),
+  mutate(LS, 'HTTPS listener without tls', 'listeners.1.tls', DELETE, 'cel'),
+  mutate(LS, 'duplicate listener names', 'listeners.1.name', 'extra', 'cel'),
+  mutate(LS, 'TCP listener with a hostname', 'listeners.0.protocol', 'TCP', 'cel', 'listeners.0.hostname'),
 ];
 
 /** Valid specs beyond the upstream examples: every field exercised at least once. */
@@ -823,6 +878,33 @@ export const validCases: { name: string; kind: Kind; spec: unknown }[] = [
     },
   },
   { name: 'ReferenceGrant base', kind: 'ReferenceGrant', spec: baseReferenceGrant() },
+  { name: 'ListenerSet base', kind: 'ListenerSet', spec: baseListenerSet() },
+  {
+    name: 'ListenerSet every field',
+    kind: 'ListenerSet',
+    spec: {
+      parentRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'edge', namespace: 'infra' },
+      listeners: [
+        {
+          name: 'tcp',
+          port: 5432,
+          protocol: 'TCP',
+          allowedRoutes: {
+            namespaces: { from: 'Selector', selector: { matchLabels: { team: 'db' } } },
+            kinds: [{ kind: 'TCPRoute' }],
+          },
+        },
+        {
+          name: 'tls',
+          port: 443,
+          protocol: 'TLS',
+          hostname: '*.db.example.com',
+          tls: { mode: 'Passthrough' },
+          allowedRoutes: { namespaces: { from: 'All' } },
+        },
+      ],
+    },
+  },
   {
     name: 'ReferenceGrant named target',
     kind: 'ReferenceGrant',

@@ -55,6 +55,7 @@ const CRD_FILES: Record<string, string> = {
   Gateway: 'gateway.networking.k8s.io_gateways.yaml',
   GatewayClass: 'gateway.networking.k8s.io_gatewayclasses.yaml',
   ReferenceGrant: 'gateway.networking.k8s.io_referencegrants.yaml',
+  ListenerSet: 'gateway.networking.k8s.io_listenersets.yaml',
 };
 
 type Schema = Record<string, unknown>;
