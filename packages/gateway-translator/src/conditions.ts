@@ -1,4 +1,9 @@
-import { GatewayConditionReason, ListenerConditionReason, RouteConditionReason } from '@epic/gateway-api';
+import {
+  GatewayConditionReason,
+  ListenerConditionReason,
+  ListenerSetConditionReason,
+  RouteConditionReason,
+} from '@epic/gateway-api';
 
 // Condition types and reasons this translator reports, taken from @epic/gateway-api so the spelling is
 // upstream's.
@@ -9,6 +14,7 @@ export const ConditionType = {
   ResolvedRefs: 'ResolvedRefs',
   Conflicted: 'Conflicted',
   InsecureFrontendValidationMode: 'InsecureFrontendValidationMode',
+  AttachedListenerSets: 'AttachedListenerSets',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -38,6 +44,12 @@ export const Reason = {
   NoValidCACertificate: ListenerConditionReason.NoValidCACertificate,
   InvalidCACertificateRef: ListenerConditionReason.InvalidCACertificateRef,
   InvalidCACertificateKind: ListenerConditionReason.InvalidCACertificateKind,
+  // GEP-1713 (ListenerSet and the Gateway's AttachedListenerSets condition).
+  NotAllowed: ListenerSetConditionReason.NotAllowed,
+  ParentNotAccepted: ListenerSetConditionReason.ParentNotAccepted,
+  ListenerSetsAttached: GatewayConditionReason.ListenerSetsAttached,
+  NoListenerSetsAttached: GatewayConditionReason.NoListenerSetsAttached,
+  ListenerSetsNotAllowed: GatewayConditionReason.ListenerSetsNotAllowed,
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 
