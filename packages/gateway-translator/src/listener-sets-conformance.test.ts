@@ -104,15 +104,25 @@ function run(file: string) {
           });
       }
   const gateways = objects.filter((o) => o.kind === 'Gateway');
-  const certificates: CertificateInput[] = objects
-    .filter((o) => o.kind === 'Secret')
-    .map((o) => ({
-      namespace: ns(o),
-      name: o.metadata.name,
-      id: `cert-${ns(o)}-${o.metadata.name}`,
-      certificatePem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
-      privateKey: new Secret('-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n'),
-    }));
+  // The suite creates the Secrets listeners name at run time: each one named gets a test certificate.
+  const secretRefs = new Map<string, { namespace: string; name: string }>();
+  for (const o of objects.filter((x) => x.kind === 'Gateway' || x.kind === 'ListenerSet')) {
+    const listeners = (o.spec?.['listeners'] ?? []) as {
+      tls?: { certificateRefs?: { name: string; namespace?: string }[] };
+    }[];
+    for (const l of listeners)
+      for (const ref of l.tls?.certificateRefs ?? []) {
+        const namespace = ref.namespace ?? ns(o);
+        secretRefs.set(`${namespace}/${ref.name}`, { namespace, name: ref.name });
+      }
+  }
+  const certificates: CertificateInput[] = [...secretRefs.values()].map(({ namespace, name }) => ({
+    namespace,
+    name,
+    id: `cert-${namespace}-${name}`,
+    certificatePem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+    privateKey: new Secret('-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n'),
+  }));
   const out = new Map<string, { status: TranslateStatus; problems: string[] }>();
   gateways.forEach((g, i) => {
     const s = spec('Gateway', g);
@@ -294,5 +304,25 @@ describe('upstream ListenerSet conformance manifests through the translator', ()
         accepted: { status: 'False', reason: 'NoMatchingParent' },
       },
     ]);
+  });
+
+  it('ListenerSetReferenceGrant: a ListenerSet certificate in another namespace needs a grant from ListenerSet', () => {
+    const v = run('listenerset-reference-grant.yaml');
+    const granted = listenerSet(v, 'listenerset-with-reference-grant');
+    expect(cond(granted.listeners[0]?.conditions ?? [], 'ResolvedRefs')).toEqual({
+      status: 'True',
+      reason: 'ResolvedRefs',
+    });
+    expect(cond(granted.conditions, 'Programmed')?.status).toBe('True');
+    const denied = listenerSet(
+      v,
+      'listenerset-without-reference-grant',
+      'gateway-api-listener-sets-test-reference-grant-ns',
+    );
+    expect(cond(denied.listeners[0]?.conditions ?? [], 'ResolvedRefs')).toEqual({
+      status: 'False',
+      reason: 'RefNotPermitted',
+    });
+    expect(cond(denied.listeners[0]?.conditions ?? [], 'Programmed')?.status).toBe('False');
   });
 });
