@@ -9,6 +9,8 @@ export const GatewayConditionType = {
   InsecureFrontendValidationMode: 'InsecureFrontendValidationMode',
   /** Reserved upstream for future use; implementations should not set it. */
   Ready: 'Ready',
+  /** GEP-1713: True when at least one ListenerSet is attached. */
+  AttachedListenerSets: 'AttachedListenerSets',
 } as const;
 
 export const GatewayConditionReason = {
@@ -28,6 +30,28 @@ export const GatewayConditionReason = {
   InvalidClientCertificateRef: 'InvalidClientCertificateRef',
   RefNotPermitted: 'RefNotPermitted',
   ListenersNotResolved: 'ListenersNotResolved',
+  /** AttachedListenerSets reasons (GEP-1713). */
+  ListenerSetsAttached: 'ListenerSetsAttached',
+  NoListenerSetsAttached: 'NoListenerSetsAttached',
+  ListenerSetsNotAllowed: 'ListenerSetsNotAllowed',
+} as const;
+
+/** ListenerSet condition types (GEP-1713, apis/v1/listenerset_types.go). */
+export const ListenerSetConditionType = {
+  Accepted: 'Accepted',
+  Programmed: 'Programmed',
+  ResolvedRefs: 'ResolvedRefs',
+} as const;
+
+export const ListenerSetConditionReason = {
+  Accepted: 'Accepted',
+  NotAllowed: 'NotAllowed',
+  ParentNotAccepted: 'ParentNotAccepted',
+  ListenersNotValid: 'ListenersNotValid',
+  Programmed: 'Programmed',
+  Invalid: 'Invalid',
+  Pending: 'Pending',
+  ResolvedRefs: 'ResolvedRefs',
 } as const;
 
 export const GatewayClassConditionType = {
@@ -100,6 +124,10 @@ export type GatewayConditionReason = (typeof GatewayConditionReason)[keyof typeo
 export type ListenerConditionType = (typeof ListenerConditionType)[keyof typeof ListenerConditionType];
 export type ListenerConditionReason = (typeof ListenerConditionReason)[keyof typeof ListenerConditionReason];
 export type RouteConditionType = (typeof RouteConditionType)[keyof typeof RouteConditionType];
+export type ListenerSetConditionType =
+  (typeof ListenerSetConditionType)[keyof typeof ListenerSetConditionType];
+export type ListenerSetConditionReason =
+  (typeof ListenerSetConditionReason)[keyof typeof ListenerSetConditionReason];
 export type RouteConditionReason = (typeof RouteConditionReason)[keyof typeof RouteConditionReason];
 
 /** API group and version of the Gateway API objects modelled here. */

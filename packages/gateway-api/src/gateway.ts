@@ -91,7 +91,7 @@ export const Listener = z.strictObject({
 export type Listener = z.infer<typeof Listener>;
 
 /** The CRD's listener-list rules, plus "tls is required for HTTPS and TLS" which its docs state. */
-function checkListeners(listeners: readonly Listener[], ctx: z.RefinementCtx): void {
+export function checkListeners(listeners: readonly Listener[], ctx: z.RefinementCtx): void {
   listeners.forEach((l, i) => {
     if (['HTTP', 'TCP', 'UDP'].includes(l.protocol) && l.tls !== undefined) {
       ctx.addIssue({

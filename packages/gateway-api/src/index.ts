@@ -7,6 +7,7 @@ export * from './gateway-class.js';
 export * from './grpc-route.js';
 export * from './http-route.js';
 export * from './l4-route.js';
+export * from './listener-set.js';
 export * from './reference-grant.js';
 export * from './status.js';
 export * from './validate.js';

@@ -79,3 +79,14 @@ export const GatewayStatus = z.strictObject({
   attachedListenerSets: z.number().int().min(0).max(2_147_483_647).optional(),
 });
 export type GatewayStatus = z.infer<typeof GatewayStatus>;
+
+/** ListenerEntryStatus: a ListenerSet listener's status (the Gateway ListenerStatus shape). */
+export const ListenerEntryStatus = ListenerStatus;
+export type ListenerEntryStatus = z.infer<typeof ListenerEntryStatus>;
+
+/** ListenerSetStatus (GEP-1713): Accepted/Programmed, and one entry per listener. */
+export const ListenerSetStatus = z.strictObject({
+  conditions: Conditions(0).default(() => [PENDING('Accepted'), PENDING('Programmed')]),
+  listeners: z.array(ListenerEntryStatus).max(64).optional(),
+});
+export type ListenerSetStatus = z.infer<typeof ListenerSetStatus>;

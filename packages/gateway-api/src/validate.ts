@@ -5,6 +5,7 @@ import { GatewayClassSpec } from './gateway-class.js';
 import { GRPCRouteSpec } from './grpc-route.js';
 import { HTTPRouteSpec } from './http-route.js';
 import { TCPRouteSpec, TLSRouteSpec, UDPRouteSpec } from './l4-route.js';
+import { ListenerSetSpec } from './listener-set.js';
 import { ReferenceGrantSpec } from './reference-grant.js';
 
 /** Route kinds the API accepts, each with the schema of its `spec`. */
@@ -24,6 +25,7 @@ export const specSchemas = {
   GatewayClass: GatewayClassSpec,
   ReferenceGrant: ReferenceGrantSpec,
   BackendTLSPolicy: BackendTLSPolicySpec,
+  ListenerSet: ListenerSetSpec,
 } as const;
 export type SpecKind = keyof typeof specSchemas;
 export type SpecOf<K extends SpecKind> = z.output<(typeof specSchemas)[K]>;

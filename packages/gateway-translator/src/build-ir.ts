@@ -18,6 +18,13 @@ import {
   type IRVirtualHost,
 } from './ir.js';
 import { analyzeListeners, type AnalyzedListener } from './listeners.js';
+import {
+  attachedListenerSetCount,
+  attachedListenerSetsCondition,
+  listenerSetStatuses,
+  mergeListenerSets,
+  type ListenerSetVerdict,
+} from './listener-sets.js';
 import { compareMatchEntries, compareRoutes, type MatchEntry } from './precedence.js';
 import { GATEWAY_GROUP, namespaceLabels, selectorMatches } from './references.js';
 import { pathRewrite, resolveRoute, type ResolvedRoute } from './rules.js';
@@ -44,12 +51,13 @@ const WELL_KNOWN_PORT: Record<string, number> = { http: 80, https: 443 };
  */
 export function buildIR(input: TranslateInput): BuildResult {
   const { gateway } = input;
-  const listeners = analyzeListeners(
-    gateway,
-    input.certificates,
-    input.referenceGrants,
-    input.caBundles ?? [],
-  );
+  const own = analyzeListeners(gateway, input.certificates, input.referenceGrants, input.caBundles ?? []);
+  const addresses = addressVerdict(gateway.addresses, gateway.generation);
+  const ownConditions = gatewayConditions(own, gateway.generation, addresses);
+  const gatewayAccepted = ownConditions.some((c) => c.type === ConditionType.Accepted && c.status === 'True');
+  // GEP-1713: the merged list, the Gateway's own listeners first, then its attached ListenerSets'.
+  const verdicts = mergeListenerSets(input, own, gatewayAccepted);
+  const listeners = [...own, ...verdicts.flatMap((v) => v.listeners)];
   const backends = new BackendResolver(input.services, input.referenceGrants);
   const routes = [...input.routes].sort(
     (a, b) =>
@@ -60,20 +68,20 @@ export function buildIR(input: TranslateInput): BuildResult {
 
   const attachments: Attachment[] = [];
   const routeStatuses: RouteStatus[] = [];
-  const attachedCount = new Map<string, Set<string>>();
+  const attachedCount = new Map<AnalyzedListener, Set<string>>();
 
   for (const route of routes) {
     const resolved = resolveRoute(route, backends);
     const parents: RouteParentStatus[] = [];
     for (const ref of route.spec.parentRefs ?? []) {
       const parentRef = normalizeParentRef(ref, route.namespace);
-      if (!targetsGateway(parentRef, input)) continue;
-      const { accepted, attached } = attach(resolved, parentRef, listeners, input);
+      if (!targetsGateway(parentRef, input, verdicts)) continue;
+      const { accepted, attached } = attach(resolved, parentRef, listeners, input, verdicts);
       for (const a of attached) {
         attachments.push({ resolved, listener: a.listener, hostnames: a.hostnames });
-        const set = attachedCount.get(a.listener.spec.name) ?? new Set<string>();
+        const set = attachedCount.get(a.listener) ?? new Set<string>();
         set.add(`${route.kind}/${route.namespace}/${route.name}`);
-        attachedCount.set(a.listener.spec.name, set);
+        attachedCount.set(a.listener, set);
       }
       parents.push({ parentRef, conditions: [accepted, resolvedRefsCondition(resolved, route.generation)] });
     }
@@ -86,7 +94,6 @@ export function buildIR(input: TranslateInput): BuildResult {
     });
   }
 
-  const addresses = addressVerdict(gateway.addresses, gateway.generation);
   // A gateway that is not accepted (an unsupported address type) serves nothing; its routes stay attached.
   const irListeners = addresses.accepted ? [] : buildListeners(listeners, attachments);
   const udpListeners = addresses.accepted ? [] : buildUdpListeners(listeners, attachments);
@@ -151,15 +158,20 @@ export function buildIR(input: TranslateInput): BuildResult {
     secrets,
     ...(udpListeners.length > 0 ? { udpListeners } : {}),
   };
+  const setStatuses = listenerSetStatuses(verdicts, (l) => attachedCount.get(l)?.size ?? 0);
+  const attachedSets = attachedListenerSetCount(setStatuses);
+  const setsCondition = attachedListenerSetsCondition(input, verdicts, attachedSets);
   const status: TranslateStatus = {
     gateway: {
       observedGeneration: gateway.generation,
       conditions: [
-        ...gatewayConditions(listeners, gateway.generation, addresses),
+        ...ownConditions,
         ...(backendTls?.gatewayCondition !== undefined ? [backendTls.gatewayCondition] : []),
+        ...(setsCondition !== undefined ? [setsCondition] : []),
       ],
-      listeners: listeners.map((l) => {
-        const attachedRoutes = attachedCount.get(l.spec.name)?.size ?? 0;
+      ...(setsCondition !== undefined ? { attachedListenerSets: attachedSets } : {}),
+      listeners: own.map((l) => {
+        const attachedRoutes = attachedCount.get(l)?.size ?? 0;
         return {
           name: l.spec.name,
           attachedRoutes,
@@ -169,6 +181,7 @@ export function buildIR(input: TranslateInput): BuildResult {
       }),
     },
     routes: routeStatuses,
+    ...(setStatuses.length > 0 ? { listenerSets: setStatuses } : {}),
   };
   if (input.backendTlsPolicies !== undefined) status.backendTlsPolicies = backendTls?.statuses ?? [];
   return { ir, status };
@@ -190,13 +203,24 @@ function normalizeParentRef(ref: ParentRef, routeNamespace: string): NormalizedP
   return out;
 }
 
-function targetsGateway(ref: NormalizedParentRef, input: TranslateInput): boolean {
+function targetsGateway(
+  ref: NormalizedParentRef,
+  input: TranslateInput,
+  verdicts: readonly ListenerSetVerdict[],
+): boolean {
+  if (ref.group !== GATEWAY_GROUP) return false;
+  if (ref.kind === 'ListenerSet')
+    return verdicts.some((v) => v.set.namespace === ref.namespace && v.set.name === ref.name);
   return (
-    ref.group === GATEWAY_GROUP &&
-    ref.kind === 'Gateway' &&
-    ref.namespace === input.gateway.namespace &&
-    ref.name === input.gateway.name
+    ref.kind === 'Gateway' && ref.namespace === input.gateway.namespace && ref.name === input.gateway.name
   );
+}
+
+/** Whether a listener belongs to the parent a parentRef names: the Gateway itself or one ListenerSet. */
+function ownedBy(l: AnalyzedListener, ref: NormalizedParentRef): boolean {
+  if (ref.kind === 'ListenerSet')
+    return l.owner !== undefined && l.owner.namespace === ref.namespace && l.owner.name === ref.name;
+  return l.owner === undefined;
 }
 
 function attach(
@@ -204,9 +228,25 @@ function attach(
   ref: NormalizedParentRef,
   listeners: readonly AnalyzedListener[],
   input: TranslateInput,
+  verdicts: readonly ListenerSetVerdict[],
 ): { accepted: Condition; attached: { listener: AnalyzedListener; hostnames: string[] }[] } {
   const { route } = resolved;
   const gen = route.generation;
+  if (ref.kind === 'ListenerSet') {
+    const verdict = verdicts.find((v) => v.set.namespace === ref.namespace && v.set.name === ref.name);
+    if (verdict !== undefined && !verdict.attached) {
+      return {
+        accepted: condition(
+          ConditionType.Accepted,
+          false,
+          Reason.NoMatchingParent,
+          `ListenerSet ${ref.namespace}/${ref.name} is not attached to the Gateway (${verdict.refusal?.reason ?? 'NotAllowed'})`,
+          gen,
+        ),
+        attached: [],
+      };
+    }
+  }
   if (resolved.unsupported.length > 0) {
     return {
       accepted: condition(
@@ -222,6 +262,7 @@ function attach(
   const candidates = listeners.filter(
     (l) =>
       l.accepted &&
+      ownedBy(l, ref) &&
       (ref.sectionName === undefined || l.spec.name === ref.sectionName) &&
       (ref.port === undefined || l.spec.port === ref.port),
   );
@@ -246,7 +287,8 @@ function attach(
     const ns = l.spec.allowedRoutes?.namespaces;
     const from = ns?.from ?? 'Same';
     if (from === 'All') return true;
-    if (from === 'Same') return route.namespace === input.gateway.namespace;
+    // Same: the namespace of the listener's parent (the ListenerSet's, for a ListenerSet listener).
+    if (from === 'Same') return route.namespace === (l.owner?.namespace ?? input.gateway.namespace);
     return ns?.selector !== undefined && selectorMatches(ns.selector, labels);
   });
   if (allowed.length === 0) {
@@ -401,10 +443,10 @@ function buildListeners(
     // TLS server name picked; a different one than the chain's is a misdirected request.
     const served = https.map((h) => h.listener);
     for (const { listener: l, serverNames } of https) {
-      const rc = routeConfig(`route/${port}/${l.spec.name}`, [l], attachments, 'https', port, served);
+      const rc = routeConfig(`route/${port}/${l.key}`, [l], attachments, 'https', port, served);
       chains.push({
         kind: 'http',
-        name: `https/${l.spec.name}`,
+        name: `https/${l.key}`,
         serverNames,
         tlsSecrets: l.certificates.map((c) => secretName(c.id)),
         ...(l.clientValidation !== undefined
@@ -429,7 +471,7 @@ function buildListeners(
         const route = a.resolved.route;
         chains.push({
           kind: 'tcp',
-          name: `tls/${l.spec.name}/${route.namespace}/${route.name}`,
+          name: `tls/${l.key}/${route.namespace}/${route.name}`,
           serverNames,
           tlsSecrets: terminate ? l.certificates.map((c) => secretName(c.id)) : [],
           route: `${route.kind.toLowerCase()}/${route.namespace}/${route.name}`,
@@ -445,7 +487,7 @@ function buildListeners(
       const route = first.resolved.route;
       chains.push({
         kind: 'tcp',
-        name: `tcp/${l.spec.name}`,
+        name: `tcp/${l.key}`,
         serverNames: [],
         tlsSecrets: [],
         route: `${route.kind.toLowerCase()}/${route.namespace}/${route.name}`,
@@ -496,7 +538,7 @@ function sortBySpecificity(listeners: AnalyzedListener[]): AnalyzedListener[] {
   return [...listeners].sort((a, b) => {
     const [ra, la] = hostnameSpecificity(a.spec.hostname ?? '*');
     const [rb, lb] = hostnameSpecificity(b.spec.hostname ?? '*');
-    return ra - rb || la - lb || compareStrings(a.spec.name, b.spec.name);
+    return ra - rb || la - lb || compareStrings(a.key, b.key);
   });
 }
 

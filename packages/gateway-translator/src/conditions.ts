@@ -2,6 +2,7 @@ import {
   GatewayConditionReason,
   ListenerConditionReason,
   PolicyConditionReason,
+  ListenerSetConditionReason,
   RouteConditionReason,
 } from '@epic/gateway-api';
 
@@ -14,6 +15,7 @@ export const ConditionType = {
   ResolvedRefs: 'ResolvedRefs',
   Conflicted: 'Conflicted',
   InsecureFrontendValidationMode: 'InsecureFrontendValidationMode',
+  AttachedListenerSets: 'AttachedListenerSets',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -45,6 +47,12 @@ export const Reason = {
   InvalidCACertificateKind: ListenerConditionReason.InvalidCACertificateKind,
   Conflicted: PolicyConditionReason.Conflicted,
   InvalidClientCertificateRef: GatewayConditionReason.InvalidClientCertificateRef,
+  // GEP-1713 (ListenerSet and the Gateway's AttachedListenerSets condition).
+  NotAllowed: ListenerSetConditionReason.NotAllowed,
+  ParentNotAccepted: ListenerSetConditionReason.ParentNotAccepted,
+  ListenerSetsAttached: GatewayConditionReason.ListenerSetsAttached,
+  NoListenerSetsAttached: GatewayConditionReason.NoListenerSetsAttached,
+  ListenerSetsNotAllowed: GatewayConditionReason.ListenerSetsNotAllowed,
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

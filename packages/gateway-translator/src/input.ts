@@ -220,6 +220,25 @@ export interface GatewayInput {
   addresses?: AddressRequestInput[];
   /** `spec.tls`: client-certificate validation of HTTPS listeners (frontend), per port or by default. */
   tls?: GatewayTlsInput;
+  /** `spec.allowedListeners` (GEP-1713): which namespaces' ListenerSets may attach; absent: none. */
+  allowedListeners?: {
+    namespaces?: { from?: 'All' | 'Same' | 'Selector' | 'None'; selector?: LabelSelector };
+  };
+}
+
+/** A ListenerSet (GEP-1713): listeners that attach to the Gateway its parentRef names, if it allows them. */
+export interface ListenerSetInput {
+  /** Store id of the ListenerSet (status is keyed by it). */
+  id: string;
+  namespace: string;
+  name: string;
+  generation: number;
+  /** RFC 3339; older ListenerSets' listeners take precedence in conflicts. */
+  creationTimestamp?: string;
+  spec: {
+    parentRef: { group?: string; kind?: string; name: string; namespace?: string };
+    listeners: ListenerInput[];
+  };
 }
 
 export interface CaCertificateRef {
@@ -320,6 +339,8 @@ export interface TranslateInput {
   caBundles?: CaBundleInput[];
   /** BackendTLSPolicies of the gateway's account (absent: none); those targeting its backends apply. */
   backendTlsPolicies?: BackendTlsPolicyInput[];
+  /** ListenerSets whose parentRef names this gateway (others are ignored); absent: none. */
+  listenerSets?: ListenerSetInput[];
   /** Native Envoy fragments of the gateway's template; buildIR ignores them, translateIR merges them. */
   fragments?: TemplateFragments;
 }

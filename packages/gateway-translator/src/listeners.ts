@@ -20,7 +20,7 @@ const KINDS_BY_PROTOCOL: Record<string, RouteKind[]> = {
 };
 
 /** Protocols that can share a port: Envoy tells HTTPS and TLS apart by SNI, the others need a port of their own. */
-function portFamily(protocol: string): string {
+export function portFamily(protocol: string): string {
   return protocol === 'HTTPS' || protocol === 'TLS' ? 'tls' : protocol;
 }
 
@@ -35,8 +35,20 @@ export function transportOf(protocol: string): 'udp' | 'tcp' {
 /** Protocols whose listeners take no hostname: two on one port always conflict. */
 const PORT_ONLY = new Set(['TCP', 'UDP']);
 
+/** The ListenerSet a listener comes from (GEP-1713); a Gateway's own listeners have none. */
+export interface ListenerOwner {
+  id: string;
+  namespace: string;
+  name: string;
+  generation: number;
+}
+
 export interface AnalyzedListener {
   spec: ListenerInput;
+  /** Unique among the merged listeners: the name for a Gateway's own, `<namespace>/<set>/<name>` otherwise. */
+  key: string;
+  /** The ListenerSet the listener belongs to, absent for the Gateway's own listeners. */
+  owner?: ListenerOwner;
   /** Routes may attach (protocol supported). */
   accepted: boolean;
   /** Traffic can be served (accepted, no conflict, certificates resolved). */
@@ -106,10 +118,15 @@ export function analyzeListeners(
   certificates: readonly CertificateInput[],
   grants: readonly ReferenceGrantInput[],
   caBundles: readonly CaBundleInput[] = [],
+  /** Analyze these ListenerSet listeners instead (references resolve from the ListenerSet's namespace). */
+  fromSet?: { owner: ListenerOwner; listeners: readonly ListenerInput[] },
 ): AnalyzedListener[] {
-  const gen = gateway.generation;
-  const conflicts = findConflicts(gateway.listeners);
-  return gateway.listeners.map((spec) => {
+  const gen = fromSet?.owner.generation ?? gateway.generation;
+  const specs = fromSet?.listeners ?? gateway.listeners;
+  const refNamespace = fromSet?.owner.namespace ?? gateway.namespace;
+  const refFrom = fromSet !== undefined ? 'ListenerSet' : 'Gateway';
+  const conflicts = findConflicts(specs);
+  return specs.map((spec) => {
     const kindsForProtocol = KINDS_BY_PROTOCOL[spec.protocol];
     const protocolOk = kindsForProtocol !== undefined;
     const requested = spec.allowedRoutes?.kinds;
@@ -137,7 +154,7 @@ export function analyzeListeners(
       (spec.tls?.mode ?? 'Terminate') === 'Terminate';
     if (terminates) {
       for (const ref of spec.tls?.certificateRefs ?? []) {
-        const ns = ref.namespace ?? gateway.namespace;
+        const ns = ref.namespace ?? refNamespace;
         const label = `${ns}/${ref.name}`;
         if ((ref.group ?? '') !== '' || (ref.kind ?? 'Secret') !== 'Secret') {
           refProblems.push({
@@ -149,7 +166,7 @@ export function analyzeListeners(
         if (
           !referencePermitted(
             grants,
-            { group: GATEWAY_GROUP, kind: 'Gateway', namespace: gateway.namespace },
+            { group: GATEWAY_GROUP, kind: refFrom, namespace: refNamespace },
             { group: '', kind: 'Secret', namespace: ns, name: ref.name },
           )
         ) {
@@ -248,6 +265,9 @@ export function analyzeListeners(
     };
     return {
       spec,
+      key:
+        fromSet !== undefined ? `${fromSet.owner.namespace}/${fromSet.owner.name}/${spec.name}` : spec.name,
+      ...(fromSet !== undefined ? { owner: fromSet.owner } : {}),
       accepted,
       programmable,
       supportedKinds: accepted ? supportedKinds : [],

@@ -38,6 +38,18 @@ export interface GatewayStatus {
   /** Accepted, and Programmed as far as translation can tell (the caller downgrades it on NACK/taint). */
   conditions: Condition[];
   listeners: ListenerStatus[];
+  /** GEP-1713: ListenerSets attached (Accepted=True); present when the Gateway deals with ListenerSets. */
+  attachedListenerSets?: number;
+}
+
+/** A ListenerSet's status (GEP-1713): Accepted and Programmed, and one entry per listener. */
+export interface ListenerSetStatus {
+  id: string;
+  namespace: string;
+  name: string;
+  observedGeneration: number;
+  conditions: Condition[];
+  listeners: ListenerStatus[];
 }
 
 /** One ancestor (this gateway) of a BackendTLSPolicy that targets one of its backends. */
@@ -59,4 +71,6 @@ export interface TranslateStatus {
   routes: RouteStatus[];
   /** BackendTLSPolicies that target a backend of this gateway, sorted by namespace/name (absent: none given). */
   backendTlsPolicies?: BackendTlsPolicyStatus[];
+  /** ListenerSets whose parentRef names the gateway, in precedence order; absent when there are none. */
+  listenerSets?: ListenerSetStatus[];
 }

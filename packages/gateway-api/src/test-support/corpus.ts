@@ -9,7 +9,8 @@ export type Kind =
   | 'Gateway'
   | 'GatewayClass'
   | 'ReferenceGrant'
-  | 'BackendTLSPolicy';
+  | 'BackendTLSPolicy'
+  | 'ListenerSet';
 
 export interface InvalidCase {
   name: string;
@@ -80,6 +81,20 @@ export const baseReferenceGrant = () => ({
   to: [{ group: '', kind: 'Service' }],
 });
 
+export const baseListenerSet = () => ({
+  parentRef: { name: 'edge' },
+  listeners: [
+    { name: 'extra', port: 80, protocol: 'HTTP', hostname: 'extra.example.com' },
+    {
+      name: 'extra-tls',
+      port: 443,
+      protocol: 'HTTPS',
+      hostname: 'extra.example.com',
+      tls: { certificateRefs: [{ name: 'cert' }] },
+    },
+  ],
+});
+
 export const baseGatewayClass = () => ({
   controllerName: 'epic-gateway.io/gateway-controller',
   parametersRef: { group: 'epic-gateway.io', kind: 'Template', name: 'web' },
@@ -108,6 +123,7 @@ const bases: Record<Kind, () => Record<string, unknown>> = {
   GatewayClass: baseGatewayClass,
   ReferenceGrant: baseReferenceGrant,
   BackendTLSPolicy: baseBackendTLSPolicy,
+  ListenerSet: baseListenerSet,
 };
 
 /** A copy of `obj` with the value at a dotted path (`rules.0.name`) replaced, or deleted for `DELETE`. */
@@ -144,6 +160,7 @@ function mutate(
 
 const H = 'HTTPRoute' as const;
 const B = 'BackendTLSPolicy' as const;
+const LS = 'ListenerSet' as const;
 const r0 = 'rules.0';
 const f0 = `${r0}.filters.0`;
 
@@ -734,6 +751,38 @@ export const invalidCases: InvalidCase[] = [
     'targetRefs.1.sectionName',
   ),
   mutate(B, 'unknown validation field', 'validation.mode', 'Strict', 'cel'),
+  // ListenerSet (GEP-1713).
+  mutate(LS, 'without parentRef', 'parentRef', DELETE, 'schema'),
+  mutate(LS, 'parentRef without name', 'parentRef.name', DELETE, 'schema'),
+  mutate(LS, 'parentRef namespace not a label', 'parentRef.namespace', 'Infra', 'schema'),
+  mutate(LS, 'parentRef kind not a Kind', 'parentRef.kind', '1Gateway', 'schema'),
+  mutate(LS, 'parentRef with sectionName', 'parentRef.sectionName', 'http', 'cel'),
+  mutate(LS, 'without listeners', 'listeners', DELETE, 'schema'),
+  mutate(LS, 'empty listeners', 'listeners', [], 'schema'),
+  mutate(
+    LS,
+    'more than 64 listeners',
+    'listeners',
+    many(65, (i) => ({ name: `l${i}`, port: 1000 + i, protocol: 'HTTP' })),
+    'schema',
+  ),
+  mutate(LS, 'listener port 0', 'listeners.0.port', 0, 'schema'),
+  mutate(LS, 'listener name not a DNS subdomain', 'listeners.0.name', 'Extra', 'schema'),
+  mutate(LS, 'listener hostname with a port', 'listeners.0.hostname', 'a.example.com:80', 'schema'),
+  mutate(LS, 'listener protocol not a protocol', 'listeners.0.protocol', 'HT TP', 'schema'),
+  mutate(LS, 'listener tls mode unknown', 'listeners.1.tls.mode', 'Reencrypt', 'schema'),
+  mutate(
+    LS,
+    'listener allowedRoutes from None',
+    'listeners.0.allowedRoutes',
+    { namespaces: { from: 'None' } },
+    'schema',
+    'listeners.0.allowedRoutes.namespaces.from',
+  ),
+  mutate(LS, 'HTTP listener with tls', 'listeners.0.tls', { certificateRefs: [{ name: 'c' }] }, 'cel'),
+  mutate(LS, 'HTTPS listener without tls', 'listeners.1.tls', DELETE, 'cel'),
+  mutate(LS, 'duplicate listener names', 'listeners.1.name', 'extra', 'cel'),
+  mutate(LS, 'TCP listener with a hostname', 'listeners.0.protocol', 'TCP', 'cel', 'listeners.0.hostname'),
 ];
 
 /** Valid specs beyond the upstream examples: every field exercised at least once. */
@@ -988,6 +1037,33 @@ export const validCases: { name: string; kind: Kind; spec: unknown }[] = [
     },
   },
   { name: 'ReferenceGrant base', kind: 'ReferenceGrant', spec: baseReferenceGrant() },
+  { name: 'ListenerSet base', kind: 'ListenerSet', spec: baseListenerSet() },
+  {
+    name: 'ListenerSet every field',
+    kind: 'ListenerSet',
+    spec: {
+      parentRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'edge', namespace: 'infra' },
+      listeners: [
+        {
+          name: 'tcp',
+          port: 5432,
+          protocol: 'TCP',
+          allowedRoutes: {
+            namespaces: { from: 'Selector', selector: { matchLabels: { team: 'db' } } },
+            kinds: [{ kind: 'TCPRoute' }],
+          },
+        },
+        {
+          name: 'tls',
+          port: 443,
+          protocol: 'TLS',
+          hostname: '*.db.example.com',
+          tls: { mode: 'Passthrough' },
+          allowedRoutes: { namespaces: { from: 'All' } },
+        },
+      ],
+    },
+  },
   {
     name: 'ReferenceGrant named target',
     kind: 'ReferenceGrant',

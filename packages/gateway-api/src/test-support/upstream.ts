@@ -57,6 +57,7 @@ const CRD_FILES: Record<string, string> = {
   GatewayClass: 'gateway.networking.k8s.io_gatewayclasses.yaml',
   ReferenceGrant: 'gateway.networking.k8s.io_referencegrants.yaml',
   BackendTLSPolicy: 'gateway.networking.k8s.io_backendtlspolicies.yaml',
+  ListenerSet: 'gateway.networking.k8s.io_listenersets.yaml',
 };
 
 type Schema = Record<string, unknown>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   BackendTLSPolicySpec,
   GatewaySpec,
+  ListenerSetSpec,
   PortNumber,
   ReferenceGrantSpec,
   validate,
@@ -170,7 +171,22 @@ const Fixture = z.strictObject({
       .optional(),
     /** spec.tls (checked by GatewaySpec). */
     tls: z.unknown().optional(),
+    /** spec.allowedListeners (checked by GatewaySpec). */
+    allowedListeners: z.unknown().optional(),
   }),
+  /** ListenerSets (GEP-1713); specs checked by ListenerSetSpec. */
+  listenerSets: z
+    .array(
+      z.strictObject({
+        id: z.string().optional(),
+        namespace: z.string().min(1),
+        name: z.string().min(1),
+        generation: z.number().int().min(1).default(1),
+        creationTimestamp: z.string().optional(),
+        spec: z.unknown(),
+      }),
+    )
+    .optional(),
   routes: z.array(Route).default([]),
   referenceGrants: z.array(z.strictObject({ namespace: z.string().min(1), spec: z.unknown() })).default([]),
   services: z
@@ -262,6 +278,7 @@ export function parseFixture(doc: unknown): ParsedFixture {
     listeners: f.gateway.listeners,
     ...(requested !== undefined ? { addresses: requested } : {}),
     ...(f.gateway.tls !== undefined ? { tls: f.gateway.tls } : {}),
+    ...(f.gateway.allowedListeners !== undefined ? { allowedListeners: f.gateway.allowedListeners } : {}),
   });
   if (!gatewaySpec.success) fail('gateway', gatewaySpec.error.issues);
   const addresses = f.gateway.addresses?.map((a, i) => {
@@ -338,6 +355,9 @@ export function parseFixture(doc: unknown): ParsedFixture {
       listeners: gatewaySpec.data.listeners,
       ...(addresses !== undefined ? { addresses } : {}),
       ...(gatewaySpec.data.tls !== undefined ? { tls: gatewaySpec.data.tls } : {}),
+      ...(gatewaySpec.data.allowedListeners !== undefined
+        ? { allowedListeners: gatewaySpec.data.allowedListeners }
+        : {}),
     },
     routes,
     referenceGrants,
@@ -357,6 +377,20 @@ export function parseFixture(doc: unknown): ParsedFixture {
         name: p.name,
         generation: p.generation,
         ...(p.creationTimestamp !== undefined ? { creationTimestamp: p.creationTimestamp } : {}),
+        spec: spec.data,
+      };
+    });
+  }
+  if (f.listenerSets !== undefined) {
+    input.listenerSets = f.listenerSets.map((ls, i) => {
+      const spec = ListenerSetSpec.safeParse(ls.spec);
+      if (!spec.success) fail(`listenerSets[${i}].spec`, spec.error.issues);
+      return {
+        id: ls.id ?? `ListenerSet/${ls.namespace}/${ls.name}`,
+        namespace: ls.namespace,
+        name: ls.name,
+        generation: ls.generation,
+        ...(ls.creationTimestamp !== undefined ? { creationTimestamp: ls.creationTimestamp } : {}),
         spec: spec.data,
       };
     });
