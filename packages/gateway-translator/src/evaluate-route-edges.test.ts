@@ -74,6 +74,10 @@ describe('evaluateRoute: header and query matchers', () => {
   });
 
   it('joins repeated header values with commas and lower-cases header names of the request', () => {
+    expect(matches(header({ stringMatch: { exact: 'a,b' } }), { headers: { 'x-h': ['a', 'b'] } })).toBe(true);
+    expect(matches(header({ safeRegexMatch: { regex: 'a,b' } }), { headers: { 'x-h': ['a', 'b'] } })).toBe(
+      true,
+    );
     const m = header({ exactMatch: 'a,b' });
     expect(matches(m, { headers: { 'X-h': ['a', 'b'] } })).toBe(true);
     expect(matches(m, { headers: { 'x-h': 'a', 'X-H': 'b' } })).toBe(true);
@@ -434,7 +438,11 @@ describe('evaluateRoute: CORS', () => {
         'access-control-expose-headers': 'x-e',
       },
     });
-    // OPTIONS without Access-Control-Request-Method is not a preflight.
+    // Only OPTIONS with Access-Control-Request-Method is a preflight.
+    expect(
+      run(policy, 'GET', { origin: 'https://a.example', 'access-control-request-method': 'GET' }).corsResponse
+        ?.preflight,
+    ).toBe(false);
     expect(run(policy, 'OPTIONS', { origin: 'https://a.example' }).corsResponse?.preflight).toBe(false);
     expect(
       run(policy, 'OPTIONS', { origin: 'https://a.example', 'access-control-request-method': '' })
