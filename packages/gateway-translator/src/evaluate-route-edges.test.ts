@@ -385,7 +385,7 @@ describe('evaluateRoute: actions', () => {
 });
 
 describe('evaluateRoute: CORS', () => {
-  const policy = {
+  const policy: JsonObject = {
     allowOriginStringMatch: [
       { exact: 'https://a.example' },
       { safeRegex: { regex: 'https://.*\\.b\\.example' } },
