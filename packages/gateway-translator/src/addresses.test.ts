@@ -60,4 +60,42 @@ describe('addressVerdict', () => {
     expect(v.programmed).toMatchObject({ status: 'False', reason: 'AddressNotAssigned' });
     expect(v.programmed?.message).toContain('spec.addresses[0] (IPAddress (no value)): pool exhausted');
   });
+  it('names every refused request in full messages joined by "; "', () => {
+    const bad = addressVerdict(
+      [
+        { type: 'a.example/x', value: 'x' },
+        { type: 'IPAddress', value: '192.0.2.1', assigned: '192.0.2.1' },
+        { type: 'b.example/y' },
+      ],
+      1,
+    );
+    expect(bad.accepted?.message).toBe(
+      'spec.addresses[0].type: "a.example/x" is not supported; spec.addresses[2].type: "b.example/y" is not supported' +
+        ' (supported: IPAddress, Hostname, NamedAddress)',
+    );
+    expect(bad.programmed?.message).toBe(
+      'the gateway is not accepted: it requests an unsupported address type',
+    );
+    const none = addressVerdict(
+      [
+        { type: 'IPAddress', value: '198.51.100.1', problem: 'not in pool' },
+        { type: 'Hostname', value: 'gw.example' },
+      ],
+      1,
+    );
+    expect(none.programmed?.message).toBe(
+      'no requested address was assigned: spec.addresses[0] (IPAddress "198.51.100.1"): not in pool; ' +
+        'spec.addresses[1] (Hostname "gw.example"): not assigned',
+    );
+    const some = addressVerdict(
+      [
+        { type: 'IPAddress', value: '192.0.2.1', assigned: '192.0.2.1' },
+        { type: 'IPAddress', value: '198.51.100.2' },
+      ],
+      1,
+    );
+    expect(some.programmed?.message).toBe(
+      'requested addresses are not usable: spec.addresses[1] (IPAddress "198.51.100.2"): not assigned',
+    );
+  });
 });
