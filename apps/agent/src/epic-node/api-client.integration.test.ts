@@ -114,6 +114,16 @@ describe('the EPIC node API client', () => {
     expect(seen.items).toEqual([
       expect.objectContaining({ podName: 'envoy-0', node: nodeName, ready: true }),
     ]);
+    // The tick's single round trip: the report, then the desired state it makes, in one answer.
+    const synced = await client.sync({
+      proxies: [{ gatewayId: gw.id, podName: 'envoy-1', vethIfindex: 10, ready: false, ackedVersion: null }],
+    });
+    expect(synced).toEqual(await client.desired());
+    expect(synced.gateways.map((g) => g.gatewayId)).toEqual([gw.id]);
+    const after = await restCall('GET', `/gateways/${gw.id}/proxies`, demoKey);
+    expect(after.items).toEqual([
+      expect.objectContaining({ podName: 'envoy-1', node: nodeName, ready: false }),
+    ]);
   });
 
   it("refusals are NodeApiErrors with the API's code and the fields it named", async () => {

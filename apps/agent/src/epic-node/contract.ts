@@ -4,6 +4,7 @@
 //   PUT  /epic-nodes/{name}            register or update the node (NodeRegistration) -> NodeRecord
 //   GET  /epic-nodes/{name}/desired    what the node must program                   -> NodeDesiredState
 //   PUT  /epic-nodes/{name}/proxies    the node's local Envoy proxies                 (ProxyReport) -> 204
+//   POST /epic-nodes/{name}/sync       both in one round trip (the agent's tick)      (ProxyReport) -> NodeDesiredState
 //
 // The node credential is a bearer token scoped to one node name (`Authorization: Bearer <token>`); it can read
 // and report only for that node. Platform admins create it (POST /epic-nodes with an admin key).

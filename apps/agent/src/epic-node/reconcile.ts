@@ -131,7 +131,11 @@ export function planNode(
 /** The parts a reconciler drives; each is optional so a node without (say) GUE runs the rest. */
 export interface NodeParts {
   bgp?: {
-    reconcile(s: NodeBgpSettings | null, prefixes: readonly string[]): Promise<BgpReconcileResult>;
+    reconcile(
+      s: NodeBgpSettings | null,
+      prefixes: readonly string[],
+      originated?: readonly string[],
+    ): Promise<BgpReconcileResult>;
     /** What gobgpd originates now (a gateway announced stays so through a revision not ACKed yet). */
     localPrefixes?(): Promise<string[]>;
   };
@@ -161,7 +165,8 @@ export class NodeReconciler {
   ): Promise<NodeReconcileResult> {
     const { firewall, gue, bgp } = this.parts;
     // gobgpd unreachable or not started: nothing is announced, so nothing can be kept.
-    const announcedNow = (await bgp?.localPrefixes?.().catch(() => [])) ?? [];
+    const read = await bgp?.localPrefixes?.().catch(() => undefined);
+    const announcedNow = read ?? [];
     const plan = planNode(desired, proxies, announcedNow);
     const errors: NodeReconcileResult['errors'] = [];
     const attempt = async <T>(part: 'bgp' | 'firewall' | 'gue', fn: () => Promise<T>): Promise<T | null> => {
@@ -174,7 +179,9 @@ export class NodeReconciler {
     };
     if (firewall) await attempt('firewall', () => firewall.apply(plan.firewall));
     if (gue && plan.gue) await attempt('gue', () => gue.reconcile(plan.gue!));
-    const bgpResult = bgp ? await attempt('bgp', () => bgp.reconcile(this.bgpSettings, plan.prefixes)) : null;
+    const bgpResult = bgp
+      ? await attempt('bgp', () => bgp.reconcile(this.bgpSettings, plan.prefixes, read))
+      : null;
     return { plan, bgp: bgpResult, errors };
   }
 }

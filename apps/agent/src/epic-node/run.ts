@@ -26,6 +26,8 @@ import { NodeReconciler, type NodeParts, type NodeReconcileResult } from './reco
 export interface NodeSource {
   desired(): Promise<NodeDesiredState>;
   report(p: ProxyReport): Promise<void>;
+  /** Both in one exchange, when the source can (one round trip per tick). */
+  sync?(p: ProxyReport): Promise<NodeDesiredState>;
   register?(r: NodeRegistration): Promise<unknown>;
 }
 
@@ -119,8 +121,11 @@ export class NodeLoop {
       this.metrics.proxies.set({ ready: 'false' }, proxies.filter((p) => !p.ready).length);
       let desired: NodeDesiredState;
       try {
-        await source.report({ proxies });
-        desired = await source.desired();
+        if (source.sync) desired = await source.sync({ proxies });
+        else {
+          await source.report({ proxies });
+          desired = await source.desired();
+        }
       } catch (e) {
         this.metrics.reconciles.inc({ result: 'api_error' });
         this.lastError = `api: ${message(e)}`;

@@ -194,6 +194,19 @@ export function epicNodeRoutes(s: Services): RestRoute[] {
       handler: ({ meta, params, body }) => s.epicNodes.report(meta, params.name!, body),
     },
     {
+      method: 'POST',
+      path: '/epic-nodes/:name/sync',
+      params: name,
+      node: true,
+      response: NodeDesiredState,
+      graphql: { name: 'syncEpicNode' },
+      tag: 'epic-nodes',
+      summary:
+        "The node agent's round in one call: report its proxies (as PUT …/proxies), then read what it must program (as GET …/desired) (node credential)",
+      body: proxyReportInput,
+      handler: ({ meta, params, body }) => s.epicNodes.sync(meta, params.name!, body),
+    },
+    {
       method: 'GET',
       path: '/gateways/:id/proxies',
       response: GatewayProxyList,

@@ -448,6 +448,15 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
       });
     },
 
+    /**
+     * The agent's round in one exchange: its report, then what it must program (one round trip, not two). The
+     * desired state is read after the report has committed, so it reflects the proxies just reported.
+     */
+    async sync(meta: CallMeta, name: string, input: unknown) {
+      await this.report(meta, name, input);
+      return this.desired(meta, name);
+    },
+
     /** A tenant's view of its gateway's proxies: pod, readiness, acked revision and the node's name only. */
     async gatewayProxies(meta: CallMeta, gatewayId: string) {
       parseInput(uuid, gatewayId, 'id');
