@@ -27,7 +27,7 @@ export interface NodePlan {
 const PROTO = { TCP: 6, UDP: 17 } as const;
 
 function announceReason(
-  g: Pick<DesiredGateway, 'revision' | 'ackedRevision'>,
+  g: Pick<DesiredGateway, 'revision' | 'ackedRevision' | 'proxyAcks'>,
   draining: boolean,
   proxies: readonly ProxyObservation[],
   announcedNow: boolean,
@@ -37,9 +37,12 @@ function announceReason(
   const ready = proxies.filter((p) => p.ready);
   if (ready.length === 0) return 'no-ready-proxy';
   // A proxy that ACKed a newer revision than the one the API sent has certainly applied this one. The ACK is
-  // the proxy's own when its observer knows it, else the API's record of the gateway's ACKs over xDS (per
-  // gateway: the xDS plane does not tell one pod of a gateway from another).
-  const acked = ready.map((p) => p.ackedVersion ?? g.ackedRevision ?? null);
+  // the proxy's own when its observer knows it, else the API's record of that proxy's ACKs over xDS (its
+  // stream names the pod); only an API older than per-proxy ACKs leaves the gateway's ACK to stand in.
+  const own = new Map((g.proxyAcks ?? []).map((a) => [a.podName, a.revision]));
+  const acked = ready.map(
+    (p) => p.ackedVersion ?? (g.proxyAcks ? (own.get(p.podName) ?? null) : (g.ackedRevision ?? null)),
+  );
   if (acked.some((v) => v !== null && v >= g.revision)) return 'announced';
   // A newer revision the proxy has not ACKed yet (a configuration change in flight, or one it refuses): a
   // ready proxy that ACKed an earlier one keeps serving it, so a route already announced stays. Only the first

@@ -56,6 +56,13 @@ const DesiredTunnel = named(
     key: z.string().describe("the tunnel's keep-alive HMAC key (hex); only its EPIC node reads it"),
   }),
 );
+const ProxyAck = named(
+  'NodeProxyAck',
+  z.strictObject({
+    podName: z.string(),
+    revision: z.number().int().nullable().describe('the revision this proxy ACKed over xDS; null while none'),
+  }),
+);
 const DesiredGateway = named(
   'NodeDesiredGateway',
   z.strictObject({
@@ -72,6 +79,11 @@ const DesiredGateway = named(
       .int()
       .nullable()
       .describe("the newest revision a proxy of the gateway ACKed over the API's xDS; null while none"),
+    proxyAcks: z
+      .array(ProxyAck)
+      .describe(
+        "this node's proxies of the gateway and the revision each ACKed over the API's xDS (its own stream); the node announces only for those",
+      ),
     tunnels: z.array(DesiredTunnel),
   }),
 );
