@@ -3,7 +3,9 @@
 // live state of gobgpd, nftables and the GUE maps, so a restarted agent converges without memory. When the API
 // cannot be reached the node keeps what it has programmed (withdrawing every route because the control plane
 // is briefly away would take traffic down for nothing); /healthz then reports the failure.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import pino, { type Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -258,8 +260,23 @@ export const epicNodeEnv = z
 
 export type EpicNodeConfig = z.infer<typeof epicNodeEnv>;
 
+/**
+ * The node credential from EPIC_NODE_TOKEN, or else from EPIC_NODE_TOKEN_DIR/<EPIC_NODE_NAME> (a Secret with one
+ * key per node mounted into a DaemonSet: k8s/epic-node).
+ */
+function withTokenFromDir(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const dir = env['EPIC_NODE_TOKEN_DIR'];
+  const name = env['EPIC_NODE_NAME'];
+  if (env['EPIC_NODE_TOKEN'] || !dir || !name || name.includes('/')) return env;
+  try {
+    return { ...env, EPIC_NODE_TOKEN: readFileSync(join(dir, name), 'utf8').trim() };
+  } catch (e) {
+    throw new Error(`EPIC_NODE_TOKEN_DIR: no credential for ${name}: ${(e as Error).message}`);
+  }
+}
+
 export function parseEpicNodeEnv(env: NodeJS.ProcessEnv): EpicNodeConfig {
-  const r = epicNodeEnv.safeParse(env);
+  const r = epicNodeEnv.safeParse(withTokenFromDir(env));
   if (!r.success) {
     const i = r.error.issues[0]!;
     throw new Error(`${i.path.join('.')}: ${i.message}`);
