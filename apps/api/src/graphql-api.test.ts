@@ -1166,6 +1166,7 @@ describe('EPIC nodes and proxies', () => {
       'Query.epicNode',
       'Mutation.registerEpicNode',
       'Mutation.reportEpicNodeProxies',
+      'Mutation.syncEpicNode',
       'Query.epicNodeDesiredState',
       'Query.gatewayProxies',
       'Mutation.drainEpicNode',
@@ -1220,6 +1221,20 @@ describe('EPIC nodes and proxies', () => {
       },
     );
     expect(reported.reportEpicNodeProxies).toBe(true);
+    // The agent's tick in one call: the report, answered with the desired state it makes.
+    const synced = await ok(
+      token,
+      'mutation($n: String!, $i: ReportEpicNodeProxiesInput!) { syncEpicNode(name: $n, input: $i) { node gateways { gatewayId } } }',
+      {
+        n: 'gql-node.example',
+        i: {
+          proxies: [
+            { gatewayId: gw.id, podName: 'envoy-0', vethIfindex: 3, ready: true, ackedVersion: null },
+          ],
+        },
+      },
+    );
+    expect(synced.syncEpicNode).toEqual({ node: 'gql-node.example', gateways: [{ gatewayId: gw.id }] });
     const desired = await ok(
       token,
       'query($n: String!) { epicNodeDesiredState(name: $n) { node draining gateways { gatewayId addresses advertise { prefix } ports { port protocol } revision tunnels { tunnelId } } } }',

@@ -751,6 +751,18 @@ const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
     },
     { url: `/epic-nodes/${epicNode.name}/proxies`, payload: { proxies: [] }, expect: 'denied' },
   ],
+  'POST /epic-nodes/:name/sync': (a) => [
+    {
+      url: `/epic-nodes/${epicNode.name}/sync`,
+      payload: {
+        proxies: [
+          { gatewayId: a.gatewayId, podName: 'hijack', vethIfindex: null, ready: true, ackedVersion: 1 },
+        ],
+      },
+      expect: 'denied',
+    },
+    { url: `/epic-nodes/${epicNode.name}/sync`, payload: { proxies: [] }, expect: 'denied' },
+  ],
   'GET /audit-events': (a) => [
     { url: '/audit-events?limit=500', expect: 'list' },
     { url: `/audit-events?objectId=${a.gatewayId}`, expect: 'list' },
@@ -1630,6 +1642,21 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
       expect: 'denied',
     },
   ],
+  'Mutation.syncEpicNode': (a) => [
+    {
+      query:
+        'mutation($n: String!, $i: ReportEpicNodeProxiesInput!) { syncEpicNode(name: $n, input: $i) { node gateways { gatewayId } } }',
+      variables: {
+        n: epicNode.name,
+        i: {
+          proxies: [
+            { gatewayId: a.gatewayId, podName: 'hijack', vethIfindex: null, ready: true, ackedVersion: 1 },
+          ],
+        },
+      },
+      expect: 'denied',
+    },
+  ],
   'Mutation.deleteStaticEndpoints': (a) => [
     {
       query: 'mutation($s: String!) { deleteStaticEndpoints(namespace: "web", service: $s) }',
@@ -1998,6 +2025,10 @@ const viewerWrites: Record<string, (a: Tenant) => { url: string; payload?: unkno
   }),
   'PUT /epic-nodes/:name/proxies': () => ({
     url: `/epic-nodes/${epicNode.name}/proxies`,
+    payload: { proxies: [] },
+  }),
+  'POST /epic-nodes/:name/sync': () => ({
+    url: `/epic-nodes/${epicNode.name}/sync`,
     payload: { proxies: [] },
   }),
 };

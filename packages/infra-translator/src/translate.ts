@@ -178,6 +178,12 @@ function adminCluster(adminPort: number): JsonObject {
   };
 }
 
+/** The bootstrap's node id (the gateway's fleet-wide one), if it has one. */
+function nodeIdOf(bootstrap: JsonObject): string | undefined {
+  const id = (bootstrap.node as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' && id !== '' ? id : undefined;
+}
+
 function adminPortOf(bootstrap: JsonObject): number {
   const admin = bootstrap.admin as { address?: { socketAddress?: { portValue?: number } } } | undefined;
   return admin?.address?.socketAddress?.portValue ?? DEFAULT_ADMIN_PORT;
@@ -232,6 +238,7 @@ export function translateInfrastructure(input: InfraInput, options: TranslateOpt
   };
 
   const adminPort = adminPortOf(input.bootstrap);
+  const fleetNodeId = nodeIdOf(input.bootstrap);
   const { inline, credentials } = splitBootstrap(input.bootstrap, adminPort);
   const credentialsJson = JSON.stringify(credentials);
   const credentialsHash = sha256Hex(credentialsJson).slice(0, 16);
@@ -308,7 +315,13 @@ export function translateInfrastructure(input: InfraInput, options: TranslateOpt
                 String(drainSeconds),
                 '--drain-strategy',
                 'immediate',
+                // Each pod its own xDS node id, `<fleet node id>/<pod>`: the xDS plane records ACKs per proxy
+                // (docs/adr/0502-per-proxy-acks.md); the kubelet expands $(POD_NAME).
+                ...(fleetNodeId ? ['--service-node', `${fleetNodeId}/$(POD_NAME)`] : []),
               ],
+              ...(fleetNodeId
+                ? { env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] }
+                : {}),
               ports: containerPorts,
               readinessProbe: {
                 httpGet: { path: '/ready', port: READY_PORT, scheme: 'HTTP' },

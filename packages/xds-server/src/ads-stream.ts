@@ -112,7 +112,7 @@ export abstract class AdsStreamBase<Req, Res> implements ConnectedStream {
       this.nodeId = allowed;
       this.grant = grant;
       if (grant.expiresAt !== undefined) this.endAtExpiry(grant.expiresAt);
-      this.unwatch = this.host.cache.watch(allowed, (snapshot, changed) => {
+      this.unwatch = this.host.cache.watch(grant.snapshotKey ?? allowed, (snapshot, changed) => {
         if (!this.finished) this.onSnapshot(snapshot, changed);
       });
       this.host.onConnect(this);
@@ -173,7 +173,9 @@ export abstract class AdsStreamBase<Req, Res> implements ConnectedStream {
   }
 
   protected snapshot(): Snapshot | undefined {
-    return this.nodeId === undefined ? undefined : this.host.cache.getSnapshot(this.nodeId);
+    return this.nodeId === undefined
+      ? undefined
+      : this.host.cache.getSnapshot(this.grant?.snapshotKey ?? this.nodeId);
   }
 
   private fail(err: unknown): void {

@@ -21,6 +21,12 @@ export interface AuthRequest {
  */
 export interface AuthGrant {
   nodeId: string;
+  /**
+   * The snapshot-cache key whose configuration the stream receives, when it is not the node id itself: several
+   * instances (each its own node id, so ACKs and NACKs name the instance) sharing one configuration, as
+   * go-control-plane's NodeHash does.
+   */
+  snapshotKey?: string;
   /** Epoch milliseconds; the server ends the stream with UNAUTHENTICATED when the credential expires. */
   expiresAt?: number;
   claims?: Readonly<Record<string, string | number>>;

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../../api/src/db/embedded-postgres.js';
 import { freePort, startApiProcess, type ApiProcess } from '../../../api/src/test-support/api-process.js';
+import { planNode } from './reconcile.js';
 import { createNodeApiClient, NodeApiError, NodeApiUnavailableError } from './api-client.js';
 
 // The node agent's API client against a real EPIC API process (its own PostgreSQL): registration, desired
@@ -114,6 +115,66 @@ describe('the EPIC node API client', () => {
     expect(seen.items).toEqual([
       expect.objectContaining({ podName: 'envoy-0', node: nodeName, ready: true }),
     ]);
+    // The tick's single round trip: the report, then the desired state it makes, in one answer.
+    const synced = await client.sync({
+      proxies: [{ gatewayId: gw.id, podName: 'envoy-1', vethIfindex: 10, ready: false, ackedVersion: null }],
+    });
+    expect(synced).toEqual(await client.desired());
+    expect(synced.gateways.map((g) => g.gatewayId)).toEqual([gw.id]);
+    const after = await restCall('GET', `/gateways/${gw.id}/proxies`, demoKey);
+    expect(after.items).toEqual([
+      expect.objectContaining({ podName: 'envoy-1', node: nodeName, ready: false }),
+    ]);
+  });
+
+  it("per-proxy ACKs: one node's proxy ACKed, another node's did not → only the first node advertises", async () => {
+    // Two nodes of their own (the first node's report is what a later case reads).
+    const node = async (name: string) =>
+      createNodeApiClient({
+        apiUrl,
+        node: name,
+        token: (await restCall('POST', '/epic-nodes', adminKey, { name })).token,
+      });
+    const first = await node('epic-it-2.nodes.example');
+    const other = await node('epic-it-3.nodes.example');
+    const gw = await restCall('POST', '/gateways', demoKey, {
+      name: 'acks-it',
+      template: 'default',
+      listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
+    });
+    // Both nodes see their pod ready (the pod observer: it knows no ACK).
+    const mine = {
+      gatewayId: gw.id,
+      podName: 'envoy-acks-a',
+      vethIfindex: null,
+      ready: true,
+      ackedVersion: null,
+    };
+    const theirs = { ...mine, podName: 'envoy-acks-b' };
+    const sql = new pg.Client({ connectionString: db.url('epic') });
+    await sql.connect();
+    try {
+      await first.sync({ proxies: [mine] });
+      await other.sync({ proxies: [theirs] });
+      // Pod a's stream ACKs the gateway's revision (what the xDS plane records); the gateway's revision is acked.
+      await sql.query(
+        `UPDATE "ProxyInstance" p SET "xdsAckedVersion" = (SELECT max(version) FROM "ConfigRevision" c WHERE c."gatewayId" = p."gatewayId")
+          WHERE p."gatewayId" = $1::uuid AND p."podName" = 'envoy-acks-a'`,
+        [gw.id],
+      );
+      await sql.query(`UPDATE "ConfigRevision" SET status = 'acked' WHERE "gatewayId" = $1::uuid`, [gw.id]);
+    } finally {
+      await sql.end();
+    }
+    const plan = async (client: typeof first, proxies: (typeof mine)[]) => {
+      const d = await client.sync({ proxies });
+      const p = planNode({ ...d, gateways: d.gateways.filter((g) => g.gatewayId === gw.id) }, proxies);
+      return { prefixes: p.prefixes, reason: p.gateways[0]?.reason };
+    };
+    expect(await plan(first, [mine])).toEqual({ prefixes: [`${gw.address}/32`], reason: 'announced' });
+    expect(await plan(other, [theirs])).toEqual({ prefixes: [], reason: 'revision-not-acked' });
+    await other.sync({ proxies: [] });
+    await first.sync({ proxies: [] });
   });
 
   it("refusals are NodeApiErrors with the API's code and the fields it named", async () => {

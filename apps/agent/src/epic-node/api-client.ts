@@ -6,6 +6,8 @@ import type { NodeDesiredState, NodeRecord, NodeRegistration, ProxyReport } from
 export interface NodeApi {
   desired(): Promise<NodeDesiredState>;
   report(p: ProxyReport): Promise<void>;
+  /** report() then desired() in one round trip (POST /epic-nodes/{name}/sync). */
+  sync(p: ProxyReport): Promise<NodeDesiredState>;
   register(r: NodeRegistration): Promise<NodeRecord>;
 }
 
@@ -51,7 +53,7 @@ export function createNodeApiClient(opts: NodeApiClientOptions): NodeApi {
   const nodePath = `epic-nodes/${encodeURIComponent(opts.node)}`;
   const timeoutMs = opts.timeoutMs ?? 10_000;
 
-  function call<T>(method: 'GET' | 'PUT', path: string, body?: unknown): Promise<T> {
+  function call<T>(method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown): Promise<T> {
     const url = new URL(`api/v1/${path}`, base);
     const what = `${method} ${url.pathname}`;
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
@@ -127,6 +129,7 @@ export function createNodeApiClient(opts: NodeApiClientOptions): NodeApi {
     report: async (p) => {
       await call<undefined>('PUT', `${nodePath}/proxies`, p);
     },
+    sync: (p) => call<NodeDesiredState>('POST', `${nodePath}/sync`, p),
     register: (r) => call<NodeRecord>('PUT', nodePath, r),
   };
 }

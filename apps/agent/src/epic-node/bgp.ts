@@ -179,11 +179,16 @@ export class Gobgp {
   /** Prefixes this gobgpd originates (not those learned from peers), canonical text, sorted. */
   async localPrefixes(): Promise<string[]> {
     const out: string[] = [];
-    for (const family of [V4, V6]) {
-      const rows = await this.stream<{ destination: { prefix: string; paths: ApiPath[] } }>('ListPath', {
-        table_type: 'GLOBAL',
-        family,
-      });
+    // Both families at once: one round trip's wait, not two.
+    const tables = await Promise.all(
+      [V4, V6].map((family) =>
+        this.stream<{ destination: { prefix: string; paths: ApiPath[] } }>('ListPath', {
+          table_type: 'GLOBAL',
+          family,
+        }),
+      ),
+    );
+    for (const rows of tables) {
       for (const { destination } of rows) {
         if (destination.paths.some((p) => !p.is_from_external && isLocal(p.neighbor_ip))) {
           out.push(canonical(destination.prefix));
@@ -195,11 +200,13 @@ export class Gobgp {
 
   /**
    * Makes gobgpd match `settings` (or stops announcing anything when null) and originate exactly `prefixes`.
-   * Only differences are applied.
+   * Only differences are applied. `originated`: what localPrefixes() answered earlier in the same round (the
+   * agent is gobgpd's only writer), so it is not listed again unless the speaker is (re)started here.
    */
   async reconcile(
     settings: NodeBgpSettings | null,
     prefixes: readonly string[],
+    originated?: readonly string[],
   ): Promise<BgpReconcileResult> {
     const result: BgpReconcileResult = {
       started: false,
@@ -250,7 +257,9 @@ export class Gobgp {
     }
 
     const wantPrefixes = new Set(prefixes.map(canonical));
-    const havePrefixes = new Set(await this.localPrefixes());
+    const havePrefixes = new Set(
+      originated && !result.started ? originated.map(canonical) : await this.localPrefixes(),
+    );
     for (const p of havePrefixes) {
       if (wantPrefixes.has(p)) continue;
       await this.deletePath(p);

@@ -4,6 +4,7 @@
 //   PUT  /epic-nodes/{name}            register or update the node (NodeRegistration) -> NodeRecord
 //   GET  /epic-nodes/{name}/desired    what the node must program                   -> NodeDesiredState
 //   PUT  /epic-nodes/{name}/proxies    the node's local Envoy proxies                 (ProxyReport) -> 204
+//   POST /epic-nodes/{name}/sync       both in one round trip (the agent's tick)      (ProxyReport) -> NodeDesiredState
 //
 // The node credential is a bearer token scoped to one node name (`Authorization: Bearer <token>`); it can read
 // and report only for that node. Platform admins create it (POST /epic-nodes with an admin key).
@@ -49,6 +50,12 @@ export interface DesiredGateway {
    * of ACKs when its proxies' own observations do not carry them. Absent from an older API = unknown.
    */
   ackedRevision?: number | null;
+  /**
+   * This node's proxies of the gateway and the revision each ACKed over the API's xDS (the instance in its
+   * stream's node id; null while none). When present it decides for a proxy whose observation carries no ACK,
+   * and `ackedRevision` (per gateway: another node's proxy may have ACKed) does not. Absent from an older API.
+   */
+  proxyAcks?: Array<{ podName: string; revision: number | null }>;
   /** GUE tunnels from client nodes of the tenant's clusters to this EPIC node, for this gateway. */
   tunnels: Array<{
     tunnelId: number;
@@ -80,7 +87,7 @@ export interface ProxyObservation {
   /** ifindex of the proxy's host-side veth (the GUE tag program attaches there). */
   vethIfindex: number | null;
   ready: boolean;
-  /** The revision the proxy ACKed, if its observer knows it (otherwise the API's `ackedRevision` decides). */
+  /** The revision the proxy ACKed, if its observer knows it (otherwise the API's `proxyAcks` decide). */
   ackedVersion: number | null;
 }
 

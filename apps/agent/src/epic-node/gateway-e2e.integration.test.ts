@@ -450,7 +450,8 @@ describe.skipIf(unavailable !== undefined)(
       proxy.stdin!.write(
         `${JSON.stringify({
           serverUri: `unix://${xdsSocket}`,
-          nodeId: `${account}.${gatewayId}.grpc`,
+          // The instance's own node id (what `--service-node` gives an Envoy): its ACKs are recorded per pod.
+          nodeId: `${account}.${gatewayId}.grpc/${podName}`,
           target: HOST,
           podName,
           address: gatewayAddress,
@@ -468,7 +469,12 @@ describe.skipIf(unavailable !== undefined)(
       );
       const desired = await rest('GET', `/epic-nodes/${nodeName}/desired`, nodeToken);
       expect(desired.gateways).toMatchObject([
-        { gatewayId, revision: acked.version, ackedRevision: acked.version },
+        {
+          gatewayId,
+          revision: acked.version,
+          ackedRevision: acked.version,
+          proxyAcks: [{ podName, revision: acked.version }],
+        },
       ]);
 
       await waitFor('the route at bird', () => bird.route(prefix()), 15_000);

@@ -1,7 +1,7 @@
 // The node's Envoys as the EPIC cluster sees them: the fleet pods scheduled on this node (the provisioner's owner
 // labels, `spec.nodeName` = the node), ready when the kubelet's readiness probe on Envoy's admin /ready passes,
 // with the host-side veth found by asking the kernel how it reaches the pod's address. The revision each proxy
-// ACKed is not visible here: the API's record of the gateway's xDS ACKs (`ackedRevision`) stands in for it.
+// ACKed is not visible here: the API's record of each proxy's own xDS ACKs (`proxyAcks`) stands in for it.
 import { LABEL_GATEWAY_ID, ownerSelector } from '@epic/infra-translator';
 import type { ProxyObservation } from './contract.js';
 import { execIn, type Exec } from './exec.js';

@@ -50,6 +50,30 @@ describe('planNode', () => {
     expect(reason({ ackedRevision: 5 }, px('a', true, 4))).toBe('revision-not-acked');
   });
 
+  it("with per-proxy ACKs, only a proxy's own ACK counts: another pod's (the gateway's record) does not", () => {
+    const reason = (over: Partial<DesiredGateway>, p: ProxyObservation) =>
+      planNode(state([gw('a', over)]), [p]).gateways[0]?.reason;
+    const ours = px('a', true, null);
+    // The gateway's record says 5 was ACKed, by a pod on another node: this node's pod has ACKed nothing.
+    expect(reason({ ackedRevision: 5, proxyAcks: [{ podName: ours.podName, revision: null }] }, ours)).toBe(
+      'revision-not-acked',
+    );
+    expect(reason({ ackedRevision: 5, proxyAcks: [] }, ours)).toBe('revision-not-acked');
+    expect(reason({ ackedRevision: 5, proxyAcks: [{ podName: 'other-pod', revision: 5 }] }, ours)).toBe(
+      'revision-not-acked',
+    );
+    expect(reason({ ackedRevision: 5, proxyAcks: [{ podName: ours.podName, revision: 5 }] }, ours)).toBe(
+      'announced',
+    );
+    expect(reason({ ackedRevision: 4, proxyAcks: [{ podName: ours.podName, revision: 6 }] }, ours)).toBe(
+      'announced',
+    );
+    // The observer's own ACK still wins.
+    expect(reason({ proxyAcks: [{ podName: ours.podName, revision: 5 }] }, px('a', true, 4))).toBe(
+      'revision-not-acked',
+    );
+  });
+
   it('announces nothing while the node drains but keeps the firewall open', () => {
     const p = planNode(state([gw('a')], true), [px('a', true, 5)]);
     expect(p.prefixes).toEqual([]);

@@ -27,7 +27,7 @@ export interface NodePlan {
 const PROTO = { TCP: 6, UDP: 17 } as const;
 
 function announceReason(
-  g: Pick<DesiredGateway, 'revision' | 'ackedRevision'>,
+  g: Pick<DesiredGateway, 'revision' | 'ackedRevision' | 'proxyAcks'>,
   draining: boolean,
   proxies: readonly ProxyObservation[],
   announcedNow: boolean,
@@ -37,9 +37,12 @@ function announceReason(
   const ready = proxies.filter((p) => p.ready);
   if (ready.length === 0) return 'no-ready-proxy';
   // A proxy that ACKed a newer revision than the one the API sent has certainly applied this one. The ACK is
-  // the proxy's own when its observer knows it, else the API's record of the gateway's ACKs over xDS (per
-  // gateway: the xDS plane does not tell one pod of a gateway from another).
-  const acked = ready.map((p) => p.ackedVersion ?? g.ackedRevision ?? null);
+  // the proxy's own when its observer knows it, else the API's record of that proxy's ACKs over xDS (its
+  // stream names the pod); only an API older than per-proxy ACKs leaves the gateway's ACK to stand in.
+  const own = new Map((g.proxyAcks ?? []).map((a) => [a.podName, a.revision]));
+  const acked = ready.map(
+    (p) => p.ackedVersion ?? (g.proxyAcks ? (own.get(p.podName) ?? null) : (g.ackedRevision ?? null)),
+  );
   if (acked.some((v) => v !== null && v >= g.revision)) return 'announced';
   // A newer revision the proxy has not ACKed yet (a configuration change in flight, or one it refuses): a
   // ready proxy that ACKed an earlier one keeps serving it, so a route already announced stays. Only the first
@@ -131,7 +134,11 @@ export function planNode(
 /** The parts a reconciler drives; each is optional so a node without (say) GUE runs the rest. */
 export interface NodeParts {
   bgp?: {
-    reconcile(s: NodeBgpSettings | null, prefixes: readonly string[]): Promise<BgpReconcileResult>;
+    reconcile(
+      s: NodeBgpSettings | null,
+      prefixes: readonly string[],
+      originated?: readonly string[],
+    ): Promise<BgpReconcileResult>;
     /** What gobgpd originates now (a gateway announced stays so through a revision not ACKed yet). */
     localPrefixes?(): Promise<string[]>;
   };
@@ -161,7 +168,8 @@ export class NodeReconciler {
   ): Promise<NodeReconcileResult> {
     const { firewall, gue, bgp } = this.parts;
     // gobgpd unreachable or not started: nothing is announced, so nothing can be kept.
-    const announcedNow = (await bgp?.localPrefixes?.().catch(() => [])) ?? [];
+    const read = await bgp?.localPrefixes?.().catch(() => undefined);
+    const announcedNow = read ?? [];
     const plan = planNode(desired, proxies, announcedNow);
     const errors: NodeReconcileResult['errors'] = [];
     const attempt = async <T>(part: 'bgp' | 'firewall' | 'gue', fn: () => Promise<T>): Promise<T | null> => {
@@ -174,7 +182,9 @@ export class NodeReconciler {
     };
     if (firewall) await attempt('firewall', () => firewall.apply(plan.firewall));
     if (gue && plan.gue) await attempt('gue', () => gue.reconcile(plan.gue!));
-    const bgpResult = bgp ? await attempt('bgp', () => bgp.reconcile(this.bgpSettings, plan.prefixes)) : null;
+    const bgpResult = bgp
+      ? await attempt('bgp', () => bgp.reconcile(this.bgpSettings, plan.prefixes, read))
+      : null;
     return { plan, bgp: bgpResult, errors };
   }
 }

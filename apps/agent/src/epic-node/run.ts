@@ -3,7 +3,9 @@
 // live state of gobgpd, nftables and the GUE maps, so a restarted agent converges without memory. When the API
 // cannot be reached the node keeps what it has programmed (withdrawing every route because the control plane
 // is briefly away would take traffic down for nothing); /healthz then reports the failure.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import pino, { type Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -26,6 +28,8 @@ import { NodeReconciler, type NodeParts, type NodeReconcileResult } from './reco
 export interface NodeSource {
   desired(): Promise<NodeDesiredState>;
   report(p: ProxyReport): Promise<void>;
+  /** Both in one exchange, when the source can (one round trip per tick). */
+  sync?(p: ProxyReport): Promise<NodeDesiredState>;
   register?(r: NodeRegistration): Promise<unknown>;
 }
 
@@ -119,8 +123,11 @@ export class NodeLoop {
       this.metrics.proxies.set({ ready: 'false' }, proxies.filter((p) => !p.ready).length);
       let desired: NodeDesiredState;
       try {
-        await source.report({ proxies });
-        desired = await source.desired();
+        if (source.sync) desired = await source.sync({ proxies });
+        else {
+          await source.report({ proxies });
+          desired = await source.desired();
+        }
       } catch (e) {
         this.metrics.reconciles.inc({ result: 'api_error' });
         this.lastError = `api: ${message(e)}`;
@@ -253,8 +260,23 @@ export const epicNodeEnv = z
 
 export type EpicNodeConfig = z.infer<typeof epicNodeEnv>;
 
+/**
+ * The node credential from EPIC_NODE_TOKEN, or else from EPIC_NODE_TOKEN_DIR/<EPIC_NODE_NAME> (a Secret with one
+ * key per node mounted into a DaemonSet: k8s/epic-node).
+ */
+function withTokenFromDir(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const dir = env['EPIC_NODE_TOKEN_DIR'];
+  const name = env['EPIC_NODE_NAME'];
+  if (env['EPIC_NODE_TOKEN'] || !dir || !name || name.includes('/')) return env;
+  try {
+    return { ...env, EPIC_NODE_TOKEN: readFileSync(join(dir, name), 'utf8').trim() };
+  } catch (e) {
+    throw new Error(`EPIC_NODE_TOKEN_DIR: no credential for ${name}: ${(e as Error).message}`);
+  }
+}
+
 export function parseEpicNodeEnv(env: NodeJS.ProcessEnv): EpicNodeConfig {
-  const r = epicNodeEnv.safeParse(env);
+  const r = epicNodeEnv.safeParse(withTokenFromDir(env));
   if (!r.success) {
     const i = r.error.issues[0]!;
     throw new Error(`${i.path.join('.')}: ${i.message}`);

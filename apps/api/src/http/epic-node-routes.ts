@@ -56,6 +56,13 @@ const DesiredTunnel = named(
     key: z.string().describe("the tunnel's keep-alive HMAC key (hex); only its EPIC node reads it"),
   }),
 );
+const ProxyAck = named(
+  'NodeProxyAck',
+  z.strictObject({
+    podName: z.string(),
+    revision: z.number().int().nullable().describe('the revision this proxy ACKed over xDS; null while none'),
+  }),
+);
 const DesiredGateway = named(
   'NodeDesiredGateway',
   z.strictObject({
@@ -72,6 +79,11 @@ const DesiredGateway = named(
       .int()
       .nullable()
       .describe("the newest revision a proxy of the gateway ACKed over the API's xDS; null while none"),
+    proxyAcks: z
+      .array(ProxyAck)
+      .describe(
+        "this node's proxies of the gateway and the revision each ACKed over the API's xDS (its own stream); the node announces only for those",
+      ),
     tunnels: z.array(DesiredTunnel),
   }),
 );
@@ -192,6 +204,19 @@ export function epicNodeRoutes(s: Services): RestRoute[] {
       body: proxyReportInput,
       status: 204,
       handler: ({ meta, params, body }) => s.epicNodes.report(meta, params.name!, body),
+    },
+    {
+      method: 'POST',
+      path: '/epic-nodes/:name/sync',
+      params: name,
+      node: true,
+      response: NodeDesiredState,
+      graphql: { name: 'syncEpicNode' },
+      tag: 'epic-nodes',
+      summary:
+        "The node agent's round in one call: report its proxies (as PUT …/proxies), then read what it must program (as GET …/desired) (node credential)",
+      body: proxyReportInput,
+      handler: ({ meta, params, body }) => s.epicNodes.sync(meta, params.name!, body),
     },
     {
       method: 'GET',

@@ -295,6 +295,10 @@ describe('proxy reports and the desired state', () => {
           ],
           revision: 1,
           ackedRevision: null,
+          proxyAcks: [
+            { podName: 'envoy-a', revision: null },
+            { podName: 'envoy-b', revision: null },
+          ],
           tunnels: [
             {
               tunnelId: 4242,
@@ -316,6 +320,16 @@ describe('proxy reports and the desired state', () => {
     });
     const acked = await call('GET', `/epic-nodes/${name}/desired`, token);
     expect(acked.body.gateways[0]).toMatchObject({ revision: 1, ackedRevision: 1 });
+    // envoy-a's own stream ACKs it (the xDS plane records it on its row): the node reads it per proxy.
+    await env.db.proxyInstance.updateMany({
+      where: { gatewayId: g.gatewayId, podName: 'envoy-a' },
+      data: { xdsAckedVersion: 1 },
+    });
+    const perProxy = await call('GET', `/epic-nodes/${name}/desired`, token);
+    expect(perProxy.body.gateways[0].proxyAcks).toEqual([
+      { podName: 'envoy-a', revision: 1 },
+      { podName: 'envoy-b', revision: null },
+    ]);
     const rows = await env.db.proxyInstance.findMany({
       where: { epicNodeId: node.id },
       orderBy: { podName: 'asc' },

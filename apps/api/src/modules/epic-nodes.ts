@@ -324,6 +324,22 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
         where: { epicNodeId: node.id },
         orderBy: { tunnelId: 'asc' },
       });
+      // Each of this node's proxies with the revision it ACKed over xDS (its own stream: the instance in the
+      // node id), so the node announces for the proxies that ACKed, not for its gateway's other pods.
+      const acks = new Map<string, { podName: string; revision: number | null }[]>();
+      for (const a of (
+        await db.$pool.query<{ gatewayId: string; podName: string; revision: number | null }>(
+          `SELECT p."gatewayId"::text AS "gatewayId", p."podName", p."xdsAckedVersion" AS revision
+             FROM "ProxyInstance" p
+            WHERE p."epicNodeId" = $1::uuid OR (p."epicNodeId" IS NULL AND p."nodeAddress" = ANY($2::text[]))
+            ORDER BY p."podName"`,
+          [node.id, node.addresses],
+        )
+      ).rows)
+        acks.set(a.gatewayId, [
+          ...(acks.get(a.gatewayId) ?? []),
+          { podName: a.podName, revision: a.revision },
+        ]);
       return {
         node: node.name,
         draining: node.draining,
@@ -336,6 +352,7 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
             ports: portsOf(g.listeners),
             revision: g.revision ?? 0,
             ackedRevision: g.ackedRevision,
+            proxyAcks: acks.get(g.id) ?? [],
             tunnels: tunnels
               .filter((t) => t.gatewayId === g.id)
               .map((t) => ({
@@ -446,6 +463,15 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
         // Readiness feeds the gateway's Programmed condition: a change is reconciled now, not at the next poll.
         await enqueueReconcile(tx, changed);
       });
+    },
+
+    /**
+     * The agent's round in one exchange: its report, then what it must program (one round trip, not two). The
+     * desired state is read after the report has committed, so it reflects the proxies just reported.
+     */
+    async sync(meta: CallMeta, name: string, input: unknown) {
+      await this.report(meta, name, input);
+      return this.desired(meta, name);
     },
 
     /** A tenant's view of its gateway's proxies: pod, readiness, acked revision and the node's name only. */

@@ -167,8 +167,10 @@ export async function recordProxies(
 ): Promise<ProxyCounts> {
   const names = pods.map((p) => p.podName);
   await c.query(
+    // A row the xDS plane created for an instance's ACK in the last minute may be of a pod this view does not
+    // show yet (docs/adr/0502-per-proxy-acks.md): it stays until the view catches up or the minute is over.
     `DELETE FROM "ProxyInstance" WHERE "gatewayId" = $1::uuid AND NOT ("podName" = ANY($2::text[]))
-       AND "epicNodeId" IS NULL`,
+       AND "epicNodeId" IS NULL AND ("xdsAckedVersion" IS NULL OR "updatedAt" < now() - interval '1 minute')`,
     [gatewayId, names],
   );
   await c.query(
@@ -194,14 +196,13 @@ export async function recordProxies(
   const counts = (
     await c.query<{ podsReady: number; nodeReady: number; both: number; revision: number | null }>(
       // A proxy's ACK is the one its node reported, or else (an observer that cannot see ACKs, such as the node's
-      // pod observer) the newest revision the gateway's proxies ACKed over xDS — the rule the node announces by.
-      `WITH rev AS (SELECT max(version) AS v FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND status <> 'tainted'),
-            xds AS (SELECT max(version) AS v FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND status = 'acked')
+      // pod observer) the one the xDS plane recorded for that instance — the rule the node announces by.
+      `WITH rev AS (SELECT max(version) AS v FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND status <> 'tainted')
        SELECT count(*) FILTER (WHERE p."podReady")::int AS "podsReady",
-              count(*) FILTER (WHERE p.ready AND COALESCE(p."ackedVersion", xds.v) >= rev.v)::int AS "nodeReady",
-              count(*) FILTER (WHERE p."podReady" AND p.ready AND COALESCE(p."ackedVersion", xds.v) >= rev.v)::int AS "both",
+              count(*) FILTER (WHERE p.ready AND COALESCE(p."ackedVersion", p."xdsAckedVersion") >= rev.v)::int AS "nodeReady",
+              count(*) FILTER (WHERE p."podReady" AND p.ready AND COALESCE(p."ackedVersion", p."xdsAckedVersion") >= rev.v)::int AS "both",
               rev.v AS revision
-         FROM rev CROSS JOIN xds LEFT JOIN "ProxyInstance" p ON p."gatewayId" = $1::uuid
+         FROM rev LEFT JOIN "ProxyInstance" p ON p."gatewayId" = $1::uuid
         GROUP BY rev.v`,
       [gatewayId],
     )

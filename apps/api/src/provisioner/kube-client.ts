@@ -65,16 +65,19 @@ export class KubeClient {
    */
   private readonly agents = new Map<string, HttpAgent>();
 
+  /** The agent of the previous call and its TLS material: most calls carry the same, compared without encoding. */
+  private last: { https: boolean; tls: ReturnType<typeof tlsOf>; agent: HttpAgent } | undefined;
+
   private agentFor(o: RequestOptions, https: boolean): HttpAgent {
-    const tls = {
-      ca: o.ca,
-      cert: o.cert,
-      key: o.key,
-      pfx: o.pfx,
-      passphrase: o.passphrase,
-      servername: o.servername,
-      rejectUnauthorized: o.rejectUnauthorized,
-    };
+    const tls = tlsOf(o);
+    const last = this.last;
+    if (last && last.https === https && sameTls(last.tls, tls)) return last.agent;
+    const agent = this.agentByKey(tls, https);
+    this.last = { https, tls, agent };
+    return agent;
+  }
+
+  private agentByKey(tls: ReturnType<typeof tlsOf>, https: boolean): HttpAgent {
     const id = `${https}\n${JSON.stringify(tls, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('base64') : v))}`;
     let agent = this.agents.get(id);
     if (!agent) {
@@ -89,11 +92,12 @@ export class KubeClient {
 
   /** Closes the kept connections. */
   close(): void {
+    this.last = undefined;
     for (const a of this.agents.values()) a.destroy();
     this.agents.clear();
   }
 
-  private async send(method: string, path: string, body?: string, contentType?: string): Promise<unknown> {
+  private async requestOptions(method: string, path: string, body?: string, contentType?: string) {
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new Error('the EPIC cluster kubeconfig has no current cluster');
     // A test hook may throw here: a crash between two requests.
@@ -112,7 +116,22 @@ export class KubeClient {
     };
     await this.kc.applyToHTTPSOptions(options);
     options.agent = this.agentFor(options, url.protocol === 'https:');
-    const doRequest = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return { options, https: url.protocol === 'https:' };
+  }
+
+  private async send(method: string, path: string, body?: string, contentType?: string): Promise<unknown> {
+    return (await this.exchange(method, path, body, contentType)).body;
+  }
+
+  /** One request: the answer's status and parsed body; a status of 300 or more is a KubeError. */
+  private async exchange(
+    method: string,
+    path: string,
+    body?: string,
+    contentType?: string,
+  ): Promise<{ status: number; body: unknown }> {
+    const { options, https } = await this.requestOptions(method, path, body, contentType);
+    const doRequest = https ? httpsRequest : httpRequest;
     const timeoutMs = this.opts.timeoutMs ?? 30_000;
     return new Promise((resolve, reject) => {
       const req = doRequest(options, (res) => {
@@ -123,7 +142,7 @@ export class KubeClient {
           const status = res.statusCode ?? 0;
           if (status >= 300) return reject(new KubeError(status, method, path, text));
           try {
-            resolve(text ? JSON.parse(text) : undefined);
+            resolve({ status, body: text ? JSON.parse(text) : undefined });
           } catch (e) {
             reject(e instanceof Error ? e : new Error(String(e)));
           }
@@ -135,14 +154,72 @@ export class KubeClient {
     });
   }
 
+  /**
+   * A watch of a collection path (with its query: selectors, resourceVersion): each event as it arrives. Resolves
+   * when the server ends the stream (a watch timeout), rejects when it fails; `signal` ends it from this side.
+   * Idle for longer than `idleMs` (no event, no bookmark) counts as failed: a half-open connection is noticed.
+   */
+  async watch(
+    path: string,
+    onEvent: (e: { type: string; object: Record<string, unknown> }) => void,
+    opts: { signal?: AbortSignal; idleMs?: number } = {},
+  ): Promise<void> {
+    const { options, https } = await this.requestOptions('GET', path);
+    // A watch holds its connection for minutes: not one of the pooled keep-alive sockets.
+    options.agent = https ? new HttpsAgent({ ...stripUndefined(tlsOf(options)) }) : new HttpAgent();
+    const doRequest = https ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = doRequest(options, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 300) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            reject(new KubeError(status, 'GET', path, Buffer.concat(chunks).toString('utf8'))),
+          );
+          return;
+        }
+        let partial = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          const lines = (partial + d).split('\n');
+          partial = lines.pop()!;
+          for (const line of lines) {
+            if (!line.trim()) continue;
+            try {
+              onEvent(JSON.parse(line) as { type: string; object: Record<string, unknown> });
+            } catch (e) {
+              req.destroy(e instanceof Error ? e : new Error(String(e)));
+              return;
+            }
+          }
+        });
+        res.on('end', () => resolve());
+        res.on('error', reject);
+      });
+      req.setTimeout(opts.idleMs ?? 5 * 60_000, () =>
+        req.destroy(new Error(`GET ${path}: the watch was idle too long`)),
+      );
+      req.on('error', (e) => (opts.signal?.aborted ? resolve() : reject(e)));
+      opts.signal?.addEventListener('abort', () => req.destroy(), { once: true });
+      req.end();
+    });
+  }
+
   /** Server-side apply with the field manager `epic`, forcing conflicts (EPIC owns these objects). */
   async apply<T extends KubeObjectRef>(o: KubeObjectRef): Promise<T> {
-    return (await this.send(
+    return (await this.applyReporting<T>(o)).object;
+  }
+
+  /** Server-side apply, saying whether the object was created by it (201) rather than updated. */
+  async applyReporting<T extends KubeObjectRef>(o: KubeObjectRef): Promise<{ object: T; created: boolean }> {
+    const r = await this.exchange(
       'PATCH',
       `${objectPath(o)}?fieldManager=${FIELD_MANAGER}&force=true`,
       JSON.stringify(o),
       'application/apply-patch+yaml',
-    )) as T;
+    );
+    return { object: r.body as T, created: r.status === 201 };
   }
 
   async get<T>(path: string): Promise<T | undefined> {
@@ -162,6 +239,19 @@ export class KubeClient {
     return r.items ?? [];
   }
 
+  /** A list across namespaces with the collection's resourceVersion (where a watch starts). */
+  async listWithVersion<T>(
+    apiVersion: string,
+    kind: string,
+    labelSelector: string,
+  ): Promise<{ items: T[]; resourceVersion: string }> {
+    const r = (await this.send(
+      'GET',
+      `${collectionPath(apiVersion, kind)}?labelSelector=${encodeURIComponent(labelSelector)}`,
+    )) as { items?: T[]; metadata?: { resourceVersion?: string } };
+    return { items: r.items ?? [], resourceVersion: r.metadata?.resourceVersion ?? '' };
+  }
+
   /** Deletes (background propagation: the garbage collector takes dependents); a missing object is fine. */
   async delete(path: string): Promise<void> {
     try {
@@ -175,6 +265,27 @@ export class KubeClient {
       if (!isNotFound(e)) throw e;
     }
   }
+}
+
+function tlsOf(o: RequestOptions) {
+  return {
+    ca: o.ca,
+    cert: o.cert,
+    key: o.key,
+    pfx: o.pfx,
+    passphrase: o.passphrase,
+    servername: o.servername,
+    rejectUnauthorized: o.rejectUnauthorized,
+  };
+}
+
+function sameTls(a: ReturnType<typeof tlsOf>, b: ReturnType<typeof tlsOf>): boolean {
+  return (Object.keys(a) as (keyof typeof a)[]).every((k) => {
+    const x: unknown = a[k];
+    const y: unknown = b[k];
+    if (x === y) return true;
+    return Buffer.isBuffer(x) && Buffer.isBuffer(y) && x.equals(y);
+  });
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

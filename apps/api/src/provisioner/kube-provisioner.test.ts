@@ -7,7 +7,7 @@ import pino from 'pino';
 import { ownerSelector } from '@epic/infra-translator';
 import { startKubeTestServer, type KubeTestServer } from '@epic/kube-testserver';
 import { raw } from '@epic/kube-testserver/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { withPgTx } from '../db/client.js';
 import { createReconciler, type Reconciler } from '../reconciler/reconciler.js';
 import { auth, createAccount, rest, testEnv, type TestEnv } from '../test-support/harness.js';
@@ -41,6 +41,10 @@ let templateId: string;
 let kc: Awaited<ReturnType<KubeTestServer['kubeConfig']>>;
 
 function reconcilerWith(onRequest?: (method: string, path: string) => void): Reconciler {
+  return withProvisioner(onRequest).reconciler;
+}
+
+function withProvisioner(onRequest?: (method: string, path: string) => void) {
   const provisioner = createKubeProvisioner({
     client: new KubeClient(kc, onRequest ? { onRequest } : {}),
     log,
@@ -50,7 +54,21 @@ function reconcilerWith(onRequest?: (method: string, path: string) => void): Rec
     requeue: requeueOn(env.db),
     pollSeconds: 3600,
   });
-  return createReconciler({ db: env.db, databaseUrl: env.url, log, resyncSeconds: 3600, provisioner });
+  return {
+    provisioner,
+    reconciler: createReconciler({ db: env.db, databaseUrl: env.url, log, resyncSeconds: 3600, provisioner }),
+  };
+}
+
+async function setPodReady(podName: string, ready: boolean) {
+  const st = await raw(
+    server,
+    'PATCH',
+    `/api/v1/namespaces/epic-prov/pods/${podName}/status`,
+    { status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] } },
+    { 'Content-Type': 'application/merge-patch+json' },
+  );
+  expect(st.status).toBe(200);
 }
 
 const apiPath = (apiVersion: string, plural: string, ns?: string) =>
@@ -265,6 +283,60 @@ describe('Kubernetes provisioner', () => {
     expect((await fleetObjects(id)).filter((o) => o.startsWith('poddisruptionbudgets/'))).toEqual([]);
   });
 
+  it('pods are watched: one appearing, becoming Ready, going queues its gateway (no poll, no requeue)', async () => {
+    const { provisioner, reconciler: r } = withProvisioner();
+    await provisioner.start();
+    try {
+      const id = await createGateway('watched');
+      await r.drain();
+      const name = (await fleetObjects(id))[0]!.split('/')[2]!;
+      const rows = () =>
+        proxyRows(id).then((xs) => xs.map((x) => `${String(x.podName)} ${String(x.podReady)}`));
+      // Only the watch queues the reconciles below (pollSeconds is an hour; nothing calls requeue).
+      const settles = (want: string[]) =>
+        vi.waitFor(
+          async () => {
+            await r.drain();
+            expect(await rows()).toEqual(want);
+          },
+          { timeout: 10_000, interval: 50 },
+        );
+      await putPod(id, `${name}-w1`, false);
+      await settles([`${name}-w1 false`]);
+      await setPodReady(`${name}-w1`, true);
+      await settles([`${name}-w1 true`]);
+      const del = await raw(server, 'DELETE', `/api/v1/namespaces/epic-prov/pods/${name}-w1`);
+      expect(del.status).toBe(200);
+      await settles([]);
+    } finally {
+      await provisioner.stop();
+    }
+  });
+
+  it('a namespace removed behind the provisioner is applied again (its applied namespaces are not trusted blindly)', async () => {
+    const { reconciler: r } = withProvisioner();
+    const a = await createGateway('ns-a');
+    await r.drain();
+    // Someone removes the account namespace (and with it the fleet).
+    for (const o of await fleetObjects(a)) {
+      const [plural, ns, n] = o.split('/');
+      const kind = FLEET_KINDS.find(([, p]) => p === plural)!;
+      // 404: the garbage collector took it with the root already.
+      expect([200, 404]).toContain(
+        (await raw(server, 'DELETE', `${apiPath(kind[0], plural!, ns)}/${n}`)).status,
+      );
+    }
+    expect((await raw(server, 'DELETE', '/api/v1/namespaces/epic-prov')).status).toBe(200);
+    const b = await createGateway('ns-b');
+    await r.drain();
+    expect((await raw(server, 'GET', '/api/v1/namespaces/epic-prov')).status).toBe(200);
+    expect((await fleetObjects(b)).length).toBeGreaterThanOrEqual(7);
+    // And the first gateway's fleet comes back on its next reconcile, pruned to its set again.
+    await requeueOn(env.db)([a]);
+    await r.drain();
+    expect((await fleetObjects(a)).length).toBeGreaterThanOrEqual(7);
+  });
+
   it('a listener change updates the Service and the container ports in place', async () => {
     const id = await createGateway('ports', [
       { name: 'http', port: 80, protocol: 'HTTP' },
@@ -436,7 +508,8 @@ describe('Kubernetes provisioner', () => {
     await reconcilerWith(() => requests++).drain();
     const expected = await fleetObjects(probeId);
     expect(expected.length).toBeGreaterThanOrEqual(7);
-    expect(requests).toBeGreaterThan(10);
+    // Namespace, root, each owned object, the roots of the gateway (nothing else to prune on create), its pods.
+    expect(requests).toBeGreaterThanOrEqual(expected.length + 3);
     for (let k = 0; k < requests; k++) {
       const id = await createGateway(`crash-${k}`);
       let n = 0;

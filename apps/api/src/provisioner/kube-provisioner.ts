@@ -9,7 +9,9 @@ import {
   translateInfrastructure,
   type KubeObject,
 } from '@epic/infra-translator';
+import { createHash } from 'node:crypto';
 import { isNotFound, KubeClient, KubeError, objectPath, type KubeObjectRef } from './kube-client.js';
+import { FleetPodWatch } from './pod-watch.js';
 import {
   loadInfraInput,
   recordProxies,
@@ -23,12 +25,18 @@ export interface KubeProvisionerOptions extends ProvisionerCredentials {
   log: Logger;
   /** Queues a reconcile of these gateways (fleets not ready yet are looked at again). */
   requeue: (gatewayIds: string[]) => Promise<void>;
-  /** How often fleets that are not ready yet are looked at again. */
+  /**
+   * How often fleets that are not ready yet are looked at again while the pod watch is not in sync (it failed, or
+   * start() was not called); in sync, pod changes queue reconciles as they happen.
+   */
   pollSeconds: number;
 }
 
+/** The root's annotation naming the fleet's object set (a hash): a changed set changes the root. */
+export const ANNOTATION_FLEET_OBJECTS = 'epic-gateway.io/fleet-objects';
+
 interface Listed extends KubeObjectRef {
-  metadata: KubeObjectRef['metadata'] & { labels?: Record<string, string> };
+  metadata: KubeObjectRef['metadata'] & { labels?: Record<string, string>; resourceVersion?: string };
 }
 
 interface PodLike {
@@ -53,6 +61,19 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): Provisioner
   const waiting = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let podMonitorsServed = true;
+  /** Namespaces applied by this process, by the applied object: not applied again while unchanged. */
+  const namespacesApplied = new Map<string, string>();
+  /**
+   * Per gateway, the object set last pruned to and the root's resourceVersion after that apply: while both are
+   * the same, nothing can have become stale (any writer of another set changes the root's annotation).
+   */
+  const pruned = new Map<string, { set: string; rootVersion: string }>();
+  const podWatch = new FleetPodWatch({
+    client,
+    log,
+    onChange: (ids) =>
+      void opts.requeue(ids).catch((err: unknown) => log.warn({ err }, 'requeueing fleets failed')),
+  });
 
   /** Lists a kind across namespaces; a kind the cluster does not serve (no PodMonitor CRD) has nothing. */
   async function listAll(kind: { apiVersion: string; kind: string }, selector: string): Promise<Listed[]> {
@@ -75,6 +96,7 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): Provisioner
     }
     for (const ns of namespaces) await removeNamespaceIfEmpty(ns);
     waiting.delete(gatewayId);
+    pruned.delete(gatewayId);
   }
 
   /** An EPIC user namespace with no fleet root left in it goes (GC cannot reach a cluster-scoped object). */
@@ -82,7 +104,46 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): Provisioner
     const namespace = await client.get<Listed>(`/api/v1/namespaces/${encodeURIComponent(ns)}`);
     if (namespace?.metadata.labels?.[LABEL_USER_NAMESPACE] !== 'true') return;
     const roots = await client.list<Listed>(ROOT_KIND.apiVersion, ROOT_KIND.kind, ownerSelector(), ns);
-    if (roots.length === 0) await client.delete(`/api/v1/namespaces/${encodeURIComponent(ns)}`);
+    if (roots.length === 0) {
+      namespacesApplied.delete(ns);
+      await client.delete(`/api/v1/namespaces/${encodeURIComponent(ns)}`);
+    }
+  }
+
+  async function applyNamespace(ns: KubeObject): Promise<void> {
+    const text = JSON.stringify(ns);
+    if (namespacesApplied.get(ns.metadata.name) === text) return;
+    await client.apply(ns);
+    namespacesApplied.set(ns.metadata.name, text);
+  }
+
+  /**
+   * Applies the root, after its namespace unless this process applied that already; a namespace removed since
+   * (by another replica, or by hand) answers 404 for the root, and is applied again.
+   */
+  async function applyRoot(ns: KubeObject, root: KubeObject) {
+    await applyNamespace(ns);
+    try {
+      return await client.applyReporting<Listed>(root);
+    } catch (e) {
+      namespacesApplied.delete(ns.metadata.name);
+      if (!isNotFound(e)) throw e;
+      await applyNamespace(ns);
+      return client.applyReporting<Listed>(root);
+    }
+  }
+
+  /** Deletes objects with the gateway's owner labels that are not in `desired` (kind/namespace/name). */
+  async function prune(gatewayId: string, desired: Set<string>, kinds = FLEET_KINDS): Promise<void> {
+    const listed = await Promise.all(
+      kinds.map(async (kind) => ({ kind, items: await listAll(kind, ownerSelector(gatewayId)) })),
+    );
+    const stale = listed.flatMap(({ kind, items }) =>
+      items
+        .filter((o) => !desired.has(`${kind.kind}/${o.metadata.namespace}/${o.metadata.name}`))
+        .map((o) => objectPath({ ...o, apiVersion: kind.apiVersion, kind: kind.kind })),
+    );
+    await Promise.all(stale.map((path) => client.delete(path)));
   }
 
   /** Applies the owned objects concurrently (none depends on another; all depend only on the root). */
@@ -127,33 +188,46 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): Provisioner
         message: `proxies not provisioned: the EPIC cluster would refuse ${problems.join('; ')}`,
       };
     }
-    await client.apply(first.namespace);
-    const root = await client.apply<Listed>(first.root);
+    // The fleet's object set, named on the root: a set that changed changes the root (see `pruned`).
+    const keys = [first.root, ...first.owned]
+      .map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)
+      .sort();
+    const set = createHash('sha256').update(keys.join('\n')).digest('hex').slice(0, 16);
+    const annotated = (r: KubeObject): KubeObject => ({
+      ...r,
+      metadata: {
+        ...r.metadata,
+        annotations: {
+          ...(r.metadata.annotations as Record<string, string> | undefined),
+          [ANNOTATION_FLEET_OBJECTS]: set,
+        },
+      },
+    });
+    const { object: root, created } = await applyRoot(first.namespace, annotated(first.root));
     const objects = translateInfrastructure(input, { rootUid: root.metadata.uid! });
     const notes = await applyAll(objects.owned);
 
     // Prune: objects with this gateway's owner labels that are no longer desired (a PDB after scaling to one
-    // replica, the Service of a gateway that lost its listeners, anything in a former namespace).
-    const desired = new Set(
-      [objects.root, ...objects.owned].map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`),
-    );
-    const listed = await Promise.all(
-      FLEET_KINDS.map(async (kind) => ({ kind, items: await listAll(kind, ownerSelector(gatewayId)) })),
-    );
-    const stale = listed.flatMap(({ kind, items }) =>
-      items
-        .filter((o) => !desired.has(`${kind.kind}/${o.metadata.namespace}/${o.metadata.name}`))
-        .map((o) => objectPath({ ...o, apiVersion: kind.apiVersion, kind: kind.kind })),
-    );
-    await Promise.all(stale.map((path) => client.delete(path)));
+    // replica, the Service of a gateway that lost its listeners, anything in a former namespace). Skipped when
+    // this process pruned to the same set under the same root version. A root this apply created has no
+    // dependents left over (the root is always applied first), so only other roots of the gateway (a former
+    // namespace) are looked for.
+    const desired = new Set(keys);
+    const rootVersion = root.metadata.resourceVersion ?? '';
+    const last = pruned.get(gatewayId);
+    if (!last || last.set !== set || last.rootVersion !== rootVersion) {
+      if (created && !last) {
+        const roots = await listAll(ROOT_KIND, ownerSelector(gatewayId));
+        if (roots.some((o) => !desired.has(`${ROOT_KIND.kind}/${o.metadata.namespace}/${o.metadata.name}`)))
+          await prune(gatewayId, desired);
+      } else await prune(gatewayId, desired);
+      pruned.set(gatewayId, { set, rootVersion });
+    }
 
-    // Read back: the pods of the fleet and their readiness.
-    const pods = await client.list<PodLike>(
-      'v1',
-      'Pod',
-      ownerSelector(gatewayId),
-      objects.namespace.metadata.name,
-    );
+    // Read back: the pods of the fleet and their readiness (from the pod watch when it is in sync).
+    const pods =
+      podWatch.podsOf(gatewayId) ??
+      (await client.list<PodLike>('v1', 'Pod', ownerSelector(gatewayId), objects.namespace.metadata.name));
     const observed = pods
       .map((p) => ({
         podName: p.metadata.name,
@@ -209,8 +283,9 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): Provisioner
     provision,
     sweep,
     async start() {
+      podWatch.start();
       timer = setInterval(() => {
-        if (waiting.size === 0) return;
+        if (waiting.size === 0 || podWatch.inSync) return;
         opts.requeue([...waiting]).catch((err: unknown) => log.warn({ err }, 'requeueing fleets failed'));
       }, opts.pollSeconds * 1000);
       timer.unref();
@@ -218,6 +293,7 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): Provisioner
     async stop() {
       if (timer) clearInterval(timer);
       timer = undefined;
+      await podWatch.stop();
     },
   };
 }

@@ -9,6 +9,7 @@ import {
   XdsServer,
   type AckEvent,
   type Authenticator,
+  grantOf,
   type NackEvent,
   type SnapshotInput,
 } from '@epic/xds-server';
@@ -22,6 +23,8 @@ import { proxylessNodeId, proxylessSnapshot } from './proxyless.js';
 import {
   GENERATION_CLAIM,
   gatewayIdOfNode,
+  instanceOfNode,
+  splitInstance,
   gatewayTokenAuthenticator,
   type GatewayTokenState,
 } from './tokens.js';
@@ -147,14 +150,30 @@ export async function startXdsPlane(opts: {
     q AS (INSERT INTO "ReconcileRequest" ("gatewayId") SELECT $1::uuid FROM a RETURNING 1)
     SELECT a.seconds, (SELECT pg_notify('epic_reconcile', $1::uuid::text) FROM q LIMIT 1)::text AS notified FROM a`;
 
+  // The instance's own ACK on its ProxyInstance row (created when the provisioner or its node has not written it
+  // yet), and a reconcile of the gateway when it changed: Programmed counts proxies by their own ACKs.
+  const INSTANCE_ACK = `
+    WITH p AS (
+      INSERT INTO "ProxyInstance" (id, "gatewayId", "podName", "xdsAckedVersion", "updatedAt")
+      SELECT gen_random_uuid(), g.id, $2, $3, now() FROM "Gateway" g WHERE g.id = $1::uuid
+      ON CONFLICT ("gatewayId", "podName") DO UPDATE SET "xdsAckedVersion" = EXCLUDED."xdsAckedVersion", "updatedAt" = now()
+        WHERE "ProxyInstance"."xdsAckedVersion" IS DISTINCT FROM EXCLUDED."xdsAckedVersion"
+      RETURNING 1),
+    q AS (INSERT INTO "ReconcileRequest" ("gatewayId") SELECT $1::uuid FROM p LIMIT 1 RETURNING 1)
+    SELECT (SELECT pg_notify('epic_reconcile', $1::uuid::text) FROM q LIMIT 1)::text AS notified`;
+
   async function onAck(e: AckEvent) {
     const gatewayId = gatewayIdOfNode(e.nodeId);
     if (!gatewayId) return;
+    const version = Number(e.snapshotVersion);
     const r = await db.$pool.query<{ seconds: number | null }>(
       andQueue(`UPDATE "ConfigRevision" r ${ACKNOWLEDGE} ${PROPAGATION}`),
-      [gatewayId, Number(e.snapshotVersion)],
+      [gatewayId, version],
     );
     observe(r.rows);
+    const instance = instanceOfNode(e.nodeId);
+    if (instance !== undefined && Number.isInteger(version))
+      await db.$pool.query(INSTANCE_ACK, [gatewayId, instance, version]);
   }
   async function onNack(e: NackEvent) {
     const gatewayId = gatewayIdOfNode(e.nodeId);
@@ -173,7 +192,9 @@ export async function startXdsPlane(opts: {
   const report = (what: string) => (err: unknown) => log.error({ err }, `xDS ${what} bookkeeping failed`);
   const server = new XdsServer({
     cache,
-    authenticate: opts.authenticate ?? gatewayTokenAuthenticator(secretKey, gatewayState),
+    authenticate: instancesShareFleet(
+      opts.authenticate ?? gatewayTokenAuthenticator(secretKey, gatewayState),
+    ),
     ...(opts.registry ? { registry: opts.registry } : {}),
     onAck: (e) => void onAck(e).catch(report('ACK')),
     onNack: (e) => void onNack(e).catch(report('NACK')),
@@ -334,5 +355,18 @@ export async function startXdsPlane(opts: {
       await listener.stop();
       await server.close();
     },
+  };
+}
+
+/**
+ * A proxy instance (`<node id>/<pod>`) receives its fleet's configuration, whichever authenticator admitted it
+ * (a gateway token, a client certificate, a test's trust): the snapshot key is the node id without the instance.
+ */
+function instancesShareFleet(authenticate: Authenticator): Authenticator {
+  return async (request) => {
+    const grant = grantOf(await authenticate(request));
+    return grant.snapshotKey !== undefined
+      ? grant
+      : { ...grant, snapshotKey: splitInstance(grant.nodeId).base };
   };
 }

@@ -3,7 +3,14 @@ import { createHmac, randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import type { AuthRequest } from '@epic/xds-server';
-import { gatewayTokenAuthenticator, issueXdsToken, parseXdsToken, type XdsTokenClaims } from './tokens.js';
+import {
+  gatewayIdOfNode,
+  gatewayTokenAuthenticator,
+  instanceOfNode,
+  issueXdsToken,
+  parseXdsToken,
+  type XdsTokenClaims,
+} from './tokens.js';
 
 const key = randomBytes(32);
 const GW = '0b5d3c3e-6f0e-4c1a-9a57-2f7f3c1d9e10';
@@ -106,12 +113,37 @@ describe('gatewayTokenAuthenticator', () => {
   it('grants the node id with the expiry and the generation as a claim', async () => {
     expect(await current(request(token))).toEqual({
       nodeId: claims.nodeId,
+      snapshotKey: claims.nodeId,
       expiresAt: claims.expiresAt,
       claims: { xdsTokenGeneration: 3 },
     });
     expect(await current(request(token, `${claims.nodeId}.grpc`))).toMatchObject({
       nodeId: `${claims.nodeId}.grpc`,
+      snapshotKey: `${claims.nodeId}.grpc`,
     });
+  });
+
+  it("admits a proxy instance of the token's gateway (`/<pod>`): its own node id, the fleet's configuration", async () => {
+    expect(await current(request(token, `${claims.nodeId}/envoy-x-7d9f-abcde`))).toMatchObject({
+      nodeId: `${claims.nodeId}/envoy-x-7d9f-abcde`,
+      snapshotKey: claims.nodeId,
+    });
+    expect(await current(request(token, `${claims.nodeId}.grpc/pod-1`))).toMatchObject({
+      nodeId: `${claims.nodeId}.grpc/pod-1`,
+      snapshotKey: `${claims.nodeId}.grpc`,
+    });
+    // Not an instance of this gateway, or not a well-formed instance: refused.
+    for (const id of [
+      `${claims.nodeId}x/pod`,
+      `${claims.nodeId}/`,
+      `${claims.nodeId}/Pod_1`,
+      `${claims.nodeId}/a/b`,
+    ])
+      expect(await refusal(current(request(token, id))), id).toMatch(/not valid for node/);
+    expect(gatewayIdOfNode(`${claims.nodeId}/pod-1`)).toBe(gatewayIdOfNode(claims.nodeId));
+    expect(instanceOfNode(`${claims.nodeId}.grpc/pod-1`)).toBe('pod-1');
+    expect(instanceOfNode(claims.nodeId)).toBeUndefined();
+    expect(gatewayIdOfNode(`${claims.nodeId}/Bad_Pod`)).toBeUndefined();
   });
 
   it('refuses expired tokens, tokens of another generation, of a deleted gateway or of a renamed account', async () => {

@@ -84,10 +84,32 @@ export function parseXdsToken(secretKey: Buffer, token: string): XdsTokenClaims 
 }
 
 /**
- * `<account>.<gateway id>` or its proxyless variant `<account>.<gateway id>.grpc` → gateway id (account names
- * are DNS labels and gateway ids UUIDs: neither has dots).
+ * A proxy instance's node id is its gateway's (or the proxyless variant) followed by `/<instance>`, the pod
+ * name (the Deployment passes `--service-node <account>.<gateway>/$(POD_NAME)`): one configuration for the
+ * fleet, ACKs recorded per instance (docs/adr/0502-per-proxy-acks.md). An instance is a DNS subdomain.
  */
-export function gatewayIdOfNode(nodeId: string): string | undefined {
+const INSTANCE = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+/** The node id without its instance, and the instance (undefined for a fleet-wide node id). */
+export function splitInstance(nodeId: string): { base: string; instance: string | undefined } {
+  const slash = nodeId.indexOf('/');
+  if (slash < 0) return { base: nodeId, instance: undefined };
+  return { base: nodeId.slice(0, slash), instance: nodeId.slice(slash + 1) };
+}
+
+/** The proxy instance a node id names (its pod), if any and well formed. */
+export function instanceOfNode(nodeId: string): string | undefined {
+  const { instance } = splitInstance(nodeId);
+  return instance !== undefined && INSTANCE.test(instance) ? instance : undefined;
+}
+
+/**
+ * `<account>.<gateway id>` or its proxyless variant `<account>.<gateway id>.grpc`, either optionally with
+ * `/<instance>` → gateway id (account names are DNS labels and gateway ids UUIDs: neither has dots).
+ */
+export function gatewayIdOfNode(fullNodeId: string): string | undefined {
+  const { base: nodeId, instance } = splitInstance(fullNodeId);
+  if (instance !== undefined && !INSTANCE.test(instance)) return undefined;
   const i = nodeId.indexOf('.');
   if (i <= 0) return undefined;
   const rest = nodeId.slice(i + 1);
@@ -121,10 +143,13 @@ export function gatewayTokenAuthenticator(
       const claims = parseXdsToken(secretKey, token);
       if (claims === 'malformed') throw refuse('malformed token');
       if (claims === 'signature') throw refuse('unknown token');
-      const nodeId =
-        request.node.id === `${claims.nodeId}${PROXYLESS_SUFFIX}` ? request.node.id : claims.nodeId;
+      // The fleet-wide node id the stream asks as (an instance's id without `/<instance>`); its configuration.
+      const { base, instance } = splitInstance(request.node.id);
+      const wellFormed = instance === undefined || INSTANCE.test(instance);
+      const snapshotKey = base === `${claims.nodeId}${PROXYLESS_SUFFIX}` ? base : claims.nodeId;
+      const nodeId = instance === undefined ? snapshotKey : `${snapshotKey}/${instance}`;
       // Another node's token: the authenticator answers PERMISSION_DENIED before anything else is revealed.
-      if (nodeId !== request.node.id) return { nodeId };
+      if (nodeId !== request.node.id || !wellFormed) return { nodeId: snapshotKey };
       if (claims.expiresAt <= now())
         throw refuse(`token expired at ${new Date(claims.expiresAt).toISOString()}; fetch a fresh one`);
       const gatewayId = gatewayIdOfNode(claims.nodeId)!;
@@ -132,6 +157,11 @@ export function gatewayTokenAuthenticator(
       if (!state || `${state.account}.${gatewayId}` !== claims.nodeId)
         throw refuse('the gateway of this token no longer exists');
       if (state.generation !== claims.generation) throw refuse('token revoked; fetch a fresh one');
-      return { nodeId, expiresAt: claims.expiresAt, claims: { [GENERATION_CLAIM]: claims.generation } };
+      return {
+        nodeId,
+        snapshotKey,
+        expiresAt: claims.expiresAt,
+        claims: { [GENERATION_CLAIM]: claims.generation },
+      };
     })(request);
 }

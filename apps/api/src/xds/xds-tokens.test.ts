@@ -143,6 +143,35 @@ describe('xDS tokens of the API', () => {
     s.call.cancel();
   });
 
+  it('a proxy instance (`/<pod>`) gets the fleet configuration, and its ACK is recorded on its own row', async () => {
+    const token = tokenFor(`tok.${shop}`);
+    const a = subscribe(`tok.${shop}/envoy-shop-a`, token);
+    const b = subscribe(`tok.${shop}/envoy-shop-b`, token);
+    const ra = await a.next();
+    expect(namesOf(ra)).toEqual(['listener/80']);
+    expect(namesOf(await b.next())).toEqual(['listener/80']);
+    // Only pod a ACKs.
+    a.send({
+      type_url: LISTENER,
+      version_info: ra.version_info,
+      response_nonce: ra.nonce,
+      resource_names: [],
+    });
+    const acked = async () =>
+      (
+        await env.db.proxyInstance.findMany({
+          where: { gatewayId: shop },
+          select: { podName: true, xdsAckedVersion: true },
+          orderBy: { podName: 'asc' },
+        })
+      ).map((r) => `${r.podName} ${String(r.xdsAckedVersion)}`);
+    await eventually('the ACK of pod a on its row', async () => (await acked()).length > 0);
+    expect(await acked()).toEqual([`envoy-shop-a ${ra.version_info}`]);
+    a.call.cancel();
+    b.call.cancel();
+    await env.db.proxyInstance.deleteMany({ where: { gatewayId: shop } });
+  });
+
   it('maps both node ids of a gateway to the gateway, and nothing else', () => {
     expect(gatewayIdOfNode(`tok.${shop}`)).toBe(shop);
     expect(gatewayIdOfNode(`tok.${shop}.grpc`)).toBe(shop);

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "ProxyInstance" ADD COLUMN     "xdsAckedVersion" INTEGER;
+
