@@ -545,6 +545,22 @@ function sampleBody(key: string): unknown {
     'PUT /epic-nodes/:name/proxies': {
       proxies: [{ gatewayId: T.gateway, podName: 'envoy-0', vethIfindex: 3, ready: true, ackedVersion: 1 }],
     },
+    'POST /epic-nodes/:name/sync': {
+      proxies: [{ gatewayId: T.gateway, podName: 'envoy-0', vethIfindex: 3, ready: true, ackedVersion: 1 }],
+    },
+    'PUT /backend-tls-policies': {
+      clientUid: 'sweep-policy',
+      namespace: 'web',
+      name: 'sweep',
+      spec: {
+        targetRefs: [{ group: '', kind: 'Service', name: 'api' }],
+        validation: {
+          hostname: 'api.example.com',
+          caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'ca' }],
+          subjectAltNames: [{ type: 'Hostname', hostname: 'api.example.com' }],
+        },
+      },
+    },
   };
   return samples[key];
 }

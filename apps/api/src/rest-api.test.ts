@@ -663,7 +663,7 @@ describe('gateway listing', () => {
       dnsNameTemplate: '{gateway}.example.com',
     });
     for (let i = 0; i < 7; i++) {
-      const listeners = i === 6 ? [{ name: 'dns', port: 53, protocol: 'UDP' }] : http80;
+      const listeners = i === 6 ? [{ name: 'quic', port: 443, protocol: 'example.com/quic' }] : http80;
       const r = await call('POST', '/gateways', k, {
         name: `gw-${i}`,
         namespace: i % 2 ? 'odd' : 'even',

@@ -147,7 +147,7 @@ describe('GraphQL subscriptions', () => {
       method: 'PUT',
       url: `/api/v1/gateways/${id}/listeners`,
       headers: auth(key),
-      payload: { listeners: [{ name: 'dns', port: 53, protocol: 'UDP' }] },
+      payload: { listeners: [{ name: 'quic', port: 443, protocol: 'example.com/quic' }] },
     });
     expect(updated.statusCode).toBe(200);
     type Msg = {

@@ -67,7 +67,7 @@ describe('reconciler', () => {
       await env.db.$transaction(async (tx) => {
         await tx.gateway.update({
           where: { id: gw.id },
-          data: { listeners: [{ name: 'dns', port: 53, protocol: 'UDP' }], generation: { increment: 1 } },
+          data: { listeners: [{ name: 'quic', port: 443, protocol: 'example.com/quic' }], generation: { increment: 1 } },
         });
         await enqueueReconcile(tx, [gw.id]);
       });
