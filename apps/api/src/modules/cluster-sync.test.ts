@@ -46,6 +46,16 @@ async function call(key: string, method: 'GET' | 'POST', url: string, payload?: 
   return { status: r.statusCode, body: r.json() };
 }
 
+/** A Gateway item of a sync: `gw` in `default` from the template `gw`, one HTTP listener on 80. */
+const syncGateway = (clientUid: string, more: Record<string, unknown> = {}) => ({
+  clientUid,
+  namespace: 'default',
+  name: 'gw',
+  template: 'gw',
+  listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
+  ...more,
+});
+
 const route = (i: number) => ({
   kind: 'HTTPRoute',
   clientUid: `route-${i}`,
@@ -73,13 +83,7 @@ describe('cluster sync', () => {
     });
     const cluster = await call(acct.key, 'POST', '/clusters', { name: 'c1' });
     expect(cluster.status).toBe(201);
-    const gateway = {
-      clientUid: 'gw-uid',
-      namespace: 'default',
-      name: 'gw',
-      template: 'gw',
-      listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
-    };
+    const gateway = syncGateway('gw-uid');
     const first = await call(acct.key, 'POST', `/clusters/${cluster.body.id}/sync`, {
       gateways: [gateway],
       routes: Array.from({ length: 200 }, (_, i) => route(i)),
@@ -116,13 +120,7 @@ describe('cluster sync', () => {
 
   it('a full set sent in chunks: the last call is full, and what it keeps (sent earlier) is not deleted', async () => {
     const c = await setUp('chunked');
-    const gateway = {
-      clientUid: 'gw-uid',
-      namespace: 'default',
-      name: 'gw',
-      template: 'gw',
-      listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
-    };
+    const gateway = syncGateway('gw-uid');
     const first = await call(c.key, 'POST', c.sync, {
       gateways: [gateway],
       routes: Array.from({ length: 6 }, (_, i) => route(i)),
@@ -209,14 +207,7 @@ describe('cluster sync', () => {
 
   it("answers the client generation its status describes, and null while EPIC's status is pending", async () => {
     const c = await setUp('syncer4');
-    const gateway = {
-      clientUid: 'gw-uid-4',
-      namespace: 'default',
-      name: 'gw',
-      template: 'gw',
-      generation: 3,
-      listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
-    };
+    const gateway = syncGateway('gw-uid-4', { generation: 3 });
     const first = await call(c.key, 'POST', c.sync, {
       gateways: [gateway],
       routes: [{ ...route(4), generation: 7 }],
@@ -261,11 +252,8 @@ describe('cluster sync', () => {
   it("carries Namespace labels: a selector listener accepts the labelled namespace's route; deletes and the full set remove them", async () => {
     const c = await setUp('syncer-ns');
     const clusterId = c.sync.split('/')[2]!;
-    const gateway = {
-      clientUid: 'gw-ns',
+    const gateway = syncGateway('gw-ns', {
       namespace: 'infra',
-      name: 'gw',
-      template: 'gw',
       listeners: [
         {
           name: 'http',
@@ -274,7 +262,7 @@ describe('cluster sync', () => {
           allowedRoutes: { namespaces: { from: 'Selector', selector: { matchLabels: { team: 'web' } } } },
         },
       ],
-    };
+    });
     const webRoute = {
       ...route(1),
       namespace: 'web',
@@ -339,13 +327,7 @@ describe('cluster sync', () => {
   });
   it('writes the routes of a call together: bad items are item errors, the last of one uid wins, unchanged ones stay', async () => {
     const c = await setUp('syncer-batch');
-    const gateway = {
-      clientUid: 'gw-batch',
-      namespace: 'default',
-      name: 'gw',
-      template: 'gw',
-      listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
-    };
+    const gateway = syncGateway('gw-batch');
     const first = await call(c.key, 'POST', c.sync, {
       gateways: [gateway],
       routes: [

@@ -321,12 +321,13 @@ export function clusterSyncService({
         if ((await attempt(kind, uid, async () => (await op(), true))) === true) upserted++;
       };
       // After the spec is written: a status read in between reports the older generation, which is true.
-      const recordGeneration = (table: '"GatewayClient"' | '"Route"', uid: string, generation?: number) =>
+      // (Routes record theirs in the same transaction as their specs: routes.upsertMany.)
+      const recordGeneration = (uid: string, generation?: number) =>
         generation === undefined
           ? Promise.resolve()
           : db.$pool
               .query(
-                `UPDATE ${table} SET "clientGeneration" = $4 WHERE "accountId" = $1::uuid AND "clusterId" = $2::uuid AND "clientUid" = $3`,
+                `UPDATE "GatewayClient" SET "clientGeneration" = $4 WHERE "accountId" = $1::uuid AND "clusterId" = $2::uuid AND "clientUid" = $3`,
                 [meta.principal.accountId, clusterId, uid, generation],
               )
               .then(() => undefined);
@@ -334,7 +335,7 @@ export function clusterSyncService({
       for (const { generation, ...g } of data.gateways) {
         await upsert('Gateway', g.clientUid, async () => {
           await gateways.create(meta, { ...g, clusterId });
-          await recordGeneration('"GatewayClient"', g.clientUid, generation);
+          await recordGeneration(g.clientUid, generation);
         });
       }
       for (const s of data.services) {
