@@ -57,4 +57,26 @@ describe('StatusWriter', () => {
     await w.idle();
     expect(sent).toEqual([1, 2, 2, 2]);
   });
+
+  it('sends again a patch whose write failed, even from the same cached version', async () => {
+    const sent: unknown[] = [];
+    const errors: string[] = [];
+    let fail = true;
+    const w = new StatusWriter(
+      async (_path, patch) => {
+        sent.push(patch);
+        if (fail) throw new Error('503 from the API server');
+      },
+      (key) => void errors.push(key),
+    );
+    const write = { compute: () => ({ path: '/x', patch: 1, basis: '7' }) };
+    w.request('gw', write);
+    await w.idle();
+    fail = false;
+    w.request('gw', write); // the cache still holds version 7: nothing of ours landed
+    await w.idle();
+    expect(sent).toEqual([1, 1]);
+    expect(errors).toEqual(['gw']);
+    expect([w.writes, w.skipped]).toEqual([2, 0]);
+  });
 });

@@ -55,6 +55,8 @@ export class StatusWriter {
         await this.send(write.path, write.patch);
       }
     } catch (e) {
+      // The write did not land: the same patch from the same version must be sent again next time.
+      this.lastSent.delete(key);
       this.onError(key, e);
     } finally {
       this.inFlight.delete(key);

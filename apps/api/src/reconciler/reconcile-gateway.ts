@@ -252,27 +252,62 @@ async function writeBackendTlsPolicyStatus(
     )
   ).rows;
   for (const row of rows) {
-    const previous = row.status.ancestors ?? [];
     const p = policies.find((x) => x.id === row.id);
-    const mine: StoredAncestor[] = (p?.ancestors ?? []).map((a) => ({
-      gatewayId,
-      ancestorRef: a.ancestorRef,
-      controllerName: CONTROLLER_NAME,
-      conditions: mergeConditions(
-        previous.find((x) => x.gatewayId === gatewayId)?.conditions as StoredCondition[] | undefined,
-        a.conditions.map(asDraft),
-        ts,
-      ),
-    }));
-    const ancestors = [...previous.filter((x) => x.gatewayId !== gatewayId), ...mine].sort((a, b) =>
-      a.gatewayId.localeCompare(b.gatewayId),
+    await writeSharedStatus<{ ancestors?: StoredAncestor[] }>(
+      c,
+      '"BackendTlsPolicy"',
+      row.id,
+      row.status,
+      (s) => {
+        const previous = s.ancestors ?? [];
+        const mine: StoredAncestor[] = (p?.ancestors ?? []).map((a) => ({
+          gatewayId,
+          ancestorRef: a.ancestorRef,
+          controllerName: CONTROLLER_NAME,
+          conditions: mergeConditions(
+            previous.find((x) => x.gatewayId === gatewayId)?.conditions as StoredCondition[] | undefined,
+            a.conditions.map(asDraft),
+            ts,
+          ),
+        }));
+        const ancestors = [...previous.filter((x) => x.gatewayId !== gatewayId), ...mine].sort((a, b) =>
+          a.gatewayId.localeCompare(b.gatewayId),
+        );
+        return JSON.stringify(ancestors) === JSON.stringify(previous) ? undefined : { ancestors };
+      },
     );
-    if (JSON.stringify(ancestors) !== JSON.stringify(previous))
-      await c.query('UPDATE "BackendTlsPolicy" SET status = $2::jsonb WHERE id = $1::uuid', [
-        row.id,
-        JSON.stringify({ ancestors }),
-      ]);
   }
+}
+
+/**
+ * Writes a status that the reconcilers of several gateways share (a route's status.parents, a policy's
+ * status.ancestors): each replaces only its own gateway's entries, but two gateways reconcile at the same time
+ * on their own connections, and a plain read-modify-write would drop the entries the other one wrote in
+ * between. The write is therefore conditional on the status read; when another reconcile changed it since,
+ * the row is read again (READ COMMITTED: the committed version) and merged again. The row lock the UPDATE
+ * takes orders the two writers; a reader of an uncommitted write waits for it, then re-checks the condition.
+ */
+export async function writeSharedStatus<S>(
+  c: pg.ClientBase,
+  table: '"Route"' | '"BackendTlsPolicy"',
+  id: string,
+  read: S,
+  merge: (current: S) => S | undefined,
+): Promise<void> {
+  let current = read;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const next = merge(current);
+    if (next === undefined) return;
+    const u = await c.query(
+      `UPDATE ${table} SET status = $2::jsonb WHERE id = $1::uuid AND status = $3::jsonb`,
+      [id, JSON.stringify(next), JSON.stringify(current)],
+    );
+    if (u.rowCount === 1) return;
+    const fresh = await c.query<{ status: S }>(`SELECT status FROM ${table} WHERE id = $1::uuid`, [id]);
+    if (fresh.rows.length === 0) return; // deleted meanwhile: nothing to describe
+    current = fresh.rows[0]!.status;
+  }
+  throw new Error(`${table} ${id}: its status kept changing under this reconcile`);
 }
 
 interface StoredParent {
@@ -283,7 +318,7 @@ interface StoredParent {
 }
 
 /** Replaces this gateway's entries in each route's status.parents, keeping other gateways' entries. */
-async function writeRouteStatus(
+export async function writeRouteStatus(
   c: pg.ClientBase,
   gatewayId: string,
   routes: RouteStatus[],
@@ -299,28 +334,25 @@ async function writeRouteStatus(
   for (const r of routes) {
     const row = rows.find((x) => x.id === r.id);
     if (!row) continue;
-    const previous = row.status.parents ?? [];
-    const mine = r.parents.map((p) => {
-      const prior = previous.find(
-        (x) => x.gatewayId === gatewayId && JSON.stringify(x.parentRef) === JSON.stringify(p.parentRef),
+    await writeSharedStatus<{ parents?: StoredParent[] }>(c, '"Route"', r.id, row.status, (s) => {
+      const previous = s.parents ?? [];
+      const mine = r.parents.map((p) => {
+        const prior = previous.find(
+          (x) => x.gatewayId === gatewayId && JSON.stringify(x.parentRef) === JSON.stringify(p.parentRef),
+        );
+        return {
+          gatewayId,
+          parentRef: p.parentRef,
+          controllerName: CONTROLLER_NAME,
+          conditions: mergeConditions(prior?.conditions, p.conditions.map(asDraft), ts),
+        };
+      });
+      const parents = [...previous.filter((x) => x.gatewayId !== gatewayId), ...mine].sort((a, b) =>
+        `${a.gatewayId}/${JSON.stringify(a.parentRef)}`.localeCompare(
+          `${b.gatewayId}/${JSON.stringify(b.parentRef)}`,
+        ),
       );
-      return {
-        gatewayId,
-        parentRef: p.parentRef,
-        controllerName: CONTROLLER_NAME,
-        conditions: mergeConditions(prior?.conditions, p.conditions.map(asDraft), ts),
-      };
+      return JSON.stringify(parents) === JSON.stringify(previous) ? undefined : { parents };
     });
-    const parents = [...previous.filter((x) => x.gatewayId !== gatewayId), ...mine].sort((a, b) =>
-      `${a.gatewayId}/${JSON.stringify(a.parentRef)}`.localeCompare(
-        `${b.gatewayId}/${JSON.stringify(b.parentRef)}`,
-      ),
-    );
-    if (JSON.stringify(parents) !== JSON.stringify(previous)) {
-      await c.query('UPDATE "Route" SET status = $2::jsonb WHERE id = $1::uuid', [
-        r.id,
-        JSON.stringify({ parents }),
-      ]);
-    }
   }
 }
