@@ -15,7 +15,18 @@ import { KubeClient } from './kube-client.js';
 import { createKubeProvisioner } from './kube-provisioner.js';
 import { requeueOn } from './index.js';
 
-const log = pino({ level: 'silent' });
+/** What the provisioner and reconciler log at error level (a reconcile that failed and was pushed back). */
+const logged: string[] = [];
+const log = pino(
+  { level: 'error' },
+  { write: (line: string) => void logged.push(line.slice(0, 2000)) },
+);
+/** Drains the queue; no reconcile on the way may have failed (a failure would leave the rows stale, unexplained). */
+async function drainClean(r: Reconciler): Promise<void> {
+  logged.length = 0;
+  await r.drain();
+  expect(logged, 'a reconcile failed').toEqual([]);
+}
 const podMonitorCrd = readFileSync(
   join(
     import.meta.dirname,
@@ -367,7 +378,7 @@ describe('Kubernetes provisioner', () => {
   it('who owns a proxy row: the provisioner its pod view, the node its own; a row lives while either sees the pod', async () => {
     const id = await createGateway('owners');
     const r = reconcilerWith();
-    await r.drain();
+    await drainClean(r);
     await env.db.$executeRawUnsafe(
       `UPDATE "ConfigRevision" SET status = 'acked' WHERE "gatewayId" = '${id}'`,
     );
@@ -381,7 +392,7 @@ describe('Kubernetes provisioner', () => {
     // The node reports its Envoy before the provisioner sees the pod: the provisioner's reconcile (queued by
     // the report) keeps the row, so the node keeps the gateway; one view is not enough for Programmed.
     await report(node, [nodeProxy(id, 'owners-a', { ackedVersion: v })]);
-    await r.drain();
+    await drainClean(r);
     expect(await proxyRows(id)).toEqual([
       {
         podName: 'owners-a',
@@ -400,7 +411,7 @@ describe('Kubernetes provisioner', () => {
     // The pod is Ready in the cluster: both views, Programmed; the provisioner left the node's columns alone.
     await putPod(id, 'owners-a', true, '10.1.0.8');
     await requeueOn(env.db)([id]);
-    await r.drain();
+    await drainClean(r);
     expect(await proxyRows(id)).toEqual([
       {
         podName: 'owners-a',
@@ -415,16 +426,16 @@ describe('Kubernetes provisioner', () => {
 
     // A report of a proxy ready but behind the revision does not count.
     await report(node, [nodeProxy(id, 'owners-a', { ackedVersion: v - 1 })]);
-    await r.drain();
+    await drainClean(r);
     expect((await programmed(id)).status).toBe('False');
 
     // The node stops reporting it; the cluster still has the pod: the row stays with the node's view cleared,
     // and Programmed goes False at once (the report queued the reconcile).
     await report(node, [nodeProxy(id, 'owners-a', { ackedVersion: v })]);
-    await r.drain();
+    await drainClean(r);
     expect((await programmed(id)).status).toBe('True');
     await report(node, []);
-    await r.drain();
+    await drainClean(r);
     expect(await proxyRows(id)).toEqual([
       { podName: 'owners-a', nodeAddress: '10.1.0.8', podReady: true, ready: false, node: null, acked: null },
     ]);
@@ -435,7 +446,7 @@ describe('Kubernetes provisioner', () => {
     await report(node, [nodeProxy(id, 'owners-a', { ackedVersion: v })]);
     expect((await raw(server, 'DELETE', '/api/v1/namespaces/epic-prov/pods/owners-a')).status).toBe(200);
     await requeueOn(env.db)([id]);
-    await r.drain();
+    await drainClean(r);
     expect(await proxyRows(id)).toEqual([
       {
         podName: 'owners-a',
@@ -453,7 +464,7 @@ describe('Kubernetes provisioner', () => {
     // Deleting a node keeps the rows of pods the cluster still has (without the node's view) and drops the rest.
     await putPod(id, 'owners-b', true);
     await requeueOn(env.db)([id]);
-    await r.drain();
+    await drainClean(r);
     await report(node, [nodeProxy(id, 'owners-b', { ackedVersion: v }), nodeProxy(id, 'owners-c')]);
     expect((await rest(env, 'DELETE', `/epic-nodes/${node.name}`, env.adminKey)).status).toBe(204);
     expect(await proxyRows(id)).toEqual([
