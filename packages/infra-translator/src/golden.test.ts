@@ -1,19 +1,17 @@
 import { existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { BOOTSTRAP, validateResource } from '@epic/envoy-proto';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { kubeAcceptanceProblems } from './kube-acceptance.js';
 import { translateInfrastructure, type InfraObjects } from './translate.js';
-import { deepFreeze, parseFixture, type ParsedFixture } from './test-support/fixture.js';
+import { deepFreeze, parseFixture, testdata, type ParsedFixture } from './test-support/fixture.js';
 import { envoyArgs, mergedBootstrap } from './test-support/envoy-args.js';
 
 // Golden cases: testdata/<feature>-<case>.in.yaml → .out.yaml (the fleet's Kubernetes objects, in apply order).
 // `UPDATE_GOLDEN=1 npx vitest run --project @epic/infra-translator` rewrites the outputs and deletes orphans;
 // review the diff before committing.
 
-export const testdata = join(dirname(fileURLToPath(import.meta.url)), '..', 'testdata');
 const update = process.env['UPDATE_GOLDEN'] === '1';
 const cases = readdirSync(testdata)
   .filter((f) => f.endsWith('.in.yaml'))

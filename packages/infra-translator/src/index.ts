@@ -29,4 +29,4 @@ export {
   type TranslateOptions,
 } from './translate.js';
 export { kubeAcceptanceProblems } from './kube-acceptance.js';
-export { parseTemplateInfrastructure } from './parse.js';
+export { parseTemplateInfrastructure, templateInfrastructureSchema } from './parse.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { templateInfrastructureSchema } from '@epic/infra-translator';
 import { requireRole, requireSystem, tenant } from '../auth/principal.js';
 import { AppError } from '../lib/errors.js';
 import { parseInput } from '../lib/validate.js';
@@ -77,6 +78,7 @@ const templateFields = {
   allowSharing: z.boolean().optional(),
   dnsNameTemplate,
   envoyFragments: envoyFragmentsSchema.optional(),
+  infrastructure: templateInfrastructureSchema.optional(),
 };
 export const createTemplateInput = z.strictObject({
   name: dnsLabel,
@@ -110,6 +112,7 @@ const view = {
   allowSharing: true,
   dnsNameTemplate: true,
   envoyFragments: true,
+  infrastructure: true,
   createdAt: true,
   updatedAt: true,
 } as const;
@@ -141,7 +144,12 @@ export function templatesService({
             throw new AppError('Conflict', `template ${JSON.stringify(data.name)} already exists`);
           }
           const t = await tx.template.create({
-            data: { ...fields, accountId, envoyFragments: json(fields.envoyFragments ?? {}) },
+            data: {
+              ...fields,
+              accountId,
+              envoyFragments: json(fields.envoyFragments ?? {}),
+              infrastructure: json(fields.infrastructure ?? {}),
+            },
             select: view,
           });
           await audit(tx, meta, 'template.create', 'Template', t.id, { name: t.name });
@@ -168,7 +176,12 @@ export function templatesService({
         if (!found) throw AppError.notFound('template', id);
         const t = await tx.template.update({
           where: { id },
-          data: { ...data, envoyFragments: data.envoyFragments ? json(data.envoyFragments) : undefined },
+          data: {
+            ...data,
+            envoyFragments: data.envoyFragments ? json(data.envoyFragments) : undefined,
+            // Replaced as a whole when given (as spec fields are), so a setting is removed by leaving it out.
+            infrastructure: data.infrastructure ? json(data.infrastructure) : undefined,
+          },
           select: view,
         });
         // Gateways built from this template re-render.

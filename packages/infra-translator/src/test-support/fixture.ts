@@ -1,8 +1,13 @@
 // Golden fixtures: testdata/<feature>-<case>.in.yaml, parsed strictly (an unknown key fails the test).
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { bootstrap } from '@epic/envoy-proto';
 import { z } from 'zod';
 import type { InfraInput, JsonObject } from '../input.js';
 import { parseTemplateInfrastructure } from '../parse.js';
+
+/** The golden cases' directory (`<case>.in.yaml` → `<case>.out.yaml`). */
+export const testdata = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'testdata');
 
 const labels = z.record(z.string(), z.string());
 const fixtureSchema = z.strictObject({

@@ -8,6 +8,7 @@ import {
   LocalObjectReference,
   ParentReference,
 } from '@epic/gateway-api';
+import { templateInfrastructureSchema } from '@epic/infra-translator';
 import { z } from 'zod';
 import { roleSchema } from '../../modules/accounts.js';
 import { servicePortSchema } from '../../modules/cluster-objects.js';
@@ -181,6 +182,7 @@ export const Template = named(
     allowSharing: z.boolean(),
     dnsNameTemplate: z.string(),
     envoyFragments: z.unknown().describe('Envoy resource fragments merged into what EPIC renders'),
+    infrastructure: templateInfrastructureSchema,
     createdAt: dateTime,
     updatedAt: dateTime,
   }),
