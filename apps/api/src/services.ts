@@ -41,6 +41,8 @@ export function createServices(
   const referenceGrants = referenceGrantsService(deps);
   const endpoints = endpointsService(deps);
   const namespaces = namespacesService(deps);
+  const caBundles = caBundlesService(deps);
+  const backendTlsPolicies = backendTlsPoliciesService(deps);
   return {
     accounts: accountsService(deps),
     apiKeys: apiKeysService(deps),
@@ -56,8 +58,8 @@ export function createServices(
     services,
     referenceGrants,
     namespaces,
-    caBundles: caBundlesService(deps),
-    backendTlsPolicies: backendTlsPoliciesService(deps),
+    caBundles,
+    backendTlsPolicies,
     gatewayClasses: gatewayClassesService(deps),
     clusterSync: clusterSyncService({
       db,
@@ -67,6 +69,8 @@ export function createServices(
       endpoints,
       referenceGrants,
       namespaces,
+      caBundles,
+      backendTlsPolicies,
     }),
     certificates: certificatesService({ ...deps, secretKey: opts.secretKey }),
     audit: auditService(deps),

@@ -4,7 +4,12 @@ import { z } from 'zod';
 import { syncClusterInput, syncKinds } from '../modules/cluster-sync.js';
 import type { Services } from '../services.js';
 import type { RestRoute } from './rest.js';
-import { named, RouteKindSchema, RouteParentStatusSchema } from './schemas/outputs.js';
+import {
+  named,
+  PolicyAncestorStatusSchema,
+  RouteKindSchema,
+  RouteParentStatusSchema,
+} from './schemas/outputs.js';
 
 const observedClientGeneration = z
   .number()
@@ -42,7 +47,24 @@ const ClusterRouteState = named(
   }),
   "EPIC's status of one of the cluster's routes, keyed by its uid",
 );
-const stateFields = { gateways: z.array(ClusterGatewayState), routes: z.array(ClusterRouteState) };
+const ClusterPolicyState = named(
+  'ClusterBackendTlsPolicyState',
+  z.strictObject({
+    clientUid: z.string(),
+    id: z.uuid(),
+    generation: z.number().int(),
+    observedClientGeneration: observedClientGeneration,
+    ancestors: z
+      .array(PolicyAncestorStatusSchema)
+      .describe('one entry per gateway whose backends the policy targets'),
+  }),
+  "EPIC's status of one of the cluster's BackendTLSPolicies, keyed by its uid",
+);
+const stateFields = {
+  gateways: z.array(ClusterGatewayState),
+  routes: z.array(ClusterRouteState),
+  backendTlsPolicies: z.array(ClusterPolicyState),
+};
 const ClusterState = named('ClusterState', z.strictObject(stateFields));
 const SyncError = named(
   'ClusterSyncError',

@@ -2,6 +2,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReconciler } from '../reconciler/reconciler.js';
 import { auth, createAccount, testEnv, type TestEnv } from '../test-support/harness.js';
+import { testCertA } from '../test-support/tls-fixture.js';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -36,7 +37,7 @@ async function setUp(name: string) {
   };
 }
 
-async function call(key: string, method: 'GET' | 'POST', url: string, payload?: unknown) {
+async function call(key: string, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown) {
   const r = await env.app.inject({
     method,
     url: `/api/v1${url}`,
@@ -115,7 +116,7 @@ describe('cluster sync', () => {
     expect(gone.body.deleted).toBe(2);
     expect(gone.body.gateways).toEqual([]);
     const status = await call(acct.key, 'GET', `/clusters/${cluster.body.id}/status`);
-    expect(status.body).toEqual({ gateways: [], routes: [] });
+    expect(status.body).toEqual({ gateways: [], routes: [], backendTlsPolicies: [] });
   });
 
   it('a full set sent in chunks: the last call is full, and what it keeps (sent earlier) is not deleted', async () => {
@@ -249,6 +250,108 @@ describe('cluster sync', () => {
     expect(s.body.routes[0].parents).toEqual([]);
     expect(s.body.routes[0].observedClientGeneration).toBe(8);
   });
+  it('carries CA bundles and BackendTLSPolicies: stored for the cluster, their ancestors reported with the client generation, removed by delete and by the full set', async () => {
+    const c = await setUp('syncer-btls');
+    const cluster = c.sync.split('/')[2]!;
+    const svc = {
+      clientUid: 'svc-uid',
+      namespace: 'default',
+      name: 'svc',
+      ports: [{ port: 443, protocol: 'TCP' }],
+    };
+    const bundle = {
+      clientUid: 'cm-uid',
+      kind: 'ConfigMap',
+      namespace: 'default',
+      name: 'ca',
+      caCertificate: testCertA.certificate,
+    };
+    const policy = {
+      clientUid: 'btls-uid',
+      namespace: 'default',
+      name: 'svc-tls',
+      generation: 2,
+      spec: {
+        targetRefs: [{ group: '', kind: 'Service', name: 'svc' }],
+        validation: {
+          caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'ca' }],
+          hostname: 'svc.example.com',
+        },
+      },
+    };
+    const tlsRoute = {
+      ...route(9),
+      spec: { ...route(9).spec, rules: [{ backendRefs: [{ name: 'svc', port: 443 }] }] },
+    };
+    const first = await call(c.key, 'POST', c.sync, {
+      gateways: [syncGateway('gw-btls')],
+      routes: [tlsRoute],
+      services: [svc],
+      caBundles: [bundle],
+      backendTlsPolicies: [policy],
+    });
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body.errors).toEqual([]);
+    expect(first.body.upserted).toBe(5);
+    const stored = await call(c.key, 'GET', `/backend-tls-policies?clusterId=${cluster}`);
+    expect(stored.body.items.map((p: { clientUid: string; spec: unknown }) => [p.clientUid, p.spec])).toEqual(
+      [['btls-uid', policy.spec]],
+    );
+    const bundles = await call(c.key, 'GET', `/ca-bundles?clusterId=${cluster}`);
+    expect(bundles.body.items.map((b: { clientUid: string; kind: string }) => [b.clientUid, b.kind])).toEqual(
+      [['cm-uid', 'ConfigMap']],
+    );
+
+    await drain();
+    const s = await call(c.key, 'GET', c.status);
+    expect(s.body.backendTlsPolicies).toHaveLength(1);
+    const p = s.body.backendTlsPolicies[0];
+    expect(p).toMatchObject({ clientUid: 'btls-uid', generation: 1, observedClientGeneration: 2 });
+    expect(p.ancestors).toHaveLength(1);
+    expect(p.ancestors[0].ancestorRef).toEqual({
+      group: 'gateway.networking.k8s.io',
+      kind: 'Gateway',
+      namespace: 'default',
+      name: 'gw',
+    });
+    expect(
+      p.ancestors[0].conditions.map((x: { type: string; status: string }) => `${x.type}=${x.status}`),
+    ).toEqual(['Accepted=True', 'ResolvedRefs=True']);
+
+    // A changed spec is pending until reconciled; a bad bundle or policy is an item error of its kind.
+    const edited = await call(c.key, 'POST', c.sync, {
+      backendTlsPolicies: [
+        {
+          ...policy,
+          generation: 3,
+          spec: { ...policy.spec, validation: { ...policy.spec.validation, hostname: 'b.example.com' } },
+        },
+        { ...policy, clientUid: 'bad-policy', name: 'bad', spec: { targetRefs: [] } },
+      ],
+      caBundles: [{ ...bundle, clientUid: 'bad-cm', name: 'bad', caCertificate: 'not a certificate' }],
+    });
+    expect(
+      edited.body.errors.map((e: { kind: string; clientUid: string }) => `${e.kind}/${e.clientUid}`),
+    ).toEqual(['CaBundle/bad-cm', 'BackendTLSPolicy/bad-policy']);
+    expect(edited.body.backendTlsPolicies[0].observedClientGeneration).toBeNull();
+    await drain();
+    expect((await call(c.key, 'GET', c.status)).body.backendTlsPolicies[0].observedClientGeneration).toBe(3);
+
+    // Deleted by uid, and by a full set that omits them.
+    const del = await call(c.key, 'POST', c.sync, { deleted: { caBundles: ['cm-uid'] } });
+    expect(del.body.deleted).toBe(1);
+    expect((await call(c.key, 'GET', `/ca-bundles?clusterId=${cluster}`)).body.items).toEqual([]);
+    const full = await call(c.key, 'POST', c.sync, {
+      full: true,
+      gateways: [syncGateway('gw-btls')],
+      routes: [tlsRoute],
+      services: [svc],
+    });
+    expect(full.body.deleted).toBe(1);
+    expect(full.body.backendTlsPolicies).toEqual([]);
+    expect((await call(c.key, 'GET', `/backend-tls-policies?clusterId=${cluster}`)).body.items).toEqual([]);
+  });
+
   it("carries Namespace labels: a selector listener accepts the labelled namespace's route; deletes and the full set remove them", async () => {
     const c = await setUp('syncer-ns');
     const clusterId = c.sync.split('/')[2]!;

@@ -11,10 +11,13 @@ import type { referenceGrantsService, servicesService } from './cluster-objects.
 import { servicePortSchema } from './cluster-objects.js';
 import type { endpointsService } from './endpoints.js';
 import type { namespacesService } from './namespaces.js';
+import type { caBundlesService } from './ca-bundles.js';
+import type { backendTlsPoliciesService } from './backend-tls-policies.js';
 
 /**
  * One call per burst from a workload cluster's controller: every Gateway, route, Service, EndpointSlice,
- * ReferenceGrant and Namespace (its labels) that changed, and the uids of those deleted, in one request (1,000 routes applied at once are
+ * ReferenceGrant, Namespace (its labels), CA bundle (the ConfigMaps and Secrets that Gateways' client-certificate
+ * validation and BackendTLSPolicies name) and BackendTLSPolicy that changed, and the uids of those deleted, in one request (1,000 routes applied at once are
  * one HTTP call, not 1,000). With `full`, the set is everything the cluster has: this cluster's objects that
  * are not in it are deleted, so what was deleted while the controller was down is removed (the resync after a
  * restart). Each item is written by the same service as its single-object operation; a bad item is reported
@@ -33,6 +36,15 @@ const syncEndpointSlice = z
   .looseObject({ ...objectKey, serviceName: dnsLabel })
   .describe('an EndpointSlice as POST /endpoint-slices takes it, without clusterId');
 // Labels are checked per item by PUT /namespaces, so that one bad label is an item error.
+// Checked per item by PUT /ca-bundles and PUT /backend-tls-policies, so that one bad object is an item error.
+const syncCaBundle = z
+  .looseObject({ clientUid, kind: z.enum(['ConfigMap', 'Secret']), namespace: dnsLabel, name: dnsSubdomain })
+  .describe("a ConfigMap's or Secret's ca.crt as PUT /ca-bundles takes it, without clusterId");
+const syncBackendTlsPolicy = z
+  .looseObject({ ...objectKey, generation: clientGeneration })
+  .describe(
+    'a BackendTLSPolicy as PUT /backend-tls-policies takes it, without clusterId, with its generation',
+  );
 const syncNamespace = z
   .strictObject({ clientUid, name: dnsLabel, labels: z.record(z.string(), z.string()).default({}) })
   .describe('a Namespace and its labels as PUT /namespaces takes it, without clusterId');
@@ -46,6 +58,8 @@ const uidsPerCollection = () =>
       endpointSlices: z.array(clientUid).max(20_000).default([]),
       referenceGrants: z.array(clientUid).max(5_000).default([]),
       namespaces: z.array(clientUid).max(20_000).default([]),
+      caBundles: z.array(clientUid).max(5_000).default([]),
+      backendTlsPolicies: z.array(clientUid).max(5_000).default([]),
     })
     .default({
       gateways: [],
@@ -54,6 +68,8 @@ const uidsPerCollection = () =>
       endpointSlices: [],
       referenceGrants: [],
       namespaces: [],
+      caBundles: [],
+      backendTlsPolicies: [],
     });
 export const syncClusterInput = z.strictObject({
   full: z
@@ -97,6 +113,8 @@ export const syncClusterInput = z.strictObject({
     .max(5_000)
     .default([]),
   namespaces: z.array(syncNamespace).max(20_000).default([]),
+  caBundles: z.array(syncCaBundle).max(5_000).default([]),
+  backendTlsPolicies: z.array(syncBackendTlsPolicy).max(5_000).default([]),
   deleted: uidsPerCollection(),
   keep: uidsPerCollection().describe(
     'with `full`: uids that are part of the full set but not sent again (they were sent in earlier calls): a full set too large for one call is sent in chunks, the last one `full`',
@@ -110,6 +128,8 @@ export const syncKinds = [
   'EndpointSlice',
   'ReferenceGrant',
   'Namespace',
+  'CaBundle',
+  'BackendTLSPolicy',
 ] as const;
 export type SyncKind = (typeof syncKinds)[number];
 
@@ -137,9 +157,23 @@ export interface ClusterRouteState {
   observedClientGeneration: number | null;
   parents: Array<{ gatewayId: string; conditions: StoredCondition[] }>;
 }
+/** A BackendTLSPolicy's ancestors (one per gateway whose backends it targets), for its status in the cluster. */
+export interface ClusterPolicyState {
+  clientUid: string;
+  id: string;
+  generation: number;
+  observedClientGeneration: number | null;
+  ancestors: Array<{
+    gatewayId: string;
+    ancestorRef: { group: string; kind: string; namespace: string; name: string };
+    controllerName: string;
+    conditions: StoredCondition[];
+  }>;
+}
 export interface ClusterState {
   gateways: ClusterGatewayState[];
   routes: ClusterRouteState[];
+  backendTlsPolicies: ClusterPolicyState[];
 }
 export interface SyncResult extends ClusterState {
   upserted: number;
@@ -155,6 +189,8 @@ interface Deps {
   endpoints: ReturnType<typeof endpointsService>;
   referenceGrants: ReturnType<typeof referenceGrantsService>;
   namespaces: ReturnType<typeof namespacesService>;
+  caBundles: ReturnType<typeof caBundlesService>;
+  backendTlsPolicies: ReturnType<typeof backendTlsPoliciesService>;
 }
 
 const TABLE: Record<Exclude<SyncKind, 'Gateway'>, string> = {
@@ -163,6 +199,8 @@ const TABLE: Record<Exclude<SyncKind, 'Gateway'>, string> = {
   EndpointSlice: '"EndpointSlice"',
   ReferenceGrant: '"ReferenceGrant"',
   Namespace: '"Namespace"',
+  CaBundle: '"CaBundle"',
+  BackendTLSPolicy: '"BackendTlsPolicy"',
 };
 
 const allAt = (conditions: readonly StoredCondition[], generation: number) =>
@@ -176,6 +214,8 @@ export function clusterSyncService({
   endpoints,
   referenceGrants,
   namespaces,
+  caBundles,
+  backendTlsPolicies,
 }: Deps) {
   async function requireCluster(meta: CallMeta, clusterId: string) {
     parseInput(uuid, clusterId, 'id');
@@ -211,7 +251,23 @@ export function clusterSyncService({
        FROM "Route" r WHERE r."accountId" = $1::uuid AND r."clusterId" = $2::uuid ORDER BY r."clientUid"`,
       [accountId, clusterId],
     );
+    // Ancestors of gateways that no longer exist are left out (their reconcile is gone and cannot clear them).
+    const p = await db.$pool.query<
+      Omit<ClusterPolicyState, 'observedClientGeneration'> & { cg: number | null }
+    >(
+      `SELECT b."clientUid", b.id, b.generation, b."clientGeneration" AS cg,
+              COALESCE((SELECT jsonb_agg(e ORDER BY ord) FROM jsonb_array_elements(b.status->'ancestors') WITH ORDINALITY x(e, ord)
+                        WHERE EXISTS (SELECT 1 FROM "Gateway" gw WHERE gw.id::text = e->>'gatewayId')),
+                       '[]'::jsonb) AS ancestors
+       FROM "BackendTlsPolicy" b WHERE b."accountId" = $1::uuid AND b."clusterId" = $2::uuid ORDER BY b."clientUid"`,
+      [accountId, clusterId],
+    );
     return {
+      backendTlsPolicies: p.rows.map(({ cg, ...row }) => ({
+        ...row,
+        observedClientGeneration:
+          cg !== null && row.ancestors.every((a) => allAt(a.conditions, row.generation)) ? cg : null,
+      })),
       gateways: g.rows.map(({ cg, ...row }) => ({
         ...row,
         observedClientGeneration:
@@ -270,6 +326,8 @@ export function clusterSyncService({
     else if (kind === 'Service') await services.remove(meta, id);
     else if (kind === 'EndpointSlice') await endpoints.remove(meta, id);
     else if (kind === 'Namespace') await namespaces.remove(meta, id);
+    else if (kind === 'CaBundle') await caBundles.remove(meta, id);
+    else if (kind === 'BackendTLSPolicy') await backendTlsPolicies.remove(meta, id);
     else await referenceGrants.remove(meta, id);
     return true;
   }
@@ -322,12 +380,12 @@ export function clusterSyncService({
       };
       // After the spec is written: a status read in between reports the older generation, which is true.
       // (Routes record theirs in the same transaction as their specs: routes.upsertMany.)
-      const recordGeneration = (uid: string, generation?: number) =>
+      const recordGeneration = (uid: string, generation?: number, table = '"GatewayClient"') =>
         generation === undefined
           ? Promise.resolve()
           : db.$pool
               .query(
-                `UPDATE "GatewayClient" SET "clientGeneration" = $4 WHERE "accountId" = $1::uuid AND "clusterId" = $2::uuid AND "clientUid" = $3`,
+                `UPDATE ${table} SET "clientGeneration" = $4 WHERE "accountId" = $1::uuid AND "clusterId" = $2::uuid AND "clientUid" = $3`,
                 [meta.principal.accountId, clusterId, uid, generation],
               )
               .then(() => undefined);
@@ -352,6 +410,16 @@ export function clusterSyncService({
       for (const ns of data.namespaces) {
         await upsert('Namespace', ns.clientUid, () => namespaces.upsert(meta, { ...ns, clusterId }));
       }
+      // CA bundles before the policies and gateways that name them are reconciled (they are queued, not run, here).
+      for (const b of data.caBundles) {
+        await upsert('CaBundle', b.clientUid, () => caBundles.upsert(meta, { ...b, clusterId }));
+      }
+      for (const { generation, ...b } of data.backendTlsPolicies) {
+        await upsert('BackendTLSPolicy', b.clientUid, async () => {
+          await backendTlsPolicies.upsert(meta, { ...b, clusterId });
+          await recordGeneration(b.clientUid, generation, '"BackendTlsPolicy"');
+        });
+      }
       // Routes are most of a burst: one transaction for all of them (a write per route cost tens of ms each).
       if (data.routes.length > 0) {
         const r = await routes.upsertMany(meta, clusterId, data.routes);
@@ -365,6 +433,8 @@ export function clusterSyncService({
         EndpointSlice: [...data.deleted.endpointSlices],
         ReferenceGrant: [...data.deleted.referenceGrants],
         Namespace: [...data.deleted.namespaces],
+        CaBundle: [...data.deleted.caBundles],
+        BackendTLSPolicy: [...data.deleted.backendTlsPolicies],
       };
       if (data.full) {
         const present: Record<SyncKind, string[]> = {
@@ -374,11 +444,24 @@ export function clusterSyncService({
           EndpointSlice: [...data.endpointSlices.map((x) => x.clientUid), ...data.keep.endpointSlices],
           ReferenceGrant: [...data.referenceGrants.map((x) => x.clientUid), ...data.keep.referenceGrants],
           Namespace: [...data.namespaces.map((x) => x.clientUid), ...data.keep.namespaces],
+          CaBundle: [...data.caBundles.map((x) => x.clientUid), ...data.keep.caBundles],
+          BackendTLSPolicy: [
+            ...data.backendTlsPolicies.map((x) => x.clientUid),
+            ...data.keep.backendTlsPolicies,
+          ],
         };
         for (const kind of syncKinds)
           del[kind].push(...(await missing(meta, clusterId, kind, present[kind])));
       }
-      for (const kind of ['Route', 'EndpointSlice', 'Service', 'ReferenceGrant', 'Namespace'] as const) {
+      for (const kind of [
+        'BackendTLSPolicy',
+        'CaBundle',
+        'Route',
+        'EndpointSlice',
+        'Service',
+        'ReferenceGrant',
+        'Namespace',
+      ] as const) {
         for (const uid of new Set(del[kind])) {
           if (await attempt(kind, uid, () => removeObject(meta, clusterId, kind, uid))) deleted++;
         }
