@@ -10,6 +10,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { freePort, startApiProcess, type ApiProcess } from '../../../api/src/test-support/api-process.js';
+import { testCertA, testCertB } from '../../../api/src/test-support/tls-fixture.js';
 import { resettingProxy, type ResettingProxy } from '../test-support/resetting-proxy.js';
 import { epicClassObjects, eventually, gatewayClassConfigCrd } from '../test-support/workload.js';
 import { CONTROLLER_NAME, FINALIZER, GatewayController } from './controller.js';
@@ -601,6 +602,141 @@ describe('the controller against a real EPIC API', () => {
     ] as const)
       expect((await kubectl.run(['delete', kind, name, '--wait=false'])).code).toBe(0);
     await eventually(async () => expect((await epic('/routes?kind=UDPRoute')).items).toEqual([]));
+  });
+
+  it("a BackendTLSPolicy and its CA ConfigMap reach EPIC; the policy's ancestor status is ours, others' entries stay", async () => {
+    const configMap = (name: string, pem: string) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: 'default' },
+      data: { 'ca.crt': pem },
+    });
+    await apply({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'secure', namespace: 'default' },
+      spec: { gatewayClassName: 'epic', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+    });
+    await apply({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'tls-app', namespace: 'default' },
+      spec: { ports: [{ name: 'https', port: 443, protocol: 'TCP' }] },
+    });
+    await apply({
+      ...route('secure', 'secure'),
+      spec: { parentRefs: [{ name: 'secure' }], rules: [{ backendRefs: [{ name: 'tls-app', port: 443 }] }] },
+    });
+    await apply(configMap('tls-app-ca', testCertA.certificate));
+    // Named by nothing of ours: never sent.
+    await apply(configMap('unrelated', testCertB.certificate));
+    const policy = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'BackendTLSPolicy',
+      metadata: { name: 'tls-app', namespace: 'default' },
+      spec: {
+        targetRefs: [{ group: '', kind: 'Service', name: 'tls-app' }],
+        validation: {
+          caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'tls-app-ca' }],
+          hostname: 'tls-app.example.com',
+        },
+      },
+    };
+    await apply(policy);
+    // Another controller's ancestor entry, written before ours: it must survive our writes.
+    const foreign = {
+      ancestorRef: {
+        group: 'gateway.networking.k8s.io',
+        kind: 'Gateway',
+        namespace: 'default',
+        name: 'elsewhere',
+      },
+      controllerName: 'example.com/other-controller',
+      conditions: [
+        {
+          type: 'Accepted',
+          status: 'True',
+          reason: 'Accepted',
+          message: '',
+          observedGeneration: 1,
+          lastTransitionTime: '2026-01-01T00:00:00Z',
+        },
+      ],
+    };
+    const patched = await kubectl.run([
+      'patch',
+      'backendtlspolicy',
+      'tls-app',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status: { ancestors: [foreign] } }),
+    ]);
+    expect(patched.stderr).toBe('');
+
+    await eventually(async () => {
+      const policies = (await epic('/backend-tls-policies')).items as Array<{ name: string; spec: unknown }>;
+      expect(policies.map((p) => [p.name, p.spec])).toEqual([['tls-app', policy.spec]]);
+      const bundles = (await epic('/ca-bundles')).items as Array<{
+        kind: string;
+        name: string;
+        caCertificate: string;
+      }>;
+      expect(bundles.map((b) => [b.kind, b.name, b.caCertificate])).toEqual([
+        ['ConfigMap', 'tls-app-ca', testCertA.certificate],
+      ]);
+    });
+    const status = await eventually(async () => {
+      const p = await get('backendtlspolicy', 'tls-app');
+      expect(p.status?.ancestors?.map((a: any) => a.controllerName)).toEqual([
+        'example.com/other-controller',
+        CONTROLLER_NAME,
+      ]);
+      return p.status.ancestors;
+    });
+    expect(status[0]).toEqual(foreign);
+    expect(status[1].ancestorRef).toEqual({
+      group: 'gateway.networking.k8s.io',
+      kind: 'Gateway',
+      namespace: 'default',
+      name: 'secure',
+    });
+    expect(status[1].conditions.map((c: any) => [c.type, c.status, c.reason, c.observedGeneration])).toEqual([
+      ['Accepted', 'True', 'Accepted', 1],
+      ['ResolvedRefs', 'True', 'ResolvedRefs', 1],
+    ]);
+
+    // A new CA in the ConfigMap reaches EPIC; a policy edit is reflected at its new generation.
+    await apply(configMap('tls-app-ca', testCertB.certificate));
+    await eventually(async () => {
+      const bundles = (await epic('/ca-bundles')).items as Array<{ caCertificate: string }>;
+      expect(bundles.map((b) => b.caCertificate)).toEqual([testCertB.certificate]);
+    });
+    await apply({
+      ...policy,
+      spec: { ...policy.spec, validation: { ...policy.spec.validation, hostname: 'other.example.com' } },
+    });
+    await eventually(async () => {
+      const p = await get('backendtlspolicy', 'tls-app');
+      expect(p.metadata.generation).toBe(2);
+      const ours = p.status.ancestors.find((a: any) => a.controllerName === CONTROLLER_NAME);
+      expect(ours.conditions.map((c: any) => c.observedGeneration)).toEqual([2, 2]);
+    });
+
+    // Deleting the policy removes it (and, no longer named, its CA bundle) from EPIC.
+    expect((await kubectl.run(['delete', 'backendtlspolicy', 'tls-app'])).code).toBe(0);
+    await eventually(async () => {
+      expect((await epic('/backend-tls-policies')).items).toEqual([]);
+      expect((await epic('/ca-bundles')).items).toEqual([]);
+    });
+    for (const [kind, name] of [
+      ['httproute', 'secure'],
+      ['gateway', 'secure'],
+      ['service', 'tls-app'],
+      ['configmap', 'tls-app-ca'],
+      ['configmap', 'unrelated'],
+    ] as const)
+      expect((await kubectl.run(['delete', kind, name, '--wait=false'])).code).toBe(0);
   });
 
   it("a listener's allowedRoutes selector refuses a route until kubectl labels the route's namespace", async () => {

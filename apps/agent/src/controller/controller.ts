@@ -11,6 +11,7 @@ import {
   EpicApiError,
   EpicClient,
   type EpicClusterState,
+  type EpicPolicyState,
   type EpicRouteParent,
   type SyncRequest,
 } from './epic-client.js';
@@ -26,7 +27,13 @@ import {
   type KindName,
   type KubeObject,
 } from './resources.js';
-import { gatewayClassStatus, gatewayStatus, routeParents, sameIgnoringTransitionTimes } from './status.js';
+import {
+  gatewayClassStatus,
+  gatewayStatus,
+  policyAncestors,
+  routeParents,
+  sameIgnoringTransitionTimes,
+} from './status.js';
 import { StatusWriter } from './status-writer.js';
 import { BatchQueue } from './work-queue.js';
 
@@ -94,29 +101,19 @@ interface Target {
 /** Dependencies first (a route resolves against Gateways and Services that exist), deletes the other way. */
 const UPSERT_ORDER: readonly SyncCollection[] = [
   'namespaces',
+  'caBundles',
   'gateways',
   'services',
   'endpointSlices',
   'referenceGrants',
+  'backendTlsPolicies',
   'routes',
 ];
 const DELETE_ORDER: readonly SyncCollection[] = [...UPSERT_ORDER].reverse();
-const emptySent = (): Record<SyncCollection, Map<string, string>> => ({
-  gateways: new Map(),
-  routes: new Map(),
-  services: new Map(),
-  endpointSlices: new Map(),
-  referenceGrants: new Map(),
-  namespaces: new Map(),
-});
-const emptyUids = (): Record<SyncCollection, string[]> => ({
-  gateways: [],
-  routes: [],
-  services: [],
-  endpointSlices: [],
-  referenceGrants: [],
-  namespaces: [],
-});
+const emptySent = () =>
+  Object.fromEntries(COLLECTIONS.map((c) => [c, new Map()])) as Record<SyncCollection, Map<string, string>>;
+const emptyUids = () =>
+  Object.fromEntries(COLLECTIONS.map((c) => [c, [] as string[]])) as Record<SyncCollection, string[]>;
 
 type Ref = { group?: string; kind?: string; name?: string; namespace?: string };
 
@@ -144,6 +141,7 @@ export class GatewayController {
   private readonly fingerprints = new Map<string, string>();
   private referencedServices = new Set<string>();
   private referencedSecrets = new Set<string>();
+  private referencedConfigMaps = new Set<string>();
   private classTargets = new Map<string, { target: string; template: string }>();
   private synced = false;
   private timers: NodeJS.Timeout[] = [];
@@ -259,6 +257,7 @@ export class GatewayController {
     if (kind === 'EndpointSlice')
       return this.referencedServices.has(`${ns}/${o.metadata.labels?.['kubernetes.io/service-name'] ?? ''}`);
     if (kind === 'Secret') return this.referencedSecrets.has(`${ns}/${o.metadata.name}`);
+    if (kind === 'ConfigMap') return this.referencedConfigMaps.has(`${ns}/${o.metadata.name}`);
     return true;
   }
 
@@ -356,6 +355,7 @@ export class GatewayController {
     const desired = computeDesired(this.informers, this.classTargets);
     this.referencedServices = desired.referencedServices;
     for (const k of desired.referencedSecrets) this.referencedSecrets.add(k);
+    this.referencedConfigMaps = desired.referencedConfigMaps;
     await this.addFinalizers(desired.owned);
     for (const [key, t] of this.targets) {
       if (![...this.classTargets.values()].some((c) => c.target === key)) continue;
@@ -418,16 +418,14 @@ export class GatewayController {
     for (let i = 0; i === 0 || i < ops.length; i += this.syncChunk) {
       const chunk = ops.slice(i, i + this.syncChunk);
       const last = i + this.syncChunk >= ops.length;
-      const req: SyncRequest = {
+      const req = {
+        ...(Object.fromEntries(COLLECTIONS.map((c) => [c, []])) as unknown as Record<
+          SyncCollection,
+          unknown[]
+        >),
         full: full && last,
-        gateways: [],
-        routes: [],
-        services: [],
-        endpointSlices: [],
-        referenceGrants: [],
-        namespaces: [],
         deleted: emptyUids(),
-      };
+      } as SyncRequest;
       for (const op of chunk) {
         if (op.item) req[op.c].push(op.item);
         else req.deleted[op.c].push(op.uid);
@@ -451,7 +449,11 @@ export class GatewayController {
       }
       upserted += result.upserted;
       deleted += result.deleted;
-      t.state = { gateways: result.gateways, routes: result.routes };
+      t.state = {
+        gateways: result.gateways,
+        routes: result.routes,
+        backendTlsPolicies: result.backendTlsPolicies ?? [],
+      };
       for (const e of result.errors)
         this.opts.log.warn(
           { cluster: t.clusterId, ...e },
@@ -714,6 +716,24 @@ export class GatewayController {
         },
       });
     }
+    for (const p of this.informers.list('BackendTLSPolicy')) {
+      const { namespace, name, uid } = p.metadata;
+      this.statusWriter.request(`BackendTLSPolicy/${uid}`, {
+        compute: () => {
+          const obj = this.informers.get('BackendTLSPolicy', namespace, name);
+          if (!obj || obj.metadata.uid !== uid || obj.metadata.deletionTimestamp) return undefined;
+          const ancestors = policyAncestors(obj, this.controllerName, this.ourPolicyAncestors(uid));
+          if (!ancestors) return undefined;
+          if (sameIgnoringTransitionTimes(obj.status?.ancestors ?? [], ancestors)) return undefined;
+          return {
+            path: `${resourcePath(KINDS.BackendTLSPolicy, namespace, name)}/status`,
+            // Conditional on the version read, as for routes: other controllers' ancestors are never lost.
+            patch: { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: { ancestors } },
+            basis: obj.metadata.resourceVersion,
+          };
+        },
+      });
+    }
     for (const kind of ROUTE_KINDS) {
       for (const r of this.informers.list(kind)) {
         const { namespace, name, uid } = r.metadata;
@@ -735,6 +755,29 @@ export class GatewayController {
         });
       }
     }
+  }
+
+  /**
+   * EPIC's ancestor entries for a BackendTLSPolicy across the EPIC clusters that hold it; undefined while any of
+   * them has not computed status for the generation sent, or while a cluster is not yet synced.
+   */
+  private ourPolicyAncestors(
+    uid: string,
+  ): { generation: number; ancestors: EpicPolicyState['ancestors'] } | undefined {
+    const ancestors: EpicPolicyState['ancestors'] = [];
+    let generation: number | undefined;
+    for (const t of this.targets.values()) {
+      if (!t.lastSent?.backendTlsPolicies.has(uid)) continue;
+      const st = t.state?.backendTlsPolicies.find((x) => x.clientUid === uid);
+      if (!st || st.observedClientGeneration === null) return undefined;
+      generation = st.observedClientGeneration;
+      ancestors.push(...st.ancestors);
+    }
+    if (generation === undefined) {
+      if ([...this.targets.values()].some((t) => !t.lastSent)) return undefined;
+      return { generation: 0, ancestors: [] };
+    }
+    return { generation, ancestors };
   }
 
   /**

@@ -87,6 +87,138 @@ describe('what each EPIC cluster should hold', () => {
   });
 });
 
+describe('CA bundles and BackendTLSPolicies', () => {
+  it("sends the policies that target a Service our routes use, and the CA bundles they and our Gateways' client validation name", () => {
+    const gw = obj('web', {
+      spec: {
+        gatewayClassName: 'epic',
+        listeners,
+        tls: {
+          frontend: {
+            default: {
+              validation: { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'client-ca' }] },
+            },
+            perPort: [
+              {
+                port: 443,
+                tls: { validation: { caCertificateRefs: [{ group: '', kind: 'Secret', name: 'port-ca' }] } },
+              },
+            ],
+          },
+        },
+      },
+    });
+    const r = obj('r', {
+      spec: { parentRefs: [{ name: 'web' }], rules: [{ backendRefs: [{ name: 'app', port: 443 }] }] },
+    });
+    const policy = (name: string, service: string, ca: { kind: string; name: string }) =>
+      obj(name, {
+        metadata: { name, uid: `${name}-uid`, generation: 3, creationTimestamp: '2026-12-01T00:00:00Z' },
+        spec: {
+          targetRefs: [{ group: '', kind: 'Service', name: service }],
+          validation: { caCertificateRefs: [{ group: '', ...ca }], hostname: `${service}.example.com` },
+        },
+      });
+    const used = policy('app-tls', 'app', { kind: 'ConfigMap', name: 'app-ca' });
+    const unused = policy('other-tls', 'other', { kind: 'ConfigMap', name: 'other-ca' });
+    const cm = (name: string, data: Record<string, string>) =>
+      obj(name, { metadata: { name, uid: `${name}-uid` }, data });
+    const d = computeDesired(
+      caches({
+        Gateway: [gw],
+        HTTPRoute: [r],
+        Service: [obj('app', { spec: { ports: [{ port: 443 }] } })],
+        BackendTLSPolicy: [used, unused],
+        ConfigMap: [
+          cm('client-ca', { 'ca.crt': 'CLIENT PEM' }),
+          cm('app-ca', { 'ca.crt': 'APP PEM' }),
+          cm('other-ca', { 'ca.crt': 'X' }),
+        ],
+        Secret: [cm('port-ca', { 'ca.crt': Buffer.from('PORT PEM').toString('base64') })],
+      }),
+      classes,
+    );
+    const set = d.targets.get('cfg')!;
+    expect([...set.backendTlsPolicies.values()].map((v) => v.item)).toEqual([
+      {
+        clientUid: 'app-tls-uid',
+        namespace: 'default',
+        name: 'app-tls',
+        generation: 3,
+        creationTimestamp: '2026-12-01T00:00:00Z',
+        spec: used.spec,
+      },
+    ]);
+    expect(
+      [...set.caBundles.values()]
+        .map((v) => v.item)
+        .sort((a, b) => String(a['name']).localeCompare(String(b['name']))),
+    ).toEqual([
+      {
+        clientUid: 'app-ca-uid',
+        kind: 'ConfigMap',
+        namespace: 'default',
+        name: 'app-ca',
+        caCertificate: 'APP PEM',
+      },
+      {
+        clientUid: 'client-ca-uid',
+        kind: 'ConfigMap',
+        namespace: 'default',
+        name: 'client-ca',
+        caCertificate: 'CLIENT PEM',
+      },
+      {
+        clientUid: 'port-ca-uid',
+        kind: 'Secret',
+        namespace: 'default',
+        name: 'port-ca',
+        caCertificate: 'PORT PEM',
+      },
+    ]);
+    expect([...d.referencedConfigMaps].sort()).toEqual(['default/app-ca', 'default/client-ca']);
+    expect(d.referencedSecrets.has('default/port-ca')).toBe(true);
+  });
+
+  it('a named CA bundle that does not exist is named (its creation is not skipped) but not sent; a ConfigMap without ca.crt is sent as none', () => {
+    const gw = obj('web', {
+      spec: {
+        gatewayClassName: 'epic',
+        listeners,
+        tls: {
+          frontend: {
+            default: {
+              validation: {
+                caCertificateRefs: [
+                  { kind: 'ConfigMap', name: 'later' },
+                  { kind: 'ConfigMap', name: 'empty' },
+                ],
+              },
+            },
+          },
+        },
+      },
+    });
+    const d = computeDesired(
+      caches({
+        Gateway: [gw],
+        ConfigMap: [obj('empty', { metadata: { name: 'empty', uid: 'empty-uid' }, data: {} })],
+      }),
+      classes,
+    );
+    expect([...d.referencedConfigMaps].sort()).toEqual(['default/empty', 'default/later']);
+    expect([...d.targets.get('cfg')!.caBundles.values()].map((v) => v.item)).toEqual([
+      { clientUid: 'empty-uid', kind: 'ConfigMap', namespace: 'default', name: 'empty', caCertificate: null },
+    ]);
+    expect(skipReason('ConfigMap', undefined, '[null]', false)).toBe(
+      'no Gateway or BackendTLSPolicy names this ConfigMap',
+    );
+    expect(fingerprint('ConfigMap', obj('x', { data: { 'ca.crt': 'A', other: 'B' } }))).toBe(
+      fingerprint('ConfigMap', obj('x', { data: { 'ca.crt': 'A', other: 'C' } })),
+    );
+  });
+});
+
 describe('event predicates', () => {
   it('skip a status-only update and unreferenced Services, not a spec change', () => {
     const g = obj('web', { spec: { gatewayClassName: 'epic' }, status: { conditions: [] } });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { SyncCollection } from './epic-client.js';
 import {
   GATEWAY_GROUP,
   ROUTE_KINDS,
@@ -13,8 +14,7 @@ export interface Caches {
   get(kind: KindName, namespace: string | undefined, name: string): KubeObject | undefined;
 }
 
-export type SyncCollection =
-  'gateways' | 'routes' | 'services' | 'endpointSlices' | 'referenceGrants' | 'namespaces';
+export type { SyncCollection };
 export const COLLECTIONS: readonly SyncCollection[] = [
   'gateways',
   'routes',
@@ -22,6 +22,8 @@ export const COLLECTIONS: readonly SyncCollection[] = [
   'endpointSlices',
   'referenceGrants',
   'namespaces',
+  'caBundles',
+  'backendTlsPolicies',
 ];
 
 /** What one EPIC cluster should hold: per collection, uid → the item as POST /clusters/{id}/sync takes it. */
@@ -36,8 +38,13 @@ export interface Desired {
   referencedServices: Set<string>;
   /** Per target: the listener certificates (kubernetes.io/tls Secrets) its Gateways reference, by `namespace/name`. */
   certificates: Map<string, Map<string, { item: CertificateItem; hash: string }>>;
-  /** Every Secret key a listener of ours references (present or not: its creation must not be skipped). */
+  /**
+   * Every Secret key a listener of ours references, and every Secret a CA bundle reference names (present or
+   * not: its creation must not be skipped).
+   */
   referencedSecrets: Set<string>;
+  /** Every ConfigMap key (`namespace/name`) a CA bundle reference of ours names. */
+  referencedConfigMaps: Set<string>;
 }
 
 /** A listener certificate as PUT /certificates takes it. */
@@ -73,14 +80,8 @@ function certificateItem(s: KubeObject): CertificateItem | undefined {
   };
 }
 
-export const emptySet = (): DesiredSet => ({
-  gateways: new Map(),
-  routes: new Map(),
-  services: new Map(),
-  endpointSlices: new Map(),
-  referenceGrants: new Map(),
-  namespaces: new Map(),
-});
+export const emptySet = (): DesiredSet =>
+  Object.fromEntries(COLLECTIONS.map((c) => [c, new Map()])) as DesiredSet;
 
 const key = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
 const put = (set: DesiredSet, c: SyncCollection, uid: string, item: Record<string, unknown>) =>
@@ -211,6 +212,53 @@ function sliceItem(e: KubeObject, serviceName: string): Record<string, unknown> 
   };
 }
 
+interface CaRef {
+  group?: string;
+  kind?: string;
+  name: string;
+  namespace?: string;
+}
+/** The `caCertificateRefs` anywhere under a value (a Gateway's spec.tls.frontend: default and perPort). */
+function caRefsUnder(v: unknown): CaRef[] {
+  if (Array.isArray(v)) return v.flatMap(caRefsUnder);
+  if (typeof v !== 'object' || v === null) return [];
+  return Object.entries(v).flatMap(([k, x]) =>
+    k === 'caCertificateRefs' && Array.isArray(x) ? (x as CaRef[]) : caRefsUnder(x),
+  );
+}
+/** A CA bundle reference EPIC can read: a ConfigMap or Secret of the core group (`kind/namespace/name`). */
+function caBundleKey(r: CaRef, ns: string | undefined): string | undefined {
+  const kind = r.kind ?? 'ConfigMap';
+  if ((r.group ?? '') !== '' || (kind !== 'ConfigMap' && kind !== 'Secret')) return undefined;
+  return `${kind}/${r.namespace ?? ns ?? ''}/${r.name}`;
+}
+/** The CA bundle item (PUT /ca-bundles without the cluster) of a ConfigMap or Secret: its `ca.crt`. */
+function caBundleItem(kind: 'ConfigMap' | 'Secret', o: KubeObject): Record<string, unknown> {
+  const raw = o.data?.['ca.crt'];
+  const pem =
+    raw === undefined ? null : kind === 'Secret' ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  return {
+    clientUid: o.metadata.uid,
+    kind,
+    namespace: o.metadata.namespace,
+    name: o.metadata.name,
+    caCertificate: pem,
+  };
+}
+interface PolicyTargetRef {
+  group?: string;
+  kind?: string;
+  name: string;
+}
+const policyItem = (p: KubeObject) => ({
+  clientUid: p.metadata.uid,
+  namespace: p.metadata.namespace,
+  name: p.metadata.name,
+  ...(p.metadata.generation ? { generation: p.metadata.generation } : {}),
+  ...(p.metadata.creationTimestamp ? { creationTimestamp: p.metadata.creationTimestamp } : {}),
+  spec: p.spec ?? {},
+});
+
 /**
  * Recomputes, from the caches alone (level-triggered), what each EPIC cluster should hold: the Gateways of
  * our accepted GatewayClasses, the routes attached to them, and only the Services, EndpointSlices and
@@ -233,6 +281,13 @@ export function computeDesired(
   for (const { target } of classTargets.values()) setOf(target);
 
   const gatewayTarget = new Map<string, string>();
+  /** Per target: the CA bundles (`kind/namespace/name`) its Gateways and policies name. */
+  const caKeys = new Map<string, Set<string>>();
+  const caKeysOf = (t: string) => {
+    let k = caKeys.get(t);
+    if (!k) caKeys.set(t, (k = new Set()));
+    return k;
+  };
   const certificates = new Map<string, Map<string, { item: CertificateItem; hash: string }>>();
   const referencedSecrets = new Set<string>();
   for (const g of caches.list('Gateway')) {
@@ -243,6 +298,10 @@ export function computeDesired(
     owned.set(g.metadata.uid, { kind: 'Gateway', obj: g });
     let certs = certificates.get(cls.target);
     if (!certs) certificates.set(cls.target, (certs = new Map()));
+    for (const r of caRefsUnder(g.spec?.tls)) {
+      const k = caBundleKey(r, g.metadata.namespace);
+      if (k) caKeysOf(cls.target).add(k);
+    }
     for (const k of certificateKeys(g)) {
       referencedSecrets.add(k);
       const [ns, name] = k.split('/') as [string, string];
@@ -284,6 +343,24 @@ export function computeDesired(
         if (slice) put(set, 'endpointSlices', e.metadata.uid, slice);
       }
     }
+    // BackendTLSPolicies that target a Service our routes use (any section), and the CA bundles they name.
+    for (const ns of namespaces) {
+      for (const p of caches.list('BackendTLSPolicy', ns)) {
+        if (p.metadata.deletionTimestamp) continue;
+        const targets = (p.spec?.targetRefs as PolicyTargetRef[] | undefined) ?? [];
+        const used = targets.some(
+          (r) => (r.group ?? '') === '' && (r.kind ?? 'Service') === 'Service' && svcs.has(key(ns, r.name)),
+        );
+        if (!used) continue;
+        put(set, 'backendTlsPolicies', p.metadata.uid, policyItem(p));
+        const validation = p.spec?.validation as { caCertificateRefs?: CaRef[] } | undefined;
+        for (const r of validation?.caCertificateRefs ?? []) {
+          // A policy's references are local to its namespace.
+          const k = caBundleKey({ ...r, namespace: ns }, ns);
+          if (k) caKeysOf(t).add(k);
+        }
+      }
+    }
     // A cross-namespace backendRef is allowed by a ReferenceGrant in the backend's namespace.
     for (const ns of namespaces) {
       for (const rg of caches.list('ReferenceGrant', ns)) {
@@ -294,6 +371,16 @@ export function computeDesired(
           spec: rg.spec ?? {},
         });
       }
+    }
+  }
+  const referencedConfigMaps = new Set<string>();
+  for (const [t, keys] of caKeys) {
+    const set = setOf(t);
+    for (const k of keys) {
+      const [kind, ns, name] = k.split('/') as ['ConfigMap' | 'Secret', string, string];
+      (kind === 'ConfigMap' ? referencedConfigMaps : referencedSecrets).add(key(ns, name));
+      const o = caches.get(kind, ns, name);
+      if (o && !o.metadata.deletionTimestamp) put(set, 'caBundles', o.metadata.uid, caBundleItem(kind, o));
     }
   }
   // Every namespace to every target: a label can decide an attachment before any route of the namespace is ours
@@ -308,5 +395,5 @@ export function computeDesired(
       });
     }
   }
-  return { targets, owned, referencedServices, certificates, referencedSecrets };
+  return { targets, owned, referencedServices, certificates, referencedSecrets, referencedConfigMaps };
 }

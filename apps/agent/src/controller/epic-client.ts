@@ -59,34 +59,49 @@ export interface EpicRouteState {
   observedClientGeneration: number | null;
   parents: EpicRouteParent[];
 }
+/** EPIC's entries for one BackendTLSPolicy: one ancestor (a Gateway) per gateway whose backends it targets. */
+export interface EpicPolicyState {
+  clientUid: string;
+  id: string;
+  observedClientGeneration: number | null;
+  ancestors: Array<{
+    gatewayId: string;
+    ancestorRef: Record<string, unknown>;
+    controllerName: string;
+    conditions: StoredCondition[];
+  }>;
+}
 export interface EpicClusterState {
   gateways: EpicGatewayState[];
   routes: EpicRouteState[];
+  backendTlsPolicies: EpicPolicyState[];
 }
-export interface SyncRequest {
+/** The collections of POST /clusters/{id}/sync. */
+export type SyncCollection =
+  | 'gateways'
+  | 'routes'
+  | 'services'
+  | 'endpointSlices'
+  | 'referenceGrants'
+  | 'namespaces'
+  | 'caBundles'
+  | 'backendTlsPolicies';
+export type SyncRequest = Record<SyncCollection, unknown[]> & {
   full: boolean;
-  gateways: unknown[];
-  routes: unknown[];
-  services: unknown[];
-  endpointSlices: unknown[];
-  referenceGrants: unknown[];
-  namespaces: unknown[];
-  deleted: {
-    gateways: string[];
-    routes: string[];
-    services: string[];
-    endpointSlices: string[];
-    referenceGrants: string[];
-    namespaces: string[];
-  };
+  deleted: Record<SyncCollection, string[]>;
   /** With `full`: uids of the full set sent by earlier calls (not deleted, not sent again). */
-  keep?: Record<
-    'gateways' | 'routes' | 'services' | 'endpointSlices' | 'referenceGrants' | 'namespaces',
-    string[]
-  >;
-}
+  keep?: Record<SyncCollection, string[]>;
+};
 export interface SyncError {
-  kind: 'Gateway' | 'Route' | 'Service' | 'EndpointSlice' | 'ReferenceGrant' | 'Namespace';
+  kind:
+    | 'Gateway'
+    | 'Route'
+    | 'Service'
+    | 'EndpointSlice'
+    | 'ReferenceGrant'
+    | 'Namespace'
+    | 'CaBundle'
+    | 'BackendTLSPolicy';
   clientUid: string;
   message: string;
 }

@@ -16,6 +16,9 @@ export function fingerprint(kind: KindName, o: KubeObject): string {
       return JSON.stringify([meta, o.addressType, o.ports, o.endpoints]);
     case 'Secret':
       return JSON.stringify([o.data ?? {}]);
+    case 'ConfigMap':
+      // Only a CA bundle's key is read.
+      return JSON.stringify([o.data?.['ca.crt'] ?? null]);
     case 'Namespace':
       return JSON.stringify([m.labels ?? {}, m.deletionTimestamp ?? null]);
     default:
@@ -33,5 +36,6 @@ export function skipReason(
   if (previous !== undefined && previous === next) return 'no change the controller reads (status only)';
   if ((kind === 'Service' || kind === 'EndpointSlice' || kind === 'Secret') && !referenced)
     return `no route or GatewayClassConfig references this ${kind}`;
+  if (kind === 'ConfigMap' && !referenced) return 'no Gateway or BackendTLSPolicy names this ConfigMap';
   return undefined;
 }

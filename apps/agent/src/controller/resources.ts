@@ -10,6 +10,7 @@ export interface KubeObject {
     resourceVersion?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
+    creationTimestamp?: string;
     deletionTimestamp?: string;
     finalizers?: string[];
   };
@@ -45,6 +46,7 @@ export const KINDS = {
   TLSRoute: gw('TLSRoute', 'tlsroutes'),
   UDPRoute: gw('UDPRoute', 'udproutes'),
   ReferenceGrant: gw('ReferenceGrant', 'referencegrants'),
+  BackendTLSPolicy: gw('BackendTLSPolicy', 'backendtlspolicies'),
   GatewayClassConfig: {
     kind: 'GatewayClassConfig',
     group: 'epic-gateway.io',
@@ -62,6 +64,7 @@ export const KINDS = {
     namespaced: true,
   },
   Secret: { kind: 'Secret', group: '', version: 'v1', plural: 'secrets', namespaced: true },
+  ConfigMap: { kind: 'ConfigMap', group: '', version: 'v1', plural: 'configmaps', namespaced: true },
 } as const satisfies Record<string, ResourceKind>;
 export type KindName = keyof typeof KINDS;
 
@@ -78,7 +81,12 @@ export const ROUTE_KINDS = [
  * Kinds a cluster may not serve (their CRDs are optional: TCPRoute, TLSRoute and UDPRoute came to the standard
  * channel late): a 404 on the list is an empty cache, and the informer asks again with its backoff.
  */
-export const OPTIONAL_KINDS: ReadonlySet<KindName> = new Set<KindName>(['TCPRoute', 'TLSRoute', 'UDPRoute']);
+export const OPTIONAL_KINDS: ReadonlySet<KindName> = new Set<KindName>([
+  'TCPRoute',
+  'TLSRoute',
+  'UDPRoute',
+  'BackendTLSPolicy',
+]);
 export type RouteKindName = (typeof ROUTE_KINDS)[number];
 
 /** The API path of a kind's collection (all namespaces) or of one object. */

@@ -1,4 +1,4 @@
-import type { EpicGatewayState, EpicRouteParent, StoredCondition } from './epic-client.js';
+import type { EpicGatewayState, EpicPolicyState, EpicRouteParent, StoredCondition } from './epic-client.js';
 import type { KubeObject } from './resources.js';
 
 /**
@@ -82,6 +82,29 @@ export function routeParents(
     conditions: stamp(p.conditions, ours.generation),
   }));
   return [...others, ...mine];
+}
+
+/**
+ * A BackendTLSPolicy's `status.ancestors`: other controllers' entries as they are, ours replaced by EPIC's
+ * (without EPIC's gateway ids), stamped with the generation they describe; undefined while ours are pending.
+ * The spec caps the list at 16 entries.
+ */
+export function policyAncestors(
+  policy: KubeObject,
+  controllerName: string,
+  ours: { generation: number; ancestors: EpicPolicyState['ancestors'] } | undefined,
+): Array<Record<string, unknown>> | undefined {
+  if (!ours) return undefined;
+  const current = ((policy.status?.ancestors as Array<{ controllerName?: string }> | undefined) ?? []).filter(
+    Boolean,
+  );
+  const others = current.filter((a) => a.controllerName !== controllerName);
+  const mine = ours.ancestors.map((a) => ({
+    ancestorRef: a.ancestorRef,
+    controllerName,
+    conditions: stamp(a.conditions, ours.generation),
+  }));
+  return [...others, ...mine].slice(0, 16);
 }
 
 /** GatewayClass status: Accepted with the reason the spec defines, and the features EPIC supports. */
