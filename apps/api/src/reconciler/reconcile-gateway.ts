@@ -251,32 +251,35 @@ async function writeBackendTlsPolicyStatus(
       [accountId, policies.map((p) => p.id), gatewayId],
     )
   ).rows;
-  for (const row of rows) {
-    const p = policies.find((x) => x.id === row.id);
-    await writeSharedStatus<{ ancestors?: StoredAncestor[] }>(
-      c,
-      '"BackendTlsPolicy"',
-      row.id,
-      row.status,
-      (s) => {
-        const previous = s.ancestors ?? [];
-        const mine: StoredAncestor[] = (p?.ancestors ?? []).map((a) => ({
-          gatewayId,
-          ancestorRef: a.ancestorRef,
-          controllerName: CONTROLLER_NAME,
-          conditions: mergeConditions(
-            previous.find((x) => x.gatewayId === gatewayId)?.conditions as StoredCondition[] | undefined,
-            a.conditions.map(asDraft),
-            ts,
-          ),
-        }));
-        const ancestors = [...previous.filter((x) => x.gatewayId !== gatewayId), ...mine].sort((a, b) =>
-          a.gatewayId.localeCompare(b.gatewayId),
-        );
-        return JSON.stringify(ancestors) === JSON.stringify(previous) ? undefined : { ancestors };
-      },
-    );
-  }
+  const byId = new Map(policies.map((p) => [p.id, p]));
+  await writeSharedStatuses<{ ancestors?: StoredAncestor[] }>(
+    c,
+    '"BackendTlsPolicy"',
+    rows.map((row) => {
+      const p = byId.get(row.id);
+      return {
+        id: row.id,
+        read: row.status,
+        merge: (s) => {
+          const previous = s.ancestors ?? [];
+          const mine: StoredAncestor[] = (p?.ancestors ?? []).map((a) => ({
+            gatewayId,
+            ancestorRef: a.ancestorRef,
+            controllerName: CONTROLLER_NAME,
+            conditions: mergeConditions(
+              previous.find((x) => x.gatewayId === gatewayId)?.conditions as StoredCondition[] | undefined,
+              a.conditions.map(asDraft),
+              ts,
+            ),
+          }));
+          const ancestors = [...previous.filter((x) => x.gatewayId !== gatewayId), ...mine].sort((a, b) =>
+            a.gatewayId.localeCompare(b.gatewayId),
+          );
+          return JSON.stringify(ancestors) === JSON.stringify(previous) ? undefined : { ancestors };
+        },
+      };
+    }),
+  );
 }
 
 /**
@@ -289,13 +292,14 @@ async function writeBackendTlsPolicyStatus(
  */
 export async function writeSharedStatus<S>(
   c: pg.ClientBase,
-  table: '"Route"' | '"BackendTlsPolicy"',
+  table: SharedStatusTable,
   id: string,
   read: S,
   merge: (current: S) => S | undefined,
+  tried = 0,
 ): Promise<void> {
   let current = read;
-  for (let attempt = 0; attempt < 10; attempt++) {
+  for (let attempt = tried; attempt < 10; attempt++) {
     const next = merge(current);
     if (next === undefined) return;
     const u = await c.query(
@@ -308,6 +312,45 @@ export async function writeSharedStatus<S>(
     current = fresh.rows[0]!.status;
   }
   throw new Error(`${table} ${id}: its status kept changing under this reconcile`);
+}
+
+type SharedStatusTable = '"Route"' | '"BackendTlsPolicy"';
+
+/**
+ * `writeSharedStatus` for many rows at once (a reconcile of a gateway with thousands of routes): every row's
+ * conditional write in one statement; only the rows another reconcile changed since they were read are read
+ * and merged again, one by one. Unchanged rows (`merge` answers undefined) are not written.
+ */
+export async function writeSharedStatuses<S>(
+  c: pg.ClientBase,
+  table: SharedStatusTable,
+  items: Array<{ id: string; read: S; merge: (current: S) => S | undefined }>,
+): Promise<void> {
+  const writes = items.flatMap((it) => {
+    const next = it.merge(it.read);
+    return next === undefined ? [] : [{ ...it, next }];
+  });
+  if (writes.length === 0) return;
+  const done = new Set(
+    (
+      await c.query<{ id: string }>(
+        `UPDATE ${table} t SET status = w.next FROM unnest($1::uuid[], $2::jsonb[], $3::jsonb[]) AS w(id, next, seen)
+          WHERE t.id = w.id AND t.status = w.seen RETURNING t.id::text AS id`,
+        [
+          writes.map((w) => w.id),
+          writes.map((w) => JSON.stringify(w.next)),
+          writes.map((w) => JSON.stringify(w.read)),
+        ],
+      )
+    ).rows.map((r) => r.id),
+  );
+  for (const w of writes) {
+    if (done.has(w.id)) continue;
+    // Changed since it was read (or gone): read again and merge again, as a single write would.
+    const fresh = await c.query<{ status: S }>(`SELECT status FROM ${table} WHERE id = $1::uuid`, [w.id]);
+    if (fresh.rows.length === 0) continue;
+    await writeSharedStatus(c, table, w.id, fresh.rows[0]!.status, w.merge, 1);
+  }
 }
 
 interface StoredParent {
@@ -331,10 +374,11 @@ export async function writeRouteStatus(
       [routes.map((r) => r.id)],
     )
   ).rows;
-  for (const r of routes) {
-    const row = rows.find((x) => x.id === r.id);
-    if (!row) continue;
-    await writeSharedStatus<{ parents?: StoredParent[] }>(c, '"Route"', r.id, row.status, (s) => {
+  const read = new Map(rows.map((x) => [x.id, x.status]));
+  const items = routes.flatMap((r) => {
+    const status = read.get(r.id);
+    if (!status) return [];
+    const merge = (s: { parents?: StoredParent[] }) => {
       const previous = s.parents ?? [];
       const mine = r.parents.map((p) => {
         const prior = previous.find(
@@ -353,6 +397,8 @@ export async function writeRouteStatus(
         ),
       );
       return JSON.stringify(parents) === JSON.stringify(previous) ? undefined : { parents };
-    });
-  }
+    };
+    return [{ id: r.id, read: status, merge }];
+  });
+  await writeSharedStatuses<{ parents?: StoredParent[] }>(c, '"Route"', items);
 }
