@@ -226,7 +226,7 @@ export class GatewayController {
       this.opts.log.info({ identity: this.opts.leaderElection!.identity }, 'leading');
     }
     this.queue.add('start');
-    this.timers.push(setInterval(() => void this.pollStatus(), this.opts.statusPollMs ?? 2_000));
+    this.schedulePoll();
     this.timers.push(setInterval(() => this.queue.add('resync'), this.opts.resyncMs ?? 300_000));
   }
 
@@ -700,6 +700,29 @@ export class GatewayController {
     }
   }
 
+  /**
+   * The next read of EPIC's status: every statusPollMs, but soon (a tenth of it, at least 50 ms) while EPIC
+   * has not yet computed the status of something sent (a burst settles in a few fast reads, not one per poll).
+   */
+  private schedulePoll(): void {
+    if (this.stopped) return;
+    const every = this.opts.statusPollMs ?? 2_000;
+    const pending = [...this.targets.values()].some(
+      (t) =>
+        t.state &&
+        (t.state.gateways.some((g) => g.observedClientGeneration === null) ||
+          t.state.routes.some((r) => r.observedClientGeneration === null) ||
+          (t.state.backendTlsPolicies ?? []).some((p) => p.observedClientGeneration === null)),
+    );
+    const timer = setTimeout(
+      () => void this.pollStatus().finally(() => this.schedulePoll()),
+      pending ? Math.max(50, Math.round(every / 10)) : every,
+    );
+    this.timers = [...this.timers.filter((t) => t !== this.pollTimer), timer];
+    this.pollTimer = timer;
+  }
+  private pollTimer: NodeJS.Timeout | undefined;
+
   private async pollStatus(): Promise<void> {
     if (this.stopped) return;
     const now = Date.now();
@@ -799,7 +822,8 @@ export class GatewayController {
     let generation: number | undefined;
     for (const t of this.targets.values()) {
       if (!t.lastSent?.backendTlsPolicies.has(uid)) continue;
-      const st = t.state?.backendTlsPolicies.find((x) => x.clientUid === uid);
+      // An EPIC API older than BackendTLSPolicy sync answers no such list.
+      const st = t.state?.backendTlsPolicies?.find((x) => x.clientUid === uid);
       if (!st || st.observedClientGeneration === null) return undefined;
       generation = st.observedClientGeneration;
       ancestors.push(...st.ancestors);
