@@ -214,6 +214,33 @@ describe('BackendTLSPolicy conformance manifests through the API', () => {
     expect((await trace(t, '/backendtlspolicy')).status).toBe(500);
   });
 
+  it("deleting a gateway removes its ancestor entries and its routes' parent entries; the other gateway's stay", async () => {
+    const t = await applyConformanceTest(env, 'backendtlspolicy.yaml', 'conf-btls-del', { caBundles: CA });
+    const https = `${INFRA}/same-namespace-with-https-listener`;
+    expect((await ancestors(t, 'normative-test')).map((a) => a.ancestorRef.name).sort()).toEqual([
+      'same-namespace',
+      'same-namespace-with-https-listener',
+    ]);
+    const gone = t.gateways.get(GW)!;
+    const parentsOf = async () =>
+      (
+        await env.db.route.findMany({
+          where: { id: { in: [...t.routes.values()] } },
+          select: { status: true },
+        })
+      )
+        .flatMap((r) => (r.status as { parents?: { gatewayId: string }[] }).parents ?? [])
+        .map((p) => p.gatewayId);
+    expect(await parentsOf()).toContain(gone);
+    expect((await rest(env, 'DELETE', `/gateways/${gone}`, t.key)).status).toBe(204);
+    expect((await ancestors(t, 'normative-test')).map((a) => a.ancestorRef.name)).toEqual([
+      'same-namespace-with-https-listener',
+    ]);
+    const left = await parentsOf();
+    expect(left).not.toContain(gone);
+    expect(left).toContain(t.gateways.get(https));
+  });
+
   it('BackendTLSPolicyConflictResolution: the older policy for a target and sectionName wins, the other is Conflicted', async () => {
     const t = await applyConformanceTest(
       env,

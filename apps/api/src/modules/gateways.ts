@@ -540,6 +540,20 @@ export function gatewaysService({ db, pageCacheEntries = 64 }: ServiceDeps & { p
         const found = r.rows[0];
         if (!found) throw AppError.notFound('gateway', id);
         await c.query('DELETE FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid', [id]);
+        // Its entries in the statuses it shared (a route's parents, a policy's ancestors) describe nothing now;
+        // no reconcile of it will run to clear them. Reconciles of other gateways writing those statuses at the
+        // same time re-read and re-merge (their writes are conditional on the status they read).
+        for (const [table, list] of [
+          ['"Route"', 'parents'],
+          ['"BackendTlsPolicy"', 'ancestors'],
+        ] as const)
+          await c.query(
+            `UPDATE ${table} SET status = jsonb_set(status, '{${list}}', COALESCE(
+                 (SELECT jsonb_agg(e ORDER BY ord) FROM jsonb_array_elements(status->'${list}') WITH ORDINALITY x(e, ord)
+                   WHERE e->>'gatewayId' IS DISTINCT FROM $1), '[]'::jsonb))
+              WHERE "accountId" = $2::uuid AND status->'${list}' @> jsonb_build_array(jsonb_build_object('gatewayId', $1::text))`,
+            [id, meta.principal.accountId],
+          );
         // One last reconcile of the deleted gateway: the provisioner removes its proxies (level-triggered: it
         // finds the gateway gone); without a provisioner the reconcile of a missing gateway does nothing.
         await enqueueReconcile(c, [id]);
