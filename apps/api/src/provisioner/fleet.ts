@@ -51,11 +51,18 @@ interface GatewayRow {
  * lifetime, so it stays the same (no rollout) within a half lifetime and always has at least half left.
  */
 export function fleetToken(creds: ProvisionerCredentials, nodeId: string, generation: number, now: Date) {
-  const ttl = creds.tokenTtlSeconds;
-  const half = Math.max(1, Math.floor(ttl / 2));
-  const start = Math.floor(now.getTime() / 1000 / half) * half;
-  const expiresAt = (start + ttl) * 1000;
+  const { expiresAt } = credentialWindow(creds.tokenTtlSeconds, now);
   return { token: issueXdsToken(creds.secretKey, { nodeId, generation, expiresAt }), expiresAt };
+}
+
+/**
+ * The half lifetime `now` falls in (every fleet's token changes at the same boundaries): when the tokens of
+ * this window expire (ms) and when the next window starts (ms).
+ */
+export function credentialWindow(ttlSeconds: number, now: Date): { expiresAt: number; nextAt: number } {
+  const half = Math.max(1, Math.floor(ttlSeconds / 2));
+  const start = Math.floor(now.getTime() / 1000 / half) * half;
+  return { expiresAt: (start + ttlSeconds) * 1000, nextAt: (start + half) * 1000 };
 }
 
 /**

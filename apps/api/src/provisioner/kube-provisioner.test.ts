@@ -17,10 +17,7 @@ import { requeueOn } from './index.js';
 
 /** What the provisioner and reconciler log at error level (a reconcile that failed and was pushed back). */
 const logged: string[] = [];
-const log = pino(
-  { level: 'error' },
-  { write: (line: string) => void logged.push(line.slice(0, 2000)) },
-);
+const log = pino({ level: 'error' }, { write: (line: string) => void logged.push(line.slice(0, 2000)) });
 /** Drains the queue; no reconcile on the way may have failed (a failure would leave the rows stale, unexplained). */
 async function drainClean(r: Reconciler): Promise<void> {
   logged.length = 0;
@@ -470,6 +467,62 @@ describe('Kubernetes provisioner', () => {
     expect(await proxyRows(id)).toEqual([
       { podName: 'owners-b', nodeAddress: '10.1.0.7', podReady: true, ready: false, node: null, acked: null },
     ]);
+  });
+
+  it("a fleet's xDS credentials are renewed in the next half lifetime without any change to the gateway, and the pods roll", async () => {
+    const id = await createGateway('renewed');
+    const day = 24 * 3600;
+    const withTtl = createKubeProvisioner({
+      client: new KubeClient(kc),
+      log,
+      secretKey: randomBytes(32),
+      xds: { host: 'epic-api.epic.svc', port: 18000 },
+      tokenTtlSeconds: 2 * day,
+      requeue: requeueOn(env.db),
+      pollSeconds: 3600,
+    });
+    const r = createReconciler({
+      db: env.db,
+      databaseUrl: env.url,
+      log,
+      resyncSeconds: 3600,
+      provisioner: withTtl,
+    });
+    await drainClean(r);
+    const secret = async () =>
+      (
+        await raw(
+          server,
+          'GET',
+          `${apiPath('v1', 'secrets', 'epic-prov')}?labelSelector=${encodeURIComponent(ownerSelector(id))}`,
+        )
+      ).json.items[0];
+    const first = await secret();
+    const expires = Date.parse(first.metadata.annotations['epic-gateway.io/xds-credentials-expire-at']);
+    const rollHash = async () =>
+      (await deployment('epic-prov', id)).spec.template.metadata.annotations[
+        'epic-gateway.io/xds-credentials-hash'
+      ];
+    const hash = await rollHash();
+    // In the same window nothing is due; a day later (the next half lifetime) this fleet is.
+    expect(await withTtl.renewCredentials(new Date())).not.toContain(id);
+    const later = new Date(Date.now() + day * 1000);
+    expect(await withTtl.renewCredentials(later)).toContain(id);
+    expect(await env.db.reconcileRequest.count({ where: { gatewayId: id } })).toBeGreaterThan(0);
+    // The reconcile it queued, run "a day later", writes a token of that window: a later expiry, pods rolled.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(later);
+    try {
+      await drainClean(r);
+    } finally {
+      vi.useRealTimers();
+    }
+    const renewed = await secret();
+    expect(Date.parse(renewed.metadata.annotations['epic-gateway.io/xds-credentials-expire-at'])).toBe(
+      expires + day * 1000,
+    );
+    expect(await rollHash()).not.toBe(hash);
+    expect(await withTtl.renewCredentials(later)).not.toContain(id);
   });
 
   it('deleting gateways removes their fleets, and the namespace with the last one', async () => {

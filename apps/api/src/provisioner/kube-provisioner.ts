@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import {
+  ANNOTATION_CREDENTIALS_EXPIRE,
   kubeAcceptanceProblems,
   LABEL_GATEWAY_ID,
   LABEL_USER_NAMESPACE,
@@ -13,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { isNotFound, KubeClient, KubeError, objectPath, type KubeObjectRef } from './kube-client.js';
 import { FleetPodWatch } from './pod-watch.js';
 import {
+  credentialWindow,
   loadInfraInput,
   recordProxies,
   type FleetStatus,
@@ -36,7 +38,11 @@ export interface KubeProvisionerOptions extends ProvisionerCredentials {
 export const ANNOTATION_FLEET_OBJECTS = 'epic-gateway.io/fleet-objects';
 
 interface Listed extends KubeObjectRef {
-  metadata: KubeObjectRef['metadata'] & { labels?: Record<string, string>; resourceVersion?: string };
+  metadata: KubeObjectRef['metadata'] & {
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    resourceVersion?: string;
+  };
 }
 
 interface PodLike {
@@ -55,7 +61,12 @@ const isPodMonitor = (kind: string) => kind === 'PodMonitor';
  * ProxyInstance rows, and removal on gateway delete (the root's ownerReferences for the garbage collector, plus
  * explicit deletes of everything with the gateway's labels and of the account namespace once it is empty).
  */
-export function createKubeProvisioner(opts: KubeProvisionerOptions): Provisioner {
+/** The Kubernetes provisioner; `renewCredentials` requeues the fleets whose xDS credentials are of an earlier window. */
+export interface KubeProvisioner extends Provisioner {
+  renewCredentials(now?: Date): Promise<string[]>;
+}
+
+export function createKubeProvisioner(opts: KubeProvisionerOptions): KubeProvisioner {
   const { client, log } = opts;
   /** Gateways whose fleets were not ready at their last reconcile: looked at again every pollSeconds. */
   const waiting = new Set<string>();
@@ -74,6 +85,49 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): Provisioner
     onChange: (ids) =>
       void opts.requeue(ids).catch((err: unknown) => log.warn({ err }, 'requeueing fleets failed')),
   });
+
+  /**
+   * Credential renewal: every fleet's xDS token is of the current half lifetime (fleetToken), but a fleet is
+   * rendered only when something about it changes, so a gateway left alone would keep its token until it
+   * expired and its Envoys were refused. At each half-lifetime boundary (and once at start, for what a
+   * stopped process missed) the fleets whose credentials Secret is of an earlier window are reconciled: the
+   * Secret gets the new token and the pods roll, with half a lifetime to spare.
+   */
+  let renewTimer: NodeJS.Timeout | undefined;
+  let renewing = false;
+  async function renewCredentials(now = new Date()): Promise<string[]> {
+    const current = credentialWindow(opts.tokenTtlSeconds, now).expiresAt;
+    const secrets = await client.list<Listed>('v1', 'Secret', ownerSelector());
+    const stale = new Set<string>();
+    for (const s of secrets) {
+      const id = s.metadata.labels?.[LABEL_GATEWAY_ID];
+      const expires = Date.parse(s.metadata.annotations?.[ANNOTATION_CREDENTIALS_EXPIRE] ?? '');
+      if (id && !(expires >= current)) stale.add(id);
+    }
+    if (stale.size > 0) {
+      log.info({ fleets: stale.size }, 'renewing the xDS credentials of fleets from an earlier window');
+      await opts.requeue([...stale]);
+    }
+    return [...stale];
+  }
+  function scheduleRenewal(): void {
+    const { nextAt } = credentialWindow(opts.tokenTtlSeconds, new Date());
+    // At the boundary (a timer cannot wait longer than ~24 days: it looks again at least every day).
+    const delay = Math.min(Math.max(0, nextAt - Date.now()) + 1_000, 24 * 3600 * 1000);
+    renewTimer = setTimeout(() => {
+      if (renewing) return;
+      renewing = true;
+      renewCredentials()
+        .catch((err: unknown) =>
+          log.warn({ err }, 'renewing fleet credentials failed; trying again next window'),
+        )
+        .finally(() => {
+          renewing = false;
+          if (renewTimer) scheduleRenewal();
+        });
+    }, delay);
+    renewTimer.unref();
+  }
 
   /** Lists a kind across namespaces; a kind the cluster does not serve (no PodMonitor CRD) has nothing. */
   async function listAll(kind: { apiVersion: string; kind: string }, selector: string): Promise<Listed[]> {
@@ -282,8 +336,13 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): Provisioner
   return {
     provision,
     sweep,
+    renewCredentials,
     async start() {
       podWatch.start();
+      await renewCredentials().catch((err: unknown) =>
+        log.warn({ err }, 'renewing fleet credentials failed; trying again next window'),
+      );
+      scheduleRenewal();
       timer = setInterval(() => {
         if (waiting.size === 0 || podWatch.inSync) return;
         opts.requeue([...waiting]).catch((err: unknown) => log.warn({ err }, 'requeueing fleets failed'));
@@ -293,6 +352,8 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): Provisioner
     async stop() {
       if (timer) clearInterval(timer);
       timer = undefined;
+      if (renewTimer) clearTimeout(renewTimer);
+      renewTimer = undefined;
       await podWatch.stop();
     },
   };
