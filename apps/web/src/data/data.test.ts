@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { api, ApiError, setCsrfToken } from './api.js';
 import { fetchSession, signOut } from './session.js';
-import { subscribeGatewayStatus, type LiveState } from './subscription.js';
+import { coalesced } from './live.js';
+import {
+  GATEWAY_TOPOLOGY_SUBSCRIPTION,
+  subscribeGateway,
+  type LiveEvent,
+  type LiveState,
+} from './subscription.js';
 import { gql, graphql } from './graphql.js';
 import { loadGateways } from './gateways.js';
 import { loadDiff, loadRevisions } from './revisions.js';
@@ -483,7 +489,7 @@ describe('the revisions loader', () => {
   });
 });
 
-describe('the gateway status subscription', () => {
+describe("the gateway page's subscriptions", () => {
   class FakeSocket {
     static all: FakeSocket[] = [];
     sent: { type: string; id?: string; payload?: { variables?: unknown } }[] = [];
@@ -515,12 +521,12 @@ describe('the gateway status subscription', () => {
     vi.stubGlobal('window', { location: { protocol: 'https:', host: 'epic.example.com' } });
   });
 
-  it('speaks graphql-transport-ws: init, subscribe after the ack, pong to a ping, an event per next', () => {
+  it('speaks graphql-transport-ws: init, both subscriptions after the ack, pong to a ping, an event per next', () => {
     const states: LiveState[] = [];
-    let events = 0;
-    const stop = subscribeGatewayStatus(
+    const events: LiveEvent[] = [];
+    const stop = subscribeGateway(
       'g-1',
-      () => events++,
+      (e) => events.push(e),
       (s) => states.push(s),
     );
     const ws = FakeSocket.all[0]!;
@@ -528,22 +534,57 @@ describe('the gateway status subscription', () => {
     ws.onopen!();
     expect(ws.sent).toEqual([{ type: 'connection_init', payload: {} }]);
     ws.receive({ type: 'connection_ack' });
-    expect(ws.sent[1]).toMatchObject({ type: 'subscribe', id: '1', payload: { variables: { id: 'g-1' } } });
+    expect(ws.sent.slice(1)).toEqual([
+      {
+        type: 'subscribe',
+        id: 'status',
+        payload: {
+          query: expect.stringContaining('gatewayStatusChanged(gatewayId: $id)'),
+          variables: { id: 'g-1' },
+        },
+      },
+      {
+        type: 'subscribe',
+        id: 'topology',
+        payload: { query: GATEWAY_TOPOLOGY_SUBSCRIPTION, variables: { id: 'g-1' } },
+      },
+    ]);
     ws.receive({ type: 'ping' });
-    expect(ws.sent[2]).toEqual({ type: 'pong' });
-    ws.receive({ type: 'next', id: '1', payload: { data: {} } });
-    ws.receive({ type: 'next', id: '1', payload: { data: {} } });
-    expect(events).toBe(2);
+    expect(ws.sent[3]).toEqual({ type: 'pong' });
+    ws.receive({ type: 'next', id: 'status', payload: { data: {} } });
+    ws.receive({ type: 'next', id: 'topology', payload: { data: {} } });
+    ws.receive({ type: 'next', id: 'topology', payload: { data: {} } });
+    expect(events).toEqual(['status', 'topology', 'topology']);
     expect(states).toEqual(['connecting', 'live']);
     stop();
     expect(ws.closed).toBe(true);
     expect(states.at(-1)).toBe('live');
   });
 
+  it('announces a reconnect (events sent while the socket was away are lost), not the first connection', () => {
+    vi.useFakeTimers();
+    const events: LiveEvent[] = [];
+    const stop = subscribeGateway(
+      'g-1',
+      (e) => events.push(e),
+      () => undefined,
+    );
+    FakeSocket.all[0]!.onopen!();
+    FakeSocket.all[0]!.receive({ type: 'connection_ack' });
+    expect(events).toEqual([]);
+    FakeSocket.all[0]!.close();
+    vi.advanceTimersByTime(500);
+    FakeSocket.all[1]!.onopen!();
+    FakeSocket.all[1]!.receive({ type: 'connection_ack' });
+    expect(events).toEqual(['reconnected']);
+    expect(FakeSocket.all[1]!.sent.filter((m) => m.type === 'subscribe')).toHaveLength(2);
+    stop();
+  });
+
   it('reconnects after a lost socket with a growing delay, and not at all once stopped', () => {
     vi.useFakeTimers();
     const states: LiveState[] = [];
-    const stop = subscribeGatewayStatus(
+    const stop = subscribeGateway(
       'g-1',
       () => undefined,
       (s) => states.push(s),
@@ -563,5 +604,44 @@ describe('the gateway status subscription', () => {
     stop();
     vi.advanceTimersByTime(60_000);
     expect(FakeSocket.all).toHaveLength(3);
+  });
+});
+
+describe('coalesced refreshes', () => {
+  it('runs at once when idle, folds the calls made meanwhile into one more run, and none once stopped', async () => {
+    const runs: Array<() => void> = [];
+    const r = coalesced(() => new Promise<void>((resolve) => runs.push(resolve)));
+    r.refresh();
+    expect(runs).toHaveLength(1);
+    r.refresh();
+    r.refresh();
+    r.refresh();
+    expect(runs).toHaveLength(1);
+    runs[0]!();
+    await vi.waitFor(() => expect(runs).toHaveLength(2));
+    runs[1]!();
+    await new Promise((x) => setTimeout(x, 0));
+    expect(runs).toHaveLength(2);
+    // Idle again: the next call starts a run at once.
+    r.refresh();
+    expect(runs).toHaveLength(3);
+    r.refresh();
+    r.stop();
+    runs[2]!();
+    await new Promise((x) => setTimeout(x, 0));
+    expect(runs).toHaveLength(3);
+  });
+
+  it('keeps refreshing after a failed run', async () => {
+    let n = 0;
+    const r = coalesced(async () => {
+      n++;
+      throw new Error('offline');
+    });
+    r.refresh();
+    await new Promise((x) => setTimeout(x, 0));
+    r.refresh();
+    await new Promise((x) => setTimeout(x, 0));
+    expect(n).toBe(2);
   });
 });

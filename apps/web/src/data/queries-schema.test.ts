@@ -12,6 +12,7 @@ import {
 } from './topology.js';
 import { GATEWAYS } from './gateways.js';
 import { REVISION_DIFF, REVISIONS } from './revisions.js';
+import { GATEWAY_STATUS_SUBSCRIPTION, GATEWAY_TOPOLOGY_SUBSCRIPTION } from './subscription.js';
 
 // The Service Manager's GraphQL documents against the API's own schema (the SDL it serves) and its cost limit:
 // a field renamed or a page made too expensive on either side fails here, not in the browser.
@@ -28,6 +29,8 @@ const documents: [string, string, Record<string, unknown>][] = [
   ['Gateways', GATEWAYS.query, { first: 20, after: null, filter: { name: 'x', condition: 'Programmed' } }],
   ['Revisions', REVISIONS.query, { id: 'g', first: 20, after: null }],
   ['RevisionDiff', REVISION_DIFF.query, { id: 'g', from: 1, to: 2 }],
+  ['GatewayStatus', GATEWAY_STATUS_SUBSCRIPTION, { id: 'g' }],
+  ['GatewayTopology', GATEWAY_TOPOLOGY_SUBSCRIPTION, { id: 'g' }],
 ];
 
 describe("the Service Manager's GraphQL documents", () => {

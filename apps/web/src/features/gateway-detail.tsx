@@ -2,7 +2,8 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link } from '../components/router.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { TopologyGraph } from '../components/topology-graph.js';
-import { subscribeGatewayStatus, type LiveState } from '../data/subscription.js';
+import { coalesced, POLL_OFFLINE_MS, RESYNC_LIVE_MS } from '../data/live.js';
+import { subscribeGateway, type LiveState } from '../data/subscription.js';
 import { loadTopology, loadTopologyOnce, type TopologyData } from '../data/topology.js';
 import type { Gateway } from '../data/types.js';
 import { topologyPipeline } from '../domain/topology/pipeline.js';
@@ -26,13 +27,16 @@ export function Conditions({ conditions }: { conditions: Gateway['conditions'] }
   );
 }
 
-/** Refetches on every subscription event and every few seconds (routes and endpoints change without a
- * gateway status event); an answer equal to the last one changes nothing on the page. */
-const POLL_MS = 5000;
 const GROUP_THRESHOLD = 5;
 
 type State = { state: 'loading' } | { state: 'error'; error: Error } | { state: 'ready'; data: TopologyData };
 
+/**
+ * The gateway's topology, read again on every `gatewayTopologyChanged` and `gatewayStatusChanged` event and on
+ * every reconnect of the socket, coalesced (docs/adr/0801-topology-subscription.md); without events, every
+ * minute while live and every few seconds while the socket is down. An answer equal to the last one changes
+ * nothing on the page.
+ */
 function useLiveTopology(id: string): [State, LiveState, () => void] {
   const [state, setState] = useState<State>({ state: 'loading' });
   const [live, setLive] = useState<LiveState>('connecting');
@@ -40,36 +44,41 @@ function useLiveTopology(id: string): [State, LiveState, () => void] {
   const refresh = useRef<() => void>(() => undefined);
   useEffect(() => {
     let current = true;
-    let inFlight = false;
     last.current = null;
     setState({ state: 'loading' });
     let first = true;
-    const load = () => {
-      if (inFlight) return;
-      inFlight = true;
+    const loader = coalesced(async () => {
       // Each answer is shared with the last one where equal, so the graph redoes only what changed.
-      (first ? loadTopologyOnce(id) : loadTopology(id, last.current ?? undefined)).then(
-        (data) => {
-          inFlight = false;
-          if (!current || data === last.current) return;
-          last.current = data;
-          setState({ state: 'ready', data });
-        },
-        (error: unknown) => {
-          inFlight = false;
-          // A failed poll keeps the graph it has; only the first load shows the error.
-          if (current && last.current === null)
-            setState({ state: 'error', error: error instanceof Error ? error : new Error(String(error)) });
-        },
-      );
+      const answer = first ? loadTopologyOnce(id) : loadTopology(id, last.current ?? undefined);
+      first = false;
+      try {
+        const data = await answer;
+        if (!current || data === last.current) return;
+        last.current = data;
+        setState({ state: 'ready', data });
+      } catch (error) {
+        // A failed refresh keeps the graph it has; only the first load shows the error.
+        if (current && last.current === null)
+          setState({ state: 'error', error: error instanceof Error ? error : new Error(String(error)) });
+      }
+    });
+    refresh.current = loader.refresh;
+    loader.refresh();
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const every = (ms: number) => {
+      if (timer) clearInterval(timer);
+      timer = setInterval(loader.refresh, ms);
     };
-    refresh.current = load;
-    load();
-    first = false;
-    const timer = setInterval(load, POLL_MS);
-    const stop = subscribeGatewayStatus(id, load, (s) => current && setLive(s));
+    every(POLL_OFFLINE_MS);
+    const stop = subscribeGateway(id, loader.refresh, (s) => {
+      if (!current) return;
+      setLive(s);
+      if (s === 'live') every(RESYNC_LIVE_MS);
+      else if (s === 'offline') every(POLL_OFFLINE_MS);
+    });
     return () => {
       current = false;
+      loader.stop();
       clearInterval(timer);
       stop();
     };
