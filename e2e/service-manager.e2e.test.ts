@@ -643,12 +643,22 @@ describe('the Service Manager in a real browser', () => {
     await page.getByRole('button', { name: 'Delete lab' }).click();
     await page.locator('tr[data-pool="lab"]').waitFor({ state: 'detached' });
 
-    // The error state (the API answering 500), then Retry reaches the empty state.
-    await page.route('**/api/v1/clusters', (r) =>
+    // The error state (the API answering 500 to the page's GraphQL query), then Retry reaches the empty state.
+    const clustersQuery = (url: URL) =>
+      url.pathname === '/graphql' && /query Clusters\b/.test(url.searchParams.get('query') ?? '');
+    await page.route(clustersQuery, (r) =>
       r.fulfill({
         status: 500,
         contentType: 'application/json',
-        body: JSON.stringify({ error: 'Internal', message: 'the cluster list failed', requestId: 'req-e2e' }),
+        body: JSON.stringify({
+          data: null,
+          errors: [
+            {
+              message: 'the cluster list failed',
+              extensions: { code: 'Internal', status: 500, requestId: 'req-e2e' },
+            },
+          ],
+        }),
       }),
     );
     await nav.getByRole('link', { name: 'Clusters' }).click();
@@ -657,7 +667,7 @@ describe('the Service Manager in a real browser', () => {
     await alert.waitFor();
     expect(await alert.textContent()).toContain('req-e2e');
     await shot('clusters-error');
-    await page.unroute('**/api/v1/clusters');
+    await page.unroute(clustersQuery);
     await alert.getByRole('button', { name: 'Retry' }).click();
     await page.getByText('No workload cluster is registered yet.').waitFor();
     await shot('clusters');

@@ -9,6 +9,15 @@ import {
   type LiveState,
 } from './subscription.js';
 import { gql, graphql } from './graphql.js';
+import {
+  createAddressPool,
+  createApiKey,
+  loadAuditEvents,
+  loadGateway,
+  loadTemplates,
+  revokeApiKey,
+  rollback,
+} from './pages.js';
 import { loadGateways } from './gateways.js';
 import { loadDiff, loadRevisions } from './revisions.js';
 import { shareById, shareEqual } from './share.js';
@@ -44,12 +53,18 @@ function serve(handlers: [RegExp, (url: string) => { status?: number; body: unkn
   );
 }
 
-/** The GraphQL operations asked for, by name, with their variables. */
+/** The GraphQL operations asked for, by name, with their variables (a query's in its URL, a mutation's in its body). */
 const ops = () =>
   calls.map((c) => {
     const u = new URL(c.url, 'http://x');
-    const name = /query (\w+)/.exec(u.searchParams.get('query')!)![1]!;
-    return { name, vars: JSON.parse(u.searchParams.get('variables')!) as Record<string, unknown> };
+    const sent = c.body
+      ? (JSON.parse(c.body) as { query: string; variables: Record<string, unknown> })
+      : {
+          query: u.searchParams.get('query')!,
+          variables: JSON.parse(u.searchParams.get('variables')!) as Record<string, unknown>,
+        };
+    const name = /(?:query|mutation) (\w+)/.exec(sent.query)![1]!;
+    return { name, vars: sent.variables };
   });
 
 beforeEach(() => {
@@ -643,5 +658,114 @@ describe('coalesced refreshes', () => {
     r.refresh();
     await new Promise((x) => setTimeout(x, 0));
     expect(n).toBe(2);
+  });
+});
+
+describe("the smaller pages' reads and mutations over GraphQL", () => {
+  const connection = (items: unknown[], next: string | null) => ({
+    edges: items.map((node) => ({ node })),
+    pageInfo: { hasNextPage: next !== null, endCursor: next },
+  });
+
+  it('reads a whole list page after page, as GETs', async () => {
+    serve([
+      [
+        /Templates/,
+        (url) => {
+          const after = JSON.parse(new URL(url, 'http://x').searchParams.get('variables')!).after as
+            string | null;
+          return after === null
+            ? { body: { data: { templates: connection([{ id: 't1' }], 'c1') } } }
+            : { body: { data: { templates: connection([{ id: 't2' }], null) } } };
+        },
+      ],
+    ]);
+    expect((await loadTemplates()).map((t) => t.id)).toEqual(['t1', 't2']);
+    expect(calls.map((c) => c.method)).toEqual(['GET', 'GET']);
+    expect(ops()).toEqual([
+      { name: 'Templates', vars: { first: 500, after: null } },
+      { name: 'Templates', vars: { first: 500, after: 'c1' } },
+    ]);
+  });
+
+  it("pages the audit log by the connection's cursor", async () => {
+    serve([[/AuditEvents/, () => ({ body: { data: { auditEvents: connection([{ id: 'e1' }], 'c9') } } })]]);
+    expect(await loadAuditEvents(50, null)).toEqual({ items: [{ id: 'e1' }], nextCursor: 'c9' });
+    serve([[/AuditEvents/, () => ({ body: { data: { auditEvents: connection([], null) } } })]]);
+    expect((await loadAuditEvents(50, 'c9')).nextCursor).toBeNull();
+    expect(ops().at(-1)).toEqual({ name: 'AuditEvents', vars: { first: 50, after: 'c9' } });
+  });
+
+  it("sends a mutation as a POST with the session's CSRF token, its variables in the body", async () => {
+    setCsrfToken('tok-1');
+    serve([
+      [/graphql/, () => ({ body: { data: { createApiKey: { id: 'k1', name: 'ci', secret: 'epic_x' } } } })],
+    ]);
+    const k = await createApiKey('ci', 'admin');
+    expect(k.secret).toBe('epic_x');
+    expect(calls[0]).toMatchObject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { 'x-csrf-token': 'tok-1', 'content-type': 'application/json' },
+    });
+    expect(ops()).toEqual([{ name: 'CreateApiKey', vars: { input: { name: 'ci', role: 'admin' } } }]);
+  });
+
+  it("keeps a refused mutation's code, status and field issues for the form", async () => {
+    serve([
+      [
+        /graphql/,
+        () => ({
+          status: 400,
+          body: {
+            data: null,
+            errors: [
+              {
+                message: 'spec: not a CIDR',
+                extensions: {
+                  code: 'Validation',
+                  status: 400,
+                  requestId: 'r-7',
+                  issues: [{ path: 'spec', message: 'not a CIDR' }],
+                },
+              },
+            ],
+          },
+        }),
+      ],
+    ]);
+    const err = (await createAddressPool('p', 'nope').catch((e: unknown) => e)) as ApiError;
+    expect(err).toBeInstanceOf(ApiError);
+    expect([err.status, err.code, err.requestId]).toEqual([400, 'Validation', 'r-7']);
+    expect(err.issues).toEqual([{ path: 'spec', message: 'not a CIDR' }]);
+  });
+
+  it('revokes a key and rolls a gateway back with their own variables', async () => {
+    // A mutation's name is in its body, not its URL: answer by body.
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string, init: RequestInit = {}) => {
+        calls.push({ method: init.method ?? 'GET', url, headers: {}, body: init.body as string });
+        const q = (JSON.parse(init.body as string) as { query: string }).query;
+        const data = q.includes('revokeApiKey')
+          ? { revokeApiKey: { id: 'k1' } }
+          : { rollbackGateway: { version: 4, rollbackOf: 2 } };
+        return new Response(JSON.stringify({ data }));
+      }),
+    );
+    await revokeApiKey('k1');
+    expect((await rollback('g', 2)).version).toBe(4);
+    expect(ops()).toEqual([
+      { name: 'RevokeApiKey', vars: { id: 'k1' } },
+      { name: 'Rollback', vars: { gatewayId: 'g', version: 2 } },
+    ]);
+  });
+
+  it("reads an edited gateway by id, without a status (the editors don't show it)", async () => {
+    serve([
+      [/EditedGateway/, () => ({ body: { data: { gateway: { id: 'g', name: 'shop', listeners: [] } } } })],
+    ]);
+    expect(await loadGateway('g')).toEqual({ id: 'g', name: 'shop', listeners: [], status: null });
+    expect(ops()).toEqual([{ name: 'EditedGateway', vars: { id: 'g' } }]);
   });
 });

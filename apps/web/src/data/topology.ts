@@ -5,7 +5,7 @@ import type { EndpointSlice, Gateway, GatewayProxy, Route } from './types.js';
 
 // The topology's reads, over the API's typed GraphQL face (docs/adr/0800-topology-over-graphql-and-incremental-graph.md).
 // Only what the graph, the side panel and the page's header draw is selected.
-const GATEWAY = `id name namespace address dnsName generation observedGeneration updatedAt
+export const GATEWAY_FIELDS = `id name namespace address dnsName generation observedGeneration updatedAt
   listeners { name hostname port protocol } conditions { type status reason message }
   template { id name } clients { clusterId }`;
 const ROUTE = `id kind name namespace spec parents { gatewayId refIndex }
@@ -35,7 +35,7 @@ export const TOPOLOGY = gql<
   { gateway: GatewayAnswer; gatewayProxies: Connection<ProxyAnswer>; routes: Connection<RouteAnswer> },
   { id: string; routes: number; proxies: number }
 >(`query Topology($id: ID!, $routes: Int!, $proxies: Int!) {
-  gateway(id: $id) { ${GATEWAY} }
+  gateway(id: $id) { ${GATEWAY_FIELDS} }
   gatewayProxies(gatewayId: $id, first: $proxies) { edges { node { ${PROXY} } } ${PAGE} }
   routes(first: $routes, filter: { gatewayId: $id }) { edges { node { ${ROUTE} } } ${PAGE} }
 }`);
