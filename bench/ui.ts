@@ -188,6 +188,12 @@ try {
     (() => {
       const routes = ${routes};
       window.__sliceReads = [];
+      window.__longTasks = [];
+      try {
+        new PerformanceObserver((l) => {
+          for (const e of l.getEntries()) window.__longTasks.push([Math.round(e.startTime), Math.round(e.duration)]);
+        }).observe({ type: 'longtask', buffered: true });
+      } catch {}
       const orig = window.fetch.bind(window);
       window.fetch = async (...args) => {
         const res = await orig(...args);
@@ -245,10 +251,20 @@ try {
     return {
       rendered: w.__rendered,
       interactive: w.__interactive,
-      nodes: `${document.querySelectorAll('[data-node]').length} of ${document.querySelector('[data-testid="topology"]')!.getAttribute('data-total')}`,
+      nodes: `${document.querySelectorAll('[data-node]').length} of ${document.querySelector('[data-testid="topology"]')!.getAttribute('data-total')}; ${document.querySelectorAll('[data-testid="topology"] path').length} paths, ${document.querySelectorAll('[data-testid="topology"] *').length} SVG elements`,
     };
   });
 
+  if (process.env.BENCH_TIMELINE === '1')
+    console.log(
+      `long tasks until interactive (start + duration, ms): ${JSON.stringify(
+        await page.evaluate(() =>
+          ((window as unknown as { __longTasks: number[][] }).__longTasks ?? []).filter(
+            ([t]) => t! < (window as unknown as { __interactive: number }).__interactive,
+          ),
+        ),
+      )}`,
+    );
   if (process.env.BENCH_TIMELINE === '1')
     console.log(
       'first load timeline (ms after navigation start):\n' +

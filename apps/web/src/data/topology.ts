@@ -71,18 +71,68 @@ export interface TopologyData {
   digest: string;
 }
 
+/** A part of a first load's answer, as it arrives: the gateway (its listeners) with routes, or slices. */
+export interface TopologyPart {
+  gateway?: GatewayAnswer;
+  routes?: RouteAnswer[];
+  slices?: SliceAnswer[];
+}
+type Warmer = (gatewayId: string, part: TopologyPart) => void;
+let warmer: Warmer | null = null;
+/** Parts that arrived before the gateway page's code did (it registers its warmer when it loads). */
+let arrived: { gatewayId: string; parts: TopologyPart[] } | null = null;
+
+/**
+ * The gateway page builds its graph's parts from each part of a first load while the rest is still on the way
+ * (`topologyPipeline().warm`), so that the answer's arrival leaves less to do. Parts that came before are handed
+ * over at once. Work is done in small tasks, so that the next page's request and answers are not held up.
+ */
+export function setTopologyWarmer(w: Warmer): void {
+  warmer = w;
+  const early = arrived;
+  arrived = null;
+  for (const p of early?.parts ?? []) schedule(early!.gatewayId, p);
+}
+
+const WARM_BATCH = 50;
+
+function schedule(gatewayId: string, part: TopologyPart): void {
+  const w = warmer;
+  if (!w) {
+    if (arrived?.gatewayId !== gatewayId) arrived = { gatewayId, parts: [] };
+    arrived.parts.push(part);
+    return;
+  }
+  const batches: TopologyPart[] = [];
+  for (let i = 0; i < (part.slices?.length ?? 0); i += WARM_BATCH)
+    batches.push({ slices: part.slices!.slice(i, i + WARM_BATCH) });
+  for (let i = 0; i < (part.routes?.length ?? 0); i += WARM_BATCH)
+    batches.push({ gateway: part.gateway, routes: part.routes!.slice(i, i + WARM_BATCH) });
+  const step = () => {
+    const b = batches.shift();
+    if (!b) return;
+    w(gatewayId, b);
+    if (batches.length) setTimeout(step, 0);
+  };
+  setTimeout(step, 0);
+}
+
 /** The rest of a connection's pages, read one after the other (each page's cursor comes from the one before). */
 async function rest<T>(
   first: Connection<T>,
   texts: string[],
   next: (after: string) => Promise<{ page: Connection<T>; text: string }>,
+  onPage?: (items: T[]) => void,
 ): Promise<T[]> {
   const items = nodesOf(first);
+  onPage?.(items.slice());
   let info = first.pageInfo;
   while (info.hasNextPage && info.endCursor) {
     const { page, text } = await next(info.endCursor);
     texts.push(text);
-    items.push(...nodesOf(page));
+    const more = nodesOf(page);
+    onPage?.(more);
+    items.push(...more);
     info = page.pageInfo;
   }
   return items;
@@ -145,15 +195,25 @@ export async function loadTopology(gatewayId: string, previous?: TopologyData): 
   const routeTexts: string[] = [];
   const sliceTexts: string[] = [];
   const proxyTexts: string[] = [];
+  // A first load hands each part to the page's warmer as it arrives (a refresh has its parts built already).
+  const warm = previous ? undefined : (part: TopologyPart) => schedule(gatewayId, part);
   const [top, firstSlices] = await Promise.all([
     graphqlWithText(TOPOLOGY, { id: gatewayId, routes: ROUTE_PAGE, proxies: PROXY_PAGE }),
-    graphqlWithText(TOPOLOGY_SLICES, { first: SLICE_PAGE }),
+    graphqlWithText(TOPOLOGY_SLICES, { first: SLICE_PAGE }).then((r) => {
+      warm?.({ slices: nodesOf(r.data.endpointSlices) });
+      return r;
+    }),
   ]);
   const [routes, proxies] = await Promise.all([
-    rest(top.data.routes, routeTexts, async (after) => {
-      const r = await graphqlWithText(TOPOLOGY_ROUTES, { id: gatewayId, first: ROUTE_PAGE, after });
-      return { page: r.data.routes, text: r.text };
-    }),
+    rest(
+      top.data.routes,
+      routeTexts,
+      async (after) => {
+        const r = await graphqlWithText(TOPOLOGY_ROUTES, { id: gatewayId, first: ROUTE_PAGE, after });
+        return { page: r.data.routes, text: r.text };
+      },
+      warm && ((items) => warm({ gateway: top.data.gateway, routes: items })),
+    ),
     rest(top.data.gatewayProxies, proxyTexts, async (after) => {
       const r = await graphqlWithText(TOPOLOGY_PROXIES, { id: gatewayId, first: PROXY_PAGE, after });
       return { page: r.data.gatewayProxies, text: r.text };
