@@ -151,10 +151,21 @@ export function TopologyGraph({
     [layout, byId, drawn, selected, focusId],
   );
 
-  const edges = useMemo(
-    () => edgeBatches(visible.edges, byId, (key) => highlight?.edges.has(key) ?? false),
-    [visible.edges, byId, highlight],
-  );
+  // The edges' paths, kept while the layout's edges, places (its index: a live update that moves nothing keeps
+  // it), the drawn window and the highlight are the same: a recolouring update builds no curve again.
+  const edgeCache = useRef<{
+    key: readonly unknown[];
+    out: ReturnType<typeof edgeBatches>;
+  } | null>(null);
+  const edgeKey = [layout.edges, layout.index, drawn, highlight] as const;
+  const cached = edgeCache.current;
+  const edges =
+    cached && layout.index && cached.key.every((k, i) => k === edgeKey[i])
+      ? cached.out
+      : (edgeCache.current = {
+          key: edgeKey,
+          out: edgeBatches(visible.edges, byId, (key) => highlight?.edges.has(key) ?? false),
+        }).out;
 
   // The latest layout and callback for the node events, which stay the same function across renders so that
   // a memoised node re-renders only when its own picture changes (a live update touches a few nodes, not all).

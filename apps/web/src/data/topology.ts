@@ -112,6 +112,7 @@ function schedule(gatewayId: string, part: TopologyPart): void {
     const b = batches.shift();
     if (!b) return;
     w(gatewayId, b);
+    performance.mark('topology:warmed');
     if (batches.length) setTimeout(step, 0);
   };
   setTimeout(step, 0);
@@ -232,6 +233,7 @@ export async function loadTopology(gatewayId: string, previous?: TopologyData): 
     slices: shareById(before?.slices as SliceAnswer[] | undefined, slices),
     proxies: shareEqual(before?.proxies, proxies),
   };
+  if (!previous) performance.mark('topology:loaded');
   return { gateway, input, digest };
 }
 

@@ -55,6 +55,7 @@ function useLiveTopology(id: string): [State, LiveState, () => void] {
   const refresh = useRef<() => void>(() => undefined);
   useEffect(() => {
     let current = true;
+    performance.mark('topology:mount');
     last.current = null;
     setState({ state: 'loading' });
     let first = true;
