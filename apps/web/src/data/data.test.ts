@@ -385,6 +385,38 @@ describe('the topology loader', () => {
     await expect(loadTopology('g')).rejects.toMatchObject({ status: 404, message: 'gateway g not found' });
   });
 
+  it("takes index.html's early answers for its first load (queries, route pages by cursor, the session), once", async () => {
+    const routes = [route(1, ['a']), route(2, ['a']), route(3, ['a']), route(4, ['a']), route(5, ['a'])];
+    topologyApi(routes, { slices: [slice('a')] });
+    const json = (body: unknown) => Promise.resolve(new Response(JSON.stringify(body)));
+    const early = {
+      gatewayId: 'g',
+      topology: json({
+        data: { gateway, gatewayProxies: conn([], 100, undefined), routes: conn(routes, 2, undefined) },
+      }),
+      slices: json({ data: { endpointSlices: conn([slice('a')], 500, undefined) } }),
+      // The script asked for the page after "2" only; the loader asks for the one after "4" itself.
+      routes: { '2': json({ data: { routes: conn(routes, 2, '2') } }) } as Record<string, Promise<Response>>,
+      session: json({ user: { id: 'u', login: 'mona' }, csrfToken: 'tok-e' }),
+      stop: false,
+    };
+    vi.stubGlobal('__epicEarlyTopology', early);
+    const t = await loadTopology('g');
+    expect(t.input.routes.map((r) => r.id)).toEqual(['r1', 'r2', 'r3', 'r4', 'r5']);
+    expect(ops()).toEqual([{ name: 'TopologyRoutes', vars: { id: 'g', first: ROUTE_PAGE, after: '4' } }]);
+    expect(early.stop).toBe(true);
+    // Taken once: the next load (and a load of another gateway) asks the API.
+    await loadTopology('g');
+    expect(ops().filter((o) => o.name === 'Topology')).toHaveLength(1);
+    // The session's early answer is taken by the first session read only.
+    calls = [];
+    expect((await fetchSession())?.csrfToken).toBe('tok-e');
+    expect(calls).toEqual([]);
+    serve([[/\/auth\/session/, () => ({ body: { user: { id: 'u' }, csrfToken: 'tok-2' } })]]);
+    expect((await fetchSession())?.csrfToken).toBe('tok-2');
+    expect(calls.map((c) => c.url)).toEqual(['/auth/session']);
+  });
+
   it('hands a prefetched answer to the first load of the same gateway only, and only once', async () => {
     topologyApi([route(1, ['a'])]);
     prefetchTopology('g');

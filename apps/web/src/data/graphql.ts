@@ -26,20 +26,28 @@ interface GraphqlError {
 export const isMutation = (query: string): boolean => /^\s*mutation\b/.test(query);
 
 /** The answer's data and its raw text (equal texts are an unchanged answer, compared without re-serialising). */
+/** The URL of a query sent as a GET (what `graphqlWithText` asks for, and index.html's early requests). */
+export function queryUrl<D, V>(doc: TypedDocument<D, V>, variables: V): string {
+  const params = new URLSearchParams({ query: doc.query, variables: JSON.stringify(variables) });
+  return `/graphql?${params.toString()}`;
+}
+
+/** `answer`: a response already requested for this very query (index.html asks for a page's first data early). */
 export async function graphqlWithText<D, V>(
   doc: TypedDocument<D, V>,
   variables: V,
+  answer?: Promise<Response>,
 ): Promise<{ data: D; text: string }> {
   // A read is a GET: it needs no CSRF token (the API refuses mutations over GET), so a page's data can be asked
   // for beside the session request, before the token is known. A mutation is a POST carrying the token.
   const mutation = isMutation(doc.query);
-  const params = new URLSearchParams({ query: doc.query, variables: JSON.stringify(variables) });
-  const res = await fetch(mutation ? '/graphql' : `/graphql?${params.toString()}`, {
-    method: mutation ? 'POST' : 'GET',
-    headers: callHeaders(mutation ? 'POST' : 'GET', mutation),
-    credentials: 'same-origin',
-    ...(mutation ? { body: JSON.stringify({ query: doc.query, variables }) } : {}),
-  });
+  const res = await (answer ??
+    fetch(mutation ? '/graphql' : queryUrl(doc, variables), {
+      method: mutation ? 'POST' : 'GET',
+      headers: callHeaders(mutation ? 'POST' : 'GET', mutation),
+      credentials: 'same-origin',
+      ...(mutation ? { body: JSON.stringify({ query: doc.query, variables }) } : {}),
+    }));
   const text = await res.text();
   const body = (text ? safeJson(text) : {}) as {
     data?: D | null;

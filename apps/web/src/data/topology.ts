@@ -1,5 +1,5 @@
 import type { ModelInput } from '../domain/topology/model.js';
-import { gql, graphqlWithText, nodesOf, type Connection } from './graphql.js';
+import { gql, graphqlWithText, nodesOf, queryUrl, type Connection } from './graphql.js';
 import { shareById, shareEqual } from './share.js';
 import type { EndpointSlice, Gateway, GatewayProxy, Route } from './types.js';
 
@@ -63,6 +63,47 @@ export const TOPOLOGY_SLICES = gql<
 
 /** Up to this many backend services, the slices past the account's first page are read service by service. */
 const PER_SERVICE_LIMIT = 20;
+
+/** Stands for the gateway's id in the early request's URL (index.html puts the page's id in its place). */
+export const GATEWAY_ID_SLOT = '__GATEWAY_ID__';
+
+/**
+ * The URLs of a first load's two first requests, for index.html's inline script (`vite.config.ts`): a gateway
+ * page opened by URL asks for them while the HTML is parsed, before the entry script has even arrived.
+ */
+export function earlyTopologyUrls(): {
+  topology: string;
+  slices: string;
+  routesQuery: string;
+  routePage: number;
+} {
+  return {
+    topology: queryUrl(TOPOLOGY, { id: GATEWAY_ID_SLOT, routes: ROUTE_PAGE, proxies: PROXY_PAGE }),
+    slices: queryUrl(TOPOLOGY_SLICES, { first: SLICE_PAGE }),
+    routesQuery: TOPOLOGY_ROUTES.query,
+    routePage: ROUTE_PAGE,
+  };
+}
+
+interface EarlyRequests {
+  gatewayId: string;
+  topology: Promise<Response>;
+  slices: Promise<Response>;
+  /** The route pages past the first, by the cursor they start after, as the script asked for them. */
+  routes?: Record<string, Promise<Response>>;
+  /** Set when the loader asked for a page itself: the script asks for no more. */
+  stop?: boolean;
+  /** Set once a load took the two first answers. */
+  taken?: boolean;
+}
+
+/** The early requests for this gateway, once (a later load asks again). */
+function takeEarly(gatewayId: string): EarlyRequests | undefined {
+  const e = (globalThis as { __epicEarlyTopology?: EarlyRequests }).__epicEarlyTopology;
+  if (!e || e.gatewayId !== gatewayId || e.taken) return undefined;
+  e.taken = true;
+  return e;
+}
 
 export interface TopologyData {
   gateway: Gateway;
@@ -198,9 +239,10 @@ export async function loadTopology(gatewayId: string, previous?: TopologyData): 
   const proxyTexts: string[] = [];
   // A first load hands each part to the page's warmer as it arrives (a refresh has its parts built already).
   const warm = previous ? undefined : (part: TopologyPart) => schedule(gatewayId, part);
+  const early = previous ? undefined : takeEarly(gatewayId);
   const [top, firstSlices] = await Promise.all([
-    graphqlWithText(TOPOLOGY, { id: gatewayId, routes: ROUTE_PAGE, proxies: PROXY_PAGE }),
-    graphqlWithText(TOPOLOGY_SLICES, { first: SLICE_PAGE }).then((r) => {
+    graphqlWithText(TOPOLOGY, { id: gatewayId, routes: ROUTE_PAGE, proxies: PROXY_PAGE }, early?.topology),
+    graphqlWithText(TOPOLOGY_SLICES, { first: SLICE_PAGE }, early?.slices).then((r) => {
       warm?.({ slices: nodesOf(r.data.endpointSlices) });
       return r;
     }),
@@ -210,7 +252,9 @@ export async function loadTopology(gatewayId: string, previous?: TopologyData): 
       top.data.routes,
       routeTexts,
       async (after) => {
-        const r = await graphqlWithText(TOPOLOGY_ROUTES, { id: gatewayId, first: ROUTE_PAGE, after });
+        const asked = early?.routes?.[after];
+        if (early && !asked) early.stop = true;
+        const r = await graphqlWithText(TOPOLOGY_ROUTES, { id: gatewayId, first: ROUTE_PAGE, after }, asked);
         return { page: r.data.routes, text: r.text };
       },
       warm && ((items) => warm({ gateway: top.data.gateway, routes: items })),
