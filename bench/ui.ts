@@ -6,8 +6,9 @@
 //   only what is in or near the view; `graph nodes in the DOM` says how many of all it drew);
 // - interactive: navigation start → a click posted the moment the graph rendered has opened the side panel;
 // - live update: the last topology answer read → the changed endpoint group repainted (one endpoint of one
-//   service turns not-ready; the page's 5 s refresh picks it up), over several updates; the answers are the
-//   UI's GraphQL queries (the REST routes stay for older builds);
+//   service turns not-ready; the bench server announces it on the page's `gatewayTopologyChanged`
+//   subscription, graphql-transport-ws over /graphql, and the page reads its topology again), over several
+//   updates; the answers are the UI's GraphQL queries (the REST routes stay for older builds);
 // - first page JavaScript: the gzip size of what index.html loads before any page chunk.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import Fastify from 'fastify';
 import { chromium } from 'playwright-core';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { registerWebUi, webDist, webPageFallback } from '../apps/api/src/web-ui.js';
 import { largeGateway } from '../apps/web/src/domain/topology/fixtures.js';
 
@@ -105,6 +107,32 @@ app.get(`/api/v1/gateways/${gatewayId}/proxies`, async () => ({ items: proxies }
 app.get('/api/v1/endpoint-slices', async () => ({ items: slices, nextCursor: null }));
 served = await registerWebUi(app);
 const base = await app.listen({ host: '127.0.0.1', port: 0 });
+// The page's live updates: a graphql-transport-ws endpoint that acknowledges every subscription and sends a
+// `gatewayTopologyChanged` event to each topology subscriber when the bench changes a slice.
+const wss = new WebSocketServer({ noServer: true });
+const topologySubscribers = new Map<WebSocket, string>();
+app.server.on('upgrade', (req, socket, head) => {
+  if (!req.url?.startsWith('/graphql')) return socket.destroy();
+  wss.handleUpgrade(req, socket, head, (ws) => {
+    ws.on('message', (data) => {
+      const msg = JSON.parse(String(data)) as { type: string; id?: string; payload?: { query?: string } };
+      if (msg.type === 'connection_init') ws.send(JSON.stringify({ type: 'connection_ack' }));
+      else if (msg.type === 'subscribe' && msg.payload?.query?.includes('gatewayTopologyChanged'))
+        topologySubscribers.set(ws, msg.id!);
+    });
+    ws.on('close', () => topologySubscribers.delete(ws));
+  });
+});
+const announceTopologyChange = () => {
+  for (const [ws, id] of topologySubscribers)
+    ws.send(
+      JSON.stringify({
+        id,
+        type: 'next',
+        payload: { data: { gatewayTopologyChanged: { gatewayId, at: new Date().toISOString() } } },
+      }),
+    );
+};
 
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
@@ -160,6 +188,12 @@ try {
     (() => {
       const routes = ${routes};
       window.__sliceReads = [];
+      window.__longTasks = [];
+      try {
+        new PerformanceObserver((l) => {
+          for (const e of l.getEntries()) window.__longTasks.push([Math.round(e.startTime), Math.round(e.duration)]);
+        }).observe({ type: 'longtask', buffered: true });
+      } catch {}
       const orig = window.fetch.bind(window);
       window.fetch = async (...args) => {
         const res = await orig(...args);
@@ -217,10 +251,20 @@ try {
     return {
       rendered: w.__rendered,
       interactive: w.__interactive,
-      nodes: `${document.querySelectorAll('[data-node]').length} of ${document.querySelector('[data-testid="topology"]')!.getAttribute('data-total')}`,
+      nodes: `${document.querySelectorAll('[data-node]').length} of ${document.querySelector('[data-testid="topology"]')!.getAttribute('data-total')}; ${document.querySelectorAll('[data-testid="topology"] path').length} paths, ${document.querySelectorAll('[data-testid="topology"] *').length} SVG elements`,
     };
   });
 
+  if (process.env.BENCH_TIMELINE === '1')
+    console.log(
+      `long tasks until interactive (start + duration, ms): ${JSON.stringify(
+        await page.evaluate(() =>
+          ((window as unknown as { __longTasks: number[][] }).__longTasks ?? []).filter(
+            ([t]) => t! < (window as unknown as { __interactive: number }).__interactive,
+          ),
+        ),
+      )}`,
+    );
   if (process.env.BENCH_TIMELINE === '1')
     console.log(
       'first load timeline (ms after navigation start):\n' +
@@ -249,6 +293,11 @@ try {
   const m1 = await metrics();
   if (profile) console.log(`first load, self time by function:\n${await topFunctions()}`);
   const samples: number[] = [];
+  // The page has subscribed to its topology's changes (the updates below are announced on it).
+  for (let t = Date.now(); topologySubscribers.size === 0;) {
+    if (Date.now() - t > 30_000) throw new Error('the page did not subscribe to gatewayTopologyChanged');
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const m2 = await metrics();
   for (let u = 0; u < updates; u++) {
     // An endpoint group in view (one drawn on the page), so that the change has something to repaint.
@@ -273,6 +322,7 @@ try {
     // The change: one endpoint of this service is no longer ready.
     const slice = slices.find((s) => s.serviceName === svc)!;
     slice.endpoints[0]!.conditions = { ready: false };
+    announceTopologyChange();
     await page.waitForFunction(() => (window as unknown as { __updated?: number }).__updated, null, {
       timeout: 30_000,
       polling: 50,
@@ -304,5 +354,7 @@ try {
   console.log(`  load average                  ${load}`);
 } finally {
   await browser.close();
+  for (const ws of wss.clients) ws.terminate();
+  wss.close();
   await app.close();
 }

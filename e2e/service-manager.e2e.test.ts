@@ -318,7 +318,7 @@ describe('the Service Manager in a real browser', () => {
     expect(await graph.locator('.node.hl').count()).toBe(0);
   });
 
-  it('shows a change made through the API in the open graph without a reload', async () => {
+  it('shows a route, an endpoint and a proxy change made through the API in the open graph without a reload', async () => {
     const graph = page.getByTestId('topology');
     await page.getByTestId('live').filter({ hasText: 'Live' }).waitFor();
     await call('POST', '/routes', {
@@ -335,6 +335,44 @@ describe('the Service Manager in a real browser', () => {
       },
     });
     await expect.poll(() => graph.locator('[data-kind="route"]').count(), { timeout: 15_000 }).toBe(2);
+    // An endpoint change (as a cluster's EndpointSlice sync writes it): a second endpoint of cart-canary. The page
+    // reads its topology on the subscription's events, not on a timer (its safety re-sync is a minute).
+    const endpoints = () => graph.locator('[data-kind="endpoint"]').count();
+    expect(await endpoints()).toBe(10);
+    await call('PUT', '/static-endpoints/default/cart-canary', {
+      ports: [{ port: 8080 }],
+      endpoints: [{ address: '10.2.0.1' }, { address: '10.2.0.2' }],
+    });
+    await expect.poll(endpoints, { timeout: 15_000 }).toBe(11);
+    expect(await graph.locator('[data-node$="10.2.0.2"]').count()).toBe(1);
+    // The same endpoints, one now placed on a node: its node joins the graph.
+    await call('PUT', '/static-endpoints/default/cart-canary', {
+      ports: [{ port: 8080 }],
+      endpoints: [{ address: '10.2.0.1' }, { address: '10.2.0.2', nodeName: 'worker-e2e' }],
+    });
+    await expect
+      .poll(() => graph.locator('[data-kind="node"][data-node$="/worker-e2e"]').count(), { timeout: 15_000 })
+      .toBe(1);
+    // A proxy turning ready, as its EPIC node reports it: nothing of the gateway's own status changes (no
+    // gatewayStatusChanged event), only what its topology shows.
+    const admin = /Platform admin key: (\S+)/.exec(api!.output())?.[1] ?? '';
+    await call(
+      'PUT',
+      '/epic-nodes/ui-e2e-epic-1/proxies',
+      {
+        proxies: ['shop-envoy-0', 'shop-envoy-1'].map((podName) => ({
+          gatewayId,
+          podName,
+          vethIfindex: null,
+          ready: true,
+          ackedVersion: null,
+        })),
+      },
+      admin,
+    );
+    await expect
+      .poll(() => graph.locator('[data-node="proxy:shop-envoy-1"].health-warn').count(), { timeout: 15_000 })
+      .toBe(1);
   });
 
   it('diffs the revisions before and after a route edit side by side, and rolls back with confirmation', async () => {
@@ -605,12 +643,22 @@ describe('the Service Manager in a real browser', () => {
     await page.getByRole('button', { name: 'Delete lab' }).click();
     await page.locator('tr[data-pool="lab"]').waitFor({ state: 'detached' });
 
-    // The error state (the API answering 500), then Retry reaches the empty state.
-    await page.route('**/api/v1/clusters', (r) =>
+    // The error state (the API answering 500 to the page's GraphQL query), then Retry reaches the empty state.
+    const clustersQuery = (url: URL) =>
+      url.pathname === '/graphql' && /query Clusters\b/.test(url.searchParams.get('query') ?? '');
+    await page.route(clustersQuery, (r) =>
       r.fulfill({
         status: 500,
         contentType: 'application/json',
-        body: JSON.stringify({ error: 'Internal', message: 'the cluster list failed', requestId: 'req-e2e' }),
+        body: JSON.stringify({
+          data: null,
+          errors: [
+            {
+              message: 'the cluster list failed',
+              extensions: { code: 'Internal', status: 500, requestId: 'req-e2e' },
+            },
+          ],
+        }),
       }),
     );
     await nav.getByRole('link', { name: 'Clusters' }).click();
@@ -619,7 +667,7 @@ describe('the Service Manager in a real browser', () => {
     await alert.waitFor();
     expect(await alert.textContent()).toContain('req-e2e');
     await shot('clusters-error');
-    await page.unroute('**/api/v1/clusters');
+    await page.unroute(clustersQuery);
     await alert.getByRole('button', { name: 'Retry' }).click();
     await page.getByText('No workload cluster is registered yet.').waitFor();
     await shot('clusters');

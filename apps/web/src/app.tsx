@@ -1,4 +1,13 @@
-import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from 'react';
+import {
+  createElement,
+  lazy,
+  Suspense,
+  useCallback,
+  useEffect,
+  useState,
+  type ComponentType,
+  type ReactNode,
+} from 'react';
 import { PageBoundary } from './components/page-boundary.js';
 import { Link, navigate, useLocation } from './components/router.js';
 import { ErrorState, Loading } from './components/states.js';
@@ -7,23 +16,44 @@ import { fetchSession, SessionContext, signOut, type SessionInfo } from './data/
 import { prefetchTopology } from './data/topology.js';
 import { SignInPage } from './features/sign-in.js';
 
-// Each page is its own chunk: the first page (sign-in or overview) never loads the graph code.
-const OverviewPage = lazy(() => import('./features/overview.js'));
-const GatewaysPage = lazy(() => import('./features/gateways.js'));
-const GatewayDetailPage = lazy(() => import('./features/gateway-detail.js'));
-const RevisionsPage = lazy(() => import('./features/revisions.js'));
-const GatewayEditorPage = lazy(() => import('./features/gateway-editor.js'));
-const RouteEditorPage = lazy(() => import('./features/route-editor.js'));
-const TemplatesPage = lazy(() => import('./features/templates.js'));
-const AddressPoolsPage = lazy(() => import('./features/address-pools.js'));
-const ClustersPage = lazy(() => import('./features/clusters.js'));
-const AuditLogPage = lazy(() => import('./features/audit-log.js'));
-// A gateway's page opened by URL starts loading its chunk beside the session request, not after it.
-const opened = /^\/gateways\/([0-9a-f-]{36})$/.exec(window.location.pathname);
-if (opened) {
-  void import('./features/gateway-detail.js');
-  prefetchTopology(opened[1]!);
+/**
+ * A page in its own chunk, shown through React.lazy until its chunk has loaded and directly after: a lazy page
+ * always suspends on its first render, and React 19 then holds the page back until 300 ms after its fallback was
+ * shown (its Suspense throttle), even when the chunk was there long before. Each mount keeps the component it
+ * started with (switching would remount the page).
+ */
+function page<P extends object>(load: () => Promise<{ default: ComponentType<P> }>) {
+  let loaded: ComponentType<P> | null = null;
+  let loading: Promise<unknown> | null = null;
+  const preload = () =>
+    (loading ??= load().then((m) => {
+      loaded = m.default;
+      return m;
+    }));
+  const Lazy = lazy(() => preload() as Promise<{ default: ComponentType<P> }>);
+  function Page(props: P) {
+    const [C] = useState<ComponentType<P>>(() => loaded ?? Lazy);
+    return createElement(C, props);
+  }
+  return Object.assign(Page, { preload });
 }
+
+// Each page is its own chunk: the first page (sign-in or overview) never loads the graph code.
+const OverviewPage = page(() => import('./features/overview.js'));
+const GatewaysPage = page(() => import('./features/gateways.js'));
+const GatewayDetailPage = page(() => import('./features/gateway-detail.js'));
+const RevisionsPage = page(() => import('./features/revisions.js'));
+const GatewayEditorPage = page(() => import('./features/gateway-editor.js'));
+const RouteEditorPage = page(() => import('./features/route-editor.js'));
+const TemplatesPage = page(() => import('./features/templates.js'));
+const AddressPoolsPage = page(() => import('./features/address-pools.js'));
+const ClustersPage = page(() => import('./features/clusters.js'));
+const AuditLogPage = page(() => import('./features/audit-log.js'));
+// A gateway's page opened by URL starts loading its chunk beside the session request, not after it, and the
+// session's answer waits for it (so the page is drawn without a fallback in between).
+const opened = /^\/gateways\/([0-9a-f-]{36})$/.exec(window.location.pathname);
+const openedChunk = opened ? GatewayDetailPage.preload().catch(() => undefined) : null;
+if (opened) prefetchTopology(opened[1]!);
 
 type SessionState =
   { state: 'loading' } | { state: 'error'; error: Error } | { state: 'ready'; session: SessionInfo | null };
@@ -33,7 +63,8 @@ export function App() {
   const [session, setSession] = useState<SessionState>({ state: 'loading' });
   const refresh = useCallback(() => {
     fetchSession().then(
-      (s) => setSession({ state: 'ready', session: s }),
+      // The first answer waits for the chunk of a gateway page opened by URL (requested beside it).
+      (s) => void (openedChunk ?? Promise.resolve()).then(() => setSession({ state: 'ready', session: s })),
       (error: unknown) =>
         setSession({ state: 'error', error: error instanceof Error ? error : new Error(String(error)) }),
     );

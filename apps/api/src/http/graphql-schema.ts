@@ -406,15 +406,38 @@ function twinField(types: GraphqlTypes, r: RestRoute): GraphQLFieldConfig<unknow
   };
 }
 
-export interface SubscriptionField {
+export interface SubscriptionField<Payload = { gateway: unknown }> {
   subscribe: (src: unknown, args: Record<string, unknown>, ctx: GraphqlContext) => Promise<unknown>;
-  resolve: (payload: { gateway: unknown }) => unknown;
+  resolve: (payload: Payload) => unknown;
 }
+
+/** What `gatewayTopologyChanged` sends: which gateway's topology changed, and when it was heard. */
+export interface TopologyChange {
+  gatewayId: string;
+  at: Date;
+}
+
+/**
+ * A nudge, not the change itself: the subscriber reads the topology again (docs/adr/0801). No object of the
+ * store is sent, so nothing can be sent that the subscriber could not read with its own queries.
+ */
+const GatewayTopologyChange = new GraphQLObjectType({
+  name: 'GatewayTopologyChange',
+  description:
+    "the gateway's topology changed: its routes, the EndpointSlices of their backends, its proxies, EPIC nodes or tunnels, or their status",
+  fields: {
+    gatewayId: { type: new GraphQLNonNull(GraphQLID) },
+    at: { type: new GraphQLNonNull(DateTimeResolver), description: 'when this replica heard of the change' },
+  },
+});
 
 /** The whole schema: a field per route, plus the subscriptions the caller resolves. */
 export function buildGraphqlSchema(
   routes: RestRoute[],
-  subscriptions?: { gatewayStatusChanged: SubscriptionField },
+  subscriptions?: {
+    gatewayStatusChanged: SubscriptionField;
+    gatewayTopologyChanged: SubscriptionField<{ change: TopologyChange }>;
+  },
 ): Schema {
   const types = new GraphqlTypes();
   const query: GraphQLFieldConfigMap<unknown, GraphqlContext> = {};
@@ -435,6 +458,13 @@ export function buildGraphqlSchema(
           args: { gatewayId: { type: new GraphQLNonNull(GraphQLID) } },
           description: "a gateway's status after each change (conditions, listeners, address)",
           ...(subscriptions?.gatewayStatusChanged ?? {}),
+        } as GraphQLFieldConfig<unknown, GraphqlContext>,
+        gatewayTopologyChanged: {
+          type: new GraphQLNonNull(GatewayTopologyChange),
+          args: { gatewayId: { type: new GraphQLNonNull(GraphQLID) } },
+          description:
+            "an event each time the gateway was reconciled after a change of its routes, their backends' endpoints, its proxies, EPIC nodes or tunnels: read the topology again",
+          ...(subscriptions?.gatewayTopologyChanged ?? {}),
         } as GraphQLFieldConfig<unknown, GraphqlContext>,
       },
     }),

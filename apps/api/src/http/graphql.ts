@@ -10,7 +10,8 @@ import type { Db } from '../db/client.js';
 import { defaultGraphqlLimits, installGraphqlLimits, type GraphqlLimits } from './graphql-limits.js';
 import { subscriptionGuardOf, type GuardContext } from './subscription-auth.js';
 import { installGraphqlPageCache } from './graphql-page-cache.js';
-import { buildGraphqlSchema, type GraphqlContext } from './graphql-schema.js';
+import { buildGraphqlSchema, type GraphqlContext, type TopologyChange } from './graphql-schema.js';
+import { topologyTopic, watchTopology } from './topology-watch.js';
 import { restRoutes } from './routes.js';
 
 const { GraphQLError, printSchema } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
@@ -35,6 +36,26 @@ function schemaOf(services: Services): GraphQLSchema {
         return ctx.subscriptionGuard ? ctx.subscriptionGuard.guard(ctx, events, authorise) : events;
       },
       resolve: (payload: { gateway: unknown }) => payload.gateway,
+    },
+    gatewayTopologyChanged: {
+      // Tenant-scoped exactly as gatewayStatusChanged: the gateway must be the caller's when subscribing and
+      // again before every event; the event names only the gateway (docs/adr/0801-topology-subscription.md).
+      subscribe: async (
+        _: unknown,
+        a: Record<string, unknown>,
+        ctx: GraphqlContext & GuardContext & { watchesOf?: object },
+      ) => {
+        const principal = ctx.principal;
+        if (!principal)
+          throw new AppError('Unauthorized', 'missing or invalid API key: send Authorization: Bearer <key>');
+        const gatewayId = a.gatewayId as string;
+        const authorise = () => services.gateways.get({ principal, requestId: ctx.requestId }, gatewayId);
+        await authorise();
+        const events = (await ctx.pubsub!.subscribe(topologyTopic(gatewayId))) as AsyncIterator<unknown>;
+        const guarded = ctx.subscriptionGuard ? ctx.subscriptionGuard.guard(ctx, events, authorise) : events;
+        return ctx.watchesOf ? watchTopology(ctx.watchesOf, gatewayId, guarded) : guarded;
+      },
+      resolve: (payload: { change: TopologyChange }) => payload.change,
     },
   });
 }
@@ -129,6 +150,8 @@ export async function registerGraphql(
       context: async (socket: GuardContext['socket'], req: FastifyRequest) => ({
         socket,
         subscriptionGuard: guard,
+        // The key of this app's topology watches (mercurius sets its own `app` in the context).
+        watchesOf: app,
         requestId: req.id,
         // An API key in the upgrade's header, else the Service Manager's session cookie (read by the app's
         // onRequest hook) — the cookie only from a page of this origin, so no other site can open the socket

@@ -86,6 +86,8 @@ function subscribe(query: string, variables: Record<string, unknown>, authorizat
     },
     /** Messages received and not yet taken by `next`. */
     pending: () => messages.slice(),
+    /** Forgets the messages received so far. */
+    clear: () => void messages.splice(0),
     closed,
     close: () => ws.close(),
   };
@@ -107,11 +109,11 @@ async function revoke(id: string, app: EpicApp = env.app) {
   expect(r.statusCode, r.body).toBeLessThan(300);
 }
 
-async function newGateway(name: string): Promise<string> {
+async function newGateway(name: string, as = key): Promise<string> {
   const created = await env.app.inject({
     method: 'POST',
     url: '/api/v1/gateways',
-    headers: auth(key),
+    headers: auth(as),
     payload: { name, template: 'gw', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
   });
   expect(created.statusCode, created.body).toBe(201);
@@ -287,5 +289,110 @@ describe('GraphQL subscriptions', () => {
     ]);
     expect(closed.code).toBe(4403);
     expect(subscriptionGuardOf(other.app).size).toBe(0);
+  });
+});
+
+const TOPOLOGY = 'subscription ($id: ID!) { gatewayTopologyChanged(gatewayId: $id) { gatewayId at } }';
+type TopologyMsg = { payload: { data: { gatewayTopologyChanged: { gatewayId: string; at: string } } } };
+
+async function call(method: 'POST' | 'PUT', url: string, as: string, payload: Record<string, unknown>) {
+  const r = await env.app.inject({ method, url: `/api/v1${url}`, headers: auth(as), payload });
+  expect(r.statusCode, r.body).toBeLessThan(300);
+  return r.json() as { id?: string };
+}
+
+/** Until the reconciler has nothing queued and the NOTIFYs of what it did have been heard. */
+async function settle() {
+  await reconciler.drain();
+  await new Promise((r) => setTimeout(r, 300));
+}
+
+describe('gatewayTopologyChanged', () => {
+  it("nudges the gateway's subscribers after a route change and after an endpoint change, and no other tenant", async () => {
+    const a = await newGateway('topo-a');
+    // A second tenant with a gateway of its own, subscribed to it over the same server.
+    const other = await createAccount(env, 'topo-other');
+    await call('POST', '/address-pools', other.key, { name: 'pub', spec: '10.61.0.0/28' });
+    await call('POST', '/templates', other.key, {
+      name: 'gw',
+      poolName: 'pub',
+      dnsNameTemplate: '{gateway}.example.org',
+    });
+    const b = await newGateway('topo-b', other.key);
+    await settle();
+
+    const mine = subscribe(TOPOLOGY, { id: a }, `Bearer ${key}`);
+    const theirs = subscribe(TOPOLOGY, { id: b }, `Bearer ${other.key}`);
+    // The second tenant asking for the first one's gateway is refused as if it did not exist.
+    const prying = subscribe(TOPOLOGY, { id: a }, `Bearer ${other.key}`);
+    await mine.next('connection_ack');
+    await theirs.next('connection_ack');
+    const refused = (await prying.next('error')) as { payload: Array<{ message: string }> };
+    expect(refused.payload[0]!.message).toMatch(/not found/);
+    prying.close();
+    await guarded(env.app, 2);
+
+    // A route attached to the first gateway.
+    await call('POST', '/routes', key, {
+      kind: 'HTTPRoute',
+      name: 'topo-route',
+      spec: {
+        parentRefs: [{ name: 'topo-a' }],
+        rules: [{ backendRefs: [{ name: 'topo-svc', port: 8080 }] }],
+      },
+    });
+    const route = (await mine.next('next')) as TopologyMsg;
+    expect(route.payload.data.gatewayTopologyChanged.gatewayId).toBe(a);
+    expect(Date.parse(route.payload.data.gatewayTopologyChanged.at)).not.toBeNaN();
+    await settle();
+    mine.clear();
+
+    // Endpoints of the route's backend service (as a cluster sync or a static set writes them).
+    await call('PUT', '/static-endpoints/default/topo-svc', key, {
+      ports: [{ port: 8080 }],
+      endpoints: [{ address: '10.9.0.1' }, { address: '10.9.0.2' }],
+    });
+    const endpoint = (await mine.next('next')) as TopologyMsg;
+    expect(endpoint.payload.data.gatewayTopologyChanged.gatewayId).toBe(a);
+    await settle();
+
+    // Nothing of the first tenant's changes reached the second one's subscription ...
+    expect(theirs.pending().filter((m) => m.type === 'next')).toEqual([]);
+    // ... which is live: a change of its own gateway reaches it, and not the first tenant.
+    mine.clear();
+    await call('POST', '/routes', other.key, {
+      kind: 'HTTPRoute',
+      name: 'topo-route',
+      spec: { parentRefs: [{ name: 'topo-b' }], rules: [{ backendRefs: [{ name: 'other-svc', port: 80 }] }] },
+    });
+    const own = (await theirs.next('next')) as TopologyMsg;
+    expect(own.payload.data.gatewayTopologyChanged.gatewayId).toBe(b);
+    await settle();
+    expect(mine.pending().filter((m) => m.type === 'next')).toEqual([]);
+    mine.close();
+    theirs.close();
+  });
+
+  it("checks every event against the gateway's tenant, even where the event was published by hand", async () => {
+    const deaf = await replica(false);
+    const id = await newGateway('topo-vanishing');
+    await settle();
+    const sub = subscribe(TOPOLOGY, { id }, `Bearer ${key}`, deaf.base);
+    await sub.next('connection_ack');
+    await guarded(deaf.app, 1);
+    const change = { gatewayId: id, at: new Date() };
+    await deaf.app.graphql.pubsub.publish({ topic: `gateway-topology:${id}`, payload: { change } });
+    expect(((await sub.next('next')) as TopologyMsg).payload.data.gatewayTopologyChanged.gatewayId).toBe(id);
+    const gone = await env.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/gateways/${id}`,
+      headers: auth(key),
+    });
+    expect(gone.statusCode).toBeLessThan(300);
+    await deaf.app.graphql.pubsub.publish({ topic: `gateway-topology:${id}`, payload: { change } });
+    const err = (await sub.next('error')) as { payload: Array<{ extensions?: { code?: string } }> };
+    expect(err.payload[0]?.extensions?.code).toBe('NotFound');
+    expect(sub.pending().filter((m) => m.type === 'next')).toEqual([]);
+    sub.close();
   });
 });

@@ -4,6 +4,7 @@ import { withPgTx, type Db } from '../db/client.js';
 import { createPgListener, listenerSettings, type PgListener } from '../db/listener.js';
 import type { Metrics } from '../metrics.js';
 import type { Provisioner } from '../provisioner/fleet.js';
+import { TOPOLOGY_CHANNEL } from '../http/topology-watch.js';
 import { reconcileGateway } from './reconcile-gateway.js';
 
 /**
@@ -87,18 +88,23 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
           const fleet = await opts.provisioner?.provision(c, row.gatewayId, now);
           const effects: { revision?: number } = {};
           const changed = await reconcileGateway(c, row.gatewayId, now, effects, fleet);
-          // Rows queued after the claim (id > upto) stay for the next round.
-          await c.query('DELETE FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid AND id <= $2::bigint', [
-            row.gatewayId,
-            row.upto,
-          ]);
+          // Rows queued after the claim (id > upto) stay for the next round. Every reconcile follows a change of
+          // what the gateway's topology shows (routes, endpoints, proxies, nodes) or of its status: the NOTIFY
+          // (at commit) tells the topology's subscribers to read it again (docs/adr/0801-topology-subscription.md).
+          await c.query(
+            `WITH d AS (DELETE FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid AND id <= $2::bigint)
+             SELECT pg_notify('${TOPOLOGY_CHANNEL}', $1::uuid::text)`,
+            [row.gatewayId, row.upto],
+          );
           opts.metrics?.reconcileDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
           return { id: row.gatewayId, changed, skipped: false, revision: effects.revision };
         } catch (error) {
           // Undo the reconcile's writes and push the gateway's rows back with a delay.
           await c.query('ROLLBACK TO SAVEPOINT reconcile');
+          // The change that queued it is committed all the same: its topology is shown now, its status later.
           await c.query(
-            `UPDATE "ReconcileRequest" SET "requestedAt" = now() + make_interval(secs => $3) WHERE "gatewayId" = $1::uuid AND id <= $2::bigint`,
+            `WITH u AS (UPDATE "ReconcileRequest" SET "requestedAt" = now() + make_interval(secs => $3) WHERE "gatewayId" = $1::uuid AND id <= $2::bigint)
+             SELECT pg_notify('${TOPOLOGY_CHANNEL}', $1::uuid::text)`,
             [row.gatewayId, row.upto, BACKOFF_SECONDS],
           );
           failed = { id: row.gatewayId, error };

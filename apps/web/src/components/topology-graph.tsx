@@ -11,7 +11,7 @@ import {
 } from 'react';
 import { NODE_HEIGHT, NODE_WIDTH } from '../domain/topology/layout.js';
 import type { Layout, PlacedNode } from '../domain/topology/types.js';
-import { drawnWindow, visiblePart, type Rect } from '../domain/topology/viewport.js';
+import { drawnWindow, edgeBatches, visiblePart, type Rect } from '../domain/topology/viewport.js';
 
 const KIND_LABEL: Record<PlacedNode['kind'], string> = {
   gateway: 'Gateway',
@@ -131,6 +131,10 @@ export function TopologyGraph({
     }
   }, [fit, layout.nodes.length]);
 
+  useLayoutEffect(() => {
+    if (drawn) performance.mark('topology:drawn');
+  }, [drawn, layout]);
+
   // A node moved to by keyboard that was outside the drawn window is focused once it is drawn.
   useEffect(() => {
     const id = pendingFocus.current;
@@ -146,6 +150,22 @@ export function TopologyGraph({
       visiblePart(layout, byId, drawn, new Set([selected, focusId].filter((x): x is string => Boolean(x)))),
     [layout, byId, drawn, selected, focusId],
   );
+
+  // The edges' paths, kept while the layout's edges, places (its index: a live update that moves nothing keeps
+  // it), the drawn window and the highlight are the same: a recolouring update builds no curve again.
+  const edgeCache = useRef<{
+    key: readonly unknown[];
+    out: ReturnType<typeof edgeBatches>;
+  } | null>(null);
+  const edgeKey = [layout.edges, layout.index, drawn, highlight] as const;
+  const cached = edgeCache.current;
+  const edges =
+    cached && layout.index && cached.key.every((k, i) => k === edgeKey[i])
+      ? cached.out
+      : (edgeCache.current = {
+          key: edgeKey,
+          out: edgeBatches(visible.edges, byId, (key) => highlight?.edges.has(key) ?? false),
+        }).out;
 
   // The latest layout and callback for the node events, which stay the same function across renders so that
   // a memoised node re-renders only when its own picture changes (a live update touches a few nodes, not all).
@@ -248,23 +268,12 @@ export function TopologyGraph({
           {drawn ? (
             <>
               <g className="edges" aria-hidden="true">
-                {visible.edges.map((e) => {
-                  const a = byId.get(e.from);
-                  const b = byId.get(e.to);
-                  if (!a || !b) return null;
-                  const key = `${e.from}->${e.to}`;
-                  return (
-                    <Edge
-                      key={key}
-                      id={key}
-                      x1={a.x + NODE_WIDTH}
-                      y1={a.y + NODE_HEIGHT / 2}
-                      x2={b.x}
-                      y2={b.y + NODE_HEIGHT / 2}
-                      lit={highlight?.edges.has(key) ?? false}
-                    />
-                  );
-                })}
+                {edges.batches.map((b, i) => (
+                  <EdgeBatch key={i} d={b.d} count={b.count} />
+                ))}
+                {edges.single.map((e) => (
+                  <Edge key={e.key} id={e.key} d={e.d} lit={e.lit} />
+                ))}
               </g>
               <g className="nodes">
                 {visible.nodes.map((n) => {
@@ -296,29 +305,13 @@ interface NodeEvents {
   key: (id: string, e: KeyboardEvent<SVGGElement>) => void;
 }
 
-const Edge = memo(function Edge({
-  id,
-  x1,
-  y1,
-  x2,
-  y2,
-  lit,
-}: {
-  id: string;
-  x1: number;
-  y1: number;
-  x2: number;
-  y2: number;
-  lit: boolean;
-}) {
-  const mx = (x1 + x2) / 2;
-  return (
-    <path
-      data-edge={id}
-      className={`edge${lit ? ' hl' : ''}`}
-      d={`M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`}
-    />
-  );
+const Edge = memo(function Edge({ id, d, lit }: { id: string; d: string; lit: boolean }) {
+  return <path data-edge={id} className={`edge${lit ? ' hl' : ''}`} d={d} />;
+});
+
+/** Many plain edges as one path (`edgeBatches`); the same text is the same picture. */
+const EdgeBatch = memo(function EdgeBatch({ d, count }: { d: string; count: number }) {
+  return <path className="edge" data-edges={count} d={d} />;
 });
 
 /** Equal when everything the node draws is equal (a live update re-creates every node object). */

@@ -35,23 +35,33 @@ export function callHeaders(method: string, hasBody: boolean): Record<string, st
   return headers;
 }
 
-export async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
-  return (await requestWithText<T>(method, url, body)).data;
+export async function request<T>(
+  method: string,
+  url: string,
+  body?: unknown,
+  answer?: Promise<Response>,
+): Promise<T> {
+  return (await requestWithText<T>(method, url, body, answer)).data;
 }
 
-/** The answer and its raw text: two equal texts are the same answer, compared without serialising again. */
+/**
+ * The answer and its raw text: two equal texts are the same answer, compared without serialising again.
+ * `answer`: a response already requested for this very call (index.html asks for the session early).
+ */
 export async function requestWithText<T>(
   method: string,
   url: string,
   body?: unknown,
+  answer?: Promise<Response>,
 ): Promise<{ data: T; text: string }> {
   const headers = callHeaders(method, body !== undefined);
-  const res = await fetch(url, {
-    method,
-    headers,
-    credentials: 'same-origin',
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
+  const res = await (answer ??
+    fetch(url, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    }));
   const text = await res.text();
   const data: unknown = text ? safeJson(text) : undefined;
   if (!res.ok) {

@@ -1,8 +1,23 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { api, ApiError, setCsrfToken } from './api.js';
 import { fetchSession, signOut } from './session.js';
-import { subscribeGatewayStatus, type LiveState } from './subscription.js';
+import { coalesced } from './live.js';
+import {
+  GATEWAY_TOPOLOGY_SUBSCRIPTION,
+  subscribeGateway,
+  type LiveEvent,
+  type LiveState,
+} from './subscription.js';
 import { gql, graphql } from './graphql.js';
+import {
+  createAddressPool,
+  createApiKey,
+  loadAuditEvents,
+  loadGateway,
+  loadTemplates,
+  revokeApiKey,
+  rollback,
+} from './pages.js';
 import { loadGateways } from './gateways.js';
 import { loadDiff, loadRevisions } from './revisions.js';
 import { shareById, shareEqual } from './share.js';
@@ -38,12 +53,18 @@ function serve(handlers: [RegExp, (url: string) => { status?: number; body: unkn
   );
 }
 
-/** The GraphQL operations asked for, by name, with their variables. */
+/** The GraphQL operations asked for, by name, with their variables (a query's in its URL, a mutation's in its body). */
 const ops = () =>
   calls.map((c) => {
     const u = new URL(c.url, 'http://x');
-    const name = /query (\w+)/.exec(u.searchParams.get('query')!)![1]!;
-    return { name, vars: JSON.parse(u.searchParams.get('variables')!) as Record<string, unknown> };
+    const sent = c.body
+      ? (JSON.parse(c.body) as { query: string; variables: Record<string, unknown> })
+      : {
+          query: u.searchParams.get('query')!,
+          variables: JSON.parse(u.searchParams.get('variables')!) as Record<string, unknown>,
+        };
+    const name = /(?:query|mutation) (\w+)/.exec(sent.query)![1]!;
+    return { name, vars: sent.variables };
   });
 
 beforeEach(() => {
@@ -364,6 +385,38 @@ describe('the topology loader', () => {
     await expect(loadTopology('g')).rejects.toMatchObject({ status: 404, message: 'gateway g not found' });
   });
 
+  it("takes index.html's early answers for its first load (queries, route pages by cursor, the session), once", async () => {
+    const routes = [route(1, ['a']), route(2, ['a']), route(3, ['a']), route(4, ['a']), route(5, ['a'])];
+    topologyApi(routes, { slices: [slice('a')] });
+    const json = (body: unknown) => Promise.resolve(new Response(JSON.stringify(body)));
+    const early = {
+      gatewayId: 'g',
+      topology: json({
+        data: { gateway, gatewayProxies: conn([], 100, undefined), routes: conn(routes, 2, undefined) },
+      }),
+      slices: json({ data: { endpointSlices: conn([slice('a')], 500, undefined) } }),
+      // The script asked for the page after "2" only; the loader asks for the one after "4" itself.
+      routes: { '2': json({ data: { routes: conn(routes, 2, '2') } }) } as Record<string, Promise<Response>>,
+      session: json({ user: { id: 'u', login: 'mona' }, csrfToken: 'tok-e' }),
+      stop: false,
+    };
+    vi.stubGlobal('__epicEarlyTopology', early);
+    const t = await loadTopology('g');
+    expect(t.input.routes.map((r) => r.id)).toEqual(['r1', 'r2', 'r3', 'r4', 'r5']);
+    expect(ops()).toEqual([{ name: 'TopologyRoutes', vars: { id: 'g', first: ROUTE_PAGE, after: '4' } }]);
+    expect(early.stop).toBe(true);
+    // Taken once: the next load (and a load of another gateway) asks the API.
+    await loadTopology('g');
+    expect(ops().filter((o) => o.name === 'Topology')).toHaveLength(1);
+    // The session's early answer is taken by the first session read only.
+    calls = [];
+    expect((await fetchSession())?.csrfToken).toBe('tok-e');
+    expect(calls).toEqual([]);
+    serve([[/\/auth\/session/, () => ({ body: { user: { id: 'u' }, csrfToken: 'tok-2' } })]]);
+    expect((await fetchSession())?.csrfToken).toBe('tok-2');
+    expect(calls.map((c) => c.url)).toEqual(['/auth/session']);
+  });
+
   it('hands a prefetched answer to the first load of the same gateway only, and only once', async () => {
     topologyApi([route(1, ['a'])]);
     prefetchTopology('g');
@@ -483,7 +536,7 @@ describe('the revisions loader', () => {
   });
 });
 
-describe('the gateway status subscription', () => {
+describe("the gateway page's subscriptions", () => {
   class FakeSocket {
     static all: FakeSocket[] = [];
     sent: { type: string; id?: string; payload?: { variables?: unknown } }[] = [];
@@ -515,12 +568,12 @@ describe('the gateway status subscription', () => {
     vi.stubGlobal('window', { location: { protocol: 'https:', host: 'epic.example.com' } });
   });
 
-  it('speaks graphql-transport-ws: init, subscribe after the ack, pong to a ping, an event per next', () => {
+  it('speaks graphql-transport-ws: init, both subscriptions after the ack, pong to a ping, an event per next', () => {
     const states: LiveState[] = [];
-    let events = 0;
-    const stop = subscribeGatewayStatus(
+    const events: LiveEvent[] = [];
+    const stop = subscribeGateway(
       'g-1',
-      () => events++,
+      (e) => events.push(e),
       (s) => states.push(s),
     );
     const ws = FakeSocket.all[0]!;
@@ -528,22 +581,57 @@ describe('the gateway status subscription', () => {
     ws.onopen!();
     expect(ws.sent).toEqual([{ type: 'connection_init', payload: {} }]);
     ws.receive({ type: 'connection_ack' });
-    expect(ws.sent[1]).toMatchObject({ type: 'subscribe', id: '1', payload: { variables: { id: 'g-1' } } });
+    expect(ws.sent.slice(1)).toEqual([
+      {
+        type: 'subscribe',
+        id: 'status',
+        payload: {
+          query: expect.stringContaining('gatewayStatusChanged(gatewayId: $id)'),
+          variables: { id: 'g-1' },
+        },
+      },
+      {
+        type: 'subscribe',
+        id: 'topology',
+        payload: { query: GATEWAY_TOPOLOGY_SUBSCRIPTION, variables: { id: 'g-1' } },
+      },
+    ]);
     ws.receive({ type: 'ping' });
-    expect(ws.sent[2]).toEqual({ type: 'pong' });
-    ws.receive({ type: 'next', id: '1', payload: { data: {} } });
-    ws.receive({ type: 'next', id: '1', payload: { data: {} } });
-    expect(events).toBe(2);
+    expect(ws.sent[3]).toEqual({ type: 'pong' });
+    ws.receive({ type: 'next', id: 'status', payload: { data: {} } });
+    ws.receive({ type: 'next', id: 'topology', payload: { data: {} } });
+    ws.receive({ type: 'next', id: 'topology', payload: { data: {} } });
+    expect(events).toEqual(['status', 'topology', 'topology']);
     expect(states).toEqual(['connecting', 'live']);
     stop();
     expect(ws.closed).toBe(true);
     expect(states.at(-1)).toBe('live');
   });
 
+  it('announces a reconnect (events sent while the socket was away are lost), not the first connection', () => {
+    vi.useFakeTimers();
+    const events: LiveEvent[] = [];
+    const stop = subscribeGateway(
+      'g-1',
+      (e) => events.push(e),
+      () => undefined,
+    );
+    FakeSocket.all[0]!.onopen!();
+    FakeSocket.all[0]!.receive({ type: 'connection_ack' });
+    expect(events).toEqual([]);
+    FakeSocket.all[0]!.close();
+    vi.advanceTimersByTime(500);
+    FakeSocket.all[1]!.onopen!();
+    FakeSocket.all[1]!.receive({ type: 'connection_ack' });
+    expect(events).toEqual(['reconnected']);
+    expect(FakeSocket.all[1]!.sent.filter((m) => m.type === 'subscribe')).toHaveLength(2);
+    stop();
+  });
+
   it('reconnects after a lost socket with a growing delay, and not at all once stopped', () => {
     vi.useFakeTimers();
     const states: LiveState[] = [];
-    const stop = subscribeGatewayStatus(
+    const stop = subscribeGateway(
       'g-1',
       () => undefined,
       (s) => states.push(s),
@@ -563,5 +651,153 @@ describe('the gateway status subscription', () => {
     stop();
     vi.advanceTimersByTime(60_000);
     expect(FakeSocket.all).toHaveLength(3);
+  });
+});
+
+describe('coalesced refreshes', () => {
+  it('runs at once when idle, folds the calls made meanwhile into one more run, and none once stopped', async () => {
+    const runs: Array<() => void> = [];
+    const r = coalesced(() => new Promise<void>((resolve) => runs.push(resolve)));
+    r.refresh();
+    expect(runs).toHaveLength(1);
+    r.refresh();
+    r.refresh();
+    r.refresh();
+    expect(runs).toHaveLength(1);
+    runs[0]!();
+    await vi.waitFor(() => expect(runs).toHaveLength(2));
+    runs[1]!();
+    await new Promise((x) => setTimeout(x, 0));
+    expect(runs).toHaveLength(2);
+    // Idle again: the next call starts a run at once.
+    r.refresh();
+    expect(runs).toHaveLength(3);
+    r.refresh();
+    r.stop();
+    runs[2]!();
+    await new Promise((x) => setTimeout(x, 0));
+    expect(runs).toHaveLength(3);
+  });
+
+  it('keeps refreshing after a failed run', async () => {
+    let n = 0;
+    const r = coalesced(async () => {
+      n++;
+      throw new Error('offline');
+    });
+    r.refresh();
+    await new Promise((x) => setTimeout(x, 0));
+    r.refresh();
+    await new Promise((x) => setTimeout(x, 0));
+    expect(n).toBe(2);
+  });
+});
+
+describe("the smaller pages' reads and mutations over GraphQL", () => {
+  const connection = (items: unknown[], next: string | null) => ({
+    edges: items.map((node) => ({ node })),
+    pageInfo: { hasNextPage: next !== null, endCursor: next },
+  });
+
+  it('reads a whole list page after page, as GETs', async () => {
+    serve([
+      [
+        /Templates/,
+        (url) => {
+          const after = JSON.parse(new URL(url, 'http://x').searchParams.get('variables')!).after as
+            string | null;
+          return after === null
+            ? { body: { data: { templates: connection([{ id: 't1' }], 'c1') } } }
+            : { body: { data: { templates: connection([{ id: 't2' }], null) } } };
+        },
+      ],
+    ]);
+    expect((await loadTemplates()).map((t) => t.id)).toEqual(['t1', 't2']);
+    expect(calls.map((c) => c.method)).toEqual(['GET', 'GET']);
+    expect(ops()).toEqual([
+      { name: 'Templates', vars: { first: 500, after: null } },
+      { name: 'Templates', vars: { first: 500, after: 'c1' } },
+    ]);
+  });
+
+  it("pages the audit log by the connection's cursor", async () => {
+    serve([[/AuditEvents/, () => ({ body: { data: { auditEvents: connection([{ id: 'e1' }], 'c9') } } })]]);
+    expect(await loadAuditEvents(50, null)).toEqual({ items: [{ id: 'e1' }], nextCursor: 'c9' });
+    serve([[/AuditEvents/, () => ({ body: { data: { auditEvents: connection([], null) } } })]]);
+    expect((await loadAuditEvents(50, 'c9')).nextCursor).toBeNull();
+    expect(ops().at(-1)).toEqual({ name: 'AuditEvents', vars: { first: 50, after: 'c9' } });
+  });
+
+  it("sends a mutation as a POST with the session's CSRF token, its variables in the body", async () => {
+    setCsrfToken('tok-1');
+    serve([
+      [/graphql/, () => ({ body: { data: { createApiKey: { id: 'k1', name: 'ci', secret: 'epic_x' } } } })],
+    ]);
+    const k = await createApiKey('ci', 'admin');
+    expect(k.secret).toBe('epic_x');
+    expect(calls[0]).toMatchObject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { 'x-csrf-token': 'tok-1', 'content-type': 'application/json' },
+    });
+    expect(ops()).toEqual([{ name: 'CreateApiKey', vars: { input: { name: 'ci', role: 'admin' } } }]);
+  });
+
+  it("keeps a refused mutation's code, status and field issues for the form", async () => {
+    serve([
+      [
+        /graphql/,
+        () => ({
+          status: 400,
+          body: {
+            data: null,
+            errors: [
+              {
+                message: 'spec: not a CIDR',
+                extensions: {
+                  code: 'Validation',
+                  status: 400,
+                  requestId: 'r-7',
+                  issues: [{ path: 'spec', message: 'not a CIDR' }],
+                },
+              },
+            ],
+          },
+        }),
+      ],
+    ]);
+    const err = (await createAddressPool('p', 'nope').catch((e: unknown) => e)) as ApiError;
+    expect(err).toBeInstanceOf(ApiError);
+    expect([err.status, err.code, err.requestId]).toEqual([400, 'Validation', 'r-7']);
+    expect(err.issues).toEqual([{ path: 'spec', message: 'not a CIDR' }]);
+  });
+
+  it('revokes a key and rolls a gateway back with their own variables', async () => {
+    // A mutation's name is in its body, not its URL: answer by body.
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string, init: RequestInit = {}) => {
+        calls.push({ method: init.method ?? 'GET', url, headers: {}, body: init.body as string });
+        const q = (JSON.parse(init.body as string) as { query: string }).query;
+        const data = q.includes('revokeApiKey')
+          ? { revokeApiKey: { id: 'k1' } }
+          : { rollbackGateway: { version: 4, rollbackOf: 2 } };
+        return new Response(JSON.stringify({ data }));
+      }),
+    );
+    await revokeApiKey('k1');
+    expect((await rollback('g', 2)).version).toBe(4);
+    expect(ops()).toEqual([
+      { name: 'RevokeApiKey', vars: { id: 'k1' } },
+      { name: 'Rollback', vars: { gatewayId: 'g', version: 2 } },
+    ]);
+  });
+
+  it("reads an edited gateway by id, without a status (the editors don't show it)", async () => {
+    serve([
+      [/EditedGateway/, () => ({ body: { data: { gateway: { id: 'g', name: 'shop', listeners: [] } } } })],
+    ]);
+    expect(await loadGateway('g')).toEqual({ id: 'g', name: 'shop', listeners: [], status: null });
+    expect(ops()).toEqual([{ name: 'EditedGateway', vars: { id: 'g' } }]);
   });
 });

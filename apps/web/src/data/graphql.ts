@@ -3,8 +3,9 @@ import { ApiError, callHeaders, safeJson, type ApiIssue } from './api.js';
 /**
  * The Service Manager's reads over the API's typed GraphQL face: a document carries the TypeScript types of its
  * answer and its variables, so a page gets typed data without a code generator (the documents are few and sit in
- * `queries.ts`, each next to the types it selects). Errors keep the API's code, status, field issues and request
- * id, as the REST client's do. Same-origin GETs with the session cookie.
+ * the `data/` modules, each next to the types it selects). Errors keep the API's code, status, field issues and
+ * request id, as the REST client's do. Same-origin, with the session cookie: queries as GETs, mutations as POSTs
+ * with the CSRF token.
  */
 export interface TypedDocument<Data, Variables> {
   readonly query: string;
@@ -21,19 +22,32 @@ interface GraphqlError {
   extensions?: { code?: string; status?: number; requestId?: string; issues?: ApiIssue[] };
 }
 
+/** Whether a document's operation is a mutation (sent as a POST with the session's CSRF token). */
+export const isMutation = (query: string): boolean => /^\s*mutation\b/.test(query);
+
 /** The answer's data and its raw text (equal texts are an unchanged answer, compared without re-serialising). */
+/** The URL of a query sent as a GET (what `graphqlWithText` asks for, and index.html's early requests). */
+export function queryUrl<D, V>(doc: TypedDocument<D, V>, variables: V): string {
+  const params = new URLSearchParams({ query: doc.query, variables: JSON.stringify(variables) });
+  return `/graphql?${params.toString()}`;
+}
+
+/** `answer`: a response already requested for this very query (index.html asks for a page's first data early). */
 export async function graphqlWithText<D, V>(
   doc: TypedDocument<D, V>,
   variables: V,
+  answer?: Promise<Response>,
 ): Promise<{ data: D; text: string }> {
-  // A GET: a read needs no CSRF token (the API refuses mutations over GET), so a page's data can be asked for
-  // beside the session request, before the token is known.
-  const params = new URLSearchParams({ query: doc.query, variables: JSON.stringify(variables) });
-  const res = await fetch(`/graphql?${params.toString()}`, {
-    method: 'GET',
-    headers: callHeaders('GET', false),
-    credentials: 'same-origin',
-  });
+  // A read is a GET: it needs no CSRF token (the API refuses mutations over GET), so a page's data can be asked
+  // for beside the session request, before the token is known. A mutation is a POST carrying the token.
+  const mutation = isMutation(doc.query);
+  const res = await (answer ??
+    fetch(mutation ? '/graphql' : queryUrl(doc, variables), {
+      method: mutation ? 'POST' : 'GET',
+      headers: callHeaders(mutation ? 'POST' : 'GET', mutation),
+      credentials: 'same-origin',
+      ...(mutation ? { body: JSON.stringify({ query: doc.query, variables }) } : {}),
+    }));
   const text = await res.text();
   const body = (text ? safeJson(text) : {}) as {
     data?: D | null;
@@ -49,7 +63,7 @@ export async function graphqlWithText<D, V>(
   throw new ApiError(
     x.status ?? (res.ok ? 500 : res.status),
     x.code ?? body.error ?? 'Error',
-    first?.message ?? body.message ?? `POST /graphql: HTTP ${res.status}`,
+    first?.message ?? body.message ?? `${mutation ? 'POST' : 'GET'} /graphql: HTTP ${res.status}`,
     errors.flatMap((e) => e.extensions?.issues ?? []),
     x.requestId,
   );

@@ -11,7 +11,22 @@ import {
   TOPOLOGY_SLICES,
 } from './topology.js';
 import { GATEWAYS } from './gateways.js';
+import {
+  ADDRESS_POOLS,
+  API_KEYS,
+  AUDIT_EVENTS,
+  CLUSTERS,
+  CREATE_ADDRESS_POOL,
+  CREATE_API_KEY,
+  DELETE_ADDRESS_POOL,
+  EDITED_GATEWAY,
+  EDITED_ROUTE,
+  REVOKE_API_KEY,
+  ROLLBACK,
+  TEMPLATES,
+} from './pages.js';
 import { REVISION_DIFF, REVISIONS } from './revisions.js';
+import { GATEWAY_STATUS_SUBSCRIPTION, GATEWAY_TOPOLOGY_SUBSCRIPTION } from './subscription.js';
 
 // The Service Manager's GraphQL documents against the API's own schema (the SDL it serves) and its cost limit:
 // a field renamed or a page made too expensive on either side fails here, not in the browser.
@@ -28,6 +43,20 @@ const documents: [string, string, Record<string, unknown>][] = [
   ['Gateways', GATEWAYS.query, { first: 20, after: null, filter: { name: 'x', condition: 'Programmed' } }],
   ['Revisions', REVISIONS.query, { id: 'g', first: 20, after: null }],
   ['RevisionDiff', REVISION_DIFF.query, { id: 'g', from: 1, to: 2 }],
+  ['ApiKeys', API_KEYS.query, { first: 500, after: null }],
+  ['Templates', TEMPLATES.query, { first: 500, after: null }],
+  ['AddressPools', ADDRESS_POOLS.query, { first: 500, after: null }],
+  ['Clusters', CLUSTERS.query, { first: 500, after: null }],
+  ['AuditEvents', AUDIT_EVENTS.query, { first: 50, after: null }],
+  ['EditedGateway', EDITED_GATEWAY.query, { id: 'g' }],
+  ['EditedRoute', EDITED_ROUTE.query, { id: 'r' }],
+  ['CreateApiKey', CREATE_API_KEY.query, { input: { name: 'k', role: 'admin' } }],
+  ['RevokeApiKey', REVOKE_API_KEY.query, { id: 'k' }],
+  ['CreateAddressPool', CREATE_ADDRESS_POOL.query, { input: { name: 'p', spec: '10.0.0.0/28' } }],
+  ['DeleteAddressPool', DELETE_ADDRESS_POOL.query, { id: 'p' }],
+  ['Rollback', ROLLBACK.query, { gatewayId: 'g', version: 1 }],
+  ['GatewayStatus', GATEWAY_STATUS_SUBSCRIPTION, { id: 'g' }],
+  ['GatewayTopology', GATEWAY_TOPOLOGY_SUBSCRIPTION, { id: 'g' }],
 ];
 
 describe("the Service Manager's GraphQL documents", () => {

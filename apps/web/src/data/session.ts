@@ -16,9 +16,18 @@ export interface Providers {
   local: { login: string; description: string }[];
 }
 
+/** The session request index.html's inline script made for a gateway page opened by URL, taken once. */
+function takeEarlySession(): Promise<Response> | undefined {
+  const w = globalThis as { __epicEarlyTopology?: { session?: Promise<Response> } };
+  const e = w.__epicEarlyTopology;
+  const session = e?.session;
+  if (e) e.session = undefined;
+  return session;
+}
+
 export async function fetchSession(): Promise<SessionInfo | null> {
   try {
-    const s = await request<SessionInfo>('GET', '/auth/session');
+    const s = await request<SessionInfo>('GET', '/auth/session', undefined, takeEarlySession());
     setCsrfToken(s.csrfToken);
     return s;
   } catch (e) {

@@ -1,21 +1,31 @@
 /**
- * A minimal graphql-transport-ws client for the API's `gatewayStatusChanged` subscription. The socket is
- * same-origin, so the browser sends the session cookie with the upgrade; the API accepts a cookie only from
- * its own origin. Reconnects with a capped back-off; `onState` says whether it is live.
+ * A minimal graphql-transport-ws client for the gateway page's live updates: one socket carrying the API's
+ * `gatewayStatusChanged` and `gatewayTopologyChanged` subscriptions (docs/adr/0801-topology-subscription.md).
+ * The socket is same-origin, so the browser sends the session cookie with the upgrade; the API accepts a cookie
+ * only from its own origin. Reconnects with a capped back-off; `onState` says whether it is live. Every event,
+ * and every connection after the first (events sent while the socket was away are lost), calls `onEvent`.
  */
 export type LiveState = 'connecting' | 'live' | 'offline';
 
-const QUERY =
-  'subscription ($id: ID!) { gatewayStatusChanged(gatewayId: $id) { id generation observedGeneration } }';
+export const GATEWAY_STATUS_SUBSCRIPTION =
+  'subscription GatewayStatus($id: ID!) { gatewayStatusChanged(gatewayId: $id) { id generation observedGeneration } }';
+export const GATEWAY_TOPOLOGY_SUBSCRIPTION =
+  'subscription GatewayTopology($id: ID!) { gatewayTopologyChanged(gatewayId: $id) { gatewayId } }';
 
-export function subscribeGatewayStatus(
+/** What an event says changed (the page reads the topology again for either). */
+export type LiveEvent = 'status' | 'topology' | 'reconnected';
+
+const IDS: Record<string, LiveEvent> = { status: 'status', topology: 'topology' };
+
+export function subscribeGateway(
   gatewayId: string,
-  onEvent: () => void,
+  onEvent: (what: LiveEvent) => void,
   onState: (s: LiveState) => void,
 ): () => void {
   let ws: WebSocket | undefined;
   let stopped = false;
   let retry = 500;
+  let connected = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const open = () => {
     if (stopped) return;
@@ -29,14 +39,16 @@ export function subscribeGatewayStatus(
       if (msg.type === 'connection_ack') {
         retry = 500;
         onState('live');
-        socket.send(
-          JSON.stringify({
-            id: '1',
-            type: 'subscribe',
-            payload: { query: QUERY, variables: { id: gatewayId } },
-          }),
-        );
-      } else if (msg.type === 'next') onEvent();
+        const subscribe = (id: string, query: string) =>
+          socket.send(
+            JSON.stringify({ id, type: 'subscribe', payload: { query, variables: { id: gatewayId } } }),
+          );
+        subscribe('status', GATEWAY_STATUS_SUBSCRIPTION);
+        subscribe('topology', GATEWAY_TOPOLOGY_SUBSCRIPTION);
+        // Back after a lost socket: what changed meanwhile was not sent.
+        if (connected) onEvent('reconnected');
+        connected = true;
+      } else if (msg.type === 'next') onEvent(IDS[msg.id ?? ''] ?? 'topology');
       else if (msg.type === 'ping') socket.send(JSON.stringify({ type: 'pong' }));
       else if (msg.type === 'error' || msg.type === 'complete') socket.close();
     };

@@ -1,11 +1,11 @@
 import type { ModelInput } from '../domain/topology/model.js';
-import { gql, graphqlWithText, nodesOf, type Connection } from './graphql.js';
+import { gql, graphqlWithText, nodesOf, queryUrl, type Connection } from './graphql.js';
 import { shareById, shareEqual } from './share.js';
 import type { EndpointSlice, Gateway, GatewayProxy, Route } from './types.js';
 
 // The topology's reads, over the API's typed GraphQL face (docs/adr/0800-topology-over-graphql-and-incremental-graph.md).
 // Only what the graph, the side panel and the page's header draw is selected.
-const GATEWAY = `id name namespace address dnsName generation observedGeneration updatedAt
+export const GATEWAY_FIELDS = `id name namespace address dnsName generation observedGeneration updatedAt
   listeners { name hostname port protocol } conditions { type status reason message }
   template { id name } clients { clusterId }`;
 const ROUTE = `id kind name namespace spec parents { gatewayId refIndex }
@@ -35,7 +35,7 @@ export const TOPOLOGY = gql<
   { gateway: GatewayAnswer; gatewayProxies: Connection<ProxyAnswer>; routes: Connection<RouteAnswer> },
   { id: string; routes: number; proxies: number }
 >(`query Topology($id: ID!, $routes: Int!, $proxies: Int!) {
-  gateway(id: $id) { ${GATEWAY} }
+  gateway(id: $id) { ${GATEWAY_FIELDS} }
   gatewayProxies(gatewayId: $id, first: $proxies) { edges { node { ${PROXY} } } ${PAGE} }
   routes(first: $routes, filter: { gatewayId: $id }) { edges { node { ${ROUTE} } } ${PAGE} }
 }`);
@@ -64,6 +64,47 @@ export const TOPOLOGY_SLICES = gql<
 /** Up to this many backend services, the slices past the account's first page are read service by service. */
 const PER_SERVICE_LIMIT = 20;
 
+/** Stands for the gateway's id in the early request's URL (index.html puts the page's id in its place). */
+export const GATEWAY_ID_SLOT = '__GATEWAY_ID__';
+
+/**
+ * The URLs of a first load's two first requests, for index.html's inline script (`vite.config.ts`): a gateway
+ * page opened by URL asks for them while the HTML is parsed, before the entry script has even arrived.
+ */
+export function earlyTopologyUrls(): {
+  topology: string;
+  slices: string;
+  routesQuery: string;
+  routePage: number;
+} {
+  return {
+    topology: queryUrl(TOPOLOGY, { id: GATEWAY_ID_SLOT, routes: ROUTE_PAGE, proxies: PROXY_PAGE }),
+    slices: queryUrl(TOPOLOGY_SLICES, { first: SLICE_PAGE }),
+    routesQuery: TOPOLOGY_ROUTES.query,
+    routePage: ROUTE_PAGE,
+  };
+}
+
+interface EarlyRequests {
+  gatewayId: string;
+  topology: Promise<Response>;
+  slices: Promise<Response>;
+  /** The route pages past the first, by the cursor they start after, as the script asked for them. */
+  routes?: Record<string, Promise<Response>>;
+  /** Set when the loader asked for a page itself: the script asks for no more. */
+  stop?: boolean;
+  /** Set once a load took the two first answers. */
+  taken?: boolean;
+}
+
+/** The early requests for this gateway, once (a later load asks again). */
+function takeEarly(gatewayId: string): EarlyRequests | undefined {
+  const e = (globalThis as { __epicEarlyTopology?: EarlyRequests }).__epicEarlyTopology;
+  if (!e || e.gatewayId !== gatewayId || e.taken) return undefined;
+  e.taken = true;
+  return e;
+}
+
 export interface TopologyData {
   gateway: Gateway;
   input: ModelInput;
@@ -71,18 +112,69 @@ export interface TopologyData {
   digest: string;
 }
 
+/** A part of a first load's answer, as it arrives: the gateway (its listeners) with routes, or slices. */
+export interface TopologyPart {
+  gateway?: GatewayAnswer;
+  routes?: RouteAnswer[];
+  slices?: SliceAnswer[];
+}
+type Warmer = (gatewayId: string, part: TopologyPart) => void;
+let warmer: Warmer | null = null;
+/** Parts that arrived before the gateway page's code did (it registers its warmer when it loads). */
+let arrived: { gatewayId: string; parts: TopologyPart[] } | null = null;
+
+/**
+ * The gateway page builds its graph's parts from each part of a first load while the rest is still on the way
+ * (`topologyPipeline().warm`), so that the answer's arrival leaves less to do. Parts that came before are handed
+ * over at once. Work is done in small tasks, so that the next page's request and answers are not held up.
+ */
+export function setTopologyWarmer(w: Warmer): void {
+  warmer = w;
+  const early = arrived;
+  arrived = null;
+  for (const p of early?.parts ?? []) schedule(early!.gatewayId, p);
+}
+
+const WARM_BATCH = 50;
+
+function schedule(gatewayId: string, part: TopologyPart): void {
+  const w = warmer;
+  if (!w) {
+    if (arrived?.gatewayId !== gatewayId) arrived = { gatewayId, parts: [] };
+    arrived.parts.push(part);
+    return;
+  }
+  const batches: TopologyPart[] = [];
+  for (let i = 0; i < (part.slices?.length ?? 0); i += WARM_BATCH)
+    batches.push({ slices: part.slices!.slice(i, i + WARM_BATCH) });
+  for (let i = 0; i < (part.routes?.length ?? 0); i += WARM_BATCH)
+    batches.push({ gateway: part.gateway, routes: part.routes!.slice(i, i + WARM_BATCH) });
+  const step = () => {
+    const b = batches.shift();
+    if (!b) return;
+    w(gatewayId, b);
+    performance.mark('topology:warmed');
+    if (batches.length) setTimeout(step, 0);
+  };
+  setTimeout(step, 0);
+}
+
 /** The rest of a connection's pages, read one after the other (each page's cursor comes from the one before). */
 async function rest<T>(
   first: Connection<T>,
   texts: string[],
   next: (after: string) => Promise<{ page: Connection<T>; text: string }>,
+  onPage?: (items: T[]) => void,
 ): Promise<T[]> {
   const items = nodesOf(first);
+  onPage?.(items.slice());
   let info = first.pageInfo;
   while (info.hasNextPage && info.endCursor) {
     const { page, text } = await next(info.endCursor);
     texts.push(text);
-    items.push(...nodesOf(page));
+    const more = nodesOf(page);
+    onPage?.(more);
+    items.push(...more);
     info = page.pageInfo;
   }
   return items;
@@ -145,15 +237,28 @@ export async function loadTopology(gatewayId: string, previous?: TopologyData): 
   const routeTexts: string[] = [];
   const sliceTexts: string[] = [];
   const proxyTexts: string[] = [];
+  // A first load hands each part to the page's warmer as it arrives (a refresh has its parts built already).
+  const warm = previous ? undefined : (part: TopologyPart) => schedule(gatewayId, part);
+  const early = previous ? undefined : takeEarly(gatewayId);
   const [top, firstSlices] = await Promise.all([
-    graphqlWithText(TOPOLOGY, { id: gatewayId, routes: ROUTE_PAGE, proxies: PROXY_PAGE }),
-    graphqlWithText(TOPOLOGY_SLICES, { first: SLICE_PAGE }),
+    graphqlWithText(TOPOLOGY, { id: gatewayId, routes: ROUTE_PAGE, proxies: PROXY_PAGE }, early?.topology),
+    graphqlWithText(TOPOLOGY_SLICES, { first: SLICE_PAGE }, early?.slices).then((r) => {
+      warm?.({ slices: nodesOf(r.data.endpointSlices) });
+      return r;
+    }),
   ]);
   const [routes, proxies] = await Promise.all([
-    rest(top.data.routes, routeTexts, async (after) => {
-      const r = await graphqlWithText(TOPOLOGY_ROUTES, { id: gatewayId, first: ROUTE_PAGE, after });
-      return { page: r.data.routes, text: r.text };
-    }),
+    rest(
+      top.data.routes,
+      routeTexts,
+      async (after) => {
+        const asked = early?.routes?.[after];
+        if (early && !asked) early.stop = true;
+        const r = await graphqlWithText(TOPOLOGY_ROUTES, { id: gatewayId, first: ROUTE_PAGE, after }, asked);
+        return { page: r.data.routes, text: r.text };
+      },
+      warm && ((items) => warm({ gateway: top.data.gateway, routes: items })),
+    ),
     rest(top.data.gatewayProxies, proxyTexts, async (after) => {
       const r = await graphqlWithText(TOPOLOGY_PROXIES, { id: gatewayId, first: PROXY_PAGE, after });
       return { page: r.data.gatewayProxies, text: r.text };
@@ -172,6 +277,7 @@ export async function loadTopology(gatewayId: string, previous?: TopologyData): 
     slices: shareById(before?.slices as SliceAnswer[] | undefined, slices),
     proxies: shareEqual(before?.proxies, proxies),
   };
+  if (!previous) performance.mark('topology:loaded');
   return { gateway, input, digest };
 }
 

@@ -1,20 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { FieldError, fieldProps, FormAlert } from '../components/form-errors.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
-import { api } from '../data/api.js';
+import { createAddressPool, deleteAddressPool, loadAddressPools, type AddressPool } from '../data/pages.js';
 import { useSession } from '../data/session.js';
 import { useResource } from '../data/use-resource.js';
-
-interface AddressPool {
-  id: string;
-  accountId: string | null;
-  name: string;
-  family: string;
-  spec: string;
-  size: string;
-  global: boolean;
-  allocated: number;
-}
 
 const P = 'pool';
 
@@ -22,7 +11,7 @@ const P = 'pool';
 export default function AddressPoolsPage() {
   const session = useSession();
   const canEdit = session.role !== 'viewer';
-  const [list, reload] = useResource('pools', () => api.get<{ items: AddressPool[] }>('/address-pools'));
+  const [list, reload] = useResource('pools', async () => ({ items: await loadAddressPools() }));
   const [name, setName] = useState('');
   const [spec, setSpec] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -31,7 +20,7 @@ export default function AddressPoolsPage() {
     e.preventDefault();
     setError(null);
     setBusy(true);
-    api.post('/address-pools', { name, spec }).then(
+    createAddressPool(name, spec).then(
       () => {
         setBusy(false);
         setName('');
@@ -46,7 +35,7 @@ export default function AddressPoolsPage() {
   };
   const remove = (p: AddressPool) => {
     setError(null);
-    api.delete(`/address-pools/${p.id}`).then(reload, setError);
+    deleteAddressPool(p.id).then(reload, setError);
   };
   return (
     <section aria-labelledby="pools-title">

@@ -1,17 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Empty, ErrorState, Loading } from '../components/states.js';
-import { api } from '../data/api.js';
-import type { Page } from '../data/types.js';
-
-interface AuditEvent {
-  id: string;
-  actor: string;
-  action: string;
-  objectKind: string;
-  objectId: string | null;
-  requestId: string | null;
-  createdAt: string;
-}
+import { loadAuditEvents, type AuditEvent } from '../data/pages.js';
 
 type State =
   | { state: 'loading' }
@@ -26,10 +15,7 @@ export default function AuditLogPage() {
   const [loading, setLoading] = useState(false);
   const load = (cursor: string | null, before: AuditEvent[]) => {
     setLoading(true);
-    api
-      .get<Page<AuditEvent>>(
-        `/audit-events?limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-      )
+    loadAuditEvents(PAGE, cursor)
       .then(
         (p) => setS({ state: 'ready', items: [...before, ...p.items], next: p.nextCursor }),
         (error: unknown) =>

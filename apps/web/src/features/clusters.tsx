@@ -1,17 +1,10 @@
 import { Empty, ErrorState, Loading } from '../components/states.js';
-import { api } from '../data/api.js';
+import { loadClusters } from '../data/pages.js';
 import { useResource } from '../data/use-resource.js';
-
-interface Cluster {
-  id: string;
-  name: string;
-  description: string | null;
-  createdAt: string;
-}
 
 /** The workload clusters registered to the account (registered by their agents, read here). */
 export default function ClustersPage() {
-  const [list, reload] = useResource('clusters', () => api.get<{ items: Cluster[] }>('/clusters'));
+  const [list, reload] = useResource('clusters', async () => ({ items: await loadClusters() }));
   return (
     <section aria-labelledby="clusters-title">
       <h1 id="clusters-title">Clusters</h1>

@@ -11,7 +11,8 @@ import {
 import { Link, navigate } from '../components/router.js';
 import { ErrorState, Loading } from '../components/states.js';
 import { api } from '../data/api.js';
-import type { Gateway, Page } from '../data/types.js';
+import { loadGateway, loadTemplates } from '../data/pages.js';
+import type { Gateway } from '../data/types.js';
 import { useResource } from '../data/use-resource.js';
 import { gatewayToYaml, yamlToGateway, type GatewayDraft } from '../domain/resource-yaml.js';
 
@@ -52,18 +53,14 @@ function toRows(d: GatewayDraft): ListenerRow[] {
 
 /** Create a gateway (`/gateways/new`) or edit a gateway's listeners (`/gateways/:id/edit`). */
 export default function GatewayEditorPage({ id }: { id?: string }) {
-  const [gw] = useResource(`gw:${id ?? 'new'}`, () =>
-    id ? api.get<Gateway>(`/gateways/${id}`) : Promise.resolve(null),
-  );
+  const [gw] = useResource(`gw:${id ?? 'new'}`, () => (id ? loadGateway(id) : Promise.resolve(null)));
   if (gw.state === 'loading') return <Loading what="the gateway" />;
   if (gw.state === 'error') return <ErrorState error={gw.error} />;
   return <GatewayEditor gateway={gw.data} />;
 }
 
 function GatewayEditor({ gateway }: { gateway: Gateway | null }) {
-  const [templates] = useResource('templates', () =>
-    api.get<Page<{ id: string; name: string }>>('/templates'),
-  );
+  const [templates] = useResource('templates', async () => ({ items: await loadTemplates() }));
   const [mode, setMode] = useState<'form' | 'yaml'>('form');
   const [name, setName] = useState(gateway?.name ?? '');
   const [namespace, setNamespace] = useState(gateway?.namespace ?? 'default');

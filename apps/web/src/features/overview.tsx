@@ -1,19 +1,9 @@
 import { useState } from 'react';
 import { Empty, ErrorState, Loading } from '../components/states.js';
-import { api } from '../data/api.js';
+import { createApiKey, loadApiKeys, revokeApiKey } from '../data/pages.js';
 import { useSession } from '../data/session.js';
 import { useResource } from '../data/use-resource.js';
 import { gatewayClassManifest } from '../domain/manifest.js';
-
-interface ApiKey {
-  id: string;
-  name: string;
-  role: string;
-  prefix: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
 
 export default function OverviewPage() {
   const session = useSession();
@@ -21,7 +11,7 @@ export default function OverviewPage() {
     const r = await fetch('/readyz');
     return (await r.json()) as { status: string };
   });
-  const [keys, reloadKeys] = useResource('keys', () => api.get<{ items: ApiKey[] }>('/api-keys'));
+  const [keys, reloadKeys] = useResource('keys', async () => ({ items: await loadApiKeys() }));
   const [created, setCreated] = useState<{ name: string; secret: string } | null>(null);
   const [name, setName] = useState('');
   const [failure, setFailure] = useState<Error | null>(null);
@@ -71,7 +61,7 @@ export default function OverviewPage() {
             onSubmit={(e) => {
               e.preventDefault();
               setFailure(null);
-              api.post<ApiKey & { secret: string }>('/api-keys', { name, role: 'admin' }).then(
+              createApiKey(name, 'admin').then(
                 (k) => {
                   setCreated({ name: k.name, secret: k.secret });
                   setName('');
@@ -142,11 +132,9 @@ export default function OverviewPage() {
                         aria-label={`Revoke key ${k.name}`}
                         onClick={() => {
                           if (window.confirm(`Revoke the key "${k.name}"? Clients using it stop working.`))
-                            api
-                              .delete(`/api-keys/${k.id}`)
-                              .then(reloadKeys, (err: unknown) =>
-                                setFailure(err instanceof Error ? err : new Error(String(err))),
-                              );
+                            revokeApiKey(k.id).then(reloadKeys, (err: unknown) =>
+                              setFailure(err instanceof Error ? err : new Error(String(err))),
+                            );
                         }}
                       >
                         Revoke

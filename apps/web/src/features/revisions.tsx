@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link, navigate, useLocation } from '../components/router.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
-import { api } from '../data/api.js';
+import { rollback } from '../data/pages.js';
 import { useSession } from '../data/session.js';
 import { loadDiff, loadRevisions } from '../data/revisions.js';
 import type { EnvoyResource, Revision } from '../data/types.js';
@@ -300,7 +300,7 @@ function RollbackDialog({
               disabled={busy}
               onClick={() => {
                 setBusy(true);
-                api.post<Revision>(`/gateways/${gatewayId}/revisions/${revision.version}/rollback`).then(
+                rollback(gatewayId, revision.version).then(
                   (r) => {
                     setBusy(false);
                     onDone(r);

@@ -11,6 +11,7 @@ import {
 import { Link, navigate } from '../components/router.js';
 import { ErrorState, Loading } from '../components/states.js';
 import { api } from '../data/api.js';
+import { loadGateway, loadRoute } from '../data/pages.js';
 import type { Gateway, Route } from '../data/types.js';
 import { useResource } from '../data/use-resource.js';
 import { routeToYaml, yamlToRoute } from '../domain/resource-yaml.js';
@@ -23,10 +24,7 @@ const ONLY_YAML = 'This route uses fields the form does not show: edit it as YAM
 /** Add a route to a gateway (`/gateways/:id/routes/new`) or edit one (`/gateways/:id/routes/:routeId`). */
 export default function RouteEditorPage({ gatewayId, routeId }: { gatewayId: string; routeId?: string }) {
   const [data] = useResource(`route:${gatewayId}:${routeId ?? 'new'}`, () =>
-    Promise.all([
-      api.get<Gateway>(`/gateways/${gatewayId}`),
-      routeId ? api.get<Route>(`/routes/${routeId}`) : Promise.resolve(null),
-    ]),
+    Promise.all([loadGateway(gatewayId), routeId ? loadRoute(routeId) : Promise.resolve(null)]),
   );
   if (data.state === 'loading') return <Loading what="the route" />;
   if (data.state === 'error') return <ErrorState error={data.error} />;

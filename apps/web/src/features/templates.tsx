@@ -2,21 +2,9 @@ import { useState, type FormEvent } from 'react';
 import { FieldError, fieldProps, FormAlert } from '../components/form-errors.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { api } from '../data/api.js';
+import { loadTemplates, type Template } from '../data/pages.js';
 import { useSession } from '../data/session.js';
-import type { Page } from '../data/types.js';
 import { useResource } from '../data/use-resource.js';
-
-export interface Template {
-  id: string;
-  accountId: string | null;
-  name: string;
-  description: string | null;
-  poolName: string;
-  envoyImage: string;
-  replicas: number;
-  allowSharing: boolean;
-  dnsNameTemplate: string;
-}
 
 /** Numbers stay numbers; anything else goes to the API as typed, so its validation names the field. */
 const num = (s: string): number | string => (/^\s*\d+\s*$/.test(s) ? Number(s) : s);
@@ -25,7 +13,7 @@ const num = (s: string): number | string => (/^\s*\d+\s*$/.test(s) ? Number(s) :
 export default function TemplatesPage() {
   const session = useSession();
   const canEdit = session.role !== 'viewer';
-  const [list, reload] = useResource('templates', () => api.get<Page<Template>>('/templates'));
+  const [list, reload] = useResource('templates', async () => ({ items: await loadTemplates() }));
   const [editing, setEditing] = useState<string | null>(null);
   return (
     <section aria-labelledby="templates-title">
@@ -127,7 +115,8 @@ function TemplateForm({ template, onDone }: { template?: Template; onDone: () =>
       ...(description ? { description } : {}),
     };
     (template
-      ? api.put(`/templates/${template.id}`, fields)
+      ? // Saved over REST: its replicas go as typed (a number or the text), so the API names a bad one.
+        api.put(`/templates/${template.id}`, fields)
       : api.post('/templates', { name, ...fields })
     ).then(
       () => {

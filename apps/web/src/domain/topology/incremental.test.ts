@@ -50,6 +50,23 @@ describe('the memoised pipeline', () => {
     );
   });
 
+  it('answers the same after its parts were built ahead, piece by piece', () => {
+    const input = withProxies(largeGateway(40, 8));
+    const run = topologyPipeline();
+    // As a first load's answer arrives: the slices, then the routes page by page (with the gateway's listeners).
+    run.warm({ slices: input.slices });
+    run.warm({ gateway: input.gateway, routes: input.routes.slice(0, 15) });
+    run.warm({ gateway: input.gateway, routes: input.routes.slice(15) });
+    // A route warmed with other listeners is built again for the ones the gateway has.
+    run.warm({ gateway: { id: input.gateway.id, listeners: [] }, routes: input.routes.slice(0, 1) });
+    expect(run(input, {}, GROUP).layout).toEqual(topology(input, {}, GROUP));
+    const shared = topologyPipeline();
+    shared.warm({ slices: input.slices, gateway: input.gateway, routes: input.routes });
+    const a = shared(input, {}, GROUP).grouped;
+    const fresh = topologyPipeline()(input, {}, GROUP).grouped;
+    expect(a).toEqual(fresh);
+  });
+
   it('keeps every place and the edges when an update only recolours, and rebuilds only the changed slice', () => {
     const run = topologyPipeline();
     const first = largeGateway(50, 10);

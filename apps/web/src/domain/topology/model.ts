@@ -99,8 +99,11 @@ function proxyHealth(p: NonNullable<ModelInput['proxies']>[number]): Health {
 interface Part {
   nodes: TopologyNode[];
   edges: TopologyEdge[];
-  /** Node ids and edges (with labels), as one text: equal texts are the same structure. */
-  shape: string;
+  /**
+   * Node ids and edges (with labels), as one text: equal texts are the same structure. Made only when an update
+   * compares this part with a different one (an unchanged part is the same object), and kept.
+   */
+  shape?: string;
 }
 
 interface RoutePart extends Part {
@@ -123,8 +126,11 @@ interface SlicePart extends Part {
 export interface ModelMemo {
   routes: WeakMap<object, { key: string; part: RoutePart }>;
   slices: WeakMap<object, SlicePart>;
-  /** The previous graph and the shapes of its parts: an update that changes no shape keeps its edges array. */
-  last?: { shapes: string[]; graph: TopologyGraph };
+  /**
+   * The previous graph and its parts (or, for the gateway and its tail, their shapes as texts): an update that
+   * changes no shape keeps its edges array.
+   */
+  last?: { shapes: (string | Part)[]; graph: TopologyGraph };
 }
 
 export function modelMemo(): ModelMemo {
@@ -134,12 +140,19 @@ export function modelMemo(): ModelMemo {
 /** `localeCompare`'s order (the same default collation), without building a collator per comparison. */
 const collator = new Intl.Collator();
 
-function shapeOf(nodes: TopologyNode[], edges: TopologyEdge[]): string {
+function shapeOf(part: Part): string {
+  if (part.shape !== undefined) return part.shape;
+  const { nodes, edges } = part;
   let s = '';
   for (const n of nodes) s += `${n.id}\u0001`;
   for (const e of edges) s += `${e.from}\u0002${e.to}\u0002${e.label ?? ''}\u0001`;
+  part.shape = s;
   return s;
 }
+
+/** The same structure: the same part, or parts (or texts) of equal shape. */
+const sameShape = (a: string | Part, b: string | Part): boolean =>
+  a === b || (typeof a === 'string' || typeof b === 'string' ? false : shapeOf(a) === shapeOf(b));
 
 function partBuilder() {
   const nodes: TopologyNode[] = [];
@@ -236,7 +249,7 @@ function routePart(
   });
   // The listener edges come first in the graph's edge list (as the route is linked before its rules).
   const edges = [...listenerEdges, ...b.edges];
-  return { nodes: b.nodes, edges, services, shape: shapeOf(b.nodes, edges) };
+  return { nodes: b.nodes, edges, services };
 }
 
 function slicePart(s: ModelInput['slices'][number]): SlicePart {
@@ -292,8 +305,31 @@ function slicePart(s: ModelInput['slices'][number]): SlicePart {
     total,
     ready: readyCount,
     tunnels: [...tunnels],
-    shape: shapeOf(b.nodes, b.edges),
   };
+}
+
+/**
+ * Builds into `memo` the parts of the routes and slices given, as `buildModel` would with this memo (and the
+ * gateway's listeners), without assembling a graph: a first load builds them while the rest of its answer is
+ * still on the way, and `buildModel` then finds them ready. Changes no answer of `buildModel`.
+ */
+export function warmModel(
+  memo: ModelMemo,
+  part: {
+    gateway?: Pick<ModelInput['gateway'], 'id' | 'listeners'>;
+    routes?: ModelInput['routes'];
+    slices?: ModelInput['slices'];
+  },
+): void {
+  for (const s of part.slices ?? []) if (!memo.slices.has(s)) memo.slices.set(s, slicePart(s));
+  const g = part.gateway;
+  if (!g || !part.routes?.length) return;
+  // The listener ids as buildModel makes them: the first listener of each name.
+  const listenerIds = new Map<string, string>();
+  for (const l of g.listeners) if (!listenerIds.has(l.name)) listenerIds.set(l.name, `listener:${l.name}`);
+  const key = `${g.id}\u0000${[...listenerIds].join('\u0001')}`;
+  for (const r of part.routes)
+    if (memo.routes.get(r)?.key !== key) memo.routes.set(r, { key, part: routePart(r, g.id, listenerIds) });
 }
 
 /**
@@ -313,7 +349,7 @@ function slicePart(s: ModelInput['slices'][number]): SlicePart {
 export function buildModel(input: ModelInput, memo?: ModelMemo): TopologyGraph {
   const nodes = new Map<string, TopologyNode>();
   let edges: TopologyEdge[] = [];
-  const shapes: string[] = [];
+  const shapes: (string | Part)[] = [];
   const add = (n: TopologyNode) => {
     if (!nodes.has(n.id)) nodes.set(n.id, n);
     return n.id;
@@ -362,7 +398,7 @@ export function buildModel(input: ModelInput, memo?: ModelMemo): TopologyGraph {
     for (const n of part.nodes) add(n);
     for (const e of part.edges) edges.push(e);
     for (const svc of part.services) services.add(svc);
-    shapes.push(part.shape);
+    shapes.push(part);
   }
   const slices = [...input.slices].sort((a, b) => collator.compare(a.id, b.id));
   const tunnelNodes = new Map<string, { node: string; cluster: string; address: string }>();
@@ -377,7 +413,7 @@ export function buildModel(input: ModelInput, memo?: ModelMemo): TopologyGraph {
       memo?.slices.set(s, part);
     }
     if (!services.has(part.service)) continue;
-    shapes.push(part.shape);
+    shapes.push(part);
     for (const n of part.nodes) {
       if (n.kind === 'node') {
         // A workload node seen in several slices: one node, whose tunnel address is the first one reported.
@@ -464,7 +500,7 @@ export function buildModel(input: ModelInput, memo?: ModelMemo): TopologyGraph {
     if (
       last &&
       last.shapes.length === shapes.length &&
-      last.shapes.every((x, i) => x === shapes[i]) &&
+      last.shapes.every((x, i) => sameShape(x, shapes[i]!)) &&
       last.graph.edges.length === edges.length
     )
       edges = last.graph.edges;

@@ -1,7 +1,7 @@
 import { filterGraph, type FilterMemo, type FilterOptions } from './filter.js';
 import { groupGraph, type GroupMemo, type GroupOptions } from './group.js';
 import { layoutGraph, type LayoutMemo } from './layout.js';
-import { buildModel, modelMemo, type ModelInput } from './model.js';
+import { buildModel, modelMemo, warmModel, type ModelInput } from './model.js';
 import type { Layout, TopologyGraph } from './types.js';
 
 /** model → filter → group → layout, each stage pure. */
@@ -26,17 +26,20 @@ export interface PipelineResult {
  * array keeps its identity through filter and group, and the layout reuses every place. Each call's answer
  * equals `topology()` of the same arguments.
  */
-export function topologyPipeline(): (
-  input: ModelInput,
-  filter: FilterOptions,
-  group: GroupOptions,
-) => PipelineResult {
+export interface TopologyPipeline {
+  (input: ModelInput, filter: FilterOptions, group: GroupOptions): PipelineResult;
+  /** Builds the model's parts of these objects ahead (`warmModel`): the next call finds them ready. */
+  warm(part: Parameters<typeof warmModel>[1]): void;
+}
+
+export function topologyPipeline(): TopologyPipeline {
   const model = modelMemo();
   const filter: FilterMemo = {};
   const grouping: GroupMemo = {};
   const layout: LayoutMemo = {};
-  return (input, f, g) => {
+  const run = (input: ModelInput, f: FilterOptions, g: GroupOptions): PipelineResult => {
     const grouped = groupGraph(filterGraph(buildModel(input, model), f, filter), g, grouping);
     return { grouped, layout: layoutGraph(grouped, layout) };
   };
+  return Object.assign(run, { warm: (part: Parameters<typeof warmModel>[1]) => warmModel(model, part) });
 }

@@ -3,7 +3,7 @@ import { largeGateway } from './fixtures.js';
 import { COLUMN_GAP, layoutGraph, NODE_HEIGHT, NODE_WIDTH, ROW_GAP } from './layout.js';
 import { topology } from './pipeline.js';
 import type { Layout, PlacedNode } from './types.js';
-import { drawnWindow, MARGIN_X, MARGIN_Y, visiblePart } from './viewport.js';
+import { drawnWindow, edgeBatches, MARGIN_X, MARGIN_Y, visiblePart } from './viewport.js';
 
 const view = { width: 1000, height: 600 };
 const byIdOf = (l: Layout) => new Map(l.nodes.map((n) => [n.id, n]));
@@ -140,5 +140,60 @@ describe('viewport: the visible part', () => {
     const got = visiblePart(l, byIdOf(l), drawnWindow({ x: 0, y: 0, k: 1 }, view, null), none);
     expect(got.nodes).toHaveLength(2);
     expect(got.edges).toHaveLength(1);
+  });
+});
+
+describe('viewport: edges as paths', () => {
+  const place = (id: string, x: number, y: number) => ({ id, x, y }) as PlacedNode;
+  const nodes = new Map(
+    [place('a', 0, 0), place('b', 300, 0), place('c', 300, 100), place('d', 600, 50)].map((n) => [n.id, n]),
+  );
+  const byId = { get: (id: string) => nodes.get(id) };
+  const edges = [
+    { from: 'a', to: 'b' },
+    { from: 'a', to: 'c' },
+    { from: 'b', to: 'd' },
+    { from: 'c', to: 'd' },
+    { from: 'c', to: 'gone' },
+  ];
+
+  it('draws each edge as its own path while they are few, lit or not, and skips one whose end is gone', () => {
+    const { single, batches } = edgeBatches(edges, byId, (k) => k === 'b->d');
+    expect(batches).toEqual([]);
+    expect(single.map((e) => [e.key, e.lit])).toEqual([
+      ['a->b', false],
+      ['a->c', false],
+      ['b->d', true],
+      ['c->d', false],
+    ]);
+    expect(single[0]!.d).toBe(
+      `M${NODE_WIDTH},${NODE_HEIGHT / 2} C${(NODE_WIDTH + 300) / 2},${NODE_HEIGHT / 2} ${(NODE_WIDTH + 300) / 2},${NODE_HEIGHT / 2} 300,${NODE_HEIGHT / 2}`,
+    );
+  });
+
+  it('past the threshold joins the plain edges into batches of the same curves, and keeps the lit ones apart', () => {
+    const few = edgeBatches(edges, byId, () => false);
+    const { single, batches } = edgeBatches(edges, byId, (k) => k === 'b->d', 2, 2);
+    expect(single.map((e) => e.key)).toEqual(['b->d']);
+    expect(batches.map((b) => b.count)).toEqual([2, 1]);
+    const curve = (k: string) => few.single.find((e) => e.key === k)!.d;
+    expect(batches[0]!.d).toBe(`${curve('a->b')} ${curve('a->c')}`);
+    expect(batches[1]!.d).toBe(curve('c->d'));
+  });
+
+  it('of the 500-route gateway fitted to a view batches thousands of drawn edges into a few dozen paths', () => {
+    const layout = topology(largeGateway(500, 10));
+    const index = new Map(layout.nodes.map((n) => [n.id, n]));
+    const visible = visiblePart(
+      layout,
+      { get: (id) => index.get(id) },
+      { x0: -1400, y0: -450, x1: 2800, y1: 1350 },
+      new Set(),
+    );
+    const { single, batches } = edgeBatches(visible.edges, { get: (id) => index.get(id) }, () => false);
+    expect(visible.edges.length).toBeGreaterThan(1000);
+    expect(single).toEqual([]);
+    expect(batches.reduce((n, b) => n + b.count, 0)).toBe(visible.edges.length);
+    expect(batches.length).toBeLessThan(visible.edges.length / 100);
   });
 });

@@ -68,3 +68,57 @@ export function visiblePart(
   });
   return { nodes, edges };
 }
+
+/** Past this many drawn edges, the plain ones are drawn in batches (see `edgeBatches`). */
+export const BATCH_EDGES_FROM = 400;
+/** Edges per batch: one SVG path each. */
+export const EDGE_BATCH = 250;
+
+/** An edge's curve from the right side of `a` to the left side of `b` (horizontal tangents at both ends). */
+export function edgeCurve(a: { x: number; y: number }, b: { x: number; y: number }): string {
+  const x1 = a.x + NODE_WIDTH;
+  const y1 = a.y + NODE_HEIGHT / 2;
+  const x2 = b.x;
+  const y2 = b.y + NODE_HEIGHT / 2;
+  const mx = (x1 + x2) / 2;
+  return `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`;
+}
+
+/**
+ * The drawn edges as SVG paths: each one its own path while they are few; past `from`, every lit edge (a traced
+ * path) still its own, and the plain ones joined `size` to a path — the same curves in the same stroke, but a
+ * few dozen elements for the browser to style, lay out and paint instead of thousands (the 500-route gateway
+ * draws ~4,700 edges around its few hundred drawn nodes: fan-outs cross the window).
+ */
+export function edgeBatches(
+  edges: readonly TopologyEdge[],
+  byId: { get(id: string): PlacedNode | undefined },
+  lit: (key: string) => boolean,
+  from = BATCH_EDGES_FROM,
+  size = EDGE_BATCH,
+): { single: { key: string; d: string; lit: boolean }[]; batches: { d: string; count: number }[] } {
+  const single: { key: string; d: string; lit: boolean }[] = [];
+  const batches: { d: string; count: number }[] = [];
+  const batch = edges.length > from;
+  let d = '';
+  let count = 0;
+  for (const e of edges) {
+    const a = byId.get(e.from);
+    const b = byId.get(e.to);
+    if (!a || !b) continue;
+    const key = `${e.from}->${e.to}`;
+    const on = lit(key);
+    if (!batch || on) {
+      single.push({ key, d: edgeCurve(a, b), lit: on });
+      continue;
+    }
+    d += (count ? ' ' : '') + edgeCurve(a, b);
+    if (++count === size) {
+      batches.push({ d, count });
+      d = '';
+      count = 0;
+    }
+  }
+  if (count) batches.push({ d, count });
+  return { single, batches };
+}
