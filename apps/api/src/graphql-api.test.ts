@@ -902,6 +902,7 @@ describe('GraphQL queries and mutations', () => {
         'Query.revision',
         'Query.revisionDiff',
         'Query.traceRequest',
+        'Query.traceDatagram',
         'Query.gatewayBootstrap',
         'Mutation.rollbackGateway',
       );
@@ -943,6 +944,13 @@ describe('GraphQL queries and mutations', () => {
         { g: gatewayId, i: { port: 80, host: 'edge.gql.example.com', path: '/' } },
       );
       expect(trace.traceRequest).toMatchObject({ revision: latest, port: 80 });
+      // The gateway has no UDP listener: a datagram to port 80 is refused, as an answer.
+      const datagram = await ok(
+        acct.key,
+        'query($g: ID!, $i: TraceDatagramInput!) { traceDatagram(gatewayId: $g, input: $i) { revision connection refusal } }',
+        { g: gatewayId, i: { port: 80 } },
+      );
+      expect(datagram.traceDatagram).toEqual({ revision: latest, connection: 'refused', refusal: 'NoListener' });
       const boot = await ok(acct.key, 'query($g: ID!) { gatewayBootstrap(gatewayId: $g) }', { g: gatewayId });
       expect(JSON.stringify(boot.gatewayBootstrap)).toContain(gatewayId);
       const rb = await ok(

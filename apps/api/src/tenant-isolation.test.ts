@@ -468,6 +468,9 @@ const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
       expect: 'denied',
     },
   ],
+  'POST /gateways/:id/trace-datagram': (a) => [
+    { url: `/gateways/${a.gatewayId}/trace-datagram`, payload: { port: 53 }, expect: 'denied' },
+  ],
   'GET /gateways/:id/bootstrap': (a) => [{ url: `/gateways/${a.gatewayId}/bootstrap`, expect: 'denied' }],
   'POST /gateways/:id/xds-token': (a) => [
     { url: `/gateways/${a.gatewayId}/xds-token`, payload: {}, expect: 'denied' },
@@ -975,6 +978,14 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
       query:
         'query($g: ID!, $i: TraceRequestInput!) { traceRequest(gatewayId: $g, input: $i) { revision outcome } }',
       variables: { g: a.gatewayId, i: { host: 'shop.example.com', path: '/' } },
+      expect: 'denied',
+    },
+  ],
+  'Query.traceDatagram': (a) => [
+    {
+      query:
+        'query($g: ID!, $i: TraceDatagramInput!) { traceDatagram(gatewayId: $g, input: $i) { revision connection } }',
+      variables: { g: a.gatewayId, i: { port: 53 } },
       expect: 'denied',
     },
   ],
@@ -1918,6 +1929,10 @@ const viewerWrites: Record<string, (a: Tenant) => { url: string; payload?: unkno
     url: `/gateways/${a.gatewayId}/trace`,
     payload: { host: 'shop.example.com', path: '/' },
   }),
+  'POST /gateways/:id/trace-datagram': (a) => ({
+    url: `/gateways/${a.gatewayId}/trace-datagram`,
+    payload: { port: 53 },
+  }),
   'POST /routes': () => ({
     url: '/routes',
     payload: { kind: 'HTTPRoute', name: 'by-viewer', spec: { parentRefs: [{ name: 'edge' }] } },
@@ -2034,7 +2049,7 @@ const viewerWrites: Record<string, (a: Tenant) => { url: string; payload?: unkno
 };
 
 /** Non-GET routes that only read, so a viewer may call them. */
-const viewerMayPost = new Set(['POST /gateways/:id/trace']);
+const viewerMayPost = new Set(['POST /gateways/:id/trace', 'POST /gateways/:id/trace-datagram']);
 /** GET routes that reveal secrets (the proxies' xDS token), so they need the admin role. */
 const adminOnlyReads = new Set([
   'GET /gateways/:id/bootstrap',

@@ -127,6 +127,57 @@ describe('UDPRoute (REST)', () => {
   });
 });
 
+describe('UDPRoute trace (REST and GraphQL)', () => {
+  it('traces a datagram to the UDP port: the listener, the cluster and the endpoint; a port without a UDP proxy is refused', async () => {
+    await reconcile();
+    const r = await call('POST', `/gateways/${gatewayId}/trace-datagram`, { port: 53 });
+    expect(r.status, r.raw).toBe(200);
+    expect(r.body).toMatchObject({
+      port: 53,
+      connection: 'accepted',
+      refusal: null,
+      listener: 'listener/udp/53',
+      cluster: 'service/default/coredns/53',
+      backends: [
+        {
+          cluster: 'service/default/coredns/53',
+          weight: 1,
+          endpoints: [{ address: '10.1.0.53', port: 53, healthStatus: 'HEALTHY' }],
+        },
+      ],
+    });
+    expect(typeof r.body.revision).toBe('number');
+    // TCP 80 has no UDP listener; the refusal is an answer, not an error.
+    expect((await call('POST', `/gateways/${gatewayId}/trace-datagram`, { port: 80 })).body).toMatchObject({
+      connection: 'refused',
+      refusal: 'NoListener',
+      listener: null,
+      cluster: null,
+      backends: [],
+    });
+    const bad = await call('POST', `/gateways/${gatewayId}/trace-datagram`, { port: 0 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues.map((i: { path: string }) => i.path)).toEqual(['port']);
+    const missing = await call('POST', `/gateways/${gatewayId}/trace-datagram`, { port: 53, revision: 9999 });
+    expect(missing.status).toBe(404);
+    const q = await gql(
+      'query($id: ID!, $i: TraceDatagramInput!) { traceDatagram(gatewayId: $id, input: $i) { connection listener backends { cluster endpoints { address } } } }',
+      { id: gatewayId, i: { port: 53 } },
+    );
+    expect(q.errors, JSON.stringify(q.errors)).toBeUndefined();
+    expect(q.data!['traceDatagram']).toEqual({
+      connection: 'accepted',
+      listener: 'listener/udp/53',
+      backends: [{ cluster: 'service/default/coredns/53', endpoints: [{ address: '10.1.0.53' }] }],
+    });
+    // Another account cannot trace this gateway.
+    const other = (await createAccount(env, 'udp-route-other')).key;
+    expect(
+      (await rest(env, 'POST', `/gateways/${gatewayId}/trace-datagram`, other, { port: 53 })).status,
+    ).toBe(404);
+  });
+});
+
 describe('UDPRoute (GraphQL)', () => {
   it('upserts a weighted UDPRoute through the typed input; a missing backend is ResolvedRefs=False', async () => {
     const r = await gql(

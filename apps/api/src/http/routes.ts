@@ -28,7 +28,12 @@ import { listNamespacesQuery, upsertNamespaceInput } from '../modules/namespaces
 import { listCaBundlesQuery, upsertCaBundleInput } from '../modules/ca-bundles.js';
 import { listBackendTlsPoliciesQuery, upsertBackendTlsPolicyInput } from '../modules/backend-tls-policies.js';
 import { createPoolInput } from '../modules/pools.js';
-import { diffRevisionsQuery, listRevisionsQuery, traceInput } from '../modules/revisions.js';
+import {
+  diffRevisionsQuery,
+  listRevisionsQuery,
+  traceDatagramInput,
+  traceInput,
+} from '../modules/revisions.js';
 import { listRoutesQuery, updateRouteInput, upsertRouteInput } from '../modules/routes.js';
 import { createTemplateInput, updateTemplateInput } from '../modules/templates.js';
 import { z } from 'zod';
@@ -428,6 +433,16 @@ export function restRoutes(s: Services): RestRoute[] {
       summary: "What the gateway's proxies would do with a request",
       body: traceInput,
       handler: ({ meta, params, body }) => s.revisions.trace(meta, params.id!, body),
+    },
+    {
+      method: 'POST',
+      path: '/gateways/:id/trace-datagram',
+      response: out.TraceDatagram,
+      graphql: { name: 'traceDatagram', args: { id: 'gatewayId' }, query: true },
+      tag: 'revisions',
+      summary: "Where the gateway's proxies would send a UDP datagram to a port (UDPRoute)",
+      body: traceDatagramInput,
+      handler: ({ meta, params, body }) => s.revisions.traceDatagram(meta, params.id!, body),
     },
     {
       method: 'GET',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { traceRequest, type EnvoyResources, type JsonObject } from '@epic/gateway-translator';
+import { traceDatagram, traceRequest, type EnvoyResources, type JsonObject } from '@epic/gateway-translator';
 import { requireRole } from '../auth/principal.js';
 import { withPgTx } from '../db/client.js';
 import { AppError } from '../lib/errors.js';
@@ -16,6 +16,14 @@ export const listRevisionsQuery = z.strictObject({
 export const diffRevisionsQuery = z.strictObject({ from: version, to: version });
 // A traced request is evaluated against every route of the gateway (with RE2: linear in its size); this bounds it.
 const MAX_TRACE_FIELDS = 100;
+export const traceDatagramInput = z.strictObject({
+  revision: version
+    .optional()
+    .describe(
+      'the revision whose configuration to trace (any, tainted ones too); default: the one served now',
+    ),
+  port: z.number().int().min(1).max(65535).describe('the UDP listener port the datagram is sent to'),
+});
 export const traceInput = z.strictObject({
   revision: version
     .optional()
@@ -121,6 +129,33 @@ export function revisionsService({ db }: ServiceDeps) {
     ]);
     if (r.rowCount === 0) throw AppError.notFound('gateway', gatewayId);
   }
+  /** The revision to trace (the given one, or the one served now) and its resources. */
+  async function servedResources(gatewayId: string, revision: number | undefined) {
+    const row = (
+      revision !== undefined
+        ? await db.$pool.query<Row>(
+            `SELECT ${SUMMARY}, resources FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND version = $2`,
+            [gatewayId, revision],
+          )
+        : await db.$pool.query<Row>(
+            `SELECT ${SUMMARY}, resources FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND status <> 'tainted' ORDER BY version DESC LIMIT 1`,
+            [gatewayId],
+          )
+    ).rows[0];
+    if (revision !== undefined && !row)
+      throw new AppError('NotFound', `revision: revision ${revision} of gateway ${gatewayId} not found`);
+    if (!row?.resources?.listeners)
+      throw new AppError('Conflict', `gateway ${gatewayId} has no served configuration yet`);
+    const resources = {
+      listeners: [],
+      routes: [],
+      clusters: [],
+      endpoints: [],
+      secrets: [],
+      ...row.resources,
+    } as EnvoyResources;
+    return { row, resources };
+  }
   async function load(gatewayId: string, v: number, field = 'version'): Promise<Row> {
     const r = await db.$pool.query<Row>(
       `SELECT ${SUMMARY}, resources, "typeVersions" FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND version = $2`,
@@ -225,33 +260,37 @@ export function revisionsService({ db }: ServiceDeps) {
       });
       return load(gatewayId, created).then((r) => ({ ...r, resources: undefined, typeVersions: undefined }));
     },
+    /** Where a UDP datagram to a port goes: the UDP listener, its UDP proxy's cluster, the weighted backends. */
+    async traceDatagram(meta: CallMeta, gatewayId: string, input: unknown) {
+      await gatewayOf(meta, gatewayId);
+      const { revision, port } = parseInput(traceDatagramInput, input);
+      const { row, resources } = await servedResources(gatewayId, revision);
+      const t = traceDatagram(resources, { port });
+      return t.connection === 'refused'
+        ? {
+            revision: row.version,
+            port,
+            connection: t.connection,
+            refusal: t.reason,
+            listener: null,
+            cluster: null,
+            backends: [],
+          }
+        : {
+            revision: row.version,
+            port,
+            connection: t.connection,
+            refusal: null,
+            listener: t.listener,
+            cluster: t.cluster,
+            backends: t.backends,
+          };
+    },
     /** What Envoy would do with a request, on the configuration the proxies are served now. */
     async trace(meta: CallMeta, gatewayId: string, input: unknown) {
       await gatewayOf(meta, gatewayId);
       const { revision, ...req } = parseInput(traceInput, input);
-      const row = (
-        revision !== undefined
-          ? await db.$pool.query<Row>(
-              `SELECT ${SUMMARY}, resources FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND version = $2`,
-              [gatewayId, revision],
-            )
-          : await db.$pool.query<Row>(
-              `SELECT ${SUMMARY}, resources FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND status <> 'tainted' ORDER BY version DESC LIMIT 1`,
-              [gatewayId],
-            )
-      ).rows[0];
-      if (revision !== undefined && !row)
-        throw new AppError('NotFound', `revision: revision ${revision} of gateway ${gatewayId} not found`);
-      if (!row?.resources?.listeners)
-        throw new AppError('Conflict', `gateway ${gatewayId} has no served configuration yet`);
-      const resources = {
-        listeners: [],
-        routes: [],
-        clusters: [],
-        endpoints: [],
-        secrets: [],
-        ...row.resources,
-      } as EnvoyResources;
+      const { row, resources } = await servedResources(gatewayId, revision);
       const ports = resources.listeners.map(
         (l) =>
           (l.resource as { address?: { socketAddress?: { portValue?: number } } }).address?.socketAddress

@@ -448,6 +448,39 @@ export const RevisionDiff = named(
   'RevisionDiff',
   z.strictObject({ from: z.number().int(), to: z.number().int(), changes: z.array(RevisionChange) }),
 );
+export const TraceDatagram = named(
+  'TraceDatagram',
+  z.strictObject({
+    revision: z.number().int(),
+    port: z.number().int(),
+    connection: z
+      .enum(['accepted', 'refused'])
+      .describe('refused: no listener takes UDP on the port, or the one that does proxies nothing'),
+    refusal: z
+      .enum(['NoListener', 'NotUdpProxy'])
+      .nullable()
+      .describe('why it is refused; null when accepted'),
+    listener: z.string().nullable().describe('the UDP listener that takes the datagram'),
+    cluster: z.string().nullable().describe("the cluster its UDP proxy's route names"),
+    backends: z
+      .array(
+        z.strictObject({
+          cluster: z.string().describe("the backend's own cluster (service/<namespace>/<name>/<port>)"),
+          weight: z.number(),
+          endpoints: z.array(
+            z.strictObject({
+              address: z.string(),
+              port: z.number().int(),
+              healthStatus: z.string(),
+              weight: z.number().optional(),
+            }),
+          ),
+        }),
+      )
+      .describe('the weighted backends and the endpoints behind each; empty when none resolved'),
+  }),
+  "where the gateway's proxies send a UDP datagram",
+);
 export const Trace = named(
   'Trace',
   z.strictObject({
