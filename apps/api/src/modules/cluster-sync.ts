@@ -88,6 +88,7 @@ export const syncClusterInput = z.strictObject({
         addresses: z.array(z.record(z.string(), z.unknown())).optional(),
         infrastructure: z.record(z.string(), z.unknown()).optional(),
         tls: z.record(z.string(), z.unknown()).optional(),
+        allowedListeners: z.record(z.string(), z.unknown()).optional(),
       }),
     )
     .max(5_000)

@@ -5,6 +5,7 @@ import type {
   TranslateStatus,
 } from '@epic/gateway-translator';
 import type { StoredAncestor } from '../modules/backend-tls-policies.js';
+import type { StoredListenerSetStatus } from '../modules/listener-sets.js';
 import type { EnvoyResources } from '@epic/gateway-translator';
 import { loadTranslateInput, render, typeHashesOf } from '../xds/render.js';
 import type { FleetStatus } from '../provisioner/fleet.js';
@@ -229,7 +230,59 @@ export async function reconcileGateway(
   }
   await writeRouteStatus(c, gatewayId, rendered.status.routes, ts);
   await writeBackendTlsPolicyStatus(c, gatewayId, input.gateway.accountId, rendered.status, ts);
+  await writeListenerSetStatus(c, gatewayId, input.gateway.accountId, rendered.status, ts);
   return changed;
+}
+
+/**
+ * Writes the status of each ListenerSet whose parentRef names this gateway (conditions and listeners, stamped
+ * with the gateway that wrote it), and clears the status this gateway wrote on ListenerSets that no longer name
+ * it. A ListenerSet has one parent, but while its parentRef moves from one gateway to another both reconcile it:
+ * the write is conditional on the status read (writeSharedStatus), and a clear leaves a status another gateway
+ * wrote alone (docs/adr/0463-listener-sets-api.md).
+ */
+async function writeListenerSetStatus(
+  c: pg.ClientBase,
+  gatewayId: string,
+  accountId: string,
+  status: TranslateStatus,
+  ts: string,
+): Promise<void> {
+  const sets = status.listenerSets ?? [];
+  const rows = (
+    await c.query<{ id: string; status: StoredListenerSetStatus }>(
+      `SELECT id, status FROM "ListenerSet" WHERE "accountId" = $1::uuid
+         AND (id = ANY($2::uuid[]) OR status->>'gatewayId' = $3::text)`,
+      [accountId, sets.map((x) => x.id), gatewayId],
+    )
+  ).rows;
+  for (const row of rows) {
+    const set = sets.find((x) => x.id === row.id);
+    await writeSharedStatus<StoredListenerSetStatus>(c, '"ListenerSet"', row.id, row.status, (s) => {
+      if (!set) return s.gatewayId === gatewayId ? {} : undefined;
+      const mine = s.gatewayId === gatewayId ? s : {};
+      const previousListeners = (mine.listeners ?? []) as StoredListenerStatus[];
+      const next: StoredListenerSetStatus = {
+        gatewayId,
+        conditions: mergeConditions(
+          mine.conditions as StoredCondition[] | undefined,
+          set.conditions.map(asDraft),
+          ts,
+        ),
+        listeners: set.listeners.map((l) => ({
+          name: l.name,
+          attachedRoutes: l.attachedRoutes,
+          supportedKinds: l.supportedKinds,
+          conditions: mergeConditions(
+            previousListeners.find((p) => p.name === l.name)?.conditions,
+            l.conditions.map(asDraft),
+            ts,
+          ),
+        })),
+      };
+      return JSON.stringify(next) === JSON.stringify(s) ? undefined : next;
+    });
+  }
 }
 
 /**
@@ -289,7 +342,7 @@ async function writeBackendTlsPolicyStatus(
  */
 export async function writeSharedStatus<S>(
   c: pg.ClientBase,
-  table: '"Route"' | '"BackendTlsPolicy"',
+  table: '"Route"' | '"BackendTlsPolicy"' | '"ListenerSet"',
   id: string,
   read: S,
   merge: (current: S) => S | undefined,
