@@ -74,6 +74,7 @@ export function createServices(
       namespaces,
       caBundles,
       backendTlsPolicies,
+      listenerSets,
     }),
     certificates: certificatesService({ ...deps, secretKey: opts.secretKey }),
     audit: auditService(deps),
