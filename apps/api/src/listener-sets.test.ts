@@ -2,6 +2,10 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { loadInfraInput } from './provisioner/fleet.js';
+import { createReconciler } from './reconciler/reconciler.js';
 import { applyConformanceTest, reconcile, type AppliedTest } from './test-support/conformance.js';
 import {
   auditTrail,
@@ -59,7 +63,51 @@ async function setup(name: string) {
   return { key, call };
 }
 
-/** The listener names of the gateway's newest revision's Envoy listeners' filter chains. */
+/** The listener ports the gateway's fleet exposes (the provisioner's input; the EPIC nodes read the same list). */
+async function fleetPorts(gatewayId: string): Promise<number[]> {
+  const client = await env.db.$pool.connect();
+  try {
+    const loaded = await loadInfraInput(
+      client,
+      gatewayId,
+      { secretKey: randomBytes(32), xds: { host: '127.0.0.1', port: 18000 }, tokenTtlSeconds: 60 },
+      new Date(),
+    );
+    if (!('input' in loaded)) throw new Error(JSON.stringify(loaded));
+    return loaded.input.gateway.listeners.map((l) => l.port).sort((a, b) => a - b);
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Reconciles with a provisioner that records the listener ports it was given per gateway (it runs before the
+ * render in each reconcile, as the real ones do), and answers the last ports each gateway's fleet got.
+ */
+async function reconcileProvisioned(): Promise<Map<string, number[]>> {
+  const seen = new Map<string, number[]>();
+  const creds = { secretKey: randomBytes(32), xds: { host: '127.0.0.1', port: 18000 }, tokenTtlSeconds: 60 };
+  await createReconciler({
+    db: env.db,
+    databaseUrl: env.url,
+    log: pino({ level: 'silent' }),
+    resyncSeconds: 3600,
+    provisioner: {
+      provision: async (c, gatewayId, now) => {
+        const loaded = await loadInfraInput(c, gatewayId, creds, now);
+        if ('input' in loaded)
+          seen.set(
+            gatewayId,
+            loaded.input.gateway.listeners.map((l) => l.port).sort((a, b) => a - b),
+          );
+        return undefined;
+      },
+    },
+  }).drain();
+  return seen;
+}
+
+/** The ports of the gateway's newest revision's Envoy listeners. */
 async function renderedPorts(gatewayId: string): Promise<number[]> {
   const rows = await env.db.$queryRawUnsafe<{ resources: Record<string, any> }[]>(
     `SELECT resources FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid ORDER BY version DESC LIMIT 1`,
@@ -217,17 +265,22 @@ describe('ListenerSets (REST)', () => {
     expect(cond((await status()).conditions, 'Accepted')).toEqual({ status: 'False', reason: 'NotAllowed' });
     expect((await status()).gatewayId).toBe(gwId);
     expect(await renderedPorts(gwId)).toEqual([80]);
+    expect(await fleetPorts(gwId)).toEqual([80]);
     const allow = await call('PUT', `/gateways/${gwId}/allowed-listeners`, {
       allowedListeners: { namespaces: { from: 'Same' } },
     });
     expect(allow.status, allow.raw).toBe(200);
     expect(allow.body['allowedListeners']).toEqual({ namespaces: { from: 'Same' } });
-    await reconcile(env);
+    // The provisioner of the reconcile that attaches it ran before the status said so: another reconcile follows,
+    // whose provisioner exposes the new port.
+    expect((await reconcileProvisioned()).get(gwId)).toEqual([80, 8080]);
     const s = await status();
     expect(cond(s.conditions, 'Accepted')).toEqual({ status: 'True', reason: 'Accepted' });
     expect(s.conditions.find((c) => c.type === 'Accepted')?.observedGeneration).toBe(1);
     expect(s.listeners.map((l) => l.name)).toEqual(['extra']);
     expect(await renderedPorts(gwId)).toEqual([80, 8080]);
+    // The fleet's Service and the nodes expose the ListenerSet's accepted listener too.
+    expect(await fleetPorts(gwId)).toEqual([80, 8080]);
     const g = (await call('GET', `/gateways/${gwId}`)).body;
     expect(cond(g['conditions'], 'AttachedListenerSets')).toEqual({
       status: 'True',
@@ -250,12 +303,14 @@ describe('ListenerSets (REST)', () => {
     await call('PUT', '/listener-sets', { namespace: 'web', name: 'extra', spec: lsSpec('parent', 8181) });
     await reconcile(env);
     expect(await renderedPorts(gwId)).toEqual([80, 8181]);
+    expect(await fleetPorts(gwId)).toEqual([80, 8181]);
     expect((await status()).conditions.find((c) => c.type === 'Accepted')?.observedGeneration).toBe(2);
 
     // Re-parented to a gateway that does not exist: the old parent drops it and clears the status it wrote.
     await call('PUT', '/listener-sets', { namespace: 'web', name: 'extra', spec: lsSpec('elsewhere', 8181) });
     await reconcile(env);
     expect(await renderedPorts(gwId)).toEqual([80]);
+    expect(await fleetPorts(gwId)).toEqual([80]);
     expect(await status()).toEqual({ gatewayId: null, conditions: [], listeners: [] });
     expect((await call('GET', `/routes/${route.body['id']}`)).body['parents']).toEqual([]);
 

@@ -29,6 +29,19 @@ import { reattachListenerSetRoutes } from './routes.js';
  * (docs/adr/0463-listener-sets-api.md).
  */
 
+/**
+ * SQL for a gateway's listeners as the fleet and the EPIC nodes expose them: its own (`g.listeners`) and the
+ * accepted listeners of the ListenerSets attached to it (their status, written by the gateway's reconcile,
+ * says which were accepted). `g` is the "Gateway" row in the query.
+ */
+export const EXPOSED_LISTENERS_SQL = `(g.listeners || COALESCE((
+    SELECT jsonb_agg(l ORDER BY s.namespace, s.name, ord) FROM "ListenerSet" s
+    CROSS JOIN LATERAL jsonb_array_elements(s.spec->'listeners') WITH ORDINALITY x(l, ord)
+    WHERE s."accountId" = g."accountId" AND s.status->>'gatewayId' = g.id::text
+      AND EXISTS (SELECT 1 FROM jsonb_array_elements(COALESCE(s.status->'listeners', '[]'::jsonb)) st
+                  WHERE st->>'name' = l->>'name'
+                    AND st->'conditions' @> '[{"type": "Accepted", "status": "True"}]'::jsonb)), '[]'::jsonb))`;
+
 export const upsertListenerSetInput = z.strictObject({
   clusterId: uuid.optional(),
   clientUid: clientUid.optional().describe('uid of the object in its cluster; a re-sent object updates'),

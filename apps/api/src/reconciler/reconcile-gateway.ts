@@ -5,7 +5,8 @@ import type {
   TranslateStatus,
 } from '@epic/gateway-translator';
 import type { StoredAncestor } from '../modules/backend-tls-policies.js';
-import type { StoredListenerSetStatus } from '../modules/listener-sets.js';
+import { EXPOSED_LISTENERS_SQL, type StoredListenerSetStatus } from '../modules/listener-sets.js';
+import { enqueueReconcile } from '../modules/common.js';
 import type { EnvoyResources } from '@epic/gateway-translator';
 import { loadTranslateInput, render, typeHashesOf } from '../xds/render.js';
 import type { FleetStatus } from '../provisioner/fleet.js';
@@ -249,6 +250,17 @@ async function writeListenerSetStatus(
   ts: string,
 ): Promise<void> {
   const sets = status.listenerSets ?? [];
+  // The listeners the fleet and the nodes expose follow the ListenerSets' status (EXPOSED_LISTENERS_SQL); this
+  // reconcile's provisioner read them before this write, so a change queues another reconcile that applies it.
+  const exposed = async () =>
+    JSON.stringify(
+      (
+        await c.query<{ l: unknown }>(
+          `SELECT ${EXPOSED_LISTENERS_SQL} AS l FROM "Gateway" g WHERE g.id = $1::uuid`,
+          [gatewayId],
+        )
+      ).rows[0]?.l ?? null,
+    );
   const rows = (
     await c.query<{ id: string; status: StoredListenerSetStatus }>(
       `SELECT id, status FROM "ListenerSet" WHERE "accountId" = $1::uuid
@@ -256,6 +268,8 @@ async function writeListenerSetStatus(
       [accountId, sets.map((x) => x.id), gatewayId],
     )
   ).rows;
+  if (rows.length === 0) return;
+  const before = await exposed();
   for (const row of rows) {
     const set = sets.find((x) => x.id === row.id);
     await writeSharedStatus<StoredListenerSetStatus>(c, '"ListenerSet"', row.id, row.status, (s) => {
@@ -283,6 +297,7 @@ async function writeListenerSetStatus(
       return JSON.stringify(next) === JSON.stringify(s) ? undefined : next;
     });
   }
+  if ((await exposed()) !== before) await enqueueReconcile(c, [gatewayId]);
 }
 
 /**
