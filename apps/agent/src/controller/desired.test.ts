@@ -338,17 +338,29 @@ describe('event predicates', () => {
       {
         spec: {
           parentRefs: [{ kind: 'ListenerSet', name: 'extra' }],
-          rules: [{ backendRefs: [{ name: 'app', port: 80 }] }],
+          rules: [{ backendRefs: [{ name: 'app', namespace: 'default', port: 80 }] }],
         },
       },
       'apps',
     );
+    const grant = obj(
+      'from-ls',
+      {
+        spec: {
+          from: [{ group: 'gateway.networking.k8s.io', kind: 'ListenerSet', namespace: 'default' }],
+          to: [{ group: '', kind: 'Secret' }],
+        },
+      },
+      'apps',
+    );
+    const otherGrant = obj('elsewhere', { spec: {} }, 'unrelated');
     const viaForeign = obj('r-foreign', { spec: { parentRefs: [{ kind: 'ListenerSet', name: 'foreign' }] } });
     const d = computeDesired(
       caches({
         Gateway: [ours, theirs],
         ListenerSet: [attached, foreign, otherKind],
         Secret: [cert],
+        ReferenceGrant: [grant, otherGrant],
         HTTPRoute: [viaSet, viaForeign],
       }),
       classes,
@@ -369,5 +381,7 @@ describe('event predicates', () => {
     expect([...set.routes.keys()]).toEqual([viaSet.metadata.uid]);
     expect([...d.certificates.get('cfg')!.keys()]).toEqual(['apps/ls-cert']);
     expect(d.referencedSecrets.has('apps/ls-cert')).toBe(true);
+    // The grant in the certificate's namespace is sent (the route's backend namespace has none).
+    expect([...set.referenceGrants.keys()]).toEqual([grant.metadata.uid]);
   });
 });

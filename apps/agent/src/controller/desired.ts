@@ -408,6 +408,21 @@ export function computeDesired(
       }
     }
   }
+  // A listener certificate in another namespace (a Gateway's or a ListenerSet's) is allowed by a ReferenceGrant in
+  // the certificate's namespace.
+  for (const [t, certs] of certificates) {
+    const set = setOf(t);
+    for (const ns of new Set([...certs.keys()].map((k) => k.split('/')[0]!))) {
+      for (const rg of caches.list('ReferenceGrant', ns)) {
+        put(set, 'referenceGrants', rg.metadata.uid, {
+          clientUid: rg.metadata.uid,
+          namespace: ns,
+          name: rg.metadata.name,
+          spec: rg.spec ?? {},
+        });
+      }
+    }
+  }
   const referencedConfigMaps = new Set<string>();
   for (const [t, keys] of caKeys) {
     const set = setOf(t);
