@@ -351,8 +351,8 @@ async function gatewayOf(t: AppliedTest, name: string) {
     status: { listeners: { name: string; conditions: Condition[] }[] };
   };
 }
-async function routeParents(t: AppliedTest, route: string) {
-  const r = await rest(env, 'GET', `/routes/${t.routes.get(`${INFRA}/${route}`)}`, t.key);
+async function routeParents(t: AppliedTest, route: string, namespace = INFRA) {
+  const r = await rest(env, 'GET', `/routes/${t.routes.get(`${namespace}/${route}`)}`, t.key);
   expect(r.status, r.raw).toBe(200);
   return (r.body['status'].parents as { parentRef: Record<string, string>; conditions: Condition[] }[]).map(
     (p) => ({
@@ -511,5 +511,139 @@ describe('ListenerSet conformance manifests through the API', () => {
       reason: 'RefNotPermitted',
     });
     expect(cond(denied.listeners[0]?.conditions, 'Programmed')?.status).toBe('False');
+  });
+
+  /** What the gateway's proxies do with a request (the trace of its rendered configuration). */
+  async function trace(t: AppliedTest, gateway: string, host: string, path: string) {
+    const r = await rest(env, 'POST', `/gateways/${t.gateways.get(`${INFRA}/${gateway}`)}/trace`, t.key, {
+      host,
+      path,
+    });
+    expect(r.status, r.raw).toBe(200);
+    const o = r.body['outcome'] as { status?: number; action?: { clusters?: { name: string }[] } };
+    return o.action?.clusters?.map((c) => c.name.split('/')[2]) ?? o.status;
+  }
+
+  it('ListenerSetAllowedNamespaceSelector: the ListenerSet of the labelled namespace attaches, the other is NotAllowed', async () => {
+    const t = await apply('listenerset-allowed-namespace-selector.yaml');
+    expect(
+      cond(
+        (
+          await lsStatus(
+            t,
+            'listenerset-in-selected-namespace',
+            'gateway-api-listenerset-selector-allowed-ns',
+          )
+        ).conditions,
+        'Accepted',
+      ),
+    ).toEqual({ status: 'True', reason: 'Accepted' });
+    expect(
+      cond(
+        (
+          await lsStatus(
+            t,
+            'listenerset-not-in-selected-namespace',
+            'gateway-api-listenerset-selector-not-allowed-ns',
+          )
+        ).conditions,
+        'Accepted',
+      ),
+    ).toEqual({ status: 'False', reason: 'NotAllowed' });
+  });
+
+  it("ListenerSetAllowedRoutesNamespaces: a ListenerSet listener's allowedRoutes (All, Same = the ListenerSet's namespace, Selector) decide", async () => {
+    const t = await apply('listenerset-allowed-routes-namespaces.yaml');
+    const accepted = async (route: string, ns: string) =>
+      (await routeParents(t, route, ns)).map((p) => p.accepted?.reason);
+    expect(await accepted('route-in-same-namespace', INFRA)).toEqual(['Accepted']);
+    expect(await accepted('route-in-selected-namespace', 'gateway-api-routes-allowed-ns')).toEqual([
+      'Accepted',
+    ]);
+    // Accepted by the ListenerSet's `All` listener; its Selector listener does not take it (below).
+    expect(await accepted('route-not-in-selected-namespace', 'gateway-api-routes-not-allowed-ns')).toEqual([
+      'Accepted',
+    ]);
+    expect(await accepted('route-in-listenerset-namespace', 'gateway-api-ls-cross-ns')).toEqual(['Accepted']);
+    expect(await accepted('route-in-gateway-namespace', INFRA)).toEqual(['NotAllowedByListeners']);
+    const gw = 'gateway-with-listener-sets-test-allowed-routes';
+    const host = (l: string) => `listener-set-listener-allowed-routes-${l}.com`;
+    expect(await trace(t, gw, host('all'), '/route-not-in-selected-namespace')).toEqual(['infra-backend-v3']);
+    expect(await trace(t, gw, host('selector'), '/route-not-in-selected-namespace')).toBe(404);
+    expect(await trace(t, gw, host('selector'), '/route-in-selected-namespace')).toEqual([
+      'infra-backend-v2',
+    ]);
+    expect(await trace(t, gw, host('same'), '/route-in-same-namespace')).toEqual(['infra-backend-v1']);
+  });
+
+  it('ListenerSetAllowedRoutesSupportedKinds: a TLS listener that allows only HTTPRoute has no supported kind', async () => {
+    const t = await apply('listenerset-allowed-routes-supported-kinds.yaml');
+    const s = await lsStatus(t, 'listenerset-test-allowed-routes-supported-kinds');
+    const l = s.listeners.find((x) => x.name === 'listener-set-listener-allowed-routes-tls-only');
+    expect(cond(l?.conditions, 'ResolvedRefs')).toEqual({ status: 'False', reason: 'InvalidRouteKinds' });
+  });
+
+  it('ListenerSetDualParentRefIndependence: a Gateway parentRef and a ListenerSet parentRef of one route are judged apart', async () => {
+    const t = await apply('listenerset-dual-parentref-independence.yaml');
+    expect(await routeParents(t, 'route-dual-parentref-both')).toEqual([
+      { parent: 'Gateway/gateway-dual-parentref', accepted: { status: 'True', reason: 'Accepted' } },
+      { parent: 'ListenerSet/ls-dual-parentref', accepted: { status: 'True', reason: 'Accepted' } },
+    ]);
+    expect(await routeParents(t, 'route-dual-parentref-one')).toEqual([
+      {
+        parent: 'Gateway/gateway-dual-parentref#ls-dual-parentref-listener',
+        accepted: { status: 'False', reason: 'NoMatchingParent' },
+      },
+      {
+        parent: 'ListenerSet/ls-dual-parentref#ls-dual-parentref-listener',
+        accepted: { status: 'True', reason: 'Accepted' },
+      },
+    ]);
+    const gw = 'gateway-dual-parentref';
+    expect(await trace(t, gw, 'gw-dual.com', '/dualboth')).toEqual(['infra-backend-v1']);
+    expect(await trace(t, gw, 'ls-dual.com', '/dualboth')).toEqual(['infra-backend-v1']);
+    expect(await trace(t, gw, 'ls-dual.com', '/dualone')).toEqual(['infra-backend-v2']);
+    expect(await trace(t, gw, 'gw-dual.com', '/dualone')).toBe(404);
+  });
+
+  it('ListenerSetHTTPRouting: routes reach the listeners of the parent they name, and only those', async () => {
+    const t = await apply('listenerset-http-routing.yaml');
+    const gw = 'gateway-with-listener-sets-http-routing';
+    const ls1 = 'listener-set-http-routing-1-listener-1.com';
+    const ls2 = 'listener-set-http-routing-2-listener-2.com';
+    for (const host of ['gateway-listener-1.com', ls1, ls2])
+      expect(await trace(t, gw, host, '/route'), host).toEqual(['infra-backend-v1']);
+    expect(await trace(t, gw, 'gateway-listener-2.com', '/gateway-route')).toEqual(['infra-backend-v2']);
+    expect(await trace(t, gw, ls1, '/gateway-route')).toBe(404);
+    expect(await trace(t, gw, 'gateway-listener-1.com', '/gateway-section-route')).toEqual([
+      'infra-backend-v3',
+    ]);
+    expect(await trace(t, gw, 'gateway-listener-2.com', '/gateway-section-route')).toBe(404);
+    expect(await trace(t, gw, ls1, '/listener-set-http-routing-1-route')).toEqual(['infra-backend-v2']);
+    expect(await trace(t, gw, ls2, '/listener-set-http-routing-1-route')).toBe(404);
+    for (const name of ['listener-set-http-routing-1', 'listener-set-http-routing-2'])
+      expect(cond((await lsStatus(t, name)).conditions, 'Accepted'), name).toEqual({
+        status: 'True',
+        reason: 'Accepted',
+      });
+  });
+
+  it('ListenerSetRouteStatusScopedToParentRef: each route is accepted by, and routed on, only the parent it names', async () => {
+    const t = await apply('listenerset-route-status-scoped-to-parentref.yaml');
+    expect(await routeParents(t, 'route-parentref-gwonly')).toEqual([
+      { parent: 'Gateway/gateway-parentref', accepted: { status: 'True', reason: 'Accepted' } },
+    ]);
+    expect(await routeParents(t, 'route-parentref-lsonly')).toEqual([
+      { parent: 'ListenerSet/listenerset-parentref', accepted: { status: 'True', reason: 'Accepted' } },
+    ]);
+    const gw = 'gateway-parentref';
+    expect(await trace(t, gw, 'gw-parentref.com', '/gwonly')).toEqual(['infra-backend-v1']);
+    expect(await trace(t, gw, 'listenerset-parentref.com', '/gwonly')).toBe(404);
+    expect(await trace(t, gw, 'listenerset-parentref.com', '/lsonly')).toEqual(['infra-backend-v2']);
+    expect(await trace(t, gw, 'gw-parentref.com', '/lsonly')).toBe(404);
+    const s = await lsStatus(t, 'listenerset-parentref');
+    expect(s.listeners.map((l) => [l.name, l.attachedRoutes])).toEqual([
+      ['listenerset-parentref-listener', 1],
+    ]);
   });
 });
