@@ -788,7 +788,8 @@ describe('the controller against a real EPIC API', () => {
     });
     expect(status.conditions.map((c: any) => [c.type, c.status, c.reason, c.observedGeneration])).toEqual([
       ['Accepted', 'True', 'Accepted', 1],
-      ['Programmed', 'True', 'Programmed', 1],
+      // No proxy has acknowledged the parent's revision: not programmed yet (as the Gateway).
+      ['Programmed', 'Unknown', 'Pending', 1],
     ]);
     expect(status.listeners.map((l: any) => [l.name, l.attachedRoutes, l.supportedKinds])).toEqual([
       [

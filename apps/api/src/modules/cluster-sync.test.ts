@@ -402,7 +402,8 @@ describe('cluster sync', () => {
     });
     expect(l.conditions.map((x: { type: string; status: string }) => `${x.type}=${x.status}`)).toEqual([
       'Accepted=True',
-      'Programmed=True',
+      // No proxy has acknowledged the gateway's revision: not programmed yet.
+      'Programmed=Unknown',
     ]);
     expect(l.listeners).toEqual([expect.objectContaining({ name: 'extra', attachedRoutes: 1 })]);
     expect(s.routes[0].parents).toEqual([expect.objectContaining({ gatewayId: gw.id })]);

@@ -231,7 +231,14 @@ export async function reconcileGateway(
   }
   await writeRouteStatus(c, gatewayId, rendered.status.routes, ts);
   await writeBackendTlsPolicyStatus(c, gatewayId, input.gateway.accountId, rendered.status, ts);
-  await writeListenerSetStatus(c, gatewayId, input.gateway.accountId, rendered.status, ts);
+  await writeListenerSetStatus(
+    c,
+    gatewayId,
+    input.gateway.accountId,
+    rendered.status,
+    ts,
+    drafts.find((d) => d.type === 'Programmed'),
+  );
   return changed;
 }
 
@@ -248,8 +255,22 @@ async function writeListenerSetStatus(
   accountId: string,
   status: TranslateStatus,
   ts: string,
+  /** The parent Gateway's Programmed (from the proxies' acknowledgements): a ListenerSet is not more programmed. */
+  gatewayProgrammed: DraftCondition | undefined,
 ): Promise<void> {
   const sets = status.listenerSets ?? [];
+  const gated = (d: DraftCondition): DraftCondition =>
+    d.type !== 'Programmed' ||
+    d.status !== 'True' ||
+    !gatewayProgrammed ||
+    gatewayProgrammed.status === 'True'
+      ? d
+      : {
+          ...d,
+          status: gatewayProgrammed.status,
+          reason: gatewayProgrammed.reason === 'Invalid' ? 'Invalid' : 'Pending',
+          message: `the parent Gateway is not programmed: ${gatewayProgrammed.message}`,
+        };
   // The listeners the fleet and the nodes expose follow the ListenerSets' status (EXPOSED_LISTENERS_SQL); this
   // reconcile's provisioner read them before this write, so a change queues another reconcile that applies it.
   const exposed = async () =>
@@ -280,7 +301,7 @@ async function writeListenerSetStatus(
         gatewayId,
         conditions: mergeConditions(
           mine.conditions as StoredCondition[] | undefined,
-          set.conditions.map(asDraft),
+          set.conditions.map(asDraft).map(gated),
           ts,
         ),
         listeners: set.listeners.map((l) => ({
