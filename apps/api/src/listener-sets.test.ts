@@ -333,6 +333,33 @@ describe('ListenerSets (REST)', () => {
   });
 });
 
+describe('ListenerSets before their parent', () => {
+  it('a gateway created after a ListenerSet and a route through it attaches the route', async () => {
+    const { call } = await setup('ls-late-parent');
+    await call('PUT', '/listener-sets', { namespace: 'web', name: 'extra', spec: lsSpec('late') });
+    const route = await call('POST', '/routes', {
+      kind: 'HTTPRoute',
+      namespace: 'web',
+      name: 'r',
+      spec: { parentRefs: [{ kind: 'ListenerSet', group: 'gateway.networking.k8s.io', name: 'extra' }] },
+    });
+    expect(route.body['parents']).toEqual([]);
+    const gw = await call('POST', '/gateways', {
+      name: 'late',
+      namespace: 'web',
+      template: 'web',
+      listeners,
+      allowedListeners: { namespaces: { from: 'Same' } },
+    });
+    expect(gw.status, gw.raw).toBe(201);
+    expect((await call('GET', `/routes/${route.body['id']}`)).body['parents']).toEqual([
+      { gatewayId: gw.body['id'], refIndex: 0 },
+    ]);
+    await reconcile(env);
+    expect(await renderedPorts(gw.body['id'] as string)).toEqual([80, 8080]);
+  });
+});
+
 // ---- The upstream conformance manifests through the API ----
 
 const conformanceDir = path.resolve(
