@@ -312,6 +312,41 @@ const corpus: Case[] = [
     field: 'spec.validation.subjectAltNames[0].uri',
   },
   {
+    name: 'ListenerSet without listeners',
+    method: 'PUT',
+    url: '/listener-sets',
+    payload: { namespace: 'default', name: 'ls', spec: { parentRef: { name: 'gw' }, listeners: [] } },
+    status: 400,
+    field: 'spec.listeners',
+  },
+  {
+    name: 'ListenerSet with an HTTPS listener without tls',
+    method: 'PUT',
+    url: '/listener-sets',
+    payload: {
+      namespace: 'default',
+      name: 'ls',
+      spec: { parentRef: { name: 'gw' }, listeners: [{ name: 'https', port: 443, protocol: 'HTTPS' }] },
+    },
+    status: 400,
+    field: 'spec.listeners[0].tls',
+  },
+  {
+    name: 'ListenerSet parentRef of another kind name',
+    method: 'PUT',
+    url: '/listener-sets',
+    payload: {
+      namespace: 'default',
+      name: 'ls',
+      spec: {
+        parentRef: { name: 'gw', kind: 'no kind!' },
+        listeners: [{ name: 'h', port: 80, protocol: 'HTTP' }],
+      },
+    },
+    status: 400,
+    field: 'spec.parentRef.kind',
+  },
+  {
     name: 'frontend validation without CA refs',
     method: 'PUT',
     url: () => `/gateways/${ids.gateway}/tls`,
@@ -1078,6 +1113,24 @@ describe('bad input corpus (GraphQL)', () => {
         },
       },
       'spec.targetRefs[1].sectionName',
+    ],
+    [
+      'a ListenerSet with two listeners of one name',
+      'mutation($i: UpsertListenerSetInput!) { upsertListenerSet(input: $i) { created } }',
+      {
+        i: {
+          namespace: 'web',
+          name: 'ls',
+          spec: {
+            parentRef: { name: 'gw' },
+            listeners: [
+              { name: 'h', port: 80, protocol: 'HTTP' },
+              { name: 'h', port: 81, protocol: 'HTTP' },
+            ],
+          },
+        },
+      },
+      'spec.listeners',
     ],
     [
       'a static endpoint that is not an IP',

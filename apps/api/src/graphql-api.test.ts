@@ -856,6 +856,81 @@ describe('GraphQL queries and mutations', () => {
       );
     });
 
+    it('upsertListenerSet, listenerSet, listenerSets, deleteListenerSet, updateGatewayAllowedListeners', async () => {
+      use(
+        'Mutation.upsertListenerSet',
+        'Query.listenerSet',
+        'Query.listenerSets',
+        'Mutation.deleteListenerSet',
+        'Mutation.updateGatewayAllowedListeners',
+      );
+      const gw = await ok(
+        acct.key,
+        'mutation($i: CreateGatewayInput!) { createGateway(input: $i) { gateway { id allowedListeners { namespaces { from } } } } }',
+        {
+          i: {
+            name: 'parent',
+            namespace: 'web',
+            template: 'web',
+            listeners: http80,
+            allowedListeners: { namespaces: { from: 'Same' } },
+          },
+        },
+      );
+      expect(gw.createGateway.gateway.allowedListeners).toEqual({ namespaces: { from: 'Same' } });
+      const m =
+        'mutation($i: UpsertListenerSetInput!) { upsertListenerSet(input: $i) { created item { id generation spec { parentRef { kind name } listeners { name port protocol hostname } } status { gatewayId conditions { type status reason } listeners { name attachedRoutes } } } } }';
+      const spec = {
+        parentRef: { name: 'parent' },
+        listeners: [{ name: 'extra', port: 8080, protocol: 'HTTP', hostname: 'extra.example.com' }],
+      };
+      const c = await ok(acct.key, m, { i: { namespace: 'web', name: 'extra', spec } });
+      expect(c.upsertListenerSet).toMatchObject({
+        created: true,
+        item: {
+          generation: 1,
+          spec: {
+            parentRef: { kind: 'Gateway', name: 'parent' },
+            listeners: [{ name: 'extra', port: 8080, protocol: 'HTTP', hostname: 'extra.example.com' }],
+          },
+          status: { gatewayId: null, conditions: [], listeners: [] },
+        },
+      });
+      const id = c.upsertListenerSet.item.id;
+      const same = await ok(acct.key, m, { i: { namespace: 'web', name: 'extra', spec } });
+      expect(same.upsertListenerSet).toMatchObject({ created: false, item: { id, generation: 1 } });
+      expect(
+        (await ok(acct.key, 'query($id: ID!) { listenerSet(id: $id) { name namespace } }', { id }))
+          .listenerSet,
+      ).toEqual({ name: 'extra', namespace: 'web' });
+      expect(
+        (
+          await ok(
+            acct.key,
+            '{ listenerSets(namespace: "web") { edges { node { id } cursor } pageInfo { hasNextPage } } }',
+          )
+        ).listenerSets.items,
+      ).toEqual([{ id }]);
+      const u = await ok(
+        acct.key,
+        'mutation($id: ID!, $a: AllowedListenersInput) { updateGatewayAllowedListeners(id: $id, allowedListeners: $a) { generation allowedListeners { namespaces { from } } } }',
+        { id: gw.createGateway.gateway.id, a: { namespaces: { from: 'All' } } },
+      );
+      expect(u.updateGatewayAllowedListeners).toEqual({
+        generation: 2,
+        allowedListeners: { namespaces: { from: 'All' } },
+      });
+      expect(
+        (await ok(acct.key, 'mutation($id: ID!) { deleteListenerSet(id: $id) }', { id })).deleteListenerSet,
+      ).toBe(true);
+      const bad = await gql(
+        acct.key,
+        'mutation($i: UpsertListenerSetInput!) { upsertListenerSet(input: $i) { created } }',
+        { i: { namespace: 'web', name: 'x', spec: { ...spec, listeners: [] } } },
+      );
+      expect(bad.errors![0]!.extensions.issues.map((i) => i.path)).toContain('spec.listeners');
+    });
+
     it('upsertCertificate, certificate, certificates, deleteCertificate', async () => {
       use(
         'Mutation.upsertCertificate',

@@ -10,6 +10,7 @@ import { gatewayClassesService } from './modules/gateway-classes.js';
 import { namespacesService } from './modules/namespaces.js';
 import { caBundlesService } from './modules/ca-bundles.js';
 import { backendTlsPoliciesService } from './modules/backend-tls-policies.js';
+import { listenerSetsService } from './modules/listener-sets.js';
 import { poolsService, type PoolLimits } from './modules/pools.js';
 import { revisionsService } from './modules/revisions.js';
 import { routesService } from './modules/routes.js';
@@ -43,6 +44,7 @@ export function createServices(
   const namespaces = namespacesService(deps);
   const caBundles = caBundlesService(deps);
   const backendTlsPolicies = backendTlsPoliciesService(deps);
+  const listenerSets = listenerSetsService(deps);
   return {
     accounts: accountsService(deps),
     apiKeys: apiKeysService(deps),
@@ -60,6 +62,7 @@ export function createServices(
     namespaces,
     caBundles,
     backendTlsPolicies,
+    listenerSets,
     gatewayClasses: gatewayClassesService(deps),
     clusterSync: clusterSyncService({
       db,
@@ -71,6 +74,7 @@ export function createServices(
       namespaces,
       caBundles,
       backendTlsPolicies,
+      listenerSets,
     }),
     certificates: certificatesService({ ...deps, secretKey: opts.secretKey }),
     audit: auditService(deps),

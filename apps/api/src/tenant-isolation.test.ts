@@ -47,6 +47,8 @@ interface Tenant {
   caBundleUid: string;
   policyId: string;
   policyUid: string;
+  listenerSetId: string;
+  listenerSetUid: string;
   classId: string;
   classUid: string;
   certId: string;
@@ -202,6 +204,14 @@ async function tenant(
       },
     },
   });
+  const listenerSetUid = `ls-uid-${name}`;
+  const listenerSet = await must('PUT', '/listener-sets', k, {
+    clusterId: cluster.id,
+    clientUid: listenerSetUid,
+    namespace: 'web',
+    name: `ls-${name}`,
+    spec: { parentRef: { name: 'web' }, listeners: [{ name: `ls-${name}`, port: 8080, protocol: 'HTTP' }] },
+  });
   const classUid = `gc-uid-${name}`;
   const gatewayClass = await must('PUT', '/gateway-classes', k, {
     clusterId: cluster.id,
@@ -248,6 +258,8 @@ async function tenant(
     caBundleUid,
     policyId: policy.id,
     policyUid,
+    listenerSetId: listenerSet.id,
+    listenerSetUid,
     classId: gatewayClass.id,
     classUid,
     certId: certRow.id,
@@ -288,6 +300,8 @@ const secretsOf = (t: Tenant) => [
   t.caBundleUid,
   t.policyId,
   t.policyUid,
+  t.listenerSetId,
+  t.listenerSetUid,
   t.classId,
   t.classUid,
   t.certId,
@@ -698,6 +712,33 @@ const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
   'GET /backend-tls-policies/:id': (a) => [{ url: `/backend-tls-policies/${a.policyId}`, expect: 'denied' }],
   'DELETE /backend-tls-policies/:id': (a) => [
     { url: `/backend-tls-policies/${a.policyId}`, expect: 'denied' },
+  ],
+  'PUT /listener-sets': (a) => [
+    {
+      url: '/listener-sets',
+      payload: {
+        clusterId: a.clusterId,
+        clientUid: a.listenerSetUid,
+        namespace: 'web',
+        name: 'ls-b',
+        spec: { parentRef: { name: 'web' }, listeners: [{ name: 'x', port: 8081, protocol: 'HTTP' }] },
+      },
+      expect: 'reference',
+    },
+  ],
+  'GET /listener-sets': (a) => [
+    { url: '/listener-sets', expect: 'list' },
+    { url: `/listener-sets?clusterId=${a.clusterId}`, expect: 'list' },
+    { url: '/listener-sets?namespace=web', expect: 'list' },
+  ],
+  'GET /listener-sets/:id': (a) => [{ url: `/listener-sets/${a.listenerSetId}`, expect: 'denied' }],
+  'DELETE /listener-sets/:id': (a) => [{ url: `/listener-sets/${a.listenerSetId}`, expect: 'denied' }],
+  'PUT /gateways/:id/allowed-listeners': (a) => [
+    {
+      url: `/gateways/${a.gatewayId}/allowed-listeners`,
+      payload: { allowedListeners: { namespaces: { from: 'All' } } },
+      expect: 'denied',
+    },
   ],
   'DELETE /ca-bundles/:id': (a) => [{ url: `/ca-bundles/${a.caBundleId}`, expect: 'denied' }],
   'PUT /gateways/:id/tls': (a) => [
@@ -1149,6 +1190,26 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
       expect: 'list',
     },
   ],
+  'Query.listenerSets': (a) => [
+    {
+      query:
+        '{ listenerSets(first: 500) { edges { node { id clientUid namespace name spec { parentRef { name } } status { gatewayId } } cursor } pageInfo { hasNextPage } } }',
+      expect: 'list',
+    },
+    {
+      query:
+        'query($c: ID) { listenerSets(clusterId: $c) { edges { node { id } cursor } pageInfo { hasNextPage } } }',
+      variables: { c: a.clusterId },
+      expect: 'list',
+    },
+  ],
+  'Query.listenerSet': (a) => [
+    {
+      query: 'query($id: ID!) { listenerSet(id: $id) { id name } }',
+      variables: { id: a.listenerSetId },
+      expect: 'denied',
+    },
+  ],
   'Query.backendTlsPolicy': (a) => [
     {
       query: 'query($id: ID!) { backendTlsPolicy(id: $id) { id name } }',
@@ -1535,6 +1596,36 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
         },
       },
       expect: 'reference',
+    },
+  ],
+  'Mutation.upsertListenerSet': (a) => [
+    {
+      query: 'mutation($i: UpsertListenerSetInput!) { upsertListenerSet(input: $i) { created } }',
+      variables: {
+        i: {
+          clusterId: a.clusterId,
+          clientUid: a.listenerSetUid,
+          namespace: 'web',
+          name: 'ls-b',
+          spec: { parentRef: { name: 'web' }, listeners: [{ name: 'x', port: 8081, protocol: 'HTTP' }] },
+        },
+      },
+      expect: 'reference',
+    },
+  ],
+  'Mutation.deleteListenerSet': (a) => [
+    {
+      query: 'mutation($id: ID!) { deleteListenerSet(id: $id) }',
+      variables: { id: a.listenerSetId },
+      expect: 'denied',
+    },
+  ],
+  'Mutation.updateGatewayAllowedListeners': (a) => [
+    {
+      query:
+        'mutation($id: ID!, $a: AllowedListenersInput) { updateGatewayAllowedListeners(id: $id, allowedListeners: $a) { id } }',
+      variables: { id: a.gatewayId, a: { namespaces: { from: 'All' } } },
+      expect: 'denied',
     },
   ],
   'Mutation.deleteBackendTlsPolicy': (a) => [
@@ -2015,6 +2106,21 @@ const viewerWrites: Record<string, (a: Tenant) => { url: string; payload?: unkno
     },
   }),
   'DELETE /backend-tls-policies/:id': (a) => ({ url: `/backend-tls-policies/${a.policyId}` }),
+  'PUT /listener-sets': (a) => ({
+    url: '/listener-sets',
+    payload: {
+      clusterId: a.clusterId,
+      clientUid: a.listenerSetUid,
+      namespace: 'web',
+      name: `ls-${a.name}`,
+      spec: { parentRef: { name: 'web' }, listeners: [{ name: 'by-viewer', port: 8082, protocol: 'HTTP' }] },
+    },
+  }),
+  'DELETE /listener-sets/:id': (a) => ({ url: `/listener-sets/${a.listenerSetId}` }),
+  'PUT /gateways/:id/allowed-listeners': (a) => ({
+    url: `/gateways/${a.gatewayId}/allowed-listeners`,
+    payload: { allowedListeners: null },
+  }),
   'PUT /gateways/:id/tls': (a) => ({ url: `/gateways/${a.gatewayId}/tls`, payload: { tls: null } }),
   'PUT /gateway-classes': (a) => ({
     url: '/gateway-classes',
@@ -2086,6 +2192,7 @@ describe("roles: A's viewer key", () => {
       namespaces: A.namespaceId,
       'ca-bundles': A.caBundleId,
       'backend-tls-policies': A.policyId,
+      'listener-sets': A.listenerSetId,
       'gateway-classes': A.classId,
       certificates: A.certId,
     };

@@ -22,8 +22,8 @@ import { grpcClientProblems } from './test-support/grpc-client-rules.js';
 // through the schemas and the translator, one Gateway at a time: every object validates, every rendered
 // resource passes the Envoy protos and the gRPC xDS client rules, and the statuses are those the
 // specification and the manifests' comments require (the suite's Go assertions are not vendored).
-// The API-level run (through REST, storage and the reconciler) needs the API to store ListenerSets, which it
-// does not yet (docs/adr/0462-listener-sets.md).
+// The API-level run (through REST, storage and the reconciler) is apps/api/src/listener-sets.test.ts
+// (docs/adr/0463-listener-sets-api.md).
 
 const dir = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),

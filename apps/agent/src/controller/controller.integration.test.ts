@@ -739,6 +739,101 @@ describe('the controller against a real EPIC API', () => {
       expect((await kubectl.run(['delete', kind, name, '--wait=false'])).code).toBe(0);
   });
 
+  it("a ListenerSet of our Gateway reaches EPIC with the Gateway's allowedListeners; its status is ours, a route attaches through it; another class's ListenerSet is never sent", async () => {
+    await apply({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'parent', namespace: 'default' },
+      spec: {
+        gatewayClassName: 'epic',
+        listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
+        allowedListeners: { namespaces: { from: 'Same' } },
+      },
+    });
+    const listenerSet = (port: number) => ({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'ListenerSet',
+      metadata: { name: 'extra', namespace: 'default' },
+      spec: {
+        parentRef: { name: 'parent' },
+        listeners: [{ name: 'extra', port, protocol: 'HTTP', hostname: 'extra.example.com' }],
+      },
+    });
+    await apply(listenerSet(8080));
+    // Its parent is no Gateway of ours: never sent, its status never touched.
+    await apply({
+      ...listenerSet(8080),
+      metadata: { name: 'foreign', namespace: 'default' },
+      spec: { ...listenerSet(8080).spec, parentRef: { name: 'not-ours' } },
+    });
+    await apply({
+      ...route('via-set', 'parent'),
+      spec: {
+        ...route('via-set', 'parent').spec,
+        parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'ListenerSet', name: 'extra' }],
+      },
+    });
+
+    await eventually(async () => {
+      const sets = (await epic('/listener-sets')).items as Array<{ name: string; spec: any }>;
+      expect(sets.map((x) => [x.name, x.spec.listeners[0].port])).toEqual([['extra', 8080]]);
+      const gws = (await epic('/gateways?name=parent')).items as Array<{ allowedListeners: unknown }>;
+      expect(gws.map((g) => g.allowedListeners)).toEqual([{ namespaces: { from: 'Same' } }]);
+    });
+    const status = await eventually(async () => {
+      const l = await get('listenerset', 'extra');
+      expect(cond(l, 'Accepted')?.status).toBe('True');
+      expect(l.status.listeners?.[0]?.attachedRoutes).toBe(1);
+      return l.status;
+    });
+    expect(status.conditions.map((c: any) => [c.type, c.status, c.reason, c.observedGeneration])).toEqual([
+      ['Accepted', 'True', 'Accepted', 1],
+      // No proxy has acknowledged the parent's revision: not programmed yet (as the Gateway).
+      ['Programmed', 'Unknown', 'Pending', 1],
+    ]);
+    expect(status.listeners.map((l: any) => [l.name, l.attachedRoutes, l.supportedKinds])).toEqual([
+      [
+        'extra',
+        1,
+        [
+          { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' },
+          { group: 'gateway.networking.k8s.io', kind: 'GRPCRoute' },
+        ],
+      ],
+    ]);
+    await eventually(async () => {
+      const viaSet = await get('httproute', 'via-set');
+      expect(
+        viaSet.status?.parents?.map((p: any) => [
+          p.parentRef.kind,
+          p.parentRef.name,
+          p.conditions.find((c: any) => c.type === 'Accepted')?.status,
+        ]),
+      ).toEqual([['ListenerSet', 'extra', 'True']]);
+    });
+    expect((await get('listenerset', 'foreign')).status?.listeners).toBeUndefined();
+
+    // An edit is reflected at its new generation.
+    await apply(listenerSet(8081));
+    await eventually(async () => {
+      const l = await get('listenerset', 'extra');
+      expect(l.metadata.generation).toBe(2);
+      expect(l.status.conditions.map((c: any) => c.observedGeneration)).toEqual([2, 2]);
+      const sets = (await epic('/listener-sets')).items as Array<{ spec: any }>;
+      expect(sets.map((x) => x.spec.listeners[0].port)).toEqual([8081]);
+    });
+
+    // Deleting it removes it from EPIC.
+    expect((await kubectl.run(['delete', 'listenerset', 'extra'])).code).toBe(0);
+    await eventually(async () => expect((await epic('/listener-sets')).items).toEqual([]));
+    for (const [kind, name] of [
+      ['httproute', 'via-set'],
+      ['listenerset', 'foreign'],
+      ['gateway', 'parent'],
+    ] as const)
+      expect((await kubectl.run(['delete', kind, name, '--wait=false'])).code).toBe(0);
+  });
+
   it("a listener's allowedRoutes selector refuses a route until kubectl labels the route's namespace", async () => {
     const ns = 'ns-selected-apps';
     await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });

@@ -30,6 +30,7 @@ import {
 import {
   gatewayClassStatus,
   gatewayStatus,
+  listenerSetStatus,
   policyAncestors,
   routeParents,
   sameIgnoringTransitionTimes,
@@ -107,6 +108,8 @@ const UPSERT_ORDER: readonly SyncCollection[] = [
   'endpointSlices',
   'referenceGrants',
   'backendTlsPolicies',
+  // After the Gateways they name, before the routes that attach through them.
+  'listenerSets',
   'routes',
 ];
 const DELETE_ORDER: readonly SyncCollection[] = [...UPSERT_ORDER].reverse();
@@ -475,6 +478,7 @@ export class GatewayController {
         gateways: result.gateways,
         routes: result.routes,
         backendTlsPolicies: result.backendTlsPolicies ?? [],
+        listenerSets: result.listenerSets ?? [],
       };
       for (const e of result.errors)
         this.opts.log.warn(
@@ -783,6 +787,27 @@ export class GatewayController {
             path: `${resourcePath(KINDS.BackendTLSPolicy, namespace, name)}/status`,
             // Conditional on the version read, as for routes: other controllers' ancestors are never lost.
             patch: { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: { ancestors } },
+            basis: obj.metadata.resourceVersion,
+          };
+        },
+      });
+    }
+    for (const l of this.informers.list('ListenerSet')) {
+      const { namespace, name, uid } = l.metadata;
+      this.statusWriter.request(`ListenerSet/${uid}`, {
+        compute: () => {
+          const obj = this.informers.get('ListenerSet', namespace, name);
+          if (!obj || obj.metadata.uid !== uid || obj.metadata.deletionTimestamp) return undefined;
+          // Only a ListenerSet an EPIC cluster holds (its parent is one of our Gateways): its status is ours.
+          const t = [...this.targets.values()].find((x) => x.lastSent?.listenerSets.has(uid));
+          const st = t?.state?.listenerSets?.find((x) => x.clientUid === uid);
+          const status = st && listenerSetStatus(st);
+          if (!status) return undefined;
+          if (sameIgnoringTransitionTimes(obj.status ?? {}, status)) return undefined;
+          return {
+            path: `${resourcePath(KINDS.ListenerSet, namespace, name)}/status`,
+            // Conditional on the version read: a status computed from an older spec is not written over a newer one.
+            patch: { metadata: { resourceVersion: obj.metadata.resourceVersion }, status },
             basis: obj.metadata.resourceVersion,
           };
         },

@@ -304,4 +304,84 @@ describe('event predicates', () => {
     expect(gws.get(shared.metadata.uid)!.item).toMatchObject({ sharingKey: 'shop' });
     expect(gws.get(alone.metadata.uid)!.item).not.toHaveProperty('sharingKey');
   });
+
+  it("holds the ListenerSets whose parentRef names one of our Gateways, their listeners' certificates, the routes attached through them, and the Gateway's allowedListeners", () => {
+    const ours = obj('web', {
+      spec: { gatewayClassName: 'epic', listeners, allowedListeners: { namespaces: { from: 'All' } } },
+    });
+    const theirs = obj('other', { spec: { gatewayClassName: 'someone-else', listeners } });
+    const https = [
+      { name: 'https', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'ls-cert' }] } },
+    ];
+    const attached = obj(
+      'extra',
+      {
+        metadata: { name: 'extra', uid: 'ls-1', generation: 3, creationTimestamp: '2026-01-01T00:00:00Z' },
+        spec: { parentRef: { name: 'web', namespace: 'default' }, listeners: https },
+      },
+      'apps',
+    );
+    const foreign = obj('foreign', { spec: { parentRef: { name: 'other' }, listeners } });
+    const otherKind = obj('odd', { spec: { parentRef: { name: 'web', kind: 'Something' }, listeners } });
+    const cert = obj(
+      'ls-cert',
+      {
+        data: {
+          'tls.crt': Buffer.from('crt').toString('base64'),
+          'tls.key': Buffer.from('key').toString('base64'),
+        },
+      },
+      'apps',
+    );
+    const viaSet = obj(
+      'r-ls',
+      {
+        spec: {
+          parentRefs: [{ kind: 'ListenerSet', name: 'extra' }],
+          rules: [{ backendRefs: [{ name: 'app', namespace: 'default', port: 80 }] }],
+        },
+      },
+      'apps',
+    );
+    const grant = obj(
+      'from-ls',
+      {
+        spec: {
+          from: [{ group: 'gateway.networking.k8s.io', kind: 'ListenerSet', namespace: 'default' }],
+          to: [{ group: '', kind: 'Secret' }],
+        },
+      },
+      'apps',
+    );
+    const otherGrant = obj('elsewhere', { spec: {} }, 'unrelated');
+    const viaForeign = obj('r-foreign', { spec: { parentRefs: [{ kind: 'ListenerSet', name: 'foreign' }] } });
+    const d = computeDesired(
+      caches({
+        Gateway: [ours, theirs],
+        ListenerSet: [attached, foreign, otherKind],
+        Secret: [cert],
+        ReferenceGrant: [grant, otherGrant],
+        HTTPRoute: [viaSet, viaForeign],
+      }),
+      classes,
+    );
+    const set = d.targets.get('cfg')!;
+    expect(set.gateways.get(ours.metadata.uid)!.item).toMatchObject({
+      allowedListeners: { namespaces: { from: 'All' } },
+    });
+    expect([...set.listenerSets.keys()]).toEqual(['ls-1']);
+    expect(set.listenerSets.get('ls-1')!.item).toEqual({
+      clientUid: 'ls-1',
+      namespace: 'apps',
+      name: 'extra',
+      generation: 3,
+      creationTimestamp: '2026-01-01T00:00:00Z',
+      spec: attached.spec,
+    });
+    expect([...set.routes.keys()]).toEqual([viaSet.metadata.uid]);
+    expect([...d.certificates.get('cfg')!.keys()]).toEqual(['apps/ls-cert']);
+    expect(d.referencedSecrets.has('apps/ls-cert')).toBe(true);
+    // The grant in the certificate's namespace is sent (the route's backend namespace has none).
+    expect([...set.referenceGrants.keys()]).toEqual([grant.metadata.uid]);
+  });
 });

@@ -24,6 +24,7 @@ export const COLLECTIONS: readonly SyncCollection[] = [
   'namespaces',
   'caBundles',
   'backendTlsPolicies',
+  'listenerSets',
 ];
 
 /** What one EPIC cluster should hold: per collection, uid → the item as POST /clusters/{id}/sync takes it. */
@@ -100,6 +101,14 @@ interface BackendRef {
   name: string;
 }
 
+/** The ListenerSets a route's parentRefs name (namespace/name keys; GEP-1713). */
+export function routeListenerSetKeys(route: KubeObject): string[] {
+  const refs = ((route.spec?.parentRefs as ParentRef[] | undefined) ?? []).filter(
+    (r) => (r.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && r.kind === 'ListenerSet',
+  );
+  return [...new Set(refs.map((r) => key(r.namespace ?? route.metadata.namespace, r.name)))];
+}
+
 /** The Gateways a route's parentRefs name (namespace/name keys). */
 export function routeParentKeys(route: KubeObject): string[] {
   const refs = ((route.spec?.parentRefs as ParentRef[] | undefined) ?? []).filter(
@@ -138,6 +147,7 @@ const gatewayItem = (g: KubeObject, template: string) => ({
   ...(Array.isArray(g.spec?.addresses) && g.spec.addresses.length > 0 ? { addresses: g.spec.addresses } : {}),
   ...(g.spec?.infrastructure ? { infrastructure: g.spec.infrastructure } : {}),
   ...(g.spec?.tls ? { tls: g.spec.tls } : {}),
+  ...(g.spec?.allowedListeners ? { allowedListeners: g.spec.allowedListeners } : {}),
 });
 
 const routeItem = (kind: RouteKindName, r: KubeObject) => ({
@@ -311,11 +321,36 @@ export function computeDesired(
     }
   }
 
+  // ListenerSets whose parentRef names one of our Gateways (GEP-1713), and the listener certificates they name.
+  const listenerSetTarget = new Map<string, string>();
+  for (const l of caches.list('ListenerSet')) {
+    if (l.metadata.deletionTimestamp) continue;
+    const ref = l.spec?.parentRef as ParentRef | undefined;
+    if (!ref || (ref.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (ref.kind ?? 'Gateway') !== 'Gateway')
+      continue;
+    const t = gatewayTarget.get(key(ref.namespace ?? l.metadata.namespace, ref.name));
+    if (t === undefined) continue;
+    listenerSetTarget.set(key(l.metadata.namespace, l.metadata.name), t);
+    put(setOf(t), 'listenerSets', l.metadata.uid, policyItem(l));
+    let certs = certificates.get(t);
+    if (!certs) certificates.set(t, (certs = new Map()));
+    for (const k of certificateKeys(l)) {
+      referencedSecrets.add(k);
+      const [ns, name] = k.split('/') as [string, string];
+      const secret = caches.get('Secret', ns, name);
+      const item = secret && certificateItem(secret);
+      if (item) certs.set(k, { item, hash: createHash('sha256').update(JSON.stringify(item)).digest('hex') });
+    }
+  }
+
   const servicesPerTarget = new Map<string, Set<string>>();
   for (const kind of ROUTE_KINDS) {
     for (const r of caches.list(kind)) {
       if (r.metadata.deletionTimestamp) continue;
-      const ts = new Set(routeParentKeys(r).flatMap((k) => gatewayTarget.get(k) ?? []));
+      const ts = new Set([
+        ...routeParentKeys(r).flatMap((k) => gatewayTarget.get(k) ?? []),
+        ...routeListenerSetKeys(r).flatMap((k) => listenerSetTarget.get(k) ?? []),
+      ]);
       if (ts.size === 0) continue;
       owned.set(r.metadata.uid, { kind, obj: r });
       for (const t of ts) {
@@ -363,6 +398,21 @@ export function computeDesired(
     }
     // A cross-namespace backendRef is allowed by a ReferenceGrant in the backend's namespace.
     for (const ns of namespaces) {
+      for (const rg of caches.list('ReferenceGrant', ns)) {
+        put(set, 'referenceGrants', rg.metadata.uid, {
+          clientUid: rg.metadata.uid,
+          namespace: ns,
+          name: rg.metadata.name,
+          spec: rg.spec ?? {},
+        });
+      }
+    }
+  }
+  // A listener certificate in another namespace (a Gateway's or a ListenerSet's) is allowed by a ReferenceGrant in
+  // the certificate's namespace.
+  for (const [t, certs] of certificates) {
+    const set = setOf(t);
+    for (const ns of new Set([...certs.keys()].map((k) => k.split('/')[0]!))) {
       for (const rg of caches.list('ReferenceGrant', ns)) {
         put(set, 'referenceGrants', rg.metadata.uid, {
           clientUid: rg.metadata.uid,

@@ -71,10 +71,20 @@ export interface EpicPolicyState {
     conditions: StoredCondition[];
   }>;
 }
+/** EPIC's status of one ListenerSet (GEP-1713), written by its parent gateway: wholly ours. */
+export interface EpicListenerSetState {
+  clientUid: string;
+  id: string;
+  observedClientGeneration: number | null;
+  gatewayId: string | null;
+  conditions: StoredCondition[];
+  listeners: EpicListenerStatus[];
+}
 export interface EpicClusterState {
   gateways: EpicGatewayState[];
   routes: EpicRouteState[];
   backendTlsPolicies: EpicPolicyState[];
+  listenerSets: EpicListenerSetState[];
 }
 /** The collections of POST /clusters/{id}/sync. */
 export type SyncCollection =
@@ -85,7 +95,8 @@ export type SyncCollection =
   | 'referenceGrants'
   | 'namespaces'
   | 'caBundles'
-  | 'backendTlsPolicies';
+  | 'backendTlsPolicies'
+  | 'listenerSets';
 export type SyncRequest = Record<SyncCollection, unknown[]> & {
   full: boolean;
   deleted: Record<SyncCollection, string[]>;
@@ -101,7 +112,8 @@ export interface SyncError {
     | 'ReferenceGrant'
     | 'Namespace'
     | 'CaBundle'
-    | 'BackendTLSPolicy';
+    | 'BackendTLSPolicy'
+    | 'ListenerSet';
   clientUid: string;
   message: string;
 }

@@ -47,6 +47,7 @@ export const KINDS = {
   UDPRoute: gw('UDPRoute', 'udproutes'),
   ReferenceGrant: gw('ReferenceGrant', 'referencegrants'),
   BackendTLSPolicy: gw('BackendTLSPolicy', 'backendtlspolicies'),
+  ListenerSet: gw('ListenerSet', 'listenersets'),
   GatewayClassConfig: {
     kind: 'GatewayClassConfig',
     group: 'epic-gateway.io',
@@ -86,6 +87,7 @@ export const OPTIONAL_KINDS: ReadonlySet<KindName> = new Set<KindName>([
   'TLSRoute',
   'UDPRoute',
   'BackendTLSPolicy',
+  'ListenerSet',
 ]);
 export type RouteKindName = (typeof ROUTE_KINDS)[number];
 

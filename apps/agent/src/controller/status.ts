@@ -1,4 +1,10 @@
-import type { EpicGatewayState, EpicPolicyState, EpicRouteParent, StoredCondition } from './epic-client.js';
+import type {
+  EpicGatewayState,
+  EpicListenerSetState,
+  EpicPolicyState,
+  EpicRouteParent,
+  StoredCondition,
+} from './epic-client.js';
 import type { KubeObject } from './resources.js';
 
 /**
@@ -47,6 +53,24 @@ export function gatewayStatus(state: EpicGatewayState): Record<string, unknown> 
   ];
   return {
     addresses,
+    conditions: stamp(state.conditions, gen),
+    listeners: state.listeners.map((l) => ({
+      name: l.name,
+      supportedKinds: l.supportedKinds,
+      attachedRoutes: l.attachedRoutes,
+      conditions: stamp(l.conditions, gen),
+    })),
+  };
+}
+
+/**
+ * A ListenerSet's status (GEP-1713) from EPIC's state: wholly ours (its parent Gateway is of our class), the
+ * conditions and listeners stamped with the client generation they describe; undefined while pending.
+ */
+export function listenerSetStatus(state: EpicListenerSetState): Record<string, unknown> | undefined {
+  const gen = state.observedClientGeneration;
+  if (gen === null) return undefined;
+  return {
     conditions: stamp(state.conditions, gen),
     listeners: state.listeners.map((l) => ({
       name: l.name,

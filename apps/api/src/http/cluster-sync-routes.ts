@@ -60,10 +60,27 @@ const ClusterPolicyState = named(
   }),
   "EPIC's status of one of the cluster's BackendTLSPolicies, keyed by its uid",
 );
+const ClusterListenerSetState = named(
+  'ClusterListenerSetState',
+  z.strictObject({
+    clientUid: z.string(),
+    id: z.uuid(),
+    generation: z.number().int(),
+    observedClientGeneration: observedClientGeneration,
+    gatewayId: z
+      .uuid()
+      .nullable()
+      .describe('the EPIC gateway (the parent) that wrote the status; null: none'),
+    conditions: z.array(Condition),
+    listeners: z.array(ListenerStatus),
+  }),
+  "EPIC's status of one of the cluster's ListenerSets (as ListenerSetStatus), keyed by its uid",
+);
 const stateFields = {
   gateways: z.array(ClusterGatewayState),
   routes: z.array(ClusterRouteState),
   backendTlsPolicies: z.array(ClusterPolicyState),
+  listenerSets: z.array(ClusterListenerSetState),
 };
 const ClusterState = named('ClusterState', z.strictObject(stateFields));
 const SyncError = named(

@@ -21,12 +21,14 @@ import { createGatewayInput, listGatewaysQuery, updateListenersInput } from '../
 import {
   updateAddressesInput,
   updateInfrastructureInput,
+  updateAllowedListenersInput,
   updateTlsInput,
 } from '../modules/gateway-addresses.js';
 import { listGatewayClassesQuery, upsertGatewayClassInput } from '../modules/gateway-classes.js';
 import { listNamespacesQuery, upsertNamespaceInput } from '../modules/namespaces.js';
 import { listCaBundlesQuery, upsertCaBundleInput } from '../modules/ca-bundles.js';
 import { listBackendTlsPoliciesQuery, upsertBackendTlsPolicyInput } from '../modules/backend-tls-policies.js';
+import { listListenerSetsQuery, upsertListenerSetInput } from '../modules/listener-sets.js';
 import { createPoolInput } from '../modules/pools.js';
 import {
   diffRevisionsQuery,
@@ -64,6 +66,7 @@ const ReferenceGrantPage = out.pageOf('ReferenceGrantPage', out.ReferenceGrant);
 const NamespacePage = out.pageOf('NamespacePage', out.NamespaceObject);
 const CaBundlePage = out.pageOf('CaBundlePage', out.CaBundleObject);
 const BackendTlsPolicyPage = out.pageOf('BackendTlsPolicyPage', out.BackendTlsPolicyObject);
+const ListenerSetPage = out.pageOf('ListenerSetPage', out.ListenerSetObject);
 const GatewayClassPage = out.pageOf('GatewayClassPage', out.GatewayClassObject);
 const AuditPage = out.pageOf('AuditPage', out.AuditEvent);
 const RevisionPage = out.named(
@@ -788,6 +791,44 @@ export function restRoutes(s: Services): RestRoute[] {
     },
     {
       method: 'PUT',
+      path: '/listener-sets',
+      ...upsert('ListenerSetResult', 'item', out.ListenerSetObject),
+      graphql: { name: 'upsertListenerSet' },
+      tag: 'gateways',
+      summary: 'Create or update a ListenerSet (listeners attached to a parent Gateway) by client uid',
+      body: upsertListenerSetInput,
+      handler: ({ meta, body }) => s.listenerSets.upsert(meta, body),
+    },
+    {
+      method: 'GET',
+      path: '/listener-sets',
+      response: ListenerSetPage,
+      graphql: { name: 'listenerSets' },
+      tag: 'gateways',
+      summary: 'List ListenerSets with their status',
+      query: listListenerSetsQuery,
+      handler: ({ meta, query }) => s.listenerSets.list(meta, query),
+    },
+    {
+      method: 'GET',
+      path: '/listener-sets/:id',
+      response: out.ListenerSetObject,
+      graphql: { name: 'listenerSet' },
+      tag: 'gateways',
+      summary: 'Get a ListenerSet',
+      handler: ({ meta, params }) => s.listenerSets.get(meta, params.id!),
+    },
+    {
+      method: 'DELETE',
+      path: '/listener-sets/:id',
+      graphql: { name: 'deleteListenerSet' },
+      tag: 'gateways',
+      summary: 'Delete a ListenerSet (its listeners leave the parent Gateway)',
+      status: 204,
+      handler: ({ meta, params }) => s.listenerSets.remove(meta, params.id!),
+    },
+    {
+      method: 'PUT',
       path: '/gateways/:id/tls',
       response: out.Gateway,
       graphql: { name: 'updateGatewayTls', body: 'spread' },
@@ -795,6 +836,16 @@ export function restRoutes(s: Services): RestRoute[] {
       summary: "Replace a gateway's spec.tls (client-certificate validation, backend client certificate)",
       body: updateTlsInput,
       handler: ({ meta, params, body }) => s.gateways.updateTls(meta, params.id!, body),
+    },
+    {
+      method: 'PUT',
+      path: '/gateways/:id/allowed-listeners',
+      response: out.Gateway,
+      graphql: { name: 'updateGatewayAllowedListeners', body: 'spread' },
+      tag: 'gateways',
+      summary: "Replace a gateway's spec.allowedListeners (which namespaces' ListenerSets may attach)",
+      body: updateAllowedListenersInput,
+      handler: ({ meta, params, body }) => s.gateways.updateAllowedListeners(meta, params.id!, body),
     },
 
     {

@@ -116,7 +116,7 @@ describe('cluster sync', () => {
     expect(gone.body.deleted).toBe(2);
     expect(gone.body.gateways).toEqual([]);
     const status = await call(acct.key, 'GET', `/clusters/${cluster.body.id}/status`);
-    expect(status.body).toEqual({ gateways: [], routes: [], backendTlsPolicies: [] });
+    expect(status.body).toEqual({ gateways: [], routes: [], backendTlsPolicies: [], listenerSets: [] });
   });
 
   it('a full set sent in chunks: the last call is full, and what it keeps (sent earlier) is not deleted', async () => {
@@ -350,6 +350,90 @@ describe('cluster sync', () => {
     expect(full.body.deleted).toBe(1);
     expect(full.body.backendTlsPolicies).toEqual([]);
     expect((await call(c.key, 'GET', `/backend-tls-policies?clusterId=${cluster}`)).body.items).toEqual([]);
+  });
+
+  it('carries ListenerSets and Gateway allowedListeners: attached, routes through them, status with the client generation; deleted by uid and by the full set', async () => {
+    const c = await setUp('syncer-ls');
+    const cluster = c.sync.split('/')[2]!;
+    const gateway = syncGateway('gw-ls', { allowedListeners: { namespaces: { from: 'Same' } } });
+    const set = {
+      clientUid: 'ls-uid',
+      namespace: 'default',
+      name: 'extra',
+      generation: 4,
+      creationTimestamp: '2026-01-01T00:00:00Z',
+      spec: {
+        parentRef: { name: 'gw' },
+        listeners: [{ name: 'extra', port: 8080, protocol: 'HTTP' }],
+      },
+    };
+    const viaSet = {
+      ...route(7),
+      spec: { ...route(7).spec, parentRefs: [{ kind: 'ListenerSet', name: 'extra' }] },
+    };
+    const first = await call(c.key, 'POST', c.sync, {
+      gateways: [gateway],
+      listenerSets: [set],
+      routes: [viaSet],
+    });
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body.errors).toEqual([]);
+    expect(first.body.upserted).toBe(3);
+    expect(first.body.listenerSets).toEqual([
+      expect.objectContaining({
+        clientUid: 'ls-uid',
+        generation: 1,
+        observedClientGeneration: null,
+        gatewayId: null,
+      }),
+    ]);
+    const gw = (await call(c.key, 'GET', `/gateways?clusterId=${cluster}`)).body.items[0];
+    expect(gw.allowedListeners).toEqual({ namespaces: { from: 'Same' } });
+
+    await drain();
+    const s = (await call(c.key, 'GET', c.status)).body;
+    expect(s.listenerSets).toHaveLength(1);
+    const l = s.listenerSets[0];
+    expect(l).toMatchObject({
+      clientUid: 'ls-uid',
+      generation: 1,
+      observedClientGeneration: 4,
+      gatewayId: gw.id,
+    });
+    expect(l.conditions.map((x: { type: string; status: string }) => `${x.type}=${x.status}`)).toEqual([
+      'Accepted=True',
+      // No proxy has acknowledged the gateway's revision: not programmed yet.
+      'Programmed=Unknown',
+    ]);
+    expect(l.listeners).toEqual([expect.objectContaining({ name: 'extra', attachedRoutes: 1 })]);
+    expect(s.routes[0].parents).toEqual([expect.objectContaining({ gatewayId: gw.id })]);
+
+    // A changed spec is pending until reconciled; a bad one is an item error of its kind.
+    const edited = await call(c.key, 'POST', c.sync, {
+      listenerSets: [
+        {
+          ...set,
+          generation: 5,
+          spec: { ...set.spec, listeners: [{ name: 'extra', port: 8081, protocol: 'HTTP' }] },
+        },
+        { ...set, clientUid: 'bad-ls', name: 'bad', spec: { parentRef: { name: 'gw' }, listeners: [] } },
+      ],
+    });
+    expect(
+      edited.body.errors.map((e: { kind: string; clientUid: string }) => `${e.kind}/${e.clientUid}`),
+    ).toEqual(['ListenerSet/bad-ls']);
+    expect(edited.body.listenerSets[0].observedClientGeneration).toBeNull();
+    await drain();
+    expect((await call(c.key, 'GET', c.status)).body.listenerSets[0].observedClientGeneration).toBe(5);
+
+    const del = await call(c.key, 'POST', c.sync, { deleted: { listenerSets: ['ls-uid'] } });
+    expect(del.body.deleted).toBe(1);
+    expect(del.body.listenerSets).toEqual([]);
+    expect(del.body.routes[0].parents).toEqual([]);
+    await call(c.key, 'POST', c.sync, { listenerSets: [set] });
+    const full = await call(c.key, 'POST', c.sync, { full: true, gateways: [gateway], routes: [viaSet] });
+    expect(full.body.deleted).toBe(1);
+    expect((await call(c.key, 'GET', `/listener-sets?clusterId=${cluster}`)).body.items).toEqual([]);
   });
 
   it("carries Namespace labels: a selector listener accepts the labelled namespace's route; deletes and the full set remove them", async () => {

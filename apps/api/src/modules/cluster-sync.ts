@@ -13,11 +13,12 @@ import type { endpointsService } from './endpoints.js';
 import type { namespacesService } from './namespaces.js';
 import type { caBundlesService } from './ca-bundles.js';
 import type { backendTlsPoliciesService } from './backend-tls-policies.js';
+import type { listenerSetsService } from './listener-sets.js';
 
 /**
  * One call per burst from a workload cluster's controller: every Gateway, route, Service, EndpointSlice,
  * ReferenceGrant, Namespace (its labels), CA bundle (the ConfigMaps and Secrets that Gateways' client-certificate
- * validation and BackendTLSPolicies name) and BackendTLSPolicy that changed, and the uids of those deleted, in one request (1,000 routes applied at once are
+ * validation and BackendTLSPolicies name), BackendTLSPolicy and ListenerSet that changed, and the uids of those deleted, in one request (1,000 routes applied at once are
  * one HTTP call, not 1,000). With `full`, the set is everything the cluster has: this cluster's objects that
  * are not in it are deleted, so what was deleted while the controller was down is removed (the resync after a
  * restart). Each item is written by the same service as its single-object operation; a bad item is reported
@@ -45,6 +46,9 @@ const syncBackendTlsPolicy = z
   .describe(
     'a BackendTLSPolicy as PUT /backend-tls-policies takes it, without clusterId, with its generation',
   );
+const syncListenerSet = z
+  .looseObject({ ...objectKey, generation: clientGeneration })
+  .describe('a ListenerSet as PUT /listener-sets takes it, without clusterId, with its generation');
 const syncNamespace = z
   .strictObject({ clientUid, name: dnsLabel, labels: z.record(z.string(), z.string()).default({}) })
   .describe('a Namespace and its labels as PUT /namespaces takes it, without clusterId');
@@ -60,6 +64,7 @@ const uidsPerCollection = () =>
       namespaces: z.array(clientUid).max(20_000).default([]),
       caBundles: z.array(clientUid).max(5_000).default([]),
       backendTlsPolicies: z.array(clientUid).max(5_000).default([]),
+      listenerSets: z.array(clientUid).max(5_000).default([]),
     })
     .default({
       gateways: [],
@@ -70,6 +75,7 @@ const uidsPerCollection = () =>
       namespaces: [],
       caBundles: [],
       backendTlsPolicies: [],
+      listenerSets: [],
     });
 export const syncClusterInput = z.strictObject({
   full: z
@@ -88,6 +94,7 @@ export const syncClusterInput = z.strictObject({
         addresses: z.array(z.record(z.string(), z.unknown())).optional(),
         infrastructure: z.record(z.string(), z.unknown()).optional(),
         tls: z.record(z.string(), z.unknown()).optional(),
+        allowedListeners: z.record(z.string(), z.unknown()).optional(),
       }),
     )
     .max(5_000)
@@ -115,6 +122,7 @@ export const syncClusterInput = z.strictObject({
   namespaces: z.array(syncNamespace).max(20_000).default([]),
   caBundles: z.array(syncCaBundle).max(5_000).default([]),
   backendTlsPolicies: z.array(syncBackendTlsPolicy).max(5_000).default([]),
+  listenerSets: z.array(syncListenerSet).max(5_000).default([]),
   deleted: uidsPerCollection(),
   keep: uidsPerCollection().describe(
     'with `full`: uids that are part of the full set but not sent again (they were sent in earlier calls): a full set too large for one call is sent in chunks, the last one `full`',
@@ -130,6 +138,7 @@ export const syncKinds = [
   'Namespace',
   'CaBundle',
   'BackendTLSPolicy',
+  'ListenerSet',
 ] as const;
 export type SyncKind = (typeof syncKinds)[number];
 
@@ -170,10 +179,27 @@ export interface ClusterPolicyState {
     conditions: StoredCondition[];
   }>;
 }
+/** A ListenerSet's status as its parent gateway wrote it (conditions and listeners), for its status in the cluster. */
+export interface ClusterListenerSetState {
+  clientUid: string;
+  id: string;
+  generation: number;
+  observedClientGeneration: number | null;
+  /** The EPIC gateway that wrote the status; null: none yet (or that gateway is gone). */
+  gatewayId: string | null;
+  conditions: StoredCondition[];
+  listeners: Array<{
+    name: string;
+    attachedRoutes: number;
+    supportedKinds: Array<{ group: string; kind: string }>;
+    conditions: StoredCondition[];
+  }>;
+}
 export interface ClusterState {
   gateways: ClusterGatewayState[];
   routes: ClusterRouteState[];
   backendTlsPolicies: ClusterPolicyState[];
+  listenerSets: ClusterListenerSetState[];
 }
 export interface SyncResult extends ClusterState {
   upserted: number;
@@ -191,6 +217,7 @@ interface Deps {
   namespaces: ReturnType<typeof namespacesService>;
   caBundles: ReturnType<typeof caBundlesService>;
   backendTlsPolicies: ReturnType<typeof backendTlsPoliciesService>;
+  listenerSets: ReturnType<typeof listenerSetsService>;
 }
 
 const TABLE: Record<Exclude<SyncKind, 'Gateway'>, string> = {
@@ -201,6 +228,7 @@ const TABLE: Record<Exclude<SyncKind, 'Gateway'>, string> = {
   Namespace: '"Namespace"',
   CaBundle: '"CaBundle"',
   BackendTLSPolicy: '"BackendTlsPolicy"',
+  ListenerSet: '"ListenerSet"',
 };
 
 const allAt = (conditions: readonly StoredCondition[], generation: number) =>
@@ -216,6 +244,7 @@ export function clusterSyncService({
   namespaces,
   caBundles,
   backendTlsPolicies,
+  listenerSets,
 }: Deps) {
   async function requireCluster(meta: CallMeta, clusterId: string) {
     parseInput(uuid, clusterId, 'id');
@@ -262,7 +291,28 @@ export function clusterSyncService({
        FROM "BackendTlsPolicy" b WHERE b."accountId" = $1::uuid AND b."clusterId" = $2::uuid ORDER BY b."clientUid"`,
       [accountId, clusterId],
     );
+    // A status written by a gateway that no longer exists is no status (its reconcile cannot clear it).
+    const l = await db.$pool.query<
+      Omit<ClusterListenerSetState, 'observedClientGeneration'> & { cg: number | null }
+    >(
+      `SELECT s."clientUid", s.id, s.generation, s."clientGeneration" AS cg, gw.id AS "gatewayId",
+              CASE WHEN gw.id IS NULL THEN '[]'::jsonb ELSE COALESCE(s.status->'conditions', '[]'::jsonb) END AS conditions,
+              CASE WHEN gw.id IS NULL THEN '[]'::jsonb ELSE COALESCE(s.status->'listeners', '[]'::jsonb) END AS listeners
+       FROM "ListenerSet" s LEFT JOIN "Gateway" gw ON gw.id::text = s.status->>'gatewayId'
+       WHERE s."accountId" = $1::uuid AND s."clusterId" = $2::uuid ORDER BY s."clientUid"`,
+      [accountId, clusterId],
+    );
     return {
+      listenerSets: l.rows.map(({ cg, ...row }) => ({
+        ...row,
+        observedClientGeneration:
+          cg !== null &&
+          row.gatewayId !== null &&
+          allAt(row.conditions, row.generation) &&
+          row.listeners.every((x) => allAt(x.conditions, row.generation))
+            ? cg
+            : null,
+      })),
       backendTlsPolicies: p.rows.map(({ cg, ...row }) => ({
         ...row,
         observedClientGeneration:
@@ -328,6 +378,7 @@ export function clusterSyncService({
     else if (kind === 'Namespace') await namespaces.remove(meta, id);
     else if (kind === 'CaBundle') await caBundles.remove(meta, id);
     else if (kind === 'BackendTLSPolicy') await backendTlsPolicies.remove(meta, id);
+    else if (kind === 'ListenerSet') await listenerSets.remove(meta, id);
     else await referenceGrants.remove(meta, id);
     return true;
   }
@@ -420,6 +471,13 @@ export function clusterSyncService({
           await recordGeneration(b.clientUid, generation, '"BackendTlsPolicy"');
         });
       }
+      // ListenerSets after the gateways they name and before the routes that attach through them.
+      for (const { generation, ...l } of data.listenerSets) {
+        await upsert('ListenerSet', l.clientUid, async () => {
+          await listenerSets.upsert(meta, { ...l, clusterId });
+          await recordGeneration(l.clientUid, generation, '"ListenerSet"');
+        });
+      }
       // Routes are most of a burst: one transaction for all of them (a write per route cost tens of ms each).
       if (data.routes.length > 0) {
         const r = await routes.upsertMany(meta, clusterId, data.routes);
@@ -435,6 +493,7 @@ export function clusterSyncService({
         Namespace: [...data.deleted.namespaces],
         CaBundle: [...data.deleted.caBundles],
         BackendTLSPolicy: [...data.deleted.backendTlsPolicies],
+        ListenerSet: [...data.deleted.listenerSets],
       };
       if (data.full) {
         const present: Record<SyncKind, string[]> = {
@@ -449,11 +508,13 @@ export function clusterSyncService({
             ...data.backendTlsPolicies.map((x) => x.clientUid),
             ...data.keep.backendTlsPolicies,
           ],
+          ListenerSet: [...data.listenerSets.map((x) => x.clientUid), ...data.keep.listenerSets],
         };
         for (const kind of syncKinds)
           del[kind].push(...(await missing(meta, clusterId, kind, present[kind])));
       }
       for (const kind of [
+        'ListenerSet',
         'BackendTLSPolicy',
         'CaBundle',
         'Route',

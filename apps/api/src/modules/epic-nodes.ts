@@ -17,6 +17,7 @@ import {
   type ServiceDeps,
 } from './common.js';
 import { openTunnelKey } from './tunnel-keys.js';
+import { EXPOSED_LISTENERS_SQL } from './listener-sets.js';
 
 /**
  * EPIC nodes and the proxies on them. Platform admins create, list, drain and delete nodes; a node's agent,
@@ -308,7 +309,7 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
         revision: number | null;
         ackedRevision: number | null;
       }>(
-        `SELECT g.id, g.address, g.listeners,
+        `SELECT g.id, g.address, ${EXPOSED_LISTENERS_SQL} AS listeners,
                 (SELECT max(c.version) FROM "ConfigRevision" c
                   WHERE c."gatewayId" = g.id AND c.status <> 'tainted') AS revision,
                 (SELECT max(c.version) FROM "ConfigRevision" c

@@ -33,6 +33,15 @@ export const updateTlsInput = z.strictObject({
     .nullish()
     .describe("the Gateway's spec.tls (frontend client-certificate validation); absent or null removes it"),
 });
+/** spec.allowedListeners as the API takes it (the CRD's schema; GEP-1713). */
+export const gatewayAllowedListenersInput = GatewaySpec.shape.allowedListeners.unwrap();
+export const updateAllowedListenersInput = z.strictObject({
+  allowedListeners: gatewayAllowedListenersInput
+    .nullish()
+    .describe(
+      "the Gateway's spec.allowedListeners (which namespaces' ListenerSets may attach); absent or null: none",
+    ),
+});
 export const updateInfrastructureInput = z.strictObject({
   infrastructure: gatewayInfrastructureInput
     .nullish()

@@ -19,6 +19,7 @@ export interface GatewayView {
   addresses: unknown;
   infrastructure: unknown;
   tls: unknown;
+  allowedListeners: unknown;
   address: string | null;
   poolId: string | null;
   dnsName: string | null;
@@ -39,7 +40,8 @@ export interface GatewayView {
 const GATEWAY_OBJECT = (timestamp: (column: string) => string) => `json_build_object(
            'id', g.id, 'accountId', g."accountId", 'name', g.name, 'namespace', g.namespace,
            'sharingKey', g."sharingKey", 'listeners', g.listeners,
-           'addresses', g.addresses, 'infrastructure', g.infrastructure, 'tls', g.tls, 'address', g.address,
+           'addresses', g.addresses, 'infrastructure', g.infrastructure, 'tls', g.tls,
+           'allowedListeners', g."allowedListeners", 'address', g.address,
            'poolId', g."allocationPoolId",
            'dnsName', g."dnsName", 'conditions', g.conditions,
            'status', json_build_object('listeners', g."listenerStatus", 'addresses', g."statusAddresses"),
@@ -91,6 +93,7 @@ const GATEWAY_COLUMNS = [
   'addresses',
   'infrastructure',
   'tls',
+  '"allowedListeners"',
   '"statusAddresses"',
   'address',
   '"dnsName"',
@@ -141,6 +144,7 @@ export function gatewayRestSql(): { gateway: string; client: string } {
         addresses: { jsonb: 'g.addresses' },
         infrastructure: { jsonb: 'g.infrastructure' },
         tls: { jsonb: 'g.tls' },
+        allowedListeners: { jsonb: 'g."allowedListeners"' },
         address: nullable('g.address'),
         poolId: nullable('g."allocationPoolId"'),
         dnsName: nullable('g."dnsName"'),

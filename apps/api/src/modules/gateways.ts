@@ -25,7 +25,9 @@ import {
   gatewayAddressesInput,
   gatewayInfrastructureInput,
   gatewayTlsInput,
+  gatewayAllowedListenersInput,
   reassignAddresses,
+  updateAllowedListenersInput,
   updateTlsInput,
   updateAddressesInput,
   updateInfrastructureInput,
@@ -68,6 +70,11 @@ export const createGatewayInput = z.strictObject({
   tls: gatewayTlsInput
     .optional()
     .describe("the Gateway's spec.tls: client-certificate validation of HTTPS listeners (CA bundles)"),
+  allowedListeners: gatewayAllowedListenersInput
+    .optional()
+    .describe(
+      "the Gateway's spec.allowedListeners: which namespaces' ListenerSets may attach (default: none)",
+    ),
 });
 export const updateListenersInput = z.strictObject({ listeners: listenersSchema });
 
@@ -235,8 +242,9 @@ async function createInTx(
       addresses: unknown;
       infrastructure: unknown;
       tls: unknown;
+      allowedListeners: unknown;
     }>(
-      `SELECT g.id, g.listeners, g.addresses, g.infrastructure, g.tls FROM "GatewayClient" c JOIN "Gateway" g ON g.id = c."gatewayId"
+      `SELECT g.id, g.listeners, g.addresses, g.infrastructure, g.tls, g."allowedListeners" FROM "GatewayClient" c JOIN "Gateway" g ON g.id = c."gatewayId"
        WHERE c."accountId" = $1::uuid AND c."clientUid" = $2`,
       [p.accountId, data.clientUid],
     );
@@ -252,6 +260,7 @@ async function createInTx(
         addresses: !same(gw.addresses, addresses),
         infrastructure: !same(gw.infrastructure, data.infrastructure),
         tls: !same(gw.tls, data.tls),
+        allowedListeners: !same(gw.allowedListeners, data.allowedListeners),
       };
       if (changed.addresses)
         await reassignAddresses(c, {
@@ -260,10 +269,22 @@ async function createInTx(
           requests: addresses,
           allocateLowest: (pool, t) => allocateAddress(c, p.accountId, pool, t),
         });
-      if (changed.listeners || changed.addresses || changed.infrastructure || changed.tls) {
+      if (
+        changed.listeners ||
+        changed.addresses ||
+        changed.infrastructure ||
+        changed.tls ||
+        changed.allowedListeners
+      ) {
         await c.query(
-          'UPDATE "Gateway" SET listeners = $2::jsonb, infrastructure = $3::jsonb, tls = $4::jsonb, generation = generation + 1, "updatedAt" = now() WHERE id = $1::uuid',
-          [gw.id, JSON.stringify(data.listeners), jsonOrNull(data.infrastructure), jsonOrNull(data.tls)],
+          'UPDATE "Gateway" SET listeners = $2::jsonb, infrastructure = $3::jsonb, tls = $4::jsonb, "allowedListeners" = $5::jsonb, generation = generation + 1, "updatedAt" = now() WHERE id = $1::uuid',
+          [
+            gw.id,
+            JSON.stringify(data.listeners),
+            jsonOrNull(data.infrastructure),
+            jsonOrNull(data.tls),
+            jsonOrNull(data.allowedListeners),
+          ],
         );
         await enqueueReconcile(c, [gw.id]);
         await audit(c, meta, 'gateway.update', 'Gateway', gw.id, {
@@ -271,6 +292,7 @@ async function createInTx(
           ...(changed.addresses ? { addresses } : {}),
           ...(changed.infrastructure ? { infrastructure: data.infrastructure ?? null } : {}),
           ...(changed.tls ? { tls: data.tls ?? null } : {}),
+          ...(changed.allowedListeners ? { allowedListeners: data.allowedListeners ?? null } : {}),
         });
       }
       return { id: gw.id, created: false };
@@ -333,8 +355,8 @@ async function createInTx(
   const created = await c.query<{ id: string }>(
     `WITH g AS (
        INSERT INTO "Gateway" (id, "accountId", "templateId", name, namespace, "sharingKey", listeners, address, "dnsName",
-                              addresses, infrastructure, "addressOutcomes", "statusAddresses", tls, "updatedAt")
-       VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3, $4, $5, $6::jsonb, $7, $8, $13::jsonb, $14::jsonb, $15::jsonb, $16::jsonb, $17::jsonb, now())
+                              addresses, infrastructure, "addressOutcomes", "statusAddresses", tls, "allowedListeners", "updatedAt")
+       VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3, $4, $5, $6::jsonb, $7, $8, $13::jsonb, $14::jsonb, $15::jsonb, $16::jsonb, $17::jsonb, $18::jsonb, now())
        RETURNING id),
      a AS (
        INSERT INTO "AddressAllocation" (id, "poolId", "accountId", ordinal, address, "gatewayId")
@@ -360,6 +382,7 @@ async function createInTx(
       JSON.stringify(assigned.outcomes),
       JSON.stringify(assigned.statusAddresses),
       jsonOrNull(data.tls),
+      jsonOrNull(data.allowedListeners),
     ],
   );
   const id = created.rows[0]!.id;
@@ -501,6 +524,25 @@ export function gatewaysService({ db, pageCacheEntries = 64 }: ServiceDeps & { p
         if (r.rowCount === 0) throw AppError.notFound('gateway', id);
         await enqueueReconcile(c, [id]);
         await audit(c, meta, 'gateway.update', 'Gateway', id, { tls: data.tls ?? null });
+      });
+      return get(meta.principal, id);
+    },
+
+    /** Replaces the gateway's spec.allowedListeners (docs/adr/0463-listener-sets-api.md). */
+    async updateAllowedListeners(meta: CallMeta, id: string, input: unknown) {
+      parseInput(uuid, id, 'id');
+      requireRole(meta.principal, 'admin');
+      const data = parseInput(updateAllowedListenersInput, input);
+      await withPgTx(db.$pool, async (c) => {
+        const r = await c.query(
+          'UPDATE "Gateway" SET "allowedListeners" = $3::jsonb, generation = generation + 1, "updatedAt" = now() WHERE id = $1::uuid AND "accountId" = $2::uuid',
+          [id, meta.principal.accountId, jsonOrNull(data.allowedListeners)],
+        );
+        if (r.rowCount === 0) throw AppError.notFound('gateway', id);
+        await enqueueReconcile(c, [id]);
+        await audit(c, meta, 'gateway.update', 'Gateway', id, {
+          allowedListeners: data.allowedListeners ?? null,
+        });
       });
       return get(meta.principal, id);
     },

@@ -46,6 +46,27 @@ export function parseRouteSpec(kind: RouteKind, spec: unknown): Record<string, u
 }
 
 /**
+ * The join from a route's parentRef `e.ref` to the EPIC gateway `g` it resolves to, through the gateways'
+ * client references (same cluster, namespace and name): a Gateway parentRef names the gateway's client; a
+ * ListenerSet parentRef (GEP-1713) names a ListenerSet of the same cluster, whose parentRef names the client
+ * (docs/adr/0463-listener-sets-api.md). `account`, `cluster` and `namespace` are SQL expressions for the route's.
+ */
+function parentGatewayJoin(account: string, cluster: string, namespace: string): string {
+  return `LEFT JOIN "ListenerSet" ls ON e.ref->>'kind' = 'ListenerSet' AND ls."accountId" = ${account}
+       AND ls."clusterId" IS NOT DISTINCT FROM ${cluster}
+       AND ls.namespace = COALESCE(e.ref->>'namespace', ${namespace}) AND ls.name = e.ref->>'name'
+       AND COALESCE(ls.spec->'parentRef'->>'group', 'gateway.networking.k8s.io') = 'gateway.networking.k8s.io'
+       AND COALESCE(ls.spec->'parentRef'->>'kind', 'Gateway') = 'Gateway'
+     JOIN "GatewayClient" c ON c."accountId" = ${account} AND c."clusterId" IS NOT DISTINCT FROM ${cluster}
+       AND c.namespace = CASE WHEN ls.id IS NULL THEN COALESCE(e.ref->>'namespace', ${namespace})
+                              ELSE COALESCE(ls.spec->'parentRef'->>'namespace', ls.namespace) END
+       AND c.name = CASE WHEN ls.id IS NULL THEN e.ref->>'name' ELSE ls.spec->'parentRef'->>'name' END
+     JOIN "Gateway" g ON g.id = c."gatewayId"
+     WHERE COALESCE(e.ref->>'group', 'gateway.networking.k8s.io') = 'gateway.networking.k8s.io'
+       AND (COALESCE(e.ref->>'kind', 'Gateway') = 'Gateway' OR ls.id IS NOT NULL)`;
+}
+
+/**
  * Resolves a route's parentRefs to EPIC gateways through the gateways' client references (same cluster,
  * namespace and name) and rewrites its attachments. Returns every gateway affected (old and new parents).
  */
@@ -71,11 +92,7 @@ export async function resolveRouteParents(
     `INSERT INTO "RouteParent" ("routeId", "gatewayId", "refIndex")
      SELECT $1::uuid, g.id, (e.ord - 1)::int
      FROM jsonb_array_elements(COALESCE($2::jsonb->'parentRefs', '[]'::jsonb)) WITH ORDINALITY e(ref, ord)
-     JOIN "GatewayClient" c ON c."accountId" = $3::uuid AND c."clusterId" IS NOT DISTINCT FROM $4::uuid
-       AND c.namespace = COALESCE(e.ref->>'namespace', $5) AND c.name = e.ref->>'name'
-     JOIN "Gateway" g ON g.id = c."gatewayId"
-     WHERE COALESCE(e.ref->>'group', 'gateway.networking.k8s.io') = 'gateway.networking.k8s.io'
-       AND COALESCE(e.ref->>'kind', 'Gateway') = 'Gateway'
+     ${parentGatewayJoin('$3::uuid', '$4::uuid', '$5')}
      FOR KEY SHARE OF g
      ON CONFLICT DO NOTHING
      RETURNING "gatewayId"`,
@@ -110,6 +127,60 @@ export async function attachRoutesToGateway(
      ON CONFLICT DO NOTHING`,
     [accountId, gatewayId, namespace, name, clusterId],
   );
+  // Routes whose parentRef names a ListenerSet of the same cluster whose parentRef names this client.
+  await execSql(
+    tx,
+    `INSERT INTO "RouteParent" ("routeId", "gatewayId", "refIndex")
+     SELECT r.id, $2::uuid, (e.ord - 1)::int
+     FROM "ListenerSet" ls
+     JOIN "Route" r ON r."accountId" = ls."accountId" AND r."clusterId" IS NOT DISTINCT FROM ls."clusterId"
+       AND r.spec->'parentRefs' @> jsonb_build_array(jsonb_build_object('kind', 'ListenerSet', 'name', ls.name))
+     CROSS JOIN LATERAL jsonb_array_elements(r.spec->'parentRefs') WITH ORDINALITY e(ref, ord)
+     WHERE ls."accountId" = $1::uuid AND ls."clusterId" IS NOT DISTINCT FROM $5::uuid
+       AND COALESCE(ls.spec->'parentRef'->>'namespace', ls.namespace) = $3 AND ls.spec->'parentRef'->>'name' = $4
+       AND COALESCE(ls.spec->'parentRef'->>'group', 'gateway.networking.k8s.io') = 'gateway.networking.k8s.io'
+       AND COALESCE(ls.spec->'parentRef'->>'kind', 'Gateway') = 'Gateway'
+       AND e.ref->>'kind' = 'ListenerSet' AND e.ref->>'name' = ls.name
+       AND COALESCE(e.ref->>'namespace', r.namespace) = ls.namespace
+       AND COALESCE(e.ref->>'group', 'gateway.networking.k8s.io') = 'gateway.networking.k8s.io'
+     FOR KEY SHARE OF r
+     ON CONFLICT DO NOTHING`,
+    [accountId, gatewayId, namespace, name, clusterId],
+  );
+}
+
+/**
+ * Re-resolves the parents of the routes whose parentRefs name a ListenerSet (same cluster, namespace, name),
+ * after it was created, changed or deleted; returns every gateway they were or are attached to.
+ */
+export async function reattachListenerSetRoutes(
+  tx: TxLike,
+  accountId: string,
+  clusterId: string | null,
+  namespace: string,
+  name: string,
+): Promise<string[]> {
+  const routes = await execSql(
+    tx,
+    `SELECT r.id, r.namespace, r.spec FROM "Route" r
+     WHERE r."accountId" = $1::uuid AND r."clusterId" IS NOT DISTINCT FROM $2::uuid
+       AND r.spec->'parentRefs' @> jsonb_build_array(jsonb_build_object('kind', 'ListenerSet', 'name', $4::text))
+       AND EXISTS (SELECT 1 FROM jsonb_array_elements(r.spec->'parentRefs') e(ref)
+                   WHERE e.ref->>'kind' = 'ListenerSet' AND e.ref->>'name' = $4 AND COALESCE(e.ref->>'namespace', r.namespace) = $3)
+     ORDER BY r.id FOR UPDATE OF r`,
+    [accountId, clusterId, namespace, name],
+  );
+  const affected = new Set<string>();
+  for (const r of routes)
+    for (const g of await resolveRouteParents(tx, {
+      id: r.id as string,
+      accountId,
+      namespace: r.namespace as string,
+      clusterId,
+      spec: r.spec as Record<string, unknown>,
+    }))
+      affected.add(g);
+  return [...affected];
 }
 
 // jsonb keeps its own key order: compare canonical forms, so a re-sent object is a no-op.
@@ -128,11 +199,7 @@ const UPDATE_ROUTE_SPEC = `
   want AS (
     SELECT g.id AS "gatewayId", (e.ord - 1)::int AS "refIndex"
     FROM jsonb_array_elements(COALESCE($2::jsonb->'parentRefs', '[]'::jsonb)) WITH ORDINALITY e(ref, ord)
-    JOIN "GatewayClient" c ON c."accountId" = $3::uuid AND c."clusterId" IS NOT DISTINCT FROM $4::uuid
-      AND c.namespace = COALESCE(e.ref->>'namespace', $5) AND c.name = e.ref->>'name'
-    JOIN "Gateway" g ON g.id = c."gatewayId"
-    WHERE COALESCE(e.ref->>'group', 'gateway.networking.k8s.io') = 'gateway.networking.k8s.io'
-      AND COALESCE(e.ref->>'kind', 'Gateway') = 'Gateway'
+    ${parentGatewayJoin('$3::uuid', '$4::uuid', '$5')}
     FOR KEY SHARE OF g),
   u AS (UPDATE "Route" SET spec = $2::jsonb, generation = generation + 1, "updatedAt" = now() WHERE id = $1::uuid),
   del AS (DELETE FROM "RouteParent" p WHERE p."routeId" = $1::uuid
@@ -173,11 +240,7 @@ const ATTACH_ROUTES = `
   want AS (
     SELECT i.id AS "routeId", g.id AS "gatewayId", (e.ord - 1)::int AS "refIndex"
     FROM i CROSS JOIN LATERAL jsonb_array_elements(COALESCE(i.spec->'parentRefs', '[]'::jsonb)) WITH ORDINALITY e(ref, ord)
-    JOIN "GatewayClient" c ON c."accountId" = $1::uuid AND c."clusterId" IS NOT DISTINCT FROM i."clusterId"
-      AND c.namespace = COALESCE(e.ref->>'namespace', i.namespace) AND c.name = e.ref->>'name'
-    JOIN "Gateway" g ON g.id = c."gatewayId"
-    WHERE COALESCE(e.ref->>'group', 'gateway.networking.k8s.io') = 'gateway.networking.k8s.io'
-      AND COALESCE(e.ref->>'kind', 'Gateway') = 'Gateway'
+    ${parentGatewayJoin('$1::uuid', 'i."clusterId"', 'i.namespace')}
     FOR KEY SHARE OF g),
   del AS (DELETE FROM "RouteParent" p USING prior o
             WHERE p."routeId" = o."routeId" AND p."gatewayId" = o."gatewayId" AND p."refIndex" = o."refIndex"

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { parseTemplateInfrastructure, type InfraInput } from '@epic/infra-translator';
 import { bootstrap } from '@epic/envoy-proto';
 import { issueXdsToken } from '../xds/tokens.js';
+import { EXPOSED_LISTENERS_SQL } from '../modules/listener-sets.js';
 
 /** What a provisioner reports about a gateway's proxies; the reconciler's Programmed condition reads it. */
 export interface FleetStatus {
@@ -95,7 +96,7 @@ export async function loadInfraInput(
 ): Promise<{ input: InfraInput } | { missing: true } | { problem: string; replicas: number }> {
   const row = (
     await c.query<GatewayRow>(
-      `SELECT g.id, g.name, g.namespace, g.address, g.listeners, g.infrastructure, g."xdsTokenGeneration" AS generation,
+      `SELECT g.id, g.name, g.namespace, g.address, ${EXPOSED_LISTENERS_SQL} AS listeners, g.infrastructure, g."xdsTokenGeneration" AS generation,
               a.name AS account, t.name AS template, t."envoyImage", t.replicas, t.infrastructure AS "templateInfrastructure"
        FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId" JOIN "Template" t ON t.id = g."templateId"
        WHERE g.id = $1::uuid`,

@@ -5,6 +5,8 @@ import type {
   TranslateStatus,
 } from '@epic/gateway-translator';
 import type { StoredAncestor } from '../modules/backend-tls-policies.js';
+import { EXPOSED_LISTENERS_SQL, type StoredListenerSetStatus } from '../modules/listener-sets.js';
+import { enqueueReconcile } from '../modules/common.js';
 import type { EnvoyResources } from '@epic/gateway-translator';
 import { loadTranslateInput, render, typeHashesOf } from '../xds/render.js';
 import type { FleetStatus } from '../provisioner/fleet.js';
@@ -229,7 +231,94 @@ export async function reconcileGateway(
   }
   await writeRouteStatus(c, gatewayId, rendered.status.routes, ts);
   await writeBackendTlsPolicyStatus(c, gatewayId, input.gateway.accountId, rendered.status, ts);
+  await writeListenerSetStatus(
+    c,
+    gatewayId,
+    input.gateway.accountId,
+    rendered.status,
+    ts,
+    drafts.find((d) => d.type === 'Programmed'),
+  );
   return changed;
+}
+
+/**
+ * Writes the status of each ListenerSet whose parentRef names this gateway (conditions and listeners, stamped
+ * with the gateway that wrote it), and clears the status this gateway wrote on ListenerSets that no longer name
+ * it. A ListenerSet has one parent, but while its parentRef moves from one gateway to another both reconcile it:
+ * the write is conditional on the status read (writeSharedStatus), and a clear leaves a status another gateway
+ * wrote alone (docs/adr/0463-listener-sets-api.md).
+ */
+async function writeListenerSetStatus(
+  c: pg.ClientBase,
+  gatewayId: string,
+  accountId: string,
+  status: TranslateStatus,
+  ts: string,
+  /** The parent Gateway's Programmed (from the proxies' acknowledgements): a ListenerSet is not more programmed. */
+  gatewayProgrammed: DraftCondition | undefined,
+): Promise<void> {
+  const sets = status.listenerSets ?? [];
+  const gated = (d: DraftCondition): DraftCondition =>
+    d.type !== 'Programmed' ||
+    d.status !== 'True' ||
+    !gatewayProgrammed ||
+    gatewayProgrammed.status === 'True'
+      ? d
+      : {
+          ...d,
+          status: gatewayProgrammed.status,
+          reason: gatewayProgrammed.reason === 'Invalid' ? 'Invalid' : 'Pending',
+          message: `the parent Gateway is not programmed: ${gatewayProgrammed.message}`,
+        };
+  // The listeners the fleet and the nodes expose follow the ListenerSets' status (EXPOSED_LISTENERS_SQL); this
+  // reconcile's provisioner read them before this write, so a change queues another reconcile that applies it.
+  const exposed = async () =>
+    JSON.stringify(
+      (
+        await c.query<{ l: unknown }>(
+          `SELECT ${EXPOSED_LISTENERS_SQL} AS l FROM "Gateway" g WHERE g.id = $1::uuid`,
+          [gatewayId],
+        )
+      ).rows[0]?.l ?? null,
+    );
+  const rows = (
+    await c.query<{ id: string; status: StoredListenerSetStatus }>(
+      `SELECT id, status FROM "ListenerSet" WHERE "accountId" = $1::uuid
+         AND (id = ANY($2::uuid[]) OR status->>'gatewayId' = $3::text)`,
+      [accountId, sets.map((x) => x.id), gatewayId],
+    )
+  ).rows;
+  if (rows.length === 0) return;
+  const before = await exposed();
+  for (const row of rows) {
+    const set = sets.find((x) => x.id === row.id);
+    await writeSharedStatus<StoredListenerSetStatus>(c, '"ListenerSet"', row.id, row.status, (s) => {
+      if (!set) return s.gatewayId === gatewayId ? {} : undefined;
+      const mine = s.gatewayId === gatewayId ? s : {};
+      const previousListeners = (mine.listeners ?? []) as StoredListenerStatus[];
+      const next: StoredListenerSetStatus = {
+        gatewayId,
+        conditions: mergeConditions(
+          mine.conditions as StoredCondition[] | undefined,
+          set.conditions.map(asDraft).map(gated),
+          ts,
+        ),
+        listeners: set.listeners.map((l) => ({
+          name: l.name,
+          attachedRoutes: l.attachedRoutes,
+          supportedKinds: l.supportedKinds,
+          conditions: mergeConditions(
+            previousListeners.find((p) => p.name === l.name)?.conditions,
+            l.conditions.map(asDraft),
+            ts,
+          ),
+        })),
+      };
+      return JSON.stringify(next) === JSON.stringify(s) ? undefined : next;
+    });
+  }
+  if ((await exposed()) !== before) await enqueueReconcile(c, [gatewayId]);
 }
 
 /**
@@ -314,7 +403,7 @@ export async function writeSharedStatus<S>(
   throw new Error(`${table} ${id}: its status kept changing under this reconcile`);
 }
 
-type SharedStatusTable = '"Route"' | '"BackendTlsPolicy"';
+type SharedStatusTable = '"Route"' | '"BackendTlsPolicy"' | '"ListenerSet"';
 
 /**
  * `writeSharedStatus` for many rows at once (a reconcile of a gateway with thousands of routes): every row's

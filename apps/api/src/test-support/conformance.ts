@@ -44,6 +44,8 @@ export interface AppliedTest {
   routes: Map<string, string>;
   /** EPIC ids by `namespace/name` of the applied BackendTLSPolicies. */
   backendTlsPolicies: Map<string, string>;
+  /** EPIC ids by `namespace/name` of the applied ListenerSets. */
+  listenerSets: Map<string, string>;
   /** The test's address pool is `<poolPrefix>.0/28`. */
   poolPrefix: string;
 }
@@ -146,6 +148,7 @@ export async function applyConformanceTest(
     const addresses = requested?.map((a) => (a.value !== undefined ? (placeholders[a.value] ?? a) : a));
     const infrastructure = gw.spec?.['infrastructure'];
     const tls = gw.spec?.['tls'];
+    const allowedListeners = gw.spec?.['allowedListeners'];
     const created = await must('POST', '/gateways', {
       name,
       namespace,
@@ -154,6 +157,7 @@ export async function applyConformanceTest(
       ...(addresses !== undefined ? { addresses } : {}),
       ...(infrastructure !== undefined ? { infrastructure } : {}),
       ...(tls !== undefined ? { tls } : {}),
+      ...(allowedListeners !== undefined ? { allowedListeners } : {}),
     });
     gateways.set(gk, created['id'] as string);
   }
@@ -211,6 +215,28 @@ export async function applyConformanceTest(
     policyIds.set(`${ns(p)}/${p.metadata.name}`, row['id'] as string);
   }
 
+  // ListenerSets in file order, a second apart (ascending creationTimestamps, as the suite's apply gives them),
+  // with the certificates their listeners name.
+  const listenerSetIds = new Map<string, string>();
+  for (const l of own.filter((o) => o.kind === 'ListenerSet')) {
+    const listeners = (l.spec?.['listeners'] ?? []) as { tls?: { certificateRefs?: Ref[] } }[];
+    for (const x of listeners)
+      for (const c of x.tls?.certificateRefs ?? []) {
+        const ck = `${c.namespace ?? ns(l)}/${c.name}`;
+        if (certificates.has(ck)) continue;
+        certificates.add(ck);
+        await must('PUT', '/certificates', { namespace: c.namespace ?? ns(l), name: c.name, ...testCertA });
+      }
+    const row = await must('PUT', '/listener-sets', {
+      namespace: ns(l),
+      name: l.metadata.name,
+      creationTimestamp: new Date(created).toISOString(),
+      spec: l.spec,
+    });
+    created += 1000;
+    listenerSetIds.set(`${ns(l)}/${l.metadata.name}`, row['id'] as string);
+  }
+
   for (const g of own.filter((o) => o.kind === 'ReferenceGrant'))
     await must('PUT', '/reference-grants', { namespace: ns(g), name: g.metadata.name, spec: g.spec });
 
@@ -225,7 +251,14 @@ export async function applyConformanceTest(
     routeIds.set(`${ns(r)}/${r.metadata.name}`, created['id'] as string);
   }
   await reconcile(env);
-  return { key, gateways, routes: routeIds, backendTlsPolicies: policyIds, poolPrefix };
+  return {
+    key,
+    gateways,
+    routes: routeIds,
+    backendTlsPolicies: policyIds,
+    listenerSets: listenerSetIds,
+    poolPrefix,
+  };
 }
 
 /** Renders every gateway with pending changes (the reconciler the API process would run). */

@@ -11,6 +11,7 @@ import {
   type CertificateInput,
   type EnvoyResources,
   type EndpointInput,
+  type ListenerSetInput,
   type RouteInput,
   type ServiceInput,
   type TemplateFragments,
@@ -39,6 +40,7 @@ interface GatewayRow {
   addresses: unknown[] | null;
   addressOutcomes: NonNullable<TranslateInput['gateway']['addresses']>;
   tls: TranslateInput['gateway']['tls'] | null;
+  allowedListeners: TranslateInput['gateway']['allowedListeners'] | null;
 }
 
 interface BackendRefLike {
@@ -80,7 +82,7 @@ function referencedServices(routes: RouteInput[]): Array<[string, string]> {
 const LOAD_INPUT = `
 WITH gw AS (
   SELECT g.id, g."accountId", a.name AS "accountName", g.name, g.namespace, g.address, g.listeners, g.generation,
-         t."envoyFragments", g.addresses, g."addressOutcomes", g.tls,
+         t."envoyFragments", g.addresses, g."addressOutcomes", g.tls, g."allowedListeners",
          g.conditions, g."listenerStatus", g."observedGeneration"
   FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId" JOIN "Template" t ON t.id = g."templateId"
   WHERE g.id = $1::uuid),
@@ -93,11 +95,22 @@ refs AS (
     SELECT jsonb_path_query(rt.spec, 'lax $.**.backendRefs[*]') UNION ALL
     SELECT jsonb_path_query(rt.spec, 'lax $.**.backendRef')) AS q(b)
   WHERE jsonb_typeof(q.b) = 'object' AND q.b->>'name' IS NOT NULL),
+lsets AS (
+  SELECT ls.id, ls.namespace, ls.name, ls.generation, ls.spec, COALESCE(ls."creationTimestamp", ls."createdAt") AS created
+  FROM "ListenerSet" ls, gw WHERE ls."accountId" = gw."accountId"
+    AND COALESCE(ls.spec->'parentRef'->>'group', 'gateway.networking.k8s.io') = 'gateway.networking.k8s.io'
+    AND COALESCE(ls.spec->'parentRef'->>'kind', 'Gateway') = 'Gateway'
+    AND EXISTS (SELECT 1 FROM "GatewayClient" c WHERE c."gatewayId" = gw.id
+      AND c."clusterId" IS NOT DISTINCT FROM ls."clusterId"
+      AND c.namespace = COALESCE(ls.spec->'parentRef'->>'namespace', ls.namespace) AND c.name = ls.spec->'parentRef'->>'name')),
 certrefs AS (
   SELECT COALESCE(x->>'namespace', gw.namespace) AS namespace, x->>'name' AS name
   FROM gw CROSS JOIN LATERAL (
     SELECT jsonb_path_query(gw.listeners, 'lax $[*].tls.certificateRefs[*]') UNION ALL
-    SELECT jsonb_path_query(gw.tls, 'lax $.backend.clientCertificateRef')) AS q(x)),
+    SELECT jsonb_path_query(gw.tls, 'lax $.backend.clientCertificateRef')) AS q(x)
+  UNION ALL
+  SELECT COALESCE(x->>'namespace', lsets.namespace), x->>'name'
+  FROM lsets CROSS JOIN LATERAL jsonb_path_query(lsets.spec, 'lax $.listeners[*].tls.certificateRefs[*]') AS x),
 pol AS (
   SELECT p.id, p.namespace, p.name, p.generation, p.spec, COALESCE(p."creationTimestamp", p."createdAt") AS created
   FROM "BackendTlsPolicy" p, gw WHERE p."accountId" = gw."accountId" AND p.namespace IN (SELECT namespace FROM refs)),
@@ -132,9 +145,13 @@ SELECT gw.*,
   (SELECT COALESCE(json_agg(json_build_object('id', pol.id, 'namespace', pol.namespace, 'name', pol.name,
             'generation', pol.generation, 'spec', pol.spec, 'created', pol.created) ORDER BY pol.namespace, pol.name, pol.id), '[]')
      FROM pol) AS policies,
+  (SELECT COALESCE(json_agg(json_build_object('id', lsets.id, 'namespace', lsets.namespace, 'name', lsets.name,
+            'generation', lsets.generation, 'spec', lsets.spec, 'created', lsets.created) ORDER BY lsets.namespace, lsets.name, lsets.id), '[]')
+     FROM lsets) AS "listenerSets",
   (SELECT COALESCE(json_agg(json_build_object('name', n.name, 'labels', n.labels) ORDER BY n.name, n.id), '[]')
      FROM "Namespace" n WHERE n."accountId" = gw."accountId"
-       AND n.name IN (SELECT gw.namespace UNION SELECT namespace FROM rt UNION SELECT namespace FROM refs)) AS namespaces
+       AND n.name IN (SELECT gw.namespace UNION SELECT namespace FROM rt UNION SELECT namespace FROM refs
+                      UNION SELECT namespace FROM lsets)) AS namespaces
 FROM gw`;
 
 /**
@@ -188,6 +205,15 @@ interface LoadedRow extends GatewayRow, StoredState {
     name: string;
     generation: number;
     spec: BackendTlsPolicyInput['spec'];
+    created: string;
+  }>;
+  /** ListenerSets whose parentRef names one of the gateway's client objects (same cluster, namespace, name). */
+  listenerSets: Array<{
+    id: string;
+    namespace: string;
+    name: string;
+    generation: number;
+    spec: ListenerSetInput['spec'];
     created: string;
   }>;
 }
@@ -287,7 +313,23 @@ export async function loadTranslateInput(
       name: r.name,
       ...(r.ca !== null ? { caCertificatePem: r.ca } : {}),
     }));
-  const namespaceNames = [...new Set([gw.namespace, ...routes.map((r) => r.namespace), ...nss])].sort();
+  // ListenerSets attached to this gateway (GEP-1713, docs/adr/0463-listener-sets-api.md).
+  const listenerSets: ListenerSetInput[] = gw.listenerSets.map((l) => ({
+    id: l.id,
+    namespace: l.namespace,
+    name: l.name,
+    generation: l.generation,
+    creationTimestamp: new Date(l.created).toISOString(),
+    spec: l.spec,
+  }));
+  const namespaceNames = [
+    ...new Set([
+      gw.namespace,
+      ...routes.map((r) => r.namespace),
+      ...nss,
+      ...listenerSets.map((l) => l.namespace),
+    ]),
+  ].sort();
   const labels = agreedLabels(gw.namespaces);
   return {
     accountName: gw.accountName,
@@ -310,6 +352,7 @@ export async function loadTranslateInput(
         // What address management made of spec.addresses (modules/gateway-addresses.ts).
         ...(gw.addresses !== null ? { addresses: gw.addressOutcomes } : {}),
         ...(gw.tls !== null ? { tls: gw.tls } : {}),
+        ...(gw.allowedListeners !== null ? { allowedListeners: gw.allowedListeners } : {}),
       },
       routes,
       referenceGrants: grants,
@@ -318,6 +361,7 @@ export async function loadTranslateInput(
       namespaces: namespaceNames.map((name) => ({ name, labels: labels.get(name) ?? {} })),
       ...(caBundles.length > 0 ? { caBundles } : {}),
       ...(backendTlsPolicies.length > 0 ? { backendTlsPolicies } : {}),
+      ...(listenerSets.length > 0 ? { listenerSets } : {}),
       ...(gw.envoyFragments && Object.keys(gw.envoyFragments).length ? { fragments: gw.envoyFragments } : {}),
     },
   };

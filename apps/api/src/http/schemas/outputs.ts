@@ -1,9 +1,11 @@
 import {
+  AllowedListeners,
   BackendTLSPolicySpec,
   Condition,
   GatewayInfrastructure,
   GatewayTLS,
   GatewaySpecAddress,
+  ListenerSetSpec,
   ListenerStatus,
   LocalObjectReference,
   ParentReference,
@@ -62,6 +64,7 @@ shared('ListenerStatus', ListenerStatus);
 shared('GatewaySpecAddress', GatewaySpecAddress);
 shared('GatewayInfrastructure', GatewayInfrastructure);
 shared('GatewayTLS', GatewayTLS);
+shared('AllowedListeners', AllowedListeners);
 shared('LocalObjectReference', LocalObjectReference);
 shared('ParentReference', ParentReference);
 shared('ServicePort', servicePortSchema);
@@ -226,6 +229,9 @@ export const Gateway = named(
       .describe('spec.addresses as requested (null: none; the template pool picked the address)'),
     infrastructure: GatewayInfrastructure.nullable().describe('spec.infrastructure as given'),
     tls: GatewayTLS.nullable().describe('spec.tls as given (client-certificate validation)'),
+    allowedListeners: AllowedListeners.nullable().describe(
+      "spec.allowedListeners as given (which namespaces' ListenerSets may attach; null: none)",
+    ),
     address: z.string().nullable(),
     poolId: id.nullable(),
     dnsName: z.string().nullable(),
@@ -375,6 +381,30 @@ export const BackendTlsPolicyObject = named(
       .describe(
         'as Gateway API PolicyStatus, one ancestor per EPIC gateway whose backends the policy targets',
       ),
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  }),
+);
+export const ListenerSetObject = named(
+  'ListenerSetObject',
+  z.strictObject({
+    id,
+    clusterId: id.nullable(),
+    clientUid: z.string(),
+    namespace: z.string(),
+    name: z.string(),
+    spec: ListenerSetSpec,
+    generation: z.number().int(),
+    creationTimestamp: z.string().describe('the creationTimestamp listener conflicts are decided by'),
+    status: z
+      .strictObject({
+        gatewayId: id
+          .nullable()
+          .describe('the EPIC gateway (the parent) that wrote this status; null: none yet'),
+        conditions: z.array(Condition),
+        listeners: z.array(ListenerStatus),
+      })
+      .describe('as Gateway API ListenerSetStatus (Accepted, Programmed; one entry per listener)'),
     createdAt: dateTime,
     updatedAt: dateTime,
   }),
