@@ -63,7 +63,7 @@ let A: Tenant;
 let B: Tenant;
 let revokedKey: string;
 /** An EPIC node running both tenants' proxies: tenants must never see its addresses, BGP settings or token. */
-const epicNode = { name: 'epic-1.nodes.example', address: '198.51.100.42', asn: 64901, token: '' };
+const epicNode = { name: 'epic-1.nodes.example', address: '198.51.100.42', asn: 4_200_064_901, token: '' };
 
 async function req(
   method: string,
@@ -269,7 +269,7 @@ async function tenant(
   };
 }
 
-/** Identifiers of A that must never appear in anything B reads. */
+/** Identifiers of A that must never appear in anything B reads (long enough not to occur by chance in a random id). */
 const secretsOf = (t: Tenant) => [
   t.accountId,
   t.extraKeyId,
