@@ -457,6 +457,10 @@ function sampleBody(key: string): unknown {
       headers: { 'x-env': 'prod' },
       query: { q: 'v' },
     },
+    'POST /gateways/:id/trace-datagram': { port: 53 },
+    'PUT /gateways/:id/allowed-listeners': {
+      allowedListeners: { namespaces: { from: 'Selector', selector: { matchLabels: { team: 'web' } } } },
+    },
     'POST /gateways/:id/xds-token': { ttlSeconds: 3600 },
     'POST /gateways/:id/xds-token/revoke': {},
     'POST /routes': { kind: 'HTTPRoute', name: 'sweep', namespace: 'web', clientUid: 'sweep-route', spec },
@@ -547,6 +551,15 @@ function sampleBody(key: string): unknown {
     },
     'POST /epic-nodes/:name/sync': {
       proxies: [{ gatewayId: T.gateway, podName: 'envoy-0', vethIfindex: 3, ready: true, ackedVersion: 1 }],
+    },
+    'PUT /listener-sets': {
+      clientUid: 'sweep-listener-set',
+      namespace: 'web',
+      name: 'sweep',
+      spec: {
+        parentRef: { name: 'edge' },
+        listeners: [{ name: 'extra', port: 8081, protocol: 'HTTP', hostname: 'extra.example.com' }],
+      },
     },
     'PUT /backend-tls-policies': {
       clientUid: 'sweep-policy',
