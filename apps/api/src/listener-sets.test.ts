@@ -364,7 +364,8 @@ describe('ListenerSets before their parent', () => {
 
 const conformanceDir = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
-  '../../../../shared/gateway-api/conformance/tests',
+  // The vendored copy (k8s/gateway-api/conformance), as test-support/conformance.ts reads it.
+  '../../../k8s/gateway-api/conformance/tests',
 );
 const INFRA = 'gateway-conformance-infra';
 let accounts = 0;

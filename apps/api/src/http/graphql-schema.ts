@@ -418,7 +418,7 @@ export interface TopologyChange {
 }
 
 /**
- * A nudge, not the change itself: the subscriber reads the topology again (docs/adr/0801). No object of the
+ * A nudge, not the change itself: the subscriber reads the topology again (docs/adr/0801-topology-subscription.md). No object of the
  * store is sent, so nothing can be sent that the subscriber could not read with its own queries.
  */
 const GatewayTopologyChange = new GraphQLObjectType({
