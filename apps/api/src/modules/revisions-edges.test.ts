@@ -1,4 +1,6 @@
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createReconciler } from '../reconciler/reconciler.js';
 import {
   auditTrail,
   createAccount,
@@ -115,6 +117,8 @@ describe('listing and reading revisions', () => {
     const first = await list('?limit=2');
     expect(first.items.map((r) => r.version)).toEqual([3, 2]);
     expect(first.nextBefore).toBe(2);
+    // The last item of the page, whatever the page's size.
+    expect(await list('?limit=1')).toMatchObject({ items: [{ version: 3 }], nextBefore: 3 });
     const second = await list('?limit=2&before=2');
     expect(second.items.map((r) => r.version)).toEqual([1]);
     expect(second.nextBefore).toBeNull();
@@ -211,6 +215,14 @@ describe('rollback', () => {
     expect(missing.status).toBe(404);
     expect(missing.body.message).toBe(`version: revision 9 of gateway ${g.gatewayId} not found`);
 
+    await revision(g.gatewayId, 9, { clusters: [] }, { status: 'tainted' });
+    const unexplained = await call('POST', `/gateways/${g.gatewayId}/revisions/9/rollback`, g.key);
+    expect(unexplained.body.message).toBe('version: revision 9 was rejected (invalid) and cannot be served');
+    await env.db.$executeRawUnsafe(
+      `DELETE FROM "ConfigRevision" WHERE "gatewayId" = $1::uuid AND version = 9`,
+      g.gatewayId,
+    );
+
     const r = await call('POST', `/gateways/${g.gatewayId}/revisions/1/rollback`, g.key);
     expect(r.status, r.raw).toBe(201);
     expect(r.body).toMatchObject({ version: 4, hash: 'hash-1', status: 'pending', rollbackOf: 1 });
@@ -274,5 +286,49 @@ describe('trace refusals', () => {
     expect(given.body.issues).toEqual([
       { path: 'port', message: 'no HTTP listener on port 81; listeners: 9000' },
     ]);
+  });
+});
+
+// Last in the file: the reconciler renders every gateway with a pending reconcile request, those of the
+// tests above included (they are done by then).
+describe('trace on a rendered gateway', () => {
+  it('traces on the port it is given, refuses one without an HTTP listener, and bounds headers and query', async () => {
+    const g = await gateway();
+    const reconciler = createReconciler({
+      db: env.db,
+      databaseUrl: env.url,
+      log: pino({ level: 'silent' }),
+      resyncSeconds: 3600,
+    });
+    await call('PUT', '/static-endpoints/default/cart', g.key, {
+      ports: [{ port: 8080 }],
+      endpoints: [{ address: '10.1.0.5' }],
+    });
+    const route = await call('POST', '/routes', g.key, {
+      kind: 'HTTPRoute',
+      name: 'shop',
+      spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ name: 'cart', port: 8080 }] }] },
+    });
+    expect(route.status, route.raw).toBe(201);
+    await reconciler.drain();
+    const trace = (body: Record<string, unknown>) =>
+      call('POST', `/gateways/${g.gatewayId}/trace`, g.key, { host: 'a.example.com', path: '/', ...body });
+    const on80 = await trace({ port: 80 });
+    expect(on80.status, on80.raw).toBe(200);
+    expect(on80.body).toMatchObject({ revision: 1, port: 80, connection: 'accepted', refusal: null });
+    const on81 = await trace({ port: 81 });
+    expect(on81.status).toBe(400);
+    expect(on81.body.issues).toEqual([
+      { path: 'port', message: 'no HTTP listener on port 81; listeners: 80' },
+    ]);
+
+    const many = (count: number) =>
+      Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, 'v']));
+    expect((await trace({ headers: many(100), query: many(100) })).status).toBe(200);
+    for (const field of ['headers', 'query']) {
+      const r = await trace({ [field]: many(101) });
+      expect(r.status, r.raw).toBe(400);
+      expect(r.body.issues.map((i: { path: string }) => i.path)).toEqual([field]);
+    }
   });
 });
