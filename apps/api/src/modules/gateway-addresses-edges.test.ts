@@ -194,7 +194,9 @@ describe('re-assigning the addresses of a gateway', () => {
     expect(
       (await call('POST', '/address-pools', a.key, { name: 'other', spec: `10.99.${n}2.0/28` })).status,
     ).toBe(201);
-    await a.gateway('first');
+    const plain = await a.gateway('first');
+    expect(plain.address).toBe(`${a.net}.1`);
+    expect(await outcomes(plain.id)).toEqual([]);
     const g = await a.gateway('mine', [{ value: `${a.net}.9` }]);
     const put = async (addresses: unknown) => {
       const r = await call('PUT', `/gateways/${g.id}/addresses`, a.key, { addresses });
@@ -222,6 +224,12 @@ describe('re-assigning the addresses of a gateway', () => {
     expect((await a.gateway('next', [{ value: `${a.net}.9` }])).address).toBe(`${a.net}.9`);
     // Back to the template pool without a value: the lowest free address there, not the old one.
     expect((await put(null)).address).toBe(`${a.net}.2`);
+    // A request that cannot be met leaves the gateway without an address (and frees the one it had).
+    expect(await put([{ type: 'NamedAddress', value: 'nope' }])).toMatchObject({
+      address: null,
+      status: { addresses: [{ type: 'Hostname', value: 'mine.default.example.com' }] },
+    });
+    expect((await a.gateway('after', [{ value: `${a.net}.2` }])).address).toBe(`${a.net}.2`);
   });
 
   it("is not found for another account's gateway", async () => {
