@@ -86,6 +86,12 @@ describe('what each address request becomes', () => {
       },
       { type: 'IPAddress', value: `${a.net}.14`, assigned: `${a.net}.14` },
     ]);
+    // An IPv6 address whose number falls in the IPv4 pool's range is still of the other family.
+    const compat = await a.gateway('compat', [{ value: `::${a.net}.5` }]);
+    expect(compat.address).toBeNull();
+    expect(await outcomes(compat.id)).toEqual([
+      { type: 'IPAddress', value: `::${a.net}.5`, problem: `::${a.net}.5 is not in ${where}` },
+    ]);
     // Below the pool, too.
     const low = await a.gateway('below', [{ value: '10.98.255.255' }]);
     expect(low.address).toBeNull();
@@ -151,6 +157,29 @@ describe('what each address request becomes', () => {
     const g = await a.gateway('a.b', [{ type: 'Hostname' }]);
     expect(g).toMatchObject({ address: `${a.net}.1`, dnsName: 'a-b.default.example.com' });
     expect(await outcomes(g.id)).toEqual([{ type: 'Hostname', assigned: 'a-b.default.example.com' }]);
+    // The DNS name asked for by its value is assigned as it is, with no IP request made of it.
+    const named = await a.gateway('c', [{ type: 'Hostname', value: 'c.default.example.com' }]);
+    expect(named.address).toBe(`${a.net}.2`);
+    expect(await outcomes(named.id)).toEqual([
+      { type: 'Hostname', value: 'c.default.example.com', assigned: 'c.default.example.com' },
+    ]);
+  });
+
+  it('Hostname requests only, with the template pool exhausted: no address, and the DNS name all the same', async () => {
+    const a = await account();
+    const tpl = (await call('GET', '/templates?name=web', a.key)).body.items[0].id as string;
+    expect(
+      (await call('POST', '/address-pools', a.key, { name: 'tiny', spec: `10.99.${n}3.0/30` })).status,
+    ).toBe(201);
+    expect((await call('PUT', `/templates/${tpl}`, a.key, { poolName: 'tiny' })).status).toBe(200);
+    await a.gateway('t1');
+    await a.gateway('t2');
+    const g = await a.gateway('host-only', [{ type: 'Hostname' }]);
+    expect(g).toMatchObject({
+      address: null,
+      dnsName: 'host-only.default.example.com',
+      status: { addresses: [{ type: 'Hostname', value: 'host-only.default.example.com' }] },
+    });
   });
 
   it('a DNS name made from the address: dashes for dots, and none without an address', async () => {
