@@ -81,3 +81,20 @@ describe('EPIC node routes name what is missing or malformed', () => {
     }
   });
 });
+
+describe('EPIC node records', () => {
+  it('show bgp only while the node has BGP settings; a registration without them clears them', async () => {
+    const name = nodeName();
+    const bgp = { asn: 65001, routerId: '192.0.2.10', peers: [{ address: '192.0.2.1', asn: 65000 }] };
+    const c = await call('POST', '/epic-nodes', env.adminKey, { name, addresses: ['192.0.2.5'], bgp });
+    expect(c.status, c.raw).toBe(201);
+    expect(c.body.node.bgp).toEqual(bgp);
+    const token = c.body.token as string;
+    const cleared = await call('PUT', `/epic-nodes/${name}`, token, { addresses: ['192.0.2.5'] });
+    expect(cleared.status, cleared.raw).toBe(200);
+    expect(cleared.body).not.toHaveProperty('bgp');
+    expect((await call('GET', `/epic-nodes/${name}`, env.adminKey)).body).not.toHaveProperty('bgp');
+    const plain = await call('POST', '/epic-nodes', env.adminKey, { name: nodeName() });
+    expect(plain.body.node).not.toHaveProperty('bgp');
+  });
+});
