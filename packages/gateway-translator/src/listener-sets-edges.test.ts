@@ -85,7 +85,7 @@ describe('listenerSetAllowed', () => {
   });
 });
 
-const status = (accepted: boolean, type = ConditionType.Accepted): ListenerSetStatus => ({
+const status = (accepted: boolean, type: ConditionType = ConditionType.Accepted): ListenerSetStatus => ({
   id: 's',
   namespace: 'ns',
   name: 's',
