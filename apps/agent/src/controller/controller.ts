@@ -11,7 +11,6 @@ import {
   EpicApiError,
   EpicClient,
   type EpicClusterState,
-  type EpicPolicyState,
   type EpicRouteParent,
   type SyncRequest,
 } from './epic-client.js';
@@ -443,14 +442,7 @@ export class GatewayController {
     for (let i = 0; i === 0 || i < ops.length; i += this.syncChunk) {
       const chunk = ops.slice(i, i + this.syncChunk);
       const last = i + this.syncChunk >= ops.length;
-      const req = {
-        ...(Object.fromEntries(COLLECTIONS.map((c) => [c, []])) as unknown as Record<
-          SyncCollection,
-          unknown[]
-        >),
-        full: full && last,
-        deleted: emptyUids(),
-      } as SyncRequest;
+      const req: SyncRequest = { ...emptyUids(), full: full && last, deleted: emptyUids() };
       for (const op of chunk) {
         if (op.item) req[op.c].push(op.item);
         else req.deleted[op.c].push(op.uid);
@@ -837,48 +829,51 @@ export class GatewayController {
   }
 
   /**
-   * EPIC's ancestor entries for a BackendTLSPolicy across the EPIC clusters that hold it; undefined while any of
-   * them has not computed status for the generation sent, or while a cluster is not yet synced.
+   * EPIC's entries of ours for an object (a route's parents, a policy's ancestors) across the EPIC clusters that
+   * hold it, with the client generation they describe; undefined while any of them has not yet computed status
+   * for the generation sent. An object no EPIC cluster holds has no entries of ours — known only once every
+   * cluster has been synced.
    */
-  private ourPolicyAncestors(
+  private ourEntries<S extends { clientUid: string; observedClientGeneration: number | null }, E>(
     uid: string,
-  ): { generation: number; ancestors: EpicPolicyState['ancestors'] } | undefined {
-    const ancestors: EpicPolicyState['ancestors'] = [];
+    collection: 'routes' | 'backendTlsPolicies',
+    states: (state: EpicClusterState) => readonly S[] | undefined,
+    entries: (st: S) => readonly E[],
+  ): { generation: number; entries: E[] } | undefined {
+    const out: E[] = [];
     let generation: number | undefined;
     for (const t of this.targets.values()) {
-      if (!t.lastSent?.backendTlsPolicies.has(uid)) continue;
-      // An EPIC API older than BackendTLSPolicy sync answers no such list.
-      const st = t.state?.backendTlsPolicies?.find((x) => x.clientUid === uid);
+      if (!t.lastSent?.[collection].has(uid)) continue;
+      const st = t.state && states(t.state)?.find((x) => x.clientUid === uid);
       if (!st || st.observedClientGeneration === null) return undefined;
       generation = st.observedClientGeneration;
-      ancestors.push(...st.ancestors);
+      out.push(...entries(st));
     }
     if (generation === undefined) {
       if ([...this.targets.values()].some((t) => !t.lastSent)) return undefined;
-      return { generation: 0, ancestors: [] };
+      return { generation: 0, entries: [] };
     }
-    return { generation, ancestors };
+    return { generation, entries: out };
   }
 
-  /**
-   * EPIC's entries for a route across the EPIC clusters it reaches; undefined while any of them has not yet
-   * computed status for the generation sent. A route no EPIC cluster holds has no entries of ours.
-   */
+  private ourPolicyAncestors(uid: string) {
+    // An EPIC API older than BackendTLSPolicy sync answers no such list.
+    const e = this.ourEntries(
+      uid,
+      'backendTlsPolicies',
+      (s) => s.backendTlsPolicies ?? [],
+      (st) => st.ancestors,
+    );
+    return e && { generation: e.generation, ancestors: e.entries };
+  }
+
   private ourRouteParents(uid: string): { generation: number; parents: EpicRouteParent[] } | undefined {
-    const parents: EpicRouteParent[] = [];
-    let generation: number | undefined;
-    for (const t of this.targets.values()) {
-      if (!t.lastSent?.routes.has(uid)) continue;
-      const st = t.state?.routes.find((x) => x.clientUid === uid);
-      if (!st || st.observedClientGeneration === null) return undefined;
-      generation = st.observedClientGeneration;
-      parents.push(...st.parents);
-    }
-    if (generation === undefined) {
-      // Not held anywhere: ours are none — but only once every cluster has been synced (else unknown).
-      if ([...this.targets.values()].some((t) => !t.lastSent)) return undefined;
-      return { generation: 0, parents: [] };
-    }
-    return { generation, parents };
+    const e = this.ourEntries(
+      uid,
+      'routes',
+      (s) => s.routes,
+      (st) => st.parents,
+    );
+    return e && { generation: e.generation, parents: e.entries };
   }
 }
