@@ -59,6 +59,25 @@ describe('reconciler', () => {
     }
   });
 
+  it('a request is due the moment it is queued: its time is never rounded past the now() of a claim', async () => {
+    // A claim takes requests with requestedAt <= now(); a claim that began within half a millisecond of an
+    // enqueue missed it when the column rounded to milliseconds (half the time it rounds up). In one transaction
+    // now() is fixed, so each round compares the stored time with the very instant it was taken from.
+    const gw = await env.db.gateway.findFirstOrThrow({ where: { name: 'g2' } });
+    for (let i = 0; i < 20; i++) {
+      const due = await env.db.$transaction(async (tx) => {
+        await enqueueReconcile(tx, [gw.id]);
+        return tx.$queryRawUnsafe<{ due: boolean }[]>(
+          `SELECT bool_and("requestedAt" <= now()) AS due FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid`,
+          gw.id,
+        );
+      });
+      expect(due[0]!.due, `round ${i}`).toBe(true);
+    }
+    await createReconciler({ db: env.db, databaseUrl: env.url, log, resyncSeconds: 3600 }).drain();
+    expect(await env.db.reconcileRequest.count({ where: { gatewayId: gw.id } })).toBe(0);
+  });
+
   it('a change made while idle is picked up through NOTIFY without waiting for the resync', async () => {
     const r = createReconciler({ db: env.db, databaseUrl: env.url, log, resyncSeconds: 3600 });
     await r.start();

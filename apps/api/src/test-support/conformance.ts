@@ -261,12 +261,18 @@ export async function applyConformanceTest(
   };
 }
 
-/** Renders every gateway with pending changes (the reconciler the API process would run). */
+/**
+ * Renders every gateway with pending changes (the reconciler the API process would run). A reconcile that fails
+ * is pushed back for seconds and the drain ends without it: that throws here, naming the error, instead of
+ * leaving the suite to find a stale status it cannot explain.
+ */
 export async function reconcile(env: TestEnv): Promise<void> {
+  const failures: string[] = [];
   await createReconciler({
     db: env.db,
     databaseUrl: env.url,
-    log: pino({ level: 'silent' }),
+    log: pino({ level: 'error' }, { write: (line: string) => void failures.push(line.slice(0, 2000)) }),
     resyncSeconds: 3600,
   }).drain();
+  if (failures.length > 0) throw new Error(`a reconcile failed:\n${failures.join('\n')}`);
 }
