@@ -978,6 +978,7 @@ describe('GraphQL queries and mutations', () => {
         'Query.revisionDiff',
         'Query.traceRequest',
         'Query.traceDatagram',
+        'Query.traceConnection',
         'Query.gatewayBootstrap',
         'Mutation.rollbackGateway',
       );
@@ -1025,7 +1026,23 @@ describe('GraphQL queries and mutations', () => {
         'query($g: ID!, $i: TraceDatagramInput!) { traceDatagram(gatewayId: $g, input: $i) { revision connection refusal } }',
         { g: gatewayId, i: { port: 80 } },
       );
-      expect(datagram.traceDatagram).toEqual({ revision: latest, connection: 'refused', refusal: 'NoListener' });
+      expect(datagram.traceDatagram).toEqual({
+        revision: latest,
+        connection: 'refused',
+        refusal: 'NoListener',
+      });
+      // Its listener on port 80 is HTTP: a TCP connection reaches an HTTP chain, not a TCP proxy.
+      const stream = await ok(
+        acct.key,
+        'query($g: ID!, $i: TraceConnectionInput!) { traceConnection(gatewayId: $g, input: $i) { revision connection refusal backends { cluster } } }',
+        { g: gatewayId, i: { port: 80 } },
+      );
+      expect(stream.traceConnection).toEqual({
+        revision: latest,
+        connection: 'refused',
+        refusal: 'NotTcpProxy',
+        backends: [],
+      });
       const boot = await ok(acct.key, 'query($g: ID!) { gatewayBootstrap(gatewayId: $g) }', { g: gatewayId });
       expect(JSON.stringify(boot.gatewayBootstrap)).toContain(gatewayId);
       const rb = await ok(

@@ -458,6 +458,7 @@ function sampleBody(key: string): unknown {
       query: { q: 'v' },
     },
     'POST /gateways/:id/trace-datagram': { port: 53 },
+    'POST /gateways/:id/trace-connection': { port: 443, serverName: 'shop.example.com' },
     'PUT /gateways/:id/allowed-listeners': {
       allowedListeners: { namespaces: { from: 'Selector', selector: { matchLabels: { team: 'web' } } } },
     },

@@ -485,6 +485,13 @@ const restMatrix: Record<string, (a: Tenant, b: Tenant) => RestAttempt[]> = {
   'POST /gateways/:id/trace-datagram': (a) => [
     { url: `/gateways/${a.gatewayId}/trace-datagram`, payload: { port: 53 }, expect: 'denied' },
   ],
+  'POST /gateways/:id/trace-connection': (a) => [
+    {
+      url: `/gateways/${a.gatewayId}/trace-connection`,
+      payload: { port: 443, serverName: 'shop.example.com' },
+      expect: 'denied',
+    },
+  ],
   'GET /gateways/:id/bootstrap': (a) => [{ url: `/gateways/${a.gatewayId}/bootstrap`, expect: 'denied' }],
   'POST /gateways/:id/xds-token': (a) => [
     { url: `/gateways/${a.gatewayId}/xds-token`, payload: {}, expect: 'denied' },
@@ -1027,6 +1034,14 @@ const gqlMatrix: Record<string, (a: Tenant, b: Tenant) => GqlAttempt[]> = {
       query:
         'query($g: ID!, $i: TraceDatagramInput!) { traceDatagram(gatewayId: $g, input: $i) { revision connection } }',
       variables: { g: a.gatewayId, i: { port: 53 } },
+      expect: 'denied',
+    },
+  ],
+  'Query.traceConnection': (a) => [
+    {
+      query:
+        'query($g: ID!, $i: TraceConnectionInput!) { traceConnection(gatewayId: $g, input: $i) { revision connection } }',
+      variables: { g: a.gatewayId, i: { port: 443, serverName: 'shop.example.com' } },
       expect: 'denied',
     },
   ],
@@ -2024,6 +2039,10 @@ const viewerWrites: Record<string, (a: Tenant) => { url: string; payload?: unkno
     url: `/gateways/${a.gatewayId}/trace-datagram`,
     payload: { port: 53 },
   }),
+  'POST /gateways/:id/trace-connection': (a) => ({
+    url: `/gateways/${a.gatewayId}/trace-connection`,
+    payload: { port: 443 },
+  }),
   'POST /routes': () => ({
     url: '/routes',
     payload: { kind: 'HTTPRoute', name: 'by-viewer', spec: { parentRefs: [{ name: 'edge' }] } },
@@ -2155,7 +2174,11 @@ const viewerWrites: Record<string, (a: Tenant) => { url: string; payload?: unkno
 };
 
 /** Non-GET routes that only read, so a viewer may call them. */
-const viewerMayPost = new Set(['POST /gateways/:id/trace', 'POST /gateways/:id/trace-datagram']);
+const viewerMayPost = new Set([
+  'POST /gateways/:id/trace',
+  'POST /gateways/:id/trace-datagram',
+  'POST /gateways/:id/trace-connection',
+]);
 /** GET routes that reveal secrets (the proxies' xDS token), so they need the admin role. */
 const adminOnlyReads = new Set([
   'GET /gateways/:id/bootstrap',

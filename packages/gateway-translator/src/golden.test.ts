@@ -5,6 +5,7 @@ import { validateResource } from '@epic/envoy-proto';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { traceRequest } from './select-route-configuration.js';
+import { traceConnection } from './trace-connection.js';
 import { traceDatagram } from './trace-udp.js';
 import { translate } from './translate.js';
 import type { EnvoyResources } from './translate-ir.js';
@@ -53,7 +54,8 @@ function render(fixture: ParsedFixture) {
     };
   });
   const datagrams = fixture.datagrams.map((d) => traceDatagram(resources, { port: d.port }));
-  return { result, resources, requests, datagrams };
+  const connections = fixture.connections.map(({ expect: _e, ...c }) => traceConnection(resources, c));
+  return { result, resources, requests, datagrams, connections };
 }
 
 describe('golden translations', () => {
@@ -80,13 +82,14 @@ describe('golden translations', () => {
       const golden = () => {
         if (memo !== undefined) return memo;
         const rendered = render(fixture);
-        const { result, resources, requests, datagrams } = rendered;
+        const { result, resources, requests, datagrams, connections } = rendered;
         const output = stringify(
           {
             status: result.status,
             resources,
             requests: requests.map(({ request, outcome }) => ({ request, outcome })),
             ...(datagrams.length > 0 ? { datagrams } : {}),
+            ...(connections.length > 0 ? { connections } : {}),
           },
           { lineWidth: 0, aliasDuplicateObjects: false },
         );
@@ -131,6 +134,25 @@ describe('golden translations', () => {
           expect(trace.connection).toBe('accepted');
           if (trace.connection !== 'accepted') return;
           if (wanted.cluster !== undefined) expect(trace.cluster).toBe(wanted.cluster);
+          if (wanted.backends !== undefined)
+            expect(trace.backends.map((b) => ({ cluster: b.cluster, weight: b.weight }))).toEqual(
+              wanted.backends,
+            );
+        });
+      }
+
+      for (const [i, c] of fixture.connections.entries()) {
+        const sni = c.serverName !== undefined ? ` (SNI ${c.serverName})` : '';
+        it(`connection ${i} to TCP port ${c.port}${sni} meets expectations`, () => {
+          const trace = golden().rendered.connections[i]!;
+          const wanted = c.expect;
+          if (wanted.refused !== undefined) {
+            expect(trace).toMatchObject({ connection: 'refused', reason: wanted.refused });
+            return;
+          }
+          expect(trace.connection).toBe('accepted');
+          if (trace.connection !== 'accepted') return;
+          if (wanted.terminatesTls !== undefined) expect(trace.terminatesTls).toBe(wanted.terminatesTls);
           if (wanted.backends !== undefined)
             expect(trace.backends.map((b) => ({ cluster: b.cluster, weight: b.weight }))).toEqual(
               wanted.backends,

@@ -30,6 +30,7 @@ export {
   type TraceRequest,
   type TraceResult,
 } from './select-route-configuration.js';
+export { traceConnection, type ConnectionTrace } from './trace-connection.js';
 export { traceDatagram, type DatagramTrace, type UdpBackendOutcome } from './trace-udp.js';
 export { UDP_PROXY_FILTER } from './udp.js';
 export {

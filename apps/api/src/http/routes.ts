@@ -33,6 +33,7 @@ import { createPoolInput } from '../modules/pools.js';
 import {
   diffRevisionsQuery,
   listRevisionsQuery,
+  traceConnectionInput,
   traceDatagramInput,
   traceInput,
 } from '../modules/revisions.js';
@@ -446,6 +447,17 @@ export function restRoutes(s: Services): RestRoute[] {
       summary: "Where the gateway's proxies would send a UDP datagram to a port (UDPRoute)",
       body: traceDatagramInput,
       handler: ({ meta, params, body }) => s.revisions.traceDatagram(meta, params.id!, body),
+    },
+    {
+      method: 'POST',
+      path: '/gateways/:id/trace-connection',
+      response: out.TraceConnection,
+      graphql: { name: 'traceConnection', args: { id: 'gatewayId' }, query: true },
+      tag: 'revisions',
+      summary:
+        "Where the gateway's proxies would send a TCP connection to a port, with a TLS server name or none (TCPRoute, TLSRoute)",
+      body: traceConnectionInput,
+      handler: ({ meta, params, body }) => s.revisions.traceConnection(meta, params.id!, body),
     },
     {
       method: 'GET',

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { traceDatagram, traceRequest, type EnvoyResources, type JsonObject } from '@epic/gateway-translator';
+import {
+  traceConnection,
+  traceDatagram,
+  traceRequest,
+  type EnvoyResources,
+  type JsonObject,
+} from '@epic/gateway-translator';
 import { requireRole } from '../auth/principal.js';
 import { withPgTx } from '../db/client.js';
 import { AppError } from '../lib/errors.js';
@@ -23,6 +29,20 @@ export const traceDatagramInput = z.strictObject({
       'the revision whose configuration to trace (any, tainted ones too); default: the one served now',
     ),
   port: z.number().int().min(1).max(65535).describe('the UDP listener port the datagram is sent to'),
+});
+export const traceConnectionInput = z.strictObject({
+  revision: version
+    .optional()
+    .describe(
+      'the revision whose configuration to trace (any, tainted ones too); default: the one served now',
+    ),
+  port: z.number().int().min(1).max(65535).describe('the TCP listener port the connection is opened to'),
+  serverName: z
+    .string()
+    .min(1)
+    .max(253)
+    .optional()
+    .describe('the TLS server name (SNI) the client sends; none for plain TCP'),
 });
 export const traceInput = z.strictObject({
   revision: version
@@ -283,6 +303,31 @@ export function revisionsService({ db }: ServiceDeps) {
             refusal: null,
             listener: t.listener,
             cluster: t.cluster,
+            backends: t.backends,
+          };
+    },
+    /** Where a TCP connection to a port (and a TLS server name) goes: the filter chain, the TCP proxy's backends. */
+    async traceConnection(meta: CallMeta, gatewayId: string, input: unknown) {
+      await gatewayOf(meta, gatewayId);
+      const { revision, port, serverName } = parseInput(traceConnectionInput, input);
+      const { row, resources } = await servedResources(gatewayId, revision);
+      const t = traceConnection(resources, { port, ...(serverName !== undefined ? { serverName } : {}) });
+      const base = { revision: row.version, port, serverName: serverName ?? null };
+      return t.connection === 'refused'
+        ? {
+            ...base,
+            connection: t.connection,
+            refusal: t.reason,
+            filterChain: t.filterChain ?? null,
+            terminatesTls: null,
+            backends: [],
+          }
+        : {
+            ...base,
+            connection: t.connection,
+            refusal: null,
+            filterChain: t.filterChain,
+            terminatesTls: t.terminatesTls,
             backends: t.backends,
           };
     },

@@ -146,6 +146,18 @@ const Datagram = z.strictObject({
 });
 export type DatagramExpectation = z.infer<typeof Datagram>['expect'];
 
+/** A TCP connection to a port, with a TLS server name or none (traceConnection): the weighted backends, or refused. */
+const Connection = z.strictObject({
+  port: PortNumber,
+  serverName: z.string().min(1).optional(),
+  expect: z.strictObject({
+    refused: z.enum(['NoListener', 'NoFilterChain', 'NotTcpProxy']).optional(),
+    terminatesTls: z.boolean().optional(),
+    backends: z.array(z.strictObject({ cluster: z.string(), weight: z.number() })).optional(),
+  }),
+});
+export type ConnectionExpectation = z.infer<typeof Connection>['expect'];
+
 const Fixture = z.strictObject({
   description: z.string().min(1),
   /** The upstream conformance test this case models, if any. */
@@ -238,6 +250,7 @@ const Fixture = z.strictObject({
   fragments: Fragments.optional(),
   requests: z.array(Request).default([]),
   datagrams: z.array(Datagram).default([]),
+  connections: z.array(Connection).default([]),
 });
 
 export interface FixtureRequest {
@@ -253,6 +266,7 @@ export interface ParsedFixture {
   input: TranslateInput;
   requests: FixtureRequest[];
   datagrams: { port: number; expect: DatagramExpectation }[];
+  connections: { port: number; serverName?: string; expect: ConnectionExpectation }[];
 }
 
 export class FixtureError extends Error {}
@@ -408,7 +422,13 @@ export function parseFixture(doc: unknown): ParsedFixture {
     if (r.port !== undefined) out.port = r.port;
     return out;
   });
-  const out: ParsedFixture = { description: f.description, input, requests, datagrams: f.datagrams };
+  const out: ParsedFixture = {
+    description: f.description,
+    input,
+    requests,
+    datagrams: f.datagrams,
+    connections: f.connections,
+  };
   if (f.conformance !== undefined) out.conformance = f.conformance;
   return out;
 }

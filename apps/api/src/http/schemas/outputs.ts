@@ -478,6 +478,19 @@ export const RevisionDiff = named(
   'RevisionDiff',
   z.strictObject({ from: z.number().int(), to: z.number().int(), changes: z.array(RevisionChange) }),
 );
+/** A weighted backend of a UDP or TCP proxy, with the endpoints behind it. */
+const L4Backend = z.strictObject({
+  cluster: z.string().describe("the backend's own cluster (service/<namespace>/<name>/<port>)"),
+  weight: z.number(),
+  endpoints: z.array(
+    z.strictObject({
+      address: z.string(),
+      port: z.number().int(),
+      healthStatus: z.string(),
+      weight: z.number().optional(),
+    }),
+  ),
+});
 export const TraceDatagram = named(
   'TraceDatagram',
   z.strictObject({
@@ -493,23 +506,40 @@ export const TraceDatagram = named(
     listener: z.string().nullable().describe('the UDP listener that takes the datagram'),
     cluster: z.string().nullable().describe("the cluster its UDP proxy's route names"),
     backends: z
-      .array(
-        z.strictObject({
-          cluster: z.string().describe("the backend's own cluster (service/<namespace>/<name>/<port>)"),
-          weight: z.number(),
-          endpoints: z.array(
-            z.strictObject({
-              address: z.string(),
-              port: z.number().int(),
-              healthStatus: z.string(),
-              weight: z.number().optional(),
-            }),
-          ),
-        }),
-      )
+      .array(L4Backend)
       .describe('the weighted backends and the endpoints behind each; empty when none resolved'),
   }),
   "where the gateway's proxies send a UDP datagram",
+);
+export const TraceConnection = named(
+  'TraceConnection',
+  z.strictObject({
+    revision: z.number().int(),
+    port: z.number().int(),
+    serverName: z.string().nullable().describe('the TLS server name the connection carried; null for none'),
+    connection: z
+      .enum(['accepted', 'refused'])
+      .describe('refused: no TCP listener on the port, or no filter chain for the server name'),
+    refusal: z
+      .enum(['NoListener', 'NoFilterChain', 'NotTcpProxy'])
+      .nullable()
+      .describe(
+        'why it is refused (NotTcpProxy: the chain is HTTP, trace a request instead); null when accepted',
+      ),
+    filterChain: z.string().nullable().describe('the filter chain of the listener that server name picked'),
+    terminatesTls: z
+      .boolean()
+      .nullable()
+      .describe(
+        'whether the chain terminates TLS (TLSRoute Terminate) or passes it through; null when refused',
+      ),
+    backends: z
+      .array(L4Backend)
+      .describe(
+        "the TCP proxy's weighted backends and the endpoints behind each (a backend that did not resolve has none: its share of connections is closed)",
+      ),
+  }),
+  "where the gateway's proxies send a TCP connection (TCPRoute, TLSRoute)",
 );
 export const Trace = named(
   'Trace',
