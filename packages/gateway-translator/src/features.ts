@@ -4,6 +4,7 @@
  * the API's GET /features and its GatewayClass status read it, and controllers copy it from the API.
  */
 export const supportedFeatures = [
+  'BackendTLSPolicy',
   'GRPCRoute',
   'Gateway',
   'GatewayAddressEmpty',
@@ -22,9 +23,12 @@ export const supportedFeatures = [
   'HTTPRouteRequestMirror',
   'HTTPRouteResponseHeaderModification',
   'HTTPRouteSchemeRedirect',
+  'ListenerSet',
   'ReferenceGrant',
   'TCPRoute',
   'TLSRoute',
+  'TLSRouteModeMixed',
+  'TLSRouteModeTerminate',
   'UDPRoute',
 ] as const;
 export type SupportedFeature = (typeof supportedFeatures)[number];
