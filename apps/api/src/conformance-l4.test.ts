@@ -63,7 +63,7 @@ async function connect(t: AppliedTest, gateway: string, port: number, serverName
     },
   );
   expect(r.status, r.raw).toBe(200);
-  return shares(r.body);
+  return shares(r.body as L4Trace);
 }
 async function send(t: AppliedTest, gateway: string, port: number) {
   const r = await rest(
@@ -76,14 +76,15 @@ async function send(t: AppliedTest, gateway: string, port: number) {
     },
   );
   expect(r.status, r.raw).toBe(200);
-  return shares(r.body);
+  return shares(r.body as L4Trace);
 }
-function shares(body: {
+interface L4Trace {
   connection: string;
   refusal: string | null;
   terminatesTls?: boolean | null;
   backends: { cluster: string; weight: number; endpoints: unknown[] }[];
-}) {
+}
+function shares(body: L4Trace) {
   if (body.connection === 'refused') return { refused: body.refusal };
   const to = body.backends
     .filter((b) => b.weight > 0)
