@@ -360,6 +360,70 @@ describe('ListenerSets before their parent', () => {
   });
 });
 
+describe('a shared gateway', () => {
+  it('routes and ListenerSets that name it by another client (namespace and name) attach to it', async () => {
+    const { call } = await setup('ls-shared');
+    await call('POST', '/templates', {
+      name: 'shared',
+      poolName: 'pub',
+      dnsNameTemplate: '{gateway}.example.com',
+      allowSharing: true,
+    });
+    const same = [
+      { name: 'http', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'Same' } } },
+    ];
+    const spec = {
+      template: 'shared',
+      sharingKey: 'shop',
+      listeners: same,
+      allowedListeners: { namespaces: { from: 'Same' } },
+    };
+    const first = await call('POST', '/gateways', { name: 'front', namespace: 'a', ...spec });
+    const joined = await call('POST', '/gateways', { name: 'edge', namespace: 'b', ...spec });
+    expect(joined.status, joined.raw).toBe(200);
+    const id = first.body['id'] as string;
+    expect(joined.body['id']).toBe(id);
+    // In b, the gateway is b/edge: Same means b, for its routes and for its ListenerSets.
+    const inB = await call('POST', '/routes', {
+      kind: 'HTTPRoute',
+      namespace: 'b',
+      name: 'shop',
+      spec: { parentRefs: [{ name: 'edge' }] },
+    });
+    const fromC = await call('POST', '/routes', {
+      kind: 'HTTPRoute',
+      namespace: 'c',
+      name: 'shop',
+      spec: { parentRefs: [{ name: 'edge', namespace: 'b' }] },
+    });
+    const set = await call('PUT', '/listener-sets', { namespace: 'b', name: 'extra', spec: lsSpec('edge') });
+    expect(set.status, set.raw).toBe(201);
+    await reconcile(env);
+    const parents = async (routeId: string) =>
+      (
+        (await call('GET', `/routes/${routeId}`)).body['status'].parents as {
+          parentRef: unknown;
+          conditions: Condition[];
+        }[]
+      ).map((p) => ({ parentRef: p.parentRef, accepted: cond(p.conditions, 'Accepted') }));
+    expect(await parents(inB.body['id'] as string)).toEqual([
+      {
+        parentRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'b', name: 'edge' },
+        accepted: { status: 'True', reason: 'Accepted' },
+      },
+    ]);
+    expect((await parents(fromC.body['id'] as string))[0]!.accepted).toEqual({
+      status: 'False',
+      reason: 'NotAllowedByListeners',
+    });
+    const gw = (await call('GET', `/gateways/${id}`)).body;
+    expect(gw['status'].listeners).toEqual([expect.objectContaining({ name: 'http', attachedRoutes: 1 })]);
+    const ls = (await call('GET', `/listener-sets/${set.body['id']}`)).body['status'] as LsStatus;
+    expect(cond(ls.conditions, 'Accepted')).toEqual({ status: 'True', reason: 'Accepted' });
+    expect(await renderedPorts(id)).toEqual([80, 8080]);
+  });
+});
+
 // ---- The upstream conformance manifests through the API ----
 
 const conformanceDir = path.resolve(

@@ -19,6 +19,7 @@ import {
 } from './ir.js';
 import { analyzeListeners, type AnalyzedListener } from './listeners.js';
 import {
+  namesGateway,
   attachedListenerSetCount,
   attachedListenerSetsCondition,
   listenerSetStatuses,
@@ -73,7 +74,8 @@ export function buildIR(input: TranslateInput): BuildResult {
   for (const route of routes) {
     const resolved = resolveRoute(route, backends);
     const parents: RouteParentStatus[] = [];
-    for (const ref of route.spec.parentRefs ?? []) {
+    for (const [index, ref] of (route.spec.parentRefs ?? []).entries()) {
+      if (route.parentRefIndexes !== undefined && !route.parentRefIndexes.includes(index)) continue;
       const parentRef = normalizeParentRef(ref, route.namespace);
       if (!targetsGateway(parentRef, input, verdicts)) continue;
       const { accepted, attached } = attach(resolved, parentRef, listeners, input, verdicts);
@@ -211,9 +213,7 @@ function targetsGateway(
   if (ref.group !== GATEWAY_GROUP) return false;
   if (ref.kind === 'ListenerSet')
     return verdicts.some((v) => v.set.namespace === ref.namespace && v.set.name === ref.name);
-  return (
-    ref.kind === 'Gateway' && ref.namespace === input.gateway.namespace && ref.name === input.gateway.name
-  );
+  return ref.kind === 'Gateway' && namesGateway(input, ref.namespace, ref.name);
 }
 
 /** Whether a listener belongs to the parent a parentRef names: the Gateway itself or one ListenerSet. */
@@ -287,8 +287,9 @@ function attach(
     const ns = l.spec.allowedRoutes?.namespaces;
     const from = ns?.from ?? 'Same';
     if (from === 'All') return true;
-    // Same: the namespace of the listener's parent (the ListenerSet's, for a ListenerSet listener).
-    if (from === 'Same') return route.namespace === (l.owner?.namespace ?? input.gateway.namespace);
+    // Same: the namespace of the listener's parent (the ListenerSet's, for a ListenerSet listener; for the
+    // Gateway's own, that of the Gateway object the parentRef names, one of a shared gateway's aliases).
+    if (from === 'Same') return route.namespace === (l.owner?.namespace ?? ref.namespace);
     return ns?.selector !== undefined && selectorMatches(ns.selector, labels);
   });
   if (allowed.length === 0) {

@@ -168,6 +168,11 @@ interface RouteBase {
   generation: number;
   /** RFC 3339; the oldest route wins precedence ties, as the spec says. */
   creationTimestamp?: string;
+  /**
+   * Which entries of `spec.parentRefs` (0-based) the store resolved to this gateway, through the Gateway object
+   * of the route's own cluster that they name; absent: every parentRef that names the gateway or an alias.
+   */
+  parentRefIndexes?: number[];
 }
 
 export type RouteInput =
@@ -224,6 +229,12 @@ export interface GatewayInput {
   allowedListeners?: {
     namespaces?: { from?: 'All' | 'Same' | 'Selector' | 'None'; selector?: LabelSelector };
   };
+  /**
+   * The other names the gateway is known by: a shared gateway's Gateway objects in other namespaces or clusters
+   * that joined it. A parentRef naming one targets this gateway, and a listener's `from: Same` then means that
+   * object's namespace.
+   */
+  aliases?: { namespace: string; name: string }[];
 }
 
 /** A ListenerSet (GEP-1713): listeners that attach to the Gateway its parentRef names, if it allows them. */

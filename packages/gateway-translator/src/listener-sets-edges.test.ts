@@ -67,21 +67,21 @@ describe('targetsGatewayOf', () => {
 
 describe('listenerSetAllowed', () => {
   it('admits none by default, every namespace for All, the gateway namespace for Same', () => {
-    expect(listenerSetAllowed(input(), 'ns')).toBe(false);
-    expect(listenerSetAllowed(input({}), 'ns')).toBe(false);
-    expect(listenerSetAllowed(input({ namespaces: {} }), 'ns')).toBe(false);
-    expect(listenerSetAllowed(input({ namespaces: { from: 'None' } }), 'ns')).toBe(false);
-    expect(listenerSetAllowed(input({ namespaces: { from: 'All' } }), 'team')).toBe(true);
-    expect(listenerSetAllowed(input({ namespaces: { from: 'Same' } }), 'ns')).toBe(true);
-    expect(listenerSetAllowed(input({ namespaces: { from: 'Same' } }), 'team')).toBe(false);
+    expect(listenerSetAllowed(input(), 'ns', 'ns')).toBe(false);
+    expect(listenerSetAllowed(input({}), 'ns', 'ns')).toBe(false);
+    expect(listenerSetAllowed(input({ namespaces: {} }), 'ns', 'ns')).toBe(false);
+    expect(listenerSetAllowed(input({ namespaces: { from: 'None' } }), 'ns', 'ns')).toBe(false);
+    expect(listenerSetAllowed(input({ namespaces: { from: 'All' } }), 'team', 'ns')).toBe(true);
+    expect(listenerSetAllowed(input({ namespaces: { from: 'Same' } }), 'ns', 'ns')).toBe(true);
+    expect(listenerSetAllowed(input({ namespaces: { from: 'Same' } }), 'team', 'ns')).toBe(false);
   });
 
   it('Selector: the namespace labels must match; without a selector nothing is admitted', () => {
     const sel = input({ namespaces: { from: 'Selector', selector: { matchLabels: { tier: 'web' } } } });
-    expect(listenerSetAllowed(sel, 'team')).toBe(true);
-    expect(listenerSetAllowed(sel, 'other')).toBe(false);
-    expect(listenerSetAllowed(sel, 'ns')).toBe(false);
-    expect(listenerSetAllowed(input({ namespaces: { from: 'Selector' } }), 'team')).toBe(false);
+    expect(listenerSetAllowed(sel, 'team', 'ns')).toBe(true);
+    expect(listenerSetAllowed(sel, 'other', 'ns')).toBe(false);
+    expect(listenerSetAllowed(sel, 'ns', 'ns')).toBe(false);
+    expect(listenerSetAllowed(input({ namespaces: { from: 'Selector' } }), 'team', 'ns')).toBe(false);
   });
 });
 

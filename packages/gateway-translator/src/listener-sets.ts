@@ -24,14 +24,20 @@ export interface ListenerSetVerdict {
   listeners: AnalyzedListener[];
 }
 
+/** Whether `namespace/name` is the gateway or one of its aliases (the Gateway objects of a shared gateway). */
+export function namesGateway(input: TranslateInput, namespace: string, name: string): boolean {
+  const { gateway } = input;
+  if (namespace === gateway.namespace && name === gateway.name) return true;
+  return (gateway.aliases ?? []).some((a) => a.namespace === namespace && a.name === name);
+}
+
 /** True when a ListenerSet's parentRef names the gateway (group and kind default to a Gateway). */
 export function targetsGatewayOf(set: ListenerSetInput, input: TranslateInput): boolean {
   const ref = set.spec.parentRef;
   return (
     (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP &&
     (ref.kind ?? 'Gateway') === 'Gateway' &&
-    (ref.namespace ?? set.namespace) === input.gateway.namespace &&
-    ref.name === input.gateway.name
+    namesGateway(input, ref.namespace ?? set.namespace, ref.name)
   );
 }
 
@@ -43,12 +49,19 @@ function comparePrecedence(a: ListenerSetInput, b: ListenerSetInput): number {
   return compareStrings(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`);
 }
 
-/** Whether the Gateway's allowedListeners selects ListenerSets from `namespace` (default: none). */
-export function listenerSetAllowed(input: TranslateInput, namespace: string): boolean {
+/**
+ * Whether the Gateway's allowedListeners selects ListenerSets from `namespace` (default: none); `Same` is the
+ * namespace of the Gateway object the ListenerSet's parentRef names (`parentNamespace`).
+ */
+export function listenerSetAllowed(
+  input: TranslateInput,
+  namespace: string,
+  parentNamespace: string,
+): boolean {
   const ns = input.gateway.allowedListeners?.namespaces;
   const from = ns?.from ?? 'None';
   if (from === 'All') return true;
-  if (from === 'Same') return namespace === input.gateway.namespace;
+  if (from === 'Same') return namespace === parentNamespace;
   if (from === 'Selector')
     return (
       ns?.selector !== undefined && selectorMatches(ns.selector, namespaceLabels(input.namespaces, namespace))
@@ -71,7 +84,7 @@ export function mergeListenerSets(
   const takenUnprogrammed: AnalyzedListener[] = own.filter((l) => l.accepted && !l.programmable);
   const verdicts: ListenerSetVerdict[] = [];
   for (const set of sets) {
-    if (!listenerSetAllowed(input, set.namespace)) {
+    if (!listenerSetAllowed(input, set.namespace, set.spec.parentRef.namespace ?? set.namespace)) {
       verdicts.push({
         set,
         attached: false,

@@ -87,7 +87,10 @@ WITH gw AS (
   FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId" JOIN "Template" t ON t.id = g."templateId"
   WHERE g.id = $1::uuid),
 rt AS (
-  SELECT r.id, r.kind, r.namespace, r.name, r.generation, r.spec, r."createdAt" FROM "Route" r
+  SELECT r.id, r.kind, r.namespace, r.name, r.generation, r.spec, r."createdAt",
+    (SELECT array_agg(rp."refIndex" ORDER BY rp."refIndex") FROM "RouteParent" rp
+     WHERE rp."routeId" = r.id AND rp."gatewayId" = $1::uuid) AS "parentRefIndexes"
+  FROM "Route" r
   WHERE r.id IN (SELECT "routeId" FROM "RouteParent" WHERE "gatewayId" = $1::uuid)),
 refs AS (
   SELECT DISTINCT COALESCE(q.b->>'namespace', rt.namespace) AS namespace, q.b->>'name' AS name
@@ -127,6 +130,9 @@ SELECT gw.*,
   (SELECT row_to_json(x) FROM (SELECT version, hash, "inputHash", status, error FROM "ConfigRevision"
      WHERE "gatewayId" = $1::uuid AND status <> 'tainted' ORDER BY version DESC LIMIT 1) x) AS "servingRevision",
   (SELECT COALESCE(json_agg(rt ORDER BY rt.id), '[]') FROM rt) AS routes,
+  (SELECT COALESCE(json_agg(json_build_object('namespace', c.namespace, 'name', c.name) ORDER BY c.namespace, c.name), '[]')
+     FROM (SELECT DISTINCT namespace, name FROM "GatewayClient"
+           WHERE "gatewayId" = gw.id AND (namespace, name) <> (gw.namespace, gw.name)) c) AS aliases,
   (SELECT COALESCE(json_agg(json_build_object('namespace', r.namespace, 'spec', r.spec) ORDER BY r.namespace, r.name, r.id), '[]')
      FROM "ReferenceGrant" r WHERE r."accountId" = gw."accountId") AS grants,
   (SELECT COALESCE(json_agg(json_build_object('namespace', s.namespace, 'name', s.name, 'ports', s.ports) ORDER BY s.namespace, s.name, s.id), '[]')
@@ -176,7 +182,11 @@ interface LoadedRow extends GatewayRow, StoredState {
     spec: RouteInput['spec'];
     /** `timestamp(3)` as JSON (no zone): read as local time, like pg reads the column. */
     createdAt: string;
+    /** The parentRefs that resolved to this gateway (RouteParent.refIndex). */
+    parentRefIndexes: number[];
   }>;
+  /** The names the gateway's other clients give it (a shared gateway). */
+  aliases: Array<{ namespace: string; name: string }>;
   grants: Array<{ namespace: string; spec: TranslateInput['referenceGrants'][number]['spec'] }>;
   services: Array<{ namespace: string; name: string; ports: ServiceInput['ports'] }>;
   slices: Array<{
@@ -234,6 +244,7 @@ export async function loadTranslateInput(
         generation: r.generation,
         spec: r.spec,
         creationTimestamp: new Date(r.createdAt).toISOString(),
+        parentRefIndexes: r.parentRefIndexes,
       }) as RouteInput,
   );
   const grants = gw.grants;
@@ -353,6 +364,7 @@ export async function loadTranslateInput(
         ...(gw.addresses !== null ? { addresses: gw.addressOutcomes } : {}),
         ...(gw.tls !== null ? { tls: gw.tls } : {}),
         ...(gw.allowedListeners !== null ? { allowedListeners: gw.allowedListeners } : {}),
+        ...(gw.aliases.length > 0 ? { aliases: gw.aliases } : {}),
       },
       routes,
       referenceGrants: grants,
