@@ -97,8 +97,15 @@ export async function applyConformanceTest(
       (p) => (p.kind ?? 'Gateway') === 'Gateway',
     ))
       gatewayKeys.add(`${p.namespace ?? ns(r)}/${p.name}`);
-    for (const rule of (r.spec?.['rules'] ?? []) as { backendRefs?: Ref[] }[])
-      for (const b of rule.backendRefs ?? [])
+    // The rules' backends and the backends their RequestMirror filters copy requests to.
+    type Filter = { requestMirror?: { backendRef?: Ref } };
+    for (const rule of (r.spec?.['rules'] ?? []) as { backendRefs?: Ref[]; filters?: Filter[] }[])
+      for (const b of [
+        ...(rule.backendRefs ?? []),
+        ...(rule.filters ?? []).flatMap((f) =>
+          f.requestMirror?.backendRef ? [f.requestMirror.backendRef] : [],
+        ),
+      ])
         if ((b.kind ?? 'Service') === 'Service' && (b.group ?? '') === '')
           serviceKeys.add(`${b.namespace ?? ns(r)}/${b.name}`);
   }

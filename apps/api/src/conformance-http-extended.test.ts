@@ -1,0 +1,251 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyConformanceTest, type AppliedTest } from './test-support/conformance.js';
+import { rest, testEnv, type TestEnv } from './test-support/harness.js';
+
+// Upstream v1.6.1 conformance tests of extended HTTPRoute and GRPCRoute features, applied through the API from
+// their own manifests (one account per test), with the statuses the specification requires and what the trace
+// of the rendered configuration says each request gets: redirect status codes, request and backend timeouts,
+// retries, CORS answers, mirrors with their shares, named rules, parentRef ports. The suite's Go assertions are
+// not vendored; the expectations are the specification's (HTTPRoute API reference, GEP-1742 timeouts, GEP-1731
+// retries, GEP-1767 CORS, GEP-3171 percentage mirrors, GEP-995 named rules, GEP-957 parentRef port).
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await testEnv();
+});
+afterAll(() => env?.close());
+
+const INFRA = 'gateway-conformance-infra';
+const SAME = `${INFRA}/same-namespace`;
+const cluster = (name: string) => `service/${INFRA}/${name}/8080`;
+
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+}
+interface Outcome {
+  status?: number;
+  timeout?: string;
+  retryPolicy?: Record<string, unknown>;
+  mirrors: { cluster: string; percent: number }[];
+  action: { type: string; clusters?: { name: string }[]; redirect?: Record<string, unknown> };
+  corsResponse?: { preflight: boolean; originAllowed: boolean; headers: Record<string, string> };
+}
+
+async function accepted(t: AppliedTest, route: string): Promise<string[]> {
+  const r = await rest(env, 'GET', `/routes/${t.routes.get(`${INFRA}/${route}`)}`, t.key);
+  expect(r.status, r.raw).toBe(200);
+  return (r.body['status']?.parents ?? []).map((p: { conditions: Condition[] }) =>
+    ['Accepted', 'ResolvedRefs']
+      .map((type) => p.conditions.find((c) => c.type === type))
+      .map((c) => (c ? `${c.type}=${c.status}/${c.reason}` : 'absent'))
+      .join(' '),
+  );
+}
+const OK = 'Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs';
+
+async function trace(t: AppliedTest, gateway: string, input: Record<string, unknown>): Promise<Outcome> {
+  const r = await rest(env, 'POST', `/gateways/${t.gateways.get(gateway)}/trace`, t.key, input);
+  expect(r.status, r.raw).toBe(200);
+  expect(r.body['connection'], r.raw).toBe('accepted');
+  return r.body['outcome'] as Outcome;
+}
+const clusters = (o: Outcome) => (o.action.clusters ?? []).map((c) => c.name);
+
+describe('redirect status codes (extended)', () => {
+  for (const [code, file, path] of [
+    [303, 'httproute-303-redirect.yaml', '/see-other'],
+    [307, 'httproute-307-redirect.yaml', '/temporary'],
+    [308, 'httproute-308-redirect.yaml', '/permanent'],
+  ] as const) {
+    it(`HTTPRoute${code}Redirect: answers ${code}`, async () => {
+      const t = await applyConformanceTest(env, file, `ext-redirect-${code}`);
+      expect(await accepted(t, `${code}-redirect`)).toEqual([OK]);
+      const o = await trace(t, SAME, { host: 'example.com', path });
+      expect(o.status).toBe(code);
+      expect(o.action.type).toBe('redirect');
+    });
+  }
+});
+
+describe('timeouts (extended, GEP-1742)', () => {
+  it('HTTPRouteRequestTimeout: 500ms on the route; 0s disables it', async () => {
+    const t = await applyConformanceTest(env, 'httproute-timeout-request.yaml', 'ext-timeout-request');
+    expect(await accepted(t, 'request-timeout')).toEqual([OK]);
+    const on = await trace(t, SAME, { host: 'example.com', path: '/request-timeout' });
+    expect(on.timeout).toBe('0.500s');
+    expect(clusters(on)).toEqual([cluster('infra-backend-v1')]);
+    const off = await trace(t, SAME, { host: 'example.com', path: '/disable-request-timeout' });
+    expect(off.timeout).toBe('0s');
+  });
+
+  it('HTTPRouteBackendRequestTimeout: 500ms per backend request; 0s disables it', async () => {
+    const t = await applyConformanceTest(
+      env,
+      'httproute-timeout-backend-request.yaml',
+      'ext-timeout-backend',
+    );
+    expect(await accepted(t, 'backend-request-timeout')).toEqual([OK]);
+    // Without retries there is one backend request: its timeout bounds the whole upstream exchange.
+    const on = await trace(t, SAME, { host: 'example.com', path: '/backend-timeout' });
+    expect(on.timeout).toBe('0.500s');
+    expect(on.retryPolicy).toBeUndefined();
+    const off = await trace(t, SAME, { host: 'example.com', path: '/disable-backend-timeout' });
+    expect(off.timeout).toBe('0s');
+  });
+});
+
+describe('retries (extended, GEP-1731)', () => {
+  it('HTTPRouteRetry: the codes and attempts of each rule', async () => {
+    const t = await applyConformanceTest(env, 'httproute-retry.yaml', 'ext-retry');
+    expect(await accepted(t, 'retries')).toEqual([OK]);
+    const three = await trace(t, SAME, { host: 'example.com', path: '/retry/code-500-attempts-3' });
+    expect(three.retryPolicy).toMatchObject({ numRetries: 3, retriableStatusCodes: [500] });
+    const two = await trace(t, SAME, { host: 'example.com', path: '/retry/code-all-attempts-2' });
+    expect(two.retryPolicy).toMatchObject({ numRetries: 2, retriableStatusCodes: [500, 502, 503, 504] });
+  });
+});
+
+describe('CORS (extended, GEP-1767)', () => {
+  it('HTTPRouteCORS: preflights answered for allowed origins (exact and wildcard), not for others', async () => {
+    const t = await applyConformanceTest(env, 'httproute-cors.yaml', 'ext-cors');
+    for (const r of t.routes.keys()) expect(await accepted(t, r.split('/')[1]!), r).toEqual([OK]);
+    const preflight = (path: string, origin: string, method = 'GET') =>
+      trace(t, SAME, {
+        host: 'example.com',
+        path,
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': method },
+      });
+    const foo = await preflight('/cors-1', 'https://www.foo.com');
+    expect(foo.corsResponse).toMatchObject({ preflight: true, originAllowed: true });
+    expect(foo.corsResponse!.headers).toMatchObject({
+      'access-control-allow-origin': 'https://www.foo.com',
+      'access-control-allow-credentials': 'true',
+      'access-control-max-age': '3600',
+    });
+    expect((await preflight('/cors-1', 'https://api.bar.com')).corsResponse).toMatchObject({
+      originAllowed: true,
+    });
+    expect((await preflight('/cors-1', 'https://www.evil.com')).corsResponse).toMatchObject({
+      originAllowed: false,
+    });
+    expect(
+      (await preflight('/cors-wildcard-origin', 'https://any.example', 'PUT')).corsResponse,
+    ).toMatchObject({ preflight: true, originAllowed: true });
+    // A simple (non-preflight) request from an allowed origin gets the exposed headers.
+    const simple = await trace(t, SAME, {
+      host: 'example.com',
+      path: '/cors-1',
+      headers: { origin: 'https://www.foo.com' },
+    });
+    expect(simple.corsResponse).toMatchObject({ preflight: false, originAllowed: true });
+    expect(simple.corsResponse!.headers['access-control-expose-headers']).toContain('x-header-3');
+    expect(clusters(simple)).toEqual([cluster('infra-backend-v1')]);
+  });
+});
+
+describe('mirrors (extended)', () => {
+  it('HTTPRouteRequestMultipleMirrors: every request mirrored to both backends', async () => {
+    const t = await applyConformanceTest(env, 'httproute-request-multiple-mirrors.yaml', 'ext-mirrors');
+    expect(await accepted(t, 'request-multiple-mirrors')).toEqual([OK]);
+    for (const path of ['/multi-mirror', '/multi-mirror-and-modify-request-headers']) {
+      const o = await trace(t, SAME, { host: 'example.com', path });
+      expect(clusters(o), path).toEqual([cluster('infra-backend-v1')]);
+      expect(o.mirrors, path).toEqual([
+        { cluster: cluster('infra-backend-v2'), percent: 100 },
+        { cluster: cluster('infra-backend-v3'), percent: 100 },
+      ]);
+    }
+  });
+
+  it('HTTPRouteRequestPercentageMirror: percent and fraction give the mirrored share', async () => {
+    const t = await applyConformanceTest(env, 'httproute-request-percentage-mirror.yaml', 'ext-mirror-pct');
+    expect(await accepted(t, 'request-percentage-mirror')).toEqual([OK]);
+    const share = async (path: string) =>
+      (await trace(t, SAME, { host: 'example.com', path })).mirrors.map((m) => [m.cluster, m.percent]);
+    expect(await share('/percent-mirror')).toEqual([[cluster('infra-backend-v2'), 20]]);
+    expect(await share('/percent-mirror-fraction')).toEqual([[cluster('infra-backend-v2'), 50]]);
+    expect(await share('/percent-mirror-and-modify-headers')).toEqual([[cluster('infra-backend-v2'), 35]]);
+  });
+});
+
+describe('named rules (extended, GEP-995)', () => {
+  it('HTTPRouteNamedRule: a named and an unnamed rule are both accepted and routed', async () => {
+    const t = await applyConformanceTest(env, 'httproute-named-rule.yaml', 'ext-named-http');
+    expect(await accepted(t, 'http-named-rules')).toEqual([OK]);
+    expect(clusters(await trace(t, SAME, { host: 'example.com', path: '/named' }))).toEqual([
+      cluster('infra-backend-v1'),
+    ]);
+    expect(clusters(await trace(t, SAME, { host: 'example.com', path: '/unnamed' }))).toEqual([
+      cluster('infra-backend-v2'),
+    ]);
+  });
+
+  it('GRPCRouteNamedRule: a named and an unnamed rule are both accepted and routed', async () => {
+    const t = await applyConformanceTest(env, 'grpcroute-named-rule.yaml', 'ext-named-grpc');
+    expect(await accepted(t, 'grpc-named-rules')).toEqual([OK]);
+    const call = (method: string) =>
+      trace(t, SAME, {
+        host: 'example.com',
+        path: `/gateway_api_conformance.echo_basic.grpcecho.GrpcEcho/${method}`,
+        method: 'POST',
+        headers: { 'content-type': 'application/grpc' },
+      });
+    expect(clusters(await call('Echo'))).toEqual([cluster('grpc-infra-backend-v1')]);
+    expect(clusters(await call('EchoTwo'))).toEqual([cluster('grpc-infra-backend-v2')]);
+  });
+});
+
+describe('parentRef port (extended, GEP-957)', () => {
+  it('HTTPRouteListenerPortMatching: a parentRef port attaches to the listeners on that port only', async () => {
+    const t = await applyConformanceTest(env, 'httproute-listener-port-matching.yaml', 'ext-port-matching');
+    for (const r of ['backend-v1', 'backend-v2', 'backend-v3']) expect(await accepted(t, r), r).toEqual([OK]);
+    const gw = `${INFRA}/httproute-listener-port-matching`;
+    const g = await rest(env, 'GET', `/gateways/${t.gateways.get(gw)}`, t.key);
+    expect(
+      (g.body['status'].listeners as { name: string; attachedRoutes: number }[]).map((l) => [
+        l.name,
+        l.attachedRoutes,
+      ]),
+    ).toEqual([
+      ['listener-1', 1],
+      ['listener-2', 1],
+      ['listener-3', 1],
+      ['listener-4', 1],
+      ['listener-5', 0],
+    ]);
+    const to = async (port: number, host: string) => {
+      const o = await trace(t, gw, { port, host, path: '/' });
+      return o.status ?? clusters(o).join(',');
+    };
+    expect(await to(80, 'foo.com')).toBe(cluster('infra-backend-v1'));
+    expect(await to(8080, 'foo.com')).toBe(cluster('infra-backend-v2'));
+    expect(await to(8080, 'bar.com')).toBe(cluster('infra-backend-v2'));
+    expect(await to(8090, 'foo.com')).toBe(cluster('infra-backend-v3'));
+    expect(await to(8090, 'bar.com')).toBe(404);
+  });
+
+  it('HTTPRouteInvalidParentRefNotMatchingListenerPort: no listener on the port is NoMatchingParent', async () => {
+    const t = await applyConformanceTest(
+      env,
+      'httproute-invalid-parentref-not-matching-listener-port.yaml',
+      'ext-port-none',
+    );
+    expect((await accepted(t, 'httproute-listener-not-matching-route-port'))[0]).toMatch(
+      /^Accepted=False\/NoMatchingParent /,
+    );
+  });
+
+  it('HTTPRouteInvalidParentRefSectionNameNotMatchingPort: a sectionName on another port is NoMatchingParent', async () => {
+    const t = await applyConformanceTest(
+      env,
+      'httproute-invalid-parentref-section-name-not-matching-port.yaml',
+      'ext-port-section',
+    );
+    expect((await accepted(t, 'httproute-listener-section-name-not-matching-port'))[0]).toMatch(
+      /^Accepted=False\/NoMatchingParent /,
+    );
+  });
+});
