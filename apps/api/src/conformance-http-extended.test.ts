@@ -29,7 +29,11 @@ interface Outcome {
   timeout?: string;
   retryPolicy?: Record<string, unknown>;
   mirrors: { cluster: string; percent: number }[];
-  action: { type: string; clusters?: { name: string }[]; redirect?: Record<string, unknown> };
+  action: {
+    type: string;
+    clusters?: { name: string; weight: number; requestHeaders: Record<string, string> }[];
+    redirect?: Record<string, unknown>;
+  };
   corsResponse?: { preflight: boolean; originAllowed: boolean; headers: Record<string, string> };
 }
 
@@ -249,3 +253,89 @@ describe('parentRef port (extended, GEP-957)', () => {
     );
   });
 });
+
+describe('backend request header modification (extended)', () => {
+  it('HTTPRouteRequestHeaderModifierBackend: a backendRef filter sets, adds and removes upstream headers', async () => {
+    const t = await applyConformanceTest(
+      env,
+      'httproute-request-header-modifier-backend.yaml',
+      'ext-backend-hdr',
+    );
+    expect(await accepted(t, 'request-header-modifier')).toEqual([OK]);
+    const upstream = async (path: string, headers: Record<string, string>) => {
+      const o = await trace(t, SAME, { host: 'example.com', path, headers });
+      expect(clusters(o), path).toEqual([cluster('infra-backend-v1')]);
+      return o.action.clusters![0]!.requestHeaders;
+    };
+    expect(await upstream('/set', { 'X-Header-Set': 'some-other-value' })).toMatchObject({
+      'x-header-set': 'set-overwrites-values',
+    });
+    expect((await upstream('/add', { 'X-Header-Add': 'some-other-value' }))['x-header-add']).toContain(
+      'add-appends-values',
+    );
+    expect(await upstream('/remove', { 'X-Header-Remove': 'val' })).not.toHaveProperty('x-header-remove');
+    const mixed = await upstream('/case-insensitivity', { 'x-header-remove': 'val', 'X-HEADER-SET': 'old' });
+    expect(mixed).toMatchObject({ 'x-header-set': 'header-set', 'x-header-add': 'header-add' });
+    expect(mixed).not.toHaveProperty('x-header-remove');
+  });
+
+  it('HTTPRouteRequestHeaderModifierBackendWeights: each weighted backend gets its own headers', async () => {
+    const t = await applyConformanceTest(
+      env,
+      'httproute-request-header-modifier-backend-weights.yaml',
+      'ext-backend-hdr-weights',
+    );
+    expect(await accepted(t, 'request-header-modifier-backend-weights')).toEqual([OK]);
+    const o = await trace(t, SAME, { host: 'example.com', path: '/' });
+    expect(o.action.clusters!.map((c) => [c.name, c.weight, c.requestHeaders['backend']])).toEqual([
+      [cluster('infra-backend-v1'), 10, 'infra-backend-v1'],
+      [cluster('infra-backend-v2'), 10, 'infra-backend-v2'],
+    ]);
+  });
+});
+
+describe('HTTP listener isolation (extended)', () => {
+  // A request is served only by the routes of the most specific listener whose hostname matches its Host.
+  const cases: [string, string, string | number][] = [
+    ['abc.foo.example.com', '/abc-foo-example-com', 'abc-foo-example-com'],
+    ['abc.foo.example.com', '/wildcard-foo-example-com', 404],
+    ['abc.foo.example.com', '/wildcard-example-com', 404],
+    ['abc.foo.example.com', '/empty-hostname', 404],
+    ['bar.foo.example.com', '/wildcard-foo-example-com', 'wildcard-foo-example-com'],
+    ['bar.foo.example.com', '/abc-foo-example-com', 404],
+    ['bar.foo.example.com', '/wildcard-example-com', 404],
+    ['bar.example.com', '/wildcard-example-com', 'wildcard-example-com'],
+    ['bar.example.com', '/wildcard-foo-example-com', 404],
+    ['bar.example.com', '/empty-hostname', 404],
+    ['bar.com', '/empty-hostname', 'empty-hostname'],
+    ['bar.com', '/wildcard-example-com', 404],
+    ['bar.com', '/abc-foo-example-com', 404],
+  ];
+  for (const [file, gateway, suffix] of [
+    ['gateway-http-listener-isolation.yaml', 'http-listener-isolation', ''],
+    [
+      'gateway-http-listener-isolation-with-hostname-intersection.yaml',
+      'http-listener-isolation-with-hostname-intersection',
+      '-with-hostname-intersection',
+    ],
+  ] as const) {
+    it(`${file}: each Host reaches only the routes of its most specific listener`, async () => {
+      const t = await applyConformanceTest(env, file, `ext-isolation${suffix.length}`);
+      for (const r of t.routes.keys()) expect(await accepted(t, r.split('/')[1]!), r).toEqual([OK]);
+      const gw = `${INFRA}/${gateway}`;
+      const got = [];
+      for (const [host, path] of cases) {
+        const r = await rest(env, 'POST', `/gateways/${t.gateways.get(gw)}/trace`, t.key, { host, path });
+        const o = r.body['outcome'] as Outcome & { route: string | null };
+        got.push([host, path, o.status ?? routeOf(o.route, suffix)]);
+      }
+      expect(got).toEqual(cases);
+    });
+  }
+});
+
+/** The listener a matched route attached through: the route is `attaches-to-<listener><suffix>`. */
+function routeOf(route: string | null, suffix: string): string {
+  const m = /attaches-to-([a-z-]+?)(?:-with-hostname-intersection)?(?:\/|$)/.exec(route ?? '');
+  return m ? m[1]!.replace(suffix, '') : String(route);
+}
