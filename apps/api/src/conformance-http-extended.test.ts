@@ -31,7 +31,13 @@ interface Outcome {
   mirrors: { cluster: string; percent: number }[];
   action: {
     type: string;
-    clusters?: { name: string; weight: number; requestHeaders: Record<string, string> }[];
+    clusters?: {
+      name: string;
+      weight: number;
+      requestHeaders: Record<string, string>;
+      upstreamProtocol?: string;
+      upstreamTls?: { clientCertificate: boolean };
+    }[];
     redirect?: Record<string, unknown>;
   };
   corsResponse?: { preflight: boolean; originAllowed: boolean; headers: Record<string, string> };
@@ -339,3 +345,31 @@ function routeOf(route: string | null, suffix: string): string {
   const m = /attaches-to-([a-z-]+?)(?:-with-hostname-intersection)?(?:\/|$)/.exec(route ?? '');
   return m ? m[1]!.replace(suffix, '') : String(route);
 }
+
+describe('backend protocols (extended, GEP-1911)', () => {
+  it('HTTPRouteBackendProtocolH2C: a Service port with appProtocol kubernetes.io/h2c gets HTTP/2 without TLS', async () => {
+    const t = await applyConformanceTest(env, 'httproute-backend-protocol-h2c.yaml', 'ext-h2c');
+    expect(await accepted(t, 'backend-protocol-h2c')).toEqual([OK]);
+    const r = await rest(env, 'POST', `/gateways/${t.gateways.get(SAME)}/trace`, t.key, {
+      host: 'example.com',
+      path: '/',
+    });
+    const [c] = (r.body['outcome'] as Outcome).action.clusters!;
+    expect(c).toMatchObject({ name: `service/${INFRA}/infra-backend-v1/8081`, upstreamProtocol: 'HTTP/2' });
+    expect(c).not.toHaveProperty('upstreamTls');
+  });
+
+  it('HTTPRouteBackendProtocolWebSocket: a kubernetes.io/ws port gets HTTP/1.1 with the websocket upgrade', async () => {
+    const t = await applyConformanceTest(env, 'httproute-backend-protocol-websocket.yaml', 'ext-ws');
+    expect(await accepted(t, 'backend-protocol-ws')).toEqual([OK]);
+    const r = await rest(env, 'POST', `/gateways/${t.gateways.get(SAME)}/trace`, t.key, {
+      host: 'example.com',
+      path: '/',
+      headers: { connection: 'upgrade', upgrade: 'websocket' },
+    });
+    expect(r.body['upgrades']).toEqual(['websocket']);
+    const [c] = (r.body['outcome'] as Outcome).action.clusters!;
+    expect(c!.name).toBe(`service/${INFRA}/infra-backend-v1/8082`);
+    expect(c).not.toHaveProperty('upstreamProtocol');
+  });
+});

@@ -118,6 +118,34 @@ function clusterTls(resources: EnvoyResources): Map<string, UpstreamTlsOutcome> 
   return index;
 }
 
+/** Clusters whose proxies speak HTTP/2 upstream (h2c without TLS): gRPC and `kubernetes.io/h2c` backends. */
+const http2Indexes = new WeakMap<EnvoyResources['clusters'], Set<string>>();
+function http2Clusters(resources: EnvoyResources): Set<string> {
+  let index = http2Indexes.get(resources.clusters);
+  if (index !== undefined) return index;
+  index = new Set();
+  for (const c of resources.clusters) {
+    const options = c.resource['typedExtensionProtocolOptions'];
+    const http = isJsonObject(options)
+      ? options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions']
+      : undefined;
+    const explicit = isJsonObject(http) ? http['explicitHttpConfig'] : undefined;
+    if (isJsonObject(explicit) && explicit['http2ProtocolOptions'] !== undefined) index.add(c.name);
+  }
+  http2Indexes.set(resources.clusters, index);
+  return index;
+}
+
+/** The protocol upgrades a chain's HttpConnectionManager lets through (e.g. websocket). */
+function chainUpgrades(chain: JsonObject): string[] {
+  for (const filter of objects(chain['filters'])) {
+    const config = filter['typedConfig'];
+    if (!isJsonObject(config) || !isJsonObject(config['rds'])) continue;
+    return objects(config['upgradeConfigs']).map((u) => String(u['upgradeType'] ?? ''));
+  }
+  return [];
+}
+
 export interface TraceRequest extends RouteRequest {
   /** Listener port; defaults to 443 for https and 80 otherwise. */
   port?: number;
@@ -167,6 +195,8 @@ export type TraceResult =
       clientCertificate: ClientCertificatePolicy;
       /** The chain's HTTP filters in the order they run (CORS, the template's, the router). */
       httpFilters: string[];
+      /** The protocol upgrades the chain lets through to the backend (websocket). */
+      upgrades: string[];
       routeConfiguration: string;
       /** The route's outcome; every cluster also lists the endpoints behind it (and its upstream TLS). */
       outcome: RouteOutcome;
@@ -241,6 +271,7 @@ export function traceRequest(resources: EnvoyResources, request: TraceRequest): 
   const evaluated = evaluateRoute(rc, routeRequest, { clusters: clusterNames(resources) });
   const endpoints = endpointsOf(resources);
   const upstream = clusterTls(resources);
+  const http2 = http2Clusters(resources);
   const outcome =
     evaluated.action.type === 'route'
       ? {
@@ -251,6 +282,8 @@ export function traceRequest(resources: EnvoyResources, request: TraceRequest): 
               ...c,
               endpoints: endpoints.get(c.name) ?? [],
               ...(upstream.has(c.name) ? { upstreamTls: upstream.get(c.name) } : {}),
+              // HTTP/2 to the backend (h2c without upstream TLS); HTTP/1.1 otherwise.
+              ...(http2.has(c.name) ? { upstreamProtocol: 'HTTP/2' } : {}),
             })),
           },
         }
@@ -262,6 +295,7 @@ export function traceRequest(resources: EnvoyResources, request: TraceRequest): 
     filterChain,
     clientCertificate,
     httpFilters: chainHttpFilters(chain),
+    upgrades: chainUpgrades(chain),
     routeConfiguration: String(rc['name']),
     outcome,
   };

@@ -368,6 +368,7 @@ export function revisionsService({ db }: ServiceDeps) {
             filterChain: t.filterChain,
             clientCertificate: t.clientCertificate,
             httpFilters: t.httpFilters,
+            upgrades: t.upgrades,
             routeConfiguration: t.routeConfiguration,
             outcome: t.outcome,
           };
@@ -394,6 +395,7 @@ export function revisionsService({ db }: ServiceDeps) {
           filterChain: refused.filterChain,
           clientCertificate: refused.policy,
           httpFilters: [],
+          upgrades: [],
           routeConfiguration: null,
           outcome: null,
         };

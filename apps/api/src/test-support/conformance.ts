@@ -179,6 +179,7 @@ export async function applyConformanceTest(
       port: number;
       targetPort?: number;
       protocol?: string;
+      appProtocol?: string;
     }[];
     await must('PUT', '/services', {
       namespace,
@@ -188,6 +189,7 @@ export async function applyConformanceTest(
         port: p.port,
         ...(typeof p.targetPort === 'number' ? { targetPort: p.targetPort } : {}),
         ...(p.protocol !== undefined ? { protocol: p.protocol } : {}),
+        ...(p.appProtocol !== undefined ? { appProtocol: p.appProtocol } : {}),
       })),
     });
     host += 1;

@@ -563,6 +563,11 @@ export const Trace = named(
     httpFilters: z
       .array(z.string())
       .describe("the chain's HTTP filters in the order they run (empty when refused)"),
+    upgrades: z
+      .array(z.string())
+      .describe(
+        'the protocol upgrades the chain lets through to the backend, e.g. websocket (empty when refused)',
+      ),
     routeConfiguration: z.string().nullable(),
     outcome: z
       .unknown()
