@@ -373,3 +373,49 @@ describe('backend protocols (extended, GEP-1911)', () => {
     expect(c).not.toHaveProperty('upstreamProtocol');
   });
 });
+
+describe('backend client certificate (extended, GEP-3155)', () => {
+  it('GatewayBackendClientCertificate: the Gateway presents its client certificate to TLS backends', async () => {
+    const t = await applyConformanceTest(
+      env,
+      'gateway-tls-backend-client-certificate.yaml',
+      'ext-backend-cert',
+      {
+        caBundles: [`${INFRA}/tls-checks-ca-certificate`],
+        secrets: [`${INFRA}/tls-checks-client-certificate`],
+      },
+    );
+    expect(await accepted(t, 'gateway-tls-backend-client-certificate')).toEqual([OK]);
+    const gw = `${INFRA}/gateway-tls-backend-client-certificate`;
+    const o = await trace(t, gw, { host: 'abc.example.com', path: '/' });
+    const [c] = o.action.clusters!;
+    expect(c).toMatchObject({
+      name: `service/${INFRA}/tls-backend-with-client-cert-validation/443`,
+      upstreamTls: { sni: 'abc.example.com', clientCertificate: true },
+    });
+  });
+
+  it('GatewayInvalidTLSBackendConfiguration: a clientCertificateRef that does not resolve is ResolvedRefs=False', async () => {
+    const t = await applyConformanceTest(
+      env,
+      'gateway-invalid-tls-backend-configuration.yaml',
+      'ext-backend-cert-bad',
+      {
+        secrets: [`${INFRA}/tls-validity-checks-certificate`, 'gateway-conformance-web-backend/certificate'],
+      },
+    );
+    const got: Record<string, string> = {};
+    for (const [key, id] of t.gateways) {
+      const g = await rest(env, 'GET', `/gateways/${id}`, t.key);
+      const c = (g.body['conditions'] as Condition[]).find((x) => x.type === 'ResolvedRefs');
+      got[key.split('/')[1]!] = c ? `${c.status}/${c.reason}` : 'absent';
+    }
+    expect(got).toEqual({
+      'gateway-client-certificate-nonexistent-secret': 'False/InvalidClientCertificateRef',
+      'gateway-client-certificate-unsupported-group': 'False/InvalidClientCertificateRef',
+      'gateway-client-certificate-unsupported-kind': 'False/InvalidClientCertificateRef',
+      'gateway-client-certificate-malformed-secret': 'False/InvalidClientCertificateRef',
+      'gateway-client-certificate-missing-reference-grant': 'False/RefNotPermitted',
+    });
+  });
+});

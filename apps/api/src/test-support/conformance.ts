@@ -70,6 +70,8 @@ export async function applyConformanceTest(
     addresses?: (poolPrefix: string) => Record<string, { type?: string; value: string }>;
     /** CA bundles the suite creates for the test (`namespace/name` of ConfigMaps with a test CA as ca.crt). */
     caBundles?: string[];
+    /** TLS Secrets the suite creates for the test (`namespace/name`), beyond those listeners name. */
+    secrets?: string[];
   } = {},
 ): Promise<AppliedTest> {
   const { key } = await createAccount(env, account);
@@ -134,6 +136,11 @@ export async function applyConformanceTest(
     });
   }
   const certificates = new Set<string>();
+  for (const sk of opts.secrets ?? []) {
+    const [namespace, name] = sk.split('/') as [string, string];
+    certificates.add(sk);
+    await must('PUT', '/certificates', { namespace, name, ...testCertA });
+  }
   const gateways = new Map<string, string>();
   for (const gk of [...gatewayKeys].sort()) {
     const [namespace, name] = gk.split('/') as [string, string];
