@@ -18,6 +18,21 @@ const describe = (a: AddressRequestInput) =>
   a.value === undefined ? `${a.type} (no value)` : `${a.type} ${JSON.stringify(a.value)}`;
 
 /** The verdict on a gateway's requested addresses; empty when it requests none or all were assigned. */
+/** Accepted=False/InvalidParameters when spec.infrastructure.parametersRef does not resolve (GEP-1867). */
+export function parametersVerdict(invalid: string | undefined, gen: number): AddressVerdict {
+  if (invalid === undefined) return {};
+  return {
+    accepted: condition(ConditionType.Accepted, false, Reason.InvalidParameters, invalid, gen),
+    programmed: condition(
+      ConditionType.Programmed,
+      false,
+      Reason.Invalid,
+      'the gateway is not accepted: its spec.infrastructure.parametersRef does not resolve',
+      gen,
+    ),
+  };
+}
+
 export function addressVerdict(
   requests: readonly AddressRequestInput[] | undefined,
   gen: number,

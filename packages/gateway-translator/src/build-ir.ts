@@ -1,4 +1,4 @@
-import { addressVerdict, type AddressVerdict } from './addresses.js';
+import { addressVerdict, parametersVerdict, type AddressVerdict } from './addresses.js';
 import { applyBackendTlsPolicies, type BackendTlsResult } from './backend-tls.js';
 import { BackendResolver, compareStrings } from './backends.js';
 import { condition, ConditionType, Reason, type Condition } from './conditions.js';
@@ -53,7 +53,11 @@ const WELL_KNOWN_PORT: Record<string, number> = { http: 80, https: 443 };
 export function buildIR(input: TranslateInput): BuildResult {
   const { gateway } = input;
   const own = analyzeListeners(gateway, input.certificates, input.referenceGrants, input.caBundles ?? []);
-  const addresses = addressVerdict(gateway.addresses, gateway.generation);
+  // A gateway that is not accepted serves nothing: its parameters do not resolve, or it asks for an address
+  // type there is no support for.
+  const parameters = parametersVerdict(gateway.invalidParameters, gateway.generation);
+  const addresses =
+    parameters.accepted !== undefined ? parameters : addressVerdict(gateway.addresses, gateway.generation);
   const ownConditions = gatewayConditions(own, gateway.generation, addresses);
   const gatewayAccepted = ownConditions.some((c) => c.type === ConditionType.Accepted && c.status === 'True');
   // GEP-1713: the merged list, the Gateway's own listeners first, then its attached ListenerSets'.
@@ -96,7 +100,8 @@ export function buildIR(input: TranslateInput): BuildResult {
     });
   }
 
-  // A gateway that is not accepted (an unsupported address type) serves nothing; its routes stay attached.
+  // A gateway that is not accepted (parameters that do not resolve, an unsupported address type) serves nothing;
+  // its routes stay attached.
   const irListeners = addresses.accepted ? [] : buildListeners(listeners, attachments);
   const udpListeners = addresses.accepted ? [] : buildUdpListeners(listeners, attachments);
   // UDP listeners' clusters are used too (they have no HTTP routes to collect them from).

@@ -39,6 +39,7 @@ export const Reason = {
   HostnameConflict: ListenerConditionReason.HostnameConflict,
   NoConflicts: ListenerConditionReason.NoConflicts,
   UnsupportedAddress: GatewayConditionReason.UnsupportedAddress,
+  InvalidParameters: GatewayConditionReason.InvalidParameters,
   AddressNotAssigned: GatewayConditionReason.AddressNotAssigned,
   AddressNotUsable: GatewayConditionReason.AddressNotUsable,
   ConfigurationChanged: GatewayConditionReason.ConfigurationChanged,

@@ -235,6 +235,11 @@ export interface GatewayInput {
    * object's namespace.
    */
   aliases?: { namespace: string; name: string }[];
+  /**
+   * Why `spec.infrastructure.parametersRef` does not resolve (the store looked it up): the gateway is then
+   * Accepted=False/InvalidParameters and serves nothing. Absent when there is none or it resolves.
+   */
+  invalidParameters?: string;
 }
 
 /** A ListenerSet (GEP-1713): listeners that attach to the Gateway its parentRef names, if it allows them. */

@@ -49,6 +49,8 @@ interface StoredListenerStatus {
 }
 
 const ADDRESS_REASONS = new Set<string>(['AddressNotAssigned', 'AddressNotUsable']);
+/** Accepted=False reasons of a gateway that serves nothing: its Programmed=False/Invalid is not the proxies' to say. */
+const NOT_SERVED_REASONS = new Set<string>(['InvalidParameters', 'UnsupportedAddress']);
 
 /**
  * Programmed as the proxies see it: the translator says what translation allows; the revisions say what
@@ -60,10 +62,15 @@ function programmed(
   latest: RevisionRow | undefined,
   serving: RevisionRow | undefined,
   fleet?: FleetStatus,
+  /** The translator's Accepted. */
+  accepted?: DraftCondition,
 ): DraftCondition {
   const base = { type: 'Programmed', observedGeneration: generation };
   // An address that cannot be assigned is not a matter of revisions: no proxy can serve it.
   if (draft?.status === 'False' && ADDRESS_REASONS.has(draft.reason)) return draft;
+  // Nor is a gateway that is not accepted: it serves nothing.
+  if (draft?.status === 'False' && accepted?.status === 'False' && NOT_SERVED_REASONS.has(accepted.reason))
+    return draft;
   if (latest?.status === 'tainted') {
     const keep = serving
       ? `proxies keep serving revision ${serving.version}`
@@ -197,6 +204,7 @@ export async function reconcileGateway(
       newest,
       serving,
       fleet,
+      status.conditions.map(asDraft).find((d) => d.type === 'Accepted'),
     ),
   );
   const conditions = mergeConditions(gw.conditions, drafts, ts);

@@ -72,6 +72,8 @@ export async function applyConformanceTest(
     caBundles?: string[];
     /** TLS Secrets the suite creates for the test (`namespace/name`), beyond those listeners name. */
     secrets?: string[];
+    /** Secrets listeners name that must not exist (or are malformed, so no certificate): `namespace/name`. */
+    withoutSecrets?: string[];
   } = {},
 ): Promise<AppliedTest> {
   const { key } = await createAccount(env, account);
@@ -135,7 +137,7 @@ export async function applyConformanceTest(
       caCertificate: testCertA.certificate,
     });
   }
-  const certificates = new Set<string>();
+  const certificates = new Set<string>(opts.withoutSecrets ?? []);
   for (const sk of opts.secrets ?? []) {
     const [namespace, name] = sk.split('/') as [string, string];
     certificates.add(sk);

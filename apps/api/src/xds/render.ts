@@ -41,6 +41,30 @@ interface GatewayRow {
   addressOutcomes: NonNullable<TranslateInput['gateway']['addresses']>;
   tls: TranslateInput['gateway']['tls'] | null;
   allowedListeners: TranslateInput['gateway']['allowedListeners'] | null;
+  /** `spec.infrastructure.parametersRef`, as stored. */
+  parametersRef: { group?: string; kind?: string; name?: string } | null;
+  templateName: string;
+}
+
+/** The parameters EPIC resolves for a Gateway: the template it is built from (GatewayClasses name the same). */
+const GATEWAY_PARAMETERS = { group: 'epic-gateway.io', kind: 'Template' } as const;
+
+/**
+ * Why a Gateway's `spec.infrastructure.parametersRef` does not resolve (GEP-1867: Accepted=False/InvalidParameters),
+ * or undefined. It may name only the template the gateway is built from: a gateway's template is chosen when it is
+ * created.
+ */
+export function invalidParameters(
+  ref: GatewayRow['parametersRef'],
+  templateName: string,
+): string | undefined {
+  if (ref === null) return undefined;
+  const where = 'spec.infrastructure.parametersRef';
+  if (ref.group !== GATEWAY_PARAMETERS.group || ref.kind !== GATEWAY_PARAMETERS.kind)
+    return `${where}: EPIC resolves only ${GATEWAY_PARAMETERS.group}/${GATEWAY_PARAMETERS.kind}, not ${ref.group ?? ''}/${ref.kind ?? ''}`;
+  if (ref.name !== templateName)
+    return `${where}: template ${JSON.stringify(ref.name)} is not the one the gateway is built from (${JSON.stringify(templateName)}); a gateway's template is chosen when it is created`;
+  return undefined;
 }
 
 interface BackendRefLike {
@@ -83,6 +107,7 @@ const LOAD_INPUT = `
 WITH gw AS (
   SELECT g.id, g."accountId", a.name AS "accountName", g.name, g.namespace, g.address, g.listeners, g.generation,
          t."envoyFragments", g.addresses, g."addressOutcomes", g.tls, g."allowedListeners",
+         g.infrastructure->'parametersRef' AS "parametersRef", t.name AS "templateName",
          g.conditions, g."listenerStatus", g."observedGeneration"
   FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId" JOIN "Template" t ON t.id = g."templateId"
   WHERE g.id = $1::uuid),
@@ -342,6 +367,7 @@ export async function loadTranslateInput(
     ]),
   ].sort();
   const labels = agreedLabels(gw.namespaces);
+  const invalid = invalidParameters(gw.parametersRef, gw.templateName);
   return {
     accountName: gw.accountName,
     state: {
@@ -365,6 +391,7 @@ export async function loadTranslateInput(
         ...(gw.tls !== null ? { tls: gw.tls } : {}),
         ...(gw.allowedListeners !== null ? { allowedListeners: gw.allowedListeners } : {}),
         ...(gw.aliases.length > 0 ? { aliases: gw.aliases } : {}),
+        ...(invalid !== undefined ? { invalidParameters: invalid } : {}),
       },
       routes,
       referenceGrants: grants,
