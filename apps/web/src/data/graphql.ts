@@ -17,9 +17,42 @@ export function gql<Data, Variables = Record<string, never>>(query: string): Typ
   return { query };
 }
 
-interface GraphqlError {
+export interface GraphqlError {
   message: string;
   extensions?: { code?: string; status?: number; requestId?: string; issues?: ApiIssue[] };
+}
+
+/**
+ * The field issue a variable error names, when its answer carries none: graphql-js says where a variable's value
+ * is wrong only in its message (`Variable "$input" got invalid value "x" at "input.listeners[0].port"; Int …`).
+ * The Service Manager's documents name each variable after the argument it feeds, so `$input` (the body) names
+ * its fields from inside it, as the REST face does, and any other variable (a spread body field: `$listeners`,
+ * `$spec`; a path parameter: `$id`) names itself.
+ */
+export function variableIssue(message: string): ApiIssue | undefined {
+  const at = /^Variable "\$(\w+)" got invalid value [\s\S]* at "([^"]+)"; ([\s\S]*)$/.exec(message);
+  const whole = at
+    ? undefined
+    : /^Variable "\$(\w+)" (?:got invalid value [\s\S]*?; |of )([\s\S]*)$/.exec(message);
+  if (!at && !whole) return undefined;
+  const variable = (at ?? whole)![1]!;
+  let path = at ? at[2]! : variable;
+  let problem = at ? at[3]! : whole![2]!;
+  // A field left out or unknown is reported at its object: the field is in the problem.
+  const field = /^Field "([^"]+)" (?:of required type|is not defined by type)/.exec(problem)?.[1];
+  if (field) path = `${path}.${field}`;
+  if (variable === 'input') path = path === 'input' ? 'input' : path.replace(/^input\.?/, '');
+  if (!at && !field) problem = message;
+  return { path, message: problem };
+}
+
+/** The field issues of a refused document: each error's own, else the one its variable error names. */
+export function fieldIssues(errors: GraphqlError[]): ApiIssue[] {
+  return errors.flatMap((e) => {
+    if (e.extensions?.issues?.length) return e.extensions.issues;
+    const v = variableIssue(e.message);
+    return v ? [v] : [];
+  });
 }
 
 /** Whether a document's operation is a mutation (sent as a POST with the session's CSRF token). */
@@ -64,7 +97,7 @@ export async function graphqlWithText<D, V>(
     x.status ?? (res.ok ? 500 : res.status),
     x.code ?? body.error ?? 'Error',
     first?.message ?? body.message ?? `${mutation ? 'POST' : 'GET'} /graphql: HTTP ${res.status}`,
-    errors.flatMap((e) => e.extensions?.issues ?? []),
+    fieldIssues(errors),
     x.requestId,
   );
 }
