@@ -370,6 +370,30 @@ describe('the topology loader', () => {
     expect(c.gateway).toBe(a.gateway);
   });
 
+  it('parses again only the answers whose text changed, and hands back the unchanged pages as they were', async () => {
+    const routes = [route(1, ['a']), route(2, ['b']), route(3, ['a'])];
+    topologyApi(routes, { slices: [slice('a'), slice('b')] });
+    const a = await loadTopology('g');
+    expect(ops().map((o) => o.name)).toEqual(['Topology', 'TopologySlices', 'TopologyRoutes']);
+    topologyApi(routes, { slices: [slice('a'), slice('b', false)] });
+    const parse = vi.spyOn(JSON, 'parse');
+    const b = await loadTopology('g', a);
+    // The slices' answer only (the gateway's and the route page's texts are the same as before).
+    const parsed = parse.mock.calls.map(([text]) => String(text)).filter((t) => t.includes('"data"'));
+    parse.mockRestore();
+    expect(parsed).toHaveLength(1);
+    expect(parsed[0]).toContain('endpointSlices');
+    expect(b.input.routes).toBe(a.input.routes);
+    expect(b.gateway).toBe(a.gateway);
+    expect(b.input.slices[0]).toBe(a.input.slices[0]);
+    expect(b.input.slices[1]!.endpoints[0]!.conditions).toEqual({ ready: false });
+    // Nothing changed since: the previous data itself, nothing parsed.
+    const again = vi.spyOn(JSON, 'parse');
+    expect(await loadTopology('g', b)).toBe(b);
+    expect(again.mock.calls.filter(([t]) => String(t).includes('"data"'))).toEqual([]);
+    again.mockRestore();
+  });
+
   it("fails with the API's error when a part of the topology cannot be read", async () => {
     serve([
       [

@@ -65,11 +65,16 @@ export function queryUrl<D, V>(doc: TypedDocument<D, V>, variables: V): string {
   return `/graphql?${params.toString()}`;
 }
 
-/** `answer`: a response already requested for this very query (index.html asks for a page's first data early). */
+/**
+ * `answer`: a response already requested for this very query (index.html asks for a page's first data early).
+ * `kept`: the last answer to the same query; when the new text equals its text, it is handed back as it is,
+ * without parsing the text again (a live update reads pages that mostly did not change).
+ */
 export async function graphqlWithText<D, V>(
   doc: TypedDocument<D, V>,
   variables: V,
   answer?: Promise<Response>,
+  kept?: { data: D; text: string },
 ): Promise<{ data: D; text: string }> {
   // A read is a GET: it needs no CSRF token (the API refuses mutations over GET), so a page's data can be asked
   // for beside the session request, before the token is known. A mutation is a POST carrying the token.
@@ -82,6 +87,7 @@ export async function graphqlWithText<D, V>(
       ...(mutation ? { body: JSON.stringify({ query: doc.query, variables }) } : {}),
     }));
   const text = await res.text();
+  if (kept && res.ok && kept.text === text) return kept;
   const body = (text ? safeJson(text) : {}) as {
     data?: D | null;
     errors?: GraphqlError[];

@@ -131,6 +131,8 @@ export interface ModelMemo {
    * changes no shape keeps its edges array.
    */
   last?: { shapes: (string | Part)[]; graph: TopologyGraph };
+  /** Each service node with its counts, by id, and the route part's node it was made from. */
+  services?: Map<string, { base: TopologyNode; node: TopologyNode }>;
 }
 
 export function modelMemo(): ModelMemo {
@@ -431,17 +433,26 @@ export function buildModel(input: ModelInput, memo?: ModelMemo): TopologyGraph {
       tunnelNodes.set(nodeId, { ...t, address: n.details.tunnelAddress });
     }
   }
+  const servicesBefore = memo?.services;
+  const servicesNow = new Map<string, { base: TopologyNode; node: TopologyNode }>();
   for (const [svc, c] of readyBySvc) {
     const id = `service:${svc}`;
     const n = nodes.get(id);
     if (!n) continue;
-    // A copy: the route parts that hold the service node are shared between calls.
-    nodes.set(id, {
-      ...n,
-      health: c.ready === c.total ? 'ok' : c.ready === 0 ? 'bad' : 'warn',
-      details: { ...n.details, endpoints: `${c.ready}/${c.total} ready` },
-    });
+    const health: Health = c.ready === c.total ? 'ok' : c.ready === 0 ? 'bad' : 'warn';
+    const endpoints = `${c.ready}/${c.total} ready`;
+    // The same counts on the same route part's node: the node made last time, as it was (the later stages
+    // and the drawing take an unchanged object to mean an unchanged node).
+    const kept = servicesBefore?.get(id);
+    const node =
+      kept && kept.base === n && kept.node.health === health && kept.node.details.endpoints === endpoints
+        ? kept.node
+        : // A copy: the route parts that hold the service node are shared between calls.
+          { ...n, health, details: { ...n.details, endpoints } };
+    servicesNow.set(id, { base: n, node });
+    nodes.set(id, node);
   }
+  if (memo) memo.services = servicesNow;
   // The EPIC nodes that run the gateway's proxies, each with its proxies; a proxy no node has reported yet
   // stands alone in the proxy band.
   const tail: string[] = [];
