@@ -10,7 +10,8 @@
 //   subscription, graphql-transport-ws over /graphql, and the page reads its topology again), over several
 //   updates; the answers are the UI's GraphQL queries (the REST routes stay for older builds); also printed:
 //   the p90, and event → repaint (the subscription's event heard → repainted: the refetch included);
-//   BENCH_SPLIT=1 prints each update's phases (last read → data set → pipeline run → graph committed → repaint);
+//   BENCH_SPLIT=1 prints each update's phases (last read → data set → React's render begun → pipeline run →
+//   graph committed → repainted);
 // - first page JavaScript: the gzip size of what index.html loads before any page chunk.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -350,16 +351,25 @@ try {
       // Where the update's time went: the answers' reads (not measured), the last answer read → the data set
       // (parse, sharing, digest), → the pipeline run in React's render, → the graph committed, → repainted.
       // (No named functions here: tsx's transform would wrap them in a helper the page lacks.)
-      const [data, pipeline, drawn] = ['topology:data', 'topology:pipeline', 'topology:drawn'].map(
-        (n) => performance.getEntriesByName(n).at(-1)?.startTime ?? NaN,
-      ) as [number, number, number];
+      const [data, render, pipeline, drawn] = [
+        'topology:data',
+        'topology:render',
+        'topology:pipeline',
+        'topology:drawn',
+      ].map((n) => performance.getEntriesByName(n).at(-1)?.startTime ?? NaN) as [
+        number,
+        number,
+        number,
+        number,
+      ];
       return {
         total: w.__updated - read,
         event: w.__updated - w.__eventAt,
         split: [
           w.__sliceReads.length - w.__readsBefore,
           data - read,
-          pipeline - data,
+          render - data,
+          pipeline - render,
           drawn - pipeline,
           w.__updated - drawn,
         ],
@@ -373,7 +383,7 @@ try {
   const m3 = await metrics();
   if (process.env.BENCH_TIMELINE === '1' || process.env.BENCH_SPLIT === '1')
     console.log(
-      'live updates (reads; last read → data, → pipeline, → drawn, → repainted, ms):\n' +
+      'live updates (reads; last read → data set, → render begun, → pipeline run, → drawn, → repainted, ms):\n' +
         splits
           .map(
             ([n, ...t], i) =>
