@@ -528,6 +528,22 @@ describe('the Service Manager in a real browser', () => {
     expect(await page.getByLabel('Listener 1 port').getAttribute('aria-invalid')).toBe('true');
     expect(await named('/gateways', 'store')).toBe(0);
     await shot('gateway-editor-error');
+    // The same gateway as YAML, with a port that is no number: GraphQL's coercion error stands on the port's
+    // line, and nothing is saved; back in the form, the port is fixed there.
+    await page.getByLabel('YAML').check();
+    const gwYaml = page.getByLabel('Gateway (Gateway API YAML)');
+    const text = (await gwYaml.inputValue()).replace(/port: \d+/, 'port: eighty');
+    await gwYaml.fill(text);
+    await page.getByRole('button', { name: 'Create gateway' }).click();
+    const gwYamlError = page.getByTestId('yaml-error');
+    await gwYamlError.waitFor();
+    const portLine = text.split('\n').findIndex((l) => l.includes('port: eighty')) + 1;
+    expect(await gwYamlError.textContent()).toContain(
+      `Line ${portLine}: spec.listeners[0].port: Int cannot represent`,
+    );
+    expect(await gwYaml.getAttribute('aria-invalid')).toBe('true');
+    expect(await named('/gateways', 'store')).toBe(0);
+    await page.getByLabel('Form', { exact: true }).check();
     await page.getByLabel('Listener 1 port').fill('80');
     await page.getByRole('button', { name: 'Create gateway' }).click();
     await page.getByRole('heading', { name: 'default/store', exact: true }).waitFor();
@@ -635,6 +651,7 @@ describe('the Service Manager in a real browser', () => {
       /^POST (CreateGateway|UpdateGatewayListeners|UpsertRoute|UpdateRoute|Rollback)$/.test(o),
     );
     expect(saves).toEqual([
+      'POST CreateGateway',
       'POST CreateGateway',
       'POST CreateGateway',
       'POST CreateGateway',
