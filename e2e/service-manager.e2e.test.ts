@@ -35,6 +35,17 @@ let key = '';
 let gatewayId = '';
 let routeId = '';
 
+/** What the page asked the API, in order: method, path and, for /graphql, the operation's name. */
+let asked: { method: string; path: string; operation?: string }[] = [];
+const operationOf = (query: string | null | undefined) =>
+  query ? /^\s*(?:query|mutation|subscription)\s+(\w+)/.exec(query)?.[1] : undefined;
+/** The page's REST calls (anything under /api/v1) since `asked` was last emptied. */
+const restAsked = () =>
+  asked.filter((a) => a.path.startsWith('/api/v1/')).map((a) => `${a.method} ${a.path}`);
+/** The GraphQL operations the page sent since `asked` was last emptied, as `METHOD Name`. */
+const graphqlAsked = () =>
+  asked.filter((a) => a.path === '/graphql' && a.operation).map((a) => `${a.method} ${a.operation}`);
+
 async function call<T = Record<string, unknown>>(
   method: string,
   url: string,
@@ -127,6 +138,18 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   // A script error in the page is a failure to read in the log, not a silent blank page.
   page.on('pageerror', (e) => console.error(`page error: ${e.stack ?? e.message}`));
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.origin !== base) return;
+    let operation: string | undefined;
+    if (u.pathname === '/graphql') {
+      const body = r.postData();
+      operation = operationOf(
+        body ? (JSON.parse(body) as { query?: string }).query : u.searchParams.get('query'),
+      );
+    }
+    asked.push({ method: r.method(), path: u.pathname, ...(operation ? { operation } : {}) });
+  });
 });
 
 afterAll(async () => {
@@ -272,8 +295,9 @@ describe('the Service Manager in a real browser', () => {
     await shot('gateway-expanded');
   });
 
-  it('traces a request: the answer beside the form, its path lit on the graph, bad input next to its field', async () => {
+  it('traces a request over GraphQL: the answer beside the form, its path lit on the graph, bad input next to its field', async () => {
     const graph = page.getByTestId('topology');
+    asked = [];
     await page.getByLabel('Host', { exact: true }).fill('shop.example.com');
     await page.getByLabel('Path', { exact: true }).fill('/cart/items');
     await page.getByLabel('Headers').fill('x-test: 1');
@@ -316,6 +340,12 @@ describe('the Service Manager in a real browser', () => {
     expect(await page.getByLabel('Path', { exact: true }).getAttribute('aria-invalid')).toBe('true');
     // A failed trace lights nothing.
     expect(await graph.locator('.node.hl').count()).toBe(0);
+    // Both traces went to the typed GraphQL query (a GET), none to POST /api/v1/gateways/:id/trace.
+    expect(graphqlAsked().filter((o) => o.endsWith('TraceRequest'))).toEqual([
+      'GET TraceRequest',
+      'GET TraceRequest',
+    ]);
+    expect(restAsked()).toEqual([]);
   });
 
   it('shows a route, an endpoint and a proxy change made through the API in the open graph without a reload', async () => {
@@ -481,15 +511,39 @@ describe('the Service Manager in a real browser', () => {
     await page.getByRole('link', { name: 'New gateway' }).click();
     await page.getByRole('heading', { name: 'New gateway' }).waitFor();
     await page.getByLabel('Name', { exact: true }).fill('store');
-    // An out-of-range port: the API's message stands beside the port field, and no gateway exists.
-    await page.getByLabel('Listener 1 port').fill('99999');
+    asked = [];
+    // A port that is no number: GraphQL refuses the variable (graphql-js's coercion), and its message stands
+    // beside the port field.
+    await page.getByLabel('Listener 1 port').fill('eighty');
     await page.getByRole('button', { name: 'Create gateway' }).click();
     const portError = page.locator('#gw-listeners-0-port-error');
     await portError.waitFor();
-    expect(await portError.textContent()).toMatch(/65535|less than|too big/i);
+    expect(await portError.textContent()).toMatch(/Int cannot represent/);
+    expect(await page.getByLabel('Listener 1 port').getAttribute('aria-invalid')).toBe('true');
+    expect(await named('/gateways', 'store')).toBe(0);
+    // An out-of-range port: the API's message stands beside the port field, and no gateway exists.
+    await page.getByLabel('Listener 1 port').fill('99999');
+    await page.getByRole('button', { name: 'Create gateway' }).click();
+    await expect.poll(() => portError.textContent()).toMatch(/65535|less than|too big/i);
     expect(await page.getByLabel('Listener 1 port').getAttribute('aria-invalid')).toBe('true');
     expect(await named('/gateways', 'store')).toBe(0);
     await shot('gateway-editor-error');
+    // The same gateway as YAML, with a port that is no number: GraphQL's coercion error stands on the port's
+    // line, and nothing is saved; back in the form, the port is fixed there.
+    await page.getByLabel('YAML').check();
+    const gwYaml = page.getByLabel('Gateway (Gateway API YAML)');
+    const text = (await gwYaml.inputValue()).replace(/port: \d+/, 'port: eighty');
+    await gwYaml.fill(text);
+    await page.getByRole('button', { name: 'Create gateway' }).click();
+    const gwYamlError = page.getByTestId('yaml-error');
+    await gwYamlError.waitFor();
+    const portLine = text.split('\n').findIndex((l) => l.includes('port: eighty')) + 1;
+    expect(await gwYamlError.textContent()).toContain(
+      `Line ${portLine}: spec.listeners[0].port: Int cannot represent`,
+    );
+    expect(await gwYaml.getAttribute('aria-invalid')).toBe('true');
+    expect(await named('/gateways', 'store')).toBe(0);
+    await page.getByLabel('Form', { exact: true }).check();
     await page.getByLabel('Listener 1 port').fill('80');
     await page.getByRole('button', { name: 'Create gateway' }).click();
     await page.getByRole('heading', { name: 'default/store', exact: true }).waitFor();
@@ -592,6 +646,22 @@ describe('the Service Manager in a real browser', () => {
       .click();
     await page.getByRole('status').filter({ hasText: 'Rolled back' }).waitFor();
     expect(await newest()).toBe(edited + 1);
+    // Every save above went to the typed GraphQL mutations; the page made no REST call at all.
+    const saves = graphqlAsked().filter((o) =>
+      /^POST (CreateGateway|UpdateGatewayListeners|UpsertRoute|UpdateRoute|Rollback)$/.test(o),
+    );
+    expect(saves).toEqual([
+      'POST CreateGateway',
+      'POST CreateGateway',
+      'POST CreateGateway',
+      'POST CreateGateway',
+      'POST UpsertRoute',
+      'POST UpsertRoute',
+      'POST UpsertRoute',
+      'POST UpdateRoute',
+      'POST Rollback',
+    ]);
+    expect(restAsked()).toEqual([]);
   });
 
   it('shows templates, address pools, clusters and the audit log, and lets an admin edit templates and pools', async () => {
@@ -604,11 +674,17 @@ describe('the Service Manager in a real browser', () => {
     // An admin edits the account's template: an invalid replica count is refused beside its field.
     await row.getByRole('button', { name: 'Edit default' }).click();
     const edit = page.getByRole('form', { name: 'Edit template default' });
-    await edit.getByLabel('Replicas').fill('500');
+    asked = [];
+    // A count that is no number (refused by GraphQL's coercion of the variable), then one out of range (by
+    // the API's own validation): each beside the field.
+    await edit.getByLabel('Replicas').fill('many');
     await edit.getByRole('button', { name: 'Save template' }).click();
     const replicasError = edit.locator('#tpl-default-replicas-error');
     await replicasError.waitFor();
-    expect(await replicasError.textContent()).toMatch(/100/);
+    expect(await replicasError.textContent()).toMatch(/Int cannot represent/);
+    await edit.getByLabel('Replicas').fill('500');
+    await edit.getByRole('button', { name: 'Save template' }).click();
+    await expect.poll(() => replicasError.textContent()).toMatch(/100/);
     const replicas = async () =>
       (
         await call<{ items: { name: string; replicas: number; accountId: string | null }[] }>(
@@ -623,6 +699,8 @@ describe('the Service Manager in a real browser', () => {
     await edit.getByRole('button', { name: 'Save template' }).click();
     await row.getByRole('cell', { name: 'Two proxies' }).waitFor();
     expect(await replicas()).toBe(2);
+    expect(graphqlAsked().filter((o) => o === 'POST UpdateTemplate')).toHaveLength(3);
+    expect(restAsked()).toEqual([]);
 
     await nav.getByRole('link', { name: 'Address pools' }).click();
     await page.getByRole('heading', { name: 'Address pools' }).waitFor();
@@ -734,5 +812,30 @@ describe('the Service Manager in a real browser', () => {
       }, withToken);
     expect(await status(false)).toBe(403);
     expect(await status(true)).toBe(201);
+    // The same over GraphQL, where the editors now save: a mutation without the token is refused.
+    const graphqlStatus = (withToken: boolean) =>
+      page.evaluate(async (send) => {
+        const session = (await (await fetch('/auth/session')).json()) as { csrfToken: string };
+        const r = await fetch('/graphql', {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(send ? { 'x-csrf-token': session.csrfToken } : {}),
+          },
+          body: JSON.stringify({
+            query: 'mutation K($input: CreateApiKeyInput!) { createApiKey(input: $input) { id } }',
+            variables: { input: { name: send ? 'gql-with-token' : 'gql-without-token', role: 'viewer' } },
+          }),
+        });
+        return {
+          status: r.status,
+          body: (await r.json()) as { data: unknown; errors?: { extensions: { code: string } }[] },
+        };
+      }, withToken);
+    const refused = await graphqlStatus(false);
+    expect(refused.status).toBe(403);
+    expect(refused.body.data ?? null).toBeNull();
+    const allowed = await graphqlStatus(true);
+    expect([allowed.status, allowed.body.errors]).toEqual([200, undefined]);
   });
 });

@@ -1145,6 +1145,84 @@ describe('GraphQL errors', () => {
     );
   });
 
+  it("a variable graphql-js cannot coerce names its field in extensions.issues, as the REST face would, on every run (the JIT's too)", async () => {
+    const create = 'mutation C($input: CreateGatewayInput!) { createGateway(input: $input) { created } }';
+    const badPort = { input: { name: 'coerce', listeners: [{ name: 'h', port: 'abc', protocol: 'HTTP' }] } };
+    // The same document three times: the second and later runs are compiled (mercurius jit: 1).
+    for (let run = 0; run < 3; run++) {
+      const r = await gql(acct.key, create, badPort);
+      expect(r.status, `run ${run}`).toBe(400);
+      expect(r.data).toBeNull();
+      expect(r.errors, `run ${run}`).toEqual([
+        {
+          message: expect.stringContaining('at "input.listeners[0].port"; Int cannot represent'),
+          extensions: {
+            code: 'Validation',
+            status: 400,
+            requestId: expect.any(String),
+            issues: [{ path: 'listeners[0].port', message: expect.stringMatching(/^Int cannot represent/) }],
+          },
+        },
+      ]);
+    }
+    const paths = async (query: string, variables: Record<string, unknown>) =>
+      (await gql(acct.key, query, variables)).errors!.flatMap((e) => {
+        expect(e.extensions.code).toBe('Validation');
+        return e.extensions.issues.map((i) => i.path);
+      });
+    // An enum value that does not exist, a field the type lacks, a required field left out.
+    const upsert = 'mutation U($input: UpsertRouteInput!) { upsertRoute(input: $input) { created } }';
+    for (let run = 0; run < 2; run++)
+      expect(await paths(upsert, { input: { kind: 'HTTPRout', name: 'x', spec: {} } })).toEqual(['kind']);
+    expect(
+      await paths(create, {
+        input: { name: 'c', listeners: [{ name: 'h', port: 80, protocol: 'HTTP', bogus: 1 }] },
+      }),
+    ).toEqual(['listeners[0].bogus']);
+    expect(await paths(create, { input: { listeners: [{ port: 80, protocol: 'HTTP' }] } })).toEqual([
+      'name',
+      'listeners[0].name',
+    ]);
+    // A spread argument names itself, as the REST body's field; a path parameter too.
+    const listeners =
+      'mutation L($id: ID!, $listeners: [ListenerInput!]!) { updateGatewayListeners(id: $id, listeners: $listeners) { id } }';
+    for (let run = 0; run < 2; run++)
+      expect(
+        await paths(listeners, {
+          id: '00000000-0000-4000-8000-000000000000',
+          listeners: [
+            { name: 'h', port: 80, protocol: 'HTTP' },
+            { name: 'i', port: 'x', protocol: 'HTTP' },
+          ],
+        }),
+      ).toEqual(['listeners[1].port']);
+    expect(await paths(listeners, { listeners: [] })).toEqual(['id']);
+    // A variable inside an argument's literal carries the literal's path; a query over GET is answered alike.
+    expect(
+      await paths(
+        'mutation T($r: Int) { updateTemplate(id: "00000000-0000-4000-8000-000000000000", input: { replicas: $r }) { id } }',
+        { r: 'two' },
+      ),
+    ).toEqual(['replicas']);
+    const trace = await env.app.inject({
+      method: 'GET',
+      url: `/graphql?${new URLSearchParams({
+        query:
+          'query Tr($gatewayId: ID!, $input: TraceRequestInput!) { traceRequest(gatewayId: $gatewayId, input: $input) { port } }',
+        variables: JSON.stringify({
+          gatewayId: '00000000-0000-4000-8000-000000000000',
+          input: { host: 'a', path: '/', port: '80x' },
+        }),
+      }).toString()}`,
+      headers: auth(acct.key),
+    });
+    expect(trace.statusCode).toBe(400);
+    expect(trace.json().errors[0].extensions.issues).toEqual([{ path: 'port', message: expect.any(String) }]);
+    expect(await gql(acct.key, '{ gateways(first: 1) { edges { node { id } } } }')).toMatchObject({
+      status: 200,
+    });
+  });
+
   it('a route spec error names the path under spec', async () => {
     const r = await gql(acct.key, 'mutation($i: UpsertRouteInput!) { upsertRoute(input: $i) { created } }', {
       i: {

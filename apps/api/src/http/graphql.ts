@@ -12,6 +12,7 @@ import { subscriptionGuardOf, type GuardContext } from './subscription-auth.js';
 import { installGraphqlPageCache } from './graphql-page-cache.js';
 import { buildGraphqlSchema, type GraphqlContext, type TopologyChange } from './graphql-schema.js';
 import { topologyTopic, watchTopology } from './topology-watch.js';
+import { coercionProblems, isVariableError } from './graphql-coercion.js';
 import { restRoutes } from './routes.js';
 
 const { GraphQLError, printSchema } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
@@ -111,6 +112,64 @@ export function toGraphQLErrors(err: unknown, requestId: string, bodyLimit: numb
   return [out('internal error', 'Internal', 500)];
 }
 
+/** The document, variables and operation name of a GraphQL request, by POST body or GET query string. */
+function documentOf(
+  request: FastifyRequest | undefined,
+): { query: string; variables: Record<string, unknown> | null; operationName?: string } | undefined {
+  const raw = (request?.method === 'GET' ? request.query : request?.body) as
+    { query?: unknown; variables?: unknown; operationName?: unknown } | undefined;
+  if (!raw || Array.isArray(raw) || typeof raw.query !== 'string') return undefined;
+  let variables = raw.variables;
+  if (typeof variables === 'string') {
+    try {
+      variables = JSON.parse(variables) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  return {
+    query: raw.query,
+    variables: variables && typeof variables === 'object' ? (variables as Record<string, unknown>) : null,
+    ...(typeof raw.operationName === 'string' ? { operationName: raw.operationName } : {}),
+  };
+}
+
+/**
+ * Variable errors name their field: graphql-js says where in a variable a value is wrong only in its message
+ * (`… at "input.listeners[0].port"`), and the compiled execution not even there. Each refused variable value is
+ * answered as graphql-js words it, with `extensions.issues` holding the field path as the REST face names it
+ * (`listeners[0].port`), so a form can show the problem beside its field.
+ */
+export function withFieldPaths(
+  schema: GraphQLSchema,
+  request: FastifyRequest | undefined,
+  errors: GqlError[],
+  requestId: string,
+): GqlError[] {
+  const variableErrors = errors.filter(
+    (e) => isVariableError(e.message) && (e.extensions as { code?: unknown }).code === 'Validation',
+  );
+  if (!variableErrors.length) return errors;
+  const doc = documentOf(request);
+  let problems: ReturnType<typeof coercionProblems> = [];
+  try {
+    if (doc) problems = coercionProblems(schema, doc.query, doc.variables, doc.operationName);
+  } catch {
+    // Naming the field is a courtesy: graphql-js's own errors stand if the second look fails.
+    return errors;
+  }
+  if (!problems.length) return errors;
+  return [
+    ...problems.map(
+      (p) =>
+        new GraphQLError(p.message, {
+          extensions: { code: 'Validation', status: 400, requestId, issues: [p.issue] },
+        }),
+    ),
+    ...errors.filter((e) => !variableErrors.includes(e)),
+  ];
+}
+
 /** Whether a WebSocket upgrade comes from a page served by this host (`Origin` names the same host). */
 export function sameOrigin(req: Pick<FastifyRequest, 'headers'>): boolean {
   const origin = req.headers.origin;
@@ -133,8 +192,9 @@ export async function registerGraphql(
   if ((opts.pageCacheEntries ?? 64) > 0) installGraphqlPageCache(app, services, opts.pageCacheEntries ?? 64);
   const limits = installGraphqlLimits(app, { ...defaultGraphqlLimits, ...opts.limits });
   const guard = opts.db ? subscriptionGuardOf(app, opts.db) : undefined;
+  const schema = schemaOf(services);
   await app.register(mercurius, {
-    schema: schemaOf(services),
+    schema,
     path: '/graphql',
     graphiql: false,
     jit: 1,
@@ -167,7 +227,13 @@ export async function registerGraphql(
     },
     errorFormatter: (execution, ctx) => {
       const requestId = (ctx as unknown as { reply?: { request?: { id: string } } }).reply?.request?.id ?? '';
-      const errors = (execution.errors ?? []).flatMap((e) => toGraphQLErrors(e, requestId, bodyLimit));
+      const request = (ctx as unknown as { reply?: { request?: FastifyRequest } }).reply?.request;
+      const errors = withFieldPaths(
+        schema,
+        request,
+        (execution.errors ?? []).flatMap((e) => toGraphQLErrors(e, requestId, bodyLimit)),
+        requestId,
+      );
       const first = errors[0]?.extensions as { status?: number } | undefined;
       // An operation that produced data answers 200 (with errors for the fields that failed); one that was
       // refused outright answers the status of its first error, as the REST face would.

@@ -145,11 +145,31 @@ export function TopologyGraph({
     }
   });
 
-  const visible = useMemo(
-    () =>
-      visiblePart(layout, byId, drawn, new Set([selected, focusId].filter((x): x is string => Boolean(x)))),
-    [layout, byId, drawn, selected, focusId],
-  );
+  // What is drawn, kept by place: while the layout's places (its index), its edges, the drawn window and the
+  // always-drawn nodes are the same (a live update that only recolours), the same nodes and edges are drawn —
+  // taken by index from the new layout, without testing thousands of nodes and edges against the window again.
+  const visibleCache = useRef<{
+    key: readonly unknown[];
+    at: number[];
+    edges: ReturnType<typeof visiblePart>['edges'];
+  } | null>(null);
+  const visible = useMemo(() => {
+    const key = [layout.index, layout.edges, drawn, selected, focusId] as const;
+    const c = visibleCache.current;
+    const index = layout.index;
+    if (index && c && c.key.every((k, i) => k === key[i]))
+      return { nodes: c.at.map((i) => layout.nodes[i]!), edges: c.edges };
+    const part = visiblePart(
+      layout,
+      byId,
+      drawn,
+      new Set([selected, focusId].filter((x): x is string => Boolean(x))),
+    );
+    visibleCache.current = index
+      ? { key, at: part.nodes.map((n) => index.get(n.id)!), edges: part.edges }
+      : null;
+    return part;
+  }, [layout, byId, drawn, selected, focusId]);
 
   // The edges' paths, kept while the layout's edges, places (its index: a live update that moves nothing keeps
   // it), the drawn window and the highlight are the same: a recolouring update builds no curve again.

@@ -8,7 +8,8 @@ import {
   type LiveEvent,
   type LiveState,
 } from './subscription.js';
-import { gql, graphql } from './graphql.js';
+import { fieldIssues, gql, graphql, variableIssue } from './graphql.js';
+import { saveGateway, saveRoute, saveTemplate, traceRequest } from './editors.js';
 import {
   createAddressPool,
   createApiKey,
@@ -367,6 +368,30 @@ describe('the topology loader', () => {
     expect(c.input.slices[1]!.endpoints[0]!.conditions).toEqual({ ready: false });
     expect(c.input.proxies).toBe(a.input.proxies);
     expect(c.gateway).toBe(a.gateway);
+  });
+
+  it('parses again only the answers whose text changed, and hands back the unchanged pages as they were', async () => {
+    const routes = [route(1, ['a']), route(2, ['b']), route(3, ['a'])];
+    topologyApi(routes, { slices: [slice('a'), slice('b')] });
+    const a = await loadTopology('g');
+    expect(ops().map((o) => o.name)).toEqual(['Topology', 'TopologySlices', 'TopologyRoutes']);
+    topologyApi(routes, { slices: [slice('a'), slice('b', false)] });
+    const parse = vi.spyOn(JSON, 'parse');
+    const b = await loadTopology('g', a);
+    // The slices' answer only (the gateway's and the route page's texts are the same as before).
+    const parsed = parse.mock.calls.map(([text]) => String(text)).filter((t) => t.includes('"data"'));
+    parse.mockRestore();
+    expect(parsed).toHaveLength(1);
+    expect(parsed[0]).toContain('endpointSlices');
+    expect(b.input.routes).toBe(a.input.routes);
+    expect(b.gateway).toBe(a.gateway);
+    expect(b.input.slices[0]).toBe(a.input.slices[0]);
+    expect(b.input.slices[1]!.endpoints[0]!.conditions).toEqual({ ready: false });
+    // Nothing changed since: the previous data itself, nothing parsed.
+    const again = vi.spyOn(JSON, 'parse');
+    expect(await loadTopology('g', b)).toBe(b);
+    expect(again.mock.calls.filter(([t]) => String(t).includes('"data"'))).toEqual([]);
+    again.mockRestore();
   });
 
   it("fails with the API's error when a part of the topology cannot be read", async () => {
@@ -799,5 +824,194 @@ describe("the smaller pages' reads and mutations over GraphQL", () => {
     ]);
     expect(await loadGateway('g')).toEqual({ id: 'g', name: 'shop', listeners: [], status: null });
     expect(ops()).toEqual([{ name: 'EditedGateway', vars: { id: 'g' } }]);
+  });
+});
+
+describe("the editors' saves and the trace over GraphQL", () => {
+  /** Answers by the operation's name (a mutation's is in its body, a query's in its URL). */
+  function answer(by: Record<string, { status?: number; body: unknown }>) {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string, init: RequestInit = {}) => {
+        calls.push({
+          method: init.method ?? 'GET',
+          url,
+          headers: (init.headers ?? {}) as Record<string, string>,
+          ...(typeof init.body === 'string' ? { body: init.body } : {}),
+        });
+        const q = init.body
+          ? (JSON.parse(init.body as string) as { query: string }).query
+          : new URL(url, 'http://x').searchParams.get('query')!;
+        const name = /(?:query|mutation) (\w+)/.exec(q)![1]!;
+        const a = by[name] ?? { status: 404, body: { errors: [{ message: `no ${name}` }] } };
+        return new Response(JSON.stringify(a.body), { status: a.status ?? 200 });
+      }),
+    );
+  }
+
+  it('creates a gateway, replaces its listeners, creates and edits a route and a template: POSTs to /graphql with the CSRF token, no REST', async () => {
+    setCsrfToken('tok-2');
+    answer({
+      CreateGateway: { body: { data: { createGateway: { gateway: { id: 'g1' }, created: true } } } },
+      UpdateGatewayListeners: { body: { data: { updateGatewayListeners: { id: 'g1' } } } },
+      UpsertRoute: { body: { data: { upsertRoute: { route: { id: 'r1' }, created: true } } } },
+      UpdateRoute: { body: { data: { updateRoute: { id: 'r1' } } } },
+      CreateTemplate: { body: { data: { createTemplate: { id: 't1' } } } },
+      UpdateTemplate: { body: { data: { updateTemplate: { id: 't1' } } } },
+    });
+    const listeners = [{ name: 'http', port: 80, protocol: 'HTTP' }];
+    expect(await saveGateway(null, { name: 'shop', template: 'default', listeners })).toEqual({ id: 'g1' });
+    expect(await saveGateway('g1', { name: 'shop', listeners })).toEqual({ id: 'g1' });
+    const draft = { kind: 'HTTPRoute', name: 'r', namespace: 'default', spec: { rules: [] } };
+    expect(await saveRoute(null, draft)).toEqual({ id: 'r1' });
+    expect(await saveRoute('r1', draft)).toEqual({ id: 'r1' });
+    expect(await saveTemplate(null, { name: 't', poolName: 'p' })).toEqual({ id: 't1' });
+    expect(await saveTemplate('t1', { replicas: 2 })).toEqual({ id: 't1' });
+    expect(calls.every((c) => c.method === 'POST' && c.url === '/graphql')).toBe(true);
+    expect(calls.every((c) => c.headers['x-csrf-token'] === 'tok-2')).toBe(true);
+    expect(ops()).toEqual([
+      { name: 'CreateGateway', vars: { input: { name: 'shop', template: 'default', listeners } } },
+      { name: 'UpdateGatewayListeners', vars: { id: 'g1', listeners } },
+      { name: 'UpsertRoute', vars: { input: draft } },
+      { name: 'UpdateRoute', vars: { id: 'r1', spec: { rules: [] } } },
+      { name: 'CreateTemplate', vars: { input: { name: 't', poolName: 'p' } } },
+      { name: 'UpdateTemplate', vars: { id: 't1', input: { replicas: 2 } } },
+    ]);
+  });
+
+  it('traces a request as a GET query, without the CSRF token, and answers the whole trace', async () => {
+    setCsrfToken('tok-3');
+    const trace = { revision: 3, port: 80, outcome: { route: 'httproute/default/shop/rule/0' } };
+    answer({ TraceRequest: { body: { data: { traceRequest: trace } } } });
+    const input = {
+      method: 'GET',
+      host: 'shop.example.com',
+      path: '/cart',
+      port: 80,
+      headers: { 'x-a': '1' },
+    };
+    expect(await traceRequest('g1', input)).toEqual(trace);
+    expect(calls[0]!.method).toBe('GET');
+    expect(calls[0]!.url).toMatch(/^\/graphql\?/);
+    expect(calls[0]!.headers['x-csrf-token']).toBeUndefined();
+    expect(ops()).toEqual([{ name: 'TraceRequest', vars: { gatewayId: 'g1', input } }]);
+  });
+
+  it("keeps the API's own validation issues of a refused save for the form's fields", async () => {
+    answer({
+      UpsertRoute: {
+        status: 400,
+        body: {
+          data: null,
+          errors: [
+            {
+              message: 'spec.rules[0].backendRefs[1].weight: Too big',
+              extensions: {
+                code: 'Validation',
+                status: 400,
+                requestId: 'r-1',
+                issues: [{ path: 'spec.rules[0].backendRefs[1].weight', message: 'Too big' }],
+              },
+            },
+          ],
+        },
+      },
+    });
+    const err = (await saveRoute(null, { kind: 'HTTPRoute', name: 'r', namespace: 'd', spec: {} }).catch(
+      (e: unknown) => e,
+    )) as ApiError;
+    expect([err.status, err.code, err.requestId]).toEqual([400, 'Validation', 'r-1']);
+    expect(err.issues).toEqual([{ path: 'spec.rules[0].backendRefs[1].weight', message: 'Too big' }]);
+  });
+
+  it('maps a variable coercion error to its field: by its extensions, else by the path in its message', async () => {
+    const message =
+      'Variable "$input" got invalid value "abc" at "input.listeners[0].port"; Int cannot represent non-integer value: "abc"';
+    answer({
+      CreateGateway: {
+        status: 400,
+        body: {
+          data: null,
+          errors: [
+            {
+              message,
+              extensions: {
+                code: 'Validation',
+                status: 400,
+                issues: [
+                  { path: 'listeners[0].port', message: 'Int cannot represent non-integer value: "abc"' },
+                ],
+              },
+            },
+          ],
+        },
+      },
+      UpdateGatewayListeners: {
+        status: 400,
+        body: {
+          data: null,
+          errors: [
+            {
+              message:
+                'Variable "$listeners" got invalid value "x" at "listeners[1].port"; Int cannot represent non-integer value: "x"',
+              extensions: { code: 'Validation', status: 400 },
+            },
+          ],
+        },
+      },
+    });
+    const created = (await saveGateway(null, { name: 'g', listeners: [] }).catch(
+      (e: unknown) => e,
+    )) as ApiError;
+    expect(created.issues).toEqual([
+      { path: 'listeners[0].port', message: 'Int cannot represent non-integer value: "abc"' },
+    ]);
+    const edited = (await saveGateway('g', { listeners: [] }).catch((e: unknown) => e)) as ApiError;
+    expect(edited.code).toBe('Validation');
+    expect(edited.issues).toEqual([
+      { path: 'listeners[1].port', message: 'Int cannot represent non-integer value: "x"' },
+    ]);
+  });
+
+  it("reads a variable error's field from graphql-js's wording: a wrong type, an enum value that does not exist, an unknown or a missing field", () => {
+    expect(
+      variableIssue(
+        `Variable "$input" got invalid value "x" at "input.replicas"; Int cannot represent non-integer value: "x"`,
+      ),
+    ).toEqual({
+      path: 'replicas',
+      message: 'Int cannot represent non-integer value: "x"',
+    });
+    expect(
+      variableIssue(
+        'Variable "$input" got invalid value "HTTPRout" at "input.kind"; Value "HTTPRout" does not exist in "RouteKind" enum. Did you mean the enum value "HTTPRoute"?',
+      ),
+    ).toEqual({
+      path: 'kind',
+      message:
+        'Value "HTTPRout" does not exist in "RouteKind" enum. Did you mean the enum value "HTTPRoute"?',
+    });
+    expect(
+      variableIssue(
+        'Variable "$input" got invalid value { name: "h", bogus: 1 } at "input.listeners[0]"; Field "bogus" is not defined by type "ListenerInput".',
+      )?.path,
+    ).toBe('listeners[0].bogus');
+    expect(
+      variableIssue(
+        'Variable "$input" got invalid value { listeners: [] }; Field "name" of required type "String!" was not provided.',
+      )?.path,
+    ).toBe('name');
+    expect(
+      variableIssue('Variable "$spec" got invalid value 1 at "spec"; JSON cannot represent 1')?.path,
+    ).toBe('spec');
+    expect(variableIssue('Variable "$id" of required type "ID!" was not provided.')?.path).toBe('id');
+    expect(variableIssue('gateway "g" not found')).toBeUndefined();
+    // An error with its own issues keeps them; one with none and no variable names no field.
+    expect(
+      fieldIssues([
+        { message: 'x', extensions: { issues: [{ path: 'name', message: 'bad' }] } },
+        { message: 'boom' },
+      ]),
+    ).toEqual([{ path: 'name', message: 'bad' }]);
   });
 });

@@ -17,9 +17,42 @@ export function gql<Data, Variables = Record<string, never>>(query: string): Typ
   return { query };
 }
 
-interface GraphqlError {
+export interface GraphqlError {
   message: string;
   extensions?: { code?: string; status?: number; requestId?: string; issues?: ApiIssue[] };
+}
+
+/**
+ * The field issue a variable error names, when its answer carries none: graphql-js says where a variable's value
+ * is wrong only in its message (`Variable "$input" got invalid value "x" at "input.listeners[0].port"; Int …`).
+ * The Service Manager's documents name each variable after the argument it feeds, so `$input` (the body) names
+ * its fields from inside it, as the REST face does, and any other variable (a spread body field: `$listeners`,
+ * `$spec`; a path parameter: `$id`) names itself.
+ */
+export function variableIssue(message: string): ApiIssue | undefined {
+  const at = /^Variable "\$(\w+)" got invalid value [\s\S]* at "([^"]+)"; ([\s\S]*)$/.exec(message);
+  const whole = at
+    ? undefined
+    : /^Variable "\$(\w+)" (?:got invalid value [\s\S]*?; |of )([\s\S]*)$/.exec(message);
+  if (!at && !whole) return undefined;
+  const variable = (at ?? whole)![1]!;
+  let path = at ? at[2]! : variable;
+  let problem = at ? at[3]! : whole![2]!;
+  // A field left out or unknown is reported at its object: the field is in the problem.
+  const field = /^Field "([^"]+)" (?:of required type|is not defined by type)/.exec(problem)?.[1];
+  if (field) path = `${path}.${field}`;
+  if (variable === 'input') path = path === 'input' ? 'input' : path.replace(/^input\.?/, '');
+  if (!at && !field) problem = message;
+  return { path, message: problem };
+}
+
+/** The field issues of a refused document: each error's own, else the one its variable error names. */
+export function fieldIssues(errors: GraphqlError[]): ApiIssue[] {
+  return errors.flatMap((e) => {
+    if (e.extensions?.issues?.length) return e.extensions.issues;
+    const v = variableIssue(e.message);
+    return v ? [v] : [];
+  });
 }
 
 /** Whether a document's operation is a mutation (sent as a POST with the session's CSRF token). */
@@ -32,11 +65,16 @@ export function queryUrl<D, V>(doc: TypedDocument<D, V>, variables: V): string {
   return `/graphql?${params.toString()}`;
 }
 
-/** `answer`: a response already requested for this very query (index.html asks for a page's first data early). */
+/**
+ * `answer`: a response already requested for this very query (index.html asks for a page's first data early).
+ * `kept`: the last answer to the same query; when the new text equals its text, it is handed back as it is,
+ * without parsing the text again (a live update reads pages that mostly did not change).
+ */
 export async function graphqlWithText<D, V>(
   doc: TypedDocument<D, V>,
   variables: V,
   answer?: Promise<Response>,
+  kept?: { data: D; text: string },
 ): Promise<{ data: D; text: string }> {
   // A read is a GET: it needs no CSRF token (the API refuses mutations over GET), so a page's data can be asked
   // for beside the session request, before the token is known. A mutation is a POST carrying the token.
@@ -49,6 +87,7 @@ export async function graphqlWithText<D, V>(
       ...(mutation ? { body: JSON.stringify({ query: doc.query, variables }) } : {}),
     }));
   const text = await res.text();
+  if (kept && res.ok && kept.text === text) return kept;
   const body = (text ? safeJson(text) : {}) as {
     data?: D | null;
     errors?: GraphqlError[];
@@ -64,7 +103,7 @@ export async function graphqlWithText<D, V>(
     x.status ?? (res.ok ? 500 : res.status),
     x.code ?? body.error ?? 'Error',
     first?.message ?? body.message ?? `${mutation ? 'POST' : 'GET'} /graphql: HTTP ${res.status}`,
-    errors.flatMap((e) => e.extensions?.issues ?? []),
+    fieldIssues(errors),
     x.requestId,
   );
 }

@@ -26,6 +26,15 @@ import {
   TEMPLATES,
 } from './pages.js';
 import { REVISION_DIFF, REVISIONS } from './revisions.js';
+import {
+  CREATE_GATEWAY,
+  CREATE_TEMPLATE,
+  TRACE_REQUEST,
+  UPDATE_GATEWAY_LISTENERS,
+  UPDATE_ROUTE,
+  UPDATE_TEMPLATE,
+  UPSERT_ROUTE,
+} from './editors.js';
 import { GATEWAY_STATUS_SUBSCRIPTION, GATEWAY_TOPOLOGY_SUBSCRIPTION } from './subscription.js';
 
 // The Service Manager's GraphQL documents against the API's own schema (the SDL it serves) and its cost limit:
@@ -55,6 +64,13 @@ const documents: [string, string, Record<string, unknown>][] = [
   ['CreateAddressPool', CREATE_ADDRESS_POOL.query, { input: { name: 'p', spec: '10.0.0.0/28' } }],
   ['DeleteAddressPool', DELETE_ADDRESS_POOL.query, { id: 'p' }],
   ['Rollback', ROLLBACK.query, { gatewayId: 'g', version: 1 }],
+  ['CreateGateway', CREATE_GATEWAY.query, { input: { name: 'g', listeners: [] } }],
+  ['UpdateGatewayListeners', UPDATE_GATEWAY_LISTENERS.query, { id: 'g', listeners: [] }],
+  ['UpsertRoute', UPSERT_ROUTE.query, { input: { kind: 'HTTPRoute', name: 'r', spec: {} } }],
+  ['UpdateRoute', UPDATE_ROUTE.query, { id: 'r', spec: {} }],
+  ['CreateTemplate', CREATE_TEMPLATE.query, { input: { name: 't', poolName: 'p', dnsNameTemplate: 'x' } }],
+  ['UpdateTemplate', UPDATE_TEMPLATE.query, { id: 't', input: { replicas: 2 } }],
+  ['TraceRequest', TRACE_REQUEST.query, { gatewayId: 'g', input: { host: 'h', path: '/' } }],
   ['GatewayStatus', GATEWAY_STATUS_SUBSCRIPTION, { id: 'g' }],
   ['GatewayTopology', GATEWAY_TOPOLOGY_SUBSCRIPTION, { id: 'g' }],
 ];

@@ -1,6 +1,6 @@
 import type { ModelInput } from '../domain/topology/model.js';
-import { gql, graphqlWithText, nodesOf, queryUrl, type Connection } from './graphql.js';
-import { shareById, shareEqual } from './share.js';
+import { gql, graphqlWithText, nodesOf, queryUrl, type Connection, type TypedDocument } from './graphql.js';
+import { shareEqual } from './share.js';
 import type { EndpointSlice, Gateway, GatewayProxy, Route } from './types.js';
 
 // The topology's reads, over the API's typed GraphQL face (docs/adr/0800-topology-over-graphql-and-incremental-graph.md).
@@ -110,6 +110,8 @@ export interface TopologyData {
   input: ModelInput;
   /** Identifies the answer's content: an unchanged poll leaves the graph (and its layout) alone. */
   digest: string;
+  /** The answers it was read from, for the next load to reuse the unchanged ones. */
+  answers?: TopologyAnswers;
 }
 
 /** A part of a first load's answer, as it arrives: the gateway (its listeners) with routes, or slices. */
@@ -159,23 +161,72 @@ function schedule(gatewayId: string, part: TopologyPart): void {
   setTimeout(step, 0);
 }
 
+/** A page's items as the loader keeps them: shared with the previous answer's (structural sharing). */
+interface Read<D, S> {
+  data: D;
+  text: string;
+  shared: S;
+}
+
+/** The answers of a load by request (document and variables): the next load reuses those whose text is equal. */
+export type TopologyAnswers = Map<string, Read<unknown, unknown>>;
+
+/**
+ * The reads of one load. An answer whose text equals the previous load's answer to the same request is taken
+ * as it was, parsed and shared already (a live update usually changes one page of many); any other is parsed
+ * and shared with the previous load's items as soon as it arrives, while the other answers are still on the
+ * way, rather than all of them after the last.
+ */
+function reader(previous: TopologyData | undefined) {
+  const before = previous?.answers;
+  const answers: TopologyAnswers = new Map();
+  let reused = 0;
+  const read = async <D, V, S>(
+    doc: TypedDocument<D, V>,
+    variables: V,
+    share: (data: D) => S,
+    answer?: Promise<Response>,
+  ): Promise<Read<D, S>> => {
+    const key = `${doc.query}\u0000${JSON.stringify(variables)}`;
+    const kept = before?.get(key) as Read<D, S> | undefined;
+    const r = await graphqlWithText(doc, variables, answer, kept);
+    let entry: Read<D, S>;
+    if (kept && r === kept) {
+      reused++;
+      entry = kept;
+    } else entry = { data: r.data, text: r.text, shared: share(r.data) };
+    answers.set(key, entry as Read<unknown, unknown>);
+    return entry;
+  };
+  /** Every answer was the previous load's, and no request of it was left out. */
+  const unchanged = () => before !== undefined && reused === answers.size && answers.size === before.size;
+  return { read, answers, unchanged };
+}
+
+/** `next`'s items, each the previous item of its id where equal (`shareById` with the index built once). */
+function sharer<T extends { id: string }>(prev: readonly T[] | undefined) {
+  let byId: Map<string, T> | undefined;
+  return (next: T[]): T[] => {
+    if (!prev) return next;
+    byId ??= new Map(prev.map((x) => [x.id, x]));
+    return next.map((x) => shareEqual(byId!.get(x.id), x));
+  };
+}
+
 /** The rest of a connection's pages, read one after the other (each page's cursor comes from the one before). */
 async function rest<T>(
-  first: Connection<T>,
-  texts: string[],
-  next: (after: string) => Promise<{ page: Connection<T>; text: string }>,
+  first: { info: Connection<T>['pageInfo']; items: T[] },
+  next: (after: string) => Promise<{ info: Connection<T>['pageInfo']; items: T[] }>,
   onPage?: (items: T[]) => void,
 ): Promise<T[]> {
-  const items = nodesOf(first);
+  const items = first.items.slice();
   onPage?.(items.slice());
-  let info = first.pageInfo;
+  let info = first.info;
   while (info.hasNextPage && info.endCursor) {
-    const { page, text } = await next(info.endCursor);
-    texts.push(text);
-    const more = nodesOf(page);
-    onPage?.(more);
-    items.push(...more);
-    info = page.pageInfo;
+    const page = await next(info.endCursor);
+    onPage?.(page.items);
+    items.push(...page.items);
+    info = page.info;
   }
   return items;
 }
@@ -189,96 +240,117 @@ function servicesOf(routes: RouteAnswer[]): string[] {
   return [...services].sort();
 }
 
+type Reader = ReturnType<typeof reader>['read'];
+type SlicePage = { info: Connection<SliceAnswer>['pageInfo']; items: SliceAnswer[] };
+
 async function readSlices(
-  first: Connection<SliceAnswer>,
+  first: SlicePage,
   routes: RouteAnswer[],
-  texts: string[],
+  read: Reader,
+  share: (items: SliceAnswer[]) => SliceAnswer[],
 ): Promise<SliceAnswer[]> {
-  if (!first.pageInfo.hasNextPage) return nodesOf(first);
+  if (!first.info.hasNextPage) return first.items;
+  const page = (d: { endpointSlices: Connection<SliceAnswer> }): SlicePage => ({
+    info: d.endpointSlices.pageInfo,
+    items: share(nodesOf(d.endpointSlices)),
+  });
   const services = servicesOf(routes);
   // A few services in a large account: only their slices (in parallel) rather than every page of the account's.
   if (services.length <= PER_SERVICE_LIMIT) {
     const answers = await Promise.all(
       services.map(async (s) => {
         const [namespace, serviceName] = s.split('/') as [string, string];
-        const mine: string[] = [];
-        const { data, text } = await graphqlWithText(TOPOLOGY_SLICES, {
-          first: SLICE_PAGE,
-          filter: { namespace, serviceName },
-        });
-        mine.push(text);
-        const items = await rest(data.endpointSlices, mine, async (after) => {
-          const r = await graphqlWithText(TOPOLOGY_SLICES, {
-            first: SLICE_PAGE,
-            after,
-            filter: { namespace, serviceName },
-          });
-          return { page: r.data.endpointSlices, text: r.text };
-        });
-        return { items, mine };
+        const filter = { namespace, serviceName };
+        const r = await read(TOPOLOGY_SLICES, { first: SLICE_PAGE, filter }, page);
+        return rest(
+          r.shared,
+          async (after) => (await read(TOPOLOGY_SLICES, { first: SLICE_PAGE, after, filter }, page)).shared,
+        );
       }),
     );
-    for (const a of answers) texts.push(...a.mine);
-    return answers.flatMap((a) => a.items);
+    return answers.flat();
   }
-  return rest(first, texts, async (after) => {
-    const r = await graphqlWithText(TOPOLOGY_SLICES, { first: SLICE_PAGE, after });
-    return { page: r.data.endpointSlices, text: r.text };
-  });
+  return rest(
+    first,
+    async (after) => (await read(TOPOLOGY_SLICES, { first: SLICE_PAGE, after }, page)).shared,
+  );
 }
 
 /**
  * The gateway, its routes, its proxies (on which EPIC nodes) and the EndpointSlices of the services the routes
  * send to: the graph model's input. Two queries in parallel — the gateway with its proxies and first routes, and
  * the account's first page of slices — and only then the pages past them. With `previous`, every part equal to
- * the previous answer's keeps its object (structural sharing), so the graph redoes only what changed.
+ * the previous answer's keeps its object (structural sharing), so the graph redoes only what changed; an answer
+ * whose text is the previous one's is not even parsed again.
  */
 export async function loadTopology(gatewayId: string, previous?: TopologyData): Promise<TopologyData> {
-  const routeTexts: string[] = [];
-  const sliceTexts: string[] = [];
-  const proxyTexts: string[] = [];
   // A first load hands each part to the page's warmer as it arrives (a refresh has its parts built already).
   const warm = previous ? undefined : (part: TopologyPart) => schedule(gatewayId, part);
   const early = previous ? undefined : takeEarly(gatewayId);
+  const { read, answers, unchanged } = reader(previous);
+  const before = previous?.input;
+  const shareRoutes = sharer(before?.routes as RouteAnswer[] | undefined);
+  const shareSlices = sharer(before?.slices as SliceAnswer[] | undefined);
+  const routePage = (d: { routes: Connection<RouteAnswer> }) => ({
+    info: d.routes.pageInfo,
+    items: shareRoutes(nodesOf(d.routes)),
+  });
   const [top, firstSlices] = await Promise.all([
-    graphqlWithText(TOPOLOGY, { id: gatewayId, routes: ROUTE_PAGE, proxies: PROXY_PAGE }, early?.topology),
-    graphqlWithText(TOPOLOGY_SLICES, { first: SLICE_PAGE }, early?.slices).then((r) => {
-      warm?.({ slices: nodesOf(r.data.endpointSlices) });
+    read(
+      TOPOLOGY,
+      { id: gatewayId, routes: ROUTE_PAGE, proxies: PROXY_PAGE },
+      (d) => ({
+        gateway: shareEqual(previous?.gateway, { ...d.gateway, status: null } as Gateway),
+        routes: routePage(d),
+        proxies: { info: d.gatewayProxies.pageInfo, items: nodesOf(d.gatewayProxies) },
+      }),
+      early?.topology,
+    ),
+    read(
+      TOPOLOGY_SLICES,
+      { first: SLICE_PAGE },
+      (d) => ({ info: d.endpointSlices.pageInfo, items: shareSlices(nodesOf(d.endpointSlices)) }),
+      early?.slices,
+    ).then((r) => {
+      warm?.({ slices: r.shared.items });
       return r;
     }),
   ]);
   const [routes, proxies] = await Promise.all([
     rest(
-      top.data.routes,
-      routeTexts,
+      top.shared.routes,
       async (after) => {
         const asked = early?.routes?.[after];
         if (early && !asked) early.stop = true;
-        const r = await graphqlWithText(TOPOLOGY_ROUTES, { id: gatewayId, first: ROUTE_PAGE, after }, asked);
-        return { page: r.data.routes, text: r.text };
+        return (await read(TOPOLOGY_ROUTES, { id: gatewayId, first: ROUTE_PAGE, after }, routePage, asked))
+          .shared;
       },
-      warm && ((items) => warm({ gateway: top.data.gateway, routes: items })),
+      warm && ((items) => warm({ gateway: top.shared.gateway, routes: items })),
     ),
-    rest(top.data.gatewayProxies, proxyTexts, async (after) => {
-      const r = await graphqlWithText(TOPOLOGY_PROXIES, { id: gatewayId, first: PROXY_PAGE, after });
-      return { page: r.data.gatewayProxies, text: r.text };
+    rest(top.shared.proxies, async (after) => {
+      const r = await read(TOPOLOGY_PROXIES, { id: gatewayId, first: PROXY_PAGE, after }, (d) => d);
+      return { info: r.data.gatewayProxies.pageInfo, items: nodesOf(r.data.gatewayProxies) };
     }),
   ]);
-  const slices = await readSlices(firstSlices.data.endpointSlices, routes, sliceTexts);
-  // The answers' own texts, in request order: equal texts are an unchanged topology (a poll of a large gateway
-  // would otherwise serialise megabytes again only to compare them).
-  const digest = [top.text, ...routeTexts, ...proxyTexts, firstSlices.text, ...sliceTexts].join('\u0000');
+  const slices = await readSlices(firstSlices.shared, routes, read, shareSlices);
+  if (previous && unchanged()) return previous;
+  // The answers' own texts, in request order: what identifies this answer's content.
+  const digest = [...answers.values()].map((a) => a.text).join('\u0000');
   if (previous && previous.digest === digest) return previous;
-  const before = previous?.input;
-  const gateway = shareEqual(previous?.gateway, { ...top.data.gateway, status: null } as Gateway);
+  const gateway = top.shared.gateway;
   const input: ModelInput = {
     gateway,
-    routes: shareById(before?.routes as RouteAnswer[] | undefined, routes),
-    slices: shareById(before?.slices as SliceAnswer[] | undefined, slices),
+    // Lists keep their identity when no item changed (each item is shared already).
+    routes: sameItems(before?.routes, routes),
+    slices: sameItems(before?.slices, slices),
     proxies: shareEqual(before?.proxies, proxies),
   };
   if (!previous) performance.mark('topology:loaded');
-  return { gateway, input, digest };
+  return { gateway, input, digest, answers };
+}
+
+function sameItems<T>(prev: readonly T[] | undefined, next: T[]): T[] {
+  return prev && prev.length === next.length && prev.every((x, i) => x === next[i]) ? (prev as T[]) : next;
 }
 
 /**

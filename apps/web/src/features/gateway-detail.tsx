@@ -119,6 +119,7 @@ export default function GatewayDetailPage({ id }: { id: string }) {
   const pipeline = useMemo(() => pipelineOf(id), [id]);
   const result = useMemo(() => {
     if (!input) return null;
+    performance.mark('topology:render');
     const r = pipeline(input, { hide, route: routeQuery }, { threshold: GROUP_THRESHOLD, expanded });
     performance.mark('topology:pipeline');
     return r;

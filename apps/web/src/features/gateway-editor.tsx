@@ -10,7 +10,7 @@ import {
 } from '../components/form-errors.js';
 import { Link, navigate } from '../components/router.js';
 import { ErrorState, Loading } from '../components/states.js';
-import { api } from '../data/api.js';
+import { saveGateway } from '../data/editors.js';
 import { loadGateway, loadTemplates } from '../data/pages.js';
 import type { Gateway } from '../data/types.js';
 import { useResource } from '../data/use-resource.js';
@@ -110,10 +110,8 @@ function GatewayEditor({ gateway }: { gateway: Gateway | null }) {
       body = { ...draft, ...(gatewayClassName ? { gatewayClassName } : { template }) };
     } else body = { ...toDraft(name, namespace, rows), template };
     setBusy(true);
-    const save = gateway
-      ? api.put<Gateway>(`/gateways/${gateway.id}/listeners`, { listeners: body.listeners })
-      : api.post<Gateway>('/gateways', body);
-    save.then(
+    // The typed GraphQL twins of PUT /gateways/:id/listeners and POST /gateways.
+    saveGateway(gateway?.id ?? null, body).then(
       (g) => navigate(`/gateways/${g.id}`),
       (err: unknown) => {
         setBusy(false);

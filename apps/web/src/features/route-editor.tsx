@@ -10,7 +10,7 @@ import {
 } from '../components/form-errors.js';
 import { Link, navigate } from '../components/router.js';
 import { ErrorState, Loading } from '../components/states.js';
-import { api } from '../data/api.js';
+import { saveRoute } from '../data/editors.js';
 import { loadGateway, loadRoute } from '../data/pages.js';
 import type { Gateway, Route } from '../data/types.js';
 import { useResource } from '../data/use-resource.js';
@@ -94,10 +94,8 @@ function RouteEditor({ gateway, route }: { gateway: Gateway; route: Route | null
       draft = parsed.value;
     } else draft = { kind, name, namespace, spec: specOf(form!, parentRefs) };
     setBusy(true);
-    const save = route
-      ? api.put<Route>(`/routes/${route.id}`, { spec: draft.spec })
-      : api.post<Route>('/routes', draft);
-    save.then(
+    // The typed GraphQL twins of PUT /routes/:id and POST /routes; a refusal's issues name the form's fields.
+    saveRoute(route?.id ?? null, draft).then(
       () => navigate(`/gateways/${gateway.id}`),
       (err: unknown) => {
         setBusy(false);

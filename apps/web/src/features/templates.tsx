@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { FieldError, fieldProps, FormAlert } from '../components/form-errors.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
-import { api } from '../data/api.js';
+import { saveTemplate } from '../data/editors.js';
 import { loadTemplates, type Template } from '../data/pages.js';
 import { useSession } from '../data/session.js';
 import { useResource } from '../data/use-resource.js';
@@ -114,11 +114,8 @@ function TemplateForm({ template, onDone }: { template?: Template; onDone: () =>
       ...(dnsNameTemplate ? { dnsNameTemplate } : {}),
       ...(description ? { description } : {}),
     };
-    (template
-      ? // Saved over REST: its replicas go as typed (a number or the text), so the API names a bad one.
-        api.put(`/templates/${template.id}`, fields)
-      : api.post('/templates', { name, ...fields })
-    ).then(
+    // Over GraphQL, replicas go as typed (a number or the text), so the API names a bad one.
+    saveTemplate(template?.id ?? null, template ? fields : { name, ...fields }).then(
       () => {
         setBusy(false);
         if (!template) setName('');

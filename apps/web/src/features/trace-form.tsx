@@ -1,16 +1,13 @@
 import { useState, type FormEvent } from 'react';
 import { ErrorState } from '../components/states.js';
-import { api, ApiError } from '../data/api.js';
+import { ApiError } from '../data/api.js';
+import { traceRequest, type TraceResult } from '../data/editors.js';
 import type { Listener } from '../data/types.js';
-import type { TraceAnswer } from '../domain/topology/trace.js';
 import { parseHeaderLines } from '../domain/header-lines.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
-export interface TraceResult extends TraceAnswer {
-  revision: number;
-  routeConfiguration: string | null;
-}
+export type { TraceResult };
 
 /** The message of the API's validation issue for one field, if any. */
 function issueFor(error: unknown, field: string): string | undefined {
@@ -51,16 +48,16 @@ export function TraceForm({
     if (parsed.bad.length) return;
     setBusy(true);
     setError(null);
-    api
-      .post<TraceResult>(`/gateways/${gatewayId}/trace`, {
-        method,
-        host,
-        path,
-        port: Number(port),
-        headers: parsed.headers,
-        // An HTTPS listener picks its filter chain by SNI: the server name, else the host.
-        ...(https ? { serverName: serverName || host } : {}),
-      })
+    // Over the typed GraphQL face (a query: a GET without the CSRF token, since tracing changes nothing).
+    traceRequest(gatewayId, {
+      method,
+      host,
+      path,
+      port: Number(port),
+      headers: parsed.headers,
+      // An HTTPS listener picks its filter chain by SNI: the server name, else the host.
+      ...(https ? { serverName: serverName || host } : {}),
+    })
       .then(
         (r) => {
           setResult(r);

@@ -19,7 +19,17 @@ export interface GroupMemo {
     expanded: ReadonlySet<string> | undefined;
     edgesOut: TopologyEdge[];
   };
+  /** The group nodes made last time, by id: an equal one is handed on as the same object. */
+  groups?: Map<string, TopologyNode>;
 }
+
+/** Whether two group nodes draw and tell the same (their other fields follow from these). */
+const sameGroup = (a: TopologyNode, b: TopologyNode) =>
+  a.label === b.label &&
+  a.health === b.health &&
+  a.groupOf === b.groupOf &&
+  a.count?.total === b.count?.total &&
+  a.count?.ready === b.count?.ready;
 
 /**
  * Stage 3: collapses each large endpoint set into one `endpoints` node (count, ready count, worst health);
@@ -47,7 +57,7 @@ export function groupGraph(graph: TopologyGraph, opts: GroupOptions, memo?: Grou
       : eps.some((e) => e.health === 'warn')
         ? 'warn'
         : 'ok';
-    groups.push({
+    const group: TopologyNode = {
       id: groupId,
       kind: 'endpoints',
       label: `${eps.length} endpoints · ${ready} ready`,
@@ -60,9 +70,12 @@ export function groupGraph(graph: TopologyGraph, opts: GroupOptions, memo?: Grou
       conditions: [],
       count: { total: eps.length, ready },
       groupOf: service,
-    });
+    };
+    const kept = memo?.groups?.get(groupId);
+    groups.push(kept && sameGroup(kept, group) ? kept : group);
     for (const e of eps) collapse.set(e.id, groupId);
   }
+  if (memo) memo.groups = new Map(groups.map((g) => [g.id, g]));
   if (collapse.size === 0) {
     if (memo) memo.last = undefined;
     return graph;

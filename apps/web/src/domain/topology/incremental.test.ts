@@ -50,6 +50,32 @@ describe('the memoised pipeline', () => {
     );
   });
 
+  it('hands on every node an endpoint change does not touch as the same placed object, and only those', () => {
+    const run = topologyPipeline();
+    const before = withProxies(largeGateway(30, 8));
+    const a = run(before, {}, GROUP).layout;
+    const svc = before.slices[3]!.serviceName;
+    const after = next(before, (x) => (x.slices[3]!.endpoints[0]!.conditions = { ready: false }));
+    const b = run(after, {}, GROUP).layout;
+    expect(b).toEqual(topology(after, {}, GROUP));
+    const was = new Map(a.nodes.map((n) => [n.id, n]));
+    const renewed = b.nodes.filter((n) => n !== was.get(n.id));
+    const ids = renewed.map((n) => n.id);
+    // The changed group and its service are new objects; every other group and service is the one before.
+    expect(ids).toContain(`endpoints:service:default/${svc}`);
+    expect(ids).toContain(`service:default/${svc}`);
+    expect(ids.filter((id) => id.startsWith('endpoints:') || id.startsWith('service:'))).toHaveLength(2);
+    expect(ids.filter((id) => id.startsWith('route:') || id.startsWith('backend:'))).toEqual([]);
+    // Beside them, only the gateway's few nodes made afresh on every call (gateway, listeners, workload and
+    // EPIC nodes, tunnels, proxies): none per route, backend or endpoint.
+    expect(
+      renewed
+        .filter((n) => !n.id.endsWith(`default/${svc}`))
+        .filter((n) => !['gateway', 'listener', 'node', 'tunnel', 'epicNode', 'proxy'].includes(n.kind)),
+    ).toEqual([]);
+    expect(renewed.filter((n) => n.kind === 'endpoint')).toEqual([]);
+  });
+
   it('answers the same after its parts were built ahead, piece by piece', () => {
     const input = withProxies(largeGateway(40, 8));
     const run = topologyPipeline();

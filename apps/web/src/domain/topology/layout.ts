@@ -20,7 +20,14 @@ const bandOf = (k: NodeKind): NodeKind => (k === 'endpoints' ? 'endpoint' : k);
  * re-laid out, and a live update that only recolours nodes moves nothing.
  */
 export interface LayoutMemo {
-  last?: { edges: TopologyGraph['edges']; ids: string[]; order: number[]; layout: Layout };
+  last?: {
+    edges: TopologyGraph['edges'];
+    ids: string[];
+    /** The input nodes themselves: one that is the same object keeps its placed node too. */
+    inputs: TopologyGraph['nodes'];
+    order: number[];
+    layout: Layout;
+  };
 }
 
 export function layoutGraph(graph: TopologyGraph, memo?: LayoutMemo): Layout {
@@ -29,14 +36,16 @@ export function layoutGraph(graph: TopologyGraph, memo?: LayoutMemo): Layout {
     const same = graph.nodes.every((n, i) => n.id === last.ids[i]);
     if (same) {
       const before = last.layout.nodes;
+      // A node the earlier stages handed on unchanged (the same object) keeps its placed object as well, so
+      // only the recoloured nodes are new (and only they are drawn again).
       const nodes = last.order.map((i, j) => {
         const n = graph.nodes[i]!;
         const p = before[j]!;
-        return { ...n, column: p.column, x: p.x, y: p.y };
+        return n === last.inputs[i] ? p : { ...n, column: p.column, x: p.x, y: p.y };
       });
       // The same ids in the same places: the previous index still holds.
       const layout = { ...last.layout, nodes, edges: graph.edges };
-      memo!.last = { ...last, layout };
+      memo!.last = { ...last, inputs: graph.nodes, layout };
       return layout;
     }
   }
@@ -84,6 +93,7 @@ export function layoutGraph(graph: TopologyGraph, memo?: LayoutMemo): Layout {
     width: Math.max(0, present.length * (NODE_WIDTH + COLUMN_GAP) - COLUMN_GAP),
     height: Math.max(0, height),
   };
-  if (memo) memo.last = { edges: graph.edges, ids: graph.nodes.map((n) => n.id), order, layout };
+  if (memo)
+    memo.last = { edges: graph.edges, ids: graph.nodes.map((n) => n.id), inputs: graph.nodes, order, layout };
   return layout;
 }

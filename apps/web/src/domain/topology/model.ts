@@ -131,6 +131,13 @@ export interface ModelMemo {
    * changes no shape keeps its edges array.
    */
   last?: { shapes: (string | Part)[]; graph: TopologyGraph };
+  /** The last sort of the routes (by their objects) and of the slices (by their ids): an update keeps both. */
+  order?: {
+    routes?: { input: readonly object[]; sorted: object[] };
+    slices?: { ids: string[]; perm: number[] };
+  };
+  /** Each service node with its counts, by id, and the route part's node it was made from. */
+  services?: Map<string, { base: TopologyNode; node: TopologyNode }>;
 }
 
 export function modelMemo(): ModelMemo {
@@ -384,10 +391,17 @@ export function buildModel(input: ModelInput, memo?: ModelMemo): TopologyGraph {
   shapes.push(`${gwId}\u0001${[...listenerIds.values()].join('\u0001')}`);
   const listenerKey = `${g.id}\u0000${[...listenerIds].join('\u0001')}`;
   const services = new Set<string>();
-  const routes = input.routes
-    .map((r) => [`${r.namespace}/${r.name}/${r.id}`, r] as const)
-    .sort((a, b) => collator.compare(a[0], b[0]))
-    .map(([, r]) => r);
+  // Sorted once per list: the same route objects (a live update that changed no route hands the list on as it
+  // was) or the same slice ids in the same order keep the last order, without comparing hundreds of names again.
+  const order = memo ? (memo.order ??= {}) : undefined;
+  const routes =
+    order?.routes?.input === input.routes
+      ? (order.routes.sorted as typeof input.routes)
+      : input.routes
+          .map((r) => [`${r.namespace}/${r.name}/${r.id}`, r] as const)
+          .sort((a, b) => collator.compare(a[0], b[0]))
+          .map(([, r]) => r);
+  if (order) order.routes = { input: input.routes, sorted: routes };
   const seenRoutes = new Set<string>();
   for (const r of routes) {
     if (seenRoutes.has(r.id)) continue;
@@ -400,7 +414,21 @@ export function buildModel(input: ModelInput, memo?: ModelMemo): TopologyGraph {
     for (const svc of part.services) services.add(svc);
     shapes.push(part);
   }
-  const slices = [...input.slices].sort((a, b) => collator.compare(a.id, b.id));
+  const lastSlices = order?.slices;
+  let slices: typeof input.slices;
+  if (
+    lastSlices &&
+    lastSlices.ids.length === input.slices.length &&
+    input.slices.every((x, i) => x.id === lastSlices.ids[i])
+  )
+    slices = lastSlices.perm.map((i) => input.slices[i]!);
+  else {
+    const perm = input.slices
+      .map((_, i) => i)
+      .sort((a, b) => collator.compare(input.slices[a]!.id, input.slices[b]!.id));
+    slices = perm.map((i) => input.slices[i]!);
+    if (order) order.slices = { ids: input.slices.map((x) => x.id), perm };
+  }
   const tunnelNodes = new Map<string, { node: string; cluster: string; address: string }>();
   const readyBySvc = new Map<string, { total: number; ready: number }>();
   const seenSlices = new Set<string>();
@@ -431,17 +459,26 @@ export function buildModel(input: ModelInput, memo?: ModelMemo): TopologyGraph {
       tunnelNodes.set(nodeId, { ...t, address: n.details.tunnelAddress });
     }
   }
+  const servicesBefore = memo?.services;
+  const servicesNow = new Map<string, { base: TopologyNode; node: TopologyNode }>();
   for (const [svc, c] of readyBySvc) {
     const id = `service:${svc}`;
     const n = nodes.get(id);
     if (!n) continue;
-    // A copy: the route parts that hold the service node are shared between calls.
-    nodes.set(id, {
-      ...n,
-      health: c.ready === c.total ? 'ok' : c.ready === 0 ? 'bad' : 'warn',
-      details: { ...n.details, endpoints: `${c.ready}/${c.total} ready` },
-    });
+    const health: Health = c.ready === c.total ? 'ok' : c.ready === 0 ? 'bad' : 'warn';
+    const endpoints = `${c.ready}/${c.total} ready`;
+    // The same counts on the same route part's node: the node made last time, as it was (the later stages
+    // and the drawing take an unchanged object to mean an unchanged node).
+    const kept = servicesBefore?.get(id);
+    const node =
+      kept && kept.base === n && kept.node.health === health && kept.node.details.endpoints === endpoints
+        ? kept.node
+        : // A copy: the route parts that hold the service node are shared between calls.
+          { ...n, health, details: { ...n.details, endpoints } };
+    servicesNow.set(id, { base: n, node });
+    nodes.set(id, node);
   }
+  if (memo) memo.services = servicesNow;
   // The EPIC nodes that run the gateway's proxies, each with its proxies; a proxy no node has reported yet
   // stands alone in the proxy band.
   const tail: string[] = [];
