@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyConformanceTest, reconcile, type AppliedTest } from './test-support/conformance.js';
+import {
+  conditionSummary,
+  INFRA,
+  SAME_NAMESPACE,
+  serviceCluster,
+  traceOutcome,
+  type StatusCondition,
+  type TraceOutcome,
+} from './test-support/conformance-trace.js';
 import { rest, testEnv, type TestEnv } from './test-support/harness.js';
 
 // Upstream v1.6.1 conformance tests that the kubectl path does not assert yet, applied through the API from their
@@ -14,17 +23,11 @@ beforeAll(async () => {
 });
 afterAll(() => env?.close());
 
-const INFRA = 'gateway-conformance-infra';
-const SAME = `${INFRA}/same-namespace`;
-const cluster = (name: string, port = 8080) => `service/${INFRA}/${name}/${port}`;
-
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  observedGeneration?: number;
-}
-const summary = (cs: Condition[]) => Object.fromEntries(cs.map((c) => [c.type, `${c.status}/${c.reason}`]));
+const SAME = SAME_NAMESPACE;
+const cluster = serviceCluster;
+const summary = conditionSummary;
+type Condition = StatusCondition;
+type Outcome = TraceOutcome;
 
 async function gateway(t: AppliedTest, name: string) {
   const r = await rest(env, 'GET', `/gateways/${t.gateways.get(`${INFRA}/${name}`)}`, t.key);
@@ -51,27 +54,7 @@ async function gateway(t: AppliedTest, name: string) {
   };
 }
 
-interface Outcome {
-  status?: number;
-  rewrite?: { host?: string; path?: string };
-  mirrors: { cluster: string; percent: number }[];
-  action: {
-    type: string;
-    location?: string;
-    status?: number;
-    clusters?: {
-      name: string;
-      weight: number;
-      requestHeaders: Record<string, string>;
-      responseHeaders: { set: Record<string, string>; add: Record<string, string[]>; remove: string[] };
-    }[];
-  };
-}
-async function trace(t: AppliedTest, gw: string, input: Record<string, unknown>): Promise<Outcome> {
-  const r = await rest(env, 'POST', `/gateways/${t.gateways.get(gw)}/trace`, t.key, input);
-  expect(r.status, r.raw).toBe(200);
-  return r.body['outcome'] as Outcome;
-}
+const trace = (t: AppliedTest, gw: string, input: Record<string, unknown>) => traceOutcome(env, t, gw, input);
 async function routesOk(t: AppliedTest) {
   for (const [key, id] of t.routes) {
     const r = await rest(env, 'GET', `/routes/${id}`, t.key);

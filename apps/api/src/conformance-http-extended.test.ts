@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyConformanceTest, type AppliedTest } from './test-support/conformance.js';
+import {
+  INFRA,
+  SAME_NAMESPACE,
+  serviceCluster,
+  traceOutcome,
+  type StatusCondition,
+  type TraceOutcome,
+} from './test-support/conformance-trace.js';
 import { rest, testEnv, type TestEnv } from './test-support/harness.js';
 
 // Upstream v1.6.1 conformance tests of extended HTTPRoute and GRPCRoute features, applied through the API from
@@ -15,33 +23,10 @@ beforeAll(async () => {
 });
 afterAll(() => env?.close());
 
-const INFRA = 'gateway-conformance-infra';
-const SAME = `${INFRA}/same-namespace`;
-const cluster = (name: string) => `service/${INFRA}/${name}/8080`;
-
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-}
-interface Outcome {
-  status?: number;
-  timeout?: string;
-  retryPolicy?: Record<string, unknown>;
-  mirrors: { cluster: string; percent: number }[];
-  action: {
-    type: string;
-    clusters?: {
-      name: string;
-      weight: number;
-      requestHeaders: Record<string, string>;
-      upstreamProtocol?: string;
-      upstreamTls?: { clientCertificate: boolean };
-    }[];
-    redirect?: Record<string, unknown>;
-  };
-  corsResponse?: { preflight: boolean; originAllowed: boolean; headers: Record<string, string> };
-}
+const SAME = SAME_NAMESPACE;
+const cluster = (name: string) => serviceCluster(name);
+type Condition = StatusCondition;
+type Outcome = TraceOutcome;
 
 async function accepted(t: AppliedTest, route: string): Promise<string[]> {
   const r = await rest(env, 'GET', `/routes/${t.routes.get(`${INFRA}/${route}`)}`, t.key);
@@ -55,12 +40,8 @@ async function accepted(t: AppliedTest, route: string): Promise<string[]> {
 }
 const OK = 'Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs';
 
-async function trace(t: AppliedTest, gateway: string, input: Record<string, unknown>): Promise<Outcome> {
-  const r = await rest(env, 'POST', `/gateways/${t.gateways.get(gateway)}/trace`, t.key, input);
-  expect(r.status, r.raw).toBe(200);
-  expect(r.body['connection'], r.raw).toBe('accepted');
-  return r.body['outcome'] as Outcome;
-}
+const trace = (t: AppliedTest, gateway: string, input: Record<string, unknown>) =>
+  traceOutcome(env, t, gateway, input);
 const clusters = (o: Outcome) => (o.action.clusters ?? []).map((c) => c.name);
 
 describe('redirect status codes (extended)', () => {
@@ -332,7 +313,7 @@ describe('HTTP listener isolation (extended)', () => {
       const got = [];
       for (const [host, path] of cases) {
         const r = await rest(env, 'POST', `/gateways/${t.gateways.get(gw)}/trace`, t.key, { host, path });
-        const o = r.body['outcome'] as Outcome & { route: string | null };
+        const o = r.body['outcome'] as Outcome;
         got.push([host, path, o.status ?? routeOf(o.route, suffix)]);
       }
       expect(got).toEqual(cases);
@@ -341,7 +322,7 @@ describe('HTTP listener isolation (extended)', () => {
 });
 
 /** The listener a matched route attached through: the route is `attaches-to-<listener><suffix>`. */
-function routeOf(route: string | null, suffix: string): string {
+function routeOf(route: string | null | undefined, suffix: string): string {
   const m = /attaches-to-([a-z-]+?)(?:-with-hostname-intersection)?(?:\/|$)/.exec(route ?? '');
   return m ? m[1]!.replace(suffix, '') : String(route);
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyConformanceTest, reconcile, type AppliedTest } from './test-support/conformance.js';
+import { conditionSummary, INFRA, type StatusCondition } from './test-support/conformance-trace.js';
 import { rest, testEnv, type TestEnv } from './test-support/harness.js';
 
 // The upstream v1.6.1 conformance tests of TCPRoute, TLSRoute and UDPRoute, applied through the API from their own
@@ -15,20 +16,12 @@ beforeAll(async () => {
 });
 afterAll(() => env?.close());
 
-const INFRA = 'gateway-conformance-infra';
 /** `status/reason` of a route's Accepted and ResolvedRefs, for its one parent. */
 type Parent = { accepted: string; resolvedRefs: string };
 const OK: Parent = { accepted: 'True/Accepted', resolvedRefs: 'True/ResolvedRefs' };
 
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-}
-const summary = (cs: Condition[], type: string) => {
-  const c = cs.find((x) => x.type === type);
-  return c ? `${c.status}/${c.reason}` : 'absent';
-};
+type Condition = StatusCondition;
+const summary = (cs: Condition[], type: string) => conditionSummary(cs)[type] ?? 'absent';
 
 async function parentsOf(t: AppliedTest, route: string): Promise<Parent[]> {
   const r = await rest(env, 'GET', `/routes/${t.routes.get(`${INFRA}/${route}`)}`, t.key);

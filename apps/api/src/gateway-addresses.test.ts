@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { translateInfrastructure, type KubeObject } from '@epic/infra-translator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadInfraInput } from './provisioner/fleet.js';
+import { infraInputOf } from './test-support/infra-input.js';
 import { applyConformanceTest, reconcile } from './test-support/conformance.js';
 import {
   auditTrail,
@@ -374,27 +373,15 @@ describe('upstream conformance manifests', () => {
     });
     // GatewayInfrastructurePropagation: every object EPIC creates for the gateway (its fleet in the EPIC
     // cluster, pods included) carries them, as the provisioner would apply them.
-    const client = await env.db.$pool.connect();
-    try {
-      const loaded = await loadInfraInput(
-        client,
-        id,
-        { secretKey: randomBytes(32), xds: { host: '127.0.0.1', port: 18000 }, tokenTtlSeconds: 60 },
-        new Date(),
-      );
-      if (!('input' in loaded)) throw new Error(JSON.stringify(loaded));
-      const { root, owned } = translateInfrastructure(loaded.input);
-      const objects = [root, ...owned];
-      const pods = owned
-        .filter((o) => o.kind === 'Deployment')
-        .map((d) => (d as unknown as { spec: { template: KubeObject } }).spec.template);
-      expect(pods).toHaveLength(1);
-      for (const o of [...objects, ...pods]) {
-        expect(o.metadata?.labels, o.kind).toMatchObject({ key2: 'value2' });
-        expect(o.metadata?.annotations, o.kind).toMatchObject({ key1: 'value1' });
-      }
-    } finally {
-      client.release();
+    const { root, owned } = translateInfrastructure(await infraInputOf(env, id));
+    const objects = [root, ...owned];
+    const pods = owned
+      .filter((o) => o.kind === 'Deployment')
+      .map((d) => (d as unknown as { spec: { template: KubeObject } }).spec.template);
+    expect(pods).toHaveLength(1);
+    for (const o of [...objects, ...pods]) {
+      expect(o.metadata?.labels, o.kind).toMatchObject({ key2: 'value2' });
+      expect(o.metadata?.annotations, o.kind).toMatchObject({ key1: 'value1' });
     }
   });
 });

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { loadInfraInput } from './provisioner/fleet.js';
 import { createReconciler } from './reconciler/reconciler.js';
 import { applyConformanceTest, reconcile, type AppliedTest } from './test-support/conformance.js';
+import { infraInputOf } from './test-support/infra-input.js';
 import {
   auditTrail,
   createAccount,
@@ -65,19 +66,8 @@ async function setup(name: string) {
 
 /** The listener ports the gateway's fleet exposes (the provisioner's input; the EPIC nodes read the same list). */
 async function fleetPorts(gatewayId: string): Promise<number[]> {
-  const client = await env.db.$pool.connect();
-  try {
-    const loaded = await loadInfraInput(
-      client,
-      gatewayId,
-      { secretKey: randomBytes(32), xds: { host: '127.0.0.1', port: 18000 }, tokenTtlSeconds: 60 },
-      new Date(),
-    );
-    if (!('input' in loaded)) throw new Error(JSON.stringify(loaded));
-    return loaded.input.gateway.listeners.map((l) => l.port).sort((a, b) => a - b);
-  } finally {
-    client.release();
-  }
+  const input = await infraInputOf(env, gatewayId);
+  return input.gateway.listeners.map((l) => l.port).sort((a, b) => a - b);
 }
 
 /**

@@ -22,20 +22,16 @@ export const listRevisionsQuery = z.strictObject({
 export const diffRevisionsQuery = z.strictObject({ from: version, to: version });
 // A traced request is evaluated against every route of the gateway (with RE2: linear in its size); this bounds it.
 const MAX_TRACE_FIELDS = 100;
+/** Which revision a trace reads. */
+const traceRevision = version
+  .optional()
+  .describe('the revision whose configuration to trace (any, tainted ones too); default: the one served now');
 export const traceDatagramInput = z.strictObject({
-  revision: version
-    .optional()
-    .describe(
-      'the revision whose configuration to trace (any, tainted ones too); default: the one served now',
-    ),
+  revision: traceRevision,
   port: z.number().int().min(1).max(65535).describe('the UDP listener port the datagram is sent to'),
 });
 export const traceConnectionInput = z.strictObject({
-  revision: version
-    .optional()
-    .describe(
-      'the revision whose configuration to trace (any, tainted ones too); default: the one served now',
-    ),
+  revision: traceRevision,
   port: z.number().int().min(1).max(65535).describe('the TCP listener port the connection is opened to'),
   serverName: z
     .string()
@@ -45,11 +41,7 @@ export const traceConnectionInput = z.strictObject({
     .describe('the TLS server name (SNI) the client sends; none for plain TCP'),
 });
 export const traceInput = z.strictObject({
-  revision: version
-    .optional()
-    .describe(
-      'the revision whose configuration to trace (any, tainted ones too); default: the one served now',
-    ),
+  revision: traceRevision,
   port: z
     .number()
     .int()
