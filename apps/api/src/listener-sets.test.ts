@@ -603,6 +603,9 @@ describe('ListenerSet conformance manifests through the API', () => {
       reason: 'RefNotPermitted',
     });
     expect(cond(denied.listeners[0]?.conditions, 'Programmed')?.status).toBe('False');
+    // Its only listener is not valid: the ListenerSet is neither accepted nor programmed (upstream test).
+    expect(cond(denied.conditions, 'Accepted')).toEqual({ status: 'False', reason: 'ListenersNotValid' });
+    expect(cond(denied.conditions, 'Programmed')).toEqual({ status: 'False', reason: 'ListenersNotValid' });
   });
 
   /** What the gateway's proxies do with a request (the trace of its rendered configuration). */

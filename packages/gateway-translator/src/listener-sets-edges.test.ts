@@ -5,9 +5,11 @@ import {
   attachedListenerSetCount,
   attachedListenerSetsCondition,
   listenerSetAllowed,
+  listenerSetStatuses,
   targetsGatewayOf,
   type ListenerSetVerdict,
 } from './listener-sets.js';
+import type { AnalyzedListener } from './listeners.js';
 import type { ListenerSetStatus } from './status.js';
 
 // The ListenerSet helpers called directly (GEP-1713): which parentRef names the gateway, which namespaces
@@ -130,5 +132,41 @@ describe('attachedListenerSetCount and attachedListenerSetsCondition', () => {
     expect(text(attachedListenerSetsCondition(input({ namespaces: { from: 'None' } }), [], 0))).toBe(
       'AttachedListenerSets=False/NoListenerSetsAttached/3: no ListenerSet is attached',
     );
+  });
+});
+
+describe('listenerSetStatuses', () => {
+  const listener = (name: string, programmable: boolean): AnalyzedListener =>
+    ({
+      spec: { name, port: 443, protocol: 'HTTPS' },
+      key: `ns/s/${name}`,
+      accepted: true,
+      programmable,
+      supportedKinds: ['HTTPRoute'],
+      certificates: [],
+      conditions: () => [],
+    }) as unknown as AnalyzedListener;
+  const status = (...listeners: AnalyzedListener[]) => {
+    const [s] = listenerSetStatuses([{ set: set({ name: 'gw' }), attached: true, listeners }], () => 0);
+    return Object.fromEntries(s!.conditions.map((c) => [c.type, `${String(c.status)}/${c.reason}`]));
+  };
+
+  it('a ListenerSet whose only listener cannot be programmed (references not resolved) is not accepted', () => {
+    // Upstream ListenerSetReferenceGrant: a certificate in another namespace without a grant.
+    expect(status(listener('denied', false))).toEqual({
+      Accepted: 'False/ListenersNotValid',
+      Programmed: 'False/ListenersNotValid',
+    });
+  });
+
+  it('one valid listener beside it: accepted with ListenersNotValid, programmed', () => {
+    expect(status(listener('ok', true), listener('denied', false))).toEqual({
+      Accepted: 'True/ListenersNotValid',
+      Programmed: 'True/Programmed',
+    });
+    expect(status(listener('ok', true))).toEqual({
+      Accepted: 'True/Accepted',
+      Programmed: 'True/Programmed',
+    });
   });
 });

@@ -201,7 +201,10 @@ export function listenerSetStatuses(
         listeners: [],
       };
     }
-    const valid = listeners.filter((l) => l.accepted).length;
+    // A listener is valid when it is accepted and can be programmed: one whose references do not resolve (a
+    // certificate without a ReferenceGrant) is not, and a ListenerSet of only such listeners is not accepted
+    // (GEP-1713; upstream ListenerSetReferenceGrant).
+    const valid = listeners.filter((l) => l.accepted && l.programmable).length;
     const programmed = listeners.filter((l) => l.programmable).length;
     const accepted =
       valid === 0

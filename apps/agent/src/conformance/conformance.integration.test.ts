@@ -14,7 +14,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { freePort, startApiProcess, type ApiProcess } from '../../../api/src/test-support/api-process.js';
-import { testCertA } from '../../../api/src/test-support/tls-fixture.js';
+import { testCertA, testCertB } from '../../../api/src/test-support/tls-fixture.js';
 import { unmetExpectations } from '../../../../packages/gateway-translator/src/test-support/expectations.js';
 import {
   parseFixture,
@@ -25,7 +25,14 @@ import { ROUTE_KINDS } from '../controller/resources.js';
 import { eventually as waitFor } from '../test-support/workload.js';
 import { endpointSlicesFor, StandInProxies, type K8sObject } from './cluster-stand-ins.js';
 import { buildReport, levelOf, type Outcome } from './report.js';
-import { CASES, PROFILES, type ConformanceCase, type Expected, type ProfileName } from './suite.js';
+import {
+  CASES,
+  PROFILES,
+  type ConformanceCase,
+  type Expected,
+  type ProfileName,
+  type TraceCase,
+} from './suite.js';
 
 const repo = (p: string) => fileURLToPath(new URL(`../../../../${p}`, import.meta.url));
 const conformanceDir = repo('k8s/gateway-api/conformance');
@@ -185,12 +192,26 @@ beforeAll(async () => {
   await kubectlOk(
     ['apply', '-f', '-'],
     docs([
-      ...['tls-validity-checks-certificate'].map((name) => ({
+      ...[
+        ['gateway-conformance-infra', 'tls-validity-checks-certificate'],
+        // The listener certificate the ListenerSetReferenceGrant listeners name across namespaces.
+        ['gateway-conformance-web-backend', 'certificate'],
+      ].map(([namespace, name]) => ({
         apiVersion: 'v1',
         kind: 'Secret',
-        metadata: { name, namespace: 'gateway-conformance-infra' },
+        metadata: { name, namespace },
         type: 'kubernetes.io/tls',
         data: { 'tls.crt': b64(testCertA.certificate), 'tls.key': b64(testCertA.privateKey) },
+      })),
+      // The BackendTLSPolicy tests' CA bundles: the backends' CA, and another CA (cert-mismatch).
+      ...[
+        ['tls-checks-ca-certificate', testCertA.certificate],
+        ['mismatch-ca-certificate', testCertB.certificate],
+      ].map(([name, ca]) => ({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name, namespace: 'gateway-conformance-infra' },
+        data: { 'ca.crt': ca },
       })),
       ...endpointSlicesFor(baseObjects),
     ]),
@@ -240,6 +261,7 @@ type ParentRef = {
   port?: number;
 };
 const sameRef = (a: ParentRef, b: ParentRef, ns: string) =>
+  (a.kind ?? 'Gateway') === (b.kind ?? 'Gateway') &&
   a.name === b.name &&
   (a.namespace ?? ns) === (b.namespace ?? ns) &&
   (a.sectionName ?? '') === (b.sectionName ?? '') &&
@@ -260,26 +282,33 @@ async function statusProblems(c: ConformanceCase, objects: K8sObject[]): Promise
   for (const r of live.filter((x) => routeKeys.has(key(x)))) {
     const ns = r.metadata.namespace as string;
     const expected = c.routes?.[key(r)] ?? {};
-    const refs = (r.spec.parentRefs as ParentRef[]).filter((p) => (p.kind ?? 'Gateway') === 'Gateway');
+    const refs = (r.spec.parentRefs as ParentRef[]).filter((p) =>
+      ['Gateway', 'ListenerSet'].includes(p.kind ?? 'Gateway'),
+    );
     for (const ref of refs) {
-      gatewayKeys.add(`${ref.namespace ?? ns}/${ref.name}`);
+      const kind = ref.kind ?? 'Gateway';
+      if (kind === 'Gateway') gatewayKeys.add(`${ref.namespace ?? ns}/${ref.name}`);
+      const label = `${kind}/${ref.name}${ref.sectionName ? `#${ref.sectionName}` : ''}`;
+      const forParent = { ...expected, ...expected.parents?.[label] };
       const entry = (r.status?.parents ?? []).find(
         (p: { controllerName: string; parentRef: ParentRef }) =>
           p.controllerName === CONTROLLER_NAME && sameRef(p.parentRef, ref, ns),
       );
-      const where = `${r.kind} ${key(r)} parent ${ref.name}${ref.sectionName ? `/${ref.sectionName}` : ''}`;
+      const where = `${r.kind} ${key(r)} parent ${label}`;
       if (!entry) {
         problems.push(`${where}: no status.parents entry of ours`);
         continue;
       }
       for (const type of ['Accepted', 'ResolvedRefs'] as const) {
-        const exp: Expected = expected[type] ?? (`True/${type}` as Expected);
+        const exp: Expected = forParent[type] ?? (`True/${type}` as Expected);
         want(`${where} ${type}`, condition(entry, type), exp);
         const gen = (entry.conditions as Cond[]).find((x) => x.type === type)?.observedGeneration;
         want(`${where} ${type} observedGeneration`, gen, r.metadata.generation);
       }
     }
   }
+  problems.push(...(await policyProblems(c, objects)));
+  problems.push(...(await listenerSetProblems(c, objects, gatewayKeys)));
   for (const gk of [...gatewayKeys].sort()) {
     const [ns, name] = gk.split('/') as [string, string];
     const gw = await kubeGet(`/namespaces/${ns}/gateways/${name}`);
@@ -297,6 +326,112 @@ async function statusProblems(c: ConformanceCase, objects: K8sObject[]): Promise
         want(`Gateway ${gk} listener ${listener} attachedRoutes`, ls.attachedRoutes, l.attachedRoutes);
       for (const [type, e] of Object.entries(l.conditions ?? {}))
         want(`Gateway ${gk} listener ${listener} ${type}`, condition(ls, type), e);
+    }
+  }
+  return problems;
+}
+
+/** Conditions as `want` compares them: `status/reason`, each at `generation`. */
+function conditionProblems(
+  where: string,
+  status: { conditions?: Cond[] } | undefined,
+  expected: Record<string, Expected>,
+  generation: number,
+): string[] {
+  const problems: string[] = [];
+  for (const [type, e] of Object.entries(expected)) {
+    const actual = condition(status, type);
+    if (actual !== e) problems.push(`${where} ${type}: expected ${e}, got ${String(actual)}`);
+    const gen = status?.conditions?.find((x) => x.type === type)?.observedGeneration;
+    if (actual !== undefined && gen !== generation)
+      problems.push(`${where} ${type} observedGeneration: expected ${generation}, got ${String(gen)}`);
+  }
+  return problems;
+}
+
+/**
+ * Every BackendTLSPolicy of the test: our `status.ancestors` entries name exactly the Gateways the case lists,
+ * with their conditions at the policy's generation (GEP-1897).
+ */
+async function policyProblems(c: ConformanceCase, objects: K8sObject[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const p of objects.filter((o) => o.kind === 'BackendTLSPolicy')) {
+    const k = key(p);
+    const expected = c.policies?.[k];
+    if (expected === undefined) {
+      problems.push(`BackendTLSPolicy ${k}: the case says nothing of it`);
+      continue;
+    }
+    const live = await kubeGet(`/namespaces/${p.metadata.namespace}/backendtlspolicies/${p.metadata.name}`);
+    const ours = (
+      (live.status?.ancestors ?? []) as { controllerName: string; ancestorRef: ParentRef }[]
+    ).filter((a) => a.controllerName === CONTROLLER_NAME);
+    const refKey = (a: { ancestorRef: ParentRef }) =>
+      `${a.ancestorRef.kind ?? 'Gateway'}/${a.ancestorRef.namespace ?? p.metadata.namespace}/${a.ancestorRef.name}`;
+    const got = ours.map(refKey).sort();
+    const want = Object.keys(expected)
+      .map((g) => `Gateway/${g}`)
+      .sort();
+    if (!isDeepStrictEqual(got, want))
+      problems.push(`BackendTLSPolicy ${k} ancestors: expected ${want.join(', ')}, got ${got.join(', ')}`);
+    for (const [gk, conds] of Object.entries(expected)) {
+      const entry = ours.find((a) => refKey(a) === `Gateway/${gk}`) as { conditions?: Cond[] } | undefined;
+      if (entry === undefined) continue;
+      problems.push(
+        ...conditionProblems(
+          `BackendTLSPolicy ${k} ancestor ${gk}`,
+          entry,
+          { Accepted: 'True/Accepted', ResolvedRefs: 'True/ResolvedRefs', ...conds },
+          live.metadata.generation,
+        ),
+      );
+    }
+  }
+  return problems;
+}
+
+/**
+ * Every ListenerSet of the test: its conditions and its listeners' (GEP-1713); its parent Gateway's status is
+ * checked too.
+ */
+async function listenerSetProblems(
+  c: ConformanceCase,
+  objects: K8sObject[],
+  gatewayKeys: Set<string>,
+): Promise<string[]> {
+  const problems: string[] = [];
+  for (const l of objects.filter((o) => o.kind === 'ListenerSet')) {
+    const k = key(l);
+    const parent = l.spec?.['parentRef'] as ParentRef;
+    gatewayKeys.add(`${parent.namespace ?? l.metadata.namespace}/${parent.name}`);
+    const expected = c.listenerSets?.[k];
+    if (expected === undefined) {
+      problems.push(`ListenerSet ${k}: the case says nothing of it`);
+      continue;
+    }
+    const live = await kubeGet(`/namespaces/${l.metadata.namespace}/listenersets/${l.metadata.name}`);
+    const gen = live.metadata.generation as number;
+    problems.push(
+      ...conditionProblems(
+        `ListenerSet ${k}`,
+        live.status,
+        { Accepted: 'True/Accepted', Programmed: 'True/Programmed', ...expected.conditions },
+        gen,
+      ),
+    );
+    for (const [name, e] of Object.entries(expected.listeners ?? {})) {
+      const ls = (
+        (live.status?.listeners ?? []) as { name: string; attachedRoutes: number; conditions?: Cond[] }[]
+      ).find((x) => x.name === name);
+      if (!ls) {
+        problems.push(`ListenerSet ${k} listener ${name}: no status`);
+        continue;
+      }
+      if (e.attachedRoutes !== undefined && ls.attachedRoutes !== e.attachedRoutes)
+        problems.push(
+          `ListenerSet ${k} listener ${name} attachedRoutes: expected ${e.attachedRoutes}, got ${ls.attachedRoutes}`,
+        );
+      problems.push(...conditionProblems(`ListenerSet ${k} listener ${name}`, ls, e.conditions ?? {}, gen));
     }
   }
   return problems;
@@ -366,7 +501,23 @@ async function traceProblems(c: ConformanceCase, objects: K8sObject[]): Promise<
         const what = `${gateway} ${JSON.stringify(input)}`;
         try {
           const out = await epic('POST', `/gateways/${gw.id}/trace`, input);
-          return unmetExpectations(out.outcome, r.expect).map((p) => `${what}: ${p}`);
+          const { upstreamTls, ...expect } = r.expect as FixtureRequest['expect'] & {
+            upstreamTls?: TraceCase['expect']['upstreamTls'];
+          };
+          const problems = unmetExpectations(out.outcome, expect);
+          if (upstreamTls !== undefined) {
+            const clusters = (out.outcome.action?.clusters ?? []) as {
+              name: string;
+              upstreamTls?: unknown;
+            }[];
+            if (clusters.length === 0) problems.push('upstreamTls: the request is not forwarded');
+            for (const cl of clusters)
+              if (!isDeepStrictEqual(cl.upstreamTls ?? null, upstreamTls))
+                problems.push(
+                  `upstreamTls of ${cl.name}: expected ${JSON.stringify(upstreamTls)}, got ${JSON.stringify(cl.upstreamTls ?? null)}`,
+                );
+          }
+          return problems.map((p) => `${what}: ${p}`);
         } catch (e) {
           return [`${what}: ${(e as Error).message}`];
         }

@@ -27,6 +27,10 @@ describe('the ConformanceReport', () => {
     // Gateway-only tests are core in every profile; a test needing another kind is in none of HTTP's.
     expect(levelOf(c('a', ['Gateway']), 'GATEWAY-GRPC')).toBe('core');
     expect(levelOf(c('a', ['Gateway', 'HTTPRoute', 'TLSRoute']), 'GATEWAY-HTTP')).toBeUndefined();
+    // Every feature one of the profile's, also without its route kind (upstream ListenerSetReferenceGrant).
+    expect(levelOf(c('a', ['Gateway', 'ListenerSet', 'ReferenceGrant']), 'GATEWAY-HTTP')).toBe('extended');
+    expect(levelOf(c('a', ['Gateway', 'ListenerSet', 'ReferenceGrant']), 'GATEWAY-GRPC')).toBeUndefined();
+    expect(levelOf(c('a', ['Gateway', 'ListenerSet', 'TCPRoute']), 'GATEWAY-HTTP')).toBeUndefined();
   });
 
   it('counts, lists and explains: failed beats skipped beats success; reasons are comments', () => {

@@ -28,11 +28,13 @@ interface Level {
   failedTests?: string[];
 }
 
-/** Whether a test belongs to a profile, and at which level (its features all core: core). */
+/**
+ * Whether a test belongs to a profile, and at which level (its features all core: core): as upstream, when every
+ * feature it needs is one of the profile's (so a test of Gateway, ListenerSet and ReferenceGrant is an extended
+ * test of GATEWAY-HTTP, which claims ListenerSet, without naming HTTPRoute).
+ */
 export function levelOf(c: ConformanceCase, profile: ProfileName): 'core' | 'extended' | undefined {
   const p = PROFILES[profile];
-  const gatewayOnly = c.features.every((f) => f === 'Gateway' || f === 'ReferenceGrant');
-  if (!gatewayOnly && !c.features.includes(p.routeKind)) return undefined;
   if (!c.features.every((f) => p.core.includes(f) || p.extended.includes(f))) return undefined;
   return c.features.every((f) => p.core.includes(f)) ? 'core' : 'extended';
 }

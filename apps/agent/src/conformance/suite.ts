@@ -74,8 +74,21 @@ export interface TraceCase {
   method?: string;
   headers?: Record<string, string | string[]>;
   query?: Record<string, string>;
-  /** All traffic to this Service (`namespace/name`), or this answer. */
-  expect: { backend?: string; status?: number; clusters?: Record<string, number> };
+  /**
+   * All traffic to this Service (`namespace/name`), or this answer; `upstreamTls`: how the proxies connect to
+   * every cluster of the answer (the trace's `upstreamTls`; null: plaintext).
+   */
+  expect: {
+    backend?: string;
+    status?: number;
+    clusters?: Record<string, number>;
+    upstreamTls?: {
+      sni: string;
+      trustedCa: string;
+      subjectAltNames: string[];
+      clientCertificate: boolean;
+    } | null;
+  };
 }
 
 export interface ConformanceCase {
@@ -93,7 +106,32 @@ export interface ConformanceCase {
    * Per route (`namespace/name`): the conditions each of our `status.parents` entries must carry. Routes not
    * named must be `True/Accepted` and `True/ResolvedRefs` on every parent.
    */
-  routes?: Record<string, { Accepted?: Expected; ResolvedRefs?: Expected }>;
+  routes?: Record<
+    string,
+    {
+      Accepted?: Expected;
+      ResolvedRefs?: Expected;
+      /** Per parentRef (`Gateway/<name>` or `ListenerSet/<name>`, `#<sectionName>` when it has one): overrides. */
+      parents?: Record<string, { Accepted?: Expected; ResolvedRefs?: Expected }>;
+    }
+  >;
+  /**
+   * Per BackendTLSPolicy (`namespace/name`), every one of the test's: the Gateways (`namespace/name`) our
+   * `status.ancestors` entries must name, exactly, and their conditions (default `True/Accepted` and
+   * `True/ResolvedRefs`), each with the policy's generation as `observedGeneration` (GEP-1897).
+   */
+  policies?: Record<string, Record<string, { Accepted?: Expected; ResolvedRefs?: Expected }>>;
+  /**
+   * Per ListenerSet (`namespace/name`), every one of the test's: its conditions (default `True/Accepted` and
+   * `True/Programmed`, at its generation) and listeners' `attachedRoutes` and conditions (GEP-1713).
+   */
+  listenerSets?: Record<
+    string,
+    {
+      conditions?: Record<string, Expected>;
+      listeners?: Record<string, { attachedRoutes?: number; conditions?: Record<string, Expected> }>;
+    }
+  >;
   /** Per Gateway (`namespace/name`): listener `attachedRoutes` and conditions, and Gateway conditions. */
   gateways?: Record<
     string,
@@ -124,6 +162,82 @@ const grpc = (host: string, method: string, backend: string, headers: Record<str
 });
 const NOT_ASSERTED = 'not yet asserted through the kubectl path (no expectations written for it)';
 const NO_TLSROUTE = 'needs TLSRoute, which the controller does not watch yet';
+
+const INFRA = 'gateway-conformance-infra';
+/** A request on abc.example.com whose backend is reached over TLS with this SNI, the suite's CA and SANs. */
+const btls = (path: string, service: string, sni: string, subjectAltNames = [`DNS:${sni}`]): TraceCase => ({
+  host: 'abc.example.com',
+  path,
+  expect: {
+    backend: `${INFRA}/${service}`,
+    upstreamTls: { sni, trustedCa: 'inline', subjectAltNames, clientCertificate: false },
+  },
+});
+const NO_VALID_CA = {
+  Accepted: 'False/NoValidCACertificate',
+  ResolvedRefs: 'False/InvalidCACertificateRef',
+} as const satisfies { Accepted: Expected; ResolvedRefs: Expected };
+/** A ListenerSet its parent does not allow (allowedListeners): not accepted, nothing programmed. */
+const NOT_ALLOWED = { conditions: { Accepted: 'False/NotAllowed', Programmed: 'False/NotAllowed' } } as const;
+const lsTrace = (host: string, path: string, to: string | 404): TraceCase => ({
+  host,
+  path,
+  expect: to === 404 ? { status: 404 } : { backend: to },
+});
+/**
+ * ListenerSet{Hostname,Protocol}Conflict: a ListenerSet listener that conflicts with a Gateway listener, or with
+ * an older ListenerSet's, is Conflicted and not accepted; a ListenerSet with only conflicts is not accepted.
+ */
+function conflictCase(what: string, reason: string): Pick<ConformanceCase, 'listenerSets' | 'gateways'> {
+  const conflicted = {
+    conditions: { Conflicted: `True/${reason}`, Accepted: `False/${reason}` } as Record<string, Expected>,
+  };
+  const ok = {
+    conditions: { Conflicted: 'False/NoConflicts', Accepted: 'True/Accepted' } as Record<string, Expected>,
+  };
+  const partly = {
+    conditions: { Accepted: 'True/ListenersNotValid', Programmed: 'True/Programmed' } as Record<
+      string,
+      Expected
+    >,
+  };
+  return {
+    listenerSets: {
+      [`${INFRA}/listenerset-with-${what}-conflict-with-gateway-1`]: {
+        ...partly,
+        listeners: {
+          'listener-set-1-listener': ok,
+          [`${what}-conflict-with-gateway-listener`]: conflicted,
+          [`${what}-conflict-with-listener-set-listener`]: ok,
+        },
+      },
+      [`${INFRA}/listenerset-with-${what}-conflict-with-gateway-2`]: {
+        conditions: { Accepted: 'False/ListenersNotValid', Programmed: 'False/ListenersNotValid' },
+        listeners: { [`${what}-conflict-with-gateway-listener`]: conflicted },
+      },
+      [`${INFRA}/listenerset-with-${what}-conflict-with-listener-set-1`]: {
+        ...partly,
+        listeners: {
+          'listener-set-2-listener': ok,
+          [`${what}-conflict-with-listener-set-listener`]: conflicted,
+        },
+      },
+      [`${INFRA}/listenerset-with-${what}-conflict-with-listener-set-2`]: {
+        conditions: { Accepted: 'False/ListenersNotValid', Programmed: 'False/ListenersNotValid' },
+        listeners: { [`${what}-conflict-with-listener-set-listener`]: conflicted },
+      },
+    },
+    gateways: {
+      [`${INFRA}/gateway-with-listenerset-${what}-conflict`]: {
+        conditions: { AttachedListenerSets: 'True/ListenerSetsAttached' },
+        listeners: {
+          'gateway-listener': ok,
+          [`${what}-conflict-with-gateway-listener`]: ok,
+        },
+      },
+    },
+  };
+}
 
 export const CASES: ConformanceCase[] = [
   // ----- GATEWAY-HTTP core -----
@@ -765,5 +879,462 @@ export const CASES: ConformanceCase[] = [
     file: 'grpcroute-weight.yaml',
     features: ['Gateway', 'GRPCRoute'],
     skip: NOT_ASSERTED,
+  },
+  // ----- GATEWAY-HTTP extended: BackendTLSPolicy (GEP-1897) -----
+  // The suite's CA ConfigMaps are created as upstream does at run time (tls-checks-ca-certificate: the CA of the
+  // backends' certificate; mismatch-ca-certificate: another CA).
+  {
+    name: 'BackendTLSPolicy',
+    file: 'backendtlspolicy.yaml',
+    features: ['Gateway', 'HTTPRoute', 'BackendTLSPolicy'],
+    policies: {
+      [`${INFRA}/normative-test`]: {
+        [`${INFRA}/same-namespace`]: {},
+        [`${INFRA}/same-namespace-with-https-listener`]: {},
+      },
+      [`${INFRA}/host-mismatch`]: { [`${INFRA}/same-namespace`]: {} },
+      [`${INFRA}/cert-mismatch`]: { [`${INFRA}/same-namespace`]: {} },
+      [`${INFRA}/reconcile-test`]: { [`${INFRA}/same-namespace`]: {} },
+    },
+    traces: [
+      {
+        gateway: `${INFRA}/same-namespace`,
+        cases: [
+          btls('/backendtlspolicy', 'backendtlspolicy-test', 'abc.example.com'),
+          btls(
+            '/backendtlspolicy-host-mismatch',
+            'backendtlspolicy-host-mismatch-test',
+            'mismatch.example.com',
+          ),
+          btls('/backendtlspolicy-cert-mismatch', 'backendtlspolicy-cert-mismatch-test', 'abc.example.com'),
+          btls('/backendtlspolicy-reconcile-test', 'backendtlspolicy-reconcile-test', 'abc.example.com'),
+        ],
+      },
+      {
+        gateway: `${INFRA}/same-namespace-with-https-listener`,
+        cases: [
+          {
+            ...btls('/backendtlspolicy', 'backendtlspolicy-test', 'abc.example.com'),
+            scheme: 'https',
+            serverName: 'https-listener.org',
+            host: 'https-listener.org',
+            port: 443,
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: 'BackendTLSPolicyConflictResolution',
+    file: 'backendtlspolicy-conflict-resolution.yaml',
+    features: ['Gateway', 'HTTPRoute', 'BackendTLSPolicy'],
+    // The older policy for a target (and sectionName) wins; same age: the first by namespace/name.
+    policies: {
+      [`${INFRA}/conflicted-without-section-name-1`]: { [`${INFRA}/same-namespace`]: {} },
+      [`${INFRA}/conflicted-without-section-name-2`]: {
+        [`${INFRA}/same-namespace`]: { Accepted: 'False/Conflicted' },
+      },
+      [`${INFRA}/conflicted-with-section-name-1`]: { [`${INFRA}/same-namespace`]: {} },
+      [`${INFRA}/conflicted-with-section-name-2`]: {
+        [`${INFRA}/same-namespace`]: { Accepted: 'False/Conflicted' },
+      },
+      [`${INFRA}/not-conflicted-with-section-name`]: { [`${INFRA}/same-namespace`]: {} },
+      [`${INFRA}/not-conflicted-without-section-name`]: { [`${INFRA}/same-namespace`]: {} },
+    },
+    traces: [
+      {
+        gateway: `${INFRA}/same-namespace`,
+        cases: [
+          btls(
+            '/backendtlspolicy-conflicted-without-section-name',
+            'backendtlspolicy-conflicted-without-section-name-test',
+            'other.example.com',
+          ),
+          btls(
+            '/backendtlspolicy-conflicted-with-section-name',
+            'backendtlspolicy-conflicted-with-section-name-test',
+            'other.example.com',
+          ),
+          btls(
+            '/backendtlspolicy-not-conflicted-with-section-name',
+            'backendtlspolicy-not-conflicted-test',
+            'other.example.com',
+          ),
+          btls(
+            '/backendtlspolicy-not-conflicted-without-section-name',
+            'backendtlspolicy-not-conflicted-test',
+            'abc.example.com',
+          ),
+        ],
+      },
+    ],
+  },
+  {
+    name: 'BackendTLSPolicyInvalidCACertificateRef',
+    file: 'backendtlspolicy-invalid-ca-certificate-ref.yaml',
+    features: ['Gateway', 'HTTPRoute', 'BackendTLSPolicy'],
+    policies: {
+      [`${INFRA}/nonexistent-ca-certificate-ref`]: { [`${INFRA}/same-namespace`]: NO_VALID_CA },
+      [`${INFRA}/malformed-ca-certificate-ref`]: { [`${INFRA}/same-namespace`]: NO_VALID_CA },
+    },
+    // No valid CA: the backend is not reached in plaintext, the request fails (500).
+    traces: [
+      {
+        gateway: `${INFRA}/same-namespace`,
+        cases: [
+          {
+            host: 'abc.example.com',
+            path: '/backendtlspolicy-nonexistent-ca-certificate-ref',
+            expect: { status: 500 },
+          },
+          {
+            host: 'abc.example.com',
+            path: '/backendtlspolicy-malformed-ca-certificate-ref',
+            expect: { status: 500 },
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: 'BackendTLSPolicyInvalidKind',
+    file: 'backendtlspolicy-invalid-kind.yaml',
+    features: ['Gateway', 'HTTPRoute', 'BackendTLSPolicy'],
+    policies: {
+      [`${INFRA}/invalid-kind`]: {
+        [`${INFRA}/same-namespace`]: {
+          Accepted: 'False/NoValidCACertificate',
+          ResolvedRefs: 'False/InvalidKind',
+        },
+      },
+    },
+    traces: [
+      {
+        gateway: `${INFRA}/same-namespace`,
+        cases: [{ host: 'abc.example.com', path: '/backendtlspolicy-invalid-kind', expect: { status: 500 } }],
+      },
+    ],
+  },
+  {
+    name: 'BackendTLSPolicyObservedGenerationBump',
+    file: 'backendtlspolicy-observed-generation-bump.yaml',
+    features: ['Gateway', 'HTTPRoute', 'BackendTLSPolicy'],
+    policies: { [`${INFRA}/observed-generation-bump`]: { [`${INFRA}/same-namespace`]: {} } },
+    bump: {
+      kind: 'BackendTLSPolicy',
+      name: 'observed-generation-bump',
+      namespace: INFRA,
+      patch: [{ op: 'replace', path: '/spec/validation/hostname', value: 'other.example.com' }],
+    },
+    // After the bump: the new hostname is the SNI.
+    traces: [
+      {
+        gateway: `${INFRA}/same-namespace`,
+        cases: [btls('/', 'observed-generation-bump-test', 'other.example.com')],
+      },
+    ],
+  },
+  {
+    name: 'BackendTLSPolicySANValidation',
+    file: 'backendtlspolicy-san.yaml',
+    features: ['Gateway', 'HTTPRoute', 'BackendTLSPolicy'],
+    policies: Object.fromEntries(
+      [
+        'san-dns',
+        'san-dns-mismatch',
+        'san-uri',
+        'san-uri-mismatch',
+        'multiple-sans',
+        'multiple-mismatch-sans',
+      ].map((p) => [`${INFRA}/${p}`, { [`${INFRA}/same-namespace`]: {} }]),
+    ),
+    // The policy's subjectAltNames are what the backend certificate is matched against; the hostname is the SNI.
+    traces: [
+      {
+        gateway: `${INFRA}/same-namespace`,
+        cases: [
+          btls('/backendtlspolicy-san-dns', 'backendtlspolicy-san-dns-test', 'abc.example.com', [
+            'DNS:abc.example.com',
+          ]),
+          btls(
+            '/backendtlspolicy-san-dns-mismatch',
+            'backendtlspolicy-san-dns-mismatch-test',
+            'abc.example.com',
+            ['DNS:dce.example.com'],
+          ),
+          btls('/backendtlspolicy-san-uri', 'backendtlspolicy-san-uri-test', 'abc.example.com', [
+            'URI:spiffe://abc.example.com/test-identity',
+          ]),
+          btls(
+            '/backendtlspolicy-san-uri-mismatch',
+            'backendtlspolicy-san-uri-mismatch-test',
+            'abc.example.com',
+            ['URI:spiffe://def.example.com/test-identity'],
+          ),
+          btls('/backendtlspolicy-multiple-sans', 'backendtlspolicy-multiple-sans-test', 'abc.example.com', [
+            'URI:spiffe://abc.example.com/test-identity',
+            'DNS:abc.example.com',
+          ]),
+          btls(
+            '/backendtlspolicy-multiple-mismatch-sans',
+            'backendtlspolicy-multiple-mismatch-sans-test',
+            'abc.example.com',
+            ['URI:spiffe://def.example.com/test-identity', 'DNS:def.example.com'],
+          ),
+        ],
+      },
+    ],
+  },
+  // ----- GATEWAY-HTTP extended: ListenerSet (GEP-1713) -----
+  {
+    name: 'ListenerSetAllowedNamespaceNone',
+    file: 'listenerset-allowed-namespace-none.yaml',
+    features: ['Gateway', 'HTTPRoute', 'ListenerSet'],
+    listenerSets: { [`${INFRA}/listenerset-not-allowed`]: NOT_ALLOWED },
+    gateways: {
+      [`${INFRA}/gateway-does-not-allow-listenerset`]: {
+        conditions: { AttachedListenerSets: 'False/ListenerSetsNotAllowed' },
+      },
+    },
+  },
+  {
+    name: 'ListenerSetAllowedNamespaceSame',
+    file: 'listenerset-allowed-namespace-same.yaml',
+    features: ['Gateway', 'HTTPRoute', 'ListenerSet'],
+    listenerSets: {
+      [`${INFRA}/listenerset-in-same-namespace`]: {},
+      'gateway-api-listenerset-not-allowed-ns/listenerset-in-different-namespace': NOT_ALLOWED,
+    },
+    gateways: {
+      [`${INFRA}/gateway-allows-listenerset-in-same-namespace`]: {
+        conditions: { AttachedListenerSets: 'True/ListenerSetsAttached' },
+      },
+    },
+  },
+  {
+    name: 'ListenerSetAllowedNamespaceSelector',
+    file: 'listenerset-allowed-namespace-selector.yaml',
+    features: ['Gateway', 'HTTPRoute', 'ListenerSet'],
+    listenerSets: {
+      'gateway-api-listenerset-selector-allowed-ns/listenerset-in-selected-namespace': {},
+      'gateway-api-listenerset-selector-not-allowed-ns/listenerset-not-in-selected-namespace': NOT_ALLOWED,
+    },
+    gateways: {
+      [`${INFRA}/gateway-allows-listenerset-in-selected-namespace`]: {
+        conditions: { AttachedListenerSets: 'True/ListenerSetsAttached' },
+      },
+    },
+  },
+  {
+    name: 'ListenerSetAllowedRoutesNamespaces',
+    file: 'listenerset-allowed-routes-namespaces.yaml',
+    features: ['Gateway', 'HTTPRoute', 'ListenerSet'],
+    routes: { [`${INFRA}/route-in-gateway-namespace`]: { Accepted: 'False/NotAllowedByListeners' } },
+    listenerSets: {
+      [`${INFRA}/listenerset-test-allowed-routes-namespaces`]: {
+        listeners: {
+          'listener-set-listener-allowed-routes-all': { attachedRoutes: 3 },
+          'listener-set-listener-allowed-routes-same': { attachedRoutes: 1 },
+          'listener-set-listener-allowed-routes-selector': { attachedRoutes: 1 },
+        },
+      },
+      'gateway-api-ls-cross-ns/listenerset-test-allowed-routes-cross-ns': {
+        listeners: { 'listener-set-listener-allowed-routes-cross-ns-same': { attachedRoutes: 1 } },
+      },
+    },
+    traces: [
+      {
+        gateway: `${INFRA}/gateway-with-listener-sets-test-allowed-routes`,
+        cases: [
+          lsTrace('listener-set-listener-allowed-routes-all.com', '/route-not-in-selected-namespace', V3),
+          lsTrace(
+            'listener-set-listener-allowed-routes-selector.com',
+            '/route-not-in-selected-namespace',
+            404,
+          ),
+          lsTrace('listener-set-listener-allowed-routes-selector.com', '/route-in-selected-namespace', V2),
+          lsTrace('listener-set-listener-allowed-routes-same.com', '/route-in-same-namespace', V1),
+          lsTrace(
+            'listener-set-listener-allowed-routes-cross-ns-same.com',
+            '/route-in-listenerset-namespace',
+            V1,
+          ),
+          lsTrace(
+            'listener-set-listener-allowed-routes-cross-ns-same.com',
+            '/route-in-gateway-namespace',
+            404,
+          ),
+        ],
+      },
+    ],
+  },
+  {
+    name: 'ListenerSetAllowedRoutesSupportedKinds',
+    file: 'listenerset-allowed-routes-supported-kinds.yaml',
+    features: ['Gateway', 'ListenerSet', 'TLSRoute'],
+    listenerSets: {
+      [`${INFRA}/listenerset-test-allowed-routes-supported-kinds`]: {
+        listeners: {
+          'listener-set-listener-allowed-routes-tls-only': {
+            attachedRoutes: 0,
+            conditions: { ResolvedRefs: 'False/InvalidRouteKinds' },
+          },
+        },
+      },
+    },
+  },
+  {
+    name: 'ListenerSetDefaultNotAllowed',
+    file: 'listenerset-default-not-allowed.yaml',
+    features: ['Gateway', 'HTTPRoute', 'ListenerSet'],
+    listenerSets: { [`${INFRA}/listenerset-default-not-allowed`]: NOT_ALLOWED },
+    gateways: {
+      [`${INFRA}/gateway-default-does-not-allow-listenerset`]: {
+        conditions: { AttachedListenerSets: 'False/ListenerSetsNotAllowed' },
+      },
+    },
+  },
+  {
+    name: 'ListenerSetDualParentRefIndependence',
+    file: 'listenerset-dual-parentref-independence.yaml',
+    features: ['Gateway', 'HTTPRoute', 'ListenerSet'],
+    routes: {
+      [`${INFRA}/route-dual-parentref-one`]: {
+        parents: {
+          'Gateway/gateway-dual-parentref#ls-dual-parentref-listener': { Accepted: 'False/NoMatchingParent' },
+        },
+      },
+    },
+    listenerSets: {
+      [`${INFRA}/ls-dual-parentref`]: { listeners: { 'ls-dual-parentref-listener': { attachedRoutes: 2 } } },
+    },
+    gateways: {
+      [`${INFRA}/gateway-dual-parentref`]: {
+        listeners: { 'gw-dual-parentref-listener': { attachedRoutes: 1 } },
+      },
+    },
+    traces: [
+      {
+        gateway: `${INFRA}/gateway-dual-parentref`,
+        cases: [
+          lsTrace('gw-dual.com', '/dualboth', V1),
+          lsTrace('ls-dual.com', '/dualboth', V1),
+          lsTrace('ls-dual.com', '/dualone', V2),
+          lsTrace('gw-dual.com', '/dualone', 404),
+        ],
+      },
+    ],
+  },
+  {
+    name: 'ListenerSetGatewayParentSectionNameNotFound',
+    file: 'listenerset-gateway-parent-section-name-not-found.yaml',
+    features: ['Gateway', 'HTTPRoute', 'ListenerSet'],
+    // A ListenerSet's listener is no sectionName of its parent Gateway.
+    routes: { [`${INFRA}/route-via-gateway`]: { Accepted: 'False/NoMatchingParent' } },
+    listenerSets: {
+      [`${INFRA}/listenerset-section-name`]: { listeners: { 'ls-only-listener': { attachedRoutes: 1 } } },
+    },
+    gateways: { [`${INFRA}/gateway-section-name`]: { listeners: { 'gw-listener': { attachedRoutes: 0 } } } },
+  },
+  {
+    name: 'ListenerSetHostnameConflict',
+    file: 'listenerset-hostname-conflict.yaml',
+    features: ['Gateway', 'HTTPRoute', 'ListenerSet'],
+    ...conflictCase('hostname', 'HostnameConflict'),
+  },
+  {
+    name: 'ListenerSetHTTPRouting',
+    file: 'listenerset-http-routing.yaml',
+    features: ['Gateway', 'HTTPRoute', 'ListenerSet'],
+    listenerSets: {
+      [`${INFRA}/listener-set-http-routing-1`]: {
+        listeners: {
+          'listener-set-http-routing-1-listener-1': { attachedRoutes: 3 },
+          'listener-set-http-routing-1-listener-2': { attachedRoutes: 2 },
+        },
+      },
+      [`${INFRA}/listener-set-http-routing-2`]: {
+        listeners: {
+          'listener-set-http-routing-2-listener-1': { attachedRoutes: 2 },
+          'listener-set-http-routing-2-listener-2': { attachedRoutes: 2 },
+        },
+      },
+    },
+    gateways: {
+      [`${INFRA}/gateway-with-listener-sets-http-routing`]: {
+        listeners: {
+          'gateway-listener-1': { attachedRoutes: 3 },
+          'gateway-listener-2': { attachedRoutes: 2 },
+        },
+      },
+    },
+    traces: [
+      {
+        gateway: `${INFRA}/gateway-with-listener-sets-http-routing`,
+        cases: [
+          lsTrace('gateway-listener-1.com', '/route', V1),
+          lsTrace('listener-set-http-routing-1-listener-1.com', '/route', V1),
+          lsTrace('listener-set-http-routing-2-listener-2.com', '/route', V1),
+          lsTrace('gateway-listener-2.com', '/gateway-route', V2),
+          lsTrace('listener-set-http-routing-1-listener-1.com', '/gateway-route', 404),
+          lsTrace('gateway-listener-1.com', '/gateway-section-route', V3),
+          lsTrace('gateway-listener-2.com', '/gateway-section-route', 404),
+          lsTrace('listener-set-http-routing-1-listener-1.com', '/listener-set-http-routing-1-route', V2),
+          lsTrace('listener-set-http-routing-2-listener-2.com', '/listener-set-http-routing-1-route', 404),
+        ],
+      },
+    ],
+  },
+  {
+    name: 'ListenerSetProtocolConflict',
+    file: 'listenerset-protocol-conflict.yaml',
+    features: ['Gateway', 'ListenerSet', 'TCPRoute'],
+    ...conflictCase('protocol', 'ProtocolConflict'),
+  },
+  {
+    name: 'ListenerSetReferenceGrant',
+    file: 'listenerset-reference-grant.yaml',
+    features: ['Gateway', 'ListenerSet', 'ReferenceGrant'],
+    listenerSets: {
+      [`${INFRA}/listenerset-with-reference-grant`]: {
+        listeners: {
+          'listenerset-with-reference-grant-listener': {
+            conditions: { ResolvedRefs: 'True/ResolvedRefs', Programmed: 'True/Programmed' },
+          },
+        },
+      },
+      'gateway-api-listener-sets-test-reference-grant-ns/listenerset-without-reference-grant': {
+        conditions: { Accepted: 'False/ListenersNotValid', Programmed: 'False/ListenersNotValid' },
+        listeners: {
+          'listenerset-without-reference-grant-listener': {
+            conditions: { ResolvedRefs: 'False/RefNotPermitted', Programmed: 'False/Invalid' },
+          },
+        },
+      },
+    },
+  },
+  {
+    name: 'ListenerSetRouteStatusScopedToParentRef',
+    file: 'listenerset-route-status-scoped-to-parentref.yaml',
+    features: ['Gateway', 'HTTPRoute', 'ListenerSet'],
+    listenerSets: {
+      [`${INFRA}/listenerset-parentref`]: {
+        listeners: { 'listenerset-parentref-listener': { attachedRoutes: 1 } },
+      },
+    },
+    gateways: {
+      [`${INFRA}/gateway-parentref`]: { listeners: { 'gw-parentref-listener': { attachedRoutes: 1 } } },
+    },
+    traces: [
+      {
+        gateway: `${INFRA}/gateway-parentref`,
+        cases: [
+          lsTrace('gw-parentref.com', '/gwonly', V1),
+          lsTrace('listenerset-parentref.com', '/gwonly', 404),
+          lsTrace('listenerset-parentref.com', '/lsonly', V2),
+          lsTrace('gw-parentref.com', '/lsonly', 404),
+        ],
+      },
+    ],
   },
 ];
