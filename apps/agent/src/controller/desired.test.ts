@@ -76,6 +76,43 @@ describe('what each EPIC cluster should hold', () => {
     expect([...d.owned.keys()].sort()).toEqual([ours.metadata.uid, attached.metadata.uid].sort());
   });
 
+  it('sends the Services that RequestMirror filters copy requests to (rule and backendRef filters)', () => {
+    const gw = obj('web', { spec: { gatewayClassName: 'epic', listeners } });
+    const route = obj('mirrored', {
+      spec: {
+        parentRefs: [{ name: 'web' }],
+        rules: [
+          {
+            filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'shadow', port: 80 } } }],
+            backendRefs: [
+              {
+                name: 'app',
+                port: 80,
+                filters: [
+                  {
+                    type: 'RequestMirror',
+                    requestMirror: { backendRef: { name: 'audit', namespace: 'ops', port: 80 } },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    });
+    const svc = (name: string, namespace = 'default') =>
+      obj(name, { spec: { ports: [{ port: 80 }] } }, namespace);
+    const d = computeDesired(
+      caches({
+        Gateway: [gw],
+        HTTPRoute: [route],
+        Service: [svc('app'), svc('shadow'), svc('audit', 'ops'), svc('unrelated')],
+      }),
+      classes,
+    );
+    expect([...d.referencedServices].sort()).toEqual(['default/app', 'default/shadow', 'ops/audit']);
+  });
+
   it('leaves out what is being deleted (its deletion is what gets sent)', () => {
     const gw = obj('web', {
       spec: { gatewayClassName: 'epic', listeners },

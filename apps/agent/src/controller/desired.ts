@@ -117,10 +117,21 @@ export function routeParentKeys(route: KubeObject): string[] {
   return [...new Set(refs.map((r) => key(r.namespace ?? route.metadata.namespace, r.name)))];
 }
 
+type Filter = { requestMirror?: { backendRef?: BackendRef } };
+const mirrored = (filters: Filter[] | undefined): BackendRef[] =>
+  (filters ?? []).flatMap((f) => (f.requestMirror?.backendRef ? [f.requestMirror.backendRef] : []));
+
+/** The Services a route sends traffic to: its backends and the backends its RequestMirror filters copy to. */
 function backendServiceKeys(route: KubeObject): string[] {
-  const rules = (route.spec?.rules as Array<{ backendRefs?: BackendRef[] }> | undefined) ?? [];
+  const rules =
+    (route.spec?.rules as
+      Array<{ backendRefs?: (BackendRef & { filters?: Filter[] })[]; filters?: Filter[] }> | undefined) ?? [];
   return rules.flatMap((rule) =>
-    (rule.backendRefs ?? [])
+    [
+      ...(rule.backendRefs ?? []),
+      ...mirrored(rule.filters),
+      ...(rule.backendRefs ?? []).flatMap((b) => mirrored(b.filters)),
+    ]
       .filter((b) => (b.group ?? '') === '' && (b.kind ?? 'Service') === 'Service')
       .map((b) => key(b.namespace ?? route.metadata.namespace, b.name)),
   );
