@@ -5,7 +5,6 @@
 // fixtures that model the same test (packages/gateway-translator/testdata, `conformance:` key), or with a
 // table given here.
 
-import type { Expectation } from '../../../../packages/gateway-translator/src/test-support/fixture.js';
 import { EXTENDED_CASES } from './suite-extended.js';
 
 export type ProfileName = 'GATEWAY-HTTP' | 'GATEWAY-GRPC' | 'GATEWAY-TLS';
@@ -67,6 +66,21 @@ export const PROFILES: Record<ProfileName, { core: string[]; extended: string[];
 
 /** `status/reason` of a condition, e.g. `True/Accepted`, `False/RefNotPermitted`. */
 export type Expected = `${'True' | 'False' | 'Unknown'}/${string}`;
+
+/** The fields of a golden fixture's request expectation (`Expect` in the translator's test-support/fixture.ts). */
+interface Expectation {
+  status?: number;
+  backend?: string;
+  clusters?: Record<string, number>;
+  location?: string;
+  rewrite?: { host?: string; path?: string };
+  mirrors?: { cluster: string; percent: number }[];
+  timeout?: string;
+  retryPolicy?: Record<string, unknown>;
+  requestHeaders?: Record<string, string | null>;
+  responseHeaders?: { set?: Record<string, string>; add?: Record<string, string[]>; remove?: string[] };
+  corsResponse?: { preflight: boolean; originAllowed: boolean; headers: Record<string, string> };
+}
 
 export interface TraceCase {
   port?: number;
