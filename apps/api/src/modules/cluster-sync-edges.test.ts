@@ -189,10 +189,10 @@ describe('the cluster in the path', () => {
     for (const cluster of [b.clusters[0]!, missingId]) {
       const r = await sync(a.key, cluster, { full: true, services: everyKind('x').services });
       expect(r.status, r.raw).toBe(404);
-      expect(r.body.message).toContain(cluster);
+      expect(r.body.message).toBe(`cluster "${cluster}" not found`);
       const s = await status(a.key, cluster);
       expect(s.status).toBe(404);
-      expect(s.body.message).toContain(cluster);
+      expect(s.body.message).toBe(`cluster "${cluster}" not found`);
     }
     expect((await call('GET', '/services', a.key)).body.items).toEqual([]);
     expect((await call('GET', '/services', b.key)).body.items).toEqual([]);
@@ -270,6 +270,13 @@ describe('deletes, for every collection, only the cluster’s own objects', () =
     expect((await sync(a.key, c2, everyKind('two'))).body.upserted).toBe(9);
     const one = uids('one');
 
+    // Sent again as the full set: nothing is deleted.
+    const resent = await sync(a.key, c1, { full: true, ...everyKind('one') });
+    expect(resent.status, resent.raw).toBe(200);
+    expect(resent.body.errors).toEqual([]);
+    expect(resent.body.deleted).toBe(0);
+    expect(await holdings(a.key, names)).toEqual(everywhere(['c1', 'c2']));
+
     const keep = Object.fromEntries(collections.map(([field]) => [field, [one[field]]]));
     const kept = await sync(a.key, c1, { full: true, keep });
     expect(kept.status, kept.raw).toBe(200);
@@ -297,6 +304,36 @@ describe('deletes, for every collection, only the cluster’s own objects', () =
     expect(all.body.deleted).toBe(9);
     expect(all.body.errors).toEqual([]);
     expect(await holdings(a.key, names)).toEqual(everywhere(['c2']));
+  });
+});
+
+describe('item errors', () => {
+  it('a Service, EndpointSlice or ReferenceGrant of another cluster sent under its uid is an item error of its kind and uid; the rest is written', async () => {
+    const a = await setUp('cs-edge-items', 2);
+    const [c1, c2] = a.clusters as [string, string];
+    expect((await sync(a.key, c1, everyKind('one'))).body.upserted).toBe(9);
+    const one = everyKind('one');
+    const two = everyKind('two');
+    const r = await sync(a.key, c2, {
+      services: [...one.services, ...two.services],
+      endpointSlices: one.endpointSlices,
+      referenceGrants: one.referenceGrants,
+    });
+    expect(r.status, r.raw).toBe(200);
+    expect(r.body.upserted).toBe(1);
+    expect(r.body.errors).toEqual([
+      { kind: 'Service', clientUid: 'one-service', message: expect.stringContaining(`cluster ${c1}`) },
+      { kind: 'EndpointSlice', clientUid: 'one-slice', message: expect.stringContaining(`cluster ${c1}`) },
+      { kind: 'ReferenceGrant', clientUid: 'one-grant', message: expect.stringContaining(`cluster ${c1}`) },
+    ]);
+    const services = (await call('GET', '/services', a.key)).body.items as {
+      clientUid: string;
+      clusterId: string;
+    }[];
+    expect(services.map((x) => [x.clientUid, x.clusterId === c1 ? 'c1' : 'c2']).sort()).toEqual([
+      ['one-service', 'c1'],
+      ['two-service', 'c2'],
+    ]);
   });
 });
 
@@ -343,7 +380,14 @@ describe('the client generation a status reports', () => {
     const body = {
       ...kinds,
       gateways: [
-        { ...kinds.gateways[0]!, generation: 3 },
+        {
+          ...kinds.gateways[0]!,
+          generation: 3,
+          listeners: [
+            { name: 'http', port: 80, protocol: 'HTTP' },
+            { name: 'alt', port: 81, protocol: 'HTTP' },
+          ],
+        },
         gateway('gen-gateway-2', { name: 'gw2', generation: 6 }),
       ],
       routes: [
@@ -354,7 +398,19 @@ describe('the client generation a status reports', () => {
         },
       ],
       backendTlsPolicies: [{ ...kinds.backendTlsPolicies[0]!, generation: 2 }],
-      listenerSets: [{ ...kinds.listenerSets[0]!, generation: 4 }],
+      listenerSets: [
+        {
+          ...kinds.listenerSets[0]!,
+          generation: 4,
+          spec: {
+            parentRef: { name: 'gw' },
+            listeners: [
+              { name: 'extra', port: 8080, protocol: 'HTTP' },
+              { name: 'more', port: 8081, protocol: 'HTTP' },
+            ],
+          },
+        },
+      ],
     };
     const r = await sync(a.key, c1, body);
     expect(r.body.errors).toEqual([]);
@@ -380,9 +436,13 @@ describe('the client generation a status reports', () => {
     expect(await observed()).toEqual(current);
     const s = (await status(a.key, c1)).body;
     expect(s.routes[0].parents).toHaveLength(2);
-    expect(s.backendTlsPolicies[0].ancestors.length).toBeGreaterThan(0);
+    // Two of each, so that one stale part among current ones is what is checked.
+    expect(
+      s.gateways.find((g: { clientUid: string }) => g.clientUid === 'gen-gateway').listeners,
+    ).toHaveLength(2);
+    expect(s.backendTlsPolicies[0].ancestors).toHaveLength(2);
     expect(s.listenerSets[0].conditions.length).toBeGreaterThan(0);
-    expect(s.listenerSets[0].listeners[0].conditions.length).toBeGreaterThan(0);
+    expect(s.listenerSets[0].listeners).toHaveLength(2);
     const gw = s.gateways.find((g: { clientUid: string }) => g.clientUid === 'gen-gateway').id as string;
 
     /** Runs `sql` on the one row of `table` ($1 its id), checks which object turned null, restores the row. */
@@ -405,7 +465,7 @@ describe('the client generation a status reports', () => {
       'Gateway',
       '"listenerStatus"',
       gw,
-      older('"listenerStatus"|{0,conditions,0,observedGeneration}'),
+      older('"listenerStatus"|{1,conditions,0,observedGeneration}'),
       'gen-gateway',
     );
     const route = s.routes[0].id as string;
@@ -429,7 +489,7 @@ describe('the client generation a status reports', () => {
       'BackendTlsPolicy',
       'status',
       policy,
-      older('status|{ancestors,0,conditions,0,observedGeneration}'),
+      older('status|{ancestors,1,conditions,0,observedGeneration}'),
       'gen-policy',
     );
     const set = s.listenerSets[0].id as string;
@@ -444,7 +504,7 @@ describe('the client generation a status reports', () => {
       'ListenerSet',
       'status',
       set,
-      older('status|{listeners,0,conditions,0,observedGeneration}'),
+      older('status|{listeners,1,conditions,0,observedGeneration}'),
       'gen-listenerset',
     );
   });
