@@ -1,5 +1,15 @@
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rest, testEnv, type RestArgs, type TestEnv } from '../test-support/harness.js';
+import { createReconciler } from '../reconciler/reconciler.js';
+import {
+  createAccount,
+  missingId,
+  refusedFields,
+  rest,
+  testEnv,
+  type RestArgs,
+  type TestEnv,
+} from '../test-support/harness.js';
 
 // EPIC nodes through REST against a real database, each test with its own node: the audit entry of each
 // admin operation, and the not-found message and field name of each route.
@@ -96,5 +106,179 @@ describe('EPIC node records', () => {
     expect((await call('GET', `/epic-nodes/${name}`, env.adminKey)).body).not.toHaveProperty('bgp');
     const plain = await call('POST', '/epic-nodes', env.adminKey, { name: nodeName() });
     expect(plain.body.node).not.toHaveProperty('bgp');
+  });
+});
+
+/** A gateway of a fresh account with `listeners`, rendered once. */
+let pool = 80;
+async function gatewayWith(listeners: unknown[]) {
+  const acct = await createAccount(env, `edge-nodes-${++n}`);
+  const k = acct.key;
+  expect((await call('POST', '/address-pools', k, { name: 'p', spec: `10.${pool++}.0.0/28` })).status).toBe(
+    201,
+  );
+  const tpl = await call('POST', '/templates', k, {
+    name: 't',
+    poolName: 'p',
+    dnsNameTemplate: '{gateway}.{account}.example.com',
+  });
+  expect(tpl.status, tpl.raw).toBe(201);
+  const gw = await call('POST', '/gateways', k, { name: 'edge', template: 't', listeners });
+  expect(gw.status, gw.raw).toBe(201);
+  await createReconciler({
+    db: env.db,
+    databaseUrl: env.url,
+    log: pino({ level: 'silent' }),
+    resyncSeconds: 3600,
+  }).drain();
+  return gw.body.id as string;
+}
+async function node() {
+  const name = nodeName();
+  const c = await call('POST', '/epic-nodes', env.adminKey, { name, addresses: ['192.0.2.50'] });
+  expect(c.status, c.raw).toBe(201);
+  const row = await env.db.epicNode.findUniqueOrThrow({ where: { name }, select: { id: true } });
+  return { name, token: c.body.token as string, id: row.id };
+}
+const proxy = (gatewayId: string, podName: string, extra: Record<string, unknown> = {}) => ({
+  gatewayId,
+  podName,
+  vethIfindex: 7,
+  ready: true,
+  ackedVersion: 1,
+  ...extra,
+});
+const http = (name: string, port: number, hostname?: string) => ({
+  name,
+  port,
+  protocol: 'HTTP',
+  ...(hostname ? { hostname } : {}),
+});
+
+describe('the desired state of a node', () => {
+  it('ports: one per port and transport, sorted by port then TCP before UDP', async () => {
+    const gw = await gatewayWith([
+      http('b', 8080, 'b.example.com'),
+      { name: 'dns', port: 53, protocol: 'UDP' },
+      http('a', 8080, 'a.example.com'),
+      { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+      http('low', 25),
+    ]);
+    const { name, token } = await node();
+    expect(
+      (await call('PUT', `/epic-nodes/${name}/proxies`, token, { proxies: [proxy(gw, 'e-1')] })).status,
+    ).toBe(204);
+    const d = await call('GET', `/epic-nodes/${name}/desired`, token);
+    expect(d.status, d.raw).toBe(200);
+    expect(d.body.gateways[0].ports).toEqual([
+      { port: 25, protocol: 'TCP' },
+      { port: 53, protocol: 'TCP' },
+      { port: 53, protocol: 'UDP' },
+      { port: 8080, protocol: 'TCP' },
+    ]);
+  });
+
+  it("tunnels: each gateway shows its own, in tunnel id order; another node's are not shown", async () => {
+    const g1 = await gatewayWith([http('h', 80)]);
+    const g2 = await gatewayWith([http('h', 80)]);
+    const a = await node();
+    const b = await node();
+    await call('PUT', `/epic-nodes/${a.name}/proxies`, a.token, {
+      proxies: [proxy(g1, 'e-1'), proxy(g2, 'e-2')],
+    });
+    await call('PUT', `/epic-nodes/${b.name}/proxies`, b.token, { proxies: [proxy(g1, 'e-3')] });
+    const base = 700_000 + n * 10;
+    const tunnel = (tunnelId: number, gatewayId: string, epicNodeId: string) => ({
+      tunnelId,
+      gatewayId,
+      epicNodeId,
+      clientNode: `worker-${tunnelId}`,
+      localAddress: '192.0.2.50',
+      key: 'cd'.repeat(32),
+    });
+    await env.db.tunnel.createMany({
+      data: [
+        tunnel(base + 3, g1, a.id),
+        tunnel(base + 1, g1, a.id),
+        tunnel(base + 2, g2, a.id),
+        tunnel(base + 4, g1, b.id),
+      ],
+    });
+    const d = (await call('GET', `/epic-nodes/${a.name}/desired`, a.token)).body;
+    const byGateway = Object.fromEntries(
+      (d.gateways as { gatewayId: string; tunnels: { tunnelId: number; key: string }[] }[]).map((g) => [
+        g.gatewayId,
+        g.tunnels.map((t) => t.tunnelId),
+      ]),
+    );
+    expect(byGateway).toEqual({ [g1]: [base + 1, base + 3], [g2]: [base + 2] });
+    const other = (await call('GET', `/epic-nodes/${b.name}/desired`, b.token)).body;
+    expect(
+      other.gateways.map((g: { tunnels: { tunnelId: number }[] }) => g.tunnels.map((t) => t.tunnelId)),
+    ).toEqual([[base + 4]]);
+  });
+});
+
+describe("a node's proxy report", () => {
+  it('a clash names the index in the report as sent, skipped proxies counted; nothing is written', async () => {
+    const gw = await gatewayWith([http('h', 80)]);
+    const a = await node();
+    const b = await node();
+    await call('PUT', `/epic-nodes/${a.name}/proxies`, a.token, { proxies: [proxy(gw, 'taken')] });
+    const r = await call('PUT', `/epic-nodes/${b.name}/proxies`, b.token, {
+      proxies: [proxy(missingId, 'gone'), proxy(gw, 'fresh'), proxy(gw, 'taken')],
+    });
+    expect(r.status, r.raw).toBe(409);
+    expect(refusedFields(r)).toEqual(['proxies[2].podName']);
+    expect(r.body.message).toBe('proxies[2].podName: the pod is recorded on another EPIC node');
+    expect(await env.db.proxyInstance.count({ where: { gatewayId: gw, podName: 'fresh' } })).toBe(0);
+  });
+
+  it('an omitted pod the provisioner sees keeps its row without the node; one it does not see goes', async () => {
+    const gw = await gatewayWith([http('h', 80)]);
+    const a = await node();
+    await call('PUT', `/epic-nodes/${a.name}/proxies`, a.token, {
+      proxies: [proxy(gw, 'seen'), proxy(gw, 'unseen'), proxy(gw, 'stays')],
+    });
+    await env.db.proxyInstance.updateMany({
+      where: { gatewayId: gw, podName: 'seen' },
+      data: { podReady: true },
+    });
+    const r = await call('PUT', `/epic-nodes/${a.name}/proxies`, a.token, { proxies: [proxy(gw, 'stays')] });
+    expect(r.status, r.raw).toBe(204);
+    const rows = await env.db.proxyInstance.findMany({
+      where: { gatewayId: gw },
+      orderBy: { podName: 'asc' },
+    });
+    expect(
+      rows.map((x) => [x.podName, x.epicNodeId, x.vethIfindex, x.ready, x.ackedVersion, x.podReady]),
+    ).toEqual([
+      ['seen', null, null, false, null, true],
+      ['stays', a.id, 7, true, 1, null],
+    ]);
+  });
+
+  it('a new veth index alone is written but queues no reconcile; a readiness change queues one', async () => {
+    const gw = await gatewayWith([http('h', 80)]);
+    const a = await node();
+    const put = (extra: Record<string, unknown>) =>
+      call('PUT', `/epic-nodes/${a.name}/proxies`, a.token, { proxies: [proxy(gw, 'e-1', extra)] });
+    const queued = async () =>
+      (
+        await env.db.$pool.query(
+          'SELECT count(*)::int AS n FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid',
+          [gw],
+        )
+      ).rows[0].n as number;
+    const clear = () =>
+      env.db.$pool.query('DELETE FROM "ReconcileRequest" WHERE "gatewayId" = $1::uuid', [gw]);
+    expect((await put({})).status).toBe(204);
+    await clear();
+    expect((await put({ vethIfindex: 9 })).status).toBe(204);
+    const row = await env.db.proxyInstance.findFirstOrThrow({ where: { gatewayId: gw, podName: 'e-1' } });
+    expect(row.vethIfindex).toBe(9);
+    expect(await queued()).toBe(0);
+    expect((await put({ vethIfindex: 9, ready: false })).status).toBe(204);
+    expect(await queued()).toBeGreaterThan(0);
   });
 });
