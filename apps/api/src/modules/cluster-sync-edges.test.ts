@@ -75,15 +75,15 @@ const httpRoute = (clientUid: string, more: Record<string, unknown> = {}) => ({
 });
 
 /** One object of every collection a sync carries, with the uids of `uids(p)`. */
-const everyKind = (p: string) => ({
-  gateways: [gateway(`${p}-gateway`, { allowedListeners: { namespaces: { from: 'Same' } } })],
+const everyKind = (p: string, x = '') => ({
+  gateways: [gateway(`${p}-gateway`, { name: `gw${x}`, allowedListeners: { namespaces: { from: 'Same' } } })],
   routes: [httpRoute(`${p}-route`)],
-  services: [{ clientUid: `${p}-service`, namespace: 'default', name: 'svc', ports: [{ port: 80 }] }],
+  services: [{ clientUid: `${p}-service`, namespace: 'default', name: `svc${x}`, ports: [{ port: 80 }] }],
   endpointSlices: [
     {
       clientUid: `${p}-slice`,
       namespace: 'default',
-      name: 'svc-abc',
+      name: `svc-abc${x}`,
       serviceName: 'svc',
       ports: [{ name: 'http', port: 8080 }],
       endpoints: [{ addresses: ['10.1.0.5'], conditions: { ready: true } }],
@@ -93,20 +93,20 @@ const everyKind = (p: string) => ({
     {
       clientUid: `${p}-grant`,
       namespace: 'default',
-      name: 'grant',
+      name: `grant${x}`,
       spec: {
         from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'other' }],
         to: [{ group: '', kind: 'Service' }],
       },
     },
   ],
-  namespaces: [{ clientUid: `${p}-namespace`, name: 'default', labels: { team: 'web' } }],
+  namespaces: [{ clientUid: `${p}-namespace`, name: `default${x}`, labels: { team: 'web' } }],
   caBundles: [
     {
       clientUid: `${p}-bundle`,
       kind: 'ConfigMap',
       namespace: 'default',
-      name: 'ca',
+      name: `ca${x}`,
       caCertificate: testCertA.certificate,
     },
   ],
@@ -114,7 +114,7 @@ const everyKind = (p: string) => ({
     {
       clientUid: `${p}-policy`,
       namespace: 'default',
-      name: 'svc-tls',
+      name: `svc-tls${x}`,
       spec: {
         targetRefs: [{ group: '', kind: 'Service', name: 'svc' }],
         validation: {
@@ -128,7 +128,7 @@ const everyKind = (p: string) => ({
     {
       clientUid: `${p}-listenerset`,
       namespace: 'default',
-      name: 'extra',
+      name: `extra${x}`,
       spec: { parentRef: { name: 'gw' }, listeners: [{ name: 'extra', port: 8080, protocol: 'HTTP' }] },
     },
   ],
@@ -270,11 +270,16 @@ describe('deletes, for every collection, only the cluster’s own objects', () =
     expect((await sync(a.key, c2, everyKind('two'))).body.upserted).toBe(9);
     const one = uids('one');
 
-    // Sent again as the full set: nothing is deleted.
+    // One more object of every collection, then the first set sent again as the full set: the sent
+    // objects stay, the extra ones go.
+    const extra = await sync(a.key, c1, everyKind('extra', '-x'));
+    expect(extra.body.errors).toEqual([]);
+    expect(extra.body.upserted).toBe(9);
+    expect(await holdings(a.key, names)).toEqual(everywhere(['c1', 'c1', 'c2']));
     const resent = await sync(a.key, c1, { full: true, ...everyKind('one') });
     expect(resent.status, resent.raw).toBe(200);
     expect(resent.body.errors).toEqual([]);
-    expect(resent.body.deleted).toBe(0);
+    expect(resent.body.deleted).toBe(9);
     expect(await holdings(a.key, names)).toEqual(everywhere(['c1', 'c2']));
 
     const keep = Object.fromEntries(collections.map(([field]) => [field, [one[field]]]));
