@@ -17,6 +17,7 @@ import {
   uuid,
   type CallMeta,
   type ServiceDeps,
+  requireSameCluster,
 } from './common.js';
 
 /**
@@ -104,6 +105,7 @@ export function backendTlsPoliciesService({ db }: ServiceDeps) {
           throw AppError.field('clusterId', `cluster ${d.clusterId} not found`);
         }
         const prior = await tx.backendTlsPolicy.findFirst({ where: { ...tenant(p), clientUid: uid } });
+        requireSameCluster(prior, d.clusterId, 'BackendTLSPolicy', uid);
         if (prior && (prior.namespace !== d.namespace || prior.name !== d.name))
           throw AppError.field(
             'name',

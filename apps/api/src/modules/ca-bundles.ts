@@ -14,6 +14,7 @@ import {
   uuid,
   type CallMeta,
   type ServiceDeps,
+  requireSameCluster,
 } from './common.js';
 
 /**
@@ -88,6 +89,7 @@ export function caBundlesService({ db }: ServiceDeps) {
           throw AppError.field('clusterId', `cluster ${d.clusterId} not found`);
         }
         const prior = await tx.caBundle.findFirst({ where: { ...tenant(p), clientUid: uid } });
+        requireSameCluster(prior, d.clusterId, 'CA bundle', uid);
         if (prior && (prior.namespace !== d.namespace || prior.name !== d.name || prior.kind !== d.kind))
           throw AppError.field(
             'name',

@@ -16,6 +16,7 @@ import {
   uuid,
   type CallMeta,
   type ServiceDeps,
+  requireSameCluster,
 } from './common.js';
 
 /**
@@ -103,14 +104,7 @@ function clusterObjects<T extends Row>(
           throw AppError.field('clusterId', `cluster ${data.clusterId} not found`);
         }
         const prior = await delegate(tx).findFirst({ where: { ...tenant(p), clientUid: uid } });
-        // A client uid names one object of one cluster: another cluster's object of the same uid must not
-        // overwrite it (as for EndpointSlices).
-        if (prior && prior.clusterId !== (data.clusterId ?? null)) {
-          throw AppError.field(
-            'clientUid',
-            `${what} ${uid} belongs to ${prior.clusterId ? `cluster ${prior.clusterId}` : 'no cluster'}`,
-          );
-        }
+        requireSameCluster(prior, data.clusterId, what, uid);
         const row = await delegate(tx).upsert({
           where: { accountId_clientUid: { accountId: p.accountId, clientUid: uid } },
           create: {

@@ -11,7 +11,7 @@ import {
   type RestArgs,
   type TestEnv,
 } from '../test-support/harness.js';
-import { testCertA } from '../test-support/tls-fixture.js';
+import { testCertA, testCertB } from '../test-support/tls-fixture.js';
 
 // POST /clusters/:id/sync and GET /clusters/:id/status against a real database, each test with its own
 // account and clusters: the cluster in the path, deletes by uid and by the full set for every collection
@@ -339,6 +339,46 @@ describe('item errors', () => {
       ['one-service', 'c1'],
       ['two-service', 'c2'],
     ]);
+  });
+
+  it('a Namespace, CA bundle, BackendTLSPolicy or ListenerSet of another cluster sent under its uid is an item error; nothing of it changes', async () => {
+    const a = await setUp('cs-edge-items-2', 2);
+    const [c1, c2] = a.clusters as [string, string];
+    expect((await sync(a.key, c1, everyKind('one'))).body.upserted).toBe(9);
+    const one = everyKind('one');
+    const before = await Promise.all(
+      ['/namespaces', '/ca-bundles', '/backend-tls-policies', '/listener-sets'].map(
+        async (url) => (await call('GET', url, a.key)).body.items,
+      ),
+    );
+    // Cluster 2 sends cluster 1's objects by their uids, with other labels, CA and specs.
+    const r = await sync(a.key, c2, {
+      namespaces: one.namespaces.map((n) => ({ ...n, labels: { team: 'taken' } })),
+      caBundles: one.caBundles.map((b) => ({ ...b, caCertificate: testCertB.certificate })),
+      backendTlsPolicies: one.backendTlsPolicies.map((b) => ({
+        ...b,
+        spec: { ...b.spec, validation: { ...b.spec.validation, hostname: 'taken.example.com' } },
+      })),
+      listenerSets: one.listenerSets.map((l) => ({
+        ...l,
+        spec: { ...l.spec, listeners: [{ name: 'taken', port: 9090, protocol: 'HTTP' }] },
+      })),
+    });
+    expect(r.status, r.raw).toBe(200);
+    expect(r.body.upserted).toBe(0);
+    expect(r.body.errors).toEqual(
+      ['Namespace', 'CaBundle', 'BackendTLSPolicy', 'ListenerSet'].map((kind) => ({
+        kind,
+        clientUid: expect.any(String),
+        message: expect.stringContaining(`belongs to cluster ${c1}`),
+      })),
+    );
+    const after = await Promise.all(
+      ['/namespaces', '/ca-bundles', '/backend-tls-policies', '/listener-sets'].map(
+        async (url) => (await call('GET', url, a.key)).body.items,
+      ),
+    );
+    expect(after).toEqual(before);
   });
 });
 

@@ -123,3 +123,20 @@ export function conflictOnUnique(kind: string, what: string) {
 export function json(value: unknown): Prisma.InputJsonValue {
   return value as Prisma.InputJsonValue;
 }
+
+/**
+ * A client uid names one object of one cluster: another cluster's object (or the API's own) of the same uid must
+ * not overwrite it. Refused with 400 naming `clientUid`.
+ */
+export function requireSameCluster(
+  prior: { clusterId: string | null } | null,
+  clusterId: string | undefined,
+  what: string,
+  uid: string,
+): void {
+  if (prior && prior.clusterId !== (clusterId ?? null))
+    throw AppError.field(
+      'clientUid',
+      `${what} ${uid} belongs to ${prior.clusterId ? `cluster ${prior.clusterId}` : 'no cluster'}`,
+    );
+}

@@ -17,6 +17,7 @@ import {
   uuid,
   type CallMeta,
   type ServiceDeps,
+  requireSameCluster,
 } from './common.js';
 import { reattachListenerSetRoutes } from './routes.js';
 
@@ -149,6 +150,7 @@ export function listenerSetsService({ db }: ServiceDeps) {
           throw AppError.field('clusterId', `cluster ${d.clusterId} not found`);
         }
         const prior = await tx.listenerSet.findFirst({ where: { ...tenant(p), clientUid: uid } });
+        requireSameCluster(prior, d.clusterId, 'ListenerSet', uid);
         if (prior && (prior.namespace !== d.namespace || prior.name !== d.name))
           throw AppError.field(
             'name',

@@ -14,6 +14,7 @@ import {
   uuid,
   type CallMeta,
   type ServiceDeps,
+  requireSameCluster,
 } from './common.js';
 
 /**
@@ -131,6 +132,7 @@ export function namespacesService({ db }: ServiceDeps) {
           throw AppError.field('clusterId', `cluster ${d.clusterId} not found`);
         }
         const prior = await tx.namespace.findFirst({ where: { ...tenant(p), clientUid: uid } });
+        requireSameCluster(prior, d.clusterId, 'namespace', uid);
         if (prior && prior.name !== d.name)
           throw AppError.field(
             'name',
