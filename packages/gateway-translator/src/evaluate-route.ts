@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { isJsonObject, jsonObjects, type JsonObject, type JsonValue } from './json.js';
 import { regexFullMatch, regexReplaceAll } from './regex.js';
 
 // What Envoy does with a request, given a RouteConfiguration (proto3 JSON): the virtual host and route it
@@ -120,7 +120,9 @@ export function evaluateRoute(
     ':path': [request.path],
     ':scheme': [request.scheme ?? 'http'],
   };
-  const route = objects(vh['routes']).find((r) => routeMatches(r, rawPath, { ...headers, ...pseudo }, query));
+  const route = jsonObjects(vh['routes']).find((r) =>
+    routeMatches(r, rawPath, { ...headers, ...pseudo }, query),
+  );
   if (route === undefined) return notFound;
   const out: RouteOutcome = {
     virtualHost: str(vh['name']),
@@ -189,7 +191,7 @@ export function evaluateRoute(
     typeof action['cluster'] === 'string'
       ? [{ cluster: { name: action['cluster'] }, weight: 1 }]
       : isJsonObject(action['weightedClusters'])
-        ? objects(action['weightedClusters']['clusters']).map((c) => ({
+        ? jsonObjects(action['weightedClusters']['clusters']).map((c) => ({
             cluster: c,
             weight: num(c['weight']),
           }))
@@ -213,7 +215,7 @@ export function evaluateRoute(
   if (live.length > 0 && live.every((c) => c.status !== undefined))
     out.status = live[0]?.status ?? notFoundStatus;
 
-  out.mirrors = objects(action['requestMirrorPolicies']).map((m) => {
+  out.mirrors = jsonObjects(action['requestMirrorPolicies']).map((m) => {
     const fraction = m['runtimeFraction'];
     let percent = 100;
     if (isJsonObject(fraction) && isJsonObject(fraction['defaultValue'])) {
@@ -242,7 +244,7 @@ function corsAnswer(
   const origin = headers['origin']?.[0];
   if (origin === undefined || origin === '') return undefined;
   const preflight = method === 'OPTIONS' && (headers['access-control-request-method']?.[0] ?? '') !== '';
-  const originAllowed = objects(policy['allowOriginStringMatch']).some((m) => stringMatches(m, origin));
+  const originAllowed = jsonObjects(policy['allowOriginStringMatch']).some((m) => stringMatches(m, origin));
   const out: Record<string, string> = {};
   if (!originAllowed) return { preflight, originAllowed, headers: out };
   out['access-control-allow-origin'] = origin;
@@ -255,10 +257,6 @@ function corsAnswer(
     out['access-control-expose-headers'] = str(policy['exposeHeaders']);
   }
   return { preflight, originAllowed, headers: out };
-}
-
-function objects(v: JsonValue | undefined): JsonObject[] {
-  return Array.isArray(v) ? v.filter(isJsonObject) : [];
 }
 
 function str(v: JsonValue | undefined): string {
@@ -322,7 +320,7 @@ function virtualHostIndex(routeConfiguration: JsonObject): VirtualHostIndex {
   const cached = vhostIndexes.get(routeConfiguration);
   if (cached !== undefined) return cached;
   const index: VirtualHostIndex = { exact: new Map(), suffixes: [], prefixes: [], any: undefined };
-  for (const vh of objects(routeConfiguration['virtualHosts'])) {
+  for (const vh of jsonObjects(routeConfiguration['virtualHosts'])) {
     for (const raw of Array.isArray(vh['domains']) ? vh['domains'] : []) {
       if (typeof raw !== 'string') continue;
       const d = raw.toLowerCase();
@@ -386,7 +384,7 @@ function routeMatches(
   } else if (isJsonObject(m['safeRegex'])) pathOk = fullMatch(str(m['safeRegex']['regex']), path);
   else pathOk = false;
   if (!pathOk) return false;
-  for (const h of objects(m['headers'])) {
+  for (const h of jsonObjects(m['headers'])) {
     const values = headers[str(h['name']).toLowerCase()];
     let ok: boolean;
     if (values === undefined) ok = false;
@@ -400,7 +398,7 @@ function routeMatches(
     if (h['invertMatch'] === true) ok = !ok;
     if (!ok) return false;
   }
-  for (const q of objects(m['queryParameters'])) {
+  for (const q of jsonObjects(m['queryParameters'])) {
     const value = query[str(q['name'])];
     let ok: boolean;
     if (q['presentMatch'] === true) ok = value !== undefined;
@@ -466,7 +464,7 @@ function mutationEntries(
   level: JsonObject,
   side: 'request' | 'response',
 ): { adds: MutationEntry[]; removes: string[] } {
-  const adds = objects(level[`${side}HeadersToAdd`]).map((e) => {
+  const adds = jsonObjects(level[`${side}HeadersToAdd`]).map((e) => {
     const h = isJsonObject(e['header']) ? e['header'] : {};
     const legacy = e['append'] === false ? 'OVERWRITE_IF_EXISTS_OR_ADD' : 'APPEND_IF_EXISTS_OR_ADD';
     return {

@@ -8,6 +8,11 @@ export function isJsonObject(v: JsonValue | undefined): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The objects of a repeated field (anything else in it, or a field that is no list, gives none). */
+export function jsonObjects(v: JsonValue | undefined): JsonObject[] {
+  return Array.isArray(v) ? v.filter(isJsonObject) : [];
+}
+
 /**
  * protobuf MergeFrom on proto3 JSON: the overlay's scalars replace, messages merge field by field, repeated
  * fields append. An Any whose `@type` differs is replaced whole (merging two different messages means nothing).

@@ -5,7 +5,7 @@ import {
   type RouteRequest,
 } from './evaluate-route.js';
 import type { EnvoyResources } from './translate-ir.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { isJsonObject, jsonObjects, type JsonObject } from './json.js';
 
 /**
  * The filter chain a connection reaches: the Envoy listener on `port`, then its chain for the TLS server
@@ -18,7 +18,7 @@ export function selectFilterChain(
 ): JsonObject | undefined {
   const listener = resources.listeners.find((l) => listensOn(l.resource, connection.port, 'TCP'));
   if (listener === undefined) return undefined;
-  const chains = objects(listener.resource['filterChains']);
+  const chains = jsonObjects(listener.resource['filterChains']);
   const sni = connection.serverName?.toLowerCase();
   let best: { chain: JsonObject; rank: number } | undefined;
   for (const chain of chains) {
@@ -40,14 +40,19 @@ export function selectFilterChain(
 }
 
 /** The RouteConfiguration a filter chain's HttpConnectionManager refers to (by RDS name), if any. */
-function chainRouteConfiguration(resources: EnvoyResources, chain: JsonObject): JsonObject | undefined {
-  for (const filter of objects(chain['filters'])) {
+/** A chain's HttpConnectionManager config (the network filter that names its routes by RDS), if it has one. */
+function chainHcm(chain: JsonObject): JsonObject | undefined {
+  for (const filter of jsonObjects(chain['filters'])) {
     const config = filter['typedConfig'];
-    if (!isJsonObject(config) || !isJsonObject(config['rds'])) continue;
-    const name = config['rds']['routeConfigName'];
-    return resources.routes.find((r) => r.name === name)?.resource;
+    if (isJsonObject(config) && isJsonObject(config['rds'])) return config;
   }
   return undefined;
+}
+
+function chainRouteConfiguration(resources: EnvoyResources, chain: JsonObject): JsonObject | undefined {
+  const rds = chainHcm(chain)?.['rds'];
+  if (!isJsonObject(rds)) return undefined;
+  return resources.routes.find((r) => r.name === rds['routeConfigName'])?.resource;
 }
 
 /**
@@ -60,10 +65,6 @@ export function selectRouteConfiguration(
 ): JsonObject | undefined {
   const chain = selectFilterChain(resources, connection);
   return chain === undefined ? undefined : chainRouteConfiguration(resources, chain);
-}
-
-function objects(v: JsonValue | undefined): JsonObject[] {
-  return Array.isArray(v) ? v.filter(isJsonObject) : [];
 }
 
 /** The names of the rendered clusters, once per resources object (they are not changed after rendering). */
@@ -138,12 +139,7 @@ function http2Clusters(resources: EnvoyResources): Set<string> {
 
 /** The protocol upgrades a chain's HttpConnectionManager lets through (e.g. websocket). */
 function chainUpgrades(chain: JsonObject): string[] {
-  for (const filter of objects(chain['filters'])) {
-    const config = filter['typedConfig'];
-    if (!isJsonObject(config) || !isJsonObject(config['rds'])) continue;
-    return objects(config['upgradeConfigs']).map((u) => String(u['upgradeType'] ?? ''));
-  }
-  return [];
+  return jsonObjects(chainHcm(chain)?.['upgradeConfigs']).map((u) => String(u['upgradeType'] ?? ''));
 }
 
 export interface TraceRequest extends RouteRequest {
@@ -222,8 +218,8 @@ export function endpointsOf(resources: EnvoyResources): Map<string, EndpointOutc
   index = new Map();
   for (const cla of resources.endpoints) {
     const out: EndpointOutcome[] = [];
-    for (const locality of objects(cla.resource['endpoints'])) {
-      for (const lb of objects(locality['lbEndpoints'])) {
+    for (const locality of jsonObjects(cla.resource['endpoints'])) {
+      for (const lb of jsonObjects(locality['lbEndpoints'])) {
         const endpoint = lb['endpoint'];
         const address = isJsonObject(endpoint) ? endpoint['address'] : undefined;
         const socket = isJsonObject(address) ? address['socketAddress'] : undefined;
@@ -254,7 +250,7 @@ export function traceRequest(resources: EnvoyResources, request: TraceRequest): 
   const sni = serverName !== undefined ? { serverName } : {};
   const chain = selectFilterChain(resources, { port, ...sni });
   if (chain === undefined) {
-    const open = selectFilterChainListenerExists(resources, port);
+    const open = tcpListenerOn(resources, port);
     return { connection: 'refused', port, ...sni, reason: open ? 'NoFilterChain' : 'NoListener' };
   }
   const filterChain = typeof chain['name'] === 'string' ? chain['name'] : null;
@@ -303,15 +299,11 @@ export function traceRequest(resources: EnvoyResources, request: TraceRequest): 
 
 /** The names of the HTTP filters of a chain's HttpConnectionManager, in order. */
 function chainHttpFilters(chain: JsonObject): string[] {
-  for (const filter of objects(chain['filters'])) {
-    const config = filter['typedConfig'];
-    if (!isJsonObject(config) || !isJsonObject(config['rds'])) continue;
-    return objects(config['httpFilters']).map((f) => String(f['name'] ?? ''));
-  }
-  return [];
+  return jsonObjects(chainHcm(chain)?.['httpFilters']).map((f) => String(f['name'] ?? ''));
 }
 
-function selectFilterChainListenerExists(resources: EnvoyResources, port: number): boolean {
+/** Whether any listener takes TCP on `port` (a connection with no chain for it is then closed, not refused). */
+export function tcpListenerOn(resources: EnvoyResources, port: number): boolean {
   return resources.listeners.some((l) => listensOn(l.resource, port, 'TCP'));
 }
 

@@ -1,5 +1,5 @@
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
-import { endpointsOf, listensOn, selectFilterChain } from './select-route-configuration.js';
+import { isJsonObject, jsonObjects, type JsonObject } from './json.js';
+import { endpointsOf, selectFilterChain, tcpListenerOn } from './select-route-configuration.js';
 import type { UdpBackendOutcome } from './trace-udp.js';
 import type { EnvoyResources } from './translate-ir.js';
 
@@ -27,11 +27,9 @@ export type ConnectionTrace =
       backends: UdpBackendOutcome[];
     };
 
-const objects = (v: JsonValue | undefined): JsonObject[] => (Array.isArray(v) ? v.filter(isJsonObject) : []);
-
 /** The TcpProxy config of a chain, if its network filter is one. */
 function tcpProxy(chain: JsonObject): JsonObject | undefined {
-  for (const f of objects(chain['filters'])) {
+  for (const f of jsonObjects(chain['filters'])) {
     if (f['name'] === 'envoy.filters.network.tcp_proxy' && isJsonObject(f['typedConfig']))
       return f['typedConfig'];
   }
@@ -46,13 +44,19 @@ export function traceConnection(
   const sni = request.serverName !== undefined ? { serverName: request.serverName } : {};
   const chain = selectFilterChain(resources, { port, ...sni });
   if (chain === undefined) {
-    const open = resources.listeners.some((l) => listensOn(l.resource, port, 'TCP'));
-    return { connection: 'refused', port, ...sni, reason: open ? 'NoFilterChain' : 'NoListener' };
+    return {
+      connection: 'refused',
+      port,
+      ...sni,
+      reason: tcpListenerOn(resources, port) ? 'NoFilterChain' : 'NoListener',
+    };
   }
   const filterChain = typeof chain['name'] === 'string' ? chain['name'] : null;
   const tcp = tcpProxy(chain);
   if (tcp === undefined) return { connection: 'refused', port, ...sni, reason: 'NotTcpProxy', filterChain };
-  const weighted = isJsonObject(tcp['weightedClusters']) ? objects(tcp['weightedClusters']['clusters']) : [];
+  const weighted = isJsonObject(tcp['weightedClusters'])
+    ? jsonObjects(tcp['weightedClusters']['clusters'])
+    : [];
   const shares =
     typeof tcp['cluster'] === 'string'
       ? [{ name: tcp['cluster'], weight: 1 }]

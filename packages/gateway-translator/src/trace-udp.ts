@@ -1,5 +1,5 @@
 import type { EndpointOutcome } from './evaluate-route.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { isJsonObject, jsonObjects, type JsonObject } from './json.js';
 import { endpointsOf, listensOn } from './select-route-configuration.js';
 import type { EnvoyResources } from './translate-ir.js';
 import { UDP_PROXY_FILTER, UDP_ROUTE_CLUSTER_PREFIX } from './udp.js';
@@ -27,11 +27,9 @@ export type DatagramTrace =
       backends: UdpBackendOutcome[];
     };
 
-const objects = (v: JsonValue | undefined): JsonObject[] => (Array.isArray(v) ? v.filter(isJsonObject) : []);
-
 /** The cluster a UDP proxy listener filter routes to (its matcher's on-no-match Route action). */
 function proxyCluster(listener: JsonObject): string | undefined {
-  for (const filter of objects(listener['listenerFilters'])) {
+  for (const filter of jsonObjects(listener['listenerFilters'])) {
     if (filter['name'] !== UDP_PROXY_FILTER) continue;
     const config = filter['typedConfig'];
     const matcher = isJsonObject(config) ? config['matcher'] : undefined;
@@ -50,7 +48,7 @@ export function traceDatagram(resources: EnvoyResources, request: { port: number
   const cluster = proxyCluster(listener.resource);
   if (cluster === undefined) return { connection: 'refused', port, reason: 'NotUdpProxy' };
   const cla = resources.endpoints.find((e) => e.name === cluster)?.resource;
-  const localities = objects(cla?.['endpoints']);
+  const localities = jsonObjects(cla?.['endpoints']);
   // A route cluster holds one locality per backend that resolved (none: nothing is sent).
   const weighted = cluster.startsWith(UDP_ROUTE_CLUSTER_PREFIX);
   let backends: UdpBackendOutcome[];
