@@ -1,6 +1,5 @@
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReconciler } from '../reconciler/reconciler.js';
+import { reconcile } from '../test-support/conformance.js';
 import {
   createAccount,
   missingId,
@@ -25,13 +24,7 @@ beforeAll(async () => {
 afterAll(() => env?.close());
 
 const call = (...args: RestArgs) => rest(env, ...args);
-const drain = () =>
-  createReconciler({
-    db: env.db,
-    databaseUrl: env.url,
-    log: pino({ level: 'silent' }),
-    resyncSeconds: 3600,
-  }).drain();
+const drain = () => reconcile(env);
 
 let poolNumber = 120;
 /** An account with a pool, a template `gw` (sharing allowed) and `clusters` clusters. */

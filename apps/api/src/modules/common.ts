@@ -140,3 +140,9 @@ export function requireSameCluster(
       `${what} ${uid} belongs to ${prior.clusterId ? `cluster ${prior.clusterId}` : 'no cluster'}`,
     );
 }
+
+/**
+ * The parametersRef EPIC resolves, for a GatewayClass (one of the account's templates) and for a Gateway's
+ * spec.infrastructure (the template it is built from).
+ */
+export const TEMPLATE_PARAMETERS = { group: 'epic-gateway.io', kind: 'Template' } as const;

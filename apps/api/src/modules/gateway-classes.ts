@@ -17,6 +17,7 @@ import {
   dnsSubdomain,
   json,
   pageQuery,
+  TEMPLATE_PARAMETERS,
   uuid,
   type CallMeta,
   type ServiceDeps,
@@ -28,9 +29,6 @@ import {
  * is derived on read from the spec and the account's templates, so it follows a template's creation or
  * removal without a reconcile; classes of other controllers keep the CRD's "Waiting for controller".
  */
-
-/** The parametersRef a class of this controller may give: one of the account's templates. */
-export const TEMPLATE_PARAMETERS = { group: 'epic-gateway.io', kind: 'Template' } as const;
 
 export const upsertGatewayClassInput = z.strictObject({
   clusterId: uuid.optional(),

@@ -196,15 +196,16 @@ export async function reconcileGateway(
 
   const ts = now.toISOString();
   const status = rendered.status.gateway;
-  const drafts = status.conditions.map(asDraft).filter((d) => d.type !== 'Programmed');
+  const translated = status.conditions.map(asDraft);
+  const drafts = translated.filter((d) => d.type !== 'Programmed');
   drafts.push(
     programmed(
-      status.conditions.map(asDraft).find((d) => d.type === 'Programmed'),
+      translated.find((d) => d.type === 'Programmed'),
       input.gateway.generation,
       newest,
       serving,
       fleet,
-      status.conditions.map(asDraft).find((d) => d.type === 'Accepted'),
+      translated.find((d) => d.type === 'Accepted'),
     ),
   );
   const conditions = mergeConditions(gw.conditions, drafts, ts);

@@ -18,6 +18,7 @@ import {
   type TranslateInput,
   type TranslateStatus,
 } from '@epic/gateway-translator';
+import { TEMPLATE_PARAMETERS } from '../modules/common.js';
 import { agreedLabels } from '../modules/namespaces.js';
 
 /**
@@ -46,9 +47,6 @@ interface GatewayRow {
   templateName: string;
 }
 
-/** The parameters EPIC resolves for a Gateway: the template it is built from (GatewayClasses name the same). */
-const GATEWAY_PARAMETERS = { group: 'epic-gateway.io', kind: 'Template' } as const;
-
 /**
  * Why a Gateway's `spec.infrastructure.parametersRef` does not resolve (GEP-1867: Accepted=False/InvalidParameters),
  * or undefined. It may name only the template the gateway is built from: a gateway's template is chosen when it is
@@ -60,8 +58,8 @@ export function invalidParameters(
 ): string | undefined {
   if (ref === null) return undefined;
   const where = 'spec.infrastructure.parametersRef';
-  if (ref.group !== GATEWAY_PARAMETERS.group || ref.kind !== GATEWAY_PARAMETERS.kind)
-    return `${where}: EPIC resolves only ${GATEWAY_PARAMETERS.group}/${GATEWAY_PARAMETERS.kind}, not ${ref.group ?? ''}/${ref.kind ?? ''}`;
+  if (ref.group !== TEMPLATE_PARAMETERS.group || ref.kind !== TEMPLATE_PARAMETERS.kind)
+    return `${where}: EPIC resolves only ${TEMPLATE_PARAMETERS.group}/${TEMPLATE_PARAMETERS.kind}, not ${ref.group ?? ''}/${ref.kind ?? ''}`;
   if (ref.name !== templateName)
     return `${where}: template ${JSON.stringify(ref.name)} is not the one the gateway is built from (${JSON.stringify(templateName)}); a gateway's template is chosen when it is created`;
   return undefined;
