@@ -23,12 +23,6 @@ beforeAll(async () => {
 });
 afterAll(() => env?.close());
 
-const SAME = SAME_NAMESPACE;
-const cluster = serviceCluster;
-const summary = conditionSummary;
-type Condition = StatusCondition;
-type Outcome = TraceOutcome;
-
 async function gateway(t: AppliedTest, name: string) {
   const r = await rest(env, 'GET', `/gateways/${t.gateways.get(`${INFRA}/${name}`)}`, t.key);
   expect(r.status, r.raw).toBe(200);
@@ -36,18 +30,18 @@ async function gateway(t: AppliedTest, name: string) {
     name: string;
     attachedRoutes: number;
     supportedKinds: { kind: string }[];
-    conditions: Condition[];
+    conditions: StatusCondition[];
   }[];
   return {
     body: r.body,
-    conditions: summary(r.body['conditions'] as Condition[]),
+    conditions: conditionSummary(r.body['conditions'] as StatusCondition[]),
     listeners: Object.fromEntries(
       listeners.map((l) => [
         l.name,
         {
           attachedRoutes: l.attachedRoutes,
           kinds: l.supportedKinds.map((k) => k.kind),
-          ...summary(l.conditions),
+          ...conditionSummary(l.conditions),
         },
       ]),
     ),
@@ -58,15 +52,15 @@ const trace = (t: AppliedTest, gw: string, input: Record<string, unknown>) => tr
 async function routesOk(t: AppliedTest) {
   for (const [key, id] of t.routes) {
     const r = await rest(env, 'GET', `/routes/${id}`, t.key);
-    for (const p of r.body['status'].parents as { conditions: Condition[] }[])
-      expect(summary(p.conditions), key).toMatchObject({
+    for (const p of r.body['status'].parents as { conditions: StatusCondition[] }[])
+      expect(conditionSummary(p.conditions), key).toMatchObject({
         Accepted: 'True/Accepted',
         ResolvedRefs: 'True/ResolvedRefs',
       });
   }
 }
 /** A redirect as `status location`. */
-const redirect = (o: Outcome) => `${o.action.status} ${o.action.location}`;
+const redirect = (o: TraceOutcome) => `${o.action.status} ${o.action.location}`;
 
 describe('Gateway statuses (core)', () => {
   it('GatewayInvalidListenersUnsupportedProtocol: the unsupported listener is not accepted, the others are', async () => {
@@ -91,7 +85,7 @@ describe('Gateway statuses (core)', () => {
     const t = await applyConformanceTest(env, 'gateway-invalid-parameters-ref.yaml', 'gw-params');
     const g = await gateway(t, 'gateway-invalid-parameters-ref');
     expect(g.conditions).toMatchObject({ Accepted: 'False/InvalidParameters', Programmed: 'False/Invalid' });
-    const message = (g.body['conditions'] as (Condition & { message: string })[]).find(
+    const message = (g.body['conditions'] as (StatusCondition & { message: string })[]).find(
       (c) => c.type === 'Accepted',
     )!.message;
     expect(message).toContain('spec.infrastructure.parametersRef');
@@ -210,7 +204,9 @@ describe('Gateway statuses (core)', () => {
     const added = await gateway(t, 'gateway-add-listener');
     expect(added.listeners['http']).toMatchObject({ attachedRoutes: 1, Accepted: 'True/Accepted' });
     expect(added.listeners['https']).toMatchObject({ attachedRoutes: 1 });
-    expect((added.body['conditions'] as Condition[]).every((c) => c.observedGeneration === 2)).toBe(true);
+    expect((added.body['conditions'] as StatusCondition[]).every((c) => c.observedGeneration === 2)).toBe(
+      true,
+    );
 
     const remove = t.gateways.get(`${INFRA}/gateway-remove-listener`)!;
     const both = await gateway(t, 'gateway-remove-listener');
@@ -230,8 +226,8 @@ describe('Gateway statuses (core)', () => {
     const gens = async () => {
       const g = await gateway(t, 'gateway-observed-generation-bump');
       return [
-        ...(g.body['conditions'] as Condition[]).map((c) => c.observedGeneration),
-        ...(g.body['status'].listeners as { conditions: Condition[] }[]).flatMap((l) =>
+        ...(g.body['conditions'] as StatusCondition[]).map((c) => c.observedGeneration),
+        ...(g.body['status'].listeners as { conditions: StatusCondition[] }[]).flatMap((l) =>
           l.conditions.map((c) => c.observedGeneration),
         ),
       ];
@@ -259,7 +255,8 @@ describe('HTTP filters (extended)', () => {
   it('HTTPRouteRedirectPath: prefix and full-path replacement, with host and status', async () => {
     const t = await applyConformanceTest(env, 'httproute-redirect-path.yaml', 'f-redirect-path');
     await routesOk(t);
-    const go = async (path: string) => redirect(await trace(t, SAME, { host: 'example.com', path }));
+    const go = async (path: string) =>
+      redirect(await trace(t, SAME_NAMESPACE, { host: 'example.com', path }));
     expect(await go('/original-prefix/lemon')).toBe('302 http://example.com/replacement-prefix/lemon');
     expect(await go('/full/path/original')).toBe('302 http://example.com/full-path-replacement');
     expect(await go('/path-and-host')).toBe('302 http://example.org/replacement-prefix');
@@ -271,7 +268,8 @@ describe('HTTP filters (extended)', () => {
   it('HTTPRouteRedirectPort: the port, with host and status', async () => {
     const t = await applyConformanceTest(env, 'httproute-redirect-port.yaml', 'f-redirect-port');
     await routesOk(t);
-    const go = async (path: string) => redirect(await trace(t, SAME, { host: 'example.com', path }));
+    const go = async (path: string) =>
+      redirect(await trace(t, SAME_NAMESPACE, { host: 'example.com', path }));
     expect(await go('/port')).toBe('302 http://example.com:8083/port');
     expect(await go('/port-and-host')).toBe('302 http://example.org:8083/port-and-host');
     expect(await go('/port-and-status')).toBe('301 http://example.com:8083/port-and-status');
@@ -283,7 +281,8 @@ describe('HTTP filters (extended)', () => {
   it('HTTPRouteRedirectScheme: the scheme, with host and status', async () => {
     const t = await applyConformanceTest(env, 'httproute-redirect-scheme.yaml', 'f-redirect-scheme');
     await routesOk(t);
-    const go = async (path: string) => redirect(await trace(t, SAME, { host: 'example.com', path }));
+    const go = async (path: string) =>
+      redirect(await trace(t, SAME_NAMESPACE, { host: 'example.com', path }));
     expect(await go('/scheme')).toBe('302 https://example.com/scheme');
     expect(await go('/scheme-and-host')).toBe('302 https://example.org/scheme-and-host');
     expect(await go('/scheme-and-status')).toBe('301 https://example.com/scheme-and-status');
@@ -346,13 +345,14 @@ describe('HTTP filters (extended)', () => {
     const h = await applyConformanceTest(env, 'httproute-rewrite-host.yaml', 'f-rewrite-host');
     await routesOk(h);
     const host = async (path: string) =>
-      (await trace(h, SAME, { host: 'rewrite.example', path })).rewrite?.host;
+      (await trace(h, SAME_NAMESPACE, { host: 'rewrite.example', path })).rewrite?.host;
     expect(await host('/one')).toBe('one.example.org');
     expect(await host('/')).toBe('example.org');
     expect(await host('/rewrite-host-and-modify-headers')).toBe('test.example.org');
     const p = await applyConformanceTest(env, 'httproute-rewrite-path.yaml', 'f-rewrite-path');
     await routesOk(p);
-    const path = async (x: string) => (await trace(p, SAME, { host: 'example.com', path: x })).rewrite?.path;
+    const path = async (x: string) =>
+      (await trace(p, SAME_NAMESPACE, { host: 'example.com', path: x })).rewrite?.path;
     expect(await path('/prefix/one/two')).toBe('/one/two');
     expect(await path('/strip-prefix/three')).toBe('/three');
     expect(await path('/strip-prefix')).toBe('/');
@@ -365,12 +365,12 @@ describe('HTTP filters (extended)', () => {
     const t = await applyConformanceTest(env, 'httproute-request-mirror.yaml', 'f-mirror');
     await routesOk(t);
     for (const path of ['/mirror', '/mirror-and-modify-headers']) {
-      const o = await trace(t, SAME, { host: 'example.com', path });
+      const o = await trace(t, SAME_NAMESPACE, { host: 'example.com', path });
       expect(
         o.action.clusters!.map((c) => c.name),
         path,
-      ).toEqual([cluster('infra-backend-v1')]);
-      expect(o.mirrors, path).toEqual([{ cluster: cluster('infra-backend-v2'), percent: 100 }]);
+      ).toEqual([serviceCluster('infra-backend-v1')]);
+      expect(o.mirrors, path).toEqual([{ cluster: serviceCluster('infra-backend-v2'), percent: 100 }]);
     }
   });
 
@@ -378,7 +378,7 @@ describe('HTTP filters (extended)', () => {
     const t = await applyConformanceTest(env, 'httproute-response-header-modifier.yaml', 'f-response');
     await routesOk(t);
     const response = async (path: string) =>
-      (await trace(t, SAME, { host: 'example.com', path })).action.clusters![0]!.responseHeaders;
+      (await trace(t, SAME_NAMESPACE, { host: 'example.com', path })).action.clusters![0]!.responseHeaders;
     expect((await response('/set')).set).toMatchObject({ 'x-header-set': 'set-overwrites-values' });
     expect((await response('/add')).add).toMatchObject({ 'x-header-add': ['add-appends-values'] });
     expect((await response('/remove')).remove).toEqual(['x-header-remove']);
@@ -389,15 +389,15 @@ describe('GRPCRoute (core)', () => {
   it('GRPCRouteWeight: calls split 70/30, none to the weight-0 backend', async () => {
     const t = await applyConformanceTest(env, 'grpcroute-weight.yaml', 'grpc-weight');
     await routesOk(t);
-    const o = await trace(t, SAME, {
+    const o = await trace(t, SAME_NAMESPACE, {
       host: 'example.com',
       path: '/gateway_api_conformance.echo_basic.grpcecho.GrpcEcho/Echo',
       method: 'POST',
       headers: { 'content-type': 'application/grpc' },
     });
     expect(o.action.clusters!.filter((c) => c.weight > 0).map((c) => [c.name, c.weight])).toEqual([
-      [cluster('grpc-infra-backend-v1'), 70],
-      [cluster('grpc-infra-backend-v2'), 30],
+      [serviceCluster('grpc-infra-backend-v1'), 70],
+      [serviceCluster('grpc-infra-backend-v2'), 30],
     ]);
   });
 });

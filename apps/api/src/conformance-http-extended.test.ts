@@ -23,15 +23,10 @@ beforeAll(async () => {
 });
 afterAll(() => env?.close());
 
-const SAME = SAME_NAMESPACE;
-const cluster = (name: string) => serviceCluster(name);
-type Condition = StatusCondition;
-type Outcome = TraceOutcome;
-
 async function accepted(t: AppliedTest, route: string): Promise<string[]> {
   const r = await rest(env, 'GET', `/routes/${t.routes.get(`${INFRA}/${route}`)}`, t.key);
   expect(r.status, r.raw).toBe(200);
-  return (r.body['status']?.parents ?? []).map((p: { conditions: Condition[] }) =>
+  return (r.body['status']?.parents ?? []).map((p: { conditions: StatusCondition[] }) =>
     ['Accepted', 'ResolvedRefs']
       .map((type) => p.conditions.find((c) => c.type === type))
       .map((c) => (c ? `${c.type}=${c.status}/${c.reason}` : 'absent'))
@@ -42,7 +37,7 @@ const OK = 'Accepted=True/Accepted ResolvedRefs=True/ResolvedRefs';
 
 const trace = (t: AppliedTest, gateway: string, input: Record<string, unknown>) =>
   traceOutcome(env, t, gateway, input);
-const clusters = (o: Outcome) => (o.action.clusters ?? []).map((c) => c.name);
+const clusters = (o: TraceOutcome) => (o.action.clusters ?? []).map((c) => c.name);
 
 describe('redirect status codes (extended)', () => {
   for (const [code, file, path] of [
@@ -53,7 +48,7 @@ describe('redirect status codes (extended)', () => {
     it(`HTTPRoute${code}Redirect: answers ${code}`, async () => {
       const t = await applyConformanceTest(env, file, `ext-redirect-${code}`);
       expect(await accepted(t, `${code}-redirect`)).toEqual([OK]);
-      const o = await trace(t, SAME, { host: 'example.com', path });
+      const o = await trace(t, SAME_NAMESPACE, { host: 'example.com', path });
       expect(o.status).toBe(code);
       expect(o.action.type).toBe('redirect');
     });
@@ -64,10 +59,10 @@ describe('timeouts (extended, GEP-1742)', () => {
   it('HTTPRouteRequestTimeout: 500ms on the route; 0s disables it', async () => {
     const t = await applyConformanceTest(env, 'httproute-timeout-request.yaml', 'ext-timeout-request');
     expect(await accepted(t, 'request-timeout')).toEqual([OK]);
-    const on = await trace(t, SAME, { host: 'example.com', path: '/request-timeout' });
+    const on = await trace(t, SAME_NAMESPACE, { host: 'example.com', path: '/request-timeout' });
     expect(on.timeout).toBe('0.500s');
-    expect(clusters(on)).toEqual([cluster('infra-backend-v1')]);
-    const off = await trace(t, SAME, { host: 'example.com', path: '/disable-request-timeout' });
+    expect(clusters(on)).toEqual([serviceCluster('infra-backend-v1')]);
+    const off = await trace(t, SAME_NAMESPACE, { host: 'example.com', path: '/disable-request-timeout' });
     expect(off.timeout).toBe('0s');
   });
 
@@ -79,10 +74,10 @@ describe('timeouts (extended, GEP-1742)', () => {
     );
     expect(await accepted(t, 'backend-request-timeout')).toEqual([OK]);
     // Without retries there is one backend request: its timeout bounds the whole upstream exchange.
-    const on = await trace(t, SAME, { host: 'example.com', path: '/backend-timeout' });
+    const on = await trace(t, SAME_NAMESPACE, { host: 'example.com', path: '/backend-timeout' });
     expect(on.timeout).toBe('0.500s');
     expect(on.retryPolicy).toBeUndefined();
-    const off = await trace(t, SAME, { host: 'example.com', path: '/disable-backend-timeout' });
+    const off = await trace(t, SAME_NAMESPACE, { host: 'example.com', path: '/disable-backend-timeout' });
     expect(off.timeout).toBe('0s');
   });
 });
@@ -91,9 +86,9 @@ describe('retries (extended, GEP-1731)', () => {
   it('HTTPRouteRetry: the codes and attempts of each rule', async () => {
     const t = await applyConformanceTest(env, 'httproute-retry.yaml', 'ext-retry');
     expect(await accepted(t, 'retries')).toEqual([OK]);
-    const three = await trace(t, SAME, { host: 'example.com', path: '/retry/code-500-attempts-3' });
+    const three = await trace(t, SAME_NAMESPACE, { host: 'example.com', path: '/retry/code-500-attempts-3' });
     expect(three.retryPolicy).toMatchObject({ numRetries: 3, retriableStatusCodes: [500] });
-    const two = await trace(t, SAME, { host: 'example.com', path: '/retry/code-all-attempts-2' });
+    const two = await trace(t, SAME_NAMESPACE, { host: 'example.com', path: '/retry/code-all-attempts-2' });
     expect(two.retryPolicy).toMatchObject({ numRetries: 2, retriableStatusCodes: [500, 502, 503, 504] });
   });
 });
@@ -103,7 +98,7 @@ describe('CORS (extended, GEP-1767)', () => {
     const t = await applyConformanceTest(env, 'httproute-cors.yaml', 'ext-cors');
     for (const r of t.routes.keys()) expect(await accepted(t, r.split('/')[1]!), r).toEqual([OK]);
     const preflight = (path: string, origin: string, method = 'GET') =>
-      trace(t, SAME, {
+      trace(t, SAME_NAMESPACE, {
         host: 'example.com',
         path,
         method: 'OPTIONS',
@@ -126,14 +121,14 @@ describe('CORS (extended, GEP-1767)', () => {
       (await preflight('/cors-wildcard-origin', 'https://any.example', 'PUT')).corsResponse,
     ).toMatchObject({ preflight: true, originAllowed: true });
     // A simple (non-preflight) request from an allowed origin gets the exposed headers.
-    const simple = await trace(t, SAME, {
+    const simple = await trace(t, SAME_NAMESPACE, {
       host: 'example.com',
       path: '/cors-1',
       headers: { origin: 'https://www.foo.com' },
     });
     expect(simple.corsResponse).toMatchObject({ preflight: false, originAllowed: true });
     expect(simple.corsResponse!.headers['access-control-expose-headers']).toContain('x-header-3');
-    expect(clusters(simple)).toEqual([cluster('infra-backend-v1')]);
+    expect(clusters(simple)).toEqual([serviceCluster('infra-backend-v1')]);
   });
 });
 
@@ -142,11 +137,11 @@ describe('mirrors (extended)', () => {
     const t = await applyConformanceTest(env, 'httproute-request-multiple-mirrors.yaml', 'ext-mirrors');
     expect(await accepted(t, 'request-multiple-mirrors')).toEqual([OK]);
     for (const path of ['/multi-mirror', '/multi-mirror-and-modify-request-headers']) {
-      const o = await trace(t, SAME, { host: 'example.com', path });
-      expect(clusters(o), path).toEqual([cluster('infra-backend-v1')]);
+      const o = await trace(t, SAME_NAMESPACE, { host: 'example.com', path });
+      expect(clusters(o), path).toEqual([serviceCluster('infra-backend-v1')]);
       expect(o.mirrors, path).toEqual([
-        { cluster: cluster('infra-backend-v2'), percent: 100 },
-        { cluster: cluster('infra-backend-v3'), percent: 100 },
+        { cluster: serviceCluster('infra-backend-v2'), percent: 100 },
+        { cluster: serviceCluster('infra-backend-v3'), percent: 100 },
       ]);
     }
   });
@@ -155,10 +150,15 @@ describe('mirrors (extended)', () => {
     const t = await applyConformanceTest(env, 'httproute-request-percentage-mirror.yaml', 'ext-mirror-pct');
     expect(await accepted(t, 'request-percentage-mirror')).toEqual([OK]);
     const share = async (path: string) =>
-      (await trace(t, SAME, { host: 'example.com', path })).mirrors.map((m) => [m.cluster, m.percent]);
-    expect(await share('/percent-mirror')).toEqual([[cluster('infra-backend-v2'), 20]]);
-    expect(await share('/percent-mirror-fraction')).toEqual([[cluster('infra-backend-v2'), 50]]);
-    expect(await share('/percent-mirror-and-modify-headers')).toEqual([[cluster('infra-backend-v2'), 35]]);
+      (await trace(t, SAME_NAMESPACE, { host: 'example.com', path })).mirrors.map((m) => [
+        m.cluster,
+        m.percent,
+      ]);
+    expect(await share('/percent-mirror')).toEqual([[serviceCluster('infra-backend-v2'), 20]]);
+    expect(await share('/percent-mirror-fraction')).toEqual([[serviceCluster('infra-backend-v2'), 50]]);
+    expect(await share('/percent-mirror-and-modify-headers')).toEqual([
+      [serviceCluster('infra-backend-v2'), 35],
+    ]);
   });
 });
 
@@ -166,11 +166,11 @@ describe('named rules (extended, GEP-995)', () => {
   it('HTTPRouteNamedRule: a named and an unnamed rule are both accepted and routed', async () => {
     const t = await applyConformanceTest(env, 'httproute-named-rule.yaml', 'ext-named-http');
     expect(await accepted(t, 'http-named-rules')).toEqual([OK]);
-    expect(clusters(await trace(t, SAME, { host: 'example.com', path: '/named' }))).toEqual([
-      cluster('infra-backend-v1'),
+    expect(clusters(await trace(t, SAME_NAMESPACE, { host: 'example.com', path: '/named' }))).toEqual([
+      serviceCluster('infra-backend-v1'),
     ]);
-    expect(clusters(await trace(t, SAME, { host: 'example.com', path: '/unnamed' }))).toEqual([
-      cluster('infra-backend-v2'),
+    expect(clusters(await trace(t, SAME_NAMESPACE, { host: 'example.com', path: '/unnamed' }))).toEqual([
+      serviceCluster('infra-backend-v2'),
     ]);
   });
 
@@ -178,14 +178,14 @@ describe('named rules (extended, GEP-995)', () => {
     const t = await applyConformanceTest(env, 'grpcroute-named-rule.yaml', 'ext-named-grpc');
     expect(await accepted(t, 'grpc-named-rules')).toEqual([OK]);
     const call = (method: string) =>
-      trace(t, SAME, {
+      trace(t, SAME_NAMESPACE, {
         host: 'example.com',
         path: `/gateway_api_conformance.echo_basic.grpcecho.GrpcEcho/${method}`,
         method: 'POST',
         headers: { 'content-type': 'application/grpc' },
       });
-    expect(clusters(await call('Echo'))).toEqual([cluster('grpc-infra-backend-v1')]);
-    expect(clusters(await call('EchoTwo'))).toEqual([cluster('grpc-infra-backend-v2')]);
+    expect(clusters(await call('Echo'))).toEqual([serviceCluster('grpc-infra-backend-v1')]);
+    expect(clusters(await call('EchoTwo'))).toEqual([serviceCluster('grpc-infra-backend-v2')]);
   });
 });
 
@@ -211,10 +211,10 @@ describe('parentRef port (extended, GEP-957)', () => {
       const o = await trace(t, gw, { port, host, path: '/' });
       return o.status ?? clusters(o).join(',');
     };
-    expect(await to(80, 'foo.com')).toBe(cluster('infra-backend-v1'));
-    expect(await to(8080, 'foo.com')).toBe(cluster('infra-backend-v2'));
-    expect(await to(8080, 'bar.com')).toBe(cluster('infra-backend-v2'));
-    expect(await to(8090, 'foo.com')).toBe(cluster('infra-backend-v3'));
+    expect(await to(80, 'foo.com')).toBe(serviceCluster('infra-backend-v1'));
+    expect(await to(8080, 'foo.com')).toBe(serviceCluster('infra-backend-v2'));
+    expect(await to(8080, 'bar.com')).toBe(serviceCluster('infra-backend-v2'));
+    expect(await to(8090, 'foo.com')).toBe(serviceCluster('infra-backend-v3'));
     expect(await to(8090, 'bar.com')).toBe(404);
   });
 
@@ -250,8 +250,8 @@ describe('backend request header modification (extended)', () => {
     );
     expect(await accepted(t, 'request-header-modifier')).toEqual([OK]);
     const upstream = async (path: string, headers: Record<string, string>) => {
-      const o = await trace(t, SAME, { host: 'example.com', path, headers });
-      expect(clusters(o), path).toEqual([cluster('infra-backend-v1')]);
+      const o = await trace(t, SAME_NAMESPACE, { host: 'example.com', path, headers });
+      expect(clusters(o), path).toEqual([serviceCluster('infra-backend-v1')]);
       return o.action.clusters![0]!.requestHeaders;
     };
     expect(await upstream('/set', { 'X-Header-Set': 'some-other-value' })).toMatchObject({
@@ -273,10 +273,10 @@ describe('backend request header modification (extended)', () => {
       'ext-backend-hdr-weights',
     );
     expect(await accepted(t, 'request-header-modifier-backend-weights')).toEqual([OK]);
-    const o = await trace(t, SAME, { host: 'example.com', path: '/' });
+    const o = await trace(t, SAME_NAMESPACE, { host: 'example.com', path: '/' });
     expect(o.action.clusters!.map((c) => [c.name, c.weight, c.requestHeaders['backend']])).toEqual([
-      [cluster('infra-backend-v1'), 10, 'infra-backend-v1'],
-      [cluster('infra-backend-v2'), 10, 'infra-backend-v2'],
+      [serviceCluster('infra-backend-v1'), 10, 'infra-backend-v1'],
+      [serviceCluster('infra-backend-v2'), 10, 'infra-backend-v2'],
     ]);
   });
 });
@@ -313,7 +313,7 @@ describe('HTTP listener isolation (extended)', () => {
       const got = [];
       for (const [host, path] of cases) {
         const r = await rest(env, 'POST', `/gateways/${t.gateways.get(gw)}/trace`, t.key, { host, path });
-        const o = r.body['outcome'] as Outcome;
+        const o = r.body['outcome'] as TraceOutcome;
         got.push([host, path, o.status ?? routeOf(o.route, suffix)]);
       }
       expect(got).toEqual(cases);
@@ -331,11 +331,11 @@ describe('backend protocols (extended, GEP-1911)', () => {
   it('HTTPRouteBackendProtocolH2C: a Service port with appProtocol kubernetes.io/h2c gets HTTP/2 without TLS', async () => {
     const t = await applyConformanceTest(env, 'httproute-backend-protocol-h2c.yaml', 'ext-h2c');
     expect(await accepted(t, 'backend-protocol-h2c')).toEqual([OK]);
-    const r = await rest(env, 'POST', `/gateways/${t.gateways.get(SAME)}/trace`, t.key, {
+    const r = await rest(env, 'POST', `/gateways/${t.gateways.get(SAME_NAMESPACE)}/trace`, t.key, {
       host: 'example.com',
       path: '/',
     });
-    const [c] = (r.body['outcome'] as Outcome).action.clusters!;
+    const [c] = (r.body['outcome'] as TraceOutcome).action.clusters!;
     expect(c).toMatchObject({ name: `service/${INFRA}/infra-backend-v1/8081`, upstreamProtocol: 'HTTP/2' });
     expect(c).not.toHaveProperty('upstreamTls');
   });
@@ -343,13 +343,13 @@ describe('backend protocols (extended, GEP-1911)', () => {
   it('HTTPRouteBackendProtocolWebSocket: a kubernetes.io/ws port gets HTTP/1.1 with the websocket upgrade', async () => {
     const t = await applyConformanceTest(env, 'httproute-backend-protocol-websocket.yaml', 'ext-ws');
     expect(await accepted(t, 'backend-protocol-ws')).toEqual([OK]);
-    const r = await rest(env, 'POST', `/gateways/${t.gateways.get(SAME)}/trace`, t.key, {
+    const r = await rest(env, 'POST', `/gateways/${t.gateways.get(SAME_NAMESPACE)}/trace`, t.key, {
       host: 'example.com',
       path: '/',
       headers: { connection: 'upgrade', upgrade: 'websocket' },
     });
     expect(r.body['upgrades']).toEqual(['websocket']);
-    const [c] = (r.body['outcome'] as Outcome).action.clusters!;
+    const [c] = (r.body['outcome'] as TraceOutcome).action.clusters!;
     expect(c!.name).toBe(`service/${INFRA}/infra-backend-v1/8082`);
     expect(c).not.toHaveProperty('upstreamProtocol');
   });
@@ -388,7 +388,7 @@ describe('backend client certificate (extended, GEP-3155)', () => {
     const got: Record<string, string> = {};
     for (const [key, id] of t.gateways) {
       const g = await rest(env, 'GET', `/gateways/${id}`, t.key);
-      const c = (g.body['conditions'] as Condition[]).find((x) => x.type === 'ResolvedRefs');
+      const c = (g.body['conditions'] as StatusCondition[]).find((x) => x.type === 'ResolvedRefs');
       got[key.split('/')[1]!] = c ? `${c.status}/${c.reason}` : 'absent';
     }
     expect(got).toEqual({

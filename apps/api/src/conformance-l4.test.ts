@@ -20,13 +20,12 @@ afterAll(() => env?.close());
 type Parent = { accepted: string; resolvedRefs: string };
 const OK: Parent = { accepted: 'True/Accepted', resolvedRefs: 'True/ResolvedRefs' };
 
-type Condition = StatusCondition;
-const summary = (cs: Condition[], type: string) => conditionSummary(cs)[type] ?? 'absent';
+const summary = (cs: StatusCondition[], type: string) => conditionSummary(cs)[type] ?? 'absent';
 
 async function parentsOf(t: AppliedTest, route: string): Promise<Parent[]> {
   const r = await rest(env, 'GET', `/routes/${t.routes.get(`${INFRA}/${route}`)}`, t.key);
   expect(r.status, r.raw).toBe(200);
-  return (r.body['status']?.parents ?? []).map((p: { conditions: Condition[] }) => ({
+  return (r.body['status']?.parents ?? []).map((p: { conditions: StatusCondition[] }) => ({
     accepted: summary(p.conditions, 'Accepted'),
     resolvedRefs: summary(p.conditions, 'ResolvedRefs'),
   }));
@@ -39,7 +38,7 @@ async function listeners(t: AppliedTest, gateway: string) {
     name: string;
     attachedRoutes: number;
     supportedKinds: { kind: string }[];
-    conditions: Condition[];
+    conditions: StatusCondition[];
   }[];
 }
 
