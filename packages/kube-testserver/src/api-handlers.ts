@@ -3,7 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { applyBuiltinDefaults } from './builtin-defaults.js';
-import { clone, deepEqual, isObject, str, type Json, type JsonObject } from './json.js';
+import { clone, deepEqual, isObject, parseJsonOnly, str, type Json, type JsonObject } from './json.js';
 import { serverSideApply, Shape, trackUpdate } from './managed-fields.js';
 import {
   base64ErrorOffset,
@@ -584,7 +584,7 @@ export class KubeApi implements CollectorApi {
     }
     let doc: unknown;
     try {
-      doc = parseYaml(body);
+      doc = parseJsonOnly(body) ?? parseYaml(body);
     } catch (e) {
       throw badRequest(`error decoding YAML: ${(e as Error).message}`);
     }
