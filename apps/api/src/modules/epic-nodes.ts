@@ -1,7 +1,9 @@
+import type pg from 'pg';
 import { z } from 'zod';
 import { generateNodeToken } from '../auth/node-credentials.js';
 import { requireRole, requireSystem, tenant } from '../auth/principal.js';
 import { Prisma } from '../generated/prisma/client.js';
+import { withPgTx } from '../db/client.js';
 import { AppError } from '../lib/errors.js';
 import { formatAddress, parseAddress } from '../lib/ip.js';
 import { parseInput } from '../lib/validate.js';
@@ -10,7 +12,6 @@ import {
   conflictOnUnique,
   dnsSubdomain,
   enqueueReconcile,
-  execSql,
   json,
   uuid,
   type CallMeta,
@@ -106,6 +107,19 @@ const NODE_COLUMNS_CLEARED = {
   xdsConnected: false,
 } as const;
 
+/** A ProxyInstance row as a node's report reads it. */
+interface ProxyRowView {
+  gatewayId: string;
+  podName: string;
+  epicNodeId: string | null;
+  vethIfindex: number | null;
+  ready: boolean;
+  ackedVersion: number | null;
+}
+
+/** What a node's report and desired state need of its row. */
+type ReportingNode = Pick<NodeRow, 'id' | 'name' | 'addresses' | 'draining'>;
+
 interface NodeRow {
   id: string;
   name: string;
@@ -193,6 +207,173 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
     const row = await db.epicNode.findUnique({ where: { name }, select: nodeView });
     if (!row) throw AppError.notFound('EPIC node', name);
     return row;
+  }
+
+  /** NodeDesiredState of a node: its gateways, its proxies' ACKs and its tunnels, read concurrently. */
+  async function desiredFor(node: ReportingNode) {
+    const proxiesHere = `p."epicNodeId" = $1::uuid OR (p."epicNodeId" IS NULL AND p."nodeAddress" = ANY($2::text[]))`;
+    const [gateways, ackRows, tunnels] = await Promise.all([
+      db.$pool.query<{
+        id: string;
+        address: string | null;
+        listeners: unknown;
+        revision: number | null;
+        ackedRevision: number | null;
+      }>(
+        `SELECT g.id, g.address, ${EXPOSED_LISTENERS_SQL} AS listeners,
+                (SELECT max(c.version) FROM "ConfigRevision" c
+                  WHERE c."gatewayId" = g.id AND c.status <> 'tainted') AS revision,
+                (SELECT max(c.version) FROM "ConfigRevision" c
+                  WHERE c."gatewayId" = g.id AND c.status = 'acked') AS "ackedRevision"
+           FROM "Gateway" g
+          WHERE g.id IN (SELECT DISTINCT p."gatewayId" FROM "ProxyInstance" p WHERE ${proxiesHere})
+          ORDER BY g.id`,
+        [node.id, node.addresses],
+      ),
+      // Each of this node's proxies with the revision it ACKed over xDS (its own stream: the instance in the
+      // node id), so the node announces for the proxies that ACKed, not for its gateway's other pods.
+      db.$pool.query<{ gatewayId: string; podName: string; revision: number | null }>(
+        `SELECT p."gatewayId"::text AS "gatewayId", p."podName", p."xdsAckedVersion" AS revision
+           FROM "ProxyInstance" p WHERE ${proxiesHere}
+          ORDER BY p."podName"`,
+        [node.id, node.addresses],
+      ),
+      db.tunnel.findMany({ where: { epicNodeId: node.id }, orderBy: { tunnelId: 'asc' } }),
+    ]);
+    const acks = new Map<string, { podName: string; revision: number | null }[]>();
+    for (const a of ackRows.rows)
+      acks.set(a.gatewayId, [...(acks.get(a.gatewayId) ?? []), { podName: a.podName, revision: a.revision }]);
+    return {
+      node: node.name,
+      draining: node.draining,
+      gateways: gateways.rows.map((g) => {
+        const addrs = g.address ? [g.address] : [];
+        return {
+          gatewayId: g.id,
+          addresses: addrs,
+          advertise: addrs.map((a) => ({ prefix: hostPrefix(a) })),
+          ports: portsOf(g.listeners),
+          revision: g.revision ?? 0,
+          ackedRevision: g.ackedRevision,
+          proxyAcks: acks.get(g.id) ?? [],
+          tunnels: tunnels
+            .filter((t) => t.gatewayId === g.id)
+            .map((t) => ({
+              tunnelId: t.tunnelId,
+              clientNode: t.clientNode,
+              localAddress: t.localAddress,
+              localPort: t.localPort,
+              remoteAddress: t.remoteAddress,
+              remotePort: t.remotePort,
+              key: openTunnelKey(secretKey, t.key),
+            })),
+        };
+      }),
+    };
+  }
+
+  /**
+   * Writes a node's report (see `report`) in a few round trips whatever its size: BEGIN with the node's row and
+   * lock (one report per node at a time: two in flight would each delete the other's rows), one read of the rows
+   * it touches, the writes of what changed, COMMIT. Answers the node's row.
+   */
+  async function writeReport(name: string, d: z.infer<typeof proxyReportInput>): Promise<ReportingNode> {
+    // A simple query carries the lock with BEGIN: the name is a checked literal.
+    if (!/^[a-z0-9.-]+$/.test(name)) throw AppError.notFound('EPIC node', name);
+    return withPgTx(
+      db.$pool,
+      async (c, first) => {
+        const node = (first as pg.QueryResult<ReportingNode> | undefined)?.rows[0];
+        if (!node) throw AppError.notFound('EPIC node', name);
+        // This node's rows and those of the reported (gateway, pod) keys, and which reported gateways exist.
+        const state = (
+          await c.query<{ existing: string[]; before: ProxyRowView[] }>(
+            `SELECT ARRAY(SELECT id::text FROM "Gateway" WHERE id = ANY($2::uuid[])) AS existing,
+                    COALESCE((SELECT json_agg(json_build_object(
+                                'gatewayId', p."gatewayId", 'podName', p."podName", 'epicNodeId', p."epicNodeId",
+                                'vethIfindex', p."vethIfindex", 'ready', p.ready, 'ackedVersion', p."ackedVersion"))
+                                FROM "ProxyInstance" p
+                               WHERE p."epicNodeId" = $1::uuid
+                                  OR (p."gatewayId", p."podName") IN
+                                     (SELECT g, n FROM unnest($3::uuid[], $4::text[]) AS k(g, n))), '[]') AS before`,
+            [
+              node.id,
+              [...new Set(d.proxies.map((p) => p.gatewayId))],
+              d.proxies.map((p) => p.gatewayId),
+              d.proxies.map((p) => p.podName),
+            ],
+          )
+        ).rows[0]!;
+        const existing = new Set(state.existing);
+        const before = state.before;
+        const kept = d.proxies.filter((p) => existing.has(p.gatewayId));
+        const others = before.filter((r) => r.epicNodeId !== null && r.epicNodeId !== node.id);
+        const elsewhere = new Set(others.map((o) => `${o.gatewayId}/${o.podName}`));
+        const clash = kept.findIndex((p) => elsewhere.has(`${p.gatewayId}/${p.podName}`));
+        if (kept.length > 0 && clash >= 0) {
+          const i = d.proxies.indexOf(kept[clash]!);
+          throw new AppError('Conflict', `proxies[${i}].podName: the pod is recorded on another EPIC node`, [
+            { path: `proxies[${i}].podName`, message: 'the pod is recorded on another EPIC node' },
+          ]);
+        }
+        // The node owns its columns (epicNodeId, vethIfindex, ready, ackedVersion) and a row's existence only
+        // while the provisioner does not see the pod (podReady null): docs/adr/0501-fleet-provisioning.md, "Who owns a row".
+        const reportedKeys = new Set(kept.map((p) => `${p.gatewayId}/${p.podName}`));
+        const omitted = before.filter(
+          (r) => r.epicNodeId === node.id && !reportedKeys.has(`${r.gatewayId}/${r.podName}`),
+        );
+        const changed = new Set(omitted.map((r) => r.gatewayId));
+        const prior = new Map(before.map((r) => [`${r.gatewayId}/${r.podName}`, r]));
+        // Rows already as reported are not written again (an agent reports every proxy every tick).
+        const writes = kept.filter((p) => {
+          const was = prior.get(`${p.gatewayId}/${p.podName}`);
+          const same =
+            was?.epicNodeId === node.id && was.ready === p.ready && was.ackedVersion === p.ackedVersion;
+          if (!same) changed.add(p.gatewayId);
+          return !same || was.vethIfindex !== p.vethIfindex;
+        });
+        if (omitted.length > 0) {
+          // Rows only the node saw go; the others lose the node's columns (two disjoint sets of rows).
+          await c.query(
+            `WITH k AS (SELECT g, n FROM unnest($2::uuid[], $3::text[]) AS k(g, n)),
+                  gone AS (DELETE FROM "ProxyInstance" WHERE "epicNodeId" = $1::uuid AND "podReady" IS NULL
+                              AND ("gatewayId", "podName") IN (SELECT g, n FROM k))
+             UPDATE "ProxyInstance"
+                SET "epicNodeId" = NULL, "vethIfindex" = NULL, ready = false, "ackedVersion" = NULL,
+                    "xdsConnected" = false, "updatedAt" = now()
+              WHERE "epicNodeId" = $1::uuid AND "podReady" IS NOT NULL
+                AND ("gatewayId", "podName") IN (SELECT g, n FROM k)`,
+            [node.id, omitted.map((r) => r.gatewayId), omitted.map((r) => r.podName)],
+          );
+        }
+        if (writes.length > 0) {
+          // nodeAddress and podReady are the provisioner's (the pod's host address and Ready condition) once
+          // it wrote the row; a row the node creates first starts with the node's own first address.
+          await c.query(
+            `INSERT INTO "ProxyInstance"
+                    (id, "gatewayId", "podName", "nodeAddress", "epicNodeId", "vethIfindex", ready, "ackedVersion", "updatedAt")
+             SELECT gen_random_uuid(), w.g, w.n, $2, $1::uuid, w.veth, w.ready, w.acked, now()
+               FROM unnest($3::uuid[], $4::text[], $5::int[], $6::bool[], $7::int[]) AS w(g, n, veth, ready, acked)
+             ON CONFLICT ("gatewayId", "podName") DO UPDATE
+                SET "epicNodeId" = EXCLUDED."epicNodeId", "vethIfindex" = EXCLUDED."vethIfindex",
+                    ready = EXCLUDED.ready, "ackedVersion" = EXCLUDED."ackedVersion", "updatedAt" = now()`,
+            [
+              node.id,
+              node.addresses[0] ?? null,
+              writes.map((p) => p.gatewayId),
+              writes.map((p) => p.podName),
+              writes.map((p) => p.vethIfindex),
+              writes.map((p) => p.ready),
+              writes.map((p) => p.ackedVersion),
+            ],
+          );
+        }
+        // Readiness feeds the gateway's Programmed condition: a change is reconciled now, not at the next poll.
+        await enqueueReconcile(c, changed);
+        return node;
+      },
+      `SELECT id::text, name, addresses, draining FROM "EpicNode" WHERE name = '${name}' FOR UPDATE`,
+    );
   }
 
   return {
@@ -301,73 +482,7 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
     async desired(meta: CallMeta, name: string) {
       parseInput(nodeName, name, 'name');
       requireNodeOrAdmin(meta, name);
-      const node = await nodeByName(name);
-      const gateways = await db.$pool.query<{
-        id: string;
-        address: string | null;
-        listeners: unknown;
-        revision: number | null;
-        ackedRevision: number | null;
-      }>(
-        `SELECT g.id, g.address, ${EXPOSED_LISTENERS_SQL} AS listeners,
-                (SELECT max(c.version) FROM "ConfigRevision" c
-                  WHERE c."gatewayId" = g.id AND c.status <> 'tainted') AS revision,
-                (SELECT max(c.version) FROM "ConfigRevision" c
-                  WHERE c."gatewayId" = g.id AND c.status = 'acked') AS "ackedRevision"
-           FROM "Gateway" g
-          WHERE g.id IN (SELECT DISTINCT p."gatewayId" FROM "ProxyInstance" p
-                          WHERE p."epicNodeId" = $1::uuid
-                             OR (p."epicNodeId" IS NULL AND p."nodeAddress" = ANY($2::text[])))
-          ORDER BY g.id`,
-        [node.id, node.addresses],
-      );
-      const tunnels = await db.tunnel.findMany({
-        where: { epicNodeId: node.id },
-        orderBy: { tunnelId: 'asc' },
-      });
-      // Each of this node's proxies with the revision it ACKed over xDS (its own stream: the instance in the
-      // node id), so the node announces for the proxies that ACKed, not for its gateway's other pods.
-      const acks = new Map<string, { podName: string; revision: number | null }[]>();
-      for (const a of (
-        await db.$pool.query<{ gatewayId: string; podName: string; revision: number | null }>(
-          `SELECT p."gatewayId"::text AS "gatewayId", p."podName", p."xdsAckedVersion" AS revision
-             FROM "ProxyInstance" p
-            WHERE p."epicNodeId" = $1::uuid OR (p."epicNodeId" IS NULL AND p."nodeAddress" = ANY($2::text[]))
-            ORDER BY p."podName"`,
-          [node.id, node.addresses],
-        )
-      ).rows)
-        acks.set(a.gatewayId, [
-          ...(acks.get(a.gatewayId) ?? []),
-          { podName: a.podName, revision: a.revision },
-        ]);
-      return {
-        node: node.name,
-        draining: node.draining,
-        gateways: gateways.rows.map((g) => {
-          const addrs = g.address ? [g.address] : [];
-          return {
-            gatewayId: g.id,
-            addresses: addrs,
-            advertise: addrs.map((a) => ({ prefix: hostPrefix(a) })),
-            ports: portsOf(g.listeners),
-            revision: g.revision ?? 0,
-            ackedRevision: g.ackedRevision,
-            proxyAcks: acks.get(g.id) ?? [],
-            tunnels: tunnels
-              .filter((t) => t.gatewayId === g.id)
-              .map((t) => ({
-                tunnelId: t.tunnelId,
-                clientNode: t.clientNode,
-                localAddress: t.localAddress,
-                localPort: t.localPort,
-                remoteAddress: t.remoteAddress,
-                remotePort: t.remotePort,
-                key: openTunnelKey(secretKey, t.key),
-              })),
-          };
-        }),
-      };
+      return desiredFor(await nodeByName(name));
     },
 
     /**
@@ -381,89 +496,7 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
       parseInput(nodeName, name, 'name');
       requireNodeOrAdmin(meta, name);
       const d = parseInput(proxyReportInput, input);
-      const node = await nodeByName(name);
-      await db.$transaction(async (tx) => {
-        // One report per node at a time: two in flight would each delete the other's rows.
-        await tx.$queryRaw`SELECT id FROM "EpicNode" WHERE id = ${node.id}::uuid FOR UPDATE`;
-        const ids = [...new Set(d.proxies.map((p) => p.gatewayId))];
-        const existing = new Set(
-          (await tx.gateway.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((g) => g.id),
-        );
-        const kept = d.proxies.filter((p) => existing.has(p.gatewayId));
-        // One statement for the rows the report touches: this node's and those of the reported (gateway, pod)
-        // keys (an agent reports all its proxies every tick; OR lists of keys grew with them).
-        const before = (await execSql(
-          tx,
-          `SELECT p."gatewayId"::text AS "gatewayId", p."podName", p."epicNodeId"::text AS "epicNodeId",
-                  p."vethIfindex", p.ready, p."ackedVersion"
-             FROM "ProxyInstance" p
-            WHERE p."epicNodeId" = $1::uuid
-               OR (p."gatewayId", p."podName") IN (SELECT g, n FROM unnest($2::uuid[], $3::text[]) AS k(g, n))`,
-          [node.id, kept.map((p) => p.gatewayId), kept.map((p) => p.podName)],
-        )) as {
-          gatewayId: string;
-          podName: string;
-          epicNodeId: string | null;
-          vethIfindex: number | null;
-          ready: boolean;
-          ackedVersion: number | null;
-        }[];
-        const others = before.filter((r) => r.epicNodeId !== null && r.epicNodeId !== node.id);
-        const elsewhere = new Set(others.map((o) => `${o.gatewayId}/${o.podName}`));
-        const clash = kept.findIndex((p) => elsewhere.has(`${p.gatewayId}/${p.podName}`));
-        if (kept.length > 0 && clash >= 0) {
-          const i = d.proxies.indexOf(kept[clash]!);
-          throw new AppError('Conflict', `proxies[${i}].podName: the pod is recorded on another EPIC node`, [
-            { path: `proxies[${i}].podName`, message: 'the pod is recorded on another EPIC node' },
-          ]);
-        }
-        // The node owns its columns (epicNodeId, vethIfindex, ready, ackedVersion) and a row's existence only
-        // while the provisioner does not see the pod (podReady null): docs/adr/0501-fleet-provisioning.md, "Who owns a row".
-        const reportedKeys = new Set(kept.map((p) => `${p.gatewayId}/${p.podName}`));
-        const omitted = before.filter(
-          (r) => r.epicNodeId === node.id && !reportedKeys.has(`${r.gatewayId}/${r.podName}`),
-        );
-        const changed = new Set(omitted.map((r) => r.gatewayId));
-        const prior = new Map(before.map((r) => [`${r.gatewayId}/${r.podName}`, r]));
-        // Rows already as reported are not written again (an agent reports every proxy every tick).
-        const writes = kept.filter((p) => {
-          const was = prior.get(`${p.gatewayId}/${p.podName}`);
-          const same =
-            was?.epicNodeId === node.id && was.ready === p.ready && was.ackedVersion === p.ackedVersion;
-          if (!same) changed.add(p.gatewayId);
-          return !same || was.vethIfindex !== p.vethIfindex;
-        });
-        if (omitted.length > 0) {
-          const keys = omitted.map((r) => ({ gatewayId: r.gatewayId, podName: r.podName }));
-          await tx.proxyInstance.deleteMany({ where: { epicNodeId: node.id, podReady: null, OR: keys } });
-          await tx.proxyInstance.updateMany({
-            where: { epicNodeId: node.id, OR: keys },
-            data: { ...NODE_COLUMNS_CLEARED },
-          });
-        }
-        for (const p of writes) {
-          const fields = {
-            epicNodeId: node.id,
-            vethIfindex: p.vethIfindex,
-            ready: p.ready,
-            ackedVersion: p.ackedVersion,
-          };
-          // nodeAddress and podReady are the provisioner's (the pod's host address and Ready condition) once
-          // it wrote the row; a row the node creates first starts with the node's own first address.
-          await tx.proxyInstance.upsert({
-            where: { gatewayId_podName: { gatewayId: p.gatewayId, podName: p.podName } },
-            create: {
-              gatewayId: p.gatewayId,
-              podName: p.podName,
-              nodeAddress: node.addresses[0] ?? null,
-              ...fields,
-            },
-            update: fields,
-          });
-        }
-        // Readiness feeds the gateway's Programmed condition: a change is reconciled now, not at the next poll.
-        await enqueueReconcile(tx, changed);
-      });
+      await writeReport(name, d);
     },
 
     /**
@@ -471,8 +504,10 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
      * desired state is read after the report has committed, so it reflects the proxies just reported.
      */
     async sync(meta: CallMeta, name: string, input: unknown) {
-      await this.report(meta, name, input);
-      return this.desired(meta, name);
+      parseInput(nodeName, name, 'name');
+      requireNodeOrAdmin(meta, name);
+      const d = parseInput(proxyReportInput, input);
+      return desiredFor(await writeReport(name, d));
     },
 
     /** A tenant's view of its gateway's proxies: pod, readiness, acked revision and the node's name only. */
