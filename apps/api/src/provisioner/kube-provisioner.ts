@@ -8,6 +8,8 @@ import {
   OWNED_KINDS,
   ownerSelector,
   translateInfrastructure,
+  type InfraInput,
+  type InfraObjects,
   type KubeObject,
 } from '@epic/infra-translator';
 import { createHash } from 'node:crypto';
@@ -32,6 +34,11 @@ export interface KubeProvisionerOptions extends ProvisionerCredentials {
    * start() was not called); in sync, pod changes queue reconciles as they happen.
    */
   pollSeconds: number;
+  /**
+   * A fleet applied by this process and unchanged since is applied again after this long (default 300 s), or at
+   * once when a pod of its fleet changes (a deleted root takes its pods with it): see `applied`.
+   */
+  reapplySeconds?: number;
 }
 
 /** The root's annotation naming the fleet's object set (a hash): a changed set changes the root. */
@@ -79,11 +86,22 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): KubeProvisi
    * the same, nothing can have become stale (any writer of another set changes the root's annotation).
    */
   const pruned = new Map<string, { set: string; rootVersion: string }>();
+  /**
+   * Per gateway, the fleet this process last applied (a hash of the translated objects), the root the apply
+   * answered, the apply's notes and when. A reconcile whose fleet hashes the same within reapplySeconds, and
+   * whose root is still the one applied, makes one read of the root instead of the fleet's applies (a gateway is
+   * reconciled on every route change, node report and ACK; its fleet changes only with its listeners, template
+   * or credentials). Forgotten on any failure, on removal and when a pod of the fleet changes.
+   */
+  const applied = new Map<string, { hash: string; root: Listed; notes: string[]; at: number }>();
+  const reapplyMs = (opts.reapplySeconds ?? 300) * 1000;
   const podWatch = new FleetPodWatch({
     client,
     log,
-    onChange: (ids) =>
-      void opts.requeue(ids).catch((err: unknown) => log.warn({ err }, 'requeueing fleets failed')),
+    onChange: (ids) => {
+      for (const id of ids) applied.delete(id);
+      void opts.requeue(ids).catch((err: unknown) => log.warn({ err }, 'requeueing fleets failed'));
+    },
   });
 
   /**
@@ -151,6 +169,7 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): KubeProvisi
     for (const ns of namespaces) await removeNamespaceIfEmpty(ns);
     waiting.delete(gatewayId);
     pruned.delete(gatewayId);
+    applied.delete(gatewayId);
   }
 
   /** An EPIC user namespace with no fleet root left in it goes (GC cannot reach a cluster-scoped object). */
@@ -223,6 +242,55 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): KubeProvisi
   }
 
   async function provision(c: pg.ClientBase, gatewayId: string, now: Date): Promise<FleetStatus | undefined> {
+    try {
+      return await provisionFleet(c, gatewayId, now);
+    } catch (e) {
+      applied.delete(gatewayId);
+      throw e;
+    }
+  }
+
+  /** Applies the fleet's root, then its owned objects (unless this process applied the same fleet recently). */
+  async function applyFleet(gatewayId: string, first: InfraObjects, input: InfraInput, set: string) {
+    const annotated = (r: KubeObject): KubeObject => ({
+      ...r,
+      metadata: {
+        ...r.metadata,
+        annotations: {
+          ...(r.metadata.annotations as Record<string, string> | undefined),
+          [ANNOTATION_FLEET_OBJECTS]: set,
+        },
+      },
+    });
+    const hash = createHash('sha256')
+      .update(JSON.stringify([first.namespace, first.root, first.owned]))
+      .digest('hex');
+    const last = applied.get(gatewayId);
+    if (last?.hash === hash && Date.now() - last.at < reapplyMs) {
+      // One read instead of the fleet's applies: the root as this process left it (deleting it, or its
+      // namespace, takes the fleet with it; any writer of the root changes its resourceVersion).
+      const now = await client.get<Listed>(
+        objectPath({ ...ROOT_KIND, metadata: last.root.metadata } as KubeObjectRef),
+      );
+      if (
+        now?.metadata.uid === last.root.metadata.uid &&
+        now?.metadata.resourceVersion === last.root.metadata.resourceVersion
+      )
+        return { root: last.root, created: false, notes: last.notes };
+    }
+    applied.delete(gatewayId);
+    const { object: root, created } = await applyRoot(first.namespace, annotated(first.root));
+    const objects = translateInfrastructure(input, { rootUid: root.metadata.uid! });
+    const notes = await applyAll(objects.owned);
+    applied.set(gatewayId, { hash, root, notes, at: Date.now() });
+    return { root, created, notes };
+  }
+
+  async function provisionFleet(
+    c: pg.ClientBase,
+    gatewayId: string,
+    now: Date,
+  ): Promise<FleetStatus | undefined> {
     const loaded = await loadInfraInput(c, gatewayId, opts, now);
     if ('missing' in loaded) {
       await remove(gatewayId);
@@ -247,19 +315,7 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): KubeProvisi
       .map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)
       .sort();
     const set = createHash('sha256').update(keys.join('\n')).digest('hex').slice(0, 16);
-    const annotated = (r: KubeObject): KubeObject => ({
-      ...r,
-      metadata: {
-        ...r.metadata,
-        annotations: {
-          ...(r.metadata.annotations as Record<string, string> | undefined),
-          [ANNOTATION_FLEET_OBJECTS]: set,
-        },
-      },
-    });
-    const { object: root, created } = await applyRoot(first.namespace, annotated(first.root));
-    const objects = translateInfrastructure(input, { rootUid: root.metadata.uid! });
-    const notes = await applyAll(objects.owned);
+    const { root, created, notes } = await applyFleet(gatewayId, first, input, set);
 
     // Prune: objects with this gateway's owner labels that are no longer desired (a PDB after scaling to one
     // replica, the Service of a gateway that lost its listeners, anything in a former namespace). Skipped when
@@ -281,7 +337,7 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): KubeProvisi
     // Read back: the pods of the fleet and their readiness (from the pod watch when it is in sync).
     const pods =
       podWatch.podsOf(gatewayId) ??
-      (await client.list<PodLike>('v1', 'Pod', ownerSelector(gatewayId), objects.namespace.metadata.name));
+      (await client.list<PodLike>('v1', 'Pod', ownerSelector(gatewayId), first.namespace.metadata.name));
     const observed = pods
       .map((p) => ({
         podName: p.metadata.name,
@@ -294,7 +350,7 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): KubeProvisi
     const desiredReplicas = input.template.replicas;
     if (ready < desiredReplicas) waiting.add(gatewayId);
     else waiting.delete(gatewayId);
-    const where = `${objects.namespace.metadata.name}/${objects.root.metadata.name}`;
+    const where = `${first.namespace.metadata.name}/${first.root.metadata.name}`;
     // Ready = the pod is Ready in the cluster and its EPIC node reports it ready with the revision ACKed.
     const views =
       ready < desiredReplicas
