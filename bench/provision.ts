@@ -11,13 +11,14 @@
 // The floor, measured in the same run and interleaved: the same create call and the same reconcile without a
 // provisioner (the same database writes: gateway, address, revision, status), one server-side apply of one
 // object, and one gobgp AddPath on a second speaker peered with the same bird, to the route at bird.
-import { existsSync, rmSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { KubeConfig } from '@kubernetes/client-node';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { startKubeTestServer } from '@epic/kube-testserver';
 import { buildApp } from '../apps/api/src/app.js';
 import { KubeClient } from '../apps/api/src/provisioner/kube-client.js';
 import { createKubeProvisioner } from '../apps/api/src/provisioner/kube-provisioner.js';
@@ -56,7 +57,24 @@ if (unavailable) {
  */
 const lab = new Lab('prov');
 const db = await benchDatabase();
-const server = await startKubeTestServer();
+// The EPIC cluster: @epic/kube-testserver in a process of its own, as a kube-apiserver would be.
+const kubeDir = mkdtempSync(join(tmpdir(), 'bench-provision-'));
+const kubeServer = spawn(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    new URL('./support/kube-testserver-process.ts', import.meta.url).pathname,
+    join(kubeDir, 'kubeconfig'),
+  ],
+  { stdio: ['pipe', 'pipe', 'inherit'] },
+);
+await new Promise<void>((resolve, reject) => {
+  kubeServer.once('exit', (code) => reject(new Error(`the kube test server exited (${code})`)));
+  kubeServer.stdout!.on('data', (d: Buffer) => {
+    if (d.toString().includes('ready')) resolve();
+  });
+});
 const bgps: Gobgp[] = [];
 let app: Awaited<ReturnType<typeof buildApp>> | undefined;
 let stopProvisioner: (() => Promise<void>) | undefined;
@@ -120,7 +138,8 @@ try {
           });
         });
 
-  const kc = await server.kubeConfig();
+  const kc = new KubeConfig();
+  kc.loadFromFile(join(kubeDir, 'kubeconfig'));
   const secretKey = randomBytes(32);
   app = await buildApp({ db: db.db, logger: false, secretKey });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -320,6 +339,10 @@ try {
   await app?.close();
   for (const b of bgps) b.close();
   await lab.cleanup();
-  await server.close();
+  await new Promise((resolve) => {
+    kubeServer.once('exit', resolve);
+    kubeServer.stdin!.end();
+  });
+  rmSync(kubeDir, { recursive: true, force: true });
   await db.stop();
 }

@@ -213,7 +213,10 @@ export class Gobgp {
       peers: { added: 0, removed: 0 },
       paths: { added: 0, removed: 0 },
     };
-    let g = await this.global();
+    // The speaker and its peers in one wait (listed again only if the speaker is restarted below).
+    const listPeers = () => this.stream<{ peer: ApiPeer }>('ListPeer', {});
+    const [g0, peersNow] = await Promise.all([this.global(), listPeers().catch(() => undefined)]);
+    let g = g0;
     if (!settings) {
       if (g.asn !== 0) {
         for (const p of await this.localPrefixes()) await this.deletePath(p);
@@ -233,7 +236,7 @@ export class Gobgp {
     }
 
     const want = new Map(settings.peers.map((p) => [p.address, p]));
-    const rows = await this.stream<{ peer: ApiPeer }>('ListPeer', {});
+    const rows = g0.asn !== 0 && !result.started && peersNow ? peersNow : await listPeers();
     const have = new Map(rows.map(({ peer }) => [peer.conf?.neighbor_address ?? '', peer]));
     for (const [address, peer] of have) {
       const w = want.get(address);

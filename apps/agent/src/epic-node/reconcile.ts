@@ -159,16 +159,25 @@ export class NodeReconciler {
   ) {}
 
   /**
+   * What gobgpd originates now; undefined when gobgpd is unreachable or not started (nothing is announced, so
+   * nothing can be kept). The agent is gobgpd's only writer, so the loop reads it while it waits for the API
+   * and passes it to reconcile().
+   */
+  readAnnounced(): Promise<string[] | undefined> {
+    return this.parts.bgp?.localPrefixes?.().catch(() => undefined) ?? Promise.resolve(undefined);
+  }
+
+  /**
    * Applies the plan part by part; a part that fails is reported and the others still run (the next
    * reconcile retries it). Firewall first so that a route is never announced towards a closed port.
    */
   async reconcile(
     desired: NodeDesiredState,
     proxies: readonly ProxyObservation[],
+    announced: Promise<string[] | undefined> = this.readAnnounced(),
   ): Promise<NodeReconcileResult> {
     const { firewall, gue, bgp } = this.parts;
-    // gobgpd unreachable or not started: nothing is announced, so nothing can be kept.
-    const read = await bgp?.localPrefixes?.().catch(() => undefined);
+    const read = await announced;
     const announcedNow = read ?? [];
     const plan = planNode(desired, proxies, announcedNow);
     const errors: NodeReconcileResult['errors'] = [];

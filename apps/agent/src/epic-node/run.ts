@@ -94,7 +94,7 @@ export class NodeMetrics {
 export interface NodeLoopOptions {
   source: NodeSource;
   observer: ProxyObserver;
-  reconciler: Pick<NodeReconciler, 'reconcile'>;
+  reconciler: Pick<NodeReconciler, 'reconcile'> & Partial<Pick<NodeReconciler, 'readAnnounced'>>;
   intervalMs: number;
   log: Logger;
   metrics?: NodeMetrics;
@@ -121,6 +121,8 @@ export class NodeLoop {
       const proxies = await observer.observe();
       this.metrics.proxies.set({ ready: 'true' }, proxies.filter((p) => p.ready).length);
       this.metrics.proxies.set({ ready: 'false' }, proxies.filter((p) => !p.ready).length);
+      // gobgpd's paths are read while the API answers (one wait, not two in a row).
+      const originated = reconciler.readAnnounced?.();
       let desired: NodeDesiredState;
       try {
         if (source.sync) desired = await source.sync({ proxies });
@@ -134,7 +136,7 @@ export class NodeLoop {
         log.warn({ err: message(e) }, 'EPIC API unreachable; keeping what is programmed');
         return null;
       }
-      const r = await reconciler.reconcile(desired, proxies);
+      const r = await reconciler.reconcile(desired, proxies, originated);
       const announced = r.plan.gateways.filter((g) => g.announced).length;
       this.metrics.gateways.set({ announced: 'true' }, announced);
       this.metrics.gateways.set({ announced: 'false' }, r.plan.gateways.length - announced);
