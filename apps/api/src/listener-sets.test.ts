@@ -321,6 +321,83 @@ describe('ListenerSets (REST)', () => {
     expect(await renderedPorts(gwId)).toEqual([80]);
     expect((await call('GET', `/routes/${route.body['id']}`)).body['parents']).toEqual([]);
   });
+
+  it("stores the parent's status.attachedListenerSets with its status and returns it (REST, GraphQL, cluster status) as ListenerSets attach and detach", async () => {
+    const { key, call } = await setup('ls-count');
+    const cluster = await call('POST', '/clusters', { name: 'c1' });
+    const gw = await call('POST', '/gateways', {
+      name: 'parent',
+      namespace: 'web',
+      template: 'web',
+      listeners,
+      clusterId: cluster.body['id'],
+      clientUid: 'gw-uid',
+    });
+    expect(gw.status, gw.raw).toBe(201);
+    const gwId = gw.body['id'] as string;
+    // In the Gateway's cluster: a ListenerSet's parentRef names a Gateway of its own cluster.
+    const putSet = (name: string, spec: unknown) =>
+      call('PUT', '/listener-sets', { clusterId: cluster.body['id'], namespace: 'web', name, spec });
+    const counts = async () => {
+      const g = await env.app.inject({
+        method: 'POST',
+        url: '/graphql',
+        headers: { authorization: `Bearer ${key}` },
+        payload: {
+          query: 'query($id: ID!) { gateway(id: $id) { status { attachedListenerSets } } }',
+          variables: { id: gwId },
+        },
+      });
+      const listed = (await call('GET', '/gateways?name=parent')).body['items'] as {
+        status: { attachedListenerSets: number | null };
+      }[];
+      const synced = (await call('GET', `/clusters/${cluster.body['id']}/status`)).body['gateways'] as {
+        attachedListenerSets: number | null;
+      }[];
+      const stored = await env.db.$queryRawUnsafe<{ n: number | null }[]>(
+        'SELECT "attachedListenerSets" AS n FROM "Gateway" WHERE id = $1::uuid',
+        gwId,
+      );
+      return {
+        rest: (await call('GET', `/gateways/${gwId}`)).body['status']['attachedListenerSets'],
+        list: listed.map((x) => x.status.attachedListenerSets),
+        graphql: g.json().data?.gateway?.status?.attachedListenerSets,
+        cluster: synced.map((x) => x.attachedListenerSets),
+        stored: stored[0]?.n,
+      };
+    };
+    const everywhere = (n: number | null) => ({ rest: n, list: [n], graphql: n, cluster: [n], stored: n });
+
+    // Nothing to do with ListenerSets: absent.
+    await reconcile(env);
+    expect(await counts()).toEqual(everywhere(null));
+    // Named by a ListenerSet it does not allow: none attached.
+    const first = await putSet('extra', lsSpec('parent'));
+    await reconcile(env);
+    expect(await counts()).toEqual(everywhere(0));
+    await call('PUT', `/gateways/${gwId}/allowed-listeners`, {
+      allowedListeners: { namespaces: { from: 'Same' } },
+    });
+    await reconcile(env);
+    expect(await counts()).toEqual(everywhere(1));
+    const second = await putSet('more', lsSpec('parent', 8081));
+    await reconcile(env);
+    expect(await counts()).toEqual(everywhere(2));
+    // A ListenerSet that is not accepted (its only listener conflicts with the Gateway's) is not counted.
+    await putSet('more', {
+      parentRef: { name: 'parent' },
+      listeners: [{ name: 'clash', port: 80, protocol: 'HTTP' }],
+    });
+    await reconcile(env);
+    expect(await counts()).toEqual(everywhere(1));
+    expect((await call('DELETE', `/listener-sets/${first.body['id']}`)).status).toBe(204);
+    expect((await call('DELETE', `/listener-sets/${second.body['id']}`)).status).toBe(204);
+    await reconcile(env);
+    expect(await counts()).toEqual(everywhere(0));
+    await call('PUT', `/gateways/${gwId}/allowed-listeners`, { allowedListeners: null });
+    await reconcile(env);
+    expect(await counts()).toEqual(everywhere(null));
+  });
 });
 
 describe('ListenerSets before their parent', () => {

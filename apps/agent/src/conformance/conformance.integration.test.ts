@@ -316,6 +316,8 @@ async function statusProblems(c: ConformanceCase, objects: K8sObject[]): Promise
     const conditions = { Accepted: 'True/Accepted', Programmed: 'True/Programmed', ...exp?.conditions };
     for (const [type, e] of Object.entries(conditions))
       want(`Gateway ${gk} ${type}`, condition(gw.status, type), e);
+    if (exp?.attachedListenerSets !== undefined)
+      want(`Gateway ${gk} attachedListenerSets`, gw.status?.attachedListenerSets, exp.attachedListenerSets);
     for (const [listener, l] of Object.entries(exp?.listeners ?? {})) {
       const ls = (gw.status?.listeners ?? []).find((x: { name: string }) => x.name === listener);
       if (!ls) {

@@ -147,11 +147,15 @@ export interface ConformanceCase {
       listeners?: Record<string, { attachedRoutes?: number; conditions?: Record<string, Expected> }>;
     }
   >;
-  /** Per Gateway (`namespace/name`): listener `attachedRoutes` and conditions, and Gateway conditions. */
+  /**
+   * Per Gateway (`namespace/name`): listener `attachedRoutes` and conditions, Gateway conditions, and the
+   * ListenerSets attached (`status.attachedListenerSets`, GEP-1713) where the upstream test asserts it.
+   */
   gateways?: Record<
     string,
     {
       conditions?: Record<string, Expected>;
+      attachedListenerSets?: number;
       listeners?: Record<string, { attachedRoutes?: number; conditions?: Record<string, Expected> }>;
     }
   >;
@@ -246,6 +250,8 @@ function conflictCase(what: string, reason: string): Pick<ConformanceCase, 'list
     gateways: {
       [`${INFRA}/gateway-with-listenerset-${what}-conflict`]: {
         conditions: { AttachedListenerSets: 'True/ListenerSetsAttached' },
+        // The two with a listener of their own left.
+        attachedListenerSets: 2,
         listeners: {
           'gateway-listener': ok,
           [`${what}-conflict-with-gateway-listener`]: ok,
@@ -1056,6 +1062,7 @@ export const CASES: ConformanceCase[] = [
     gateways: {
       [`${INFRA}/gateway-does-not-allow-listenerset`]: {
         conditions: { AttachedListenerSets: 'False/ListenerSetsNotAllowed' },
+        attachedListenerSets: 0,
       },
     },
   },
@@ -1070,6 +1077,7 @@ export const CASES: ConformanceCase[] = [
     gateways: {
       [`${INFRA}/gateway-allows-listenerset-in-same-namespace`]: {
         conditions: { AttachedListenerSets: 'True/ListenerSetsAttached' },
+        attachedListenerSets: 1,
       },
     },
   },
@@ -1084,6 +1092,7 @@ export const CASES: ConformanceCase[] = [
     gateways: {
       [`${INFRA}/gateway-allows-listenerset-in-selected-namespace`]: {
         conditions: { AttachedListenerSets: 'True/ListenerSetsAttached' },
+        attachedListenerSets: 1,
       },
     },
   },
@@ -1104,6 +1113,7 @@ export const CASES: ConformanceCase[] = [
         listeners: { 'listener-set-listener-allowed-routes-cross-ns-same': { attachedRoutes: 1 } },
       },
     },
+    gateways: { [`${INFRA}/gateway-with-listener-sets-test-allowed-routes`]: { attachedListenerSets: 2 } },
     traces: [
       {
         gateway: `${INFRA}/gateway-with-listener-sets-test-allowed-routes`,
@@ -1153,6 +1163,7 @@ export const CASES: ConformanceCase[] = [
     gateways: {
       [`${INFRA}/gateway-default-does-not-allow-listenerset`]: {
         conditions: { AttachedListenerSets: 'False/ListenerSetsNotAllowed' },
+        attachedListenerSets: 0,
       },
     },
   },
@@ -1172,6 +1183,7 @@ export const CASES: ConformanceCase[] = [
     },
     gateways: {
       [`${INFRA}/gateway-dual-parentref`]: {
+        attachedListenerSets: 1,
         listeners: { 'gw-dual-parentref-listener': { attachedRoutes: 1 } },
       },
     },
@@ -1196,7 +1208,12 @@ export const CASES: ConformanceCase[] = [
     listenerSets: {
       [`${INFRA}/listenerset-section-name`]: { listeners: { 'ls-only-listener': { attachedRoutes: 1 } } },
     },
-    gateways: { [`${INFRA}/gateway-section-name`]: { listeners: { 'gw-listener': { attachedRoutes: 0 } } } },
+    gateways: {
+      [`${INFRA}/gateway-section-name`]: {
+        attachedListenerSets: 1,
+        listeners: { 'gw-listener': { attachedRoutes: 0 } },
+      },
+    },
   },
   {
     name: 'ListenerSetHostnameConflict',
@@ -1224,6 +1241,7 @@ export const CASES: ConformanceCase[] = [
     },
     gateways: {
       [`${INFRA}/gateway-with-listener-sets-http-routing`]: {
+        attachedListenerSets: 2,
         listeners: {
           'gateway-listener-1': { attachedRoutes: 3 },
           'gateway-listener-2': { attachedRoutes: 2 },
@@ -1285,7 +1303,10 @@ export const CASES: ConformanceCase[] = [
       },
     },
     gateways: {
-      [`${INFRA}/gateway-parentref`]: { listeners: { 'gw-parentref-listener': { attachedRoutes: 1 } } },
+      [`${INFRA}/gateway-parentref`]: {
+        attachedListenerSets: 1,
+        listeners: { 'gw-parentref-listener': { attachedRoutes: 1 } },
+      },
     },
     traces: [
       {

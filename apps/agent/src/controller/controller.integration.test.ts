@@ -26,6 +26,8 @@ let dataDir: string;
 let controller: GatewayController | undefined;
 /** Every request the controllers of this file made to the Kubernetes API: `METHOD path`. */
 const kubeRequests = new Set<string>();
+/** How many times each of them was made. */
+const kubeRequestCounts = new Map<string, number>();
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
 
 async function startController(): Promise<GatewayController> {
@@ -38,7 +40,11 @@ async function startController(): Promise<GatewayController> {
     backoffBaseMs: 100,
     backoffMaxMs: 1_000,
     revalidateMs: 300,
-    onKubeRequest: (method, path) => kubeRequests.add(`${method} ${path.split('?')[0]}`),
+    onKubeRequest: (method, path) => {
+      const req = `${method} ${path.split('?')[0]}`;
+      kubeRequests.add(req);
+      kubeRequestCounts.set(req, (kubeRequestCounts.get(req) ?? 0) + 1);
+    },
   });
   await c.start();
   return c;
@@ -832,6 +838,59 @@ describe('the controller against a real EPIC API', () => {
       ['gateway', 'parent'],
     ] as const)
       expect((await kubectl.run(['delete', kind, name, '--wait=false'])).code).toBe(0);
+  });
+
+  it("the Gateway's status.attachedListenerSets counts its attached ListenerSets, unwritten while unchanged, and is removed once it allows none and none names it", async () => {
+    const parent = (allowedListeners?: unknown) => ({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'counted', namespace: 'default' },
+      spec: {
+        gatewayClassName: 'epic',
+        listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
+        ...(allowedListeners ? { allowedListeners } : {}),
+      },
+    });
+    const listenerSet = (name: string, port: number) => ({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'ListenerSet',
+      metadata: { name, namespace: 'default' },
+      spec: {
+        parentRef: { name: 'counted' },
+        listeners: [{ name: 'extra', port, protocol: 'HTTP', hostname: `${name}.example.com` }],
+      },
+    });
+    await apply(parent({ namespaces: { from: 'Same' } }));
+    await apply(listenerSet('counted-a', 8080));
+    await apply(listenerSet('counted-b', 8081));
+    const attached = async (n: number | undefined) =>
+      eventually(async () => {
+        const g = await get('gateway', 'counted');
+        expect(cond(g, 'Accepted')?.observedGeneration).toBe(g.metadata.generation);
+        expect(g.status?.attachedListenerSets).toBe(n);
+        return g;
+      });
+    expect(cond(await attached(2), 'AttachedListenerSets')?.reason).toBe('ListenerSetsAttached');
+    // Unchanged: no further write of the Gateway's status over several status polls.
+    const writes = () =>
+      kubeRequestCounts.get(
+        'PATCH /apis/gateway.networking.k8s.io/v1/namespaces/default/gateways/counted/status',
+      );
+    const before = writes();
+    expect(before).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(writes()).toBe(before);
+
+    expect((await kubectl.run(['delete', 'listenerset', 'counted-a'])).code).toBe(0);
+    await attached(1);
+    expect((await kubectl.run(['delete', 'listenerset', 'counted-b'])).code).toBe(0);
+    expect(cond(await attached(0), 'AttachedListenerSets')?.reason).toBe('NoListenerSetsAttached');
+    // Nothing to do with ListenerSets any more: the field goes.
+    await apply(parent());
+    const gone = await attached(undefined);
+    expect('attachedListenerSets' in gone.status).toBe(false);
+    expect(cond(gone, 'AttachedListenerSets')).toBeUndefined();
+    expect((await kubectl.run(['delete', 'gateway', 'counted', '--wait=false'])).code).toBe(0);
   });
 
   it("a listener's allowedRoutes selector refuses a route until kubectl labels the route's namespace", async () => {

@@ -756,6 +756,7 @@ export class GatewayController {
             addresses: obj.status?.addresses ?? [],
             conditions: obj.status?.conditions ?? [],
             listeners: obj.status?.listeners ?? [],
+            attachedListenerSets: obj.status?.attachedListenerSets ?? null,
           };
           if (sameIgnoringTransitionTimes(current, status)) return undefined;
           return {

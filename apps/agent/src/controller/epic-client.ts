@@ -45,6 +45,8 @@ export interface EpicGatewayState {
   observedClientGeneration: number | null;
   conditions: StoredCondition[];
   listeners: EpicListenerStatus[];
+  /** GEP-1713 `status.attachedListenerSets`; null: absent (the Gateway has nothing to do with ListenerSets). */
+  attachedListenerSets: number | null;
 }
 export interface EpicRouteParent {
   gatewayId: string;

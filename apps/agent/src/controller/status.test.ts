@@ -34,6 +34,7 @@ describe('status copied from EPIC', () => {
         conditions: [c('Accepted', 'True', 9)],
       },
     ],
+    attachedListenerSets: null,
   };
 
   it('stamps every condition with the client generation EPIC says it describes', () => {
@@ -48,6 +49,12 @@ describe('status copied from EPIC', () => {
       attachedRoutes: 2,
       conditions: [{ observedGeneration: 4 }],
     });
+  });
+
+  it('copies attachedListenerSets, and null (removed by the merge patch) when EPIC leaves it out', () => {
+    expect((gatewayStatus({ ...state, attachedListenerSets: 2 }) as any).attachedListenerSets).toBe(2);
+    expect((gatewayStatus({ ...state, attachedListenerSets: 0 }) as any).attachedListenerSets).toBe(0);
+    expect((gatewayStatus(state) as any).attachedListenerSets).toBeNull();
   });
 
   it('writes nothing while EPIC has not described the generation sent', () => {

@@ -43,7 +43,10 @@ export function sameIgnoringTransitionTimes(a: unknown, b: unknown): boolean {
   return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
 }
 
-/** The Gateway's status from EPIC's state, or undefined when EPIC has not yet described the generation sent. */
+/**
+ * The Gateway's status from EPIC's state, or undefined when EPIC has not yet described the generation sent.
+ * `attachedListenerSets` is null when EPIC leaves it out: a merge patch then removes it.
+ */
 export function gatewayStatus(state: EpicGatewayState): Record<string, unknown> | undefined {
   const gen = state.observedClientGeneration;
   if (gen === null) return undefined;
@@ -60,6 +63,7 @@ export function gatewayStatus(state: EpicGatewayState): Record<string, unknown> 
       attachedRoutes: l.attachedRoutes,
       conditions: stamp(l.conditions, gen),
     })),
+    attachedListenerSets: state.attachedListenerSets ?? null,
   };
 }
 

@@ -30,6 +30,13 @@ const ClusterGatewayState = named(
     observedClientGeneration: observedClientGeneration,
     conditions: z.array(Condition),
     listeners: z.array(ListenerStatus),
+    attachedListenerSets: z
+      .number()
+      .int()
+      .nullable()
+      .describe(
+        "the Gateway's status.attachedListenerSets; null: absent (it has nothing to do with ListenerSets)",
+      ),
   }),
   "EPIC's state of one of the cluster's Gateway objects, keyed by its uid",
 );

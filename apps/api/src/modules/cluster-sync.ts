@@ -157,6 +157,8 @@ export interface ClusterGatewayState {
   observedClientGeneration: number | null;
   conditions: StoredCondition[];
   listeners: Array<{ conditions: StoredCondition[] }>;
+  /** GEP-1713 `status.attachedListenerSets`; null: absent (the Gateway has nothing to do with ListenerSets). */
+  attachedListenerSets: number | null;
 }
 export interface ClusterRouteState {
   clientUid: string;
@@ -262,7 +264,7 @@ export function clusterSyncService({
       Omit<ClusterGatewayState, 'observedClientGeneration'> & { cg: number | null }
     >(
       `SELECT c."clientUid", g.id, g.address, g."dnsName", g.generation, g."observedGeneration", g.conditions,
-              g."listenerStatus" AS listeners, c."clientGeneration" AS cg
+              g."listenerStatus" AS listeners, g."attachedListenerSets", c."clientGeneration" AS cg
        FROM "GatewayClient" c JOIN "Gateway" g ON g.id = c."gatewayId"
        WHERE c."accountId" = $1::uuid AND c."clusterId" = $2::uuid ORDER BY c."clientUid"`,
       [accountId, clusterId],

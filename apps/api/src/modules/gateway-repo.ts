@@ -24,7 +24,7 @@ export interface GatewayView {
   poolId: string | null;
   dnsName: string | null;
   conditions: unknown;
-  status: { listeners: unknown; addresses: unknown };
+  status: { listeners: unknown; addresses: unknown; attachedListenerSets: number | null };
   generation: number;
   observedGeneration: number;
   template: { id: string; name: string };
@@ -44,7 +44,8 @@ const GATEWAY_OBJECT = (timestamp: (column: string) => string) => `json_build_ob
            'allowedListeners', g."allowedListeners", 'address', g.address,
            'poolId', g."allocationPoolId",
            'dnsName', g."dnsName", 'conditions', g.conditions,
-           'status', json_build_object('listeners', g."listenerStatus", 'addresses', g."statusAddresses"),
+           'status', json_build_object('listeners', g."listenerStatus", 'addresses', g."statusAddresses",
+                                       'attachedListenerSets', g."attachedListenerSets"),
            'generation', g.generation, 'observedGeneration', g."observedGeneration",
            'template', json_build_object('id', g."templateId", 'name', g."templateName"),
            'clients', COALESCE(g."clientList", '[]'::json),
@@ -99,6 +100,7 @@ const GATEWAY_COLUMNS = [
   '"dnsName"',
   'conditions',
   '"listenerStatus"',
+  '"attachedListenerSets"',
   'generation',
   '"observedGeneration"',
   '"templateId"',
@@ -153,6 +155,7 @@ export function gatewayRestSql(): { gateway: string; client: string } {
           fields: {
             listeners: { jsonb: 'g."listenerStatus"' },
             addresses: { jsonb: 'g."statusAddresses"' },
+            attachedListenerSets: nullable('g."attachedListenerSets"'),
           },
         },
         generation: int('g.generation'),

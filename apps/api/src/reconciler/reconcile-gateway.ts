@@ -144,6 +144,7 @@ export async function reconcileGateway(
     servingRevision: RevisionRow | null;
     conditions: StoredCondition[];
     listenerStatus: StoredListenerStatus[];
+    attachedListenerSets: number | null;
     observedGeneration: number;
   };
   const gw = state;
@@ -219,14 +220,18 @@ export async function reconcileGateway(
       ts,
     ),
   }));
+  // Absent (null) unless the Gateway deals with ListenerSets: the translator decides.
+  const attachedListenerSets = status.attachedListenerSets ?? null;
   const changed =
     JSON.stringify(conditions) !== JSON.stringify(gw.conditions) ||
     JSON.stringify(listenerStatus) !== JSON.stringify(gw.listenerStatus) ||
+    attachedListenerSets !== gw.attachedListenerSets ||
     gw.observedGeneration !== input.gateway.generation;
   if (changed) {
     await c.query(
       `WITH u AS (
-         UPDATE "Gateway" SET conditions = $2::jsonb, "listenerStatus" = $3::jsonb, "observedGeneration" = $4, "updatedAt" = now()
+         UPDATE "Gateway" SET conditions = $2::jsonb, "listenerStatus" = $3::jsonb, "observedGeneration" = $4,
+                "attachedListenerSets" = $6, "updatedAt" = now()
          WHERE id = $1::uuid RETURNING 1)
        SELECT pg_notify('epic_gateway_status', $5::text) FROM u`,
       [
@@ -235,6 +240,7 @@ export async function reconcileGateway(
         JSON.stringify(listenerStatus),
         input.gateway.generation,
         gatewayId,
+        attachedListenerSets,
       ],
     );
   }

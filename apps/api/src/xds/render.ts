@@ -106,7 +106,7 @@ WITH gw AS (
   SELECT g.id, g."accountId", a.name AS "accountName", g.name, g.namespace, g.address, g.listeners, g.generation,
          t."envoyFragments", g.addresses, g."addressOutcomes", g.tls, g."allowedListeners",
          g.infrastructure->'parametersRef' AS "parametersRef", t.name AS "templateName",
-         g.conditions, g."listenerStatus", g."observedGeneration"
+         g.conditions, g."listenerStatus", g."attachedListenerSets", g."observedGeneration"
   FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId" JOIN "Template" t ON t.id = g."templateId"
   WHERE g.id = $1::uuid),
 rt AS (
@@ -192,6 +192,7 @@ export interface StoredState {
   servingRevision: unknown;
   conditions: unknown;
   listenerStatus: unknown;
+  attachedListenerSets: number | null;
   observedGeneration: number;
 }
 
@@ -373,6 +374,7 @@ export async function loadTranslateInput(
       servingRevision: gw.servingRevision,
       conditions: gw.conditions,
       listenerStatus: gw.listenerStatus,
+      attachedListenerSets: gw.attachedListenerSets,
       observedGeneration: gw.observedGeneration,
     },
     input: {

@@ -212,6 +212,13 @@ export const GatewayStatus = named(
         ),
       )
       .describe('the addresses the gateway is bound to: its IP address and DNS name'),
+    attachedListenerSets: z
+      .number()
+      .int()
+      .nullable()
+      .describe(
+        'the number of ListenerSets attached (Accepted); null when the Gateway has nothing to do with ListenerSets (GEP-1713)',
+      ),
   }),
 );
 export const Gateway = named(
