@@ -174,16 +174,18 @@ export async function recordProxies(
   opts: { localNode?: boolean } = {},
 ): Promise<ProxyCounts> {
   const names = pods.map((p) => p.podName);
+  // Of the rows of pods this view does not show: those no node reports go, the others lose podReady (two
+  // disjoint sets of rows, so one statement). A row the xDS plane created for an instance's ACK in the last
+  // minute may be of a pod this view does not show yet (docs/adr/0502-per-proxy-acks.md): it stays until the
+  // view catches up or the minute is over.
   await c.query(
-    // A row the xDS plane created for an instance's ACK in the last minute may be of a pod this view does not
-    // show yet (docs/adr/0502-per-proxy-acks.md): it stays until the view catches up or the minute is over.
-    `DELETE FROM "ProxyInstance" WHERE "gatewayId" = $1::uuid AND NOT ("podName" = ANY($2::text[]))
-       AND "epicNodeId" IS NULL AND ("xdsAckedVersion" IS NULL OR "updatedAt" < now() - interval '1 minute')`,
-    [gatewayId, names],
-  );
-  await c.query(
-    `UPDATE "ProxyInstance" SET "podReady" = NULL, "updatedAt" = now()
-      WHERE "gatewayId" = $1::uuid AND NOT ("podName" = ANY($2::text[])) AND "podReady" IS NOT NULL`,
+    `WITH gone AS (
+       DELETE FROM "ProxyInstance" WHERE "gatewayId" = $1::uuid AND NOT ("podName" = ANY($2::text[]))
+          AND "epicNodeId" IS NULL AND ("xdsAckedVersion" IS NULL OR "updatedAt" < now() - interval '1 minute')
+       RETURNING id)
+     UPDATE "ProxyInstance" SET "podReady" = NULL, "updatedAt" = now()
+      WHERE "gatewayId" = $1::uuid AND NOT ("podName" = ANY($2::text[])) AND "podReady" IS NOT NULL
+        AND NOT ("epicNodeId" IS NULL AND ("xdsAckedVersion" IS NULL OR "updatedAt" < now() - interval '1 minute'))`,
     [gatewayId, names],
   );
   if (pods.length > 0) {

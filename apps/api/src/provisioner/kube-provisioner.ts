@@ -73,6 +73,12 @@ export interface KubeProvisioner extends Provisioner {
   renewCredentials(now?: Date): Promise<string[]>;
 }
 
+/** Starts `p` now and answers it later; a rejection not asked for is not an unhandled one. */
+function settled<T>(p: Promise<T>): () => Promise<T> {
+  p.catch(() => undefined);
+  return () => p;
+}
+
 export function createKubeProvisioner(opts: KubeProvisionerOptions): KubeProvisioner {
   const { client, log } = opts;
   /** Gateways whose fleets were not ready at their last reconcile: looked at again every pollSeconds. */
@@ -315,6 +321,10 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): KubeProvisi
       .map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)
       .sort();
     const set = createHash('sha256').update(keys.join('\n')).digest('hex').slice(0, 16);
+    // A gateway this process has not pruned yet may be new: its other roots (see below) are listed while the
+    // fleet is applied (whatever the list misses from before the apply is not another root of this gateway).
+    const last = pruned.get(gatewayId);
+    const otherRoots = last ? undefined : settled(listAll(ROOT_KIND, ownerSelector(gatewayId)));
     const { root, created, notes } = await applyFleet(gatewayId, first, input, set);
 
     // Prune: objects with this gateway's owner labels that are no longer desired (a PDB after scaling to one
@@ -324,10 +334,9 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): KubeProvisi
     // namespace) are looked for.
     const desired = new Set(keys);
     const rootVersion = root.metadata.resourceVersion ?? '';
-    const last = pruned.get(gatewayId);
     if (!last || last.set !== set || last.rootVersion !== rootVersion) {
-      if (created && !last) {
-        const roots = await listAll(ROOT_KIND, ownerSelector(gatewayId));
+      if (created && otherRoots) {
+        const roots = await otherRoots();
         if (roots.some((o) => !desired.has(`${ROOT_KIND.kind}/${o.metadata.namespace}/${o.metadata.name}`)))
           await prune(gatewayId, desired);
       } else await prune(gatewayId, desired);
