@@ -94,14 +94,26 @@ export async function audit(
  * only if the change commits, and a crash before the reconcile keeps them for the next start. An insert into
  * the append-only queue never waits for a reconcile in flight (ADR 0004).
  */
-export async function enqueueReconcile(tx: TxLike, gatewayIds: Iterable<string>): Promise<void> {
+export async function enqueueReconcile(
+  tx: TxLike,
+  gatewayIds: Iterable<string>,
+  /**
+   * A data-modifying statement to run in the same round trip (a CTE named `w`, its parameters $1..$n): the change
+   * and its queue rows in one statement. Run alone when there is nothing to queue.
+   */
+  along?: { sql: string; params: unknown[] },
+): Promise<void> {
   const ids = [...new Set(gatewayIds)].sort();
-  if (ids.length === 0) return;
+  if (ids.length === 0) {
+    if (along) await execSql(tx, along.sql, along.params);
+    return;
+  }
+  const n = along?.params.length ?? 0;
   await execSql(
     tx,
-    `WITH q AS (INSERT INTO "ReconcileRequest" ("gatewayId") SELECT unnest($1::uuid[]) RETURNING 1)
-     SELECT pg_notify('epic_reconcile', $2)::text, (SELECT count(*) FROM q)::int AS n`,
-    [ids, ids.length > 50 ? '*' : ids.join(',')],
+    `WITH ${along ? `w AS (${along.sql}), ` : ''}q AS (INSERT INTO "ReconcileRequest" ("gatewayId") SELECT unnest($${n + 1}::uuid[]) RETURNING 1)
+     SELECT pg_notify('epic_reconcile', $${n + 2})::text, (SELECT count(*) FROM q)::int AS n`,
+    [...(along?.params ?? []), ids, ids.length > 50 ? '*' : ids.join(',')],
   );
 }
 

@@ -346,30 +346,32 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
             [node.id, omitted.map((r) => r.gatewayId), omitted.map((r) => r.podName)],
           );
         }
-        if (writes.length > 0) {
-          // nodeAddress and podReady are the provisioner's (the pod's host address and Ready condition) once
-          // it wrote the row; a row the node creates first starts with the node's own first address.
-          await c.query(
-            `INSERT INTO "ProxyInstance"
-                    (id, "gatewayId", "podName", "nodeAddress", "epicNodeId", "vethIfindex", ready, "ackedVersion", "updatedAt")
-             SELECT gen_random_uuid(), w.g, w.n, $2, $1::uuid, w.veth, w.ready, w.acked, now()
-               FROM unnest($3::uuid[], $4::text[], $5::int[], $6::bool[], $7::int[]) AS w(g, n, veth, ready, acked)
-             ON CONFLICT ("gatewayId", "podName") DO UPDATE
-                SET "epicNodeId" = EXCLUDED."epicNodeId", "vethIfindex" = EXCLUDED."vethIfindex",
-                    ready = EXCLUDED.ready, "ackedVersion" = EXCLUDED."ackedVersion", "updatedAt" = now()`,
-            [
-              node.id,
-              node.addresses[0] ?? null,
-              writes.map((p) => p.gatewayId),
-              writes.map((p) => p.podName),
-              writes.map((p) => p.vethIfindex),
-              writes.map((p) => p.ready),
-              writes.map((p) => p.ackedVersion),
-            ],
-          );
-        }
-        // Readiness feeds the gateway's Programmed condition: a change is reconciled now, not at the next poll.
-        await enqueueReconcile(c, changed);
+        // nodeAddress and podReady are the provisioner's (the pod's host address and Ready condition) once it
+        // wrote the row; a row the node creates first starts with the node's own first address. Readiness feeds
+        // the gateway's Programmed condition: a change is reconciled now (queued in the same statement).
+        const upsert =
+          writes.length === 0
+            ? undefined
+            : {
+                sql: `INSERT INTO "ProxyInstance"
+                        (id, "gatewayId", "podName", "nodeAddress", "epicNodeId", "vethIfindex", ready, "ackedVersion", "updatedAt")
+                      SELECT gen_random_uuid(), w.g, w.n, $2, $1::uuid, w.veth, w.ready, w.acked, now()
+                        FROM unnest($3::uuid[], $4::text[], $5::int[], $6::bool[], $7::int[]) AS w(g, n, veth, ready, acked)
+                      ON CONFLICT ("gatewayId", "podName") DO UPDATE
+                         SET "epicNodeId" = EXCLUDED."epicNodeId", "vethIfindex" = EXCLUDED."vethIfindex",
+                             ready = EXCLUDED.ready, "ackedVersion" = EXCLUDED."ackedVersion", "updatedAt" = now()
+                      RETURNING 1`,
+                params: [
+                  node.id,
+                  node.addresses[0] ?? null,
+                  writes.map((p) => p.gatewayId),
+                  writes.map((p) => p.podName),
+                  writes.map((p) => p.vethIfindex),
+                  writes.map((p) => p.ready),
+                  writes.map((p) => p.ackedVersion),
+                ],
+              };
+        await enqueueReconcile(c, changed, upsert);
         return node;
       },
       `SELECT id::text, name, addresses, draining FROM "EpicNode" WHERE name = '${name}' FOR UPDATE`,
