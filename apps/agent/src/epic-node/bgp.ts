@@ -25,12 +25,12 @@ interface ApiPath {
   neighbor_ip: string;
   is_from_external: boolean;
 }
-interface ApiPeer {
+export interface ApiPeer {
   conf: { neighbor_address: string; peer_asn: number } | null;
   transport: { remote_port: number } | null;
   state: { session_state: string } | null;
 }
-interface ApiGlobal {
+export interface ApiGlobal {
   asn: number;
   router_id: string;
   listen_port: number;
@@ -49,6 +49,16 @@ export interface BgpReconcileResult {
   started: boolean;
   peers: { added: number; removed: number };
   paths: { added: number; removed: number };
+}
+
+/**
+ * What gobgpd had when read (Gobgp.readState), for reconcile() to start from without reading it again: the
+ * speaker's identity, its peers (undefined when they could not be listed) and the prefixes it originates.
+ */
+export interface GobgpState {
+  global: ApiGlobal;
+  peers: Array<{ peer: ApiPeer }> | undefined;
+  originated: string[];
 }
 
 export interface GobgpOptions {
@@ -198,24 +208,38 @@ export class Gobgp {
     return out.sort();
   }
 
+  /** The speaker, its peers and its originated prefixes, in one wait. */
+  async readState(): Promise<GobgpState> {
+    const [global, peers, originated] = await Promise.all([
+      this.global(),
+      this.stream<{ peer: ApiPeer }>('ListPeer', {}).catch(() => undefined),
+      this.localPrefixes(),
+    ]);
+    return { global, peers, originated };
+  }
+
   /**
    * Makes gobgpd match `settings` (or stops announcing anything when null) and originate exactly `prefixes`.
-   * Only differences are applied. `originated`: what localPrefixes() answered earlier in the same round (the
-   * agent is gobgpd's only writer), so it is not listed again unless the speaker is (re)started here.
+   * Only differences are applied. `seen`: what readState() (or localPrefixes(): `originated` alone) answered
+   * earlier in the same round (the agent is gobgpd's only writer), so it is not read again unless the speaker is
+   * (re)started here.
    */
   async reconcile(
     settings: NodeBgpSettings | null,
     prefixes: readonly string[],
-    originated?: readonly string[],
+    seen?: Partial<GobgpState>,
   ): Promise<BgpReconcileResult> {
     const result: BgpReconcileResult = {
       started: false,
       peers: { added: 0, removed: 0 },
       paths: { added: 0, removed: 0 },
     };
-    // The speaker and its peers in one wait (listed again only if the speaker is restarted below).
     const listPeers = () => this.stream<{ peer: ApiPeer }>('ListPeer', {});
-    const [g0, peersNow] = await Promise.all([this.global(), listPeers().catch(() => undefined)]);
+    // The speaker and its peers in one wait, unless read already (listed again if the speaker restarts below).
+    const [g0, peersNow] = seen?.global
+      ? [seen.global, seen.peers]
+      : await Promise.all([this.global(), listPeers().catch(() => undefined)]);
+    const originated = seen?.originated;
     let g = g0;
     if (!settings) {
       if (g.asn !== 0) {

@@ -187,4 +187,32 @@ describe('NodeReconciler', () => {
     expect(announced).toEqual([['203.0.113.10/32'], []]);
     expect(res.plan.gateways[0]?.reason).toBe('revision-not-acked');
   });
+  it('starts from the gobgpd state read ahead (the loop reads it while the API answers) and hands it to gobgpd', async () => {
+    const seen: unknown[] = [];
+    const state0 = {
+      global: { asn: 65001, router_id: '10.0.0.1', listen_port: -1 },
+      peers: [],
+      originated: ['203.0.113.10/32'],
+    };
+    const r = new NodeReconciler(
+      {
+        bgp: {
+          localPrefixes: async () => {
+            throw new Error('not read again');
+          },
+          readState: async () => state0,
+          reconcile: async (_s, _p, s) => (
+            seen.push(s),
+            { started: false, peers: { added: 0, removed: 0 }, paths: { added: 0, removed: 0 } }
+          ),
+        },
+      },
+      { asn: 65001, routerId: '10.0.0.1', peers: [] },
+    );
+    const ahead = r.readBgp();
+    // A ready proxy that has not ACKed the current revision: announced only because gobgpd already originates it.
+    const res = await r.reconcile(state([gw('a')]), [px('a', true, 4)], ahead);
+    expect(res.plan.gateways[0]?.reason).toBe('announced');
+    expect(seen).toEqual([state0]);
+  });
 });

@@ -2,7 +2,7 @@
 // planNode() is pure; NodeReconciler applies a plan to gobgpd, nftables and the GUE maps, each of which diffs
 // against its own live state, so a reconcile after a restart (nothing remembered in memory) changes nothing.
 import type { DesiredGateway, NodeBgpSettings, NodeDesiredState, ProxyObservation } from './contract.js';
-import { canonical, hostPrefix, type BgpReconcileResult } from './bgp.js';
+import { canonical, hostPrefix, type BgpReconcileResult, type GobgpState } from './bgp.js';
 import type { FirewallEntry } from './firewall.js';
 import type { GuePlan } from './gue.js';
 
@@ -137,10 +137,12 @@ export interface NodeParts {
     reconcile(
       s: NodeBgpSettings | null,
       prefixes: readonly string[],
-      originated?: readonly string[],
+      seen?: Partial<GobgpState>,
     ): Promise<BgpReconcileResult>;
     /** What gobgpd originates now (a gateway announced stays so through a revision not ACKed yet). */
     localPrefixes?(): Promise<string[]>;
+    /** The speaker, its peers and what it originates, in one wait (else localPrefixes() alone is read). */
+    readState?(): Promise<GobgpState>;
   };
   firewall?: { apply(entries: readonly FirewallEntry[]): Promise<void> };
   gue?: { reconcile(plan: GuePlan): Promise<unknown> };
@@ -159,12 +161,16 @@ export class NodeReconciler {
   ) {}
 
   /**
-   * What gobgpd originates now; undefined when gobgpd is unreachable or not started (nothing is announced, so
-   * nothing can be kept). The agent is gobgpd's only writer, so the loop reads it while it waits for the API
-   * and passes it to reconcile().
+   * What gobgpd has now (above all what it originates); undefined when gobgpd is unreachable or not started
+   * (nothing is announced, so nothing can be kept). The agent is gobgpd's only writer, so the loop reads it while
+   * it waits for the API and passes it to reconcile().
    */
-  readAnnounced(): Promise<string[] | undefined> {
-    return this.parts.bgp?.localPrefixes?.().catch(() => undefined) ?? Promise.resolve(undefined);
+  readBgp(): Promise<Partial<GobgpState> | undefined> {
+    const bgp = this.parts.bgp;
+    const read = bgp?.readState
+      ? bgp.readState()
+      : bgp?.localPrefixes?.().then((originated) => ({ originated }));
+    return read?.catch(() => undefined) ?? Promise.resolve(undefined);
   }
 
   /**
@@ -174,11 +180,11 @@ export class NodeReconciler {
   async reconcile(
     desired: NodeDesiredState,
     proxies: readonly ProxyObservation[],
-    announced: Promise<string[] | undefined> = this.readAnnounced(),
+    bgpNow: Promise<Partial<GobgpState> | undefined> = this.readBgp(),
   ): Promise<NodeReconcileResult> {
     const { firewall, gue, bgp } = this.parts;
-    const read = await announced;
-    const announcedNow = read ?? [];
+    const read = await bgpNow;
+    const announcedNow = read?.originated ?? [];
     const plan = planNode(desired, proxies, announcedNow);
     const errors: NodeReconcileResult['errors'] = [];
     const attempt = async <T>(part: 'bgp' | 'firewall' | 'gue', fn: () => Promise<T>): Promise<T | null> => {

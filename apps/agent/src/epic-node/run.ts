@@ -94,7 +94,7 @@ export class NodeMetrics {
 export interface NodeLoopOptions {
   source: NodeSource;
   observer: ProxyObserver;
-  reconciler: Pick<NodeReconciler, 'reconcile'> & Partial<Pick<NodeReconciler, 'readAnnounced'>>;
+  reconciler: Pick<NodeReconciler, 'reconcile'> & Partial<Pick<NodeReconciler, 'readBgp'>>;
   intervalMs: number;
   log: Logger;
   metrics?: NodeMetrics;
@@ -122,7 +122,7 @@ export class NodeLoop {
       this.metrics.proxies.set({ ready: 'true' }, proxies.filter((p) => p.ready).length);
       this.metrics.proxies.set({ ready: 'false' }, proxies.filter((p) => !p.ready).length);
       // gobgpd's paths are read while the API answers (one wait, not two in a row).
-      const originated = reconciler.readAnnounced?.();
+      const bgpNow = reconciler.readBgp?.();
       let desired: NodeDesiredState;
       try {
         if (source.sync) desired = await source.sync({ proxies });
@@ -136,7 +136,7 @@ export class NodeLoop {
         log.warn({ err: message(e) }, 'EPIC API unreachable; keeping what is programmed');
         return null;
       }
-      const r = await reconciler.reconcile(desired, proxies, originated);
+      const r = await reconciler.reconcile(desired, proxies, bgpNow);
       const announced = r.plan.gateways.filter((g) => g.announced).length;
       this.metrics.gateways.set({ announced: 'true' }, announced);
       this.metrics.gateways.set({ announced: 'false' }, r.plan.gateways.length - announced);
