@@ -8,6 +8,9 @@
 // gobgpd over gRPC) → the /32 in the kernel table of the router namespace, installed there by bird from its BGP session
 // with that gobgpd (`ip monitor route`, no polling).
 //
+// The EPIC cluster's API server (@epic/kube-testserver) runs in a child process, as a kube-apiserver is never in the
+// process of the API that calls it.
+//
 // The floor, measured in the same run and interleaved: the same create call and the same reconcile without a
 // provisioner (the same database writes: gateway, address, revision, status), one server-side apply of one
 // object, and one gobgp AddPath on a second speaker peered with the same bird, to the route at bird.
