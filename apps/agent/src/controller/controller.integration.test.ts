@@ -746,25 +746,8 @@ describe('the controller against a real EPIC API', () => {
   });
 
   it("a ListenerSet of our Gateway reaches EPIC with the Gateway's allowedListeners; its status is ours, a route attaches through it; another class's ListenerSet is never sent", async () => {
-    await apply({
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'Gateway',
-      metadata: { name: 'parent', namespace: 'default' },
-      spec: {
-        gatewayClassName: 'epic',
-        listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
-        allowedListeners: { namespaces: { from: 'Same' } },
-      },
-    });
-    const listenerSet = (port: number) => ({
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'ListenerSet',
-      metadata: { name: 'extra', namespace: 'default' },
-      spec: {
-        parentRef: { name: 'parent' },
-        listeners: [{ name: 'extra', port, protocol: 'HTTP', hostname: 'extra.example.com' }],
-      },
-    });
+    await apply(listenerSetParent('parent', { namespaces: { from: 'Same' } }));
+    const listenerSet = (port: number) => childListenerSet('extra', 'parent', port, 'extra.example.com');
     await apply(listenerSet(8080));
     // Its parent is no Gateway of ours: never sent, its status never touched.
     await apply({
@@ -841,25 +824,9 @@ describe('the controller against a real EPIC API', () => {
   });
 
   it("the Gateway's status.attachedListenerSets counts its attached ListenerSets, unwritten while unchanged, and is removed once it allows none and none names it", async () => {
-    const parent = (allowedListeners?: unknown) => ({
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'Gateway',
-      metadata: { name: 'counted', namespace: 'default' },
-      spec: {
-        gatewayClassName: 'epic',
-        listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
-        ...(allowedListeners ? { allowedListeners } : {}),
-      },
-    });
-    const listenerSet = (name: string, port: number) => ({
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'ListenerSet',
-      metadata: { name, namespace: 'default' },
-      spec: {
-        parentRef: { name: 'counted' },
-        listeners: [{ name: 'extra', port, protocol: 'HTTP', hostname: `${name}.example.com` }],
-      },
-    });
+    const parent = (allowedListeners?: unknown) => listenerSetParent('counted', allowedListeners);
+    const listenerSet = (name: string, port: number) =>
+      childListenerSet(name, 'counted', port, `${name}.example.com`);
     await apply(parent({ namespaces: { from: 'Same' } }));
     await apply(listenerSet('counted-a', 8080));
     await apply(listenerSet('counted-b', 8081));
@@ -1024,3 +991,30 @@ describe('the controller against a real EPIC API', () => {
     ]);
   });
 });
+
+/** A Gateway of ours in `default` with one HTTP listener, allowing ListenerSets as given. */
+function listenerSetParent(name: string, allowedListeners?: unknown) {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name, namespace: 'default' },
+    spec: {
+      gatewayClassName: 'epic',
+      listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
+      ...(allowedListeners ? { allowedListeners } : {}),
+    },
+  };
+}
+
+/** A ListenerSet in `default` with one HTTP listener named `extra`, attached to `parent`. */
+function childListenerSet(name: string, parent: string, port: number, hostname: string) {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'ListenerSet',
+    metadata: { name, namespace: 'default' },
+    spec: {
+      parentRef: { name: parent },
+      listeners: [{ name: 'extra', port, protocol: 'HTTP', hostname }],
+    },
+  };
+}
