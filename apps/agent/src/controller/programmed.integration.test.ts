@@ -298,11 +298,16 @@ describe('Programmed follows the proxies', () => {
     expect(report.byBackend).toEqual({ 'pod-1': report.ok });
     // The changes went out as many revisions, each acknowledged by the client (batching may merge some).
     expect((await acked()) - ackedBefore).toBeGreaterThanOrEqual(10);
-    const side = await get('httproute', 'side');
-    expect(side.metadata.generation).toBe(51);
-    expect(side.status.parents[0].conditions.find((c: any) => c.type === 'Accepted')).toMatchObject({
-      status: 'True',
-      observedGeneration: 51,
+    // The HTTPRoute's last change (the 100th) came after the GRPCRoute's: the controller writes its status once
+    // EPIC has computed it, after the sync and a status poll, so it is waited for rather than read at once.
+    const side = await eventually(async () => {
+      const side = await get('httproute', 'side');
+      expect(side.status.parents[0].conditions.find((c: any) => c.type === 'Accepted')).toMatchObject({
+        status: 'True',
+        observedGeneration: 51,
+      });
+      return side;
     });
+    expect(side.metadata.generation).toBe(51);
   });
 });

@@ -86,7 +86,10 @@ describe('reconciler', () => {
       await env.db.$transaction(async (tx) => {
         await tx.gateway.update({
           where: { id: gw.id },
-          data: { listeners: [{ name: 'quic', port: 443, protocol: 'example.com/quic' }], generation: { increment: 1 } },
+          data: {
+            listeners: [{ name: 'quic', port: 443, protocol: 'example.com/quic' }],
+            generation: { increment: 1 },
+          },
         });
         await enqueueReconcile(tx, [gw.id]);
       });
@@ -209,4 +212,52 @@ describe('reconciler', () => {
     await Promise.all(pending);
     expect(handed).toEqual([{ gatewayId: gw.id, version: before + 1, visible: true }]);
   });
+
+  it('a reconcile that failed is tried again once its backoff has passed, without another change or the resync', async () => {
+    const gw = await env.db.gateway.findFirstOrThrow({ where: { name: 'g3' } });
+    let armed = false;
+    let failures = 0;
+    const r = createReconciler({
+      db: env.db,
+      databaseUrl: env.url,
+      log,
+      resyncSeconds: 3600,
+      // The first reconcile of this gateway fails (a lock timeout, a lost connection under load).
+      provisioner: {
+        provision: async (_c, gatewayId) => {
+          if (armed && gatewayId === gw.id && failures++ === 0) throw new Error('injected failure');
+          return undefined;
+        },
+      },
+    });
+    // Whatever an earlier test left queued is done first: then nothing is due but the change below.
+    await r.drain();
+    armed = true;
+    await r.start();
+    try {
+      await env.db.$transaction(async (tx) => {
+        await tx.gateway.update({
+          where: { id: gw.id },
+          data: { listeners: [{ name: 'web', port: 8081, protocol: 'HTTP' }], generation: { increment: 1 } },
+        });
+        await enqueueReconcile(tx, [gw.id]);
+      });
+      // Nothing else happens meanwhile: no NOTIFY, and the resync is an hour away.
+      const started = Date.now();
+      let g = await env.db.gateway.findUniqueOrThrow({ where: { id: gw.id } });
+      while (g.observedGeneration !== g.generation && Date.now() - started < 15_000) {
+        await new Promise((res) => setTimeout(res, 50));
+        g = await env.db.gateway.findUniqueOrThrow({ where: { id: gw.id } });
+      }
+      const elapsed = Date.now() - started;
+      expect(failures).toBe(2);
+      expect(g.observedGeneration).toBe(g.generation);
+      // The retry waited for its backoff (5 s), and not much longer.
+      expect(elapsed).toBeGreaterThanOrEqual(4_900);
+      expect(elapsed).toBeLessThan(10_000);
+      expect(await env.db.reconcileRequest.count({ where: { gatewayId: gw.id } })).toBe(0);
+    } finally {
+      await r.stop();
+    }
+  }, 30_000);
 });

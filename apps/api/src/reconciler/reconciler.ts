@@ -65,6 +65,24 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
   // since it looked (the change may have committed after its claim's snapshot).
   let missed = 0;
   let resyncTimer: NodeJS.Timeout | undefined;
+  /** Wake-ups for failed reconciles, due when their backoff has passed. */
+  const retryTimers = new Set<NodeJS.Timeout>();
+
+  /**
+   * Work that failed is due again after the backoff, and nothing else may wake a worker then (no other change,
+   * the resync a minute away): without this the gateway's status would stay unwritten until then.
+   */
+  function wakeAfterBackoff(): void {
+    const t = setTimeout(
+      () => {
+        retryTimers.delete(t);
+        kick();
+      },
+      BACKOFF_SECONDS * 1000 + 100,
+    );
+    t.unref();
+    retryTimers.add(t);
+  }
 
   async function processOne(): Promise<'done' | 'skipped' | 'empty'> {
     let failed: { id: string; error: unknown } | undefined;
@@ -116,6 +134,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
     if (failed) {
       opts.metrics?.reconcileErrors.inc();
       log.error({ gateway: failed.id, err: failed.error }, 'reconcile failed; retrying later');
+      wakeAfterBackoff();
     }
     if (!claimed) return 'empty';
     if (claimed.skipped) return 'skipped';
@@ -142,7 +161,10 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       try {
         r = await processOne();
       } catch (err) {
+        // The claim or its transaction failed (the database unreachable or overloaded): what was queued is
+        // still queued, and is tried again after the backoff.
         log.error({ err }, 'reconcile loop error');
+        wakeAfterBackoff();
         return;
       }
       if (r === 'empty' && (missed === seen || stopped)) return;
@@ -197,6 +219,8 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
     async stop() {
       stopped = true;
       if (resyncTimer) clearInterval(resyncTimer);
+      for (const t of retryTimers) clearTimeout(t);
+      retryTimers.clear();
       await Promise.all(running);
       await listener?.stop();
       listener = undefined;
