@@ -8,7 +8,7 @@ import type { StoredAncestor } from '../modules/backend-tls-policies.js';
 import { EXPOSED_LISTENERS_SQL, type StoredListenerSetStatus } from '../modules/listener-sets.js';
 import { enqueueReconcile } from '../modules/common.js';
 import type { EnvoyResources } from '@epic/gateway-translator';
-import { loadTranslateInput, render, typeHashesOf } from '../xds/render.js';
+import { loadTranslateInput, renderGateway, typeHashesOf } from '../xds/render.js';
 import type { FleetStatus } from '../provisioner/fleet.js';
 import { mergeConditions, type DraftCondition, type StoredCondition } from './conditions.js';
 
@@ -136,7 +136,8 @@ export async function reconcileGateway(
   const loaded = await loadTranslateInput(c, gatewayId);
   if (!loaded) return false;
   const { input } = loaded;
-  const rendered = render(input);
+  // The reconcile an ACK triggers finds the same input: only Programmed changes, so the render is reused.
+  const rendered = renderGateway(gatewayId, input);
 
   // What the revision and status decisions read came with the input, in the same statement.
   const state = loaded.state as {

@@ -600,11 +600,36 @@ function sourceRoute(routes: readonly RouteInput[], envoyRouteName: string): Rou
  * (Accepted=False, UnsupportedValue, naming the field) and the gateway is rendered without them; only what
  * no single route explains taints the revision.
  */
-export function render(input: TranslateInput): Rendered {
-  const inputHash = sha256({
+/** The hash of everything the translator reads (private keys as their sealed form): `Rendered.inputHash`. */
+export function inputHashOf(input: TranslateInput): string {
+  return sha256({
     ...input,
     certificates: input.certificates.map((c) => ({ ...c, privateKey: c.privateKey.reveal() })),
   });
+}
+
+/**
+ * The last render of each recently reconciled gateway. The translator is pure, so an input of the same hash
+ * renders to the same resources and status: the reconcile an ACK (or a provisioner, or a resync) triggers
+ * re-reads the store, finds the input unchanged and takes its render from here instead of translating and
+ * hashing again. Served only for the same input hash, so a stale entry is never used; per process, bounded.
+ */
+const lastRenders = new Map<string, Rendered>();
+const LAST_RENDERS_MAX = 256;
+
+/** `render(input)` for the gateway's current input, reusing its last render when the input is the same. */
+export function renderGateway(gatewayId: string, input: TranslateInput): Rendered {
+  const inputHash = inputHashOf(input);
+  const last = lastRenders.get(gatewayId);
+  const rendered = last !== undefined && last.inputHash === inputHash ? last : render(input, inputHash);
+  // Most recently used last: the first key is the one to drop.
+  lastRenders.delete(gatewayId);
+  lastRenders.set(gatewayId, rendered);
+  if (lastRenders.size > LAST_RENDERS_MAX) lastRenders.delete(lastRenders.keys().next().value as string);
+  return rendered;
+}
+
+export function render(input: TranslateInput, inputHash: string = inputHashOf(input)): Rendered {
   const refused = new Map<string, { route: RouteInput; message: string }>();
   let routes = input.routes;
   let result = attempt(input);
