@@ -10,7 +10,7 @@ import { enqueueReconcile } from '../modules/common.js';
 import type { EnvoyResources } from '@epic/gateway-translator';
 import { loadTranslateInput, renderGateway, typeHashesOf } from '../xds/render.js';
 import type { FleetStatus } from '../provisioner/fleet.js';
-import { mergeConditions, type DraftCondition, type StoredCondition } from './conditions.js';
+import { mergeConditions, sameJson, type DraftCondition, type StoredCondition } from './conditions.js';
 
 export type TypeVersions = Record<string, { version: string; hash: string }>;
 
@@ -221,8 +221,8 @@ export async function reconcileGateway(
     ),
   }));
   const changed =
-    JSON.stringify(conditions) !== JSON.stringify(gw.conditions) ||
-    JSON.stringify(listenerStatus) !== JSON.stringify(gw.listenerStatus) ||
+    !sameJson(conditions, gw.conditions) ||
+    !sameJson(listenerStatus, gw.listenerStatus) ||
     gw.observedGeneration !== input.gateway.generation;
   if (changed) {
     await c.query(
@@ -325,7 +325,7 @@ async function writeListenerSetStatus(
           ),
         })),
       };
-      return JSON.stringify(next) === JSON.stringify(s) ? undefined : next;
+      return sameJson(next, s) ? undefined : next;
     });
   }
   if ((await exposed()) !== before) await enqueueReconcile(c, [gatewayId]);
@@ -374,7 +374,7 @@ async function writeBackendTlsPolicyStatus(
           const ancestors = [...previous.filter((x) => x.gatewayId !== gatewayId), ...mine].sort((a, b) =>
             a.gatewayId.localeCompare(b.gatewayId),
           );
-          return JSON.stringify(ancestors) === JSON.stringify(previous) ? undefined : { ancestors };
+          return sameJson(ancestors, previous) ? undefined : { ancestors };
         },
       };
     }),
@@ -480,9 +480,7 @@ export async function writeRouteStatus(
     const merge = (s: { parents?: StoredParent[] }) => {
       const previous = s.parents ?? [];
       const mine = r.parents.map((p) => {
-        const prior = previous.find(
-          (x) => x.gatewayId === gatewayId && JSON.stringify(x.parentRef) === JSON.stringify(p.parentRef),
-        );
+        const prior = previous.find((x) => x.gatewayId === gatewayId && sameJson(x.parentRef, p.parentRef));
         return {
           gatewayId,
           parentRef: p.parentRef,
@@ -495,7 +493,7 @@ export async function writeRouteStatus(
           `${b.gatewayId}/${JSON.stringify(b.parentRef)}`,
         ),
       );
-      return JSON.stringify(parents) === JSON.stringify(previous) ? undefined : { parents };
+      return sameJson(parents, previous) ? undefined : { parents };
     };
     return [{ id: r.id, read: status, merge }];
   });
