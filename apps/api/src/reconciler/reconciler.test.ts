@@ -232,7 +232,7 @@ describe('reconciler', () => {
       template: 'gw',
       listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
     });
-    const routes = [];
+    const routes: Array<{ id: string }> = [];
     for (const n of [0, 1])
       routes.push(
         await post('/routes', {
