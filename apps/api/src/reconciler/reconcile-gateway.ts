@@ -8,7 +8,7 @@ import type { StoredAncestor } from '../modules/backend-tls-policies.js';
 import { EXPOSED_LISTENERS_SQL, type StoredListenerSetStatus } from '../modules/listener-sets.js';
 import { enqueueReconcile } from '../modules/common.js';
 import type { EnvoyResources } from '@epic/gateway-translator';
-import { loadTranslateInput, renderGateway, typeHashesOf } from '../xds/render.js';
+import { loadTranslateInput, renderGateway, typeHashesOf, type StoredStatuses } from '../xds/render.js';
 import type { FleetStatus } from '../provisioner/fleet.js';
 import { mergeConditions, sameJson, type DraftCondition, type StoredCondition } from './conditions.js';
 
@@ -239,15 +239,16 @@ export async function reconcileGateway(
       ],
     );
   }
-  await writeRouteStatus(c, gatewayId, rendered.status.routes, ts);
-  await writeBackendTlsPolicyStatus(c, gatewayId, input.gateway.accountId, rendered.status, ts);
+  // The statuses these write on came with the input (loaded.statuses): no read of their own.
+  await writeRouteStatus(c, gatewayId, rendered.status.routes, ts, loaded.statuses.routes);
+  await writeBackendTlsPolicyStatus(c, gatewayId, rendered.status, ts, loaded.statuses.policies);
   await writeListenerSetStatus(
     c,
     gatewayId,
-    input.gateway.accountId,
     rendered.status,
     ts,
     drafts.find((d) => d.type === 'Programmed'),
+    loaded.statuses.listenerSets,
   );
   return changed;
 }
@@ -262,11 +263,12 @@ export async function reconcileGateway(
 async function writeListenerSetStatus(
   c: pg.ClientBase,
   gatewayId: string,
-  accountId: string,
   status: TranslateStatus,
   ts: string,
   /** The parent Gateway's Programmed (from the proxies' acknowledgements): a ListenerSet is not more programmed. */
   gatewayProgrammed: DraftCondition | undefined,
+  /** The stored status of the account's ListenerSets the input has or whose status this gateway wrote. */
+  stored: StoredStatuses['listenerSets'],
 ): Promise<void> {
   const sets = status.listenerSets ?? [];
   const gated = (d: DraftCondition): DraftCondition =>
@@ -292,13 +294,11 @@ async function writeListenerSetStatus(
         )
       ).rows[0]?.l ?? null,
     );
-  const rows = (
-    await c.query<{ id: string; status: StoredListenerSetStatus }>(
-      `SELECT id, status FROM "ListenerSet" WHERE "accountId" = $1::uuid
-         AND (id = ANY($2::uuid[]) OR status->>'gatewayId' = $3::text)`,
-      [accountId, sets.map((x) => x.id), gatewayId],
-    )
-  ).rows;
+  // The sets the translation reports on, and those whose status this gateway wrote (to clear it).
+  const ids = new Set(sets.map((x) => x.id));
+  const rows = (stored as Array<{ id: string; status: StoredListenerSetStatus }>).filter(
+    (row) => ids.has(row.id) || row.status?.gatewayId === gatewayId,
+  );
   if (rows.length === 0) return;
   const before = await exposed();
   for (const row of rows) {
@@ -338,19 +338,19 @@ async function writeListenerSetStatus(
 async function writeBackendTlsPolicyStatus(
   c: pg.ClientBase,
   gatewayId: string,
-  accountId: string,
   status: TranslateStatus,
   ts: string,
+  /** The stored status of the account's policies the input has or whose ancestors name this gateway. */
+  stored: StoredStatuses['policies'],
 ): Promise<void> {
   const policies = status.backendTlsPolicies ?? [];
-  const rows = (
-    await c.query<{ id: string; status: { ancestors?: StoredAncestor[] } }>(
-      `SELECT id, status FROM "BackendTlsPolicy" WHERE "accountId" = $1::uuid
-         AND (id = ANY($2::uuid[]) OR status->'ancestors' @> jsonb_build_array(jsonb_build_object('gatewayId', $3::text)))`,
-      [accountId, policies.map((p) => p.id), gatewayId],
-    )
-  ).rows;
   const byId = new Map(policies.map((p) => [p.id, p]));
+  // The policies the translation reports on, and those with an ancestor entry of this gateway (to drop it).
+  const rows = (stored as Array<{ id: string; status: { ancestors?: StoredAncestor[] } }>).filter(
+    (row) =>
+      byId.has(row.id) ||
+      (Array.isArray(row.status?.ancestors) && row.status.ancestors.some((a) => a?.gatewayId === gatewayId)),
+  );
   await writeSharedStatuses<{ ancestors?: StoredAncestor[] }>(
     c,
     '"BackendTlsPolicy"',
@@ -465,15 +465,20 @@ export async function writeRouteStatus(
   gatewayId: string,
   routes: RouteStatus[],
   ts: string,
+  /** The routes' stored status when the caller read it already (with the gateway's input); else read here. */
+  stored?: ReadonlyMap<string, unknown>,
 ): Promise<void> {
   if (routes.length === 0) return;
-  const rows = (
-    await c.query<{ id: string; status: { parents?: StoredParent[] } }>(
-      'SELECT id, status FROM "Route" WHERE id = ANY($1::uuid[])',
-      [routes.map((r) => r.id)],
-    )
-  ).rows;
-  const read = new Map(rows.map((x) => [x.id, x.status]));
+  const read =
+    (stored as ReadonlyMap<string, { parents?: StoredParent[] }> | undefined) ??
+    new Map(
+      (
+        await c.query<{ id: string; status: { parents?: StoredParent[] } }>(
+          'SELECT id, status FROM "Route" WHERE id = ANY($1::uuid[])',
+          [routes.map((r) => r.id)],
+        )
+      ).rows.map((x) => [x.id, x.status]),
+    );
   const items = routes.flatMap((r) => {
     const status = read.get(r.id);
     if (!status) return [];

@@ -110,7 +110,7 @@ WITH gw AS (
   FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId" JOIN "Template" t ON t.id = g."templateId"
   WHERE g.id = $1::uuid),
 rt AS (
-  SELECT r.id, r.kind, r.namespace, r.name, r.generation, r.spec, r."createdAt",
+  SELECT r.id, r.kind, r.namespace, r.name, r.generation, r.spec, r."createdAt", r.status,
     (SELECT array_agg(rp."refIndex" ORDER BY rp."refIndex") FROM "RouteParent" rp
      WHERE rp."routeId" = r.id AND rp."gatewayId" = $1::uuid) AS "parentRefIndexes"
   FROM "Route" r
@@ -177,6 +177,12 @@ SELECT gw.*,
   (SELECT COALESCE(json_agg(json_build_object('id', lsets.id, 'namespace', lsets.namespace, 'name', lsets.name,
             'generation', lsets.generation, 'spec', lsets.spec, 'created', lsets.created) ORDER BY lsets.namespace, lsets.name, lsets.id), '[]')
      FROM lsets) AS "listenerSets",
+  (SELECT COALESCE(json_agg(json_build_object('id', p.id, 'status', p.status)), '[]')
+     FROM "BackendTlsPolicy" p WHERE p."accountId" = gw."accountId"
+       AND (p.id IN (SELECT id FROM pol) OR p.status->'ancestors' @> jsonb_build_array(jsonb_build_object('gatewayId', gw.id::text)))) AS "policyStatus",
+  (SELECT COALESCE(json_agg(json_build_object('id', l.id, 'status', l.status)), '[]')
+     FROM "ListenerSet" l WHERE l."accountId" = gw."accountId"
+       AND (l.id IN (SELECT id FROM lsets) OR l.status->>'gatewayId' = gw.id::text)) AS "listenerSetStatus",
   (SELECT COALESCE(json_agg(json_build_object('name', n.name, 'labels', n.labels) ORDER BY n.name, n.id), '[]')
      FROM "Namespace" n WHERE n."accountId" = gw."accountId"
        AND n.name IN (SELECT gw.namespace UNION SELECT namespace FROM rt UNION SELECT namespace FROM refs
@@ -195,6 +201,17 @@ export interface StoredState {
   observedGeneration: number;
 }
 
+/**
+ * The stored status of what the reconcile writes status on, read with the input (the writes are conditional on
+ * it, so a status another gateway's reconcile changed since is read again there): each route's, and that of
+ * the BackendTLSPolicies and ListenerSets the gateway's input has or whose status names the gateway.
+ */
+export interface StoredStatuses {
+  routes: ReadonlyMap<string, unknown>;
+  policies: Array<{ id: string; status: unknown }>;
+  listenerSets: Array<{ id: string; status: unknown }>;
+}
+
 interface LoadedRow extends GatewayRow, StoredState {
   routes: Array<{
     id: string;
@@ -207,7 +224,10 @@ interface LoadedRow extends GatewayRow, StoredState {
     createdAt: string;
     /** The parentRefs that resolved to this gateway (RouteParent.refIndex). */
     parentRefIndexes: number[];
+    status: unknown;
   }>;
+  policyStatus: StoredStatuses['policies'];
+  listenerSetStatus: StoredStatuses['listenerSets'];
   /** The names the gateway's other clients give it (a shared gateway). */
   aliases: Array<{ namespace: string; name: string }>;
   grants: Array<{ namespace: string; spec: TranslateInput['referenceGrants'][number]['spec'] }>;
@@ -254,7 +274,9 @@ interface LoadedRow extends GatewayRow, StoredState {
 export async function loadTranslateInput(
   c: pg.ClientBase,
   gatewayId: string,
-): Promise<{ input: TranslateInput; accountName: string; state: StoredState } | undefined> {
+): Promise<
+  { input: TranslateInput; accountName: string; state: StoredState; statuses: StoredStatuses } | undefined
+> {
   const gw = (await c.query<LoadedRow>(LOAD_INPUT, [gatewayId])).rows[0];
   if (!gw) return undefined;
   const routes = gw.routes.map(
@@ -368,6 +390,11 @@ export async function loadTranslateInput(
   const invalid = invalidParameters(gw.parametersRef, gw.templateName);
   return {
     accountName: gw.accountName,
+    statuses: {
+      routes: new Map(gw.routes.map((r) => [r.id, r.status])),
+      policies: gw.policyStatus,
+      listenerSets: gw.listenerSetStatus,
+    },
     state: {
       latestRevision: gw.latestRevision,
       servingRevision: gw.servingRevision,
