@@ -32,6 +32,26 @@ export function typeVersionsOf(
 
 export const CONTROLLER_NAME = 'epic-gateway.io/gateway-controller';
 
+/**
+ * A revision as the reconcile that created it rendered it, for this replica's xDS plane to serve without reading
+ * it back (what the plane would read: the gateway's account name, the resources, the per-type versions).
+ */
+export interface HandedRevision {
+  gatewayId: string;
+  accountName: string;
+  version: number;
+  resources: EnvoyResources;
+  typeVersions: TypeVersions;
+}
+
+/** What a reconcile did that its caller acts on after the commit. */
+export interface ReconcileEffects {
+  /** The new revision's version when this reconcile created one. */
+  revision?: number;
+  /** The new revision itself when proxies are to be given it (not tainted). */
+  handOver?: HandedRevision;
+}
+
 interface RevisionRow {
   typeVersions?: TypeVersions;
   version: number;
@@ -128,8 +148,8 @@ export async function reconcileGateway(
   c: pg.ClientBase,
   gatewayId: string,
   now: Date,
-  /** Set to the new revision's version when this reconcile created one (for an in-process hand-over). */
-  effects: { revision?: number } = {},
+  /** Set when this reconcile created a revision (for an in-process hand-over after the commit). */
+  effects: ReconcileEffects = {},
   /** The gateway's fleet as the provisioner saw it in this transaction (feeds Programmed). */
   fleet?: FleetStatus,
 ): Promise<boolean> {
@@ -161,6 +181,12 @@ export async function reconcileGateway(
     } else {
       const version = (latest?.version ?? 0) + 1;
       const status = rendered.error ? 'tainted' : 'pending';
+      const typeVersions = typeVersionsOf(
+        rendered.resources,
+        version,
+        latest?.typeVersions,
+        rendered.typeHashes,
+      );
       // The revision and its NOTIFY in one round trip. changedAt: when the earliest change it carries was
       // queued (in the writer's transaction), the start of epic_route_propagation_seconds.
       await c.query(
@@ -177,13 +203,19 @@ export async function reconcileGateway(
           JSON.stringify(rendered.resources ?? {}),
           status,
           rendered.error ?? null,
-          JSON.stringify(
-            typeVersionsOf(rendered.resources, version, latest?.typeVersions, rendered.typeHashes),
-          ),
+          JSON.stringify(typeVersions),
           gatewayId,
         ],
       );
       effects.revision = version;
+      if (status === 'pending' && rendered.resources)
+        effects.handOver = {
+          gatewayId,
+          accountName: loaded.accountName,
+          version,
+          resources: rendered.resources,
+          typeVersions,
+        };
       newest = {
         version,
         hash: rendered.hash,
