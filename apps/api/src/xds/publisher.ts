@@ -9,6 +9,7 @@ import {
   XdsServer,
   type AckEvent,
   type Authenticator,
+  type EncodeMemo,
   grantOf,
   type NackEvent,
   type SnapshotInput,
@@ -240,9 +241,11 @@ export async function startXdsPlane(opts: {
   function setSnapshots(row: RevisionRow): boolean {
     const nodeId = `${row.accountName}.${row.gatewayId}`;
     const snapshot = snapshotOf(row, secretKey);
+    // The proxyless variant passes CDS, EDS and SDS through as the same objects: encoded once for both.
+    const memo: EncodeMemo = new Map();
     const changed =
-      cache.setSnapshot(nodeId, snapshot).length +
-      cache.setSnapshot(proxylessNodeId(nodeId), proxylessSnapshot(snapshot)).length;
+      cache.setSnapshot(nodeId, snapshot, memo).length +
+      cache.setSnapshot(proxylessNodeId(nodeId), proxylessSnapshot(snapshot), memo).length;
     served.set(row.gatewayId, row.version);
     return changed > 0;
   }
