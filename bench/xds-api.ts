@@ -91,7 +91,7 @@ const reconciler = createReconciler({
   databaseUrl: db.url,
   log,
   resyncSeconds: 3600,
-  onRevision: (id) => plane.handOver(id),
+  onRevision: (id, _version, revision) => plane.handOver(id, revision),
 });
 const backend = await startBackend('observed');
 const children: ReturnType<typeof spawn>[] = [];

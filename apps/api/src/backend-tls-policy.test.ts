@@ -241,6 +241,24 @@ describe('BackendTLSPolicy conformance manifests through the API', () => {
     expect(left).toContain(t.gateways.get(https));
   });
 
+  it("a policy retargeted away from a gateway's backends loses that gateway's ancestor entry", async () => {
+    const t = await applyConformanceTest(env, 'backendtlspolicy.yaml', 'conf-btls-move', { caBundles: CA });
+    expect((await ancestors(t, 'normative-test')).map((a) => a.ancestorRef.name).sort()).toEqual([
+      'same-namespace',
+      'same-namespace-with-https-listener',
+    ]);
+    const id = t.backendTlsPolicies.get(`${INFRA}/normative-test`)!;
+    const before = (await rest(env, 'GET', `/backend-tls-policies/${id}`, t.key)).body;
+    const r = await rest(env, 'PUT', '/backend-tls-policies', t.key, {
+      namespace: INFRA,
+      name: 'normative-test',
+      spec: { ...before['spec'], targetRefs: [{ group: '', kind: 'Service', name: 'no-route-sends-here' }] },
+    });
+    expect(r.body, r.raw).toMatchObject({ id, generation: 2 });
+    await reconcile(env);
+    expect(await ancestors(t, 'normative-test')).toEqual([]);
+  });
+
   it('BackendTLSPolicyConflictResolution: the older policy for a target and sectionName wins, the other is Conflicted', async () => {
     const t = await applyConformanceTest(
       env,

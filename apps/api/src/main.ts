@@ -18,6 +18,7 @@ import { migrate } from './db/migrate.js';
 import { startStatusFanout } from './http/status-fanout.js';
 import { startXdsPlane } from './xds/publisher.js';
 import { createProvisioner } from './provisioner/index.js';
+import type { HandedRevision } from './reconciler/reconcile-gateway.js';
 import { createReconciler } from './reconciler/reconciler.js';
 import { issueLocalClusterKey, seedSystem } from './seed.js';
 import { sealPlainTunnelKeys } from './modules/tunnel-keys.js';
@@ -200,7 +201,12 @@ async function main(): Promise<void> {
           log: log.child({ component: 'reconciler' }),
           metrics: app.metrics,
           resyncSeconds: config.RECONCILE_RESYNC_SECONDS,
-          ...(xds ? { onRevision: (gatewayId: string) => xds.handOver(gatewayId) } : {}),
+          ...(xds
+            ? {
+                onRevision: (gatewayId: string, _version: number, revision?: HandedRevision) =>
+                  xds.handOver(gatewayId, revision),
+              }
+            : {}),
         })
       : undefined;
     await reconciler?.start();

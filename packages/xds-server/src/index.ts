@@ -2,6 +2,7 @@ export { XdsServer, type XdsLogger, type XdsServerOptions } from './xds-server.j
 export type { ConnectedStream } from './ads-stream.js';
 export {
   type EncodedResource,
+  type EncodeMemo,
   type ResourceInput,
   type Snapshot,
   SnapshotCache,

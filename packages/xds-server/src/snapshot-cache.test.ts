@@ -1,6 +1,6 @@
 import { CLUSTER, ENDPOINT, LISTENER, ROUTE } from '@epic/envoy-proto';
 import { describe, expect, it } from 'vitest';
-import { SnapshotCache } from './snapshot-cache.js';
+import { SnapshotCache, type EncodeMemo } from './snapshot-cache.js';
 import { grpcSnapshot } from './test-support/grpc-fixtures.js';
 
 const base = (version: string, prefix = '/', ports = [9001]) =>
@@ -31,6 +31,34 @@ describe('SnapshotCache', () => {
     const before = cache.getSnapshot('a.b')!.types.get(LISTENER)!.resources.get('l');
     expect(cache.setSnapshot('a.b', base('2', '/', [9002]))).toEqual([ENDPOINT]);
     expect(cache.getSnapshot('a.b')!.types.get(LISTENER)!.resources.get('l')).toBe(before);
+  });
+
+  it('encodes a resource object once for the snapshots that share a memo, and only those', () => {
+    const cache = new SnapshotCache();
+    const input = base('1');
+    // A second variant of the same revision: its own listener object, the same cluster objects.
+    const variant = {
+      ...input,
+      resources: {
+        ...input.resources,
+        [LISTENER]: input.resources[LISTENER]!.map((l) => ({ ...l, resource: { ...l.resource } })),
+      },
+    };
+    const memo: EncodeMemo = new Map();
+    cache.setSnapshot('a.b', input, memo);
+    cache.setSnapshot('a.b.grpc', variant, memo);
+    const bytes = (node: string, type: typeof CLUSTER | typeof LISTENER, name: string) =>
+      cache.getSnapshot(node)!.types.get(type)!.resources.get(name)!.any.value;
+    expect(bytes('a.b.grpc', CLUSTER, 'c')).toBe(bytes('a.b', CLUSTER, 'c'));
+    expect(bytes('a.b.grpc', LISTENER, 'l')).not.toBe(bytes('a.b', LISTENER, 'l'));
+    expect(bytes('a.b.grpc', LISTENER, 'l')).toEqual(bytes('a.b', LISTENER, 'l'));
+    // Without the memo, each call encodes on its own.
+    const other = new SnapshotCache();
+    other.setSnapshot('a.b', input);
+    other.setSnapshot('a.b.grpc', variant);
+    const own = (node: string) => other.getSnapshot(node)!.types.get(CLUSTER)!.resources.get('c')!.any.value;
+    expect(own('a.b.grpc')).not.toBe(own('a.b'));
+    expect(own('a.b.grpc')).toEqual(own('a.b'));
   });
 
   it('changes nothing for an identical render', () => {

@@ -51,6 +51,13 @@ export interface Snapshot {
 
 export type SnapshotListener = (snapshot: Snapshot, changedTypes: readonly XdsTypeUrl[]) => void;
 
+/**
+ * Encodings by resource object, shared by the setSnapshot calls of one revision (e.g. a gateway's Envoy and
+ * proxyless variants, which pass the same cluster, endpoint and secret objects): each is encoded once. Create
+ * one per revision and drop it after; the objects must not change meanwhile.
+ */
+export type EncodeMemo = Map<JsonObject, { typeUrl: XdsTypeUrl; value: Uint8Array; version: string }>;
+
 function contentHash(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('base64url').slice(0, 16);
 }
@@ -72,7 +79,7 @@ export class SnapshotCache {
    * Replaces the node's snapshot. Throws (and changes nothing) if a resource does not encode; returns the
    * types whose content changed, which are the only ones pushed to connected proxies.
    */
-  setSnapshot(nodeId: string, input: SnapshotInput): XdsTypeUrl[] {
+  setSnapshot(nodeId: string, input: SnapshotInput, memo?: EncodeMemo): XdsTypeUrl[] {
     for (const typeUrl of Object.keys(input.resources)) {
       if (!isXdsTypeUrl(typeUrl)) throw new Error(`setSnapshot: ${typeUrl} is not an xDS resource type`);
     }
@@ -84,8 +91,13 @@ export class SnapshotCache {
       const resources = new Map<string, EncodedResource>();
       for (const { name, resource } of input.resources[typeUrl] ?? []) {
         if (resources.has(name)) throw new Error(`setSnapshot: duplicate ${typeUrl} resource "${name}"`);
-        const value = encodeResource(typeUrl, resource);
-        const version = contentHash(value);
+        let encoded = memo?.get(resource);
+        if (encoded === undefined || encoded.typeUrl !== typeUrl) {
+          const value = encodeResource(typeUrl, resource);
+          encoded = { typeUrl, value, version: contentHash(value) };
+          memo?.set(resource, encoded);
+        }
+        const { value, version } = encoded;
         const old = before?.resources.get(name);
         // Unchanged resources keep the previous object, so unchanged bytes are held once across revisions.
         resources.set(

@@ -114,6 +114,30 @@ export async function withPgTx<T>(
    */
   first?: string,
 ): Promise<T> {
+  return (await pgTx(pool, fn, first, undefined)).out;
+}
+
+/**
+ * `withPgTx`, with a statement without parameters sent with COMMIT in one round trip. It runs after the commit,
+ * outside the transaction (as a read on another connection after the commit would), and only if the commit
+ * succeeded; resolves to fn's result and that statement's.
+ */
+export async function withPgTxThen<T>(
+  pool: pg.Pool,
+  fn: (c: pg.PoolClient, first: pg.QueryResult | undefined) => Promise<T>,
+  then: string,
+  first?: string,
+): Promise<{ out: T; then: pg.QueryResult }> {
+  const r = await pgTx(pool, fn, first, then);
+  return { out: r.out, then: r.then! };
+}
+
+async function pgTx<T>(
+  pool: pg.Pool,
+  fn: (c: pg.PoolClient, first: pg.QueryResult | undefined) => Promise<T>,
+  first: string | undefined,
+  then: string | undefined,
+): Promise<{ out: T; then?: pg.QueryResult }> {
   const c = await pool.connect();
   let broken: Error | undefined;
   try {
@@ -121,11 +145,17 @@ export async function withPgTx<T>(
     if (first === undefined) await c.query('BEGIN');
     else firstResult = ((await c.query(`BEGIN; ${first}`)) as unknown as pg.QueryResult[])[1];
     const out = await fn(c, firstResult);
-    await c.query('COMMIT');
-    return out;
+    if (then === undefined) {
+      await c.query('COMMIT');
+      return { out };
+    }
+    const [, after] = (await c.query(`COMMIT; ${then}`)) as unknown as pg.QueryResult[];
+    return { out, then: after! };
   } catch (e) {
     // A connection that timed out or lost its server is dropped, not rolled back: a ROLLBACK would queue
-    // behind the unanswered query and wait out another timeout.
+    // behind the unanswered query and wait out another timeout. After a COMMIT sent with a statement that then
+    // failed, the ROLLBACK finds no transaction open (a warning) and the error is the statement's, as a read
+    // after the commit would have failed.
     if (isConnectionLost(e)) broken = e as Error;
     else await c.query('ROLLBACK').catch((r: Error) => (broken = r));
     throw e;

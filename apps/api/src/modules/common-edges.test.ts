@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withPgTx, type Db } from '../db/client.js';
+import { withPgTx, withPgTxThen, type Db } from '../db/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { AppError } from '../lib/errors.js';
 import { freshDatabase } from '../test-support/harness.js';
@@ -96,6 +96,34 @@ describe('execSql', () => {
     expect(viaPrisma).toEqual([{ n: 42 }]);
     const viaPg = await withPgTx(db.$pool, (c) => execSql(c, 'SELECT $1::text AS s', ['x']));
     expect(viaPg).toEqual([{ s: 'x' }]);
+  });
+
+  it('sends a statement with BEGIN and one with COMMIT; the latter runs after the commit, and not after a rollback', async () => {
+    const table = `"withPgTxThen_${process.pid}"`;
+    await db.$pool.query(`CREATE TABLE ${table} (n int)`);
+    const r = await withPgTxThen(
+      db.$pool,
+      async (c, first) => {
+        expect(first?.rows).toEqual([{ inside: true }]);
+        await c.query(`INSERT INTO ${table} VALUES (1)`);
+        return 'out';
+      },
+      // Outside the transaction: no transaction id of its own is assigned to a read.
+      `SELECT count(*)::int AS n, pg_current_xact_id_if_assigned() IS NULL AS outside FROM ${table}`,
+      'SELECT pg_current_xact_id() IS NOT NULL AS inside',
+    );
+    expect(r).toMatchObject({ out: 'out', then: { rows: [{ n: 1, outside: true }] } });
+    const failed = withPgTxThen(
+      db.$pool,
+      async (c) => {
+        await c.query(`INSERT INTO ${table} VALUES (2)`);
+        throw new Error('no');
+      },
+      `INSERT INTO ${table} VALUES (3)`,
+    );
+    await expect(failed).rejects.toThrow('no');
+    expect((await db.$pool.query(`SELECT n FROM ${table} ORDER BY n`)).rows).toEqual([{ n: 1 }]);
+    await db.$pool.query(`DROP TABLE ${table}`);
   });
 });
 

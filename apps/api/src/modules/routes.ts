@@ -5,7 +5,8 @@ import { requireRole, tenant } from '../auth/principal.js';
 import { AppError, isAppError } from '../lib/errors.js';
 import { pageArgs, pageOf } from '../lib/cursor.js';
 import { parseInput } from '../lib/validate.js';
-import { withPgTx } from '../db/client.js';
+import type pg from 'pg';
+import { withPgTx, withPgTxThen } from '../db/client.js';
 import { canonicalize, type JsonValue } from '@epic/gateway-translator';
 import {
   audit,
@@ -194,6 +195,21 @@ const sameJson = (a: unknown, b: unknown) =>
  * $1 route id, $2 spec, $3 account, $4 cluster, $5 namespace, $6 actor, $7 kind, $8 id (text), $9 request id,
  * $10 audit data.
  */
+/** A route as the API answers it (get, and the update's answer), without its WHERE. */
+const ROUTE_VIEW_SQL = `SELECT r.id, r.kind, r.name, r.namespace, r."clusterId", r."clientUid", r.spec, r.generation, r.status,
+       r."createdAt", r."updatedAt",
+       COALESCE((SELECT json_agg(json_build_object('gatewayId', p."gatewayId", 'refIndex', p."refIndex")
+                          ORDER BY p."refIndex", p."gatewayId")
+                 FROM "RouteParent" p WHERE p."routeId" = r.id), '[]'::json) AS parents
+  FROM "Route" r`;
+
+const UUID_LITERAL = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** A uuid as a SQL literal for a simple-protocol query; anything else is refused, never inlined. */
+function uuidLiteral(value: string): string {
+  if (!UUID_LITERAL.test(value)) throw new Error(`not a uuid: ${JSON.stringify(value)}`);
+  return `'${value}'::uuid`;
+}
+
 const UPDATE_ROUTE_SPEC = `
   WITH prior AS (SELECT "gatewayId", "refIndex" FROM "RouteParent" WHERE "routeId" = $1::uuid),
   want AS (
@@ -295,12 +311,7 @@ export function routesService({ db }: ServiceDeps) {
   async function get(meta: CallMeta, id: string) {
     parseInput(uuid, id, 'id');
     const r = await db.$pool.query<RouteView>(
-      `SELECT r.id, r.kind, r.name, r.namespace, r."clusterId", r."clientUid", r.spec, r.generation, r.status,
-              r."createdAt", r."updatedAt",
-              COALESCE((SELECT json_agg(json_build_object('gatewayId', p."gatewayId", 'refIndex', p."refIndex")
-                                 ORDER BY p."refIndex", p."gatewayId")
-                        FROM "RouteParent" p WHERE p."routeId" = r.id), '[]'::json) AS parents
-       FROM "Route" r WHERE r."accountId" = $1::uuid AND r.id = $2::uuid`,
+      `${ROUTE_VIEW_SQL} WHERE r."accountId" = $1::uuid AND r.id = $2::uuid`,
       [meta.principal.accountId, id],
     );
     if (!r.rows[0]) throw AppError.notFound('route', id);
@@ -499,36 +510,47 @@ export function routesService({ db }: ServiceDeps) {
       requireRole(meta.principal, 'admin');
       const data = parseInput(updateRouteInput, input);
       const p = meta.principal;
-      await withPgTx(db.$pool, async (c) => {
-        const prior = (
-          await c.query<{
-            kind: RouteKind;
-            spec: unknown;
-            name: string;
-            namespace: string;
-            clusterId: string | null;
-          }>(
-            `SELECT kind, spec, name, namespace, "clusterId" FROM "Route" WHERE "accountId" = $1::uuid AND id = $2::uuid FOR UPDATE`,
-            [p.accountId, id],
-          )
-        ).rows[0];
-        if (!prior) throw AppError.notFound('route', id);
-        const spec = parseRouteSpec(prior.kind, data.spec);
-        if (sameJson(prior.spec, spec)) return;
-        await c.query(UPDATE_ROUTE_SPEC, [
-          id,
-          JSON.stringify(spec),
-          p.accountId,
-          prior.clusterId,
-          prior.namespace,
-          p.actor,
-          prior.kind,
-          id,
-          meta.requestId ?? null,
-          JSON.stringify({ name: prior.name, namespace: prior.namespace }),
-        ]);
-      });
-      return get(meta, id);
+      // Both ids go into simple-protocol queries (no parameters there): only as checked uuid literals.
+      const account = uuidLiteral(p.accountId);
+      const route = uuidLiteral(id);
+      const { then: answer } = await withPgTxThen(
+        db.$pool,
+        async (c, first) => {
+          const prior = (
+            first as
+              | pg.QueryResult<{
+                  kind: RouteKind;
+                  spec: unknown;
+                  name: string;
+                  namespace: string;
+                  clusterId: string | null;
+                }>
+              | undefined
+          )?.rows[0];
+          if (!prior) throw AppError.notFound('route', id);
+          const spec = parseRouteSpec(prior.kind, data.spec);
+          if (sameJson(prior.spec, spec)) return;
+          await c.query(UPDATE_ROUTE_SPEC, [
+            id,
+            JSON.stringify(spec),
+            p.accountId,
+            prior.clusterId,
+            prior.namespace,
+            p.actor,
+            prior.kind,
+            id,
+            meta.requestId ?? null,
+            JSON.stringify({ name: prior.name, namespace: prior.namespace }),
+          ]);
+        },
+        // The answer is read with the COMMIT, after it (what get reads).
+        `${ROUTE_VIEW_SQL} WHERE r."accountId" = ${account} AND r.id = ${route}`,
+        // The route is locked and read with the BEGIN.
+        `SELECT kind, spec, name, namespace, "clusterId" FROM "Route" WHERE "accountId" = ${account} AND id = ${route} FOR UPDATE`,
+      );
+      const row = (answer as pg.QueryResult<RouteView>).rows[0];
+      if (!row) throw AppError.notFound('route', id);
+      return row;
     },
     async list(meta: CallMeta, query: unknown) {
       const q = parseInput(listRoutesQuery, query);

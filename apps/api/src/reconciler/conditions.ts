@@ -1,3 +1,5 @@
+import { canonicalize, type JsonValue } from '@epic/gateway-translator';
+
 /** A status condition as stored: the translator's, stamped with lastTransitionTime by the reconciler. */
 export interface StoredCondition {
   type: string;
@@ -20,4 +22,13 @@ export function mergeConditions(
     const prior = previous?.find((p) => p.type === c.type);
     return { ...c, lastTransitionTime: prior && prior.status === c.status ? prior.lastTransitionTime : now };
   });
+}
+
+/**
+ * Whether two statuses are the same content. A status read back from jsonb has its keys in jsonb's order
+ * (shorter keys first), one built here in the order it was written: comparing their JSON text always differs,
+ * so an unchanged status was written again on every reconcile (and its rows locked against route writers).
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonicalize(a as JsonValue)) === JSON.stringify(canonicalize(b as JsonValue));
 }

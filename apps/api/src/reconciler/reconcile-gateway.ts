@@ -8,9 +8,9 @@ import type { StoredAncestor } from '../modules/backend-tls-policies.js';
 import { EXPOSED_LISTENERS_SQL, type StoredListenerSetStatus } from '../modules/listener-sets.js';
 import { enqueueReconcile } from '../modules/common.js';
 import type { EnvoyResources } from '@epic/gateway-translator';
-import { loadTranslateInput, render, typeHashesOf } from '../xds/render.js';
+import { loadTranslateInput, renderGateway, typeHashesOf, type StoredStatuses } from '../xds/render.js';
 import type { FleetStatus } from '../provisioner/fleet.js';
-import { mergeConditions, type DraftCondition, type StoredCondition } from './conditions.js';
+import { mergeConditions, sameJson, type DraftCondition, type StoredCondition } from './conditions.js';
 
 export type TypeVersions = Record<string, { version: string; hash: string }>;
 
@@ -31,6 +31,26 @@ export function typeVersionsOf(
 }
 
 export const CONTROLLER_NAME = 'epic-gateway.io/gateway-controller';
+
+/**
+ * A revision as the reconcile that created it rendered it, for this replica's xDS plane to serve without reading
+ * it back (what the plane would read: the gateway's account name, the resources, the per-type versions).
+ */
+export interface HandedRevision {
+  gatewayId: string;
+  accountName: string;
+  version: number;
+  resources: EnvoyResources;
+  typeVersions: TypeVersions;
+}
+
+/** What a reconcile did that its caller acts on after the commit. */
+export interface ReconcileEffects {
+  /** The new revision's version when this reconcile created one. */
+  revision?: number;
+  /** The new revision itself when proxies are to be given it (not tainted). */
+  handOver?: HandedRevision;
+}
 
 interface RevisionRow {
   typeVersions?: TypeVersions;
@@ -128,15 +148,16 @@ export async function reconcileGateway(
   c: pg.ClientBase,
   gatewayId: string,
   now: Date,
-  /** Set to the new revision's version when this reconcile created one (for an in-process hand-over). */
-  effects: { revision?: number } = {},
+  /** Set when this reconcile created a revision (for an in-process hand-over after the commit). */
+  effects: ReconcileEffects = {},
   /** The gateway's fleet as the provisioner saw it in this transaction (feeds Programmed). */
   fleet?: FleetStatus,
 ): Promise<boolean> {
   const loaded = await loadTranslateInput(c, gatewayId);
   if (!loaded) return false;
   const { input } = loaded;
-  const rendered = render(input);
+  // The reconcile an ACK triggers finds the same input: only Programmed changes, so the render is reused.
+  const rendered = renderGateway(gatewayId, input);
 
   // What the revision and status decisions read came with the input, in the same statement.
   const state = loaded.state as {
@@ -161,6 +182,12 @@ export async function reconcileGateway(
     } else {
       const version = (latest?.version ?? 0) + 1;
       const status = rendered.error ? 'tainted' : 'pending';
+      const typeVersions = typeVersionsOf(
+        rendered.resources,
+        version,
+        latest?.typeVersions,
+        rendered.typeHashes,
+      );
       // The revision and its NOTIFY in one round trip. changedAt: when the earliest change it carries was
       // queued (in the writer's transaction), the start of epic_route_propagation_seconds.
       await c.query(
@@ -177,13 +204,19 @@ export async function reconcileGateway(
           JSON.stringify(rendered.resources ?? {}),
           status,
           rendered.error ?? null,
-          JSON.stringify(
-            typeVersionsOf(rendered.resources, version, latest?.typeVersions, rendered.typeHashes),
-          ),
+          JSON.stringify(typeVersions),
           gatewayId,
         ],
       );
       effects.revision = version;
+      if (status === 'pending' && rendered.resources)
+        effects.handOver = {
+          gatewayId,
+          accountName: loaded.accountName,
+          version,
+          resources: rendered.resources,
+          typeVersions,
+        };
       newest = {
         version,
         hash: rendered.hash,
@@ -223,8 +256,8 @@ export async function reconcileGateway(
   // Absent (null) unless the Gateway deals with ListenerSets: the translator decides.
   const attachedListenerSets = status.attachedListenerSets ?? null;
   const changed =
-    JSON.stringify(conditions) !== JSON.stringify(gw.conditions) ||
-    JSON.stringify(listenerStatus) !== JSON.stringify(gw.listenerStatus) ||
+    !sameJson(conditions, gw.conditions) ||
+    !sameJson(listenerStatus, gw.listenerStatus) ||
     attachedListenerSets !== gw.attachedListenerSets ||
     gw.observedGeneration !== input.gateway.generation;
   if (changed) {
@@ -244,15 +277,16 @@ export async function reconcileGateway(
       ],
     );
   }
-  await writeRouteStatus(c, gatewayId, rendered.status.routes, ts);
-  await writeBackendTlsPolicyStatus(c, gatewayId, input.gateway.accountId, rendered.status, ts);
+  // The statuses these write on came with the input (loaded.statuses): no read of their own.
+  await writeRouteStatus(c, gatewayId, rendered.status.routes, ts, loaded.statuses.routes);
+  await writeBackendTlsPolicyStatus(c, gatewayId, rendered.status, ts, loaded.statuses.policies);
   await writeListenerSetStatus(
     c,
     gatewayId,
-    input.gateway.accountId,
     rendered.status,
     ts,
     drafts.find((d) => d.type === 'Programmed'),
+    loaded.statuses.listenerSets,
   );
   return changed;
 }
@@ -267,11 +301,12 @@ export async function reconcileGateway(
 async function writeListenerSetStatus(
   c: pg.ClientBase,
   gatewayId: string,
-  accountId: string,
   status: TranslateStatus,
   ts: string,
   /** The parent Gateway's Programmed (from the proxies' acknowledgements): a ListenerSet is not more programmed. */
   gatewayProgrammed: DraftCondition | undefined,
+  /** The stored status of the account's ListenerSets the input has or whose status this gateway wrote. */
+  stored: StoredStatuses['listenerSets'],
 ): Promise<void> {
   const sets = status.listenerSets ?? [];
   const gated = (d: DraftCondition): DraftCondition =>
@@ -297,13 +332,11 @@ async function writeListenerSetStatus(
         )
       ).rows[0]?.l ?? null,
     );
-  const rows = (
-    await c.query<{ id: string; status: StoredListenerSetStatus }>(
-      `SELECT id, status FROM "ListenerSet" WHERE "accountId" = $1::uuid
-         AND (id = ANY($2::uuid[]) OR status->>'gatewayId' = $3::text)`,
-      [accountId, sets.map((x) => x.id), gatewayId],
-    )
-  ).rows;
+  // The sets the translation reports on, and those whose status this gateway wrote (to clear it).
+  const ids = new Set(sets.map((x) => x.id));
+  const rows = (stored as Array<{ id: string; status: StoredListenerSetStatus }>).filter(
+    (row) => ids.has(row.id) || row.status?.gatewayId === gatewayId,
+  );
   if (rows.length === 0) return;
   const before = await exposed();
   for (const row of rows) {
@@ -330,7 +363,7 @@ async function writeListenerSetStatus(
           ),
         })),
       };
-      return JSON.stringify(next) === JSON.stringify(s) ? undefined : next;
+      return sameJson(next, s) ? undefined : next;
     });
   }
   if ((await exposed()) !== before) await enqueueReconcile(c, [gatewayId]);
@@ -343,19 +376,19 @@ async function writeListenerSetStatus(
 async function writeBackendTlsPolicyStatus(
   c: pg.ClientBase,
   gatewayId: string,
-  accountId: string,
   status: TranslateStatus,
   ts: string,
+  /** The stored status of the account's policies the input has or whose ancestors name this gateway. */
+  stored: StoredStatuses['policies'],
 ): Promise<void> {
   const policies = status.backendTlsPolicies ?? [];
-  const rows = (
-    await c.query<{ id: string; status: { ancestors?: StoredAncestor[] } }>(
-      `SELECT id, status FROM "BackendTlsPolicy" WHERE "accountId" = $1::uuid
-         AND (id = ANY($2::uuid[]) OR status->'ancestors' @> jsonb_build_array(jsonb_build_object('gatewayId', $3::text)))`,
-      [accountId, policies.map((p) => p.id), gatewayId],
-    )
-  ).rows;
   const byId = new Map(policies.map((p) => [p.id, p]));
+  // The policies the translation reports on, and those with an ancestor entry of this gateway (to drop it).
+  const rows = (stored as Array<{ id: string; status: { ancestors?: StoredAncestor[] } }>).filter(
+    (row) =>
+      byId.has(row.id) ||
+      (Array.isArray(row.status?.ancestors) && row.status.ancestors.some((a) => a?.gatewayId === gatewayId)),
+  );
   await writeSharedStatuses<{ ancestors?: StoredAncestor[] }>(
     c,
     '"BackendTlsPolicy"',
@@ -379,7 +412,7 @@ async function writeBackendTlsPolicyStatus(
           const ancestors = [...previous.filter((x) => x.gatewayId !== gatewayId), ...mine].sort((a, b) =>
             a.gatewayId.localeCompare(b.gatewayId),
           );
-          return JSON.stringify(ancestors) === JSON.stringify(previous) ? undefined : { ancestors };
+          return sameJson(ancestors, previous) ? undefined : { ancestors };
         },
       };
     }),
@@ -470,24 +503,27 @@ export async function writeRouteStatus(
   gatewayId: string,
   routes: RouteStatus[],
   ts: string,
+  /** The routes' stored status when the caller read it already (with the gateway's input); else read here. */
+  stored?: ReadonlyMap<string, unknown>,
 ): Promise<void> {
   if (routes.length === 0) return;
-  const rows = (
-    await c.query<{ id: string; status: { parents?: StoredParent[] } }>(
-      'SELECT id, status FROM "Route" WHERE id = ANY($1::uuid[])',
-      [routes.map((r) => r.id)],
-    )
-  ).rows;
-  const read = new Map(rows.map((x) => [x.id, x.status]));
+  const read =
+    (stored as ReadonlyMap<string, { parents?: StoredParent[] }> | undefined) ??
+    new Map(
+      (
+        await c.query<{ id: string; status: { parents?: StoredParent[] } }>(
+          'SELECT id, status FROM "Route" WHERE id = ANY($1::uuid[])',
+          [routes.map((r) => r.id)],
+        )
+      ).rows.map((x) => [x.id, x.status]),
+    );
   const items = routes.flatMap((r) => {
     const status = read.get(r.id);
     if (!status) return [];
     const merge = (s: { parents?: StoredParent[] }) => {
       const previous = s.parents ?? [];
       const mine = r.parents.map((p) => {
-        const prior = previous.find(
-          (x) => x.gatewayId === gatewayId && JSON.stringify(x.parentRef) === JSON.stringify(p.parentRef),
-        );
+        const prior = previous.find((x) => x.gatewayId === gatewayId && sameJson(x.parentRef, p.parentRef));
         return {
           gatewayId,
           parentRef: p.parentRef,
@@ -500,7 +536,7 @@ export async function writeRouteStatus(
           `${b.gatewayId}/${JSON.stringify(b.parentRef)}`,
         ),
       );
-      return JSON.stringify(parents) === JSON.stringify(previous) ? undefined : { parents };
+      return sameJson(parents, previous) ? undefined : { parents };
     };
     return [{ id: r.id, read: status, merge }];
   });

@@ -260,4 +260,59 @@ describe('reconciler', () => {
       await r.stop();
     }
   }, 30_000);
+
+  it("a reconcile that changes nothing writes no status: neither the gateway row nor its routes' rows", async () => {
+    const acct = await createAccount(env, 'steady');
+    const post = async (url: string, payload: object) => {
+      const r = await env.app.inject({
+        method: 'POST',
+        url: `/api/v1${url}`,
+        headers: auth(acct.key),
+        payload,
+      });
+      expect(r.statusCode, r.body).toBe(201);
+      return r.json() as { id: string };
+    };
+    await post('/address-pools', { name: 'pub', spec: '10.52.0.0/28' });
+    await post('/templates', { name: 'gw', poolName: 'pub', dnsNameTemplate: '{gateway}.example.com' });
+    const gw = await post('/gateways', {
+      name: 'steady',
+      template: 'gw',
+      listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }],
+    });
+    const routes: Array<{ id: string }> = [];
+    for (const n of [0, 1])
+      routes.push(
+        await post('/routes', {
+          kind: 'HTTPRoute',
+          name: `s${n}`,
+          spec: {
+            parentRefs: [{ name: 'steady', sectionName: 'http' }],
+            rules: [
+              {
+                matches: [{ path: { type: 'PathPrefix', value: `/s${n}` } }],
+                backendRefs: [{ name: 'svc', port: 80 }],
+              },
+            ],
+          },
+        }),
+      );
+    const r = createReconciler({ db: env.db, databaseUrl: env.url, log, resyncSeconds: 3600 });
+    await r.drain();
+    // Row versions (xmin changes with every UPDATE, even of the same value).
+    const versions = async () =>
+      (
+        await env.db.$pool.query<{ id: string; v: string }>(
+          `SELECT id::text, xmin::text AS v FROM "Gateway" WHERE id = $1::uuid
+           UNION ALL SELECT id::text, xmin::text FROM "Route" WHERE id = ANY($2::uuid[]) ORDER BY 1`,
+          [gw.id, routes.map((x) => x.id)],
+        )
+      ).rows;
+    const before = await versions();
+    const route = await env.db.route.findUniqueOrThrow({ where: { id: routes[0]!.id } });
+    expect(JSON.stringify(route.status)).toContain('"Accepted"');
+    await env.db.$transaction((tx) => enqueueReconcile(tx, [gw.id]));
+    expect(await r.drain()).toBe(1);
+    expect(await versions()).toEqual(before);
+  });
 });

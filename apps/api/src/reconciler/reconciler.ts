@@ -5,7 +5,7 @@ import { createPgListener, listenerSettings, type PgListener } from '../db/liste
 import type { Metrics } from '../metrics.js';
 import type { Provisioner } from '../provisioner/fleet.js';
 import { TOPOLOGY_CHANNEL } from '../http/topology-watch.js';
-import { reconcileGateway } from './reconcile-gateway.js';
+import { reconcileGateway, type HandedRevision, type ReconcileEffects } from './reconcile-gateway.js';
 
 /**
  * Level-triggered reconciler keyed by gateway. Work items live in the append-only ReconcileRequest table
@@ -30,8 +30,9 @@ export interface ReconcilerOptions {
   /**
    * Called after a reconcile that created a revision has committed, on the replica that rendered it: a replica
    * that also serves xDS hands the revision to its plane in process (NOTIFY epic_revision still tells the others).
+   * `revision` is the rendered revision when proxies are to be given it (absent for a tainted one).
    */
-  onRevision?: (gatewayId: string, version: number) => void;
+  onRevision?: (gatewayId: string, version: number, revision?: HandedRevision) => void;
   /** Runs each gateway's proxies (apps/api/src/provisioner); its fleet status feeds the Programmed condition. */
   provisioner?: Pick<Provisioner, 'provision'>;
 }
@@ -104,7 +105,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
         try {
           const now = new Date();
           const fleet = await opts.provisioner?.provision(c, row.gatewayId, now);
-          const effects: { revision?: number } = {};
+          const effects: ReconcileEffects = {};
           const changed = await reconcileGateway(c, row.gatewayId, now, effects, fleet);
           // Rows queued after the claim (id > upto) stay for the next round. Every reconcile follows a change of
           // what the gateway's topology shows (routes, endpoints, proxies, nodes) or of its status: the NOTIFY
@@ -115,7 +116,13 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
             [row.gatewayId, row.upto],
           );
           opts.metrics?.reconcileDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-          return { id: row.gatewayId, changed, skipped: false, revision: effects.revision };
+          return {
+            id: row.gatewayId,
+            changed,
+            skipped: false,
+            revision: effects.revision,
+            handOver: effects.handOver,
+          };
         } catch (error) {
           // Undo the reconcile's writes and push the gateway's rows back with a delay.
           await c.query('ROLLBACK TO SAVEPOINT reconcile');
@@ -138,7 +145,8 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
     }
     if (!claimed) return 'empty';
     if (claimed.skipped) return 'skipped';
-    if (claimed.revision !== undefined) opts.onRevision?.(claimed.id, claimed.revision);
+    if (claimed.revision !== undefined)
+      opts.onRevision?.(claimed.id, claimed.revision, 'handOver' in claimed ? claimed.handOver : undefined);
     if (claimed.changed) {
       opts.onStatusChanged?.(claimed.id);
     }

@@ -9,6 +9,7 @@ import {
   XdsServer,
   type AckEvent,
   type Authenticator,
+  type EncodeMemo,
   grantOf,
   type NackEvent,
   type SnapshotInput,
@@ -17,7 +18,7 @@ import { withPgTx, type Db } from '../db/client.js';
 import { createPgListener, listenerSettings } from '../db/listener.js';
 import { open } from '../lib/secret-box.js';
 import { enqueueReconcile } from '../modules/common.js';
-import type { TypeVersions } from '../reconciler/reconcile-gateway.js';
+import type { HandedRevision, TypeVersions } from '../reconciler/reconcile-gateway.js';
 import { SEALED_PREFIX } from './render.js';
 import { proxylessNodeId, proxylessSnapshot } from './proxyless.js';
 import {
@@ -46,8 +47,9 @@ export interface XdsPlane {
   /**
    * In-process hand-over from a reconciler of this replica that has just committed a revision: publishes it
    * without waiting for NOTIFY epic_revision (whose later delivery then finds the version served and stops).
+   * With the rendered revision, it is served as given, without reading it back from the database.
    */
-  handOver(gatewayId: string): void;
+  handOver(gatewayId: string, revision?: HandedRevision): void;
   /** The same for every gateway: drops gateways deleted meanwhile (e.g. after the LISTEN connection was lost). */
   resync(): Promise<void>;
   close(): Promise<void>;
@@ -67,10 +69,15 @@ const LATEST_GOOD = `
   JOIN LATERAL (SELECT version, resources, "typeVersions" FROM "ConfigRevision" c
                 WHERE c."gatewayId" = g.id AND c.status <> 'tainted' ORDER BY version DESC LIMIT 1) r ON true`;
 
-/** One gateway in one round trip: no row = deleted; a null version = no good revision yet. */
+/**
+ * One gateway in one round trip: no row = deleted; a null version = no good revision yet. The resources are left
+ * out when the newest good version is $2, the one this replica serves already (the NOTIFY of a revision that
+ * was handed over in process).
+ */
 const GATEWAY_AND_LATEST_GOOD = `
   SELECT g.id AS "gatewayId", a.name AS "accountName", g."xdsTokenGeneration" AS generation,
-         r.version, r.resources, r."typeVersions"
+         r.version, CASE WHEN r.version IS NOT DISTINCT FROM $2::int THEN NULL ELSE r.resources END AS resources,
+         r."typeVersions"
   FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId"
   LEFT JOIN LATERAL (SELECT version, resources, "typeVersions" FROM "ConfigRevision" c
                      WHERE c."gatewayId" = g.id AND c.status <> 'tainted' ORDER BY version DESC LIMIT 1) r ON true
@@ -85,6 +92,34 @@ function unseal(secretKey: Buffer, resource: JsonObject): JsonObject {
   return JSON.parse(text, (_k, v: unknown) =>
     typeof v === 'string' && v.startsWith(SEALED_PREFIX) ? open(secretKey, v.slice(SEALED_PREFIX.length)) : v,
   ) as JsonObject;
+}
+
+/**
+ * A value as it reads back from jsonb: object keys in jsonb's order (shorter keys first, then bytewise), what
+ * JSON.stringify drops dropped. A revision handed over in process is served in this form, so its encoded
+ * resources (map fields keep their key order in protobuf) are byte for byte those of a replica that reads the
+ * revision from the database, and those this replica reads back after a NACK or a restart.
+ */
+export function asJsonb(value: unknown): unknown {
+  if (Array.isArray(value))
+    return value.map((v) => (v === undefined || typeof v === 'function' ? null : asJsonb(v)));
+  if (value === null || typeof value !== 'object') return value;
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return asJsonb((toJSON as () => unknown).call(value));
+  const o = value as Record<string, unknown>;
+  const keys = Object.keys(o).filter((k) => o[k] !== undefined && typeof o[k] !== 'function');
+  keys.sort(jsonbKeyOrder);
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = asJsonb(o[k]);
+  return out;
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+function jsonbKeyOrder(a: string, b: string): number {
+  if (ASCII.test(a) && ASCII.test(b)) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length - y.length || Buffer.compare(x, y);
 }
 
 export function snapshotOf(row: RevisionRow, secretKey: Buffer): SnapshotInput {
@@ -206,11 +241,16 @@ export async function startXdsPlane(opts: {
   function setSnapshots(row: RevisionRow): boolean {
     const nodeId = `${row.accountName}.${row.gatewayId}`;
     const snapshot = snapshotOf(row, secretKey);
+    // The proxyless variant passes CDS, EDS and SDS through as the same objects: encoded once for both.
+    const memo: EncodeMemo = new Map();
     const changed =
-      cache.setSnapshot(nodeId, snapshot).length +
-      cache.setSnapshot(proxylessNodeId(nodeId), proxylessSnapshot(snapshot)).length;
+      cache.setSnapshot(nodeId, snapshot, memo).length +
+      cache.setSnapshot(proxylessNodeId(nodeId), proxylessSnapshot(snapshot), memo).length;
+    served.set(row.gatewayId, row.version);
     return changed > 0;
   }
+  /** The revision version each gateway's snapshots carry in this replica's cache. */
+  const served = new Map<string, number>();
 
   /**
    * A revision whose content is what the cache already serves (e.g. the fix of a NACKed change restores the last
@@ -248,34 +288,72 @@ export async function startXdsPlane(opts: {
   }
 
   function clearGateway(gatewayId: string, owner: string | undefined) {
+    served.delete(gatewayId);
     for (const nodeId of cache.nodeIds()) {
       if (gatewayIdOfNode(nodeId) === gatewayId && (!owner || nodeId.startsWith(`${owner}.`)))
         cache.clearSnapshot(nodeId);
     }
   }
 
-  async function publish(gatewayId: string) {
+  const servedVersion = (gatewayId: string): number | undefined => served.get(gatewayId);
+
+  // Gateways this plane found deleted: a hand-over of a revision committed just before the delete, scheduled
+  // after the delete's publish, must not serve it again. Gateway ids are never reused.
+  const deleted = new Set<string>();
+  const DELETED_MAX = 10_000;
+
+  async function publish(gatewayId: string, withResources = false) {
+    const sent = servedVersion(gatewayId);
     const row = (
-      await db.$pool.query<Omit<RevisionRow, 'version'> & { version: number | null; generation: number }>(
-        GATEWAY_AND_LATEST_GOOD,
-        [gatewayId],
-      )
+      await db.$pool.query<
+        Omit<RevisionRow, 'version' | 'resources'> & {
+          version: number | null;
+          resources: RevisionRow['resources'] | null;
+          generation: number;
+        }
+      >(GATEWAY_AND_LATEST_GOOD, [gatewayId, withResources ? null : (sent ?? null)])
     ).rows[0];
     // A deleted gateway: forget it first, so a stream that reconnects meanwhile finds nothing to receive.
     if (!row) {
+      if (deleted.size >= DELETED_MAX) deleted.delete(deleted.values().next().value as string);
+      deleted.add(gatewayId);
       clearGateway(gatewayId, undefined);
       disconnectStale(gatewayId, undefined);
       return;
     }
     disconnectStale(gatewayId, row);
+    // A revision handed over while this read was in flight is newer than what the read saw (the hand-over comes
+    // after its commit): keep it. A later revision, or a NACK of it, sends a NOTIFY that publishes again.
+    const now = servedVersion(gatewayId);
+    if (now !== sent && now !== undefined && (row.version === null || row.version < now)) return;
     if (row.version !== null) {
       // Already served (the in-process hand-over, then its NOTIFY): nothing to set, nothing to acknowledge.
       if (cache.getSnapshot(`${row.accountName}.${row.gatewayId}`)?.version === String(row.version)) return;
-      const revision = { ...row, version: row.version };
+      // Left out as served, but the cache has it under another node id (the account was renamed): read it.
+      if (row.resources === null) return publish(gatewayId, true);
+      const revision = { ...row, version: row.version, resources: row.resources };
       if (!setSnapshots(revision)) await acknowledgeUnchanged(row.gatewayId, row.version);
     } else {
       clearGateway(gatewayId, row.accountName);
     }
+  }
+
+  /**
+   * Serves a revision this replica's reconciler has just committed, as it was rendered: no read of it. A newer
+   * version already served (another replica's, through NOTIFY) stays; so does a gateway deleted meanwhile.
+   */
+  function publishHanded(revision: HandedRevision): void {
+    if (deleted.has(revision.gatewayId)) return;
+    const served = servedVersion(revision.gatewayId);
+    if (served !== undefined && served >= revision.version) return;
+    const row: RevisionRow = {
+      gatewayId: revision.gatewayId,
+      accountName: revision.accountName,
+      version: revision.version,
+      resources: asJsonb(revision.resources) as RevisionRow['resources'],
+      typeVersions: revision.typeVersions,
+    };
+    if (!setSnapshots(row)) void acknowledgeUnchanged(row.gatewayId, row.version).catch(report('hand-over'));
   }
 
   async function resync() {
@@ -330,7 +408,7 @@ export async function startXdsPlane(opts: {
       const id = gatewayIdOfNode(nodeId);
       if (id) ids.add(id);
     }
-    await Promise.all([...ids].map(schedule));
+    await Promise.all([...ids].map((id) => schedule(id)));
   }
   const listener = createPgListener({
     ...listenerSettings(db, opts.databaseUrl),
@@ -349,7 +427,17 @@ export async function startXdsPlane(opts: {
     cache,
     port,
     publish,
-    handOver: (gatewayId) => void schedule(gatewayId).catch(() => undefined),
+    // Served at once, not behind the gateway's pending publishes: a publish whose read was in flight meanwhile
+    // keeps the newer handed revision (see publish). Without the rendered revision (a tainted one): read it.
+    handOver: (gatewayId, revision) => {
+      if (revision?.gatewayId === gatewayId) {
+        try {
+          publishHanded(revision);
+        } catch (err) {
+          report('hand-over')(err);
+        }
+      } else void schedule(gatewayId).catch(() => undefined);
+    },
     resync,
     async close() {
       await listener.stop();

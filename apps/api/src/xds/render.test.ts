@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RouteInput, TranslateInput } from '@epic/gateway-translator';
-import { render, typeHashesOf } from './render.js';
+import { render, renderGateway, typeHashesOf } from './render.js';
 
 // A route whose rendered configuration Envoy's schema rejects, for a reason no earlier check knows, must be
 // refused on that route alone: the gateway renders without it instead of freezing on a tainted revision.
@@ -122,5 +122,24 @@ describe('render', () => {
     expect(typeHashesOf(back)).toEqual(r.typeHashes);
     const changed = render(input([route('good', 'other.example.com')]));
     expect(changed.typeHashes).not.toEqual(r.typeHashes);
+  });
+
+  it("reuses a gateway's last render only for an input of the same hash, never a stale one", () => {
+    const first = renderGateway('gw-cache', input([route('good', 'good.example.com')]));
+    // The same input, as a fresh object (a reconcile reads the store again): the last render is served.
+    const again = renderGateway('gw-cache', input([route('good', 'good.example.com')]));
+    expect(again).toBe(first);
+    // Another gateway with the same input has its own entry.
+    expect(renderGateway('gw-other', input([route('good', 'good.example.com')]))).not.toBe(first);
+    // A changed input renders again, and is what a fresh render gives.
+    const changed = renderGateway('gw-cache', input([route('good', 'other.example.com')]));
+    expect(changed).not.toBe(first);
+    expect(changed.inputHash).not.toBe(first.inputHash);
+    expect(changed).toEqual(render(input([route('good', 'other.example.com')])));
+    expect(JSON.stringify(changed.resources?.routes)).toContain('other.example.com');
+    // Back to the first input: rendered again (only the last render is kept), with the first one's result.
+    const back = renderGateway('gw-cache', input([route('good', 'good.example.com')]));
+    expect(back).not.toBe(changed);
+    expect(back).toEqual(first);
   });
 });

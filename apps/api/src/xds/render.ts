@@ -110,7 +110,7 @@ WITH gw AS (
   FROM "Gateway" g JOIN "Account" a ON a.id = g."accountId" JOIN "Template" t ON t.id = g."templateId"
   WHERE g.id = $1::uuid),
 rt AS (
-  SELECT r.id, r.kind, r.namespace, r.name, r.generation, r.spec, r."createdAt",
+  SELECT r.id, r.kind, r.namespace, r.name, r.generation, r.spec, r."createdAt", r.status,
     (SELECT array_agg(rp."refIndex" ORDER BY rp."refIndex") FROM "RouteParent" rp
      WHERE rp."routeId" = r.id AND rp."gatewayId" = $1::uuid) AS "parentRefIndexes"
   FROM "Route" r
@@ -177,6 +177,12 @@ SELECT gw.*,
   (SELECT COALESCE(json_agg(json_build_object('id', lsets.id, 'namespace', lsets.namespace, 'name', lsets.name,
             'generation', lsets.generation, 'spec', lsets.spec, 'created', lsets.created) ORDER BY lsets.namespace, lsets.name, lsets.id), '[]')
      FROM lsets) AS "listenerSets",
+  (SELECT COALESCE(json_agg(json_build_object('id', p.id, 'status', p.status)), '[]')
+     FROM "BackendTlsPolicy" p WHERE p."accountId" = gw."accountId"
+       AND (p.id IN (SELECT id FROM pol) OR p.status->'ancestors' @> jsonb_build_array(jsonb_build_object('gatewayId', gw.id::text)))) AS "policyStatus",
+  (SELECT COALESCE(json_agg(json_build_object('id', l.id, 'status', l.status)), '[]')
+     FROM "ListenerSet" l WHERE l."accountId" = gw."accountId"
+       AND (l.id IN (SELECT id FROM lsets) OR l.status->>'gatewayId' = gw.id::text)) AS "listenerSetStatus",
   (SELECT COALESCE(json_agg(json_build_object('name', n.name, 'labels', n.labels) ORDER BY n.name, n.id), '[]')
      FROM "Namespace" n WHERE n."accountId" = gw."accountId"
        AND n.name IN (SELECT gw.namespace UNION SELECT namespace FROM rt UNION SELECT namespace FROM refs
@@ -196,6 +202,17 @@ export interface StoredState {
   observedGeneration: number;
 }
 
+/**
+ * The stored status of what the reconcile writes status on, read with the input (the writes are conditional on
+ * it, so a status another gateway's reconcile changed since is read again there): each route's, and that of
+ * the BackendTLSPolicies and ListenerSets the gateway's input has or whose status names the gateway.
+ */
+export interface StoredStatuses {
+  routes: ReadonlyMap<string, unknown>;
+  policies: Array<{ id: string; status: unknown }>;
+  listenerSets: Array<{ id: string; status: unknown }>;
+}
+
 interface LoadedRow extends GatewayRow, StoredState {
   routes: Array<{
     id: string;
@@ -208,7 +225,10 @@ interface LoadedRow extends GatewayRow, StoredState {
     createdAt: string;
     /** The parentRefs that resolved to this gateway (RouteParent.refIndex). */
     parentRefIndexes: number[];
+    status: unknown;
   }>;
+  policyStatus: StoredStatuses['policies'];
+  listenerSetStatus: StoredStatuses['listenerSets'];
   /** The names the gateway's other clients give it (a shared gateway). */
   aliases: Array<{ namespace: string; name: string }>;
   grants: Array<{ namespace: string; spec: TranslateInput['referenceGrants'][number]['spec'] }>;
@@ -255,7 +275,9 @@ interface LoadedRow extends GatewayRow, StoredState {
 export async function loadTranslateInput(
   c: pg.ClientBase,
   gatewayId: string,
-): Promise<{ input: TranslateInput; accountName: string; state: StoredState } | undefined> {
+): Promise<
+  { input: TranslateInput; accountName: string; state: StoredState; statuses: StoredStatuses } | undefined
+> {
   const gw = (await c.query<LoadedRow>(LOAD_INPUT, [gatewayId])).rows[0];
   if (!gw) return undefined;
   const routes = gw.routes.map(
@@ -369,6 +391,11 @@ export async function loadTranslateInput(
   const invalid = invalidParameters(gw.parametersRef, gw.templateName);
   return {
     accountName: gw.accountName,
+    statuses: {
+      routes: new Map(gw.routes.map((r) => [r.id, r.status])),
+      policies: gw.policyStatus,
+      listenerSets: gw.listenerSetStatus,
+    },
     state: {
       latestRevision: gw.latestRevision,
       servingRevision: gw.servingRevision,
@@ -602,11 +629,36 @@ function sourceRoute(routes: readonly RouteInput[], envoyRouteName: string): Rou
  * (Accepted=False, UnsupportedValue, naming the field) and the gateway is rendered without them; only what
  * no single route explains taints the revision.
  */
-export function render(input: TranslateInput): Rendered {
-  const inputHash = sha256({
+/** The hash of everything the translator reads (private keys as their sealed form): `Rendered.inputHash`. */
+export function inputHashOf(input: TranslateInput): string {
+  return sha256({
     ...input,
     certificates: input.certificates.map((c) => ({ ...c, privateKey: c.privateKey.reveal() })),
   });
+}
+
+/**
+ * The last render of each recently reconciled gateway. The translator is pure, so an input of the same hash
+ * renders to the same resources and status: the reconcile an ACK (or a provisioner, or a resync) triggers
+ * re-reads the store, finds the input unchanged and takes its render from here instead of translating and
+ * hashing again. Served only for the same input hash, so a stale entry is never used; per process, bounded.
+ */
+const lastRenders = new Map<string, Rendered>();
+const LAST_RENDERS_MAX = 256;
+
+/** `render(input)` for the gateway's current input, reusing its last render when the input is the same. */
+export function renderGateway(gatewayId: string, input: TranslateInput): Rendered {
+  const inputHash = inputHashOf(input);
+  const last = lastRenders.get(gatewayId);
+  const rendered = last !== undefined && last.inputHash === inputHash ? last : render(input, inputHash);
+  // Most recently used last: the first key is the one to drop.
+  lastRenders.delete(gatewayId);
+  lastRenders.set(gatewayId, rendered);
+  if (lastRenders.size > LAST_RENDERS_MAX) lastRenders.delete(lastRenders.keys().next().value as string);
+  return rendered;
+}
+
+export function render(input: TranslateInput, inputHash: string = inputHashOf(input)): Rendered {
   const refused = new Map<string, { route: RouteInput; message: string }>();
   let routes = input.routes;
   let result = attempt(input);

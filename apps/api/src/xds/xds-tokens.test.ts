@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LISTENER, SECRET } from '@epic/envoy-proto';
+import { LISTENER, ROUTE, SECRET } from '@epic/envoy-proto';
 import type { DiscoveryRequest, DiscoveryResponse } from '@epic/xds-server';
 import { AdsTestClient, namesOf, type StreamProbe } from '@epic/xds-server/test-support';
 import { buildApp } from '../app.js';
@@ -101,7 +101,15 @@ beforeAll(async () => {
       rules: [{ backendRefs: [{ name: 'echo', port: 9000 }] }],
     },
   });
-  reconciler = createReconciler({ db: env.db, databaseUrl: env.url, log, resyncSeconds: 3600 });
+  // As main.ts wires them: replica 0 renders and hands its revisions to its plane in process; replica 1 reads
+  // them back through NOTIFY epic_revision.
+  reconciler = createReconciler({
+    db: env.db,
+    databaseUrl: env.url,
+    log,
+    resyncSeconds: 3600,
+    onRevision: (gatewayId, _version, revision) => planes?.[0]?.handOver(gatewayId, revision),
+  });
   const plane = () =>
     startXdsPlane({ db: env.db, databaseUrl: env.url, log, secretKey, address: '127.0.0.1:0' });
   planes = [await plane(), await plane()];
@@ -205,6 +213,104 @@ describe('xDS tokens of the API', () => {
     expect(Math.abs(expiresAt - (Date.now() + 7 * 24 * 3600_000))).toBeLessThan(120_000);
     expect(r.headers['x-epic-xds-token-refresh']).toBe(`POST /api/v1/gateways/${shop}/xds-token`);
     expect(namesOf(await subscribe(`tok.${shop}`, token).next())).toEqual(['listener/80']);
+  });
+});
+
+describe('two replicas', () => {
+  it('the replica that rendered a revision serves it as handed over, byte for byte what the other reads back', async () => {
+    expect(
+      (await api('PUT', '/certificates', { name: 'same-tls', namespace: 'web', ...testCertA })).statusCode,
+    ).toBe(201);
+    const id = await gateway('same', [
+      { name: 'http', port: 80, protocol: 'HTTP' },
+      { name: 'https', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'same-tls' }] } },
+    ]);
+    const r = await api('POST', '/routes', {
+      kind: 'HTTPRoute',
+      name: 'same',
+      namespace: 'web',
+      spec: {
+        parentRefs: [{ name: 'same' }],
+        hostnames: ['same.example.com'],
+        rules: [
+          {
+            filters: [{ type: 'CORS', cors: { allowOrigins: ['https://a.example.com'] } }],
+            sessionPersistence: { sessionName: 'sticky', type: 'Cookie' },
+            backendRefs: [{ name: 'echo', port: 9000 }],
+          },
+        ],
+      },
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    await reconciler.drain();
+    const version = String(
+      (
+        await env.db.configRevision.findFirstOrThrow({
+          where: { gatewayId: id },
+          orderBy: { version: 'desc' },
+        })
+      ).version,
+    );
+    // What a node's snapshot is: per type, its version and each resource's content version (a hash of its bytes).
+    const served = (p: XdsPlane, node: string) => {
+      const s = p.cache.getSnapshot(node);
+      return (
+        s && {
+          version: s.version,
+          types: [...s.types].map(([t, ts]) => [
+            t,
+            ts.version,
+            [...ts.resources].map(([n, e]) => [n, e.version]),
+          ]),
+        }
+      );
+    };
+    for (const node of [`tok.${id}`, `tok.${id}.grpc`]) {
+      await eventually(`both replicas serve revision ${version} to ${node}`, () =>
+        planes.every((p) => p.cache.getSnapshot(node)?.version === version),
+      );
+      expect(served(planes[0], node)).toEqual(served(planes[1], node));
+    }
+    const routes = planes[0].cache.getSnapshot(`tok.${id}`)!.types.get(ROUTE)!;
+    expect([...routes.resources.keys()].length).toBeGreaterThan(0);
+    const secrets = planes[0].cache.getSnapshot(`tok.${id}`)!.types.get(SECRET)!;
+    expect(secrets.resources.size).toBe(1);
+  });
+
+  it('a read in flight when a newer revision is handed over does not serve the older one it read', async () => {
+    const id = await gateway('race', [{ name: 'http', port: 80, protocol: 'HTTP' }]);
+    const stored = await env.db.configRevision.findFirstOrThrow({
+      where: { gatewayId: id },
+      orderBy: { version: 'desc' },
+    });
+    const node = `tok.${id}`;
+    await eventually(
+      'replica 0 serves it',
+      () => planes[0].cache.getSnapshot(node)?.version === String(stored.version),
+    );
+    // A newer revision (the same content under the next version) handed over while a publish reads the stored one.
+    const reading = planes[0].publish(id);
+    planes[0].handOver(id, {
+      gatewayId: id,
+      accountName: 'tok',
+      version: stored.version + 1,
+      resources: stored.resources as never,
+      typeVersions: stored.typeVersions as never,
+    });
+    expect(planes[0].cache.getSnapshot(node)?.version).toBe(String(stored.version + 1));
+    await reading;
+    expect(planes[0].cache.getSnapshot(node)?.version).toBe(String(stored.version + 1));
+    // A gateway this replica saw deleted is not served again by a hand-over that comes after.
+    expect((await api('DELETE', `/gateways/${id}`)).statusCode).toBe(204);
+    await eventually('replica 0 dropped it', () => planes[0].cache.getSnapshot(node) === undefined);
+    planes[0].handOver(id, {
+      gatewayId: id,
+      accountName: 'tok',
+      version: stored.version + 2,
+      resources: stored.resources as never,
+      typeVersions: stored.typeVersions as never,
+    });
+    expect(planes[0].cache.getSnapshot(node)).toBeUndefined();
   });
 });
 
