@@ -185,6 +185,29 @@ describe.skipIf(unavailable !== undefined)(
       await waitFor('the route back at bird', () => bird.nextHops(PREFIX).join() === '10.92.1.2', 25_000);
     });
 
+    it('a path removed behind the agent is put back once what it knows of gobgpd is listed again', async () => {
+      const n1 = node(1);
+      const bgp = new Gobgp({ target: `unix://${n1.sock}`, connectRetrySeconds: 1, listAgainMs: 1_000 });
+      const reconciler = new NodeReconciler({ bgp }, n1.settings);
+      try {
+        await reconciler.reconcile(desired(), proxy(true, 3));
+        expect(await n1.bgp.localPrefixes()).toEqual([PREFIX]);
+        // Another writer (not the agent's own path) withdraws it.
+        const other = new Gobgp({ target: `unix://${n1.sock}`, connectRetrySeconds: 1 });
+        await other.reconcile(n1.settings, []);
+        other.close();
+        expect(await n1.bgp.localPrefixes()).toEqual([]);
+        // Within listAgainMs the agent trusts what it knows; after it, it lists and adds the path again.
+        expect((await reconciler.reconcile(desired(), proxy(true, 3))).bgp?.paths.added).toBe(0);
+        await new Promise((res) => setTimeout(res, 1_100));
+        expect((await reconciler.reconcile(desired(), proxy(true, 3))).bgp?.paths.added).toBe(1);
+        expect(await n1.bgp.localPrefixes()).toEqual([PREFIX]);
+        await waitFor('the route back at bird', () => bird.route(PREFIX) !== undefined, 25_000);
+      } finally {
+        bgp.close();
+      }
+    });
+
     it('gives bird an ECMP route with two next hops when two EPIC nodes announce the gateway', async () => {
       await node(2).reconciler.reconcile(desired(), proxy(true, 4));
       await waitFor('two next hops at bird', () => bird.nextHops(PREFIX).length === 2);

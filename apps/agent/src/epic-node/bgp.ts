@@ -69,6 +69,8 @@ export interface GobgpOptions {
   listenPort?: number;
   /** Seconds between gobgpd's attempts to dial a peer that is not up (default 5; gobgpd's own is 120). */
   connectRetrySeconds?: number;
+  /** How long what this driver knows gobgpd originates is trusted before it is listed again (default 30 s). */
+  listAgainMs?: number;
 }
 
 /** `203.0.113.10` → `203.0.113.10/32`, `2001:db8::1` → `2001:db8::1/128`; prefixes are kept as given. */
@@ -118,6 +120,15 @@ export class Gobgp {
   private readonly client: GobgpClient;
   private readonly listenPort: number;
   private readonly connectRetry: number;
+  /**
+   * What gobgpd originates as this driver knows it: set by each listing, kept up to date by its own AddPath and
+   * DeletePath (the agent is gobgpd's only writer), dropped on any failed call and when the speaker is started
+   * or stopped. Trusted for `listAgainMs`, then listed again (decoding every path is most of a round's CPU on a
+   * node with many gateways). A gobgpd restarted behind the agent answers unstarted: the reconcile starts it and
+   * lists.
+   */
+  private known: { prefixes: Set<string>; at: number } | undefined;
+  private readonly listAgainMs: number;
 
   constructor(opts: GobgpOptions) {
     const def = loader.loadSync(['gobgp.proto', 'attribute.proto', 'capability.proto'], {
@@ -136,6 +147,7 @@ export class Gobgp {
     this.client = new pkg.apipb.GobgpApi(opts.target, grpc.credentials.createInsecure());
     this.listenPort = opts.listenPort ?? -1;
     this.connectRetry = opts.connectRetrySeconds ?? 5;
+    this.listAgainMs = opts.listAgainMs ?? 30_000;
   }
 
   close(): void {
@@ -150,9 +162,11 @@ export class Gobgp {
         o: grpc.CallOptions,
         cb: (e: grpc.ServiceError | null, v: unknown) => void,
       ) => void;
-      fn.call(this.client, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (e, v) =>
-        e ? reject(new Error(`gobgp ${method}: ${e.details || e.message}`)) : resolve(v as T),
-      );
+      fn.call(this.client, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (e, v) => {
+        if (!e) return resolve(v as T);
+        this.known = undefined;
+        reject(new Error(`gobgp ${method}: ${e.details || e.message}`));
+      });
     });
   }
 
@@ -166,9 +180,10 @@ export class Gobgp {
       const out: T[] = [];
       const s = fn.call(this.client, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs });
       s.on('data', (d: T) => out.push(d));
-      s.on('error', (e: grpc.ServiceError) =>
-        reject(new Error(`gobgp ${method}: ${e.details || e.message}`)),
-      );
+      s.on('error', (e: grpc.ServiceError) => {
+        this.known = undefined;
+        reject(new Error(`gobgp ${method}: ${e.details || e.message}`));
+      });
       s.on('end', () => resolve(out));
     });
   }
@@ -186,8 +201,17 @@ export class Gobgp {
     }));
   }
 
-  /** Prefixes this gobgpd originates (not those learned from peers), canonical text, sorted. */
+  /** Prefixes this gobgpd originates: as known (see `known`) while recent, else listed. */
+  async originated(): Promise<string[]> {
+    const k = this.known;
+    if (k && Date.now() - k.at < this.listAgainMs) return [...k.prefixes].sort();
+    return this.localPrefixes();
+  }
+
+  /** Prefixes this gobgpd originates (not those learned from peers), canonical text, sorted: always listed. */
   async localPrefixes(): Promise<string[]> {
+    this.known = undefined;
+    const at = Date.now();
     const out: string[] = [];
     // Both families at once: one round trip's wait, not two.
     const tables = await Promise.all(
@@ -205,6 +229,7 @@ export class Gobgp {
         }
       }
     }
+    this.known = { prefixes: new Set(out), at };
     return out.sort();
   }
 
@@ -213,7 +238,7 @@ export class Gobgp {
     const [global, peers, originated] = await Promise.all([
       this.global(),
       this.stream<{ peer: ApiPeer }>('ListPeer', {}).catch(() => undefined),
-      this.localPrefixes(),
+      this.originated(),
     ]);
     return { global, peers, originated };
   }
@@ -249,10 +274,12 @@ export class Gobgp {
     }
     if (g.asn !== 0 && (g.asn !== settings.asn || g.router_id !== settings.routerId)) {
       // A changed identity cannot be edited in place: restart the speaker (this resets every session).
+      this.known = undefined;
       await this.unary('StopBgp', {});
       g = await this.global();
     }
     if (g.asn === 0) {
+      this.known = undefined;
       await this.unary('StartBgp', {
         global: { asn: settings.asn, router_id: settings.routerId, listen_port: this.listenPort },
       });
@@ -303,11 +330,13 @@ export class Gobgp {
   /** Originates one prefix: a single AddPath call (what reconcile() does per missing prefix). */
   async addPath(prefix: string): Promise<void> {
     await this.unary('AddPath', { table_type: 'GLOBAL', path: pathFor(canonical(prefix)) });
+    this.known?.prefixes.add(canonical(prefix));
   }
 
   private async deletePath(prefix: string): Promise<void> {
     const path = pathFor(prefix);
     await this.unary('DeletePath', { table_type: 'GLOBAL', family: path.family, path });
+    this.known?.prefixes.delete(canonical(prefix));
   }
 }
 
