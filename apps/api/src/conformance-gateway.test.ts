@@ -11,11 +11,11 @@ import {
 } from './test-support/conformance-trace.js';
 import { rest, testEnv, type TestEnv } from './test-support/harness.js';
 
-// Upstream v1.6.1 conformance tests that the kubectl path does not assert yet, applied through the API from their
-// own manifests (one account per test): Gateway and listener statuses (invalid protocols, route kinds,
-// certificates, ReferenceGrants to Secrets, parametersRef, listener edits, observedGeneration) and the HTTP
-// filters the trace of the rendered configuration shows (redirects, rewrites, mirrors, response headers, gRPC
-// weights). The expectations are the specification's (Gateway API reference; GEP-1867 for parametersRef).
+// Upstream v1.6.1 conformance tests applied through the API from their own manifests (one account per test; the
+// kubectl path, apps/agent/src/conformance, asserts the Gateway ones too): Gateway and listener statuses (invalid
+// protocols, route kinds, certificates, ReferenceGrants to Secrets, parametersRef, listener edits,
+// observedGeneration) and the HTTP filters the trace of the rendered configuration shows (redirects, rewrites,
+// mirrors, response headers, gRPC weights). The expectations are the specification's (Gateway API reference; GEP-1867 for parametersRef).
 
 let env: TestEnv;
 beforeAll(async () => {

@@ -151,18 +151,56 @@ export interface ConformanceCase {
    * Per Gateway (`namespace/name`): listener `attachedRoutes` and conditions, Gateway conditions, and the
    * ListenerSets attached (`status.attachedListenerSets`, GEP-1713) where the upstream test asserts it.
    */
-  gateways?: Record<
-    string,
-    {
-      conditions?: Record<string, Expected>;
-      attachedListenerSets?: number;
-      listeners?: Record<string, { attachedRoutes?: number; conditions?: Record<string, Expected> }>;
-    }
-  >;
+  gateways?: Record<string, GatewayExpectation>;
+  /**
+   * Per GatewayClass of the test (by name): its conditions (default `True/Accepted`), each at the class's
+   * generation.
+   */
+  gatewayClasses?: Record<string, { conditions?: Record<string, Expected> }>;
   /** Requests through the trace API: the golden fixture modelling the same test, or a table. */
   traces?: { gateway: string; cases: TraceCase[] }[] | 'golden';
-  /** A spec mutation after the first assertions (kubectl patch args) that must bump observedGeneration. */
-  bump?: { kind: string; name: string; namespace: string; patch: unknown };
+  /**
+   * Spec mutations after the first assertions (kubectl JSON patches), each of which must change its object's
+   * generation; the statuses are then asserted again, at the new generations.
+   */
+  bump?: Bump | Bump[];
+  /** What differs after the bump: these Gateways' expectations replace the case's (the others stay). */
+  bumped?: { gateways: Record<string, GatewayExpectation> };
+}
+
+/** A spec mutation: `kubectl patch <kind> <name> [-n <namespace>] --type=json -p <patch>`. */
+export interface Bump {
+  kind: string;
+  name: string;
+  /** None for a cluster-scoped object (a GatewayClass). */
+  namespace?: string;
+  patch: unknown;
+}
+
+/**
+ * A Gateway's conditions (default `True/Accepted` and `True/Programmed`, each at the Gateway's generation, as
+ * upstream's GatewayMustHaveLatestConditions requires) and its listeners'.
+ */
+export interface GatewayExpectation {
+  conditions?: Record<string, Expected>;
+  attachedListenerSets?: number;
+  /**
+   * `status.listeners` holds exactly the listeners named here, no other (upstream's
+   * GatewayStatusMustHaveListeners).
+   */
+  exactListeners?: true;
+  listeners?: Record<
+    string,
+    {
+      attachedRoutes?: number;
+      conditions?: Record<string, Expected>;
+      /**
+       * Kinds (of group gateway.networking.k8s.io) `supportedKinds` must hold, as upstream's listenersMatch: it
+       * may hold more; `[]`: it must be empty.
+       */
+      supportedKinds?: string[];
+    }
+  >;
 }
 
 const V1 = 'gateway-conformance-infra/infra-backend-v1';
@@ -179,7 +217,27 @@ const grpc = (host: string, method: string, backend: string, headers: Record<str
   headers: { 'content-type': 'application/grpc', ...headers },
   expect: { backend },
 });
-const NOT_ASSERTED = 'not yet asserted through the kubectl path (no expectations written for it)';
+/** An HTTP(S) listener for HTTPRoutes, accepted with its references resolved, with this many routes attached. */
+const listenerOk = (attachedRoutes: number) => ({
+  attachedRoutes,
+  supportedKinds: ['HTTPRoute'],
+  conditions: { Accepted: 'True/Accepted', ResolvedRefs: 'True/ResolvedRefs' } as Record<string, Expected>,
+});
+/**
+ * A Gateway whose only listener, `https`, has a certificate reference that does not resolve (`reason`): the
+ * listener is not programmed, nor is the Gateway, which stays accepted (ListenersNotValid).
+ */
+const listenerWithCertificate = (reason: Expected): GatewayExpectation => ({
+  conditions: { Accepted: 'True/ListenersNotValid', Programmed: 'False/Invalid' },
+  exactListeners: true,
+  listeners: {
+    https: {
+      attachedRoutes: 0,
+      supportedKinds: ['HTTPRoute'],
+      conditions: { ResolvedRefs: reason, Programmed: 'False/Invalid' },
+    },
+  },
+});
 const NO_TLSROUTE =
   'needs TLSRoute traffic, which the kubectl path cannot trace yet (asserted through the API: apps/api/src/conformance-l4.test.ts)';
 
@@ -597,67 +655,232 @@ export const CASES: ConformanceCase[] = [
     name: 'GatewayClassObservedGenerationBump',
     file: 'gatewayclass-observed-generation-bump.yaml',
     features: ['Gateway'],
-    skip: NOT_ASSERTED,
+    gatewayClasses: { 'gatewayclass-observed-generation-bump': {} },
+    bump: {
+      kind: 'gatewayclass',
+      name: 'gatewayclass-observed-generation-bump',
+      patch: [{ op: 'replace', path: '/spec/description', value: 'new' }],
+    },
   },
   {
     name: 'GatewayInvalidParametersRef',
     file: 'gateway-invalid-parameters-ref.yaml',
     features: ['Gateway'],
-    skip: NOT_ASSERTED,
+    // Refused, so nothing can be programmed (the API's message names spec.infrastructure.parametersRef).
+    gateways: {
+      [`${INFRA}/gateway-invalid-parameters-ref`]: {
+        conditions: { Accepted: 'False/InvalidParameters', Programmed: 'False/Invalid' },
+      },
+    },
   },
   {
     name: 'GatewayInvalidRouteKind',
     file: 'gateway-invalid-route-kind.yaml',
     features: ['Gateway'],
-    skip: NOT_ASSERTED,
+    // An unknown kind leaves the listener's references unresolved, but it is still a valid listener: the
+    // Gateways stay accepted and programmed (what upstream leaves open; the spec ties neither to ResolvedRefs).
+    gateways: {
+      [`${INFRA}/gateway-only-invalid-route-kind`]: {
+        exactListeners: true,
+        listeners: {
+          http: {
+            attachedRoutes: 0,
+            supportedKinds: [],
+            conditions: { ResolvedRefs: 'False/InvalidRouteKinds' },
+          },
+        },
+      },
+      [`${INFRA}/gateway-supported-and-invalid-route-kind`]: {
+        exactListeners: true,
+        listeners: {
+          http: {
+            attachedRoutes: 0,
+            supportedKinds: ['HTTPRoute'],
+            conditions: { ResolvedRefs: 'False/InvalidRouteKinds' },
+          },
+        },
+      },
+    },
   },
   {
     name: 'GatewayInvalidListenersUnsupportedProtocol',
     file: 'gateway-invalid-listeners-unsupported-protocol.yaml',
     features: ['Gateway'],
-    skip: NOT_ASSERTED,
+    // A Gateway is accepted only if one of its listeners is.
+    gateways: {
+      [`${INFRA}/gateway-only-unsupported-protocols`]: {
+        conditions: { Accepted: 'False/ListenersNotValid', Programmed: 'False/Invalid' },
+        exactListeners: true,
+        listeners: {
+          invalid: {
+            attachedRoutes: 0,
+            supportedKinds: [],
+            conditions: { Accepted: 'False/UnsupportedProtocol' },
+          },
+        },
+      },
+      [`${INFRA}/gateway-supported-and-unsupported-protocols`]: {
+        conditions: { Accepted: 'True/ListenersNotValid' },
+        exactListeners: true,
+        listeners: {
+          http: {
+            attachedRoutes: 0,
+            supportedKinds: ['HTTPRoute'],
+            conditions: { Accepted: 'True/Accepted', Programmed: 'True/Programmed' },
+          },
+          invalid: {
+            attachedRoutes: 0,
+            supportedKinds: [],
+            conditions: { Accepted: 'False/UnsupportedProtocol' },
+          },
+        },
+      },
+    },
   },
   {
     name: 'GatewayInvalidTLSConfiguration',
     file: 'gateway-invalid-tls-configuration.yaml',
     features: ['Gateway'],
-    skip: NOT_ASSERTED,
+    // A missing Secret, a wrong group or kind, a Secret without a valid certificate: the only listener is invalid.
+    gateways: Object.fromEntries(
+      ['nonexistent-secret', 'unsupported-group', 'unsupported-kind', 'malformed-secret'].map((g) => [
+        `${INFRA}/gateway-certificate-${g}`,
+        listenerWithCertificate('False/InvalidCertificateRef'),
+      ]),
+    ),
   },
   {
     name: 'GatewayModifyListeners',
     file: 'gateway-modify-listeners.yaml',
     features: ['Gateway'],
-    skip: NOT_ASSERTED,
+    gateways: {
+      [`${INFRA}/gateway-add-listener`]: {
+        exactListeners: true,
+        listeners: { https: listenerOk(1) },
+      },
+      [`${INFRA}/gateway-remove-listener`]: {
+        exactListeners: true,
+        listeners: { https: listenerOk(1), http: listenerOk(1) },
+      },
+    },
+    bump: [
+      {
+        kind: 'gateway',
+        name: 'gateway-add-listener',
+        namespace: INFRA,
+        patch: [
+          {
+            op: 'add',
+            path: '/spec/listeners/-',
+            value: {
+              name: 'http',
+              port: 80,
+              protocol: 'HTTP',
+              hostname: 'data.test.com',
+              allowedRoutes: { namespaces: { from: 'All' } },
+            },
+          },
+        ],
+      },
+      {
+        kind: 'gateway',
+        name: 'gateway-remove-listener',
+        namespace: INFRA,
+        patch: [
+          { op: 'test', path: '/spec/listeners/0/name', value: 'https' },
+          { op: 'remove', path: '/spec/listeners/0' },
+        ],
+      },
+    ],
+    // The added listener takes the route too; the removed one is gone from the status.
+    bumped: {
+      gateways: {
+        [`${INFRA}/gateway-add-listener`]: {
+          exactListeners: true,
+          listeners: { https: listenerOk(1), http: listenerOk(1) },
+        },
+        [`${INFRA}/gateway-remove-listener`]: {
+          exactListeners: true,
+          listeners: { http: listenerOk(1) },
+        },
+      },
+    },
   },
   {
     name: 'GatewayObservedGenerationBump',
     file: 'gateway-observed-generation-bump.yaml',
     features: ['Gateway'],
-    skip: NOT_ASSERTED,
+    gateways: { [`${INFRA}/gateway-observed-generation-bump`]: {} },
+    bump: {
+      kind: 'gateway',
+      name: 'gateway-observed-generation-bump',
+      namespace: INFRA,
+      patch: [
+        {
+          op: 'add',
+          path: '/spec/listeners/-',
+          value: {
+            name: 'alternate',
+            hostname: 'foo.com',
+            port: 80,
+            protocol: 'HTTP',
+            allowedRoutes: { namespaces: { from: 'All' } },
+          },
+        },
+      ],
+    },
   },
   {
     name: 'GatewaySecretInvalidReferenceGrant',
     file: 'gateway-secret-invalid-reference-grant.yaml',
     features: ['Gateway', 'ReferenceGrant'],
-    skip: NOT_ASSERTED,
+    // Every grant misses in one respect (namespace, from group/kind/namespace, to group/kind/name).
+    gateways: {
+      [`${INFRA}/gateway-secret-invalid-reference-grant`]: listenerWithCertificate('False/RefNotPermitted'),
+    },
   },
   {
     name: 'GatewaySecretMissingReferenceGrant',
     file: 'gateway-secret-missing-reference-grant.yaml',
     features: ['Gateway', 'ReferenceGrant'],
-    skip: NOT_ASSERTED,
+    // A Secret of another namespace without a ReferenceGrant.
+    gateways: {
+      [`${INFRA}/gateway-secret-missing-reference-grant`]: listenerWithCertificate('False/RefNotPermitted'),
+    },
   },
   {
     name: 'GatewaySecretReferenceGrantAllInNamespace',
     file: 'gateway-secret-reference-grant-all-in-namespace.yaml',
     features: ['Gateway', 'ReferenceGrant'],
-    skip: NOT_ASSERTED,
+    gateways: {
+      [`${INFRA}/gateway-secret-reference-grant-all-in-namespace`]: {
+        exactListeners: true,
+        listeners: {
+          https: {
+            attachedRoutes: 0,
+            supportedKinds: ['HTTPRoute'],
+            conditions: { ResolvedRefs: 'True/ResolvedRefs', Programmed: 'True/Programmed' },
+          },
+        },
+      },
+    },
   },
   {
     name: 'GatewaySecretReferenceGrantSpecific',
     file: 'gateway-secret-reference-grant-specific.yaml',
     features: ['Gateway', 'ReferenceGrant'],
-    skip: NOT_ASSERTED,
+    gateways: {
+      [`${INFRA}/gateway-secret-reference-grant-specific`]: {
+        exactListeners: true,
+        listeners: {
+          https: {
+            attachedRoutes: 0,
+            supportedKinds: ['HTTPRoute'],
+            conditions: { ResolvedRefs: 'True/ResolvedRefs', Programmed: 'True/Programmed' },
+          },
+        },
+      },
+    },
   },
 
   // ----- GATEWAY-HTTP extended (the features the platform claims) -----
@@ -671,7 +894,13 @@ export const CASES: ConformanceCase[] = [
     name: 'GatewayWithAttachedRoutesWithPort8080',
     file: 'gateway-with-attached-routes-with-port-8080.yaml',
     features: ['Gateway', 'GatewayPort8080', 'HTTPRoute'],
-    skip: NOT_ASSERTED,
+    // The route names the listener on 80 by sectionName: the one on 8080 has none.
+    gateways: {
+      [`${INFRA}/gateway-with-two-listeners-and-one-attached-route`]: {
+        exactListeners: true,
+        listeners: { 'http-unattached': listenerOk(0), http: listenerOk(1) },
+      },
+    },
   },
   {
     name: 'HTTPRouteMethodMatching',

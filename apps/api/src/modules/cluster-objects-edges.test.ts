@@ -261,6 +261,48 @@ describe('gateways re-rendered by a change', () => {
     expect(moved.status, moved.raw).toBe(200);
     expect(await queued()).toEqual([cross]);
   });
+
+  it('a ReferenceGrant also re-renders the gateways whose listeners or TLS settings name its namespace', async () => {
+    const a = await account();
+    await call('POST', '/address-pools', a.key, { name: 'p', spec: `198.18.${200 + n}.0/28` });
+    await call('POST', '/templates', a.key, {
+      name: 't',
+      poolName: 'p',
+      dnsNameTemplate: '{gateway}.example.com',
+    });
+    const gw = async (name: string, extra: Record<string, unknown>) => {
+      const g = await call('POST', '/gateways', a.key, { name, namespace: 'web', template: 't', ...extra });
+      expect(g.status, g.raw).toBe(201);
+      return g.body.id as string;
+    };
+    const https = (namespace: string) => [
+      {
+        name: 'https',
+        port: 443,
+        protocol: 'HTTPS',
+        tls: { certificateRefs: [{ kind: 'Secret', name: 'certificate', namespace }] },
+      },
+    ];
+    // A listener certificate in the grant's namespace (no route at all), and one elsewhere.
+    const certificate = await gw('certificate', { listeners: https('backend') });
+    const elsewhere = await gw('elsewhere', { listeners: https('other') });
+    const mine = [certificate, elsewhere];
+    const queued = async () => {
+      const rows = await env.db.reconcileRequest.findMany({ where: { gatewayId: { in: mine } } });
+      await env.db.reconcileRequest.deleteMany({ where: { gatewayId: { in: mine } } });
+      return [...new Set(rows.map((r) => r.gatewayId))].sort();
+    };
+    await queued();
+    const secrets = { from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'web' }] };
+    const g = await grant(a.key, { spec: { ...secrets, to: [{ group: '', kind: 'Secret' }] } });
+    expect(g.status, g.raw).toBe(201);
+    expect(await queued()).toEqual([certificate]);
+    // A Service there is no reference of theirs.
+    await service(a.key, { namespace: 'backend' });
+    expect(await queued()).toEqual([]);
+    await call('DELETE', `/reference-grants/${g.body.id}`, a.key);
+    expect(await queued()).toEqual([certificate]);
+  });
 });
 
 describe('reads, deletes and roles', () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ReferenceGrantSpec } from '@epic/gateway-api';
 import { requireRole, tenant } from '../auth/principal.js';
 import type { Db, Tx } from '../db/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import { AppError } from '../lib/errors.js';
 import { pageArgs, pageOf } from '../lib/cursor.js';
 import { parseInput } from '../lib/validate.js';
@@ -22,7 +23,8 @@ import {
 /**
  * Kubernetes objects that gateways depend on but do not own — Services (port → targetPort) and
  * ReferenceGrants — mirrored from workload clusters (or set through the API), upserted by client uid.
- * Any change re-renders every gateway of the account that routes to the object's namespace.
+ * Any change re-renders every gateway of the account that routes to the object's namespace (for a ReferenceGrant,
+ * also every gateway that refers to an object there: gatewaysRoutingInto).
  */
 export const servicePortSchema = z.strictObject({
   name: z.string().max(63).optional(),
@@ -62,13 +64,35 @@ interface Row {
   updatedAt: Date;
 }
 
-/** Gateways of the account with routes in (or pointing into) the namespace. */
-async function gatewaysRoutingInto(tx: Tx, accountId: string, namespace: string): Promise<string[]> {
+/**
+ * Gateways of the account with routes in (or pointing into) the namespace; for a ReferenceGrant also those whose
+ * listeners, ListenerSets' listeners or TLS settings name an object there (a listener certificate, a CA bundle,
+ * a client certificate: a grant in that namespace is what allows it).
+ */
+async function gatewaysRoutingInto(
+  tx: Tx,
+  accountId: string,
+  namespace: string,
+  kind: Kind = 'Service',
+): Promise<string[]> {
+  const ns = Prisma.sql`jsonb_build_object('ns', ${namespace}::text)`;
+  const referring =
+    kind === 'ReferenceGrant'
+      ? Prisma.sql`
+    UNION SELECT g.id FROM "Gateway" g
+    WHERE g."accountId" = ${accountId}::uuid
+      AND (jsonb_path_exists(g.listeners, 'lax $.**.namespace ? (@ == $ns)', ${ns})
+        OR jsonb_path_exists(COALESCE(g.tls, '{}'::jsonb), 'lax $.**.namespace ? (@ == $ns)', ${ns}))
+    UNION SELECT g.id FROM "ListenerSet" s JOIN "Gateway" g ON g.id::text = s.status->>'gatewayId'
+    WHERE s."accountId" = ${accountId}::uuid
+      AND jsonb_path_exists(COALESCE(s.spec->'listeners', '[]'::jsonb), 'lax $.**.namespace ? (@ == $ns)', ${ns})`
+      : Prisma.empty;
   const rows = await tx.$queryRaw<Array<{ gatewayId: string }>>`
-    SELECT DISTINCT rp."gatewayId" FROM "Route" r JOIN "RouteParent" rp ON rp."routeId" = r.id
+    SELECT rp."gatewayId" FROM "Route" r JOIN "RouteParent" rp ON rp."routeId" = r.id
     WHERE r."accountId" = ${accountId}::uuid
-      AND (r.namespace = ${namespace} OR jsonb_path_exists(r.spec, '$.rules[*].backendRefs[*] ? (@.namespace == $ns)', jsonb_build_object('ns', ${namespace}::text)))`;
-  return rows.map((r) => r.gatewayId);
+      AND (r.namespace = ${namespace} OR jsonb_path_exists(r.spec, '$.rules[*].backendRefs[*] ? (@.namespace == $ns)', ${ns}))
+    ${referring}`;
+  return [...new Set(rows.map((r) => r.gatewayId))];
 }
 
 function clusterObjects<T extends Row>(
@@ -119,7 +143,7 @@ function clusterObjects<T extends Row>(
         });
         // An update keeps the object's namespace and name (a uid names one object): re-render and audit
         // what is stored, not what a re-send claims.
-        await enqueueReconcile(tx, await gatewaysRoutingInto(tx, p.accountId, row.namespace));
+        await enqueueReconcile(tx, await gatewaysRoutingInto(tx, p.accountId, row.namespace, kind));
         await audit(tx, meta, `${kind.toLowerCase()}.${prior ? 'update' : 'create'}`, kind, row.id, {
           namespace: row.namespace,
           name: row.name,
@@ -148,7 +172,10 @@ function clusterObjects<T extends Row>(
         const row = await delegate(tx).findFirst({ where: { ...tenant(meta.principal), id } });
         if (!row) throw AppError.notFound(what, id);
         await delegate(tx).delete({ where: { id } });
-        await enqueueReconcile(tx, await gatewaysRoutingInto(tx, meta.principal.accountId, row.namespace));
+        await enqueueReconcile(
+          tx,
+          await gatewaysRoutingInto(tx, meta.principal.accountId, row.namespace, kind),
+        );
         await audit(tx, meta, `${kind.toLowerCase()}.delete`, kind, id, {
           namespace: row.namespace,
           name: row.name,
