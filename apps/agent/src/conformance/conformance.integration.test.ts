@@ -45,16 +45,7 @@ const GROUP = 'gateway.networking.k8s.io';
  * Tests that run and fail today: why, and what the failure must show (so that it fails for that cause). Each is
  * reported as failed; once one passes, this test fails until it is taken off the list.
  */
-const EXPECTED_FAILURES: Record<string, { reason: string; shows: string }> = {
-  GatewayClassObservedGenerationBump: {
-    reason:
-      'the controller accepts only a GatewayClass whose spec.parametersRef names a GatewayClassConfig (it says ' +
-      'which EPIC API, account and key to use); the test class has none, so it is refused (InvalidParameters) ' +
-      'where upstream requires it accepted, and its generation bump is never reached',
-    shows:
-      'GatewayClass gatewayclass-observed-generation-bump Accepted: expected True/Accepted, got False/InvalidParameters',
-  },
-};
+const EXPECTED_FAILURES: Record<string, { reason: string; shows: string }> = {};
 
 let server: KubeTestServer;
 let kubectl: Kubectl;
@@ -136,6 +127,8 @@ beforeAll(async () => {
     statusPollMs: 100,
     backoffBaseMs: 100,
     backoffMaxMs: 1_000,
+    // The suite's own GatewayClasses (GatewayClassObservedGenerationBump's) name only the controller.
+    defaultParameters: { namespace: 'default', name: CLASS },
   });
   await controller.start();
   proxies = new StandInProxies(xdsPort, epic);

@@ -74,6 +74,11 @@ export interface ControllerOptions {
   onLeadershipLost?: () => void;
   /** Sees every request made to the Kubernetes API (method, path); the RBAC test records them. */
   onKubeRequest?: (method: string, path: string) => void;
+  /**
+   * The GatewayClassConfig a GatewayClass of ours uses when it has no spec.parametersRef (as Envoy Gateway and
+   * Istio accept a class that names only their controller). Without it such a class is refused.
+   */
+  defaultParameters?: { namespace: string; name: string };
 }
 
 interface Verdict {
@@ -497,12 +502,15 @@ export class GatewayController {
     const secrets = new Set<string>();
     for (const gc of this.informers.list('GatewayClass')) {
       if (gc.spec?.controllerName !== this.controllerName) continue;
-      const ref = (gc.spec.parametersRef ?? {}) as Ref;
+      const fallback = this.opts.defaultParameters;
+      const ref = (gc.spec.parametersRef ??
+        (fallback ? { group: CONFIG_GROUP, kind: 'GatewayClassConfig', ...fallback } : {})) as Ref;
       let verdict: Verdict;
       let target: { key: string; template: string } | undefined;
       if (ref.group !== CONFIG_GROUP || ref.kind !== 'GatewayClassConfig' || !ref.name || !ref.namespace) {
         verdict = this.refused(
-          `spec.parametersRef must name a GatewayClassConfig (group ${CONFIG_GROUP}) with its namespace`,
+          `spec.parametersRef must name a GatewayClassConfig (group ${CONFIG_GROUP}) with its namespace` +
+            (gc.spec.parametersRef ? '' : ' (this controller has no default GatewayClassConfig)'),
         );
       } else {
         const config = this.informers.get('GatewayClassConfig', ref.namespace, ref.name);

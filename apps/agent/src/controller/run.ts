@@ -23,6 +23,11 @@ export const controllerEnv = z.object({
   POD_NAMESPACE: z.string().min(1).optional(),
   POD_NAME: z.string().min(1).optional(),
   LEASE_DURATION_MS: ms(15_000, 1_000),
+  /** `namespace/name` of the GatewayClassConfig a GatewayClass of ours without spec.parametersRef uses. */
+  DEFAULT_GATEWAY_CLASS_CONFIG: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/, 'must be namespace/name')
+    .optional(),
 });
 
 export function parseControllerEnv(env: NodeJS.ProcessEnv) {
@@ -48,6 +53,14 @@ export async function runController(env: NodeJS.ProcessEnv = process.env): Promi
     maxDelayMs: cfg.MAX_BATCH_DELAY_MS,
     statusPollMs: cfg.STATUS_POLL_MS,
     resyncMs: cfg.RESYNC_MS,
+    ...(cfg.DEFAULT_GATEWAY_CLASS_CONFIG
+      ? {
+          defaultParameters: {
+            namespace: cfg.DEFAULT_GATEWAY_CLASS_CONFIG.split('/')[0]!,
+            name: cfg.DEFAULT_GATEWAY_CLASS_CONFIG.split('/')[1]!,
+          },
+        }
+      : {}),
     // Outside a pod (no POD_NAMESPACE) the controller assumes it is alone.
     ...(cfg.LEADER_ELECTION === 'true' && cfg.POD_NAMESPACE
       ? {
