@@ -238,7 +238,21 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
           ORDER BY p."podName"`,
         [node.id, node.addresses],
       ),
-      db.tunnel.findMany({ where: { epicNodeId: node.id }, orderBy: { tunnelId: 'asc' } }),
+      db.$pool.query<{
+        tunnelId: number;
+        gatewayId: string;
+        clientNode: string;
+        localAddress: string;
+        localPort: number;
+        remoteAddress: string | null;
+        remotePort: number | null;
+        key: string;
+      }>(
+        `SELECT "tunnelId", "gatewayId"::text AS "gatewayId", "clientNode", "localAddress", "localPort",
+                "remoteAddress", "remotePort", key
+           FROM "Tunnel" WHERE "epicNodeId" = $1::uuid ORDER BY "tunnelId"`,
+        [node.id],
+      ),
     ]);
     const acks = new Map<string, { podName: string; revision: number | null }[]>();
     for (const a of ackRows.rows)
@@ -256,7 +270,7 @@ export function epicNodesService({ db, secretKey }: ServiceDeps & { secretKey: B
           revision: g.revision ?? 0,
           ackedRevision: g.ackedRevision,
           proxyAcks: acks.get(g.id) ?? [],
-          tunnels: tunnels
+          tunnels: tunnels.rows
             .filter((t) => t.gatewayId === g.id)
             .map((t) => ({
               tunnelId: t.tunnelId,

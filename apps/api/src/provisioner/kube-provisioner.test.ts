@@ -377,6 +377,42 @@ describe('Kubernetes provisioner', () => {
     expect(requests.filter((q) => q.startsWith('PATCH ')).length).toBeGreaterThanOrEqual(7);
   });
 
+  it('an EPIC cluster without Prometheus Operator: fleets are provisioned, and it is not asked again per fleet', async () => {
+    const bare = await startKubeTestServer();
+    try {
+      const requests: string[] = [];
+      const provisioner = createKubeProvisioner({
+        client: new KubeClient(await bare.kubeConfig(), {
+          onRequest: (method, path) => requests.push(`${method} ${path.split('?')[0]}`),
+        }),
+        log,
+        secretKey: randomBytes(32),
+        xds: { host: 'epic-api.epic.svc', port: 18000 },
+        tokenTtlSeconds: 7 * 24 * 3600,
+        requeue: requeueOn(env.db),
+        pollSeconds: 3600,
+      });
+      const r = createReconciler({ db: env.db, databaseUrl: env.url, log, resyncSeconds: 3600, provisioner });
+      const podMonitorApplies = () =>
+        requests.filter((q) => q.startsWith('PATCH ') && q.includes('/podmonitors/'));
+      const a = await createGateway('no-prom-a');
+      await r.drain();
+      expect(podMonitorApplies()).toHaveLength(1);
+      const b = await createGateway('no-prom-b');
+      await r.drain();
+      expect(podMonitorApplies()).toHaveLength(1);
+      expect(requests.filter((q) => q.startsWith('PATCH ') && q.includes('/deployments/'))).toHaveLength(2);
+      for (const id of [a, b])
+        expect(
+          (await env.app.inject({ method: 'DELETE', url: `/api/v1/gateways/${id}`, headers: auth(key) }))
+            .statusCode,
+        ).toBe(204);
+      await r.drain();
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('a listener change updates the Service and the container ports in place', async () => {
     const id = await createGateway('ports', [
       { name: 'http', port: 80, protocol: 'HTTP' },

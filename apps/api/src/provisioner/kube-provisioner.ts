@@ -61,6 +61,9 @@ const ROOT_KIND = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
 /** Every kind a fleet has, root included: what pruning and cleanup look through. */
 const FLEET_KINDS = [ROOT_KIND, ...OWNED_KINDS];
 const isPodMonitor = (kind: string) => kind === 'PodMonitor';
+const NO_PODMONITOR = 'no PodMonitor (the EPIC cluster has no Prometheus Operator)';
+/** How long a cluster that answered 404 for a PodMonitor is believed to serve none (installing it takes effect after). */
+const PODMONITOR_ASK_MS = 60_000;
 
 /**
  * The Envoy fleets of gateways as objects in the EPIC cluster (docs/adr/0501-fleet-provisioning.md): server-side
@@ -85,6 +88,7 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): KubeProvisi
   const waiting = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let podMonitorsServed = true;
+  let podMonitorsAskedAt = 0;
   /** Namespaces applied by this process, by the applied object: not applied again while unchanged. */
   const namespacesApplied = new Map<string, string>();
   /**
@@ -229,8 +233,12 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): KubeProvisi
   async function applyAll(objects: KubeObject[]): Promise<string[]> {
     const notes = await Promise.all(
       objects.map(async (o) => {
+        // A cluster that served no PodMonitor a moment ago is not asked again for every fleet.
+        if (isPodMonitor(o.kind) && !podMonitorsServed && Date.now() - podMonitorsAskedAt < PODMONITOR_ASK_MS)
+          return NO_PODMONITOR;
         try {
           await client.apply(o);
+          if (isPodMonitor(o.kind)) podMonitorsServed = true;
           return undefined;
         } catch (e) {
           if (isPodMonitor(o.kind) && e instanceof KubeError && e.status === 404) {
@@ -238,7 +246,8 @@ export function createKubeProvisioner(opts: KubeProvisionerOptions): KubeProvisi
             if (podMonitorsServed)
               log.info('the EPIC cluster serves no PodMonitor (Prometheus Operator not installed)');
             podMonitorsServed = false;
-            return 'no PodMonitor (the EPIC cluster has no Prometheus Operator)';
+            podMonitorsAskedAt = Date.now();
+            return NO_PODMONITOR;
           }
           throw e;
         }
