@@ -150,14 +150,18 @@ export async function reconcileGateway(
   now: Date,
   /** Set when this reconcile created a revision (for an in-process hand-over after the commit). */
   effects: ReconcileEffects = {},
-  /** The gateway's fleet as the provisioner saw it in this transaction (feeds Programmed). */
-  fleet?: FleetStatus,
+  /**
+   * The gateway's fleet as the provisioner saw it in this transaction (feeds Programmed); while it is still being
+   * provisioned, the input is loaded and rendered meanwhile and nothing is written before it is settled.
+   */
+  fleetProvisioned?: FleetStatus | Promise<FleetStatus | undefined>,
 ): Promise<boolean> {
   const loaded = await loadTranslateInput(c, gatewayId);
   if (!loaded) return false;
   const { input } = loaded;
   // The reconcile an ACK triggers finds the same input: only Programmed changes, so the render is reused.
   const rendered = renderGateway(gatewayId, input);
+  const fleet = await fleetProvisioned;
 
   // What the revision and status decisions read came with the input, in the same statement.
   const state = loaded.state as {
