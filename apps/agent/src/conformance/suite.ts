@@ -242,6 +242,17 @@ const NO_TLSROUTE =
   'needs TLSRoute traffic, which the kubectl path cannot trace yet (asserted through the API: apps/api/src/conformance-l4.test.ts)';
 
 const INFRA = 'gateway-conformance-infra';
+/** A Gateway whose one HTTPS listener's certificate a ReferenceGrant allows: resolved, programmed, no routes. */
+const GRANTED_HTTPS_GATEWAY: GatewayExpectation = {
+  exactListeners: true,
+  listeners: {
+    https: {
+      attachedRoutes: 0,
+      supportedKinds: ['HTTPRoute'],
+      conditions: { ResolvedRefs: 'True/ResolvedRefs', Programmed: 'True/Programmed' },
+    },
+  },
+};
 /** A request on abc.example.com whose backend is reached over TLS with this SNI, the suite's CA and SANs. */
 const btls = (path: string, service: string, sni: string, subjectAltNames = [`DNS:${sni}`]): TraceCase => ({
   host: 'abc.example.com',
@@ -853,16 +864,7 @@ export const CASES: ConformanceCase[] = [
     file: 'gateway-secret-reference-grant-all-in-namespace.yaml',
     features: ['Gateway', 'ReferenceGrant'],
     gateways: {
-      [`${INFRA}/gateway-secret-reference-grant-all-in-namespace`]: {
-        exactListeners: true,
-        listeners: {
-          https: {
-            attachedRoutes: 0,
-            supportedKinds: ['HTTPRoute'],
-            conditions: { ResolvedRefs: 'True/ResolvedRefs', Programmed: 'True/Programmed' },
-          },
-        },
-      },
+      [`${INFRA}/gateway-secret-reference-grant-all-in-namespace`]: GRANTED_HTTPS_GATEWAY,
     },
   },
   {
@@ -870,16 +872,7 @@ export const CASES: ConformanceCase[] = [
     file: 'gateway-secret-reference-grant-specific.yaml',
     features: ['Gateway', 'ReferenceGrant'],
     gateways: {
-      [`${INFRA}/gateway-secret-reference-grant-specific`]: {
-        exactListeners: true,
-        listeners: {
-          https: {
-            attachedRoutes: 0,
-            supportedKinds: ['HTTPRoute'],
-            conditions: { ResolvedRefs: 'True/ResolvedRefs', Programmed: 'True/Programmed' },
-          },
-        },
-      },
+      [`${INFRA}/gateway-secret-reference-grant-specific`]: GRANTED_HTTPS_GATEWAY,
     },
   },
 

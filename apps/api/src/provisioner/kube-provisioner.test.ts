@@ -52,9 +52,9 @@ function reconcilerWith(onRequest?: (method: string, path: string) => void): Rec
   return withProvisioner(onRequest).reconciler;
 }
 
-function withProvisioner(onRequest?: (method: string, path: string) => void) {
+function withProvisioner(onRequest?: (method: string, path: string) => void, cluster = kc) {
   const provisioner = createKubeProvisioner({
-    client: new KubeClient(kc, onRequest ? { onRequest } : {}),
+    client: new KubeClient(cluster, onRequest ? { onRequest } : {}),
     log,
     secretKey: randomBytes(32),
     xds: { host: 'epic-api.epic.svc', port: 18000 },
@@ -381,18 +381,10 @@ describe('Kubernetes provisioner', () => {
     const bare = await startKubeTestServer();
     try {
       const requests: string[] = [];
-      const provisioner = createKubeProvisioner({
-        client: new KubeClient(await bare.kubeConfig(), {
-          onRequest: (method, path) => requests.push(`${method} ${path.split('?')[0]}`),
-        }),
-        log,
-        secretKey: randomBytes(32),
-        xds: { host: 'epic-api.epic.svc', port: 18000 },
-        tokenTtlSeconds: 7 * 24 * 3600,
-        requeue: requeueOn(env.db),
-        pollSeconds: 3600,
-      });
-      const r = createReconciler({ db: env.db, databaseUrl: env.url, log, resyncSeconds: 3600, provisioner });
+      const { reconciler: r } = withProvisioner(
+        (method, path) => requests.push(`${method} ${path.split('?')[0]}`),
+        await bare.kubeConfig(),
+      );
       const podMonitorApplies = () =>
         requests.filter((q) => q.startsWith('PATCH ') && q.includes('/podmonitors/'));
       const a = await createGateway('no-prom-a');

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../db/client.js';
 import { enqueueReconcile } from '../modules/common.js';
-import { auth, createAccount, testEnv, type TestEnv } from '../test-support/harness.js';
+import { auth, createAccount, created, testEnv, type TestEnv } from '../test-support/harness.js';
 import { createReconciler } from './reconciler.js';
 
 let env: TestEnv;
@@ -263,16 +263,7 @@ describe('reconciler', () => {
 
   it("a reconcile that changes nothing writes no status: neither the gateway row nor its routes' rows", async () => {
     const acct = await createAccount(env, 'steady');
-    const post = async (url: string, payload: object) => {
-      const r = await env.app.inject({
-        method: 'POST',
-        url: `/api/v1${url}`,
-        headers: auth(acct.key),
-        payload,
-      });
-      expect(r.statusCode, r.body).toBe(201);
-      return r.json() as { id: string };
-    };
+    const post = (url: string, payload: object) => created(env, acct.key, url, payload);
     await post('/address-pools', { name: 'pub', spec: '10.52.0.0/28' });
     await post('/templates', { name: 'gw', poolName: 'pub', dnsNameTemplate: '{gateway}.example.com' });
     const gw = await post('/gateways', {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auth, createAccount, testEnv, type TestEnv } from '../test-support/harness.js';
+import { createAccount, created, testEnv, type TestEnv } from '../test-support/harness.js';
 import { CONTROLLER_NAME, writeRouteStatus } from './reconcile-gateway.js';
 
 /**
@@ -15,16 +15,7 @@ let routeId: string;
 beforeAll(async () => {
   env = await testEnv();
   const acct = await createAccount(env, 'shared-status');
-  const post = async (url: string, payload: object) => {
-    const r = await env.app.inject({
-      method: 'POST',
-      url: `/api/v1${url}`,
-      headers: auth(acct.key),
-      payload,
-    });
-    expect(r.statusCode, r.body).toBe(201);
-    return r.json() as { id: string };
-  };
+  const post = (url: string, payload: object) => created(env, acct.key, url, payload);
   await post('/address-pools', { name: 'pub', spec: '10.60.0.0/24' });
   await post('/templates', { name: 'gw', poolName: 'pub', dnsNameTemplate: '{gateway}.example.com' });
   gateways = [];

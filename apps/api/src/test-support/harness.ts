@@ -71,6 +71,18 @@ export async function rest(env: TestEnv, ...[method, url, key, payload]: RestArg
   return { status: r.statusCode, body: r.body ? (r.json() as Record<string, any>) : {}, raw: r.body };
 }
 
+/** POSTs through the REST API as the key's account and answers the created object; anything but 201 throws. */
+export async function created(
+  env: TestEnv,
+  key: string,
+  url: string,
+  payload: object,
+): Promise<{ id: string }> {
+  const r = await rest(env, 'POST', url, key, payload);
+  if (r.status !== 201) throw new Error(`POST ${url}: ${r.status} ${r.raw}`);
+  return r.body as { id: string };
+}
+
 /** The audit trail of one object kind in the key's account, oldest first, as [action, objectId, data]. */
 export async function auditTrail(env: TestEnv, key: string, objectKind: string) {
   const events = await rest(env, 'GET', '/audit-events?limit=50', key);

@@ -143,17 +143,21 @@ async function countBackends(
   return counts;
 }
 
-beforeAll(async () => {
-  pods = await startPods(['alpha-1', 'alpha-2', 'beta-1', 'gamma-1']);
-  env = await testEnv();
-  // As main.ts wires them: the reconciler hands its revisions to the plane in process.
-  reconciler = createReconciler({
+/** As main.ts wires them: the reconciler hands its revisions to the plane in process. */
+function wiredReconciler() {
+  return createReconciler({
     db: env.db,
     databaseUrl: env.url,
     log,
     resyncSeconds: 3600,
     onRevision: (id, _version, revision) => plane?.handOver(id, revision),
   });
+}
+
+beforeAll(async () => {
+  pods = await startPods(['alpha-1', 'alpha-2', 'beta-1', 'gamma-1']);
+  env = await testEnv();
+  reconciler = wiredReconciler();
   key = (await createAccount(env, 'grpcx')).key;
   await api('POST', '/address-pools', { name: 'pub', spec: '10.81.0.0/28' });
   await api('POST', '/templates', { name: 'gw', poolName: 'pub', dnsNameTemplate: '{gateway}.example.com' });
@@ -407,14 +411,7 @@ describe('proxyless gRPC clients of a gateway configured through the API', () =>
     await env.app.close();
     env.app = await buildApp({ db: env.db, logger: false, secretKey: randomBytes(32) });
     await env.app.ready();
-    // As main.ts wires them: the reconciler hands its revisions to the plane in process.
-    reconciler = createReconciler({
-      db: env.db,
-      databaseUrl: env.url,
-      log,
-      resyncSeconds: 3600,
-      onRevision: (id, _version, revision) => plane?.handOver(id, revision),
-    });
+    reconciler = wiredReconciler();
     await reconciler.start();
     const next = await startXdsPlane({
       db: env.db,
