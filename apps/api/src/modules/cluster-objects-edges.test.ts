@@ -190,14 +190,18 @@ describe('client-uid identity', () => {
 });
 
 describe('gateways re-rendered by a change', () => {
-  it('those with routes in the namespace, or with backends pointing into it; no others', async () => {
-    const a = await account();
-    await call('POST', '/address-pools', a.key, { name: 'p', spec: `198.18.${200 + n}.0/28` });
-    await call('POST', '/templates', a.key, {
+  /** The pool `p` and template `t` the account's gateways are created from. */
+  const poolAndTemplate = async (key: string) => {
+    await call('POST', '/address-pools', key, { name: 'p', spec: `198.18.${200 + n}.0/28` });
+    await call('POST', '/templates', key, {
       name: 't',
       poolName: 'p',
       dnsNameTemplate: '{gateway}.example.com',
     });
+  };
+  it('those with routes in the namespace, or with backends pointing into it; no others', async () => {
+    const a = await account();
+    await poolAndTemplate(a.key);
     const gw = async (name: string) => {
       const g = await call('POST', '/gateways', a.key, {
         name,
@@ -264,12 +268,7 @@ describe('gateways re-rendered by a change', () => {
 
   it('a ReferenceGrant also re-renders the gateways whose listeners or TLS settings name its namespace', async () => {
     const a = await account();
-    await call('POST', '/address-pools', a.key, { name: 'p', spec: `198.18.${200 + n}.0/28` });
-    await call('POST', '/templates', a.key, {
-      name: 't',
-      poolName: 'p',
-      dnsNameTemplate: '{gateway}.example.com',
-    });
+    await poolAndTemplate(a.key);
     const gw = async (name: string, extra: Record<string, unknown>) => {
       const g = await call('POST', '/gateways', a.key, { name, namespace: 'web', template: 't', ...extra });
       expect(g.status, g.raw).toBe(201);

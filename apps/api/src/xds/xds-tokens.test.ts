@@ -288,28 +288,25 @@ describe('two replicas', () => {
       'replica 0 serves it',
       () => planes[0].cache.getSnapshot(node)?.version === String(stored.version),
     );
+    // The stored revision's content handed over in process under another version.
+    const handOverStored = (version: number) =>
+      planes[0].handOver(id, {
+        gatewayId: id,
+        accountName: 'tok',
+        version,
+        resources: stored.resources as never,
+        typeVersions: stored.typeVersions as never,
+      });
     // A newer revision (the same content under the next version) handed over while a publish reads the stored one.
     const reading = planes[0].publish(id);
-    planes[0].handOver(id, {
-      gatewayId: id,
-      accountName: 'tok',
-      version: stored.version + 1,
-      resources: stored.resources as never,
-      typeVersions: stored.typeVersions as never,
-    });
+    handOverStored(stored.version + 1);
     expect(planes[0].cache.getSnapshot(node)?.version).toBe(String(stored.version + 1));
     await reading;
     expect(planes[0].cache.getSnapshot(node)?.version).toBe(String(stored.version + 1));
     // A gateway this replica saw deleted is not served again by a hand-over that comes after.
     expect((await api('DELETE', `/gateways/${id}`)).statusCode).toBe(204);
     await eventually('replica 0 dropped it', () => planes[0].cache.getSnapshot(node) === undefined);
-    planes[0].handOver(id, {
-      gatewayId: id,
-      accountName: 'tok',
-      version: stored.version + 2,
-      resources: stored.resources as never,
-      typeVersions: stored.typeVersions as never,
-    });
+    handOverStored(stored.version + 2);
     expect(planes[0].cache.getSnapshot(node)).toBeUndefined();
   });
 });
