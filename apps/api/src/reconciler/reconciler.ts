@@ -107,19 +107,18 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
           // The provisioner's requests to the EPIC cluster overlap the gateway's load and render; reconcileGateway
           // waits for the fleet before it writes anything (its queries and the provisioner's share this
           // transaction's connection, in the order they are issued: the provisioner's reads come first).
+          // Both settle before anything fails the reconcile (no query of either after a ROLLBACK TO SAVEPOINT),
+          // and a provisioning failure fails it even where reconcileGateway did not wait for the fleet (a deleted
+          // gateway: its fleet's removal is all there is to do).
           const fleet = opts.provisioner?.provision(c, row.gatewayId, now);
-          fleet?.catch(() => undefined);
           const effects: ReconcileEffects = {};
-          let changed: boolean;
-          try {
-            changed = await reconcileGateway(c, row.gatewayId, now, effects, fleet);
-          } finally {
-            // Settled before a ROLLBACK TO SAVEPOINT, whatever failed first.
-            await fleet?.catch(() => undefined);
-          }
-          // A provisioning failure fails the reconcile even where reconcileGateway did not wait for the fleet
-          // (a deleted gateway: its fleet's removal is all there is to do).
-          await fleet;
+          const [reconciled, provisioned] = await Promise.allSettled([
+            reconcileGateway(c, row.gatewayId, now, effects, fleet),
+            fleet,
+          ]);
+          if (reconciled.status === 'rejected') throw reconciled.reason;
+          if (provisioned.status === 'rejected') throw provisioned.reason;
+          const changed = reconciled.value;
           // Rows queued after the claim (id > upto) stay for the next round. Every reconcile follows a change of
           // what the gateway's topology shows (routes, endpoints, proxies, nodes) or of its status: the NOTIFY
           // (at commit) tells the topology's subscribers to read it again (docs/adr/0801-topology-subscription.md).
